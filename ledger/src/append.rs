@@ -1,0 +1,253 @@
+//! What one call to [`crate::Ledger::append`] asks for ([`Commit`]) and what it answers
+//! ([`Committed`]).
+
+use std::collections::HashSet;
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::hash::{ChainHash, Encoder};
+use crate::limits::{APPEND_EVENTS_MAX, APPEND_PAYLOAD_BYTES_MAX, APPEND_STREAMS_MAX};
+use crate::{Actor, CommandId, CorrelationId, LedgerError, NewEvent, Position, StreamId, StreamVersion};
+
+/// The version an append expects a stream to be at; a mismatch fails the append with
+/// [`LedgerError::Conflict`] and writes nothing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ExpectedVersion {
+    /// Whatever the stream's version is, including none.
+    Any,
+    /// The stream must not exist yet.
+    NoStream,
+    /// The stream must be at exactly this version.
+    Exact(StreamVersion),
+}
+
+impl ExpectedVersion {
+    /// Does a stream at `actual` satisfy this expectation?
+    pub fn admits(self, actual: Option<StreamVersion>) -> bool {
+        match self {
+            ExpectedVersion::Any => true,
+            ExpectedVersion::NoStream => actual.is_none(),
+            ExpectedVersion::Exact(v) => actual == Some(v),
+        }
+    }
+}
+
+impl fmt::Display for ExpectedVersion {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ExpectedVersion::Any => f.write_str("any version"),
+            ExpectedVersion::NoStream => f.write_str("no stream"),
+            ExpectedVersion::Exact(v) => write!(f, "version {v}"),
+        }
+    }
+}
+
+/// The events for one stream within a [`Commit`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StreamAppend {
+    stream: StreamId,
+    expected: ExpectedVersion,
+    events: Vec<NewEvent>,
+}
+
+impl StreamAppend {
+    /// Appends `events` to `stream` if it is at `expected`.
+    pub fn new(stream: StreamId, expected: ExpectedVersion, events: Vec<NewEvent>) -> Self {
+        Self { stream, expected, events }
+    }
+    /// The stream.
+    pub fn stream(&self) -> &StreamId {
+        &self.stream
+    }
+    /// The expected version.
+    pub fn expected(&self) -> ExpectedVersion {
+        self.expected
+    }
+    /// The events.
+    pub fn events(&self) -> &[NewEvent] {
+        &self.events
+    }
+}
+
+/// One command's events for one or more streams of one log: all are written, in the given order
+/// and at consecutive positions, or none is.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Commit {
+    command_id: CommandId,
+    actor: Actor,
+    correlation_id: CorrelationId,
+    streams: Vec<StreamAppend>,
+    event_count: usize,
+    fingerprint: ChainHash,
+}
+
+impl Commit {
+    /// Validates a commit: at least one stream, each with at least one event, no stream twice,
+    /// and within the limits of [`crate::limits`]. The correlation id defaults to the command id.
+    pub fn new(
+        command_id: CommandId,
+        actor: Actor,
+        correlation_id: Option<CorrelationId>,
+        streams: Vec<StreamAppend>,
+    ) -> Result<Self, LedgerError> {
+        if streams.is_empty() {
+            return Err(LedgerError::EmptyAppend("an append needs at least one stream"));
+        }
+        if streams.len() > APPEND_STREAMS_MAX {
+            return Err(LedgerError::TooLarge { what: "streams of one append", size: streams.len(), max: APPEND_STREAMS_MAX });
+        }
+        let mut seen = HashSet::with_capacity(streams.len());
+        let mut event_count = 0usize;
+        let mut payload_bytes = 0usize;
+        for append in &streams {
+            if append.events.is_empty() {
+                return Err(LedgerError::EmptyAppend("every stream of an append needs at least one event"));
+            }
+            if !seen.insert(&append.stream) {
+                return Err(LedgerError::InvalidAppend(format!(
+                    "stream {} appears twice in one append; put its events in one list",
+                    append.stream
+                )));
+            }
+            event_count += append.events.len();
+            payload_bytes += append.events.iter().map(|e| e.payload().len()).sum::<usize>();
+        }
+        if event_count > APPEND_EVENTS_MAX {
+            return Err(LedgerError::TooLarge { what: "events of one append", size: event_count, max: APPEND_EVENTS_MAX });
+        }
+        if payload_bytes > APPEND_PAYLOAD_BYTES_MAX {
+            return Err(LedgerError::TooLarge { what: "payloads of one append", size: payload_bytes, max: APPEND_PAYLOAD_BYTES_MAX });
+        }
+        let correlation_id = match correlation_id {
+            Some(id) => id,
+            None => CorrelationId::parse(command_id.as_str()).expect("a command id is a valid correlation id"),
+        };
+        let fingerprint = fingerprint(&actor, &streams);
+        Ok(Self { command_id, actor, correlation_id, streams, event_count, fingerprint })
+    }
+
+    /// The idempotency key.
+    pub fn command_id(&self) -> &CommandId {
+        &self.command_id
+    }
+    /// Who issued the command.
+    pub fn actor(&self) -> &Actor {
+        &self.actor
+    }
+    /// The business transaction.
+    pub fn correlation_id(&self) -> &CorrelationId {
+        &self.correlation_id
+    }
+    /// The stream appends, in order.
+    pub fn streams(&self) -> &[StreamAppend] {
+        &self.streams
+    }
+    /// The number of events over all streams.
+    pub fn event_count(&self) -> usize {
+        self.event_count
+    }
+    /// What makes two commits with the same command id "the same": actor, streams, expected
+    /// versions, event types, schema versions and payloads. The correlation id is tracing
+    /// metadata and not part of it.
+    pub(crate) fn fingerprint(&self) -> ChainHash {
+        self.fingerprint
+    }
+}
+
+fn fingerprint(actor: &Actor, streams: &[StreamAppend]) -> ChainHash {
+    let mut enc = Encoder::new(b"verbund/ledger/commit/v1");
+    enc.text(actor.as_str()).u64(streams.len() as u64);
+    for append in streams {
+        enc.text(append.stream.as_str());
+        match append.expected {
+            ExpectedVersion::Any => enc.u8(0).u64(0),
+            ExpectedVersion::NoStream => enc.u8(1).u64(0),
+            ExpectedVersion::Exact(v) => enc.u8(2).u64(v.get()),
+        };
+        enc.u64(append.events.len() as u64);
+        for event in &append.events {
+            enc.text(event.event_type().as_str()).u32(event.schema_version()).text(event.payload().as_str());
+        }
+    }
+    enc.finish()
+}
+
+/// The outcome of a successful append.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Committed {
+    /// The position of the first event written.
+    pub first_position: Position,
+    /// The position of the last event written; the head of the log right after the append.
+    pub last_position: Position,
+    /// Per stream, in the order of the commit, the versions written.
+    pub streams: Vec<StreamCommitted>,
+    /// True when this command id had been committed before with the same content, and this
+    /// answer repeats the original one.
+    pub replayed: bool,
+}
+
+/// The versions one append wrote to one stream.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StreamCommitted {
+    /// The stream.
+    pub stream: StreamId,
+    /// The version of its first new event.
+    pub first_version: StreamVersion,
+    /// The version of its last new event: the stream's version right after the append.
+    pub last_version: StreamVersion,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn event(n: u32) -> NewEvent {
+        NewEvent::json("Noted", 1, &serde_json::json!({ "n": n })).expect("valid")
+    }
+
+    fn commit(streams: Vec<StreamAppend>) -> Result<Commit, LedgerError> {
+        Commit::new(CommandId::parse("c").expect("valid"), Actor::parse("a").expect("valid"), None, streams)
+    }
+
+    #[test]
+    fn an_append_without_streams_or_events_is_refused() {
+        assert!(matches!(commit(vec![]), Err(LedgerError::EmptyAppend(_))));
+        let s = StreamId::parse("s").expect("valid");
+        assert!(matches!(
+            commit(vec![StreamAppend::new(s, ExpectedVersion::Any, vec![])]),
+            Err(LedgerError::EmptyAppend(_))
+        ));
+    }
+
+    #[test]
+    fn the_same_stream_twice_in_one_append_is_refused() {
+        let s = StreamId::parse("s").expect("valid");
+        let twice = vec![
+            StreamAppend::new(s.clone(), ExpectedVersion::Any, vec![event(1)]),
+            StreamAppend::new(s, ExpectedVersion::Any, vec![event(2)]),
+        ];
+        assert!(matches!(commit(twice), Err(LedgerError::InvalidAppend(_))));
+    }
+
+    #[test]
+    fn too_many_events_in_one_append_are_refused() {
+        let s = StreamId::parse("s").expect("valid");
+        let events = (0..=APPEND_EVENTS_MAX as u32).map(event).collect();
+        assert!(matches!(
+            commit(vec![StreamAppend::new(s, ExpectedVersion::Any, events)]),
+            Err(LedgerError::TooLarge { what: "events of one append", .. })
+        ));
+    }
+
+    #[test]
+    fn fingerprints_differ_when_any_part_of_the_content_differs() {
+        let s = StreamId::parse("s").expect("valid");
+        let base = commit(vec![StreamAppend::new(s.clone(), ExpectedVersion::Any, vec![event(1)])]).expect("valid");
+        let other_payload = commit(vec![StreamAppend::new(s.clone(), ExpectedVersion::Any, vec![event(2)])]).expect("valid");
+        let other_expected = commit(vec![StreamAppend::new(s, ExpectedVersion::NoStream, vec![event(1)])]).expect("valid");
+        assert_ne!(base.fingerprint(), other_payload.fingerprint());
+        assert_ne!(base.fingerprint(), other_expected.fingerprint());
+    }
+}

@@ -1,0 +1,263 @@
+//! The Verbund ledger: an append-only, hash-chained event log on SQLite or PostgreSQL.
+//!
+//! A database holds any number of independent logs, one per cooperative. Each log is a sequence
+//! of events at positions 1, 2, 3, … without gaps; every event belongs to one stream (one
+//! aggregate) at a version 1, 2, 3, … of that stream, and carries the BLAKE3 hash of its
+//! predecessor, so that any change to the stored history is detectable by [`Ledger::verify`],
+//! offline and in any language (`docs/ledger-format.md`). The ledger knows nothing of
+//! cooperatives: event types and payloads are opaque to it.
+//!
+//! Appends are atomic over several streams, checked against expected stream versions,
+//! idempotent by command id, and group-committed: concurrent appends share one transaction and
+//! one fsync, and each is acknowledged only after that commit.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), verbund_ledger::LedgerError> {
+//! use verbund_ledger::*;
+//! let ledger = Ledger::open("sqlite:verbund.db", LedgerOptions::default()).await?;
+//! let log = LogId::parse("dorfhandwerk-eg")?;
+//! ledger.create_log(&log).await?;
+//! let founded = NewEvent::json("CooperativeFounded", 1, &serde_json::json!({ "name": "Dorfhandwerk eG" }))?;
+//! let commit = Commit::new(
+//!     CommandId::parse("found-1")?,
+//!     Actor::parse("cli:admin")?,
+//!     None,
+//!     vec![StreamAppend::new(StreamId::parse("coop")?, ExpectedVersion::NoStream, vec![founded])],
+//! )?;
+//! let committed = ledger.append(&log, commit).await?;
+//! assert_eq!(committed.last_position, Position::FIRST);
+//! assert!(ledger.verify(&log, None, &mut |_| {}).await?.is_intact());
+//! # Ok(()) }
+//! ```
+//!
+//! # Layout
+//! - `ids`: validated identifiers ([`LogId`], [`StreamId`], …) and counters ([`Position`],
+//!   [`StreamVersion`]).
+//! - `event`: [`NewEvent`], [`Payload`] (canonical JSON), [`RecordedEvent`] (the envelope).
+//! - `append`: [`Commit`] (one command's appends), [`ExpectedVersion`], [`Committed`].
+//! - `hash`: the canonical encoding and [`ChainHash`].
+//! - `plan`: the pure decision of a batch: accept, replay or reject each append, chain the rest.
+//! - `writer`: group commit.
+//! - `store`: SQL, one module per database.
+//! - `subscription`: catch-up-then-live reading ([`Subscription`]).
+//! - `verify`: chain verification ([`VerifyReport`], [`ChainBreak`]).
+//! - `scratch`: throw-away PostgreSQL schemas for tests and benchmarks.
+//! - [`limits`]: every limit the ledger enforces.
+
+mod append;
+mod error;
+mod event;
+mod hash;
+mod ids;
+pub mod limits;
+mod plan;
+pub mod scratch;
+mod store;
+mod subscription;
+mod verify;
+mod writer;
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use tokio::sync::{mpsc, oneshot, watch};
+
+pub use append::{Commit, Committed, ExpectedVersion, StreamAppend, StreamCommitted};
+pub use error::LedgerError;
+pub use event::{Metadata, NewEvent, Payload, RecordedEvent};
+pub use hash::{ChainHash, EVENT_ENCODING_V1};
+pub use ids::{Actor, CommandId, CorrelationId, EventType, LogId, Position, StreamId, StreamVersion};
+pub use plan::Head;
+pub use subscription::Subscription;
+pub use verify::{Anchor, BreakKind, ChainBreak, VerifyProgress, VerifyReport};
+
+use store::{Store, into_events};
+use writer::{BatchLimits, Heads, Request, WriterStats};
+
+/// Tuning of a [`Ledger`]. The defaults suit both a small cooperative and the benchmark.
+#[derive(Clone, Debug)]
+pub struct LedgerOptions {
+    /// Connections of the read pool (the writer has its own).
+    pub pool_connections_max: u32,
+    /// The most events one group commit writes.
+    pub batch_events_max: usize,
+    /// The most appends one group commit writes.
+    pub batch_appends_max: usize,
+    /// How long the writer waits for more appends after the first one of a batch. Zero (the
+    /// default) takes only what has queued up while the previous batch was committing, which
+    /// already yields large batches under load and adds no latency when idle.
+    pub batch_linger: Duration,
+    /// Appends waiting for the writer; further appends wait for room (back-pressure).
+    pub queue_appends_max: usize,
+    /// How often an idle subscription looks for events written by other processes.
+    pub subscription_poll_interval: Duration,
+}
+
+impl Default for LedgerOptions {
+    fn default() -> Self {
+        Self {
+            pool_connections_max: 8,
+            batch_events_max: 4_096,
+            batch_appends_max: 1_024,
+            batch_linger: Duration::ZERO,
+            queue_appends_max: 8_192,
+            subscription_poll_interval: Duration::from_millis(200),
+        }
+    }
+}
+
+/// Counters of the group-commit writer.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct WriterCounters {
+    /// Batches committed (or failed) so far.
+    pub batches: u64,
+    /// Appends in them.
+    pub appends: u64,
+}
+
+/// A handle to the logs of one database. Cheap to clone; all clones share one writer.
+#[derive(Clone, Debug)]
+pub struct Ledger {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    store: Store,
+    queue: mpsc::Sender<Request>,
+    heads: Arc<Heads>,
+    stats: Arc<WriterStats>,
+    options: LedgerOptions,
+}
+
+impl Ledger {
+    /// Opens the database at `url` (`sqlite:PATH` or `postgres://…`), creating the SQLite file
+    /// and applying migrations as needed, and starts the group-commit writer.
+    pub async fn open(url: &str, options: LedgerOptions) -> Result<Self, LedgerError> {
+        let store = Store::connect(url, options.pool_connections_max).await?;
+        let connection = store.writer().await?;
+        let (queue, receiver) = mpsc::channel(options.queue_appends_max.max(1));
+        let heads = Arc::new(Heads::default());
+        let stats = Arc::new(WriterStats::default());
+        let limits = BatchLimits {
+            events_max: options.batch_events_max.max(limits::APPEND_EVENTS_MAX),
+            appends_max: options.batch_appends_max.max(1),
+            linger: options.batch_linger,
+        };
+        tokio::spawn(writer::run(store.clone(), connection, receiver, Arc::clone(&heads), Arc::clone(&stats), limits));
+        Ok(Self { inner: Arc::new(Inner { store, queue, heads, stats, options }) })
+    }
+
+    pub(crate) fn store(&self) -> &Store {
+        &self.inner.store
+    }
+
+    pub(crate) fn watch_head(&self, log: &LogId) -> watch::Receiver<Position> {
+        self.inner.heads.watch(log)
+    }
+
+    /// True if this ledger is on SQLite.
+    pub fn is_sqlite(&self) -> bool {
+        self.inner.store.is_sqlite()
+    }
+
+    /// Creates an empty log. Fails with [`LedgerError::LogExists`] if it exists.
+    pub async fn create_log(&self, log: &LogId) -> Result<(), LedgerError> {
+        self.inner.store.create_log(log, jiff::Timestamp::now().as_microsecond()).await
+    }
+
+    /// All logs of the database with their heads, ordered by id.
+    pub async fn logs(&self) -> Result<Vec<(LogId, Head)>, LedgerError> {
+        self.inner.store.logs().await
+    }
+
+    /// The head of a log.
+    pub async fn head(&self, log: &LogId) -> Result<Head, LedgerError> {
+        self.inner.store.head(log).await?.ok_or_else(|| LedgerError::UnknownLog(log.clone()))
+    }
+
+    /// Appends one command's events atomically, through group commit; see [`Commit`]. Returns
+    /// after the events are durably committed.
+    pub async fn append(&self, log: &LogId, commit: Commit) -> Result<Committed, LedgerError> {
+        let (reply, answer) = oneshot::channel();
+        self.inner.queue.send(Request { log: log.clone(), commit, reply }).await.map_err(|_| LedgerError::Closed)?;
+        answer.await.map_err(|_| LedgerError::Closed)?
+    }
+
+    /// Appends in a transaction of its own on a pooled connection, bypassing group commit: one
+    /// commit and one fsync per append, as most event stores do. Only the benchmark's baseline
+    /// uses it.
+    pub async fn append_unbatched(&self, log: &LogId, commit: Commit) -> Result<Committed, LedgerError> {
+        let requests = [(log.clone(), commit)];
+        let plan = self.inner.store.commit_unbatched(&requests, jiff::Timestamp::now().as_microsecond()).await?;
+        match plan.outcomes.into_iter().next().expect("one outcome per request") {
+            plan::Outcome::Committed(committed) => Ok(committed),
+            plan::Outcome::Rejected(e) => Err(e),
+            plan::Outcome::Replay { log, first, last } => {
+                let limit = usize::try_from(last.get() + 1 - first.get()).expect("appends are small");
+                let raw = self.inner.store.read_raw(&log, first, Some(last), limit).await?;
+                plan::replayed(&into_events(&log, raw)?, first, last)
+            }
+        }
+    }
+
+    /// Up to `limit` events of the log from position `from` on (at most
+    /// [`limits::READ_EVENTS_MAX`]); fewer than `limit` means the head was reached.
+    pub async fn read_log(&self, log: &LogId, from: Position, limit: usize) -> Result<Vec<RecordedEvent>, LedgerError> {
+        let raw = self.inner.store.read_raw(log, from.max(Position::FIRST), None, limit.min(limits::READ_EVENTS_MAX)).await?;
+        if raw.is_empty() {
+            // Tell an empty page of a real log from an unknown log.
+            self.head(log).await?;
+        }
+        into_events(log, raw)
+    }
+
+    /// Up to `limit` events of one stream from version `from` on, in version order.
+    pub async fn read_stream(
+        &self,
+        log: &LogId,
+        stream: &StreamId,
+        from: StreamVersion,
+        limit: usize,
+    ) -> Result<Vec<RecordedEvent>, LedgerError> {
+        let raw = self.inner.store.read_stream(log, stream, from, limit.min(limits::READ_EVENTS_MAX)).await?;
+        if raw.is_empty() {
+            self.head(log).await?;
+        }
+        into_events(log, raw)
+    }
+
+    /// Follows the log from position `from` on: first the stored events, then new ones as they
+    /// are committed, each exactly once and in order.
+    pub async fn subscribe(&self, log: &LogId, from: Position) -> Result<Subscription, LedgerError> {
+        self.head(log).await?;
+        Ok(Subscription::new(self.clone(), log.clone(), from, self.inner.options.subscription_poll_interval))
+    }
+
+    /// Recomputes the chain of `log` from position 1 up to its current head and reports the
+    /// first break. `anchor`, if given, is a hash known from outside the database that the log
+    /// must still contain. `progress` is called after every page.
+    pub async fn verify(
+        &self,
+        log: &LogId,
+        anchor: Option<Anchor>,
+        progress: &mut (dyn FnMut(VerifyProgress) + Send),
+    ) -> Result<VerifyReport, LedgerError> {
+        verify::verify(&self.inner.store, log, anchor, progress).await
+    }
+
+    /// Batches and appends the writer has committed so far.
+    pub fn writer_counters(&self) -> WriterCounters {
+        WriterCounters {
+            batches: self.inner.stats.batches.load(Ordering::Relaxed),
+            appends: self.inner.stats.appends.load(Ordering::Relaxed),
+        }
+    }
+
+    /// Closes the read pool. Appends still queued are answered first only if no other clone
+    /// of this ledger is in use.
+    pub async fn close(&self) {
+        self.inner.store.close().await;
+    }
+}

@@ -1,0 +1,19 @@
+//! Limits on everything the ledger accepts. Units are named last.
+//!
+//! They bound the memory one append and one batch can take, and they are part of the contract
+//! with callers: an input over a limit is refused with [`crate::LedgerError::TooLarge`], never
+//! truncated.
+
+/// The largest payload of one event, as canonical JSON. Documents (a statute, a contract) do not
+/// belong in payloads; they are stored beside the log and referenced by their hash.
+pub const EVENT_PAYLOAD_BYTES_MAX: usize = 64 * 1024;
+/// The most events one append (one command) may write.
+pub const APPEND_EVENTS_MAX: usize = 256;
+/// The most streams one append may touch.
+pub const APPEND_STREAMS_MAX: usize = 32;
+/// The largest sum of payload sizes of one append.
+pub const APPEND_PAYLOAD_BYTES_MAX: usize = 1024 * 1024;
+/// The deepest nesting of arrays and objects in a payload.
+pub const PAYLOAD_DEPTH_MAX: usize = 32;
+/// The most events one read returns.
+pub const READ_EVENTS_MAX: usize = 10_000;

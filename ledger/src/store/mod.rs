@@ -1,0 +1,242 @@
+//! Storage backends. All SQL of the ledger lives here, one module per database; the decisions
+//! live in [`crate::plan`], shared by both.
+
+use sqlx::{ColumnIndex, Decode, Row, Type};
+
+use crate::hash::ChainHash;
+use crate::ids::from_db;
+use crate::plan::Head;
+use crate::{
+    Actor, CommandId, Commit, CorrelationId, EventType, LedgerError, LogId, Metadata, Payload, Position, RecordedEvent,
+    StreamId, StreamVersion,
+};
+
+pub(crate) mod postgres;
+pub(crate) mod sqlite;
+
+/// The columns of an event row in the order [`RawEvent::from_row`] decodes them.
+macro_rules! event_columns {
+    () => {
+        "position, stream_id, stream_version, event_type, schema_version, payload, actor, command_id, \
+         correlation_id, recorded_at_us, prev_hash, hash"
+    };
+}
+pub(crate) use event_columns;
+
+/// An event row exactly as stored, without validation: what `verify` hashes, and what reads turn
+/// into a [`RecordedEvent`].
+#[derive(Debug)]
+pub(crate) struct RawEvent {
+    pub position: i64,
+    pub stream_id: String,
+    pub stream_version: i64,
+    pub event_type: String,
+    pub schema_version: i64,
+    pub payload: String,
+    pub actor: String,
+    pub command_id: String,
+    pub correlation_id: String,
+    pub recorded_at_us: i64,
+    pub prev_hash: Vec<u8>,
+    pub hash: Vec<u8>,
+}
+
+impl RawEvent {
+    pub(crate) fn from_row<R>(row: &R) -> Result<Self, sqlx::Error>
+    where
+        R: Row,
+        usize: ColumnIndex<R>,
+        for<'r> i64: Decode<'r, R::Database> + Type<R::Database>,
+        for<'r> String: Decode<'r, R::Database> + Type<R::Database>,
+        for<'r> Vec<u8>: Decode<'r, R::Database> + Type<R::Database>,
+    {
+        Ok(Self {
+            position: row.try_get(0)?,
+            stream_id: row.try_get(1)?,
+            stream_version: row.try_get(2)?,
+            event_type: row.try_get(3)?,
+            schema_version: row.try_get(4)?,
+            payload: row.try_get(5)?,
+            actor: row.try_get(6)?,
+            command_id: row.try_get(7)?,
+            correlation_id: row.try_get(8)?,
+            recorded_at_us: row.try_get(9)?,
+            prev_hash: row.try_get(10)?,
+            hash: row.try_get(11)?,
+        })
+    }
+
+    /// Validates every field; a stored row that fails was not written by the ledger.
+    pub(crate) fn into_event(self, log_id: &LogId) -> Result<RecordedEvent, LedgerError> {
+        let position = self.position;
+        let corrupt = |what: &str| LedgerError::Corrupt(format!("event at position {position} of log {log_id}: {what}"));
+        let hash = |bytes: &[u8], what: &str| ChainHash::from_slice(bytes).ok_or_else(|| corrupt(what));
+        Ok(RecordedEvent {
+            log_id: log_id.clone(),
+            position: Position::new(from_db(self.position, "position")?),
+            stream_id: StreamId::parse(self.stream_id).map_err(|e| corrupt(&e.to_string()))?,
+            stream_version: StreamVersion::new(from_db(self.stream_version, "stream version")?)
+                .map_err(|e| corrupt(&e.to_string()))?,
+            event_type: EventType::parse(self.event_type).map_err(|e| corrupt(&e.to_string()))?,
+            schema_version: u32::try_from(self.schema_version).map_err(|_| corrupt("schema version out of range"))?,
+            payload: Payload::from_stored(self.payload),
+            metadata: Metadata {
+                actor: Actor::parse(self.actor).map_err(|e| corrupt(&e.to_string()))?,
+                command_id: CommandId::parse(self.command_id).map_err(|e| corrupt(&e.to_string()))?,
+                correlation_id: CorrelationId::parse(self.correlation_id).map_err(|e| corrupt(&e.to_string()))?,
+                recorded_at_us: self.recorded_at_us,
+            },
+            prev_hash: hash(&self.prev_hash, "previous hash is not 32 bytes")?,
+            hash: hash(&self.hash, "hash is not 32 bytes")?,
+        })
+    }
+}
+
+/// Decodes a head from its stored columns.
+pub(crate) fn head_from_db(position: i64, hash: &[u8], recorded_at_us: i64) -> Result<Head, LedgerError> {
+    Ok(Head {
+        position: Position::new(from_db(position, "head position")?),
+        hash: ChainHash::from_slice(hash).ok_or_else(|| LedgerError::Corrupt("head hash is not 32 bytes".into()))?,
+        recorded_at_us,
+    })
+}
+
+/// One entry of the stream index, in (stream, version) order, for the stream-version check of
+/// `verify`.
+#[derive(Debug)]
+pub(crate) struct IndexEntry {
+    pub stream_id: String,
+    pub stream_version: i64,
+    pub position: i64,
+}
+
+/// A database holding logs.
+#[derive(Debug, Clone)]
+pub(crate) enum Store {
+    Sqlite(sqlite::SqliteStore),
+    Postgres(postgres::PgStore),
+}
+
+/// The connection the group-commit writer owns.
+#[derive(Debug)]
+pub(crate) enum WriterConnection {
+    Sqlite(sqlx::SqliteConnection),
+    Postgres(sqlx::PgConnection),
+}
+
+impl WriterConnection {
+    /// Decides and writes one batch in one transaction; returns the plan that was committed.
+    pub(crate) async fn commit_batch(
+        &mut self,
+        requests: &[(LogId, Commit)],
+        now_us: i64,
+    ) -> Result<crate::plan::Plan, LedgerError> {
+        match self {
+            WriterConnection::Sqlite(c) => sqlite::commit_batch(c, requests, now_us).await,
+            WriterConnection::Postgres(c) => postgres::commit_batch(c, requests, now_us).await,
+        }
+    }
+}
+
+/// Dispatches to the backend; each arm has the same signature.
+macro_rules! dispatch {
+    ($self:ident, $store:ident => $call:expr) => {
+        match $self {
+            Store::Sqlite($store) => $call,
+            Store::Postgres($store) => $call,
+        }
+    };
+}
+
+impl Store {
+    pub(crate) async fn connect(url: &str, pool_connections_max: u32) -> Result<Self, LedgerError> {
+        if url.starts_with("sqlite:") {
+            Ok(Store::Sqlite(sqlite::SqliteStore::connect(url, pool_connections_max).await?))
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            Ok(Store::Postgres(postgres::PgStore::connect(url, pool_connections_max).await?))
+        } else {
+            Err(LedgerError::UnsupportedUrl(url.chars().take(64).collect()))
+        }
+    }
+
+    pub(crate) fn is_sqlite(&self) -> bool {
+        matches!(self, Store::Sqlite(_))
+    }
+
+    pub(crate) async fn writer(&self) -> Result<WriterConnection, LedgerError> {
+        Ok(match self {
+            Store::Sqlite(s) => WriterConnection::Sqlite(s.connection().await?),
+            Store::Postgres(s) => WriterConnection::Postgres(s.connection().await?),
+        })
+    }
+
+    pub(crate) async fn create_log(&self, log: &LogId, now_us: i64) -> Result<(), LedgerError> {
+        dispatch!(self, s => s.create_log(log, now_us).await)
+    }
+
+    pub(crate) async fn head(&self, log: &LogId) -> Result<Option<Head>, LedgerError> {
+        dispatch!(self, s => s.head(log).await)
+    }
+
+    pub(crate) async fn logs(&self) -> Result<Vec<(LogId, Head)>, LedgerError> {
+        dispatch!(self, s => s.logs().await)
+    }
+
+    /// Events from `from` on, at most `limit`, in position order, not beyond `to` if given.
+    pub(crate) async fn read_raw(
+        &self,
+        log: &LogId,
+        from: Position,
+        to: Option<Position>,
+        limit: usize,
+    ) -> Result<Vec<RawEvent>, LedgerError> {
+        let to = to.map_or(i64::MAX, |p| crate::ids::to_db(p.get()));
+        let from = crate::ids::to_db(from.get());
+        let limit = i64::try_from(limit).expect("limits are small");
+        dispatch!(self, s => s.read_raw(log, from, to, limit).await)
+    }
+
+    pub(crate) async fn read_stream(
+        &self,
+        log: &LogId,
+        stream: &StreamId,
+        from: StreamVersion,
+        limit: usize,
+    ) -> Result<Vec<RawEvent>, LedgerError> {
+        let from = crate::ids::to_db(from.get());
+        let limit = i64::try_from(limit).expect("limits are small");
+        dispatch!(self, s => s.read_stream(log, stream, from, limit).await)
+    }
+
+    /// The stream index after `(stream, version)`, in (stream, version) order.
+    pub(crate) async fn stream_index(
+        &self,
+        log: &LogId,
+        after: Option<(&str, i64)>,
+        limit: usize,
+    ) -> Result<Vec<IndexEntry>, LedgerError> {
+        let limit = i64::try_from(limit).expect("limits are small");
+        dispatch!(self, s => s.stream_index(log, after, limit).await)
+    }
+
+    /// One append in a transaction of its own on a pooled connection (the benchmark's baseline).
+    pub(crate) async fn commit_unbatched(
+        &self,
+        requests: &[(LogId, Commit)],
+        now_us: i64,
+    ) -> Result<crate::plan::Plan, LedgerError> {
+        match self {
+            Store::Sqlite(s) => sqlite::commit_batch(&mut *s.pool.acquire().await?, requests, now_us).await,
+            Store::Postgres(s) => postgres::commit_batch(&mut *s.pool.acquire().await?, requests, now_us).await,
+        }
+    }
+
+    pub(crate) async fn close(&self) {
+        dispatch!(self, s => s.close().await)
+    }
+}
+
+/// The events of `raw`, validated.
+pub(crate) fn into_events(log: &LogId, raw: Vec<RawEvent>) -> Result<Vec<RecordedEvent>, LedgerError> {
+    raw.into_iter().map(|r| r.into_event(log)).collect()
+}

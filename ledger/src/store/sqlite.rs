@@ -1,0 +1,307 @@
+//! The SQLite backend: one file, WAL with `synchronous=FULL`, so a commit is on disk before the
+//! ledger acknowledges it. Batches go in as one JSON parameter unpacked by `json_each`, so every
+//! statement is prepared once, whatever the batch size.
+
+use std::collections::BTreeSet;
+use std::str::FromStr;
+use std::time::Duration;
+
+use serde_json::json;
+use sqlx::migrate::{Migration, MigrationType, Migrator};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{Connection, Row, SqliteConnection, SqlitePool, SqlStr};
+
+use super::{IndexEntry, RawEvent, event_columns, head_from_db};
+use crate::hash::ChainHash;
+use crate::ids::{from_db, to_db};
+use crate::plan::{self, Head, Plan, Snapshot, StoredCommand};
+use crate::{CommandId, Commit, LedgerError, LogId, Position, StreamId, StreamVersion};
+
+/// How long a connection waits for another process's write lock before giving up.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
+fn migrator() -> Migrator {
+    Migrator::with_migrations(vec![Migration::new(
+        1,
+        "ledger".into(),
+        MigrationType::Simple,
+        SqlStr::from_static(include_str!("../../migrations/sqlite/0001_ledger.sql")),
+        false,
+    )])
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct SqliteStore {
+    pub(crate) pool: SqlitePool,
+    options: SqliteConnectOptions,
+}
+
+impl SqliteStore {
+    pub(crate) async fn connect(url: &str, pool_connections_max: u32) -> Result<Self, LedgerError> {
+        let options = SqliteConnectOptions::from_str(url)?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            // FULL: in WAL mode, every commit syncs the WAL, so an acknowledged append survives
+            // a power loss. NORMAL would only protect against a crash of the process.
+            .synchronous(SqliteSynchronous::Full)
+            .busy_timeout(BUSY_TIMEOUT)
+            .foreign_keys(true);
+        let pool = SqlitePoolOptions::new()
+            .max_connections(pool_connections_max.max(1))
+            .connect_with(options.clone())
+            .await?;
+        migrator().run(&pool).await?;
+        Ok(Self { pool, options })
+    }
+
+    pub(crate) async fn connection(&self) -> Result<SqliteConnection, LedgerError> {
+        Ok(SqliteConnection::connect_with(&self.options).await?)
+    }
+
+    pub(crate) async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    pub(crate) async fn create_log(&self, log: &LogId, now_us: i64) -> Result<(), LedgerError> {
+        let result = sqlx::query(
+            "INSERT INTO ledger_logs (log_id, created_at_us, head_position, head_hash, head_recorded_at_us)
+             VALUES (?1, ?2, 0, ?3, ?2)",
+        )
+        .bind(log.as_str())
+        .bind(now_us)
+        .bind(ChainHash::GENESIS.as_bytes().as_slice())
+        .execute(&self.pool)
+        .await;
+        match result {
+            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => Err(LedgerError::LogExists(log.clone())),
+            other => other.map(|_| ()).map_err(Into::into),
+        }
+    }
+
+    pub(crate) async fn head(&self, log: &LogId) -> Result<Option<Head>, LedgerError> {
+        let row = sqlx::query("SELECT head_position, head_hash, head_recorded_at_us FROM ledger_logs WHERE log_id = ?1")
+            .bind(log.as_str())
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(|r| head_from_db(r.try_get(0)?, r.try_get::<&[u8], _>(1)?, r.try_get(2)?)).transpose()
+    }
+
+    pub(crate) async fn logs(&self) -> Result<Vec<(LogId, Head)>, LedgerError> {
+        let rows = sqlx::query(
+            "SELECT log_id, head_position, head_hash, head_recorded_at_us FROM ledger_logs ORDER BY log_id",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let log = LogId::parse(r.try_get::<String, _>(0)?)?;
+                Ok((log, head_from_db(r.try_get(1)?, r.try_get::<&[u8], _>(2)?, r.try_get(3)?)?))
+            })
+            .collect()
+    }
+
+    pub(crate) async fn read_raw(&self, log: &LogId, from: i64, to: i64, limit: i64) -> Result<Vec<RawEvent>, LedgerError> {
+        let rows = sqlx::query(concat!(
+            "SELECT ",
+            event_columns!(),
+            " FROM ledger_events WHERE log_id = ?1 AND position >= ?2 AND position <= ?3 ORDER BY position LIMIT ?4"
+        ))
+        .bind(log.as_str())
+        .bind(from)
+        .bind(to)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.iter().map(RawEvent::from_row).collect::<Result<_, _>>()?)
+    }
+
+    pub(crate) async fn read_stream(
+        &self,
+        log: &LogId,
+        stream: &StreamId,
+        from: i64,
+        limit: i64,
+    ) -> Result<Vec<RawEvent>, LedgerError> {
+        let rows = sqlx::query(concat!(
+            "SELECT ",
+            event_columns!(),
+            " FROM ledger_events WHERE log_id = ?1 AND stream_id = ?2 AND stream_version >= ?3
+              ORDER BY stream_version LIMIT ?4"
+        ))
+        .bind(log.as_str())
+        .bind(stream.as_str())
+        .bind(from)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.iter().map(RawEvent::from_row).collect::<Result<_, _>>()?)
+    }
+
+    pub(crate) async fn stream_index(
+        &self,
+        log: &LogId,
+        after: Option<(&str, i64)>,
+        limit: i64,
+    ) -> Result<Vec<IndexEntry>, LedgerError> {
+        let (stream, version) = after.unwrap_or(("", 0));
+        let rows = sqlx::query(
+            "SELECT stream_id, stream_version, position FROM ledger_events INDEXED BY ledger_events_stream
+             WHERE log_id = ?1 AND (stream_id, stream_version) > (?2, ?3)
+             ORDER BY stream_id, stream_version LIMIT ?4",
+        )
+        .bind(log.as_str())
+        .bind(stream)
+        .bind(version)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| Ok(IndexEntry { stream_id: r.try_get(0)?, stream_version: r.try_get(1)?, position: r.try_get(2)? }))
+            .collect()
+    }
+}
+
+/// One batch in one write transaction. `BEGIN IMMEDIATE` takes the database's write lock up
+/// front, so the state read below cannot change before the commit, even if another process
+/// opened the same file.
+pub(crate) async fn commit_batch(
+    conn: &mut SqliteConnection,
+    requests: &[(LogId, Commit)],
+    now_us: i64,
+) -> Result<Plan, LedgerError> {
+    let mut tx = conn.begin_with("BEGIN IMMEDIATE").await?;
+    let snapshot = load_snapshot(&mut tx, requests).await?;
+    let plan = plan::plan(requests, snapshot, now_us);
+    write_plan(&mut tx, &plan).await?;
+    tx.commit().await?;
+    Ok(plan)
+}
+
+async fn load_snapshot(conn: &mut SqliteConnection, requests: &[(LogId, Commit)]) -> Result<Snapshot, LedgerError> {
+    let logs: BTreeSet<&str> = requests.iter().map(|(log, _)| log.as_str()).collect();
+    let streams: BTreeSet<(&str, &str)> = requests
+        .iter()
+        .flat_map(|(log, commit)| commit.streams().iter().map(move |s| (log.as_str(), s.stream().as_str())))
+        .collect();
+    let commands: BTreeSet<(&str, &str)> =
+        requests.iter().map(|(log, commit)| (log.as_str(), commit.command_id().as_str())).collect();
+
+    let mut snapshot = Snapshot::default();
+    let rows = sqlx::query(
+        "SELECT log_id, head_position, head_hash, head_recorded_at_us FROM ledger_logs
+         WHERE log_id IN (SELECT value FROM json_each(?1))",
+    )
+    .bind(json!(logs).to_string())
+    .fetch_all(&mut *conn)
+    .await?;
+    for r in &rows {
+        let log = LogId::parse(r.try_get::<String, _>(0)?)?;
+        snapshot.heads.insert(log, head_from_db(r.try_get(1)?, r.try_get::<&[u8], _>(2)?, r.try_get(3)?)?);
+    }
+
+    // MAX over the unique (log, stream, version) index is one index seek per stream.
+    let rows = sqlx::query(
+        "SELECT k.value ->> 0, k.value ->> 1,
+                (SELECT MAX(e.stream_version) FROM ledger_events e
+                  WHERE e.log_id = k.value ->> 0 AND e.stream_id = k.value ->> 1)
+         FROM json_each(?1) AS k",
+    )
+    .bind(json!(streams).to_string())
+    .fetch_all(&mut *conn)
+    .await?;
+    for r in &rows {
+        if let Some(version) = r.try_get::<Option<i64>, _>(2)? {
+            let key = (LogId::parse(r.try_get::<String, _>(0)?)?, StreamId::parse(r.try_get::<String, _>(1)?)?);
+            snapshot.streams.insert(key, StreamVersion::new(from_db(version, "stream version")?)?);
+        }
+    }
+
+    let rows = sqlx::query(
+        "SELECT c.log_id, c.command_id, c.fingerprint, c.first_position, c.last_position
+         FROM json_each(?1) AS k
+         JOIN ledger_commands c ON c.log_id = k.value ->> 0 AND c.command_id = k.value ->> 1",
+    )
+    .bind(json!(commands).to_string())
+    .fetch_all(&mut *conn)
+    .await?;
+    for r in &rows {
+        let key = (LogId::parse(r.try_get::<String, _>(0)?)?, CommandId::parse(r.try_get::<String, _>(1)?)?);
+        let fingerprint = ChainHash::from_slice(r.try_get::<&[u8], _>(2)?)
+            .ok_or_else(|| LedgerError::Corrupt("command fingerprint is not 32 bytes".into()))?;
+        let first = Position::new(from_db(r.try_get(3)?, "position")?);
+        let last = Position::new(from_db(r.try_get(4)?, "position")?);
+        snapshot.commands.insert(key, StoredCommand { fingerprint, first, last });
+    }
+    Ok(snapshot)
+}
+
+async fn write_plan(conn: &mut SqliteConnection, plan: &Plan) -> Result<(), LedgerError> {
+    if plan.events.is_empty() {
+        return Ok(());
+    }
+    let events: Vec<_> = plan
+        .events
+        .iter()
+        .map(|e| {
+            json!([
+                e.log_id.as_str(),
+                to_db(e.position.get()),
+                e.stream_id.as_str(),
+                to_db(e.stream_version.get()),
+                e.event_type.as_str(),
+                e.schema_version,
+                e.payload.as_str(),
+                e.metadata.actor.as_str(),
+                e.metadata.command_id.as_str(),
+                e.metadata.correlation_id.as_str(),
+                e.metadata.recorded_at_us,
+                e.prev_hash.to_hex(),
+                e.hash.to_hex(),
+            ])
+        })
+        .collect();
+    sqlx::query(
+        "INSERT INTO ledger_events (log_id, position, stream_id, stream_version, event_type, schema_version,
+                                    payload, actor, command_id, correlation_id, recorded_at_us, prev_hash, hash)
+         SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5, value ->> 6,
+                value ->> 7, value ->> 8, value ->> 9, value ->> 10, unhex(value ->> 11), unhex(value ->> 12)
+         FROM json_each(?1)",
+    )
+    .bind(serde_json::Value::Array(events).to_string())
+    .execute(&mut *conn)
+    .await?;
+
+    let commands: Vec<_> = plan
+        .commands
+        .iter()
+        .map(|(log, command, stored)| {
+            json!([
+                log.as_str(),
+                command.as_str(),
+                stored.fingerprint.to_hex(),
+                to_db(stored.first.get()),
+                to_db(stored.last.get()),
+            ])
+        })
+        .collect();
+    sqlx::query(
+        "INSERT INTO ledger_commands (log_id, command_id, fingerprint, first_position, last_position)
+         SELECT value ->> 0, value ->> 1, unhex(value ->> 2), value ->> 3, value ->> 4 FROM json_each(?1)",
+    )
+    .bind(serde_json::Value::Array(commands).to_string())
+    .execute(&mut *conn)
+    .await?;
+
+    for (log, head) in &plan.heads {
+        sqlx::query(
+            "UPDATE ledger_logs SET head_position = ?2, head_hash = ?3, head_recorded_at_us = ?4 WHERE log_id = ?1",
+        )
+        .bind(log.as_str())
+        .bind(to_db(head.position.get()))
+        .bind(head.hash.as_bytes().as_slice())
+        .bind(head.recorded_at_us)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}

@@ -1,0 +1,174 @@
+//! Group commit. Every append goes through one queue to one writer task per ledger, which takes
+//! whatever has queued up (up to the batch limits) into one transaction: one commit, one fsync,
+//! however many appends. While a batch is being committed the next one fills, so under load the
+//! batches grow by themselves and throughput rises with concurrency instead of falling.
+//!
+//! An append is acknowledged only after its batch committed. A version conflict or a reused
+//! command id fails only its own append (see [`crate::plan`]); a failing commit fails the whole
+//! batch and nothing of it is acknowledged.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::sync::{mpsc, oneshot, watch};
+use tokio::time::Instant;
+
+use crate::plan::{self, Outcome};
+use crate::store::{Store, WriterConnection, into_events};
+use crate::{Commit, Committed, LedgerError, LogId, Position};
+
+/// Attempts per batch when the database reports a transient failure.
+const BATCH_ATTEMPTS_MAX: u32 = 3;
+
+/// One queued append and where its answer goes.
+#[derive(Debug)]
+pub(crate) struct Request {
+    pub log: LogId,
+    pub commit: Commit,
+    pub reply: oneshot::Sender<Result<Committed, LedgerError>>,
+}
+
+/// Limits of the writer.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct BatchLimits {
+    pub events_max: usize,
+    pub appends_max: usize,
+    pub linger: Duration,
+}
+
+/// The committed head of each log, for subscribers waiting for new events.
+#[derive(Debug, Default)]
+pub(crate) struct Heads {
+    senders: Mutex<HashMap<LogId, watch::Sender<Position>>>,
+}
+
+impl Heads {
+    pub(crate) fn watch(&self, log: &LogId) -> watch::Receiver<Position> {
+        let mut senders = self.senders.lock().expect("heads lock is never poisoned");
+        senders.entry(log.clone()).or_insert_with(|| watch::channel(Position::ZERO).0).subscribe()
+    }
+
+    fn publish(&self, log: &LogId, head: Position) {
+        let senders = self.senders.lock().expect("heads lock is never poisoned");
+        if let Some(sender) = senders.get(log) {
+            sender.send_if_modified(|current| {
+                let newer = head > *current;
+                if newer {
+                    *current = head;
+                }
+                newer
+            });
+        }
+    }
+}
+
+/// Batch sizes, for metrics and the benchmark.
+#[derive(Debug, Default)]
+pub(crate) struct WriterStats {
+    pub batches: std::sync::atomic::AtomicU64,
+    pub appends: std::sync::atomic::AtomicU64,
+}
+
+pub(crate) async fn run(
+    store: Store,
+    mut conn: WriterConnection,
+    mut queue: mpsc::Receiver<Request>,
+    heads: Arc<Heads>,
+    stats: Arc<WriterStats>,
+    limits: BatchLimits,
+) {
+    let mut carried: Option<Request> = None;
+    loop {
+        let first = match carried.take() {
+            Some(request) => request,
+            None => match queue.recv().await {
+                Some(request) => request,
+                None => return,
+            },
+        };
+        let mut events = first.commit.event_count();
+        let mut batch = vec![first];
+        let deadline = Instant::now() + limits.linger;
+        while batch.len() < limits.appends_max {
+            let next = match queue.try_recv() {
+                Ok(request) => request,
+                Err(mpsc::error::TryRecvError::Disconnected) => break,
+                Err(mpsc::error::TryRecvError::Empty) if limits.linger.is_zero() => break,
+                Err(mpsc::error::TryRecvError::Empty) => match tokio::time::timeout_at(deadline, queue.recv()).await {
+                    Ok(Some(request)) => request,
+                    Ok(None) | Err(_) => break,
+                },
+            };
+            if events + next.commit.event_count() > limits.events_max {
+                carried = Some(next);
+                break;
+            }
+            events += next.commit.event_count();
+            batch.push(next);
+        }
+        stats.batches.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        stats.appends.fetch_add(batch.len() as u64, std::sync::atomic::Ordering::Relaxed);
+        conn = commit(&store, conn, batch, &heads).await;
+    }
+}
+
+/// Commits one batch and answers every append in it. Returns the connection to use next (a new
+/// one if this one broke).
+async fn commit(store: &Store, mut conn: WriterConnection, batch: Vec<Request>, heads: &Heads) -> WriterConnection {
+    let (replies, requests): (Vec<_>, Vec<_>) = batch.into_iter().map(|r| (r.reply, (r.log, r.commit))).unzip();
+    let mut attempt = 1;
+    let result = loop {
+        let now_us = jiff::Timestamp::now().as_microsecond();
+        match conn.commit_batch(&requests, now_us).await {
+            Ok(plan) => break Ok(plan),
+            // A retry is safe even if the failed attempt did commit: the command ids are then
+            // found and the appends replay.
+            Err(e) if e.is_transient() && attempt < BATCH_ATTEMPTS_MAX => {
+                tracing::warn!(error = %e, attempt, "batch commit failed, retrying");
+                attempt += 1;
+                tokio::time::sleep(Duration::from_millis(10 * u64::from(attempt))).await;
+                if let Ok(fresh) = store.writer().await {
+                    conn = fresh;
+                }
+            }
+            Err(e) => break Err(e),
+        }
+    };
+    match result {
+        Err(e) => {
+            tracing::error!(error = %e, appends = replies.len(), "batch commit failed");
+            for reply in replies {
+                let _ = reply.send(Err(e.duplicate()));
+            }
+        }
+        Ok(plan) => {
+            for (log, head) in &plan.heads {
+                heads.publish(log, head.position);
+            }
+            for (reply, outcome) in replies.into_iter().zip(plan.outcomes) {
+                match outcome {
+                    Outcome::Committed(committed) => {
+                        let _ = reply.send(Ok(committed));
+                    }
+                    Outcome::Rejected(e) => {
+                        let _ = reply.send(Err(e));
+                    }
+                    // Rare, and needs a read: answered beside the writer so it does not stall.
+                    Outcome::Replay { log, first, last } => {
+                        let store = store.clone();
+                        tokio::spawn(async move {
+                            let answer = async {
+                                let limit = usize::try_from(last.get() + 1 - first.get()).expect("appends are small");
+                                let raw = store.read_raw(&log, first, Some(last), limit).await?;
+                                plan::replayed(&into_events(&log, raw)?, first, last)
+                            };
+                            let _ = reply.send(answer.await);
+                        });
+                    }
+                }
+            }
+        }
+    }
+    conn
+}
