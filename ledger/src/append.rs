@@ -8,7 +8,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::hash::{ChainHash, Encoder};
 use crate::limits::{APPEND_EVENTS_MAX, APPEND_PAYLOAD_BYTES_MAX, APPEND_STREAMS_MAX};
-use crate::{Actor, CommandId, CorrelationId, LedgerError, NewEvent, Position, StreamId, StreamVersion};
+use crate::{
+    Actor, CommandId, CorrelationId, LedgerError, NewEvent, Position, StreamId, StreamVersion,
+};
 
 /// The version an append expects a stream to be at; a mismatch fails the append with
 /// [`LedgerError::Conflict`] and writes nothing.
@@ -55,7 +57,11 @@ pub struct StreamAppend {
 impl StreamAppend {
     /// Appends `events` to `stream` if it is at `expected`.
     pub fn new(stream: StreamId, expected: ExpectedVersion, events: Vec<NewEvent>) -> Self {
-        Self { stream, expected, events }
+        Self {
+            stream,
+            expected,
+            events,
+        }
     }
     /// The stream.
     pub fn stream(&self) -> &StreamId {
@@ -93,17 +99,25 @@ impl Commit {
         streams: Vec<StreamAppend>,
     ) -> Result<Self, LedgerError> {
         if streams.is_empty() {
-            return Err(LedgerError::EmptyAppend("an append needs at least one stream"));
+            return Err(LedgerError::EmptyAppend(
+                "an append needs at least one stream",
+            ));
         }
         if streams.len() > APPEND_STREAMS_MAX {
-            return Err(LedgerError::TooLarge { what: "streams of one append", size: streams.len(), max: APPEND_STREAMS_MAX });
+            return Err(LedgerError::TooLarge {
+                what: "streams of one append",
+                size: streams.len(),
+                max: APPEND_STREAMS_MAX,
+            });
         }
         let mut seen = HashSet::with_capacity(streams.len());
         let mut event_count = 0usize;
         let mut payload_bytes = 0usize;
         for append in &streams {
             if append.events.is_empty() {
-                return Err(LedgerError::EmptyAppend("every stream of an append needs at least one event"));
+                return Err(LedgerError::EmptyAppend(
+                    "every stream of an append needs at least one event",
+                ));
             }
             if !seen.insert(&append.stream) {
                 return Err(LedgerError::InvalidAppend(format!(
@@ -112,20 +126,40 @@ impl Commit {
                 )));
             }
             event_count += append.events.len();
-            payload_bytes += append.events.iter().map(|e| e.payload().len()).sum::<usize>();
+            payload_bytes += append
+                .events
+                .iter()
+                .map(|e| e.payload().len())
+                .sum::<usize>();
         }
         if event_count > APPEND_EVENTS_MAX {
-            return Err(LedgerError::TooLarge { what: "events of one append", size: event_count, max: APPEND_EVENTS_MAX });
+            return Err(LedgerError::TooLarge {
+                what: "events of one append",
+                size: event_count,
+                max: APPEND_EVENTS_MAX,
+            });
         }
         if payload_bytes > APPEND_PAYLOAD_BYTES_MAX {
-            return Err(LedgerError::TooLarge { what: "payloads of one append", size: payload_bytes, max: APPEND_PAYLOAD_BYTES_MAX });
+            return Err(LedgerError::TooLarge {
+                what: "payloads of one append",
+                size: payload_bytes,
+                max: APPEND_PAYLOAD_BYTES_MAX,
+            });
         }
         let correlation_id = match correlation_id {
             Some(id) => id,
-            None => CorrelationId::parse(command_id.as_str()).expect("a command id is a valid correlation id"),
+            None => CorrelationId::parse(command_id.as_str())
+                .expect("a command id is a valid correlation id"),
         };
         let fingerprint = fingerprint(&actor, &streams);
-        Ok(Self { command_id, actor, correlation_id, streams, event_count, fingerprint })
+        Ok(Self {
+            command_id,
+            actor,
+            correlation_id,
+            streams,
+            event_count,
+            fingerprint,
+        })
     }
 
     /// The idempotency key.
@@ -168,7 +202,9 @@ fn fingerprint(actor: &Actor, streams: &[StreamAppend]) -> ChainHash {
         };
         enc.u64(append.events.len() as u64);
         for event in &append.events {
-            enc.text(event.event_type().as_str()).u32(event.schema_version()).text(event.payload().as_str());
+            enc.text(event.event_type().as_str())
+                .u32(event.schema_version())
+                .text(event.payload().as_str());
         }
     }
     enc.finish()
@@ -208,7 +244,12 @@ mod tests {
     }
 
     fn commit(streams: Vec<StreamAppend>) -> Result<Commit, LedgerError> {
-        Commit::new(CommandId::parse("c").expect("valid"), Actor::parse("a").expect("valid"), None, streams)
+        Commit::new(
+            CommandId::parse("c").expect("valid"),
+            Actor::parse("a").expect("valid"),
+            None,
+            streams,
+        )
     }
 
     #[test]
@@ -237,16 +278,34 @@ mod tests {
         let events = (0..=APPEND_EVENTS_MAX as u32).map(event).collect();
         assert!(matches!(
             commit(vec![StreamAppend::new(s, ExpectedVersion::Any, events)]),
-            Err(LedgerError::TooLarge { what: "events of one append", .. })
+            Err(LedgerError::TooLarge {
+                what: "events of one append",
+                ..
+            })
         ));
     }
 
     #[test]
     fn fingerprints_differ_when_any_part_of_the_content_differs() {
         let s = StreamId::parse("s").expect("valid");
-        let base = commit(vec![StreamAppend::new(s.clone(), ExpectedVersion::Any, vec![event(1)])]).expect("valid");
-        let other_payload = commit(vec![StreamAppend::new(s.clone(), ExpectedVersion::Any, vec![event(2)])]).expect("valid");
-        let other_expected = commit(vec![StreamAppend::new(s, ExpectedVersion::NoStream, vec![event(1)])]).expect("valid");
+        let base = commit(vec![StreamAppend::new(
+            s.clone(),
+            ExpectedVersion::Any,
+            vec![event(1)],
+        )])
+        .expect("valid");
+        let other_payload = commit(vec![StreamAppend::new(
+            s.clone(),
+            ExpectedVersion::Any,
+            vec![event(2)],
+        )])
+        .expect("valid");
+        let other_expected = commit(vec![StreamAppend::new(
+            s,
+            ExpectedVersion::NoStream,
+            vec![event(1)],
+        )])
+        .expect("valid");
         assert_ne!(base.fingerprint(), other_payload.fingerprint());
         assert_ne!(base.fingerprint(), other_expected.fingerprint());
     }

@@ -7,7 +7,10 @@ use serde_json::Value;
 
 use crate::hash::ChainHash;
 use crate::limits::{EVENT_PAYLOAD_BYTES_MAX, PAYLOAD_DEPTH_MAX};
-use crate::{Actor, CommandId, CorrelationId, EventType, LedgerError, LogId, Position, StreamId, StreamVersion};
+use crate::{
+    Actor, CommandId, CorrelationId, EventType, LedgerError, LogId, Position, StreamId,
+    StreamVersion,
+};
 
 /// An event's payload as canonical JSON: object keys sorted by their UTF-8 bytes, no
 /// insignificant whitespace, integers only. The bytes are what the hash covers, so the same
@@ -73,7 +76,12 @@ impl Payload {
     }
 }
 
-fn write_canonical(value: &Value, out: &mut String, path: &str, depth: usize) -> Result<(), LedgerError> {
+fn write_canonical(
+    value: &Value,
+    out: &mut String,
+    path: &str,
+    depth: usize,
+) -> Result<(), LedgerError> {
     if depth > PAYLOAD_DEPTH_MAX {
         return Err(LedgerError::InvalidPayload(format!(
             "nested deeper than {PAYLOAD_DEPTH_MAX} levels at {path}"
@@ -130,16 +138,34 @@ pub struct NewEvent {
 
 impl NewEvent {
     /// An event of `event_type` whose payload follows schema `schema_version` (from 1).
-    pub fn new(event_type: EventType, schema_version: u32, payload: Payload) -> Result<Self, LedgerError> {
+    pub fn new(
+        event_type: EventType,
+        schema_version: u32,
+        payload: Payload,
+    ) -> Result<Self, LedgerError> {
         if schema_version == 0 {
-            return Err(LedgerError::InvalidAppend("schema versions start at 1".into()));
+            return Err(LedgerError::InvalidAppend(
+                "schema versions start at 1".into(),
+            ));
         }
-        Ok(Self { event_type, schema_version, payload })
+        Ok(Self {
+            event_type,
+            schema_version,
+            payload,
+        })
     }
 
     /// Shorthand: parses the type and serializes the payload.
-    pub fn json<T: Serialize + ?Sized>(event_type: &str, schema_version: u32, payload: &T) -> Result<Self, LedgerError> {
-        Self::new(EventType::parse(event_type)?, schema_version, Payload::from_serialize(payload)?)
+    pub fn json<T: Serialize + ?Sized>(
+        event_type: &str,
+        schema_version: u32,
+        payload: &T,
+    ) -> Result<Self, LedgerError> {
+        Self::new(
+            EventType::parse(event_type)?,
+            schema_version,
+            Payload::from_serialize(payload)?,
+        )
     }
 
     /// The event's type.
@@ -232,7 +258,11 @@ mod tests {
     fn an_oversized_payload_is_refused_with_its_size() {
         let big = "x".repeat(EVENT_PAYLOAD_BYTES_MAX);
         match Payload::from_value(&json!({ "text": big })) {
-            Err(LedgerError::TooLarge { what: "event payload", size, max }) => {
+            Err(LedgerError::TooLarge {
+                what: "event payload",
+                size,
+                max,
+            }) => {
                 assert!(size > max);
             }
             other => panic!("expected TooLarge, got {other:?}"),

@@ -31,7 +31,9 @@ impl ChainHash {
     }
     /// Parses 64 hex characters.
     pub fn from_hex(hex: &str) -> Option<Self> {
-        blake3::Hash::from_hex(hex).ok().map(|h| Self(*h.as_bytes()))
+        blake3::Hash::from_hex(hex)
+            .ok()
+            .map(|h| Self(*h.as_bytes()))
     }
     /// Reads a hash stored as a byte column.
     pub(crate) fn from_slice(bytes: &[u8]) -> Option<Self> {
@@ -150,7 +152,10 @@ pub(crate) fn event_hash(event: &RecordedEvent) -> ChainHash {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{Actor, CommandId, CorrelationId, EventType, LogId, Metadata, Payload, Position, StreamId, StreamVersion};
+    use crate::{
+        Actor, CommandId, CorrelationId, EventType, LogId, Metadata, Payload, Position, StreamId,
+        StreamVersion,
+    };
 
     /// The test vector of `docs/ledger-format.md`. If this test fails, the format changed and
     /// every existing log would fail verification.
@@ -174,18 +179,27 @@ mod tests {
             hash: ChainHash::GENESIS,
         };
         let first_hash = event_hash(&first);
-        assert_eq!(first_hash.to_hex(), "0b31154df4d73a77ada90f243239c69822c63c76e7432c9f1338cf8768fe3682");
+        assert_eq!(
+            first_hash.to_hex(),
+            "0b31154df4d73a77ada90f243239c69822c63c76e7432c9f1338cf8768fe3682"
+        );
 
         let second = RecordedEvent {
             position: Position::new(2),
             stream_id: StreamId::parse("member:1").expect("valid"),
             event_type: EventType::parse("MemberAdmitted").expect("valid"),
             payload: Payload::from_stored(r#"{"shares":"1"}"#.into()),
-            metadata: Metadata { recorded_at_us: 1_767_225_600_000_001, ..first.metadata.clone() },
+            metadata: Metadata {
+                recorded_at_us: 1_767_225_600_000_001,
+                ..first.metadata.clone()
+            },
             prev_hash: first_hash,
             ..first.clone()
         };
-        assert_eq!(event_hash(&second).to_hex(), "e851601179038faedcfcbf7b2a85fd0bdf10599cea33bf7a400c924e00b8e214");
+        assert_eq!(
+            event_hash(&second).to_hex(),
+            "e851601179038faedcfcbf7b2a85fd0bdf10599cea33bf7a400c924e00b8e214"
+        );
     }
 
     /// The encoding spelled out byte by byte, independent of `Encoder`, as an outsider would

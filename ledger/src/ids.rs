@@ -168,7 +168,11 @@ impl Position {
     }
     /// The position after this one.
     pub fn next(self) -> Self {
-        Self(self.0.checked_add(1).expect("a log never holds 2^64 events"))
+        Self(
+            self.0
+                .checked_add(1)
+                .expect("a log never holds 2^64 events"),
+        )
     }
 }
 
@@ -204,7 +208,11 @@ impl StreamVersion {
     }
     /// The version after this one.
     pub fn next(self) -> Self {
-        Self(self.0.checked_add(1).expect("a stream never holds 2^64 events"))
+        Self(
+            self.0
+                .checked_add(1)
+                .expect("a stream never holds 2^64 events"),
+        )
     }
 }
 

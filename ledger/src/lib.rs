@@ -67,7 +67,9 @@ pub use append::{Commit, Committed, ExpectedVersion, StreamAppend, StreamCommitt
 pub use error::LedgerError;
 pub use event::{Metadata, NewEvent, Payload, RecordedEvent};
 pub use hash::{ChainHash, EVENT_ENCODING_V1};
-pub use ids::{Actor, CommandId, CorrelationId, EventType, LogId, Position, StreamId, StreamVersion};
+pub use ids::{
+    Actor, CommandId, CorrelationId, EventType, LogId, Position, StreamId, StreamVersion,
+};
 pub use plan::Head;
 pub use subscription::Subscription;
 pub use verify::{Anchor, BreakKind, ChainBreak, VerifyProgress, VerifyReport};
@@ -145,8 +147,23 @@ impl Ledger {
             appends_max: options.batch_appends_max.max(1),
             linger: options.batch_linger,
         };
-        tokio::spawn(writer::run(store.clone(), connection, receiver, Arc::clone(&heads), Arc::clone(&stats), limits));
-        Ok(Self { inner: Arc::new(Inner { store, queue, heads, stats, options }) })
+        tokio::spawn(writer::run(
+            store.clone(),
+            connection,
+            receiver,
+            Arc::clone(&heads),
+            Arc::clone(&stats),
+            limits,
+        ));
+        Ok(Self {
+            inner: Arc::new(Inner {
+                store,
+                queue,
+                heads,
+                stats,
+                options,
+            }),
+        })
     }
 
     pub(crate) fn store(&self) -> &Store {
@@ -164,7 +181,10 @@ impl Ledger {
 
     /// Creates an empty log. Fails with [`LedgerError::LogExists`] if it exists.
     pub async fn create_log(&self, log: &LogId) -> Result<(), LedgerError> {
-        self.inner.store.create_log(log, jiff::Timestamp::now().as_microsecond()).await
+        self.inner
+            .store
+            .create_log(log, jiff::Timestamp::now().as_microsecond())
+            .await
     }
 
     /// All logs of the database with their heads, ordered by id.
@@ -174,29 +194,59 @@ impl Ledger {
 
     /// The head of a log.
     pub async fn head(&self, log: &LogId) -> Result<Head, LedgerError> {
-        self.inner.store.head(log).await?.ok_or_else(|| LedgerError::UnknownLog(log.clone()))
+        self.inner
+            .store
+            .head(log)
+            .await?
+            .ok_or_else(|| LedgerError::UnknownLog(log.clone()))
     }
 
     /// Appends one command's events atomically, through group commit; see [`Commit`]. Returns
     /// after the events are durably committed.
     pub async fn append(&self, log: &LogId, commit: Commit) -> Result<Committed, LedgerError> {
         let (reply, answer) = oneshot::channel();
-        self.inner.queue.send(Request { log: log.clone(), commit, reply }).await.map_err(|_| LedgerError::Closed)?;
+        self.inner
+            .queue
+            .send(Request {
+                log: log.clone(),
+                commit,
+                reply,
+            })
+            .await
+            .map_err(|_| LedgerError::Closed)?;
         answer.await.map_err(|_| LedgerError::Closed)?
     }
 
     /// Appends in a transaction of its own on a pooled connection, bypassing group commit: one
     /// commit and one fsync per append, as most event stores do. Only the benchmark's baseline
     /// uses it.
-    pub async fn append_unbatched(&self, log: &LogId, commit: Commit) -> Result<Committed, LedgerError> {
+    pub async fn append_unbatched(
+        &self,
+        log: &LogId,
+        commit: Commit,
+    ) -> Result<Committed, LedgerError> {
         let requests = [(log.clone(), commit)];
-        let plan = self.inner.store.commit_unbatched(&requests, jiff::Timestamp::now().as_microsecond()).await?;
-        match plan.outcomes.into_iter().next().expect("one outcome per request") {
+        let plan = self
+            .inner
+            .store
+            .commit_unbatched(&requests, jiff::Timestamp::now().as_microsecond())
+            .await?;
+        match plan
+            .outcomes
+            .into_iter()
+            .next()
+            .expect("one outcome per request")
+        {
             plan::Outcome::Committed(committed) => Ok(committed),
             plan::Outcome::Rejected(e) => Err(e),
             plan::Outcome::Replay { log, first, last } => {
-                let limit = usize::try_from(last.get() + 1 - first.get()).expect("appends are small");
-                let raw = self.inner.store.read_raw(&log, first, Some(last), limit).await?;
+                let limit =
+                    usize::try_from(last.get() + 1 - first.get()).expect("appends are small");
+                let raw = self
+                    .inner
+                    .store
+                    .read_raw(&log, first, Some(last), limit)
+                    .await?;
                 plan::replayed(&into_events(&log, raw)?, first, last)
             }
         }
@@ -204,8 +254,22 @@ impl Ledger {
 
     /// Up to `limit` events of the log from position `from` on (at most
     /// [`limits::READ_EVENTS_MAX`]); fewer than `limit` means the head was reached.
-    pub async fn read_log(&self, log: &LogId, from: Position, limit: usize) -> Result<Vec<RecordedEvent>, LedgerError> {
-        let raw = self.inner.store.read_raw(log, from.max(Position::FIRST), None, limit.min(limits::READ_EVENTS_MAX)).await?;
+    pub async fn read_log(
+        &self,
+        log: &LogId,
+        from: Position,
+        limit: usize,
+    ) -> Result<Vec<RecordedEvent>, LedgerError> {
+        let raw = self
+            .inner
+            .store
+            .read_raw(
+                log,
+                from.max(Position::FIRST),
+                None,
+                limit.min(limits::READ_EVENTS_MAX),
+            )
+            .await?;
         if raw.is_empty() {
             // Tell an empty page of a real log from an unknown log.
             self.head(log).await?;
@@ -221,7 +285,11 @@ impl Ledger {
         from: StreamVersion,
         limit: usize,
     ) -> Result<Vec<RecordedEvent>, LedgerError> {
-        let raw = self.inner.store.read_stream(log, stream, from, limit.min(limits::READ_EVENTS_MAX)).await?;
+        let raw = self
+            .inner
+            .store
+            .read_stream(log, stream, from, limit.min(limits::READ_EVENTS_MAX))
+            .await?;
         if raw.is_empty() {
             self.head(log).await?;
         }
@@ -230,9 +298,18 @@ impl Ledger {
 
     /// Follows the log from position `from` on: first the stored events, then new ones as they
     /// are committed, each exactly once and in order.
-    pub async fn subscribe(&self, log: &LogId, from: Position) -> Result<Subscription, LedgerError> {
+    pub async fn subscribe(
+        &self,
+        log: &LogId,
+        from: Position,
+    ) -> Result<Subscription, LedgerError> {
         self.head(log).await?;
-        Ok(Subscription::new(self.clone(), log.clone(), from, self.inner.options.subscription_poll_interval))
+        Ok(Subscription::new(
+            self.clone(),
+            log.clone(),
+            from,
+            self.inner.options.subscription_poll_interval,
+        ))
     }
 
     /// Recomputes the chain of `log` from position 1 up to its current head and reports the

@@ -6,8 +6,8 @@ use std::collections::{BTreeMap, HashMap};
 
 use crate::hash::ChainHash;
 use crate::{
-    CommandId, Commit, Committed, LedgerError, LogId, Metadata, Position, RecordedEvent, StreamCommitted, StreamId,
-    StreamVersion,
+    CommandId, Commit, Committed, LedgerError, LogId, Metadata, Position, RecordedEvent,
+    StreamCommitted, StreamId, StreamVersion,
 };
 
 /// The end of a log's chain.
@@ -43,7 +43,11 @@ pub(crate) struct Snapshot {
 pub(crate) enum Outcome {
     Committed(Committed),
     /// The command was committed before with the same content; its result must be read back.
-    Replay { log: LogId, first: Position, last: Position },
+    Replay {
+        log: LogId,
+        first: Position,
+        last: Position,
+    },
     Rejected(LedgerError),
 }
 
@@ -68,20 +72,35 @@ pub(crate) fn plan(requests: &[(LogId, Commit)], mut state: Snapshot, now_us: i6
     plan
 }
 
-fn decide(log: &LogId, commit: &Commit, state: &mut Snapshot, now_us: i64, plan: &mut Plan) -> Outcome {
+fn decide(
+    log: &LogId,
+    commit: &Commit,
+    state: &mut Snapshot,
+    now_us: i64,
+    plan: &mut Plan,
+) -> Outcome {
     let Some(&head) = state.heads.get(log) else {
         return Outcome::Rejected(LedgerError::UnknownLog(log.clone()));
     };
     let command_key = (log.clone(), commit.command_id().clone());
     if let Some(stored) = state.commands.get(&command_key) {
         return if stored.fingerprint == commit.fingerprint() {
-            Outcome::Replay { log: log.clone(), first: stored.first, last: stored.last }
+            Outcome::Replay {
+                log: log.clone(),
+                first: stored.first,
+                last: stored.last,
+            }
         } else {
-            Outcome::Rejected(LedgerError::IdempotencyMismatch(commit.command_id().clone()))
+            Outcome::Rejected(LedgerError::IdempotencyMismatch(
+                commit.command_id().clone(),
+            ))
         };
     }
     for append in commit.streams() {
-        let actual = state.streams.get(&(log.clone(), append.stream().clone())).copied();
+        let actual = state
+            .streams
+            .get(&(log.clone(), append.stream().clone()))
+            .copied();
         if !append.expected().admits(actual) {
             return Outcome::Rejected(LedgerError::Conflict {
                 stream: append.stream().clone(),
@@ -120,7 +139,11 @@ fn decide(log: &LogId, commit: &Commit, state: &mut Snapshot, now_us: i64, plan:
                 hash: ChainHash::GENESIS,
             };
             event.hash = event.compute_hash();
-            tip = Head { position: event.position, hash: event.hash, recorded_at_us };
+            tip = Head {
+                position: event.position,
+                hash: event.hash,
+                recorded_at_us,
+            };
             first_version.get_or_insert(stream_version);
             version = Some(stream_version);
             plan.events.push(event);
@@ -133,16 +156,29 @@ fn decide(log: &LogId, commit: &Commit, state: &mut Snapshot, now_us: i64, plan:
             last_version,
         });
     }
-    let stored = StoredCommand { fingerprint: commit.fingerprint(), first: head.position.next(), last: tip.position };
+    let stored = StoredCommand {
+        fingerprint: commit.fingerprint(),
+        first: head.position.next(),
+        last: tip.position,
+    };
     state.commands.insert(command_key.clone(), stored);
     plan.commands.push((command_key.0, command_key.1, stored));
     state.heads.insert(log.clone(), tip);
     plan.heads.insert(log.clone(), tip);
-    Outcome::Committed(Committed { first_position: stored.first, last_position: stored.last, streams, replayed: false })
+    Outcome::Committed(Committed {
+        first_position: stored.first,
+        last_position: stored.last,
+        streams,
+        replayed: false,
+    })
 }
 
 /// Rebuilds the answer to a replayed command from its stored events, which are consecutive.
-pub(crate) fn replayed(events: &[RecordedEvent], first: Position, last: Position) -> Result<Committed, LedgerError> {
+pub(crate) fn replayed(
+    events: &[RecordedEvent],
+    first: Position,
+    last: Position,
+) -> Result<Committed, LedgerError> {
     let expected = usize::try_from(last.get() + 1 - first.get()).expect("an append is small");
     if events.len() != expected || events.first().map(|e| e.position) != Some(first) {
         return Err(LedgerError::Corrupt(format!(
@@ -160,7 +196,12 @@ pub(crate) fn replayed(events: &[RecordedEvent], first: Position, last: Position
             }),
         }
     }
-    Ok(Committed { first_position: first, last_position: last, streams, replayed: true })
+    Ok(Committed {
+        first_position: first,
+        last_position: last,
+        streams,
+        replayed: true,
+    })
 }
 
 #[cfg(test)]
@@ -173,19 +214,32 @@ mod tests {
     }
 
     fn commit(id: &str, stream: &str, expected: ExpectedVersion, n: usize) -> Commit {
-        let events = (0..n).map(|i| NewEvent::json("Noted", 1, &serde_json::json!({ "i": i })).expect("valid")).collect();
+        let events = (0..n)
+            .map(|i| NewEvent::json("Noted", 1, &serde_json::json!({ "i": i })).expect("valid"))
+            .collect();
         Commit::new(
             CommandId::parse(id).expect("valid"),
             Actor::parse("test").expect("valid"),
             None,
-            vec![StreamAppend::new(StreamId::parse(stream).expect("valid"), expected, events)],
+            vec![StreamAppend::new(
+                StreamId::parse(stream).expect("valid"),
+                expected,
+                events,
+            )],
         )
         .expect("valid")
     }
 
     fn empty_log() -> Snapshot {
         let mut state = Snapshot::default();
-        state.heads.insert(log(), Head { position: Position::ZERO, hash: ChainHash::GENESIS, recorded_at_us: 0 });
+        state.heads.insert(
+            log(),
+            Head {
+                position: Position::ZERO,
+                hash: ChainHash::GENESIS,
+                recorded_at_us: 0,
+            },
+        );
         state
     }
 
@@ -194,11 +248,22 @@ mod tests {
         let requests = vec![
             (log(), commit("a", "s", ExpectedVersion::NoStream, 2)),
             (log(), commit("b", "s", ExpectedVersion::NoStream, 1)),
-            (log(), commit("c", "s", ExpectedVersion::Exact(StreamVersion::new(2).expect("valid")), 1)),
+            (
+                log(),
+                commit(
+                    "c",
+                    "s",
+                    ExpectedVersion::Exact(StreamVersion::new(2).expect("valid")),
+                    1,
+                ),
+            ),
         ];
         let plan = plan(&requests, empty_log(), 10);
         assert!(matches!(plan.outcomes[0], Outcome::Committed(_)));
-        assert!(matches!(plan.outcomes[1], Outcome::Rejected(LedgerError::Conflict { .. })));
+        assert!(matches!(
+            plan.outcomes[1],
+            Outcome::Rejected(LedgerError::Conflict { .. })
+        ));
         assert!(matches!(plan.outcomes[2], Outcome::Committed(_)));
         let positions: Vec<u64> = plan.events.iter().map(|e| e.position.get()).collect();
         assert_eq!(positions, vec![1, 2, 3]);
@@ -214,24 +279,47 @@ mod tests {
             (log(), commit("a", "s", ExpectedVersion::Any, 2)),
         ];
         let plan = plan(&requests, empty_log(), 10);
-        assert!(matches!(plan.outcomes[1], Outcome::Replay { first, .. } if first == Position::FIRST));
-        assert!(matches!(plan.outcomes[2], Outcome::Rejected(LedgerError::IdempotencyMismatch(_))));
+        assert!(
+            matches!(plan.outcomes[1], Outcome::Replay { first, .. } if first == Position::FIRST)
+        );
+        assert!(matches!(
+            plan.outcomes[2],
+            Outcome::Rejected(LedgerError::IdempotencyMismatch(_))
+        ));
         assert_eq!(plan.events.len(), 1);
     }
 
     #[test]
     fn commit_times_never_decrease_even_when_the_clock_steps_back() {
         let mut state = empty_log();
-        state.heads.insert(log(), Head { position: Position::ZERO, hash: ChainHash::GENESIS, recorded_at_us: 500 });
-        let plan = plan(&[(log(), commit("a", "s", ExpectedVersion::Any, 1))], state, 100);
+        state.heads.insert(
+            log(),
+            Head {
+                position: Position::ZERO,
+                hash: ChainHash::GENESIS,
+                recorded_at_us: 500,
+            },
+        );
+        let plan = plan(
+            &[(log(), commit("a", "s", ExpectedVersion::Any, 1))],
+            state,
+            100,
+        );
         assert_eq!(plan.events[0].metadata.recorded_at_us, 500);
     }
 
     #[test]
     fn an_append_to_an_unknown_log_is_refused() {
         let other = LogId::parse("other").expect("valid");
-        let plan = plan(&[(other, commit("a", "s", ExpectedVersion::Any, 1))], empty_log(), 1);
-        assert!(matches!(plan.outcomes[0], Outcome::Rejected(LedgerError::UnknownLog(_))));
+        let plan = plan(
+            &[(other, commit("a", "s", ExpectedVersion::Any, 1))],
+            empty_log(),
+            1,
+        );
+        assert!(matches!(
+            plan.outcomes[0],
+            Outcome::Rejected(LedgerError::UnknownLog(_))
+        ));
         assert!(plan.events.is_empty());
     }
 }

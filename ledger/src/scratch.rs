@@ -21,8 +21,14 @@ impl ScratchSchema {
     /// `base_url`. `prefix` must be lowercase letters, digits and `_`.
     pub async fn create(base_url: &str, prefix: &str) -> Result<Self, LedgerError> {
         static COUNTER: AtomicU64 = AtomicU64::new(0);
-        if prefix.is_empty() || !prefix.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_') {
-            return Err(LedgerError::InvalidAppend(format!("scratch schema prefix {prefix:?} is not [a-z0-9_]+")));
+        if prefix.is_empty()
+            || !prefix
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        {
+            return Err(LedgerError::InvalidAppend(format!(
+                "scratch schema prefix {prefix:?} is not [a-z0-9_]+"
+            )));
         }
         let nanos = jiff::Timestamp::now().subsec_nanosecond();
         let name = format!(
@@ -33,11 +39,17 @@ impl ScratchSchema {
         );
         let mut conn = PgConnection::connect(base_url).await?;
         // The name is built from the checked prefix and digits only, so it is safe to splice.
-        sqlx::query(AssertSqlSafe(format!("CREATE SCHEMA {name}"))).execute(&mut conn).await?;
+        sqlx::query(AssertSqlSafe(format!("CREATE SCHEMA {name}")))
+            .execute(&mut conn)
+            .await?;
         conn.close().await?;
         let separator = if base_url.contains('?') { '&' } else { '?' };
         let url = format!("{base_url}{separator}options=-c%20search_path%3D{name}");
-        Ok(Self { base_url: base_url.to_owned(), name, url })
+        Ok(Self {
+            base_url: base_url.to_owned(),
+            name,
+            url,
+        })
     }
 
     /// The URL of the server with this schema as the search path.
@@ -53,7 +65,9 @@ impl ScratchSchema {
     /// Drops the schema and everything in it.
     pub async fn remove(self) -> Result<(), LedgerError> {
         let mut conn = PgConnection::connect(&self.base_url).await?;
-        sqlx::query(AssertSqlSafe(format!("DROP SCHEMA {} CASCADE", self.name))).execute(&mut conn).await?;
+        sqlx::query(AssertSqlSafe(format!("DROP SCHEMA {} CASCADE", self.name)))
+            .execute(&mut conn)
+            .await?;
         conn.close().await?;
         Ok(())
     }

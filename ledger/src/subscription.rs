@@ -32,7 +32,14 @@ pub struct Subscription {
 impl Subscription {
     pub(crate) fn new(ledger: Ledger, log: LogId, from: Position, poll_interval: Duration) -> Self {
         let head = ledger.watch_head(&log);
-        Self { ledger, log, next: from.max(Position::FIRST), buffer: VecDeque::new(), head, poll_interval }
+        Self {
+            ledger,
+            log,
+            next: from.max(Position::FIRST),
+            buffer: VecDeque::new(),
+            head,
+            poll_interval,
+        }
     }
 
     /// The position of the next event this subscription will deliver.
@@ -70,11 +77,18 @@ impl Subscription {
         if self.buffer.is_empty() {
             self.fill().await?;
         }
-        Ok(self.buffer.pop_front().inspect(|event| self.next = event.position.next()))
+        Ok(self
+            .buffer
+            .pop_front()
+            .inspect(|event| self.next = event.position.next()))
     }
 
     async fn fill(&mut self) -> Result<(), LedgerError> {
-        let raw = self.ledger.store().read_raw(&self.log, self.next, None, PAGE_EVENTS).await?;
+        let raw = self
+            .ledger
+            .store()
+            .read_raw(&self.log, self.next, None, PAGE_EVENTS)
+            .await?;
         let events = into_events(&self.log, raw)?;
         // Read-side assertion of the no-gaps invariant: a gap would mean a lost event.
         let mut expected = self.next;

@@ -75,7 +75,11 @@ pub struct ChainBreak {
 
 impl fmt::Display for ChainBreak {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "position {}: {}: {}", self.position, self.kind, self.detail)
+        write!(
+            f,
+            "position {}: {}: {}",
+            self.position, self.kind, self.detail
+        )
     }
 }
 
@@ -124,8 +128,14 @@ pub(crate) async fn verify(
     anchor: Option<Anchor>,
     progress: &mut (dyn FnMut(VerifyProgress) + Send),
 ) -> Result<VerifyReport, LedgerError> {
-    let head = store.head(log).await?.ok_or_else(|| LedgerError::UnknownLog(log.clone()))?;
-    let (chain, streams) = tokio::join!(chain_scan(store, log, head, anchor, progress), stream_scan(store, log, head));
+    let head = store
+        .head(log)
+        .await?
+        .ok_or_else(|| LedgerError::UnknownLog(log.clone()))?;
+    let (chain, streams) = tokio::join!(
+        chain_scan(store, log, head, anchor, progress),
+        stream_scan(store, log, head)
+    );
     let (events_checked, chain_break) = chain?;
     let stream_break = streams?;
     // The earlier break wins; at the same position the chain's reason is the more telling one.
@@ -133,7 +143,12 @@ pub(crate) async fn verify(
         (Some(c), Some(s)) => Some(if s.position < c.position { s } else { c }),
         (c, s) => c.or(s),
     };
-    Ok(VerifyReport { log: log.clone(), head, events_checked, first_break })
+    Ok(VerifyReport {
+        log: log.clone(),
+        head,
+        events_checked,
+        first_break,
+    })
 }
 
 async fn chain_scan(
@@ -151,14 +166,22 @@ async fn chain_scan(
         tokio::spawn(async move {
             let mut from = Position::FIRST;
             loop {
-                let page = store.read_raw(&log, from, Some(head.position), PAGE_EVENTS).await;
-                let last = page.as_ref().ok().and_then(|p| p.last().map(|e| e.position));
+                let page = store
+                    .read_raw(&log, from, Some(head.position), PAGE_EVENTS)
+                    .await;
+                let last = page
+                    .as_ref()
+                    .ok()
+                    .and_then(|p| p.last().map(|e| e.position));
                 let full = page.as_ref().is_ok_and(|p| p.len() == PAGE_EVENTS);
                 if pages_tx.send(page).await.is_err() || !full {
                     return;
                 }
                 match last {
-                    Some(last) => from = Position::new(u64::try_from(last).unwrap_or(u64::MAX).saturating_add(1)),
+                    Some(last) => {
+                        from =
+                            Position::new(u64::try_from(last).unwrap_or(u64::MAX).saturating_add(1))
+                    }
                     None => return,
                 }
             }
@@ -174,7 +197,10 @@ async fn chain_scan(
                 break 'pages;
             }
         }
-        progress(VerifyProgress { events_checked: chain.checked, events_total: head.position.get() });
+        progress(VerifyProgress {
+            events_checked: chain.checked,
+            events_total: head.position.get(),
+        });
     }
     drop(pages);
     reader.abort();
@@ -210,13 +236,22 @@ impl<'a> ChainCheck<'a> {
     }
 
     fn check(&mut self, e: &RawEvent) -> Option<ChainBreak> {
-        let at = |position: u64, kind, detail: String| Some(ChainBreak { position: Position::new(position), kind, detail });
+        let at = |position: u64, kind, detail: String| {
+            Some(ChainBreak {
+                position: Position::new(position),
+                kind,
+                detail,
+            })
+        };
         let position = u64::try_from(e.position).unwrap_or(0);
         if position != self.expected {
             return at(
                 self.expected,
                 BreakKind::Gap,
-                format!("expected position {}, the next stored event is at {}", self.expected, e.position),
+                format!(
+                    "expected position {}, the next stored event is at {}",
+                    self.expected, e.position
+                ),
             );
         }
         let stored_prev: Option<[u8; 32]> = e.prev_hash.as_slice().try_into().ok();
@@ -226,10 +261,17 @@ impl<'a> ChainCheck<'a> {
                 return at(
                     position - 1,
                     BreakKind::Inserted,
-                    format!("the event at {position} links to the event at {}", position - 1),
+                    format!(
+                        "the event at {position} links to the event at {}",
+                        position - 1
+                    ),
                 );
             }
-            return at(position, BreakKind::Reordered, "its previous hash is not the hash of the event before it".into());
+            return at(
+                position,
+                BreakKind::Reordered,
+                "its previous hash is not the hash of the event before it".into(),
+            );
         }
         let computed = hash_fields(&EventFields {
             log_id: self.log,
@@ -246,16 +288,28 @@ impl<'a> ChainCheck<'a> {
             prev_hash: &self.prev_hash,
         });
         if stored_hash != Some(*computed.as_bytes()) {
-            return at(position, BreakKind::HashMismatch, format!("the stored fields hash to {computed}"));
+            return at(
+                position,
+                BreakKind::HashMismatch,
+                format!("the stored fields hash to {computed}"),
+            );
         }
         if e.recorded_at_us < self.prev_recorded_at_us {
-            return at(position, BreakKind::Reordered, "it was recorded before the event before it".into());
+            return at(
+                position,
+                BreakKind::Reordered,
+                "it was recorded before the event before it".into(),
+            );
         }
         if let Some(anchor) = self.anchor
             && anchor.position.get() == position
             && anchor.hash != computed
         {
-            return at(position, BreakKind::AnchorMismatch, format!("expected hash {}, found {computed}", anchor.hash));
+            return at(
+                position,
+                BreakKind::AnchorMismatch,
+                format!("expected hash {}, found {computed}", anchor.hash),
+            );
         }
         self.prev_prev_hash = Some(self.prev_hash);
         self.prev_hash = *computed.as_bytes();
@@ -268,16 +322,29 @@ impl<'a> ChainCheck<'a> {
     /// Checks the end of the chain against the recorded head and the anchor.
     fn finish(&self, head: Head) -> Option<ChainBreak> {
         let last = self.expected - 1;
-        let at = |position: u64, kind, detail: String| Some(ChainBreak { position: Position::new(position), kind, detail });
+        let at = |position: u64, kind, detail: String| {
+            Some(ChainBreak {
+                position: Position::new(position),
+                kind,
+                detail,
+            })
+        };
         if last < head.position.get() {
             return at(
                 self.expected,
                 BreakKind::Truncated,
-                format!("the head records position {} but the log ends at {last}", head.position),
+                format!(
+                    "the head records position {} but the log ends at {last}",
+                    head.position
+                ),
             );
         }
         if head.hash.as_bytes() != &self.prev_hash {
-            return at(last, BreakKind::HeadMismatch, format!("the head records hash {}", head.hash));
+            return at(
+                last,
+                BreakKind::HeadMismatch,
+                format!("the head records hash {}", head.hash),
+            );
         }
         if let Some(anchor) = self.anchor
             && anchor.position.get() > last
@@ -285,7 +352,10 @@ impl<'a> ChainCheck<'a> {
             return at(
                 self.expected,
                 BreakKind::Truncated,
-                format!("the anchor is at position {} but the log ends at {last}", anchor.position),
+                format!(
+                    "the anchor is at position {} but the log ends at {last}",
+                    anchor.position
+                ),
             );
         }
         None
@@ -293,12 +363,20 @@ impl<'a> ChainCheck<'a> {
 }
 
 /// Checks stream versions in (stream, version) order; returns the lowest broken position.
-async fn stream_scan(store: &Store, log: &LogId, head: Head) -> Result<Option<ChainBreak>, LedgerError> {
+async fn stream_scan(
+    store: &Store,
+    log: &LogId,
+    head: Head,
+) -> Result<Option<ChainBreak>, LedgerError> {
     let mut found: Option<ChainBreak> = None;
     let mut keep_earliest = |position: i64, kind: BreakKind, detail: String| {
         let position = Position::new(u64::try_from(position).unwrap_or(0));
         if found.as_ref().is_none_or(|f| position < f.position) {
-            found = Some(ChainBreak { position, kind, detail });
+            found = Some(ChainBreak {
+                position,
+                kind,
+                detail,
+            });
         }
     };
     let mut current: Option<(String, i64, i64)> = None; // stream, version, position
@@ -335,7 +413,10 @@ async fn stream_scan(store: &Store, log: &LogId, head: Head) -> Result<Option<Ch
                 keep_earliest(
                     entry.position,
                     BreakKind::Reordered,
-                    format!("stream {stream} has version {} before version {version}", entry.stream_version),
+                    format!(
+                        "stream {stream} has version {} before version {version}",
+                        entry.stream_version
+                    ),
                 );
             }
             current = Some((entry.stream_id, entry.stream_version, entry.position));

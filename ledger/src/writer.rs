@@ -46,7 +46,10 @@ pub(crate) struct Heads {
 impl Heads {
     pub(crate) fn watch(&self, log: &LogId) -> watch::Receiver<Position> {
         let mut senders = self.senders.lock().expect("heads lock is never poisoned");
-        senders.entry(log.clone()).or_insert_with(|| watch::channel(Position::ZERO).0).subscribe()
+        senders
+            .entry(log.clone())
+            .or_insert_with(|| watch::channel(Position::ZERO).0)
+            .subscribe()
     }
 
     fn publish(&self, log: &LogId, head: Position) {
@@ -95,10 +98,12 @@ pub(crate) async fn run(
                 Ok(request) => request,
                 Err(mpsc::error::TryRecvError::Disconnected) => break,
                 Err(mpsc::error::TryRecvError::Empty) if limits.linger.is_zero() => break,
-                Err(mpsc::error::TryRecvError::Empty) => match tokio::time::timeout_at(deadline, queue.recv()).await {
-                    Ok(Some(request)) => request,
-                    Ok(None) | Err(_) => break,
-                },
+                Err(mpsc::error::TryRecvError::Empty) => {
+                    match tokio::time::timeout_at(deadline, queue.recv()).await {
+                        Ok(Some(request)) => request,
+                        Ok(None) | Err(_) => break,
+                    }
+                }
             };
             if events + next.commit.event_count() > limits.events_max {
                 carried = Some(next);
@@ -107,16 +112,28 @@ pub(crate) async fn run(
             events += next.commit.event_count();
             batch.push(next);
         }
-        stats.batches.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        stats.appends.fetch_add(batch.len() as u64, std::sync::atomic::Ordering::Relaxed);
+        stats
+            .batches
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        stats
+            .appends
+            .fetch_add(batch.len() as u64, std::sync::atomic::Ordering::Relaxed);
         conn = commit(&store, conn, batch, &heads).await;
     }
 }
 
 /// Commits one batch and answers every append in it. Returns the connection to use next (a new
 /// one if this one broke).
-async fn commit(store: &Store, mut conn: WriterConnection, batch: Vec<Request>, heads: &Heads) -> WriterConnection {
-    let (replies, requests): (Vec<_>, Vec<_>) = batch.into_iter().map(|r| (r.reply, (r.log, r.commit))).unzip();
+async fn commit(
+    store: &Store,
+    mut conn: WriterConnection,
+    batch: Vec<Request>,
+    heads: &Heads,
+) -> WriterConnection {
+    let (replies, requests): (Vec<_>, Vec<_>) = batch
+        .into_iter()
+        .map(|r| (r.reply, (r.log, r.commit)))
+        .unzip();
     let mut attempt = 1;
     let result = loop {
         let now_us = jiff::Timestamp::now().as_microsecond();
@@ -159,7 +176,8 @@ async fn commit(store: &Store, mut conn: WriterConnection, batch: Vec<Request>, 
                         let store = store.clone();
                         tokio::spawn(async move {
                             let answer = async {
-                                let limit = usize::try_from(last.get() + 1 - first.get()).expect("appends are small");
+                                let limit = usize::try_from(last.get() + 1 - first.get())
+                                    .expect("appends are small");
                                 let raw = store.read_raw(&log, first, Some(last), limit).await?;
                                 plan::replayed(&into_events(&log, raw)?, first, last)
                             };

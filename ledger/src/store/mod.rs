@@ -7,8 +7,8 @@ use crate::hash::ChainHash;
 use crate::ids::from_db;
 use crate::plan::Head;
 use crate::{
-    Actor, CommandId, Commit, CorrelationId, EventType, LedgerError, LogId, Metadata, Payload, Position, RecordedEvent,
-    StreamId, StreamVersion,
+    Actor, CommandId, Commit, CorrelationId, EventType, LedgerError, LogId, Metadata, Payload,
+    Position, RecordedEvent, StreamId, StreamVersion,
 };
 
 pub(crate) mod postgres;
@@ -69,8 +69,13 @@ impl RawEvent {
     /// Validates every field; a stored row that fails was not written by the ledger.
     pub(crate) fn into_event(self, log_id: &LogId) -> Result<RecordedEvent, LedgerError> {
         let position = self.position;
-        let corrupt = |what: &str| LedgerError::Corrupt(format!("event at position {position} of log {log_id}: {what}"));
-        let hash = |bytes: &[u8], what: &str| ChainHash::from_slice(bytes).ok_or_else(|| corrupt(what));
+        let corrupt = |what: &str| {
+            LedgerError::Corrupt(format!(
+                "event at position {position} of log {log_id}: {what}"
+            ))
+        };
+        let hash =
+            |bytes: &[u8], what: &str| ChainHash::from_slice(bytes).ok_or_else(|| corrupt(what));
         Ok(RecordedEvent {
             log_id: log_id.clone(),
             position: Position::new(from_db(self.position, "position")?),
@@ -78,12 +83,15 @@ impl RawEvent {
             stream_version: StreamVersion::new(from_db(self.stream_version, "stream version")?)
                 .map_err(|e| corrupt(&e.to_string()))?,
             event_type: EventType::parse(self.event_type).map_err(|e| corrupt(&e.to_string()))?,
-            schema_version: u32::try_from(self.schema_version).map_err(|_| corrupt("schema version out of range"))?,
+            schema_version: u32::try_from(self.schema_version)
+                .map_err(|_| corrupt("schema version out of range"))?,
             payload: Payload::from_stored(self.payload),
             metadata: Metadata {
                 actor: Actor::parse(self.actor).map_err(|e| corrupt(&e.to_string()))?,
-                command_id: CommandId::parse(self.command_id).map_err(|e| corrupt(&e.to_string()))?,
-                correlation_id: CorrelationId::parse(self.correlation_id).map_err(|e| corrupt(&e.to_string()))?,
+                command_id: CommandId::parse(self.command_id)
+                    .map_err(|e| corrupt(&e.to_string()))?,
+                correlation_id: CorrelationId::parse(self.correlation_id)
+                    .map_err(|e| corrupt(&e.to_string()))?,
                 recorded_at_us: self.recorded_at_us,
             },
             prev_hash: hash(&self.prev_hash, "previous hash is not 32 bytes")?,
@@ -93,10 +101,15 @@ impl RawEvent {
 }
 
 /// Decodes a head from its stored columns.
-pub(crate) fn head_from_db(position: i64, hash: &[u8], recorded_at_us: i64) -> Result<Head, LedgerError> {
+pub(crate) fn head_from_db(
+    position: i64,
+    hash: &[u8],
+    recorded_at_us: i64,
+) -> Result<Head, LedgerError> {
     Ok(Head {
         position: Position::new(from_db(position, "head position")?),
-        hash: ChainHash::from_slice(hash).ok_or_else(|| LedgerError::Corrupt("head hash is not 32 bytes".into()))?,
+        hash: ChainHash::from_slice(hash)
+            .ok_or_else(|| LedgerError::Corrupt("head hash is not 32 bytes".into()))?,
         recorded_at_us,
     })
 }
@@ -151,9 +164,13 @@ macro_rules! dispatch {
 impl Store {
     pub(crate) async fn connect(url: &str, pool_connections_max: u32) -> Result<Self, LedgerError> {
         if url.starts_with("sqlite:") {
-            Ok(Store::Sqlite(sqlite::SqliteStore::connect(url, pool_connections_max).await?))
+            Ok(Store::Sqlite(
+                sqlite::SqliteStore::connect(url, pool_connections_max).await?,
+            ))
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
-            Ok(Store::Postgres(postgres::PgStore::connect(url, pool_connections_max).await?))
+            Ok(Store::Postgres(
+                postgres::PgStore::connect(url, pool_connections_max).await?,
+            ))
         } else {
             Err(LedgerError::UnsupportedUrl(url.chars().take(64).collect()))
         }
@@ -226,8 +243,12 @@ impl Store {
         now_us: i64,
     ) -> Result<crate::plan::Plan, LedgerError> {
         match self {
-            Store::Sqlite(s) => sqlite::commit_batch(&mut *s.pool.acquire().await?, requests, now_us).await,
-            Store::Postgres(s) => postgres::commit_batch(&mut *s.pool.acquire().await?, requests, now_us).await,
+            Store::Sqlite(s) => {
+                sqlite::commit_batch(&mut *s.pool.acquire().await?, requests, now_us).await
+            }
+            Store::Postgres(s) => {
+                postgres::commit_batch(&mut *s.pool.acquire().await?, requests, now_us).await
+            }
         }
     }
 
@@ -237,6 +258,9 @@ impl Store {
 }
 
 /// The events of `raw`, validated.
-pub(crate) fn into_events(log: &LogId, raw: Vec<RawEvent>) -> Result<Vec<RecordedEvent>, LedgerError> {
+pub(crate) fn into_events(
+    log: &LogId,
+    raw: Vec<RawEvent>,
+) -> Result<Vec<RecordedEvent>, LedgerError> {
     raw.into_iter().map(|r| r.into_event(log)).collect()
 }

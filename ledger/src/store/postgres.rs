@@ -68,7 +68,9 @@ impl PgStore {
         .execute(&self.pool)
         .await;
         match result {
-            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => Err(LedgerError::LogExists(log.clone())),
+            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
+                Err(LedgerError::LogExists(log.clone()))
+            }
             other => other.map(|_| ()).map_err(Into::into),
         }
     }
@@ -78,7 +80,8 @@ impl PgStore {
             .bind(log.as_str())
             .fetch_optional(&self.pool)
             .await?;
-        row.map(|r| head_from_db(r.try_get(0)?, r.try_get::<&[u8], _>(1)?, r.try_get(2)?)).transpose()
+        row.map(|r| head_from_db(r.try_get(0)?, r.try_get::<&[u8], _>(1)?, r.try_get(2)?))
+            .transpose()
     }
 
     pub(crate) async fn logs(&self) -> Result<Vec<(LogId, Head)>, LedgerError> {
@@ -90,12 +93,21 @@ impl PgStore {
         rows.iter()
             .map(|r| {
                 let log = LogId::parse(r.try_get::<String, _>(0)?)?;
-                Ok((log, head_from_db(r.try_get(1)?, r.try_get::<&[u8], _>(2)?, r.try_get(3)?)?))
+                Ok((
+                    log,
+                    head_from_db(r.try_get(1)?, r.try_get::<&[u8], _>(2)?, r.try_get(3)?)?,
+                ))
             })
             .collect()
     }
 
-    pub(crate) async fn read_raw(&self, log: &LogId, from: i64, to: i64, limit: i64) -> Result<Vec<RawEvent>, LedgerError> {
+    pub(crate) async fn read_raw(
+        &self,
+        log: &LogId,
+        from: i64,
+        to: i64,
+        limit: i64,
+    ) -> Result<Vec<RawEvent>, LedgerError> {
         let rows = sqlx::query(concat!(
             "SELECT ",
             event_columns!(),
@@ -107,7 +119,10 @@ impl PgStore {
         .bind(limit)
         .fetch_all(&self.pool)
         .await?;
-        Ok(rows.iter().map(RawEvent::from_row).collect::<Result<_, _>>()?)
+        Ok(rows
+            .iter()
+            .map(RawEvent::from_row)
+            .collect::<Result<_, _>>()?)
     }
 
     pub(crate) async fn read_stream(
@@ -129,7 +144,10 @@ impl PgStore {
         .bind(limit)
         .fetch_all(&self.pool)
         .await?;
-        Ok(rows.iter().map(RawEvent::from_row).collect::<Result<_, _>>()?)
+        Ok(rows
+            .iter()
+            .map(RawEvent::from_row)
+            .collect::<Result<_, _>>()?)
     }
 
     pub(crate) async fn stream_index(
@@ -151,7 +169,13 @@ impl PgStore {
         .fetch_all(&self.pool)
         .await?;
         rows.iter()
-            .map(|r| Ok(IndexEntry { stream_id: r.try_get(0)?, stream_version: r.try_get(1)?, position: r.try_get(2)? }))
+            .map(|r| {
+                Ok(IndexEntry {
+                    stream_id: r.try_get(0)?,
+                    stream_version: r.try_get(1)?,
+                    position: r.try_get(2)?,
+                })
+            })
             .collect()
     }
 }
@@ -169,8 +193,16 @@ pub(crate) async fn commit_batch(
     Ok(plan)
 }
 
-async fn load_snapshot(conn: &mut PgConnection, requests: &[(LogId, Commit)]) -> Result<Snapshot, LedgerError> {
-    let logs: Vec<&str> = requests.iter().map(|(log, _)| log.as_str()).collect::<BTreeSet<_>>().into_iter().collect();
+async fn load_snapshot(
+    conn: &mut PgConnection,
+    requests: &[(LogId, Commit)],
+) -> Result<Snapshot, LedgerError> {
+    let logs: Vec<&str> = requests
+        .iter()
+        .map(|(log, _)| log.as_str())
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
     // Locked in log-id order, so two processes locking several logs cannot deadlock. This must
     // be a statement of its own: the reads below need a snapshot taken after the lock is held.
     let rows = sqlx::query(
@@ -183,15 +215,25 @@ async fn load_snapshot(conn: &mut PgConnection, requests: &[(LogId, Commit)]) ->
     let mut snapshot = Snapshot::default();
     for r in &rows {
         let log = LogId::parse(r.try_get::<String, _>(0)?)?;
-        snapshot.heads.insert(log, head_from_db(r.try_get(1)?, r.try_get::<&[u8], _>(2)?, r.try_get(3)?)?);
+        snapshot.heads.insert(
+            log,
+            head_from_db(r.try_get(1)?, r.try_get::<&[u8], _>(2)?, r.try_get(3)?)?,
+        );
     }
 
     let streams: BTreeSet<(&str, &str)> = requests
         .iter()
-        .flat_map(|(log, commit)| commit.streams().iter().map(move |s| (log.as_str(), s.stream().as_str())))
+        .flat_map(|(log, commit)| {
+            commit
+                .streams()
+                .iter()
+                .map(move |s| (log.as_str(), s.stream().as_str()))
+        })
         .collect();
-    let commands: BTreeSet<(&str, &str)> =
-        requests.iter().map(|(log, commit)| (log.as_str(), commit.command_id().as_str())).collect();
+    let commands: BTreeSet<(&str, &str)> = requests
+        .iter()
+        .map(|(log, commit)| (log.as_str(), commit.command_id().as_str()))
+        .collect();
     let (stream_logs, stream_ids): (Vec<&str>, Vec<&str>) = streams.into_iter().unzip();
     let (command_logs, command_ids): (Vec<&str>, Vec<&str>) = commands.into_iter().unzip();
     // Stream versions and known command ids in one round trip.
@@ -216,15 +258,27 @@ async fn load_snapshot(conn: &mut PgConnection, requests: &[(LogId, Commit)]) ->
         if kind == "s" {
             if let Some(version) = r.try_get::<Option<i64>, _>(3)? {
                 let key = (log, StreamId::parse(r.try_get::<String, _>(2)?)?);
-                snapshot.streams.insert(key, StreamVersion::new(from_db(version, "stream version")?)?);
+                snapshot.streams.insert(
+                    key,
+                    StreamVersion::new(from_db(version, "stream version")?)?,
+                );
             }
         } else {
             let key = (log, CommandId::parse(r.try_get::<String, _>(2)?)?);
-            let fingerprint = ChainHash::from_slice(r.try_get::<&[u8], _>(4)?)
-                .ok_or_else(|| LedgerError::Corrupt("command fingerprint is not 32 bytes".into()))?;
+            let fingerprint =
+                ChainHash::from_slice(r.try_get::<&[u8], _>(4)?).ok_or_else(|| {
+                    LedgerError::Corrupt("command fingerprint is not 32 bytes".into())
+                })?;
             let first = Position::new(from_db(r.try_get(3)?, "position")?);
             let last = Position::new(from_db(r.try_get(5)?, "position")?);
-            snapshot.commands.insert(key, StoredCommand { fingerprint, first, last });
+            snapshot.commands.insert(
+                key,
+                StoredCommand {
+                    fingerprint,
+                    first,
+                    last,
+                },
+            );
         }
     }
     Ok(snapshot)
@@ -237,7 +291,8 @@ async fn write_plan(conn: &mut PgConnection, plan: &Plan) -> Result<(), LedgerEr
     let events = &plan.events;
     let texts = |f: fn(&crate::RecordedEvent) -> &str| events.iter().map(f).collect::<Vec<&str>>();
     let ints = |f: fn(&crate::RecordedEvent) -> i64| events.iter().map(f).collect::<Vec<i64>>();
-    let bytes = |f: fn(&crate::RecordedEvent) -> &[u8]| events.iter().map(f).collect::<Vec<&[u8]>>();
+    let bytes =
+        |f: fn(&crate::RecordedEvent) -> &[u8]| events.iter().map(f).collect::<Vec<&[u8]>>();
     let (command_logs, command_ids, fingerprints, firsts, lasts) = plan.commands.iter().fold(
         (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new()),
         |mut acc, (log, command, stored)| {
@@ -250,8 +305,16 @@ async fn write_plan(conn: &mut PgConnection, plan: &Plan) -> Result<(), LedgerEr
         },
     );
     let head_logs: Vec<&str> = plan.heads.keys().map(LogId::as_str).collect();
-    let head_positions: Vec<i64> = plan.heads.values().map(|h| to_db(h.position.get())).collect();
-    let head_hashes: Vec<&[u8]> = plan.heads.values().map(|h| h.hash.as_bytes().as_slice()).collect();
+    let head_positions: Vec<i64> = plan
+        .heads
+        .values()
+        .map(|h| to_db(h.position.get()))
+        .collect();
+    let head_hashes: Vec<&[u8]> = plan
+        .heads
+        .values()
+        .map(|h| h.hash.as_bytes().as_slice())
+        .collect();
     let head_times: Vec<i64> = plan.heads.values().map(|h| h.recorded_at_us).collect();
 
     sqlx::query(

@@ -9,7 +9,7 @@ use std::time::Duration;
 use serde_json::json;
 use sqlx::migrate::{Migration, MigrationType, Migrator};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{Connection, Row, SqliteConnection, SqlitePool, SqlStr};
+use sqlx::{Connection, Row, SqlStr, SqliteConnection, SqlitePool};
 
 use super::{IndexEntry, RawEvent, event_columns, head_from_db};
 use crate::hash::ChainHash;
@@ -73,7 +73,9 @@ impl SqliteStore {
         .execute(&self.pool)
         .await;
         match result {
-            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => Err(LedgerError::LogExists(log.clone())),
+            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
+                Err(LedgerError::LogExists(log.clone()))
+            }
             other => other.map(|_| ()).map_err(Into::into),
         }
     }
@@ -83,7 +85,8 @@ impl SqliteStore {
             .bind(log.as_str())
             .fetch_optional(&self.pool)
             .await?;
-        row.map(|r| head_from_db(r.try_get(0)?, r.try_get::<&[u8], _>(1)?, r.try_get(2)?)).transpose()
+        row.map(|r| head_from_db(r.try_get(0)?, r.try_get::<&[u8], _>(1)?, r.try_get(2)?))
+            .transpose()
     }
 
     pub(crate) async fn logs(&self) -> Result<Vec<(LogId, Head)>, LedgerError> {
@@ -95,12 +98,21 @@ impl SqliteStore {
         rows.iter()
             .map(|r| {
                 let log = LogId::parse(r.try_get::<String, _>(0)?)?;
-                Ok((log, head_from_db(r.try_get(1)?, r.try_get::<&[u8], _>(2)?, r.try_get(3)?)?))
+                Ok((
+                    log,
+                    head_from_db(r.try_get(1)?, r.try_get::<&[u8], _>(2)?, r.try_get(3)?)?,
+                ))
             })
             .collect()
     }
 
-    pub(crate) async fn read_raw(&self, log: &LogId, from: i64, to: i64, limit: i64) -> Result<Vec<RawEvent>, LedgerError> {
+    pub(crate) async fn read_raw(
+        &self,
+        log: &LogId,
+        from: i64,
+        to: i64,
+        limit: i64,
+    ) -> Result<Vec<RawEvent>, LedgerError> {
         let rows = sqlx::query(concat!(
             "SELECT ",
             event_columns!(),
@@ -112,7 +124,10 @@ impl SqliteStore {
         .bind(limit)
         .fetch_all(&self.pool)
         .await?;
-        Ok(rows.iter().map(RawEvent::from_row).collect::<Result<_, _>>()?)
+        Ok(rows
+            .iter()
+            .map(RawEvent::from_row)
+            .collect::<Result<_, _>>()?)
     }
 
     pub(crate) async fn read_stream(
@@ -134,7 +149,10 @@ impl SqliteStore {
         .bind(limit)
         .fetch_all(&self.pool)
         .await?;
-        Ok(rows.iter().map(RawEvent::from_row).collect::<Result<_, _>>()?)
+        Ok(rows
+            .iter()
+            .map(RawEvent::from_row)
+            .collect::<Result<_, _>>()?)
     }
 
     pub(crate) async fn stream_index(
@@ -156,7 +174,13 @@ impl SqliteStore {
         .fetch_all(&self.pool)
         .await?;
         rows.iter()
-            .map(|r| Ok(IndexEntry { stream_id: r.try_get(0)?, stream_version: r.try_get(1)?, position: r.try_get(2)? }))
+            .map(|r| {
+                Ok(IndexEntry {
+                    stream_id: r.try_get(0)?,
+                    stream_version: r.try_get(1)?,
+                    position: r.try_get(2)?,
+                })
+            })
             .collect()
     }
 }
@@ -177,14 +201,24 @@ pub(crate) async fn commit_batch(
     Ok(plan)
 }
 
-async fn load_snapshot(conn: &mut SqliteConnection, requests: &[(LogId, Commit)]) -> Result<Snapshot, LedgerError> {
+async fn load_snapshot(
+    conn: &mut SqliteConnection,
+    requests: &[(LogId, Commit)],
+) -> Result<Snapshot, LedgerError> {
     let logs: BTreeSet<&str> = requests.iter().map(|(log, _)| log.as_str()).collect();
     let streams: BTreeSet<(&str, &str)> = requests
         .iter()
-        .flat_map(|(log, commit)| commit.streams().iter().map(move |s| (log.as_str(), s.stream().as_str())))
+        .flat_map(|(log, commit)| {
+            commit
+                .streams()
+                .iter()
+                .map(move |s| (log.as_str(), s.stream().as_str()))
+        })
         .collect();
-    let commands: BTreeSet<(&str, &str)> =
-        requests.iter().map(|(log, commit)| (log.as_str(), commit.command_id().as_str())).collect();
+    let commands: BTreeSet<(&str, &str)> = requests
+        .iter()
+        .map(|(log, commit)| (log.as_str(), commit.command_id().as_str()))
+        .collect();
 
     let mut snapshot = Snapshot::default();
     let rows = sqlx::query(
@@ -196,7 +230,10 @@ async fn load_snapshot(conn: &mut SqliteConnection, requests: &[(LogId, Commit)]
     .await?;
     for r in &rows {
         let log = LogId::parse(r.try_get::<String, _>(0)?)?;
-        snapshot.heads.insert(log, head_from_db(r.try_get(1)?, r.try_get::<&[u8], _>(2)?, r.try_get(3)?)?);
+        snapshot.heads.insert(
+            log,
+            head_from_db(r.try_get(1)?, r.try_get::<&[u8], _>(2)?, r.try_get(3)?)?,
+        );
     }
 
     // MAX over the unique (log, stream, version) index is one index seek per stream.
@@ -211,8 +248,14 @@ async fn load_snapshot(conn: &mut SqliteConnection, requests: &[(LogId, Commit)]
     .await?;
     for r in &rows {
         if let Some(version) = r.try_get::<Option<i64>, _>(2)? {
-            let key = (LogId::parse(r.try_get::<String, _>(0)?)?, StreamId::parse(r.try_get::<String, _>(1)?)?);
-            snapshot.streams.insert(key, StreamVersion::new(from_db(version, "stream version")?)?);
+            let key = (
+                LogId::parse(r.try_get::<String, _>(0)?)?,
+                StreamId::parse(r.try_get::<String, _>(1)?)?,
+            );
+            snapshot.streams.insert(
+                key,
+                StreamVersion::new(from_db(version, "stream version")?)?,
+            );
         }
     }
 
@@ -225,12 +268,22 @@ async fn load_snapshot(conn: &mut SqliteConnection, requests: &[(LogId, Commit)]
     .fetch_all(&mut *conn)
     .await?;
     for r in &rows {
-        let key = (LogId::parse(r.try_get::<String, _>(0)?)?, CommandId::parse(r.try_get::<String, _>(1)?)?);
+        let key = (
+            LogId::parse(r.try_get::<String, _>(0)?)?,
+            CommandId::parse(r.try_get::<String, _>(1)?)?,
+        );
         let fingerprint = ChainHash::from_slice(r.try_get::<&[u8], _>(2)?)
             .ok_or_else(|| LedgerError::Corrupt("command fingerprint is not 32 bytes".into()))?;
         let first = Position::new(from_db(r.try_get(3)?, "position")?);
         let last = Position::new(from_db(r.try_get(4)?, "position")?);
-        snapshot.commands.insert(key, StoredCommand { fingerprint, first, last });
+        snapshot.commands.insert(
+            key,
+            StoredCommand {
+                fingerprint,
+                first,
+                last,
+            },
+        );
     }
     Ok(snapshot)
 }

@@ -1,0 +1,8 @@
+//! Integration tests of the ledger; one binary, one module per concern.
+
+mod support;
+
+mod concurrency;
+mod properties;
+mod storage;
+mod tampering;

@@ -1,0 +1,251 @@
+//! Property: for any sequence of appends with random expected versions and idempotent repeats,
+//! the ledger agrees with a simple model, the log verifies, positions are 1..n without gaps,
+//! each stream's versions are 1..k, and every accepted append reads back exactly as written.
+
+use std::collections::HashMap;
+
+use proptest::prelude::*;
+use verbund_ledger::*;
+
+use crate::support::*;
+
+#[derive(Clone, Debug)]
+enum Expect {
+    Any,
+    NoStream,
+    /// Exactly the stream's current version (usually right).
+    Current,
+    /// Exactly some version (usually wrong).
+    Exact(u64),
+}
+
+#[derive(Clone, Debug)]
+enum Op {
+    Append {
+        streams: Vec<(u8, Expect, u8)>,
+    },
+    /// Repeats the `n`-th earlier append (modulo their count) with the same command id.
+    Repeat(usize),
+    /// Reuses the `n`-th earlier command id with different content.
+    Reuse(usize),
+}
+
+fn expect() -> impl Strategy<Value = Expect> {
+    prop_oneof![
+        Just(Expect::Any),
+        Just(Expect::NoStream),
+        Just(Expect::Current),
+        (1u64..6).prop_map(Expect::Exact),
+    ]
+}
+
+fn op() -> impl Strategy<Value = Op> {
+    prop_oneof![
+        6 => proptest::collection::vec((0u8..4, expect(), 1u8..4), 1..3).prop_map(|mut s| {
+            s.sort_by_key(|x| x.0);
+            s.dedup_by_key(|x| x.0);
+            Op::Append { streams: s }
+        }),
+        1 => any::<usize>().prop_map(Op::Repeat),
+        1 => any::<usize>().prop_map(Op::Reuse),
+    ]
+}
+
+struct Model {
+    versions: HashMap<String, u64>,
+    commits: Vec<(Commit, Result<Committed, String>)>,
+}
+
+fn build(
+    id: &str,
+    streams: &[(u8, Expect, u8)],
+    versions: &HashMap<String, u64>,
+    salt: u64,
+) -> Commit {
+    let appends = streams
+        .iter()
+        .map(|(s, e, n)| {
+            let name = format!("s{s}");
+            let current = versions.get(&name).copied();
+            let expected = match e {
+                Expect::Any => ExpectedVersion::Any,
+                Expect::NoStream => ExpectedVersion::NoStream,
+                Expect::Current => current.map_or(ExpectedVersion::NoStream, exact),
+                Expect::Exact(v) => exact(*v),
+            };
+            let events = (0..u64::from(*n))
+                .map(|i| event("Happened", salt * 100 + i))
+                .collect();
+            StreamAppend::new(stream(&name), expected, events)
+        })
+        .collect();
+    Commit::new(
+        CommandId::parse(id).expect("valid"),
+        Actor::parse("prop").expect("valid"),
+        None,
+        appends,
+    )
+    .expect("valid")
+}
+
+async fn run(db: &TestDb, ops: Vec<Op>) {
+    let ledger = db.ledger().await;
+    let coop = log("prop");
+    ledger.create_log(&coop).await.expect("create");
+    let mut model = Model {
+        versions: HashMap::new(),
+        commits: Vec::new(),
+    };
+    for (i, op) in ops.into_iter().enumerate() {
+        let (commit, expected_replay_of) = match op {
+            Op::Append { streams } => (
+                build(&format!("c{i}"), &streams, &model.versions, i as u64),
+                None,
+            ),
+            Op::Repeat(n) if !model.commits.is_empty() => {
+                // A repeat of an accepted command replays it; a repeat of a refused one is a
+                // fresh attempt, decided on the current versions like any other append.
+                let k = n % model.commits.len();
+                let replay_of = model.commits[k].1.is_ok().then_some(k);
+                (model.commits[k].0.clone(), replay_of)
+            }
+            Op::Reuse(n) => {
+                // Only accepted commands are remembered: the id of a refused one is free.
+                let accepted: Vec<&Commit> = model
+                    .commits
+                    .iter()
+                    .filter(|(_, r)| r.is_ok())
+                    .map(|(c, _)| c)
+                    .collect();
+                if accepted.is_empty() {
+                    continue;
+                }
+                let original = accepted[n % accepted.len()];
+                let changed = build(
+                    original.command_id().as_str(),
+                    &[(0, Expect::Any, 1)],
+                    &model.versions,
+                    999_999,
+                );
+                let result = ledger.append(&coop, changed).await;
+                assert!(
+                    matches!(result, Err(LedgerError::IdempotencyMismatch(_))),
+                    "{result:?}"
+                );
+                continue;
+            }
+            Op::Repeat(_) => continue,
+        };
+        let result = ledger.append(&coop, commit.clone()).await;
+        if let Some(k) = expected_replay_of {
+            // A repeat answers exactly what the original got: positions, or the same refusal
+            // decided anew (a refused command was never stored).
+            match (&model.commits[k].1, &result) {
+                (Ok(original), Ok(again)) => {
+                    assert!(again.replayed);
+                    assert_eq!(
+                        (original.first_position, &original.streams),
+                        (again.first_position, &again.streams)
+                    );
+                }
+                (_, result) => {
+                    panic!("a repeat of an accepted command must replay, got {result:?}")
+                }
+            }
+            continue;
+        }
+        // The model's verdict on expected versions.
+        let admitted = commit.streams().iter().all(|s| {
+            let current = model
+                .versions
+                .get(s.stream().as_str())
+                .copied()
+                .map(|v| StreamVersion::new(v).expect("valid"));
+            s.expected().admits(current)
+        });
+        match &result {
+            Ok(committed) => {
+                assert!(admitted, "the model would refuse {commit:?}");
+                assert!(!committed.replayed);
+                for s in commit.streams() {
+                    *model.versions.entry(s.stream().to_string()).or_default() +=
+                        s.events().len() as u64;
+                }
+            }
+            Err(LedgerError::Conflict { .. }) => {
+                assert!(!admitted, "the model would accept {commit:?}")
+            }
+            Err(other) => panic!("unexpected error {other}"),
+        }
+        // One entry per command id: a refused command that later succeeded is now accepted.
+        let entry = (commit, result.map_err(|e| e.to_string()));
+        match model
+            .commits
+            .iter_mut()
+            .find(|(c, _)| c.command_id() == entry.0.command_id())
+        {
+            Some(existing) => *existing = entry,
+            None => model.commits.push(entry),
+        }
+    }
+
+    let events = all_events(&ledger, &coop).await;
+    assert_eq!(
+        events.iter().map(|e| e.position.get()).collect::<Vec<_>>(),
+        (1..=events.len() as u64).collect::<Vec<_>>()
+    );
+    let mut versions: HashMap<&str, u64> = HashMap::new();
+    for e in &events {
+        let v = versions.entry(e.stream_id.as_str()).or_default();
+        *v += 1;
+        assert_eq!(e.stream_version.get(), *v);
+    }
+    for (commit, result) in &model.commits {
+        let Ok(committed) = result else { continue };
+        let mut at = usize::try_from(committed.first_position.get() - 1).expect("small");
+        for append in commit.streams() {
+            for new in append.events() {
+                let stored = &events[at];
+                assert_eq!(&stored.stream_id, append.stream());
+                assert_eq!(&stored.event_type, new.event_type());
+                assert_eq!(stored.schema_version, new.schema_version());
+                assert_eq!(&stored.payload, new.payload());
+                assert_eq!(&stored.metadata.command_id, commit.command_id());
+                at += 1;
+            }
+        }
+    }
+    let report = verify(&ledger, &coop).await;
+    assert!(report.is_intact(), "{:?}", report.first_break);
+    assert_eq!(report.events_checked, events.len() as u64);
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("a runtime")
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
+
+    #[test]
+    fn any_sequence_of_appends_keeps_the_log_valid_on_sqlite(ops in proptest::collection::vec(op(), 1..40)) {
+        runtime().block_on(async {
+            let db = TestDb::sqlite().await;
+            run(&db, ops).await;
+            db.cleanup().await;
+        });
+    }
+
+    #[test]
+    fn any_sequence_of_appends_keeps_the_log_valid_on_postgres(ops in proptest::collection::vec(op(), 1..40)) {
+        runtime().block_on(async {
+            let Some(db) = TestDb::postgres("any_sequence_of_appends_keeps_the_log_valid_on_postgres").await else { return };
+            run(&db, ops).await;
+            db.cleanup().await;
+        });
+    }
+}

@@ -1,0 +1,488 @@
+//! The storage suite: every behaviour of the ledger, on SQLite and on PostgreSQL.
+
+use serde_json::json;
+use verbund_ledger::*;
+
+use crate::support::*;
+
+on_both_databases!(
+    an_append_is_readable_exactly_as_written,
+    several_streams_in_one_append_are_written_together_or_not_at_all,
+    expected_versions_any_no_stream_and_exact_are_enforced,
+    a_repeated_command_returns_the_original_positions_even_after_a_restart,
+    a_command_id_reused_with_other_content_is_refused,
+    logs_in_one_database_are_independent,
+    bad_input_gets_a_typed_error_and_writes_nothing,
+    reads_are_paged_and_bounded,
+    the_database_refuses_to_update_or_delete_events,
+    an_intact_log_verifies,
+    creating_a_log_twice_is_refused,
+);
+
+async fn an_append_is_readable_exactly_as_written(db: &TestDb) {
+    let ledger = db.ledger().await;
+    let coop = log("dorfhandwerk-eg");
+    ledger.create_log(&coop).await.expect("create");
+    let founded = NewEvent::json(
+        "CooperativeFounded",
+        1,
+        &json!({"name": "Dorfhandwerk eG", "founders": ["a", "b", "c"]}),
+    )
+    .expect("valid");
+    let committed = ledger
+        .append(
+            &coop,
+            commit(
+                "c-1",
+                "coop",
+                ExpectedVersion::NoStream,
+                vec![founded.clone()],
+            ),
+        )
+        .await
+        .expect("append");
+    assert_eq!(committed.first_position, Position::FIRST);
+    assert_eq!(committed.last_position, Position::FIRST);
+    assert!(!committed.replayed);
+    assert_eq!(committed.streams[0].first_version, StreamVersion::FIRST);
+
+    let events = ledger
+        .read_log(&coop, Position::FIRST, 10)
+        .await
+        .expect("read");
+    assert_eq!(events.len(), 1);
+    let e = &events[0];
+    assert_eq!(
+        (e.position, e.stream_version),
+        (Position::FIRST, StreamVersion::FIRST)
+    );
+    assert_eq!(&e.event_type, founded.event_type());
+    assert_eq!(&e.payload, founded.payload());
+    assert_eq!(e.metadata.command_id.as_str(), "c-1");
+    assert_eq!(e.metadata.correlation_id.as_str(), "c-1");
+    assert_eq!(e.metadata.actor.as_str(), "test:runner");
+    assert_eq!(e.prev_hash, ChainHash::GENESIS);
+    assert_eq!(e.hash, e.compute_hash());
+    let head = ledger.head(&coop).await.expect("head");
+    assert_eq!((head.position, head.hash), (Position::FIRST, e.hash));
+
+    let by_stream = ledger
+        .read_stream(&coop, &stream("coop"), StreamVersion::FIRST, 10)
+        .await
+        .expect("read stream");
+    assert_eq!(by_stream, events);
+}
+
+async fn several_streams_in_one_append_are_written_together_or_not_at_all(db: &TestDb) {
+    let ledger = db.ledger().await;
+    let coop = log("coop");
+    ledger.create_log(&coop).await.expect("create");
+    ledger
+        .append(
+            &coop,
+            commit("first", "b", ExpectedVersion::Any, vec![event("E", 0)]),
+        )
+        .await
+        .expect("append");
+
+    let both = |id: &str, expected_b| {
+        Commit::new(
+            CommandId::parse(id).expect("valid"),
+            Actor::parse("test").expect("valid"),
+            None,
+            vec![
+                StreamAppend::new(
+                    stream("a"),
+                    ExpectedVersion::NoStream,
+                    vec![event("E", 1), event("E", 2)],
+                ),
+                StreamAppend::new(stream("b"), expected_b, vec![event("E", 3)]),
+            ],
+        )
+        .expect("valid")
+    };
+    let err = ledger
+        .append(&coop, both("stale", exact(7)))
+        .await
+        .expect_err("b is at version 1");
+    assert!(
+        matches!(err, LedgerError::Conflict { ref stream, .. } if stream.as_str() == "b"),
+        "{err}"
+    );
+    assert_eq!(
+        all_events(&ledger, &coop).await.len(),
+        1,
+        "nothing of the failed append was written"
+    );
+
+    let ok = ledger
+        .append(&coop, both("fresh", exact(1)))
+        .await
+        .expect("append");
+    assert_eq!((ok.first_position.get(), ok.last_position.get()), (2, 4));
+    assert_eq!(ok.streams.len(), 2);
+    assert_eq!(
+        (
+            ok.streams[0].first_version.get(),
+            ok.streams[0].last_version.get()
+        ),
+        (1, 2)
+    );
+    assert_eq!(
+        (
+            ok.streams[1].first_version.get(),
+            ok.streams[1].last_version.get()
+        ),
+        (2, 2)
+    );
+    let streams: Vec<String> = all_events(&ledger, &coop)
+        .await
+        .iter()
+        .map(|e| e.stream_id.to_string())
+        .collect();
+    assert_eq!(streams, ["b", "a", "a", "b"]);
+}
+
+async fn expected_versions_any_no_stream_and_exact_are_enforced(db: &TestDb) {
+    let ledger = db.ledger().await;
+    let coop = log("coop");
+    ledger.create_log(&coop).await.expect("create");
+    let append =
+        |id: &str, expected| ledger.append(&coop, commit(id, "s", expected, vec![event("E", 0)]));
+
+    assert!(matches!(
+        append("1", exact(1)).await,
+        Err(LedgerError::Conflict { actual: None, .. })
+    ));
+    append("2", ExpectedVersion::NoStream)
+        .await
+        .expect("the stream does not exist");
+    match append("3", ExpectedVersion::NoStream).await {
+        Err(LedgerError::Conflict {
+            expected: ExpectedVersion::NoStream,
+            actual: Some(v),
+            ..
+        }) => assert_eq!(v.get(), 1),
+        other => panic!("expected a conflict, got {other:?}"),
+    }
+    append("4", exact(1)).await.expect("the stream is at 1");
+    assert!(matches!(
+        append("5", exact(1)).await,
+        Err(LedgerError::Conflict { .. })
+    ));
+    let any = append("6", ExpectedVersion::Any)
+        .await
+        .expect("any version");
+    assert_eq!(any.streams[0].last_version.get(), 3);
+}
+
+async fn a_repeated_command_returns_the_original_positions_even_after_a_restart(db: &TestDb) {
+    let coop = log("coop");
+    let original = {
+        let ledger = db.ledger().await;
+        ledger.create_log(&coop).await.expect("create");
+        fill(&ledger, &coop, 3, 2).await;
+        let original = ledger
+            .append(
+                &coop,
+                commit(
+                    "pay-42",
+                    "member:7",
+                    ExpectedVersion::NoStream,
+                    vec![event("Paid", 1), event("Paid", 2)],
+                ),
+            )
+            .await
+            .expect("append");
+        let again = ledger
+            .append(
+                &coop,
+                commit(
+                    "pay-42",
+                    "member:7",
+                    ExpectedVersion::NoStream,
+                    vec![event("Paid", 1), event("Paid", 2)],
+                ),
+            )
+            .await
+            .expect("a repeat is not a conflict");
+        assert!(again.replayed);
+        assert_eq!(
+            (again.first_position, again.last_position),
+            (original.first_position, original.last_position)
+        );
+        assert_eq!(again.streams, original.streams);
+        ledger.close().await;
+        original
+    };
+    let reopened = db.ledger().await;
+    let after_restart = reopened
+        .append(
+            &coop,
+            commit(
+                "pay-42",
+                "member:7",
+                ExpectedVersion::NoStream,
+                vec![event("Paid", 1), event("Paid", 2)],
+            ),
+        )
+        .await
+        .expect("a repeat after a restart is not a conflict");
+    assert!(after_restart.replayed);
+    assert_eq!(after_restart.first_position, original.first_position);
+    assert_eq!(after_restart.streams, original.streams);
+    assert_eq!(
+        all_events(&reopened, &coop).await.len(),
+        5,
+        "nothing was written twice"
+    );
+}
+
+async fn a_command_id_reused_with_other_content_is_refused(db: &TestDb) {
+    let ledger = db.ledger().await;
+    let coop = log("coop");
+    ledger.create_log(&coop).await.expect("create");
+    ledger
+        .append(
+            &coop,
+            commit("c", "s", ExpectedVersion::Any, vec![event("E", 1)]),
+        )
+        .await
+        .expect("append");
+    let err = ledger
+        .append(
+            &coop,
+            commit("c", "s", ExpectedVersion::Any, vec![event("E", 2)]),
+        )
+        .await
+        .expect_err("other content under the same command id");
+    assert!(
+        matches!(err, LedgerError::IdempotencyMismatch(ref id) if id.as_str() == "c"),
+        "{err}"
+    );
+    // The same command id in another log is another command.
+    let other = log("other");
+    ledger.create_log(&other).await.expect("create");
+    ledger
+        .append(
+            &other,
+            commit("c", "s", ExpectedVersion::Any, vec![event("E", 2)]),
+        )
+        .await
+        .expect("append");
+}
+
+async fn logs_in_one_database_are_independent(db: &TestDb) {
+    let ledger = db.ledger().await;
+    let (a, b) = (log("coop-a"), log("coop-b"));
+    ledger.create_log(&a).await.expect("create");
+    ledger.create_log(&b).await.expect("create");
+    let (ra, rb) = tokio::join!(fill(&ledger, &a, 20, 3), fill(&ledger, &b, 7, 2));
+    let _ = (ra, rb);
+    let events_a = all_events(&ledger, &a).await;
+    let events_b = all_events(&ledger, &b).await;
+    assert_eq!(
+        events_a
+            .iter()
+            .map(|e| e.position.get())
+            .collect::<Vec<_>>(),
+        (1..=20).collect::<Vec<_>>()
+    );
+    assert_eq!(
+        events_b
+            .iter()
+            .map(|e| e.position.get())
+            .collect::<Vec<_>>(),
+        (1..=7).collect::<Vec<_>>()
+    );
+    assert_eq!(events_b[0].prev_hash, ChainHash::GENESIS);
+    assert!(verify(&ledger, &a).await.is_intact());
+    assert!(verify(&ledger, &b).await.is_intact());
+    let logs: Vec<(String, u64)> = ledger
+        .logs()
+        .await
+        .expect("logs")
+        .into_iter()
+        .map(|(l, h)| (l.to_string(), h.position.get()))
+        .collect();
+    assert_eq!(logs, [("coop-a".to_owned(), 20), ("coop-b".to_owned(), 7)]);
+}
+
+async fn bad_input_gets_a_typed_error_and_writes_nothing(db: &TestDb) {
+    let ledger = db.ledger().await;
+    let coop = log("coop");
+    ledger.create_log(&coop).await.expect("create");
+
+    // An empty append.
+    let empty = Commit::new(
+        CommandId::parse("c").expect("valid"),
+        Actor::parse("a").expect("valid"),
+        None,
+        vec![],
+    );
+    assert!(matches!(empty, Err(LedgerError::EmptyAppend(_))));
+    // An oversized event: the limit is stated in `limits` and enforced.
+    let big = "x".repeat(limits::EVENT_PAYLOAD_BYTES_MAX);
+    let oversized = NewEvent::json("Big", 1, &json!({ "text": big }));
+    assert!(matches!(
+        oversized,
+        Err(LedgerError::TooLarge {
+            what: "event payload",
+            ..
+        })
+    ));
+    // A malformed stream id.
+    assert!(matches!(
+        StreamId::parse("member 7"),
+        Err(LedgerError::MalformedId {
+            kind: "stream id",
+            ..
+        })
+    ));
+    // An unknown log, for every operation.
+    let nowhere = log("nowhere");
+    let err = ledger
+        .append(
+            &nowhere,
+            commit("c", "s", ExpectedVersion::Any, vec![event("E", 1)]),
+        )
+        .await;
+    assert!(matches!(err, Err(LedgerError::UnknownLog(_))), "{err:?}");
+    assert!(matches!(
+        ledger.read_log(&nowhere, Position::FIRST, 10).await,
+        Err(LedgerError::UnknownLog(_))
+    ));
+    assert!(matches!(
+        ledger
+            .read_stream(&nowhere, &stream("s"), StreamVersion::FIRST, 10)
+            .await,
+        Err(LedgerError::UnknownLog(_))
+    ));
+    assert!(matches!(
+        ledger.subscribe(&nowhere, Position::FIRST).await,
+        Err(LedgerError::UnknownLog(_))
+    ));
+    assert!(matches!(
+        ledger.verify(&nowhere, None, &mut |_| {}).await,
+        Err(LedgerError::UnknownLog(_))
+    ));
+    // A float in a payload (money must never be binary).
+    assert!(matches!(
+        NewEvent::json("Paid", 1, &json!({"amount": 0.1})),
+        Err(LedgerError::InvalidPayload(_))
+    ));
+    assert!(all_events(&ledger, &coop).await.is_empty());
+}
+
+async fn reads_are_paged_and_bounded(db: &TestDb) {
+    let ledger = db.ledger().await;
+    let coop = log("coop");
+    ledger.create_log(&coop).await.expect("create");
+    fill(&ledger, &coop, 25, 1).await;
+    let page = ledger
+        .read_log(&coop, Position::new(11), 10)
+        .await
+        .expect("read");
+    assert_eq!(
+        page.iter().map(|e| e.position.get()).collect::<Vec<_>>(),
+        (11..=20).collect::<Vec<_>>()
+    );
+    let tail = ledger
+        .read_log(&coop, Position::new(21), 10)
+        .await
+        .expect("read");
+    assert_eq!(tail.len(), 5);
+    assert!(
+        ledger
+            .read_log(&coop, Position::new(26), 10)
+            .await
+            .expect("read")
+            .is_empty()
+    );
+    let from_v = ledger
+        .read_stream(
+            &coop,
+            &stream("s0"),
+            StreamVersion::new(24).expect("valid"),
+            100,
+        )
+        .await
+        .expect("read");
+    assert_eq!(
+        from_v
+            .iter()
+            .map(|e| e.stream_version.get())
+            .collect::<Vec<_>>(),
+        [24, 25]
+    );
+    // A huge limit is capped, not honoured.
+    assert_eq!(
+        ledger
+            .read_log(&coop, Position::FIRST, usize::MAX)
+            .await
+            .expect("read")
+            .len(),
+        25
+    );
+}
+
+async fn the_database_refuses_to_update_or_delete_events(db: &TestDb) {
+    let ledger = db.ledger().await;
+    let coop = log("coop");
+    ledger.create_log(&coop).await.expect("create");
+    fill(&ledger, &coop, 3, 1).await;
+    let err = db
+        .exec_err("UPDATE ledger_events SET payload = '{}' WHERE position = 2")
+        .await;
+    assert!(err.contains("append-only"), "{err}");
+    let err = db
+        .exec_err("DELETE FROM ledger_events WHERE position = 3")
+        .await;
+    assert!(err.contains("append-only"), "{err}");
+    assert!(verify(&ledger, &coop).await.is_intact());
+}
+
+async fn an_intact_log_verifies(db: &TestDb) {
+    let ledger = db.ledger().await;
+    let coop = log("coop");
+    ledger.create_log(&coop).await.expect("create");
+    let empty = verify(&ledger, &coop).await;
+    assert!(empty.is_intact() && empty.events_checked == 0);
+    fill(&ledger, &coop, 40, 4).await;
+    let mut calls = 0;
+    let report = ledger
+        .verify(&coop, None, &mut |_| calls += 1)
+        .await
+        .expect("verify");
+    assert!(report.is_intact(), "{:?}", report.first_break);
+    assert_eq!(report.events_checked, 40);
+    assert!(calls >= 1, "progress is reported");
+    // An anchor taken earlier still matches.
+    let tenth = ledger
+        .read_log(&coop, Position::new(10), 1)
+        .await
+        .expect("read")
+        .remove(0);
+    let anchored = ledger
+        .verify(
+            &coop,
+            Some(Anchor {
+                position: tenth.position,
+                hash: tenth.hash,
+            }),
+            &mut |_| {},
+        )
+        .await
+        .expect("verify");
+    assert!(anchored.is_intact());
+}
+
+async fn creating_a_log_twice_is_refused(db: &TestDb) {
+    let ledger = db.ledger().await;
+    let coop = log("coop");
+    ledger.create_log(&coop).await.expect("create");
+    assert!(matches!(
+        ledger.create_log(&coop).await,
+        Err(LedgerError::LogExists(_))
+    ));
+}

@@ -1,0 +1,270 @@
+//! Tampering with the stored log is detected by `verify`, at the right position. Each case
+//! plays an attacker with write access to the database: the append-only guard is dropped first.
+
+use verbund_ledger::*;
+
+use crate::support::*;
+
+on_both_databases!(
+    changing_any_stored_field_of_any_event_is_detected_at_that_event,
+    deleting_an_event_is_detected_as_a_gap,
+    swapping_two_events_is_detected_as_reordered,
+    truncating_the_tail_is_detected_as_truncated,
+    inserting_a_forged_event_is_detected_at_its_position,
+    a_forger_who_rehashes_the_tail_is_caught_by_stream_versions_and_anchors,
+);
+
+const EVENTS: u64 = 30;
+
+/// A fresh log of `EVENTS` events over three streams, with the guard dropped.
+async fn victim(ledger: &Ledger, name: &str) -> LogId {
+    let id = log(name);
+    ledger.create_log(&id).await.expect("create");
+    fill(ledger, &id, EVENTS, 3).await;
+    assert!(verify(ledger, &id).await.is_intact());
+    id
+}
+
+fn hex_literal(db: &TestDb, bytes: &[u8]) -> String {
+    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    if db.is_sqlite() {
+        format!("X'{hex}'")
+    } else {
+        format!("'\\x{hex}'::bytea")
+    }
+}
+
+async fn assert_broken_at(ledger: &Ledger, id: &LogId, position: u64, kind: BreakKind) {
+    let report = verify(ledger, id).await;
+    let found = report
+        .first_break
+        .unwrap_or_else(|| panic!("tampering with {id} went unnoticed"));
+    assert_eq!(
+        (found.position.get(), found.kind),
+        (position, kind),
+        "{found}"
+    );
+}
+
+async fn changing_any_stored_field_of_any_event_is_detected_at_that_event(db: &TestDb) {
+    let ledger = db.ledger().await;
+    db.drop_append_only_guard().await;
+    let changes: [(&str, &str, BreakKind); 11] = [
+        ("stream_id", "stream_id = 's9'", BreakKind::HashMismatch),
+        (
+            "stream_version",
+            "stream_version = stream_version + 1000",
+            BreakKind::HashMismatch,
+        ),
+        (
+            "event_type",
+            "event_type = 'Forged'",
+            BreakKind::HashMismatch,
+        ),
+        (
+            "schema_version",
+            "schema_version = schema_version + 1",
+            BreakKind::HashMismatch,
+        ),
+        (
+            "payload",
+            "payload = '{\"n\":999}'",
+            BreakKind::HashMismatch,
+        ),
+        ("actor", "actor = 'member:evil'", BreakKind::HashMismatch),
+        (
+            "command_id",
+            "command_id = 'other'",
+            BreakKind::HashMismatch,
+        ),
+        (
+            "correlation_id",
+            "correlation_id = 'other'",
+            BreakKind::HashMismatch,
+        ),
+        (
+            "recorded_at_us",
+            "recorded_at_us = recorded_at_us + 1",
+            BreakKind::HashMismatch,
+        ),
+        ("hash", "hash = prev_hash", BreakKind::HashMismatch),
+        ("prev_hash", "prev_hash = hash", BreakKind::Reordered),
+    ];
+    for (i, (field, assignment, kind)) in changes.into_iter().enumerate() {
+        // Every field, at positions spread over the whole log including its first and last.
+        let position = [1, 7, 15, 29, 30, 2, 11, 23, 5, 18, 26][i];
+        let id = victim(&ledger, &format!("field-{}", field.replace('_', "-"))).await;
+        db.exec(&format!(
+            "UPDATE ledger_events SET {assignment} WHERE log_id = '{id}' AND position = {position}"
+        ))
+        .await;
+        assert_broken_at(&ledger, &id, position, kind).await;
+    }
+}
+
+async fn deleting_an_event_is_detected_as_a_gap(db: &TestDb) {
+    let ledger = db.ledger().await;
+    db.drop_append_only_guard().await;
+    let id = victim(&ledger, "deleted").await;
+    db.exec(&format!(
+        "DELETE FROM ledger_events WHERE log_id = '{id}' AND position = 12"
+    ))
+    .await;
+    assert_broken_at(&ledger, &id, 12, BreakKind::Gap).await;
+}
+
+async fn swapping_two_events_is_detected_as_reordered(db: &TestDb) {
+    let ledger = db.ledger().await;
+    db.drop_append_only_guard().await;
+    for (name, p, q) in [("swap-far", 8, 19), ("swap-near", 14, 15)] {
+        let id = victim(&ledger, name).await;
+        let w = format!("WHERE log_id = '{id}'");
+        db.exec(&format!(
+            "UPDATE ledger_events SET position = -1 {w} AND position = {p}"
+        ))
+        .await;
+        db.exec(&format!(
+            "UPDATE ledger_events SET position = {p} {w} AND position = {q}"
+        ))
+        .await;
+        db.exec(&format!(
+            "UPDATE ledger_events SET position = {q} {w} AND position = -1"
+        ))
+        .await;
+        assert_broken_at(&ledger, &id, p, BreakKind::Reordered).await;
+    }
+}
+
+async fn truncating_the_tail_is_detected_as_truncated(db: &TestDb) {
+    let ledger = db.ledger().await;
+    db.drop_append_only_guard().await;
+    let id = victim(&ledger, "truncated").await;
+    db.exec(&format!(
+        "DELETE FROM ledger_events WHERE log_id = '{id}' AND position > 25"
+    ))
+    .await;
+    assert_broken_at(&ledger, &id, 26, BreakKind::Truncated).await;
+}
+
+async fn inserting_a_forged_event_is_detected_at_its_position(db: &TestDb) {
+    let ledger = db.ledger().await;
+    db.drop_append_only_guard().await;
+    let id = victim(&ledger, "inserted").await;
+    let at = 10u64;
+    let before = ledger
+        .read_log(&id, Position::new(at - 1), 1)
+        .await
+        .expect("read")
+        .remove(0);
+    // A forger who knows the format: the forged event is correctly hashed and linked.
+    let mut forged = before.clone();
+    forged.position = Position::new(at);
+    forged.stream_id = stream("forged");
+    forged.stream_version = StreamVersion::FIRST;
+    forged.payload = Payload::from_value(&serde_json::json!({"transfer": "all"})).expect("valid");
+    forged.prev_hash = before.hash;
+    forged.hash = forged.compute_hash();
+    let w = format!("WHERE log_id = '{id}'");
+    db.exec(&format!(
+        "UPDATE ledger_events SET position = -(position + 1) {w} AND position >= {at}"
+    ))
+    .await;
+    db.exec(&format!(
+        "UPDATE ledger_events SET position = -position {w} AND position < 0"
+    ))
+    .await;
+    db.exec(&format!(
+        "INSERT INTO ledger_events (log_id, position, stream_id, stream_version, event_type, schema_version, payload,
+                                    actor, command_id, correlation_id, recorded_at_us, prev_hash, hash)
+         VALUES ('{id}', {at}, 'forged', 1, '{}', 1, '{}', '{}', '{}', '{}', {}, {}, {})",
+        forged.event_type,
+        forged.payload.as_str(),
+        forged.metadata.actor,
+        forged.metadata.command_id,
+        forged.metadata.correlation_id,
+        forged.metadata.recorded_at_us,
+        hex_literal(db, forged.prev_hash.as_bytes()),
+        hex_literal(db, forged.hash.as_bytes()),
+    ))
+    .await;
+    assert_broken_at(&ledger, &id, at, BreakKind::Inserted).await;
+}
+
+/// Rewrites events from `from` on with `change` applied, recomputing every hash after it and
+/// the head: a chain that is consistent in itself.
+async fn rewrite_tail(
+    db: &TestDb,
+    ledger: &Ledger,
+    id: &LogId,
+    from: u64,
+    change: impl Fn(&mut RecordedEvent),
+) {
+    let events = all_events(ledger, id).await;
+    let mut prev = events[usize::try_from(from).expect("small") - 2].hash;
+    for original in &events[usize::try_from(from).expect("small") - 1..] {
+        let mut e = original.clone();
+        if e.position.get() == from {
+            change(&mut e);
+        }
+        e.prev_hash = prev;
+        e.hash = e.compute_hash();
+        prev = e.hash;
+        db.exec(&format!(
+            "UPDATE ledger_events SET stream_version = {}, payload = '{}', prev_hash = {}, hash = {}
+             WHERE log_id = '{id}' AND position = {}",
+            e.stream_version,
+            e.payload.as_str(),
+            hex_literal(db, e.prev_hash.as_bytes()),
+            hex_literal(db, e.hash.as_bytes()),
+            e.position,
+        ))
+        .await;
+    }
+    db.exec(&format!(
+        "UPDATE ledger_logs SET head_hash = {} WHERE log_id = '{id}'",
+        hex_literal(db, prev.as_bytes())
+    ))
+    .await;
+}
+
+async fn a_forger_who_rehashes_the_tail_is_caught_by_stream_versions_and_anchors(db: &TestDb) {
+    let ledger = db.ledger().await;
+    db.drop_append_only_guard().await;
+
+    let id = victim(&ledger, "rehashed-version").await;
+    rewrite_tail(db, &ledger, &id, 17, |e| {
+        e.stream_version = StreamVersion::new(1_000).expect("valid")
+    })
+    .await;
+    assert_broken_at(&ledger, &id, 17, BreakKind::WrongStreamVersion).await;
+
+    // A rewritten payload keeps every internal rule; only a hash known from outside exposes it.
+    let id = victim(&ledger, "rehashed-payload").await;
+    let anchor_event = ledger
+        .read_log(&id, Position::new(20), 1)
+        .await
+        .expect("read")
+        .remove(0);
+    rewrite_tail(db, &ledger, &id, 13, |e| {
+        e.payload =
+            Payload::from_value(&serde_json::json!({"n": 0, "note": "rewritten"})).expect("valid");
+    })
+    .await;
+    assert!(
+        verify(&ledger, &id).await.is_intact(),
+        "internally consistent"
+    );
+    let anchor = Anchor {
+        position: anchor_event.position,
+        hash: anchor_event.hash,
+    };
+    let report = ledger
+        .verify(&id, Some(anchor), &mut |_| {})
+        .await
+        .expect("verify");
+    let found = report.first_break.expect("the anchor exposes the rewrite");
+    assert_eq!(
+        (found.position.get(), found.kind),
+        (20, BreakKind::AnchorMismatch)
+    );
+}
