@@ -1,0 +1,50 @@
+//! One module per subcommand.
+
+pub mod append;
+pub mod bench;
+pub mod demo;
+pub mod logs;
+pub mod verify;
+
+use clap::Args;
+
+/// The database option shared by the subcommands.
+#[derive(Debug, Clone, Args)]
+pub struct Database {
+    /// `sqlite:PATH` (created if missing) or `postgres://USER@HOST/DB`.
+    #[arg(long, env = "VERBUND_DATABASE_URL", default_value = crate::DEFAULT_DATABASE_URL)]
+    pub database_url: String,
+}
+
+impl Database {
+    pub async fn open(&self) -> anyhow::Result<verbund_ledger::Ledger> {
+        use anyhow::Context as _;
+        verbund_ledger::Ledger::open(&self.database_url, verbund_ledger::LedgerOptions::default())
+            .await
+            .with_context(|| format!("cannot open the database {}", redact(&self.database_url)))
+    }
+}
+
+/// The URL without its password, for messages.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let credentials = &url[scheme + 3..at];
+            match credentials.find(':') {
+                Some(colon) => format!("{}{}:***{}", &url[..scheme + 3], &credentials[..colon], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn passwords_never_appear_in_messages() {
+        assert_eq!(super::redact("postgres://app:s3cret@db/verbund"), "postgres://app:***@db/verbund");
+        assert_eq!(super::redact("postgres://app@db/verbund"), "postgres://app@db/verbund");
+        assert_eq!(super::redact("sqlite:verbund.db"), "sqlite:verbund.db");
+    }
+}

@@ -1,0 +1,59 @@
+//! `verbund`: the command-line entry point. Each subcommand lives in a file of its own under
+//! `cmd/`; this file only parses arguments and dispatches.
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+mod cmd;
+
+/// The database used when neither `--database-url` nor `VERBUND_DATABASE_URL` names one.
+pub const DEFAULT_DATABASE_URL: &str = "sqlite:verbund.db";
+
+/// Verbund: the system of record for cooperatives, on a hash-chained event log.
+#[derive(Debug, Parser)]
+#[command(name = "verbund", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Create a demo cooperative's log, append to it, read it back and verify it.
+    Demo(cmd::demo::Args),
+    /// Recompute the hash chain of every log (or one) and report the first break.
+    Verify(cmd::verify::Args),
+    /// List the logs of a database with their heads (position and hash).
+    Logs(cmd::logs::Args),
+    /// Append commits read as JSON Lines from standard input; print one acknowledgement per line.
+    Append(cmd::append::Args),
+    /// Measure throughput and latency.
+    #[command(subcommand)]
+    Bench(cmd::bench::Bench),
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("VERBUND_LOG").unwrap_or_else(|_| "warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Demo(args) => cmd::demo::run(args).await,
+        Command::Verify(args) => cmd::verify::run(args).await,
+        Command::Logs(args) => cmd::logs::run(args).await,
+        Command::Append(args) => cmd::append::run(args).await,
+        Command::Bench(bench) => cmd::bench::run(bench).await,
+    };
+    match result {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::from(2)
+        }
+    }
+}
