@@ -131,6 +131,8 @@ struct Inner {
     heads: Arc<Heads>,
     stats: Arc<WriterStats>,
     options: LedgerOptions,
+    /// Stops the writer and waits for it; taken by the first `close`.
+    writer: std::sync::Mutex<Option<(oneshot::Sender<()>, tokio::task::JoinHandle<()>)>>,
 }
 
 impl Ledger {
@@ -147,14 +149,17 @@ impl Ledger {
             appends_max: options.batch_appends_max.max(1),
             linger: options.batch_linger,
         };
-        tokio::spawn(writer::run(
+        let (stop, stopped) = oneshot::channel();
+        let task = tokio::spawn(writer::run(
             store.clone(),
             connection,
             receiver,
+            stopped,
             Arc::clone(&heads),
             Arc::clone(&stats),
             limits,
         ));
+        let writer = std::sync::Mutex::new(Some((stop, task)));
         Ok(Self {
             inner: Arc::new(Inner {
                 store,
@@ -162,6 +167,7 @@ impl Ledger {
                 heads,
                 stats,
                 options,
+                writer,
             }),
         })
     }
@@ -332,9 +338,22 @@ impl Ledger {
         }
     }
 
-    /// Closes the read pool. Appends still queued are answered first only if no other clone
-    /// of this ledger is in use.
+    /// Shuts down for every clone of this ledger: appends already queued are committed and
+    /// answered, later ones fail with [`LedgerError::Closed`], and all connections are closed
+    /// (on SQLite this checkpoints the write-ahead log into the database file).
     pub async fn close(&self) {
+        let writer = self
+            .inner
+            .writer
+            .lock()
+            .expect("the writer lock is never poisoned")
+            .take();
+        if let Some((stop, task)) = writer {
+            let _ = stop.send(());
+            if let Err(e) = task.await {
+                tracing::error!(error = %e, "the ledger writer ended abnormally");
+            }
+        }
         self.inner.store.close().await;
     }
 }

@@ -73,21 +73,33 @@ pub(crate) struct WriterStats {
     pub appends: std::sync::atomic::AtomicU64,
 }
 
+/// Runs until the queue is closed and drained: by `shutdown` (appends already queued are still
+/// committed and answered) or by every sender going away. Then closes its connection cleanly,
+/// which on SQLite also checkpoints the write-ahead log.
 pub(crate) async fn run(
     store: Store,
     mut conn: WriterConnection,
     mut queue: mpsc::Receiver<Request>,
+    mut shutdown: oneshot::Receiver<()>,
     heads: Arc<Heads>,
     stats: Arc<WriterStats>,
     limits: BatchLimits,
 ) {
     let mut carried: Option<Request> = None;
+    let mut shutting_down = false;
     loop {
         let first = match carried.take() {
             Some(request) => request,
-            None => match queue.recv().await {
-                Some(request) => request,
-                None => return,
+            None => tokio::select! {
+                request = queue.recv() => match request {
+                    Some(request) => request,
+                    None => break,
+                },
+                _ = &mut shutdown, if !shutting_down => {
+                    shutting_down = true;
+                    queue.close();
+                    continue;
+                }
             },
         };
         let mut events = first.commit.event_count();
@@ -119,6 +131,9 @@ pub(crate) async fn run(
             .appends
             .fetch_add(batch.len() as u64, std::sync::atomic::Ordering::Relaxed);
         conn = commit(&store, conn, batch, &heads).await;
+    }
+    if let Err(e) = conn.close().await {
+        tracing::warn!(error = %e, "closing the writer's connection failed");
     }
 }
 

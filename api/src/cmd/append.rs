@@ -21,8 +21,8 @@ use serde_json::{Value, json};
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 use verbund_ledger::{
-    Actor, CommandId, Commit, CorrelationId, EventType, ExpectedVersion, LedgerError, LogId, NewEvent, Payload,
-    StreamAppend, StreamId,
+    Actor, CommandId, Commit, CorrelationId, EventType, ExpectedVersion, LedgerError, LogId,
+    NewEvent, Payload, StreamAppend, StreamId,
 };
 
 use super::Database;
@@ -70,7 +70,8 @@ struct InputEvent {
 }
 
 fn parse(line: &str) -> Result<Commit, String> {
-    let input: InputCommit = serde_json::from_str(line).map_err(|e| format!("malformed line: {e}"))?;
+    let input: InputCommit =
+        serde_json::from_str(line).map_err(|e| format!("malformed line: {e}"))?;
     let build = || -> Result<Commit, LedgerError> {
         let streams = input
             .streams
@@ -79,15 +80,29 @@ fn parse(line: &str) -> Result<Commit, String> {
                 let events = s
                     .events
                     .iter()
-                    .map(|e| NewEvent::new(EventType::parse(e.event_type.as_str())?, e.schema_version, Payload::from_value(&e.payload)?))
+                    .map(|e| {
+                        NewEvent::new(
+                            EventType::parse(e.event_type.as_str())?,
+                            e.schema_version,
+                            Payload::from_value(&e.payload)?,
+                        )
+                    })
                     .collect::<Result<Vec<_>, _>>()?;
-                Ok(StreamAppend::new(StreamId::parse(s.stream.as_str())?, s.expected, events))
+                Ok(StreamAppend::new(
+                    StreamId::parse(s.stream.as_str())?,
+                    s.expected,
+                    events,
+                ))
             })
             .collect::<Result<Vec<_>, LedgerError>>()?;
         Commit::new(
             CommandId::parse(input.command_id.as_str())?,
             Actor::parse(input.actor.as_str())?,
-            input.correlation_id.as_deref().map(CorrelationId::parse).transpose()?,
+            input
+                .correlation_id
+                .as_deref()
+                .map(CorrelationId::parse)
+                .transpose()?,
             streams,
         )
     };
@@ -136,7 +151,10 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
                 continue;
             }
         };
-        let permit = Arc::clone(&slots).acquire_owned().await.expect("the semaphore is never closed");
+        let permit = Arc::clone(&slots)
+            .acquire_owned()
+            .await
+            .expect("the semaphore is never closed");
         let (ledger, log) = (ledger.clone(), log.clone());
         tasks.spawn(async move {
             let _permit = permit;
@@ -163,7 +181,11 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
         failed |= !done.context("an append task panicked")?;
     }
     ledger.close().await;
-    Ok(if failed { ExitCode::from(1) } else { ExitCode::SUCCESS })
+    Ok(if failed {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 #[cfg(test)]
@@ -176,8 +198,16 @@ mod tests {
             "events":[{"type":"MemberAdmitted","schema_version":1,"payload":{"shares":"2"}}]}]}"#;
         let commit = parse(&line.replace('\n', "")).expect("valid");
         assert_eq!(commit.event_count(), 1);
-        assert!(parse("{}").expect_err("missing fields").contains("malformed line"));
+        assert!(
+            parse("{}")
+                .expect_err("missing fields")
+                .contains("malformed line")
+        );
         let bad_stream = line.replace("member:1", "member 1").replace('\n', "");
-        assert!(parse(&bad_stream).expect_err("bad stream id").contains("stream id"));
+        assert!(
+            parse(&bad_stream)
+                .expect_err("bad stream id")
+                .contains("stream id")
+        );
     }
 }

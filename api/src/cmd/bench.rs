@@ -14,8 +14,8 @@ use clap::Subcommand;
 use serde_json::json;
 use verbund_ledger::scratch::ScratchSchema;
 use verbund_ledger::{
-    Actor, CommandId, Commit, ExpectedVersion, Ledger, LedgerOptions, LogId, NewEvent, Position, StreamAppend,
-    StreamId, StreamVersion,
+    Actor, CommandId, Commit, ExpectedVersion, Ledger, LedgerOptions, LogId, NewEvent, Position,
+    StreamAppend, StreamId, StreamVersion,
 };
 
 #[derive(Debug, Subcommand)]
@@ -76,20 +76,38 @@ impl Scratch {
     async fn create(target: &Target) -> anyhow::Result<Self> {
         match &target.database_url {
             Some(url) if url.starts_with("postgres") => {
-                let schema = ScratchSchema::create(url, "verbund_bench").await.context("creating a scratch schema")?;
-                Ok(Self { url: schema.url().to_owned(), _dir: None, schema: Some(schema) })
+                let schema = ScratchSchema::create(url, "verbund_bench")
+                    .await
+                    .context("creating a scratch schema")?;
+                Ok(Self {
+                    url: schema.url().to_owned(),
+                    _dir: None,
+                    schema: Some(schema),
+                })
             }
-            Some(url) => Ok(Self { url: url.clone(), _dir: None, schema: None }),
+            Some(url) => Ok(Self {
+                url: url.clone(),
+                _dir: None,
+                schema: None,
+            }),
             None => {
                 let dir = tempfile::tempdir()?;
                 let url = format!("sqlite:{}", dir.path().join("bench.db").display());
-                Ok(Self { url, _dir: Some(dir), schema: None })
+                Ok(Self {
+                    url,
+                    _dir: Some(dir),
+                    schema: None,
+                })
             }
         }
     }
 
     fn name(&self) -> &'static str {
-        if self.url.starts_with("sqlite") { "SQLite" } else { "PostgreSQL" }
+        if self.url.starts_with("sqlite") {
+            "SQLite"
+        } else {
+            "PostgreSQL"
+        }
     }
 
     async fn remove(self) -> anyhow::Result<()> {
@@ -130,7 +148,11 @@ fn summarize(samples: &[Sample]) -> Sample {
     }
 }
 
-fn single_event_commit(writer: usize, n: u64, version: Option<StreamVersion>) -> anyhow::Result<Commit> {
+fn single_event_commit(
+    writer: usize,
+    n: u64,
+    version: Option<StreamVersion>,
+) -> anyhow::Result<Commit> {
     let event = NewEvent::json(
         "ContributionPaid",
         1,
@@ -141,11 +163,21 @@ fn single_event_commit(writer: usize, n: u64, version: Option<StreamVersion>) ->
         CommandId::parse(format!("w{writer}-{n}"))?,
         Actor::parse("bench")?,
         None,
-        vec![StreamAppend::new(StreamId::parse(format!("member:{writer}"))?, expected, vec![event])],
+        vec![StreamAppend::new(
+            StreamId::parse(format!("member:{writer}"))?,
+            expected,
+            vec![event],
+        )],
     )?)
 }
 
-async fn measure(ledger: &Ledger, log: &LogId, writers: usize, duration: Duration, unbatched: bool) -> anyhow::Result<Sample> {
+async fn measure(
+    ledger: &Ledger,
+    log: &LogId,
+    writers: usize,
+    duration: Duration,
+    unbatched: bool,
+) -> anyhow::Result<Sample> {
     let before = ledger.writer_counters();
     let started = Instant::now();
     let deadline = started + duration;
@@ -159,7 +191,11 @@ async fn measure(ledger: &Ledger, log: &LogId, writers: usize, duration: Duratio
             while Instant::now() < deadline {
                 let commit = single_event_commit(writer, n, version)?;
                 let t0 = Instant::now();
-                let done = if unbatched { ledger.append_unbatched(&log, commit).await? } else { ledger.append(&log, commit).await? };
+                let done = if unbatched {
+                    ledger.append_unbatched(&log, commit).await?
+                } else {
+                    ledger.append(&log, commit).await?
+                };
                 latencies_us.push(u32::try_from(t0.elapsed().as_micros()).unwrap_or(u32::MAX));
                 version = Some(done.streams[0].last_version);
                 n += 1;
@@ -180,18 +216,43 @@ async fn measure(ledger: &Ledger, log: &LogId, writers: usize, duration: Duratio
         events_per_s: latencies.len() as f64 / elapsed,
         p50_ms: at(0.50),
         p99_ms: at(0.99),
-        appends_per_batch: if unbatched { 1.0 } else { (after.appends - before.appends) as f64 / batches },
+        appends_per_batch: if unbatched {
+            1.0
+        } else {
+            (after.appends - before.appends) as f64 / batches
+        },
     })
 }
 
 async fn append(args: AppendArgs) -> anyhow::Result<ExitCode> {
-    anyhow::ensure!(args.writers > 0 && args.runs > 0 && args.seconds > 0, "writers, runs and seconds must be positive");
+    anyhow::ensure!(
+        args.writers > 0 && args.runs > 0 && args.seconds > 0,
+        "writers, runs and seconds must be positive"
+    );
     let scratch = Scratch::create(&args.target).await?;
-    let grouped = Ledger::open(&scratch.url, LedgerOptions { pool_connections_max: 2, ..LedgerOptions::default() }).await?;
+    let grouped = Ledger::open(
+        &scratch.url,
+        LedgerOptions {
+            pool_connections_max: 2,
+            ..LedgerOptions::default()
+        },
+    )
+    .await?;
     // The baseline gets the connections it wants: one per writer on PostgreSQL. On SQLite one
     // connection, because more would only queue on SQLite's single write lock with sleeps.
-    let pool = if grouped.is_sqlite() { 1 } else { u32::try_from(args.writers).unwrap_or(u32::MAX).min(64) };
-    let naive = Ledger::open(&scratch.url, LedgerOptions { pool_connections_max: pool, ..LedgerOptions::default() }).await?;
+    let pool = if grouped.is_sqlite() {
+        1
+    } else {
+        u32::try_from(args.writers).unwrap_or(u32::MAX).min(64)
+    };
+    let naive = Ledger::open(
+        &scratch.url,
+        LedgerOptions {
+            pool_connections_max: pool,
+            ..LedgerOptions::default()
+        },
+    )
+    .await?;
     println!(
         "bench append: {} writers, durable single-event appends on distinct streams, {} runs of {} s, {}",
         args.writers,
@@ -228,8 +289,14 @@ async fn append(args: AppendArgs) -> anyhow::Result<ExitCode> {
     );
     if !naive_samples.is_empty() {
         let n = summarize(&naive_samples);
-        println!("median: naive baseline {:.0} events/s, p50 {:.2} ms, p99 {:.2} ms", n.events_per_s, n.p50_ms, n.p99_ms);
-        println!("speed-up over the baseline: {:.1}x", g.events_per_s / n.events_per_s);
+        println!(
+            "median: naive baseline {:.0} events/s, p50 {:.2} ms, p99 {:.2} ms",
+            n.events_per_s, n.p50_ms, n.p99_ms
+        );
+        println!(
+            "speed-up over the baseline: {:.1}x",
+            g.events_per_s / n.events_per_s
+        );
     }
     grouped.close().await;
     naive.close().await;
@@ -238,12 +305,20 @@ async fn append(args: AppendArgs) -> anyhow::Result<ExitCode> {
 }
 
 async fn verify(args: VerifyArgs) -> anyhow::Result<ExitCode> {
-    anyhow::ensure!(args.events > 0 && args.runs > 0, "events and runs must be positive");
+    anyhow::ensure!(
+        args.events > 0 && args.runs > 0,
+        "events and runs must be positive"
+    );
     let scratch = Scratch::create(&args.target).await?;
     let ledger = Ledger::open(&scratch.url, LedgerOptions::default()).await?;
     let log = LogId::parse("bench-verify")?;
     ledger.create_log(&log).await?;
-    println!("bench verify: {} events, {} runs, {}", args.events, args.runs, scratch.name());
+    println!(
+        "bench verify: {} events, {} runs, {}",
+        args.events,
+        args.runs,
+        scratch.name()
+    );
 
     // Fill with realistic events: 100 per commit, spread over 1,000 member streams.
     let started = Instant::now();
@@ -263,7 +338,11 @@ async fn verify(args: VerifyArgs) -> anyhow::Result<ExitCode> {
                 let count = PER_COMMIT.min(total - c * PER_COMMIT);
                 let events = (0..count)
                     .map(|i| {
-                        NewEvent::json("ContributionPaid", 1, &json!({ "amount": "25.00", "period": c, "item": i }))
+                        NewEvent::json(
+                            "ContributionPaid",
+                            1,
+                            &json!({ "amount": "25.00", "period": c, "item": i }),
+                        )
                     })
                     .collect::<Result<Vec<_>, _>>()?;
                 let stream = StreamId::parse(format!("member:{}", c % 1_000))?;
@@ -286,21 +365,33 @@ async fn verify(args: VerifyArgs) -> anyhow::Result<ExitCode> {
     for run in 0..args.runs {
         let t0 = Instant::now();
         let report = ledger.verify(&log, None, &mut |_| {}).await?;
-        anyhow::ensure!(report.is_intact(), "the benchmark log is broken: {:?}", report.first_break);
+        anyhow::ensure!(
+            report.is_intact(),
+            "the benchmark log is broken: {:?}",
+            report.first_break
+        );
         let verify_rate = report.events_checked as f64 / t0.elapsed().as_secs_f64();
 
         // Baseline: read every event in pages (decoded and validated), no hashing.
         let t0 = Instant::now();
         let mut read = 0u64;
         loop {
-            let page = ledger.read_log(&log, Position::new(read + 1), verbund_ledger::limits::READ_EVENTS_MAX).await?;
+            let page = ledger
+                .read_log(
+                    &log,
+                    Position::new(read + 1),
+                    verbund_ledger::limits::READ_EVENTS_MAX,
+                )
+                .await?;
             read += page.len() as u64;
             if page.len() < verbund_ledger::limits::READ_EVENTS_MAX {
                 break;
             }
         }
         let read_rate = read as f64 / t0.elapsed().as_secs_f64();
-        println!("  run {run}: verify {verify_rate:>10.0} events/s   plain paged read {read_rate:>10.0} events/s");
+        println!(
+            "  run {run}: verify {verify_rate:>10.0} events/s   plain paged read {read_rate:>10.0} events/s"
+        );
         verify_rates.push(verify_rate);
         read_rates.push(read_rate);
     }

@@ -9,8 +9,8 @@ use std::process::ExitCode;
 
 use serde_json::json;
 use verbund_ledger::{
-    Actor, CommandId, Commit, ExpectedVersion, LedgerError, Ledger, LogId, NewEvent, Position, StreamAppend, StreamId,
-    StreamVersion,
+    Actor, CommandId, Commit, ExpectedVersion, Ledger, LedgerError, LogId, NewEvent, Position,
+    StreamAppend, StreamId, StreamVersion,
 };
 
 use super::Database;
@@ -24,22 +24,41 @@ pub struct Args {
     log: String,
 }
 
-fn commit(id: &str, streams: Vec<(&str, ExpectedVersion, Vec<NewEvent>)>) -> anyhow::Result<Commit> {
+fn commit(
+    id: &str,
+    streams: Vec<(&str, ExpectedVersion, Vec<NewEvent>)>,
+) -> anyhow::Result<Commit> {
     let streams = streams
         .into_iter()
         .map(|(s, expected, events)| Ok(StreamAppend::new(StreamId::parse(s)?, expected, events)))
         .collect::<Result<Vec<_>, LedgerError>>()?;
-    Ok(Commit::new(CommandId::parse(id)?, Actor::parse("cli:demo")?, None, streams)?)
+    Ok(Commit::new(
+        CommandId::parse(id)?,
+        Actor::parse("cli:demo")?,
+        None,
+        streams,
+    )?)
 }
 
 fn admitted(member: u32, firm: &str, trade: &str) -> anyhow::Result<NewEvent> {
-    Ok(NewEvent::json("MemberAdmitted", 1, &json!({ "member": member, "firm": firm, "trade": trade }))?)
+    Ok(NewEvent::json(
+        "MemberAdmitted",
+        1,
+        &json!({ "member": member, "firm": firm, "trade": trade }),
+    )?)
 }
 
 async fn record(ledger: &Ledger, log: &LogId, what: &str, commit: Commit) -> anyhow::Result<()> {
     let done = ledger.append(log, commit).await?;
-    let note = if done.replayed { " (already recorded: an idempotent repeat)" } else { "" };
-    println!("  {what}: positions {}..={}{note}", done.first_position, done.last_position);
+    let note = if done.replayed {
+        " (already recorded: an idempotent repeat)"
+    } else {
+        ""
+    };
+    println!(
+        "  {what}: positions {}..={}{note}",
+        done.first_position, done.last_position
+    );
     Ok(())
 }
 
@@ -47,8 +66,14 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
     let ledger = args.database.open().await?;
     let log = LogId::parse(args.log.as_str())?;
     match ledger.create_log(&log).await {
-        Ok(()) => println!("Created log {log} in {}", super::redact(&args.database.database_url)),
-        Err(LedgerError::LogExists(_)) => println!("Using log {log} in {}", super::redact(&args.database.database_url)),
+        Ok(()) => println!(
+            "Created log {log} in {}",
+            super::redact(&args.database.database_url)
+        ),
+        Err(LedgerError::LogExists(_)) => println!(
+            "Using log {log} in {}",
+            super::redact(&args.database.database_url)
+        ),
         Err(e) => return Err(e.into()),
     }
 
@@ -65,18 +90,40 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
                     &json!({ "name": "Dorfhandwerk Musterstadt eG", "share_amount": "250.00", "founders": [1, 2, 3] }),
                 )?],
             ),
-            ("member:1", ExpectedVersion::NoStream, vec![admitted(1, "Schreinerei Huber", "carpentry")?]),
-            ("member:2", ExpectedVersion::NoStream, vec![admitted(2, "Elektro Yilmaz", "electrics")?]),
-            ("member:3", ExpectedVersion::NoStream, vec![admitted(3, "Malerbetrieb Schulz", "painting")?]),
+            (
+                "member:1",
+                ExpectedVersion::NoStream,
+                vec![admitted(1, "Schreinerei Huber", "carpentry")?],
+            ),
+            (
+                "member:2",
+                ExpectedVersion::NoStream,
+                vec![admitted(2, "Elektro Yilmaz", "electrics")?],
+            ),
+            (
+                "member:3",
+                ExpectedVersion::NoStream,
+                vec![admitted(3, "Malerbetrieb Schulz", "painting")?],
+            ),
         ],
     )?;
-    record(&ledger, &log, "founding with three members (four streams at once)", founding).await?;
+    record(
+        &ledger,
+        &log,
+        "founding with three members (four streams at once)",
+        founding,
+    )
+    .await?;
     let shares = commit(
         "demo-shares-1",
         vec![(
             "member:1",
             ExpectedVersion::Exact(StreamVersion::FIRST),
-            vec![NewEvent::json("SharesSubscribed", 1, &json!({ "member": 1, "shares": 2, "amount": "500.00" }))?],
+            vec![NewEvent::json(
+                "SharesSubscribed",
+                1,
+                &json!({ "member": 1, "shares": 2, "amount": "500.00" }),
+            )?],
         )],
     )?;
     record(&ledger, &log, "member 1 subscribes two shares", shares).await?;
@@ -97,7 +144,11 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
     println!("\nA stale write is refused (it expects member:1 to be new, but it has events):");
     let stale = commit(
         "demo-stale",
-        vec![("member:1", ExpectedVersion::NoStream, vec![admitted(1, "Schreinerei Huber", "carpentry")?])],
+        vec![(
+            "member:1",
+            ExpectedVersion::NoStream,
+            vec![admitted(1, "Schreinerei Huber", "carpentry")?],
+        )],
     )?;
     match ledger.append(&log, stale).await {
         Err(e @ LedgerError::Conflict { .. }) => println!("  refused: {e}"),
@@ -122,12 +173,22 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
             "\nVerified: {} events, chain intact. Head {}:{}",
             report.events_checked, report.head.position, report.head.hash
         ),
-        Some(found) => println!("\nBROKEN at position {}: {}: {}", found.position, found.kind, found.detail),
+        Some(found) => println!(
+            "\nBROKEN at position {}: {}: {}",
+            found.position, found.kind, found.detail
+        ),
     }
     println!("\nNext:");
     println!("  verbund logs                          list logs and their heads");
-    println!("  verbund verify --log {log} --anchor {}:{}", report.head.position, report.head.hash);
+    println!(
+        "  verbund verify --log {log} --anchor {}:{}",
+        report.head.position, report.head.hash
+    );
     println!("                                        verify against the head noted above");
     ledger.close().await;
-    Ok(if report.is_intact() { ExitCode::SUCCESS } else { ExitCode::from(1) })
+    Ok(if report.is_intact() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }

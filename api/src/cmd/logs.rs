@@ -18,8 +18,13 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
         println!("no logs in {}", super::redact(&args.database.database_url));
     }
     for (log, head) in logs {
-        let at = jiff::Timestamp::from_microsecond(head.recorded_at_us).map(|t| t.to_string()).unwrap_or_default();
-        println!("{log}\t{} events\thead {}:{}\tlast write {at}", head.position, head.position, head.hash);
+        let at = jiff::Timestamp::from_microsecond(head.recorded_at_us)
+            .map(|t| t.to_string())
+            .unwrap_or_default();
+        println!(
+            "{log}\t{} events\thead {}:{}\tlast write {at}",
+            head.position, head.position, head.hash
+        );
     }
     ledger.close().await;
     Ok(ExitCode::SUCCESS)

@@ -31,7 +31,12 @@ pub fn redact(url: &str) -> String {
         (Some(scheme), Some(at)) if at > scheme => {
             let credentials = &url[scheme + 3..at];
             match credentials.find(':') {
-                Some(colon) => format!("{}{}:***{}", &url[..scheme + 3], &credentials[..colon], &url[at..]),
+                Some(colon) => format!(
+                    "{}{}:***{}",
+                    &url[..scheme + 3],
+                    &credentials[..colon],
+                    &url[at..]
+                ),
                 None => url.to_owned(),
             }
         }
@@ -43,8 +48,14 @@ pub fn redact(url: &str) -> String {
 mod tests {
     #[test]
     fn passwords_never_appear_in_messages() {
-        assert_eq!(super::redact("postgres://app:s3cret@db/verbund"), "postgres://app:***@db/verbund");
-        assert_eq!(super::redact("postgres://app@db/verbund"), "postgres://app@db/verbund");
+        assert_eq!(
+            super::redact("postgres://app:s3cret@db/verbund"),
+            "postgres://app:***@db/verbund"
+        );
+        assert_eq!(
+            super::redact("postgres://app@db/verbund"),
+            "postgres://app@db/verbund"
+        );
         assert_eq!(super::redact("sqlite:verbund.db"), "sqlite:verbund.db");
     }
 }

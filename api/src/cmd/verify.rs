@@ -28,12 +28,17 @@ pub struct Args {
 
 fn parse_anchor(text: &str) -> anyhow::Result<Anchor> {
     let (position, hash) = text.split_once(':').context("an anchor is POSITION:HASH")?;
-    let position: u64 = position.parse().context("the anchor's position is not a number")?;
+    let position: u64 = position
+        .parse()
+        .context("the anchor's position is not a number")?;
     let hash = ChainHash::from_hex(hash).context("the anchor's hash is not 64 hex digits")?;
     if position == 0 {
         bail!("anchor positions start at 1");
     }
-    Ok(Anchor { position: Position::new(position), hash })
+    Ok(Anchor {
+        position: Position::new(position),
+        hash,
+    })
 }
 
 pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
@@ -41,19 +46,33 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
     let ledger = args.database.open().await?;
     let logs: Vec<LogId> = match &args.log {
         Some(log) => vec![LogId::parse(log.as_str())?],
-        None => ledger.logs().await?.into_iter().map(|(log, _)| log).collect(),
+        None => ledger
+            .logs()
+            .await?
+            .into_iter()
+            .map(|(log, _)| log)
+            .collect(),
     };
     if logs.is_empty() {
-        println!("no logs to verify in {}", super::redact(&args.database.database_url));
+        println!(
+            "no logs to verify in {}",
+            super::redact(&args.database.database_url)
+        );
         return Ok(ExitCode::SUCCESS);
     }
     let mut broken = 0;
     for log in &logs {
-        let bar = if args.quiet { ProgressBar::hidden() } else { ProgressBar::new(0) };
+        let bar = if args.quiet {
+            ProgressBar::hidden()
+        } else {
+            ProgressBar::new(0)
+        };
         bar.set_style(
-            ProgressStyle::with_template("{prefix} [{bar:40}] {pos}/{len} events ({per_sec}, {eta} left)")
-                .expect("a valid template")
-                .progress_chars("=> "),
+            ProgressStyle::with_template(
+                "{prefix} [{bar:40}] {pos}/{len} events ({per_sec}, {eta} left)",
+            )
+            .expect("a valid template")
+            .progress_chars("=> "),
         );
         bar.set_prefix(log.to_string());
         let started = Instant::now();
@@ -76,13 +95,20 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
             ),
             Some(found) => {
                 broken += 1;
-                println!("{log}: BROKEN at position {} — {}: {}", found.position, found.kind, found.detail);
+                println!(
+                    "{log}: BROKEN at position {} — {}: {}",
+                    found.position, found.kind, found.detail
+                );
             }
         }
     }
     println!("{} of {} logs intact", logs.len() - broken, logs.len());
     ledger.close().await;
-    Ok(if broken == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) })
+    Ok(if broken == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }
 
 #[cfg(test)]
@@ -93,7 +119,10 @@ mod tests {
     fn anchors_are_position_colon_hash() {
         let hash = "0b31154df4d73a77ada90f243239c69822c63c76e7432c9f1338cf8768fe3682";
         let anchor = parse_anchor(&format!("12:{hash}")).expect("valid");
-        assert_eq!((anchor.position.get(), anchor.hash.to_hex()), (12, hash.to_owned()));
+        assert_eq!(
+            (anchor.position.get(), anchor.hash.to_hex()),
+            (12, hash.to_owned())
+        );
         assert!(parse_anchor(hash).is_err());
         assert!(parse_anchor("x:00").is_err());
         assert!(parse_anchor(&format!("0:{hash}")).is_err());

@@ -138,6 +138,19 @@ pub(crate) enum WriterConnection {
 }
 
 impl WriterConnection {
+    /// Closes the connection cleanly.
+    pub(crate) async fn close(self) -> Result<(), LedgerError> {
+        use sqlx::Connection as _;
+        match self {
+            WriterConnection::Sqlite(mut c) => {
+                sqlite::checkpoint(&mut c).await?;
+                c.close().await?;
+            }
+            WriterConnection::Postgres(c) => c.close().await?,
+        }
+        Ok(())
+    }
+
     /// Decides and writes one batch in one transaction; returns the plan that was committed.
     pub(crate) async fn commit_batch(
         &mut self,

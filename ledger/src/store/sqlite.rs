@@ -185,6 +185,16 @@ impl SqliteStore {
     }
 }
 
+/// Moves the write-ahead log into the database file and empties it. SQLite would do this when
+/// its last connection closes, but sqlx does not reliably close SQLite handles (sqlx issue
+/// 2249), so an orderly shutdown does it explicitly: the database file alone is then complete.
+pub(crate) async fn checkpoint(conn: &mut SqliteConnection) -> Result<(), LedgerError> {
+    sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
 /// One batch in one write transaction. `BEGIN IMMEDIATE` takes the database's write lock up
 /// front, so the state read below cannot change before the commit, even if another process
 /// opened the same file.

@@ -17,6 +17,7 @@ on_both_databases!(
     the_database_refuses_to_update_or_delete_events,
     an_intact_log_verifies,
     creating_a_log_twice_is_refused,
+    closing_commits_what_is_queued_and_refuses_what_comes_after,
 );
 
 async fn an_append_is_readable_exactly_as_written(db: &TestDb) {
@@ -485,4 +486,54 @@ async fn creating_a_log_twice_is_refused(db: &TestDb) {
         ledger.create_log(&coop).await,
         Err(LedgerError::LogExists(_))
     ));
+}
+
+async fn closing_commits_what_is_queued_and_refuses_what_comes_after(db: &TestDb) {
+    let ledger = db.ledger().await;
+    let coop = log("coop");
+    ledger.create_log(&coop).await.expect("create");
+    let pending: Vec<_> = (0..50)
+        .map(|i| {
+            let (ledger, coop) = (ledger.clone(), coop.clone());
+            tokio::spawn(async move {
+                ledger
+                    .append(
+                        &coop,
+                        commit(
+                            &format!("q{i}"),
+                            "s",
+                            ExpectedVersion::Any,
+                            vec![event("E", i)],
+                        ),
+                    )
+                    .await
+            })
+        })
+        .collect();
+    tokio::task::yield_now().await;
+    ledger.close().await;
+    let mut committed = 0;
+    for task in pending {
+        match task.await.expect("task") {
+            Ok(_) => committed += 1,
+            Err(LedgerError::Closed) => {}
+            Err(other) => {
+                panic!("an append during shutdown either commits or is refused as closed: {other}")
+            }
+        }
+    }
+    let after = ledger
+        .append(
+            &coop,
+            commit("late", "s", ExpectedVersion::Any, vec![event("E", 99)]),
+        )
+        .await;
+    assert!(matches!(after, Err(LedgerError::Closed)), "{after:?}");
+    let reopened = db.ledger().await;
+    assert_eq!(
+        all_events(&reopened, &coop).await.len(),
+        committed,
+        "every acknowledged append is stored"
+    );
+    assert!(verify(&reopened, &coop).await.is_intact());
 }

@@ -1,0 +1,174 @@
+//! The command line as a newcomer and an auditor use it.
+
+use std::process::Output;
+
+use verbund_tests::*;
+
+fn run(args: &[&str]) -> Output {
+    verbund().args(args).output().expect("verbund runs")
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+#[test]
+fn the_demo_records_verifies_and_is_idempotent_when_run_again() {
+    let db = TestDb::sqlite();
+    let first = run(&["demo", "--database-url", &db.url]);
+    assert!(
+        first.status.success(),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
+    let text = stdout(&first);
+    assert!(text.contains("positions 1..=4"), "{text}");
+    assert!(text.contains("refused: version conflict"), "{text}");
+    assert!(text.contains("chain intact"), "{text}");
+
+    let second = run(&["demo", "--database-url", &db.url]);
+    assert!(second.status.success());
+    assert!(
+        stdout(&second).contains("already recorded"),
+        "{}",
+        stdout(&second)
+    );
+    let logs = stdout(&run(&["logs", "--database-url", &db.url]));
+    assert!(logs.starts_with("demo-eg\t6 events"), "{logs}");
+}
+
+#[test]
+fn verify_exits_zero_when_intact_and_one_with_the_position_when_broken() {
+    let db = TestDb::sqlite();
+    assert!(run(&["demo", "--database-url", &db.url]).status.success());
+    let intact = run(&["verify", "--quiet", "--database-url", &db.url]);
+    assert_eq!(intact.status.code(), Some(0));
+    assert!(stdout(&intact).contains("1 of 1 logs intact"));
+
+    // Tamper with the file the way someone with a hex editor could: member 1's two shares
+    // (position 5) become worth 900 instead of 500.
+    let path = db.url.trim_start_matches("sqlite:").to_owned();
+    let wal = std::fs::metadata(format!("{path}-wal")).map_or(0, |m| m.len());
+    assert_eq!(wal, 0, "the demo checkpointed its write-ahead log on exit");
+    let mut bytes = std::fs::read(&path).expect("read the database file");
+    let at: Vec<usize> = bytes
+        .windows(6)
+        .enumerate()
+        .filter(|(_, w)| w == b"500.00")
+        .map(|(i, _)| i)
+        .collect();
+    assert_eq!(at.len(), 1, "the amount is stored once");
+    bytes[at[0]] = b'9';
+    std::fs::write(&path, bytes).expect("write the database file");
+    let broken = run(&["verify", "--quiet", "--database-url", &db.url]);
+    assert_eq!(broken.status.code(), Some(1));
+    let text = stdout(&broken);
+    assert!(
+        text.contains("BROKEN at position 5 — hash mismatch"),
+        "{text}"
+    );
+    assert!(text.contains("0 of 1 logs intact"), "{text}");
+}
+
+#[test]
+fn verify_with_an_anchor_detects_a_rewritten_log_and_rejects_bad_anchors() {
+    let db = TestDb::sqlite();
+    let demo = stdout(&run(&["demo", "--database-url", &db.url]));
+    let head = demo
+        .lines()
+        .find_map(|l| l.split("Head ").nth(1))
+        .expect("the demo prints its head")
+        .trim()
+        .to_owned();
+    let ok = run(&[
+        "verify",
+        "--quiet",
+        "--database-url",
+        &db.url,
+        "--log",
+        "demo-eg",
+        "--anchor",
+        &head,
+    ]);
+    assert_eq!(ok.status.code(), Some(0), "{}", stdout(&ok));
+    let wrong = format!(
+        "{}:{}",
+        head.split(':').next().expect("position"),
+        "00".repeat(32)
+    );
+    let mismatch = run(&[
+        "verify",
+        "--quiet",
+        "--database-url",
+        &db.url,
+        "--log",
+        "demo-eg",
+        "--anchor",
+        &wrong,
+    ]);
+    assert_eq!(mismatch.status.code(), Some(1));
+    assert!(
+        stdout(&mismatch).contains("anchor mismatch"),
+        "{}",
+        stdout(&mismatch)
+    );
+    let malformed = run(&[
+        "verify",
+        "--database-url",
+        &db.url,
+        "--log",
+        "demo-eg",
+        "--anchor",
+        "six",
+    ]);
+    assert_eq!(malformed.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&malformed.stderr).contains("POSITION:HASH"));
+}
+
+#[test]
+fn append_reports_each_line_and_a_malformed_line_does_not_stop_the_rest() {
+    let db = TestDb::sqlite();
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let input = dir.path().join("in.jsonl");
+    let good = commit_line("c-1", "member:1", serde_json::json!("no_stream"), 2);
+    let bad_stream = commit_line("c-2", "member 2", serde_json::json!("any"), 1);
+    let conflict = commit_line("c-3", "member:1", serde_json::json!("no_stream"), 1);
+    std::fs::write(
+        &input,
+        [good.as_str(), "not json", bad_stream.as_str()].join("\n"),
+    )
+    .expect("write");
+    let mut child = spawn_append(&db.url, "imports", &input, 1);
+    let answers = read_answers(&mut child);
+    assert_eq!(
+        child.wait().expect("ends").code(),
+        Some(1),
+        "a failed line makes the exit code 1"
+    );
+    let answers = answers.join().expect("reader");
+    assert_eq!(answers.len(), 3);
+    assert_eq!(
+        answers.iter().filter(|a| a.positions == Ok((1, 2))).count(),
+        1
+    );
+    assert!(
+        answers
+            .iter()
+            .any(|a| matches!(&a.positions, Err(e) if e.contains("malformed line")))
+    );
+    assert!(
+        answers
+            .iter()
+            .any(|a| matches!(&a.positions, Err(e) if e.contains("stream id")))
+    );
+
+    std::fs::write(&input, conflict).expect("write");
+    let mut child = spawn_append(&db.url, "imports", &input, 1);
+    let answers = read_answers(&mut child);
+    child.wait().expect("ends");
+    let answers = answers.join().expect("reader");
+    assert!(
+        matches!(&answers[0].positions, Err(e) if e.contains("version conflict")),
+        "{answers:?}"
+    );
+}

@@ -1,0 +1,65 @@
+//! End-to-end tests: the real `verbund` binary as separate OS processes, on SQLite and
+//! PostgreSQL. One test binary, one module per concern.
+
+mod cli;
+mod crash;
+mod processes;
+
+use std::collections::HashMap;
+
+use tokio::runtime::Runtime;
+use verbund_ledger::{Ledger, LogId, Position, RecordedEvent};
+
+/// The whole log.
+pub fn all_events(rt: &Runtime, ledger: &Ledger, log: &LogId) -> Vec<RecordedEvent> {
+    rt.block_on(async {
+        let mut events = Vec::new();
+        loop {
+            let page = ledger
+                .read_log(log, Position::new(events.len() as u64 + 1), 10_000)
+                .await
+                .expect("read");
+            let done = page.len() < 10_000;
+            events.extend(page);
+            if done {
+                return events;
+            }
+        }
+    })
+}
+
+/// Asserts that every acknowledged command is in the log at the acknowledged positions, that
+/// positions have no gaps and that the chain verifies; returns the events.
+pub fn assert_acknowledged_present(
+    rt: &Runtime,
+    ledger: &Ledger,
+    log: &LogId,
+    acked: &HashMap<String, (u64, u64)>,
+) -> Vec<RecordedEvent> {
+    let events = all_events(rt, ledger, log);
+    for (i, e) in events.iter().enumerate() {
+        assert_eq!(e.position.get(), i as u64 + 1, "positions run without gaps");
+    }
+    for (command, (first, last)) in acked {
+        for position in *first..=*last {
+            let stored = events
+                .get(usize::try_from(position - 1).expect("small"))
+                .unwrap_or_else(|| {
+                    panic!(
+                        "acknowledged command {command} at {position} is missing from a log of {}",
+                        events.len()
+                    )
+                });
+            assert_eq!(
+                stored.metadata.command_id.as_str(),
+                command,
+                "at position {position}"
+            );
+        }
+    }
+    let report = rt
+        .block_on(ledger.verify(log, None, &mut |_| {}))
+        .expect("verify runs");
+    assert!(report.is_intact(), "{:?}", report.first_break);
+    events
+}

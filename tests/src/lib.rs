@@ -1,0 +1,203 @@
+//! Helpers for the end-to-end tests in `e2e/`: the `verbund` binary, fresh databases, and
+//! reading the processes' acknowledgements.
+//!
+//! The tests run the binary that `cargo test --workspace` builds next to them; run that
+//! command (the README's) rather than testing this crate alone.
+
+use std::io::Write as _;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+
+use verbund_ledger::scratch::ScratchSchema;
+
+pub const PG_URL_VAR: &str = "VERBUND_TEST_PG_URL";
+
+/// The `verbund` binary built by this workspace, beside the test binary.
+pub fn verbund() -> Command {
+    let exe = std::env::current_exe().expect("the test binary's path");
+    let dir = exe
+        .parent()
+        .and_then(|deps| deps.parent())
+        .expect("target/<profile>/deps");
+    let binary: PathBuf = dir.join(format!("verbund{}", std::env::consts::EXE_SUFFIX));
+    assert!(
+        binary.exists(),
+        "{} is missing: run `cargo test --workspace`, which builds it",
+        binary.display()
+    );
+    let mut command = Command::new(binary);
+    command.env("VERBUND_LOG", "error");
+    command
+}
+
+/// A fresh database: a SQLite file in a temporary directory or a PostgreSQL scratch schema.
+#[derive(Debug)]
+pub struct TestDb {
+    pub url: String,
+    _dir: Option<tempfile::TempDir>,
+    schema: Option<ScratchSchema>,
+}
+
+impl TestDb {
+    pub fn sqlite() -> Self {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let url = format!("sqlite:{}", dir.path().join("verbund.db").display());
+        Self {
+            url,
+            _dir: Some(dir),
+            schema: None,
+        }
+    }
+
+    /// `None`, with a message past the test harness's capture, when no server is configured.
+    pub fn postgres(test: &str) -> Option<Self> {
+        let Ok(base) = std::env::var(PG_URL_VAR) else {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "{PG_URL_VAR} must be set in CI"
+            );
+            let _ = writeln!(
+                std::io::stderr(),
+                "SKIPPED on PostgreSQL: {test} ({PG_URL_VAR} is not set)"
+            );
+            return None;
+        };
+        let schema = block_on(ScratchSchema::create(&base, "e2e")).expect("a scratch schema");
+        Some(Self {
+            url: schema.url().to_owned(),
+            _dir: None,
+            schema: Some(schema),
+        })
+    }
+
+    /// Opens the database on `rt`, which must outlive every use of the ledger (its writer task
+    /// and pool live there).
+    pub fn ledger(&self, rt: &tokio::runtime::Runtime) -> verbund_ledger::Ledger {
+        rt.block_on(verbund_ledger::Ledger::open(
+            &self.url,
+            verbund_ledger::LedgerOptions::default(),
+        ))
+        .expect("the database opens")
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let Some(schema) = self.schema.take() {
+            let _ = block_on(schema.remove());
+        }
+    }
+}
+
+/// A runtime for one test.
+pub fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("a runtime")
+}
+
+/// Runs a self-contained future (one that leaves no tasks behind) on a runtime of its own.
+pub fn block_on<F: std::future::Future>(future: F) -> F::Output {
+    runtime().block_on(future)
+}
+
+/// One line of input for `verbund append`: a commit of `events` events to `stream`.
+pub fn commit_line(
+    command_id: &str,
+    stream: &str,
+    expected: serde_json::Value,
+    events: u64,
+) -> String {
+    let events: Vec<_> = (0..events)
+        .map(|i| serde_json::json!({"type": "Recorded", "schema_version": 1, "payload": {"command": command_id, "i": i}}))
+        .collect();
+    serde_json::json!({
+        "command_id": command_id,
+        "actor": "test:e2e",
+        "streams": [{"stream": stream, "expected": expected, "events": events}],
+    })
+    .to_string()
+}
+
+/// An acknowledgement or refusal printed by `verbund append`.
+#[derive(Debug, Clone)]
+pub struct Answer {
+    pub command_id: String,
+    pub positions: Result<(u64, u64), String>,
+}
+
+/// Starts `verbund append` on `input` (a file of JSON Lines).
+pub fn spawn_append(url: &str, log: &str, input: &std::path::Path, concurrency: u32) -> Child {
+    verbund()
+        .args([
+            "append",
+            "--database-url",
+            url,
+            "--log",
+            log,
+            "--create",
+            "--concurrency",
+            &concurrency.to_string(),
+        ])
+        .stdin(std::fs::File::open(input).expect("the input file"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("verbund starts")
+}
+
+/// Reads the answers a process printed until its standard output closes. A line cut short by
+/// a kill is not an answer, and is ignored.
+pub fn read_answers(child: &mut Child) -> std::thread::JoinHandle<Vec<Answer>> {
+    use std::io::BufRead as _;
+    let stdout = child.stdout.take().expect("stdout is piped");
+    std::thread::spawn(move || {
+        let mut answers = Vec::new();
+        for line in std::io::BufReader::new(stdout).lines() {
+            let Ok(line) = line else { break };
+            let Ok(value) = serde_json::from_str::<serde_json::Value>(&line) else {
+                continue;
+            };
+            let command_id = value["command_id"].as_str().unwrap_or_default().to_owned();
+            let positions = match (
+                value["first_position"].as_u64(),
+                value["last_position"].as_u64(),
+            ) {
+                (Some(first), Some(last)) => Ok((first, last)),
+                _ => Err(value["error"]
+                    .as_str()
+                    .unwrap_or("no error given")
+                    .to_owned()),
+            };
+            answers.push(Answer {
+                command_id,
+                positions,
+            });
+        }
+        answers
+    })
+}
+
+/// A small, seedable random source (xorshift), so a failing run can be repeated by its seed.
+#[derive(Debug)]
+pub struct Rng(u64);
+
+impl Rng {
+    pub fn from_time() -> Self {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(1, |d| d.as_nanos() as u64);
+        Self(nanos | 1)
+    }
+    pub fn seed(&self) -> u64 {
+        self.0
+    }
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0 % n
+    }
+}
