@@ -81,6 +81,9 @@ pub enum LedgerError {
     /// The database URL is neither `sqlite:` nor `postgres:`.
     #[error("unsupported database url {0:?}: use sqlite:PATH or postgres://…")]
     UnsupportedUrl(String),
+    /// The ledger's writer thread could not be started.
+    #[error("cannot start the ledger's writer thread")]
+    Runtime(#[source] Arc<std::io::Error>),
     /// The ledger's writer stopped (the ledger was closed or its task panicked).
     #[error("the ledger is closed")]
     Closed,

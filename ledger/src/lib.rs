@@ -132,7 +132,7 @@ struct Inner {
     stats: Arc<WriterStats>,
     options: LedgerOptions,
     /// Stops the writer and waits for it; taken by the first `close`.
-    writer: std::sync::Mutex<Option<(oneshot::Sender<()>, tokio::task::JoinHandle<()>)>>,
+    writer: std::sync::Mutex<Option<(oneshot::Sender<()>, oneshot::Receiver<()>)>>,
 }
 
 impl Ledger {
@@ -140,7 +140,6 @@ impl Ledger {
     /// and applying migrations as needed, and starts the group-commit writer.
     pub async fn open(url: &str, options: LedgerOptions) -> Result<Self, LedgerError> {
         let store = Store::connect(url, options.pool_connections_max).await?;
-        let connection = store.writer().await?;
         let (queue, receiver) = mpsc::channel(options.queue_appends_max.max(1));
         let heads = Arc::new(Heads::default());
         let stats = Arc::new(WriterStats::default());
@@ -149,17 +148,55 @@ impl Ledger {
             appends_max: options.batch_appends_max.max(1),
             linger: options.batch_linger,
         };
+        // The writer gets a thread and a runtime of its own: its many short waits on the
+        // database must never queue behind the application's tasks, or every batch (and so
+        // every append) waits for them. Its connection is made there, so that connection's I/O
+        // is driven there too.
         let (stop, stopped) = oneshot::channel();
-        let task = tokio::spawn(writer::run(
-            store.clone(),
-            connection,
-            receiver,
-            stopped,
-            Arc::clone(&heads),
-            Arc::clone(&stats),
-            limits,
-        ));
-        let writer = std::sync::Mutex::new(Some((stop, task)));
+        let (ready_tx, ready) = oneshot::channel::<Result<(), LedgerError>>();
+        let (done_tx, done) = oneshot::channel::<()>();
+        let app = tokio::runtime::Handle::current();
+        let (writer_store, writer_heads, writer_stats) =
+            (store.clone(), Arc::clone(&heads), Arc::clone(&stats));
+        std::thread::Builder::new()
+            .name("verbund-ledger-writer".into())
+            .spawn(move || {
+                let runtime = match tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                {
+                    Ok(runtime) => runtime,
+                    Err(e) => {
+                        let _ = ready_tx.send(Err(LedgerError::Runtime(Arc::new(e))));
+                        return;
+                    }
+                };
+                runtime.block_on(async move {
+                    let connection = match writer_store.writer().await {
+                        Ok(connection) => connection,
+                        Err(e) => {
+                            let _ = ready_tx.send(Err(e));
+                            return;
+                        }
+                    };
+                    let _ = ready_tx.send(Ok(()));
+                    writer::run(
+                        writer_store,
+                        connection,
+                        receiver,
+                        stopped,
+                        writer_heads,
+                        writer_stats,
+                        limits,
+                        app,
+                    )
+                    .await;
+                });
+                let _ = done_tx.send(());
+            })
+            .map_err(|e| LedgerError::Runtime(Arc::new(e)))?;
+        ready.await.map_err(|_| LedgerError::Closed)??;
+        let writer = std::sync::Mutex::new(Some((stop, done)));
         Ok(Self {
             inner: Arc::new(Inner {
                 store,
@@ -348,10 +385,10 @@ impl Ledger {
             .lock()
             .expect("the writer lock is never poisoned")
             .take();
-        if let Some((stop, task)) = writer {
+        if let Some((stop, done)) = writer {
             let _ = stop.send(());
-            if let Err(e) = task.await {
-                tracing::error!(error = %e, "the ledger writer ended abnormally");
+            if done.await.is_err() {
+                tracing::error!("the ledger writer ended abnormally");
             }
         }
         self.inner.store.close().await;

@@ -3,7 +3,7 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use sqlx::{AssertSqlSafe, Connection, PgConnection};
+use sqlx::{Connection, PgConnection};
 
 use crate::LedgerError;
 
@@ -39,7 +39,7 @@ impl ScratchSchema {
         );
         let mut conn = PgConnection::connect(base_url).await?;
         // The name is built from the checked prefix and digits only, so it is safe to splice.
-        sqlx::query(AssertSqlSafe(format!("CREATE SCHEMA {name}")))
+        sqlx::query(&format!("CREATE SCHEMA {name}"))
             .execute(&mut conn)
             .await?;
         conn.close().await?;
@@ -65,7 +65,7 @@ impl ScratchSchema {
     /// Drops the schema and everything in it.
     pub async fn remove(self) -> Result<(), LedgerError> {
         let mut conn = PgConnection::connect(&self.base_url).await?;
-        sqlx::query(AssertSqlSafe(format!("DROP SCHEMA {} CASCADE", self.name)))
+        sqlx::query(&format!("DROP SCHEMA {} CASCADE", self.name))
             .execute(&mut conn)
             .await?;
         conn.close().await?;

@@ -84,6 +84,7 @@ pub(crate) async fn run(
     heads: Arc<Heads>,
     stats: Arc<WriterStats>,
     limits: BatchLimits,
+    app: tokio::runtime::Handle,
 ) {
     let mut carried: Option<Request> = None;
     let mut shutting_down = false;
@@ -130,7 +131,7 @@ pub(crate) async fn run(
         stats
             .appends
             .fetch_add(batch.len() as u64, std::sync::atomic::Ordering::Relaxed);
-        conn = commit(&store, conn, batch, &heads).await;
+        conn = commit(&store, conn, batch, &heads, &app).await;
     }
     if let Err(e) = conn.close().await {
         tracing::warn!(error = %e, "closing the writer's connection failed");
@@ -144,6 +145,7 @@ async fn commit(
     mut conn: WriterConnection,
     batch: Vec<Request>,
     heads: &Heads,
+    app: &tokio::runtime::Handle,
 ) -> WriterConnection {
     let (replies, requests): (Vec<_>, Vec<_>) = batch
         .into_iter()
@@ -186,10 +188,11 @@ async fn commit(
                     Outcome::Rejected(e) => {
                         let _ = reply.send(Err(e));
                     }
-                    // Rare, and needs a read: answered beside the writer so it does not stall.
+                    // Rare, and needs a read: answered on the application's runtime, beside
+                    // the writer, so the writer does not stall.
                     Outcome::Replay { log, first, last } => {
                         let store = store.clone();
-                        tokio::spawn(async move {
+                        app.spawn(async move {
                             let answer = async {
                                 let limit = usize::try_from(last.get() + 1 - first.get())
                                     .expect("appends are small");

@@ -14,6 +14,66 @@ use crate::{
 pub(crate) mod postgres;
 pub(crate) mod sqlite;
 
+/// Schema migrations, compiled into the binary: (version, description, SQL). Append only; an
+/// applied migration is never edited (sqlx refuses to start on a changed checksum).
+pub(crate) type Migrations = [(i64, &'static str, &'static str)];
+
+pub(crate) const SQLITE_MIGRATIONS: [(i64, &str, &str); 1] = [(
+    1,
+    "ledger",
+    include_str!("../../migrations/sqlite/0001_ledger.sql"),
+)];
+pub(crate) const POSTGRES_MIGRATIONS: [(i64, &str, &str); 1] = [(
+    1,
+    "ledger",
+    include_str!("../../migrations/postgres/0001_ledger.sql"),
+)];
+
+/// The embedded migrations as a sqlx migration source.
+#[derive(Debug)]
+struct Embedded(&'static Migrations);
+
+impl sqlx::migrate::MigrationSource<'static> for Embedded {
+    fn resolve(
+        self,
+    ) -> futures_util::future::BoxFuture<
+        'static,
+        Result<Vec<sqlx::migrate::Migration>, sqlx::error::BoxDynError>,
+    > {
+        Box::pin(async move {
+            Ok(self
+                .0
+                .iter()
+                .map(|&(version, description, sql)| {
+                    sqlx::migrate::Migration::new(
+                        version,
+                        description.into(),
+                        sqlx::migrate::MigrationType::Simple,
+                        sql.into(),
+                        false,
+                    )
+                })
+                .collect())
+        })
+    }
+}
+
+/// Applies the migrations that `pool`'s database lacks.
+pub(crate) async fn migrate<'a, A>(
+    pool: A,
+    migrations: &'static Migrations,
+) -> Result<(), LedgerError>
+where
+    A: sqlx::Acquire<'a>,
+    <A::Connection as std::ops::Deref>::Target: sqlx::migrate::Migrate,
+{
+    sqlx::migrate::Migrator::new(Embedded(migrations))
+        .await?
+        .run(pool)
+        .await?;
+    Ok(())
+}
+
 /// The columns of an event row in the order [`RawEvent::from_row`] decodes them.
 macro_rules! event_columns {
     () => {

@@ -7,9 +7,8 @@
 use std::collections::BTreeSet;
 use std::time::Duration;
 
-use sqlx::migrate::{Migration, MigrationType, Migrator};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
-use sqlx::{Connection, PgConnection, PgPool, Row, SqlStr};
+use sqlx::{Connection, PgConnection, PgPool, Row};
 
 use super::{IndexEntry, RawEvent, event_columns, head_from_db};
 use crate::hash::ChainHash;
@@ -19,16 +18,6 @@ use crate::{CommandId, Commit, LedgerError, LogId, Position, StreamId, StreamVer
 
 /// How long a pooled read waits for a connection.
 const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(10);
-
-fn migrator() -> Migrator {
-    Migrator::with_migrations(vec![Migration::new(
-        1,
-        "ledger".into(),
-        MigrationType::Simple,
-        SqlStr::from_static(include_str!("../../migrations/postgres/0001_ledger.sql")),
-        false,
-    )])
-}
 
 #[derive(Debug, Clone)]
 pub(crate) struct PgStore {
@@ -45,7 +34,7 @@ impl PgStore {
             .connect_with(options.clone())
             .await?;
         // The migrator takes an advisory lock, so processes starting together migrate once.
-        migrator().run(&pool).await?;
+        super::migrate(&pool, &super::POSTGRES_MIGRATIONS).await?;
         Ok(Self { pool, options })
     }
 

@@ -7,9 +7,8 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use serde_json::json;
-use sqlx::migrate::{Migration, MigrationType, Migrator};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{Connection, Row, SqlStr, SqliteConnection, SqlitePool};
+use sqlx::{Connection, Row, SqliteConnection, SqlitePool};
 
 use super::{IndexEntry, RawEvent, event_columns, head_from_db};
 use crate::hash::ChainHash;
@@ -19,16 +18,6 @@ use crate::{CommandId, Commit, LedgerError, LogId, Position, StreamId, StreamVer
 
 /// How long a connection waits for another process's write lock before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
-
-fn migrator() -> Migrator {
-    Migrator::with_migrations(vec![Migration::new(
-        1,
-        "ledger".into(),
-        MigrationType::Simple,
-        SqlStr::from_static(include_str!("../../migrations/sqlite/0001_ledger.sql")),
-        false,
-    )])
-}
 
 #[derive(Debug, Clone)]
 pub(crate) struct SqliteStore {
@@ -45,12 +34,15 @@ impl SqliteStore {
             // a power loss. NORMAL would only protect against a crash of the process.
             .synchronous(SqliteSynchronous::Full)
             .busy_timeout(BUSY_TIMEOUT)
-            .foreign_keys(true);
+            .foreign_keys(true)
+            // Checkpoint when the WAL reaches 32 MiB instead of SQLite's 4 MiB: a busy writer
+            // dirties ~100 pages per batch, and the default checkpointed inline every few batches.
+            .pragma("wal_autocheckpoint", "8192");
         let pool = SqlitePoolOptions::new()
             .max_connections(pool_connections_max.max(1))
             .connect_with(options.clone())
             .await?;
-        migrator().run(&pool).await?;
+        super::migrate(&pool, &super::SQLITE_MIGRATIONS).await?;
         Ok(Self { pool, options })
     }
 

@@ -4,7 +4,7 @@
 use std::io::Write;
 
 use serde_json::json;
-use sqlx::{AssertSqlSafe, Connection};
+use sqlx::Connection;
 use verbund_ledger::scratch::ScratchSchema;
 use verbund_ledger::*;
 
@@ -102,7 +102,7 @@ impl TestDb {
             let mut conn = sqlx::SqliteConnection::connect(&self.url)
                 .await
                 .expect("connect");
-            sqlx::raw_sql(AssertSqlSafe(sql.to_owned()))
+            sqlx::raw_sql(sql)
                 .execute(&mut conn)
                 .await
                 .expect("raw sql");
@@ -110,7 +110,7 @@ impl TestDb {
             let mut conn = sqlx::PgConnection::connect(&self.url)
                 .await
                 .expect("connect");
-            sqlx::raw_sql(AssertSqlSafe(sql.to_owned()))
+            sqlx::raw_sql(sql)
                 .execute(&mut conn)
                 .await
                 .expect("raw sql");
@@ -123,18 +123,12 @@ impl TestDb {
             let mut conn = sqlx::SqliteConnection::connect(&self.url)
                 .await
                 .expect("connect");
-            sqlx::raw_sql(AssertSqlSafe(sql.to_owned()))
-                .execute(&mut conn)
-                .await
-                .map(|_| ())
+            sqlx::raw_sql(sql).execute(&mut conn).await.map(|_| ())
         } else {
             let mut conn = sqlx::PgConnection::connect(&self.url)
                 .await
                 .expect("connect");
-            sqlx::raw_sql(AssertSqlSafe(sql.to_owned()))
-                .execute(&mut conn)
-                .await
-                .map(|_| ())
+            sqlx::raw_sql(sql).execute(&mut conn).await.map(|_| ())
         };
         result
             .expect_err("the database refuses this statement")
