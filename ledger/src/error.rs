@@ -75,6 +75,9 @@ pub enum LedgerError {
     /// The database failed; `Arc` because one failed batch commit fails every append in it.
     #[error("database error")]
     Database(#[source] Arc<sqlx::Error>),
+    /// Reading the SQLite file directly (for verification) failed.
+    #[error("reading the SQLite database failed")]
+    SqliteRead(#[source] Arc<rusqlite::Error>),
     /// Applying the schema migrations failed.
     #[error("database migration failed")]
     Migrate(#[source] Arc<sqlx::migrate::MigrateError>),
@@ -102,6 +105,12 @@ impl From<sqlx::Error> for LedgerError {
     }
 }
 
+impl From<rusqlite::Error> for LedgerError {
+    fn from(error: rusqlite::Error) -> Self {
+        LedgerError::SqliteRead(Arc::new(error))
+    }
+}
+
 impl From<sqlx::migrate::MigrateError> for LedgerError {
     fn from(error: sqlx::migrate::MigrateError) -> Self {
         LedgerError::Migrate(Arc::new(error))
@@ -114,6 +123,7 @@ impl LedgerError {
         match self {
             LedgerError::Database(e) => LedgerError::Database(Arc::clone(e)),
             LedgerError::Migrate(e) => LedgerError::Migrate(Arc::clone(e)),
+            LedgerError::SqliteRead(e) => LedgerError::SqliteRead(Arc::clone(e)),
             LedgerError::Corrupt(m) => LedgerError::Corrupt(m.clone()),
             LedgerError::Closed => LedgerError::Closed,
             other => LedgerError::Corrupt(format!("batch failed: {other}")),

@@ -10,17 +10,14 @@
 use std::fmt;
 
 use serde::Serialize;
-use tokio::sync::mpsc;
 
 use crate::hash::{ChainHash, EventFields, hash_fields};
 use crate::plan::Head;
-use crate::store::{RawEvent, Store};
+use crate::store::{IndexEntry, Pages, RawEvent, Store};
 use crate::{LedgerError, LogId, Position};
 
 /// Events per page of the chain scan.
 const PAGE_EVENTS: usize = 8_192;
-/// Pages read ahead of the hashing.
-const PAGES_AHEAD: usize = 2;
 
 /// Why a chain is broken.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -132,9 +129,13 @@ pub(crate) async fn verify(
         .head(log)
         .await?
         .ok_or_else(|| LedgerError::UnknownLog(log.clone()))?;
+    // Both scans read ahead on threads or tasks of their own, so reading, hashing and the
+    // stream check overlap.
+    let events = store.event_pages(log, head.position, PAGE_EVENTS);
+    let index = store.index_pages(log, PAGE_EVENTS);
     let (chain, streams) = tokio::join!(
-        chain_scan(store, log, head, anchor, progress),
-        stream_scan(store, log, head)
+        chain_scan(events, log, head, anchor, progress),
+        stream_scan(index, head)
     );
     let (events_checked, chain_break) = chain?;
     let stream_break = streams?;
@@ -152,49 +153,18 @@ pub(crate) async fn verify(
 }
 
 async fn chain_scan(
-    store: &Store,
+    mut pages: Pages<RawEvent>,
     log: &LogId,
     head: Head,
     anchor: Option<Anchor>,
     progress: &mut (dyn FnMut(VerifyProgress) + Send),
 ) -> Result<(u64, Option<ChainBreak>), LedgerError> {
-    // Reading runs ahead of hashing, so the database and the hashing overlap.
-    let (pages_tx, mut pages) = mpsc::channel::<Result<Vec<RawEvent>, LedgerError>>(PAGES_AHEAD);
-    let reader = {
-        let store = store.clone();
-        let log = log.clone();
-        tokio::spawn(async move {
-            let mut from = Position::FIRST;
-            loop {
-                let page = store
-                    .read_raw(&log, from, Some(head.position), PAGE_EVENTS)
-                    .await;
-                let last = page
-                    .as_ref()
-                    .ok()
-                    .and_then(|p| p.last().map(|e| e.position));
-                let full = page.as_ref().is_ok_and(|p| p.len() == PAGE_EVENTS);
-                if pages_tx.send(page).await.is_err() || !full {
-                    return;
-                }
-                match last {
-                    Some(last) => {
-                        from =
-                            Position::new(u64::try_from(last).unwrap_or(u64::MAX).saturating_add(1))
-                    }
-                    None => return,
-                }
-            }
-        })
-    };
-
     let mut chain = ChainCheck::new(log.as_str(), anchor);
-    let mut found = None;
-    'pages: while let Some(page) = pages.recv().await {
+    while let Some(page) = pages.recv().await {
         for event in page? {
             if let Some(broken) = chain.check(&event) {
-                found = Some(broken);
-                break 'pages;
+                // Dropping `pages` stops the reader.
+                return Ok((chain.checked, Some(broken)));
             }
         }
         progress(VerifyProgress {
@@ -202,13 +172,7 @@ async fn chain_scan(
             events_total: head.position.get(),
         });
     }
-    drop(pages);
-    reader.abort();
-    let found = match found {
-        Some(broken) => Some(broken),
-        None => chain.finish(head),
-    };
-    Ok((chain.checked, found))
+    Ok((chain.checked, chain.finish(head)))
 }
 
 /// The chain check, one event at a time, in constant memory.
@@ -364,8 +328,7 @@ impl<'a> ChainCheck<'a> {
 
 /// Checks stream versions in (stream, version) order; returns the lowest broken position.
 async fn stream_scan(
-    store: &Store,
-    log: &LogId,
+    mut pages: Pages<IndexEntry>,
     head: Head,
 ) -> Result<Option<ChainBreak>, LedgerError> {
     let mut found: Option<ChainBreak> = None;
@@ -380,15 +343,8 @@ async fn stream_scan(
         }
     };
     let mut current: Option<(String, i64, i64)> = None; // stream, version, position
-    let mut cursor: Option<(String, i64)> = None;
-    loop {
-        let after = cursor.as_ref().map(|(s, v)| (s.as_str(), *v));
-        let page = store.stream_index(log, after, PAGE_EVENTS).await?;
-        let full = page.len() == PAGE_EVENTS;
-        if let Some(last) = page.last() {
-            cursor = Some((last.stream_id.clone(), last.stream_version));
-        }
-        for entry in page {
+    while let Some(page) = pages.recv().await {
+        for entry in page? {
             if u64::try_from(entry.position).unwrap_or(u64::MAX) > head.position.get() {
                 // Appended after verification began; not part of what is checked.
                 continue;
@@ -421,8 +377,6 @@ async fn stream_scan(
             }
             current = Some((entry.stream_id, entry.stream_version, entry.position));
         }
-        if !full {
-            return Ok(found);
-        }
     }
+    Ok(found)
 }

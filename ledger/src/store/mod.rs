@@ -183,6 +183,12 @@ pub(crate) struct IndexEntry {
     pub position: i64,
 }
 
+/// Pages read ahead of their consumer.
+const PAGES_AHEAD: usize = 2;
+
+/// A channel of pages from a background reader; an error ends it.
+pub(crate) type Pages<T> = tokio::sync::mpsc::Receiver<Result<Vec<T>, LedgerError>>;
+
 /// A database holding logs.
 #[derive(Debug, Clone)]
 pub(crate) enum Store {
@@ -296,6 +302,92 @@ impl Store {
         let from = crate::ids::to_db(from.get());
         let limit = i64::try_from(limit).expect("limits are small");
         dispatch!(self, s => s.read_stream(log, stream, from, limit).await)
+    }
+
+    /// The events of `log` up to `to`, in position order, as pages arriving on a channel that
+    /// a task or thread beside the caller fills a few pages ahead. Dropping the receiver stops
+    /// the reading.
+    pub(crate) fn event_pages(&self, log: &LogId, to: Position, page: usize) -> Pages<RawEvent> {
+        let (tx, rx) = tokio::sync::mpsc::channel(PAGES_AHEAD);
+        let log = log.clone();
+        match self {
+            Store::Sqlite(s) => {
+                let path = s.path().to_owned();
+                tokio::task::spawn_blocking(move || {
+                    if let Err(e) = sqlite::scan_events(
+                        &path,
+                        log.as_str(),
+                        crate::ids::to_db(to.get()),
+                        page,
+                        &tx,
+                    ) {
+                        let _ = tx.blocking_send(Err(e));
+                    }
+                });
+            }
+            Store::Postgres(_) => {
+                let store = self.clone();
+                tokio::spawn(async move {
+                    let mut from = Position::FIRST;
+                    loop {
+                        let result = store.read_raw(&log, from, Some(to), page).await;
+                        let next = match &result {
+                            Ok(events) if events.len() == page => events.last().map(|e| e.position),
+                            _ => None,
+                        };
+                        if tx.send(result).await.is_err() {
+                            return;
+                        }
+                        match next.and_then(|p| u64::try_from(p).ok()) {
+                            Some(last) => from = Position::new(last + 1),
+                            None => return,
+                        }
+                    }
+                });
+            }
+        }
+        rx
+    }
+
+    /// The stream index of `log` in (stream, version) order, as pages like [`Self::event_pages`].
+    pub(crate) fn index_pages(&self, log: &LogId, page: usize) -> Pages<IndexEntry> {
+        let (tx, rx) = tokio::sync::mpsc::channel(PAGES_AHEAD);
+        let log = log.clone();
+        match self {
+            Store::Sqlite(s) => {
+                let path = s.path().to_owned();
+                tokio::task::spawn_blocking(move || {
+                    if let Err(e) = sqlite::scan_index(&path, log.as_str(), page, &tx) {
+                        let _ = tx.blocking_send(Err(e));
+                    }
+                });
+            }
+            Store::Postgres(_) => {
+                let store = self.clone();
+                tokio::spawn(async move {
+                    let mut after: Option<(String, i64)> = None;
+                    loop {
+                        let result = store
+                            .stream_index(&log, after.as_ref().map(|(s, v)| (s.as_str(), *v)), page)
+                            .await;
+                        let next = match &result {
+                            Ok(entries) if entries.len() == page => entries
+                                .last()
+                                .map(|e| (e.stream_id.clone(), e.stream_version)),
+                            _ => None,
+                        };
+                        if tx.send(result).await.is_err() {
+                            return;
+                        }
+                        match next {
+                            Some(key) => after = Some(key),
+                            None => return,
+                        }
+                    }
+                });
+            }
+        }
+        rx
     }
 
     /// The stream index after `(stream, version)`, in (stream, version) order.

@@ -54,6 +54,11 @@ impl SqliteStore {
         self.pool.close().await;
     }
 
+    /// The database file.
+    pub(crate) fn path(&self) -> &std::path::Path {
+        self.options.get_filename()
+    }
+
     pub(crate) async fn create_log(&self, log: &LogId, now_us: i64) -> Result<(), LedgerError> {
         let result = sqlx::query(
             "INSERT INTO ledger_logs (log_id, created_at_us, head_position, head_hash, head_recorded_at_us)
@@ -359,4 +364,95 @@ async fn write_plan(conn: &mut SqliteConnection, plan: &Plan) -> Result<(), Ledg
         .await?;
     }
     Ok(())
+}
+
+/// Streams the events of `log` up to position `to`, in position order, as pages of `page`
+/// events into `pages`, until done or until the receiver is dropped. Runs on a blocking thread,
+/// straight on SQLite's C API: sqlx hands every row across threads, which caps a full scan at
+/// about 150,000 rows per second. The scan is one read transaction: a consistent snapshot.
+pub(crate) fn scan_events(
+    path: &std::path::Path,
+    log: &str,
+    to: i64,
+    page: usize,
+    pages: &tokio::sync::mpsc::Sender<Result<Vec<RawEvent>, LedgerError>>,
+) -> Result<(), LedgerError> {
+    let conn = open_reader(path)?;
+    let mut statement = conn.prepare(concat!(
+        "SELECT ",
+        event_columns!(),
+        " FROM ledger_events WHERE log_id = ?1 AND position <= ?2 ORDER BY position"
+    ))?;
+    let mut rows = statement.query(rusqlite::params![log, to])?;
+    let mut buffer = Vec::with_capacity(page);
+    while let Some(row) = rows.next()? {
+        buffer.push(RawEvent {
+            position: row.get(0)?,
+            stream_id: row.get(1)?,
+            stream_version: row.get(2)?,
+            event_type: row.get(3)?,
+            schema_version: row.get(4)?,
+            payload: row.get(5)?,
+            actor: row.get(6)?,
+            command_id: row.get(7)?,
+            correlation_id: row.get(8)?,
+            recorded_at_us: row.get(9)?,
+            prev_hash: row.get(10)?,
+            hash: row.get(11)?,
+        });
+        if buffer.len() == page
+            && pages
+                .blocking_send(Ok(std::mem::replace(&mut buffer, Vec::with_capacity(page))))
+                .is_err()
+        {
+            return Ok(());
+        }
+    }
+    if !buffer.is_empty() {
+        let _ = pages.blocking_send(Ok(buffer));
+    }
+    Ok(())
+}
+
+/// Streams the stream index of `log` in (stream, version) order, like [`scan_events`].
+pub(crate) fn scan_index(
+    path: &std::path::Path,
+    log: &str,
+    page: usize,
+    pages: &tokio::sync::mpsc::Sender<Result<Vec<IndexEntry>, LedgerError>>,
+) -> Result<(), LedgerError> {
+    let conn = open_reader(path)?;
+    let mut statement = conn.prepare(
+        "SELECT stream_id, stream_version, position FROM ledger_events INDEXED BY ledger_events_stream
+         WHERE log_id = ?1 ORDER BY stream_id, stream_version",
+    )?;
+    let mut rows = statement.query(rusqlite::params![log])?;
+    let mut buffer = Vec::with_capacity(page);
+    while let Some(row) = rows.next()? {
+        buffer.push(IndexEntry {
+            stream_id: row.get(0)?,
+            stream_version: row.get(1)?,
+            position: row.get(2)?,
+        });
+        if buffer.len() == page
+            && pages
+                .blocking_send(Ok(std::mem::replace(&mut buffer, Vec::with_capacity(page))))
+                .is_err()
+        {
+            return Ok(());
+        }
+    }
+    if !buffer.is_empty() {
+        let _ = pages.blocking_send(Ok(buffer));
+    }
+    Ok(())
+}
+
+fn open_reader(path: &std::path::Path) -> Result<rusqlite::Connection, LedgerError> {
+    let conn = rusqlite::Connection::open_with_flags(
+        path,
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?;
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    Ok(conn)
 }
