@@ -84,6 +84,9 @@ pub enum LedgerError {
     /// The database URL is neither `sqlite:` nor `postgres:`.
     #[error("unsupported database url {0:?}: use sqlite:PATH or postgres://…")]
     UnsupportedUrl(String),
+    /// A bug: a task of the ledger panicked or was cancelled.
+    #[error("internal error: {0}")]
+    Internal(String),
     /// The ledger's writer thread could not be started.
     #[error("cannot start the ledger's writer thread")]
     Runtime(#[source] Arc<std::io::Error>),

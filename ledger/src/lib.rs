@@ -52,7 +52,7 @@ mod ids;
 pub mod limits;
 mod plan;
 pub mod scratch;
-mod store;
+pub(crate) mod store;
 mod subscription;
 mod verify;
 mod writer;

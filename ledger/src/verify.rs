@@ -2,7 +2,7 @@
 //! it is broken, and why. Memory stays constant however long the log is: events are read in
 //! pages and only the last two hashes are kept.
 //!
-//! Two scans run side by side. The chain scan walks the log in position order and checks
+//! Two scans run side by side, each on a thread or task of its own. The chain scan walks the log in position order and checks
 //! positions, links, hashes, commit times and the head. The stream scan walks the unique stream
 //! index in (stream, version) order and checks that every stream's versions run 1, 2, 3, … in
 //! position order, which a forger who rehashed the whole tail could still get wrong.
@@ -11,9 +11,13 @@ use std::fmt;
 
 use serde::Serialize;
 
-use crate::hash::{ChainHash, EventFields, hash_fields};
+use crate::hash::{ChainHash, EventFields, hash_fields_with};
 use crate::plan::Head;
-use crate::store::{IndexEntry, Pages, RawEvent, Store};
+use std::ops::ControlFlow;
+
+use tokio::sync::mpsc;
+
+use crate::store::{EventRef, Store};
 use crate::{LedgerError, LogId, Position};
 
 /// Events per page of the chain scan.
@@ -129,16 +133,17 @@ pub(crate) async fn verify(
         .head(log)
         .await?
         .ok_or_else(|| LedgerError::UnknownLog(log.clone()))?;
-    // Both scans read ahead on threads or tasks of their own, so reading, hashing and the
-    // stream check overlap.
-    let events = store.event_pages(log, head.position, PAGE_EVENTS);
-    let index = store.index_pages(log, PAGE_EVENTS);
-    let (chain, streams) = tokio::join!(
-        chain_scan(events, log, head, anchor, progress),
-        stream_scan(index, head)
-    );
-    let (events_checked, chain_break) = chain?;
-    let stream_break = streams?;
+    let (progress_tx, mut progress_rx) = mpsc::channel::<u64>(16);
+    let chain = spawn_chain_scan(store, log, head, anchor, progress_tx);
+    let streams = spawn_stream_scan(store, log, head);
+    while let Some(events_checked) = progress_rx.recv().await {
+        progress(VerifyProgress {
+            events_checked,
+            events_total: head.position.get(),
+        });
+    }
+    let (events_checked, chain_break) = joined(chain.await)?;
+    let stream_break = joined(streams.await)?;
     // The earlier break wins; at the same position the chain's reason is the more telling one.
     let first_break = match (chain_break, stream_break) {
         (Some(c), Some(s)) => Some(if s.position < c.position { s } else { c }),
@@ -152,54 +157,158 @@ pub(crate) async fn verify(
     })
 }
 
-async fn chain_scan(
-    mut pages: Pages<RawEvent>,
+fn joined<T>(
+    result: Result<Result<T, LedgerError>, tokio::task::JoinError>,
+) -> Result<T, LedgerError> {
+    result.map_err(|e| LedgerError::Internal(format!("a verification task failed: {e}")))?
+}
+
+type ChainOutcome = Result<(u64, Option<ChainBreak>), LedgerError>;
+
+/// The chain scan: on SQLite a blocking thread reading rows in place; on PostgreSQL a task
+/// reading pages. Progress goes out every page (best effort: a slow listener misses updates).
+fn spawn_chain_scan(
+    store: &Store,
     log: &LogId,
     head: Head,
     anchor: Option<Anchor>,
-    progress: &mut (dyn FnMut(VerifyProgress) + Send),
-) -> Result<(u64, Option<ChainBreak>), LedgerError> {
+    progress: mpsc::Sender<u64>,
+) -> tokio::task::JoinHandle<ChainOutcome> {
     let mut chain = ChainCheck::new(log.as_str(), anchor);
-    while let Some(page) = pages.recv().await {
-        for event in page? {
-            if let Some(broken) = chain.check(&event) {
-                // Dropping `pages` stops the reader.
-                return Ok((chain.checked, Some(broken)));
-            }
+    let to = crate::ids::to_db(head.position.get());
+    match store.sqlite_path() {
+        Some(path) => {
+            let log = log.clone();
+            tokio::task::spawn_blocking(move || {
+                let mut found = None;
+                crate::store::sqlite::scan_events(&path, log.as_str(), to, &mut |event| {
+                    if let Some(broken) = chain.check(event) {
+                        found = Some(broken);
+                        return ControlFlow::Break(());
+                    }
+                    if chain.checked % PAGE_EVENTS as u64 == 0 {
+                        let _ = progress.try_send(chain.checked);
+                    }
+                    ControlFlow::Continue(())
+                })?;
+                // The last update is never dropped, so a short log reports its progress too.
+                let _ = progress.blocking_send(chain.checked);
+                Ok((chain.checked, found.or_else(|| chain.finish(head))))
+            })
         }
-        progress(VerifyProgress {
-            events_checked: chain.checked,
-            events_total: head.position.get(),
-        });
+        None => {
+            let (store, log) = (store.clone(), log.clone());
+            tokio::spawn(async move {
+                let mut from = Position::FIRST;
+                loop {
+                    let page = store
+                        .read_raw(&log, from, Some(head.position), PAGE_EVENTS)
+                        .await?;
+                    for event in &page {
+                        if let Some(broken) = chain.check(&event.as_ref()) {
+                            return Ok((chain.checked, Some(broken)));
+                        }
+                    }
+                    match page.last() {
+                        Some(last) if page.len() == PAGE_EVENTS => {
+                            let _ = progress.try_send(chain.checked);
+                            from = Position::new(
+                                u64::try_from(last.position)
+                                    .unwrap_or(u64::MAX)
+                                    .saturating_add(1),
+                            );
+                        }
+                        _ => {
+                            let _ = progress.send(chain.checked).await;
+                            return Ok((chain.checked, chain.finish(head)));
+                        }
+                    }
+                }
+            })
+        }
     }
-    Ok((chain.checked, chain.finish(head)))
+}
+
+/// The stream scan, on SQLite in place, on PostgreSQL in keyset pages.
+fn spawn_stream_scan(
+    store: &Store,
+    log: &LogId,
+    head: Head,
+) -> tokio::task::JoinHandle<Result<Option<ChainBreak>, LedgerError>> {
+    let mut streams = StreamCheck::new(head);
+    match store.sqlite_path() {
+        Some(path) => {
+            let log = log.clone();
+            tokio::task::spawn_blocking(move || {
+                crate::store::sqlite::scan_index(
+                    &path,
+                    log.as_str(),
+                    &mut |stream, version, position| {
+                        streams.check(stream, version, position);
+                        ControlFlow::Continue(())
+                    },
+                )?;
+                Ok(streams.found)
+            })
+        }
+        None => {
+            let (store, log) = (store.clone(), log.clone());
+            tokio::spawn(async move {
+                let mut after: Option<(String, i64)> = None;
+                loop {
+                    let page = store
+                        .stream_index(
+                            &log,
+                            after.as_ref().map(|(s, v)| (s.as_str(), *v)),
+                            PAGE_EVENTS,
+                        )
+                        .await?;
+                    for entry in &page {
+                        streams.check(
+                            entry.stream_id.as_bytes(),
+                            entry.stream_version,
+                            entry.position,
+                        );
+                    }
+                    match page.last() {
+                        Some(last) if page.len() == PAGE_EVENTS => {
+                            after = Some((last.stream_id.clone(), last.stream_version))
+                        }
+                        _ => return Ok(streams.found),
+                    }
+                }
+            })
+        }
+    }
 }
 
 /// The chain check, one event at a time, in constant memory.
-struct ChainCheck<'a> {
-    log: &'a str,
+struct ChainCheck {
+    log: String,
     anchor: Option<Anchor>,
     expected: u64,
     prev_hash: [u8; 32],
     prev_prev_hash: Option<[u8; 32]>,
     prev_recorded_at_us: i64,
     checked: u64,
+    buffer: Vec<u8>,
 }
 
-impl<'a> ChainCheck<'a> {
-    fn new(log: &'a str, anchor: Option<Anchor>) -> Self {
+impl ChainCheck {
+    fn new(log: &str, anchor: Option<Anchor>) -> Self {
         Self {
-            log,
+            log: log.to_owned(),
             anchor,
             expected: 1,
             prev_hash: *ChainHash::GENESIS.as_bytes(),
             prev_prev_hash: None,
             prev_recorded_at_us: i64::MIN,
             checked: 0,
+            buffer: Vec::with_capacity(1024),
         }
     }
 
-    fn check(&mut self, e: &RawEvent) -> Option<ChainBreak> {
+    fn check(&mut self, e: &EventRef<'_>) -> Option<ChainBreak> {
         let at = |position: u64, kind, detail: String| {
             Some(ChainBreak {
                 position: Position::new(position),
@@ -218,8 +327,8 @@ impl<'a> ChainCheck<'a> {
                 ),
             );
         }
-        let stored_prev: Option<[u8; 32]> = e.prev_hash.as_slice().try_into().ok();
-        let stored_hash: Option<[u8; 32]> = e.hash.as_slice().try_into().ok();
+        let stored_prev: Option<[u8; 32]> = e.prev_hash.try_into().ok();
+        let stored_hash: Option<[u8; 32]> = e.hash.try_into().ok();
         if stored_prev != Some(self.prev_hash) {
             if position > 1 && stored_prev.is_some() && stored_prev == self.prev_prev_hash {
                 return at(
@@ -237,20 +346,22 @@ impl<'a> ChainCheck<'a> {
                 "its previous hash is not the hash of the event before it".into(),
             );
         }
-        let computed = hash_fields(&EventFields {
-            log_id: self.log,
+        // Out-of-range stored numbers are hashed as the bits they are: they cannot match.
+        let fields = EventFields {
+            log_id: self.log.as_bytes(),
             position,
-            stream_id: &e.stream_id,
+            stream_id: e.stream_id,
             stream_version: e.stream_version as u64,
-            event_type: &e.event_type,
+            event_type: e.event_type,
             schema_version: e.schema_version as u32,
-            payload: &e.payload,
-            actor: &e.actor,
-            command_id: &e.command_id,
-            correlation_id: &e.correlation_id,
+            payload: e.payload,
+            actor: e.actor,
+            command_id: e.command_id,
+            correlation_id: e.correlation_id,
             recorded_at_us: e.recorded_at_us,
             prev_hash: &self.prev_hash,
-        });
+        };
+        let computed = hash_fields_with(&fields, &mut self.buffer);
         if stored_hash != Some(*computed.as_bytes()) {
             return at(
                 position,
@@ -326,57 +437,65 @@ impl<'a> ChainCheck<'a> {
     }
 }
 
-/// Checks stream versions in (stream, version) order; returns the lowest broken position.
-async fn stream_scan(
-    mut pages: Pages<IndexEntry>,
-    head: Head,
-) -> Result<Option<ChainBreak>, LedgerError> {
-    let mut found: Option<ChainBreak> = None;
-    let mut keep_earliest = |position: i64, kind: BreakKind, detail: String| {
+/// The stream-version check over the index in (stream, version) order, in constant memory
+/// (the current stream's id is kept in one reused buffer); keeps the lowest broken position.
+struct StreamCheck {
+    head: u64,
+    stream: Vec<u8>,
+    version: i64,
+    position: i64,
+    found: Option<ChainBreak>,
+}
+
+impl StreamCheck {
+    fn new(head: Head) -> Self {
+        Self {
+            head: head.position.get(),
+            stream: Vec::new(),
+            version: 0,
+            position: 0,
+            found: None,
+        }
+    }
+
+    fn check(&mut self, stream: &[u8], version: i64, position: i64) {
+        if u64::try_from(position).unwrap_or(u64::MAX) > self.head {
+            // Appended after verification began; not part of what is checked.
+            return;
+        }
+        let same_stream = self.stream == stream;
+        let expected_version = if same_stream { self.version + 1 } else { 1 };
+        let name = || String::from_utf8_lossy(stream).into_owned();
+        if version != expected_version {
+            let detail = format!(
+                "stream {} has version {version} where {expected_version} was expected",
+                name()
+            );
+            self.keep_earliest(position, BreakKind::WrongStreamVersion, detail);
+        } else if same_stream && position < self.position {
+            let detail = format!(
+                "stream {} has version {version} before version {}",
+                name(),
+                self.version
+            );
+            self.keep_earliest(position, BreakKind::Reordered, detail);
+        }
+        if !same_stream {
+            self.stream.clear();
+            self.stream.extend_from_slice(stream);
+        }
+        self.version = version;
+        self.position = position;
+    }
+
+    fn keep_earliest(&mut self, position: i64, kind: BreakKind, detail: String) {
         let position = Position::new(u64::try_from(position).unwrap_or(0));
-        if found.as_ref().is_none_or(|f| position < f.position) {
-            found = Some(ChainBreak {
+        if self.found.as_ref().is_none_or(|f| position < f.position) {
+            self.found = Some(ChainBreak {
                 position,
                 kind,
                 detail,
             });
         }
-    };
-    let mut current: Option<(String, i64, i64)> = None; // stream, version, position
-    while let Some(page) = pages.recv().await {
-        for entry in page? {
-            if u64::try_from(entry.position).unwrap_or(u64::MAX) > head.position.get() {
-                // Appended after verification began; not part of what is checked.
-                continue;
-            }
-            let expected_version = match &current {
-                Some((stream, version, _)) if *stream == entry.stream_id => version + 1,
-                _ => 1,
-            };
-            if entry.stream_version != expected_version {
-                keep_earliest(
-                    entry.position,
-                    BreakKind::WrongStreamVersion,
-                    format!(
-                        "stream {} has version {} where {expected_version} was expected",
-                        entry.stream_id, entry.stream_version
-                    ),
-                );
-            } else if let Some((stream, version, position)) = &current
-                && *stream == entry.stream_id
-                && entry.position < *position
-            {
-                keep_earliest(
-                    entry.position,
-                    BreakKind::Reordered,
-                    format!(
-                        "stream {stream} has version {} before version {version}",
-                        entry.stream_version
-                    ),
-                );
-            }
-            current = Some((entry.stream_id, entry.stream_version, entry.position));
-        }
     }
-    Ok(found)
 }

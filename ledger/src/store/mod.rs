@@ -126,6 +126,24 @@ impl RawEvent {
         })
     }
 
+    /// The row, borrowed, as verification reads it.
+    pub(crate) fn as_ref(&self) -> EventRef<'_> {
+        EventRef {
+            position: self.position,
+            stream_id: self.stream_id.as_bytes(),
+            stream_version: self.stream_version,
+            event_type: self.event_type.as_bytes(),
+            schema_version: self.schema_version,
+            payload: self.payload.as_bytes(),
+            actor: self.actor.as_bytes(),
+            command_id: self.command_id.as_bytes(),
+            correlation_id: self.correlation_id.as_bytes(),
+            recorded_at_us: self.recorded_at_us,
+            prev_hash: &self.prev_hash,
+            hash: &self.hash,
+        }
+    }
+
     /// Validates every field; a stored row that fails was not written by the ledger.
     pub(crate) fn into_event(self, log_id: &LogId) -> Result<RecordedEvent, LedgerError> {
         let position = self.position;
@@ -160,6 +178,23 @@ impl RawEvent {
     }
 }
 
+/// A stored event row, borrowed from wherever it was read; text as its stored bytes.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct EventRef<'a> {
+    pub position: i64,
+    pub stream_id: &'a [u8],
+    pub stream_version: i64,
+    pub event_type: &'a [u8],
+    pub schema_version: i64,
+    pub payload: &'a [u8],
+    pub actor: &'a [u8],
+    pub command_id: &'a [u8],
+    pub correlation_id: &'a [u8],
+    pub recorded_at_us: i64,
+    pub prev_hash: &'a [u8],
+    pub hash: &'a [u8],
+}
+
 /// Decodes a head from its stored columns.
 pub(crate) fn head_from_db(
     position: i64,
@@ -182,12 +217,6 @@ pub(crate) struct IndexEntry {
     pub stream_version: i64,
     pub position: i64,
 }
-
-/// Pages read ahead of their consumer.
-const PAGES_AHEAD: usize = 2;
-
-/// A channel of pages from a background reader; an error ends it.
-pub(crate) type Pages<T> = tokio::sync::mpsc::Receiver<Result<Vec<T>, LedgerError>>;
 
 /// A database holding logs.
 #[derive(Debug, Clone)]
@@ -241,6 +270,14 @@ macro_rules! dispatch {
 }
 
 impl Store {
+    /// The SQLite file, for readers that go around sqlx; `None` on PostgreSQL.
+    pub(crate) fn sqlite_path(&self) -> Option<std::path::PathBuf> {
+        match self {
+            Store::Sqlite(s) => Some(s.path().to_owned()),
+            Store::Postgres(_) => None,
+        }
+    }
+
     pub(crate) async fn connect(url: &str, pool_connections_max: u32) -> Result<Self, LedgerError> {
         if url.starts_with("sqlite:") {
             Ok(Store::Sqlite(
@@ -302,92 +339,6 @@ impl Store {
         let from = crate::ids::to_db(from.get());
         let limit = i64::try_from(limit).expect("limits are small");
         dispatch!(self, s => s.read_stream(log, stream, from, limit).await)
-    }
-
-    /// The events of `log` up to `to`, in position order, as pages arriving on a channel that
-    /// a task or thread beside the caller fills a few pages ahead. Dropping the receiver stops
-    /// the reading.
-    pub(crate) fn event_pages(&self, log: &LogId, to: Position, page: usize) -> Pages<RawEvent> {
-        let (tx, rx) = tokio::sync::mpsc::channel(PAGES_AHEAD);
-        let log = log.clone();
-        match self {
-            Store::Sqlite(s) => {
-                let path = s.path().to_owned();
-                tokio::task::spawn_blocking(move || {
-                    if let Err(e) = sqlite::scan_events(
-                        &path,
-                        log.as_str(),
-                        crate::ids::to_db(to.get()),
-                        page,
-                        &tx,
-                    ) {
-                        let _ = tx.blocking_send(Err(e));
-                    }
-                });
-            }
-            Store::Postgres(_) => {
-                let store = self.clone();
-                tokio::spawn(async move {
-                    let mut from = Position::FIRST;
-                    loop {
-                        let result = store.read_raw(&log, from, Some(to), page).await;
-                        let next = match &result {
-                            Ok(events) if events.len() == page => events.last().map(|e| e.position),
-                            _ => None,
-                        };
-                        if tx.send(result).await.is_err() {
-                            return;
-                        }
-                        match next.and_then(|p| u64::try_from(p).ok()) {
-                            Some(last) => from = Position::new(last + 1),
-                            None => return,
-                        }
-                    }
-                });
-            }
-        }
-        rx
-    }
-
-    /// The stream index of `log` in (stream, version) order, as pages like [`Self::event_pages`].
-    pub(crate) fn index_pages(&self, log: &LogId, page: usize) -> Pages<IndexEntry> {
-        let (tx, rx) = tokio::sync::mpsc::channel(PAGES_AHEAD);
-        let log = log.clone();
-        match self {
-            Store::Sqlite(s) => {
-                let path = s.path().to_owned();
-                tokio::task::spawn_blocking(move || {
-                    if let Err(e) = sqlite::scan_index(&path, log.as_str(), page, &tx) {
-                        let _ = tx.blocking_send(Err(e));
-                    }
-                });
-            }
-            Store::Postgres(_) => {
-                let store = self.clone();
-                tokio::spawn(async move {
-                    let mut after: Option<(String, i64)> = None;
-                    loop {
-                        let result = store
-                            .stream_index(&log, after.as_ref().map(|(s, v)| (s.as_str(), *v)), page)
-                            .await;
-                        let next = match &result {
-                            Ok(entries) if entries.len() == page => entries
-                                .last()
-                                .map(|e| (e.stream_id.clone(), e.stream_version)),
-                            _ => None,
-                        };
-                        if tx.send(result).await.is_err() {
-                            return;
-                        }
-                        match next {
-                            Some(key) => after = Some(key),
-                            None => return,
-                        }
-                    }
-                });
-            }
-        }
-        rx
     }
 
     /// The stream index after `(stream, version)`, in (stream, version) order.

@@ -10,7 +10,9 @@ use serde_json::json;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Connection, Row, SqliteConnection, SqlitePool};
 
-use super::{IndexEntry, RawEvent, event_columns, head_from_db};
+use std::ops::ControlFlow;
+
+use super::{EventRef, IndexEntry, RawEvent, event_columns, head_from_db};
 use crate::hash::ChainHash;
 use crate::ids::{from_db, to_db};
 use crate::plan::{self, Head, Plan, Snapshot, StoredCommand};
@@ -366,16 +368,15 @@ async fn write_plan(conn: &mut SqliteConnection, plan: &Plan) -> Result<(), Ledg
     Ok(())
 }
 
-/// Streams the events of `log` up to position `to`, in position order, as pages of `page`
-/// events into `pages`, until done or until the receiver is dropped. Runs on a blocking thread,
-/// straight on SQLite's C API: sqlx hands every row across threads, which caps a full scan at
-/// about 150,000 rows per second. The scan is one read transaction: a consistent snapshot.
+/// Calls `visit` with every event of `log` up to position `to`, in position order, until it
+/// returns `Break`. Blocking; straight on SQLite's C API, borrowing each row's bytes: sqlx hands
+/// every row across threads and allocates for each field, which caps a full scan at about
+/// 150,000 rows per second. The scan is one read transaction, so it sees one consistent state.
 pub(crate) fn scan_events(
     path: &std::path::Path,
     log: &str,
     to: i64,
-    page: usize,
-    pages: &tokio::sync::mpsc::Sender<Result<Vec<RawEvent>, LedgerError>>,
+    visit: &mut dyn FnMut(&EventRef<'_>) -> ControlFlow<()>,
 ) -> Result<(), LedgerError> {
     let conn = open_reader(path)?;
     let mut statement = conn.prepare(concat!(
@@ -384,42 +385,34 @@ pub(crate) fn scan_events(
         " FROM ledger_events WHERE log_id = ?1 AND position <= ?2 ORDER BY position"
     ))?;
     let mut rows = statement.query(rusqlite::params![log, to])?;
-    let mut buffer = Vec::with_capacity(page);
     while let Some(row) = rows.next()? {
-        buffer.push(RawEvent {
-            position: row.get(0)?,
-            stream_id: row.get(1)?,
-            stream_version: row.get(2)?,
-            event_type: row.get(3)?,
-            schema_version: row.get(4)?,
-            payload: row.get(5)?,
-            actor: row.get(6)?,
-            command_id: row.get(7)?,
-            correlation_id: row.get(8)?,
-            recorded_at_us: row.get(9)?,
-            prev_hash: row.get(10)?,
-            hash: row.get(11)?,
-        });
-        if buffer.len() == page
-            && pages
-                .blocking_send(Ok(std::mem::replace(&mut buffer, Vec::with_capacity(page))))
-                .is_err()
-        {
-            return Ok(());
+        let event = EventRef {
+            position: integer(row, 0)?,
+            stream_id: bytes(row, 1)?,
+            stream_version: integer(row, 2)?,
+            event_type: bytes(row, 3)?,
+            schema_version: integer(row, 4)?,
+            payload: bytes(row, 5)?,
+            actor: bytes(row, 6)?,
+            command_id: bytes(row, 7)?,
+            correlation_id: bytes(row, 8)?,
+            recorded_at_us: integer(row, 9)?,
+            prev_hash: bytes(row, 10)?,
+            hash: bytes(row, 11)?,
+        };
+        if visit(&event).is_break() {
+            break;
         }
-    }
-    if !buffer.is_empty() {
-        let _ = pages.blocking_send(Ok(buffer));
     }
     Ok(())
 }
 
-/// Streams the stream index of `log` in (stream, version) order, like [`scan_events`].
+/// Calls `visit(stream, version, position)` for the stream index of `log` in (stream, version)
+/// order, like [`scan_events`].
 pub(crate) fn scan_index(
     path: &std::path::Path,
     log: &str,
-    page: usize,
-    pages: &tokio::sync::mpsc::Sender<Result<Vec<IndexEntry>, LedgerError>>,
+    visit: &mut dyn FnMut(&[u8], i64, i64) -> ControlFlow<()>,
 ) -> Result<(), LedgerError> {
     let conn = open_reader(path)?;
     let mut statement = conn.prepare(
@@ -427,25 +420,33 @@ pub(crate) fn scan_index(
          WHERE log_id = ?1 ORDER BY stream_id, stream_version",
     )?;
     let mut rows = statement.query(rusqlite::params![log])?;
-    let mut buffer = Vec::with_capacity(page);
     while let Some(row) = rows.next()? {
-        buffer.push(IndexEntry {
-            stream_id: row.get(0)?,
-            stream_version: row.get(1)?,
-            position: row.get(2)?,
-        });
-        if buffer.len() == page
-            && pages
-                .blocking_send(Ok(std::mem::replace(&mut buffer, Vec::with_capacity(page))))
-                .is_err()
-        {
-            return Ok(());
+        if visit(bytes(row, 0)?, integer(row, 1)?, integer(row, 2)?).is_break() {
+            break;
         }
     }
-    if !buffer.is_empty() {
-        let _ = pages.blocking_send(Ok(buffer));
-    }
     Ok(())
+}
+
+/// A text or blob column as its stored bytes.
+fn bytes<'r>(row: &'r rusqlite::Row<'_>, column: usize) -> Result<&'r [u8], LedgerError> {
+    match row.get_ref(column)? {
+        rusqlite::types::ValueRef::Text(b) | rusqlite::types::ValueRef::Blob(b) => Ok(b),
+        other => Err(LedgerError::Corrupt(format!(
+            "column {column} holds {:?}, not text",
+            other.data_type()
+        ))),
+    }
+}
+
+fn integer(row: &rusqlite::Row<'_>, column: usize) -> Result<i64, LedgerError> {
+    match row.get_ref(column)? {
+        rusqlite::types::ValueRef::Integer(n) => Ok(n),
+        other => Err(LedgerError::Corrupt(format!(
+            "column {column} holds {:?}, not an integer",
+            other.data_type()
+        ))),
+    }
 }
 
 fn open_reader(path: &std::path::Path) -> Result<rusqlite::Connection, LedgerError> {
@@ -454,5 +455,7 @@ fn open_reader(path: &std::path::Path) -> Result<rusqlite::Connection, LedgerErr
         rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
     )?;
     conn.busy_timeout(BUSY_TIMEOUT)?;
+    // Scans read the whole file once: map it instead of copying every page into SQLite's cache.
+    conn.pragma_update(None, "mmap_size", 1_i64 << 32)?;
     Ok(conn)
 }
