@@ -180,17 +180,16 @@ impl Ledger {
                         }
                     };
                     let _ = ready_tx.send(Ok(()));
-                    writer::run(
-                        writer_store,
-                        connection,
-                        receiver,
-                        stopped,
-                        writer_heads,
-                        writer_stats,
+                    let writer = writer::Writer {
+                        store: writer_store,
+                        queue: receiver,
+                        shutdown: stopped,
+                        heads: writer_heads,
+                        stats: writer_stats,
                         limits,
                         app,
-                    )
-                    .await;
+                    };
+                    writer::run(writer, connection).await;
                 });
                 let _ = done_tx.send(());
             })

@@ -186,7 +186,7 @@ fn spawn_chain_scan(
                         found = Some(broken);
                         return ControlFlow::Break(());
                     }
-                    if chain.checked % PAGE_EVENTS as u64 == 0 {
+                    if chain.checked.is_multiple_of(PAGE_EVENTS as u64) {
                         let _ = progress.try_send(chain.checked);
                     }
                     ControlFlow::Continue(())

@@ -73,19 +73,32 @@ pub(crate) struct WriterStats {
     pub appends: std::sync::atomic::AtomicU64,
 }
 
+/// Everything the writer works with, but its connection.
+#[derive(Debug)]
+pub(crate) struct Writer {
+    pub store: Store,
+    pub queue: mpsc::Receiver<Request>,
+    pub shutdown: oneshot::Receiver<()>,
+    pub heads: Arc<Heads>,
+    pub stats: Arc<WriterStats>,
+    pub limits: BatchLimits,
+    /// The application's runtime, for work the writer hands off.
+    pub app: tokio::runtime::Handle,
+}
+
 /// Runs until the queue is closed and drained: by `shutdown` (appends already queued are still
 /// committed and answered) or by every sender going away. Then closes its connection cleanly,
 /// which on SQLite also checkpoints the write-ahead log.
-pub(crate) async fn run(
-    store: Store,
-    mut conn: WriterConnection,
-    mut queue: mpsc::Receiver<Request>,
-    mut shutdown: oneshot::Receiver<()>,
-    heads: Arc<Heads>,
-    stats: Arc<WriterStats>,
-    limits: BatchLimits,
-    app: tokio::runtime::Handle,
-) {
+pub(crate) async fn run(writer: Writer, mut conn: WriterConnection) {
+    let Writer {
+        store,
+        mut queue,
+        mut shutdown,
+        heads,
+        stats,
+        limits,
+        app,
+    } = writer;
     let mut carried: Option<Request> = None;
     let mut shutting_down = false;
     loop {

@@ -407,12 +407,15 @@ pub(crate) fn scan_events(
     Ok(())
 }
 
+/// What [`scan_index`] calls with each entry: `(stream, version, position)`.
+pub(crate) type IndexVisitor<'v> = dyn FnMut(&[u8], i64, i64) -> ControlFlow<()> + 'v;
+
 /// Calls `visit(stream, version, position)` for the stream index of `log` in (stream, version)
 /// order, like [`scan_events`].
 pub(crate) fn scan_index(
     path: &std::path::Path,
     log: &str,
-    visit: &mut dyn FnMut(&[u8], i64, i64) -> ControlFlow<()>,
+    visit: &mut IndexVisitor<'_>,
 ) -> Result<(), LedgerError> {
     let conn = open_reader(path)?;
     let mut statement = conn.prepare(
