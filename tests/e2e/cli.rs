@@ -4,6 +4,8 @@ use std::process::Output;
 
 use verbund_tests::*;
 
+use crate::{spawn_append, verbund};
+
 fn run(args: &[&str]) -> Output {
     verbund().args(args).output().expect("verbund runs")
 }

@@ -8,7 +8,9 @@ use serde_json::json;
 use verbund_ledger::LogId;
 use verbund_tests::*;
 
-const COMMITS: u64 = 4_000;
+use crate::spawn_append;
+
+const COMMITS: u64 = 20_000;
 const KILLS: usize = 6;
 
 fn expected_events(i: u64) -> u64 {
@@ -48,14 +50,23 @@ fn crash_and_recover(db: &TestDb) {
             }
         }
     };
+    let mut interrupted = 0;
     for _ in 0..KILLS {
         let mut child = spawn_append(&db.url, "crash", &input, 32);
         let answers = read_answers(&mut child);
-        std::thread::sleep(Duration::from_millis(40 + rng.below(400)));
+        std::thread::sleep(Duration::from_millis(20 + rng.below(300)));
         child.kill().expect("SIGKILL");
         child.wait().expect("the child is reaped");
-        record(answers.join().expect("reader"), &mut acked);
+        let answers = answers.join().expect("reader");
+        if (answers.len() as u64) < COMMITS {
+            interrupted += 1;
+        }
+        record(answers, &mut acked);
     }
+    assert!(
+        interrupted > 0,
+        "no kill landed while the child was appending (seed {seed})"
+    );
     // A last run to the end: every command is committed exactly once in the end.
     let mut child = spawn_append(&db.url, "crash", &input, 32);
     let answers = read_answers(&mut child);

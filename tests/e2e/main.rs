@@ -6,9 +6,27 @@ mod crash;
 mod processes;
 
 use std::collections::HashMap;
+use std::process::Command;
 
 use tokio::runtime::Runtime;
 use verbund_ledger::{Ledger, LogId, Position, RecordedEvent};
+
+/// The `verbund` binary of this build.
+pub fn verbund() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_verbund"));
+    command.env("VERBUND_LOG", "error");
+    command
+}
+
+/// Starts `verbund append` on `input`.
+pub fn spawn_append(
+    url: &str,
+    log: &str,
+    input: &std::path::Path,
+    concurrency: u32,
+) -> std::process::Child {
+    verbund_tests::spawn_append(verbund(), url, log, input, concurrency)
+}
 
 /// The whole log.
 pub fn all_events(rt: &Runtime, ledger: &Ledger, log: &LogId) -> Vec<RecordedEvent> {

@@ -7,6 +7,8 @@ use serde_json::json;
 use verbund_ledger::LogId;
 use verbund_tests::*;
 
+use crate::spawn_append;
+
 const COMMITS_PER_PROCESS: u64 = 2_000;
 const CLAIMS: u64 = 100;
 

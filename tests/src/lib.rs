@@ -1,34 +1,15 @@
-//! Helpers for the end-to-end tests in `e2e/`: the `verbund` binary, fresh databases, and
+//! Helpers for the end-to-end tests in `e2e/`: fresh databases, input for `verbund append`, and
 //! reading the processes' acknowledgements.
 //!
-//! The tests run the binary that `cargo test --workspace` builds next to them; run that
-//! command (the README's) rather than testing this crate alone.
+//! The tests themselves are the `e2e` test of the `verbund-api` package (see its manifest), so
+//! that Cargo builds the `verbund` binary for them and passes its path.
 
 use std::io::Write as _;
-use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 
 use verbund_ledger::scratch::ScratchSchema;
 
 pub const PG_URL_VAR: &str = "VERBUND_TEST_PG_URL";
-
-/// The `verbund` binary built by this workspace, beside the test binary.
-pub fn verbund() -> Command {
-    let exe = std::env::current_exe().expect("the test binary's path");
-    let dir = exe
-        .parent()
-        .and_then(|deps| deps.parent())
-        .expect("target/<profile>/deps");
-    let binary: PathBuf = dir.join(format!("verbund{}", std::env::consts::EXE_SUFFIX));
-    assert!(
-        binary.exists(),
-        "{} is missing: run `cargo test --workspace`, which builds it",
-        binary.display()
-    );
-    let mut command = Command::new(binary);
-    command.env("VERBUND_LOG", "error");
-    command
-}
 
 /// A fresh database: a SQLite file in a temporary directory or a PostgreSQL scratch schema.
 #[derive(Debug)]
@@ -128,9 +109,15 @@ pub struct Answer {
     pub positions: Result<(u64, u64), String>,
 }
 
-/// Starts `verbund append` on `input` (a file of JSON Lines).
-pub fn spawn_append(url: &str, log: &str, input: &std::path::Path, concurrency: u32) -> Child {
-    verbund()
+/// Starts `verbund append` on `input` (a file of JSON Lines); `verbund` is the binary.
+pub fn spawn_append(
+    mut verbund: Command,
+    url: &str,
+    log: &str,
+    input: &std::path::Path,
+    concurrency: u32,
+) -> Child {
+    verbund
         .args([
             "append",
             "--database-url",
