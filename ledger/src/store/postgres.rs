@@ -225,15 +225,18 @@ async fn load_snapshot(
         .collect();
     let (stream_logs, stream_ids): (Vec<&str>, Vec<&str>) = streams.into_iter().unzip();
     let (command_logs, command_ids): (Vec<&str>, Vec<&str>) = commands.into_iter().unzip();
-    // Stream versions and known command ids in one round trip.
+    // Stream versions and known command ids in one round trip. Both lookups are correlated per
+    // key, so even a generic plan cached while the tables were empty uses the indexes; a join
+    // here was planned as a hash join over a full scan, which grew with the table.
     let rows = sqlx::query(
         "SELECT 's', k.l, k.s, (SELECT MAX(e.stream_version) FROM ledger_events e
                                 WHERE e.log_id = k.l AND e.stream_id = k.s), NULL::bytea, NULL::int8
          FROM UNNEST($1::text[], $2::text[]) AS k(l, s)
          UNION ALL
-         SELECT 'c', c.log_id, c.command_id, c.first_position, c.fingerprint, c.last_position
+         SELECT 'c', k.l, k.c, c.first_position, c.fingerprint, c.last_position
          FROM UNNEST($3::text[], $4::text[]) AS k(l, c)
-         JOIN ledger_commands c ON c.log_id = k.l AND c.command_id = k.c",
+         CROSS JOIN LATERAL (SELECT first_position, fingerprint, last_position FROM ledger_commands c
+                             WHERE c.log_id = k.l AND c.command_id = k.c) AS c",
     )
     .bind(&stream_logs)
     .bind(&stream_ids)
