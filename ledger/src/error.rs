@@ -75,9 +75,9 @@ pub enum LedgerError {
     /// The database failed; `Arc` because one failed batch commit fails every append in it.
     #[error("database error")]
     Database(#[source] Arc<sqlx::Error>),
-    /// Reading the SQLite file directly (for verification) failed.
-    #[error("reading the SQLite database failed")]
-    SqliteRead(#[source] Arc<rusqlite::Error>),
+    /// SQLite failed, on a connection that goes around sqlx (the writer, verification).
+    #[error("SQLite error")]
+    Sqlite(#[source] Arc<rusqlite::Error>),
     /// Applying the schema migrations failed.
     #[error("database migration failed")]
     Migrate(#[source] Arc<sqlx::migrate::MigrateError>),
@@ -110,7 +110,7 @@ impl From<sqlx::Error> for LedgerError {
 
 impl From<rusqlite::Error> for LedgerError {
     fn from(error: rusqlite::Error) -> Self {
-        LedgerError::SqliteRead(Arc::new(error))
+        LedgerError::Sqlite(Arc::new(error))
     }
 }
 
@@ -126,7 +126,7 @@ impl LedgerError {
         match self {
             LedgerError::Database(e) => LedgerError::Database(Arc::clone(e)),
             LedgerError::Migrate(e) => LedgerError::Migrate(Arc::clone(e)),
-            LedgerError::SqliteRead(e) => LedgerError::SqliteRead(Arc::clone(e)),
+            LedgerError::Sqlite(e) => LedgerError::Sqlite(Arc::clone(e)),
             LedgerError::Corrupt(m) => LedgerError::Corrupt(m.clone()),
             LedgerError::Closed => LedgerError::Closed,
             other => LedgerError::Corrupt(format!("batch failed: {other}")),
@@ -136,6 +136,16 @@ impl LedgerError {
     /// True for a database error that a fresh attempt may not hit: a lost race on a unique key
     /// or a lock (another process wrote first), or a dropped connection.
     pub(crate) fn is_transient(&self) -> bool {
+        if let LedgerError::Sqlite(e) = self {
+            return matches!(
+                e.sqlite_error_code(),
+                Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+            ) || matches!(
+                e.as_ref(),
+                rusqlite::Error::SqliteFailure(f, _) if f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE
+                    || f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY
+            );
+        }
         let LedgerError::Database(e) = self else {
             return false;
         };

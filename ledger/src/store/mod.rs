@@ -228,7 +228,7 @@ pub(crate) enum Store {
 /// The connection the group-commit writer owns.
 #[derive(Debug)]
 pub(crate) enum WriterConnection {
-    Sqlite(sqlx::SqliteConnection),
+    Sqlite(sqlite::SqliteWriter),
     Postgres(sqlx::PgConnection),
 }
 
@@ -237,10 +237,7 @@ impl WriterConnection {
     pub(crate) async fn close(self) -> Result<(), LedgerError> {
         use sqlx::Connection as _;
         match self {
-            WriterConnection::Sqlite(mut c) => {
-                sqlite::checkpoint(&mut c).await?;
-                c.close().await?;
-            }
+            WriterConnection::Sqlite(c) => c.checkpoint()?,
             WriterConnection::Postgres(c) => c.close().await?,
         }
         Ok(())
@@ -253,7 +250,7 @@ impl WriterConnection {
         now_us: i64,
     ) -> Result<crate::plan::Plan, LedgerError> {
         match self {
-            WriterConnection::Sqlite(c) => sqlite::commit_batch(c, requests, now_us).await,
+            WriterConnection::Sqlite(c) => c.commit_batch(requests, now_us),
             WriterConnection::Postgres(c) => postgres::commit_batch(c, requests, now_us).await,
         }
     }
@@ -298,7 +295,7 @@ impl Store {
 
     pub(crate) async fn writer(&self) -> Result<WriterConnection, LedgerError> {
         Ok(match self {
-            Store::Sqlite(s) => WriterConnection::Sqlite(s.connection().await?),
+            Store::Sqlite(s) => WriterConnection::Sqlite(s.writer()?),
             Store::Postgres(s) => WriterConnection::Postgres(s.connection().await?),
         })
     }
@@ -359,9 +356,7 @@ impl Store {
         now_us: i64,
     ) -> Result<crate::plan::Plan, LedgerError> {
         match self {
-            Store::Sqlite(s) => {
-                sqlite::commit_batch(&mut *s.pool.acquire().await?, requests, now_us).await
-            }
+            Store::Sqlite(s) => s.commit_unbatched(requests, now_us).await,
             Store::Postgres(s) => {
                 postgres::commit_batch(&mut *s.pool.acquire().await?, requests, now_us).await
             }

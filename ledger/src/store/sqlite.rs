@@ -6,9 +6,8 @@ use std::collections::BTreeSet;
 use std::str::FromStr;
 use std::time::Duration;
 
-use serde_json::json;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{Connection, Row, SqliteConnection, SqlitePool};
+use sqlx::{Row, SqlitePool};
 
 use std::ops::ControlFlow;
 
@@ -21,10 +20,15 @@ use crate::{CommandId, Commit, LedgerError, LogId, Position, StreamId, StreamVer
 /// How long a connection waits for another process's write lock before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// Checkpoint when the WAL reaches 32 MiB instead of SQLite's 4 MiB: a busy writer dirties
+/// ~100 pages per batch, and the default checkpointed inline every few batches.
+const WAL_AUTOCHECKPOINT_PAGES: i64 = 8_192;
+
 #[derive(Debug, Clone)]
 pub(crate) struct SqliteStore {
-    pub(crate) pool: SqlitePool,
+    pool: SqlitePool,
     options: SqliteConnectOptions,
+    unbatched: std::sync::Arc<std::sync::Mutex<Option<SqliteWriter>>>,
 }
 
 impl SqliteStore {
@@ -37,19 +41,47 @@ impl SqliteStore {
             .synchronous(SqliteSynchronous::Full)
             .busy_timeout(BUSY_TIMEOUT)
             .foreign_keys(true)
-            // Checkpoint when the WAL reaches 32 MiB instead of SQLite's 4 MiB: a busy writer
-            // dirties ~100 pages per batch, and the default checkpointed inline every few batches.
-            .pragma("wal_autocheckpoint", "8192");
+            .pragma("wal_autocheckpoint", WAL_AUTOCHECKPOINT_PAGES.to_string());
         let pool = SqlitePoolOptions::new()
             .max_connections(pool_connections_max.max(1))
             .connect_with(options.clone())
             .await?;
         super::migrate(&pool, &super::SQLITE_MIGRATIONS).await?;
-        Ok(Self { pool, options })
+        Ok(Self {
+            pool,
+            options,
+            unbatched: Default::default(),
+        })
     }
 
-    pub(crate) async fn connection(&self) -> Result<SqliteConnection, LedgerError> {
-        Ok(SqliteConnection::connect_with(&self.options).await?)
+    /// The group-commit writer's connection.
+    pub(crate) fn writer(&self) -> Result<SqliteWriter, LedgerError> {
+        SqliteWriter::open(self.path())
+    }
+
+    /// One append in a transaction of its own (the benchmark's naive baseline), on one shared
+    /// connection: more would only queue on SQLite's write lock.
+    pub(crate) async fn commit_unbatched(
+        &self,
+        requests: &[(LogId, Commit)],
+        now_us: i64,
+    ) -> Result<Plan, LedgerError> {
+        let unbatched = std::sync::Arc::clone(&self.unbatched);
+        let path = self.path().to_owned();
+        let requests = requests.to_vec();
+        tokio::task::spawn_blocking(move || {
+            let mut slot = unbatched
+                .lock()
+                .expect("the unbatched connection's lock is never poisoned");
+            if slot.is_none() {
+                *slot = Some(SqliteWriter::open(&path)?);
+            }
+            slot.as_mut()
+                .expect("opened above")
+                .commit_batch(&requests, now_us)
+        })
+        .await
+        .map_err(|e| LedgerError::Internal(format!("an append task failed: {e}")))?
     }
 
     pub(crate) async fn close(&self) {
@@ -184,186 +216,177 @@ impl SqliteStore {
     }
 }
 
-/// Moves the write-ahead log into the database file and empties it. SQLite would do this when
-/// its last connection closes, but sqlx does not reliably close SQLite handles (sqlx issue
-/// 2249), so an orderly shutdown does it explicitly: the database file alone is then complete.
-pub(crate) async fn checkpoint(conn: &mut SqliteConnection) -> Result<(), LedgerError> {
-    sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
-        .execute(&mut *conn)
-        .await?;
-    Ok(())
+/// The group-commit writer's connection: straight on SQLite's C API, because a batch is a few
+/// hundred short statements and sqlx makes each one a round trip to a thread of its own. It runs
+/// on the writer's dedicated thread, so blocking there blocks nothing else.
+#[derive(Debug)]
+pub(crate) struct SqliteWriter {
+    conn: rusqlite::Connection,
 }
 
-/// One batch in one write transaction. `BEGIN IMMEDIATE` takes the database's write lock up
-/// front, so the state read below cannot change before the commit, even if another process
-/// opened the same file.
-pub(crate) async fn commit_batch(
-    conn: &mut SqliteConnection,
-    requests: &[(LogId, Commit)],
-    now_us: i64,
-) -> Result<Plan, LedgerError> {
-    let mut tx = conn.begin_with("BEGIN IMMEDIATE").await?;
-    let snapshot = load_snapshot(&mut tx, requests).await?;
-    let plan = plan::plan(requests, snapshot, now_us);
-    write_plan(&mut tx, &plan).await?;
-    tx.commit().await?;
-    Ok(plan)
+impl SqliteWriter {
+    pub(crate) fn open(path: &std::path::Path) -> Result<Self, LedgerError> {
+        let conn = rusqlite::Connection::open_with_flags(
+            path,
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        conn.busy_timeout(BUSY_TIMEOUT)?;
+        // As for every connection (see `SqliteStore::connect`): every commit syncs the WAL.
+        let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            return Err(LedgerError::Corrupt(format!(
+                "the database refuses WAL mode ({mode})"
+            )));
+        }
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.pragma_update(None, "foreign_keys", true)?;
+        conn.pragma_update(None, "wal_autocheckpoint", WAL_AUTOCHECKPOINT_PAGES)?;
+        conn.set_prepared_statement_cache_capacity(16);
+        Ok(Self { conn })
+    }
+
+    /// One batch in one write transaction. `BEGIN IMMEDIATE` takes the database's write lock up
+    /// front, so the state read below cannot change before the commit, even if another process
+    /// opened the same file.
+    pub(crate) fn commit_batch(
+        &mut self,
+        requests: &[(LogId, Commit)],
+        now_us: i64,
+    ) -> Result<Plan, LedgerError> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let snapshot = load_snapshot(&tx, requests)?;
+        let plan = plan::plan(requests, snapshot, now_us);
+        write_plan(&tx, &plan)?;
+        tx.commit()?;
+        Ok(plan)
+    }
+
+    /// Moves the write-ahead log into the database file and empties it, so that after an
+    /// orderly shutdown the database file alone is complete.
+    pub(crate) fn checkpoint(&self) -> Result<(), LedgerError> {
+        self.conn
+            .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+        Ok(())
+    }
 }
 
-async fn load_snapshot(
-    conn: &mut SqliteConnection,
+fn load_snapshot(
+    tx: &rusqlite::Transaction<'_>,
     requests: &[(LogId, Commit)],
 ) -> Result<Snapshot, LedgerError> {
-    let logs: BTreeSet<&str> = requests.iter().map(|(log, _)| log.as_str()).collect();
-    let streams: BTreeSet<(&str, &str)> = requests
+    let logs: BTreeSet<&LogId> = requests.iter().map(|(log, _)| log).collect();
+    let streams: BTreeSet<(&LogId, &StreamId)> = requests
         .iter()
-        .flat_map(|(log, commit)| {
-            commit
-                .streams()
-                .iter()
-                .map(move |s| (log.as_str(), s.stream().as_str()))
-        })
+        .flat_map(|(log, commit)| commit.streams().iter().map(move |s| (log, s.stream())))
         .collect();
-    let commands: BTreeSet<(&str, &str)> = requests
+    let commands: BTreeSet<(&LogId, &CommandId)> = requests
         .iter()
-        .map(|(log, commit)| (log.as_str(), commit.command_id().as_str()))
+        .map(|(log, commit)| (log, commit.command_id()))
         .collect();
 
     let mut snapshot = Snapshot::default();
-    let rows = sqlx::query(
-        "SELECT log_id, head_position, head_hash, head_recorded_at_us FROM ledger_logs
-         WHERE log_id IN (SELECT value FROM json_each(?1))",
-    )
-    .bind(json!(logs).to_string())
-    .fetch_all(&mut *conn)
-    .await?;
-    for r in &rows {
-        let log = LogId::parse(r.try_get::<String, _>(0)?)?;
-        snapshot.heads.insert(
-            log,
-            head_from_db(r.try_get(1)?, r.try_get::<&[u8], _>(2)?, r.try_get(3)?)?,
-        );
+    let mut head = tx.prepare_cached(
+        "SELECT head_position, head_hash, head_recorded_at_us FROM ledger_logs WHERE log_id = ?1",
+    )?;
+    for log in logs {
+        let mut rows = head.query(rusqlite::params![log.as_str()])?;
+        if let Some(row) = rows.next()? {
+            let hash: Vec<u8> = row.get(1)?;
+            snapshot
+                .heads
+                .insert(log.clone(), head_from_db(row.get(0)?, &hash, row.get(2)?)?);
+        }
     }
-
-    // MAX over the unique (log, stream, version) index is one index seek per stream.
-    let rows = sqlx::query(
-        "SELECT k.value ->> 0, k.value ->> 1,
-                (SELECT MAX(e.stream_version) FROM ledger_events e
-                  WHERE e.log_id = k.value ->> 0 AND e.stream_id = k.value ->> 1)
-         FROM json_each(?1) AS k",
-    )
-    .bind(json!(streams).to_string())
-    .fetch_all(&mut *conn)
-    .await?;
-    for r in &rows {
-        if let Some(version) = r.try_get::<Option<i64>, _>(2)? {
-            let key = (
-                LogId::parse(r.try_get::<String, _>(0)?)?,
-                StreamId::parse(r.try_get::<String, _>(1)?)?,
-            );
+    // MAX over the unique (log, stream, version) index is one index seek.
+    let mut version = tx.prepare_cached(
+        "SELECT MAX(stream_version) FROM ledger_events WHERE log_id = ?1 AND stream_id = ?2",
+    )?;
+    for (log, stream) in streams {
+        let max: Option<i64> = version
+            .query_row(rusqlite::params![log.as_str(), stream.as_str()], |row| {
+                row.get(0)
+            })?;
+        if let Some(max) = max {
             snapshot.streams.insert(
-                key,
-                StreamVersion::new(from_db(version, "stream version")?)?,
+                (log.clone(), stream.clone()),
+                StreamVersion::new(from_db(max, "stream version")?)?,
             );
         }
     }
-
-    let rows = sqlx::query(
-        "SELECT c.log_id, c.command_id, c.fingerprint, c.first_position, c.last_position
-         FROM json_each(?1) AS k
-         JOIN ledger_commands c ON c.log_id = k.value ->> 0 AND c.command_id = k.value ->> 1",
-    )
-    .bind(json!(commands).to_string())
-    .fetch_all(&mut *conn)
-    .await?;
-    for r in &rows {
-        let key = (
-            LogId::parse(r.try_get::<String, _>(0)?)?,
-            CommandId::parse(r.try_get::<String, _>(1)?)?,
-        );
-        let fingerprint = ChainHash::from_slice(r.try_get::<&[u8], _>(2)?)
-            .ok_or_else(|| LedgerError::Corrupt("command fingerprint is not 32 bytes".into()))?;
-        let first = Position::new(from_db(r.try_get(3)?, "position")?);
-        let last = Position::new(from_db(r.try_get(4)?, "position")?);
-        snapshot.commands.insert(
-            key,
-            StoredCommand {
-                fingerprint,
-                first,
-                last,
-            },
-        );
+    let mut command = tx.prepare_cached(
+        "SELECT fingerprint, first_position, last_position FROM ledger_commands
+         WHERE log_id = ?1 AND command_id = ?2",
+    )?;
+    for (log, id) in commands {
+        let mut rows = command.query(rusqlite::params![log.as_str(), id.as_str()])?;
+        if let Some(row) = rows.next()? {
+            let fingerprint: Vec<u8> = row.get(0)?;
+            let fingerprint = ChainHash::from_slice(&fingerprint).ok_or_else(|| {
+                LedgerError::Corrupt("command fingerprint is not 32 bytes".into())
+            })?;
+            let first = Position::new(from_db(row.get(1)?, "position")?);
+            let last = Position::new(from_db(row.get(2)?, "position")?);
+            snapshot.commands.insert(
+                (log.clone(), id.clone()),
+                StoredCommand {
+                    fingerprint,
+                    first,
+                    last,
+                },
+            );
+        }
     }
     Ok(snapshot)
 }
 
-async fn write_plan(conn: &mut SqliteConnection, plan: &Plan) -> Result<(), LedgerError> {
-    if plan.events.is_empty() {
-        return Ok(());
-    }
-    let events: Vec<_> = plan
-        .events
-        .iter()
-        .map(|e| {
-            json!([
-                e.log_id.as_str(),
-                to_db(e.position.get()),
-                e.stream_id.as_str(),
-                to_db(e.stream_version.get()),
-                e.event_type.as_str(),
-                e.schema_version,
-                e.payload.as_str(),
-                e.metadata.actor.as_str(),
-                e.metadata.command_id.as_str(),
-                e.metadata.correlation_id.as_str(),
-                e.metadata.recorded_at_us,
-                e.prev_hash.to_hex(),
-                e.hash.to_hex(),
-            ])
-        })
-        .collect();
-    sqlx::query(
+fn write_plan(tx: &rusqlite::Transaction<'_>, plan: &Plan) -> Result<(), LedgerError> {
+    let mut event = tx.prepare_cached(
         "INSERT INTO ledger_events (log_id, position, stream_id, stream_version, event_type, schema_version,
                                     payload, actor, command_id, correlation_id, recorded_at_us, prev_hash, hash)
-         SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5, value ->> 6,
-                value ->> 7, value ->> 8, value ->> 9, value ->> 10, unhex(value ->> 11), unhex(value ->> 12)
-         FROM json_each(?1)",
-    )
-    .bind(serde_json::Value::Array(events).to_string())
-    .execute(&mut *conn)
-    .await?;
-
-    let commands: Vec<_> = plan
-        .commands
-        .iter()
-        .map(|(log, command, stored)| {
-            json!([
-                log.as_str(),
-                command.as_str(),
-                stored.fingerprint.to_hex(),
-                to_db(stored.first.get()),
-                to_db(stored.last.get()),
-            ])
-        })
-        .collect();
-    sqlx::query(
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+    )?;
+    for e in &plan.events {
+        event.execute(rusqlite::params![
+            e.log_id.as_str(),
+            to_db(e.position.get()),
+            e.stream_id.as_str(),
+            to_db(e.stream_version.get()),
+            e.event_type.as_str(),
+            e.schema_version,
+            e.payload.as_str(),
+            e.metadata.actor.as_str(),
+            e.metadata.command_id.as_str(),
+            e.metadata.correlation_id.as_str(),
+            e.metadata.recorded_at_us,
+            e.prev_hash.as_bytes().as_slice(),
+            e.hash.as_bytes().as_slice(),
+        ])?;
+    }
+    let mut command = tx.prepare_cached(
         "INSERT INTO ledger_commands (log_id, command_id, fingerprint, first_position, last_position)
-         SELECT value ->> 0, value ->> 1, unhex(value ->> 2), value ->> 3, value ->> 4 FROM json_each(?1)",
-    )
-    .bind(serde_json::Value::Array(commands).to_string())
-    .execute(&mut *conn)
-    .await?;
-
-    for (log, head) in &plan.heads {
-        sqlx::query(
-            "UPDATE ledger_logs SET head_position = ?2, head_hash = ?3, head_recorded_at_us = ?4 WHERE log_id = ?1",
-        )
-        .bind(log.as_str())
-        .bind(to_db(head.position.get()))
-        .bind(head.hash.as_bytes().as_slice())
-        .bind(head.recorded_at_us)
-        .execute(&mut *conn)
-        .await?;
+         VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?;
+    for (log, id, stored) in &plan.commands {
+        command.execute(rusqlite::params![
+            log.as_str(),
+            id.as_str(),
+            stored.fingerprint.as_bytes().as_slice(),
+            to_db(stored.first.get()),
+            to_db(stored.last.get()),
+        ])?;
+    }
+    let mut head = tx.prepare_cached(
+        "UPDATE ledger_logs SET head_position = ?2, head_hash = ?3, head_recorded_at_us = ?4 WHERE log_id = ?1",
+    )?;
+    for (log, h) in &plan.heads {
+        head.execute(rusqlite::params![
+            log.as_str(),
+            to_db(h.position.get()),
+            h.hash.as_bytes().as_slice(),
+            h.recorded_at_us
+        ])?;
     }
     Ok(())
 }
