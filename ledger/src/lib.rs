@@ -140,8 +140,13 @@ impl Ledger {
     /// and applying migrations as needed, and starts the group-commit writer.
     pub async fn open(url: &str, options: LedgerOptions) -> Result<Self, LedgerError> {
         let store = Store::connect(url, options.pool_connections_max).await?;
-        let (queue, receiver) = mpsc::channel(options.queue_appends_max.max(1));
+        // What is in the database at open counts as durable (a later sync covers anything a
+        // crashed process left unsynced); from now on only the writer raises durable heads.
         let heads = Arc::new(Heads::default());
+        for (log, head) in store.logs().await? {
+            heads.publish(&log, head.position);
+        }
+        let (queue, receiver) = mpsc::channel(options.queue_appends_max.max(1));
         let stats = Arc::new(WriterStats::default());
         let limits = BatchLimits {
             events_max: options.batch_events_max.max(limits::APPEND_EVENTS_MAX),
@@ -216,6 +221,16 @@ impl Ledger {
         self.inner.heads.watch(log)
     }
 
+    /// The highest position of `log` known to be on disk, where that differs from committed
+    /// (SQLite, whose commits are synced by the writer's sync thread); `None` otherwise.
+    pub(crate) fn durable_head(&self, log: &LogId) -> Option<Position> {
+        if self.is_sqlite() {
+            self.inner.heads.durable(log)
+        } else {
+            None
+        }
+    }
+
     /// True if this ledger is on SQLite.
     pub fn is_sqlite(&self) -> bool {
         self.inner.store.is_sqlite()
@@ -226,7 +241,9 @@ impl Ledger {
         self.inner
             .store
             .create_log(log, jiff::Timestamp::now().as_microsecond())
-            .await
+            .await?;
+        self.inner.heads.publish(log, Position::ZERO);
+        Ok(())
     }
 
     /// All logs of the database with their heads, ordered by id.
@@ -345,7 +362,11 @@ impl Ledger {
         log: &LogId,
         from: Position,
     ) -> Result<Subscription, LedgerError> {
-        self.head(log).await?;
+        let head = self.head(log).await?;
+        if self.inner.heads.durable(log).is_none() {
+            // A log another process created after this ledger opened.
+            self.inner.heads.publish(log, head.position);
+        }
         Ok(Subscription::new(
             self.clone(),
             log.clone(),

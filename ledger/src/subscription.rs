@@ -84,10 +84,13 @@ impl Subscription {
     }
 
     async fn fill(&mut self) -> Result<(), LedgerError> {
+        // Never past the durable head: a subscriber must not see an event that a power loss
+        // could still take back (it was not acknowledged to its writer yet either).
+        let to = self.ledger.durable_head(&self.log);
         let raw = self
             .ledger
             .store()
-            .read_raw(&self.log, self.next, None, PAGE_EVENTS)
+            .read_raw(&self.log, self.next, to, PAGE_EVENTS)
             .await?;
         let events = into_events(&self.log, raw)?;
         // Read-side assertion of the no-gaps invariant: a gap would mean a lost event.

@@ -20,6 +20,8 @@ use crate::{Commit, Committed, LedgerError, LogId, Position};
 
 /// Attempts per batch when the database reports a transient failure.
 const BATCH_ATTEMPTS_MAX: u32 = 3;
+/// Committed batches that may wait for their sync before the writer waits too.
+const SETTLED_BATCHES_MAX: usize = 8;
 
 /// One queued append and where its answer goes.
 #[derive(Debug)]
@@ -52,17 +54,26 @@ impl Heads {
             .subscribe()
     }
 
-    fn publish(&self, log: &LogId, head: Position) {
+    /// Raises the durable head of `log` to `head` (never lowers it), creating its entry if
+    /// needed: at open for every log, then after every durable commit.
+    pub(crate) fn publish(&self, log: &LogId, head: Position) {
+        let mut senders = self.senders.lock().expect("heads lock is never poisoned");
+        let sender = senders
+            .entry(log.clone())
+            .or_insert_with(|| watch::channel(Position::ZERO).0);
+        sender.send_if_modified(|current| {
+            let newer = head > *current;
+            if newer {
+                *current = head;
+            }
+            newer
+        });
+    }
+
+    /// The durable head of `log`, if this ledger knows the log.
+    pub(crate) fn durable(&self, log: &LogId) -> Option<Position> {
         let senders = self.senders.lock().expect("heads lock is never poisoned");
-        if let Some(sender) = senders.get(log) {
-            sender.send_if_modified(|current| {
-                let newer = head > *current;
-                if newer {
-                    *current = head;
-                }
-                newer
-            });
-        }
+        senders.get(log).map(|sender| *sender.borrow())
     }
 }
 
@@ -99,6 +110,27 @@ pub(crate) async fn run(writer: Writer, mut conn: WriterConnection) {
         limits,
         app,
     } = writer;
+    // Batches committed and waiting for their sync, at most a few: beyond, the writer waits.
+    let syncer = match conn.pipelined_wal() {
+        Some(wal) => {
+            let (queue, receiver) = mpsc::channel::<Settled>(SETTLED_BATCHES_MAX);
+            match spawn_syncer(
+                wal,
+                receiver,
+                Arc::clone(&heads),
+                store.clone(),
+                app.clone(),
+            ) {
+                Ok(thread) => Some((queue, thread)),
+                Err(e) => {
+                    tracing::error!(error = %e, "cannot start the sync thread; syncing on commit");
+                    conn.sync_on_commit();
+                    None
+                }
+            }
+        }
+        None => None,
+    };
     let mut carried: Option<Request> = None;
     let mut shutting_down = false;
     loop {
@@ -144,22 +176,38 @@ pub(crate) async fn run(writer: Writer, mut conn: WriterConnection) {
         stats
             .appends
             .fetch_add(batch.len() as u64, std::sync::atomic::Ordering::Relaxed);
-        conn = commit(&store, conn, batch, &heads, &app).await;
+        let (next, settled) = commit(&store, conn, batch).await;
+        conn = next;
+        if let Some(settled) = settled {
+            match &syncer {
+                Some((queue, _)) => {
+                    if let Err(unsent) = queue.send(settled).await {
+                        deliver(unsent.0, &heads, &store, &app);
+                    }
+                }
+                None => deliver(settled, &heads, &store, &app),
+            }
+        }
+    }
+    // Everything committed is answered before the connection closes.
+    if let Some((queue, thread)) = syncer {
+        drop(queue);
+        if thread.join().is_err() {
+            tracing::error!("the ledger's sync thread panicked");
+        }
     }
     if let Err(e) = conn.close().await {
         tracing::warn!(error = %e, "closing the writer's connection failed");
     }
 }
 
-/// Commits one batch and answers every append in it. Returns the connection to use next (a new
-/// one if this one broke).
+/// Commits one batch; answers its appends if the commit failed. Returns the connection to use
+/// next (a new one if this one broke) and the committed batch, to be answered once durable.
 async fn commit(
     store: &Store,
     mut conn: WriterConnection,
     batch: Vec<Request>,
-    heads: &Heads,
-    app: &tokio::runtime::Handle,
-) -> WriterConnection {
+) -> (WriterConnection, Option<Settled>) {
     let (replies, requests): (Vec<_>, Vec<_>) = batch
         .into_iter()
         .map(|r| (r.reply, (r.log, r.commit)))
@@ -188,36 +236,100 @@ async fn commit(
             for reply in replies {
                 let _ = reply.send(Err(e.duplicate()));
             }
+            (conn, None)
         }
-        Ok(plan) => {
-            for (log, head) in &plan.heads {
-                heads.publish(log, head.position);
+        Ok(plan) => (conn, Some(Settled { replies, plan })),
+    }
+}
+
+/// A committed batch waiting to be answered.
+#[derive(Debug)]
+pub(crate) struct Settled {
+    replies: Vec<oneshot::Sender<Result<Committed, LedgerError>>>,
+    plan: plan::Plan,
+}
+
+/// Answers a durable batch: publishes the new heads, then answers every append.
+fn deliver(settled: Settled, heads: &Heads, store: &Store, app: &tokio::runtime::Handle) {
+    let Settled { replies, plan } = settled;
+    for (log, head) in &plan.heads {
+        heads.publish(log, head.position);
+    }
+    for (reply, outcome) in replies.into_iter().zip(plan.outcomes) {
+        match outcome {
+            Outcome::Committed(committed) => {
+                let _ = reply.send(Ok(committed));
             }
-            for (reply, outcome) in replies.into_iter().zip(plan.outcomes) {
-                match outcome {
-                    Outcome::Committed(committed) => {
-                        let _ = reply.send(Ok(committed));
-                    }
-                    Outcome::Rejected(e) => {
-                        let _ = reply.send(Err(e));
-                    }
-                    // Rare, and needs a read: answered on the application's runtime, beside
-                    // the writer, so the writer does not stall.
-                    Outcome::Replay { log, first, last } => {
-                        let store = store.clone();
-                        app.spawn(async move {
-                            let answer = async {
-                                let limit = usize::try_from(last.get() + 1 - first.get())
-                                    .expect("appends are small");
-                                let raw = store.read_raw(&log, first, Some(last), limit).await?;
-                                plan::replayed(&into_events(&log, raw)?, first, last)
-                            };
-                            let _ = reply.send(answer.await);
-                        });
-                    }
-                }
+            Outcome::Rejected(e) => {
+                let _ = reply.send(Err(e));
+            }
+            // Rare, and needs a read: answered on the application's runtime, beside the
+            // writer, so the writer does not stall.
+            Outcome::Replay { log, first, last } => {
+                let store = store.clone();
+                app.spawn(async move {
+                    let answer = async {
+                        let limit = usize::try_from(last.get() + 1 - first.get())
+                            .expect("appends are small");
+                        let raw = store.read_raw(&log, first, Some(last), limit).await?;
+                        plan::replayed(&into_events(&log, raw)?, first, last)
+                    };
+                    let _ = reply.send(answer.await);
+                });
             }
         }
     }
-    conn
+}
+
+/// Pipelined durability (SQLite): the writer commits without waiting for the disk, and this
+/// thread syncs the write-ahead log for every batch committed so far, then answers them. The
+/// next batch is written while the previous one is being synced; nothing is answered, and no
+/// head is published to subscribers, before the sync that covers it.
+fn spawn_syncer(
+    wal: std::path::PathBuf,
+    mut settled: mpsc::Receiver<Settled>,
+    heads: Arc<Heads>,
+    store: Store,
+    app: tokio::runtime::Handle,
+) -> std::io::Result<std::thread::JoinHandle<()>> {
+    std::thread::Builder::new()
+        .name("verbund-ledger-sync".into())
+        .spawn(move || {
+            let mut file: Option<std::fs::File> = None;
+            while let Some(first) = settled.blocking_recv() {
+                let mut batches = vec![first];
+                while let Ok(more) = settled.try_recv() {
+                    batches.push(more);
+                }
+                // The file exists once the first batch committed; `fsync` on any descriptor of a
+                // file flushes all of it.
+                let synced = match &file {
+                    Some(f) => f.sync_data(),
+                    None => std::fs::File::open(&wal).and_then(|f| {
+                        let result = f.sync_data();
+                        file = Some(f);
+                        result
+                    }),
+                };
+                match synced {
+                    Ok(()) => {
+                        for batch in batches {
+                            deliver(batch, &heads, &store, &app);
+                        }
+                    }
+                    Err(e) => {
+                        // Whether the batches are on disk is unknown: refuse them. A retry with the
+                        // same command id replays what did commit once a later sync succeeds.
+                        tracing::error!(error = %e, "syncing the write-ahead log failed");
+                        for batch in batches {
+                            for reply in batch.replies {
+                                let _ = reply.send(Err(LedgerError::Internal(format!(
+                                    "syncing the write-ahead log failed: {e}"
+                                ))));
+                            }
+                        }
+                    }
+                }
+            }
+        })
 }

@@ -233,6 +233,24 @@ pub(crate) enum WriterConnection {
 }
 
 impl WriterConnection {
+    /// The write-ahead log to sync after each commit, when commits do not sync themselves
+    /// (SQLite with pipelined durability); `None` when a commit is durable when it returns.
+    pub(crate) fn pipelined_wal(&self) -> Option<std::path::PathBuf> {
+        match self {
+            WriterConnection::Sqlite(c) => c.wal_path(),
+            WriterConnection::Postgres(_) => None,
+        }
+    }
+
+    /// Falls back to syncing on every commit.
+    pub(crate) fn sync_on_commit(&mut self) {
+        if let WriterConnection::Sqlite(c) = self
+            && let Err(e) = c.set_synchronous_full()
+        {
+            tracing::error!(error = %e, "cannot switch the writer to synchronous commits");
+        }
+    }
+
     /// Closes the connection cleanly.
     pub(crate) async fn close(self) -> Result<(), LedgerError> {
         use sqlx::Connection as _;
@@ -295,7 +313,7 @@ impl Store {
 
     pub(crate) async fn writer(&self) -> Result<WriterConnection, LedgerError> {
         Ok(match self {
-            Store::Sqlite(s) => WriterConnection::Sqlite(s.writer()?),
+            Store::Sqlite(s) => WriterConnection::Sqlite(s.writer(sqlite::Sync::Pipelined)?),
             Store::Postgres(s) => WriterConnection::Postgres(s.connection().await?),
         })
     }

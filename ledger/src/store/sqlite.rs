@@ -55,8 +55,8 @@ impl SqliteStore {
     }
 
     /// The group-commit writer's connection.
-    pub(crate) fn writer(&self) -> Result<SqliteWriter, LedgerError> {
-        SqliteWriter::open(self.path())
+    pub(crate) fn writer(&self, sync: Sync) -> Result<SqliteWriter, LedgerError> {
+        SqliteWriter::open(self.path(), sync)
     }
 
     /// One append in a transaction of its own (the benchmark's naive baseline), on one shared
@@ -74,7 +74,7 @@ impl SqliteStore {
                 .lock()
                 .expect("the unbatched connection's lock is never poisoned");
             if slot.is_none() {
-                *slot = Some(SqliteWriter::open(&path)?);
+                *slot = Some(SqliteWriter::open(&path, Sync::OnCommit)?);
             }
             slot.as_mut()
                 .expect("opened above")
@@ -222,27 +222,58 @@ impl SqliteStore {
 #[derive(Debug)]
 pub(crate) struct SqliteWriter {
     conn: rusqlite::Connection,
+    sync: Sync,
+}
+
+/// When a commit reaches the disk.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Sync {
+    /// Every commit syncs the WAL before it returns (`synchronous=FULL`).
+    OnCommit,
+    /// Commits return once written; the writer's sync thread syncs the WAL before anything is
+    /// acknowledged (`synchronous=NORMAL`, which also syncs the WAL before every checkpoint).
+    Pipelined,
 }
 
 impl SqliteWriter {
-    pub(crate) fn open(path: &std::path::Path) -> Result<Self, LedgerError> {
+    pub(crate) fn open(path: &std::path::Path, sync: Sync) -> Result<Self, LedgerError> {
         let conn = rusqlite::Connection::open_with_flags(
             path,
             rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )?;
         conn.busy_timeout(BUSY_TIMEOUT)?;
-        // As for every connection (see `SqliteStore::connect`): every commit syncs the WAL.
         let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))?;
         if !mode.eq_ignore_ascii_case("wal") {
             return Err(LedgerError::Corrupt(format!(
                 "the database refuses WAL mode ({mode})"
             )));
         }
-        conn.pragma_update(None, "synchronous", "FULL")?;
+        let synchronous = match sync {
+            Sync::OnCommit => "FULL",
+            Sync::Pipelined => "NORMAL",
+        };
+        conn.pragma_update(None, "synchronous", synchronous)?;
         conn.pragma_update(None, "foreign_keys", true)?;
         conn.pragma_update(None, "wal_autocheckpoint", WAL_AUTOCHECKPOINT_PAGES)?;
         conn.set_prepared_statement_cache_capacity(16);
-        Ok(Self { conn })
+        Ok(Self { conn, sync })
+    }
+
+    /// The write-ahead log file, when the writer's sync thread must sync it.
+    pub(crate) fn wal_path(&self) -> Option<std::path::PathBuf> {
+        match self.sync {
+            Sync::OnCommit => None,
+            Sync::Pipelined => self
+                .conn
+                .path()
+                .map(|p| std::path::PathBuf::from(format!("{p}-wal"))),
+        }
+    }
+
+    pub(crate) fn set_synchronous_full(&mut self) -> Result<(), LedgerError> {
+        self.conn.pragma_update(None, "synchronous", "FULL")?;
+        self.sync = Sync::OnCommit;
+        Ok(())
     }
 
     /// One batch in one write transaction. `BEGIN IMMEDIATE` takes the database's write lock up
