@@ -325,7 +325,7 @@ impl Ledger {
             .read_raw(
                 log,
                 from.max(Position::FIRST),
-                None,
+                self.durable_head(log),
                 limit.min(limits::READ_EVENTS_MAX),
             )
             .await?;
@@ -347,7 +347,13 @@ impl Ledger {
         let raw = self
             .inner
             .store
-            .read_stream(log, stream, from, limit.min(limits::READ_EVENTS_MAX))
+            .read_stream(
+                log,
+                stream,
+                from,
+                self.durable_head(log),
+                limit.min(limits::READ_EVENTS_MAX),
+            )
             .await?;
         if raw.is_empty() {
             self.head(log).await?;

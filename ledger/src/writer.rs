@@ -181,8 +181,12 @@ pub(crate) async fn run(writer: Writer, mut conn: WriterConnection) {
         if let Some(settled) = settled {
             match &syncer {
                 Some((queue, _)) => {
+                    // The sync thread only stops when this queue closes, so a failed send means
+                    // it died: sync here, never answer an unsynced batch.
                     if let Err(unsent) = queue.send(settled).await {
-                        deliver(unsent.0, &heads, &store, &app);
+                        tracing::error!("the ledger's sync thread is gone; syncing in the writer");
+                        let wal = conn.pipelined_wal();
+                        sync_and_deliver(vec![unsent.0], wal.as_deref(), &heads, &store, &app);
                     }
                 }
                 None => deliver(settled, &heads, &store, &app),
@@ -281,6 +285,40 @@ fn deliver(settled: Settled, heads: &Heads, store: &Store, app: &tokio::runtime:
     }
 }
 
+/// Syncs the write-ahead log (the file exists once a batch committed; `fsync` on any descriptor
+/// of a file flushes all of it), then answers the batches; if the sync fails, refuses them.
+fn sync_and_deliver(
+    batches: Vec<Settled>,
+    wal: Option<&std::path::Path>,
+    heads: &Heads,
+    store: &Store,
+    app: &tokio::runtime::Handle,
+) {
+    let synced = match wal {
+        Some(wal) => std::fs::File::open(wal).and_then(|f| f.sync_data()),
+        None => Ok(()),
+    };
+    match synced {
+        Ok(()) => {
+            for batch in batches {
+                deliver(batch, heads, store, app);
+            }
+        }
+        Err(e) => {
+            // Whether the batches are on disk is unknown: refuse them. A retry with the same
+            // command id replays what did commit once a later sync succeeds.
+            tracing::error!(error = %e, "syncing the write-ahead log failed");
+            for batch in batches {
+                for reply in batch.replies {
+                    let _ = reply.send(Err(LedgerError::Internal(format!(
+                        "syncing the write-ahead log failed: {e}"
+                    ))));
+                }
+            }
+        }
+    }
+}
+
 /// Pipelined durability (SQLite): the writer commits without waiting for the disk, and this
 /// thread syncs the write-ahead log for every batch committed so far, then answers them. The
 /// next batch is written while the previous one is being synced; nothing is answered, and no
@@ -295,41 +333,12 @@ fn spawn_syncer(
     std::thread::Builder::new()
         .name("verbund-ledger-sync".into())
         .spawn(move || {
-            let mut file: Option<std::fs::File> = None;
             while let Some(first) = settled.blocking_recv() {
                 let mut batches = vec![first];
                 while let Ok(more) = settled.try_recv() {
                     batches.push(more);
                 }
-                // The file exists once the first batch committed; `fsync` on any descriptor of a
-                // file flushes all of it.
-                let synced = match &file {
-                    Some(f) => f.sync_data(),
-                    None => std::fs::File::open(&wal).and_then(|f| {
-                        let result = f.sync_data();
-                        file = Some(f);
-                        result
-                    }),
-                };
-                match synced {
-                    Ok(()) => {
-                        for batch in batches {
-                            deliver(batch, &heads, &store, &app);
-                        }
-                    }
-                    Err(e) => {
-                        // Whether the batches are on disk is unknown: refuse them. A retry with the
-                        // same command id replays what did commit once a later sync succeeds.
-                        tracing::error!(error = %e, "syncing the write-ahead log failed");
-                        for batch in batches {
-                            for reply in batch.replies {
-                                let _ = reply.send(Err(LedgerError::Internal(format!(
-                                    "syncing the write-ahead log failed: {e}"
-                                ))));
-                            }
-                        }
-                    }
-                }
+                sync_and_deliver(batches, Some(&wal), &heads, &store, &app);
             }
         })
 }

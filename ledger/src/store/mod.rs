@@ -344,16 +344,19 @@ impl Store {
         dispatch!(self, s => s.read_raw(log, from, to, limit).await)
     }
 
+    /// Events of one stream from version `from` on, at most `limit`, not beyond position `to`.
     pub(crate) async fn read_stream(
         &self,
         log: &LogId,
         stream: &StreamId,
         from: StreamVersion,
+        to: Option<Position>,
         limit: usize,
     ) -> Result<Vec<RawEvent>, LedgerError> {
         let from = crate::ids::to_db(from.get());
+        let to = to.map_or(i64::MAX, |p| crate::ids::to_db(p.get()));
         let limit = i64::try_from(limit).expect("limits are small");
-        dispatch!(self, s => s.read_stream(log, stream, from, limit).await)
+        dispatch!(self, s => s.read_stream(log, stream, from, to, limit).await)
     }
 
     /// The stream index after `(stream, version)`, in (stream, version) order.

@@ -119,17 +119,19 @@ impl PgStore {
         log: &LogId,
         stream: &StreamId,
         from: i64,
+        to: i64,
         limit: i64,
     ) -> Result<Vec<RawEvent>, LedgerError> {
         let rows = sqlx::query(concat!(
             "SELECT ",
             event_columns!(),
-            " FROM ledger_events WHERE log_id = $1 AND stream_id = $2 AND stream_version >= $3
-              ORDER BY stream_version LIMIT $4"
+            " FROM ledger_events WHERE log_id = $1 AND stream_id = $2 AND stream_version >= $3 AND position <= $4
+              ORDER BY stream_version LIMIT $5"
         ))
         .bind(log.as_str())
         .bind(stream.as_str())
         .bind(from)
+        .bind(to)
         .bind(limit)
         .fetch_all(&self.pool)
         .await?;
