@@ -174,3 +174,24 @@ fn append_reports_each_line_and_a_malformed_line_does_not_stop_the_rest() {
         "{answers:?}"
     );
 }
+
+#[test]
+fn output_into_a_closed_pipe_ends_quietly_instead_of_panicking() {
+    let db = TestDb::sqlite();
+    let mut child = verbund()
+        .args(["demo", "--database-url", &db.url])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("verbund starts");
+    // Like `verbund demo | head -0`: the reader goes away before the first line.
+    drop(child.stdout.take());
+    let output = child.wait_with_output().expect("verbund ends");
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(!String::from_utf8_lossy(&output.stderr).contains("panicked"));
+}

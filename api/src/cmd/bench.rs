@@ -253,7 +253,7 @@ async fn append(args: AppendArgs) -> anyhow::Result<ExitCode> {
         },
     )
     .await?;
-    println!(
+    say!(
         "bench append: {} writers, durable single-event appends on distinct streams, {} runs of {} s, {}",
         args.writers,
         args.runs,
@@ -266,34 +266,44 @@ async fn append(args: AppendArgs) -> anyhow::Result<ExitCode> {
         let log = LogId::parse(format!("bench-group-{run}"))?;
         grouped.create_log(&log).await?;
         let s = measure(&grouped, &log, args.writers, duration, false).await?;
-        println!(
+        say!(
             "  run {run}: group commit {:>9.0} events/s  p50 {:>6.2} ms  p99 {:>6.2} ms  {:>5.1} appends/batch",
-            s.events_per_s, s.p50_ms, s.p99_ms, s.appends_per_batch
+            s.events_per_s,
+            s.p50_ms,
+            s.p99_ms,
+            s.appends_per_batch
         );
         group_samples.push(s);
         if !args.no_baseline {
             let log = LogId::parse(format!("bench-naive-{run}"))?;
             naive.create_log(&log).await?;
             let s = measure(&naive, &log, args.writers, duration, true).await?;
-            println!(
+            say!(
                 "  run {run}: naive        {:>9.0} events/s  p50 {:>6.2} ms  p99 {:>6.2} ms",
-                s.events_per_s, s.p50_ms, s.p99_ms
+                s.events_per_s,
+                s.p50_ms,
+                s.p99_ms
             );
             naive_samples.push(s);
         }
     }
     let g = summarize(&group_samples);
-    println!(
+    say!(
         "median: group commit {:.0} events/s, p50 {:.2} ms, p99 {:.2} ms, {:.1} appends per batch",
-        g.events_per_s, g.p50_ms, g.p99_ms, g.appends_per_batch
+        g.events_per_s,
+        g.p50_ms,
+        g.p99_ms,
+        g.appends_per_batch
     );
     if !naive_samples.is_empty() {
         let n = summarize(&naive_samples);
-        println!(
+        say!(
             "median: naive baseline {:.0} events/s, p50 {:.2} ms, p99 {:.2} ms",
-            n.events_per_s, n.p50_ms, n.p99_ms
+            n.events_per_s,
+            n.p50_ms,
+            n.p99_ms
         );
-        println!(
+        say!(
             "speed-up over the baseline: {:.1}x",
             g.events_per_s / n.events_per_s
         );
@@ -313,7 +323,7 @@ async fn verify(args: VerifyArgs) -> anyhow::Result<ExitCode> {
     let ledger = Ledger::open(&scratch.url, LedgerOptions::default()).await?;
     let log = LogId::parse("bench-verify")?;
     ledger.create_log(&log).await?;
-    println!(
+    say!(
         "bench verify: {} events, {} runs, {}",
         args.events,
         args.runs,
@@ -359,7 +369,7 @@ async fn verify(args: VerifyArgs) -> anyhow::Result<ExitCode> {
     while let Some(done) = tasks.join_next().await {
         done??;
     }
-    println!("  filled in {:.1} s", started.elapsed().as_secs_f64());
+    say!("  filled in {:.1} s", started.elapsed().as_secs_f64());
 
     let (mut verify_rates, mut read_rates) = (Vec::new(), Vec::new());
     for run in 0..args.runs {
@@ -389,13 +399,13 @@ async fn verify(args: VerifyArgs) -> anyhow::Result<ExitCode> {
             }
         }
         let read_rate = read as f64 / t0.elapsed().as_secs_f64();
-        println!(
+        say!(
             "  run {run}: verify {verify_rate:>10.0} events/s   plain paged read {read_rate:>10.0} events/s"
         );
         verify_rates.push(verify_rate);
         read_rates.push(read_rate);
     }
-    println!(
+    say!(
         "median: verify {:.0} events/s; plain paged read {:.0} events/s",
         median(verify_rates),
         median(read_rates)

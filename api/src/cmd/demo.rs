@@ -55,9 +55,10 @@ async fn record(ledger: &Ledger, log: &LogId, what: &str, commit: Commit) -> any
     } else {
         ""
     };
-    println!(
+    say!(
         "  {what}: positions {}..={}{note}",
-        done.first_position, done.last_position
+        done.first_position,
+        done.last_position
     );
     Ok(())
 }
@@ -66,18 +67,18 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
     let ledger = args.database.open().await?;
     let log = LogId::parse(args.log.as_str())?;
     match ledger.create_log(&log).await {
-        Ok(()) => println!(
+        Ok(()) => say!(
             "Created log {log} in {}",
             super::redact(&args.database.database_url)
         ),
-        Err(LedgerError::LogExists(_)) => println!(
+        Err(LedgerError::LogExists(_)) => say!(
             "Using log {log} in {}",
             super::redact(&args.database.database_url)
         ),
         Err(e) => return Err(e.into()),
     }
 
-    println!("\nAppending (each append is one atomic, durable, group-committed transaction):");
+    say!("\nAppending (each append is one atomic, durable, group-committed transaction):");
     let founding = commit(
         "demo-founding",
         vec![
@@ -141,7 +142,7 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
     )?;
     record(&ledger, &log, "a joint investment is proposed", laser).await?;
 
-    println!("\nA stale write is refused (it expects member:1 to be new, but it has events):");
+    say!("\nA stale write is refused (it expects member:1 to be new, but it has events):");
     let stale = commit(
         "demo-stale",
         vec![(
@@ -151,13 +152,13 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
         )],
     )?;
     match ledger.append(&log, stale).await {
-        Err(e @ LedgerError::Conflict { .. }) => println!("  refused: {e}"),
+        Err(e @ LedgerError::Conflict { .. }) => say!("  refused: {e}"),
         other => anyhow::bail!("the stale write should have been refused, got {other:?}"),
     }
 
-    println!("\nThe log, each event linked to the one before by its hash:");
+    say!("\nThe log, each event linked to the one before by its hash:");
     for e in ledger.read_log(&log, Position::FIRST, 20).await? {
-        println!(
+        say!(
             "  {:>3}  {:<26} {:<20} prev {}…  hash {}…",
             e.position,
             format!("{}@{}", e.stream_id, e.stream_version),
@@ -169,22 +170,27 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
 
     let report = ledger.verify(&log, None, &mut |_| {}).await?;
     match &report.first_break {
-        None => println!(
+        None => say!(
             "\nVerified: {} events, chain intact. Head {}:{}",
-            report.events_checked, report.head.position, report.head.hash
+            report.events_checked,
+            report.head.position,
+            report.head.hash
         ),
-        Some(found) => println!(
+        Some(found) => say!(
             "\nBROKEN at position {}: {}: {}",
-            found.position, found.kind, found.detail
+            found.position,
+            found.kind,
+            found.detail
         ),
     }
-    println!("\nNext:");
-    println!("  verbund logs                          list logs and their heads");
-    println!(
+    say!("\nNext:");
+    say!("  verbund logs                          list logs and their heads");
+    say!(
         "  verbund verify --log {log} --anchor {}:{}",
-        report.head.position, report.head.hash
+        report.head.position,
+        report.head.hash
     );
-    println!("                                        verify against the head noted above");
+    say!("                                        verify against the head noted above");
     ledger.close().await;
     Ok(if report.is_intact() {
         ExitCode::SUCCESS

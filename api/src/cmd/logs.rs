@@ -15,15 +15,17 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
     let ledger = args.database.open().await?;
     let logs = ledger.logs().await?;
     if logs.is_empty() {
-        println!("no logs in {}", super::redact(&args.database.database_url));
+        say!("no logs in {}", super::redact(&args.database.database_url));
     }
     for (log, head) in logs {
         let at = jiff::Timestamp::from_microsecond(head.recorded_at_us)
             .map(|t| t.to_string())
             .unwrap_or_default();
-        println!(
+        say!(
             "{log}\t{} events\thead {}:{}\tlast write {at}",
-            head.position, head.position, head.hash
+            head.position,
+            head.position,
+            head.hash
         );
     }
     ledger.close().await;

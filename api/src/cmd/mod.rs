@@ -1,5 +1,25 @@
 //! One module per subcommand.
 
+/// Prints a line to standard output, like `println!`, but a closed pipe (`verbund logs | head`)
+/// ends the program quietly, as Unix tools do, instead of panicking.
+macro_rules! say {
+    ($($arg:tt)*) => {
+        $crate::cmd::say_line(format_args!($($arg)*))
+    };
+}
+
+pub fn say_line(line: std::fmt::Arguments<'_>) {
+    use std::io::Write as _;
+    let mut out = std::io::stdout().lock();
+    if let Err(e) = out.write_fmt(line).and_then(|()| out.write_all(b"\n")) {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(0);
+        }
+        eprintln!("error: cannot write to standard output: {e}");
+        std::process::exit(2);
+    }
+}
+
 pub mod append;
 pub mod bench;
 pub mod demo;

@@ -54,7 +54,7 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
             .collect(),
     };
     if logs.is_empty() {
-        println!(
+        say!(
             "no logs to verify in {}",
             super::redact(&args.database.database_url)
         );
@@ -86,7 +86,7 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
         bar.finish_and_clear();
         let seconds = started.elapsed().as_secs_f64();
         match &report.first_break {
-            None => println!(
+            None => say!(
                 "{log}: intact — {} events, head {}:{} ({:.0} events/s)",
                 report.events_checked,
                 report.head.position,
@@ -95,14 +95,16 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
             ),
             Some(found) => {
                 broken += 1;
-                println!(
+                say!(
                     "{log}: BROKEN at position {} — {}: {}",
-                    found.position, found.kind, found.detail
+                    found.position,
+                    found.kind,
+                    found.detail
                 );
             }
         }
     }
-    println!("{} of {} logs intact", logs.len() - broken, logs.len());
+    say!("{} of {} logs intact", logs.len() - broken, logs.len());
     ledger.close().await;
     Ok(if broken == 0 {
         ExitCode::SUCCESS
