@@ -290,6 +290,10 @@ impl Ledger {
             .store
             .commit_unbatched(&requests, jiff::Timestamp::now().as_microsecond())
             .await?;
+        // This commit synced on its own: its events are durable, so readers may see them.
+        for (log, head) in &plan.heads {
+            self.inner.heads.publish(log, head.position);
+        }
         match plan
             .outcomes
             .into_iter()

@@ -18,6 +18,7 @@ on_both_databases!(
     an_intact_log_verifies,
     creating_a_log_twice_is_refused,
     closing_commits_what_is_queued_and_refuses_what_comes_after,
+    an_unbatched_append_follows_the_same_rules_and_is_readable_at_once,
 );
 
 async fn an_append_is_readable_exactly_as_written(db: &TestDb) {
@@ -536,4 +537,39 @@ async fn closing_commits_what_is_queued_and_refuses_what_comes_after(db: &TestDb
         "every acknowledged append is stored"
     );
     assert!(verify(&reopened, &coop).await.is_intact());
+}
+
+/// The benchmark's baseline path: one transaction per append, same decisions, same chain.
+async fn an_unbatched_append_follows_the_same_rules_and_is_readable_at_once(db: &TestDb) {
+    let ledger = db.ledger().await;
+    let coop = log("coop");
+    ledger.create_log(&coop).await.expect("create");
+    let first = || commit("u-1", "s", ExpectedVersion::NoStream, vec![event("E", 1)]);
+    let done = ledger
+        .append_unbatched(&coop, first())
+        .await
+        .expect("append");
+    assert_eq!(done.last_position, Position::FIRST);
+    assert_eq!(
+        all_events(&ledger, &coop).await.len(),
+        1,
+        "visible to readers at once"
+    );
+    let again = ledger
+        .append_unbatched(&coop, first())
+        .await
+        .expect("a repeat replays");
+    assert!(again.replayed);
+    let stale = commit("u-2", "s", ExpectedVersion::NoStream, vec![event("E", 2)]);
+    assert!(matches!(
+        ledger.append_unbatched(&coop, stale).await,
+        Err(LedgerError::Conflict { .. })
+    ));
+    // Batched appends chain on after unbatched ones.
+    ledger
+        .append(&coop, commit("u-3", "s", exact(1), vec![event("E", 3)]))
+        .await
+        .expect("append");
+    assert_eq!(all_events(&ledger, &coop).await.len(), 2);
+    assert!(verify(&ledger, &coop).await.is_intact());
 }
