@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use crate::{CommandId, ExpectedVersion, LogId, Position, StreamId, StreamVersion};
+use crate::{CommandId, ExpectedVersion, LogId, StreamId, StreamVersion};
 
 /// Everything that can go wrong in the ledger. Expected outcomes of an append that a caller acts
 /// on (a version conflict, a reused command id) are variants of their own, so callers match on
@@ -58,16 +58,6 @@ pub enum LedgerError {
     /// The command id was used before for an append with other content.
     #[error("command id {0} was already used for a different append")]
     IdempotencyMismatch(CommandId),
-    /// A read asked for something outside the log.
-    #[error("position {requested} is beyond the head of log {log} at {head}")]
-    BeyondHead {
-        /// The log.
-        log: LogId,
-        /// What was asked for.
-        requested: Position,
-        /// The head.
-        head: Position,
-    },
     /// Stored data broke an invariant the ledger maintains (read-side assertion); `verify`
     /// gives the details.
     #[error("stored data is corrupt: {0}")]

@@ -251,7 +251,8 @@ impl Ledger {
         self.inner.store.logs().await
     }
 
-    /// The head of a log.
+    /// The head of a log as committed; on SQLite it may include a batch whose sync to disk is
+    /// still running, so it can be ahead of what `read_log` returns for a moment.
     pub async fn head(&self, log: &LogId) -> Result<Head, LedgerError> {
         self.inner
             .store

@@ -1,6 +1,9 @@
-//! The SQLite backend: one file, WAL with `synchronous=FULL`, so a commit is on disk before the
-//! ledger acknowledges it. Batches go in as one JSON parameter unpacked by `json_each`, so every
-//! statement is prepared once, whatever the batch size.
+//! The SQLite backend: one file in WAL mode. Reads go through sqlx's pool; the group-commit
+//! writer (`SqliteWriter`) and verification's scans go straight to SQLite's C API through
+//! `rusqlite` (linked against the same SQLite), because a batch is hundreds of short statements
+//! and a scan millions of rows. The writer commits with `synchronous=NORMAL` and its sync thread
+//! syncs the WAL before anything is acknowledged (see `writer.rs`); every other connection
+//! commits with `synchronous=FULL`.
 
 use std::collections::BTreeSet;
 use std::str::FromStr;
