@@ -41,7 +41,7 @@
 //! - `store`: SQL, one module per database.
 //! - `subscription`: catch-up-then-live reading ([`Subscription`]).
 //! - `verify`: chain verification ([`VerifyReport`], [`ChainBreak`]).
-//! - `scratch`: throw-away PostgreSQL schemas for tests and benchmarks.
+//! - `scratch`: throw-away databases (SQLite file or PostgreSQL schema) for tests and benchmarks.
 //! - [`limits`]: every limit the ledger enforces.
 
 mod append;

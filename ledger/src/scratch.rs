@@ -1,6 +1,8 @@
-//! Throw-away PostgreSQL schemas, so that every test and benchmark run starts on an empty
-//! database of its own and many can run in parallel against one server.
+//! Throw-away databases, so that every test and benchmark run starts on an empty database of
+//! its own and many can run in parallel: a SQLite file in a temporary directory, or a schema of
+//! its own on a PostgreSQL server.
 
+use std::io::Write as _;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use sqlx::{Connection, PgConnection};
@@ -70,5 +72,81 @@ impl ScratchSchema {
             .await?;
         conn.close().await?;
         Ok(())
+    }
+}
+
+/// The environment variable naming the PostgreSQL server for tests
+/// (`postgres://postgres@127.0.0.1:5432/test` in CI).
+pub const TEST_PG_URL_VAR: &str = "VERBUND_TEST_PG_URL";
+
+/// A database for one test or benchmark run. The SQLite file's directory goes away when this
+/// is dropped; a PostgreSQL schema with [`ScratchDatabase::remove`].
+#[derive(Debug)]
+pub struct ScratchDatabase {
+    url: String,
+    _dir: Option<tempfile::TempDir>,
+    schema: Option<ScratchSchema>,
+}
+
+impl ScratchDatabase {
+    /// A new SQLite file in a new temporary directory.
+    pub fn sqlite() -> std::io::Result<Self> {
+        let dir = tempfile::tempdir()?;
+        let url = format!("sqlite:{}", dir.path().join("verbund.db").display());
+        Ok(Self {
+            url,
+            _dir: Some(dir),
+            schema: None,
+        })
+    }
+
+    /// A new schema on the server at `base_url`; see [`ScratchSchema::create`] for `prefix`.
+    pub async fn postgres(base_url: &str, prefix: &str) -> Result<Self, LedgerError> {
+        let schema = ScratchSchema::create(base_url, prefix).await?;
+        Ok(Self {
+            url: schema.url().to_owned(),
+            _dir: None,
+            schema: Some(schema),
+        })
+    }
+
+    /// A new schema on the test server named by [`TEST_PG_URL_VAR`]. Without it, `None`, and a
+    /// line on the terminal (past the test harness's capture, so that a skipped test is never
+    /// mistaken for a passed one); in CI (`CI` set) its absence is a failure.
+    pub async fn postgres_for_test(test: &str, prefix: &str) -> Option<Self> {
+        let Ok(base) = std::env::var(TEST_PG_URL_VAR) else {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "{TEST_PG_URL_VAR} must be set in CI"
+            );
+            let _ = writeln!(
+                std::io::stderr(),
+                "SKIPPED on PostgreSQL: {test} ({TEST_PG_URL_VAR} is not set)"
+            );
+            return None;
+        };
+        Some(
+            Self::postgres(&base, prefix)
+                .await
+                .expect("a scratch schema on the test server"),
+        )
+    }
+
+    /// The URL to open.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// True for a SQLite file.
+    pub fn is_sqlite(&self) -> bool {
+        self.schema.is_none()
+    }
+
+    /// Removes the database (the PostgreSQL schema; a SQLite file goes with its directory).
+    pub async fn remove(mut self) -> Result<(), LedgerError> {
+        match self.schema.take() {
+            Some(schema) => schema.remove().await,
+            None => Ok(()),
+        }
     }
 }

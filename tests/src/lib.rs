@@ -4,51 +4,33 @@
 //! The tests themselves are the `e2e` test of the `verbund-api` package (see its manifest), so
 //! that Cargo builds the `verbund` binary for them and passes its path.
 
-use std::io::Write as _;
 use std::process::{Child, Command, Stdio};
 
-use verbund_ledger::scratch::ScratchSchema;
+use verbund_ledger::scratch::ScratchDatabase;
 
-pub const PG_URL_VAR: &str = "VERBUND_TEST_PG_URL";
-
-/// A fresh database: a SQLite file in a temporary directory or a PostgreSQL scratch schema.
+/// A fresh database: a SQLite file in a temporary directory or a PostgreSQL scratch schema,
+/// removed when dropped.
 #[derive(Debug)]
 pub struct TestDb {
     pub url: String,
-    _dir: Option<tempfile::TempDir>,
-    schema: Option<ScratchSchema>,
+    scratch: Option<ScratchDatabase>,
 }
 
 impl TestDb {
     pub fn sqlite() -> Self {
-        let dir = tempfile::tempdir().expect("a temporary directory");
-        let url = format!("sqlite:{}", dir.path().join("verbund.db").display());
-        Self {
-            url,
-            _dir: Some(dir),
-            schema: None,
-        }
+        Self::from(ScratchDatabase::sqlite().expect("a temporary directory"))
     }
 
-    /// `None`, with a message past the test harness's capture, when no server is configured.
+    /// `None`, with a message on the terminal, when no server is configured.
     pub fn postgres(test: &str) -> Option<Self> {
-        let Ok(base) = std::env::var(PG_URL_VAR) else {
-            assert!(
-                std::env::var_os("CI").is_none(),
-                "{PG_URL_VAR} must be set in CI"
-            );
-            let _ = writeln!(
-                std::io::stderr(),
-                "SKIPPED on PostgreSQL: {test} ({PG_URL_VAR} is not set)"
-            );
-            return None;
-        };
-        let schema = block_on(ScratchSchema::create(&base, "e2e")).expect("a scratch schema");
-        Some(Self {
-            url: schema.url().to_owned(),
-            _dir: None,
-            schema: Some(schema),
-        })
+        block_on(ScratchDatabase::postgres_for_test(test, "e2e")).map(Self::from)
+    }
+
+    fn from(scratch: ScratchDatabase) -> Self {
+        Self {
+            url: scratch.url().to_owned(),
+            scratch: Some(scratch),
+        }
     }
 
     /// Opens the database on `rt`, which must outlive every use of the ledger (its writer task
@@ -64,8 +46,8 @@ impl TestDb {
 
 impl Drop for TestDb {
     fn drop(&mut self) {
-        if let Some(schema) = self.schema.take() {
-            let _ = block_on(schema.remove());
+        if let Some(scratch) = self.scratch.take() {
+            let _ = block_on(scratch.remove());
         }
     }
 }

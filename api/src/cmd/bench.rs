@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use anyhow::Context as _;
 use clap::Subcommand;
 use serde_json::json;
-use verbund_ledger::scratch::ScratchSchema;
+use verbund_ledger::scratch::ScratchDatabase;
 use verbund_ledger::{
     Actor, CommandId, Commit, ExpectedVersion, Ledger, LedgerOptions, LogId, NewEvent, Position,
     StreamAppend, StreamId, StreamVersion,
@@ -65,41 +65,33 @@ pub struct VerifyArgs {
     runs: usize,
 }
 
-/// An opened benchmark database and what to clean up afterwards.
+/// Where a benchmark writes: the file named by an explicit `sqlite:` URL, or a scratch database
+/// (a new SQLite file by default, a new schema for `postgres:`) removed afterwards.
 struct Scratch {
     url: String,
-    _dir: Option<tempfile::TempDir>,
-    schema: Option<ScratchSchema>,
+    database: Option<ScratchDatabase>,
 }
 
 impl Scratch {
     async fn create(target: &Target) -> anyhow::Result<Self> {
-        match &target.database_url {
+        let database = match &target.database_url {
             Some(url) if url.starts_with("postgres") => {
-                let schema = ScratchSchema::create(url, "verbund_bench")
+                ScratchDatabase::postgres(url, "verbund_bench")
                     .await
-                    .context("creating a scratch schema")?;
-                Ok(Self {
-                    url: schema.url().to_owned(),
-                    _dir: None,
-                    schema: Some(schema),
-                })
+                    .context("creating a scratch schema")?
             }
-            Some(url) => Ok(Self {
-                url: url.clone(),
-                _dir: None,
-                schema: None,
-            }),
-            None => {
-                let dir = tempfile::tempdir()?;
-                let url = format!("sqlite:{}", dir.path().join("bench.db").display());
-                Ok(Self {
-                    url,
-                    _dir: Some(dir),
-                    schema: None,
-                })
+            Some(url) => {
+                return Ok(Self {
+                    url: url.clone(),
+                    database: None,
+                });
             }
-        }
+            None => ScratchDatabase::sqlite()?,
+        };
+        Ok(Self {
+            url: database.url().to_owned(),
+            database: Some(database),
+        })
     }
 
     fn name(&self) -> &'static str {
@@ -111,8 +103,8 @@ impl Scratch {
     }
 
     async fn remove(self) -> anyhow::Result<()> {
-        if let Some(schema) = self.schema {
-            schema.remove().await?;
+        if let Some(database) = self.database {
+            database.remove().await?;
         }
         Ok(())
     }

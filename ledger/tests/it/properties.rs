@@ -235,8 +235,8 @@ proptest! {
     fn any_sequence_of_appends_keeps_the_log_valid_on_sqlite(ops in proptest::collection::vec(op(), 1..40)) {
         runtime().block_on(async {
             let db = TestDb::sqlite().await;
-            run(&db, ops).await;
-            db.cleanup().await;
+            let outcome = catch(run(&db, ops)).await;
+            db.clean_up_then(outcome).await;
         });
     }
 
@@ -244,8 +244,8 @@ proptest! {
     fn any_sequence_of_appends_keeps_the_log_valid_on_postgres(ops in proptest::collection::vec(op(), 1..40)) {
         runtime().block_on(async {
             let Some(db) = TestDb::postgres("any_sequence_of_appends_keeps_the_log_valid_on_postgres").await else { return };
-            run(&db, ops).await;
-            db.cleanup().await;
+            let outcome = catch(run(&db, ops)).await;
+            db.clean_up_then(outcome).await;
         });
     }
 }

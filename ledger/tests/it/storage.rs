@@ -180,32 +180,22 @@ async fn expected_versions_any_no_stream_and_exact_are_enforced(db: &TestDb) {
 
 async fn a_repeated_command_returns_the_original_positions_even_after_a_restart(db: &TestDb) {
     let coop = log("coop");
+    // The same command each time: same id, same content.
+    let pay = || {
+        commit(
+            "pay-42",
+            "member:7",
+            ExpectedVersion::NoStream,
+            vec![event("Paid", 1), event("Paid", 2)],
+        )
+    };
     let original = {
         let ledger = db.ledger().await;
         ledger.create_log(&coop).await.expect("create");
         fill(&ledger, &coop, 3, 2).await;
-        let original = ledger
-            .append(
-                &coop,
-                commit(
-                    "pay-42",
-                    "member:7",
-                    ExpectedVersion::NoStream,
-                    vec![event("Paid", 1), event("Paid", 2)],
-                ),
-            )
-            .await
-            .expect("append");
+        let original = ledger.append(&coop, pay()).await.expect("append");
         let again = ledger
-            .append(
-                &coop,
-                commit(
-                    "pay-42",
-                    "member:7",
-                    ExpectedVersion::NoStream,
-                    vec![event("Paid", 1), event("Paid", 2)],
-                ),
-            )
+            .append(&coop, pay())
             .await
             .expect("a repeat is not a conflict");
         assert!(again.replayed);
@@ -219,15 +209,7 @@ async fn a_repeated_command_returns_the_original_positions_even_after_a_restart(
     };
     let reopened = db.ledger().await;
     let after_restart = reopened
-        .append(
-            &coop,
-            commit(
-                "pay-42",
-                "member:7",
-                ExpectedVersion::NoStream,
-                vec![event("Paid", 1), event("Paid", 2)],
-            ),
-        )
+        .append(&coop, pay())
         .await
         .expect("a repeat after a restart is not a conflict");
     assert!(after_restart.replayed);

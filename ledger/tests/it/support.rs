@@ -1,14 +1,10 @@
 //! A fresh database per test: a new SQLite file in a temporary directory, or a new schema on the
 //! PostgreSQL server named by `VERBUND_TEST_PG_URL`.
 
-use std::io::Write;
-
 use serde_json::json;
 use sqlx::Connection;
-use verbund_ledger::scratch::ScratchSchema;
+use verbund_ledger::scratch::ScratchDatabase;
 use verbund_ledger::*;
-
-pub const PG_URL_VAR: &str = "VERBUND_TEST_PG_URL";
 
 /// Runs each named test function once on SQLite and once on PostgreSQL.
 macro_rules! on_both_databases {
@@ -18,8 +14,8 @@ macro_rules! on_both_databases {
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn $name() {
                     let db = crate::support::TestDb::sqlite().await;
-                    super::$name(&db).await;
-                    db.cleanup().await;
+                    let outcome = crate::support::catch(super::$name(&db)).await;
+                    db.clean_up_then(outcome).await;
                 }
             )*
         }
@@ -28,8 +24,8 @@ macro_rules! on_both_databases {
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn $name() {
                     let Some(db) = crate::support::TestDb::postgres(stringify!($name)).await else { return };
-                    super::$name(&db).await;
-                    db.cleanup().await;
+                    let outcome = crate::support::catch(super::$name(&db)).await;
+                    db.clean_up_then(outcome).await;
                 }
             )*
         }
@@ -40,48 +36,30 @@ pub(crate) use on_both_databases;
 #[derive(Debug)]
 pub struct TestDb {
     pub url: String,
-    _dir: Option<tempfile::TempDir>,
-    schema: Option<ScratchSchema>,
+    scratch: ScratchDatabase,
 }
 
 impl TestDb {
     pub async fn sqlite() -> Self {
-        let dir = tempfile::tempdir().expect("a temporary directory");
-        let url = format!("sqlite:{}", dir.path().join("ledger.db").display());
-        Self {
-            url,
-            _dir: Some(dir),
-            schema: None,
-        }
+        Self::from(ScratchDatabase::sqlite().expect("a temporary directory"))
     }
 
     /// A fresh schema, or `None` (with a message on the terminal) when no server is configured.
     pub async fn postgres(test: &str) -> Option<Self> {
-        let Ok(base) = std::env::var(PG_URL_VAR) else {
-            assert!(
-                std::env::var_os("CI").is_none(),
-                "{PG_URL_VAR} must be set in CI"
-            );
-            // Written past the test harness's capture, so a skipped test is never mistaken for
-            // a passed one.
-            let _ = writeln!(
-                std::io::stderr(),
-                "SKIPPED on PostgreSQL: {test} ({PG_URL_VAR} is not set)"
-            );
-            return None;
-        };
-        let schema = ScratchSchema::create(&base, "ledger_test")
+        ScratchDatabase::postgres_for_test(test, "ledger_test")
             .await
-            .expect("a scratch schema");
-        Some(Self {
-            url: schema.url().to_owned(),
-            _dir: None,
-            schema: Some(schema),
-        })
+            .map(Self::from)
+    }
+
+    fn from(scratch: ScratchDatabase) -> Self {
+        Self {
+            url: scratch.url().to_owned(),
+            scratch,
+        }
     }
 
     pub fn is_sqlite(&self) -> bool {
-        self.schema.is_none()
+        self.scratch.is_sqlite()
     }
 
     pub async fn ledger(&self) -> Ledger {
@@ -98,27 +76,17 @@ impl TestDb {
 
     /// Runs raw SQL, as an attacker with write access to the database would.
     pub async fn exec(&self, sql: &str) {
-        if self.is_sqlite() {
-            let mut conn = sqlx::SqliteConnection::connect(&self.url)
-                .await
-                .expect("connect");
-            sqlx::raw_sql(sql)
-                .execute(&mut conn)
-                .await
-                .expect("raw sql");
-        } else {
-            let mut conn = sqlx::PgConnection::connect(&self.url)
-                .await
-                .expect("connect");
-            sqlx::raw_sql(sql)
-                .execute(&mut conn)
-                .await
-                .expect("raw sql");
-        }
+        self.run(sql).await.expect("raw sql");
     }
 
     /// Runs raw SQL and returns the error, for statements the database must refuse.
     pub async fn exec_err(&self, sql: &str) -> String {
+        self.run(sql)
+            .await
+            .expect_err("the database refuses this statement")
+    }
+
+    async fn run(&self, sql: &str) -> Result<(), String> {
         let result = if self.is_sqlite() {
             let mut conn = sqlx::SqliteConnection::connect(&self.url)
                 .await
@@ -130,9 +98,7 @@ impl TestDb {
                 .expect("connect");
             sqlx::raw_sql(sql).execute(&mut conn).await.map(|_| ())
         };
-        result
-            .expect_err("the database refuses this statement")
-            .to_string()
+        result.map_err(|e| e.to_string())
     }
 
     /// Drops the database's append-only guard, as an attacker with full access could.
@@ -148,11 +114,27 @@ impl TestDb {
         }
     }
 
-    pub async fn cleanup(self) {
-        if let Some(schema) = self.schema {
-            schema.remove().await.expect("the scratch schema drops");
+    /// Removes the database, then passes on the panic of a failed test body: a failing test
+    /// must not leave its schema behind on a shared server.
+    pub async fn clean_up_then(self, outcome: std::thread::Result<()>) {
+        self.cleanup().await;
+        if let Err(panic) = outcome {
+            std::panic::resume_unwind(panic);
         }
     }
+
+    pub async fn cleanup(self) {
+        self.scratch
+            .remove()
+            .await
+            .expect("the scratch database goes away");
+    }
+}
+
+/// Runs a test body and catches its panic, so that its database can be removed first.
+pub async fn catch(body: impl std::future::Future<Output = ()>) -> std::thread::Result<()> {
+    use futures_util::FutureExt as _;
+    std::panic::AssertUnwindSafe(body).catch_unwind().await
 }
 
 pub fn log(name: &str) -> LogId {
