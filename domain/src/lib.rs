@@ -1,9 +1,41 @@
 //! The pure rules of a cooperative (eingetragene Genossenschaft): identifiers, money, commands,
-//! events, the statute and the decisions `decide(state, command) -> Result<Vec<Event>, DomainError>`
-//! that apply the rules of `shared/domain-rules.md`.
+//! events, the statute and the decisions that apply the rules of `shared/domain-rules.md`.
+//!
+//! A decision is a method on an aggregate's state, `state.decide(command) -> Result<Vec<Change>,
+//! DomainError>`: pure, total, and tested as *given events, when command, then events (or
+//! error)*. Applying an event to a state never fails, because the log is the truth.
 //!
 //! Architecture invariant: this crate knows nothing of storage, HTTP or time sources. No IO, no
-//! async, no SQL; it depends on no other crate of the workspace.
+//! async, no SQL; it depends on no other crate of the workspace. The current time, where a rule
+//! needs it, is part of the command.
 //!
-//! It holds no code yet: the first command (founding a cooperative) arrives with the application
-//! spine, the statute's rules with membership.
+//! # Layout
+//! - `error`: [`DomainError`] (stable code, rule id, field, message) and [`Rule`].
+//! - `money`: [`Money`], euros with at most two decimal places.
+//! - `ids`: [`MemberNo`], [`Name`].
+//! - `statute`: [`Statute`], the statute file parsed and validated against the law.
+//! - `event`: [`Event`] (every event type with its schema version), [`Stream`], [`Change`].
+//! - `coop`: the [`Cooperative`] aggregate: founding, organs.
+//! - `access`: [`Principal`], [`Role`], tokens ([`Access`]).
+
+mod access;
+mod coop;
+mod error;
+mod event;
+mod ids;
+mod money;
+pub mod statute;
+
+pub use access::{
+    Access, IssueToken, Principal, Role, TOKEN_LIFETIME_MAX, TokenDigest, TokenId, TokenIssued,
+    TokenRevoked,
+};
+pub use coop::{
+    Cooperative, CooperativeFounded, FoundCooperative, Founder, MemberAdmitted, MemberKind, Office,
+    OfficerAppointed,
+};
+pub use error::{DomainError, ErrorKind, Rule};
+pub use event::{Change, DecodeError, Event, Stream};
+pub use ids::{MemberNo, Name};
+pub use money::Money;
+pub use statute::Statute;

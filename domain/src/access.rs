@@ -1,0 +1,426 @@
+//! Who may use the API: principals, their roles, and the tokens bound to them.
+//!
+//! A token is a random secret that only its holder knows; the log keeps its digest (BLAKE3 of
+//! the secret, which cannot be turned back into it), its principal and its expiry. Issuing and
+//! revoking are events, so who had access when is part of the audited history, and every
+//! server process on the database learns of a revocation by tailing the log.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use jiff::{SignedDuration, Timestamp};
+use serde::{Deserialize, Serialize};
+
+use crate::{Change, Cooperative, DomainError, Event, MemberNo, Stream};
+
+/// Whom a token stands for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "kebab-case", deny_unknown_fields)]
+pub enum Principal {
+    /// A member; their roles follow from their offices.
+    Member {
+        /// The member.
+        member: MemberNo,
+    },
+    /// Operates the cooperative's installation: issues and revokes tokens.
+    Admin,
+    /// An auditor of the auditing association (Prüfungsverband): reads everything.
+    Auditor,
+    /// A regulator or tax auditor: reads everything.
+    Regulator,
+    /// A citizen who invests in the region's firms.
+    CitizenInvestor,
+}
+
+impl Principal {
+    /// Parses `member:7`, `admin`, `auditor`, `regulator` or `citizen-investor`.
+    pub fn parse(text: &str) -> Result<Self, DomainError> {
+        match text {
+            "admin" => Ok(Principal::Admin),
+            "auditor" => Ok(Principal::Auditor),
+            "regulator" => Ok(Principal::Regulator),
+            "citizen-investor" => Ok(Principal::CitizenInvestor),
+            other => match other.strip_prefix("member:") {
+                Some(no) => Ok(Principal::Member {
+                    member: MemberNo::parse(no).map_err(|e| e.at("principal"))?,
+                }),
+                None => Err(DomainError::invalid(
+                    "principal-malformed",
+                    "principal",
+                    format!(
+                        "{other:?} is not a principal: use member:NUMBER, admin, auditor, regulator or citizen-investor"
+                    ),
+                )),
+            },
+        }
+    }
+}
+
+impl fmt::Display for Principal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Principal::Member { member } => write!(f, "member:{member}"),
+            Principal::Admin => f.write_str("admin"),
+            Principal::Auditor => f.write_str("auditor"),
+            Principal::Regulator => f.write_str("regulator"),
+            Principal::CitizenInvestor => f.write_str("citizen-investor"),
+        }
+    }
+}
+
+/// A role, the unit of authorization. A request holds a set of them: nothing but `Public`
+/// without a token; a member's token gives `Member` plus one role per office held.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Role {
+    /// Anyone, without a token.
+    Public,
+    /// A member of the cooperative.
+    Member,
+    /// A member of the board (Vorstand).
+    Board,
+    /// A member of the supervisory board (Aufsichtsrat).
+    SupervisoryBoard,
+    /// The treasurer.
+    Treasurer,
+    /// The auditing association: reads everything, changes nothing.
+    Auditor,
+    /// A regulator or tax auditor: reads everything, changes nothing.
+    Regulator,
+    /// A citizen investor.
+    CitizenInvestor,
+    /// The installation's administrator: tokens.
+    Admin,
+}
+
+impl Role {
+    /// Every role, in a fixed order.
+    pub const ALL: [Role; 9] = [
+        Role::Public,
+        Role::Member,
+        Role::Board,
+        Role::SupervisoryBoard,
+        Role::Treasurer,
+        Role::Auditor,
+        Role::Regulator,
+        Role::CitizenInvestor,
+        Role::Admin,
+    ];
+}
+
+/// The public id of a token (not its secret): 1 to 32 lowercase letters and digits. Used to
+/// list and revoke it, and as the actor of what an external principal does.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct TokenId(String);
+
+impl TokenId {
+    /// Validates a token id.
+    pub fn parse(text: &str) -> Result<Self, DomainError> {
+        let ok = !text.is_empty()
+            && text.len() <= 32
+            && text
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit());
+        if ok {
+            Ok(TokenId(text.to_owned()))
+        } else {
+            Err(DomainError::invalid(
+                "token-id-malformed",
+                "token",
+                "a token id is 1 to 32 lowercase letters and digits",
+            ))
+        }
+    }
+    /// The id.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for TokenId {
+    type Error = String;
+    fn try_from(text: String) -> Result<Self, String> {
+        TokenId::parse(&text).map_err(|e| e.message().to_owned())
+    }
+}
+
+impl From<TokenId> for String {
+    fn from(id: TokenId) -> String {
+        id.0
+    }
+}
+
+impl fmt::Display for TokenId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// The BLAKE3 digest of a token's secret, as 64 lowercase hex digits.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct TokenDigest(String);
+
+impl TokenDigest {
+    /// Validates a digest.
+    pub fn parse(text: &str) -> Result<Self, DomainError> {
+        let ok = text.len() == 64
+            && text
+                .bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+        if ok {
+            Ok(TokenDigest(text.to_owned()))
+        } else {
+            Err(DomainError::invalid(
+                "token-digest-malformed",
+                "digest",
+                "a token digest is 64 lowercase hex digits",
+            ))
+        }
+    }
+    /// The digest as hex.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for TokenDigest {
+    type Error = String;
+    fn try_from(text: String) -> Result<Self, String> {
+        TokenDigest::parse(&text).map_err(|e| e.message().to_owned())
+    }
+}
+
+impl From<TokenDigest> for String {
+    fn from(digest: TokenDigest) -> String {
+        digest.0
+    }
+}
+
+/// The longest a token lives: a year and a day. Longer-lived secrets leak; a new token is one
+/// command away.
+pub const TOKEN_LIFETIME_MAX: SignedDuration = SignedDuration::from_hours(366 * 24);
+
+/// `TokenIssued`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TokenIssued {
+    /// The token's public id.
+    pub token: TokenId,
+    /// Whom it stands for.
+    pub principal: Principal,
+    /// The digest of its secret.
+    pub digest: TokenDigest,
+    /// When it stops working.
+    pub expires_at: Timestamp,
+}
+
+/// `TokenRevoked`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TokenRevoked {
+    /// The token.
+    pub token: TokenId,
+}
+
+/// Issue a token for a principal.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IssueToken {
+    /// Its public id (random, chosen by the caller).
+    pub token: TokenId,
+    /// Whom it stands for.
+    pub principal: Principal,
+    /// The digest of its secret.
+    pub digest: TokenDigest,
+    /// When it stops working.
+    pub expires_at: Timestamp,
+    /// The current time.
+    pub now: Timestamp,
+}
+
+/// The tokens of a cooperative as the `access` stream tells them.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Access {
+    tokens: BTreeMap<TokenId, TokenState>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct TokenState {
+    revoked: bool,
+}
+
+impl Access {
+    /// Folds one event of the `access` stream in.
+    pub fn apply(&mut self, event: &Event) {
+        match event {
+            Event::TokenIssued(e) => {
+                self.tokens
+                    .insert(e.token.clone(), TokenState { revoked: false });
+            }
+            Event::TokenRevoked(e) => {
+                if let Some(token) = self.tokens.get_mut(&e.token) {
+                    token.revoked = true;
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Decides issuing a token. The cooperative must be founded, a member principal must be a
+    /// member, and the expiry must lie in the future, at most [`TOKEN_LIFETIME_MAX`] ahead.
+    pub fn issue(
+        &self,
+        coop: &Cooperative,
+        command: IssueToken,
+    ) -> Result<Vec<Change>, DomainError> {
+        if !coop.is_founded() {
+            return Err(DomainError::not_found(
+                "coop-not-found",
+                "the cooperative has not been founded",
+            ));
+        }
+        if let Principal::Member { member } = command.principal
+            && !coop.has_member(member)
+        {
+            return Err(DomainError::not_found(
+                "member-not-found",
+                format!("there is no member {member}"),
+            )
+            .at("principal"));
+        }
+        if command.expires_at <= command.now {
+            return Err(DomainError::invalid(
+                "token-expiry-past",
+                "expires_at",
+                "a token's expiry must lie in the future",
+            ));
+        }
+        if command.now.duration_until(command.expires_at) > TOKEN_LIFETIME_MAX {
+            return Err(DomainError::invalid(
+                "token-lifetime-too-long",
+                "expires_at",
+                "a token lives at most 366 days",
+            ));
+        }
+        if self.tokens.contains_key(&command.token) {
+            return Err(DomainError::conflict(
+                "token-exists",
+                format!("a token {} exists already", command.token),
+            ));
+        }
+        Ok(vec![Change::new(
+            Stream::Access,
+            TokenIssued {
+                token: command.token,
+                principal: command.principal,
+                digest: command.digest,
+                expires_at: command.expires_at,
+            },
+        )])
+    }
+
+    /// Decides revoking a token.
+    pub fn revoke(&self, token: TokenId) -> Result<Vec<Change>, DomainError> {
+        match self.tokens.get(&token) {
+            None => Err(DomainError::not_found(
+                "token-not-found",
+                format!("there is no token {token}"),
+            )),
+            Some(state) if state.revoked => Err(DomainError::conflict(
+                "token-already-revoked",
+                format!("token {token} is revoked already"),
+            )),
+            Some(_) => Ok(vec![Change::new(Stream::Access, TokenRevoked { token })]),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::coop::tests_support::founded;
+
+    fn command(principal: Principal, lifetime_hours: i64) -> IssueToken {
+        let now = Timestamp::from_second(1_800_000_000).expect("valid");
+        IssueToken {
+            token: TokenId::parse("t1").expect("valid"),
+            principal,
+            digest: TokenDigest::parse(&"ab".repeat(32)).expect("valid"),
+            expires_at: now + SignedDuration::from_hours(lifetime_hours),
+            now,
+        }
+    }
+
+    #[test]
+    fn principals_print_and_parse_alike() {
+        for text in [
+            "member:3",
+            "admin",
+            "auditor",
+            "regulator",
+            "citizen-investor",
+        ] {
+            assert_eq!(Principal::parse(text).expect("valid").to_string(), text);
+        }
+        assert!(Principal::parse("member:0").is_err());
+        assert!(Principal::parse("root").is_err());
+    }
+
+    #[test]
+    fn tokens_expire_within_a_year_and_a_day() {
+        let coop = founded(3);
+        let access = Access::default();
+        access
+            .issue(&coop, command(Principal::Auditor, 24))
+            .expect("a day");
+        let error = access
+            .issue(&coop, command(Principal::Auditor, 367 * 24))
+            .expect_err("too long");
+        assert_eq!(error.code(), "token-lifetime-too-long");
+        let error = access
+            .issue(&coop, command(Principal::Auditor, 0))
+            .expect_err("past");
+        assert_eq!(error.code(), "token-expiry-past");
+    }
+
+    #[test]
+    fn a_member_token_needs_a_member() {
+        let coop = founded(3);
+        let member = |n| Principal::Member {
+            member: MemberNo::new(n).expect("non-zero"),
+        };
+        Access::default()
+            .issue(&coop, command(member(3), 24))
+            .expect("member 3");
+        let error = Access::default()
+            .issue(&coop, command(member(4), 24))
+            .expect_err("no member 4");
+        assert_eq!(error.code(), "member-not-found");
+    }
+
+    #[test]
+    fn a_token_is_revoked_once() {
+        let coop = founded(3);
+        let mut access = Access::default();
+        for change in access
+            .issue(&coop, command(Principal::Admin, 24))
+            .expect("valid")
+        {
+            access.apply(&change.event);
+        }
+        let token = TokenId::parse("t1").expect("valid");
+        for change in access.revoke(token.clone()).expect("revocable") {
+            access.apply(&change.event);
+        }
+        assert_eq!(
+            access.revoke(token).expect_err("twice").code(),
+            "token-already-revoked"
+        );
+        let unknown = TokenId::parse("zz").expect("valid");
+        assert_eq!(
+            access.revoke(unknown).expect_err("unknown").code(),
+            "token-not-found"
+        );
+    }
+}

@@ -1,0 +1,185 @@
+//! The one error type of the domain: a refused command or an invalid value, with a stable code.
+
+use std::fmt;
+
+use serde::Serialize;
+
+/// A rule of `shared/domain-rules.md`, by its id. A refusal that a rule causes names it, so that
+/// a client (and a reader of the logs) can look the rule up.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+pub enum Rule {
+    /// At least 3 founders.
+    G4,
+    /// Share amount and minimum paid-in part (at least one tenth) fixed by the statute.
+    G7,
+    /// Several shares up to a maximum; mandatory holdings by one formula.
+    G7a,
+    /// Board of at least 2 (1 with at most 20 members); officers are members.
+    G9_24,
+    /// Majorities for statute amendments.
+    G16,
+    /// Notice period of a resignation.
+    G65,
+    /// Investing members.
+    G8_2,
+    /// Multiple votes.
+    G43_3,
+}
+
+impl Rule {
+    /// The id as `shared/domain-rules.md` spells it, e.g. `G9-24`.
+    pub fn id(self) -> &'static str {
+        match self {
+            Rule::G4 => "G4",
+            Rule::G7 => "G7",
+            Rule::G7a => "G7a",
+            Rule::G9_24 => "G9-24",
+            Rule::G16 => "G16",
+            Rule::G65 => "G65",
+            Rule::G8_2 => "G8-2",
+            Rule::G43_3 => "G43-3",
+        }
+    }
+}
+
+impl fmt::Display for Rule {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.id())
+    }
+}
+
+/// What kind of refusal an error is; the HTTP edge maps each to one status code.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ErrorKind {
+    /// The input is malformed: a value that can never be valid (400).
+    Invalid,
+    /// The input is well-formed, but a rule of the law or the statute refuses it (422).
+    RuleViolated,
+    /// The command refers to something that does not exist (404).
+    NotFound,
+    /// The command does not fit the current state, e.g. founding a cooperative twice (409).
+    Conflict,
+}
+
+/// A refused command or an invalid value.
+///
+/// `code` is stable and machine-readable (kebab-case, e.g. `founders-too-few`); clients match on
+/// it. `message` is for people and may change. `field` names the offending input where there is
+/// one, as a path into the command (`founders[2].name`, `shares.amount`).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct DomainError {
+    kind: ErrorKind,
+    code: &'static str,
+    rule: Option<Rule>,
+    field: Option<String>,
+    message: String,
+}
+
+impl DomainError {
+    /// Malformed input.
+    pub fn invalid(
+        code: &'static str,
+        field: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Self {
+        Self {
+            kind: ErrorKind::Invalid,
+            code,
+            rule: None,
+            field: Some(field.into()),
+            message: message.into(),
+        }
+    }
+
+    /// A rule of the law or the statute refuses the command.
+    pub fn rule(rule: Rule, code: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            kind: ErrorKind::RuleViolated,
+            code,
+            rule: Some(rule),
+            field: None,
+            message: message.into(),
+        }
+    }
+
+    /// The command refers to something that does not exist.
+    pub fn not_found(code: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            kind: ErrorKind::NotFound,
+            code,
+            rule: None,
+            field: None,
+            message: message.into(),
+        }
+    }
+
+    /// The command does not fit the current state.
+    pub fn conflict(code: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            kind: ErrorKind::Conflict,
+            code,
+            rule: None,
+            field: None,
+            message: message.into(),
+        }
+    }
+
+    /// Names the offending input.
+    pub fn at(mut self, field: impl Into<String>) -> Self {
+        self.field = Some(field.into());
+        self
+    }
+
+    /// Prefixes the field with the path of the value that contains it, e.g. `statute.` or
+    /// `founders[2].`.
+    pub fn within(mut self, prefix: &str) -> Self {
+        self.field = Some(match self.field.take() {
+            Some(field) if field.starts_with('[') => format!("{prefix}{field}"),
+            Some(field) => format!("{prefix}.{field}"),
+            None => prefix.to_owned(),
+        });
+        self
+    }
+
+    /// What kind of refusal this is.
+    pub fn kind(&self) -> ErrorKind {
+        self.kind
+    }
+    /// The stable code.
+    pub fn code(&self) -> &'static str {
+        self.code
+    }
+    /// The rule that refuses, if one does.
+    pub fn rule_id(&self) -> Option<Rule> {
+        self.rule
+    }
+    /// The offending input, if there is one.
+    pub fn field(&self) -> Option<&str> {
+        self.field.as_deref()
+    }
+    /// The human-readable explanation.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rule_ids_are_spelled_as_in_the_rules_document() {
+        assert_eq!(Rule::G9_24.id(), "G9-24");
+        assert_eq!(Rule::G8_2.to_string(), "G8-2");
+    }
+
+    #[test]
+    fn fields_nest_into_paths() {
+        let error = DomainError::invalid("name-empty", "name", "empty").within("founders[2]");
+        assert_eq!(error.field(), Some("founders[2].name"));
+        let error = DomainError::rule(Rule::G4, "founders-too-few", "two").within("founders");
+        assert_eq!(error.field(), Some("founders"));
+    }
+}

@@ -1,0 +1,175 @@
+//! Every event of a cooperative's log, with its stable type name and schema version, and the
+//! streams they belong to.
+//!
+//! An event type, once in a log, is forever: its name and the meaning of its fields at a schema
+//! version never change. A new field or meaning is a new schema version that [`Event::decode`]
+//! still reads the old way.
+
+use std::fmt;
+
+use crate::MemberNo;
+use crate::access::{TokenIssued, TokenRevoked};
+use crate::coop::{CooperativeFounded, MemberAdmitted, OfficerAppointed};
+
+/// The aggregate an event belongs to: one stream per aggregate in the log.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Stream {
+    /// The cooperative itself: founding, statute, organs.
+    Coop,
+    /// Access to the API: tokens issued and revoked.
+    Access,
+    /// One member.
+    Member(MemberNo),
+}
+
+impl fmt::Display for Stream {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Stream::Coop => f.write_str("coop"),
+            Stream::Access => f.write_str("access"),
+            Stream::Member(no) => write!(f, "member-{no}"),
+        }
+    }
+}
+
+/// An event that cannot be read back: an unknown type or schema version, or a payload that
+/// does not match it. Either the log was written by a newer Verbund, or it is damaged.
+#[derive(Debug, thiserror::Error)]
+pub enum DecodeError {
+    /// The type is not one this version knows.
+    #[error("unknown event type {0:?}")]
+    UnknownType(String),
+    /// The type is known, the schema version is not.
+    #[error("event type {event_type} has no schema version {version}")]
+    UnknownVersion {
+        /// The type.
+        event_type: &'static str,
+        /// The unknown version.
+        version: u32,
+    },
+    /// The payload does not match the type's schema.
+    #[error("payload of {event_type} does not match its schema: {source}")]
+    Payload {
+        /// The type.
+        event_type: &'static str,
+        /// What serde found.
+        source: serde_json::Error,
+    },
+}
+
+macro_rules! events {
+    ($( $(#[$doc:meta])* $name:ident v $version:literal ),+ $(,)?) => {
+        /// Every event of a cooperative's log.
+        #[derive(Clone, Debug, PartialEq, Eq)]
+        pub enum Event {
+            $( $(#[$doc])* $name($name), )+
+        }
+
+        impl Event {
+            /// Every event type and its current schema version.
+            pub const TYPES: &'static [(&'static str, u32)] = &[$( (stringify!($name), $version), )+];
+
+            /// The stable type name, in the past tense.
+            pub fn event_type(&self) -> &'static str {
+                match self { $( Event::$name(_) => stringify!($name), )+ }
+            }
+
+            /// The schema version this build writes.
+            pub fn schema_version(&self) -> u32 {
+                match self { $( Event::$name(_) => $version, )+ }
+            }
+
+            /// The payload as JSON.
+            pub fn to_json(&self) -> serde_json::Value {
+                let value = match self {
+                    $( Event::$name(event) => serde_json::to_value(event), )+
+                };
+                value.expect("events serialize: plain data with string keys")
+            }
+
+            /// Reads an event back from its type, schema version and payload.
+            pub fn decode(event_type: &str, version: u32, payload: &str) -> Result<Event, DecodeError> {
+                match event_type {
+                    $(
+                        stringify!($name) => {
+                            if version != $version {
+                                return Err(DecodeError::UnknownVersion { event_type: stringify!($name), version });
+                            }
+                            serde_json::from_str(payload)
+                                .map(Event::$name)
+                                .map_err(|source| DecodeError::Payload { event_type: stringify!($name), source })
+                        }
+                    )+
+                    other => Err(DecodeError::UnknownType(other.to_owned())),
+                }
+            }
+        }
+
+        $(
+            impl From<$name> for Event {
+                fn from(event: $name) -> Event {
+                    Event::$name(event)
+                }
+            }
+        )+
+    };
+}
+
+events! {
+    /// A cooperative was founded under its first statute.
+    CooperativeFounded v 1,
+    /// A person or firm became a member.
+    MemberAdmitted v 1,
+    /// A member took an office.
+    OfficerAppointed v 1,
+    /// An API token was issued.
+    TokenIssued v 1,
+    /// An API token was revoked.
+    TokenRevoked v 1,
+}
+
+/// An event with the stream it goes to: what a decision returns.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Change {
+    /// The stream.
+    pub stream: Stream,
+    /// The event.
+    pub event: Event,
+}
+
+impl Change {
+    /// An event for a stream.
+    pub fn new(stream: Stream, event: impl Into<Event>) -> Self {
+        Self {
+            stream,
+            event: event.into(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_types_and_versions_are_errors_not_guesses() {
+        assert!(matches!(
+            Event::decode("MemberTeleported", 1, "{}"),
+            Err(DecodeError::UnknownType(_))
+        ));
+        assert!(matches!(
+            Event::decode("TokenRevoked", 9, "{}"),
+            Err(DecodeError::UnknownVersion { version: 9, .. })
+        ));
+        assert!(matches!(
+            Event::decode("TokenRevoked", 1, "{\"nope\":1}"),
+            Err(DecodeError::Payload { .. })
+        ));
+    }
+
+    #[test]
+    fn member_streams_are_named_by_number() {
+        assert_eq!(Stream::Member(MemberNo::FIRST).to_string(), "member-1");
+        assert_eq!(Stream::Coop.to_string(), "coop");
+    }
+}

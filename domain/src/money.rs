@@ -1,0 +1,191 @@
+//! Amounts of euros: exact decimals with at most two places, never floats.
+
+use std::fmt;
+use std::str::FromStr;
+
+use rust_decimal::Decimal;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use crate::DomainError;
+
+/// An amount of euros with at most two decimal places (cents), possibly negative.
+///
+/// Constructed only by [`Money::parse`] or from whole cents, so a value that exists has no
+/// fraction of a cent. Arithmetic is checked: an overflow is an error, never a wrap or a
+/// rounding. On the wire and in events it is a string with exactly two places, `"500.00"`,
+/// because a JSON number would invite floats.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Money(Decimal);
+
+/// The largest amount a `Money` holds in either direction: a trillion euros. Far beyond any
+/// cooperative, and small enough that sums of many amounts cannot overflow a `Decimal`.
+const LIMIT_CENTS: i64 = 100_000_000_000_000;
+
+impl Money {
+    /// Zero euros.
+    pub const ZERO: Money = Money(Decimal::ZERO);
+
+    /// Parses `"500"`, `"500.5"`, `"500.50"` or `"-3.20"`. More than two decimal places, an
+    /// exponent, spaces, or a thousands separator are errors, not roundings.
+    pub fn parse(text: &str) -> Result<Self, DomainError> {
+        let invalid = |why: &str| {
+            DomainError::invalid(
+                "money-malformed",
+                "",
+                format!("{text:?} is not an amount of euros: {why}"),
+            )
+        };
+        let digits = text.strip_prefix('-').unwrap_or(text);
+        let (whole, cents) = match digits.split_once('.') {
+            Some((whole, cents)) => (whole, Some(cents)),
+            None => (digits, None),
+        };
+        if whole.is_empty() || !whole.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(invalid(
+                "write digits with an optional '.' and at most two decimal places, e.g. \"500.00\"",
+            ));
+        }
+        if let Some(cents) = cents {
+            if cents.is_empty() || !cents.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(invalid("the decimal places must be digits"));
+            }
+            if cents.len() > 2 {
+                return Err(invalid(
+                    "it has more than two decimal places; amounts are never rounded",
+                ));
+            }
+        }
+        let value = Decimal::from_str(text).map_err(|_| invalid("it is out of range"))?;
+        Self::from_decimal(value).ok_or_else(|| invalid("it is out of range"))
+    }
+
+    /// An amount of whole cents.
+    pub fn from_cents(cents: i64) -> Option<Self> {
+        (cents.abs() <= LIMIT_CENTS).then(|| Money(Decimal::new(cents, 2)))
+    }
+
+    fn from_decimal(value: Decimal) -> Option<Self> {
+        let mut value = value.normalize();
+        if value.scale() > 2 {
+            return None;
+        }
+        value.rescale(2);
+        let cents = value.mantissa();
+        (cents.abs() <= i128::from(LIMIT_CENTS)).then_some(Money(value))
+    }
+
+    /// The amount in cents.
+    pub fn cents(self) -> i64 {
+        i64::try_from(self.0.mantissa()).expect("a Money is within LIMIT_CENTS, which fits i64")
+    }
+
+    /// The amount as a decimal with two places.
+    pub fn as_decimal(self) -> Decimal {
+        self.0
+    }
+
+    /// The sum, or `None` beyond the limit.
+    pub fn checked_add(self, other: Money) -> Option<Money> {
+        Self::from_decimal(self.0.checked_add(other.0)?)
+    }
+
+    /// The difference, or `None` beyond the limit.
+    pub fn checked_sub(self, other: Money) -> Option<Money> {
+        Self::from_decimal(self.0.checked_sub(other.0)?)
+    }
+
+    /// The amount times a count, or `None` beyond the limit.
+    pub fn checked_mul(self, count: u32) -> Option<Money> {
+        Self::from_decimal(self.0.checked_mul(Decimal::from(count))?)
+    }
+
+    /// True for amounts above zero.
+    pub fn is_positive(self) -> bool {
+        self.0 > Decimal::ZERO
+    }
+}
+
+impl fmt::Display for Money {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
+impl Serialize for Money {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Money {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl serde::de::Visitor<'_> for Visitor {
+            type Value = Money;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an amount of euros as a string, e.g. \"500.00\"")
+            }
+            fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<Money, E> {
+                Money::parse(text).map_err(|e| E::custom(e.message()))
+            }
+        }
+        deserializer.deserialize_str(Visitor)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn amounts_keep_two_places() {
+        assert_eq!(Money::parse("500").expect("valid").to_string(), "500.00");
+        assert_eq!(Money::parse("0.5").expect("valid").to_string(), "0.50");
+        assert_eq!(Money::parse("-3.20").expect("valid").cents(), -320);
+    }
+
+    #[test]
+    fn a_third_decimal_place_is_an_error_not_a_rounding() {
+        let error = Money::parse("10.005").expect_err("three places");
+        assert_eq!(error.code(), "money-malformed");
+        assert!(error.message().contains("never rounded"), "{error}");
+    }
+
+    #[test]
+    fn exponents_separators_and_blanks_are_refused() {
+        for text in [
+            "1e3", "1,000.00", " 5", "5 ", "", ".5", "5.", "+5", "--5", "0x10",
+        ] {
+            assert!(Money::parse(text).is_err(), "{text:?} was accepted");
+        }
+    }
+
+    #[test]
+    fn json_numbers_are_refused_because_they_invite_floats() {
+        assert!(serde_json::from_str::<Money>("12.5").is_err());
+        assert_eq!(
+            serde_json::from_str::<Money>("\"12.5\"").expect("string"),
+            Money::from_cents(1250).expect("in range")
+        );
+    }
+
+    #[test]
+    fn amounts_beyond_the_limit_are_refused() {
+        assert!(Money::parse("1000000000001").is_err());
+        let max = Money::from_cents(LIMIT_CENTS).expect("the limit itself");
+        assert_eq!(max.checked_add(Money::from_cents(1).expect("a cent")), None);
+    }
+
+    proptest! {
+        /// Every amount survives printing and parsing unchanged, and arithmetic is exact.
+        #[test]
+        fn printing_and_parsing_round_trip(a in -LIMIT_CENTS..=LIMIT_CENTS, b in -LIMIT_CENTS..=LIMIT_CENTS) {
+            let x = Money::from_cents(a).expect("in range");
+            prop_assert_eq!(Money::parse(&x.to_string()).expect("printed amounts parse"), x);
+            let sum = x.checked_add(Money::from_cents(b).expect("in range"));
+            let exact = a.checked_add(b).filter(|s| s.abs() <= LIMIT_CENTS);
+            prop_assert_eq!(sum.map(Money::cents), exact);
+        }
+    }
+}
