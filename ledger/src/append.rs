@@ -182,11 +182,52 @@ impl Commit {
     pub fn event_count(&self) -> usize {
         self.event_count
     }
-    /// What makes two commits with the same command id "the same": actor, streams, expected
-    /// versions, event types, schema versions and payloads. The correlation id is tracing
-    /// metadata and not part of it.
+    /// Makes this commit "the same" as another with its command id exactly when both come from
+    /// the same request: the same actor and request digest. For callers whose events depend on
+    /// the state they were decided on (a retried request may decide differently the second
+    /// time), while the request itself is what the client repeats.
+    pub fn identified_by_request(mut self, request_digest: [u8; 32]) -> Self {
+        self.fingerprint = request_fingerprint(&self.actor, &request_digest);
+        self
+    }
+
+    /// What makes two commits with the same command id "the same": by default actor, streams,
+    /// expected versions, event types, schema versions and payloads (the correlation id is
+    /// tracing metadata and not part of it); see [`Commit::identified_by_request`].
     pub(crate) fn fingerprint(&self) -> ChainHash {
         self.fingerprint
+    }
+}
+
+fn request_fingerprint(actor: &Actor, request_digest: &[u8; 32]) -> ChainHash {
+    let mut enc = Encoder::new(b"verbund/ledger/commit-request/v1");
+    enc.text(actor.as_str()).bytes(request_digest);
+    enc.finish()
+}
+
+/// A command id the log has committed, as [`crate::Ledger::find_command`] reports it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CommandRecord {
+    /// The position of its first event.
+    pub first_position: Position,
+    /// The position of its last event.
+    pub last_position: Position,
+    fingerprint: ChainHash,
+}
+
+impl CommandRecord {
+    pub(crate) fn new(first: Position, last: Position, fingerprint: ChainHash) -> Self {
+        Self {
+            first_position: first,
+            last_position: last,
+            fingerprint,
+        }
+    }
+
+    /// True if the command was committed with [`Commit::identified_by_request`] for this actor
+    /// and request digest.
+    pub fn is_request(&self, actor: &Actor, request_digest: &[u8; 32]) -> bool {
+        self.fingerprint == request_fingerprint(actor, request_digest)
     }
 }
 

@@ -36,7 +36,7 @@ impl ChainHash {
             .map(|h| Self(*h.as_bytes()))
     }
     /// Reads a hash stored as a byte column.
-    pub(crate) fn from_slice(bytes: &[u8]) -> Option<Self> {
+    pub fn from_slice(bytes: &[u8]) -> Option<Self> {
         <[u8; 32]>::try_from(bytes).ok().map(Self)
     }
 }

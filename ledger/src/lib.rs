@@ -63,7 +63,9 @@ use std::time::Duration;
 
 use tokio::sync::{mpsc, oneshot, watch};
 
-pub use append::{Commit, Committed, ExpectedVersion, StreamAppend, StreamCommitted};
+pub use append::{
+    CommandRecord, Commit, Committed, ExpectedVersion, StreamAppend, StreamCommitted,
+};
 pub use error::LedgerError;
 pub use event::{Metadata, NewEvent, Payload, RecordedEvent};
 pub use hash::{ChainHash, EVENT_ENCODING_V1};
@@ -94,6 +96,30 @@ pub struct LedgerOptions {
     pub queue_appends_max: usize,
     /// How often an idle subscription looks for events written by other processes.
     pub subscription_poll_interval: Duration,
+    /// Told the size of every batch the writer commits, e.g. for metrics.
+    pub batch_observer: Option<BatchObserver>,
+}
+
+/// Called by the writer with the appends and events of every batch it is about to commit. It
+/// runs on the writer's thread: it must be quick and must not block.
+#[derive(Clone)]
+pub struct BatchObserver(Arc<dyn Fn(usize, usize) + Send + Sync>);
+
+impl BatchObserver {
+    /// Wraps `observe(appends, events)`.
+    pub fn new(observe: impl Fn(usize, usize) + Send + Sync + 'static) -> Self {
+        Self(Arc::new(observe))
+    }
+
+    pub(crate) fn observe(&self, appends: usize, events: usize) {
+        (self.0)(appends, events);
+    }
+}
+
+impl std::fmt::Debug for BatchObserver {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("BatchObserver")
+    }
 }
 
 impl Default for LedgerOptions {
@@ -105,6 +131,7 @@ impl Default for LedgerOptions {
             batch_linger: Duration::ZERO,
             queue_appends_max: 8_192,
             subscription_poll_interval: Duration::from_millis(200),
+            batch_observer: None,
         }
     }
 }
@@ -147,7 +174,10 @@ impl Ledger {
             heads.publish(&log, head.position);
         }
         let (queue, receiver) = mpsc::channel(options.queue_appends_max.max(1));
-        let stats = Arc::new(WriterStats::default());
+        let stats = Arc::new(WriterStats {
+            observer: options.batch_observer.clone(),
+            ..WriterStats::default()
+        });
         let limits = BatchLimits {
             events_max: options.batch_events_max.max(limits::APPEND_EVENTS_MAX),
             appends_max: options.batch_appends_max.max(1),
@@ -396,6 +426,21 @@ impl Ledger {
         progress: &mut (dyn FnMut(VerifyProgress) + Send),
     ) -> Result<VerifyReport, LedgerError> {
         verify::verify(&self.inner.store, log, anchor, progress).await
+    }
+
+    /// The command `command` of `log`, if the log has committed it (and, on SQLite, it is
+    /// durable). A caller checks [`CommandRecord::is_request`] to tell a retry of the same
+    /// request from a reused key before deciding anew.
+    pub async fn find_command(
+        &self,
+        log: &LogId,
+        command: &CommandId,
+    ) -> Result<Option<CommandRecord>, LedgerError> {
+        let found = self.inner.store.find_command(log, command).await?;
+        let durable = self.durable_head(log);
+        Ok(found
+            .filter(|stored| durable.is_none_or(|head| stored.last <= head))
+            .map(|stored| CommandRecord::new(stored.first, stored.last, stored.fingerprint)))
     }
 
     /// Batches and appends the writer has committed so far.

@@ -82,6 +82,7 @@ impl Heads {
 pub(crate) struct WriterStats {
     pub batches: std::sync::atomic::AtomicU64,
     pub appends: std::sync::atomic::AtomicU64,
+    pub observer: Option<crate::BatchObserver>,
 }
 
 /// Everything the writer works with, but its connection.
@@ -176,6 +177,9 @@ pub(crate) async fn run(writer: Writer, mut conn: WriterConnection) {
         stats
             .appends
             .fetch_add(batch.len() as u64, std::sync::atomic::Ordering::Relaxed);
+        if let Some(observer) = &stats.observer {
+            observer.observe(batch.len(), events);
+        }
         let (next, settled) = commit(&store, conn, batch).await;
         conn = next;
         if let Some(settled) = settled {

@@ -5,7 +5,7 @@ use sqlx::{ColumnIndex, Decode, Row, Type};
 
 use crate::hash::ChainHash;
 use crate::ids::from_db;
-use crate::plan::Head;
+use crate::plan::{Head, StoredCommand};
 use crate::{
     Actor, CommandId, Commit, CorrelationId, EventType, LedgerError, LogId, Metadata, Payload,
     Position, RecordedEvent, StreamId, StreamVersion,
@@ -209,6 +209,19 @@ pub(crate) fn head_from_db(
     })
 }
 
+pub(crate) fn command_from_db(
+    fingerprint: &[u8],
+    first: i64,
+    last: i64,
+) -> Result<StoredCommand, LedgerError> {
+    Ok(StoredCommand {
+        fingerprint: ChainHash::from_slice(fingerprint)
+            .ok_or_else(|| LedgerError::Corrupt("command fingerprint is not 32 bytes".into()))?,
+        first: Position::new(from_db(first, "position")?),
+        last: Position::new(from_db(last, "position")?),
+    })
+}
+
 /// One entry of the stream index, in (stream, version) order, for the stream-version check of
 /// `verify`.
 #[derive(Debug)]
@@ -324,6 +337,14 @@ impl Store {
 
     pub(crate) async fn head(&self, log: &LogId) -> Result<Option<Head>, LedgerError> {
         dispatch!(self, s => s.head(log).await)
+    }
+
+    pub(crate) async fn find_command(
+        &self,
+        log: &LogId,
+        command: &CommandId,
+    ) -> Result<Option<StoredCommand>, LedgerError> {
+        dispatch!(self, s => s.find_command(log, command).await)
     }
 
     pub(crate) async fn logs(&self) -> Result<Vec<(LogId, Head)>, LedgerError> {

@@ -73,6 +73,22 @@ impl PgStore {
             .transpose()
     }
 
+    pub(crate) async fn find_command(
+        &self,
+        log: &LogId,
+        command: &CommandId,
+    ) -> Result<Option<StoredCommand>, LedgerError> {
+        let row = sqlx::query(
+            "SELECT fingerprint, first_position, last_position FROM ledger_commands WHERE log_id = $1 AND command_id = $2",
+        )
+        .bind(log.as_str())
+        .bind(command.as_str())
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|r| super::command_from_db(r.try_get::<&[u8], _>(0)?, r.try_get(1)?, r.try_get(2)?))
+            .transpose()
+    }
+
     pub(crate) async fn logs(&self) -> Result<Vec<(LogId, Head)>, LedgerError> {
         let rows = sqlx::query(
             "SELECT log_id, head_position, head_hash, head_recorded_at_us FROM ledger_logs ORDER BY log_id",

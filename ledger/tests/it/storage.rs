@@ -19,7 +19,67 @@ on_both_databases!(
     creating_a_log_twice_is_refused,
     closing_commits_what_is_queued_and_refuses_what_comes_after,
     an_unbatched_append_follows_the_same_rules_and_is_readable_at_once,
+    a_command_identified_by_its_request_is_found_and_told_from_another_request,
 );
+
+async fn a_command_identified_by_its_request_is_found_and_told_from_another_request(db: &TestDb) {
+    let ledger = db.ledger().await;
+    let coop = log("coop");
+    ledger.create_log(&coop).await.expect("create");
+    let id = CommandId::parse("member:1:key-1").expect("valid");
+    assert_eq!(ledger.find_command(&coop, &id).await.expect("lookup"), None);
+
+    let actor = Actor::parse("member:1").expect("valid");
+    let request = *blake3::hash(b"POST /tokens {}").as_bytes();
+    let decided = |n: u64| {
+        Commit::new(
+            id.clone(),
+            actor.clone(),
+            None,
+            vec![StreamAppend::new(
+                stream("s"),
+                ExpectedVersion::Any,
+                vec![event("E", n)],
+            )],
+        )
+        .expect("valid")
+        .identified_by_request(request)
+    };
+    let first = ledger.append(&coop, decided(1)).await.expect("append");
+    let found = ledger
+        .find_command(&coop, &id)
+        .await
+        .expect("lookup")
+        .expect("committed");
+    assert_eq!(
+        (found.first_position, found.last_position),
+        (first.first_position, first.last_position)
+    );
+    assert!(found.is_request(&actor, &request));
+    assert!(!found.is_request(&actor, blake3::hash(b"other").as_bytes()));
+    assert!(!found.is_request(&Actor::parse("member:2").expect("valid"), &request));
+
+    // The same request decided again on a later state (other events) is still a replay.
+    let again = ledger.append(&coop, decided(2)).await.expect("replay");
+    assert!(again.replayed);
+    assert_eq!(again.first_position, first.first_position);
+    let other = Commit::new(
+        id.clone(),
+        actor.clone(),
+        None,
+        vec![StreamAppend::new(
+            stream("s"),
+            ExpectedVersion::Any,
+            vec![event("E", 1)],
+        )],
+    )
+    .expect("valid")
+    .identified_by_request(*blake3::hash(b"another body").as_bytes());
+    assert!(matches!(
+        ledger.append(&coop, other).await,
+        Err(LedgerError::IdempotencyMismatch(_))
+    ));
+}
 
 async fn an_append_is_readable_exactly_as_written(db: &TestDb) {
     let ledger = db.ledger().await;

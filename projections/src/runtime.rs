@@ -1,0 +1,515 @@
+//! The projections runtime: feeds every projection of one log from the log, catch-up first,
+//! then live; snapshots, rebuilds, and read-your-writes waits.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use tokio::sync::{mpsc, oneshot, watch};
+use tokio::task::JoinHandle;
+use verbund_ledger::{Ledger, LogId, Position, RecordedEvent, Subscription};
+
+use crate::projection::{Feed, Fold};
+use crate::snapshot::{Snapshot, SnapshotStore};
+use crate::{Envelope, ProjectionError, Views};
+
+/// Tuning of a [`Runtime`].
+#[derive(Clone, Debug)]
+pub struct RuntimeOptions {
+    /// Events applied per write lock of a view.
+    pub page_events_max: usize,
+    /// A snapshot of every projection is taken after this many applied events (and at an
+    /// orderly stop). Zero turns snapshots off.
+    pub snapshot_every_events: u64,
+}
+
+impl Default for RuntimeOptions {
+    fn default() -> Self {
+        Self {
+            page_events_max: 1_000,
+            snapshot_every_events: 10_000,
+        }
+    }
+}
+
+/// Where the runtime stands.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Status {
+    /// Following the log.
+    Running,
+    /// Stopped on an event it cannot apply or an error of the database; reads fail with this
+    /// message rather than answer from a state that lags forever.
+    Failed(String),
+    /// Stopped by [`Runtime::stop`].
+    Stopped,
+}
+
+/// How a start went: where each projection began.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StartReport {
+    /// Per projection: its name and the position its snapshot restored (zero for none).
+    pub restored: Vec<(&'static str, Position)>,
+    /// Snapshots found but not used (another version, or the log has another event there).
+    pub discarded: Vec<(&'static str, String)>,
+}
+
+enum Control {
+    Rebuild {
+        name: String,
+        reply: oneshot::Sender<Result<Position, ProjectionError>>,
+    },
+    Install {
+        feed: usize,
+        fold: Box<dyn Fold>,
+        reply: oneshot::Sender<Result<Position, ProjectionError>>,
+    },
+    Snapshot {
+        reply: oneshot::Sender<Result<(), ProjectionError>>,
+    },
+    Stop {
+        reply: oneshot::Sender<()>,
+    },
+}
+
+/// Keeps the [`Views`] of one log current. One task per log; reads go to the views directly.
+#[derive(Debug)]
+pub struct Runtime {
+    log: LogId,
+    views: Arc<Views>,
+    position: watch::Receiver<Position>,
+    status: watch::Receiver<Status>,
+    control: mpsc::Sender<Control>,
+    applied: Arc<AtomicU64>,
+    task: std::sync::Mutex<Option<JoinHandle<()>>>,
+    report: StartReport,
+}
+
+impl std::fmt::Debug for Control {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Control::Rebuild { .. } => "Rebuild",
+            Control::Install { .. } => "Install",
+            Control::Snapshot { .. } => "Snapshot",
+            Control::Stop { .. } => "Stop",
+        })
+    }
+}
+
+impl Runtime {
+    /// Restores every projection of `log` from its snapshot where a valid one exists, and starts
+    /// following the log from the lowest position reached.
+    pub async fn start(
+        ledger: Ledger,
+        snapshots: Option<SnapshotStore>,
+        log: LogId,
+        options: RuntimeOptions,
+    ) -> Result<Self, ProjectionError> {
+        let views = Arc::new(Views::default());
+        let feeds = views.feeds();
+        let mut report = StartReport {
+            restored: Vec::new(),
+            discarded: Vec::new(),
+        };
+        if let Some(store) = &snapshots {
+            for feed in &feeds {
+                let restored = restore(&ledger, store, &log, feed.as_ref()).await?;
+                match restored {
+                    Ok(position) => report.restored.push((feed.name(), position)),
+                    Err(why) => {
+                        tracing::warn!(log = %log, projection = feed.name(), "snapshot discarded: {why}");
+                        report.restored.push((feed.name(), Position::ZERO));
+                        report.discarded.push((feed.name(), why));
+                    }
+                }
+            }
+        }
+        let start = feeds
+            .iter()
+            .map(|feed| feed.position())
+            .min()
+            .unwrap_or(Position::ZERO);
+        let subscription = ledger.subscribe(&log, start.next()).await?;
+        let (position_tx, position) = watch::channel(start);
+        let (status_tx, status) = watch::channel(Status::Running);
+        let (control, control_rx) = mpsc::channel(16);
+        let applied = Arc::new(AtomicU64::new(0));
+        let worker = Worker {
+            ledger,
+            log: log.clone(),
+            feeds,
+            snapshots,
+            options,
+            position: position_tx,
+            status: status_tx,
+            control: control_rx,
+            control_tx: control.clone(),
+            applied: Arc::clone(&applied),
+            since_snapshot: 0,
+        };
+        let task = tokio::spawn(worker.run(subscription));
+        Ok(Self {
+            log,
+            views,
+            position,
+            status,
+            control,
+            applied,
+            task: std::sync::Mutex::new(Some(task)),
+            report,
+        })
+    }
+
+    /// The log this runtime follows.
+    pub fn log(&self) -> &LogId {
+        &self.log
+    }
+
+    /// The read models.
+    pub fn views(&self) -> &Views {
+        &self.views
+    }
+
+    /// The position every projection has reached.
+    pub fn position(&self) -> Position {
+        *self.position.borrow()
+    }
+
+    /// Where the runtime stands.
+    pub fn status(&self) -> Status {
+        self.status.borrow().clone()
+    }
+
+    /// Events applied since the start (not counting those restored from snapshots).
+    pub fn events_applied(&self) -> u64 {
+        self.applied.load(Ordering::Relaxed)
+    }
+
+    /// How the start went.
+    pub fn start_report(&self) -> &StartReport {
+        &self.report
+    }
+
+    /// Waits until every projection has reached `position` (read-your-writes), at most
+    /// `timeout`.
+    pub async fn wait_for(
+        &self,
+        position: Position,
+        timeout: Duration,
+    ) -> Result<Position, ProjectionError> {
+        let mut reached = self.position.clone();
+        let mut status = self.status.clone();
+        let wait = async {
+            loop {
+                let now = *reached.borrow_and_update();
+                if now >= position {
+                    return Ok(now);
+                }
+                let stopped = match &*status.borrow_and_update() {
+                    Status::Running => None,
+                    Status::Failed(why) => Some(ProjectionError::Failed(why.clone())),
+                    Status::Stopped => Some(ProjectionError::Stopped),
+                };
+                if let Some(error) = stopped {
+                    return Err(error);
+                }
+                tokio::select! {
+                    changed = reached.changed() => {
+                        if changed.is_err() {
+                            return Err(ProjectionError::Failed("the runtime stopped".into()));
+                        }
+                    }
+                    _ = status.changed() => {}
+                }
+            }
+        };
+        match tokio::time::timeout(timeout, wait).await {
+            Ok(result) => result,
+            Err(_) => Err(ProjectionError::Lagging {
+                wanted: position,
+                reached: self.position(),
+            }),
+        }
+    }
+
+    /// Rebuilds the projection `name` from position 1 beside the live one, while the live one
+    /// goes on serving and following the log, and swaps it in when it has caught up. Returns
+    /// the position of the swap.
+    pub async fn rebuild(&self, name: &str) -> Result<Position, ProjectionError> {
+        let (reply, answer) = oneshot::channel();
+        self.control
+            .send(Control::Rebuild {
+                name: name.to_owned(),
+                reply,
+            })
+            .await
+            .map_err(|_| ProjectionError::Stopped)?;
+        answer.await.map_err(|_| ProjectionError::Stopped)?
+    }
+
+    /// Takes a snapshot of every projection now.
+    pub async fn snapshot(&self) -> Result<(), ProjectionError> {
+        let (reply, answer) = oneshot::channel();
+        self.control
+            .send(Control::Snapshot { reply })
+            .await
+            .map_err(|_| ProjectionError::Stopped)?;
+        answer.await.map_err(|_| ProjectionError::Stopped)?
+    }
+
+    /// Stops following the log, after a last snapshot.
+    pub async fn stop(&self) {
+        let (reply, answer) = oneshot::channel();
+        if self.control.send(Control::Stop { reply }).await.is_ok() {
+            let _ = answer.await;
+        }
+        let task = self
+            .task
+            .lock()
+            .expect("the task slot's lock is never poisoned")
+            .take();
+        if let Some(task) = task {
+            let _ = task.await;
+        }
+    }
+}
+
+/// Restores one projection from its snapshot; the inner error says why a snapshot was not used.
+async fn restore(
+    ledger: &Ledger,
+    store: &SnapshotStore,
+    log: &LogId,
+    feed: &dyn Feed,
+) -> Result<Result<Position, String>, ProjectionError> {
+    let Some(snapshot) = store.load(log, feed.name(), feed.version()).await? else {
+        return Ok(Ok(Position::ZERO));
+    };
+    if snapshot.position == Position::ZERO {
+        return Ok(Ok(Position::ZERO));
+    }
+    let events = ledger.read_log(log, snapshot.position, 1).await?;
+    match events.first() {
+        Some(event) if event.position == snapshot.position && event.hash == snapshot.event_hash => {
+        }
+        Some(_) => {
+            return Ok(Err(format!(
+                "the log has another event at position {} than the snapshot was taken after",
+                snapshot.position
+            )));
+        }
+        None => {
+            return Ok(Err(format!(
+                "the log ends before position {}, where the snapshot was taken",
+                snapshot.position
+            )));
+        }
+    }
+    match feed.restore(snapshot.position, &snapshot.state) {
+        Ok(()) => Ok(Ok(snapshot.position)),
+        Err(e) => Ok(Err(e.to_string())),
+    }
+}
+
+struct Worker {
+    ledger: Ledger,
+    log: LogId,
+    feeds: Vec<Arc<dyn Feed>>,
+    snapshots: Option<SnapshotStore>,
+    options: RuntimeOptions,
+    position: watch::Sender<Position>,
+    status: watch::Sender<Status>,
+    control: mpsc::Receiver<Control>,
+    control_tx: mpsc::Sender<Control>,
+    applied: Arc<AtomicU64>,
+    since_snapshot: u64,
+}
+
+impl Worker {
+    async fn run(mut self, mut subscription: Subscription) {
+        let page_max = self.options.page_events_max.max(1);
+        loop {
+            tokio::select! {
+                biased;
+                control = self.control.recv() => {
+                    let Some(control) = control else { break };
+                    if let Some(reply) = self.handle(control).await {
+                        self.take_snapshots().await.ok();
+                        self.status.send_replace(Status::Stopped);
+                        let _ = reply.send(());
+                        return;
+                    }
+                }
+                page = subscription.next_page(page_max) => {
+                    let outcome = match page {
+                        Ok(page) => self.apply(&page).await,
+                        Err(e) => Err(ProjectionError::from(e)),
+                    };
+                    if let Err(e) = outcome {
+                        tracing::error!(log = %self.log, "projections stopped: {e}");
+                        self.status.send_replace(Status::Failed(e.to_string()));
+                        // Keep answering control messages, so callers get an error, not a hang.
+                        while let Some(control) = self.control.recv().await {
+                            match control {
+                                Control::Stop { reply } => { let _ = reply.send(()); return; }
+                                Control::Rebuild { reply, .. } | Control::Install { reply, .. } => {
+                                    let _ = reply.send(Err(ProjectionError::Failed(e.to_string())));
+                                }
+                                Control::Snapshot { reply } => {
+                                    let _ = reply.send(Err(ProjectionError::Failed(e.to_string())));
+                                }
+                            }
+                        }
+                        return;
+                    }
+                }
+            }
+        }
+    }
+
+    async fn apply(&mut self, page: &[RecordedEvent]) -> Result<(), ProjectionError> {
+        let envelopes = decode(page)?;
+        for feed in &self.feeds {
+            feed.apply(&envelopes);
+        }
+        let n = u64::try_from(envelopes.len()).unwrap_or(u64::MAX);
+        self.applied.fetch_add(n, Ordering::Relaxed);
+        if let Some(last) = envelopes.last() {
+            self.position.send_replace(last.position);
+        }
+        self.since_snapshot += n;
+        if self.options.snapshot_every_events > 0
+            && self.since_snapshot >= self.options.snapshot_every_events
+        {
+            // A failed snapshot costs only a longer start: say so and go on.
+            if let Err(e) = self.take_snapshots().await {
+                tracing::warn!(log = %self.log, "snapshot failed: {e}");
+            }
+        }
+        Ok(())
+    }
+
+    /// Handles a control message; returns the reply channel of a stop.
+    async fn handle(&mut self, control: Control) -> Option<oneshot::Sender<()>> {
+        match control {
+            Control::Stop { reply } => return Some(reply),
+            Control::Snapshot { reply } => {
+                let _ = reply.send(self.take_snapshots().await);
+            }
+            Control::Rebuild { name, reply } => {
+                let Some(index) = self.feeds.iter().position(|f| f.name() == name) else {
+                    let _ = reply.send(Err(ProjectionError::UnknownProjection(name)));
+                    return None;
+                };
+                // The long part runs beside the live runtime; it comes back as `Install`.
+                let fold = self.feeds[index].fresh();
+                let (ledger, log, control) = (
+                    self.ledger.clone(),
+                    self.log.clone(),
+                    self.control_tx.clone(),
+                );
+                let until = *self.position.borrow();
+                tokio::spawn(async move {
+                    match fold_into(&ledger, &log, fold, until).await {
+                        Ok(fold) => {
+                            let install = Control::Install {
+                                feed: index,
+                                fold,
+                                reply,
+                            };
+                            if let Err(mpsc::error::SendError(Control::Install { reply, .. })) =
+                                control.send(install).await
+                            {
+                                let _ = reply.send(Err(ProjectionError::Stopped));
+                            }
+                        }
+                        Err(e) => {
+                            let _ = reply.send(Err(e));
+                        }
+                    }
+                });
+            }
+            Control::Install { feed, fold, reply } => {
+                // The live view moved on while the rebuild ran: catch the new state up to it
+                // (a short read), then swap. No event is applied in between, so none is lost.
+                let live = self.feeds[feed].position();
+                let result = fold_into(&self.ledger, &self.log, fold, live)
+                    .await
+                    .map(|fold| {
+                        self.feeds[feed].install(fold);
+                        live
+                    });
+                let _ = reply.send(result);
+            }
+        }
+        None
+    }
+
+    async fn take_snapshots(&mut self) -> Result<(), ProjectionError> {
+        let Some(store) = &self.snapshots else {
+            return Ok(());
+        };
+        self.since_snapshot = 0;
+        for feed in &self.feeds {
+            let (position, state) = feed.snapshot()?;
+            if position == Position::ZERO {
+                continue;
+            }
+            let events = self.ledger.read_log(&self.log, position, 1).await?;
+            let event = events
+                .first()
+                .filter(|e| e.position == position)
+                .ok_or_else(|| {
+                    ProjectionError::Snapshot(format!(
+                        "the log has no event at position {position}"
+                    ))
+                })?;
+            let snapshot = Snapshot {
+                position,
+                event_hash: event.hash,
+                state,
+            };
+            store
+                .save(&self.log, feed.name(), feed.version(), &snapshot)
+                .await?;
+        }
+        Ok(())
+    }
+}
+
+fn decode(page: &[RecordedEvent]) -> Result<Vec<Envelope>, ProjectionError> {
+    page.iter()
+        .map(|recorded| {
+            Envelope::decode(recorded).map_err(|source| ProjectionError::Decode {
+                position: recorded.position,
+                source,
+            })
+        })
+        .collect()
+}
+
+/// Reads the log after the fold's position up to `until` into it.
+async fn fold_into(
+    ledger: &Ledger,
+    log: &LogId,
+    mut fold: Box<dyn Fold>,
+    until: Position,
+) -> Result<Box<dyn Fold>, ProjectionError> {
+    while fold.position() < until {
+        let wanted = usize::try_from(until.get() - fold.position().get()).unwrap_or(usize::MAX);
+        let page = ledger
+            .read_log(log, fold.position().next(), wanted.min(READ_PAGE_EVENTS))
+            .await?;
+        if page.is_empty() {
+            return Err(ProjectionError::Failed(format!(
+                "the log ends at {} before position {until}",
+                fold.position()
+            )));
+        }
+        for envelope in decode(&page)? {
+            fold.apply(&envelope);
+        }
+    }
+    Ok(fold)
+}
+
+/// Events read per round trip by rebuilds and as-of folds.
+pub(crate) const READ_PAGE_EVENTS: usize = 10_000;

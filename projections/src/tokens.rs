@@ -1,0 +1,99 @@
+//! The API tokens of a cooperative, by the digest of their secret.
+
+use std::collections::BTreeMap;
+
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+use verbund_domain::{Event, Principal, TokenId};
+use verbund_ledger::Position;
+
+use crate::{Envelope, Projection};
+
+/// Every token ever issued, revoked ones included (so a revoked token is known as such).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Tokens {
+    by_digest: BTreeMap<String, TokenRecord>,
+    digests: BTreeMap<TokenId, String>,
+}
+
+/// One token (never its secret).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenRecord {
+    /// Its public id.
+    pub token: TokenId,
+    /// Whom it stands for.
+    pub principal: Principal,
+    /// When it stops working.
+    pub expires_at: Timestamp,
+    /// When it was issued.
+    pub issued_at: Timestamp,
+    /// The position of the issue.
+    pub issued_position: Position,
+    /// When it was revoked, if it was.
+    pub revoked_at: Option<Timestamp>,
+}
+
+impl TokenRecord {
+    /// True if the token works at `now`: not revoked, not expired.
+    pub fn is_valid_at(&self, now: Timestamp) -> bool {
+        self.revoked_at.is_none() && now < self.expires_at
+    }
+}
+
+impl Projection for Tokens {
+    const NAME: &'static str = "tokens";
+    const VERSION: u32 = 1;
+
+    fn apply(&mut self, envelope: &Envelope) {
+        match &envelope.event {
+            Event::TokenIssued(e) => {
+                let digest = e.digest.as_str().to_owned();
+                self.digests.insert(e.token.clone(), digest.clone());
+                self.by_digest.insert(
+                    digest,
+                    TokenRecord {
+                        token: e.token.clone(),
+                        principal: e.principal,
+                        expires_at: e.expires_at,
+                        issued_at: envelope.recorded_at,
+                        issued_position: envelope.position,
+                        revoked_at: None,
+                    },
+                );
+            }
+            Event::TokenRevoked(e) => {
+                if let Some(record) = self
+                    .digests
+                    .get(&e.token)
+                    .and_then(|digest| self.by_digest.get_mut(digest))
+                {
+                    record.revoked_at = Some(envelope.recorded_at);
+                }
+            }
+            Event::CooperativeFounded(_)
+            | Event::MemberAdmitted(_)
+            | Event::OfficerAppointed(_) => {}
+        }
+    }
+}
+
+impl Tokens {
+    /// The token whose secret has this digest (hex).
+    pub fn by_digest(&self, digest: &str) -> Option<&TokenRecord> {
+        self.by_digest.get(digest)
+    }
+
+    /// The token with this id.
+    pub fn by_id(&self, token: &TokenId) -> Option<&TokenRecord> {
+        self.digests
+            .get(token)
+            .and_then(|digest| self.by_digest.get(digest))
+    }
+
+    /// Every token, by id.
+    pub fn all(&self) -> impl Iterator<Item = &TokenRecord> {
+        self.digests
+            .values()
+            .filter_map(|digest| self.by_digest.get(digest))
+    }
+}

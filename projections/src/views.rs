@@ -1,0 +1,29 @@
+//! The set of read models every cooperative has.
+
+use std::sync::Arc;
+
+use crate::projection::Feed;
+use crate::{Register, Tokens, View};
+
+/// Every read model of one cooperative, kept current by one [`crate::Runtime`].
+///
+/// A new projection is a new field here and an entry in `feeds`.
+#[derive(Debug, Default)]
+pub struct Views {
+    /// Cooperative, members, offices.
+    pub register: Arc<View<Register>>,
+    /// API tokens.
+    pub tokens: Arc<View<Tokens>>,
+}
+
+impl Views {
+    /// The names of every projection, for `rebuild` and metrics.
+    pub const NAMES: [&'static str; 2] = ["register", "tokens"];
+
+    pub(crate) fn feeds(&self) -> Vec<Arc<dyn Feed>> {
+        vec![
+            Arc::clone(&self.register) as Arc<dyn Feed>,
+            Arc::clone(&self.tokens) as Arc<dyn Feed>,
+        ]
+    }
+}
