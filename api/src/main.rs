@@ -4,11 +4,7 @@
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-
-mod cmd;
-
-/// The database used when neither `--database-url` nor `VERBUND_DATABASE_URL` names one.
-pub const DEFAULT_DATABASE_URL: &str = "sqlite:verbund.db";
+use verbund_api::cmd;
 
 /// Verbund: the system of record for cooperatives, on a hash-chained event log.
 #[derive(Debug, Parser)]
@@ -20,6 +16,14 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Serve the HTTP API.
+    Serve(cmd::serve::Args),
+    /// Cooperatives: create one.
+    #[command(subcommand)]
+    Coop(cmd::coop::Coop),
+    /// API tokens: issue or revoke one.
+    #[command(subcommand)]
+    Token(cmd::token::Token),
     /// Create a demo cooperative's log, append to it, read it back and verify it.
     Demo(cmd::demo::Args),
     /// Recompute the hash chain of every log (or one) and report the first break.
@@ -44,6 +48,9 @@ async fn main() -> ExitCode {
         .init();
     let cli = Cli::parse();
     let result = match cli.command {
+        Command::Serve(args) => cmd::serve::run(args).await,
+        Command::Coop(command) => cmd::coop::run(command).await,
+        Command::Token(command) => cmd::token::run(command).await,
         Command::Demo(args) => cmd::demo::run(args).await,
         Command::Verify(args) => cmd::verify::run(args).await,
         Command::Logs(args) => cmd::logs::run(args).await,

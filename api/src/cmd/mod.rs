@@ -22,8 +22,11 @@ pub fn say_line(line: std::fmt::Arguments<'_>) {
 
 pub mod append;
 pub mod bench;
+pub mod coop;
 pub mod demo;
 pub mod logs;
+pub mod serve;
+pub mod token;
 pub mod verify;
 
 use clap::Args;

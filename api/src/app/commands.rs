@@ -1,0 +1,188 @@
+//! The commands of the application, each a thin shell around a domain decision.
+
+use jiff::Timestamp;
+use serde::Deserialize;
+use verbund_domain::{
+    Change, DomainError, Event, FoundCooperative, Founder, IssueToken, MemberNo, Principal,
+    Statute, Stream, TokenId,
+};
+use verbund_ledger::{LedgerError, LogId};
+
+use crate::app::App;
+use crate::app::execute::{Command, ExecError, Executed, Request, State, execute};
+use crate::app::tokens::{IssuedToken, TokenSecret, random_hex};
+
+/// The founders and first officers of a cooperative, as a TOML file beside its statute:
+///
+/// ```toml
+/// founded_on = "2026-11-24"
+/// board = [1, 2]
+/// supervisory_board = [3]
+/// treasurer = 2
+///
+/// [[founders]]
+/// name = "Schreinerei Huber GmbH"
+/// kind = { type = "firm", trade = "Schreinerei", region = "Musterdorf", employees = 6 }
+/// shares = 2
+/// ```
+///
+/// Founders become members 1, 2, 3, … in the order of the file; officers are named by that
+/// number.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FoundingFile {
+    /// The day of the founding assembly.
+    pub founded_on: jiff::civil::Date,
+    /// The founders.
+    pub founders: Vec<Founder>,
+    /// The first board.
+    pub board: Vec<MemberNo>,
+    /// The first supervisory board.
+    #[serde(default)]
+    pub supervisory_board: Vec<MemberNo>,
+    /// The treasurer.
+    #[serde(default)]
+    pub treasurer: Option<MemberNo>,
+}
+
+impl FoundingFile {
+    /// Parses the file.
+    pub fn parse_toml(text: &str) -> Result<Self, DomainError> {
+        toml::from_str(text).map_err(|e| {
+            let line = e
+                .span()
+                .map(|span| text[..span.start].matches('\n').count() + 1);
+            let message = match line {
+                Some(line) => format!("founding file line {line}: {}", e.message()),
+                None => format!("founding file: {}", e.message()),
+            };
+            DomainError::invalid("founding-malformed", "founding", message)
+        })
+    }
+}
+
+struct Found(FoundCooperative);
+
+impl Command for Found {
+    fn reads(&self) -> Vec<Stream> {
+        vec![Stream::Coop]
+    }
+    fn decide(&self, state: &State) -> Result<Vec<Change>, DomainError> {
+        state.coop.found(self.0.clone())
+    }
+}
+
+/// Founds a cooperative: creates its log (if new) and records the founding.
+pub async fn found_cooperative(
+    app: &App,
+    request: &Request,
+    statute_text: &str,
+    founding: FoundingFile,
+) -> Result<Executed, ExecError> {
+    let statute = Statute::parse_toml(statute_text)?;
+    match app.ledger().create_log(&request.coop).await {
+        Ok(()) | Err(LedgerError::LogExists(_)) => {}
+        Err(e) => return Err(e.into()),
+    }
+    let command = Found(FoundCooperative {
+        statute,
+        statute_text: statute_text.to_owned(),
+        founded_on: founding.founded_on,
+        founders: founding.founders,
+        board: founding.board,
+        supervisory_board: founding.supervisory_board,
+        treasurer: founding.treasurer,
+    });
+    execute(app, request, &command).await
+}
+
+struct Issue(IssueToken);
+
+impl Command for Issue {
+    fn reads(&self) -> Vec<Stream> {
+        vec![Stream::Coop, Stream::Access]
+    }
+    fn decide(&self, state: &State) -> Result<Vec<Change>, DomainError> {
+        state.access.issue(&state.coop, self.0.clone())
+    }
+}
+
+/// Issues a token for `principal`, valid until `expires_at`. The secret is in the answer and
+/// nowhere else.
+pub async fn issue_token(
+    app: &App,
+    request: &Request,
+    principal: Principal,
+    expires_at: Timestamp,
+) -> Result<IssuedToken, ExecError> {
+    let secret = TokenSecret::generate();
+    let token = TokenId::parse(&random_hex(8)).expect("16 hex digits are a token id");
+    let command = Issue(IssueToken {
+        token: token.clone(),
+        principal,
+        digest: secret.digest(),
+        expires_at,
+        now: Timestamp::now(),
+    });
+    let executed = execute(app, request, &command).await?;
+    if !executed.replayed {
+        return Ok(IssuedToken {
+            token,
+            secret: Some(secret),
+            principal,
+            expires_at,
+            position: executed.first,
+        });
+    }
+    // A repeated request: report the token the first one issued, without its secret, which
+    // was shown once and never stored.
+    let recorded = app
+        .ledger()
+        .read_log(&request.coop, executed.first, 1)
+        .await?;
+    let first = recorded.first().ok_or_else(|| {
+        LedgerError::Corrupt(format!(
+            "position {} of a command is missing",
+            executed.first
+        ))
+    })?;
+    match Event::decode(
+        first.event_type.as_str(),
+        first.schema_version,
+        first.payload.as_str(),
+    )? {
+        Event::TokenIssued(issued) => Ok(IssuedToken {
+            token: issued.token,
+            secret: None,
+            principal: issued.principal,
+            expires_at: issued.expires_at,
+            position: executed.first,
+        }),
+        _ => Err(ExecError::KeyReused),
+    }
+}
+
+struct Revoke(TokenId);
+
+impl Command for Revoke {
+    fn reads(&self) -> Vec<Stream> {
+        vec![Stream::Access]
+    }
+    fn decide(&self, state: &State) -> Result<Vec<Change>, DomainError> {
+        state.access.revoke(self.0.clone())
+    }
+}
+
+/// Revokes a token.
+pub async fn revoke_token(
+    app: &App,
+    request: &Request,
+    token: TokenId,
+) -> Result<Executed, ExecError> {
+    execute(app, request, &Revoke(token)).await
+}
+
+/// The log of a cooperative id as given by a user.
+pub fn parse_coop(text: &str) -> Result<LogId, DomainError> {
+    LogId::parse(text).map_err(|e| DomainError::invalid("coop-id-malformed", "coop", e.to_string()))
+}

@@ -1,0 +1,225 @@
+//! The one path of every command: principal → load state → pure decision → append with the
+//! expected versions of what was read → retry on conflict → the new position.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use verbund_domain::{Access, Change, Cooperative, DomainError, Event, Stream};
+use verbund_ledger::{
+    Actor, CommandId, Commit, ExpectedVersion, LedgerError, LogId, NewEvent, Position,
+    StreamAppend, StreamId, StreamVersion,
+};
+
+use crate::app::App;
+
+/// How often a command is decided again after a version conflict before giving up: another
+/// command changed what this one read in between. Each retry reads the new state.
+const ATTEMPTS_MAX: u32 = 5;
+
+/// A command: which streams its decision reads, and the decision.
+pub trait Command: Send + Sync {
+    /// The streams the decision depends on; they are read in full and folded into [`State`].
+    fn reads(&self) -> Vec<Stream>;
+    /// The pure decision.
+    fn decide(&self, state: &State) -> Result<Vec<Change>, DomainError>;
+}
+
+/// The aggregates a decision may read, folded from their streams.
+#[derive(Debug, Default)]
+pub struct State {
+    /// The `coop` stream.
+    pub coop: Cooperative,
+    /// The `access` stream.
+    pub access: Access,
+}
+
+/// Who asks, and how the request is identified.
+#[derive(Clone, Debug)]
+pub struct Request {
+    /// The cooperative.
+    pub coop: LogId,
+    /// The principal, as recorded with the events.
+    pub actor: Actor,
+    /// The client's idempotency key, if it sent one.
+    pub key: Option<String>,
+    /// A digest of the request (route and body): a repeated key must come with the same one.
+    pub digest: [u8; 32],
+}
+
+/// The result of a command.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Executed {
+    /// The position of its first event.
+    pub first: Position,
+    /// The position of its last event: pass it to a read to see this write.
+    pub last: Position,
+    /// True if this answers a repeated request with the original result.
+    pub replayed: bool,
+}
+
+/// Why a command was not executed.
+#[derive(Debug, thiserror::Error)]
+pub enum ExecError {
+    /// The domain refused it.
+    #[error(transparent)]
+    Domain(#[from] DomainError),
+    /// The idempotency key was used before for another request.
+    #[error("the idempotency key was used before with another request")]
+    KeyReused,
+    /// The idempotency key is malformed.
+    #[error("the idempotency key must be 1 to 64 letters, digits, '-', '_', '.' or ':'")]
+    KeyMalformed,
+    /// Other commands kept changing the state this one read.
+    #[error("the state kept changing under this command; try again")]
+    Contention,
+    /// The log failed.
+    #[error(transparent)]
+    Ledger(#[from] LedgerError),
+    /// A stored event could not be read back.
+    #[error("a stored event cannot be read: {0}")]
+    Decode(#[from] verbund_domain::DecodeError),
+}
+
+/// Executes `command` for `request`.
+pub async fn execute(
+    app: &App,
+    request: &Request,
+    command: &dyn Command,
+) -> Result<Executed, ExecError> {
+    let ledger = app.ledger();
+    let command_id = command_id(request)?;
+    // A repeated request is answered from the log, before deciding: deciding again on today's
+    // state could refuse what succeeded the first time.
+    if let Some(record) = ledger.find_command(&request.coop, &command_id).await? {
+        return if record.is_request(&request.actor, &request.digest) {
+            Ok(Executed {
+                first: record.first_position,
+                last: record.last_position,
+                replayed: true,
+            })
+        } else {
+            Err(ExecError::KeyReused)
+        };
+    }
+    for attempt in 0..ATTEMPTS_MAX {
+        let (state, versions) = load(app, &request.coop, &command.reads()).await?;
+        let changes = command.decide(&state)?;
+        let commit = Commit::new(
+            command_id.clone(),
+            request.actor.clone(),
+            None,
+            appends(changes, &versions)?,
+        )?
+        .identified_by_request(request.digest);
+        match ledger.append(&request.coop, commit).await {
+            Ok(committed) => {
+                return Ok(Executed {
+                    first: committed.first_position,
+                    last: committed.last_position,
+                    replayed: committed.replayed,
+                });
+            }
+            Err(LedgerError::Conflict { .. }) => {
+                // Someone else changed a stream this decision read. A short, growing pause
+                // lets the other writer's projection settle; then decide on the new state.
+                tokio::time::sleep(Duration::from_millis(u64::from(attempt) * 5)).await;
+            }
+            Err(LedgerError::IdempotencyMismatch(_)) => return Err(ExecError::KeyReused),
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(ExecError::Contention)
+}
+
+/// The ledger's command id: the client's key scoped to its principal (two principals may pick
+/// the same key), or a fresh random id.
+fn command_id(request: &Request) -> Result<CommandId, ExecError> {
+    let id = match &request.key {
+        Some(key) => {
+            let valid = !key.is_empty()
+                && key.len() <= 64
+                && key
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b':'));
+            if !valid {
+                return Err(ExecError::KeyMalformed);
+            }
+            format!("{}:{key}", request.actor)
+        }
+        None => format!("auto:{}", crate::app::tokens::random_hex(16)),
+    };
+    CommandId::parse(id).map_err(|_| ExecError::KeyMalformed)
+}
+
+type Versions = BTreeMap<Stream, Option<StreamVersion>>;
+
+/// Reads and folds the streams a decision needs, remembering each one's version.
+async fn load(app: &App, log: &LogId, streams: &[Stream]) -> Result<(State, Versions), ExecError> {
+    let mut state = State::default();
+    let mut versions = Versions::new();
+    for &stream in streams {
+        let id = stream_id(stream);
+        let mut version = None;
+        let mut from = StreamVersion::FIRST;
+        loop {
+            let page = app
+                .ledger()
+                .read_stream(log, &id, from, verbund_ledger::limits::READ_EVENTS_MAX)
+                .await?;
+            let Some(last) = page.last() else { break };
+            version = Some(last.stream_version);
+            from = last.stream_version.next();
+            for recorded in &page {
+                let event = Event::decode(
+                    recorded.event_type.as_str(),
+                    recorded.schema_version,
+                    recorded.payload.as_str(),
+                )?;
+                match stream {
+                    Stream::Coop => state.coop.apply(&event),
+                    Stream::Access => state.access.apply(&event),
+                    Stream::Member(_) => {}
+                }
+            }
+            if page.len() < verbund_ledger::limits::READ_EVENTS_MAX {
+                break;
+            }
+        }
+        versions.insert(stream, version);
+    }
+    Ok((state, versions))
+}
+
+/// Groups a decision's changes by stream, in order, each with the version it was decided on:
+/// exactly the version read, or "no stream" for a stream the decision creates.
+fn appends(changes: Vec<Change>, versions: &Versions) -> Result<Vec<StreamAppend>, ExecError> {
+    let mut order: Vec<Stream> = Vec::new();
+    let mut events: BTreeMap<Stream, Vec<NewEvent>> = BTreeMap::new();
+    for change in changes {
+        if !events.contains_key(&change.stream) {
+            order.push(change.stream);
+        }
+        let event = NewEvent::json(
+            change.event.event_type(),
+            change.event.schema_version(),
+            &change.event.to_json(),
+        )?;
+        events.entry(change.stream).or_default().push(event);
+    }
+    Ok(order
+        .into_iter()
+        .map(|stream| {
+            let expected = match versions.get(&stream).copied().flatten() {
+                Some(version) => ExpectedVersion::Exact(version),
+                None => ExpectedVersion::NoStream,
+            };
+            let events = events.remove(&stream).unwrap_or_default();
+            StreamAppend::new(stream_id(stream), expected, events)
+        })
+        .collect())
+}
+
+/// The ledger's name of a domain stream.
+pub fn stream_id(stream: Stream) -> StreamId {
+    StreamId::parse(stream.to_string()).expect("domain stream names are valid stream ids")
+}

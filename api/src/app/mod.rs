@@ -1,0 +1,185 @@
+//! The application: the ledger, the projections of every cooperative, and the one path every
+//! command takes.
+//!
+//! Architecture invariant: nothing here knows HTTP. The HTTP edge (`crate::http`) and the CLI
+//! both call [`App`].
+
+mod commands;
+mod execute;
+mod tokens;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use verbund_ledger::{BatchObserver, Ledger, LedgerOptions, LogId};
+use verbund_projections::{Runtime, RuntimeOptions, SnapshotStore};
+
+pub use commands::{FoundingFile, found_cooperative, issue_token, parse_coop, revoke_token};
+pub use execute::{Command, ExecError, Executed, Request, State, execute};
+pub use tokens::{IssuedToken, TokenSecret};
+
+use crate::metrics::Metrics;
+
+/// Settings of a running application.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// The database: `sqlite:PATH` or `postgres://…`.
+    pub database_url: String,
+    /// Projections tuning.
+    pub runtime: RuntimeOptions,
+}
+
+/// One Verbund process: the ledger and the projections of every cooperative in its database.
+/// Cheap to clone.
+#[derive(Clone, Debug)]
+pub struct App {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    ledger: Ledger,
+    snapshots: SnapshotStore,
+    config: Config,
+    metrics: Metrics,
+    runtimes: tokio::sync::RwLock<HashMap<LogId, Arc<Runtime>>>,
+    /// One permit per open event stream (SSE).
+    streams: Arc<tokio::sync::Semaphore>,
+    /// Serializes the start of runtimes, so a cooperative is never followed twice.
+    starting: tokio::sync::Mutex<()>,
+}
+
+impl App {
+    /// Opens the database and starts following every cooperative in it.
+    pub async fn open(config: Config) -> anyhow::Result<Self> {
+        use anyhow::Context as _;
+        let metrics = Metrics::default();
+        let observer = {
+            let metrics = metrics.clone();
+            BatchObserver::new(move |appends, events| metrics.observe_batch(appends, events))
+        };
+        let options = LedgerOptions {
+            batch_observer: Some(observer),
+            ..LedgerOptions::default()
+        };
+        let redacted = crate::cmd::redact(&config.database_url);
+        let ledger = Ledger::open(&config.database_url, options)
+            .await
+            .with_context(|| format!("cannot open the database {redacted}"))?;
+        let snapshots = SnapshotStore::open(&config.database_url)
+            .await
+            .with_context(|| format!("cannot open the snapshot table in {redacted}"))?;
+        let app = Self {
+            inner: Arc::new(Inner {
+                ledger,
+                snapshots,
+                config,
+                metrics,
+                runtimes: Default::default(),
+                streams: Arc::new(tokio::sync::Semaphore::new(EVENT_STREAMS_MAX)),
+                starting: Default::default(),
+            }),
+        };
+        for (log, _) in app.ledger().logs().await? {
+            app.start_runtime(&log).await?;
+        }
+        Ok(app)
+    }
+
+    /// The event log.
+    pub fn ledger(&self) -> &Ledger {
+        &self.inner.ledger
+    }
+
+    /// The snapshot table.
+    pub fn snapshots(&self) -> &SnapshotStore {
+        &self.inner.snapshots
+    }
+
+    /// The metrics registry.
+    pub fn metrics(&self) -> &Metrics {
+        &self.inner.metrics
+    }
+
+    /// The permits for event streams.
+    pub fn streams(&self) -> &Arc<tokio::sync::Semaphore> {
+        &self.inner.streams
+    }
+
+    /// The settings.
+    pub fn config(&self) -> &Config {
+        &self.inner.config
+    }
+
+    /// The projections of a cooperative, if its log exists. A log created by another process
+    /// since this one started is found and followed from here on.
+    pub async fn coop(&self, log: &LogId) -> anyhow::Result<Option<Arc<Runtime>>> {
+        if let Some(runtime) = self.inner.runtimes.read().await.get(log) {
+            return Ok(Some(Arc::clone(runtime)));
+        }
+        match self.ledger().head(log).await {
+            Ok(_) => self.start_runtime(log).await.map(Some),
+            Err(verbund_ledger::LedgerError::UnknownLog(_)) => Ok(None),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Every cooperative followed, by id.
+    pub async fn coops(&self) -> Vec<(LogId, Arc<Runtime>)> {
+        let mut coops: Vec<_> = self
+            .inner
+            .runtimes
+            .read()
+            .await
+            .iter()
+            .map(|(log, runtime)| (log.clone(), Arc::clone(runtime)))
+            .collect();
+        coops.sort_by(|a, b| a.0.cmp(&b.0));
+        coops
+    }
+
+    /// Looks for cooperatives created by other processes and follows them.
+    pub async fn discover(&self) -> anyhow::Result<()> {
+        for (log, _) in self.ledger().logs().await? {
+            if !self.inner.runtimes.read().await.contains_key(&log) {
+                self.start_runtime(&log).await?;
+            }
+        }
+        Ok(())
+    }
+
+    async fn start_runtime(&self, log: &LogId) -> anyhow::Result<Arc<Runtime>> {
+        let _starting = self.inner.starting.lock().await;
+        if let Some(runtime) = self.inner.runtimes.read().await.get(log) {
+            return Ok(Arc::clone(runtime));
+        }
+        let runtime = Arc::new(
+            Runtime::start(
+                self.ledger().clone(),
+                Some(self.snapshots().clone()),
+                log.clone(),
+                self.config().runtime.clone(),
+            )
+            .await?,
+        );
+        self.inner
+            .runtimes
+            .write()
+            .await
+            .insert(log.clone(), Arc::clone(&runtime));
+        Ok(runtime)
+    }
+
+    /// Stops every runtime (after a last snapshot) and closes the database.
+    pub async fn close(&self) {
+        let runtimes: Vec<_> = self.inner.runtimes.write().await.drain().collect();
+        for (_, runtime) in runtimes {
+            runtime.stop().await;
+        }
+        self.inner.snapshots.close().await;
+        self.inner.ledger.close().await;
+    }
+}
+
+/// The most event streams (SSE) served at once.
+pub const EVENT_STREAMS_MAX: usize = 256;

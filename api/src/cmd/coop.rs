@@ -1,0 +1,94 @@
+//! `verbund coop create`: found a cooperative from its statute and founding file, and print its
+//! first administrator token, once.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+use verbund_domain::Principal;
+use verbund_ledger::Actor;
+
+use crate::app::{self, App, Config, FoundingFile, Request};
+use crate::cmd::Database;
+
+#[derive(Debug, clap::Subcommand)]
+pub enum Coop {
+    /// Found a cooperative: record its statute, founders and first officers, and issue the
+    /// first administrator token.
+    Create(CreateArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct CreateArgs {
+    #[command(flatten)]
+    pub database: Database,
+    /// The cooperative's id: lowercase letters, digits and '-', e.g. dorfhandwerk-eg.
+    pub id: String,
+    /// The statute (TOML).
+    #[arg(long)]
+    pub statute: PathBuf,
+    /// The founders and first officers (TOML).
+    #[arg(long)]
+    pub founding: PathBuf,
+    /// Days until the administrator token expires (1 to 366).
+    #[arg(long, default_value_t = 90)]
+    pub token_days: u32,
+}
+
+pub async fn run(command: Coop) -> anyhow::Result<ExitCode> {
+    match command {
+        Coop::Create(args) => create(args).await,
+    }
+}
+
+async fn create(args: CreateArgs) -> anyhow::Result<ExitCode> {
+    let statute = std::fs::read_to_string(&args.statute)
+        .with_context(|| format!("cannot read the statute {}", args.statute.display()))?;
+    let founding = std::fs::read_to_string(&args.founding)
+        .with_context(|| format!("cannot read the founding file {}", args.founding.display()))?;
+    let founding = FoundingFile::parse_toml(&founding)?;
+    let log = app::parse_coop(&args.id)?;
+    let app = App::open(Config {
+        database_url: args.database.database_url.clone(),
+        runtime: Default::default(),
+    })
+    .await?;
+    let result = async {
+        let request = Request {
+            coop: log.clone(),
+            actor: Actor::parse("cli").expect("a valid actor"),
+            key: Some(format!("found-{log}")),
+            digest: *blake3::hash(statute.as_bytes()).as_bytes(),
+        };
+        let founded = app::found_cooperative(&app, &request, &statute, founding).await?;
+        let token = create_admin_token(&app, &log, args.token_days).await?;
+        anyhow::Ok((founded, token))
+    }
+    .await;
+    app.close().await;
+    let (founded, token) = result?;
+    say!(
+        "founded {log}: events {} to {}",
+        founded.first,
+        founded.last
+    );
+    say!("administrator token (shown once, keep it safe):");
+    say!(
+        "{}",
+        token
+            .secret
+            .as_ref()
+            .map(|s| s.expose())
+            .unwrap_or("(already issued)")
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Issues an administrator token for `log` from the command line.
+pub async fn create_admin_token(
+    app: &App,
+    log: &verbund_ledger::LogId,
+    days: u32,
+) -> anyhow::Result<app::IssuedToken> {
+    crate::cmd::token::issue(app, log, Principal::Admin, days).await
+}

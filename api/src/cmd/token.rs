@@ -1,0 +1,121 @@
+//! `verbund token issue|revoke`: tokens from the command line (the first one, or when no
+//! administrator token is at hand).
+
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+use verbund_domain::{Principal, TokenId};
+use verbund_ledger::{Actor, LogId};
+
+use crate::app::{self, App, Config, IssuedToken, Request};
+use crate::cmd::Database;
+
+#[derive(Debug, clap::Subcommand)]
+pub enum Token {
+    /// Issue a token and print its secret, once.
+    Issue(IssueArgs),
+    /// Revoke a token by its id.
+    Revoke(RevokeArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct IssueArgs {
+    #[command(flatten)]
+    pub database: Database,
+    /// The cooperative.
+    pub coop: String,
+    /// `member:NUMBER`, `admin`, `auditor`, `regulator` or `citizen-investor`.
+    pub principal: String,
+    /// Days until it expires (1 to 366).
+    #[arg(long, default_value_t = 90)]
+    pub days: u32,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct RevokeArgs {
+    #[command(flatten)]
+    pub database: Database,
+    /// The cooperative.
+    pub coop: String,
+    /// The token's id.
+    pub token: String,
+}
+
+pub async fn run(command: Token) -> anyhow::Result<ExitCode> {
+    let database = match &command {
+        Token::Issue(args) => &args.database,
+        Token::Revoke(args) => &args.database,
+    };
+    let app = App::open(Config {
+        database_url: database.database_url.clone(),
+        runtime: Default::default(),
+    })
+    .await?;
+    let result = match command {
+        Token::Issue(args) => {
+            async {
+                let log = app::parse_coop(&args.coop)?;
+                let principal = Principal::parse(&args.principal)?;
+                let token = issue(&app, &log, principal, args.days).await?;
+                say!(
+                    "token {} for {} until {}",
+                    token.token,
+                    token.principal,
+                    token.expires_at
+                );
+                say!(
+                    "{}",
+                    token
+                        .secret
+                        .as_ref()
+                        .map(|s| s.expose())
+                        .unwrap_or_default()
+                );
+                anyhow::Ok(())
+            }
+            .await
+        }
+        Token::Revoke(args) => {
+            async {
+                let log = app::parse_coop(&args.coop)?;
+                let token = TokenId::parse(&args.token)?;
+                let executed =
+                    app::revoke_token(&app, &cli_request(&log, token.as_str()), token).await?;
+                say!("revoked at position {}", executed.last);
+                anyhow::Ok(())
+            }
+            .await
+        }
+    };
+    app.close().await;
+    result.map(|()| ExitCode::SUCCESS)
+}
+
+fn cli_request(log: &LogId, what: &str) -> Request {
+    Request {
+        coop: log.clone(),
+        actor: Actor::parse("cli").expect("a valid actor"),
+        key: None,
+        digest: *blake3::hash(what.as_bytes()).as_bytes(),
+    }
+}
+
+/// Issues a token from the command line.
+pub async fn issue(
+    app: &App,
+    log: &LogId,
+    principal: Principal,
+    days: u32,
+) -> anyhow::Result<IssuedToken> {
+    anyhow::ensure!((1..=366).contains(&days), "a token lives 1 to 366 days");
+    let expires_at =
+        jiff::Timestamp::now() + jiff::SignedDuration::from_hours(i64::from(days) * 24);
+    app::issue_token(
+        app,
+        &cli_request(log, &principal.to_string()),
+        principal,
+        expires_at,
+    )
+    .await
+    .with_context(|| format!("cannot issue a token for {principal} in {log}"))
+}

@@ -1,0 +1,305 @@
+//! Authentication (bearer tokens) and authorization (roles), for every route by one mechanism:
+//! a middleware that looks the matched route up in [`ROUTES`] before any handler runs. A route
+//! missing from the table is refused, so a new route cannot be open by mistake.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use axum::extract::{MatchedPath, RawPathParams, Request, State};
+use axum::http::{HeaderMap, Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use verbund_domain::{MemberNo, Principal, Role, TokenId};
+use verbund_ledger::{Actor, LogId};
+use verbund_projections::Runtime;
+
+use crate::app::{App, TokenSecret};
+use crate::http::error::ApiError;
+
+/// Who may call a route.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Access {
+    /// Anyone, with or without a token.
+    Public,
+    /// Any valid token of the cooperative.
+    Authenticated,
+    /// A token with one of these roles.
+    Roles(&'static [Role]),
+    /// The member named by the route's `{member}`, or a token with one of these roles.
+    MemberSelfOr(&'static [Role]),
+}
+
+/// Roles that read the register: members and those who oversee the cooperative.
+pub const READ_REGISTER: &[Role] = &[
+    Role::Member,
+    Role::Board,
+    Role::SupervisoryBoard,
+    Role::Treasurer,
+    Role::Auditor,
+    Role::Regulator,
+];
+/// Roles that read every member's full record.
+pub const READ_MEMBERS: &[Role] = &[
+    Role::Board,
+    Role::SupervisoryBoard,
+    Role::Treasurer,
+    Role::Auditor,
+    Role::Regulator,
+];
+/// Roles that read the whole log (which holds everyone's data) and verify it.
+pub const READ_LOG: &[Role] = &[
+    Role::Board,
+    Role::SupervisoryBoard,
+    Role::Auditor,
+    Role::Regulator,
+];
+/// Roles that run the installation: tokens, rebuilds.
+pub const OPERATE: &[Role] = &[Role::Admin];
+
+/// Every route and who may call it.
+pub const ROUTES: &[(Method, &str, Access)] = &[
+    (Method::GET, "/v1/coops", Access::Public),
+    (Method::GET, "/v1/coops/{coop}", Access::Public),
+    (Method::GET, "/v1/coops/{coop}/statute", Access::Public),
+    (Method::GET, "/v1/coops/{coop}/me", Access::Authenticated),
+    (
+        Method::GET,
+        "/v1/coops/{coop}/members",
+        Access::Roles(READ_REGISTER),
+    ),
+    (
+        Method::GET,
+        "/v1/coops/{coop}/members/{member}",
+        Access::MemberSelfOr(READ_MEMBERS),
+    ),
+    (
+        Method::GET,
+        "/v1/coops/{coop}/events",
+        Access::Roles(READ_LOG),
+    ),
+    (
+        Method::GET,
+        "/v1/coops/{coop}/events/stream",
+        Access::Roles(READ_LOG),
+    ),
+    (
+        Method::GET,
+        "/v1/coops/{coop}/verify",
+        Access::Roles(READ_LOG),
+    ),
+    (
+        Method::GET,
+        "/v1/coops/{coop}/tokens",
+        Access::Roles(OPERATE),
+    ),
+    (
+        Method::POST,
+        "/v1/coops/{coop}/tokens",
+        Access::Roles(OPERATE),
+    ),
+    (
+        Method::DELETE,
+        "/v1/coops/{coop}/tokens/{token}",
+        Access::Roles(OPERATE),
+    ),
+    (
+        Method::POST,
+        "/v1/coops/{coop}/projections/{projection}/rebuild",
+        Access::Roles(OPERATE),
+    ),
+];
+
+/// The access rule of a route, if it has one.
+pub fn access_of(method: &Method, route: &str) -> Option<Access> {
+    ROUTES
+        .iter()
+        .find(|(m, path, _)| m == method && *path == route)
+        .map(|(_, _, access)| *access)
+}
+
+/// The caller of a request, as the middleware established it.
+#[derive(Clone, Debug)]
+pub struct Caller {
+    /// Whom the token stands for; `None` without a token.
+    pub principal: Option<Principal>,
+    /// The token's id.
+    pub token: Option<TokenId>,
+    /// The roles: `{Public}` without a token.
+    pub roles: BTreeSet<Role>,
+}
+
+impl Caller {
+    fn public() -> Self {
+        Self {
+            principal: None,
+            token: None,
+            roles: BTreeSet::from([Role::Public]),
+        }
+    }
+
+    /// The actor recorded with the events this caller causes: `member:7`, or the role and
+    /// the token id for other principals (`auditor:3f2a…`), never a name.
+    pub fn actor(&self) -> Actor {
+        let text = match (&self.principal, &self.token) {
+            (Some(Principal::Member { member }), _) => format!("member:{member}"),
+            (Some(principal), Some(token)) => format!("{principal}:{token}"),
+            (Some(principal), None) => principal.to_string(),
+            (None, _) => "public".to_owned(),
+        };
+        Actor::parse(text).expect("principals and token ids are valid actors")
+    }
+
+    /// True if the caller is this member.
+    pub fn is_member(&self, member: MemberNo) -> bool {
+        self.principal == Some(Principal::Member { member })
+    }
+}
+
+/// The cooperative a request is about, as the middleware found it.
+#[derive(Clone, Debug)]
+pub struct Coop {
+    /// Its log.
+    pub log: LogId,
+    /// Its projections.
+    pub runtime: Arc<Runtime>,
+}
+
+/// The middleware: resolves the cooperative and the token, checks the route's rule, and hands
+/// [`Caller`] and [`Coop`] to the handler.
+pub async fn authorize(
+    State(app): State<App>,
+    matched: MatchedPath,
+    params: RawPathParams,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    match check(&app, &matched, &params, &mut request).await {
+        Ok(()) => next.run(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn check(
+    app: &App,
+    matched: &MatchedPath,
+    params: &RawPathParams,
+    request: &mut Request,
+) -> Result<(), ApiError> {
+    let Some(access) = access_of(request.method(), matched.as_str()) else {
+        return Err(ApiError::internal(format!(
+            "route {} {} has no access rule",
+            request.method(),
+            matched.as_str()
+        )));
+    };
+    let param = |name: &str| params.iter().find(|(key, _)| *key == name).map(|(_, v)| v);
+    let coop = match param("coop") {
+        Some(text) => {
+            let not_found = || {
+                ApiError::not_found(
+                    "coop-not-found",
+                    format!("there is no cooperative {text:?}"),
+                )
+            };
+            let log = LogId::parse(text).map_err(|_| not_found())?;
+            let runtime = app.coop(&log).await?.ok_or_else(not_found)?;
+            Some(Coop { log, runtime })
+        }
+        None => None,
+    };
+    let caller = match bearer(request.headers())? {
+        None => Caller::public(),
+        Some(secret) => {
+            let Some(coop) = &coop else {
+                return Err(unauthorized(
+                    "a token belongs to a cooperative; this route takes none",
+                ));
+            };
+            resolve(coop, &secret)?
+        }
+    };
+    let allowed = match access {
+        Access::Public => true,
+        Access::Authenticated => caller.principal.is_some(),
+        Access::Roles(roles) => roles.iter().any(|role| caller.roles.contains(role)),
+        Access::MemberSelfOr(roles) => {
+            let own = param("member")
+                .and_then(|text| MemberNo::parse(text).ok())
+                .is_some_and(|member| caller.is_member(member));
+            own || roles.iter().any(|role| caller.roles.contains(role))
+        }
+    };
+    if !allowed {
+        return Err(if caller.principal.is_none() {
+            unauthorized("this route needs a bearer token")
+        } else {
+            ApiError::new(
+                StatusCode::FORBIDDEN,
+                "forbidden",
+                "the token's roles do not allow this route",
+            )
+        });
+    }
+    request.extensions_mut().insert(caller);
+    if let Some(coop) = coop {
+        request.extensions_mut().insert(coop);
+    }
+    Ok(())
+}
+
+fn unauthorized(detail: &str) -> ApiError {
+    ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", detail)
+}
+
+/// The token of an `Authorization: Bearer …` header, if there is one.
+fn bearer(headers: &HeaderMap) -> Result<Option<TokenSecret>, ApiError> {
+    let Some(value) = headers.get(header::AUTHORIZATION) else {
+        return Ok(None);
+    };
+    let text = value
+        .to_str()
+        .map_err(|_| unauthorized("the Authorization header is not text"))?;
+    match text.split_once(' ') {
+        Some((scheme, token))
+            if scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty() =>
+        {
+            Ok(Some(TokenSecret::presented(token.trim())))
+        }
+        _ => Err(unauthorized("use 'Authorization: Bearer TOKEN'")),
+    }
+}
+
+/// Finds the token among the cooperative's and derives the roles of its principal.
+fn resolve(coop: &Coop, secret: &TokenSecret) -> Result<Caller, ApiError> {
+    let digest = secret.digest();
+    let now = jiff::Timestamp::now();
+    let record = coop
+        .runtime
+        .views()
+        .tokens
+        .read(|tokens| tokens.by_digest(digest.as_str()).cloned());
+    // One answer for unknown, revoked and expired tokens: which one it is helps only an
+    // attacker; the holder learns it from the administrator.
+    let record = record
+        .filter(|record| record.is_valid_at(now))
+        .ok_or_else(|| unauthorized("the token is unknown, expired or revoked"))?;
+    let roles = match record.principal {
+        Principal::Member { member } => coop
+            .runtime
+            .views()
+            .register
+            .read(|register| register.roles_of(member)),
+        Principal::Admin => BTreeSet::from([Role::Admin]),
+        Principal::Auditor => BTreeSet::from([Role::Auditor]),
+        Principal::Regulator => BTreeSet::from([Role::Regulator]),
+        Principal::CitizenInvestor => BTreeSet::from([Role::CitizenInvestor]),
+    };
+    if roles.is_empty() {
+        return Err(unauthorized("the token's member is no longer a member"));
+    }
+    Ok(Caller {
+        principal: Some(record.principal),
+        token: Some(record.token),
+        roles,
+    })
+}

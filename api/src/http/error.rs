@@ -1,0 +1,231 @@
+//! The one error type at the HTTP edge: every refusal becomes a problem+json body (RFC 9457)
+//! with a stable `type`; a 500 is logged with its cause and answered without it.
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use utoipa::ToSchema;
+use verbund_domain::{DomainError, ErrorKind};
+use verbund_ledger::LedgerError;
+use verbund_projections::ProjectionError;
+
+use crate::app::ExecError;
+
+/// A problem report (RFC 9457). `type` is `/problems/{code}`; `code` repeats the code for
+/// clients that prefer a plain field; `rule` names the rule of `shared/domain-rules.md` that
+/// refused the request; `field` names the offending input.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct Problem {
+    /// `/problems/{code}`, a stable identifier of the kind of problem.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// A short summary of the kind of problem.
+    pub title: String,
+    /// The HTTP status code.
+    pub status: u16,
+    /// What went wrong in this case.
+    pub detail: String,
+    /// The stable, machine-readable code.
+    pub code: String,
+    /// The id of the rule that refused the request (e.g. `G4`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rule: Option<String>,
+    /// The offending input, as a path into the request (e.g. `founders[2].name`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+}
+
+/// An error answered as problem+json. Boxed: errors travel through every `?` of every handler,
+/// and the happy path should not pay for their size.
+#[derive(Debug)]
+pub struct ApiError(Box<Details>);
+
+#[derive(Debug)]
+struct Details {
+    status: StatusCode,
+    code: String,
+    detail: String,
+    rule: Option<&'static str>,
+    field: Option<String>,
+    retry_after_seconds: Option<u32>,
+    /// For 500s: what to log. Never sent.
+    cause: Option<String>,
+}
+
+impl ApiError {
+    /// A problem with a status, a code and a detail for people.
+    pub fn new(status: StatusCode, code: &str, detail: impl Into<String>) -> Self {
+        Self(Box::new(Details {
+            status,
+            code: code.to_owned(),
+            detail: detail.into(),
+            rule: None,
+            field: None,
+            retry_after_seconds: None,
+            cause: None,
+        }))
+    }
+
+    /// 400, naming the offending field.
+    pub fn bad_request(code: &str, field: &str, detail: impl Into<String>) -> Self {
+        let mut error = Self::new(StatusCode::BAD_REQUEST, code, detail);
+        error.0.field = Some(field.to_owned());
+        error
+    }
+
+    /// 404.
+    pub fn not_found(code: &str, detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::NOT_FOUND, code, detail)
+    }
+
+    /// 500: logs `cause`, tells the client only that it happened.
+    pub fn internal(cause: impl std::fmt::Display) -> Self {
+        let mut error = Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "the server failed to answer this request; it has been logged",
+        );
+        error.0.cause = Some(cause.to_string());
+        error
+    }
+
+    /// 503 with a hint when to try again.
+    pub fn unavailable(code: &str, detail: impl Into<String>, retry_after_seconds: u32) -> Self {
+        let mut error = Self::new(StatusCode::SERVICE_UNAVAILABLE, code, detail);
+        error.0.retry_after_seconds = Some(retry_after_seconds);
+        error
+    }
+
+    /// The status.
+    pub fn status(&self) -> StatusCode {
+        self.0.status
+    }
+
+    /// The problem body.
+    pub fn problem(&self) -> Problem {
+        let d = &self.0;
+        Problem {
+            kind: format!("/problems/{}", d.code),
+            title: d.status.canonical_reason().unwrap_or("Error").to_owned(),
+            status: d.status.as_u16(),
+            detail: d.detail.clone(),
+            code: d.code.clone(),
+            rule: d.rule.map(str::to_owned),
+            field: d.field.clone(),
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        if let Some(cause) = &self.0.cause {
+            tracing::error!(status = self.0.status.as_u16(), "{cause}");
+        }
+        let body = serde_json::to_vec(&self.problem()).expect("a problem serializes");
+        let mut response = (self.0.status, body).into_response();
+        response.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/problem+json"),
+        );
+        if let Some(seconds) = self.0.retry_after_seconds {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        }
+        response
+    }
+}
+
+impl From<DomainError> for ApiError {
+    fn from(error: DomainError) -> Self {
+        let status = match error.kind() {
+            ErrorKind::Invalid => StatusCode::BAD_REQUEST,
+            ErrorKind::RuleViolated => StatusCode::UNPROCESSABLE_ENTITY,
+            ErrorKind::NotFound => StatusCode::NOT_FOUND,
+            ErrorKind::Conflict => StatusCode::CONFLICT,
+        };
+        let mut api = Self::new(status, error.code(), error.message());
+        api.0.rule = error.rule_id().map(|rule| rule.id());
+        api.0.field = error.field().filter(|f| !f.is_empty()).map(str::to_owned);
+        api
+    }
+}
+
+impl From<LedgerError> for ApiError {
+    fn from(error: LedgerError) -> Self {
+        match &error {
+            LedgerError::Conflict { .. } => {
+                Self::new(StatusCode::CONFLICT, "version-conflict", error.to_string())
+            }
+            LedgerError::IdempotencyMismatch(_) => idempotency_key_reused(),
+            LedgerError::TooLarge { .. } => Self::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "too-large",
+                error.to_string(),
+            ),
+            LedgerError::UnknownLog(log) => {
+                Self::not_found("coop-not-found", format!("there is no cooperative {log}"))
+            }
+            LedgerError::Closed => Self::unavailable(
+                "shutting-down",
+                "the server is shutting down; try another or try again",
+                1,
+            ),
+            _ => Self::internal(error),
+        }
+    }
+}
+
+fn idempotency_key_reused() -> ApiError {
+    ApiError::new(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "idempotency-key-reused",
+        "this Idempotency-Key was used before with another request; use a new key for a new request",
+    )
+}
+
+impl From<ExecError> for ApiError {
+    fn from(error: ExecError) -> Self {
+        match error {
+            ExecError::Domain(e) => e.into(),
+            ExecError::KeyReused => idempotency_key_reused(),
+            ExecError::KeyMalformed => Self::bad_request(
+                "idempotency-key-malformed",
+                "Idempotency-Key",
+                error.to_string(),
+            ),
+            ExecError::Contention => {
+                Self::new(StatusCode::CONFLICT, "contention", error.to_string())
+            }
+            ExecError::Ledger(e) => e.into(),
+            ExecError::Decode(e) => Self::internal(e),
+        }
+    }
+}
+
+impl From<ProjectionError> for ApiError {
+    fn from(error: ProjectionError) -> Self {
+        match &error {
+            ProjectionError::Lagging { .. } => Self::unavailable(
+                "projection-lagging",
+                format!("{error}; try again shortly"),
+                1,
+            ),
+            ProjectionError::UnknownProjection(_) => {
+                Self::not_found("projection-not-found", error.to_string())
+            }
+            ProjectionError::Ledger(_)
+            | ProjectionError::Database(_)
+            | ProjectionError::Snapshot(_)
+            | ProjectionError::Decode { .. }
+            | ProjectionError::Failed(_)
+            | ProjectionError::Stopped => Self::internal(error),
+        }
+    }
+}
+
+impl From<anyhow::Error> for ApiError {
+    fn from(error: anyhow::Error) -> Self {
+        Self::internal(format!("{error:#}"))
+    }
+}

@@ -1,0 +1,219 @@
+//! The HTTP API (axum): versioned JSON under `/v1/coops/{coop}/…`, problem+json errors,
+//! bearer tokens, one authorization table, OpenAPI 3.1 at `/openapi.json`, a readable API page
+//! at `/docs`, health, readiness and Prometheus metrics.
+//!
+//! Architecture invariant: this is the only module that knows HTTP. Handlers translate between
+//! HTTP and [`crate::app`]; they hold no rules.
+
+pub mod auth;
+pub mod docs;
+pub mod dto;
+pub mod error;
+pub mod extract;
+pub mod routes;
+
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::request_id::{
+    MakeRequestUuid, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
+};
+use tower_http::trace::TraceLayer;
+use utoipa::OpenApi;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::app::App;
+use crate::http::error::ApiError;
+use crate::metrics::HttpLabels;
+
+/// The largest request body.
+pub const BODY_BYTES_MAX: usize = 64 * 1024;
+/// The longest a request may take until its response head.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Verbund API",
+        description = "The system of record of cooperatives: every membership decision, vote, contribution and shared investment as an immutable event in a hash-chained log.",
+        license(name = "AGPL-3.0-or-later")
+    ),
+    modifiers(&BearerScheme),
+    tags(
+        (name = "cooperatives", description = "Public facts of the cooperatives"),
+        (name = "members", description = "The member register"),
+        (name = "log", description = "The hash-chained event log, for auditors and integrations"),
+        (name = "access", description = "Tokens and the caller"),
+        (name = "operations", description = "Running the installation"),
+    )
+)]
+struct ApiDoc;
+
+struct BearerScheme;
+
+impl utoipa::Modify for BearerScheme {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        openapi
+            .components
+            .get_or_insert_with(Default::default)
+            .add_security_scheme(
+                "bearer",
+                SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+            );
+    }
+}
+
+/// The API routes and their OpenAPI document.
+pub fn api(app: &App) -> (Router<App>, utoipa::openapi::OpenApi) {
+    let (router, mut openapi) = OpenApiRouter::<App>::with_openapi(ApiDoc::openapi())
+        .routes(routes!(routes::list_coops))
+        .routes(routes!(routes::get_coop))
+        .routes(routes!(routes::get_statute))
+        .routes(routes!(routes::me))
+        .routes(routes!(routes::list_members))
+        .routes(routes!(routes::get_member))
+        .routes(routes!(routes::list_events))
+        .routes(routes!(routes::stream_events))
+        .routes(routes!(routes::verify))
+        .routes(routes!(routes::list_tokens, routes::issue_token))
+        .routes(routes!(routes::revoke_token))
+        .routes(routes!(routes::rebuild))
+        .split_for_parts();
+    openapi.info.version = env!("CARGO_PKG_VERSION").to_owned();
+    let router = router.route_layer(middleware::from_fn_with_state(app.clone(), auth::authorize));
+    (router, openapi)
+}
+
+/// The whole application: API, documents, operations endpoints and the layers around them.
+pub fn router(app: App) -> Router {
+    let (api, openapi) = api(&app);
+    let openapi_json = openapi.to_json().expect("the OpenAPI document serializes");
+    let page = docs::page(&openapi);
+    api.route(
+        "/openapi.json",
+        get(move || async move {
+            ([(header::CONTENT_TYPE, "application/json")], openapi_json.clone())
+        }),
+    )
+    .route(
+        "/docs",
+        get(move || async move { axum::response::Html(page.clone()) }),
+    )
+    .route("/healthz", get(healthz))
+    .route("/readyz", get(readyz))
+    .route("/metrics", get(metrics))
+    .fallback(|| async { ApiError::not_found("route-not-found", "there is no such route") })
+    .method_not_allowed_fallback(|| async {
+        ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method-not-allowed", "the route does not take this method")
+    })
+    .layer(DefaultBodyLimit::max(BODY_BYTES_MAX))
+    .layer(middleware::from_fn_with_state(app.clone(), observe))
+    .layer(CatchPanicLayer::custom(|_: Box<dyn std::any::Any + Send>| {
+        ApiError::internal("a handler panicked").into_response()
+    }))
+    .layer(TraceLayer::new_for_http().make_span_with(|request: &Request| {
+        let id = request
+            .extensions()
+            .get::<RequestId>()
+            .and_then(|id| id.header_value().to_str().ok())
+            .unwrap_or("-")
+            .to_owned();
+        // The route template, never the raw path or headers: those may carry a token or
+        // personal data.
+        let route = request
+            .extensions()
+            .get::<MatchedPath>()
+            .map(|m| m.as_str().to_owned())
+            .unwrap_or_else(|| "unmatched".into());
+        tracing::info_span!("http", method = %request.method(), route = %route, request_id = %id)
+    }))
+    .layer(PropagateRequestIdLayer::x_request_id())
+    .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+    .with_state(app)
+}
+
+/// Times every request (metrics) and bounds it (timeout).
+async fn observe(State(app): State<App>, request: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let method = request.method().to_string();
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|m| m.as_str().to_owned())
+        .unwrap_or_else(|| "unmatched".into());
+    let response = match tokio::time::timeout(REQUEST_TIMEOUT, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => ApiError::unavailable(
+            "timeout",
+            format!(
+                "the request took longer than {} seconds",
+                REQUEST_TIMEOUT.as_secs()
+            ),
+            1,
+        )
+        .into_response(),
+    };
+    app.metrics().observe_request(
+        HttpLabels {
+            method,
+            route,
+            status: response.status().as_u16(),
+        },
+        started.elapsed().as_secs_f64(),
+    );
+    response
+}
+
+/// Liveness: the process answers.
+async fn healthz() -> &'static str {
+    "ok"
+}
+
+/// Readiness: the database answers and every cooperative's projections are running.
+async fn readyz(State(app): State<App>) -> Response {
+    let mut failures = Vec::new();
+    if let Err(e) = app.ledger().logs().await {
+        failures.push(format!("database: {e}"));
+    }
+    for (log, runtime) in app.coops().await {
+        match runtime.status() {
+            verbund_projections::Status::Running => {}
+            verbund_projections::Status::Failed(why) => failures.push(format!("{log}: {why}")),
+            verbund_projections::Status::Stopped => failures.push(format!("{log}: stopped")),
+        }
+    }
+    if failures.is_empty() {
+        (StatusCode::OK, "ready").into_response()
+    } else {
+        tracing::warn!("not ready: {}", failures.join("; "));
+        ApiError::unavailable("not-ready", "the server is not ready; see its log", 5)
+            .into_response()
+    }
+}
+
+/// Metrics in Prometheus' text format.
+async fn metrics(State(app): State<App>) -> Response {
+    for (log, runtime) in app.coops().await {
+        if let Ok(head) = app.ledger().head(&log).await {
+            app.metrics().set_projection(
+                log.as_str(),
+                head.position.get(),
+                runtime.position().get(),
+            );
+        }
+    }
+    let mut response = app.metrics().encode().into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(crate::metrics::CONTENT_TYPE),
+    );
+    response
+}

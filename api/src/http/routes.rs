@@ -1,0 +1,687 @@
+//! The handlers of `/v1/coops/…`. Authorization has happened before any of them runs
+//! (`auth::authorize`); each reads the [`Caller`] and [`Coop`] it was handed.
+
+use std::convert::Infallible;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Extension;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use utoipa::IntoParams;
+use verbund_domain::{MemberNo, Principal, TokenId};
+use verbund_ledger::{Position, RecordedEvent};
+use verbund_projections::{MemberRecord, Register};
+
+use crate::app::{self, App, Request};
+use crate::http::auth::{Caller, Coop};
+use crate::http::dto;
+use crate::http::error::{ApiError, Problem};
+use crate::http::extract::{Body, MinPosition, POSITION_HEADER, Params, READ_WAIT};
+
+/// The most items of one page.
+pub const PAGE_ITEMS_MAX: usize = 1_000;
+/// Items of a page when the client does not say.
+const PAGE_ITEMS_DEFAULT: usize = 100;
+
+fn with_position(position: Position, body: impl IntoResponse) -> Response {
+    let mut response = body.into_response();
+    response
+        .headers_mut()
+        .insert(POSITION_HEADER, HeaderValue::from(position.get()));
+    response
+}
+
+async fn settle(coop: &Coop, min: MinPosition) -> Result<Position, ApiError> {
+    match min.0 {
+        Some(position) => Ok(coop.runtime.wait_for(position, READ_WAIT).await?),
+        None => Ok(coop.runtime.position()),
+    }
+}
+
+/// The cooperatives this server holds.
+#[utoipa::path(get, path = "/v1/coops", tag = "cooperatives",
+    responses((status = 200, body = dto::CoopList)))]
+pub async fn list_coops(State(app): State<App>) -> Result<Response, ApiError> {
+    app.discover().await?;
+    let coops = app
+        .coops()
+        .await
+        .into_iter()
+        .map(|(log, runtime)| dto::CoopListItem {
+            id: log.to_string(),
+            name: runtime
+                .views()
+                .register
+                .read(|r| r.coop().map(|c| c.name.to_string())),
+        })
+        .collect();
+    Ok(axum::Json(dto::CoopList { coops }).into_response())
+}
+
+/// A cooperative's public facts: name, founding, members, officers.
+#[utoipa::path(get, path = "/v1/coops/{coop}", tag = "cooperatives",
+    params(("coop" = String, Path, description = "The cooperative's id"), ReadHeaders),
+    responses((status = 200, body = dto::CoopSummary),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 503, body = Problem, content_type = "application/problem+json")))]
+pub async fn get_coop(
+    Extension(coop): Extension<Coop>,
+    min: MinPosition,
+) -> Result<Response, ApiError> {
+    let position = settle(&coop, min).await?;
+    let summary = coop
+        .runtime
+        .views()
+        .register
+        .read(|register| summary(&coop, register, position))?;
+    Ok(with_position(position, axum::Json(summary)))
+}
+
+fn summary(
+    coop: &Coop,
+    register: &Register,
+    position: Position,
+) -> Result<dto::CoopSummary, ApiError> {
+    let record = register.coop().ok_or_else(not_founded)?;
+    let mut officers = Vec::new();
+    for office in [
+        verbund_domain::Office::Board,
+        verbund_domain::Office::SupervisoryBoard,
+        verbund_domain::Office::Treasurer,
+    ] {
+        for member in register.holders(office) {
+            officers.push(dto::Officer {
+                member: member.get(),
+                name: register
+                    .member(member)
+                    .map(|m| m.name.to_string())
+                    .unwrap_or_default(),
+                office: kebab(&office),
+            });
+        }
+    }
+    Ok(dto::CoopSummary {
+        id: coop.log.to_string(),
+        name: record.name.to_string(),
+        founded_on: record.founded_on.to_string(),
+        members: register.member_count() as u64,
+        officers,
+        position: position.get(),
+    })
+}
+
+fn not_founded() -> ApiError {
+    ApiError::not_found(
+        "coop-not-founded",
+        "the cooperative's founding is not recorded yet",
+    )
+}
+
+fn kebab<T: serde::Serialize>(value: &T) -> String {
+    serde_json::to_value(value)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
+/// The statute in force.
+#[utoipa::path(get, path = "/v1/coops/{coop}/statute", tag = "cooperatives",
+    params(("coop" = String, Path, description = "The cooperative's id"), ReadHeaders),
+    responses((status = 200, body = dto::StatuteDoc),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 503, body = Problem, content_type = "application/problem+json")))]
+pub async fn get_statute(
+    State(app): State<App>,
+    Extension(coop): Extension<Coop>,
+    min: MinPosition,
+) -> Result<Response, ApiError> {
+    let position = settle(&coop, min).await?;
+    let (statute, adopted_at) = coop
+        .runtime
+        .views()
+        .register
+        .read(|r| r.coop().map(|c| (c.statute.clone(), c.founded_at)))
+        .ok_or_else(not_founded)?;
+    // The text as adopted is in the founding event; read it from the log.
+    let founding = app.ledger().read_log(&coop.log, adopted_at, 1).await?;
+    let text = founding
+        .first()
+        .and_then(|event| event.payload.to_value().ok())
+        .and_then(|payload| {
+            payload
+                .get("statute_text")
+                .and_then(|t| t.as_str().map(str::to_owned))
+        })
+        .unwrap_or_default();
+    let doc = dto::StatuteDoc {
+        text,
+        clauses: serde_json::to_value(&statute).map_err(ApiError::internal)?,
+        adopted_at: adopted_at.get(),
+        position: position.get(),
+    };
+    Ok(with_position(position, axum::Json(doc)))
+}
+
+/// The caller: principal and roles.
+#[utoipa::path(get, path = "/v1/coops/{coop}/me", tag = "access",
+    params(("coop" = String, Path, description = "The cooperative's id")),
+    responses((status = 200, body = dto::Me),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+pub async fn me(Extension(caller): Extension<Caller>) -> Result<Response, ApiError> {
+    let me = dto::Me {
+        principal: caller
+            .principal
+            .map(|p| p.to_string())
+            .unwrap_or_else(|| "public".into()),
+        roles: caller.roles.iter().map(kebab).collect(),
+        token: caller.token.map(|t| t.to_string()),
+    };
+    Ok(axum::Json(me).into_response())
+}
+
+/// Headers of a read.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Header)]
+pub struct ReadHeaders {
+    /// Answer only once the projections reached this log position (the `position` a write
+    /// answered with), waiting at most 5 seconds (then 503).
+    #[param(rename = "Verbund-Min-Position", minimum = 0)]
+    pub min_position: Option<u64>,
+}
+
+/// Paging of the member list.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct MemberQuery {
+    /// Members after this number.
+    #[param(minimum = 1)]
+    pub after: Option<u32>,
+    /// At most this many (1 to 1000, default 100).
+    #[param(minimum = 1, maximum = 1000)]
+    pub limit: Option<usize>,
+    /// The list as it stood at this log position.
+    #[param(minimum = 0)]
+    pub at_position: Option<u64>,
+    /// The list as it stood at this moment (RFC 3339, e.g. `2026-11-24T12:00:00Z`).
+    pub as_of: Option<String>,
+}
+
+fn member_dto(register: &Register, record: &MemberRecord) -> dto::Member {
+    dto::Member {
+        member: record.member.get(),
+        name: record.name.to_string(),
+        kind: serde_json::to_value(&record.kind).unwrap_or_default(),
+        shares: record.shares,
+        admitted_on: record.admitted_on.to_string(),
+        founder: record.founder,
+        offices: register.offices(record.member).iter().map(kebab).collect(),
+    }
+}
+
+/// The member list, paged; now, or as of a past position or moment.
+#[utoipa::path(get, path = "/v1/coops/{coop}/members", tag = "members",
+    params(("coop" = String, Path, description = "The cooperative's id"), MemberQuery, ReadHeaders),
+    responses((status = 200, body = dto::MemberPage),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 503, body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+pub async fn list_members(
+    State(app): State<App>,
+    Extension(coop): Extension<Coop>,
+    Params(query): Params<MemberQuery>,
+    min: MinPosition,
+) -> Result<Response, ApiError> {
+    let limit = page_limit(query.limit)?;
+    let after = query
+        .after
+        .map(|n| MemberNo::new(n).ok_or_else(|| bad_param("after", "member numbers start at 1")))
+        .transpose()?;
+    let page = |register: &Register, position: Position| {
+        let members = register.members(after, limit + 1);
+        let next_after = (members.len() > limit).then(|| members[limit - 1].member.get());
+        dto::MemberPage {
+            members: members
+                .iter()
+                .take(limit)
+                .map(|record| member_dto(register, record))
+                .collect(),
+            next_after,
+            position: position.get(),
+        }
+    };
+    match as_of(&app, &coop, query.at_position, query.as_of.as_deref()).await? {
+        Some(past) => {
+            let folded =
+                verbund_projections::fold_until::<Register>(app.ledger(), &coop.log, past).await?;
+            Ok(with_position(
+                folded.position,
+                axum::Json(page(&folded.state, folded.position)),
+            ))
+        }
+        None => {
+            let position = settle(&coop, min).await?;
+            let body = coop.runtime.views().register.read(|r| page(r, position));
+            Ok(with_position(position, axum::Json(body)))
+        }
+    }
+}
+
+/// The position a read "as of" asks for, if it does.
+async fn as_of(
+    app: &App,
+    coop: &Coop,
+    at_position: Option<u64>,
+    as_of: Option<&str>,
+) -> Result<Option<Position>, ApiError> {
+    match (at_position, as_of) {
+        (Some(_), Some(_)) => Err(bad_param("as_of", "give at_position or as_of, not both")),
+        (Some(position), None) => Ok(Some(Position::new(position))),
+        (None, Some(text)) => {
+            let at: jiff::Timestamp = text.parse().map_err(|_| {
+                bad_param(
+                    "as_of",
+                    "as_of is an RFC 3339 moment, e.g. 2026-11-24T12:00:00Z",
+                )
+            })?;
+            Ok(Some(
+                verbund_projections::position_at(app.ledger(), &coop.log, at).await?,
+            ))
+        }
+        (None, None) => Ok(None),
+    }
+}
+
+fn bad_param(field: &str, detail: &str) -> ApiError {
+    ApiError::bad_request("query-malformed", field, detail)
+}
+
+fn page_limit(limit: Option<usize>) -> Result<usize, ApiError> {
+    match limit {
+        None => Ok(PAGE_ITEMS_DEFAULT),
+        Some(n) if (1..=PAGE_ITEMS_MAX).contains(&n) => Ok(n),
+        Some(_) => Err(bad_param("limit", "limit is 1 to 1000")),
+    }
+}
+
+/// One member's record: for the member themself, the board, the supervisory board, the
+/// treasurer and auditors.
+#[utoipa::path(get, path = "/v1/coops/{coop}/members/{member}", tag = "members",
+    params(("coop" = String, Path, description = "The cooperative's id"),
+        ("member" = u32, Path, description = "Member number", minimum = 1), ReadHeaders),
+    responses((status = 200, body = dto::Member),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 503, body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+pub async fn get_member(
+    Extension(coop): Extension<Coop>,
+    Path((_, member)): Path<(String, String)>,
+    min: MinPosition,
+) -> Result<Response, ApiError> {
+    let member = MemberNo::parse(&member).map_err(ApiError::from)?;
+    let position = settle(&coop, min).await?;
+    let body = coop.runtime.views().register.read(|register| {
+        register
+            .member(member)
+            .map(|record| member_dto(register, record))
+    });
+    let body = body.ok_or_else(|| {
+        ApiError::not_found("member-not-found", format!("there is no member {member}"))
+    })?;
+    Ok(with_position(position, axum::Json(body)))
+}
+
+/// Paging of the log.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct EventQuery {
+    /// The first position (default 1).
+    #[param(minimum = 1)]
+    pub from: Option<u64>,
+    /// At most this many (1 to 1000, default 100).
+    #[param(minimum = 1, maximum = 1000)]
+    pub limit: Option<usize>,
+}
+
+fn envelope(event: &RecordedEvent) -> dto::EventEnvelope {
+    dto::EventEnvelope {
+        position: event.position.get(),
+        stream: event.stream_id.to_string(),
+        stream_version: event.stream_version.get(),
+        event_type: event.event_type.to_string(),
+        schema_version: event.schema_version,
+        payload: event.payload.to_value().unwrap_or_default(),
+        actor: event.metadata.actor.to_string(),
+        command_id: event.metadata.command_id.to_string(),
+        correlation_id: event.metadata.correlation_id.to_string(),
+        recorded_at: event.metadata.recorded_at().to_string(),
+        prev_hash: event.prev_hash.to_hex(),
+        hash: event.hash.to_hex(),
+    }
+}
+
+/// The log itself, page by page, with every envelope and hash.
+#[utoipa::path(get, path = "/v1/coops/{coop}/events", tag = "log",
+    params(("coop" = String, Path, description = "The cooperative's id"), EventQuery),
+    responses((status = 200, body = dto::EventPage),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+pub async fn list_events(
+    State(app): State<App>,
+    Extension(coop): Extension<Coop>,
+    Params(query): Params<EventQuery>,
+) -> Result<Response, ApiError> {
+    let limit = page_limit(query.limit)?;
+    let from = Position::new(query.from.unwrap_or(1).max(1));
+    let events = app.ledger().read_log(&coop.log, from, limit).await?;
+    let next = (events.len() == limit).then(|| events[limit - 1].position.get() + 1);
+    let page = dto::EventPage {
+        events: events.iter().map(envelope).collect(),
+        next,
+    };
+    Ok(axum::Json(page).into_response())
+}
+
+/// Where a feed starts.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct StreamQuery {
+    /// The first position to send (default 1); `Last-Event-ID` takes precedence.
+    #[param(minimum = 1)]
+    pub from: Option<u64>,
+}
+
+/// The log as Server-Sent Events: every event from a position on, then live. Each SSE
+/// event's id is the log position, so a client reconnects with `Last-Event-ID`.
+#[utoipa::path(get, path = "/v1/coops/{coop}/events/stream", tag = "log",
+    params(("coop" = String, Path, description = "The cooperative's id"), StreamQuery),
+    responses((status = 200, description = "`text/event-stream`: one `event` per log event, its data the envelope as JSON", content_type = "text/event-stream", body = String),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 503, body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+pub async fn stream_events(
+    State(app): State<App>,
+    Extension(coop): Extension<Coop>,
+    Params(query): Params<StreamQuery>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let resume = headers
+        .get("last-event-id")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .map(|last| last + 1);
+    let from = Position::new(resume.or(query.from).unwrap_or(1).max(1));
+    let permit = Arc::clone(app.streams()).try_acquire_owned().map_err(|_| {
+        ApiError::unavailable(
+            "too-many-streams",
+            "the server feeds as many event streams as it allows; try again later",
+            5,
+        )
+    })?;
+    let subscription = app.ledger().subscribe(&coop.log, from).await?;
+    let events = futures_util::stream::unfold(
+        (subscription, permit),
+        |(mut subscription, permit)| async move {
+            match subscription.next().await {
+                Ok(event) => {
+                    let data = serde_json::to_string(&envelope(&event)).unwrap_or_default();
+                    let sse = SseEvent::default()
+                        .id(event.position.get().to_string())
+                        .event("event")
+                        .data(data);
+                    Some((Ok::<_, Infallible>(sse), (subscription, permit)))
+                }
+                Err(e) => {
+                    tracing::warn!("event stream ended: {e}");
+                    None
+                }
+            }
+        },
+    );
+    Ok(Sse::new(events)
+        .keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
+        .into_response())
+}
+
+/// Recomputes the log's hash chain and reports the first break, if any.
+#[utoipa::path(get, path = "/v1/coops/{coop}/verify", tag = "log",
+    params(("coop" = String, Path, description = "The cooperative's id")),
+    responses((status = 200, body = dto::Verification),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+pub async fn verify(
+    State(app): State<App>,
+    Extension(coop): Extension<Coop>,
+) -> Result<Response, ApiError> {
+    let report = app.ledger().verify(&coop.log, None, &mut |_| {}).await?;
+    let body = dto::Verification {
+        intact: report.is_intact(),
+        events_checked: report.events_checked,
+        head_position: report.head.position.get(),
+        head_hash: report.head.hash.to_hex(),
+        first_break: report.first_break.map(|b| dto::ChainBreak {
+            position: b.position.get(),
+            kind: b.kind.to_string(),
+            detail: b.detail,
+        }),
+    };
+    Ok(axum::Json(body).into_response())
+}
+
+/// The tokens of the cooperative (never their secrets).
+#[utoipa::path(get, path = "/v1/coops/{coop}/tokens", tag = "access",
+    params(("coop" = String, Path, description = "The cooperative's id"), ReadHeaders),
+    responses((status = 200, body = dto::TokenList),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 503, body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+pub async fn list_tokens(
+    Extension(coop): Extension<Coop>,
+    min: MinPosition,
+) -> Result<Response, ApiError> {
+    let position = settle(&coop, min).await?;
+    let now = jiff::Timestamp::now();
+    let tokens = coop.runtime.views().tokens.read(|tokens| {
+        tokens
+            .all()
+            .map(|t| dto::Token {
+                token: t.token.to_string(),
+                principal: t.principal.to_string(),
+                issued_at: t.issued_at.to_string(),
+                expires_at: t.expires_at.to_string(),
+                revoked_at: t.revoked_at.map(|r| r.to_string()),
+                valid: t.is_valid_at(now),
+            })
+            .collect()
+    });
+    Ok(with_position(
+        position,
+        axum::Json(dto::TokenList { tokens }),
+    ))
+}
+
+/// Headers of a write.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Header)]
+pub struct WriteHeaders {
+    /// Makes a retry safe: the same key with the same request answers the original result;
+    /// with another request it is refused (422). 1 to 64 letters, digits, `-_.:`.
+    #[param(
+        rename = "Idempotency-Key",
+        max_length = 64,
+        min_length = 1,
+        pattern = "^[A-Za-z0-9._:-]{1,64}$"
+    )]
+    pub idempotency_key: Option<String>,
+}
+
+fn write_request(
+    coop: &Coop,
+    caller: &Caller,
+    headers: &HeaderMap,
+    route: &str,
+    body: &[u8],
+) -> Result<Request, ApiError> {
+    let key = headers
+        .get("idempotency-key")
+        .map(|v| {
+            v.to_str().map(str::to_owned).map_err(|_| {
+                ApiError::bad_request(
+                    "idempotency-key-malformed",
+                    "Idempotency-Key",
+                    "the key is not text",
+                )
+            })
+        })
+        .transpose()?;
+    let mut hasher = blake3::Hasher::new();
+    hasher.update(route.as_bytes()).update(&[0]).update(body);
+    Ok(Request {
+        coop: coop.log.clone(),
+        actor: caller.actor(),
+        key,
+        digest: *hasher.finalize().as_bytes(),
+    })
+}
+
+/// Issues a token for a principal. The secret is in this answer and nowhere else.
+#[utoipa::path(post, path = "/v1/coops/{coop}/tokens", tag = "access",
+    params(("coop" = String, Path, description = "The cooperative's id"), WriteHeaders),
+    request_body = dto::IssueToken,
+    responses((status = 201, body = dto::IssuedToken),
+        (status = 200, description = "A repeated request, answered with the original token (without its secret)", body = dto::IssuedToken),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, body = Problem, content_type = "application/problem+json"),
+        (status = 413, body = Problem, content_type = "application/problem+json"),
+        (status = 415, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+pub async fn issue_token(
+    State(app): State<App>,
+    Extension(coop): Extension<Coop>,
+    Extension(caller): Extension<Caller>,
+    headers: HeaderMap,
+    Body(body): Body<dto::IssueToken>,
+) -> Result<Response, ApiError> {
+    let principal = Principal::parse(&body.principal)?;
+    let days = body.expires_in_days.unwrap_or(90);
+    if !(1..=366).contains(&days) {
+        return Err(ApiError::bad_request(
+            "expiry-out-of-range",
+            "expires_in_days",
+            "a token lives 1 to 366 days",
+        ));
+    }
+    let canonical =
+        serde_json::json!({"principal": principal.to_string(), "expires_in_days": days});
+    let request = write_request(
+        &coop,
+        &caller,
+        &headers,
+        "issue-token",
+        canonical.to_string().as_bytes(),
+    )?;
+    let expires_at =
+        jiff::Timestamp::now() + jiff::SignedDuration::from_hours(i64::from(days) * 24);
+    let issued = app::issue_token(&app, &request, principal, expires_at).await?;
+    let replayed = issued.secret.is_none();
+    let status = if replayed {
+        StatusCode::OK
+    } else {
+        StatusCode::CREATED
+    };
+    let body = dto::IssuedToken {
+        token: issued.token.to_string(),
+        secret: issued.secret.map(|s| s.expose().to_owned()),
+        principal: issued.principal.to_string(),
+        expires_at: issued.expires_at.to_string(),
+        position: issued.position.get(),
+        replayed,
+    };
+    Ok(with_position(issued.position, (status, axum::Json(body))))
+}
+
+/// Revokes a token at once, in every server process.
+#[utoipa::path(delete, path = "/v1/coops/{coop}/tokens/{token}", tag = "access",
+    params(("coop" = String, Path, description = "The cooperative's id"),
+        ("token" = String, Path, description = "The token's id"), WriteHeaders),
+    responses((status = 200, body = dto::Written),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+pub async fn revoke_token(
+    State(app): State<App>,
+    Extension(coop): Extension<Coop>,
+    Extension(caller): Extension<Caller>,
+    Path((_, token)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let token = TokenId::parse(&token)?;
+    let request = write_request(
+        &coop,
+        &caller,
+        &headers,
+        "revoke-token",
+        token.as_str().as_bytes(),
+    )?;
+    let executed = app::revoke_token(&app, &request, token).await?;
+    let body = dto::Written {
+        position: executed.last.get(),
+        replayed: executed.replayed,
+    };
+    Ok(with_position(executed.last, axum::Json(body)))
+}
+
+/// Rebuilds a projection from position 1 beside the live one and swaps it in; writes go on.
+#[utoipa::path(post, path = "/v1/coops/{coop}/projections/{projection}/rebuild", tag = "operations",
+    params(("coop" = String, Path, description = "The cooperative's id"),
+        ("projection" = String, Path, description = "`register` or `tokens`")),
+    responses((status = 200, body = dto::Written),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+pub async fn rebuild(
+    Extension(coop): Extension<Coop>,
+    Path((_, projection)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    let position = coop.runtime.rebuild(&projection).await?;
+    Ok(with_position(
+        position,
+        axum::Json(dto::Written {
+            position: position.get(),
+            replayed: false,
+        }),
+    ))
+}
