@@ -261,6 +261,26 @@ impl Ledger {
         }
     }
 
+    /// On SQLite, raises the durable head of `log` to what the database holds when every batch
+    /// of this process is answered: anything beyond was committed by another process (`verbund
+    /// token issue` beside a running server), which syncs before it answers too. On
+    /// PostgreSQL, nothing to do: reads are not capped there.
+    pub(crate) async fn adopt_external_head(&self, log: &LogId) -> Result<(), LedgerError> {
+        if !self.is_sqlite() {
+            return Ok(());
+        }
+        let Some(token) = self.inner.heads.quiet() else {
+            return Ok(());
+        };
+        let Some(head) = self.inner.store.head(log).await? else {
+            return Ok(());
+        };
+        if self.inner.heads.quiet_since(token) {
+            self.inner.heads.publish(log, head.position);
+        }
+        Ok(())
+    }
+
     /// True if this ledger is on SQLite.
     pub fn is_sqlite(&self) -> bool {
         self.inner.store.is_sqlite()

@@ -66,7 +66,10 @@ impl Subscription {
                             tokio::time::sleep(self.poll_interval).await;
                         }
                     }
-                    () = tokio::time::sleep(self.poll_interval) => {}
+                    () = tokio::time::sleep(self.poll_interval) => {
+                        // Nothing from this process's writer: look for other writers' events.
+                        self.ledger.adopt_external_head(&self.log).await?;
+                    }
                 }
             }
         }

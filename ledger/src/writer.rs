@@ -8,6 +8,7 @@
 //! batch and nothing of it is acknowledged.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -43,9 +44,35 @@ pub(crate) struct BatchLimits {
 #[derive(Debug, Default)]
 pub(crate) struct Heads {
     senders: Mutex<HashMap<LogId, watch::Sender<Position>>>,
+    /// Batches this writer began, and those it finished (answered, refused or failed). While
+    /// they differ, a batch of this process may be committed and not yet synced.
+    begun: AtomicU64,
+    finished: AtomicU64,
 }
 
 impl Heads {
+    /// Counts a batch in before its transaction begins.
+    pub(crate) fn begin_batch(&self) {
+        self.begun.fetch_add(1, Ordering::SeqCst);
+    }
+
+    /// Counts a batch out once its outcome is final and its heads are published.
+    pub(crate) fn finish_batch(&self) {
+        self.finished.fetch_add(1, Ordering::SeqCst);
+    }
+
+    /// A token for [`Heads::quiet_since`]: `None` while a batch of this process is under way.
+    pub(crate) fn quiet(&self) -> Option<u64> {
+        let begun = self.begun.load(Ordering::SeqCst);
+        (self.finished.load(Ordering::SeqCst) == begun).then_some(begun)
+    }
+
+    /// True if no batch of this process began since `quiet` returned `token`: then whatever
+    /// the database committed in between was written by other processes.
+    pub(crate) fn quiet_since(&self, token: u64) -> bool {
+        self.begun.load(Ordering::SeqCst) == token
+    }
+
     pub(crate) fn watch(&self, log: &LogId) -> watch::Receiver<Position> {
         let mut senders = self.senders.lock().expect("heads lock is never poisoned");
         senders
@@ -180,8 +207,12 @@ pub(crate) async fn run(writer: Writer, mut conn: WriterConnection) {
         if let Some(observer) = &stats.observer {
             observer.observe(batch.len(), events);
         }
+        heads.begin_batch();
         let (next, settled) = commit(&store, conn, batch).await;
         conn = next;
+        if settled.is_none() {
+            heads.finish_batch();
+        }
         if let Some(settled) = settled {
             match &syncer {
                 Some((queue, _)) => {
@@ -263,6 +294,7 @@ fn deliver(settled: Settled, heads: &Heads, store: &Store, app: &tokio::runtime:
     for (log, head) in &plan.heads {
         heads.publish(log, head.position);
     }
+    heads.finish_batch();
     for (reply, outcome) in replies.into_iter().zip(plan.outcomes) {
         match outcome {
             Outcome::Committed(committed) => {
@@ -313,6 +345,7 @@ fn sync_and_deliver(
             // command id replays what did commit once a later sync succeeds.
             tracing::error!(error = %e, "syncing the write-ahead log failed");
             for batch in batches {
+                heads.finish_batch();
                 for reply in batch.replies {
                     let _ = reply.send(Err(LedgerError::Internal(format!(
                         "syncing the write-ahead log failed: {e}"

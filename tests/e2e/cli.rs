@@ -14,59 +14,67 @@ fn stdout(output: &Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
+fn demo(url: &str) -> Output {
+    run(&["demo", "--no-serve", "--database-url", url])
+}
+
 #[test]
-fn the_demo_records_verifies_and_is_idempotent_when_run_again() {
+fn the_demo_founds_through_commands_issues_a_token_per_role_and_founds_once() {
     let db = TestDb::sqlite();
-    let first = run(&["demo", "--database-url", &db.url]);
+    let first = demo(&db.url);
     assert!(
         first.status.success(),
         "{}",
         String::from_utf8_lossy(&first.stderr)
     );
     let text = stdout(&first);
-    assert!(text.contains("positions 1..=4"), "{text}");
-    assert!(text.contains("refused: version conflict"), "{text}");
+    assert!(
+        text.contains("Founded the demo cooperative dorfhandwerk-eg"),
+        "{text}"
+    );
+    assert_eq!(text.matches("vb1_").count(), 8, "a token per role: {text}");
     assert!(text.contains("chain intact"), "{text}");
 
-    let second = run(&["demo", "--database-url", &db.url]);
+    let second = demo(&db.url);
     assert!(second.status.success());
     assert!(
-        stdout(&second).contains("already recorded"),
+        stdout(&second).contains("was founded before"),
         "{}",
         stdout(&second)
     );
+    // The founding (11 events) once, 8 tokens per run.
     let logs = stdout(&run(&["logs", "--database-url", &db.url]));
-    assert!(logs.starts_with("demo-eg\t6 events"), "{logs}");
+    assert!(logs.starts_with("dorfhandwerk-eg\t27 events"), "{logs}");
 }
 
 #[test]
 fn verify_exits_zero_when_intact_and_one_with_the_position_when_broken() {
     let db = TestDb::sqlite();
-    assert!(run(&["demo", "--database-url", &db.url]).status.success());
+    assert!(demo(&db.url).status.success());
     let intact = run(&["verify", "--quiet", "--database-url", &db.url]);
     assert_eq!(intact.status.code(), Some(0));
     assert!(stdout(&intact).contains("1 of 1 logs intact"));
 
-    // Tamper with the file the way someone with a hex editor could: member 1's two shares
-    // (position 5) become worth 900 instead of 500.
+    // Tamper with the file the way someone with a hex editor could: the statute as signed at
+    // the founding (position 1) gets a notice period of 13 months instead of 12.
     let path = db.url.trim_start_matches("sqlite:").to_owned();
     let wal = std::fs::metadata(format!("{path}-wal")).map_or(0, |m| m.len());
     assert_eq!(wal, 0, "the demo checkpointed its write-ahead log on exit");
     let mut bytes = std::fs::read(&path).expect("read the database file");
     let at: Vec<usize> = bytes
-        .windows(6)
+        .windows(25)
         .enumerate()
-        .filter(|(_, w)| w == b"500.00")
+        .filter(|(_, w)| w == b"notice_period_months = 12")
         .map(|(i, _)| i)
         .collect();
-    assert_eq!(at.len(), 1, "the amount is stored once");
-    bytes[at[0]] = b'9';
+    assert_eq!(at.len(), 1, "the statute's text is stored once");
+    bytes[at[0] + 24] = b'3';
     std::fs::write(&path, bytes).expect("write the database file");
     let broken = run(&["verify", "--quiet", "--database-url", &db.url]);
     assert_eq!(broken.status.code(), Some(1));
     let text = stdout(&broken);
     assert!(
-        text.contains("BROKEN at position 5 — hash mismatch"),
+        text.contains("BROKEN at position 1 — hash mismatch"),
         "{text}"
     );
     assert!(text.contains("0 of 1 logs intact"), "{text}");
@@ -75,8 +83,8 @@ fn verify_exits_zero_when_intact_and_one_with_the_position_when_broken() {
 #[test]
 fn verify_with_an_anchor_detects_a_rewritten_log_and_rejects_bad_anchors() {
     let db = TestDb::sqlite();
-    let demo = stdout(&run(&["demo", "--database-url", &db.url]));
-    let head = demo
+    let head = stdout(&demo(&db.url));
+    let head = head
         .lines()
         .find_map(|l| l.split("Head ").nth(1))
         .expect("the demo prints its head")
@@ -88,7 +96,7 @@ fn verify_with_an_anchor_detects_a_rewritten_log_and_rejects_bad_anchors() {
         "--database-url",
         &db.url,
         "--log",
-        "demo-eg",
+        "dorfhandwerk-eg",
         "--anchor",
         &head,
     ]);
@@ -104,7 +112,7 @@ fn verify_with_an_anchor_detects_a_rewritten_log_and_rejects_bad_anchors() {
         "--database-url",
         &db.url,
         "--log",
-        "demo-eg",
+        "dorfhandwerk-eg",
         "--anchor",
         &wrong,
     ]);
@@ -119,7 +127,7 @@ fn verify_with_an_anchor_detects_a_rewritten_log_and_rejects_bad_anchors() {
         "--database-url",
         &db.url,
         "--log",
-        "demo-eg",
+        "dorfhandwerk-eg",
         "--anchor",
         "six",
     ]);
@@ -179,7 +187,7 @@ fn append_reports_each_line_and_a_malformed_line_does_not_stop_the_rest() {
 fn output_into_a_closed_pipe_ends_quietly_instead_of_panicking() {
     let db = TestDb::sqlite();
     let mut child = verbund()
-        .args(["demo", "--database-url", &db.url])
+        .args(["demo", "--no-serve", "--database-url", &db.url])
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()

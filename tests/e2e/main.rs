@@ -3,6 +3,7 @@
 
 mod cli;
 mod crash;
+mod http;
 mod processes;
 
 use std::collections::HashMap;

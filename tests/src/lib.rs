@@ -170,3 +170,157 @@ impl Rng {
         self.0 % n
     }
 }
+
+/// A `verbund serve` process on port 0, stopped (SIGKILL) when dropped. Its log goes to a
+/// file, so a test can read what the server wrote.
+#[derive(Debug)]
+pub struct Server {
+    child: Child,
+    /// `http://127.0.0.1:PORT`.
+    pub base: String,
+    log: std::path::PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+impl Server {
+    /// Starts `verbund serve` (the binary `verbund`) on `url`, logging at `level`.
+    pub fn start(mut verbund: Command, url: &str, level: &str) -> Self {
+        use std::io::BufRead as _;
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let log = dir.path().join("server.log");
+        let child = verbund
+            .args(["serve", "--bind", "127.0.0.1:0", "--database-url", url])
+            .env("VERBUND_LOG", level)
+            .stdout(Stdio::piped())
+            .stderr(std::fs::File::create(&log).expect("a log file"))
+            .spawn()
+            .expect("verbund serve starts");
+        let mut server = Self {
+            child,
+            base: String::new(),
+            log,
+            _dir: dir,
+        };
+        let stdout = server.child.stdout.take().expect("stdout is piped");
+        let mut first = String::new();
+        std::io::BufReader::new(stdout)
+            .read_line(&mut first)
+            .expect("the server prints its address");
+        server.base = first
+            .trim()
+            .rsplit(' ')
+            .next()
+            .filter(|address| address.starts_with("http://"))
+            .unwrap_or_else(|| panic!("no address in {first:?}; log: {}", server.log_text()))
+            .to_owned();
+        server
+    }
+
+    /// What the server has logged so far.
+    pub fn log_text(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// A URL on this server.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// An HTTP answer: status, headers of interest, body as JSON (or text).
+#[derive(Debug)]
+pub struct Reply {
+    pub status: u16,
+    pub content_type: String,
+    pub position: Option<u64>,
+    pub text: String,
+}
+
+impl Reply {
+    /// The body as JSON.
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.text).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.text))
+    }
+}
+
+/// A small HTTP client that never treats a status as an error.
+#[derive(Debug, Clone)]
+pub struct Http {
+    agent: ureq::Agent,
+}
+
+impl Default for Http {
+    fn default() -> Self {
+        let agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .timeout_global(Some(std::time::Duration::from_secs(30)))
+            .build()
+            .into();
+        Self { agent }
+    }
+}
+
+impl Http {
+    /// Sends a request; `token` as bearer, `headers` as given, `body` as JSON.
+    pub fn send(
+        &self,
+        method: &str,
+        url: &str,
+        token: Option<&str>,
+        headers: &[(&str, &str)],
+        body: Option<&str>,
+    ) -> Reply {
+        let mut request = ureq::http::Request::builder().method(method).uri(url);
+        if let Some(token) = token {
+            request = request.header("authorization", format!("Bearer {token}"));
+        }
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        let response = match body {
+            Some(body) => {
+                let request = request
+                    .header("content-type", "application/json")
+                    .body(body.to_owned())
+                    .expect("a valid request");
+                self.agent.run(request)
+            }
+            None => self.agent.run(request.body(()).expect("a valid request")),
+        };
+        let mut response = response.unwrap_or_else(|e| panic!("{method} {url}: {e}"));
+        let header = |name: &str| {
+            response
+                .headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+        };
+        let content_type = header("content-type").unwrap_or_default();
+        let position = header("verbund-position").and_then(|p| p.parse().ok());
+        let status = response.status().as_u16();
+        // An event stream never ends: its head is the answer.
+        let text = if content_type.starts_with("text/event-stream") {
+            String::new()
+        } else {
+            response.body_mut().read_to_string().unwrap_or_default()
+        };
+        Reply {
+            status,
+            content_type,
+            position,
+            text,
+        }
+    }
+
+    /// GET with an optional token.
+    pub fn get(&self, url: &str, token: Option<&str>) -> Reply {
+        self.send("GET", url, token, &[], None)
+    }
+}

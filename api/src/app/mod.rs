@@ -149,10 +149,12 @@ impl App {
     }
 
     async fn start_runtime(&self, log: &LogId) -> anyhow::Result<Arc<Runtime>> {
+        use anyhow::Context as _;
         let _starting = self.inner.starting.lock().await;
         if let Some(runtime) = self.inner.runtimes.read().await.get(log) {
             return Ok(Arc::clone(runtime));
         }
+        let head = self.ledger().head(log).await?.position;
         let runtime = Arc::new(
             Runtime::start(
                 self.ledger().clone(),
@@ -162,6 +164,14 @@ impl App {
             )
             .await?,
         );
+        // Serve a cooperative only once its projections caught up with the log as it was: a
+        // token issued before the start must work from the first request on.
+        runtime
+            .wait_for(head, CATCH_UP_TIMEOUT)
+            .await
+            .with_context(|| {
+                format!("the projections of {log} did not catch up with position {head}")
+            })?;
         self.inner
             .runtimes
             .write()
@@ -180,6 +190,9 @@ impl App {
         self.inner.ledger.close().await;
     }
 }
+
+/// How long a start may take to fold a cooperative's log (beyond its snapshots).
+const CATCH_UP_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(600);
 
 /// The most event streams (SSE) served at once.
 pub const EVENT_STREAMS_MAX: usize = 256;

@@ -1,200 +1,144 @@
-//! `verbund demo`: what a newcomer runs first. It records a small cooperative's first steps in a
-//! log, shows the chain, shows a stale write being refused, and verifies the log. Running it
-//! again changes nothing: every command carries an idempotency key, so repeats are recognised.
+//! `verbund demo`: what a newcomer runs first. It founds a demo cooperative through the same
+//! commands as real data (statute and founding file in `examples/`), issues a token for every
+//! role, verifies the log, prints copy-paste requests, and serves the API.
 //!
-//! The events are illustrative; the domain rules that decide them arrive with the membership
-//! and governance work.
+//! Running it again founds nothing anew (the founding carries an idempotency key) and issues
+//! fresh tokens.
 
+use std::net::SocketAddr;
 use std::process::ExitCode;
 
-use serde_json::json;
-use verbund_ledger::{
-    Actor, CommandId, Commit, ExpectedVersion, Ledger, LedgerError, LogId, NewEvent, Position,
-    StreamAppend, StreamId, StreamVersion,
-};
+use anyhow::Context as _;
+use verbund_domain::Principal;
+use verbund_ledger::{Actor, LogId};
 
 use super::Database;
+use crate::app::{self, App, Config, FoundingFile, Request};
+
+/// The demo cooperative's statute.
+pub const STATUTE: &str = include_str!("../../../examples/statute.toml");
+/// Its founders and first officers.
+pub const FOUNDING: &str = include_str!("../../../examples/founding.toml");
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
     #[command(flatten)]
     database: Database,
-    /// The demo cooperative's log.
-    #[arg(long, default_value = "demo-eg")]
-    log: String,
+    /// The demo cooperative's id.
+    #[arg(long, default_value = "dorfhandwerk-eg")]
+    coop: String,
+    /// The address to serve on.
+    #[arg(long, env = "VERBUND_BIND", default_value = "127.0.0.1:8080")]
+    bind: SocketAddr,
+    /// Set up, print the tokens, and exit instead of serving.
+    #[arg(long)]
+    no_serve: bool,
 }
 
-fn commit(
-    id: &str,
-    streams: Vec<(&str, ExpectedVersion, Vec<NewEvent>)>,
-) -> anyhow::Result<Commit> {
-    let streams = streams
-        .into_iter()
-        .map(|(s, expected, events)| Ok(StreamAppend::new(StreamId::parse(s)?, expected, events)))
-        .collect::<Result<Vec<_>, LedgerError>>()?;
-    Ok(Commit::new(
-        CommandId::parse(id)?,
-        Actor::parse("cli:demo")?,
-        None,
-        streams,
-    )?)
-}
-
-fn admitted(member: u32, firm: &str, trade: &str) -> anyhow::Result<NewEvent> {
-    Ok(NewEvent::json(
-        "MemberAdmitted",
-        1,
-        &json!({ "member": member, "firm": firm, "trade": trade }),
-    )?)
-}
-
-async fn record(ledger: &Ledger, log: &LogId, what: &str, commit: Commit) -> anyhow::Result<()> {
-    let done = ledger.append(log, commit).await?;
-    let note = if done.replayed {
-        " (already recorded: an idempotent repeat)"
-    } else {
-        ""
-    };
-    say!(
-        "  {what}: positions {}..={}{note}",
-        done.first_position,
-        done.last_position
-    );
-    Ok(())
-}
+/// The tokens the demo hands out: one per role.
+const ROLES: &[(&str, &str)] = &[
+    ("admin", "administrator: tokens, rebuilds"),
+    ("member:1", "board member (Schreinerei Huber GmbH)"),
+    (
+        "member:2",
+        "treasurer and board member (Elektro Maier e.K.)",
+    ),
+    ("member:3", "supervisory board member (Malerbetrieb Schulz)"),
+    ("member:5", "member without office (Dachdeckerei Wolf)"),
+    ("auditor", "auditing association: reads everything"),
+    ("regulator", "regulator: reads everything"),
+    ("citizen-investor", "citizen investor"),
+];
 
 pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let ledger = args.database.open().await?;
-    let log = LogId::parse(args.log.as_str())?;
-    match ledger.create_log(&log).await {
-        Ok(()) => say!(
-            "Created log {log} in {}",
-            super::redact(&args.database.database_url)
-        ),
-        Err(LedgerError::LogExists(_)) => say!(
-            "Using log {log} in {}",
-            super::redact(&args.database.database_url)
-        ),
-        Err(e) => return Err(e.into()),
-    }
-
-    say!("\nAppending (each append is one atomic, durable, group-committed transaction):");
-    let founding = commit(
-        "demo-founding",
-        vec![
-            (
-                "coop",
-                ExpectedVersion::NoStream,
-                vec![NewEvent::json(
-                    "CooperativeFounded",
-                    1,
-                    &json!({ "name": "Dorfhandwerk Musterstadt eG", "share_amount": "250.00", "founders": [1, 2, 3] }),
-                )?],
-            ),
-            (
-                "member:1",
-                ExpectedVersion::NoStream,
-                vec![admitted(1, "Schreinerei Huber", "carpentry")?],
-            ),
-            (
-                "member:2",
-                ExpectedVersion::NoStream,
-                vec![admitted(2, "Elektro Yilmaz", "electrics")?],
-            ),
-            (
-                "member:3",
-                ExpectedVersion::NoStream,
-                vec![admitted(3, "Malerbetrieb Schulz", "painting")?],
-            ),
-        ],
-    )?;
-    record(
-        &ledger,
-        &log,
-        "founding with three members (four streams at once)",
-        founding,
-    )
+    let log = app::parse_coop(&args.coop)?;
+    let app = App::open(Config {
+        database_url: args.database.database_url.clone(),
+        runtime: Default::default(),
+    })
     .await?;
-    let shares = commit(
-        "demo-shares-1",
-        vec![(
-            "member:1",
-            ExpectedVersion::Exact(StreamVersion::FIRST),
-            vec![NewEvent::json(
-                "SharesSubscribed",
-                1,
-                &json!({ "member": 1, "shares": 2, "amount": "500.00" }),
-            )?],
-        )],
-    )?;
-    record(&ledger, &log, "member 1 subscribes two shares", shares).await?;
-    let laser = commit(
-        "demo-investment-laser",
-        vec![(
-            "investment:laser-cutter",
-            ExpectedVersion::NoStream,
-            vec![NewEvent::json(
-                "InvestmentProposed",
-                1,
-                &json!({ "title": "Shared laser cutter", "amount": "38000.00", "proposed_by": 2 }),
-            )?],
-        )],
-    )?;
-    record(&ledger, &log, "a joint investment is proposed", laser).await?;
+    let listener = if args.no_serve {
+        None
+    } else {
+        Some(
+            tokio::net::TcpListener::bind(args.bind)
+                .await
+                .with_context(|| format!("cannot listen on {}", args.bind))?,
+        )
+    };
+    let result = set_up(&app, &log).await;
+    let tokens = match result {
+        Ok(tokens) => tokens,
+        Err(e) => {
+            app.close().await;
+            return Err(e);
+        }
+    };
+    let Some(listener) = listener else {
+        app.close().await;
+        return Ok(ExitCode::SUCCESS);
+    };
+    let address = listener.local_addr()?;
+    let board = &tokens[1];
+    let auditor = &tokens[5];
+    say!("\nServing the API on http://{address} (Ctrl-C stops). Try:");
+    say!("  curl http://{address}/v1/coops/{log}");
+    say!("  curl -H 'Authorization: Bearer {board}' http://{address}/v1/coops/{log}/members");
+    say!("  curl -H 'Authorization: Bearer {auditor}' http://{address}/v1/coops/{log}/verify");
+    say!("The API described: http://{address}/docs (OpenAPI: /openapi.json)");
+    super::serve::serve(app, listener).await?;
+    Ok(ExitCode::SUCCESS)
+}
 
-    say!("\nA stale write is refused (it expects member:1 to be new, but it has events):");
-    let stale = commit(
-        "demo-stale",
-        vec![(
-            "member:1",
-            ExpectedVersion::NoStream,
-            vec![admitted(1, "Schreinerei Huber", "carpentry")?],
-        )],
-    )?;
-    match ledger.append(&log, stale).await {
-        Err(e @ LedgerError::Conflict { .. }) => say!("  refused: {e}"),
-        other => anyhow::bail!("the stale write should have been refused, got {other:?}"),
-    }
-
-    say!("\nThe log, each event linked to the one before by its hash:");
-    for e in ledger.read_log(&log, Position::FIRST, 20).await? {
+/// Founds the demo cooperative if needed, issues a token per role, verifies the log. Returns
+/// the tokens' secrets in the order of `ROLES`.
+async fn set_up(app: &App, log: &LogId) -> anyhow::Result<Vec<String>> {
+    let request = Request {
+        coop: log.clone(),
+        actor: Actor::parse("cli:demo").expect("a valid actor"),
+        key: Some("demo-founding".into()),
+        digest: *blake3::hash(STATUTE.as_bytes()).as_bytes(),
+    };
+    let founding = FoundingFile::parse_toml(FOUNDING)?;
+    let founded = app::found_cooperative(app, &request, STATUTE, founding).await?;
+    if founded.replayed {
         say!(
-            "  {:>3}  {:<26} {:<20} prev {}…  hash {}…",
-            e.position,
-            format!("{}@{}", e.stream_id, e.stream_version),
-            e.event_type.as_str(),
-            &e.prev_hash.to_hex()[..12],
-            &e.hash.to_hex()[..12]
+            "The demo cooperative {log} was founded before (events {} to {}).",
+            founded.first,
+            founded.last
+        );
+    } else {
+        say!(
+            "Founded the demo cooperative {log}: statute, 5 founders, board, supervisory board and treasurer as events {} to {}.",
+            founded.first,
+            founded.last
         );
     }
-
-    let report = ledger.verify(&log, None, &mut |_| {}).await?;
+    say!("\nTokens, one per role (valid 30 days, shown once):");
+    let mut secrets = Vec::new();
+    for (principal, role) in ROLES {
+        let principal = Principal::parse(principal)?;
+        let token = super::token::issue(app, log, principal, 30).await?;
+        let secret = token
+            .secret
+            .map(|s| s.expose().to_owned())
+            .context("a new token has its secret")?;
+        say!(
+            "  {:<18} {role}\n  {:<18} {secret}",
+            principal.to_string(),
+            ""
+        );
+        secrets.push(secret);
+    }
+    let report = app.ledger().verify(log, None, &mut |_| {}).await?;
     match &report.first_break {
         None => say!(
             "\nVerified: {} events, chain intact. Head {}:{}",
             report.events_checked,
             report.head.position,
-            report.head.hash
+            report.head.hash.to_hex()
         ),
-        Some(found) => say!(
-            "\nBROKEN at position {}: {}: {}",
-            found.position,
-            found.kind,
-            found.detail
-        ),
+        Some(found) => say!("\nVerification FAILED: {found}"),
     }
-    say!("\nNext:");
-    say!("  verbund logs                          list logs and their heads");
-    say!(
-        "  verbund verify --log {log} --anchor {}:{}",
-        report.head.position,
-        report.head.hash
-    );
-    say!("                                        verify against the head noted above");
-    ledger.close().await;
-    Ok(if report.is_intact() {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
-    })
+    Ok(secrets)
 }

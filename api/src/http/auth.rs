@@ -15,6 +15,7 @@ use verbund_projections::Runtime;
 
 use crate::app::{App, TokenSecret};
 use crate::http::error::ApiError;
+use crate::http::extract::{READ_WAIT, min_position};
 
 /// Who may call a route.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -207,16 +208,18 @@ async fn check(
         }
         None => None,
     };
-    let caller = match bearer(request.headers())? {
-        None => Caller::public(),
-        Some(secret) => {
-            let Some(coop) = &coop else {
-                return Err(unauthorized(
-                    "a token belongs to a cooperative; this route takes none",
-                ));
-            };
-            resolve(coop, &secret)?
-        }
+    // A read-your-writes position applies to the token too: a token issued through another
+    // server process is known here once the projections reached its position.
+    if let Some(coop) = &coop
+        && let Some(position) = min_position(request.headers())?
+    {
+        coop.runtime.wait_for(position, READ_WAIT).await?;
+    }
+    // A token belongs to one cooperative; on a route about none (the public list of
+    // cooperatives) it has no meaning, and the caller is the public.
+    let caller = match (bearer(request.headers())?, &coop) {
+        (Some(secret), Some(coop)) => resolve(coop, &secret)?,
+        (_, _) => Caller::public(),
     };
     let allowed = match access {
         Access::Public => true,

@@ -75,22 +75,27 @@ impl<S: Send + Sync> FromRequestParts<S> for MinPosition {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
-        let Some(value) = parts.headers.get(MIN_POSITION_HEADER) else {
-            return Ok(MinPosition(None));
-        };
-        value
-            .to_str()
-            .ok()
-            .and_then(|text| text.trim().parse::<u64>().ok())
-            .map(|n| MinPosition(Some(Position::new(n))))
-            .ok_or_else(|| {
-                ApiError::bad_request(
-                    "min-position-malformed",
-                    MIN_POSITION_HEADER,
-                    "Verbund-Min-Position is a log position: a whole number",
-                )
-            })
+        min_position(&parts.headers).map(MinPosition)
     }
+}
+
+/// Parses `Verbund-Min-Position`.
+pub fn min_position(headers: &axum::http::HeaderMap) -> Result<Option<Position>, ApiError> {
+    let Some(value) = headers.get(MIN_POSITION_HEADER) else {
+        return Ok(None);
+    };
+    value
+        .to_str()
+        .ok()
+        .and_then(|text| text.trim().parse::<u64>().ok())
+        .map(|n| Some(Position::new(n)))
+        .ok_or_else(|| {
+            ApiError::bad_request(
+                "min-position-malformed",
+                MIN_POSITION_HEADER,
+                "Verbund-Min-Position is a log position: a whole number",
+            )
+        })
 }
 
 /// How long a read waits for the projections to reach `Verbund-Min-Position`.

@@ -35,6 +35,15 @@ fn with_position(position: Position, body: impl IntoResponse) -> Response {
     response
 }
 
+/// Lets a write take effect in this process before it is answered, so that a token works (or
+/// stops working) here as soon as the client has the answer. Bounded: if the projections lag,
+/// the write stands all the same and the answer goes out.
+async fn settle_write(coop: &Coop, position: Position) {
+    if let Err(e) = coop.runtime.wait_for(position, READ_WAIT).await {
+        tracing::warn!("answering a write before the projections reflect it: {e}");
+    }
+}
+
 async fn settle(coop: &Coop, min: MinPosition) -> Result<Position, ApiError> {
     match min.0 {
         Some(position) => Ok(coop.runtime.wait_for(position, READ_WAIT).await?),
@@ -611,6 +620,7 @@ pub async fn issue_token(
     let expires_at =
         jiff::Timestamp::now() + jiff::SignedDuration::from_hours(i64::from(days) * 24);
     let issued = app::issue_token(&app, &request, principal, expires_at).await?;
+    settle_write(&coop, issued.position).await;
     let replayed = issued.secret.is_none();
     let status = if replayed {
         StatusCode::OK
@@ -656,6 +666,7 @@ pub async fn revoke_token(
         token.as_str().as_bytes(),
     )?;
     let executed = app::revoke_token(&app, &request, token).await?;
+    settle_write(&coop, executed.last).await;
     let body = dto::Written {
         position: executed.last.get(),
         replayed: executed.replayed,

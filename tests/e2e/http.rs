@@ -1,0 +1,860 @@
+//! The HTTP API end to end: a real `verbund serve` on port 0 over a fresh SQLite file or
+//! PostgreSQL schema, a cooperative founded through the CLI, and plain HTTP requests.
+
+use std::collections::BTreeMap;
+use std::io::BufRead as _;
+
+use verbund_tests::*;
+
+use crate::verbund;
+
+/// Runs each test once on SQLite and once on PostgreSQL.
+macro_rules! on_both_databases {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $( #[test] fn $name() { super::$name(&verbund_tests::TestDb::sqlite()); } )*
+        }
+        mod postgres {
+            $(
+                #[test]
+                fn $name() {
+                    let Some(db) = verbund_tests::TestDb::postgres(stringify!($name)) else { return };
+                    super::$name(&db);
+                }
+            )*
+        }
+    };
+}
+
+on_both_databases!(
+    a_newcomer_reads_the_cooperative_and_its_register,
+    every_route_answers_every_principal_as_the_matrix_says,
+    a_revoked_or_expired_token_is_refused_at_once,
+    tokens_never_appear_in_the_servers_log,
+    errors_are_problem_json_with_stable_codes,
+    a_repeated_write_answers_the_original_and_a_reused_key_is_refused,
+    a_read_with_a_writes_position_sees_the_write,
+    the_event_feed_streams_the_log_with_positions_as_ids,
+    the_member_list_as_of_a_past_position_is_the_list_then,
+);
+
+const COOP: &str = "dorfhandwerk-eg";
+
+/// The principals of the example founding (examples/founding.toml) that tests hold tokens for.
+const PRINCIPALS: &[&str] = &[
+    "member:5", // a member without office
+    "member:1", // board
+    "member:2", // board and treasurer
+    "member:3", // supervisory board
+    "auditor",
+    "regulator",
+    "citizen-investor",
+    "admin",
+];
+
+fn examples(file: &str) -> String {
+    format!("{}/../examples/{file}", env!("CARGO_MANIFEST_DIR"))
+}
+
+fn cli(args: &[&str]) -> String {
+    let output = verbund().args(args).output().expect("verbund runs");
+    assert!(
+        output.status.success(),
+        "verbund {args:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// Founds the example cooperative through the CLI and issues a token per principal.
+fn found(db: &TestDb) -> BTreeMap<&'static str, String> {
+    let created = cli(&[
+        "coop",
+        "create",
+        COOP,
+        "--statute",
+        &examples("statute.toml"),
+        "--founding",
+        &examples("founding.toml"),
+        "--database-url",
+        &db.url,
+    ]);
+    let admin_from_create = created.lines().last().expect("the admin token").to_owned();
+    assert!(admin_from_create.starts_with("vb1_"), "{created}");
+    PRINCIPALS
+        .iter()
+        .map(|&principal| {
+            let out = cli(&["token", "issue", COOP, principal, "--database-url", &db.url]);
+            (principal, out.lines().last().expect("a token").to_owned())
+        })
+        .collect()
+}
+
+fn coop_url(server: &Server, rest: &str) -> String {
+    server.url(&format!("/v1/coops/{COOP}{rest}"))
+}
+
+fn a_newcomer_reads_the_cooperative_and_its_register(db: &TestDb) {
+    let tokens = found(db);
+    let server = Server::start(verbund(), &db.url, "info");
+    let http = Http::default();
+
+    let coops = http.get(&server.url("/v1/coops"), None).json();
+    assert_eq!(coops["coops"][0]["id"], COOP);
+    assert_eq!(coops["coops"][0]["name"], "Dorfhandwerk Musterdorf eG");
+
+    let coop = http.get(&coop_url(&server, ""), None);
+    assert_eq!(coop.status, 200);
+    let coop = coop.json();
+    assert_eq!(coop["members"], 5);
+    let board: Vec<u64> = coop["officers"]
+        .as_array()
+        .expect("officers")
+        .iter()
+        .filter(|o| o["office"] == "board")
+        .map(|o| o["member"].as_u64().expect("a number"))
+        .collect();
+    assert_eq!(board, [1, 2]);
+
+    let statute = http.get(&coop_url(&server, "/statute"), None).json();
+    assert!(
+        statute["text"]
+            .as_str()
+            .expect("text")
+            .contains("notice_period_months = 12")
+    );
+    assert_eq!(statute["clauses"]["shares"]["amount"], "500.00");
+
+    let me = http
+        .get(&coop_url(&server, "/me"), Some(&tokens["member:2"]))
+        .json();
+    assert_eq!(me["principal"], "member:2");
+    assert_eq!(
+        me["roles"],
+        serde_json::json!(["member", "board", "treasurer"])
+    );
+
+    let page = http
+        .get(
+            &coop_url(&server, "/members?limit=2"),
+            Some(&tokens["member:5"]),
+        )
+        .json();
+    assert_eq!(page["members"].as_array().expect("members").len(), 2);
+    assert_eq!(page["next_after"], 2);
+    let rest = http
+        .get(
+            &coop_url(&server, "/members?after=2"),
+            Some(&tokens["member:5"]),
+        )
+        .json();
+    let numbers: Vec<u64> = rest["members"]
+        .as_array()
+        .expect("members")
+        .iter()
+        .map(|m| m["member"].as_u64().expect("a number"))
+        .collect();
+    assert_eq!(numbers, [3, 4, 5]);
+    assert!(rest["next_after"].is_null());
+
+    let verified = http
+        .get(&coop_url(&server, "/verify"), Some(&tokens["auditor"]))
+        .json();
+    assert_eq!(verified["intact"], true);
+    assert_eq!(verified["events_checked"], verified["head_position"]);
+}
+
+/// Who may call what. `true`: the route answers (whatever it answers); `false`: 401 without a
+/// token, 403 with one. Written out by hand, independently of the server's table, and checked
+/// against the OpenAPI document so that no route is left out.
+fn every_route_answers_every_principal_as_the_matrix_says(db: &TestDb) {
+    let tokens = found(db);
+    let server = Server::start(verbund(), &db.url, "warn");
+    let http = Http::default();
+    // Columns: public, member:5, member:1 (board), member:2 (board, treasurer), member:3
+    // (supervisory), auditor, regulator, citizen-investor, admin.
+    let who = [
+        "public",
+        "member:5",
+        "member:1",
+        "member:2",
+        "member:3",
+        "auditor",
+        "regulator",
+        "citizen-investor",
+        "admin",
+    ];
+    let matrix: &[(&str, &str, &str, [bool; 9])] = &[
+        ("GET", "/v1/coops", "/v1/coops", [true; 9]),
+        ("GET", "/v1/coops/{coop}", "", [true; 9]),
+        ("GET", "/v1/coops/{coop}/statute", "/statute", [true; 9]),
+        (
+            "GET",
+            "/v1/coops/{coop}/me",
+            "/me",
+            [false, true, true, true, true, true, true, true, true],
+        ),
+        (
+            "GET",
+            "/v1/coops/{coop}/members",
+            "/members",
+            [false, true, true, true, true, true, true, false, false],
+        ),
+        (
+            "GET",
+            "/v1/coops/{coop}/members/{member}",
+            "/members/5",
+            [false, true, true, true, true, true, true, false, false],
+        ),
+        (
+            "GET",
+            "/v1/coops/{coop}/members/{member}",
+            "/members/1",
+            [false, false, true, true, true, true, true, false, false],
+        ),
+        (
+            "GET",
+            "/v1/coops/{coop}/events",
+            "/events",
+            [false, false, true, true, true, true, true, false, false],
+        ),
+        (
+            "GET",
+            "/v1/coops/{coop}/events/stream",
+            "/events/stream",
+            [false, false, true, true, true, true, true, false, false],
+        ),
+        (
+            "GET",
+            "/v1/coops/{coop}/verify",
+            "/verify",
+            [false, false, true, true, true, true, true, false, false],
+        ),
+        (
+            "GET",
+            "/v1/coops/{coop}/tokens",
+            "/tokens",
+            [false, false, false, false, false, false, false, false, true],
+        ),
+        (
+            "POST",
+            "/v1/coops/{coop}/tokens",
+            "/tokens",
+            [false, false, false, false, false, false, false, false, true],
+        ),
+        (
+            "DELETE",
+            "/v1/coops/{coop}/tokens/{token}",
+            "/tokens/nosuchtoken",
+            [false, false, false, false, false, false, false, false, true],
+        ),
+        (
+            "POST",
+            "/v1/coops/{coop}/projections/{projection}/rebuild",
+            "/projections/register/rebuild",
+            [false, false, false, false, false, false, false, false, true],
+        ),
+    ];
+
+    let openapi = http.get(&server.url("/openapi.json"), None).json();
+    for (path, item) in openapi["paths"].as_object().expect("paths") {
+        for method in item.as_object().expect("operations").keys() {
+            let method = method.to_uppercase();
+            assert!(
+                matrix.iter().any(|(m, p, _, _)| *m == method && p == path),
+                "{method} {path} is in the API but not in this matrix"
+            );
+        }
+    }
+
+    for (method, template, path, allowed) in matrix {
+        let url = if path.starts_with('/') && path.starts_with("/v1") {
+            server.url(path)
+        } else {
+            coop_url(&server, path)
+        };
+        for (column, principal) in who.iter().enumerate() {
+            let token = tokens.get(principal).map(String::as_str);
+            let body = (*method == "POST" && template.ends_with("/tokens"))
+                .then_some(r#"{"principal": "auditor", "expires_in_days": 1}"#);
+            let reply = http.send(method, &url, token, &[], body);
+            let refused = matches!(reply.status, 401 | 403);
+            assert_eq!(
+                !refused, allowed[column],
+                "{method} {path} as {principal}: {} {}",
+                reply.status, reply.text
+            );
+            if refused {
+                let expected = if token.is_none() { 401 } else { 403 };
+                assert_eq!(reply.status, expected, "{method} {path} as {principal}");
+                assert_eq!(reply.content_type, "application/problem+json");
+            }
+        }
+    }
+}
+
+fn a_revoked_or_expired_token_is_refused_at_once(db: &TestDb) {
+    let tokens = found(db);
+    let server = Server::start(verbund(), &db.url, "warn");
+    let http = Http::default();
+    let admin = tokens["admin"].as_str();
+
+    let issued = http.send(
+        "POST",
+        &coop_url(&server, "/tokens"),
+        Some(admin),
+        &[],
+        Some(r#"{"principal": "auditor", "expires_in_days": 7}"#),
+    );
+    assert_eq!(issued.status, 201, "{}", issued.text);
+    let issued = issued.json();
+    let secret = issued["secret"].as_str().expect("a secret").to_owned();
+    let id = issued["token"].as_str().expect("an id").to_owned();
+    assert_eq!(
+        http.get(&coop_url(&server, "/events"), Some(&secret))
+            .status,
+        200
+    );
+
+    let revoked = http.send(
+        "DELETE",
+        &coop_url(&server, &format!("/tokens/{id}")),
+        Some(admin),
+        &[],
+        None,
+    );
+    assert_eq!(revoked.status, 200, "{}", revoked.text);
+    // At once: the answer came after this server's projections took the revocation in.
+    let refused = http.get(&coop_url(&server, "/events"), Some(&secret));
+    assert_eq!(refused.status, 401);
+    assert_eq!(refused.json()["code"], "unauthorized");
+    let again = http.send(
+        "DELETE",
+        &coop_url(&server, &format!("/tokens/{id}")),
+        Some(admin),
+        &[],
+        None,
+    );
+    assert_eq!(
+        (again.status, again.json()["code"].clone()),
+        (409, "token-already-revoked".into())
+    );
+
+    // An expired token: written as the log would hold it once its day has passed.
+    let rt = runtime();
+    let ledger = db.ledger(&rt);
+    let secret = "vb1_expired-token-for-the-test";
+    let digest = blake3::hash(secret.as_bytes()).to_hex().to_string();
+    let expired = serde_json::json!({
+        "token": "expired1",
+        "principal": {"type": "auditor"},
+        "digest": digest,
+        "expires_at": "2020-01-01T00:00:00Z",
+    });
+    let log = verbund_ledger::LogId::parse(COOP).expect("valid");
+    let commit = verbund_ledger::Commit::new(
+        verbund_ledger::CommandId::parse("test-expired").expect("valid"),
+        verbund_ledger::Actor::parse("test").expect("valid"),
+        None,
+        vec![verbund_ledger::StreamAppend::new(
+            verbund_ledger::StreamId::parse("access").expect("valid"),
+            verbund_ledger::ExpectedVersion::Any,
+            vec![verbund_ledger::NewEvent::json("TokenIssued", 1, &expired).expect("valid")],
+        )],
+    )
+    .expect("valid");
+    let position = rt
+        .block_on(ledger.append(&log, commit))
+        .expect("append")
+        .last_position;
+    rt.block_on(ledger.close());
+    let listed = http.send(
+        "GET",
+        &coop_url(&server, "/tokens"),
+        Some(admin),
+        &[("verbund-min-position", &position.to_string())],
+        None,
+    );
+    let listed = listed.json();
+    let entry = listed["tokens"]
+        .as_array()
+        .expect("tokens")
+        .iter()
+        .find(|t| t["token"] == "expired1")
+        .expect("the expired token is listed")
+        .clone();
+    assert_eq!(entry["valid"], false);
+    assert_eq!(
+        http.get(&coop_url(&server, "/events"), Some(secret)).status,
+        401
+    );
+}
+
+fn tokens_never_appear_in_the_servers_log(db: &TestDb) {
+    let tokens = found(db);
+    let server = Server::start(verbund(), &db.url, "trace");
+    let http = Http::default();
+    for token in tokens.values() {
+        http.get(&coop_url(&server, "/me"), Some(token));
+        http.get(&coop_url(&server, "/events"), Some(token));
+    }
+    let issued = http
+        .send(
+            "POST",
+            &coop_url(&server, "/tokens"),
+            Some(&tokens["admin"]),
+            &[],
+            Some(r#"{"principal": "regulator"}"#),
+        )
+        .json();
+    let fresh = issued["secret"].as_str().expect("a secret");
+    http.get(&coop_url(&server, "/me"), Some(fresh));
+    let log = server.log_text();
+    assert!(
+        log.contains("request_id"),
+        "the server logged its requests at trace level"
+    );
+    for token in tokens.values().map(String::as_str).chain([fresh]) {
+        assert!(!log.contains(token), "a token is in the log");
+        // Not even the part after the prefix.
+        assert!(
+            !log.contains(&token[4..20]),
+            "part of a token is in the log"
+        );
+    }
+    for name in ["Schreinerei Huber", "Anna Berger"] {
+        assert!(!log.contains(name), "personal data ({name}) is in the log");
+    }
+}
+
+fn errors_are_problem_json_with_stable_codes(db: &TestDb) {
+    let tokens = found(db);
+    let server = Server::start(verbund(), &db.url, "warn");
+    let http = Http::default();
+    let admin = Some(tokens["admin"].as_str());
+    let check = |reply: Reply, status: u16, code: &str| {
+        assert_eq!(reply.status, status, "{}", reply.text);
+        assert_eq!(reply.content_type, "application/problem+json");
+        let problem = reply.json();
+        assert_eq!(problem["code"], code, "{problem}");
+        assert_eq!(problem["type"], format!("/problems/{code}"));
+        assert_eq!(problem["status"], status);
+        problem
+    };
+    check(
+        http.get(&server.url("/v1/coops/nosuch-eg"), None),
+        404,
+        "coop-not-found",
+    );
+    check(
+        http.get(&server.url("/v1/coops/NOT%20VALID"), None),
+        404,
+        "coop-not-found",
+    );
+    check(
+        http.get(&server.url("/nowhere"), None),
+        404,
+        "route-not-found",
+    );
+    check(
+        http.get(&coop_url(&server, "/events"), Some("vb1_0000")),
+        401,
+        "unauthorized",
+    );
+    check(
+        http.send(
+            "GET",
+            &coop_url(&server, "/events"),
+            None,
+            &[("authorization", "Basic abc")],
+            None,
+        ),
+        401,
+        "unauthorized",
+    );
+    let tokens_url = coop_url(&server, "/tokens");
+    let problem = check(
+        http.send("POST", &tokens_url, admin, &[], Some(r#"{"principal": 7}"#)),
+        400,
+        "body-malformed",
+    );
+    assert!(
+        problem["detail"]
+            .as_str()
+            .expect("detail")
+            .contains("principal"),
+        "{problem}"
+    );
+    check(
+        http.send(
+            "POST",
+            &tokens_url,
+            admin,
+            &[],
+            Some(r#"{"principal": "auditor", "colour": 1}"#),
+        ),
+        400,
+        "body-malformed",
+    );
+    check(
+        http.send(
+            "POST",
+            &tokens_url,
+            admin,
+            &[],
+            Some(r#"{"principal": "member:99"}"#),
+        ),
+        404,
+        "member-not-found",
+    );
+    check(
+        http.send(
+            "POST",
+            &tokens_url,
+            admin,
+            &[],
+            Some(r#"{"principal": "root"}"#),
+        ),
+        400,
+        "principal-malformed",
+    );
+    check(
+        http.send(
+            "POST",
+            &tokens_url,
+            admin,
+            &[],
+            Some(r#"{"principal": "auditor", "expires_in_days": 400}"#),
+        ),
+        400,
+        "expiry-out-of-range",
+    );
+    let big = format!(r#"{{"principal": "{}"}}"#, "x".repeat(70 * 1024));
+    check(
+        http.send("POST", &tokens_url, admin, &[], Some(&big)),
+        413,
+        "body-too-large",
+    );
+    check(
+        http.send(
+            "POST",
+            &tokens_url,
+            admin,
+            &[("content-type", "text/plain")],
+            None,
+        ),
+        415,
+        "content-type-unsupported",
+    );
+    check(
+        http.send(
+            "GET",
+            &coop_url(&server, "/members?limit=0"),
+            Some(tokens["auditor"].as_str()),
+            &[],
+            None,
+        ),
+        400,
+        "query-malformed",
+    );
+    check(
+        http.send(
+            "GET",
+            &coop_url(&server, "/members?limit=abc"),
+            Some(&tokens["auditor"]),
+            &[],
+            None,
+        ),
+        400,
+        "query-malformed",
+    );
+    check(
+        http.get(&coop_url(&server, "/members/99"), Some(&tokens["auditor"])),
+        404,
+        "member-not-found",
+    );
+    check(
+        http.send(
+            "GET",
+            &coop_url(&server, ""),
+            None,
+            &[("verbund-min-position", "soon")],
+            None,
+        ),
+        400,
+        "min-position-malformed",
+    );
+    let lagging = check(
+        http.send(
+            "GET",
+            &coop_url(&server, ""),
+            None,
+            &[("verbund-min-position", "999999")],
+            None,
+        ),
+        503,
+        "projection-lagging",
+    );
+    assert!(
+        lagging["detail"]
+            .as_str()
+            .expect("detail")
+            .contains("999999")
+    );
+    check(
+        http.send(
+            "POST",
+            &coop_url(&server, "/projections/nosuch/rebuild"),
+            admin,
+            &[],
+            None,
+        ),
+        404,
+        "projection-not-found",
+    );
+    check(
+        http.send("PUT", &coop_url(&server, ""), None, &[], None),
+        405,
+        "method-not-allowed",
+    );
+}
+
+fn a_repeated_write_answers_the_original_and_a_reused_key_is_refused(db: &TestDb) {
+    let tokens = found(db);
+    let server = Server::start(verbund(), &db.url, "warn");
+    let http = Http::default();
+    let admin = Some(tokens["admin"].as_str());
+    let url = coop_url(&server, "/tokens");
+    let key = [("idempotency-key", "issue-auditor-1")];
+    let body = r#"{"principal": "auditor", "expires_in_days": 3}"#;
+    let first = http.send("POST", &url, admin, &key, Some(body));
+    assert_eq!(first.status, 201, "{}", first.text);
+    let second = http.send("POST", &url, admin, &key, Some(body));
+    assert_eq!(second.status, 200, "{}", second.text);
+    let (first, second) = (first.json(), second.json());
+    assert_eq!(first["token"], second["token"]);
+    assert_eq!(first["position"], second["position"]);
+    assert_eq!(second["replayed"], true);
+    assert!(second["secret"].is_null(), "a secret is shown once");
+
+    let other = http.send(
+        "POST",
+        &url,
+        admin,
+        &key,
+        Some(r#"{"principal": "regulator"}"#),
+    );
+    assert_eq!(
+        (other.status, other.json()["code"].clone()),
+        (422, "idempotency-key-reused".into())
+    );
+    let bad = http.send(
+        "POST",
+        &url,
+        admin,
+        &[("idempotency-key", "no spaces")],
+        Some(body),
+    );
+    assert_eq!(
+        (bad.status, bad.json()["code"].clone()),
+        (400, "idempotency-key-malformed".into())
+    );
+    let listed = http.get(&url, admin).json();
+    let auditors = listed["tokens"]
+        .as_array()
+        .expect("tokens")
+        .iter()
+        .filter(|t| t["token"] == first["token"])
+        .count();
+    assert_eq!(auditors, 1, "the repeated request issued nothing");
+}
+
+fn a_read_with_a_writes_position_sees_the_write(db: &TestDb) {
+    let tokens = found(db);
+    let server = Server::start(verbund(), &db.url, "warn");
+    let http = Http::default();
+    let admin = Some(tokens["admin"].as_str());
+    for _ in 0..20 {
+        let issued = http.send(
+            "POST",
+            &coop_url(&server, "/tokens"),
+            admin,
+            &[],
+            Some(r#"{"principal": "regulator"}"#),
+        );
+        assert_eq!(issued.status, 201, "{}", issued.text);
+        let position = issued.position.expect("a write answers with its position");
+        assert_eq!(issued.json()["position"], position);
+        let id = issued.json()["token"].clone();
+        let listed = http.send(
+            "GET",
+            &coop_url(&server, "/tokens"),
+            admin,
+            &[("verbund-min-position", &position.to_string())],
+            None,
+        );
+        assert!(listed.position.expect("a read answers with its position") >= position);
+        assert!(
+            listed.json()["tokens"]
+                .as_array()
+                .expect("tokens")
+                .iter()
+                .any(|t| t["token"] == id)
+        );
+    }
+}
+
+fn the_event_feed_streams_the_log_with_positions_as_ids(db: &TestDb) {
+    let tokens = found(db);
+    let server = Server::start(verbund(), &db.url, "warn");
+    let mut stream =
+        std::net::TcpStream::connect(server.base.trim_start_matches("http://")).expect("connect");
+    use std::io::Write as _;
+    write!(
+        stream,
+        "GET /v1/coops/{COOP}/events/stream HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {}\r\nLast-Event-ID: 3\r\n\r\n",
+        tokens["auditor"]
+    )
+    .expect("send");
+    let mut reader = std::io::BufReader::new(stream);
+    let mut ids = Vec::new();
+    let mut line = String::new();
+    while ids.len() < 5 {
+        line.clear();
+        reader.read_line(&mut line).expect("read");
+        if let Some(id) = line
+            .trim()
+            .strip_prefix("id: ")
+            .or(line.trim().strip_prefix("id:"))
+        {
+            ids.push(id.trim().parse::<u64>().expect("a position"));
+        }
+        if let Some(data) = line
+            .trim()
+            .strip_prefix("data: ")
+            .or(line.trim().strip_prefix("data:"))
+        {
+            let event: serde_json::Value = serde_json::from_str(data).expect("JSON data");
+            assert_eq!(event["position"], *ids.last().expect("id before data"));
+            assert_eq!(event["hash"].as_str().expect("hash").len(), 64);
+        }
+    }
+    assert_eq!(
+        ids,
+        [4, 5, 6, 7, 8],
+        "resumed after Last-Event-ID, in order, without gaps"
+    );
+}
+
+fn the_member_list_as_of_a_past_position_is_the_list_then(db: &TestDb) {
+    let tokens = found(db);
+    let server = Server::start(verbund(), &db.url, "warn");
+    let http = Http::default();
+    let auditor = Some(tokens["auditor"].as_str());
+    // The founding: the coop event, 5 appointments (board 2, supervisory board 2, treasurer),
+    // then one admission per founder at positions 7 to 11.
+    let at = |position: u64| {
+        http.get(
+            &coop_url(&server, &format!("/members?at_position={position}")),
+            auditor,
+        )
+        .json()
+    };
+    let count = |page: &serde_json::Value| page["members"].as_array().expect("members").len();
+    assert_eq!(count(&at(6)), 0);
+    assert_eq!(count(&at(8)), 2);
+    assert_eq!(at(8)["position"], 8);
+    assert_eq!(count(&at(1000)), 5);
+    let past = http
+        .get(
+            &coop_url(&server, "/members?as_of=2000-01-01T00:00:00Z"),
+            auditor,
+        )
+        .json();
+    assert_eq!((count(&past), past["position"].clone()), (0, 0.into()));
+    let now = http
+        .get(
+            &coop_url(&server, "/members?as_of=2999-01-01T00:00:00Z"),
+            auditor,
+        )
+        .json();
+    assert_eq!(count(&now), 5);
+    let both = http.get(
+        &coop_url(&server, "/members?as_of=2999-01-01T00:00:00Z&at_position=3"),
+        auditor,
+    );
+    assert_eq!(both.status, 400);
+}
+
+#[test]
+fn the_openapi_document_is_3_1_and_the_docs_page_lists_every_route() {
+    let db = TestDb::sqlite();
+    found(&db);
+    let server = Server::start(verbund(), &db.url, "warn");
+    let http = Http::default();
+    let openapi = http.get(&server.url("/openapi.json"), None).json();
+    assert_eq!(openapi["openapi"], "3.1.0");
+    let docs = http.get(&server.url("/docs"), None);
+    assert!(docs.content_type.starts_with("text/html"));
+    for path in openapi["paths"].as_object().expect("paths").keys() {
+        assert!(
+            docs.text.contains(path.as_str()),
+            "{path} missing from /docs"
+        );
+    }
+    let health = http.get(&server.url("/healthz"), None);
+    assert_eq!((health.status, health.text.as_str()), (200, "ok"));
+    assert_eq!(http.get(&server.url("/readyz"), None).status, 200);
+    let metrics = http.get(&server.url("/metrics"), None).text;
+    for name in [
+        "verbund_http_request_duration_seconds",
+        "verbund_ledger_batch_appends",
+        "verbund_projection_lag_events",
+    ] {
+        assert!(metrics.contains(name), "{name} missing from /metrics");
+    }
+}
+
+/// Two server processes on one PostgreSQL database: a write through one is visible through the
+/// other with its position, and a token issued through one works on the other.
+#[test]
+fn two_servers_on_one_postgres_database_serve_consistent_data() {
+    let Some(db) = TestDb::postgres("two_servers") else {
+        return;
+    };
+    let tokens = found(&db);
+    let a = Server::start(verbund(), &db.url, "warn");
+    let b = Server::start(verbund(), &db.url, "warn");
+    let http = Http::default();
+    let admin = Some(tokens["admin"].as_str());
+    for round in 0..10 {
+        let (write, read) = if round % 2 == 0 { (&a, &b) } else { (&b, &a) };
+        let issued = http.send(
+            "POST",
+            &coop_url(write, "/tokens"),
+            admin,
+            &[],
+            Some(r#"{"principal": "auditor"}"#),
+        );
+        assert_eq!(issued.status, 201, "{}", issued.text);
+        let position = issued.position.expect("a position");
+        let issued = issued.json();
+        let listed = http.send(
+            "GET",
+            &coop_url(read, "/tokens"),
+            admin,
+            &[("verbund-min-position", &position.to_string())],
+            None,
+        );
+        assert_eq!(listed.status, 200, "{}", listed.text);
+        assert!(
+            listed.json()["tokens"]
+                .as_array()
+                .expect("tokens")
+                .iter()
+                .any(|t| t["token"] == issued["token"])
+        );
+        let secret = issued["secret"].as_str().expect("a secret");
+        assert_eq!(http.get(&coop_url(read, "/me"), Some(secret)).status, 200);
+    }
+}
