@@ -366,7 +366,18 @@ impl Worker {
     }
 
     async fn apply(&mut self, page: &[RecordedEvent]) -> Result<(), ProjectionError> {
-        let envelopes = decode(page)?;
+        // Apply what can be read, up to the first event that cannot: the position reached then
+        // says exactly where the runtime stopped.
+        let (envelopes, undecodable) = match decode(page) {
+            Ok(envelopes) => (envelopes, None),
+            Err(error) => {
+                let readable = page
+                    .iter()
+                    .map_while(|recorded| Envelope::decode(recorded).ok())
+                    .collect();
+                (readable, Some(error))
+            }
+        };
         for feed in &self.feeds {
             feed.apply(&envelopes);
         }
@@ -384,7 +395,7 @@ impl Worker {
                 tracing::warn!(log = %self.log, "snapshot failed: {e}");
             }
         }
-        Ok(())
+        undecodable.map_or(Ok(()), Err)
     }
 
     /// Handles a control message; returns the reply channel of a stop.

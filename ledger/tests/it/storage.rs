@@ -20,7 +20,55 @@ on_both_databases!(
     closing_commits_what_is_queued_and_refuses_what_comes_after,
     an_unbatched_append_follows_the_same_rules_and_is_readable_at_once,
     a_command_identified_by_its_request_is_found_and_told_from_another_request,
+    a_subscriber_sees_what_another_process_appends,
 );
+
+/// Two ledgers on one database stand for two processes (a server, and `verbund token issue`
+/// beside it): what one appends reaches the other's subscribers and reads.
+async fn a_subscriber_sees_what_another_process_appends(db: &TestDb) {
+    let server = db.ledger().await;
+    let coop = log("coop");
+    server.create_log(&coop).await.expect("create");
+    server
+        .append(
+            &coop,
+            commit("own", "a", ExpectedVersion::Any, vec![event("E", 1)]),
+        )
+        .await
+        .expect("append");
+    let mut subscription = server
+        .subscribe(&coop, Position::FIRST)
+        .await
+        .expect("subscribe");
+    assert_eq!(
+        subscription.next().await.expect("own event").position,
+        Position::FIRST
+    );
+
+    let other = db.ledger().await;
+    other
+        .append(
+            &coop,
+            commit("other", "b", ExpectedVersion::Any, vec![event("E", 2)]),
+        )
+        .await
+        .expect("append elsewhere");
+    let seen = tokio::time::timeout(std::time::Duration::from_secs(10), subscription.next())
+        .await
+        .expect("seen within the poll interval")
+        .expect("read");
+    assert_eq!(
+        (seen.position, seen.metadata.command_id.as_str()),
+        (Position::new(2), "other")
+    );
+    let read = server
+        .read_log(&coop, Position::FIRST, 10)
+        .await
+        .expect("read");
+    assert_eq!(read.len(), 2);
+    other.close().await;
+    server.close().await;
+}
 
 async fn a_command_identified_by_its_request_is_found_and_told_from_another_request(db: &TestDb) {
     let ledger = db.ledger().await;

@@ -1,0 +1,358 @@
+//! The runtime: catch-up, live, snapshots, rebuilds, as-of folds and waits.
+
+use std::time::Duration;
+
+use proptest::prelude::*;
+use verbund_domain::{Event, MemberNo};
+use verbund_ledger::{Ledger, LedgerOptions, NewEvent, Position};
+use verbund_projections::*;
+use verbund_tests::TestDb;
+
+use crate::support::*;
+
+on_both_databases!(
+    it_catches_up_follows_live_and_restarts_from_its_snapshot_without_replaying,
+    a_snapshot_that_does_not_match_the_log_is_discarded,
+    a_rebuild_beside_live_writes_equals_the_live_projection,
+    an_event_it_cannot_read_stops_it_and_waits_say_why,
+    a_wait_for_a_position_not_reached_times_out_with_both_positions,
+    the_projection_as_of_a_moment_is_the_one_at_the_last_position_before_it,
+);
+
+const WAIT: Duration = Duration::from_secs(10);
+
+fn options() -> RuntimeOptions {
+    RuntimeOptions {
+        page_events_max: 7,
+        snapshot_every_events: 0,
+    }
+}
+
+async fn open(db: &TestDb) -> (Ledger, SnapshotStore) {
+    let ledger = Ledger::open(&db.url, LedgerOptions::default())
+        .await
+        .expect("open");
+    if ledger.create_log(&log()).await.is_err() {
+        // Exists already: a test that reopens.
+    }
+    let snapshots = SnapshotStore::open(&db.url).await.expect("snapshots");
+    (ledger, snapshots)
+}
+
+fn it_catches_up_follows_live_and_restarts_from_its_snapshot_without_replaying(db: &TestDb) {
+    verbund_tests::runtime().block_on(async {
+        let (ledger, snapshots) = open(db).await;
+        for n in 1..=30 {
+            append(&ledger, &format!("member-{n}"), &[admitted(n)]).await;
+        }
+        let runtime = Runtime::start(ledger.clone(), Some(snapshots.clone()), log(), options())
+            .await
+            .expect("start");
+        runtime
+            .wait_for(Position::new(30), WAIT)
+            .await
+            .expect("caught up");
+        assert_eq!(runtime.views().register.read(|r| r.member_count()), 30);
+
+        let head = append(&ledger, "access", &[issued(1), issued(2), revoked(1)]).await;
+        runtime.wait_for(head, WAIT).await.expect("live");
+        runtime.views().tokens.read(|t| {
+            assert!(
+                t.by_id(&verbund_domain::TokenId::parse("t1").expect("valid"))
+                    .expect("t1")
+                    .revoked_at
+                    .is_some()
+            );
+            assert!(
+                t.by_id(&verbund_domain::TokenId::parse("t2").expect("valid"))
+                    .expect("t2")
+                    .revoked_at
+                    .is_none()
+            );
+        });
+        assert_eq!(runtime.events_applied(), 33);
+        let before = (
+            runtime.views().register.cloned(),
+            runtime.views().tokens.cloned(),
+        );
+        runtime.stop().await; // takes a last snapshot
+
+        let restarted = Runtime::start(ledger.clone(), Some(snapshots.clone()), log(), options())
+            .await
+            .expect("restart");
+        assert_eq!(
+            restarted.start_report().restored,
+            [("register", head), ("tokens", head)],
+            "both projections restored at the head"
+        );
+        restarted.wait_for(head, WAIT).await.expect("at the head");
+        assert_eq!(restarted.events_applied(), 0, "nothing replayed");
+        assert_eq!(
+            (
+                restarted.views().register.cloned(),
+                restarted.views().tokens.cloned()
+            ),
+            before
+        );
+        let next = append(&ledger, "member-31", &[admitted(31)]).await;
+        restarted
+            .wait_for(next, WAIT)
+            .await
+            .expect("live after restart");
+        assert_eq!(restarted.events_applied(), 1);
+        restarted.stop().await;
+        snapshots.close().await;
+        ledger.close().await;
+    });
+}
+
+fn a_snapshot_that_does_not_match_the_log_is_discarded(db: &TestDb) {
+    verbund_tests::runtime().block_on(async {
+        let (ledger, snapshots) = open(db).await;
+        for n in 1..=5 {
+            append(&ledger, &format!("member-{n}"), &[admitted(n)]).await;
+        }
+        // A snapshot claiming a state after position 3 with a hash the log does not have
+        // there, e.g. from a database restored from another backup.
+        let forged = Snapshot {
+            position: Position::new(3),
+            event_hash: verbund_ledger::ChainHash::from_bytes([7; 32]),
+            state: br#"{"coop":null,"members":{},"offices":{}}"#.to_vec(),
+        };
+        snapshots
+            .save(&log(), "register", Register::VERSION, &forged)
+            .await
+            .expect("save");
+        let runtime = Runtime::start(ledger.clone(), Some(snapshots.clone()), log(), options())
+            .await
+            .expect("start");
+        assert_eq!(
+            runtime.start_report().discarded.len(),
+            1,
+            "{:?}",
+            runtime.start_report()
+        );
+        runtime
+            .wait_for(Position::new(5), WAIT)
+            .await
+            .expect("caught up");
+        assert_eq!(
+            runtime.views().register.read(|r| r.member_count()),
+            5,
+            "folded from 1"
+        );
+        runtime.stop().await;
+        snapshots.close().await;
+        ledger.close().await;
+    });
+}
+
+fn a_rebuild_beside_live_writes_equals_the_live_projection(db: &TestDb) {
+    verbund_tests::runtime().block_on(async {
+        let (ledger, snapshots) = open(db).await;
+        for n in 1..=200 {
+            append(&ledger, "access", &[issued(n)]).await;
+        }
+        let runtime = std::sync::Arc::new(
+            Runtime::start(ledger.clone(), Some(snapshots.clone()), log(), options())
+                .await
+                .expect("start"),
+        );
+        runtime
+            .wait_for(Position::new(200), WAIT)
+            .await
+            .expect("caught up");
+        let writer = {
+            let ledger = ledger.clone();
+            tokio::spawn(async move {
+                let mut last = Position::ZERO;
+                for n in 1..=200 {
+                    last = append(&ledger, "access", &[revoked(n)]).await;
+                }
+                last
+            })
+        };
+        let swapped = runtime.rebuild("tokens").await.expect("rebuild");
+        let last = writer.await.expect("writer");
+        assert!(swapped > Position::ZERO);
+        runtime.wait_for(last, WAIT).await.expect("live");
+        let live = runtime.views().tokens.cloned();
+        let from_scratch = fold_until::<Tokens>(&ledger, &log(), last)
+            .await
+            .expect("fold");
+        assert_eq!(
+            live, from_scratch,
+            "the rebuilt projection went on live and equals a fresh fold"
+        );
+        assert!(matches!(
+            runtime.rebuild("nosuch").await,
+            Err(ProjectionError::UnknownProjection(_))
+        ));
+        runtime.stop().await;
+        snapshots.close().await;
+        ledger.close().await;
+    });
+}
+
+fn an_event_it_cannot_read_stops_it_and_waits_say_why(db: &TestDb) {
+    verbund_tests::runtime().block_on(async {
+        let (ledger, snapshots) = open(db).await;
+        append(&ledger, "member-1", &[admitted(1)]).await;
+        let commit = verbund_ledger::Commit::new(
+            verbund_ledger::CommandId::parse("mystery").expect("valid"),
+            verbund_ledger::Actor::parse("test").expect("valid"),
+            None,
+            vec![verbund_ledger::StreamAppend::new(
+                verbund_ledger::StreamId::parse("other").expect("valid"),
+                verbund_ledger::ExpectedVersion::Any,
+                vec![NewEvent::json("MemberTeleported", 1, &serde_json::json!({})).expect("valid")],
+            )],
+        )
+        .expect("valid");
+        ledger.append(&log(), commit).await.expect("append");
+        let runtime = Runtime::start(ledger.clone(), Some(snapshots.clone()), log(), options())
+            .await
+            .expect("start");
+        let error = runtime
+            .wait_for(Position::new(2), WAIT)
+            .await
+            .expect_err("cannot pass the unknown event");
+        assert!(error.to_string().contains("MemberTeleported"), "{error}");
+        assert!(matches!(runtime.status(), Status::Failed(why) if why.contains("position 2")));
+        assert_eq!(
+            runtime.position(),
+            Position::new(1),
+            "it stopped before, not after, the event"
+        );
+        runtime.stop().await;
+        snapshots.close().await;
+        ledger.close().await;
+    });
+}
+
+fn a_wait_for_a_position_not_reached_times_out_with_both_positions(db: &TestDb) {
+    verbund_tests::runtime().block_on(async {
+        let (ledger, snapshots) = open(db).await;
+        let head = append(&ledger, "member-1", &[admitted(1)]).await;
+        let runtime = Runtime::start(ledger.clone(), None, log(), options())
+            .await
+            .expect("start");
+        runtime.wait_for(head, WAIT).await.expect("reached");
+        match runtime
+            .wait_for(Position::new(9), Duration::from_millis(50))
+            .await
+        {
+            Err(ProjectionError::Lagging { wanted, reached }) => {
+                assert_eq!((wanted, reached), (Position::new(9), head));
+            }
+            other => panic!("expected a timeout, got {other:?}"),
+        }
+        runtime.stop().await;
+        snapshots.close().await;
+        ledger.close().await;
+    });
+}
+
+fn the_projection_as_of_a_moment_is_the_one_at_the_last_position_before_it(db: &TestDb) {
+    verbund_tests::runtime().block_on(async {
+        let (ledger, snapshots) = open(db).await;
+        let mut moments = Vec::new();
+        for n in 1..=5 {
+            let position = append(&ledger, &format!("member-{n}"), &[admitted(n)]).await;
+            let event = ledger.read_log(&log(), position, 1).await.expect("read");
+            moments.push(event[0].metadata.recorded_at());
+            tokio::time::sleep(Duration::from_millis(2)).await;
+        }
+        let before = jiff::Timestamp::UNIX_EPOCH;
+        assert_eq!(
+            position_at(&ledger, &log(), before).await.expect("search"),
+            Position::ZERO
+        );
+        for (i, moment) in moments.iter().enumerate() {
+            let position = position_at(&ledger, &log(), *moment).await.expect("search");
+            assert_eq!(position, Position::new(i as u64 + 1));
+            let folded = fold_until::<Register>(&ledger, &log(), position)
+                .await
+                .expect("fold");
+            assert_eq!(folded.state.member_count(), i + 1);
+            assert!(
+                folded
+                    .state
+                    .member(MemberNo::new(i as u32 + 1).expect("non-zero"))
+                    .is_some()
+            );
+        }
+        snapshots.close().await;
+        ledger.close().await;
+    });
+}
+
+/// One event of a random history.
+#[derive(Clone, Debug)]
+enum Step {
+    Admit(u32),
+    Issue(u32),
+    Revoke(u32),
+}
+
+fn step() -> impl Strategy<Value = Step> {
+    prop_oneof![
+        (1u32..40).prop_map(Step::Admit),
+        (1u32..20).prop_map(Step::Issue),
+        (1u32..20).prop_map(Step::Revoke),
+    ]
+}
+
+fn event(step: &Step) -> (String, Event) {
+    match step {
+        Step::Admit(n) => (format!("member-{n}"), admitted(*n)),
+        Step::Issue(n) => ("access".into(), issued(*n)),
+        Step::Revoke(n) => ("access".into(), revoked(*n)),
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
+
+    /// For any history: the live projections equal a rebuild from scratch (and a rebuild in
+    /// place), and the projection as of any position p equals a fold of exactly the first p
+    /// events.
+    #[test]
+    fn rebuilt_equals_live_and_as_of_equals_the_prefix(
+        steps in proptest::collection::vec(step(), 1..60),
+        cut in any::<prop::sample::Index>(),
+    ) {
+        let db = TestDb::sqlite();
+        verbund_tests::runtime().block_on(async {
+            let (ledger, snapshots) = open(&db).await;
+            let runtime = Runtime::start(ledger.clone(), Some(snapshots.clone()), log(), options())
+                .await
+                .expect("start");
+            let mut head = Position::ZERO;
+            for step in &steps {
+                let (stream, event) = event(step);
+                head = append(&ledger, &stream, &[event]).await;
+            }
+            runtime.wait_for(head, WAIT).await.expect("live");
+            let register = fold_until::<Register>(&ledger, &log(), head).await.expect("fold");
+            let tokens = fold_until::<Tokens>(&ledger, &log(), head).await.expect("fold");
+            assert_eq!(runtime.views().register.cloned(), register);
+            assert_eq!(runtime.views().tokens.cloned(), tokens);
+            runtime.rebuild("register").await.expect("rebuild");
+            assert_eq!(runtime.views().register.cloned().state, register.state);
+
+            let p = cut.index(steps.len()) + 1;
+            let as_of = fold_until::<Tokens>(&ledger, &log(), Position::new(p as u64)).await.expect("fold");
+            let recorded = ledger.read_log(&log(), Position::FIRST, p).await.expect("read");
+            let mut expected = Folded::<Tokens>::default();
+            for event in &recorded {
+                expected.apply(&Envelope::decode(event).expect("decodes"));
+            }
+            assert_eq!(as_of, expected);
+            assert_eq!(as_of.position, Position::new(p as u64));
+            runtime.stop().await;
+            snapshots.close().await;
+            ledger.close().await;
+        });
+    }
+}

@@ -1,0 +1,90 @@
+//! Events for tests, and the same test on both databases.
+
+use jiff::Timestamp;
+use verbund_domain::{
+    Event, MemberAdmitted, MemberKind, MemberNo, Name, Principal, TokenDigest, TokenId,
+    TokenIssued, TokenRevoked,
+};
+use verbund_ledger::{
+    Actor, CommandId, Commit, ExpectedVersion, Ledger, LogId, NewEvent, Position, StreamAppend,
+    StreamId,
+};
+
+/// Runs each test function once on SQLite and once on PostgreSQL, each on a fresh database.
+macro_rules! on_both_databases {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $( #[test] fn $name() { super::$name(&verbund_tests::TestDb::sqlite()); } )*
+        }
+        mod postgres {
+            $(
+                #[test]
+                fn $name() {
+                    let Some(db) = verbund_tests::TestDb::postgres(stringify!($name)) else { return };
+                    super::$name(&db);
+                }
+            )*
+        }
+    };
+}
+pub(crate) use on_both_databases;
+
+pub fn log() -> LogId {
+    LogId::parse("coop").expect("valid")
+}
+
+/// Appends `events` to `stream` as one command; returns the last position.
+pub async fn append(ledger: &Ledger, stream: &str, events: &[Event]) -> Position {
+    let events = events
+        .iter()
+        .map(|e| NewEvent::json(e.event_type(), e.schema_version(), &e.to_json()).expect("valid"))
+        .collect();
+    let commit = Commit::new(
+        CommandId::parse(format!("c-{}", next_id())).expect("valid"),
+        Actor::parse("test").expect("valid"),
+        None,
+        vec![StreamAppend::new(
+            StreamId::parse(stream).expect("valid"),
+            ExpectedVersion::Any,
+            events,
+        )],
+    )
+    .expect("valid");
+    ledger
+        .append(&log(), commit)
+        .await
+        .expect("append")
+        .last_position
+}
+
+fn next_id() -> u64 {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    NEXT.fetch_add(1, Ordering::Relaxed)
+}
+
+pub fn admitted(n: u32) -> Event {
+    Event::MemberAdmitted(MemberAdmitted {
+        member: MemberNo::new(n).expect("non-zero"),
+        name: Name::parse(&format!("Betrieb {n}")).expect("valid"),
+        kind: MemberKind::NaturalPerson,
+        shares: 1,
+        admitted_on: jiff::civil::date(2026, 11, 24),
+        founder: false,
+    })
+}
+
+pub fn issued(n: u32) -> Event {
+    Event::TokenIssued(TokenIssued {
+        token: TokenId::parse(&format!("t{n}")).expect("valid"),
+        principal: Principal::Auditor,
+        digest: TokenDigest::parse(&format!("{n:064x}")).expect("valid"),
+        expires_at: Timestamp::from_second(2_000_000_000).expect("valid"),
+    })
+}
+
+pub fn revoked(n: u32) -> Event {
+    Event::TokenRevoked(TokenRevoked {
+        token: TokenId::parse(&format!("t{n}")).expect("valid"),
+    })
+}
