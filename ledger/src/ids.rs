@@ -229,8 +229,11 @@ pub(crate) fn from_db(value: i64, what: &'static str) -> Result<u64, LedgerError
 }
 
 /// Converts a count for a signed database column.
+///
+/// Positions and versions written never come near 2^63; a larger one can only be a bound asked
+/// for by a reader ("from position 2^63"), and the largest column value is the same bound.
 pub(crate) fn to_db(value: u64) -> i64 {
-    i64::try_from(value).expect("counts stay below 2^63")
+    i64::try_from(value).unwrap_or(i64::MAX)
 }
 
 #[cfg(test)]

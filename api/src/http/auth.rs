@@ -213,6 +213,15 @@ async fn check(
     if let Some(coop) = &coop
         && let Some(position) = min_position(request.headers())?
     {
+        // A position the log has not reached is a client's mistake, not a lag to wait for.
+        let head = app.ledger().head(&coop.log).await?.position;
+        if position > head {
+            return Err(ApiError::bad_request(
+                "min-position-beyond-head",
+                "Verbund-Min-Position",
+                format!("the log ends at position {head}, before {position}"),
+            ));
+        }
         coop.runtime.wait_for(position, READ_WAIT).await?;
     }
     // A token belongs to one cooperative; on a route about none (the public list of

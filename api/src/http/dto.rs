@@ -237,3 +237,14 @@ pub struct Written {
     /// True if this answers a repeated request.
     pub replayed: bool,
 }
+
+/// One Server-Sent Event of the log feed.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FeedEvent {
+    /// The log position, to resume with `Last-Event-ID`.
+    pub id: String,
+    /// Always `event`.
+    pub event: String,
+    /// The envelope ([`EventEnvelope`]) as JSON text.
+    pub data: String,
+}

@@ -67,18 +67,6 @@ pub const MIN_POSITION_HEADER: &str = "verbund-min-position";
 /// The header every read and write answers with: the log position its data reflects.
 pub const POSITION_HEADER: &str = "verbund-position";
 
-/// `Verbund-Min-Position`, if the client sent it.
-#[derive(Clone, Copy, Debug)]
-pub struct MinPosition(pub Option<Position>);
-
-impl<S: Send + Sync> FromRequestParts<S> for MinPosition {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
-        min_position(&parts.headers).map(MinPosition)
-    }
-}
-
 /// Parses `Verbund-Min-Position`.
 pub fn min_position(headers: &axum::http::HeaderMap) -> Result<Option<Position>, ApiError> {
     let Some(value) = headers.get(MIN_POSITION_HEADER) else {

@@ -20,7 +20,7 @@ use crate::app::{self, App, Request};
 use crate::http::auth::{Caller, Coop};
 use crate::http::dto;
 use crate::http::error::{ApiError, Problem};
-use crate::http::extract::{Body, MinPosition, POSITION_HEADER, Params, READ_WAIT};
+use crate::http::extract::{Body, POSITION_HEADER, Params, READ_WAIT};
 
 /// The most items of one page.
 pub const PAGE_ITEMS_MAX: usize = 1_000;
@@ -41,13 +41,6 @@ fn with_position(position: Position, body: impl IntoResponse) -> Response {
 async fn settle_write(coop: &Coop, position: Position) {
     if let Err(e) = coop.runtime.wait_for(position, READ_WAIT).await {
         tracing::warn!("answering a write before the projections reflect it: {e}");
-    }
-}
-
-async fn settle(coop: &Coop, min: MinPosition) -> Result<Position, ApiError> {
-    match min.0 {
-        Some(position) => Ok(coop.runtime.wait_for(position, READ_WAIT).await?),
-        None => Ok(coop.runtime.position()),
     }
 }
 
@@ -75,14 +68,12 @@ pub async fn list_coops(State(app): State<App>) -> Result<Response, ApiError> {
 #[utoipa::path(get, path = "/v1/coops/{coop}", tag = "cooperatives",
     params(("coop" = String, Path, description = "The cooperative's id"), ReadHeaders),
     responses((status = 200, body = dto::CoopSummary),
+        (status = 401, description = "A token was sent and is unknown, expired or revoked", body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 400, body = Problem, content_type = "application/problem+json"),
         (status = 503, body = Problem, content_type = "application/problem+json")))]
-pub async fn get_coop(
-    Extension(coop): Extension<Coop>,
-    min: MinPosition,
-) -> Result<Response, ApiError> {
-    let position = settle(&coop, min).await?;
+pub async fn get_coop(Extension(coop): Extension<Coop>) -> Result<Response, ApiError> {
+    let position = coop.runtime.position();
     let summary = coop
         .runtime
         .views()
@@ -142,15 +133,15 @@ fn kebab<T: serde::Serialize>(value: &T) -> String {
 #[utoipa::path(get, path = "/v1/coops/{coop}/statute", tag = "cooperatives",
     params(("coop" = String, Path, description = "The cooperative's id"), ReadHeaders),
     responses((status = 200, body = dto::StatuteDoc),
+        (status = 401, description = "A token was sent and is unknown, expired or revoked", body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 400, body = Problem, content_type = "application/problem+json"),
         (status = 503, body = Problem, content_type = "application/problem+json")))]
 pub async fn get_statute(
     State(app): State<App>,
     Extension(coop): Extension<Coop>,
-    min: MinPosition,
 ) -> Result<Response, ApiError> {
-    let position = settle(&coop, min).await?;
+    let position = coop.runtime.position();
     let (statute, adopted_at) = coop
         .runtime
         .views()
@@ -201,9 +192,10 @@ pub async fn me(Extension(caller): Extension<Caller>) -> Result<Response, ApiErr
 #[into_params(parameter_in = Header)]
 pub struct ReadHeaders {
     /// Answer only once the projections reached this log position (the `position` a write
-    /// answered with), waiting at most 5 seconds (then 503).
-    #[param(rename = "Verbund-Min-Position", minimum = 0)]
-    pub min_position: Option<u64>,
+    /// answered with), waiting at most 5 seconds (then 503). A position beyond the log's
+    /// head is refused (400).
+    #[param(rename = "Verbund-Min-Position", minimum = 0, required = false)]
+    pub min_position: u64,
 }
 
 /// Paging of the member list.
@@ -249,7 +241,6 @@ pub async fn list_members(
     State(app): State<App>,
     Extension(coop): Extension<Coop>,
     Params(query): Params<MemberQuery>,
-    min: MinPosition,
 ) -> Result<Response, ApiError> {
     let limit = page_limit(query.limit)?;
     let after = query
@@ -279,7 +270,7 @@ pub async fn list_members(
             ))
         }
         None => {
-            let position = settle(&coop, min).await?;
+            let position = coop.runtime.position();
             let body = coop.runtime.views().register.read(|r| page(r, position));
             Ok(with_position(position, axum::Json(body)))
         }
@@ -338,10 +329,9 @@ fn page_limit(limit: Option<usize>) -> Result<usize, ApiError> {
 pub async fn get_member(
     Extension(coop): Extension<Coop>,
     Path((_, member)): Path<(String, String)>,
-    min: MinPosition,
 ) -> Result<Response, ApiError> {
     let member = MemberNo::parse(&member).map_err(ApiError::from)?;
-    let position = settle(&coop, min).await?;
+    let position = coop.runtime.position();
     let body = coop.runtime.views().register.read(|register| {
         register
             .member(member)
@@ -420,7 +410,7 @@ pub struct StreamQuery {
 /// event's id is the log position, so a client reconnects with `Last-Event-ID`.
 #[utoipa::path(get, path = "/v1/coops/{coop}/events/stream", tag = "log",
     params(("coop" = String, Path, description = "The cooperative's id"), StreamQuery),
-    responses((status = 200, description = "`text/event-stream`: one `event` per log event, its data the envelope as JSON", content_type = "text/event-stream", body = String),
+    responses((status = 200, description = "`text/event-stream`: one `event` per log event, its data the envelope as JSON", content_type = "text/event-stream", body = dto::FeedEvent),
         (status = 400, body = Problem, content_type = "application/problem+json"),
         (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 403, body = Problem, content_type = "application/problem+json"),
@@ -508,11 +498,8 @@ pub async fn verify(
         (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 503, body = Problem, content_type = "application/problem+json")),
     security(("bearer" = [])))]
-pub async fn list_tokens(
-    Extension(coop): Extension<Coop>,
-    min: MinPosition,
-) -> Result<Response, ApiError> {
-    let position = settle(&coop, min).await?;
+pub async fn list_tokens(Extension(coop): Extension<Coop>) -> Result<Response, ApiError> {
+    let position = coop.runtime.position();
     let now = jiff::Timestamp::now();
     let tokens = coop.runtime.views().tokens.read(|tokens| {
         tokens

@@ -468,6 +468,24 @@ async fn bad_input_gets_a_typed_error_and_writes_nothing(db: &TestDb) {
 
 async fn reads_are_paged_and_bounded(db: &TestDb) {
     let ledger = db.ledger().await;
+    let huge = Position::new(u64::MAX);
+    let empty = log("empty");
+    ledger.create_log(&empty).await.expect("create");
+    assert!(
+        ledger
+            .read_log(&empty, huge, 10)
+            .await
+            .expect("a read far beyond the head")
+            .is_empty()
+    );
+    let far = StreamVersion::new(u64::MAX).expect("not zero");
+    assert!(
+        ledger
+            .read_stream(&empty, &stream("s"), far, 10)
+            .await
+            .expect("read")
+            .is_empty()
+    );
     let coop = log("coop");
     ledger.create_log(&coop).await.expect("create");
     fill(&ledger, &coop, 25, 1).await;
