@@ -584,7 +584,7 @@ fn errors_are_problem_json_with_stable_codes(db: &TestDb) {
         400,
         "min-position-malformed",
     );
-    let lagging = check(
+    let beyond = check(
         http.send(
             "GET",
             &coop_url(&server, ""),
@@ -592,11 +592,11 @@ fn errors_are_problem_json_with_stable_codes(db: &TestDb) {
             &[("verbund-min-position", "999999")],
             None,
         ),
-        503,
-        "projection-lagging",
+        400,
+        "min-position-beyond-head",
     );
     assert!(
-        lagging["detail"]
+        beyond["detail"]
             .as_str()
             .expect("detail")
             .contains("999999")
