@@ -26,6 +26,10 @@ enum Command {
     Token(cmd::token::Token),
     /// Create a demo cooperative's log, append to it, read it back and verify it.
     Demo(cmd::demo::Args),
+    /// Fold every projection from position 1 again and store fresh snapshots.
+    Rebuild(cmd::rebuild::Args),
+    /// Write a cooperative's log as JSON Lines, one envelope per line.
+    Export(cmd::export::Args),
     /// Recompute the hash chain of every log (or one) and report the first break.
     Verify(cmd::verify::Args),
     /// List the logs of a database with their heads (position and hash).
@@ -52,6 +56,8 @@ async fn main() -> ExitCode {
         Command::Coop(command) => cmd::coop::run(command).await,
         Command::Token(command) => cmd::token::run(command).await,
         Command::Demo(args) => cmd::demo::run(args).await,
+        Command::Rebuild(args) => cmd::rebuild::run(args).await,
+        Command::Export(args) => cmd::export::run(args).await,
         Command::Verify(args) => cmd::verify::run(args).await,
         Command::Logs(args) => cmd::logs::run(args).await,
         Command::Append(args) => cmd::append::run(args).await,

@@ -203,3 +203,55 @@ fn output_into_a_closed_pipe_ends_quietly_instead_of_panicking() {
     );
     assert!(!String::from_utf8_lossy(&output.stderr).contains("panicked"));
 }
+
+#[test]
+fn export_writes_every_envelope_linked_by_its_hashes_and_rebuild_refolds_the_log() {
+    let db = TestDb::sqlite();
+    assert!(demo(&db.url).status.success());
+    let exported = run(&["export", "dorfhandwerk-eg", "--database-url", &db.url]);
+    assert!(
+        exported.status.success(),
+        "{}",
+        String::from_utf8_lossy(&exported.stderr)
+    );
+    let lines: Vec<serde_json::Value> = stdout(&exported)
+        .lines()
+        .map(|line| serde_json::from_str(line).expect("one JSON envelope per line"))
+        .collect();
+    assert_eq!(lines.len(), 19, "the founding (11 events) and 8 tokens");
+    assert_eq!(lines[0]["type"], "CooperativeFounded");
+    assert_eq!(lines[0]["prev_hash"], "00".repeat(32));
+    for (i, pair) in lines.windows(2).enumerate() {
+        assert_eq!(pair[1]["position"], i as u64 + 2);
+        assert_eq!(
+            pair[1]["prev_hash"],
+            pair[0]["hash"],
+            "the chain links at {}",
+            i + 2
+        );
+    }
+    let tail = run(&[
+        "export",
+        "dorfhandwerk-eg",
+        "--from",
+        "18",
+        "--database-url",
+        &db.url,
+    ]);
+    assert_eq!(stdout(&tail).lines().count(), 2);
+
+    let rebuilt = run(&["rebuild", "--database-url", &db.url]);
+    assert!(
+        rebuilt.status.success(),
+        "{}",
+        String::from_utf8_lossy(&rebuilt.stderr)
+    );
+    assert!(
+        stdout(&rebuilt).contains("dorfhandwerk-eg: 19 events folded into 2 projections"),
+        "{}",
+        stdout(&rebuilt)
+    );
+    let unknown = run(&["export", "nosuch-eg", "--database-url", &db.url]);
+    assert_eq!(unknown.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("nosuch-eg"));
+}

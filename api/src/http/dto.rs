@@ -127,6 +127,25 @@ pub struct EventEnvelope {
     pub hash: String,
 }
 
+impl From<&verbund_ledger::RecordedEvent> for EventEnvelope {
+    fn from(event: &verbund_ledger::RecordedEvent) -> Self {
+        Self {
+            position: event.position.get(),
+            stream: event.stream_id.to_string(),
+            stream_version: event.stream_version.get(),
+            event_type: event.event_type.to_string(),
+            schema_version: event.schema_version,
+            payload: event.payload.to_value().unwrap_or_default(),
+            actor: event.metadata.actor.to_string(),
+            command_id: event.metadata.command_id.to_string(),
+            correlation_id: event.metadata.correlation_id.to_string(),
+            recorded_at: event.metadata.recorded_at().to_string(),
+            prev_hash: event.prev_hash.to_hex(),
+            hash: event.hash.to_hex(),
+        }
+    }
+}
+
 /// A page of the log.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct EventPage {

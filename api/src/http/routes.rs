@@ -13,7 +13,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use utoipa::IntoParams;
 use verbund_domain::{MemberNo, Principal, TokenId};
-use verbund_ledger::{Position, RecordedEvent};
+use verbund_ledger::Position;
 use verbund_projections::{MemberRecord, Register};
 
 use crate::app::{self, App, Request};
@@ -355,23 +355,6 @@ pub struct EventQuery {
     pub limit: Option<usize>,
 }
 
-fn envelope(event: &RecordedEvent) -> dto::EventEnvelope {
-    dto::EventEnvelope {
-        position: event.position.get(),
-        stream: event.stream_id.to_string(),
-        stream_version: event.stream_version.get(),
-        event_type: event.event_type.to_string(),
-        schema_version: event.schema_version,
-        payload: event.payload.to_value().unwrap_or_default(),
-        actor: event.metadata.actor.to_string(),
-        command_id: event.metadata.command_id.to_string(),
-        correlation_id: event.metadata.correlation_id.to_string(),
-        recorded_at: event.metadata.recorded_at().to_string(),
-        prev_hash: event.prev_hash.to_hex(),
-        hash: event.hash.to_hex(),
-    }
-}
-
 /// The log itself, page by page, with every envelope and hash.
 #[utoipa::path(get, path = "/v1/coops/{coop}/events", tag = "log",
     params(("coop" = String, Path, description = "The cooperative's id"), EventQuery),
@@ -391,7 +374,7 @@ pub async fn list_events(
     let events = app.ledger().read_log(&coop.log, from, limit).await?;
     let next = (events.len() == limit).then(|| events[limit - 1].position.get() + 1);
     let page = dto::EventPage {
-        events: events.iter().map(envelope).collect(),
+        events: events.iter().map(dto::EventEnvelope::from).collect(),
         next,
     };
     Ok(axum::Json(page).into_response())
@@ -442,7 +425,8 @@ pub async fn stream_events(
         |(mut subscription, permit)| async move {
             match subscription.next().await {
                 Ok(event) => {
-                    let data = serde_json::to_string(&envelope(&event)).unwrap_or_default();
+                    let data = serde_json::to_string(&dto::EventEnvelope::from(&event))
+                        .unwrap_or_default();
                     let sse = SseEvent::default()
                         .id(event.position.get().to_string())
                         .event("event")
