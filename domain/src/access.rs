@@ -5,7 +5,6 @@
 //! revoking are events, so who had access when is part of the audited history, and every
 //! server process on the database learns of a revocation by tailing the log.
 
-use std::collections::BTreeMap;
 use std::fmt;
 
 use jiff::{SignedDuration, Timestamp};
@@ -239,35 +238,25 @@ pub struct IssueToken {
     pub now: Timestamp,
 }
 
-/// The tokens of a cooperative as the `access` stream tells them.
+/// One token as its own stream (`token-ID`) tells it. A stream per token: issuing never
+/// contends with other issues, and the log itself refuses a second token with the same id.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Access {
-    tokens: BTreeMap<TokenId, TokenState>,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-struct TokenState {
+pub struct Token {
+    issued: bool,
     revoked: bool,
 }
 
-impl Access {
-    /// Folds one event of the `access` stream in.
+impl Token {
+    /// Folds one event of the token's stream in.
     pub fn apply(&mut self, event: &Event) {
         match event {
-            Event::TokenIssued(e) => {
-                self.tokens
-                    .insert(e.token.clone(), TokenState { revoked: false });
-            }
-            Event::TokenRevoked(e) => {
-                if let Some(token) = self.tokens.get_mut(&e.token) {
-                    token.revoked = true;
-                }
-            }
+            Event::TokenIssued(_) => self.issued = true,
+            Event::TokenRevoked(_) => self.revoked = true,
             _ => {}
         }
     }
 
-    /// Decides issuing a token. The cooperative must be founded, a member principal must be a
+    /// Decides issuing the token. The cooperative must be founded, a member principal must be a
     /// member, and the expiry must lie in the future, at most [`TOKEN_LIFETIME_MAX`] ahead.
     pub fn issue(
         &self,
@@ -303,14 +292,14 @@ impl Access {
                 "a token lives at most 366 days",
             ));
         }
-        if self.tokens.contains_key(&command.token) {
+        if self.issued {
             return Err(DomainError::conflict(
                 "token-exists",
                 format!("a token {} exists already", command.token),
             ));
         }
         Ok(vec![Change::new(
-            Stream::Access,
+            Stream::Token(command.token.clone()),
             TokenIssued {
                 token: command.token,
                 principal: command.principal,
@@ -320,19 +309,24 @@ impl Access {
         )])
     }
 
-    /// Decides revoking a token.
+    /// Decides revoking the token.
     pub fn revoke(&self, token: TokenId) -> Result<Vec<Change>, DomainError> {
-        match self.tokens.get(&token) {
-            None => Err(DomainError::not_found(
+        if !self.issued {
+            return Err(DomainError::not_found(
                 "token-not-found",
                 format!("there is no token {token}"),
-            )),
-            Some(state) if state.revoked => Err(DomainError::conflict(
+            ));
+        }
+        if self.revoked {
+            return Err(DomainError::conflict(
                 "token-already-revoked",
                 format!("token {token} is revoked already"),
-            )),
-            Some(_) => Ok(vec![Change::new(Stream::Access, TokenRevoked { token })]),
+            ));
         }
+        Ok(vec![Change::new(
+            Stream::Token(token.clone()),
+            TokenRevoked { token },
+        )])
     }
 }
 
@@ -370,7 +364,7 @@ mod tests {
     #[test]
     fn tokens_expire_within_a_year_and_a_day() {
         let coop = founded(3);
-        let access = Access::default();
+        let access = Token::default();
         access
             .issue(&coop, command(Principal::Auditor, 24))
             .expect("a day");
@@ -390,10 +384,10 @@ mod tests {
         let member = |n| Principal::Member {
             member: MemberNo::new(n).expect("non-zero"),
         };
-        Access::default()
+        Token::default()
             .issue(&coop, command(member(3), 24))
             .expect("member 3");
-        let error = Access::default()
+        let error = Token::default()
             .issue(&coop, command(member(4), 24))
             .expect_err("no member 4");
         assert_eq!(error.code(), "member-not-found");
@@ -402,25 +396,25 @@ mod tests {
     #[test]
     fn a_token_is_revoked_once() {
         let coop = founded(3);
-        let mut access = Access::default();
-        for change in access
+        let mut state = Token::default();
+        let token = TokenId::parse("t1").expect("valid");
+        let error = state.revoke(token.clone()).expect_err("not issued");
+        assert_eq!(error.code(), "token-not-found");
+        for change in state
             .issue(&coop, command(Principal::Admin, 24))
             .expect("valid")
         {
-            access.apply(&change.event);
+            assert_eq!(change.stream, Stream::Token(token.clone()));
+            state.apply(&change.event);
         }
-        let token = TokenId::parse("t1").expect("valid");
-        for change in access.revoke(token.clone()).expect("revocable") {
-            access.apply(&change.event);
+        let error = state
+            .issue(&coop, command(Principal::Admin, 24))
+            .expect_err("exists");
+        assert_eq!(error.code(), "token-exists");
+        for change in state.revoke(token.clone()).expect("revocable") {
+            state.apply(&change.event);
         }
-        assert_eq!(
-            access.revoke(token).expect_err("twice").code(),
-            "token-already-revoked"
-        );
-        let unknown = TokenId::parse("zz").expect("valid");
-        assert_eq!(
-            access.revoke(unknown).expect_err("unknown").code(),
-            "token-not-found"
-        );
+        let error = state.revoke(token).expect_err("twice");
+        assert_eq!(error.code(), "token-already-revoked");
     }
 }

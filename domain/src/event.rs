@@ -7,17 +7,17 @@
 
 use std::fmt;
 
-use crate::MemberNo;
 use crate::access::{TokenIssued, TokenRevoked};
 use crate::coop::{CooperativeFounded, MemberAdmitted, OfficerAppointed};
+use crate::{MemberNo, TokenId};
 
 /// The aggregate an event belongs to: one stream per aggregate in the log.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Stream {
     /// The cooperative itself: founding, statute, organs.
     Coop,
-    /// Access to the API: tokens issued and revoked.
-    Access,
+    /// One API token: issued, then perhaps revoked.
+    Token(TokenId),
     /// One member.
     Member(MemberNo),
 }
@@ -26,7 +26,7 @@ impl fmt::Display for Stream {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Stream::Coop => f.write_str("coop"),
-            Stream::Access => f.write_str("access"),
+            Stream::Token(token) => write!(f, "token-{token}"),
             Stream::Member(no) => write!(f, "member-{no}"),
         }
     }

@@ -16,7 +16,7 @@
 //! - `statute`: [`Statute`], the statute file parsed and validated against the law.
 //! - `event`: [`Event`] (every event type with its schema version), [`Stream`], [`Change`].
 //! - `coop`: the [`Cooperative`] aggregate: founding, organs.
-//! - `access`: [`Principal`], [`Role`], tokens ([`Access`]).
+//! - `access`: [`Principal`], [`Role`], tokens (the [`Token`] aggregate).
 
 mod access;
 mod coop;
@@ -27,7 +27,7 @@ mod money;
 pub mod statute;
 
 pub use access::{
-    Access, IssueToken, Principal, Role, TOKEN_LIFETIME_MAX, TokenDigest, TokenId, TokenIssued,
+    IssueToken, Principal, Role, TOKEN_LIFETIME_MAX, Token, TokenDigest, TokenId, TokenIssued,
     TokenRevoked,
 };
 pub use coop::{

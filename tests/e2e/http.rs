@@ -36,7 +36,55 @@ on_both_databases!(
     a_read_with_a_writes_position_sees_the_write,
     the_event_feed_streams_the_log_with_positions_as_ids,
     the_member_list_as_of_a_past_position_is_the_list_then,
+    concurrent_commands_on_one_stream_are_decided_again_on_the_new_state,
 );
+
+/// Eight administrators revoke the same token at once. The appends conflict on the token's
+/// stream; each loser decides again on the new state and is told the rule, not a conflict.
+fn concurrent_commands_on_one_stream_are_decided_again_on_the_new_state(db: &TestDb) {
+    let tokens = found(db);
+    let server = Server::start(verbund(), &db.url, "warn");
+    let http = Http::default();
+    let admin = tokens["admin"].clone();
+    for round in 0..5 {
+        let issued = http
+            .send(
+                "POST",
+                &coop_url(&server, "/tokens"),
+                Some(&admin),
+                &[],
+                Some(r#"{"principal": "auditor"}"#),
+            )
+            .json();
+        let url = coop_url(
+            &server,
+            &format!("/tokens/{}", issued["token"].as_str().expect("id")),
+        );
+        let answers: Vec<(u16, String)> = std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..8)
+                .map(|_| {
+                    let (http, url, admin) = (http.clone(), url.clone(), admin.clone());
+                    scope.spawn(move || {
+                        let reply = http.send("DELETE", &url, Some(&admin), &[], None);
+                        let code = reply.json()["code"].as_str().unwrap_or("ok").to_owned();
+                        (reply.status, code)
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().expect("a request"))
+                .collect()
+        });
+        let ok = answers.iter().filter(|(status, _)| *status == 200).count();
+        assert_eq!(ok, 1, "round {round}: exactly one revocation: {answers:?}");
+        assert!(
+            answers.iter().all(|(status, code)| *status == 200
+                || (*status == 409 && code == "token-already-revoked")),
+            "round {round}: {answers:?}"
+        );
+    }
+}
 
 const COOP: &str = "dorfhandwerk-eg";
 
@@ -357,7 +405,7 @@ fn a_revoked_or_expired_token_is_refused_at_once(db: &TestDb) {
         verbund_ledger::Actor::parse("test").expect("valid"),
         None,
         vec![verbund_ledger::StreamAppend::new(
-            verbund_ledger::StreamId::parse("access").expect("valid"),
+            verbund_ledger::StreamId::parse("token-expired1").expect("valid"),
             verbund_ledger::ExpectedVersion::Any,
             vec![verbund_ledger::NewEvent::json("TokenIssued", 1, &expired).expect("valid")],
         )],

@@ -100,10 +100,10 @@ struct Issue(IssueToken);
 
 impl Command for Issue {
     fn reads(&self) -> Vec<Stream> {
-        vec![Stream::Coop, Stream::Access]
+        vec![Stream::Coop, Stream::Token(self.0.token.clone())]
     }
     fn decide(&self, state: &State) -> Result<Vec<Change>, DomainError> {
-        state.access.issue(&state.coop, self.0.clone())
+        state.token.issue(&state.coop, self.0.clone())
     }
 }
 
@@ -166,10 +166,10 @@ struct Revoke(TokenId);
 
 impl Command for Revoke {
     fn reads(&self) -> Vec<Stream> {
-        vec![Stream::Access]
+        vec![Stream::Token(self.0.clone())]
     }
     fn decide(&self, state: &State) -> Result<Vec<Change>, DomainError> {
-        state.access.revoke(self.0.clone())
+        state.token.revoke(self.0.clone())
     }
 }
 

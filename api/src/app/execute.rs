@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use verbund_domain::{Access, Change, Cooperative, DomainError, Event, Stream};
+use verbund_domain::{Change, Cooperative, DomainError, Event, Stream, Token};
 use verbund_ledger::{
     Actor, CommandId, Commit, ExpectedVersion, LedgerError, LogId, NewEvent, Position,
     StreamAppend, StreamId, StreamVersion,
@@ -29,8 +29,8 @@ pub trait Command: Send + Sync {
 pub struct State {
     /// The `coop` stream.
     pub coop: Cooperative,
-    /// The `access` stream.
-    pub access: Access,
+    /// The token stream read, if any.
+    pub token: Token,
 }
 
 /// Who asks, and how the request is identified.
@@ -89,8 +89,13 @@ pub async fn execute(
     let ledger = app.ledger();
     let command_id = command_id(request)?;
     // A repeated request is answered from the log, before deciding: deciding again on today's
-    // state could refuse what succeeded the first time.
-    if let Some(record) = ledger.find_command(&request.coop, &command_id).await? {
+    // state could refuse what succeeded the first time. (A request without a key has a fresh
+    // id: nothing to look up.)
+    let earlier = match request.key {
+        Some(_) => ledger.find_command(&request.coop, &command_id).await?,
+        None => None,
+    };
+    if let Some(record) = earlier {
         return if record.is_request(&request.actor, &request.digest) {
             Ok(Executed {
                 first: record.first_position,
@@ -157,7 +162,7 @@ type Versions = BTreeMap<Stream, Option<StreamVersion>>;
 async fn load(app: &App, log: &LogId, streams: &[Stream]) -> Result<(State, Versions), ExecError> {
     let mut state = State::default();
     let mut versions = Versions::new();
-    for &stream in streams {
+    for stream in streams {
         let id = stream_id(stream);
         let mut version = None;
         let mut from = StreamVersion::FIRST;
@@ -177,7 +182,7 @@ async fn load(app: &App, log: &LogId, streams: &[Stream]) -> Result<(State, Vers
                 )?;
                 match stream {
                     Stream::Coop => state.coop.apply(&event),
-                    Stream::Access => state.access.apply(&event),
+                    Stream::Token(_) => state.token.apply(&event),
                     Stream::Member(_) => {}
                 }
             }
@@ -185,7 +190,7 @@ async fn load(app: &App, log: &LogId, streams: &[Stream]) -> Result<(State, Vers
                 break;
             }
         }
-        versions.insert(stream, version);
+        versions.insert(stream.clone(), version);
     }
     Ok((state, versions))
 }
@@ -197,7 +202,7 @@ fn appends(changes: Vec<Change>, versions: &Versions) -> Result<Vec<StreamAppend
     let mut events: BTreeMap<Stream, Vec<NewEvent>> = BTreeMap::new();
     for change in changes {
         if !events.contains_key(&change.stream) {
-            order.push(change.stream);
+            order.push(change.stream.clone());
         }
         let event = NewEvent::json(
             change.event.event_type(),
@@ -214,12 +219,12 @@ fn appends(changes: Vec<Change>, versions: &Versions) -> Result<Vec<StreamAppend
                 None => ExpectedVersion::NoStream,
             };
             let events = events.remove(&stream).unwrap_or_default();
-            StreamAppend::new(stream_id(stream), expected, events)
+            StreamAppend::new(stream_id(&stream), expected, events)
         })
         .collect())
 }
 
 /// The ledger's name of a domain stream.
-pub fn stream_id(stream: Stream) -> StreamId {
+pub fn stream_id(stream: &Stream) -> StreamId {
     StreamId::parse(stream.to_string()).expect("domain stream names are valid stream ids")
 }
