@@ -24,6 +24,10 @@ pub enum Bench {
     Append(AppendArgs),
     /// Verification speed of a large log, against a plain read of it.
     Verify(VerifyArgs),
+    /// The HTTP server under wrk: a write, a read, and a bare axum endpoint as the ceiling.
+    Http(super::bench_app::HttpArgs),
+    /// Rebuilding every projection of a large log, against a plain read of it.
+    Rebuild(super::bench_app::RebuildArgs),
 }
 
 /// Where a benchmark runs: a fresh SQLite file by default, or a scratch schema of a server.
@@ -32,7 +36,7 @@ pub struct Target {
     /// `postgres://…` to benchmark PostgreSQL (in a scratch schema that is dropped afterwards)
     /// or `sqlite:PATH`; default: a new SQLite file in a temporary directory.
     #[arg(long)]
-    database_url: Option<String>,
+    pub database_url: Option<String>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -67,13 +71,13 @@ pub struct VerifyArgs {
 
 /// Where a benchmark writes: the file named by an explicit `sqlite:` URL, or a scratch database
 /// (a new SQLite file by default, a new schema for `postgres:`) removed afterwards.
-struct Scratch {
-    url: String,
+pub(crate) struct Scratch {
+    pub url: String,
     database: Option<ScratchDatabase>,
 }
 
 impl Scratch {
-    async fn create(target: &Target) -> anyhow::Result<Self> {
+    pub async fn create(target: &Target) -> anyhow::Result<Self> {
         let database = match &target.database_url {
             Some(url) if url.starts_with("postgres") => {
                 ScratchDatabase::postgres(url, "verbund_bench")
@@ -94,7 +98,7 @@ impl Scratch {
         })
     }
 
-    fn name(&self) -> &'static str {
+    pub fn name(&self) -> &'static str {
         if self.url.starts_with("sqlite") {
             "SQLite"
         } else {
@@ -102,7 +106,7 @@ impl Scratch {
         }
     }
 
-    async fn remove(self) -> anyhow::Result<()> {
+    pub async fn remove(self) -> anyhow::Result<()> {
         if let Some(database) = self.database {
             database.remove().await?;
         }
@@ -114,6 +118,8 @@ pub async fn run(bench: Bench) -> anyhow::Result<ExitCode> {
     match bench {
         Bench::Append(args) => append(args).await,
         Bench::Verify(args) => verify(args).await,
+        Bench::Http(args) => super::bench_app::http(args).await,
+        Bench::Rebuild(args) => super::bench_app::rebuild(args).await,
     }
 }
 
@@ -126,7 +132,7 @@ struct Sample {
     appends_per_batch: f64,
 }
 
-fn median(mut values: Vec<f64>) -> f64 {
+pub(crate) fn median(mut values: Vec<f64>) -> f64 {
     values.sort_by(f64::total_cmp);
     values[values.len() / 2]
 }

@@ -1,0 +1,361 @@
+//! The application benchmarks of `verbund bench`:
+//!
+//! - `bench http`: the real server under `wrk` on loopback: a write (issuing a token, the
+//!   busiest write there is so far), a read (a member's own record, with a token), and in the
+//!   same run a bare axum endpoint as the ceiling of the HTTP stack. Load generator and server
+//!   share the machine's cores.
+//! - `bench rebuild`: folding every projection of a large log from position 1, against a plain
+//!   read of the same log.
+
+use std::net::SocketAddr;
+use std::process::{ExitCode, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context as _, bail};
+use verbund_domain::Principal;
+use verbund_ledger::{Actor, CommandId, Commit, ExpectedVersion, LogId, NewEvent, Position};
+use verbund_projections::{Runtime, RuntimeOptions};
+
+use super::bench::{Scratch, Target, median};
+use crate::app::{self, App, Config, FoundingFile, Request};
+
+#[derive(Debug, clap::Args)]
+pub struct HttpArgs {
+    #[command(flatten)]
+    target: Target,
+    /// Open connections of the load generator.
+    #[arg(long, default_value_t = 64)]
+    connections: u32,
+    /// Seconds per measurement.
+    #[arg(long, default_value_t = 10)]
+    seconds: u64,
+    /// Measurements per endpoint; the median is reported.
+    #[arg(long, default_value_t = 3)]
+    runs: usize,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct RebuildArgs {
+    #[command(flatten)]
+    target: Target,
+    /// Events in the log.
+    #[arg(long, default_value_t = 1_000_000)]
+    events: u64,
+    /// Measurements; the median is reported.
+    #[arg(long, default_value_t = 3)]
+    runs: usize,
+}
+
+/// One `wrk` run.
+#[derive(Clone, Copy, Debug)]
+struct Load {
+    requests_per_s: f64,
+    p50_ms: f64,
+    p99_ms: f64,
+    errors: u64,
+}
+
+pub async fn http(args: HttpArgs) -> anyhow::Result<ExitCode> {
+    let wrk = which("wrk").context("bench http drives the server with wrk: apt-get install wrk")?;
+    let scratch = Scratch::create(&args.target).await?;
+    let result = http_on(&scratch, &args, &wrk).await;
+    scratch.remove().await?;
+    result
+}
+
+async fn http_on(scratch: &Scratch, args: &HttpArgs, wrk: &str) -> anyhow::Result<ExitCode> {
+    let app = App::open(Config {
+        database_url: scratch.url.clone(),
+        runtime: RuntimeOptions::default(),
+    })
+    .await?;
+    let log = LogId::parse("bench-eg")?;
+    let request = Request {
+        coop: log.clone(),
+        actor: Actor::parse("cli:bench")?,
+        key: None,
+        digest: [0; 32],
+    };
+    let founding = FoundingFile::parse_toml(super::demo::FOUNDING)?;
+    app::found_cooperative(&app, &request, super::demo::STATUTE, founding).await?;
+    let secret = |token: app::IssuedToken| {
+        token
+            .secret
+            .map(|s| s.expose().to_owned())
+            .context("a new token has its secret")
+    };
+    let admin = secret(super::token::issue(&app, &log, Principal::Admin, 1).await?)?;
+    let member = secret(super::token::issue(&app, &log, Principal::parse("member:5")?, 1).await?)?;
+
+    let server = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let server_address = server.local_addr()?;
+    let router = crate::http::router(app.clone());
+    let served = tokio::spawn(async move { axum::serve(server, router).await });
+    let bare = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let bare_address = bare.local_addr()?;
+    let bare_router = axum::Router::new().route("/bare", axum::routing::get(|| async { "ok" }));
+    let bare_served = tokio::spawn(async move { axum::serve(bare, bare_router).await });
+
+    let dir = tempfile::tempdir()?;
+    let script = dir.path().join("write.lua");
+    std::fs::write(
+        &script,
+        format!(
+            "wrk.method = \"POST\"\nwrk.body = '{{\"principal\": \"auditor\", \"expires_in_days\": 1}}'\n\
+             wrk.headers[\"Content-Type\"] = \"application/json\"\n\
+             wrk.headers[\"Authorization\"] = \"Bearer {admin}\"\n"
+        ),
+    )?;
+    let url = |address: SocketAddr, path: &str| format!("http://{address}{path}");
+    let endpoints: [(&str, String, Vec<String>); 3] = [
+        ("bare axum (ceiling)", url(bare_address, "/bare"), vec![]),
+        (
+            "read: GET /v1/coops/{coop}/members/{member}",
+            url(server_address, "/v1/coops/bench-eg/members/5"),
+            vec!["-H".into(), format!("Authorization: Bearer {member}")],
+        ),
+        (
+            "write: POST /v1/coops/{coop}/tokens",
+            url(server_address, "/v1/coops/bench-eg/tokens"),
+            vec!["-s".into(), script.display().to_string()],
+        ),
+    ];
+    say!(
+        "bench http on {}: {} connections, {} s per run, {} runs, wrk with 2 threads on the same 2 cores",
+        scratch.name(),
+        args.connections,
+        args.seconds,
+        args.runs
+    );
+    let mut results: Vec<Vec<Load>> = vec![Vec::new(); endpoints.len()];
+    for run in 1..=args.runs {
+        for (i, (name, url, extra)) in endpoints.iter().enumerate() {
+            let load = run_wrk(wrk, url, extra, args.connections, args.seconds).await?;
+            say!(
+                "  run {run} {name}: {:.0} requests/s, p50 {:.2} ms, p99 {:.2} ms{}",
+                load.requests_per_s,
+                load.p50_ms,
+                load.p99_ms,
+                if load.errors > 0 {
+                    format!(", {} non-2xx or failed", load.errors)
+                } else {
+                    String::new()
+                }
+            );
+            results[i].push(load);
+        }
+    }
+    say!("\nMedians:");
+    let ceiling = median(results[0].iter().map(|l| l.requests_per_s).collect());
+    for ((name, _, _), loads) in endpoints.iter().zip(&results) {
+        let rps = median(loads.iter().map(|l| l.requests_per_s).collect());
+        say!(
+            "  {name:<45} {rps:>9.0} requests/s  p50 {:>6.2} ms  p99 {:>6.2} ms  {:>5.1}% of bare",
+            median(loads.iter().map(|l| l.p50_ms).collect()),
+            median(loads.iter().map(|l| l.p99_ms).collect()),
+            100.0 * rps / ceiling
+        );
+    }
+    served.abort();
+    bare_served.abort();
+    app.close().await;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn which(program: &str) -> anyhow::Result<String> {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    std::env::split_paths(&path)
+        .map(|dir| dir.join(program))
+        .find(|candidate| candidate.is_file())
+        .map(|found| found.display().to_string())
+        .with_context(|| format!("{program} is not on the PATH"))
+}
+
+async fn run_wrk(
+    wrk: &str,
+    url: &str,
+    extra: &[String],
+    connections: u32,
+    seconds: u64,
+) -> anyhow::Result<Load> {
+    let mut command = std::process::Command::new(wrk);
+    command
+        .args(["-t2", "--latency"])
+        .arg(format!("-c{connections}"))
+        .arg(format!("-d{seconds}s"))
+        .args(extra)
+        .arg(url)
+        .stdin(Stdio::null());
+    // wrk runs for seconds; the server it measures runs on this runtime meanwhile.
+    let output = tokio::task::spawn_blocking(move || command.output())
+        .await?
+        .context("running wrk")?;
+    let text = String::from_utf8_lossy(&output.stdout);
+    if !output.status.success() {
+        bail!(
+            "wrk failed: {text}{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    parse_wrk(&text).with_context(|| format!("cannot read wrk's report:\n{text}"))
+}
+
+/// Reads requests/s and the 50th and 99th latency percentiles from `wrk --latency`.
+fn parse_wrk(text: &str) -> Option<Load> {
+    let mut load = Load {
+        requests_per_s: 0.0,
+        p50_ms: 0.0,
+        p99_ms: 0.0,
+        errors: 0,
+    };
+    for line in text.lines().map(str::trim) {
+        let words: Vec<&str> = line.split_whitespace().collect();
+        match words.as_slice() {
+            ["Requests/sec:", value] => load.requests_per_s = value.parse().ok()?,
+            ["50%", value] => load.p50_ms = duration_ms(value)?,
+            ["99%", value] => load.p99_ms = duration_ms(value)?,
+            ["Non-2xx", "or", "3xx", "responses:", n] => load.errors += n.parse::<u64>().ok()?,
+            ["Socket", "errors:", rest @ ..] => {
+                load.errors += rest
+                    .iter()
+                    .filter_map(|w| w.trim_end_matches(',').parse::<u64>().ok())
+                    .sum::<u64>();
+            }
+            _ => {}
+        }
+    }
+    (load.requests_per_s > 0.0).then_some(load)
+}
+
+fn duration_ms(text: &str) -> Option<f64> {
+    let (number, scale) = if let Some(n) = text.strip_suffix("us") {
+        (n, 0.001)
+    } else if let Some(n) = text.strip_suffix("ms") {
+        (n, 1.0)
+    } else if let Some(n) = text.strip_suffix('s') {
+        (n, 1000.0)
+    } else {
+        return None;
+    };
+    number.parse::<f64>().ok().map(|n| n * scale)
+}
+
+pub async fn rebuild(args: RebuildArgs) -> anyhow::Result<ExitCode> {
+    let scratch = Scratch::create(&args.target).await?;
+    let result = rebuild_on(&scratch, &args).await;
+    scratch.remove().await?;
+    result
+}
+
+async fn rebuild_on(scratch: &Scratch, args: &RebuildArgs) -> anyhow::Result<ExitCode> {
+    let ledger =
+        verbund_ledger::Ledger::open(&scratch.url, verbund_ledger::LedgerOptions::default())
+            .await?;
+    let log = LogId::parse("bench-eg")?;
+    ledger.create_log(&log).await?;
+    say!(
+        "bench rebuild on {}: filling a log with {} events (member admissions, token issues and revocations)",
+        scratch.name(),
+        args.events
+    );
+    let started = Instant::now();
+    fill(&ledger, &log, args.events).await?;
+    say!("  filled in {:.1} s", started.elapsed().as_secs_f64());
+    let head = ledger.head(&log).await?.position;
+    let (mut folds, mut reads) = (Vec::new(), Vec::new());
+    for run in 1..=args.runs {
+        let started = Instant::now();
+        let mut next = Position::FIRST;
+        while next <= head {
+            let page = ledger.read_log(&log, next, 10_000).await?;
+            let Some(last) = page.last() else { break };
+            next = last.position.next();
+        }
+        let read = head.get() as f64 / started.elapsed().as_secs_f64();
+        let started = Instant::now();
+        let options = RuntimeOptions {
+            snapshot_every_events: 0,
+            page_events_max: 10_000,
+        };
+        let runtime = Runtime::start(ledger.clone(), None, log.clone(), options).await?;
+        runtime.wait_for(head, Duration::from_secs(3_600)).await?;
+        let fold = head.get() as f64 / started.elapsed().as_secs_f64();
+        runtime.stop().await;
+        say!("  run {run}: rebuild {fold:.0} events/s; plain read {read:.0} events/s");
+        folds.push(fold);
+        reads.push(read);
+    }
+    let (fold, read) = (median(folds), median(reads));
+    say!(
+        "\nMedian: rebuild of all projections {fold:.0} events/s; plain read of the log {read:.0} events/s ({:.0}% of it)",
+        100.0 * fold / read
+    );
+    ledger.close().await;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Fills `log` with `events` domain events in large commits: every tenth a member admission,
+/// the rest token issues and revocations.
+async fn fill(ledger: &verbund_ledger::Ledger, log: &LogId, events: u64) -> anyhow::Result<()> {
+    const PER_COMMIT: u64 = 200;
+    let mut written = 0u64;
+    let mut commit_no = 0u64;
+    while written < events {
+        let n = PER_COMMIT.min(events - written);
+        let mut new = Vec::with_capacity(n as usize);
+        for i in written..written + n {
+            let event = if i % 10 == 0 {
+                serde_json::json!({
+                    "member": i / 10 + 1, "name": format!("Betrieb {i}"),
+                    "kind": {"type": "natural-person"}, "shares": 1,
+                    "admitted_on": "2026-11-24", "founder": false,
+                })
+            } else if i % 10 < 6 {
+                serde_json::json!({
+                    "token": format!("t{i}"), "principal": {"type": "auditor"},
+                    "digest": format!("{i:064x}"), "expires_at": "2030-01-01T00:00:00Z",
+                })
+            } else {
+                serde_json::json!({"token": format!("t{}", i - 4)})
+            };
+            let kind = match i % 10 {
+                0 => "MemberAdmitted",
+                1..=5 => "TokenIssued",
+                _ => "TokenRevoked",
+            };
+            new.push(NewEvent::json(kind, 1, &event)?);
+        }
+        let commit = Commit::new(
+            CommandId::parse(format!("fill-{commit_no}"))?,
+            Actor::parse("cli:bench")?,
+            None,
+            vec![verbund_ledger::StreamAppend::new(
+                verbund_ledger::StreamId::parse(format!("fill-{commit_no}"))?,
+                ExpectedVersion::NoStream,
+                new,
+            )],
+        )?;
+        ledger.append(log, commit).await?;
+        written += n;
+        commit_no += 1;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wrk_reports_are_read() {
+        let report = "Running 1s test @ http://127.0.0.1:1/\n  2 threads and 64 connections\n\
+            Latency Distribution\n     50%  412.00us\n     75%    1.02ms\n     90%    2.00ms\n     99%    3.50ms\n\
+            Non-2xx or 3xx responses: 3\nRequests/sec:  51234.56\nTransfer/sec:      5.98MB\n";
+        let load = parse_wrk(report).expect("a report");
+        assert!((load.requests_per_s - 51234.56).abs() < 1e-6);
+        assert!((load.p50_ms - 0.412).abs() < 1e-9);
+        assert!((load.p99_ms - 3.5).abs() < 1e-9);
+        assert_eq!(load.errors, 3);
+        assert!(parse_wrk("nothing").is_none());
+    }
+}
