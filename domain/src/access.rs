@@ -240,7 +240,7 @@ pub struct IssueToken {
 
 /// One token as its own stream (`token-ID`) tells it. A stream per token: issuing never
 /// contends with other issues, and the log itself refuses a second token with the same id.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Token {
     issued: bool,
     revoked: bool,

@@ -117,12 +117,12 @@ pub struct OfficerAppointed {
 }
 
 /// The cooperative as its own stream tells it: what decisions about it need.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Cooperative {
     founded: Option<Founded>,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 struct Founded {
     name: Name,
     statute: Statute,

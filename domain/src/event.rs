@@ -22,6 +22,25 @@ pub enum Stream {
     Member(MemberNo),
 }
 
+impl Stream {
+    /// Reads a stream's name back (the inverse of `Display`); `None` for a stream that is no
+    /// aggregate of a cooperative.
+    pub fn parse(name: &str) -> Option<Stream> {
+        if name == "coop" {
+            return Some(Stream::Coop);
+        }
+        if let Some(token) = name.strip_prefix("token-") {
+            return TokenId::parse(token).ok().map(Stream::Token);
+        }
+        let no = name.strip_prefix("member-")?;
+        // Only the canonical spelling: "member-007" is not member 7's stream.
+        MemberNo::parse(no)
+            .ok()
+            .filter(|member| member.to_string() == no)
+            .map(Stream::Member)
+    }
+}
+
 impl fmt::Display for Stream {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -171,5 +190,20 @@ mod tests {
     fn member_streams_are_named_by_number() {
         assert_eq!(Stream::Member(MemberNo::FIRST).to_string(), "member-1");
         assert_eq!(Stream::Coop.to_string(), "coop");
+    }
+
+    #[test]
+    fn stream_names_read_back() {
+        let token = TokenId::parse("ab12").expect("valid");
+        for stream in [
+            Stream::Coop,
+            Stream::Member(MemberNo::FIRST),
+            Stream::Token(token),
+        ] {
+            assert_eq!(Stream::parse(&stream.to_string()), Some(stream));
+        }
+        for other in ["member-007", "member-0", "token-", "access", "fill-1"] {
+            assert_eq!(Stream::parse(other), None, "{other}");
+        }
     }
 }

@@ -281,6 +281,13 @@ impl Ledger {
         Ok(())
     }
 
+    /// The last position of `log` this process knows to be durable, without asking the
+    /// database: what its own writer committed, and on SQLite what other processes' commits a
+    /// subscription adopted. `None` for a log this ledger has not seen.
+    pub fn known_head(&self, log: &LogId) -> Option<Position> {
+        self.inner.heads.durable(log)
+    }
+
     /// True if this ledger is on SQLite.
     pub fn is_sqlite(&self) -> bool {
         self.inner.store.is_sqlite()

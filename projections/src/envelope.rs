@@ -2,7 +2,7 @@
 
 use jiff::Timestamp;
 use verbund_domain::{DecodeError, Event};
-use verbund_ledger::{Actor, Position, RecordedEvent, StreamId};
+use verbund_ledger::{Actor, Position, RecordedEvent, StreamId, StreamVersion};
 
 /// One event of a cooperative's log, decoded.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -11,6 +11,8 @@ pub struct Envelope {
     pub position: Position,
     /// Its stream.
     pub stream: StreamId,
+    /// The version of its stream it made.
+    pub stream_version: StreamVersion,
     /// When the log committed it.
     pub recorded_at: Timestamp,
     /// Who caused it.
@@ -31,6 +33,7 @@ impl Envelope {
         Ok(Self {
             position: recorded.position,
             stream: recorded.stream_id.clone(),
+            stream_version: recorded.stream_version,
             recorded_at: recorded.metadata.recorded_at(),
             actor: recorded.metadata.actor.clone(),
             event,

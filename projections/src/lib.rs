@@ -15,8 +15,10 @@
 //! - `snapshot`: [`SnapshotStore`], SQL for SQLite and PostgreSQL.
 //! - `replay`: [`fold_until`] (as of a position), [`position_at`] (as of a moment).
 //! - `views`: [`Views`], the read models of a cooperative.
-//! - `register`, `tokens`: the read models.
+//! - `register`, `tokens`: the read models; `aggregates`: the write side's states with their
+//!   stream versions, from which commands decide.
 
+mod aggregates;
 mod envelope;
 mod error;
 mod projection;
@@ -27,6 +29,7 @@ mod snapshot;
 mod tokens;
 mod views;
 
+pub use aggregates::{Aggregates, Versioned};
 pub use envelope::Envelope;
 pub use error::ProjectionError;
 pub use projection::{Folded, Projection, View};

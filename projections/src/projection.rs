@@ -104,6 +104,22 @@ impl<P: Projection> View<P> {
     }
 }
 
+/// A copy of a projection's state, taken under a short read lock and serialized later.
+pub(crate) trait Frozen: Send {
+    fn position(&self) -> Position;
+    fn to_bytes(&self) -> Result<Vec<u8>, ProjectionError>;
+}
+
+impl<P: Projection> Frozen for Folded<P> {
+    fn position(&self) -> Position {
+        self.position
+    }
+    fn to_bytes(&self) -> Result<Vec<u8>, ProjectionError> {
+        serde_json::to_vec(&self.state)
+            .map_err(|e| ProjectionError::Snapshot(format!("{}: {e}", P::NAME)))
+    }
+}
+
 /// A projection's state being built apart from the live one (a rebuild).
 pub(crate) trait Fold: Send {
     fn apply(&mut self, event: &Envelope);
@@ -130,8 +146,8 @@ pub(crate) trait Feed: Send + Sync {
     fn position(&self) -> Position;
     /// Folds a page of events in, under one write lock.
     fn apply(&self, events: &[Envelope]);
-    /// The state as snapshot bytes, with its position.
-    fn snapshot(&self) -> Result<(Position, Vec<u8>), ProjectionError>;
+    /// A copy of the state, to serialize apart from the lock.
+    fn freeze(&self) -> Box<dyn Frozen>;
     /// Replaces the state with a snapshot's.
     fn restore(&self, position: Position, bytes: &[u8]) -> Result<(), ProjectionError>;
     /// An empty state of the same projection, for a rebuild.
@@ -156,16 +172,8 @@ impl<P: Projection> Feed for View<P> {
             current.apply(event);
         }
     }
-    fn snapshot(&self) -> Result<(Position, Vec<u8>), ProjectionError> {
-        // Serialized under the read lock: readers go on, the runtime waits for it. A copy
-        // first would double the memory for the largest states.
-        let current = self
-            .current
-            .read()
-            .expect("a projection's lock is never poisoned: apply does not panic");
-        let bytes = serde_json::to_vec(&current.state)
-            .map_err(|e| ProjectionError::Snapshot(format!("{}: {e}", P::NAME)))?;
-        Ok((current.position, bytes))
+    fn freeze(&self) -> Box<dyn Frozen> {
+        Box::new(self.cloned())
     }
     fn restore(&self, position: Position, bytes: &[u8]) -> Result<(), ProjectionError> {
         let state: P = serde_json::from_slice(bytes)

@@ -9,7 +9,7 @@ use tokio::sync::{mpsc, oneshot, watch};
 use tokio::task::JoinHandle;
 use verbund_ledger::{Ledger, LogId, Position, RecordedEvent, Subscription};
 
-use crate::projection::{Feed, Fold};
+use crate::projection::{Feed, Fold, Frozen};
 use crate::snapshot::{Snapshot, SnapshotStore};
 use crate::{Envelope, ProjectionError, Views};
 
@@ -145,6 +145,7 @@ impl Runtime {
             control_tx: control.clone(),
             applied: Arc::clone(&applied),
             since_snapshot: 0,
+            snapshotting: None,
         };
         let task = tokio::spawn(worker.run(subscription));
         Ok(Self {
@@ -321,6 +322,7 @@ struct Worker {
     control_tx: mpsc::Sender<Control>,
     applied: Arc<AtomicU64>,
     since_snapshot: u64,
+    snapshotting: Option<JoinHandle<Result<(), ProjectionError>>>,
 }
 
 impl Worker {
@@ -390,10 +392,8 @@ impl Worker {
         if self.options.snapshot_every_events > 0
             && self.since_snapshot >= self.options.snapshot_every_events
         {
-            // A failed snapshot costs only a longer start: say so and go on.
-            if let Err(e) = self.take_snapshots().await {
-                tracing::warn!(log = %self.log, "snapshot failed: {e}");
-            }
+            // In the background: a failed snapshot costs only a longer start, and is logged.
+            self.snapshot_in_background();
         }
         undecodable.map_or(Ok(()), Err)
     }
@@ -454,36 +454,87 @@ impl Worker {
         None
     }
 
+    /// Snapshots every projection and waits until they are stored.
     async fn take_snapshots(&mut self) -> Result<(), ProjectionError> {
-        let Some(store) = &self.snapshots else {
-            return Ok(());
-        };
-        self.since_snapshot = 0;
-        for feed in &self.feeds {
-            let (position, state) = feed.snapshot()?;
-            if position == Position::ZERO {
-                continue;
-            }
-            let events = self.ledger.read_log(&self.log, position, 1).await?;
-            let event = events
-                .first()
-                .filter(|e| e.position == position)
-                .ok_or_else(|| {
-                    ProjectionError::Snapshot(format!(
-                        "the log has no event at position {position}"
-                    ))
-                })?;
-            let snapshot = Snapshot {
-                position,
-                event_hash: event.hash,
-                state,
-            };
-            store
-                .save(&self.log, feed.name(), feed.version(), &snapshot)
-                .await?;
+        if let Some(previous) = self.snapshotting.take() {
+            previous
+                .await
+                .map_err(|e| ProjectionError::Snapshot(e.to_string()))??;
         }
-        Ok(())
+        match self.start_snapshots() {
+            Some(task) => task
+                .await
+                .map_err(|e| ProjectionError::Snapshot(e.to_string()))?,
+            None => Ok(()),
+        }
     }
+
+    /// Snapshots every projection in the background: the states are copied here (short read
+    /// locks), serialized and stored beside the runtime, which goes on applying events. At
+    /// most one such task runs; while it does, a new one is skipped.
+    fn snapshot_in_background(&mut self) {
+        if self
+            .snapshotting
+            .as_ref()
+            .is_some_and(|task| !task.is_finished())
+        {
+            return;
+        }
+        if let Some(previous) = self.snapshotting.take() {
+            // Finished: its outcome was logged by the task itself.
+            drop(previous);
+        }
+        self.snapshotting = self.start_snapshots();
+    }
+
+    fn start_snapshots(&mut self) -> Option<JoinHandle<Result<(), ProjectionError>>> {
+        let store = self.snapshots.clone()?;
+        self.since_snapshot = 0;
+        let frozen: Vec<_> = self
+            .feeds
+            .iter()
+            .map(|feed| (feed.name(), feed.version(), feed.freeze()))
+            .collect();
+        let (ledger, log) = (self.ledger.clone(), self.log.clone());
+        Some(tokio::spawn(async move {
+            let result = store_snapshots(&ledger, &store, &log, frozen).await;
+            if let Err(e) = &result {
+                tracing::warn!(log = %log, "snapshot failed: {e}");
+            }
+            result
+        }))
+    }
+}
+
+async fn store_snapshots(
+    ledger: &Ledger,
+    store: &SnapshotStore,
+    log: &LogId,
+    frozen: Vec<(&'static str, u32, Box<dyn Frozen>)>,
+) -> Result<(), ProjectionError> {
+    for (name, version, state) in frozen {
+        let position = state.position();
+        if position == Position::ZERO {
+            continue;
+        }
+        let bytes = tokio::task::spawn_blocking(move || state.to_bytes())
+            .await
+            .map_err(|e| ProjectionError::Snapshot(e.to_string()))??;
+        let events = ledger.read_log(log, position, 1).await?;
+        let event = events
+            .first()
+            .filter(|e| e.position == position)
+            .ok_or_else(|| {
+                ProjectionError::Snapshot(format!("the log has no event at position {position}"))
+            })?;
+        let snapshot = Snapshot {
+            position,
+            event_hash: event.hash,
+            state: bytes,
+        };
+        store.save(log, name, version, &snapshot).await?;
+    }
+    Ok(())
 }
 
 fn decode(page: &[RecordedEvent]) -> Result<Vec<Envelope>, ProjectionError> {

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use crate::projection::Feed;
-use crate::{Register, Tokens, View};
+use crate::{Aggregates, Register, Tokens, View};
 
 /// Every read model of one cooperative, kept current by one [`crate::Runtime`].
 ///
@@ -14,16 +14,19 @@ pub struct Views {
     pub register: Arc<View<Register>>,
     /// API tokens.
     pub tokens: Arc<View<Tokens>>,
+    /// The write side's aggregates.
+    pub aggregates: Arc<View<Aggregates>>,
 }
 
 impl Views {
     /// The names of every projection, for `rebuild` and metrics.
-    pub const NAMES: [&'static str; 2] = ["register", "tokens"];
+    pub const NAMES: [&'static str; 3] = ["register", "tokens", "aggregates"];
 
     pub(crate) fn feeds(&self) -> Vec<Arc<dyn Feed>> {
         vec![
             Arc::clone(&self.register) as Arc<dyn Feed>,
             Arc::clone(&self.tokens) as Arc<dyn Feed>,
+            Arc::clone(&self.aggregates) as Arc<dyn Feed>,
         ]
     }
 }

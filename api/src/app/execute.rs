@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use verbund_domain::{Change, Cooperative, DomainError, Event, Stream, Token};
+use verbund_domain::{Change, Cooperative, DomainError, Stream, Token};
 use verbund_ledger::{
     Actor, CommandId, Commit, ExpectedVersion, LedgerError, LogId, NewEvent, Position,
     StreamAppend, StreamId, StreamVersion,
@@ -78,6 +78,15 @@ pub enum ExecError {
     /// A stored event could not be read back.
     #[error("a stored event cannot be read: {0}")]
     Decode(#[from] verbund_domain::DecodeError),
+    /// The projections the decision loads from failed or lag too far behind.
+    #[error("{0}")]
+    Projection(String),
+}
+
+impl From<verbund_projections::ProjectionError> for ExecError {
+    fn from(error: verbund_projections::ProjectionError) -> Self {
+        ExecError::Projection(error.to_string())
+    }
 }
 
 /// Executes `command` for `request`.
@@ -125,9 +134,10 @@ pub async fn execute(
                 });
             }
             Err(LedgerError::Conflict { .. }) => {
-                // Someone else changed a stream this decision read. A short, growing pause
-                // lets the other writer's projection settle; then decide on the new state.
-                tokio::time::sleep(Duration::from_millis(u64::from(attempt) * 5)).await;
+                // Someone else changed a stream this decision read: decide again on the new
+                // state, after a short pause that grows with each attempt.
+                tokio::time::sleep(Duration::from_millis(u64::from(attempt))).await;
+                catch_up(app, &request.coop).await?;
             }
             Err(LedgerError::IdempotencyMismatch(_)) => return Err(ExecError::KeyReused),
             Err(e) => return Err(e.into()),
@@ -158,41 +168,58 @@ fn command_id(request: &Request) -> Result<CommandId, ExecError> {
 
 type Versions = BTreeMap<Stream, Option<StreamVersion>>;
 
-/// Reads and folds the streams a decision needs, remembering each one's version.
+/// How long a command waits for the projections to reach what this process knows of the log.
+const LOAD_WAIT: Duration = Duration::from_secs(10);
+
+/// Takes the states a decision needs from the cooperative's aggregates, each with its stream's
+/// version, once the projections reached the head this process knows (its own writes at
+/// least). Another process's newer write to a stream the command writes surfaces as a
+/// version conflict at the append, and the command is decided again.
 async fn load(app: &App, log: &LogId, streams: &[Stream]) -> Result<(State, Versions), ExecError> {
+    let runtime = app
+        .coop(log)
+        .await
+        .map_err(|e| ExecError::Projection(e.to_string()))?
+        .ok_or_else(|| LedgerError::UnknownLog(log.clone()))?;
+    if let Some(head) = app.ledger().known_head(log) {
+        runtime.wait_for(head, LOAD_WAIT).await?;
+    }
     let mut state = State::default();
     let mut versions = Versions::new();
-    for stream in streams {
-        let id = stream_id(stream);
-        let mut version = None;
-        let mut from = StreamVersion::FIRST;
-        loop {
-            let page = app
-                .ledger()
-                .read_stream(log, &id, from, verbund_ledger::limits::READ_EVENTS_MAX)
-                .await?;
-            let Some(last) = page.last() else { break };
-            version = Some(last.stream_version);
-            from = last.stream_version.next();
-            for recorded in &page {
-                let event = Event::decode(
-                    recorded.event_type.as_str(),
-                    recorded.schema_version,
-                    recorded.payload.as_str(),
-                )?;
-                match stream {
-                    Stream::Coop => state.coop.apply(&event),
-                    Stream::Token(_) => state.token.apply(&event),
-                    Stream::Member(_) => {}
+    runtime.views().aggregates.read(|aggregates| {
+        for stream in streams {
+            let version = match stream {
+                Stream::Coop => {
+                    let coop = aggregates.coop();
+                    state.coop = coop.state.clone();
+                    coop.version
                 }
-            }
-            if page.len() < verbund_ledger::limits::READ_EVENTS_MAX {
-                break;
-            }
+                Stream::Token(token) => {
+                    let token = aggregates.token(token);
+                    state.token = token.state;
+                    token.version
+                }
+                // No member aggregate yet: a decision that writes a member's stream creates it.
+                Stream::Member(_) => None,
+            };
+            versions.insert(stream.clone(), version);
         }
-        versions.insert(stream.clone(), version);
-    }
+    });
     Ok((state, versions))
+}
+
+/// After a version conflict: the projections catch up with the database's head before the
+/// command is decided again.
+async fn catch_up(app: &App, log: &LogId) -> Result<(), ExecError> {
+    let head = app.ledger().head(log).await?.position;
+    if let Some(runtime) = app
+        .coop(log)
+        .await
+        .map_err(|e| ExecError::Projection(e.to_string()))?
+    {
+        runtime.wait_for(head, LOAD_WAIT).await?;
+    }
+    Ok(())
 }
 
 /// Groups a decision's changes by stream, in order, each with the version it was decided on:

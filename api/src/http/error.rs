@@ -199,6 +199,11 @@ impl From<ExecError> for ApiError {
             }
             ExecError::Ledger(e) => e.into(),
             ExecError::Decode(e) => Self::internal(e),
+            ExecError::Projection(why) => Self::unavailable(
+                "projection-lagging",
+                format!("the command could not load its state: {why}; try again shortly"),
+                1,
+            ),
         }
     }
 }

@@ -1,0 +1,60 @@
+//! The aggregates as the write side decides on them: each one's state with the version of its
+//! stream, so a command loads what it decides on from memory and appends with exactly that
+//! version. A stale state costs a version conflict and a retry, never a wrong decision about
+//! the streams the command writes.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use verbund_domain::{Cooperative, Stream, Token, TokenId};
+use verbund_ledger::StreamVersion;
+
+use crate::{Envelope, Projection};
+
+/// An aggregate's state and its stream's version (`None`: no stream yet).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Versioned<S> {
+    /// The state.
+    pub state: S,
+    /// The version of the stream it was folded from.
+    pub version: Option<StreamVersion>,
+}
+
+/// Every aggregate of a cooperative.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Aggregates {
+    coop: Versioned<Cooperative>,
+    tokens: BTreeMap<TokenId, Versioned<Token>>,
+}
+
+impl Projection for Aggregates {
+    const NAME: &'static str = "aggregates";
+    const VERSION: u32 = 1;
+
+    fn apply(&mut self, envelope: &Envelope) {
+        match Stream::parse(envelope.stream.as_str()) {
+            Some(Stream::Coop) => {
+                self.coop.state.apply(&envelope.event);
+                self.coop.version = Some(envelope.stream_version);
+            }
+            Some(Stream::Token(token)) => {
+                let entry = self.tokens.entry(token).or_default();
+                entry.state.apply(&envelope.event);
+                entry.version = Some(envelope.stream_version);
+            }
+            Some(Stream::Member(_)) | None => {}
+        }
+    }
+}
+
+impl Aggregates {
+    /// The cooperative.
+    pub fn coop(&self) -> &Versioned<Cooperative> {
+        &self.coop
+    }
+
+    /// A token (the empty state without a stream if it was never issued).
+    pub fn token(&self, token: &TokenId) -> Versioned<Token> {
+        self.tokens.get(token).cloned().unwrap_or_default()
+    }
+}
