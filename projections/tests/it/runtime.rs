@@ -82,7 +82,7 @@ fn it_catches_up_follows_live_and_restarts_from_its_snapshot_without_replaying(d
             .expect("restart");
         assert_eq!(
             restarted.start_report().restored,
-            [("register", head), ("tokens", head)],
+            [("register", head), ("tokens", head), ("aggregates", head)],
             "both projections restored at the head"
         );
         restarted.wait_for(head, WAIT).await.expect("at the head");
