@@ -83,7 +83,7 @@ fn it_catches_up_follows_live_and_restarts_from_its_snapshot_without_replaying(d
         assert_eq!(
             restarted.start_report().restored,
             [("register", head), ("tokens", head), ("aggregates", head)],
-            "both projections restored at the head"
+            "every projection restored at the head"
         );
         restarted.wait_for(head, WAIT).await.expect("at the head");
         assert_eq!(restarted.events_applied(), 0, "nothing replayed");
@@ -338,6 +338,8 @@ proptest! {
             let tokens = fold_until::<Tokens>(&ledger, &log(), head).await.expect("fold");
             assert_eq!(runtime.views().register.cloned(), register);
             assert_eq!(runtime.views().tokens.cloned(), tokens);
+            let aggregates = fold_until::<Aggregates>(&ledger, &log(), head).await.expect("fold");
+            assert_eq!(runtime.views().aggregates.cloned(), aggregates);
             runtime.rebuild("register").await.expect("rebuild");
             assert_eq!(runtime.views().register.cloned().state, register.state);
 
