@@ -21,6 +21,9 @@ pub struct RuntimeOptions {
     /// A snapshot of every projection is taken after this many applied events (and at an
     /// orderly stop). Zero turns snapshots off.
     pub snapshot_every_events: u64,
+    /// …but not more often than this: a snapshot copies every state, which for large states
+    /// under a heavy write load would otherwise cost more than the replay it saves.
+    pub snapshot_interval_min: Duration,
 }
 
 impl Default for RuntimeOptions {
@@ -28,6 +31,7 @@ impl Default for RuntimeOptions {
         Self {
             page_events_max: 1_000,
             snapshot_every_events: 10_000,
+            snapshot_interval_min: Duration::from_secs(30),
         }
     }
 }
@@ -146,6 +150,7 @@ impl Runtime {
             applied: Arc::clone(&applied),
             since_snapshot: 0,
             snapshotting: None,
+            last_snapshot: std::time::Instant::now(),
         };
         let task = tokio::spawn(worker.run(subscription));
         Ok(Self {
@@ -323,6 +328,7 @@ struct Worker {
     applied: Arc<AtomicU64>,
     since_snapshot: u64,
     snapshotting: Option<JoinHandle<Result<(), ProjectionError>>>,
+    last_snapshot: std::time::Instant,
 }
 
 impl Worker {
@@ -391,6 +397,7 @@ impl Worker {
         self.since_snapshot += n;
         if self.options.snapshot_every_events > 0
             && self.since_snapshot >= self.options.snapshot_every_events
+            && self.last_snapshot.elapsed() >= self.options.snapshot_interval_min
         {
             // In the background: a failed snapshot costs only a longer start, and is logged.
             self.snapshot_in_background();
@@ -490,6 +497,7 @@ impl Worker {
     fn start_snapshots(&mut self) -> Option<JoinHandle<Result<(), ProjectionError>>> {
         let store = self.snapshots.clone()?;
         self.since_snapshot = 0;
+        self.last_snapshot = std::time::Instant::now();
         let frozen: Vec<_> = self
             .feeds
             .iter()

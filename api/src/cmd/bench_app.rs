@@ -276,6 +276,7 @@ async fn rebuild_on(scratch: &Scratch, args: &RebuildArgs) -> anyhow::Result<Exi
         let options = RuntimeOptions {
             snapshot_every_events: 0,
             page_events_max: 10_000,
+            ..RuntimeOptions::default()
         };
         let runtime = Runtime::start(ledger.clone(), None, log.clone(), options).await?;
         runtime.wait_for(head, Duration::from_secs(3_600)).await?;

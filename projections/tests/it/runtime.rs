@@ -25,6 +25,7 @@ fn options() -> RuntimeOptions {
     RuntimeOptions {
         page_events_max: 7,
         snapshot_every_events: 0,
+        ..RuntimeOptions::default()
     }
 }
 
