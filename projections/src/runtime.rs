@@ -332,8 +332,14 @@ struct Worker {
 }
 
 impl Worker {
-    async fn run(mut self, mut subscription: Subscription) {
+    async fn run(mut self, subscription: Subscription) {
         let page_max = self.options.page_events_max.max(1);
+        let (mut pages, reader) = spawn_reader(subscription, page_max);
+        self.follow(&mut pages).await;
+        reader.abort();
+    }
+
+    async fn follow(&mut self, pages: &mut mpsc::Receiver<Prefetched>) {
         loop {
             tokio::select! {
                 biased;
@@ -346,10 +352,10 @@ impl Worker {
                         return;
                     }
                 }
-                page = subscription.next_page(page_max) => {
+                page = pages.recv() => {
                     let outcome = match page {
-                        Ok(page) => self.apply(&page).await,
-                        Err(e) => Err(ProjectionError::from(e)),
+                        Some((envelopes, error)) => self.apply(envelopes, error).await,
+                        None => Err(ProjectionError::Failed("the log's reader stopped".into())),
                     };
                     if let Err(e) = outcome {
                         tracing::error!(log = %self.log, "projections stopped: {e}");
@@ -373,19 +379,11 @@ impl Worker {
         }
     }
 
-    async fn apply(&mut self, page: &[RecordedEvent]) -> Result<(), ProjectionError> {
-        // Apply what can be read, up to the first event that cannot: the position reached then
-        // says exactly where the runtime stopped.
-        let (envelopes, undecodable) = match decode(page) {
-            Ok(envelopes) => (envelopes, None),
-            Err(error) => {
-                let readable = page
-                    .iter()
-                    .map_while(|recorded| Envelope::decode(recorded).ok())
-                    .collect();
-                (readable, Some(error))
-            }
-        };
+    async fn apply(
+        &mut self,
+        envelopes: Vec<Envelope>,
+        undecodable: Option<ProjectionError>,
+    ) -> Result<(), ProjectionError> {
         for feed in &self.feeds {
             feed.apply(&envelopes);
         }
@@ -543,6 +541,50 @@ async fn store_snapshots(
         store.save(log, name, version, &snapshot).await?;
     }
     Ok(())
+}
+
+/// A page read and decoded ahead of the runtime: the events that decoded, in order, and the
+/// error of the first that did not (or of the read), after which nothing more comes.
+type Prefetched = (Vec<Envelope>, Option<ProjectionError>);
+
+/// Reads and decodes the log one page ahead of the runtime, on a task of its own: reading,
+/// decoding and applying overlap on the machine's cores.
+fn spawn_reader(
+    mut subscription: Subscription,
+    page_max: usize,
+) -> (mpsc::Receiver<Prefetched>, JoinHandle<()>) {
+    let (pages, receiver) = mpsc::channel(2);
+    let task = tokio::spawn(async move {
+        loop {
+            let prefetched = match subscription.next_page(page_max).await {
+                Ok(page) => decode_prefix(&page),
+                Err(e) => (Vec::new(), Some(e.into())),
+            };
+            let last = prefetched.1.is_some();
+            if pages.send(prefetched).await.is_err() || last {
+                return;
+            }
+        }
+    });
+    (receiver, task)
+}
+
+/// Decodes a page up to its first undecodable event.
+fn decode_prefix(page: &[RecordedEvent]) -> Prefetched {
+    let mut envelopes = Vec::with_capacity(page.len());
+    for recorded in page {
+        match Envelope::decode(recorded) {
+            Ok(envelope) => envelopes.push(envelope),
+            Err(source) => {
+                let error = ProjectionError::Decode {
+                    position: recorded.position,
+                    source,
+                };
+                return (envelopes, Some(error));
+            }
+        }
+    }
+    (envelopes, None)
 }
 
 fn decode(page: &[RecordedEvent]) -> Result<Vec<Envelope>, ProjectionError> {
