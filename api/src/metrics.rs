@@ -13,9 +13,9 @@ use prometheus_client::registry::{Registry, Unit};
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct HttpLabels {
     /// `GET`, `POST`, …
-    pub method: String,
+    pub method: &'static str,
     /// The route template, e.g. `/v1/coops/{coop}/members`.
-    pub route: String,
+    pub route: &'static str,
     /// The status code.
     pub status: u16,
 }

@@ -93,6 +93,21 @@ pub enum Role {
 }
 
 impl Role {
+    /// The role's name on the wire, e.g. `supervisory-board`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Public => "public",
+            Role::Member => "member",
+            Role::Board => "board",
+            Role::SupervisoryBoard => "supervisory-board",
+            Role::Treasurer => "treasurer",
+            Role::Auditor => "auditor",
+            Role::Regulator => "regulator",
+            Role::CitizenInvestor => "citizen-investor",
+            Role::Admin => "admin",
+        }
+    }
+
     /// Every role, in a fixed order.
     pub const ALL: [Role; 9] = [
         Role::Public,
@@ -343,6 +358,16 @@ mod tests {
             digest: TokenDigest::parse(&"ab".repeat(32)).expect("valid"),
             expires_at: now + SignedDuration::from_hours(lifetime_hours),
             now,
+        }
+    }
+
+    #[test]
+    fn role_names_match_their_serialized_form() {
+        for role in Role::ALL {
+            assert_eq!(
+                serde_json::to_value(role).expect("serializes"),
+                role.as_str()
+            );
         }
     }
 

@@ -39,6 +39,17 @@ pub enum Office {
     Treasurer,
 }
 
+impl Office {
+    /// The office's name on the wire: `board`, `supervisory-board`, `treasurer`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Office::Board => "board",
+            Office::SupervisoryBoard => "supervisory-board",
+            Office::Treasurer => "treasurer",
+        }
+    }
+}
+
 /// The founding of a cooperative: its first statute, its founders (who become members 1, 2, 3,
 /// … in the order given) and its first officers.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -492,6 +503,16 @@ mod tests {
         assert_eq!(error.code(), "supervisory-board-required");
         command.founders.truncate(20);
         given_nothing_when_founding(command).expect("20 members may omit it");
+    }
+
+    #[test]
+    fn office_names_match_their_serialized_form() {
+        for office in [Office::Board, Office::SupervisoryBoard, Office::Treasurer] {
+            assert_eq!(
+                serde_json::to_value(office).expect("serializes"),
+                office.as_str()
+            );
+        }
     }
 
     #[test]

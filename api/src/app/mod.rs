@@ -16,7 +16,7 @@ use verbund_projections::{Runtime, RuntimeOptions, SnapshotStore};
 
 pub use commands::{FoundingFile, found_cooperative, issue_token, parse_coop, revoke_token};
 pub use execute::{Command, ExecError, Executed, Request, State, execute};
-pub use tokens::{IssuedToken, TokenSecret};
+pub use tokens::{IssuedToken, TokenSecret, random_hex};
 
 use crate::metrics::Metrics;
 
@@ -42,7 +42,8 @@ struct Inner {
     snapshots: SnapshotStore,
     config: Config,
     metrics: Metrics,
-    runtimes: tokio::sync::RwLock<HashMap<LogId, Arc<Runtime>>>,
+    /// A plain lock: held only for a map lookup or insert, never across an await.
+    runtimes: std::sync::RwLock<HashMap<LogId, Arc<Runtime>>>,
     /// One permit per open event stream (SSE).
     streams: Arc<tokio::sync::Semaphore>,
     /// Serializes the start of runtimes, so a cooperative is never followed twice.
@@ -86,6 +87,20 @@ impl App {
         Ok(app)
     }
 
+    fn runtimes_read(&self) -> std::sync::RwLockReadGuard<'_, HashMap<LogId, Arc<Runtime>>> {
+        self.inner
+            .runtimes
+            .read()
+            .expect("the runtimes' lock is never poisoned")
+    }
+
+    fn runtimes_write(&self) -> std::sync::RwLockWriteGuard<'_, HashMap<LogId, Arc<Runtime>>> {
+        self.inner
+            .runtimes
+            .write()
+            .expect("the runtimes' lock is never poisoned")
+    }
+
     /// The event log.
     pub fn ledger(&self) -> &Ledger {
         &self.inner.ledger
@@ -114,7 +129,7 @@ impl App {
     /// The projections of a cooperative, if its log exists. A log created by another process
     /// since this one started is found and followed from here on.
     pub async fn coop(&self, log: &LogId) -> anyhow::Result<Option<Arc<Runtime>>> {
-        if let Some(runtime) = self.inner.runtimes.read().await.get(log) {
+        if let Some(runtime) = self.runtimes_read().get(log) {
             return Ok(Some(Arc::clone(runtime)));
         }
         match self.ledger().head(log).await {
@@ -130,7 +145,7 @@ impl App {
             .inner
             .runtimes
             .read()
-            .await
+            .expect("the runtimes' lock is never poisoned")
             .iter()
             .map(|(log, runtime)| (log.clone(), Arc::clone(runtime)))
             .collect();
@@ -141,7 +156,7 @@ impl App {
     /// Looks for cooperatives created by other processes and follows them.
     pub async fn discover(&self) -> anyhow::Result<()> {
         for (log, _) in self.ledger().logs().await? {
-            if !self.inner.runtimes.read().await.contains_key(&log) {
+            if !self.runtimes_read().contains_key(&log) {
                 self.start_runtime(&log).await?;
             }
         }
@@ -151,7 +166,7 @@ impl App {
     async fn start_runtime(&self, log: &LogId) -> anyhow::Result<Arc<Runtime>> {
         use anyhow::Context as _;
         let _starting = self.inner.starting.lock().await;
-        if let Some(runtime) = self.inner.runtimes.read().await.get(log) {
+        if let Some(runtime) = self.runtimes_read().get(log) {
             return Ok(Arc::clone(runtime));
         }
         let head = self.ledger().head(log).await?.position;
@@ -175,14 +190,14 @@ impl App {
         self.inner
             .runtimes
             .write()
-            .await
+            .expect("the runtimes' lock is never poisoned")
             .insert(log.clone(), Arc::clone(&runtime));
         Ok(runtime)
     }
 
     /// Stops every runtime (after a last snapshot) and closes the database.
     pub async fn close(&self) {
-        let runtimes: Vec<_> = self.inner.runtimes.write().await.drain().collect();
+        let runtimes: Vec<_> = self.runtimes_write().drain().collect();
         for (_, runtime) in runtimes {
             runtime.stop().await;
         }

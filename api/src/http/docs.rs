@@ -80,12 +80,7 @@ fn describe(access: Access) -> String {
     let roles = |roles: &[verbund_domain::Role]| {
         roles
             .iter()
-            .map(|r| {
-                serde_json::to_value(r)
-                    .ok()
-                    .and_then(|v| v.as_str().map(str::to_owned))
-                    .unwrap_or_default()
-            })
+            .map(|r| r.as_str())
             .collect::<Vec<_>>()
             .join(", ")
     };

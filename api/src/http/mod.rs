@@ -21,9 +21,7 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use tower_http::catch_panic::CatchPanicLayer;
-use tower_http::request_id::{
-    MakeRequestUuid, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
-};
+use tower_http::request_id::{PropagateRequestIdLayer, RequestId, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 use utoipa::OpenApi;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -100,7 +98,10 @@ pub fn router(app: App) -> Router {
     api.route(
         "/openapi.json",
         get(move || async move {
-            ([(header::CONTENT_TYPE, "application/json")], openapi_json.clone())
+            (
+                [(header::CONTENT_TYPE, "application/json")],
+                openapi_json.clone(),
+            )
         }),
     )
     .route(
@@ -112,43 +113,45 @@ pub fn router(app: App) -> Router {
     .route("/metrics", get(metrics))
     .fallback(|| async { ApiError::not_found("route-not-found", "there is no such route") })
     .method_not_allowed_fallback(|| async {
-        ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method-not-allowed", "the route does not take this method")
+        ApiError::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method-not-allowed",
+            "the route does not take this method",
+        )
     })
     .layer(DefaultBodyLimit::max(BODY_BYTES_MAX))
     .layer(middleware::from_fn_with_state(app.clone(), observe))
-    .layer(CatchPanicLayer::custom(|_: Box<dyn std::any::Any + Send>| {
-        ApiError::internal("a handler panicked").into_response()
-    }))
-    .layer(TraceLayer::new_for_http().make_span_with(|request: &Request| {
-        let id = request
-            .extensions()
-            .get::<RequestId>()
-            .and_then(|id| id.header_value().to_str().ok())
-            .unwrap_or("-")
-            .to_owned();
-        // The route template, never the raw path or headers: those may carry a token or
-        // personal data.
-        let route = request
-            .extensions()
-            .get::<MatchedPath>()
-            .map(|m| m.as_str().to_owned())
-            .unwrap_or_else(|| "unmatched".into());
-        tracing::info_span!("http", method = %request.method(), route = %route, request_id = %id)
-    }))
+    .layer(CatchPanicLayer::custom(
+        |_: Box<dyn std::any::Any + Send>| ApiError::internal("a handler panicked").into_response(),
+    ))
+    .layer(
+        TraceLayer::new_for_http().make_span_with(|request: &Request| {
+            // Borrowed, not copied: below the log level a span costs nothing. The route template,
+            // never the raw path or headers: those may carry a token or personal data.
+            let id = request
+                .extensions()
+                .get::<RequestId>()
+                .and_then(|id| id.header_value().to_str().ok())
+                .unwrap_or("-");
+            let route = route_label(request.extensions().get::<MatchedPath>());
+            tracing::info_span!(
+                "http",
+                method = method_label(request.method()),
+                route,
+                request_id = id
+            )
+        }),
+    )
     .layer(PropagateRequestIdLayer::x_request_id())
-    .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+    .layer(SetRequestIdLayer::x_request_id(SequentialIds::new()))
     .with_state(app)
 }
 
 /// Times every request (metrics) and bounds it (timeout).
 async fn observe(State(app): State<App>, request: Request, next: Next) -> Response {
     let started = Instant::now();
-    let method = request.method().to_string();
-    let route = request
-        .extensions()
-        .get::<MatchedPath>()
-        .map(|m| m.as_str().to_owned())
-        .unwrap_or_else(|| "unmatched".into());
+    let method = method_label(request.method());
+    let route = route_label(request.extensions().get::<MatchedPath>());
     let response = match tokio::time::timeout(REQUEST_TIMEOUT, next.run(request)).await {
         Ok(response) => response,
         Err(_) => ApiError::unavailable(
@@ -170,6 +173,63 @@ async fn observe(State(app): State<App>, request: Request, next: Next) -> Respon
         started.elapsed().as_secs_f64(),
     );
     response
+}
+
+/// The method as a metrics label, without allocating.
+fn method_label(method: &axum::http::Method) -> &'static str {
+    use axum::http::Method;
+    match *method {
+        Method::GET => "GET",
+        Method::POST => "POST",
+        Method::PUT => "PUT",
+        Method::DELETE => "DELETE",
+        Method::PATCH => "PATCH",
+        Method::HEAD => "HEAD",
+        Method::OPTIONS => "OPTIONS",
+        _ => "OTHER",
+    }
+}
+
+/// Routes outside the authorization table.
+const OPERATION_ROUTES: [&str; 5] = ["/openapi.json", "/docs", "/healthz", "/readyz", "/metrics"];
+
+/// The route template as a metrics label, without allocating: one of the known templates.
+fn route_label(matched: Option<&MatchedPath>) -> &'static str {
+    let Some(matched) = matched else {
+        return "unmatched";
+    };
+    auth::ROUTES
+        .iter()
+        .map(|(_, path, _)| *path)
+        .chain(OPERATION_ROUTES)
+        .find(|path| *path == matched.as_str())
+        .unwrap_or("other")
+}
+
+/// Request ids: a random prefix per process and a counter, unique and cheap (no system call
+/// per request, as a random UUID would make).
+#[derive(Clone, Debug)]
+struct SequentialIds {
+    prefix: std::sync::Arc<str>,
+    next: std::sync::Arc<std::sync::atomic::AtomicU64>,
+}
+
+impl SequentialIds {
+    fn new() -> Self {
+        Self {
+            prefix: crate::app::random_hex(6).into(),
+            next: Default::default(),
+        }
+    }
+}
+
+impl tower_http::request_id::MakeRequestId for SequentialIds {
+    fn make_request_id<B>(&mut self, _: &axum::http::Request<B>) -> Option<RequestId> {
+        let n = self.next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        HeaderValue::from_str(&format!("{}-{n}", self.prefix))
+            .ok()
+            .map(RequestId::new)
+    }
 }
 
 /// Liveness: the process answers.

@@ -101,7 +101,7 @@ fn summary(
                     .member(member)
                     .map(|m| m.name.to_string())
                     .unwrap_or_default(),
-                office: kebab(&office),
+                office: office.as_str().to_owned(),
             });
         }
     }
@@ -120,13 +120,6 @@ fn not_founded() -> ApiError {
         "coop-not-founded",
         "the cooperative's founding is not recorded yet",
     )
-}
-
-fn kebab<T: serde::Serialize>(value: &T) -> String {
-    serde_json::to_value(value)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .unwrap_or_default()
 }
 
 /// The statute in force.
@@ -181,7 +174,7 @@ pub async fn me(Extension(caller): Extension<Caller>) -> Result<Response, ApiErr
             .principal
             .map(|p| p.to_string())
             .unwrap_or_else(|| "public".into()),
-        roles: caller.roles.iter().map(kebab).collect(),
+        roles: caller.roles.iter().map(|r| r.as_str().to_owned()).collect(),
         token: caller.token.map(|t| t.to_string()),
     };
     Ok(axum::Json(me).into_response())
@@ -223,7 +216,11 @@ fn member_dto(register: &Register, record: &MemberRecord) -> dto::Member {
         shares: record.shares,
         admitted_on: record.admitted_on.to_string(),
         founder: record.founder,
-        offices: register.offices(record.member).iter().map(kebab).collect(),
+        offices: register
+            .offices(record.member)
+            .iter()
+            .map(|o| o.as_str().to_owned())
+            .collect(),
     }
 }
 
