@@ -234,3 +234,53 @@ impl From<anyhow::Error> for ApiError {
         Self::internal(format!("{error:#}"))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use verbund_domain::Rule;
+
+    #[test]
+    fn a_rule_violation_is_a_422_naming_the_rule_and_the_field() {
+        let refused =
+            DomainError::rule(Rule::G4, "founders-too-few", "two founders").at("founders");
+        let problem = ApiError::from(refused).problem();
+        assert_eq!(problem.status, 422);
+        assert_eq!(problem.kind, "/problems/founders-too-few");
+        assert_eq!(problem.rule.as_deref(), Some("G4"));
+        assert_eq!(problem.field.as_deref(), Some("founders"));
+    }
+
+    #[test]
+    fn each_kind_of_refusal_has_its_status() {
+        let status = |error: DomainError| ApiError::from(error).status().as_u16();
+        assert_eq!(status(DomainError::invalid("x", "f", "m")), 400);
+        assert_eq!(status(DomainError::not_found("x", "m")), 404);
+        assert_eq!(status(DomainError::conflict("x", "m")), 409);
+        let conflict = LedgerError::Conflict {
+            stream: verbund_ledger::StreamId::parse("coop").expect("valid"),
+            expected: verbund_ledger::ExpectedVersion::NoStream,
+            actual: None,
+        };
+        assert_eq!(ApiError::from(conflict).status().as_u16(), 409);
+    }
+
+    #[test]
+    fn a_500_never_tells_its_cause() {
+        let error = ApiError::internal("password=hunter2 at db.internal:5432");
+        let body = serde_json::to_string(&error.problem()).expect("serializes");
+        assert_eq!(error.status().as_u16(), 500);
+        assert!(
+            !body.contains("hunter2") && !body.contains("db.internal"),
+            "{body}"
+        );
+        let response = error.into_response();
+        assert_eq!(
+            response
+                .headers()
+                .get(header::CONTENT_TYPE)
+                .map(|v| v.as_bytes()),
+            Some(&b"application/problem+json"[..])
+        );
+    }
+}
