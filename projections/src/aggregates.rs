@@ -3,7 +3,7 @@
 //! version. A stale state costs a version conflict and a retry, never a wrong decision about
 //! the streams the command writes.
 
-use std::collections::BTreeMap;
+use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 use verbund_domain::{Cooperative, Stream, Token, TokenId};
@@ -24,7 +24,7 @@ pub struct Versioned<S> {
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Aggregates {
     coop: Versioned<Cooperative>,
-    tokens: BTreeMap<TokenId, Versioned<Token>>,
+    tokens: HashMap<TokenId, Versioned<Token>>,
 }
 
 impl Projection for Aggregates {

@@ -1,6 +1,6 @@
 //! The API tokens of a cooperative, by the digest of their secret.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
@@ -12,7 +12,9 @@ use crate::{Envelope, Projection};
 /// Every token ever issued, revoked ones included (so a revoked token is known as such).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Tokens {
-    by_digest: BTreeMap<String, TokenRecord>,
+    /// Looked up on every request: a hash map, not a tree of 64-digit keys.
+    by_digest: HashMap<String, TokenRecord>,
+    /// For listing in order.
     digests: BTreeMap<TokenId, String>,
 }
 
