@@ -3,8 +3,6 @@
 //! version. A stale state costs a version conflict and a retry, never a wrong decision about
 //! the streams the command writes.
 
-use std::collections::HashMap;
-
 use serde::{Deserialize, Serialize};
 use verbund_domain::{Cooperative, Stream, Token, TokenId};
 use verbund_ledger::StreamVersion;
@@ -24,7 +22,8 @@ pub struct Versioned<S> {
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Aggregates {
     coop: Versioned<Cooperative>,
-    tokens: HashMap<TokenId, Versioned<Token>>,
+    /// Persistent: a snapshot's copy shares the structure.
+    tokens: imbl::HashMap<TokenId, Versioned<Token>>,
 }
 
 impl Projection for Aggregates {

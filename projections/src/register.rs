@@ -1,6 +1,6 @@
 //! The register: the cooperative, its members and its officers.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
@@ -13,8 +13,9 @@ use crate::{Envelope, Projection};
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Register {
     coop: Option<CoopRecord>,
-    members: BTreeMap<MemberNo, MemberRecord>,
-    offices: BTreeMap<MemberNo, BTreeSet<Office>>,
+    /// Persistent maps: a snapshot's copy shares their structure.
+    members: imbl::OrdMap<MemberNo, MemberRecord>,
+    offices: imbl::OrdMap<MemberNo, BTreeSet<Office>>,
 }
 
 /// The cooperative as founded.
@@ -100,7 +101,7 @@ impl Register {
     pub fn members(&self, after: Option<MemberNo>, limit: usize) -> Vec<&MemberRecord> {
         let range = match after {
             Some(after) => self.members.range(after.next()..),
-            None => self.members.range(..),
+            None => self.members.range::<_, MemberNo>(..),
         };
         range.map(|(_, record)| record).take(limit).collect()
     }

@@ -1,7 +1,5 @@
 //! The API tokens of a cooperative, by the digest of their secret.
 
-use std::collections::{BTreeMap, HashMap};
-
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use verbund_domain::{Event, Principal, TokenId};
@@ -10,12 +8,15 @@ use verbund_ledger::Position;
 use crate::{Envelope, Projection};
 
 /// Every token ever issued, revoked ones included (so a revoked token is known as such).
+///
+/// Persistent maps: a snapshot's copy shares their structure and costs nothing, however many
+/// tokens there are.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Tokens {
     /// Looked up on every request: a hash map, not a tree of 64-digit keys.
-    by_digest: HashMap<String, TokenRecord>,
+    by_digest: imbl::HashMap<String, TokenRecord>,
     /// For listing in order.
-    digests: BTreeMap<TokenId, String>,
+    digests: imbl::OrdMap<TokenId, String>,
 }
 
 /// One token (never its secret).
