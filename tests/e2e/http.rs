@@ -8,24 +8,6 @@ use verbund_tests::*;
 
 use crate::verbund;
 
-/// Runs each test once on SQLite and once on PostgreSQL.
-macro_rules! on_both_databases {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $( #[test] fn $name() { super::$name(&verbund_tests::TestDb::sqlite()); } )*
-        }
-        mod postgres {
-            $(
-                #[test]
-                fn $name() {
-                    let Some(db) = verbund_tests::TestDb::postgres(stringify!($name)) else { return };
-                    super::$name(&db);
-                }
-            )*
-        }
-    };
-}
-
 on_both_databases!(
     a_newcomer_reads_the_cooperative_and_its_register,
     every_route_answers_every_principal_as_the_matrix_says,
@@ -837,7 +819,7 @@ fn the_member_list_as_of_a_past_position_is_the_list_then(db: &TestDb) {
 #[test]
 fn the_openapi_document_is_3_1_and_the_docs_page_lists_every_route() {
     let db = TestDb::sqlite();
-    found(&db);
+    let tokens = found(&db);
     let server = Server::start(verbund(), &db.url, "warn");
     let http = Http::default();
     let openapi = http.get(&server.url("/openapi.json"), None).json();
@@ -861,6 +843,23 @@ fn the_openapi_document_is_3_1_and_the_docs_page_lists_every_route() {
     ] {
         assert!(metrics.contains(name), "{name} missing from /metrics");
     }
+    // A write goes through the group commit, whose batch is counted.
+    let issued = http.send(
+        "POST",
+        &coop_url(&server, "/tokens"),
+        Some(&tokens["admin"]),
+        &[],
+        Some(r#"{"principal": "auditor"}"#),
+    );
+    assert_eq!(issued.status, 201, "{}", issued.text);
+    let metrics = http.get(&server.url("/metrics"), None).text;
+    let batches = metrics
+        .lines()
+        .find_map(|line| line.strip_prefix("verbund_ledger_batch_appends_count "))
+        .and_then(|n| n.trim().parse::<u64>().ok());
+    assert_eq!(batches, Some(1), "{metrics}");
+    let position = format!("verbund_projection_position{{coop=\"{COOP}\"}}");
+    assert!(metrics.contains(&position), "{metrics}");
 }
 
 /// Two server processes on one PostgreSQL database: a write through one is visible through the

@@ -6,6 +6,26 @@
 
 use std::process::{Child, Command, Stdio};
 
+/// Runs each named test function (`fn name(db: &TestDb)`) once on a fresh SQLite file and once
+/// on a fresh PostgreSQL schema (skipped, with a message, without `VERBUND_TEST_PG_URL`).
+#[macro_export]
+macro_rules! on_both_databases {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $( #[test] fn $name() { super::$name(&$crate::TestDb::sqlite()); } )*
+        }
+        mod postgres {
+            $(
+                #[test]
+                fn $name() {
+                    let Some(db) = $crate::TestDb::postgres(stringify!($name)) else { return };
+                    super::$name(&db);
+                }
+            )*
+        }
+    };
+}
+
 use verbund_ledger::scratch::ScratchDatabase;
 
 /// A fresh database: a SQLite file in a temporary directory or a PostgreSQL scratch schema,

@@ -51,6 +51,22 @@ impl Database {
     }
 }
 
+/// The log named on the command line, or every log of the database.
+pub async fn logs_or_all(
+    ledger: &verbund_ledger::Ledger,
+    named: Option<&str>,
+) -> anyhow::Result<Vec<verbund_ledger::LogId>> {
+    Ok(match named {
+        Some(log) => vec![verbund_ledger::LogId::parse(log)?],
+        None => ledger
+            .logs()
+            .await?
+            .into_iter()
+            .map(|(log, _)| log)
+            .collect(),
+    })
+}
+
 /// The URL without its password, for messages.
 pub fn redact(url: &str) -> String {
     match (url.find("://"), url.rfind('@')) {

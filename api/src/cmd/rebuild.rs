@@ -25,16 +25,7 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
     let ledger = args.database.open().await?;
     let snapshots = SnapshotStore::open(&args.database.database_url).await?;
     let result = async {
-        let logs: Vec<LogId> = match &args.coop {
-            Some(coop) => vec![LogId::parse(coop.as_str())?],
-            None => ledger
-                .logs()
-                .await?
-                .into_iter()
-                .map(|(log, _)| log)
-                .collect(),
-        };
-        for log in logs {
+        for log in super::logs_or_all(&ledger, args.coop.as_deref()).await? {
             let events = rebuild(&ledger, &snapshots, &log).await?;
             say!("{log}: {events}");
         }

@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use anyhow::{Context as _, bail};
 use indicatif::{ProgressBar, ProgressStyle};
-use verbund_ledger::{Anchor, ChainHash, LogId, Position};
+use verbund_ledger::{Anchor, ChainHash, Position};
 
 use super::Database;
 
@@ -44,15 +44,7 @@ fn parse_anchor(text: &str) -> anyhow::Result<Anchor> {
 pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
     let anchor = args.anchor.as_deref().map(parse_anchor).transpose()?;
     let ledger = args.database.open().await?;
-    let logs: Vec<LogId> = match &args.log {
-        Some(log) => vec![LogId::parse(log.as_str())?],
-        None => ledger
-            .logs()
-            .await?
-            .into_iter()
-            .map(|(log, _)| log)
-            .collect(),
-    };
+    let logs = super::logs_or_all(&ledger, args.log.as_deref()).await?;
     if logs.is_empty() {
         say!(
             "no logs to verify in {}",

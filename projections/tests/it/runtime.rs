@@ -6,7 +6,7 @@ use proptest::prelude::*;
 use verbund_domain::{Event, MemberNo};
 use verbund_ledger::{Ledger, LedgerOptions, NewEvent, Position};
 use verbund_projections::*;
-use verbund_tests::TestDb;
+use verbund_tests::{TestDb, on_both_databases};
 
 use crate::support::*;
 

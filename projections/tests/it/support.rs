@@ -1,4 +1,4 @@
-//! Events for tests, and the same test on both databases.
+//! Events for tests.
 
 use jiff::Timestamp;
 use verbund_domain::{
@@ -9,25 +9,6 @@ use verbund_ledger::{
     Actor, CommandId, Commit, ExpectedVersion, Ledger, LogId, NewEvent, Position, StreamAppend,
     StreamId,
 };
-
-/// Runs each test function once on SQLite and once on PostgreSQL, each on a fresh database.
-macro_rules! on_both_databases {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $( #[test] fn $name() { super::$name(&verbund_tests::TestDb::sqlite()); } )*
-        }
-        mod postgres {
-            $(
-                #[test]
-                fn $name() {
-                    let Some(db) = verbund_tests::TestDb::postgres(stringify!($name)) else { return };
-                    super::$name(&db);
-                }
-            )*
-        }
-    };
-}
-pub(crate) use on_both_databases;
 
 pub fn log() -> LogId {
     LogId::parse("coop").expect("valid")
