@@ -10,7 +10,7 @@ use std::fmt;
 use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
 
-use crate::{Change, Cooperative, DomainError, Event, MemberNo, Stream};
+use crate::{Change, Cooperative, DomainError, Event, Member, MemberNo, Stream};
 
 /// Whom a token stands for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -273,9 +273,11 @@ impl Token {
 
     /// Decides issuing the token. The cooperative must be founded, a member principal must be a
     /// member, and the expiry must lie in the future, at most [`TOKEN_LIFETIME_MAX`] ahead.
+    /// `member` is the member aggregate of a member principal.
     pub fn issue(
         &self,
         coop: &Cooperative,
+        member: &Member,
         command: IssueToken,
     ) -> Result<Vec<Change>, DomainError> {
         if !coop.is_founded() {
@@ -284,12 +286,12 @@ impl Token {
                 "the cooperative has not been founded",
             ));
         }
-        if let Principal::Member { member } = command.principal
-            && !coop.has_member(member)
+        if let Principal::Member { member: no } = command.principal
+            && member.membership().is_none_or(|m| m.member() != no)
         {
             return Err(DomainError::not_found(
                 "member-not-found",
-                format!("there is no member {member}"),
+                format!("there is no member {no}"),
             )
             .at("principal"));
         }
@@ -348,7 +350,7 @@ impl Token {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::coop::tests_support::founded;
+    use crate::coop::tests_support::{founded, world};
 
     fn command(principal: Principal, lifetime_hours: i64) -> IssueToken {
         let now = Timestamp::from_second(1_800_000_000).expect("valid");
@@ -391,29 +393,33 @@ mod tests {
         let coop = founded(3);
         let access = Token::default();
         access
-            .issue(&coop, command(Principal::Auditor, 24))
+            .issue(&coop, &Member::default(), command(Principal::Auditor, 24))
             .expect("a day");
         let error = access
-            .issue(&coop, command(Principal::Auditor, 367 * 24))
+            .issue(
+                &coop,
+                &Member::default(),
+                command(Principal::Auditor, 367 * 24),
+            )
             .expect_err("too long");
         assert_eq!(error.code(), "token-lifetime-too-long");
         let error = access
-            .issue(&coop, command(Principal::Auditor, 0))
+            .issue(&coop, &Member::default(), command(Principal::Auditor, 0))
             .expect_err("past");
         assert_eq!(error.code(), "token-expiry-past");
     }
 
     #[test]
     fn a_member_token_needs_a_member() {
-        let coop = founded(3);
+        let world = world(3);
         let member = |n| Principal::Member {
             member: MemberNo::new(n).expect("non-zero"),
         };
         Token::default()
-            .issue(&coop, command(member(3), 24))
+            .issue(&world.coop, &world.member(3), command(member(3), 24))
             .expect("member 3");
         let error = Token::default()
-            .issue(&coop, command(member(4), 24))
+            .issue(&world.coop, &world.member(4), command(member(4), 24))
             .expect_err("no member 4");
         assert_eq!(error.code(), "member-not-found");
     }
@@ -426,14 +432,14 @@ mod tests {
         let error = state.revoke(token.clone()).expect_err("not issued");
         assert_eq!(error.code(), "token-not-found");
         for change in state
-            .issue(&coop, command(Principal::Admin, 24))
+            .issue(&coop, &Member::default(), command(Principal::Admin, 24))
             .expect("valid")
         {
             assert_eq!(change.stream, Stream::Token(token.clone()));
             state.apply(&change.event);
         }
         let error = state
-            .issue(&coop, command(Principal::Admin, 24))
+            .issue(&coop, &Member::default(), command(Principal::Admin, 24))
             .expect_err("exists");
         assert_eq!(error.code(), "token-exists");
         for change in state.revoke(token.clone()).expect("revocable") {

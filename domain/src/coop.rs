@@ -6,26 +6,10 @@ use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 
 use crate::statute::SMALL_COOPERATIVE_MEMBERS_MAX;
-use crate::{Change, DomainError, Event, MemberNo, Name, Rule, Statute, Stream};
-
-/// What kind of member someone is.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "kebab-case", deny_unknown_fields)]
-pub enum MemberKind {
-    /// A natural person.
-    NaturalPerson,
-    /// A firm (a craft business, a small enterprise).
-    Firm {
-        /// The trade, e.g. "Schreinerei" (joinery).
-        trade: String,
-        /// The region it works in.
-        region: String,
-        /// People employed, the firm's size.
-        employees: u32,
-    },
-    /// An investing member, who does not use the cooperative's services (G8-2).
-    Investing,
-}
+use crate::{
+    Change, DomainError, Event, Majority, Member, MemberAdmitted, MemberKind, MemberNo, Name,
+    PersonalRef, Rule, Statute, Stream,
+};
 
 /// An office in the cooperative's organs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -71,14 +55,16 @@ pub struct FoundCooperative {
 }
 
 /// One founder.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Founder {
-    /// Name or firm.
-    pub name: Name,
+    /// Name and address, stored outside the chain.
+    pub person: PersonalRef,
     /// Kind of member.
     pub kind: MemberKind,
     /// Shares subscribed.
     pub shares: u32,
+    /// Consent to the public listing.
+    pub listed: bool,
 }
 
 /// `CooperativeFounded`: the first event of every cooperative's log.
@@ -97,24 +83,6 @@ pub struct CooperativeFounded {
     pub founders: u32,
 }
 
-/// `MemberAdmitted`: someone became a member, with their first shares.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct MemberAdmitted {
-    /// The new member's number.
-    pub member: MemberNo,
-    /// Name or firm.
-    pub name: Name,
-    /// Kind of member.
-    pub kind: MemberKind,
-    /// Shares subscribed.
-    pub shares: u32,
-    /// The day the membership took effect.
-    pub admitted_on: Date,
-    /// True for the founders.
-    pub founder: bool,
-}
-
 /// `OfficerAppointed`: a member took an office.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -127,6 +95,88 @@ pub struct OfficerAppointed {
     pub effective_on: Date,
 }
 
+/// `OfficerRemoved`: a member's office ended.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OfficerRemoved {
+    /// The member.
+    pub member: MemberNo,
+    /// The office.
+    pub office: Office,
+    /// The first day without the office.
+    pub effective_on: Date,
+    /// Why: removed by the organ, resigned, excluded, died, left.
+    pub reason: String,
+}
+
+/// `StatuteAmended`: the assembly amended the statute with the majority the law and the
+/// statute in force asked (G16); from here on decisions are taken under the new version.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StatuteAmended {
+    /// The new version: 2, 3, …
+    pub version: u32,
+    /// The statute, validated.
+    pub statute: Statute,
+    /// The file as adopted.
+    pub statute_text: String,
+    /// The day of the resolution.
+    pub resolved_on: Date,
+    /// The majority it needed.
+    pub majority: Majority,
+    /// Yes votes.
+    pub yes: u64,
+    /// No votes (abstentions do not count).
+    pub no: u64,
+}
+
+/// Records an amendment of the statute resolved by the assembly.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AmendStatute {
+    /// The new statute, validated.
+    pub statute: Statute,
+    /// The file.
+    pub statute_text: String,
+    /// The day of the resolution.
+    pub resolved_on: Date,
+    /// Yes votes cast.
+    pub yes: u64,
+    /// No votes cast.
+    pub no: u64,
+    /// Members now (G9-24 applies to the new statute).
+    pub members: usize,
+    /// The day of the decision.
+    pub today: Date,
+}
+
+/// Appoints a member to an office.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Appoint {
+    /// The office.
+    pub office: Office,
+    /// The first day in office.
+    pub effective_on: Date,
+    /// The day of the decision.
+    pub today: Date,
+}
+
+/// Ends a member's office.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Dismiss {
+    /// The member.
+    pub member: MemberNo,
+    /// The office.
+    pub office: Office,
+    /// The first day without the office.
+    pub effective_on: Date,
+    /// Why.
+    pub reason: String,
+    /// Members now: the organs keep the size G9-24 asks for them.
+    pub members: usize,
+    /// The day of the decision.
+    pub today: Date,
+}
+
 /// The cooperative as its own stream tells it: what decisions about it need.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Cooperative {
@@ -136,29 +186,41 @@ pub struct Cooperative {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 struct Founded {
     name: Name,
+    founded_on: Date,
     statute: Statute,
-    members: u32,
+    statute_version: u32,
     offices: BTreeSet<(Office, MemberNo)>,
 }
 
 impl Cooperative {
     /// Folds one event of the `coop` stream in. Never fails: the log is the truth.
     pub fn apply(&mut self, event: &Event) {
+        if let Event::CooperativeFounded(e) = event {
+            self.founded = Some(Founded {
+                name: e.name.clone(),
+                founded_on: e.founded_on,
+                statute: e.statute.clone(),
+                statute_version: 1,
+                offices: BTreeSet::new(),
+            });
+            return;
+        }
+        let Some(founded) = &mut self.founded else {
+            return;
+        };
         match event {
-            Event::CooperativeFounded(e) => {
-                self.founded = Some(Founded {
-                    name: e.name.clone(),
-                    statute: e.statute.clone(),
-                    members: e.founders,
-                    offices: BTreeSet::new(),
-                });
-            }
             Event::OfficerAppointed(e) => {
-                if let Some(founded) = &mut self.founded {
-                    founded.offices.insert((e.office, e.member));
-                }
+                founded.offices.insert((e.office, e.member));
             }
-            Event::MemberAdmitted(_) | Event::TokenIssued(_) | Event::TokenRevoked(_) => {}
+            Event::OfficerRemoved(e) => {
+                founded.offices.remove(&(e.office, e.member));
+            }
+            Event::StatuteAmended(e) => {
+                founded.statute = e.statute.clone();
+                founded.statute_version = e.version;
+                founded.name = e.statute.name().clone();
+            }
+            _ => {}
         }
     }
 
@@ -172,16 +234,214 @@ impl Cooperative {
         self.founded.as_ref().map(|f| &f.name)
     }
 
+    /// The day of the founding.
+    pub fn founded_on(&self) -> Option<Date> {
+        self.founded.as_ref().map(|f| f.founded_on)
+    }
+
     /// The statute in force, once founded.
     pub fn statute(&self) -> Option<&Statute> {
         self.founded.as_ref().map(|f| &f.statute)
     }
 
-    /// True if `member` has been admitted.
-    pub fn has_member(&self, member: MemberNo) -> bool {
+    /// The version of the statute in force: 1 at the founding, one more with each amendment.
+    pub fn statute_version(&self) -> u32 {
+        self.founded.as_ref().map_or(0, |f| f.statute_version)
+    }
+
+    /// The members holding `office`.
+    pub fn holders(&self, office: Office) -> impl Iterator<Item = MemberNo> + '_ {
         self.founded
-            .as_ref()
-            .is_some_and(|f| member.get() <= f.members)
+            .iter()
+            .flat_map(|f| f.offices.iter())
+            .filter(move |(o, _)| *o == office)
+            .map(|(_, member)| *member)
+    }
+
+    /// The offices `member` holds.
+    pub fn offices_of(&self, member: MemberNo) -> impl Iterator<Item = Office> + '_ {
+        self.founded
+            .iter()
+            .flat_map(|f| f.offices.iter())
+            .filter(move |(_, m)| *m == member)
+            .map(|(office, _)| *office)
+    }
+
+    /// The events that end every office of `member` from `on`: a member excluded, dead or gone
+    /// holds none (G9-24, G68).
+    pub fn vacate(&self, member: MemberNo, on: Date, reason: &str) -> Vec<Change> {
+        self.offices_of(member)
+            .map(|office| {
+                Change::new(
+                    Stream::Coop,
+                    OfficerRemoved {
+                        member,
+                        office,
+                        effective_on: on,
+                        reason: reason.to_owned(),
+                    },
+                )
+            })
+            .collect()
+    }
+
+    /// Decides appointing `member` to an office: officers are members with their rights
+    /// (G9-24, G68); nobody sits on the board and the supervisory board at once (§ 37 GenG).
+    pub fn appoint(&self, member: &Member, command: Appoint) -> Result<Vec<Change>, DomainError> {
+        let statute = self.statute().ok_or_else(not_founded)?;
+        crate::membership::not_after_today(command.effective_on, command.today, "effective_on")?;
+        let m = member
+            .membership()
+            .ok_or_else(|| DomainError::not_found("member-not-found", "there is no such member"))?;
+        if !m.has_rights_on(command.effective_on) {
+            return Err(DomainError::rule(
+                Rule::G9_24,
+                "officer-not-a-member",
+                format!(
+                    "member {} is not a member with full rights on {}; officers must be members",
+                    m.member(),
+                    command.effective_on
+                ),
+            ));
+        }
+        if command.office == Office::SupervisoryBoard && !statute.has_supervisory_board() {
+            return Err(DomainError::invalid(
+                "supervisory-board-not-in-statute",
+                "office",
+                "the statute provides no supervisory board",
+            ));
+        }
+        let held: BTreeSet<Office> = self.offices_of(m.member()).collect();
+        if held.contains(&command.office) {
+            return Err(DomainError::conflict(
+                "office-held",
+                format!("member {} holds that office already", m.member()),
+            ));
+        }
+        let other = match command.office {
+            Office::Board => Some(Office::SupervisoryBoard),
+            Office::SupervisoryBoard => Some(Office::Board),
+            Office::Treasurer => None,
+        };
+        if other.is_some_and(|o| held.contains(&o)) {
+            return Err(DomainError::invalid(
+                "offices-incompatible",
+                "office",
+                format!(
+                    "member {} cannot sit on the board and the supervisory board at once",
+                    m.member()
+                ),
+            ));
+        }
+        Ok(vec![Change::new(
+            Stream::Coop,
+            OfficerAppointed {
+                member: m.member(),
+                office: command.office,
+                effective_on: command.effective_on,
+            },
+        )])
+    }
+
+    /// Decides ending an office. The board keeps the size the law and the statute ask for the
+    /// members now (G9-24): appoint the successor first.
+    pub fn dismiss(&self, command: Dismiss) -> Result<Vec<Change>, DomainError> {
+        let statute = self.statute().ok_or_else(not_founded)?;
+        crate::membership::not_after_today(command.effective_on, command.today, "effective_on")?;
+        if !self.offices_of(command.member).any(|o| o == command.office) {
+            return Err(DomainError::not_found(
+                "office-not-held",
+                format!(
+                    "member {} does not hold the office {}",
+                    command.member,
+                    command.office.as_str()
+                ),
+            ));
+        }
+        let reason = crate::ids::short_text(&command.reason, 500, "reason")
+            .map_err(|e| e.within("reason"))?;
+        let remaining = self.holders(command.office).count() - 1;
+        let minimum = match command.office {
+            Office::Board => {
+                let law = if command.members <= SMALL_COOPERATIVE_MEMBERS_MAX {
+                    1
+                } else {
+                    2
+                };
+                usize::from(statute.board_min()).max(law)
+            }
+            Office::SupervisoryBoard
+                if statute.has_supervisory_board()
+                    || command.members > SMALL_COOPERATIVE_MEMBERS_MAX =>
+            {
+                1
+            }
+            Office::SupervisoryBoard | Office::Treasurer => 0,
+        };
+        if remaining < minimum {
+            return Err(DomainError::rule(
+                Rule::G9_24,
+                "organ-too-small",
+                format!(
+                    "the {} would have {remaining} members, it needs at least {minimum}; appoint the successor first",
+                    command.office.as_str().replace('-', " ")
+                ),
+            ));
+        }
+        Ok(vec![Change::new(
+            Stream::Coop,
+            OfficerRemoved {
+                member: command.member,
+                office: command.office,
+                effective_on: command.effective_on,
+                reason,
+            },
+        )])
+    }
+
+    /// Decides recording an amendment of the statute that the assembly resolved: the yes votes
+    /// must reach the majority the old statute and the law ask for what changes (G16), and the
+    /// new statute must fit the members now (G9-24).
+    pub fn amend_statute(&self, command: AmendStatute) -> Result<Vec<Change>, DomainError> {
+        let statute = self.statute().ok_or_else(not_founded)?;
+        crate::membership::not_after_today(command.resolved_on, command.today, "resolved_on")?;
+        if command.statute == *statute {
+            return Err(DomainError::invalid(
+                "statute-unchanged",
+                "statute",
+                "the amended statute is the statute in force",
+            ));
+        }
+        command.statute.check_for_members(command.members)?;
+        let (majority, reasons) = statute.amendment_majority(&command.statute);
+        let cast = command.yes.saturating_add(command.no);
+        if !majority.is_reached(command.yes, cast) {
+            let why = if reasons.is_empty() {
+                String::new()
+            } else {
+                format!(" because {}", reasons.join(", "))
+            };
+            return Err(DomainError::rule(
+                Rule::G16,
+                "amendment-majority-missed",
+                format!(
+                    "this amendment needs a majority of {majority} of the votes cast{why}; {} of {cast} voted yes",
+                    command.yes
+                ),
+            ));
+        }
+        Ok(vec![Change::new(
+            Stream::Coop,
+            StatuteAmended {
+                version: self.statute_version() + 1,
+                statute: command.statute,
+                statute_text: command.statute_text,
+                resolved_on: command.resolved_on,
+                majority,
+                yes: command.yes,
+                no: command.no,
+            },
+        )])
     }
 
     /// Decides a founding. The founders become members 1..=n; the events are the founding on
@@ -221,18 +481,7 @@ impl Cooperative {
         })?;
         for (index, founder) in founders.iter().enumerate() {
             let field = format!("founders[{index}]");
-            if founder.shares == 0 || founder.shares > statute.max_shares_per_member() {
-                return Err(DomainError::rule(
-                    Rule::G7a,
-                    "shares-out-of-range",
-                    format!(
-                        "a member subscribes 1 to {} shares under the statute, not {}",
-                        statute.max_shares_per_member(),
-                        founder.shares
-                    ),
-                )
-                .at(format!("{field}.shares")));
-            }
+            founder.kind.validate().map_err(|e| e.within(&field))?;
             if founder.kind == MemberKind::Investing {
                 return Err(DomainError::rule(
                     Rule::G8_2,
@@ -241,6 +490,9 @@ impl Cooperative {
                 )
                 .at(format!("{field}.kind")));
             }
+            let mandatory = crate::membership::mandatory_shares(&statute, &founder.kind, None);
+            crate::membership::check_shares(&statute, founder.shares, mandatory)
+                .map_err(|e| e.within(&field))?;
         }
 
         let is_member = |no: &MemberNo| no.get() <= member_count;
@@ -297,7 +549,7 @@ impl Cooperative {
             CooperativeFounded {
                 name: statute.name().clone(),
                 founded_on,
-                statute,
+                statute: statute.clone(),
                 statute_text,
                 founders: member_count,
             },
@@ -323,21 +575,36 @@ impl Cooperative {
         }
         let mut member = MemberNo::FIRST;
         for founder in founders {
+            let (paid_in_due, paid_in_due_on) =
+                crate::membership::minimum_due(&statute, founder.shares, founded_on)?;
             changes.push(Change::new(
                 Stream::Member(member),
                 MemberAdmitted {
                     member,
-                    name: founder.name,
+                    person: founder.person,
+                    mandatory_shares: crate::membership::mandatory_shares(
+                        &statute,
+                        &founder.kind,
+                        None,
+                    ),
                     kind: founder.kind,
                     shares: founder.shares,
                     admitted_on: founded_on,
                     founder: true,
+                    application: None,
+                    listed: founder.listed,
+                    paid_in_due,
+                    paid_in_due_on,
                 },
             ));
             member = member.next();
         }
         Ok(changes)
     }
+}
+
+fn not_founded() -> DomainError {
+    DomainError::not_found("coop-not-found", "the cooperative has not been founded")
 }
 
 fn check_organ(
@@ -384,16 +651,8 @@ mod tests {
     use super::*;
     use crate::statute::EXAMPLE_STATUTE;
 
-    fn founder(name: &str) -> Founder {
-        Founder {
-            name: Name::parse(name).expect("valid"),
-            kind: MemberKind::Firm {
-                trade: "Schreinerei".into(),
-                region: "Musterdorf".into(),
-                employees: 4,
-            },
-            shares: 1,
-        }
+    fn founder(n: u32) -> Founder {
+        tests_support::firm(n)
     }
 
     fn no(n: u32) -> MemberNo {
@@ -406,7 +665,7 @@ mod tests {
             statute_text: EXAMPLE_STATUTE.into(),
             founded_on: jiff::civil::date(2026, 11, 24),
             founders: (1..=founders)
-                .map(|i| founder(&format!("Betrieb {i}")))
+                .map(|i| founder(u32::try_from(i).expect("few")))
                 .collect(),
             board: vec![no(1), no(2)],
             supervisory_board: vec![no(3)],
@@ -439,11 +698,14 @@ mod tests {
             ]
             .map(|(s, t)| (s.to_owned(), t))
         );
-        let mut coop = Cooperative::default();
-        for change in changes.iter().filter(|c| c.stream == Stream::Coop) {
-            coop.apply(&change.event);
-        }
-        assert!(coop.is_founded() && coop.has_member(no(3)) && !coop.has_member(no(4)));
+        let mut world = tests_support::World::default();
+        world.record(changes);
+        assert!(world.coop.is_founded());
+        assert_eq!(
+            world.coop.holders(Office::Board).collect::<Vec<_>>(),
+            [no(1), no(2)]
+        );
+        assert!(world.member(3).membership().is_some() && world.member(4).membership().is_none());
     }
 
     /// G4: at least 3 founders.
@@ -494,8 +756,12 @@ mod tests {
     /// G9-24: the supervisory board may be omitted with at most 20 members only.
     #[test]
     fn g9_24_a_large_cooperative_needs_a_supervisory_board() {
-        let statute =
-            EXAMPLE_STATUTE.replace("supervisory_board = true", "supervisory_board = false");
+        let statute = EXAMPLE_STATUTE
+            .replace("supervisory_board = true", "supervisory_board = false")
+            .replace(
+                "consent_by = \"supervisory-board\"",
+                "consent_by = \"assembly\"",
+            );
         let mut command = founding(21);
         command.statute = Statute::parse_toml(&statute).expect("valid");
         command.supervisory_board = vec![];
@@ -573,33 +839,110 @@ mod tests {
 
 #[cfg(test)]
 pub(crate) mod tests_support {
+    use std::collections::BTreeMap;
+
     use super::*;
     use crate::statute::EXAMPLE_STATUTE;
+    use crate::{Application, ApplicationId, RecordId};
 
-    /// A cooperative founded by `founders` firms, board 1 and 2, supervisory board 3.
-    pub(crate) fn founded(founders: u32) -> Cooperative {
+    /// A reference to a personal-data record, for tests.
+    pub(crate) fn person(n: u32) -> PersonalRef {
+        PersonalRef {
+            record: RecordId::parse(&format!("p{n}")).expect("valid"),
+            commitment: "0".repeat(64),
+        }
+    }
+
+    /// A firm founder.
+    pub(crate) fn firm(n: u32) -> Founder {
+        Founder {
+            person: person(n),
+            kind: MemberKind::Firm {
+                trade: "Schreinerei".into(),
+                region: "Musterdorf".into(),
+                employees: 4,
+            },
+            shares: 1,
+            listed: true,
+        }
+    }
+
+    /// Every aggregate of one cooperative, folded from the changes decided so far: the
+    /// "given" of the domain's tests.
+    #[derive(Clone, Debug, Default)]
+    pub(crate) struct World {
+        pub coop: Cooperative,
+        pub members: BTreeMap<MemberNo, Member>,
+        pub applications: BTreeMap<ApplicationId, Application>,
+    }
+
+    impl World {
+        /// Folds decided changes in, as the log would.
+        pub(crate) fn record(&mut self, changes: Vec<Change>) {
+            for change in changes {
+                match change.stream {
+                    Stream::Coop => self.coop.apply(&change.event),
+                    Stream::Member(no) => self.members.entry(no).or_default().apply(&change.event),
+                    Stream::Application(id) => self
+                        .applications
+                        .entry(id)
+                        .or_default()
+                        .apply(&change.event),
+                    Stream::Token(_) => {}
+                }
+            }
+        }
+
+        pub(crate) fn member(&self, n: u32) -> Member {
+            self.members
+                .get(&MemberNo::new(n).expect("non-zero"))
+                .cloned()
+                .unwrap_or_default()
+        }
+
+        pub(crate) fn application(&self, id: &str) -> Application {
+            self.applications
+                .get(&ApplicationId::parse(id).expect("valid"))
+                .cloned()
+                .unwrap_or_default()
+        }
+
+        /// Members on `day`.
+        pub(crate) fn members_on(&self, day: Date) -> usize {
+            self.members
+                .values()
+                .filter_map(Member::membership)
+                .filter(|m| m.is_member_on(day))
+                .count()
+        }
+    }
+
+    /// A cooperative founded on 2026-11-24 under `statute` by `founders` firms, board 1 and 2,
+    /// supervisory board 3.
+    pub(crate) fn world_with(statute: &str, founders: u32) -> World {
         let no = |n| MemberNo::new(n).expect("non-zero");
         let command = FoundCooperative {
-            statute: Statute::parse_toml(EXAMPLE_STATUTE).expect("valid"),
-            statute_text: EXAMPLE_STATUTE.into(),
+            statute: Statute::parse_toml(statute).expect("valid"),
+            statute_text: statute.into(),
             founded_on: jiff::civil::date(2026, 11, 24),
-            founders: (1..=founders)
-                .map(|i| Founder {
-                    name: Name::parse(&format!("Betrieb {i}")).expect("valid"),
-                    kind: MemberKind::NaturalPerson,
-                    shares: 1,
-                })
-                .collect(),
+            founders: (1..=founders).map(firm).collect(),
             board: vec![no(1), no(2)],
             supervisory_board: vec![no(3)],
             treasurer: None,
         };
-        let mut coop = Cooperative::default();
-        for change in coop.found(command).expect("valid founding") {
-            if change.stream == Stream::Coop {
-                coop.apply(&change.event);
-            }
-        }
-        coop
+        let mut world = World::default();
+        let changes = world.coop.found(command).expect("valid founding");
+        world.record(changes);
+        world
+    }
+
+    /// A cooperative founded under the example statute.
+    pub(crate) fn world(founders: u32) -> World {
+        world_with(EXAMPLE_STATUTE, founders)
+    }
+
+    /// The cooperative of [`world`].
+    pub(crate) fn founded(founders: u32) -> Cooperative {
+        world(founders).coop
     }
 }

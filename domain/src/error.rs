@@ -24,6 +24,26 @@ pub enum Rule {
     G8_2,
     /// Multiple votes.
     G43_3,
+    /// Proxies: written authority, at most 2 principals, no chains.
+    G43_5,
+    /// Membership: a declaration in text form and an admission; erasure on rejection.
+    G15,
+    /// What the declaration must acknowledge.
+    G15a,
+    /// Further shares only when the earlier ones are paid.
+    G15b,
+    /// The member list.
+    G30,
+    /// Exclusion.
+    G68,
+    /// Settlement after the exit.
+    G73,
+    /// Transfer of paid-in capital.
+    G76,
+    /// Dissolution.
+    G78,
+    /// The paid-in capital is not paid out during membership.
+    G22,
 }
 
 impl Rule {
@@ -38,6 +58,16 @@ impl Rule {
             Rule::G65 => "G65",
             Rule::G8_2 => "G8-2",
             Rule::G43_3 => "G43-3",
+            Rule::G43_5 => "G43-5",
+            Rule::G15 => "G15",
+            Rule::G15a => "G15a",
+            Rule::G15b => "G15b",
+            Rule::G30 => "G30",
+            Rule::G68 => "G68",
+            Rule::G73 => "G73",
+            Rule::G76 => "G76",
+            Rule::G78 => "G78",
+            Rule::G22 => "G22",
         }
     }
 }
@@ -136,6 +166,7 @@ impl DomainError {
     /// `founders[2].`.
     pub fn within(mut self, prefix: &str) -> Self {
         self.field = Some(match self.field.take() {
+            Some(field) if field.is_empty() => prefix.to_owned(),
             Some(field) if field.starts_with('[') => format!("{prefix}{field}"),
             Some(field) => format!("{prefix}.{field}"),
             None => prefix.to_owned(),

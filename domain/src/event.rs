@@ -8,8 +8,13 @@
 use std::fmt;
 
 use crate::access::{TokenIssued, TokenRevoked};
-use crate::coop::{CooperativeFounded, MemberAdmitted, OfficerAppointed};
-use crate::{MemberNo, TokenId};
+use crate::coop::{CooperativeFounded, OfficerAppointed, OfficerRemoved, StatuteAmended};
+use crate::membership::{
+    ApplicationAccepted, ApplicationRejected, CapitalTransferred, MemberAdmitted, MemberDied,
+    MemberExcluded, MembershipApplied, PaymentReceived, ResignationDeclared, SettlementPaid,
+    SharesSubscribed,
+};
+use crate::{ApplicationId, MemberNo, TokenId};
 
 /// The aggregate an event belongs to: one stream per aggregate in the log.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -20,6 +25,8 @@ pub enum Stream {
     Token(TokenId),
     /// One member.
     Member(MemberNo),
+    /// One application for membership.
+    Application(ApplicationId),
 }
 
 impl Stream {
@@ -31,6 +38,11 @@ impl Stream {
         }
         if let Some(token) = name.strip_prefix("token-") {
             return TokenId::parse(token).ok().map(Stream::Token);
+        }
+        if let Some(application) = name.strip_prefix("application-") {
+            return ApplicationId::parse(application)
+                .ok()
+                .map(Stream::Application);
         }
         let no = name.strip_prefix("member-")?;
         // Only the canonical spelling: "member-007" is not member 7's stream.
@@ -47,6 +59,7 @@ impl fmt::Display for Stream {
             Stream::Coop => f.write_str("coop"),
             Stream::Token(token) => write!(f, "token-{token}"),
             Stream::Member(no) => write!(f, "member-{no}"),
+            Stream::Application(id) => write!(f, "application-{id}"),
         }
     }
 }
@@ -137,10 +150,35 @@ macro_rules! events {
 events! {
     /// A cooperative was founded under its first statute.
     CooperativeFounded v 1,
-    /// A person or firm became a member.
-    MemberAdmitted v 1,
+    /// The statute was amended.
+    StatuteAmended v 1,
+    /// Someone applied for membership.
+    MembershipApplied v 1,
+    /// An application led to an admission.
+    ApplicationAccepted v 1,
+    /// An application was rejected.
+    ApplicationRejected v 1,
+    /// A person or firm became a member. (Version 1, before personal data moved out of the
+    /// chain, was never released.)
+    MemberAdmitted v 2,
+    /// A member subscribed further shares.
+    SharesSubscribed v 1,
+    /// A payment against shares arrived.
+    PaymentReceived v 1,
+    /// A member gave notice.
+    ResignationDeclared v 1,
+    /// A member was excluded.
+    MemberExcluded v 1,
+    /// A member died.
+    MemberDied v 1,
+    /// Capital moved from one member to another.
+    CapitalTransferred v 1,
+    /// An exited member's capital was paid out.
+    SettlementPaid v 1,
     /// A member took an office.
     OfficerAppointed v 1,
+    /// A member's office ended.
+    OfficerRemoved v 1,
     /// An API token was issued.
     TokenIssued v 1,
     /// An API token was revoked.
@@ -199,6 +237,7 @@ mod tests {
             Stream::Coop,
             Stream::Member(MemberNo::FIRST),
             Stream::Token(token),
+            Stream::Application(ApplicationId::parse("ab12").expect("valid")),
         ] {
             assert_eq!(Stream::parse(&stream.to_string()), Some(stream));
         }

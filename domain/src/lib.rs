@@ -15,27 +15,43 @@
 //! - `ids`: [`MemberNo`], [`Name`].
 //! - `statute`: [`Statute`], the statute file parsed and validated against the law.
 //! - `event`: [`Event`] (every event type with its schema version), [`Stream`], [`Change`].
-//! - `coop`: the [`Cooperative`] aggregate: founding, organs.
+//! - `calendar`: [`BusinessYear`], notice periods, payout and retention deadlines.
+//! - `coop`: the [`Cooperative`] aggregate: founding, organs, statute amendments.
+//! - `membership`: the [`Application`] and [`Member`] aggregates: admission, shares, payments,
+//!   the ways out and the settlement.
+//! - `personal`: [`Person`] (name, address) kept outside the chain, [`PersonalRef`] to it.
 //! - `access`: [`Principal`], [`Role`], tokens (the [`Token`] aggregate).
 
 mod access;
+mod calendar;
 mod coop;
 mod error;
 mod event;
 mod ids;
+mod membership;
 mod money;
+mod personal;
 pub mod statute;
 
 pub use access::{
     IssueToken, Principal, Role, TOKEN_LIFETIME_MAX, Token, TokenDigest, TokenId, TokenIssued,
     TokenRevoked,
 };
+pub use calendar::{BusinessYear, record_retained_until, settlement_due};
 pub use coop::{
-    Cooperative, CooperativeFounded, FoundCooperative, Founder, MemberAdmitted, MemberKind, Office,
-    OfficerAppointed,
+    AmendStatute, Appoint, Cooperative, CooperativeFounded, Dismiss, FoundCooperative, Founder,
+    Office, OfficerAppointed, OfficerRemoved, StatuteAmended,
 };
 pub use error::{DomainError, ErrorKind, Rule};
 pub use event::{Change, DecodeError, Event, Stream};
 pub use ids::{MemberNo, Name};
+pub use membership::{
+    Acknowledgements, Admit, Application, ApplicationAccepted, ApplicationRejected, Apply,
+    CapitalTransferred, Decided, Exclude, Exit, ExitCause, Member, MemberAdmitted, MemberDied,
+    MemberExcluded, MemberKind, Membership, MembershipApplied, PaySettlement, PaymentReceived,
+    RecordDeath, RecordPayment, Reject, Resign, ResignationDeclared, SettlementPaid,
+    SharesSubscribed, Subscribe, Transfer, mandatory_shares, transfer_capital,
+};
 pub use money::Money;
-pub use statute::Statute;
+pub use personal::{ApplicationId, Person, PersonalRef, RecordId};
+pub use statute::{AssemblyForm, Majority, MandatoryHolding, Organ, Statute};

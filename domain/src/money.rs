@@ -99,6 +99,17 @@ impl Money {
         Self::from_decimal(self.0.checked_mul(Decimal::from(count))?)
     }
 
+    /// How many times `per` (positive) fits into this amount, rounded up; 0 for amounts of
+    /// zero or less. In whole cents, so exact.
+    pub fn div_ceil(self, per: Money) -> u32 {
+        if !self.is_positive() || !per.is_positive() {
+            return 0;
+        }
+        let (amount, per) = (self.cents().unsigned_abs(), per.cents().unsigned_abs());
+        let times = amount.div_ceil(per);
+        u32::try_from(times).unwrap_or(u32::MAX)
+    }
+
     /// True for amounts above zero.
     pub fn is_positive(self) -> bool {
         self.0 > Decimal::ZERO

@@ -23,9 +23,15 @@
 //! supervisory_board = true
 //! ```
 //!
-//! Every clause is required: a statute that leaves something to a default would let the
-//! software, not the members, decide it. Unknown clauses are refused, so a typo cannot silently
-//! drop a rule.
+//! The sections above are required: a statute that left them to a default would let the
+//! software, not the members, decide. The optional sections and clauses — a mandatory holding,
+//! exclusion grounds, investing members, voting, proxies, assembly forms — are those whose
+//! absence the law itself gives a meaning (no mandatory holding, no exclusion, no investing
+//! members, one member one vote with the law's majorities, proxies as the law allows, assemblies
+//! in person); see `examples/statute.toml` for all of them. Unknown clauses are refused, so a
+//! typo cannot silently drop a rule.
+
+use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
@@ -42,6 +48,18 @@ pub struct Statute {
     shares: ShareClauses,
     membership: MembershipClauses,
     organs: OrganClauses,
+    /// Absent: investing members are not admitted (the law's default, G8-2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    investing_members: Option<InvestingClauses>,
+    /// Absent: the law's defaults (one member one vote, simple majorities, G16/G78).
+    #[serde(default)]
+    voting: VotingClauses,
+    /// Absent: the law's defaults (G43-5).
+    #[serde(default)]
+    proxies: ProxyClauses,
+    /// Absent: assemblies in person only.
+    #[serde(default)]
+    assembly: AssemblyClauses,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -61,12 +79,338 @@ struct ShareClauses {
     paid_in_minimum: Money,
     paid_in_due_days: u16,
     max_per_member: u32,
+    /// Absent: no mandatory holding, one share suffices (G7a).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    mandatory: Option<MandatoryHolding>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct MembershipClauses {
     notice_period_months: u16,
+    /// Who admits and rejects applicants; the board unless the statute says otherwise (G15).
+    #[serde(default = "board")]
+    admission_by: Organ,
+    /// Whether members owe additional contributions (Nachschüsse) in an insolvency.
+    #[serde(default)]
+    additional_contributions: bool,
+    /// Whether members must use the cooperative's facilities (a duty the statute imposes).
+    #[serde(default)]
+    duty_to_use: bool,
+    /// The grounds on which a member may be excluded, by id (G68). Absent: none, so nobody
+    /// can be excluded.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    exclusion_grounds: BTreeMap<String, String>,
+}
+
+fn board() -> Organ {
+    Organ::Board
+}
+
+/// An organ of the cooperative that takes decisions.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Organ {
+    /// Vorstand.
+    Board,
+    /// Aufsichtsrat.
+    SupervisoryBoard,
+    /// Generalversammlung.
+    Assembly,
+}
+
+impl Organ {
+    /// The organ's name on the wire.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Organ::Board => "board",
+            Organ::SupervisoryBoard => "supervisory-board",
+            Organ::Assembly => "assembly",
+        }
+    }
+}
+
+/// A mandatory holding (Pflichtbeteiligung, G7a): how many shares every member must hold, by
+/// one formula for everyone.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "basis", rename_all = "kebab-case", deny_unknown_fields)]
+pub enum MandatoryHolding {
+    /// The same number of shares for every member.
+    Equal {
+        /// Shares each member holds at least.
+        shares: u32,
+    },
+    /// One share per `per` employees (rounded up), at least `minimum`; natural persons and
+    /// investing members hold `minimum`.
+    Employees {
+        /// Employees per share.
+        per: u32,
+        /// Shares every member holds at least.
+        minimum: u32,
+    },
+    /// One share per `per` euros of the yearly use of the facilities the member declares
+    /// (rounded up), at least `minimum`.
+    Usage {
+        /// Euros of yearly use per share.
+        per: Money,
+        /// Shares every member holds at least.
+        minimum: u32,
+    },
+}
+
+/// Investing members (G8-2), admitted only when the statute has this section.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct InvestingClauses {
+    /// Who consents to admitting an investing member: the assembly or the supervisory board.
+    consent_by: Organ,
+    /// The most their combined votes weigh in a ballot, in percent of the weight cast: at most
+    /// 25; 0 excludes their vote.
+    vote_share_max_percent: u8,
+}
+
+/// How the general assembly decides.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct VotingClauses {
+    /// The most votes one member may have (G43-3): 1 (one member, one vote) to 3.
+    #[serde(default = "one")]
+    multiple_votes_max: u8,
+    /// The share of members that must take part for a resolution, in percent; 0: no quorum.
+    #[serde(default)]
+    quorum_percent: u8,
+    /// The majorities per kind of decision, where the statute asks for more than the law.
+    #[serde(default)]
+    majorities: Majorities,
+}
+
+impl Default for VotingClauses {
+    fn default() -> Self {
+        Self {
+            multiple_votes_max: 1,
+            quorum_percent: 0,
+            majorities: Majorities::default(),
+        }
+    }
+}
+
+fn one() -> u8 {
+    1
+}
+
+/// The majority each kind of decision needs; each at least what the law asks.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Majorities {
+    /// Ordinary resolutions, e.g. a joint investment (G43-2: simple).
+    #[serde(default)]
+    pub ordinary: Majority,
+    /// Statute amendments the law lists no larger majority for (G16: simple).
+    #[serde(default)]
+    pub amendment: Majority,
+    /// Amendments of the clauses G16 lists: object, share amount, mandatory holding, … (3/4).
+    #[serde(default = "three_quarters")]
+    pub amendment_qualified: Majority,
+    /// Introducing a duty to use the facilities or to deliver (G16: 9/10).
+    #[serde(default = "nine_tenths")]
+    pub duty_to_use: Majority,
+    /// Dissolving the cooperative (G78: 3/4).
+    #[serde(default = "three_quarters")]
+    pub dissolution: Majority,
+}
+
+impl Default for Majorities {
+    fn default() -> Self {
+        Self {
+            ordinary: Majority::Simple,
+            amendment: Majority::Simple,
+            amendment_qualified: three_quarters(),
+            duty_to_use: nine_tenths(),
+            dissolution: three_quarters(),
+        }
+    }
+}
+
+fn three_quarters() -> Majority {
+    Majority::AtLeast {
+        numerator: 3,
+        denominator: 4,
+    }
+}
+
+fn nine_tenths() -> Majority {
+    Majority::AtLeast {
+        numerator: 9,
+        denominator: 10,
+    }
+}
+
+/// A majority of the votes cast (abstentions and invalid votes do not count, G43-2).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub enum Majority {
+    /// More yes than no.
+    #[default]
+    Simple,
+    /// Yes at least `numerator / denominator` of the votes cast, e.g. 3/4.
+    AtLeast {
+        /// Above.
+        numerator: u8,
+        /// Below; greater than the numerator.
+        denominator: u8,
+    },
+}
+
+impl Majority {
+    /// Parses `simple` or a fraction such as `3/4`, which must be more than one half and at
+    /// most the whole.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        if text == "simple" {
+            return Ok(Majority::Simple);
+        }
+        let fraction = text
+            .split_once('/')
+            .and_then(|(n, d)| Some((n.trim().parse::<u8>().ok()?, d.trim().parse::<u8>().ok()?)));
+        match fraction {
+            Some((numerator, denominator))
+                if denominator > 0
+                    && numerator <= denominator
+                    && 2 * u16::from(numerator) > u16::from(denominator) =>
+            {
+                Ok(Majority::AtLeast {
+                    numerator,
+                    denominator,
+                })
+            }
+            _ => Err(format!(
+                "{text:?} is not a majority: write \"simple\" or a fraction above one half such as \"3/4\""
+            )),
+        }
+    }
+
+    /// Does `yes` out of `cast` votes reach this majority? Exact, in integers.
+    pub fn is_reached(self, yes: u64, cast: u64) -> bool {
+        match self {
+            Majority::Simple => 2 * u128::from(yes) > u128::from(cast),
+            Majority::AtLeast {
+                numerator,
+                denominator,
+            } => {
+                cast > 0
+                    && u128::from(yes) * u128::from(denominator)
+                        >= u128::from(cast) * u128::from(numerator)
+            }
+        }
+    }
+
+    /// Is this majority at least as hard to reach as `other`, for every number of votes?
+    pub fn is_at_least(self, other: Majority) -> bool {
+        match (self, other) {
+            (_, Majority::Simple) => true,
+            (Majority::Simple, Majority::AtLeast { .. }) => false,
+            (
+                Majority::AtLeast {
+                    numerator: a,
+                    denominator: b,
+                },
+                Majority::AtLeast {
+                    numerator: c,
+                    denominator: d,
+                },
+            ) => u16::from(a) * u16::from(d) >= u16::from(c) * u16::from(b),
+        }
+    }
+
+    /// The larger of two majorities.
+    pub fn max(self, other: Majority) -> Majority {
+        if self.is_at_least(other) { self } else { other }
+    }
+}
+
+impl TryFrom<String> for Majority {
+    type Error = String;
+    fn try_from(text: String) -> Result<Self, String> {
+        Majority::parse(&text)
+    }
+}
+
+impl From<Majority> for String {
+    fn from(majority: Majority) -> String {
+        majority.to_string()
+    }
+}
+
+impl std::fmt::Display for Majority {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Majority::Simple => f.write_str("simple"),
+            Majority::AtLeast {
+                numerator,
+                denominator,
+            } => write!(f, "{numerator}/{denominator}"),
+        }
+    }
+}
+
+/// Who may vote for whom (G43-5).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ProxyClauses {
+    /// Whether members may vote through a proxy at all.
+    #[serde(default = "yes")]
+    allowed: bool,
+    /// How many members one proxy may represent: 1 or 2.
+    #[serde(default = "two")]
+    principals_max: u8,
+    /// Whether only members may act as proxies.
+    #[serde(default)]
+    members_only: bool,
+}
+
+impl Default for ProxyClauses {
+    fn default() -> Self {
+        Self {
+            allowed: true,
+            principals_max: 2,
+            members_only: false,
+        }
+    }
+}
+
+fn yes() -> bool {
+    true
+}
+
+fn two() -> u8 {
+    2
+}
+
+/// The forms in which a general assembly may be held (G43b).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum AssemblyForm {
+    /// Everybody in one room.
+    InPerson,
+    /// Everybody online.
+    Virtual,
+    /// In one room, with online participation.
+    Hybrid,
+    /// A discussion phase, then a separate voting phase.
+    TwoPhase,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AssemblyClauses {
+    forms: Vec<AssemblyForm>,
+}
+
+impl Default for AssemblyClauses {
+    fn default() -> Self {
+        Self {
+            forms: vec![AssemblyForm::InPerson],
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -207,7 +551,251 @@ impl Statute {
             )
             .at("statute.organs.board_min"));
         }
+        self.validate_mandatory_holding()?;
+        self.validate_membership()?;
+        self.validate_voting()?;
         Ok(())
+    }
+
+    fn validate_mandatory_holding(&self) -> Result<(), DomainError> {
+        let field = "statute.shares.mandatory";
+        let max = self.shares.max_per_member;
+        let minimum = match &self.shares.mandatory {
+            None => return Ok(()),
+            Some(MandatoryHolding::Equal { shares }) => *shares,
+            Some(MandatoryHolding::Employees { per, minimum }) => {
+                if *per == 0 {
+                    return Err(DomainError::invalid(
+                        "statute-mandatory-per-zero",
+                        format!("{field}.per"),
+                        "a mandatory holding by firm size needs at least one employee per share",
+                    ));
+                }
+                *minimum
+            }
+            Some(MandatoryHolding::Usage { per, minimum }) => {
+                if !per.is_positive() {
+                    return Err(DomainError::invalid(
+                        "statute-mandatory-per-zero",
+                        format!("{field}.per"),
+                        "a mandatory holding by usage needs a positive amount per share",
+                    ));
+                }
+                *minimum
+            }
+        };
+        if minimum == 0 || minimum > max {
+            return Err(DomainError::rule(
+                Rule::G7a,
+                "statute-mandatory-holding-out-of-range",
+                format!(
+                    "a mandatory holding of {minimum} shares is outside 1 to the maximum of {max} shares per member"
+                ),
+            )
+            .at(field));
+        }
+        Ok(())
+    }
+
+    fn validate_membership(&self) -> Result<(), DomainError> {
+        if self.membership.admission_by == Organ::SupervisoryBoard && !self.organs.supervisory_board
+        {
+            return Err(DomainError::invalid(
+                "statute-organ-missing",
+                "statute.membership.admission_by",
+                "admissions by the supervisory board need a supervisory board",
+            ));
+        }
+        for (id, text) in &self.membership.exclusion_grounds {
+            let field = format!("statute.membership.exclusion_grounds.{id}");
+            let id_ok = !id.is_empty()
+                && id.len() <= 40
+                && id
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+            if !id_ok {
+                return Err(DomainError::invalid(
+                    "statute-ground-id-malformed",
+                    field,
+                    format!(
+                        "the exclusion ground {id:?} needs an id of lowercase letters, digits and '-'"
+                    ),
+                ));
+            }
+            short_text(text, 500, "exclusion ground").map_err(|e| e.within(&field))?;
+        }
+        if let Some(investing) = &self.investing_members {
+            let field = "statute.investing_members";
+            if investing.vote_share_max_percent > 25 {
+                return Err(DomainError::rule(
+                    Rule::G8_2,
+                    "statute-investing-vote-cap-too-high",
+                    format!(
+                        "investing members may weigh at most 25 % of the votes cast, so that they can never outvote the other members or block a three-quarters decision; the statute gives them {} %",
+                        investing.vote_share_max_percent
+                    ),
+                )
+                .at(format!("{field}.vote_share_max_percent")));
+            }
+            match investing.consent_by {
+                Organ::Assembly => {}
+                Organ::SupervisoryBoard if self.organs.supervisory_board => {}
+                _ => {
+                    return Err(DomainError::rule(
+                        Rule::G8_2,
+                        "statute-investing-consent-organ",
+                        "investing members are admitted with the consent of the assembly or of the supervisory board",
+                    )
+                    .at(format!("{field}.consent_by")));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn validate_voting(&self) -> Result<(), DomainError> {
+        let v = &self.voting;
+        if !(1..=3).contains(&v.multiple_votes_max) {
+            return Err(DomainError::rule(
+                Rule::G43_3,
+                "statute-multiple-votes-out-of-range",
+                format!(
+                    "a member has 1 vote, and the statute may grant up to 3; it says {}",
+                    v.multiple_votes_max
+                ),
+            )
+            .at("statute.voting.multiple_votes_max"));
+        }
+        if v.quorum_percent > 100 {
+            return Err(DomainError::invalid(
+                "statute-quorum-out-of-range",
+                "statute.voting.quorum_percent",
+                "a quorum is a share of the members from 0 to 100 %",
+            ));
+        }
+        let law = Majorities::default();
+        let m = &v.majorities;
+        for (majority, minimum, rule, clause) in [
+            (
+                m.amendment_qualified,
+                law.amendment_qualified,
+                Rule::G16,
+                "amendment_qualified",
+            ),
+            (m.duty_to_use, law.duty_to_use, Rule::G16, "duty_to_use"),
+            (m.dissolution, law.dissolution, Rule::G78, "dissolution"),
+        ] {
+            if !majority.is_at_least(minimum) {
+                return Err(DomainError::rule(
+                    rule,
+                    "statute-majority-below-law",
+                    format!(
+                        "the law asks a majority of at least {minimum} of the votes cast for {}; the statute says {majority}",
+                        clause.replace('_', " ")
+                    ),
+                )
+                .at(format!("statute.voting.majorities.{clause}")));
+            }
+        }
+        let p = &self.proxies;
+        if !(1..=2).contains(&p.principals_max) {
+            return Err(DomainError::rule(
+                Rule::G43_5,
+                "statute-proxy-principals-out-of-range",
+                format!(
+                    "one proxy may represent at most 2 members (the statute may say 1); it says {}",
+                    p.principals_max
+                ),
+            )
+            .at("statute.proxies.principals_max"));
+        }
+        let forms = &self.assembly.forms;
+        let mut unique = forms.clone();
+        unique.sort();
+        unique.dedup();
+        if forms.is_empty() || unique.len() != forms.len() {
+            return Err(DomainError::invalid(
+                "statute-assembly-forms",
+                "statute.assembly.forms",
+                "name each form of assembly at least once and at most once",
+            ));
+        }
+        Ok(())
+    }
+
+    /// G9-24 with the member count: above 20 members the board has at least 2 persons and the
+    /// cooperative a supervisory board. Checked when the statute is amended and before an
+    /// admission takes the cooperative above 20 members.
+    pub fn check_for_members(&self, members: usize) -> Result<(), DomainError> {
+        if members <= SMALL_COOPERATIVE_MEMBERS_MAX {
+            return Ok(());
+        }
+        if self.organs.board_min < 2 {
+            return Err(DomainError::rule(
+                Rule::G9_24,
+                "statute-board-too-small-for-members",
+                format!(
+                    "with {members} members the board needs at least 2 persons; the statute allows {}",
+                    self.organs.board_min
+                ),
+            )
+            .at("statute.organs.board_min"));
+        }
+        if !self.organs.supervisory_board {
+            return Err(DomainError::rule(
+                Rule::G9_24,
+                "supervisory-board-required",
+                format!(
+                    "with {members} members the cooperative needs a supervisory board, but the statute omits it"
+                ),
+            )
+            .at("statute.organs.supervisory_board"));
+        }
+        Ok(())
+    }
+
+    /// G16: the majority of votes cast an amendment from this statute to `new` needs, decided
+    /// under this (the old) statute, with the reasons. The clauses G16 lists need three
+    /// quarters, a new duty to use the facilities nine tenths, anything else a simple majority
+    /// — each raised where this statute asks for more.
+    pub fn amendment_majority(&self, new: &Statute) -> (Majority, Vec<&'static str>) {
+        let m = &self.voting.majorities;
+        let mut reasons = Vec::new();
+        if self.cooperative.object != new.cooperative.object {
+            reasons.push("the object of the enterprise changes");
+        }
+        if new.shares.amount > self.shares.amount {
+            reasons.push("the share amount rises");
+        }
+        if new.shares.mandatory.is_some() && new.shares.mandatory != self.shares.mandatory {
+            reasons.push("a mandatory holding is introduced or changed");
+        }
+        if new.membership.additional_contributions && !self.membership.additional_contributions {
+            reasons.push("additional contributions are introduced");
+        }
+        if new.membership.notice_period_months > 24
+            && new.membership.notice_period_months != self.membership.notice_period_months
+        {
+            reasons.push("the notice period is set above two years");
+        }
+        if new.voting.multiple_votes_max > 1
+            && new.voting.multiple_votes_max != self.voting.multiple_votes_max
+        {
+            reasons.push("multiple votes are introduced or changed");
+        }
+        if new.investing_members.is_some() && self.investing_members.is_none() {
+            reasons.push("investing members are admitted");
+        }
+        let mut majority = if reasons.is_empty() {
+            m.amendment
+        } else {
+            m.amendment.max(m.amendment_qualified)
+        };
+        if new.membership.duty_to_use && !self.membership.duty_to_use {
+            reasons.push("a duty to use the facilities is introduced");
+            majority = majority.max(m.duty_to_use);
+        }
+        (majority, reasons)
     }
 
     /// The cooperative's name as the statute gives it.
@@ -242,6 +830,90 @@ impl Statute {
     pub fn business_year_first_month(&self) -> u8 {
         self.cooperative.business_year_first_month
     }
+    /// The business year.
+    pub fn business_year(&self) -> crate::BusinessYear {
+        crate::BusinessYear::starting_in(self.cooperative.business_year_first_month)
+            .expect("validated: a month from 1 to 12")
+    }
+    /// Whether this is an entrepreneurs' cooperative (more than three quarters entrepreneurs).
+    pub fn is_entrepreneurs_cooperative(&self) -> bool {
+        self.cooperative.entrepreneurs_cooperative
+    }
+    /// Days after subscribing within which the minimum paid-in part of a share is due.
+    pub fn paid_in_due_days(&self) -> u16 {
+        self.shares.paid_in_due_days
+    }
+    /// The mandatory holding, if the statute has one.
+    pub fn mandatory_holding(&self) -> Option<&MandatoryHolding> {
+        self.shares.mandatory.as_ref()
+    }
+    /// G7a: the shares a member of `kind` must hold at least (1 without a mandatory holding),
+    /// given the yearly use of the facilities they declared.
+    pub fn mandatory_shares(&self, employees: Option<u32>, usage: Option<Money>) -> u32 {
+        let Some(holding) = &self.shares.mandatory else {
+            return 1;
+        };
+        let shares = match holding {
+            MandatoryHolding::Equal { shares } => *shares,
+            MandatoryHolding::Employees { per, minimum } => {
+                let scaled = employees.map_or(0, |e| e.div_ceil(*per));
+                scaled.max(*minimum)
+            }
+            MandatoryHolding::Usage { per, minimum } => {
+                let scaled = usage.map_or(0, |u| u.div_ceil(*per));
+                scaled.max(*minimum)
+            }
+        };
+        shares.clamp(1, self.shares.max_per_member)
+    }
+    /// The organ that admits and rejects applicants (G15).
+    pub fn admission_by(&self) -> Organ {
+        self.membership.admission_by
+    }
+    /// Whether members owe additional contributions (Nachschüsse); the declaration must
+    /// acknowledge it (G15a).
+    pub fn has_additional_contributions(&self) -> bool {
+        self.membership.additional_contributions
+    }
+    /// The exclusion ground with this id, if the statute names it (G68).
+    pub fn exclusion_ground(&self, id: &str) -> Option<&str> {
+        self.membership
+            .exclusion_grounds
+            .get(id)
+            .map(String::as_str)
+    }
+    /// Whether investing members may be admitted (G8-2), and by whose consent.
+    pub fn investing_consent_by(&self) -> Option<Organ> {
+        self.investing_members.as_ref().map(|i| i.consent_by)
+    }
+    /// G8-2: the most investing members' combined votes weigh, in percent of the weight cast.
+    pub fn investing_vote_share_max_percent(&self) -> u8 {
+        self.investing_members
+            .as_ref()
+            .map_or(0, |i| i.vote_share_max_percent)
+    }
+    /// G43-3: the most votes one member may have.
+    pub fn multiple_votes_max(&self) -> u8 {
+        self.voting.multiple_votes_max
+    }
+    /// The attendance quorum in percent of the members; 0 for none (G43-2).
+    pub fn quorum_percent(&self) -> u8 {
+        self.voting.quorum_percent
+    }
+    /// The majorities per kind of decision.
+    pub fn majorities(&self) -> &Majorities {
+        &self.voting.majorities
+    }
+    /// G43-5: whether proxies are allowed, how many members one may represent, and whether
+    /// only members may act as proxies.
+    pub fn proxies(&self) -> (bool, u8, bool) {
+        let p = &self.proxies;
+        (p.allowed, p.principals_max, p.members_only)
+    }
+    /// G43b: the forms an assembly may take.
+    pub fn assembly_forms(&self) -> &[AssemblyForm] {
+        &self.assembly.forms
+    }
 }
 
 fn designates_cooperative(name: &str) -> bool {
@@ -267,9 +939,20 @@ max_per_member = 20
 [membership]
 notice_period_months = 12
 
+[membership.exclusion_grounds]
+arrears = "Does not pay what is due on the shares despite two written reminders"
+harm = "Harms the cooperative's reputation or business on purpose"
+
 [organs]
 board_min = 2
 supervisory_board = true
+
+[investing_members]
+consent_by = "supervisory-board"
+vote_share_max_percent = 25
+
+[assembly]
+forms = ["in-person", "hybrid"]
 "#;
 
 #[cfg(test)]
@@ -352,5 +1035,81 @@ mod tests {
         let error = with("Dorfhandwerk Musterdorf eG", "Dorfhandwerk Musterdorf GmbH")
             .expect_err("not a cooperative");
         assert_eq!(error.code(), "statute-name-without-eg");
+    }
+
+    /// G8-2, G43-3, G43-5, G16, G78, G7a: each optional section is checked against the law.
+    #[test]
+    fn optional_sections_are_held_to_the_law() {
+        let cases = [
+            (
+                "vote_share_max_percent = 25",
+                "vote_share_max_percent = 26",
+                Rule::G8_2,
+                "statute.investing_members.vote_share_max_percent",
+            ),
+            (
+                "[assembly]",
+                "[voting]\nmultiple_votes_max = 4\n\n[assembly]",
+                Rule::G43_3,
+                "statute.voting.multiple_votes_max",
+            ),
+            (
+                "[assembly]",
+                "[proxies]\nprincipals_max = 3\n\n[assembly]",
+                Rule::G43_5,
+                "statute.proxies.principals_max",
+            ),
+            (
+                "[assembly]",
+                "[voting.majorities]\namendment_qualified = \"2/3\"\n\n[assembly]",
+                Rule::G16,
+                "statute.voting.majorities.amendment_qualified",
+            ),
+            (
+                "[assembly]",
+                "[voting.majorities]\ndissolution = \"simple\"\n\n[assembly]",
+                Rule::G78,
+                "statute.voting.majorities.dissolution",
+            ),
+            (
+                "max_per_member = 20",
+                "max_per_member = 20\nmandatory = { basis = \"equal\", shares = 21 }",
+                Rule::G7a,
+                "statute.shares.mandatory",
+            ),
+        ];
+        for (from, to, rule, field) in cases {
+            let error = with(from, to).expect_err(to);
+            assert_eq!(
+                (error.rule_id(), error.field()),
+                (Some(rule), Some(field)),
+                "{to}"
+            );
+        }
+        with(
+            "[assembly]",
+            "[voting.majorities]\namendment = \"2/3\"\ndissolution = \"9/10\"\n\n[assembly]",
+        )
+        .expect("the statute may ask more than the law");
+        let error = with(
+            "[assembly]",
+            "[voting.majorities]\nordinary = \"1/3\"\n\n[assembly]",
+        )
+        .expect_err("not a majority");
+        assert_eq!(error.code(), "statute-malformed");
+    }
+
+    /// G43-2, G16: majorities count yes against the votes cast, exactly.
+    #[test]
+    fn majorities_are_exact_fractions_of_the_votes_cast() {
+        let three_quarters = Majority::parse("3/4").expect("valid");
+        assert!(three_quarters.is_reached(75, 100));
+        assert!(!three_quarters.is_reached(74, 100));
+        assert!(!three_quarters.is_reached(0, 0));
+        assert!(Majority::Simple.is_reached(2, 3));
+        assert!(!Majority::Simple.is_reached(1, 2));
+        assert!(three_quarters.is_at_least(Majority::Simple));
+        assert!(!Majority::Simple.is_at_least(three_quarters));
+        assert_eq!(three_quarters.to_string(), "3/4");
     }
 }

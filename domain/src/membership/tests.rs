@@ -1,0 +1,1037 @@
+//! Given events, when a command, then events or an error — for every rule of membership.
+
+use jiff::civil::{Date, date};
+
+use super::*;
+use crate::coop::tests_support::{World, person, world, world_with};
+use crate::statute::EXAMPLE_STATUTE;
+use crate::{Appoint, Dismiss, ErrorKind};
+
+const TODAY: Date = date(2027, 3, 1);
+
+fn no(n: u32) -> MemberNo {
+    MemberNo::new(n).expect("non-zero")
+}
+
+fn app(id: &str) -> ApplicationId {
+    ApplicationId::parse(id).expect("valid")
+}
+
+fn money(text: &str) -> Money {
+    Money::parse(text).expect("valid")
+}
+
+fn firm(employees: u32) -> MemberKind {
+    MemberKind::Firm {
+        trade: "Dachdeckerei".into(),
+        region: "Musterdorf".into(),
+        employees,
+    }
+}
+
+fn application(id: &str, kind: MemberKind, shares: u32) -> Apply {
+    Apply {
+        application: app(id),
+        person: person(100),
+        kind,
+        shares,
+        declared_usage: None,
+        declared_on: date(2027, 1, 10),
+        acknowledged: Acknowledgements {
+            pays_for_shares: true,
+            additional_contributions: false,
+            notice_period: false,
+        },
+        listed: true,
+        today: TODAY,
+    }
+}
+
+fn admission(member: u32) -> Admit {
+    Admit {
+        member: no(member),
+        by: Organ::Board,
+        admitted_on: date(2027, 1, 20),
+        investing_consent: None,
+        today: TODAY,
+    }
+}
+
+/// Files and admits an applicant as the next member; returns the number.
+fn join(world: &mut World, id: &str, kind: MemberKind, shares: u32) -> MemberNo {
+    let changes = world
+        .application(id)
+        .file(&world.coop, application(id, kind, shares))
+        .expect("valid application");
+    world.record(changes);
+    let next = u32::try_from(world.members.len()).expect("few") + 1;
+    let members = world.members_on(TODAY);
+    let changes = world
+        .application(id)
+        .admit(&world.coop, members, admission(next))
+        .expect("admitted");
+    world.record(changes);
+    no(next)
+}
+
+fn pay(world: &mut World, member: u32, amount: &str, on: Date) {
+    let changes = world
+        .member(member)
+        .record_payment(
+            &world.coop,
+            RecordPayment {
+                amount: money(amount),
+                received_on: on,
+                reference: "SEPA".into(),
+                today: TODAY.max(on),
+            },
+        )
+        .expect("payment");
+    world.record(changes);
+}
+
+/// G15: an admission by the board writes the application's acceptance and the new member.
+#[test]
+fn g15_an_admitted_applicant_becomes_the_next_member() {
+    let mut world = world(3);
+    let member = join(&mut world, "a1", firm(3), 1);
+    assert_eq!(member, no(4));
+    let m = world.member(4);
+    let m = m.membership().expect("admitted");
+    assert_eq!(m.admitted_on(), date(2027, 1, 20));
+    assert_eq!(m.person(), &person(100));
+    assert!(!m.is_founder());
+    assert_eq!(
+        world.application("a1").decided(),
+        Some(&Decided::Admitted {
+            member: no(4),
+            on: date(2027, 1, 20)
+        })
+    );
+}
+
+/// G15: admission is by the organ the statute names (the board by default).
+#[test]
+fn g15_the_wrong_organ_cannot_admit() {
+    let mut world = world(3);
+    let changes = world
+        .application("a1")
+        .file(&world.coop, application("a1", firm(3), 1))
+        .expect("valid");
+    world.record(changes);
+    let error = world
+        .application("a1")
+        .admit(
+            &world.coop,
+            3,
+            Admit {
+                by: Organ::Assembly,
+                ..admission(4)
+            },
+        )
+        .expect_err("not the board");
+    assert_eq!(
+        (error.rule_id(), error.code()),
+        (Some(Rule::G15), "admission-by-wrong-organ")
+    );
+}
+
+/// G15: an application is decided once: no double admission, no admission after rejection.
+#[test]
+fn g15_an_application_is_decided_once() {
+    let mut world = world(3);
+    join(&mut world, "a1", firm(3), 1);
+    let error = world
+        .application("a1")
+        .admit(&world.coop, 4, admission(5))
+        .expect_err("twice");
+    assert_eq!(
+        (error.kind(), error.code()),
+        (ErrorKind::Conflict, "application-decided")
+    );
+
+    let changes = world
+        .application("a2")
+        .file(&world.coop, application("a2", firm(3), 1))
+        .expect("valid");
+    world.record(changes);
+    let reject = Reject {
+        by: Organ::Board,
+        reason: "No business in the region".into(),
+        rejected_on: date(2027, 2, 1),
+        today: TODAY,
+    };
+    let changes = world
+        .application("a2")
+        .reject(&world.coop, reject.clone())
+        .expect("rejected");
+    assert!(matches!(
+        changes.as_slice(),
+        [Change {
+            event: Event::ApplicationRejected(_),
+            ..
+        }]
+    ));
+    world.record(changes);
+    let error = world
+        .application("a2")
+        .admit(&world.coop, 4, admission(5))
+        .expect_err("rejected before");
+    assert_eq!(error.code(), "application-decided");
+    let error = world
+        .application("zz")
+        .reject(&world.coop, reject)
+        .expect_err("unknown");
+    assert_eq!(error.kind(), ErrorKind::NotFound);
+}
+
+/// G15a: the declaration acknowledges the duty to pay, and a notice period over one year and
+/// additional contributions explicitly where the statute has them.
+#[test]
+fn g15a_the_declaration_must_acknowledge_what_the_statute_asks() {
+    let world = world(3);
+    let mut command = application("a1", firm(3), 1);
+    command.acknowledged.pays_for_shares = false;
+    let error = Application::default()
+        .file(&world.coop, command)
+        .expect_err("no duty to pay");
+    assert_eq!(
+        (error.rule_id(), error.field()),
+        (Some(Rule::G15a), Some("acknowledged.pays_for_shares"))
+    );
+
+    let strict = EXAMPLE_STATUTE
+        .replace("notice_period_months = 12", "notice_period_months = 24")
+        .replace(
+            "[membership.exclusion_grounds]",
+            "additional_contributions = true\n\n[membership.exclusion_grounds]",
+        );
+    let world = world_with(&strict, 3);
+    let error = Application::default()
+        .file(&world.coop, application("a1", firm(3), 1))
+        .expect_err("no acknowledgement of additional contributions");
+    assert_eq!(error.field(), Some("acknowledged.additional_contributions"));
+    let mut command = application("a1", firm(3), 1);
+    command.acknowledged.additional_contributions = true;
+    let error = Application::default()
+        .file(&world.coop, command.clone())
+        .expect_err("no acknowledgement of the long notice");
+    assert_eq!(error.field(), Some("acknowledged.notice_period"));
+    command.acknowledged.notice_period = true;
+    Application::default()
+        .file(&world.coop, command)
+        .expect("everything acknowledged");
+}
+
+/// G7a: a mandatory holding by firm size, one share per 5 employees.
+#[test]
+fn g7a_the_mandatory_holding_scales_with_firm_size() {
+    let statute = EXAMPLE_STATUTE.replace(
+        "max_per_member = 20",
+        "max_per_member = 20\nmandatory = { basis = \"employees\", per = 5, minimum = 1 }",
+    );
+    let world = world_with(&statute, 3);
+    let error = Application::default()
+        .file(&world.coop, application("a1", firm(12), 2))
+        .expect_err("12 employees need 3 shares");
+    assert_eq!(
+        (error.rule_id(), error.code()),
+        (Some(Rule::G7a), "shares-below-mandatory-holding")
+    );
+    Application::default()
+        .file(&world.coop, application("a1", firm(12), 3))
+        .expect("3 shares");
+    Application::default()
+        .file(&world.coop, application("a1", MemberKind::NaturalPerson, 1))
+        .expect("a person holds the minimum");
+}
+
+/// G7a: nobody holds more than the statute's maximum.
+#[test]
+fn g7a_no_member_holds_more_than_the_maximum() {
+    let mut world = world(3);
+    let error = Application::default()
+        .file(&world.coop, application("a1", firm(3), 21))
+        .expect_err("above 20");
+    assert_eq!(error.rule_id(), Some(Rule::G7a));
+    let member = join(&mut world, "a1", firm(3), 20);
+    let error = world
+        .member(member.get())
+        .subscribe(
+            &world.coop,
+            Subscribe {
+                shares: 1,
+                subscribed_on: TODAY,
+                today: TODAY,
+            },
+        )
+        .expect_err("21 shares");
+    assert_eq!(
+        (error.rule_id(), error.code()),
+        (Some(Rule::G7a), "shares-above-maximum")
+    );
+}
+
+/// G15b: further shares only once the earlier ones are fully paid, except the newest.
+#[test]
+fn g15b_further_shares_need_the_earlier_ones_paid() {
+    let mut world = world(3);
+    let member = join(&mut world, "a1", firm(3), 2).get();
+    let subscribe = Subscribe {
+        shares: 1,
+        subscribed_on: TODAY,
+        today: TODAY,
+    };
+    // Two shares, one of them mandatory (no mandatory holding: one share is the minimum) and
+    // the newest: nothing must be full yet.
+    let changes = world
+        .member(member)
+        .subscribe(&world.coop, subscribe.clone())
+        .expect("the newest share is excepted");
+    world.record(changes);
+    // Three shares: the second must be fully paid (500.00) before a fourth.
+    let error = world
+        .member(member)
+        .subscribe(&world.coop, subscribe.clone())
+        .expect_err("second share unpaid");
+    assert_eq!(
+        (error.rule_id(), error.code()),
+        (Some(Rule::G15b), "earlier-shares-not-paid")
+    );
+    pay(&mut world, member, "499.99", TODAY);
+    assert!(
+        world
+            .member(member)
+            .subscribe(&world.coop, subscribe.clone())
+            .is_err()
+    );
+    pay(&mut world, member, "0.01", TODAY);
+    world
+        .member(member)
+        .subscribe(&world.coop, subscribe)
+        .expect("paid");
+}
+
+/// Payments never exceed what the subscribed shares are worth; arrears are the minimum parts
+/// due and not paid.
+#[test]
+fn payments_are_bounded_by_the_subscribed_shares() {
+    let mut world = world(3);
+    let member = join(&mut world, "a1", firm(3), 2).get();
+    let m = world.member(member);
+    let m = m.membership().expect("member");
+    // Two shares: 2 × 100.00 due 30 days after the admission on 20 January.
+    assert_eq!(m.arrears_on(date(2027, 2, 18)), Money::ZERO);
+    assert_eq!(m.arrears_on(date(2027, 2, 19)), money("200.00"));
+    pay(&mut world, member, "150.00", date(2027, 2, 1));
+    let m = world.member(member);
+    assert_eq!(
+        m.membership().expect("member").arrears_on(TODAY),
+        money("50.00")
+    );
+    let error = world
+        .member(member)
+        .record_payment(
+            &world.coop,
+            RecordPayment {
+                amount: money("850.01"),
+                received_on: TODAY,
+                reference: "SEPA".into(),
+                today: TODAY,
+            },
+        )
+        .expect_err("more than subscribed");
+    assert_eq!(error.code(), "payment-exceeds-subscribed");
+    let error = Member::default()
+        .record_payment(
+            &world.coop,
+            RecordPayment {
+                amount: money("1.00"),
+                received_on: TODAY,
+                reference: "SEPA".into(),
+                today: TODAY,
+            },
+        )
+        .expect_err("nobody");
+    assert_eq!(
+        (error.kind(), error.code()),
+        (ErrorKind::NotFound, "member-not-found")
+    );
+}
+
+/// G65: a resignation in text form takes effect at the end of the business year the notice
+/// period reaches; without text form it is refused.
+#[test]
+fn g65_a_resignation_takes_effect_at_a_business_year_end() {
+    let mut world = world(3);
+    let resign = Resign {
+        declared_on: date(2027, 2, 15),
+        in_text_form: false,
+        today: TODAY,
+    };
+    let error = world
+        .member(3)
+        .resign(&world.coop, resign.clone())
+        .expect_err("not in text form");
+    assert_eq!(
+        (error.rule_id(), error.code()),
+        (Some(Rule::G65), "resignation-not-in-text-form")
+    );
+    let changes = world
+        .member(3)
+        .resign(
+            &world.coop,
+            Resign {
+                in_text_form: true,
+                ..resign.clone()
+            },
+        )
+        .expect("valid");
+    world.record(changes);
+    // 12 months' notice from 15 February 2027 reach 15 February 2028: the year ends 2028-12-31.
+    let m = world.member(3);
+    let exit = m.membership().and_then(Membership::exit).expect("leaving");
+    assert_eq!(exit.effective_on, date(2028, 12, 31));
+    assert!(
+        m.membership()
+            .expect("member")
+            .is_member_on(date(2028, 12, 31))
+    );
+    assert!(
+        !m.membership()
+            .expect("member")
+            .is_member_on(date(2029, 1, 1))
+    );
+    let error = m
+        .resign(
+            &world.coop,
+            Resign {
+                in_text_form: true,
+                ..resign
+            },
+        )
+        .expect_err("twice");
+    assert_eq!(error.code(), "member-leaving");
+}
+
+/// G68: exclusion only on a ground the statute names, to the end of the business year; the
+/// rights to attend and to hold office end with the dispatch of the notice.
+#[test]
+fn g68_exclusion_on_a_statute_ground_ends_offices_at_dispatch() {
+    let mut world = world(3);
+    let exclude = Exclude {
+        ground: "laziness".into(),
+        reason: "Missed three assemblies".into(),
+        dispatched_on: date(2027, 2, 10),
+        today: TODAY,
+    };
+    let error = world
+        .member(3)
+        .exclude(&world.coop, exclude.clone())
+        .expect_err("no such ground");
+    assert_eq!(
+        (error.rule_id(), error.code()),
+        (Some(Rule::G68), "exclusion-ground-not-in-statute")
+    );
+    let changes = world
+        .member(3)
+        .exclude(
+            &world.coop,
+            Exclude {
+                ground: "arrears".into(),
+                ..exclude
+            },
+        )
+        .expect("valid");
+    let types: Vec<_> = changes.iter().map(|c| c.event.event_type()).collect();
+    assert_eq!(types, ["MemberExcluded", "OfficerRemoved"]);
+    world.record(changes);
+    let m = world.member(3);
+    let m = m.membership().expect("member");
+    assert_eq!(m.exit().map(|e| e.effective_on), Some(date(2027, 12, 31)));
+    assert!(m.is_member_on(date(2027, 6, 1)) && !m.has_rights_on(date(2027, 2, 10)));
+    assert!(m.has_rights_on(date(2027, 2, 9)));
+    assert_eq!(world.coop.offices_of(no(3)).count(), 0);
+    let error = world
+        .coop
+        .appoint(
+            &world.member(3),
+            Appoint {
+                office: Office::SupervisoryBoard,
+                effective_on: TODAY,
+                today: TODAY,
+            },
+        )
+        .expect_err("no rights");
+    assert_eq!(error.rule_id(), Some(Rule::G9_24));
+}
+
+/// § 77 GenG: the heirs continue the membership to the end of the business year; offices end.
+#[test]
+fn a_death_ends_the_membership_at_the_year_end_and_offices_at_once() {
+    let mut world = world(3);
+    let changes = world
+        .member(1)
+        .record_death(
+            &world.coop,
+            RecordDeath {
+                died_on: date(2027, 2, 3),
+                today: TODAY,
+            },
+        )
+        .expect("valid");
+    world.record(changes);
+    let m = world.member(1);
+    let m = m.membership().expect("member");
+    assert_eq!(m.exit().map(|e| e.effective_on), Some(date(2027, 12, 31)));
+    assert_eq!(
+        world.coop.holders(Office::Board).collect::<Vec<_>>(),
+        [no(2)]
+    );
+}
+
+/// G73 and G22: the capital is paid out only after the exit, in full, within 6 months.
+#[test]
+fn g73_the_settlement_follows_the_exit() {
+    let mut world = world(3);
+    pay(&mut world, 3, "100.00", date(2027, 1, 5));
+    let changes = world
+        .member(3)
+        .resign(
+            &world.coop,
+            Resign {
+                declared_on: date(2027, 1, 5),
+                in_text_form: true,
+                today: TODAY,
+            },
+        )
+        .expect("valid");
+    world.record(changes);
+    let m = world.member(3);
+    // 12 months' notice from 5 January 2027: the exit is on 31 December 2028.
+    assert_eq!(
+        m.membership().and_then(Membership::settlement_due_on),
+        Some(date(2029, 6, 30))
+    );
+    let early = PaySettlement {
+        amount: money("100.00"),
+        paid_on: date(2028, 12, 31),
+        today: date(2029, 2, 1),
+    };
+    let error = m.pay_settlement(early.clone()).expect_err("still a member");
+    assert_eq!(error.rule_id(), Some(Rule::G22));
+    let error = m
+        .pay_settlement(PaySettlement {
+            amount: money("99.00"),
+            paid_on: date(2029, 1, 15),
+            ..early.clone()
+        })
+        .expect_err("not the capital");
+    assert_eq!(error.rule_id(), Some(Rule::G73));
+    let changes = m
+        .pay_settlement(PaySettlement {
+            paid_on: date(2029, 1, 15),
+            ..early
+        })
+        .expect("after the exit");
+    world.record(changes);
+    assert_eq!(
+        world
+            .member(3)
+            .membership()
+            .and_then(Membership::settlement),
+        Some((date(2029, 1, 15), money("100.00")))
+    );
+    assert_eq!(
+        world
+            .member(3)
+            .membership()
+            .and_then(Membership::retained_until),
+        Some(date(2031, 12, 31))
+    );
+}
+
+/// G76: a transfer in text form to a member whose shares take it; all of it makes the giver
+/// leave at once, without a settlement.
+#[test]
+fn g76_capital_moves_to_a_member_with_room_in_their_shares() {
+    let mut world = world(3);
+    pay(&mut world, 1, "300.00", date(2027, 1, 5));
+    let transfer = Transfer {
+        amount: money("300.00"),
+        agreed_on: date(2027, 2, 1),
+        in_text_form: true,
+        today: TODAY,
+    };
+    // Member 2 holds one share (500.00), nothing paid: room for 500.00.
+    let error = transfer_capital(
+        &world.coop,
+        &world.member(1),
+        &world.member(2),
+        Transfer {
+            in_text_form: false,
+            ..transfer.clone()
+        },
+    )
+    .expect_err("not in text form");
+    assert_eq!(error.rule_id(), Some(Rule::G76));
+    pay(&mut world, 2, "300.00", date(2027, 1, 5));
+    let error = transfer_capital(
+        &world.coop,
+        &world.member(1),
+        &world.member(2),
+        transfer.clone(),
+    )
+    .expect_err("member 2's share takes 200.00 more");
+    assert_eq!(
+        (error.rule_id(), error.code()),
+        (Some(Rule::G76), "transfer-exceeds-acquirer-shares")
+    );
+    // A partial transfer must leave the mandatory minimum (1 share × 100.00) paid in.
+    let error = transfer_capital(
+        &world.coop,
+        &world.member(1),
+        &world.member(3),
+        Transfer {
+            amount: money("200.01"),
+            ..transfer.clone()
+        },
+    )
+    .expect_err("breaks the mandatory holding");
+    assert_eq!(error.code(), "transfer-breaks-mandatory-holding");
+    let changes = transfer_capital(&world.coop, &world.member(1), &world.member(3), transfer)
+        .expect("member 3 has room");
+    world.record(changes);
+    let giver = world.member(1);
+    let giver = giver.membership().expect("member");
+    assert_eq!(giver.paid_in(), Money::ZERO);
+    assert_eq!(giver.exit().map(|e| e.effective_on), Some(date(2027, 2, 1)));
+    assert_eq!(giver.settlement_due_on(), None);
+    assert_eq!(
+        world.member(3).membership().map(Membership::paid_in),
+        Some(money("300.00"))
+    );
+    assert_eq!(world.coop.offices_of(no(1)).count(), 0, "left the board");
+}
+
+/// G8-2: investing members only where the statute admits them, with the consent of the organ
+/// it names.
+#[test]
+fn g8_2_investing_members_need_the_statute_and_the_consent() {
+    let without = EXAMPLE_STATUTE.replace(
+        "[investing_members]\nconsent_by = \"supervisory-board\"\nvote_share_max_percent = 25\n",
+        "",
+    );
+    let world_without = world_with(&without, 3);
+    let error = Application::default()
+        .file(
+            &world_without.coop,
+            application("i1", MemberKind::Investing, 1),
+        )
+        .expect_err("not admitted by the statute");
+    assert_eq!(error.rule_id(), Some(Rule::G8_2));
+
+    let mut world = world(3);
+    let changes = Application::default()
+        .file(&world.coop, application("i1", MemberKind::Investing, 1))
+        .expect("the example statute admits them");
+    world.record(changes);
+    let error = world
+        .application("i1")
+        .admit(&world.coop, 3, admission(4))
+        .expect_err("no consent");
+    assert_eq!(
+        (error.rule_id(), error.code()),
+        (Some(Rule::G8_2), "investing-consent-missing")
+    );
+    world
+        .application("i1")
+        .admit(
+            &world.coop,
+            3,
+            Admit {
+                investing_consent: Some("Aufsichtsrat 2027-01-15, TOP 3".into()),
+                ..admission(4)
+            },
+        )
+        .expect("with consent");
+}
+
+/// G9-24: above 20 members the statute and the organs must have the size the law asks.
+#[test]
+fn g9_24_a_board_of_one_cannot_take_a_twenty_first_member() {
+    let small = EXAMPLE_STATUTE
+        .replace("board_min = 2", "board_min = 1")
+        .replace("supervisory_board = true", "supervisory_board = false")
+        .replace(
+            "consent_by = \"supervisory-board\"",
+            "consent_by = \"assembly\"",
+        );
+    // The test world's founding names a supervisory board, which the small statute omits:
+    // found by hand, with a board of one.
+    let mut world = World::default();
+    let command = crate::FoundCooperative {
+        statute: Statute::parse_toml(&small).expect("valid"),
+        statute_text: small.clone(),
+        founded_on: date(2026, 11, 24),
+        founders: (1..=20).map(crate::coop::tests_support::firm).collect(),
+        board: vec![no(1)],
+        supervisory_board: vec![],
+        treasurer: None,
+    };
+    let changes = world
+        .coop
+        .found(command)
+        .expect("20 members, a board of one");
+    world.record(changes);
+    let changes = world
+        .application("a21")
+        .file(&world.coop, application("a21", firm(3), 1))
+        .expect("valid");
+    world.record(changes);
+    let error = world
+        .application("a21")
+        .admit(&world.coop, 20, admission(21))
+        .expect_err("a board of one with 21 members");
+    assert_eq!(
+        (error.rule_id(), error.code()),
+        (Some(Rule::G9_24), "statute-board-too-small-for-members")
+    );
+}
+
+/// G9-24: officers are members; a board never shrinks below its minimum.
+#[test]
+fn g9_24_officers_are_members_and_the_board_keeps_its_size() {
+    let world = world(3);
+    let error = world
+        .coop
+        .appoint(
+            &Member::default(),
+            Appoint {
+                office: Office::Treasurer,
+                effective_on: TODAY,
+                today: TODAY,
+            },
+        )
+        .expect_err("nobody");
+    assert_eq!(error.code(), "member-not-found");
+    let error = world
+        .coop
+        .dismiss(Dismiss {
+            member: no(1),
+            office: Office::Board,
+            effective_on: TODAY,
+            reason: "Resigned from the board".into(),
+            members: 3,
+            today: TODAY,
+        })
+        .expect_err("the statute asks 2");
+    assert_eq!(
+        (error.rule_id(), error.code()),
+        (Some(Rule::G9_24), "organ-too-small")
+    );
+    let error = world
+        .coop
+        .appoint(
+            &world.member(3),
+            Appoint {
+                office: Office::Board,
+                effective_on: TODAY,
+                today: TODAY,
+            },
+        )
+        .expect_err("member 3 sits on the supervisory board");
+    assert_eq!(error.code(), "offices-incompatible");
+}
+
+/// Nothing is recorded for a day that has not come.
+#[test]
+fn facts_of_the_future_are_refused() {
+    let world = world(3);
+    let error = world
+        .member(2)
+        .resign(
+            &world.coop,
+            Resign {
+                declared_on: date(2027, 3, 2),
+                in_text_form: true,
+                today: TODAY,
+            },
+        )
+        .expect_err("tomorrow");
+    assert_eq!(
+        (error.code(), error.field()),
+        ("date-in-future", Some("declared_on"))
+    );
+}
+
+/// G16: the clauses the law lists need three quarters of the votes cast, a duty to use the
+/// facilities nine tenths, anything else a simple majority.
+#[test]
+fn g16_amendments_need_the_majority_of_what_they_change() {
+    let world = world(3);
+    let amend = |text: String, yes, no| crate::AmendStatute {
+        statute: Statute::parse_toml(&text).expect("valid"),
+        statute_text: text,
+        resolved_on: TODAY,
+        yes,
+        no,
+        members: 3,
+        today: TODAY,
+    };
+    let seat = EXAMPLE_STATUTE.replace("seat = \"Musterdorf\"", "seat = \"Neudorf\"");
+    world
+        .coop
+        .amend_statute(amend(seat.clone(), 51, 49))
+        .expect("simple majority");
+    assert!(world.coop.amend_statute(amend(seat, 50, 50)).is_err());
+    let object = EXAMPLE_STATUTE.replace("Joint purchasing,", "Joint purchasing, energy,");
+    let error = world
+        .coop
+        .amend_statute(amend(object.clone(), 74, 26))
+        .expect_err("three quarters");
+    assert_eq!(
+        (error.rule_id(), error.code()),
+        (Some(Rule::G16), "amendment-majority-missed")
+    );
+    let changes = world
+        .coop
+        .amend_statute(amend(object, 75, 25))
+        .expect("three quarters");
+    let mut after = world.clone();
+    after.record(changes);
+    assert_eq!(after.coop.statute_version(), 2);
+    let duty = EXAMPLE_STATUTE.replace(
+        "notice_period_months = 12",
+        "notice_period_months = 12\nduty_to_use = true",
+    );
+    assert!(
+        world
+            .coop
+            .amend_statute(amend(duty.clone(), 89, 11))
+            .is_err()
+    );
+    world
+        .coop
+        .amend_statute(amend(duty, 90, 10))
+        .expect("nine tenths");
+}
+
+mod properties {
+    use std::collections::BTreeMap;
+
+    use jiff::ToSpan;
+    use proptest::prelude::*;
+
+    use super::*;
+
+    #[derive(Clone, Debug)]
+    enum Op {
+        Join { employees: u32, shares: u32 },
+        Subscribe { member: usize, shares: u32 },
+        Pay { member: usize, cents: i64 },
+        Resign { member: usize },
+        Exclude { member: usize },
+        Die { member: usize },
+        Transfer { from: usize, to: usize, cents: i64 },
+    }
+
+    fn op() -> impl Strategy<Value = Op> {
+        prop_oneof![
+            3 => (0u32..30, 1u32..=22).prop_map(|(employees, shares)| Op::Join { employees, shares }),
+            2 => (any::<usize>(), 1u32..=4).prop_map(|(member, shares)| Op::Subscribe { member, shares }),
+            4 => (any::<usize>(), 1i64..=120_000).prop_map(|(member, cents)| Op::Pay { member, cents }),
+            1 => any::<usize>().prop_map(|member| Op::Resign { member }),
+            1 => any::<usize>().prop_map(|member| Op::Exclude { member }),
+            1 => any::<usize>().prop_map(|member| Op::Die { member }),
+            1 => (any::<usize>(), any::<usize>(), 1i64..=60_000)
+                .prop_map(|(from, to, cents)| Op::Transfer { from, to, cents }),
+        ]
+    }
+
+    /// The straightforward model: what each accepted command means, kept apart from the
+    /// aggregates' folding.
+    #[derive(Default)]
+    struct Model {
+        shares: BTreeMap<u32, u32>,
+        paid_cents: BTreeMap<u32, i64>,
+        admitted: BTreeMap<u32, Date>,
+        exit: BTreeMap<u32, (Date, bool)>,
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(200))]
+
+        /// G30, G7a, G65, G68, G76: for random sequences of membership commands, the member
+        /// list, the share counts and the paid-in capital equal a straightforward recomputation;
+        /// nobody holds more than the maximum; nobody exits on any day but a business year's
+        /// end, except by transferring all their capital (G76, "at any time").
+        #[test]
+        fn membership_folds_like_a_straightforward_recomputation(
+            ops in proptest::collection::vec((op(), 0i64..40), 1..60),
+        ) {
+            let mut world = world(3);
+            let mut model = Model::default();
+            for n in 1..=3 {
+                model.shares.insert(n, 1);
+                model.paid_cents.insert(n, 0);
+                model.admitted.insert(n, date(2026, 11, 24));
+            }
+            let mut today = date(2026, 11, 24);
+            let mut applications = 0u32;
+            for (op, days) in ops {
+                today = today.checked_add(days.days()).expect("in range");
+                let count = world.members.len();
+                let pick = |i: usize| u32::try_from(i % count).expect("few") + 1;
+                let result = match op {
+                    Op::Join { employees, shares } => {
+                        applications += 1;
+                        let id = format!("a{applications}");
+                        let mut command = application(&id, firm(employees), shares);
+                        command.declared_on = today;
+                        command.today = today;
+                        match Application::default().file(&world.coop, command) {
+                            Err(_) => continue,
+                            Ok(changes) => world.record(changes),
+                        }
+                        let next = u32::try_from(count).expect("few") + 1;
+                        let members = world.members_on(today);
+                        let admitted = world.application(&id).admit(
+                            &world.coop,
+                            members,
+                            Admit { admitted_on: today, today, ..admission(next) },
+                        );
+                        if admitted.is_ok() {
+                            model.shares.insert(next, shares);
+                            model.paid_cents.insert(next, 0);
+                            model.admitted.insert(next, today);
+                        }
+                        admitted
+                    }
+                    Op::Subscribe { member, shares } => {
+                        let m = pick(member);
+                        let r = world.member(m).subscribe(
+                            &world.coop,
+                            Subscribe { shares, subscribed_on: today, today },
+                        );
+                        if r.is_ok() {
+                            *model.shares.get_mut(&m).expect("known") += shares;
+                        }
+                        r
+                    }
+                    Op::Pay { member, cents } => {
+                        let m = pick(member);
+                        let r = world.member(m).record_payment(
+                            &world.coop,
+                            RecordPayment {
+                                amount: Money::from_cents(cents).expect("small"),
+                                received_on: today,
+                                reference: "SEPA".into(),
+                                today,
+                            },
+                        );
+                        if r.is_ok() {
+                            *model.paid_cents.get_mut(&m).expect("known") += cents;
+                        }
+                        r
+                    }
+                    Op::Resign { member } => {
+                        let m = pick(member);
+                        let r = world.member(m).resign(
+                            &world.coop,
+                            Resign { declared_on: today, in_text_form: true, today },
+                        );
+                        if r.is_ok() {
+                            // 12 months' notice to the end of the calendar year it reaches.
+                            let reached = today.checked_add(12.months()).expect("in range");
+                            model.exit.insert(m, (date(reached.year(), 12, 31), false));
+                        }
+                        r
+                    }
+                    Op::Exclude { member } => {
+                        let m = pick(member);
+                        let r = world.member(m).exclude(
+                            &world.coop,
+                            Exclude {
+                                ground: "arrears".into(),
+                                reason: "Two reminders".into(),
+                                dispatched_on: today,
+                                today,
+                            },
+                        );
+                        if r.is_ok() {
+                            model.exit.insert(m, (date(today.year(), 12, 31), false));
+                        }
+                        r
+                    }
+                    Op::Die { member } => {
+                        let m = pick(member);
+                        let r = world.member(m).record_death(
+                            &world.coop,
+                            RecordDeath { died_on: today, today },
+                        );
+                        if r.is_ok() {
+                            let year_end = date(today.year(), 12, 31);
+                            let end = model.exit.get(&m).map_or(year_end, |(e, _)| (*e).min(year_end));
+                            model.exit.insert(m, (end, false));
+                        }
+                        r
+                    }
+                    Op::Transfer { from, to, cents } => {
+                        let (f, t) = (pick(from), pick(to));
+                        let r = transfer_capital(
+                            &world.coop,
+                            &world.member(f),
+                            &world.member(t),
+                            Transfer {
+                                amount: Money::from_cents(cents).expect("small"),
+                                agreed_on: today,
+                                in_text_form: true,
+                                today,
+                            },
+                        );
+                        if r.is_ok() {
+                            let from_cents = model.paid_cents[&f];
+                            *model.paid_cents.get_mut(&f).expect("known") -= cents;
+                            *model.paid_cents.get_mut(&t).expect("known") += cents;
+                            if from_cents == cents {
+                                model.exit.insert(f, (today, true));
+                            }
+                        }
+                        r
+                    }
+                };
+                if let Ok(changes) = result {
+                    world.record(changes);
+                }
+            }
+
+            let max = world.coop.statute().expect("founded").max_shares_per_member();
+            for (no, member) in &world.members {
+                let m = member.membership().expect("admitted");
+                let n = no.get();
+                prop_assert!(m.shares() <= max, "member {n} holds {} shares", m.shares());
+                prop_assert_eq!(m.shares(), model.shares[&n], "shares of {}", n);
+                prop_assert_eq!(m.paid_in().cents(), model.paid_cents[&n], "capital of {}", n);
+                let exit = m.exit().map(|e| (e.effective_on, matches!(e.cause, ExitCause::Transfer { .. })));
+                prop_assert_eq!(exit, model.exit.get(&n).copied(), "exit of {}", n);
+                if let Some((day, by_transfer)) = exit && !by_transfer {
+                    prop_assert_eq!((day.month(), day.day()), (12, 31), "member {} exits on {}", n, day);
+                }
+            }
+            // The member list on every day of the run.
+            let mut day = date(2026, 11, 24);
+            while day <= today {
+                let expected = model
+                    .admitted
+                    .iter()
+                    .filter(|(n, admitted)| {
+                        **admitted <= day && model.exit.get(n).is_none_or(|(exit, _)| day <= *exit)
+                    })
+                    .count();
+                prop_assert_eq!(world.members_on(day), expected, "members on {}", day);
+                day = day.checked_add(7.days()).expect("in range");
+            }
+        }
+    }
+}
