@@ -7,7 +7,10 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use crate::hash::{ChainHash, Encoder};
-use crate::limits::{APPEND_EVENTS_MAX, APPEND_PAYLOAD_BYTES_MAX, APPEND_STREAMS_MAX};
+use crate::limits::{
+    APPEND_EVENTS_MAX, APPEND_PAYLOAD_BYTES_MAX, APPEND_RECORDS_MAX, APPEND_STREAMS_MAX,
+};
+use crate::personal::{Erasure, PersonalRecord};
 use crate::{
     Actor, CommandId, CorrelationId, LedgerError, NewEvent, Position, StreamId, StreamVersion,
 };
@@ -87,6 +90,8 @@ pub struct Commit {
     streams: Vec<StreamAppend>,
     event_count: usize,
     fingerprint: ChainHash,
+    records: Vec<PersonalRecord>,
+    erasures: Vec<Erasure>,
 }
 
 impl Commit {
@@ -159,7 +164,49 @@ impl Commit {
             streams,
             event_count,
             fingerprint,
+            records: Vec::new(),
+            erasures: Vec::new(),
         })
+    }
+
+    /// Stores personal-data records with this commit, in its transaction, if it is accepted
+    /// (a replay stores nothing). The events refer to them by id and commitment; the records
+    /// are not part of the chain, and not part of the idempotency fingerprint.
+    pub fn with_records(mut self, records: Vec<PersonalRecord>) -> Result<Self, LedgerError> {
+        if records.len() > APPEND_RECORDS_MAX {
+            return Err(LedgerError::TooLarge {
+                what: "personal-data records of one append",
+                size: records.len(),
+                max: APPEND_RECORDS_MAX,
+            });
+        }
+        self.records = records;
+        Ok(self)
+    }
+
+    /// Erases personal-data records with this commit, in its transaction, if it is accepted.
+    /// Erasing a record that was erased before (or never stored) changes nothing: either way
+    /// no data is left under that id.
+    pub fn erasing(mut self, erasures: Vec<Erasure>) -> Result<Self, LedgerError> {
+        if erasures.len() > APPEND_RECORDS_MAX {
+            return Err(LedgerError::TooLarge {
+                what: "erasures of one append",
+                size: erasures.len(),
+                max: APPEND_RECORDS_MAX,
+            });
+        }
+        self.erasures = erasures;
+        Ok(self)
+    }
+
+    /// The records this commit stores.
+    pub fn records(&self) -> &[PersonalRecord] {
+        &self.records
+    }
+
+    /// The records this commit erases.
+    pub fn erasures(&self) -> &[Erasure] {
+        &self.erasures
     }
 
     /// The idempotency key.

@@ -50,6 +50,7 @@ mod event;
 mod hash;
 mod ids;
 pub mod limits;
+mod personal;
 mod plan;
 pub mod scratch;
 pub(crate) mod store;
@@ -72,6 +73,7 @@ pub use hash::{ChainHash, EVENT_ENCODING_V1};
 pub use ids::{
     Actor, CommandId, CorrelationId, EventType, LogId, Position, StreamId, StreamVersion,
 };
+pub use personal::{Erasure, PersonalRecord, StoredRecord, commitment};
 pub use plan::Head;
 pub use subscription::Subscription;
 pub use verify::{Anchor, BreakKind, ChainBreak, VerifyProgress, VerifyReport};
@@ -468,6 +470,35 @@ impl Ledger {
         Ok(found
             .filter(|stored| durable.is_none_or(|head| stored.last <= head))
             .map(|stored| CommandRecord::new(stored.first, stored.last, stored.fingerprint)))
+    }
+
+    /// The personal-data records of `log` with these ids, as far as they exist (at most
+    /// [`limits::READ_RECORDS_MAX`] ids per call). A record is read only once its commit is
+    /// durable, like the events that refer to it.
+    pub async fn personal_records(
+        &self,
+        log: &LogId,
+        ids: &[&str],
+    ) -> Result<Vec<(String, StoredRecord)>, LedgerError> {
+        if ids.len() > limits::READ_RECORDS_MAX {
+            return Err(LedgerError::TooLarge {
+                what: "records of one read",
+                size: ids.len(),
+                max: limits::READ_RECORDS_MAX,
+            });
+        }
+        let durable = self.durable_head(log);
+        let records = self.inner.store.records(log, ids).await?;
+        Ok(records
+            .into_iter()
+            .filter(|(_, record)| {
+                let stored_at = match record {
+                    StoredRecord::Present { stored_at, .. }
+                    | StoredRecord::Erased { stored_at, .. } => *stored_at,
+                };
+                durable.is_none_or(|head| stored_at <= head)
+            })
+            .collect())
     }
 
     /// Batches and appends the writer has committed so far.

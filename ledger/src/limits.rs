@@ -17,3 +17,9 @@ pub const APPEND_PAYLOAD_BYTES_MAX: usize = 1024 * 1024;
 pub const PAYLOAD_DEPTH_MAX: usize = 32;
 /// The most events one read returns.
 pub const READ_EVENTS_MAX: usize = 10_000;
+/// The largest personal-data record.
+pub const PERSONAL_RECORD_BYTES_MAX: usize = 8 * 1024;
+/// The most personal-data records one append stores or erases.
+pub const APPEND_RECORDS_MAX: usize = 256;
+/// The most personal-data records one read returns.
+pub const READ_RECORDS_MAX: usize = 1_000;

@@ -5,6 +5,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use crate::hash::ChainHash;
+use crate::personal::{Erasure, PersonalRecord};
 use crate::{
     CommandId, Commit, Committed, LedgerError, LogId, Metadata, Position, RecordedEvent,
     StreamCommitted, StreamId, StreamVersion,
@@ -56,6 +57,10 @@ pub(crate) enum Outcome {
 pub(crate) struct Plan {
     pub events: Vec<RecordedEvent>,
     pub commands: Vec<(LogId, CommandId, StoredCommand)>,
+    /// Personal-data records of accepted commits, with the commit's first position.
+    pub records: Vec<(LogId, Position, PersonalRecord)>,
+    /// Erasures of accepted commits, with the commit's first position.
+    pub erasures: Vec<(LogId, Position, Erasure)>,
     pub heads: BTreeMap<LogId, Head>,
     pub outcomes: Vec<Outcome>,
 }
@@ -163,6 +168,14 @@ fn decide(
     };
     state.commands.insert(command_key.clone(), stored);
     plan.commands.push((command_key.0, command_key.1, stored));
+    for record in commit.records() {
+        plan.records
+            .push((log.clone(), stored.first, record.clone()));
+    }
+    for erasure in commit.erasures() {
+        plan.erasures
+            .push((log.clone(), stored.first, erasure.clone()));
+    }
     state.heads.insert(log.clone(), tip);
     plan.heads.insert(log.clone(), tip);
     Outcome::Committed(Committed {

@@ -18,16 +18,30 @@ pub(crate) mod sqlite;
 /// applied migration is never edited (sqlx refuses to start on a changed checksum).
 pub(crate) type Migrations = [(i64, &'static str, &'static str)];
 
-pub(crate) const SQLITE_MIGRATIONS: [(i64, &str, &str); 1] = [(
-    1,
-    "ledger",
-    include_str!("../../migrations/sqlite/0001_ledger.sql"),
-)];
-pub(crate) const POSTGRES_MIGRATIONS: [(i64, &str, &str); 1] = [(
-    1,
-    "ledger",
-    include_str!("../../migrations/postgres/0001_ledger.sql"),
-)];
+pub(crate) const SQLITE_MIGRATIONS: [(i64, &str, &str); 2] = [
+    (
+        1,
+        "ledger",
+        include_str!("../../migrations/sqlite/0001_ledger.sql"),
+    ),
+    (
+        2,
+        "personal records",
+        include_str!("../../migrations/sqlite/0002_personal_records.sql"),
+    ),
+];
+pub(crate) const POSTGRES_MIGRATIONS: [(i64, &str, &str); 2] = [
+    (
+        1,
+        "ledger",
+        include_str!("../../migrations/postgres/0001_ledger.sql"),
+    ),
+    (
+        2,
+        "personal records",
+        include_str!("../../migrations/postgres/0002_personal_records.sql"),
+    ),
+];
 
 /// The embedded migrations as a sqlx migration source.
 #[derive(Debug)]
@@ -231,6 +245,64 @@ pub(crate) struct IndexEntry {
     pub position: i64,
 }
 
+/// A personal-data record's row.
+pub(crate) struct RecordRow {
+    pub record_id: String,
+    pub stored_at: i64,
+    pub salt: Option<Vec<u8>>,
+    pub data: Option<String>,
+    pub erased_at: Option<i64>,
+    pub erased_reason: Option<String>,
+}
+
+impl RecordRow {
+    fn into_record(self) -> Result<(String, crate::StoredRecord), LedgerError> {
+        let stored_at = Position::new(from_db(self.stored_at, "stored_at")?);
+        let record = match (self.salt, self.data, self.erased_at) {
+            (Some(salt), Some(data), None) => {
+                let salt: [u8; 32] = salt.as_slice().try_into().map_err(|_| {
+                    LedgerError::Corrupt(format!("record {} has a malformed salt", self.record_id))
+                })?;
+                crate::StoredRecord::Present {
+                    commitment: crate::commitment(&salt, &data),
+                    data,
+                    stored_at,
+                }
+            }
+            (None, None, Some(erased_at)) => crate::StoredRecord::Erased {
+                stored_at,
+                erased_at: Position::new(from_db(erased_at, "erased_at")?),
+                reason: self.erased_reason.unwrap_or_default(),
+            },
+            _ => {
+                return Err(LedgerError::Corrupt(format!(
+                    "record {} is neither present nor erased",
+                    self.record_id
+                )));
+            }
+        };
+        Ok((self.record_id, record))
+    }
+}
+
+pub(crate) fn record_row<R>(row: &R) -> Result<RecordRow, LedgerError>
+where
+    R: Row,
+    usize: ColumnIndex<R>,
+    for<'r> i64: Decode<'r, R::Database> + Type<R::Database>,
+    for<'r> String: Decode<'r, R::Database> + Type<R::Database>,
+    for<'r> Vec<u8>: Decode<'r, R::Database> + Type<R::Database>,
+{
+    Ok(RecordRow {
+        record_id: row.try_get(0)?,
+        stored_at: row.try_get(1)?,
+        salt: row.try_get(2)?,
+        data: row.try_get(3)?,
+        erased_at: row.try_get(4)?,
+        erased_reason: row.try_get(5)?,
+    })
+}
+
 /// A database holding logs.
 #[derive(Debug, Clone)]
 pub(crate) enum Store {
@@ -349,6 +421,16 @@ impl Store {
 
     pub(crate) async fn logs(&self) -> Result<Vec<(LogId, Head)>, LedgerError> {
         dispatch!(self, s => s.logs().await)
+    }
+
+    /// The personal-data records of `log` with these ids (those that exist).
+    pub(crate) async fn records(
+        &self,
+        log: &LogId,
+        ids: &[&str],
+    ) -> Result<Vec<(String, crate::StoredRecord)>, LedgerError> {
+        let rows: Vec<RecordRow> = dispatch!(self, s => s.records(log, ids).await)?;
+        rows.into_iter().map(RecordRow::into_record).collect()
     }
 
     /// Events from `from` on, at most `limit`, in position order, not beyond `to` if given.

@@ -89,6 +89,22 @@ impl PgStore {
             .transpose()
     }
 
+    pub(crate) async fn records(
+        &self,
+        log: &LogId,
+        ids: &[&str],
+    ) -> Result<Vec<super::RecordRow>, LedgerError> {
+        let rows = sqlx::query(
+            "SELECT record_id, stored_at, salt, data, erased_at, erased_reason FROM ledger_personal_records
+              WHERE log_id = $1 AND record_id = ANY($2) ORDER BY record_id",
+        )
+        .bind(log.as_str())
+        .bind(ids)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(super::record_row).collect()
+    }
+
     pub(crate) async fn logs(&self) -> Result<Vec<(LogId, Head)>, LedgerError> {
         let rows = sqlx::query(
             "SELECT log_id, head_position, head_hash, head_recorded_at_us FROM ledger_logs ORDER BY log_id",
@@ -372,5 +388,53 @@ async fn write_plan(conn: &mut PgConnection, plan: &Plan) -> Result<(), LedgerEr
     .bind(&head_times)
     .execute(&mut *conn)
     .await?;
+    if !plan.records.is_empty() {
+        let logs: Vec<&str> = plan.records.iter().map(|(l, _, _)| l.as_str()).collect();
+        let ids: Vec<&str> = plan.records.iter().map(|(_, _, r)| r.id()).collect();
+        let at: Vec<i64> = plan
+            .records
+            .iter()
+            .map(|(_, p, _)| to_db(p.get()))
+            .collect();
+        let salts: Vec<&[u8]> = plan
+            .records
+            .iter()
+            .map(|(_, _, r)| r.salt().as_slice())
+            .collect();
+        let data: Vec<&str> = plan.records.iter().map(|(_, _, r)| r.data()).collect();
+        sqlx::query(
+            "INSERT INTO ledger_personal_records (log_id, record_id, stored_at, salt, data)
+             SELECT * FROM UNNEST($1::text[], $2::text[], $3::int8[], $4::bytea[], $5::text[])",
+        )
+        .bind(&logs)
+        .bind(&ids)
+        .bind(&at)
+        .bind(&salts)
+        .bind(&data)
+        .execute(&mut *conn)
+        .await?;
+    }
+    if !plan.erasures.is_empty() {
+        let logs: Vec<&str> = plan.erasures.iter().map(|(l, _, _)| l.as_str()).collect();
+        let ids: Vec<&str> = plan.erasures.iter().map(|(_, _, e)| e.id()).collect();
+        let at: Vec<i64> = plan
+            .erasures
+            .iter()
+            .map(|(_, p, _)| to_db(p.get()))
+            .collect();
+        let reasons: Vec<&str> = plan.erasures.iter().map(|(_, _, e)| e.reason()).collect();
+        sqlx::query(
+            "UPDATE ledger_personal_records AS r
+                SET salt = NULL, data = NULL, erased_at = e.at, erased_reason = e.reason
+               FROM UNNEST($1::text[], $2::text[], $3::int8[], $4::text[]) AS e(log_id, record_id, at, reason)
+              WHERE r.log_id = e.log_id AND r.record_id = e.record_id AND r.data IS NOT NULL",
+        )
+        .bind(&logs)
+        .bind(&ids)
+        .bind(&at)
+        .bind(&reasons)
+        .execute(&mut *conn)
+        .await?;
+    }
     Ok(())
 }

@@ -139,6 +139,24 @@ impl SqliteStore {
             .transpose()
     }
 
+    pub(crate) async fn records(
+        &self,
+        log: &LogId,
+        ids: &[&str],
+    ) -> Result<Vec<super::RecordRow>, LedgerError> {
+        // SQLite has no arrays: the ids travel as one JSON array.
+        let ids = serde_json::to_string(ids).expect("strings serialize");
+        let rows = sqlx::query(
+            "SELECT record_id, stored_at, salt, data, erased_at, erased_reason FROM ledger_personal_records
+              WHERE log_id = $1 AND record_id IN (SELECT value FROM json_each($2)) ORDER BY record_id",
+        )
+        .bind(log.as_str())
+        .bind(ids)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(super::record_row).collect()
+    }
+
     pub(crate) async fn logs(&self) -> Result<Vec<(LogId, Head)>, LedgerError> {
         let rows = sqlx::query(
             "SELECT log_id, head_position, head_hash, head_recorded_at_us FROM ledger_logs ORDER BY log_id",
@@ -448,6 +466,34 @@ fn write_plan(tx: &rusqlite::Transaction<'_>, plan: &Plan) -> Result<(), LedgerE
             to_db(stored.first.get()),
             to_db(stored.last.get()),
         ])?;
+    }
+    if !plan.records.is_empty() {
+        let mut record = tx.prepare_cached(
+            "INSERT INTO ledger_personal_records (log_id, record_id, stored_at, salt, data) VALUES (?1, ?2, ?3, ?4, ?5)",
+        )?;
+        for (log, at, r) in &plan.records {
+            record.execute(rusqlite::params![
+                log.as_str(),
+                r.id(),
+                to_db(at.get()),
+                r.salt().as_slice(),
+                r.data(),
+            ])?;
+        }
+    }
+    if !plan.erasures.is_empty() {
+        let mut erase = tx.prepare_cached(
+            "UPDATE ledger_personal_records SET salt = NULL, data = NULL, erased_at = ?3, erased_reason = ?4
+              WHERE log_id = ?1 AND record_id = ?2 AND data IS NOT NULL",
+        )?;
+        for (log, at, e) in &plan.erasures {
+            erase.execute(rusqlite::params![
+                log.as_str(),
+                e.id(),
+                to_db(at.get()),
+                e.reason()
+            ])?;
+        }
     }
     let mut head = tx.prepare_cached(
         "UPDATE ledger_logs SET head_position = ?2, head_hash = ?3, head_recorded_at_us = ?4 WHERE log_id = ?1",

@@ -3,6 +3,7 @@
 mod support;
 
 mod concurrency;
+mod personal;
 mod properties;
 mod storage;
 mod tampering;

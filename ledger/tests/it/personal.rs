@@ -1,0 +1,175 @@
+//! Personal-data records beside the log: stored and erased only with commits, on both
+//! databases.
+
+use verbund_ledger::*;
+
+use crate::support::*;
+
+on_both_databases!(
+    records_are_stored_with_their_commit_and_erased_by_a_later_one,
+    a_replayed_or_refused_commit_stores_no_record,
+    the_database_lets_a_record_only_be_erased,
+);
+
+fn record(id: &str, data: &str) -> PersonalRecord {
+    PersonalRecord::new(id, data.into(), [7; 32]).expect("valid record")
+}
+
+/// G15: personal data lives outside the chain; erasing it keeps the chain verifiable.
+async fn records_are_stored_with_their_commit_and_erased_by_a_later_one(db: &TestDb) {
+    let ledger = db.ledger().await;
+    let coop = log("coop");
+    ledger.create_log(&coop).await.expect("create");
+    let huber = record("r1", r#"{"name":"Huber"}"#);
+    let commitment = huber.commitment();
+    let first = ledger
+        .append(
+            &coop,
+            commit(
+                "apply",
+                "application-1",
+                ExpectedVersion::NoStream,
+                vec![event("Applied", 1)],
+            )
+            .with_records(vec![huber])
+            .expect("one record"),
+        )
+        .await
+        .expect("append");
+    let read = ledger
+        .personal_records(&coop, &["r1", "r9"])
+        .await
+        .expect("read");
+    assert_eq!(read.len(), 1, "r9 does not exist");
+    match &read[0].1 {
+        StoredRecord::Present {
+            data,
+            commitment: c,
+            stored_at,
+        } => {
+            assert_eq!(data, r#"{"name":"Huber"}"#);
+            assert_eq!(
+                c, &commitment,
+                "the commitment is recomputed from data and salt"
+            );
+            assert_eq!(*stored_at, first.first_position);
+        }
+        other => panic!("expected the record, got {other:?}"),
+    }
+
+    let erased = ledger
+        .append(
+            &coop,
+            commit(
+                "reject",
+                "application-1",
+                ExpectedVersion::Any,
+                vec![event("Rejected", 2)],
+            )
+            .erasing(vec![
+                Erasure::new("r1", "application rejected (G15)").expect("valid"),
+            ])
+            .expect("one erasure"),
+        )
+        .await
+        .expect("append");
+    let read = ledger.personal_records(&coop, &["r1"]).await.expect("read");
+    match &read[0].1 {
+        StoredRecord::Erased {
+            erased_at, reason, ..
+        } => {
+            assert_eq!(*erased_at, erased.first_position);
+            assert_eq!(reason, "application rejected (G15)");
+        }
+        other => panic!("expected an erased record, got {other:?}"),
+    }
+    // Erasing again changes nothing; the chain is intact.
+    ledger
+        .append(
+            &coop,
+            commit(
+                "again",
+                "application-1",
+                ExpectedVersion::Any,
+                vec![event("Noted", 3)],
+            )
+            .erasing(vec![Erasure::new("r1", "again").expect("valid")])
+            .expect("one erasure"),
+        )
+        .await
+        .expect("append");
+    let read = ledger.personal_records(&coop, &["r1"]).await.expect("read");
+    assert!(
+        matches!(&read[0].1, StoredRecord::Erased { reason, .. } if reason == "application rejected (G15)")
+    );
+    let report = ledger
+        .verify(&coop, None, &mut |_| {})
+        .await
+        .expect("verify");
+    assert!(report.is_intact(), "{report:?}");
+}
+
+async fn a_replayed_or_refused_commit_stores_no_record(db: &TestDb) {
+    let ledger = db.ledger().await;
+    let coop = log("coop");
+    ledger.create_log(&coop).await.expect("create");
+    let append = |id: &str, record_id: &str| {
+        commit(
+            id,
+            "member-1",
+            ExpectedVersion::NoStream,
+            vec![event("Admitted", 1)],
+        )
+        .with_records(vec![record(record_id, "{}")])
+        .expect("one record")
+    };
+    ledger
+        .append(&coop, append("c1", "r1"))
+        .await
+        .expect("first");
+    let replay = ledger.append(&coop, append("c1", "r2")).await;
+    let refused = ledger.append(&coop, append("c2", "r3")).await;
+    assert!(
+        matches!(
+            replay,
+            Ok(Committed { replayed: true, .. }) | Err(LedgerError::IdempotencyMismatch(_))
+        ),
+        "{replay:?}"
+    );
+    assert!(
+        matches!(refused, Err(LedgerError::Conflict { .. })),
+        "{refused:?}"
+    );
+    let read = ledger
+        .personal_records(&coop, &["r1", "r2", "r3"])
+        .await
+        .expect("read");
+    let ids: Vec<&str> = read.iter().map(|(id, _)| id.as_str()).collect();
+    assert_eq!(ids, ["r1"]);
+}
+
+async fn the_database_lets_a_record_only_be_erased(db: &TestDb) {
+    let ledger = db.ledger().await;
+    let coop = log("coop");
+    ledger.create_log(&coop).await.expect("create");
+    ledger
+        .append(
+            &coop,
+            commit(
+                "c1",
+                "member-1",
+                ExpectedVersion::NoStream,
+                vec![event("Admitted", 1)],
+            )
+            .with_records(vec![record("r1", "{}")])
+            .expect("one record"),
+        )
+        .await
+        .expect("append");
+    for sql in [
+        "UPDATE ledger_personal_records SET data = 'forged'",
+        "DELETE FROM ledger_personal_records",
+    ] {
+        db.exec_err(sql).await;
+    }
+}
