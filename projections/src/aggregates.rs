@@ -4,7 +4,9 @@
 //! the streams the command writes.
 
 use serde::{Deserialize, Serialize};
-use verbund_domain::{Cooperative, Stream, Token, TokenId};
+use verbund_domain::{
+    Application, ApplicationId, Cooperative, Member, MemberNo, Stream, Token, TokenId,
+};
 use verbund_ledger::StreamVersion;
 
 use crate::{Envelope, Projection};
@@ -24,11 +26,13 @@ pub struct Aggregates {
     coop: Versioned<Cooperative>,
     /// Persistent: a snapshot's copy shares the structure.
     tokens: imbl::HashMap<TokenId, Versioned<Token>>,
+    members: imbl::OrdMap<MemberNo, Versioned<Member>>,
+    applications: imbl::HashMap<ApplicationId, Versioned<Application>>,
 }
 
 impl Projection for Aggregates {
     const NAME: &'static str = "aggregates";
-    const VERSION: u32 = 1;
+    const VERSION: u32 = 2;
 
     fn apply(&mut self, envelope: &Envelope) {
         match Stream::parse(envelope.stream.as_str()) {
@@ -41,7 +45,17 @@ impl Projection for Aggregates {
                 entry.state.apply(&envelope.event);
                 entry.version = Some(envelope.stream_version);
             }
-            Some(Stream::Member(_)) | None => {}
+            Some(Stream::Member(no)) => {
+                let entry = self.members.entry(no).or_default();
+                entry.state.apply(&envelope.event);
+                entry.version = Some(envelope.stream_version);
+            }
+            Some(Stream::Application(id)) => {
+                let entry = self.applications.entry(id).or_default();
+                entry.state.apply(&envelope.event);
+                entry.version = Some(envelope.stream_version);
+            }
+            None => {}
         }
     }
 }
@@ -50,6 +64,33 @@ impl Aggregates {
     /// The cooperative.
     pub fn coop(&self) -> &Versioned<Cooperative> {
         &self.coop
+    }
+
+    /// A member (the empty state without a stream).
+    pub fn member(&self, member: MemberNo) -> Versioned<Member> {
+        self.members.get(&member).cloned().unwrap_or_default()
+    }
+
+    /// An application (the empty state without a stream).
+    pub fn application(&self, id: &ApplicationId) -> Versioned<Application> {
+        self.applications.get(id).cloned().unwrap_or_default()
+    }
+
+    /// The number the next admission takes: one after the highest ever taken.
+    pub fn next_member(&self) -> MemberNo {
+        self.members
+            .keys()
+            .next_back()
+            .map_or(MemberNo::FIRST, |last| last.next())
+    }
+
+    /// Members on `day`.
+    pub fn members_on(&self, day: jiff::civil::Date) -> usize {
+        self.members
+            .values()
+            .filter_map(|m| m.state.membership())
+            .filter(|m| m.is_member_on(day))
+            .count()
     }
 
     /// A token (the empty state without a stream if it was never issued).

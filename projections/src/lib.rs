@@ -33,7 +33,7 @@ pub use aggregates::{Aggregates, Versioned};
 pub use envelope::Envelope;
 pub use error::ProjectionError;
 pub use projection::{Folded, Projection, View};
-pub use register::{CoopRecord, MemberRecord, Register};
+pub use register::{CoopRecord, Effective, MemberRecord, Register};
 pub use replay::{fold_until, position_at};
 pub use runtime::{Runtime, RuntimeOptions, StartReport, Status};
 pub use snapshot::{Snapshot, SnapshotStore};

@@ -4,7 +4,7 @@ use std::collections::BTreeSet;
 
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
-use verbund_domain::{Event, MemberKind, MemberNo, Name, Office, Role, Statute};
+use verbund_domain::{Event, Member, MemberNo, Membership, Name, Office, Role, Statute, Stream};
 use verbund_ledger::Position;
 
 use crate::{Envelope, Projection};
@@ -31,28 +31,53 @@ pub struct CoopRecord {
     pub founded_at: Position,
 }
 
-/// One member as the register shows them.
+/// One member as the register shows them: the member's state and the history of changes with
+/// the day each took effect (G30).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MemberRecord {
-    /// Member number.
-    pub member: MemberNo,
-    /// Name or firm.
-    pub name: Name,
-    /// Kind of member.
-    pub kind: MemberKind,
-    /// Shares subscribed.
-    pub shares: u32,
-    /// The day the membership took effect.
-    pub admitted_on: Date,
-    /// True for founders.
-    pub founder: bool,
+    /// The member, folded from their stream.
+    pub member: Member,
     /// The position of the admission.
     pub admitted_at: Position,
+    /// Every change of the member list's entry, in log order.
+    pub history: Vec<Effective>,
+}
+
+/// A change of a member's entry in the member list and the day it took effect (G30).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Effective {
+    /// The day it took effect.
+    pub effective_on: Date,
+    /// The position of its event.
+    pub position: Position,
+    /// The event type.
+    pub change: String,
+    /// Shares subscribed after it.
+    pub shares: u32,
+}
+
+impl MemberRecord {
+    /// The membership (always there: a record starts with the admission).
+    pub fn membership(&self) -> &Membership {
+        self.member
+            .membership()
+            .expect("a member record starts with the admission")
+    }
+
+    /// The member's shares on `day` (0 before the admission).
+    pub fn shares_on(&self, day: Date) -> u32 {
+        self.history
+            .iter()
+            .filter(|e| e.effective_on <= day)
+            .map(|e| e.shares)
+            .next_back()
+            .unwrap_or(0)
+    }
 }
 
 impl Projection for Register {
     const NAME: &'static str = "register";
-    const VERSION: u32 = 1;
+    const VERSION: u32 = 2;
 
     fn apply(&mut self, envelope: &Envelope) {
         match &envelope.event {
@@ -64,24 +89,51 @@ impl Projection for Register {
                     founded_at: envelope.position,
                 });
             }
-            Event::MemberAdmitted(e) => {
-                self.members.insert(
-                    e.member,
-                    MemberRecord {
-                        member: e.member,
-                        name: e.name.clone(),
-                        kind: e.kind.clone(),
-                        shares: e.shares,
-                        admitted_on: e.admitted_on,
-                        founder: e.founder,
-                        admitted_at: envelope.position,
-                    },
-                );
+            Event::StatuteAmended(e) => {
+                if let Some(coop) = &mut self.coop {
+                    coop.name = e.statute.name().clone();
+                    coop.statute = e.statute.clone();
+                }
             }
             Event::OfficerAppointed(e) => {
                 self.offices.entry(e.member).or_default().insert(e.office);
             }
-            Event::TokenIssued(_) | Event::TokenRevoked(_) => {}
+            Event::OfficerRemoved(e) => {
+                if let Some(offices) = self.offices.get_mut(&e.member) {
+                    offices.remove(&e.office);
+                }
+            }
+            event => {
+                let Some(Stream::Member(no)) = Stream::parse(envelope.stream.as_str()) else {
+                    return;
+                };
+                let record = self.members.entry(no).or_insert_with(|| MemberRecord {
+                    member: Member::default(),
+                    admitted_at: envelope.position,
+                    history: Vec::new(),
+                });
+                record.member.apply(event);
+                let Some(m) = record.member.membership() else {
+                    return;
+                };
+                let effective_on = match event {
+                    Event::MemberAdmitted(e) => e.admitted_on,
+                    Event::SharesSubscribed(e) => e.subscribed_on,
+                    Event::PaymentReceived(e) => e.received_on,
+                    Event::ResignationDeclared(e) => e.effective_on,
+                    Event::MemberExcluded(e) => e.effective_on,
+                    Event::MemberDied(e) => e.effective_on,
+                    Event::CapitalTransferred(e) => e.agreed_on,
+                    Event::SettlementPaid(e) => e.paid_on,
+                    _ => return,
+                };
+                record.history.push(Effective {
+                    effective_on,
+                    position: envelope.position,
+                    change: event.event_type().to_owned(),
+                    shares: m.shares(),
+                });
+            }
         }
     }
 }
@@ -106,9 +158,17 @@ impl Register {
         range.map(|(_, record)| record).take(limit).collect()
     }
 
-    /// How many members there are.
+    /// How many members were ever admitted.
     pub fn member_count(&self) -> usize {
         self.members.len()
+    }
+
+    /// How many are members on `day`.
+    pub fn members_on(&self, day: Date) -> usize {
+        self.members
+            .values()
+            .filter(|r| r.membership().is_member_on(day))
+            .count()
     }
 
     /// The offices a member holds.
@@ -125,11 +185,19 @@ impl Register {
             .collect()
     }
 
-    /// The roles a member's token carries: `Member`, plus one per office held. None for
-    /// someone who is not (or no longer) a member.
-    pub fn roles_of(&self, member: MemberNo) -> BTreeSet<Role> {
-        if !self.members.contains_key(&member) {
+    /// The roles a member's token carries on `day`: `Member`, plus one per office held. None
+    /// for someone who is not (or no longer) a member; no offices for a member who lost their
+    /// rights (G68).
+    pub fn roles_of(&self, member: MemberNo, day: Date) -> BTreeSet<Role> {
+        let Some(record) = self.members.get(&member) else {
             return BTreeSet::new();
+        };
+        let m = record.membership();
+        if !m.is_member_on(day) {
+            return BTreeSet::new();
+        }
+        if !m.has_rights_on(day) {
+            return BTreeSet::from([Role::Member]);
         }
         let mut roles = BTreeSet::from([Role::Member]);
         for office in self.offices(member) {

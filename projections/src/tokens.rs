@@ -73,9 +73,7 @@ impl Projection for Tokens {
                     record.revoked_at = Some(envelope.recorded_at);
                 }
             }
-            Event::CooperativeFounded(_)
-            | Event::MemberAdmitted(_)
-            | Event::OfficerAppointed(_) => {}
+            _ => {}
         }
     }
 }

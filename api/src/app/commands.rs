@@ -3,10 +3,10 @@
 use jiff::Timestamp;
 use serde::Deserialize;
 use verbund_domain::{
-    Change, DomainError, Event, FoundCooperative, Founder, IssueToken, MemberNo, Principal,
-    Statute, Stream, TokenId,
+    Change, DomainError, Event, FoundCooperative, Founder, IssueToken, Member, MemberKind,
+    MemberNo, Person, PersonalRef, Principal, RecordId, Statute, Stream, TokenId,
 };
-use verbund_ledger::{LedgerError, LogId};
+use verbund_ledger::{LedgerError, LogId, PersonalRecord};
 
 use crate::app::App;
 use crate::app::execute::{Command, ExecError, Executed, Request, State, execute};
@@ -22,8 +22,10 @@ use crate::app::tokens::{IssuedToken, TokenSecret, random_hex};
 ///
 /// [[founders]]
 /// name = "Schreinerei Huber GmbH"
+/// address = "Hauptstraße 3, 12345 Musterdorf"
 /// kind = { type = "firm", trade = "Schreinerei", region = "Musterdorf", employees = 6 }
 /// shares = 2
+/// listed = true
 /// ```
 ///
 /// Founders become members 1, 2, 3, … in the order of the file; officers are named by that
@@ -34,7 +36,7 @@ pub struct FoundingFile {
     /// The day of the founding assembly.
     pub founded_on: jiff::civil::Date,
     /// The founders.
-    pub founders: Vec<Founder>,
+    pub founders: Vec<FounderEntry>,
     /// The first board.
     pub board: Vec<MemberNo>,
     /// The first supervisory board.
@@ -43,6 +45,37 @@ pub struct FoundingFile {
     /// The treasurer.
     #[serde(default)]
     pub treasurer: Option<MemberNo>,
+}
+
+/// One founder in the founding file.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FounderEntry {
+    /// Name or firm.
+    pub name: String,
+    /// Postal address.
+    pub address: String,
+    /// Kind of member.
+    pub kind: MemberKind,
+    /// Shares subscribed.
+    pub shares: u32,
+    /// Consent to the public listing (name, trade, region).
+    #[serde(default)]
+    pub listed: bool,
+}
+
+/// Seals a person's data into a personal-data record with a fresh id and salt, and the
+/// reference the events carry.
+pub fn seal(person: &Person) -> Result<(PersonalRecord, PersonalRef), ExecError> {
+    let mut salt = [0u8; 32];
+    getrandom::fill(&mut salt).expect("the operating system's random generator works");
+    let data = serde_json::to_string(person).expect("a person serializes");
+    let record = PersonalRecord::new(&random_hex(16), data, salt)?;
+    let reference = PersonalRef {
+        record: RecordId::parse(record.id()).expect("32 hex digits are a record id"),
+        commitment: record.commitment(),
+    };
+    Ok((record, reference))
 }
 
 impl FoundingFile {
@@ -61,7 +94,7 @@ impl FoundingFile {
     }
 }
 
-struct Found(FoundCooperative);
+struct Found(FoundCooperative, Vec<PersonalRecord>);
 
 impl Command for Found {
     fn reads(&self) -> Vec<Stream> {
@@ -69,6 +102,9 @@ impl Command for Found {
     }
     fn decide(&self, state: &State) -> Result<Vec<Change>, DomainError> {
         state.coop.found(self.0.clone())
+    }
+    fn records(&self) -> Vec<PersonalRecord> {
+        self.1.clone()
     }
 }
 
@@ -84,15 +120,32 @@ pub async fn found_cooperative(
         Ok(()) | Err(LedgerError::LogExists(_)) => {}
         Err(e) => return Err(e.into()),
     }
-    let command = Found(FoundCooperative {
-        statute,
-        statute_text: statute_text.to_owned(),
-        founded_on: founding.founded_on,
-        founders: founding.founders,
-        board: founding.board,
-        supervisory_board: founding.supervisory_board,
-        treasurer: founding.treasurer,
-    });
+    let mut records = Vec::with_capacity(founding.founders.len());
+    let mut founders = Vec::with_capacity(founding.founders.len());
+    for (index, entry) in founding.founders.into_iter().enumerate() {
+        let person = Person::parse(&entry.name, &entry.address)
+            .map_err(|e| e.within(&format!("founders[{index}]")))?;
+        let (record, reference) = seal(&person)?;
+        records.push(record);
+        founders.push(Founder {
+            person: reference,
+            kind: entry.kind,
+            shares: entry.shares,
+            listed: entry.listed,
+        });
+    }
+    let command = Found(
+        FoundCooperative {
+            statute,
+            statute_text: statute_text.to_owned(),
+            founded_on: founding.founded_on,
+            founders,
+            board: founding.board,
+            supervisory_board: founding.supervisory_board,
+            treasurer: founding.treasurer,
+        },
+        records,
+    );
     execute(app, request, &command).await
 }
 
@@ -100,10 +153,18 @@ struct Issue(IssueToken);
 
 impl Command for Issue {
     fn reads(&self) -> Vec<Stream> {
-        vec![Stream::Coop, Stream::Token(self.0.token.clone())]
+        let mut reads = vec![Stream::Coop, Stream::Token(self.0.token.clone())];
+        if let Principal::Member { member } = self.0.principal {
+            reads.push(Stream::Member(member));
+        }
+        reads
     }
     fn decide(&self, state: &State) -> Result<Vec<Change>, DomainError> {
-        state.token.issue(&state.coop, self.0.clone())
+        let member = match self.0.principal {
+            Principal::Member { member } => state.member(member),
+            _ => &Member::default(),
+        };
+        state.token.issue(&state.coop, member, self.0.clone())
     }
 }
 

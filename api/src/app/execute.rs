@@ -4,10 +4,12 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use verbund_domain::{Change, Cooperative, DomainError, Stream, Token};
+use verbund_domain::{
+    Application, ApplicationId, Change, Cooperative, DomainError, Member, MemberNo, Stream, Token,
+};
 use verbund_ledger::{
-    Actor, CommandId, Commit, ExpectedVersion, LedgerError, LogId, NewEvent, Position,
-    StreamAppend, StreamId, StreamVersion,
+    Actor, CommandId, Commit, Erasure, ExpectedVersion, LedgerError, LogId, NewEvent,
+    PersonalRecord, Position, StreamAppend, StreamId, StreamVersion,
 };
 
 use crate::app::App;
@@ -22,6 +24,14 @@ pub trait Command: Send + Sync {
     fn reads(&self) -> Vec<Stream>;
     /// The pure decision.
     fn decide(&self, state: &State) -> Result<Vec<Change>, DomainError>;
+    /// Personal data the events refer to, stored with them (outside the chain).
+    fn records(&self) -> Vec<PersonalRecord> {
+        Vec::new()
+    }
+    /// Personal data erased with the events, e.g. a rejected applicant's (G15).
+    fn erasures(&self, _state: &State) -> Vec<Erasure> {
+        Vec::new()
+    }
 }
 
 /// The aggregates a decision may read, folded from their streams.
@@ -31,6 +41,29 @@ pub struct State {
     pub coop: Cooperative,
     /// The token stream read, if any.
     pub token: Token,
+    /// The member streams read.
+    pub members: BTreeMap<MemberNo, Member>,
+    /// The application streams read.
+    pub applications: BTreeMap<ApplicationId, Application>,
+    /// The number the next admission takes.
+    pub next_member: Option<MemberNo>,
+    /// Members today (for the organ sizes of G9-24).
+    pub members_today: usize,
+}
+
+impl State {
+    /// A member read (the empty state if the command did not read it or it does not exist).
+    pub fn member(&self, member: MemberNo) -> &Member {
+        static NONE: std::sync::LazyLock<Member> = std::sync::LazyLock::new(Member::default);
+        self.members.get(&member).unwrap_or(&NONE)
+    }
+
+    /// An application read.
+    pub fn application(&self, id: &ApplicationId) -> &Application {
+        static NONE: std::sync::LazyLock<Application> =
+            std::sync::LazyLock::new(Application::default);
+        self.applications.get(id).unwrap_or(&NONE)
+    }
 }
 
 /// Who asks, and how the request is identified.
@@ -124,7 +157,9 @@ pub async fn execute(
             None,
             appends(changes, &versions)?,
         )?
-        .identified_by_request(request.digest);
+        .identified_by_request(request.digest)
+        .with_records(command.records())?
+        .erasing(command.erasures(&state))?;
         match ledger.append(&request.coop, commit).await {
             Ok(committed) => {
                 return Ok(Executed {
@@ -186,7 +221,10 @@ async fn load(app: &App, log: &LogId, streams: &[Stream]) -> Result<(State, Vers
     }
     let mut state = State::default();
     let mut versions = Versions::new();
+    let today = crate::app::today();
     runtime.views().aggregates.read(|aggregates| {
+        state.next_member = Some(aggregates.next_member());
+        state.members_today = aggregates.members_on(today);
         for stream in streams {
             let version = match stream {
                 Stream::Coop => {
@@ -199,8 +237,16 @@ async fn load(app: &App, log: &LogId, streams: &[Stream]) -> Result<(State, Vers
                     state.token = token.state;
                     token.version
                 }
-                // No member aggregate yet: a decision that writes a member's stream creates it.
-                Stream::Member(_) => None,
+                Stream::Member(no) => {
+                    let member = aggregates.member(*no);
+                    state.members.insert(*no, member.state);
+                    member.version
+                }
+                Stream::Application(id) => {
+                    let application = aggregates.application(id);
+                    state.applications.insert(id.clone(), application.state);
+                    application.version
+                }
             };
             versions.insert(stream.clone(), version);
         }

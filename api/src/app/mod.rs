@@ -8,6 +8,11 @@ mod commands;
 mod execute;
 mod tokens;
 
+/// Today in the machine's time zone: the day commands are decided on and "now" reads show.
+pub fn today() -> jiff::civil::Date {
+    jiff::ZonedDateTime::now().date()
+}
+
 use std::collections::HashMap;
 use std::sync::Arc;
 

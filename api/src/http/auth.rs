@@ -300,7 +300,7 @@ fn resolve(coop: &Coop, secret: &TokenSecret) -> Result<Caller, ApiError> {
             .runtime
             .views()
             .register
-            .read(|register| register.roles_of(member)),
+            .read(|register| register.roles_of(member, crate::app::today())),
         Principal::Admin => BTreeSet::from([Role::Admin]),
         Principal::Auditor => BTreeSet::from([Role::Auditor]),
         Principal::Regulator => BTreeSet::from([Role::Regulator]),

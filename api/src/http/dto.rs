@@ -25,8 +25,8 @@ pub struct CoopList {
 pub struct Officer {
     /// Member number.
     pub member: u32,
-    /// Name or firm.
-    pub name: String,
+    /// Name or firm; absent once the personal data is erased.
+    pub name: Option<String>,
     /// `board`, `supervisory-board` or `treasurer`.
     pub office: String,
 }
@@ -68,8 +68,8 @@ pub struct StatuteDoc {
 pub struct Member {
     /// Member number.
     pub member: u32,
-    /// Name or firm.
-    pub name: String,
+    /// Name or firm; absent once the personal data is erased.
+    pub name: Option<String>,
     /// `natural-person`, `firm` (with trade, region, employees) or `investing`.
     #[schema(value_type = Object)]
     pub kind: serde_json::Value,
@@ -80,6 +80,11 @@ pub struct Member {
     pub admitted_on: String,
     /// True for founders.
     pub founder: bool,
+    /// The last day of the membership, once an exit is recorded.
+    #[schema(value_type = Option<String>, format = Date)]
+    pub exit_on: Option<String>,
+    /// `resignation`, `exclusion`, `death` or `transfer`, once an exit is recorded.
+    pub exit_cause: Option<String>,
     /// Offices held.
     pub offices: Vec<String>,
 }

@@ -12,7 +12,7 @@ use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use utoipa::IntoParams;
-use verbund_domain::{MemberNo, Principal, TokenId};
+use verbund_domain::{MemberNo, Person, PersonalRef, Principal, TokenId};
 use verbund_ledger::Position;
 use verbund_projections::{MemberRecord, Register};
 
@@ -72,47 +72,93 @@ pub async fn list_coops(State(app): State<App>) -> Result<Response, ApiError> {
         (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 400, body = Problem, content_type = "application/problem+json"),
         (status = 503, body = Problem, content_type = "application/problem+json")))]
-pub async fn get_coop(Extension(coop): Extension<Coop>) -> Result<Response, ApiError> {
+pub async fn get_coop(
+    State(app): State<App>,
+    Extension(coop): Extension<Coop>,
+) -> Result<Response, ApiError> {
     let position = coop.runtime.position();
-    let summary = coop
+    let (mut summary, people) = coop
         .runtime
         .views()
         .register
         .read(|register| summary(&coop, register, position))?;
+    let names = names(&app, &coop.log, &people).await?;
+    for (officer, person) in summary.officers.iter_mut().zip(&people) {
+        officer.name = names.get(person.record.as_str()).cloned();
+    }
     Ok(with_position(position, axum::Json(summary)))
 }
 
+/// The summary, with the officers' names to be looked up (their personal-data references, in
+/// the order of `officers`).
 fn summary(
     coop: &Coop,
     register: &Register,
     position: Position,
-) -> Result<dto::CoopSummary, ApiError> {
+) -> Result<(dto::CoopSummary, Vec<PersonalRef>), ApiError> {
     let record = register.coop().ok_or_else(not_founded)?;
+    let today = app::today();
     let mut officers = Vec::new();
+    let mut people = Vec::new();
     for office in [
         verbund_domain::Office::Board,
         verbund_domain::Office::SupervisoryBoard,
         verbund_domain::Office::Treasurer,
     ] {
         for member in register.holders(office) {
+            let Some(m) = register.member(member) else {
+                continue;
+            };
+            people.push(m.membership().person().clone());
             officers.push(dto::Officer {
                 member: member.get(),
-                name: register
-                    .member(member)
-                    .map(|m| m.name.to_string())
-                    .unwrap_or_default(),
+                name: None,
                 office: office.as_str().to_owned(),
             });
         }
     }
-    Ok(dto::CoopSummary {
-        id: coop.log.to_string(),
-        name: record.name.to_string(),
-        founded_on: record.founded_on.to_string(),
-        members: register.member_count() as u64,
-        officers,
-        position: position.get(),
-    })
+    Ok((
+        dto::CoopSummary {
+            id: coop.log.to_string(),
+            name: record.name.to_string(),
+            founded_on: record.founded_on.to_string(),
+            members: register.members_on(today) as u64,
+            officers,
+            position: position.get(),
+        },
+        people,
+    ))
+}
+
+/// The names behind personal-data references, by record id: only records that are present
+/// and match the commitment their event carries (erased or altered data shows no name).
+pub(crate) async fn names(
+    app: &App,
+    log: &verbund_ledger::LogId,
+    people: &[PersonalRef],
+) -> Result<std::collections::HashMap<String, String>, ApiError> {
+    let mut names = std::collections::HashMap::new();
+    for chunk in people.chunks(verbund_ledger::limits::READ_RECORDS_MAX) {
+        let ids: Vec<&str> = chunk.iter().map(|p| p.record.as_str()).collect();
+        let records = app.ledger().personal_records(log, &ids).await?;
+        for (id, record) in records {
+            let verbund_ledger::StoredRecord::Present {
+                data, commitment, ..
+            } = record
+            else {
+                continue;
+            };
+            let expected = chunk.iter().find(|p| p.record.as_str() == id);
+            if expected.is_none_or(|p| p.commitment != commitment) {
+                tracing::error!(record = %id, "a personal-data record does not match its event's commitment");
+                continue;
+            }
+            if let Ok(person) = serde_json::from_str::<Person>(&data) {
+                names.insert(id, person.name.to_string());
+            }
+        }
+    }
+    Ok(names)
 }
 
 fn not_founded() -> ApiError {
@@ -209,15 +255,18 @@ pub struct MemberQuery {
 }
 
 fn member_dto(register: &Register, record: &MemberRecord) -> dto::Member {
+    let m = record.membership();
     dto::Member {
-        member: record.member.get(),
-        name: record.name.to_string(),
-        kind: serde_json::to_value(&record.kind).unwrap_or_default(),
-        shares: record.shares,
-        admitted_on: record.admitted_on.to_string(),
-        founder: record.founder,
+        member: m.member().get(),
+        name: None,
+        kind: serde_json::to_value(m.kind()).unwrap_or_default(),
+        shares: m.shares(),
+        admitted_on: m.admitted_on().to_string(),
+        founder: m.is_founder(),
+        exit_on: m.exit().map(|e| e.effective_on.to_string()),
+        exit_cause: m.exit().map(|e| e.cause.as_str().to_owned()),
         offices: register
-            .offices(record.member)
+            .offices(m.member())
             .iter()
             .map(|o| o.as_str().to_owned())
             .collect(),
@@ -246,8 +295,14 @@ pub async fn list_members(
         .transpose()?;
     let page = |register: &Register, position: Position| {
         let members = register.members(after, limit + 1);
-        let next_after = (members.len() > limit).then(|| members[limit - 1].member.get());
-        dto::MemberPage {
+        let next_after =
+            (members.len() > limit).then(|| members[limit - 1].membership().member().get());
+        let people: Vec<PersonalRef> = members
+            .iter()
+            .take(limit)
+            .map(|record| record.membership().person().clone())
+            .collect();
+        let page = dto::MemberPage {
             members: members
                 .iter()
                 .take(limit)
@@ -255,23 +310,30 @@ pub async fn list_members(
                 .collect(),
             next_after,
             position: position.get(),
-        }
+        };
+        (page, people)
     };
-    match as_of(&app, &coop, query.at_position, query.as_of.as_deref()).await? {
-        Some(past) => {
-            let folded =
-                verbund_projections::fold_until::<Register>(app.ledger(), &coop.log, past).await?;
-            Ok(with_position(
-                folded.position,
-                axum::Json(page(&folded.state, folded.position)),
-            ))
-        }
-        None => {
-            let position = coop.runtime.position();
-            let body = coop.runtime.views().register.read(|r| page(r, position));
-            Ok(with_position(position, axum::Json(body)))
-        }
+    let (position, (mut body, people)) =
+        match as_of(&app, &coop, query.at_position, query.as_of.as_deref()).await? {
+            Some(past) => {
+                let folded =
+                    verbund_projections::fold_until::<Register>(app.ledger(), &coop.log, past)
+                        .await?;
+                (folded.position, page(&folded.state, folded.position))
+            }
+            None => {
+                let position = coop.runtime.position();
+                (
+                    position,
+                    coop.runtime.views().register.read(|r| page(r, position)),
+                )
+            }
+        };
+    let names = names(&app, &coop.log, &people).await?;
+    for (member, person) in body.members.iter_mut().zip(&people) {
+        member.name = names.get(person.record.as_str()).cloned();
     }
+    Ok(with_position(position, axum::Json(body)))
 }
 
 /// The position a read "as of" asks for, if it does.

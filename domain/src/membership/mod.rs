@@ -975,7 +975,7 @@ impl Member {
                 "subscribe at least one share",
             ));
         }
-        let total = m.shares.checked_add(command.shares).unwrap_or(u32::MAX);
+        let total = m.shares.saturating_add(command.shares);
         if total > statute.max_shares_per_member() {
             return Err(DomainError::rule(
                 Rule::G7a,

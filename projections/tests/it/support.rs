@@ -2,8 +2,8 @@
 
 use jiff::Timestamp;
 use verbund_domain::{
-    Event, MemberAdmitted, MemberKind, MemberNo, Name, Principal, TokenDigest, TokenId,
-    TokenIssued, TokenRevoked,
+    Event, MemberAdmitted, MemberKind, MemberNo, Money, PersonalRef, Principal, RecordId,
+    TokenDigest, TokenId, TokenIssued, TokenRevoked,
 };
 use verbund_ledger::{
     Actor, CommandId, Commit, ExpectedVersion, Ledger, LogId, NewEvent, Position, StreamAppend,
@@ -47,11 +47,19 @@ fn next_id() -> u64 {
 pub fn admitted(n: u32) -> Event {
     Event::MemberAdmitted(MemberAdmitted {
         member: MemberNo::new(n).expect("non-zero"),
-        name: Name::parse(&format!("Betrieb {n}")).expect("valid"),
+        person: PersonalRef {
+            record: RecordId::parse(&format!("p{n}")).expect("valid"),
+            commitment: "0".repeat(64),
+        },
         kind: MemberKind::NaturalPerson,
         shares: 1,
+        mandatory_shares: 1,
         admitted_on: jiff::civil::date(2026, 11, 24),
         founder: false,
+        application: None,
+        listed: false,
+        paid_in_due: Money::ZERO,
+        paid_in_due_on: jiff::civil::date(2026, 12, 24),
     })
 }
 
