@@ -145,6 +145,8 @@ fn a_newcomer_reads_the_cooperative_and_its_register(db: &TestDb) {
         .map(|o| o["member"].as_u64().expect("a number"))
         .collect();
     assert_eq!(board, [1, 2]);
+    // Names come from the personal-data records beside the log.
+    assert_eq!(coop["officers"][0]["name"], "Schreinerei Huber GmbH");
 
     let statute = http.get(&coop_url(&server, "/statute"), None).json();
     assert!(
@@ -186,6 +188,11 @@ fn a_newcomer_reads_the_cooperative_and_its_register(db: &TestDb) {
         .collect();
     assert_eq!(numbers, [3, 4, 5]);
     assert!(rest["next_after"].is_null());
+    assert_eq!(rest["members"][2]["name"], "Dachdeckerei Wolf");
+    let first = http
+        .get(&coop_url(&server, "/members/1"), Some(&tokens["member:5"]))
+        .json();
+    assert_eq!(first["name"], "Schreinerei Huber GmbH");
 
     let verified = http
         .get(&coop_url(&server, "/verify"), Some(&tokens["auditor"]))

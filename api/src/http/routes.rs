@@ -386,19 +386,26 @@ fn page_limit(limit: Option<usize>) -> Result<usize, ApiError> {
         (status = 503, body = Problem, content_type = "application/problem+json")),
     security(("bearer" = [])))]
 pub async fn get_member(
+    State(app): State<App>,
     Extension(coop): Extension<Coop>,
     Path((_, member)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
     let member = MemberNo::parse(&member).map_err(ApiError::from)?;
     let position = coop.runtime.position();
-    let body = coop.runtime.views().register.read(|register| {
-        register
-            .member(member)
-            .map(|record| member_dto(register, record))
+    let found = coop.runtime.views().register.read(|register| {
+        register.member(member).map(|record| {
+            (
+                member_dto(register, record),
+                record.membership().person().clone(),
+            )
+        })
     });
-    let body = body.ok_or_else(|| {
+    let (mut body, person) = found.ok_or_else(|| {
         ApiError::not_found("member-not-found", format!("there is no member {member}"))
     })?;
+    body.name = names(&app, &coop.log, std::slice::from_ref(&person))
+        .await?
+        .remove(person.record.as_str());
     Ok(with_position(position, axum::Json(body)))
 }
 
