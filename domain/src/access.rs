@@ -10,6 +10,7 @@ use std::fmt;
 use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
 
+use crate::ids::text_id;
 use crate::{Change, Cooperative, DomainError, Event, Member, MemberNo, Stream};
 
 /// Whom a token stands for.
@@ -122,53 +123,10 @@ impl Role {
     ];
 }
 
-/// The public id of a token (not its secret): 1 to 32 lowercase letters and digits. Used to
-/// list and revoke it, and as the actor of what an external principal does.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
-pub struct TokenId(String);
-
-impl TokenId {
-    /// Validates a token id.
-    pub fn parse(text: &str) -> Result<Self, DomainError> {
-        let ok = !text.is_empty()
-            && text.len() <= 32
-            && text
-                .bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit());
-        if ok {
-            Ok(TokenId(text.to_owned()))
-        } else {
-            Err(DomainError::invalid(
-                "token-id-malformed",
-                "token",
-                "a token id is 1 to 32 lowercase letters and digits",
-            ))
-        }
-    }
-    /// The id.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl TryFrom<String> for TokenId {
-    type Error = String;
-    fn try_from(text: String) -> Result<Self, String> {
-        TokenId::parse(&text).map_err(|e| e.message().to_owned())
-    }
-}
-
-impl From<TokenId> for String {
-    fn from(id: TokenId) -> String {
-        id.0
-    }
-}
-
-impl fmt::Display for TokenId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
+text_id! {
+    /// The public id of a token (not its secret): 1 to 32 lowercase letters and digits. Used
+    /// to list and revoke it, and as the actor of what an external principal does.
+    TokenId, "token-id-malformed", "token", 32
 }
 
 /// The BLAKE3 digest of a token's secret, as 64 lowercase hex digits.

@@ -93,6 +93,59 @@ impl fmt::Display for Name {
     }
 }
 
+/// An id of 1 to `$max` lowercase letters and digits: a newtype with `parse`, serde as a string
+/// and `Display`.
+macro_rules! text_id {
+    ($(#[$doc:meta])* $name:ident, $code:literal, $what:literal, $max:literal) => {
+        $(#[$doc])*
+        #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+        #[serde(try_from = "String", into = "String")]
+        pub struct $name(String);
+
+        impl $name {
+            /// Validates the id: 1 to the maximum lowercase letters and digits.
+            pub fn parse(text: &str) -> Result<Self, $crate::DomainError> {
+                let ok = !text.is_empty()
+                    && text.len() <= $max
+                    && text.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit());
+                if ok {
+                    Ok(Self(text.to_owned()))
+                } else {
+                    Err($crate::DomainError::invalid(
+                        $code,
+                        $what,
+                        concat!("an id of 1 to ", stringify!($max), " lowercase letters and digits"),
+                    ))
+                }
+            }
+            /// The id.
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl TryFrom<String> for $name {
+            type Error = String;
+            fn try_from(text: String) -> Result<Self, String> {
+                Self::parse(&text).map_err(|e| e.message().to_owned())
+            }
+        }
+
+        impl From<$name> for String {
+            fn from(id: $name) -> String {
+                id.0
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+    };
+}
+pub(crate) use text_id;
+
 /// Validates a one-line text: trimmed, not empty, at most `chars_max` characters, no control
 /// characters. `what` names it in the error.
 pub(crate) fn short_text(text: &str, chars_max: usize, what: &str) -> Result<String, DomainError> {

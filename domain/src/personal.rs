@@ -7,62 +7,10 @@
 //! that it is the data the event was written with; once it is erased, salt and data are gone
 //! and the commitment reveals nothing, not even by guessing names.
 
-use std::fmt;
-
 use serde::{Deserialize, Serialize};
 
-use crate::ids::short_text;
+use crate::ids::{short_text, text_id};
 use crate::{DomainError, Name};
-
-macro_rules! text_id {
-    ($(#[$doc:meta])* $name:ident, $code:literal, $what:literal, $max:literal) => {
-        $(#[$doc])*
-        #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-        #[serde(try_from = "String", into = "String")]
-        pub struct $name(String);
-
-        impl $name {
-            /// Validates the id: 1 to the maximum lowercase letters and digits.
-            pub fn parse(text: &str) -> Result<Self, DomainError> {
-                let ok = !text.is_empty()
-                    && text.len() <= $max
-                    && text.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit());
-                if ok {
-                    Ok(Self(text.to_owned()))
-                } else {
-                    Err(DomainError::invalid(
-                        $code,
-                        $what,
-                        concat!("an id of 1 to ", stringify!($max), " lowercase letters and digits"),
-                    ))
-                }
-            }
-            /// The id.
-            pub fn as_str(&self) -> &str {
-                &self.0
-            }
-        }
-
-        impl TryFrom<String> for $name {
-            type Error = String;
-            fn try_from(text: String) -> Result<Self, String> {
-                Self::parse(&text).map_err(|e| e.message().to_owned())
-            }
-        }
-
-        impl From<$name> for String {
-            fn from(id: $name) -> String {
-                id.0
-            }
-        }
-
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(&self.0)
-            }
-        }
-    };
-}
 
 text_id! {
     /// A membership application's id, chosen at random when it is filed.
