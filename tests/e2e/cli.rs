@@ -255,3 +255,16 @@ fn export_writes_every_envelope_linked_by_its_hashes_and_rebuild_refolds_the_log
     assert_eq!(unknown.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&unknown.stderr).contains("nosuch-eg"));
 }
+
+/// The rebuild benchmark's log is made of events the projections understand: a small run
+/// folds all of it and reports its figures.
+#[test]
+fn the_rebuild_benchmark_folds_its_whole_log() {
+    let output = run(&["bench", "rebuild", "--events", "2000", "--runs", "1"]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(stdout(&output).contains("Median: rebuild of all projections"));
+}

@@ -20,7 +20,7 @@ use verbund_ledger::{BatchObserver, Ledger, LedgerOptions, LogId};
 use verbund_projections::{Runtime, RuntimeOptions, SnapshotStore};
 
 pub use commands::{FoundingFile, found_cooperative, issue_token, parse_coop, revoke_token};
-pub use execute::{Command, ExecError, Executed, Request, State, execute};
+pub use execute::{Command, ExecError, Executed, Request, State, execute, stream_id};
 pub use tokens::{IssuedToken, TokenSecret, random_hex};
 
 use crate::metrics::Metrics;

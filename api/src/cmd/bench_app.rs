@@ -295,52 +295,104 @@ async fn rebuild_on(scratch: &Scratch, args: &RebuildArgs) -> anyhow::Result<Exi
     Ok(ExitCode::SUCCESS)
 }
 
-/// Fills `log` with `events` domain events in large commits: every tenth a member admission,
-/// the rest token issues and revocations.
+/// Fills `log` with `events` domain events, each on the stream it belongs to, so that every
+/// projection folds them as it would real ones: per ten events one member admission and five
+/// tokens, four of them revoked again.
 async fn fill(ledger: &verbund_ledger::Ledger, log: &LogId, events: u64) -> anyhow::Result<()> {
-    const PER_COMMIT: u64 = 200;
-    let mut written = 0u64;
-    let mut commit_no = 0u64;
-    while written < events {
-        let n = PER_COMMIT.min(events - written);
-        let mut new = Vec::with_capacity(n as usize);
-        for i in written..written + n {
-            let event = if i % 10 == 0 {
-                serde_json::json!({
-                    "member": i / 10 + 1, "name": format!("Betrieb {i}"),
-                    "kind": {"type": "natural-person"}, "shares": 1,
-                    "admitted_on": "2026-11-24", "founder": false,
-                })
-            } else if i % 10 < 6 {
-                serde_json::json!({
-                    "token": format!("t{i}"), "principal": {"type": "auditor"},
-                    "digest": format!("{i:064x}"), "expires_at": "2030-01-01T00:00:00Z",
-                })
-            } else {
-                serde_json::json!({"token": format!("t{}", i - 4)})
-            };
-            let kind = match i % 10 {
-                0 => "MemberAdmitted",
-                1..=5 => "TokenIssued",
-                _ => "TokenRevoked",
-            };
-            new.push(NewEvent::json(kind, 1, &event)?);
+    // Three groups of ten events on 18 streams: within an append's limit of 32 streams.
+    const GROUPS_PER_COMMIT: u64 = 3;
+    let groups = events.div_ceil(10);
+    let mut group = 0;
+    while group < groups {
+        let changes: Vec<verbund_domain::Change> = (group..(group + GROUPS_PER_COMMIT).min(groups))
+            .flat_map(fill_group)
+            .collect();
+        let mut streams: Vec<verbund_ledger::StreamAppend> = Vec::new();
+        let mut current: Option<(verbund_domain::Stream, Vec<NewEvent>)> = None;
+        for change in changes {
+            let event = NewEvent::json(
+                change.event.event_type(),
+                change.event.schema_version(),
+                &change.event.to_json(),
+            )?;
+            match &mut current {
+                Some((stream, events)) if *stream == change.stream => events.push(event),
+                _ => {
+                    if let Some((stream, events)) = current.take() {
+                        streams.push(new_stream(&stream, events));
+                    }
+                    current = Some((change.stream, vec![event]));
+                }
+            }
+        }
+        if let Some((stream, events)) = current {
+            streams.push(new_stream(&stream, events));
         }
         let commit = Commit::new(
-            CommandId::parse(format!("fill-{commit_no}"))?,
+            CommandId::parse(format!("fill-{group}"))?,
             Actor::parse("cli:bench")?,
             None,
-            vec![verbund_ledger::StreamAppend::new(
-                verbund_ledger::StreamId::parse(format!("fill-{commit_no}"))?,
-                ExpectedVersion::NoStream,
-                new,
-            )],
+            streams,
         )?;
         ledger.append(log, commit).await?;
-        written += n;
-        commit_no += 1;
+        group += GROUPS_PER_COMMIT;
     }
     Ok(())
+}
+
+fn new_stream(
+    stream: &verbund_domain::Stream,
+    events: Vec<NewEvent>,
+) -> verbund_ledger::StreamAppend {
+    verbund_ledger::StreamAppend::new(app::stream_id(stream), ExpectedVersion::NoStream, events)
+}
+
+/// Ten events of group `g`, in stream order: member `g + 1` admitted; tokens `g-1` … `g-5`
+/// issued, `g-2` … `g-5` revoked.
+fn fill_group(g: u64) -> Vec<verbund_domain::Change> {
+    use verbund_domain::{
+        Change, MemberAdmitted, MemberKind, MemberNo, Money, PersonalRef, RecordId, Stream,
+        TokenDigest, TokenId, TokenIssued, TokenRevoked,
+    };
+    let day = jiff::civil::date(2026, 11, 24);
+    let member = MemberNo::new(u32::try_from(g + 1).expect("fewer than 4 billion members"))
+        .expect("not zero");
+    let mut changes = vec![Change::new(
+        Stream::Member(member),
+        MemberAdmitted {
+            member,
+            person: PersonalRef {
+                record: RecordId::parse(&format!("p{g}")).expect("a record id"),
+                commitment: format!("{g:064x}"),
+            },
+            kind: MemberKind::NaturalPerson,
+            shares: 1,
+            mandatory_shares: 1,
+            admitted_on: day,
+            founder: false,
+            application: None,
+            listed: false,
+            paid_in_due: Money::ZERO,
+            paid_in_due_on: day,
+        },
+    )];
+    for t in 1..=5u64 {
+        let token = TokenId::parse(&format!("g{g}t{t}")).expect("a token id");
+        let stream = Stream::Token(token.clone());
+        changes.push(Change::new(
+            stream.clone(),
+            TokenIssued {
+                token: token.clone(),
+                principal: Principal::Auditor,
+                digest: TokenDigest::parse(&format!("{:064x}", g * 10 + t)).expect("a digest"),
+                expires_at: jiff::Timestamp::from_second(1_900_000_000).expect("in range"),
+            },
+        ));
+        if t > 1 {
+            changes.push(Change::new(stream, TokenRevoked { token }));
+        }
+    }
+    changes
 }
 
 #[cfg(test)]
@@ -358,5 +410,32 @@ mod tests {
         assert!((load.p99_ms - 3.5).abs() < 1e-9);
         assert_eq!(load.errors, 3);
         assert!(parse_wrk("nothing").is_none());
+    }
+
+    /// The rebuild benchmark folds events every projection understands, on their own streams.
+    #[test]
+    fn fill_events_decode_and_fold_into_the_register() {
+        use verbund_projections::{Envelope, Projection, Register};
+        let mut register = Register::default();
+        for (i, change) in (0..3).flat_map(fill_group).enumerate() {
+            let json = change.event.to_json().to_string();
+            let event = verbund_domain::Event::decode(
+                change.event.event_type(),
+                change.event.schema_version(),
+                &json,
+            )
+            .expect("the event decodes");
+            let position = Position::new(i as u64 + 1);
+            register.apply(&Envelope {
+                position,
+                stream: app::stream_id(&change.stream),
+                stream_version: verbund_ledger::StreamVersion::FIRST,
+                recorded_at: jiff::Timestamp::UNIX_EPOCH,
+                actor: Actor::parse("cli:bench").expect("valid"),
+                event,
+            });
+        }
+        assert_eq!(register.member_count(), 3);
+        assert_eq!(fill_group(0).len(), 10);
     }
 }
