@@ -210,3 +210,131 @@ impl Register {
         roles
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use jiff::civil::date;
+    use verbund_domain::{
+        MemberAdmitted, MemberExcluded, MemberKind, Money, OfficerAppointed, PersonalRef, RecordId,
+        ResignationDeclared, SharesSubscribed,
+    };
+    use verbund_ledger::{Actor, StreamId, StreamVersion};
+
+    use super::*;
+
+    fn no(n: u32) -> MemberNo {
+        MemberNo::new(n).expect("non-zero")
+    }
+
+    fn fold(register: &mut Register, events: Vec<(&str, Event)>) {
+        for (i, (stream, event)) in events.into_iter().enumerate() {
+            register.apply(&Envelope {
+                position: Position::new(i as u64 + 1),
+                stream: StreamId::parse(stream).expect("valid"),
+                stream_version: StreamVersion::FIRST,
+                recorded_at: jiff::Timestamp::UNIX_EPOCH,
+                actor: Actor::parse("test").expect("valid"),
+                event,
+            });
+        }
+    }
+
+    fn admitted(n: u32, on: Date) -> Event {
+        Event::MemberAdmitted(MemberAdmitted {
+            member: no(n),
+            person: PersonalRef {
+                record: RecordId::parse(&format!("p{n}")).expect("valid"),
+                commitment: "0".repeat(64),
+            },
+            kind: MemberKind::NaturalPerson,
+            shares: 1,
+            mandatory_shares: 1,
+            admitted_on: on,
+            founder: false,
+            application: None,
+            listed: false,
+            paid_in_due: Money::ZERO,
+            paid_in_due_on: on,
+        })
+    }
+
+    /// G30: the member list as of any day, with the day each change took effect.
+    #[test]
+    fn g30_the_member_list_answers_for_any_day() {
+        let mut register = Register::default();
+        fold(
+            &mut register,
+            vec![
+                ("member-1", admitted(1, date(2027, 1, 10))),
+                ("member-2", admitted(2, date(2027, 3, 1))),
+                (
+                    "member-1",
+                    Event::SharesSubscribed(SharesSubscribed {
+                        member: no(1),
+                        shares: 2,
+                        total: 3,
+                        subscribed_on: date(2027, 4, 1),
+                        paid_in_due: Money::ZERO,
+                        paid_in_due_on: date(2027, 5, 1),
+                    }),
+                ),
+                (
+                    "member-2",
+                    Event::ResignationDeclared(ResignationDeclared {
+                        member: no(2),
+                        declared_on: date(2027, 5, 1),
+                        effective_on: date(2028, 12, 31),
+                    }),
+                ),
+            ],
+        );
+        assert_eq!(register.members_on(date(2027, 1, 9)), 0);
+        assert_eq!(register.members_on(date(2027, 3, 1)), 2);
+        assert_eq!(register.members_on(date(2028, 12, 31)), 2);
+        assert_eq!(register.members_on(date(2029, 1, 1)), 1);
+        let first = register.member(no(1)).expect("member 1");
+        assert_eq!(first.shares_on(date(2027, 3, 31)), 1);
+        assert_eq!(first.shares_on(date(2027, 4, 1)), 3);
+        let changes: Vec<_> = first.history.iter().map(|e| e.change.as_str()).collect();
+        assert_eq!(changes, ["MemberAdmitted", "SharesSubscribed"]);
+    }
+
+    /// G68: from the dispatch of the exclusion notice, a member's token carries no office.
+    #[test]
+    fn g68_an_excluded_member_keeps_the_member_role_but_no_office() {
+        let mut register = Register::default();
+        fold(
+            &mut register,
+            vec![
+                ("member-1", admitted(1, date(2027, 1, 10))),
+                (
+                    "coop",
+                    Event::OfficerAppointed(OfficerAppointed {
+                        member: no(1),
+                        office: Office::Board,
+                        effective_on: date(2027, 1, 10),
+                    }),
+                ),
+                (
+                    "member-1",
+                    Event::MemberExcluded(MemberExcluded {
+                        member: no(1),
+                        ground: "arrears".into(),
+                        reason: "Two reminders".into(),
+                        dispatched_on: date(2027, 6, 1),
+                        effective_on: date(2027, 12, 31),
+                    }),
+                ),
+            ],
+        );
+        assert_eq!(
+            register.roles_of(no(1), date(2027, 5, 31)),
+            BTreeSet::from([Role::Member, Role::Board])
+        );
+        assert_eq!(
+            register.roles_of(no(1), date(2027, 6, 1)),
+            BTreeSet::from([Role::Member])
+        );
+        assert!(register.roles_of(no(1), date(2028, 1, 1)).is_empty());
+    }
+}
