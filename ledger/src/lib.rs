@@ -36,6 +36,8 @@
 //! - `event`: [`NewEvent`], [`Payload`] (canonical JSON), [`RecordedEvent`] (the envelope).
 //! - `append`: [`Commit`] (one command's appends), [`ExpectedVersion`], [`Committed`].
 //! - `hash`: the canonical encoding and [`ChainHash`].
+//! - `personal`: personal-data records beside the log ([`PersonalRecord`], [`Erasure`],
+//!   [`StoredRecord`]), stored and erased only within commits.
 //! - `plan`: the pure decision of a batch: accept, replay or reject each append, chain the rest.
 //! - `writer`: group commit.
 //! - `store`: SQL, one module per database.
