@@ -190,7 +190,7 @@ fn a_newcomer_reads_the_cooperative_and_its_register(db: &TestDb) {
     assert!(rest["next_after"].is_null());
     assert_eq!(rest["members"][2]["name"], "Dachdeckerei Wolf");
     let first = http
-        .get(&coop_url(&server, "/members/1"), Some(&tokens["member:5"]))
+        .get(&coop_url(&server, "/members/1"), Some(&tokens["auditor"]))
         .json();
     assert_eq!(first["name"], "Schreinerei Huber GmbH");
 
