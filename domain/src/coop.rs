@@ -186,7 +186,6 @@ pub struct Cooperative {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 struct Founded {
     name: Name,
-    founded_on: Date,
     statute: Statute,
     statute_version: u32,
     offices: BTreeSet<(Office, MemberNo)>,
@@ -198,7 +197,6 @@ impl Cooperative {
         if let Event::CooperativeFounded(e) = event {
             self.founded = Some(Founded {
                 name: e.name.clone(),
-                founded_on: e.founded_on,
                 statute: e.statute.clone(),
                 statute_version: 1,
                 offices: BTreeSet::new(),
@@ -232,11 +230,6 @@ impl Cooperative {
     /// The name, once founded.
     pub fn name(&self) -> Option<&Name> {
         self.founded.as_ref().map(|f| &f.name)
-    }
-
-    /// The day of the founding.
-    pub fn founded_on(&self) -> Option<Date> {
-        self.founded.as_ref().map(|f| f.founded_on)
     }
 
     /// The statute in force, once founded.
