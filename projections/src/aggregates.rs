@@ -76,6 +76,11 @@ impl Aggregates {
         self.applications.get(id).cloned().unwrap_or_default()
     }
 
+    /// Every application filed, in no particular order.
+    pub fn applications(&self) -> impl Iterator<Item = (&ApplicationId, &Application)> {
+        self.applications.iter().map(|(id, a)| (id, &a.state))
+    }
+
     /// The number the next admission takes: one after the highest ever taken.
     pub fn next_member(&self) -> MemberNo {
         self.members

@@ -151,11 +151,19 @@ impl Register {
 
     /// The members in order of their number, from `after` on (exclusive), at most `limit`.
     pub fn members(&self, after: Option<MemberNo>, limit: usize) -> Vec<&MemberRecord> {
+        self.members_after(after).take(limit).collect()
+    }
+
+    /// The members in order of their number, from `after` on (exclusive).
+    pub fn members_after(
+        &self,
+        after: Option<MemberNo>,
+    ) -> impl Iterator<Item = &MemberRecord> + '_ {
         let range = match after {
             Some(after) => self.members.range(after.next()..),
             None => self.members.range::<_, MemberNo>(..),
         };
-        range.map(|(_, record)| record).take(limit).collect()
+        range.map(|(_, record)| record)
     }
 
     /// How many members were ever admitted.

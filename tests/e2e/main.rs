@@ -4,6 +4,7 @@
 mod cli;
 mod crash;
 mod http;
+mod membership;
 mod processes;
 
 use std::collections::HashMap;

@@ -6,7 +6,7 @@ use verbund_domain::{
     Change, DomainError, Event, FoundCooperative, Founder, IssueToken, Member, MemberKind,
     MemberNo, Person, PersonalRef, Principal, RecordId, Statute, Stream, TokenId,
 };
-use verbund_ledger::{LedgerError, LogId, PersonalRecord};
+use verbund_ledger::{LedgerError, LogId, PersonalRecord, Position};
 
 use crate::app::App;
 use crate::app::execute::{Command, ExecError, Executed, Request, State, execute};
@@ -197,21 +197,7 @@ pub async fn issue_token(
     }
     // A repeated request: report the token the first one issued, without its secret, which
     // was shown once and never stored.
-    let recorded = app
-        .ledger()
-        .read_log(&request.coop, executed.first, 1)
-        .await?;
-    let first = recorded.first().ok_or_else(|| {
-        LedgerError::Corrupt(format!(
-            "position {} of a command is missing",
-            executed.first
-        ))
-    })?;
-    match Event::decode(
-        first.event_type.as_str(),
-        first.schema_version,
-        first.payload.as_str(),
-    )? {
+    match first_event(app, &request.coop, executed.first).await? {
         Event::TokenIssued(issued) => Ok(IssuedToken {
             token: issued.token,
             secret: None,
@@ -221,6 +207,20 @@ pub async fn issue_token(
         }),
         _ => Err(ExecError::KeyReused),
     }
+}
+
+/// The event at `position`: what a command wrote, e.g. to answer a repeated request with what
+/// the first one decided.
+pub async fn first_event(app: &App, log: &LogId, position: Position) -> Result<Event, ExecError> {
+    let recorded = app.ledger().read_log(log, position, 1).await?;
+    let first = recorded.first().ok_or_else(|| {
+        LedgerError::Corrupt(format!("position {position} of a command is missing"))
+    })?;
+    Ok(Event::decode(
+        first.event_type.as_str(),
+        first.schema_version,
+        first.payload.as_str(),
+    )?)
 }
 
 struct Revoke(TokenId);

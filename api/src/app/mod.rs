@@ -6,6 +6,7 @@
 
 mod commands;
 mod execute;
+mod membership;
 mod tokens;
 
 /// Today in the machine's time zone: the day commands are decided on and "now" reads show.
@@ -19,8 +20,11 @@ use std::sync::Arc;
 use verbund_ledger::{BatchObserver, Ledger, LedgerOptions, LogId};
 use verbund_projections::{Runtime, RuntimeOptions, SnapshotStore};
 
-pub use commands::{FoundingFile, found_cooperative, issue_token, parse_coop, revoke_token};
+pub use commands::{
+    FoundingFile, first_event, found_cooperative, issue_token, parse_coop, revoke_token, seal,
+};
 pub use execute::{Command, ExecError, Executed, Request, State, execute, stream_id};
+pub use membership::MembershipCommand;
 pub use tokens::{IssuedToken, TokenSecret, random_hex};
 
 use crate::metrics::Metrics;

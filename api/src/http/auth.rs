@@ -54,12 +54,20 @@ pub const READ_LOG: &[Role] = &[
     Role::Auditor,
     Role::Regulator,
 ];
+/// The organs that decide on membership and offices (each records its own decisions; the
+/// board records the assembly's).
+pub const DECIDE_MEMBERSHIP: &[Role] = &[Role::Board, Role::SupervisoryBoard];
+/// The board, which manages the cooperative.
+pub const BOARD: &[Role] = &[Role::Board];
+/// Roles that record money received and paid: the treasurer and the board.
+pub const KEEP_ACCOUNTS: &[Role] = &[Role::Treasurer, Role::Board];
 /// Roles that run the installation: tokens, rebuilds.
 pub const OPERATE: &[Role] = &[Role::Admin];
 
 /// Every route and who may call it.
 pub const ROUTES: &[(Method, &str, Access)] = &[
     (Method::GET, "/v1/coops", Access::Public),
+    (Method::POST, "/v1/statutes/check", Access::Public),
     (Method::GET, "/v1/coops/{coop}", Access::Public),
     (Method::GET, "/v1/coops/{coop}/statute", Access::Public),
     (Method::GET, "/v1/coops/{coop}/me", Access::Authenticated),
@@ -71,7 +79,83 @@ pub const ROUTES: &[(Method, &str, Access)] = &[
     (
         Method::GET,
         "/v1/coops/{coop}/members/{member}",
+        Access::Roles(READ_REGISTER),
+    ),
+    (
+        Method::GET,
+        "/v1/coops/{coop}/members/{member}/statement",
         Access::MemberSelfOr(READ_MEMBERS),
+    ),
+    (Method::GET, "/v1/coops/{coop}/directory", Access::Public),
+    (
+        Method::GET,
+        "/v1/coops/{coop}/applications",
+        Access::Roles(READ_MEMBERS),
+    ),
+    (
+        Method::GET,
+        "/v1/coops/{coop}/applications/{application}",
+        Access::Roles(READ_MEMBERS),
+    ),
+    (
+        Method::POST,
+        "/v1/coops/{coop}/applications",
+        Access::Public,
+    ),
+    (
+        Method::POST,
+        "/v1/coops/{coop}/applications/{application}/admission",
+        Access::Roles(DECIDE_MEMBERSHIP),
+    ),
+    (
+        Method::POST,
+        "/v1/coops/{coop}/applications/{application}/rejection",
+        Access::Roles(DECIDE_MEMBERSHIP),
+    ),
+    (
+        Method::POST,
+        "/v1/coops/{coop}/members/{member}/subscriptions",
+        Access::MemberSelfOr(BOARD),
+    ),
+    (
+        Method::POST,
+        "/v1/coops/{coop}/members/{member}/payments",
+        Access::Roles(KEEP_ACCOUNTS),
+    ),
+    (
+        Method::POST,
+        "/v1/coops/{coop}/members/{member}/resignation",
+        Access::MemberSelfOr(BOARD),
+    ),
+    (
+        Method::POST,
+        "/v1/coops/{coop}/members/{member}/exclusion",
+        Access::Roles(BOARD),
+    ),
+    (
+        Method::POST,
+        "/v1/coops/{coop}/members/{member}/death",
+        Access::Roles(BOARD),
+    ),
+    (
+        Method::POST,
+        "/v1/coops/{coop}/members/{member}/transfers",
+        Access::MemberSelfOr(BOARD),
+    ),
+    (
+        Method::POST,
+        "/v1/coops/{coop}/members/{member}/settlement",
+        Access::Roles(KEEP_ACCOUNTS),
+    ),
+    (
+        Method::POST,
+        "/v1/coops/{coop}/members/{member}/offices",
+        Access::Roles(DECIDE_MEMBERSHIP),
+    ),
+    (
+        Method::POST,
+        "/v1/coops/{coop}/members/{member}/offices/{office}/dismissal",
+        Access::Roles(DECIDE_MEMBERSHIP),
     ),
     (
         Method::GET,

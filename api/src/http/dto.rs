@@ -70,11 +70,15 @@ pub struct Member {
     pub member: u32,
     /// Name or firm; absent once the personal data is erased.
     pub name: Option<String>,
-    /// `natural-person`, `firm` (with trade, region, employees) or `investing`.
-    #[schema(value_type = Object)]
-    pub kind: serde_json::Value,
-    /// Shares subscribed.
+    /// Postal address: for the member themself, the organs and auditors; absent otherwise
+    /// and once erased.
+    pub address: Option<String>,
+    /// Kind of member.
+    pub kind: MemberKind,
+    /// Shares subscribed (as of the list's date, if it has one).
     pub shares: u32,
+    /// Consent to the public listing of a firm.
+    pub listed: bool,
     /// The day the membership took effect.
     #[schema(value_type = String, format = Date)]
     pub admitted_on: String,
@@ -87,6 +91,10 @@ pub struct Member {
     pub exit_cause: Option<String>,
     /// Offices held.
     pub offices: Vec<String>,
+    /// Every change of the entry with the day it took effect (G30); in the answer about one
+    /// member only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub history: Option<Vec<EntryChange>>,
 }
 
 /// One page of the member list.
@@ -271,4 +279,490 @@ pub struct FeedEvent {
     pub event: String,
     /// The envelope ([`EventEnvelope`]) as JSON text.
     pub data: String,
+}
+
+// ---------------------------------------------------------------------------------------------
+// Membership
+
+/// An amount of euros on the wire: a string with two decimal places, e.g. `"250.00"`.
+pub fn money(amount: verbund_domain::Money) -> String {
+    format!("{:.2}", amount.as_decimal())
+}
+
+/// What kind of member someone is.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(tag = "type", rename_all = "kebab-case", deny_unknown_fields)]
+pub enum MemberKind {
+    /// A natural person.
+    NaturalPerson,
+    /// A firm.
+    Firm {
+        /// The trade, e.g. `Schreinerei`.
+        trade: String,
+        /// The region it works in.
+        region: String,
+        /// People employed.
+        employees: u32,
+    },
+    /// An investing member, who does not use the cooperative's services (G8-2).
+    Investing,
+}
+
+impl From<MemberKind> for verbund_domain::MemberKind {
+    fn from(kind: MemberKind) -> Self {
+        match kind {
+            MemberKind::NaturalPerson => Self::NaturalPerson,
+            MemberKind::Firm {
+                trade,
+                region,
+                employees,
+            } => Self::Firm {
+                trade,
+                region,
+                employees,
+            },
+            MemberKind::Investing => Self::Investing,
+        }
+    }
+}
+
+impl From<&verbund_domain::MemberKind> for MemberKind {
+    fn from(kind: &verbund_domain::MemberKind) -> Self {
+        match kind {
+            verbund_domain::MemberKind::NaturalPerson => Self::NaturalPerson,
+            verbund_domain::MemberKind::Firm {
+                trade,
+                region,
+                employees,
+            } => Self::Firm {
+                trade: trade.clone(),
+                region: region.clone(),
+                employees: *employees,
+            },
+            verbund_domain::MemberKind::Investing => Self::Investing,
+        }
+    }
+}
+
+/// An organ of the cooperative.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum Organ {
+    /// Vorstand.
+    Board,
+    /// Aufsichtsrat.
+    SupervisoryBoard,
+    /// Generalversammlung.
+    Assembly,
+}
+
+impl From<Organ> for verbund_domain::Organ {
+    fn from(organ: Organ) -> Self {
+        match organ {
+            Organ::Board => Self::Board,
+            Organ::SupervisoryBoard => Self::SupervisoryBoard,
+            Organ::Assembly => Self::Assembly,
+        }
+    }
+}
+
+/// An office.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum Office {
+    /// Vorstand.
+    Board,
+    /// Aufsichtsrat.
+    SupervisoryBoard,
+    /// Keeps the books.
+    Treasurer,
+}
+
+impl From<Office> for verbund_domain::Office {
+    fn from(office: Office) -> Self {
+        match office {
+            Office::Board => Self::Board,
+            Office::SupervisoryBoard => Self::SupervisoryBoard,
+            Office::Treasurer => Self::Treasurer,
+        }
+    }
+}
+
+/// What the declaration of membership acknowledges (G15a).
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Acknowledgements {
+    /// The duty to pay in the subscribed shares: always required.
+    pub pays_for_shares: bool,
+    /// The duty to make additional contributions, where the statute has them.
+    #[serde(default)]
+    pub additional_contributions: bool,
+    /// A notice period of more than one year, where the statute has one.
+    #[serde(default)]
+    pub notice_period: bool,
+}
+
+/// A declaration of membership (G15, G15a).
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Apply {
+    /// Name or firm.
+    #[schema(min_length = 1, max_length = 200)]
+    pub name: String,
+    /// Postal address, one line.
+    #[schema(min_length = 1, max_length = 300)]
+    pub address: String,
+    /// Kind of member.
+    pub kind: MemberKind,
+    /// Shares to subscribe.
+    #[schema(minimum = 1)]
+    pub shares: u32,
+    /// The expected yearly use of the facilities in euros, where the statute scales the
+    /// mandatory holding by it.
+    #[schema(value_type = Option<String>, pattern = r"^[0-9]{1,12}(\.[0-9]{1,2})?$")]
+    pub declared_usage: Option<verbund_domain::Money>,
+    /// The day of the declaration (default: today).
+    #[schema(value_type = Option<String>, format = Date)]
+    pub declared_on: Option<jiff::civil::Date>,
+    /// What the declaration acknowledges.
+    pub acknowledged: Acknowledgements,
+    /// Consent to the public listing of a firm (name, trade, region).
+    #[serde(default)]
+    pub listed: bool,
+}
+
+/// An application filed.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Applied {
+    /// The application's id.
+    pub application: String,
+    /// The log position of the filing.
+    pub position: u64,
+    /// True if this answers a repeated request.
+    pub replayed: bool,
+}
+
+/// An admission (G15). The organ defaults to the statute's.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Admit {
+    /// The organ that decided (default: the statute's admission organ).
+    pub by: Option<Organ>,
+    /// The day the membership takes effect (default: today).
+    #[schema(value_type = Option<String>, format = Date)]
+    pub admitted_on: Option<jiff::civil::Date>,
+    /// For an investing member: the resolution that consents (G8-2).
+    #[schema(max_length = 500)]
+    pub investing_consent: Option<String>,
+}
+
+/// An application admitted.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Admitted {
+    /// The new member's number.
+    pub member: u32,
+    /// The log position of the admission's last event.
+    pub position: u64,
+    /// True if this answers a repeated request.
+    pub replayed: bool,
+}
+
+/// A rejection (G15): the applicant's personal data is erased with it.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Reject {
+    /// The organ that decided (default: the statute's admission organ).
+    pub by: Option<Organ>,
+    /// Why, as told to the applicant.
+    #[schema(min_length = 1, max_length = 1000)]
+    pub reason: String,
+    /// The day of the decision (default: today).
+    #[schema(value_type = Option<String>, format = Date)]
+    pub rejected_on: Option<jiff::civil::Date>,
+}
+
+/// Further shares (G7a, G15b).
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Subscribe {
+    /// Shares to add.
+    #[schema(minimum = 1)]
+    pub shares: u32,
+    /// The day of the declaration (default: today).
+    #[schema(value_type = Option<String>, format = Date)]
+    pub subscribed_on: Option<jiff::civil::Date>,
+}
+
+/// A payment received on the shares.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RecordPayment {
+    /// The amount, e.g. `"250.00"`.
+    #[schema(value_type = String, pattern = r"^[0-9]{1,12}(\.[0-9]{1,2})?$")]
+    pub amount: verbund_domain::Money,
+    /// The day it was received (default: today).
+    #[schema(value_type = Option<String>, format = Date)]
+    pub received_on: Option<jiff::civil::Date>,
+    /// The bank reference.
+    #[schema(min_length = 1, max_length = 140)]
+    pub reference: String,
+}
+
+/// A resignation (G65).
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Resign {
+    /// The day the notice was received (default: today).
+    #[schema(value_type = Option<String>, format = Date)]
+    pub declared_on: Option<jiff::civil::Date>,
+    /// True if the notice was given in text form (a letter, an e-mail): required.
+    pub in_text_form: bool,
+}
+
+/// An exclusion (G68).
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Exclude {
+    /// The statute's exclusion ground, by its id.
+    #[schema(min_length = 1, max_length = 100)]
+    pub ground: String,
+    /// Why, as the notice tells the member.
+    #[schema(min_length = 1, max_length = 1000)]
+    pub reason: String,
+    /// The day the notice was dispatched (default: today).
+    #[schema(value_type = Option<String>, format = Date)]
+    pub dispatched_on: Option<jiff::civil::Date>,
+}
+
+/// A member's death.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RecordDeath {
+    /// The day of death.
+    #[schema(value_type = String, format = Date)]
+    pub died_on: jiff::civil::Date,
+}
+
+/// A transfer of paid-in capital to another member (G76).
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Transfer {
+    /// The acquiring member.
+    #[schema(minimum = 1)]
+    pub to: u32,
+    /// The amount; all the capital makes the giver leave that day.
+    #[schema(value_type = String, pattern = r"^[0-9]{1,12}(\.[0-9]{1,2})?$")]
+    pub amount: verbund_domain::Money,
+    /// The day of the agreement (default: today).
+    #[schema(value_type = Option<String>, format = Date)]
+    pub agreed_on: Option<jiff::civil::Date>,
+    /// True if the agreement is in text form: required.
+    pub in_text_form: bool,
+}
+
+/// The payout of an exited member's capital (G73).
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PaySettlement {
+    /// The amount paid out: the member's capital.
+    #[schema(value_type = String, pattern = r"^[0-9]{1,12}(\.[0-9]{1,2})?$")]
+    pub amount: verbund_domain::Money,
+    /// The day of the payment (default: today).
+    #[schema(value_type = Option<String>, format = Date)]
+    pub paid_on: Option<jiff::civil::Date>,
+}
+
+/// An appointment to an office (G9-24).
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Appoint {
+    /// The office.
+    pub office: Office,
+    /// The first day in office (default: today).
+    #[schema(value_type = Option<String>, format = Date)]
+    pub effective_on: Option<jiff::civil::Date>,
+}
+
+/// The end of an office.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Dismiss {
+    /// The first day without the office (default: today).
+    #[schema(value_type = Option<String>, format = Date)]
+    pub effective_on: Option<jiff::civil::Date>,
+    /// Why.
+    #[schema(min_length = 1, max_length = 1000)]
+    pub reason: String,
+}
+
+/// A change of a member's entry and the day it took effect (G30).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EntryChange {
+    /// The day it took effect.
+    #[schema(value_type = String, format = Date)]
+    pub effective_on: String,
+    /// The event, e.g. `SharesSubscribed`.
+    pub change: String,
+    /// Shares after it.
+    pub shares: u32,
+    /// The log position of the event.
+    pub position: u64,
+}
+
+/// One minimum paid-in part and its due day.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Due {
+    /// The day it is due.
+    #[schema(value_type = String, format = Date)]
+    pub due_on: String,
+    /// The amount.
+    pub amount: String,
+}
+
+/// A movement of a member's capital.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StatementLine {
+    /// The log position of its event.
+    pub position: u64,
+    /// The day.
+    #[schema(value_type = String, format = Date)]
+    pub on: String,
+    /// `payment`, `transfer-in`, `transfer-out` or `settlement`.
+    pub kind: String,
+    /// The amount, signed: what it added to the capital.
+    pub amount: String,
+    /// The bank reference of a payment.
+    pub reference: Option<String>,
+    /// The other member of a transfer.
+    pub counterparty: Option<u32>,
+}
+
+/// A member's own statement: shares, capital, dues, arrears, exit and settlement.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Statement {
+    /// Member number.
+    pub member: u32,
+    /// Name or firm; absent once the personal data is erased.
+    pub name: Option<String>,
+    /// Postal address; absent once erased.
+    pub address: Option<String>,
+    /// Kind of member.
+    pub kind: MemberKind,
+    /// Shares subscribed.
+    pub shares: u32,
+    /// Of these, the mandatory holding (G7a).
+    pub mandatory_shares: u32,
+    /// The amount of one share.
+    pub share_amount: String,
+    /// What the subscribed shares are worth.
+    pub subscribed: String,
+    /// The paid-in capital (Geschäftsguthaben).
+    pub paid_in: String,
+    /// Subscribed and not yet paid in.
+    pub outstanding: String,
+    /// The minimum parts due by today and not paid.
+    pub arrears: String,
+    /// The minimum parts, each with its due day.
+    pub dues: Vec<Due>,
+    /// Every movement of the capital.
+    pub lines: Vec<StatementLine>,
+    /// `resignation`, `exclusion`, `death` or `transfer`, once an exit is recorded.
+    pub exit_cause: Option<String>,
+    /// The last day of the membership.
+    #[schema(value_type = Option<String>, format = Date)]
+    pub exit_on: Option<String>,
+    /// The day the rights to attend and hold office ended (G68).
+    #[schema(value_type = Option<String>, format = Date)]
+    pub rights_lost_on: Option<String>,
+    /// The settlement's deadline (G73): six months after the exit.
+    #[schema(value_type = Option<String>, format = Date)]
+    pub settlement_due_on: Option<String>,
+    /// The day the settlement was paid.
+    #[schema(value_type = Option<String>, format = Date)]
+    pub settlement_paid_on: Option<String>,
+    /// Until when the member list keeps this record (G30).
+    #[schema(value_type = Option<String>, format = Date)]
+    pub retained_until: Option<String>,
+    /// The day this statement is drawn up for.
+    #[schema(value_type = String, format = Date)]
+    pub as_of_date: String,
+    /// The log position this answer reflects.
+    pub position: u64,
+}
+
+/// A firm in the public directory.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ListedFirm {
+    /// Member number.
+    pub member: u32,
+    /// The firm's name.
+    pub name: String,
+    /// Its trade.
+    pub trade: String,
+    /// Its region.
+    pub region: String,
+}
+
+/// A page of the public directory of member firms.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Directory {
+    /// Firms by member number.
+    pub firms: Vec<ListedFirm>,
+    /// Pass as `after` for the next page; absent on the last page.
+    pub next_after: Option<u32>,
+    /// The log position this answer reflects.
+    pub position: u64,
+}
+
+/// An application, for the organ that decides it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Application {
+    /// Its id.
+    pub application: String,
+    /// Name or firm; absent once erased (after a rejection).
+    pub name: Option<String>,
+    /// Postal address; absent once erased.
+    pub address: Option<String>,
+    /// Kind of member.
+    pub kind: MemberKind,
+    /// Shares to subscribe.
+    pub shares: u32,
+    /// The day of the declaration.
+    #[schema(value_type = String, format = Date)]
+    pub declared_on: String,
+    /// Consent to the public listing.
+    pub listed: bool,
+    /// `pending`, `admitted` or `rejected`.
+    pub status: String,
+    /// The member number, once admitted.
+    pub member: Option<u32>,
+    /// The day of the decision.
+    #[schema(value_type = Option<String>, format = Date)]
+    pub decided_on: Option<String>,
+}
+
+/// Applications.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ApplicationList {
+    /// By declaration day, then id.
+    pub applications: Vec<Application>,
+    /// The log position this answer reflects.
+    pub position: u64,
+}
+
+/// A statute file to check.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StatuteText {
+    /// The statute file (TOML), as a board writes it.
+    #[schema(max_length = 60000)]
+    pub text: String,
+}
+
+/// A statute that conforms to the law.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StatuteChecked {
+    /// Its clauses, structured, with the law's defaults filled in.
+    #[schema(value_type = Object)]
+    pub clauses: serde_json::Value,
 }

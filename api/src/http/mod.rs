@@ -10,6 +10,7 @@ pub mod docs;
 pub mod dto;
 pub mod error;
 pub mod extract;
+pub mod members;
 pub mod routes;
 
 use std::time::{Duration, Instant};
@@ -74,10 +75,26 @@ pub fn api(app: &App) -> (Router<App>, utoipa::openapi::OpenApi) {
     let (router, mut openapi) = OpenApiRouter::<App>::with_openapi(ApiDoc::openapi())
         .routes(routes!(routes::list_coops))
         .routes(routes!(routes::get_coop))
+        .routes(routes!(routes::check_statute))
         .routes(routes!(routes::get_statute))
         .routes(routes!(routes::me))
-        .routes(routes!(routes::list_members))
-        .routes(routes!(routes::get_member))
+        .routes(routes!(members::list_members))
+        .routes(routes!(members::get_member))
+        .routes(routes!(members::statement))
+        .routes(routes!(members::directory))
+        .routes(routes!(members::list_applications, members::apply))
+        .routes(routes!(members::get_application))
+        .routes(routes!(members::admit))
+        .routes(routes!(members::reject))
+        .routes(routes!(members::subscribe))
+        .routes(routes!(members::record_payment))
+        .routes(routes!(members::resign))
+        .routes(routes!(members::exclude))
+        .routes(routes!(members::record_death))
+        .routes(routes!(members::transfer))
+        .routes(routes!(members::pay_settlement))
+        .routes(routes!(members::appoint))
+        .routes(routes!(members::dismiss))
         .routes(routes!(routes::list_events))
         .routes(routes!(routes::stream_events))
         .routes(routes!(routes::verify))
@@ -120,6 +137,7 @@ pub fn router(app: App) -> Router {
         )
     })
     .layer(DefaultBodyLimit::max(BODY_BYTES_MAX))
+    .layer(middleware::from_fn(read_body))
     .layer(middleware::from_fn_with_state(app.clone(), observe))
     .layer(CatchPanicLayer::custom(
         |_: Box<dyn std::any::Any + Send>| ApiError::internal("a handler panicked").into_response(),
@@ -145,6 +163,33 @@ pub fn router(app: App) -> Router {
     .layer(PropagateRequestIdLayer::x_request_id())
     .layer(SetRequestIdLayer::x_request_id(SequentialIds::new()))
     .with_state(app)
+}
+
+/// Reads the whole request body (at most [`BODY_BYTES_MAX`]) before anything answers. A
+/// request refused before its handler read the body (401, 403, 415) would otherwise leave
+/// unread bytes on the connection, and the server would close it under a client that pools
+/// connections, racing that client's next request.
+async fn read_body(request: Request, next: Next) -> Response {
+    let (parts, body) = request.into_parts();
+    match axum::body::to_bytes(body, BODY_BYTES_MAX).await {
+        Ok(bytes) => {
+            next.run(Request::from_parts(parts, axum::body::Body::from(bytes)))
+                .await
+        }
+        Err(_) => {
+            let mut response = ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "body-too-large",
+                format!("the body exceeds {BODY_BYTES_MAX} bytes"),
+            )
+            .into_response();
+            // The rest of the body is not read: the connection cannot be reused.
+            response
+                .headers_mut()
+                .insert(header::CONNECTION, HeaderValue::from_static("close"));
+            response
+        }
+    }
 }
 
 /// Times every request (metrics) and bounds it (timeout).

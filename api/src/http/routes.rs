@@ -12,9 +12,9 @@ use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use utoipa::IntoParams;
-use verbund_domain::{MemberNo, Person, PersonalRef, Principal, TokenId};
+use verbund_domain::{Person, PersonalRef, Principal, TokenId};
 use verbund_ledger::Position;
-use verbund_projections::{MemberRecord, Register};
+use verbund_projections::Register;
 
 use crate::app::{self, App, Request};
 use crate::http::auth::{Caller, Coop};
@@ -27,7 +27,7 @@ pub const PAGE_ITEMS_MAX: usize = 1_000;
 /// Items of a page when the client does not say.
 const PAGE_ITEMS_DEFAULT: usize = 100;
 
-fn with_position(position: Position, body: impl IntoResponse) -> Response {
+pub(crate) fn with_position(position: Position, body: impl IntoResponse) -> Response {
     let mut response = body.into_response();
     response
         .headers_mut()
@@ -38,7 +38,7 @@ fn with_position(position: Position, body: impl IntoResponse) -> Response {
 /// Lets a write take effect in this process before it is answered, so that a token works (or
 /// stops working) here as soon as the client has the answer. Bounded: if the projections lag,
 /// the write stands all the same and the answer goes out.
-async fn settle_write(coop: &Coop, position: Position) {
+pub(crate) async fn settle_write(coop: &Coop, position: Position) {
     if let Err(e) = coop.runtime.wait_for(position, READ_WAIT).await {
         tracing::warn!("answering a write before the projections reflect it: {e}");
     }
@@ -82,9 +82,11 @@ pub async fn get_coop(
         .views()
         .register
         .read(|register| summary(&coop, register, position))?;
-    let names = names(&app, &coop.log, &people).await?;
+    let found = self::people(&app, &coop.log, &people).await?;
     for (officer, person) in summary.officers.iter_mut().zip(&people) {
-        officer.name = names.get(person.record.as_str()).cloned();
+        officer.name = found
+            .get(person.record.as_str())
+            .map(|p| p.name.to_string());
     }
     Ok(with_position(position, axum::Json(summary)))
 }
@@ -130,15 +132,15 @@ fn summary(
     ))
 }
 
-/// The names behind personal-data references, by record id: only records that are present
-/// and match the commitment their event carries (erased or altered data shows no name).
-pub(crate) async fn names(
+/// The people behind personal-data references, by record id: only records that are present
+/// and match the commitment their event carries (erased or altered data shows nobody).
+pub(crate) async fn people(
     app: &App,
     log: &verbund_ledger::LogId,
-    people: &[PersonalRef],
-) -> Result<std::collections::HashMap<String, String>, ApiError> {
-    let mut names = std::collections::HashMap::new();
-    for chunk in people.chunks(verbund_ledger::limits::READ_RECORDS_MAX) {
+    refs: &[PersonalRef],
+) -> Result<std::collections::HashMap<String, Person>, ApiError> {
+    let mut people = std::collections::HashMap::with_capacity(refs.len());
+    for chunk in refs.chunks(verbund_ledger::limits::READ_RECORDS_MAX) {
         let ids: Vec<&str> = chunk.iter().map(|p| p.record.as_str()).collect();
         let records = app.ledger().personal_records(log, &ids).await?;
         for (id, record) in records {
@@ -154,14 +156,14 @@ pub(crate) async fn names(
                 continue;
             }
             if let Ok(person) = serde_json::from_str::<Person>(&data) {
-                names.insert(id, person.name.to_string());
+                people.insert(id, person);
             }
         }
     }
-    Ok(names)
+    Ok(people)
 }
 
-fn not_founded() -> ApiError {
+pub(crate) fn not_founded() -> ApiError {
     ApiError::not_found(
         "coop-not-founded",
         "the cooperative's founding is not recorded yet",
@@ -207,6 +209,21 @@ pub async fn get_statute(
     Ok(with_position(position, axum::Json(doc)))
 }
 
+/// Checks a statute file against the law without recording anything: the clauses as they
+/// would be in force, or the first problem, naming the clause and the rule.
+#[utoipa::path(post, path = "/v1/statutes/check", tag = "cooperatives",
+    request_body = dto::StatuteText,
+    responses((status = 200, body = dto::StatuteChecked),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 413, body = Problem, content_type = "application/problem+json"),
+        (status = 415, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json")))]
+pub async fn check_statute(Body(body): Body<dto::StatuteText>) -> Result<Response, ApiError> {
+    let statute = verbund_domain::Statute::parse_toml(&body.text)?;
+    let clauses = serde_json::to_value(&statute).map_err(ApiError::internal)?;
+    Ok(axum::Json(dto::StatuteChecked { clauses }).into_response())
+}
+
 /// The caller: principal and roles.
 #[utoipa::path(get, path = "/v1/coops/{coop}/me", tag = "access",
     params(("coop" = String, Path, description = "The cooperative's id")),
@@ -237,107 +254,8 @@ pub struct ReadHeaders {
     pub min_position: u64,
 }
 
-/// Paging of the member list.
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct MemberQuery {
-    /// Members after this number.
-    #[param(minimum = 1)]
-    pub after: Option<u32>,
-    /// At most this many (1 to 1000, default 100).
-    #[param(minimum = 1, maximum = 1000)]
-    pub limit: Option<usize>,
-    /// The list as it stood at this log position.
-    #[param(minimum = 0)]
-    pub at_position: Option<u64>,
-    /// The list as it stood at this moment (RFC 3339, e.g. `2026-11-24T12:00:00Z`).
-    pub as_of: Option<String>,
-}
-
-fn member_dto(register: &Register, record: &MemberRecord) -> dto::Member {
-    let m = record.membership();
-    dto::Member {
-        member: m.member().get(),
-        name: None,
-        kind: serde_json::to_value(m.kind()).unwrap_or_default(),
-        shares: m.shares(),
-        admitted_on: m.admitted_on().to_string(),
-        founder: m.is_founder(),
-        exit_on: m.exit().map(|e| e.effective_on.to_string()),
-        exit_cause: m.exit().map(|e| e.cause.as_str().to_owned()),
-        offices: register
-            .offices(m.member())
-            .iter()
-            .map(|o| o.as_str().to_owned())
-            .collect(),
-    }
-}
-
-/// The member list, paged; now, or as of a past position or moment.
-#[utoipa::path(get, path = "/v1/coops/{coop}/members", tag = "members",
-    params(("coop" = String, Path, description = "The cooperative's id"), MemberQuery, ReadHeaders),
-    responses((status = 200, body = dto::MemberPage),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 503, body = Problem, content_type = "application/problem+json")),
-    security(("bearer" = [])))]
-pub async fn list_members(
-    State(app): State<App>,
-    Extension(coop): Extension<Coop>,
-    Params(query): Params<MemberQuery>,
-) -> Result<Response, ApiError> {
-    let limit = page_limit(query.limit)?;
-    let after = query
-        .after
-        .map(|n| MemberNo::new(n).ok_or_else(|| bad_param("after", "member numbers start at 1")))
-        .transpose()?;
-    let page = |register: &Register, position: Position| {
-        let members = register.members(after, limit + 1);
-        let next_after =
-            (members.len() > limit).then(|| members[limit - 1].membership().member().get());
-        let people: Vec<PersonalRef> = members
-            .iter()
-            .take(limit)
-            .map(|record| record.membership().person().clone())
-            .collect();
-        let page = dto::MemberPage {
-            members: members
-                .iter()
-                .take(limit)
-                .map(|record| member_dto(register, record))
-                .collect(),
-            next_after,
-            position: position.get(),
-        };
-        (page, people)
-    };
-    let (position, (mut body, people)) =
-        match as_of(&app, &coop, query.at_position, query.as_of.as_deref()).await? {
-            Some(past) => {
-                let folded =
-                    verbund_projections::fold_until::<Register>(app.ledger(), &coop.log, past)
-                        .await?;
-                (folded.position, page(&folded.state, folded.position))
-            }
-            None => {
-                let position = coop.runtime.position();
-                (
-                    position,
-                    coop.runtime.views().register.read(|r| page(r, position)),
-                )
-            }
-        };
-    let names = names(&app, &coop.log, &people).await?;
-    for (member, person) in body.members.iter_mut().zip(&people) {
-        member.name = names.get(person.record.as_str()).cloned();
-    }
-    Ok(with_position(position, axum::Json(body)))
-}
-
 /// The position a read "as of" asks for, if it does.
-async fn as_of(
+pub(crate) async fn as_of(
     app: &App,
     coop: &Coop,
     at_position: Option<u64>,
@@ -361,52 +279,16 @@ async fn as_of(
     }
 }
 
-fn bad_param(field: &str, detail: &str) -> ApiError {
+pub(crate) fn bad_param(field: &str, detail: &str) -> ApiError {
     ApiError::bad_request("query-malformed", field, detail)
 }
 
-fn page_limit(limit: Option<usize>) -> Result<usize, ApiError> {
+pub(crate) fn page_limit(limit: Option<usize>) -> Result<usize, ApiError> {
     match limit {
         None => Ok(PAGE_ITEMS_DEFAULT),
         Some(n) if (1..=PAGE_ITEMS_MAX).contains(&n) => Ok(n),
         Some(_) => Err(bad_param("limit", "limit is 1 to 1000")),
     }
-}
-
-/// One member's record: for the member themself, the board, the supervisory board, the
-/// treasurer and auditors.
-#[utoipa::path(get, path = "/v1/coops/{coop}/members/{member}", tag = "members",
-    params(("coop" = String, Path, description = "The cooperative's id"),
-        ("member" = u32, Path, description = "Member number", minimum = 1), ReadHeaders),
-    responses((status = 200, body = dto::Member),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 503, body = Problem, content_type = "application/problem+json")),
-    security(("bearer" = [])))]
-pub async fn get_member(
-    State(app): State<App>,
-    Extension(coop): Extension<Coop>,
-    Path((_, member)): Path<(String, String)>,
-) -> Result<Response, ApiError> {
-    let member = MemberNo::parse(&member).map_err(ApiError::from)?;
-    let position = coop.runtime.position();
-    let found = coop.runtime.views().register.read(|register| {
-        register.member(member).map(|record| {
-            (
-                member_dto(register, record),
-                record.membership().person().clone(),
-            )
-        })
-    });
-    let (mut body, person) = found.ok_or_else(|| {
-        ApiError::not_found("member-not-found", format!("there is no member {member}"))
-    })?;
-    body.name = names(&app, &coop.log, std::slice::from_ref(&person))
-        .await?
-        .remove(person.record.as_str());
-    Ok(with_position(position, axum::Json(body)))
 }
 
 /// Paging of the log.
@@ -585,7 +467,7 @@ pub struct WriteHeaders {
     pub idempotency_key: Option<String>,
 }
 
-fn write_request(
+pub(crate) fn write_request(
     coop: &Coop,
     caller: &Caller,
     headers: &HeaderMap,

@@ -798,6 +798,11 @@ impl Membership {
     pub fn paid_in(&self) -> Money {
         self.paid_in
     }
+    /// The minimum paid-in parts, each with its due day: one for the admission and one for
+    /// each further subscription.
+    pub fn dues(&self) -> &[(Date, Money)] {
+        &self.dues
+    }
     /// The exit, once recorded.
     pub fn exit(&self) -> Option<&Exit> {
         self.exit.as_ref()

@@ -1,0 +1,199 @@
+//! The membership commands of the application: each names the streams its decision reads and
+//! hands the loaded aggregates to the domain's decision.
+//!
+//! The member number of an admission is the next free one as this process knows it; the new
+//! member's stream is appended to as "no stream yet", so two admissions that picked the same
+//! number cannot both land: the second is decided again with the next number.
+
+use verbund_domain::{
+    Admit, ApplicationId, Apply, Appoint, Change, DomainError, Exclude, MemberNo, Office, Organ,
+    PaySettlement, RecordDeath, RecordPayment, Reject, Resign, Stream, Subscribe, Transfer,
+};
+use verbund_ledger::{Erasure, PersonalRecord};
+
+use crate::app::execute::{Command, State};
+
+/// A membership command, as the HTTP edge or the CLI parsed it.
+#[derive(Clone, Debug)]
+pub enum MembershipCommand {
+    /// File an application; the person's data goes into `record`.
+    Apply {
+        /// The declaration.
+        apply: Apply,
+        /// The applicant's name and address, sealed.
+        record: PersonalRecord,
+    },
+    /// Admit an application; the member number is the next free one.
+    Admit {
+        /// The application.
+        application: ApplicationId,
+        /// The organ that decided.
+        by: Organ,
+        /// The day the membership takes effect.
+        admitted_on: jiff::civil::Date,
+        /// For an investing member: the consent's resolution (G8-2).
+        investing_consent: Option<String>,
+        /// The day of the decision.
+        today: jiff::civil::Date,
+    },
+    /// Reject an application and erase the applicant's data (G15).
+    Reject {
+        /// The application.
+        application: ApplicationId,
+        /// The decision.
+        reject: Reject,
+    },
+    /// Subscribe further shares.
+    Subscribe(MemberNo, Subscribe),
+    /// Record a payment on the shares.
+    RecordPayment(MemberNo, RecordPayment),
+    /// Record a resignation.
+    Resign(MemberNo, Resign),
+    /// Exclude a member.
+    Exclude(MemberNo, Exclude),
+    /// Record a member's death.
+    RecordDeath(MemberNo, RecordDeath),
+    /// Pay out an exited member's capital.
+    PaySettlement(MemberNo, PaySettlement),
+    /// Transfer capital from one member to another.
+    Transfer {
+        /// The giver.
+        from: MemberNo,
+        /// The acquirer.
+        to: MemberNo,
+        /// The agreement.
+        transfer: Transfer,
+    },
+    /// Appoint a member to an office.
+    Appoint(MemberNo, Appoint),
+    /// End a member's office.
+    Dismiss {
+        /// The member.
+        member: MemberNo,
+        /// The office.
+        office: Office,
+        /// The first day without it.
+        effective_on: jiff::civil::Date,
+        /// Why.
+        reason: String,
+        /// The day of the decision.
+        today: jiff::civil::Date,
+    },
+}
+
+impl Command for MembershipCommand {
+    fn reads(&self) -> Vec<Stream> {
+        use MembershipCommand as C;
+        let mut reads = vec![Stream::Coop];
+        match self {
+            C::Apply { apply, .. } => reads.push(Stream::Application(apply.application.clone())),
+            C::Admit { application, .. } | C::Reject { application, .. } => {
+                reads.push(Stream::Application(application.clone()));
+            }
+            C::Subscribe(member, _)
+            | C::RecordPayment(member, _)
+            | C::Resign(member, _)
+            | C::Exclude(member, _)
+            | C::RecordDeath(member, _)
+            | C::PaySettlement(member, _)
+            | C::Appoint(member, _) => reads.push(Stream::Member(*member)),
+            C::Transfer { from, to, .. } => {
+                reads.push(Stream::Member(*from));
+                reads.push(Stream::Member(*to));
+            }
+            C::Dismiss { .. } => {}
+        }
+        reads
+    }
+
+    fn decide(&self, state: &State) -> Result<Vec<Change>, DomainError> {
+        use MembershipCommand as C;
+        let coop = &state.coop;
+        match self {
+            C::Apply { apply, .. } => state
+                .application(&apply.application)
+                .file(coop, apply.clone()),
+            C::Admit {
+                application,
+                by,
+                admitted_on,
+                investing_consent,
+                today,
+            } => {
+                let member = state.next_member.ok_or_else(|| {
+                    DomainError::conflict("member-number-unknown", "no member number is free")
+                })?;
+                state.application(application).admit(
+                    coop,
+                    state.members_today,
+                    Admit {
+                        member,
+                        by: *by,
+                        admitted_on: *admitted_on,
+                        investing_consent: investing_consent.clone(),
+                        today: *today,
+                    },
+                )
+            }
+            C::Reject {
+                application,
+                reject,
+            } => state.application(application).reject(coop, reject.clone()),
+            C::Subscribe(member, command) => state.member(*member).subscribe(coop, command.clone()),
+            C::RecordPayment(member, command) => {
+                state.member(*member).record_payment(coop, command.clone())
+            }
+            C::Resign(member, command) => state.member(*member).resign(coop, command.clone()),
+            C::Exclude(member, command) => state.member(*member).exclude(coop, command.clone()),
+            C::RecordDeath(member, command) => {
+                state.member(*member).record_death(coop, command.clone())
+            }
+            C::PaySettlement(member, command) => {
+                state.member(*member).pay_settlement(command.clone())
+            }
+            C::Transfer { from, to, transfer } => verbund_domain::transfer_capital(
+                coop,
+                state.member(*from),
+                state.member(*to),
+                transfer.clone(),
+            ),
+            C::Appoint(member, command) => coop.appoint(state.member(*member), command.clone()),
+            C::Dismiss {
+                member,
+                office,
+                effective_on,
+                reason,
+                today,
+            } => coop.dismiss(verbund_domain::Dismiss {
+                member: *member,
+                office: *office,
+                effective_on: *effective_on,
+                reason: reason.clone(),
+                members: state.members_today,
+                today: *today,
+            }),
+        }
+    }
+
+    fn records(&self) -> Vec<PersonalRecord> {
+        match self {
+            MembershipCommand::Apply { record, .. } => vec![record.clone()],
+            _ => Vec::new(),
+        }
+    }
+
+    fn erasures(&self, state: &State) -> Vec<Erasure> {
+        let MembershipCommand::Reject { application, .. } = self else {
+            return Vec::new();
+        };
+        // G15: a rejected applicant's data goes with the rejection, in the same commit.
+        state
+            .application(application)
+            .applied()
+            .and_then(|applied| {
+                Erasure::new(applied.person.record.as_str(), "application rejected (G15)").ok()
+            })
+            .into_iter()
+            .collect()
+    }
+}

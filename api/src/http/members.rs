@@ -1,0 +1,1185 @@
+//! Membership over HTTP: applications and their decision, shares, payments, the ways out, the
+//! settlement and offices (writes); the member list (G30), one member, a member's statement,
+//! the public directory of member firms (reads).
+//!
+//! Who sees what: the organs (board, supervisory board, treasurer) and auditors see every
+//! member's full entry; a member sees their own in full and the public part of the others
+//! (no address, no money); the public sees the firms that consented to be listed.
+
+use axum::Extension;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use jiff::civil::Date;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use verbund_domain::{
+    ApplicationId, Decided, Event, MemberNo, Membership, Money, Organ, Person, PersonalRef, Role,
+};
+use verbund_ledger::{Position, StreamVersion};
+use verbund_projections::{MemberRecord, Register};
+
+use crate::app::{self, App, Executed, MembershipCommand};
+use crate::http::auth::{Caller, Coop, READ_MEMBERS};
+use crate::http::dto;
+use crate::http::error::{ApiError, Problem};
+use crate::http::extract::{Body, Params};
+use crate::http::routes::{
+    ReadHeaders, WriteHeaders, as_of, bad_param, not_founded, page_limit, people, settle_write,
+    with_position, write_request,
+};
+
+/// True if the caller sees every member's full entry: the organs and auditors.
+fn sees_all(caller: &Caller) -> bool {
+    READ_MEMBERS.iter().any(|role| caller.roles.contains(role))
+}
+
+fn parse_member(text: &str) -> Result<MemberNo, ApiError> {
+    MemberNo::parse(text).map_err(ApiError::from)
+}
+
+fn no_member(member: MemberNo) -> ApiError {
+    ApiError::not_found("member-not-found", format!("there is no member {member}"))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reads
+
+/// Which members a list holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, ToSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum Status {
+    /// Members on the day.
+    Member,
+    /// Members whose membership ended before the day (kept for the legal period, G30).
+    Exited,
+    /// Everyone admitted by the day.
+    All,
+}
+
+/// Kinds of member.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, ToSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum KindFilter {
+    /// Natural persons.
+    NaturalPerson,
+    /// Firms.
+    Firm,
+    /// Investing members.
+    Investing,
+}
+
+/// The format of the member list.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, ToSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum Format {
+    /// A page of JSON.
+    Json,
+    /// Every matching entry as CSV (RFC 4180), paging ignored.
+    Csv,
+}
+
+/// Filters and paging of the member list.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct MemberQuery {
+    /// Members after this number.
+    #[param(minimum = 1)]
+    pub after: Option<u32>,
+    /// At most this many (1 to 1000, default 100).
+    #[param(minimum = 1, maximum = 1000)]
+    pub limit: Option<usize>,
+    /// The list as it stood on this day (G30): who was a member, with the shares of that day.
+    /// Without it, every entry the register keeps, as of now.
+    #[param(value_type = Option<String>, format = Date)]
+    pub as_of_date: Option<Date>,
+    /// `member` (default with `as_of_date`), `exited` or `all` (default without), relative to
+    /// `as_of_date` or today.
+    pub status: Option<Status>,
+    /// Only members of this kind.
+    pub kind: Option<KindFilter>,
+    /// `json` (default) or `csv`.
+    pub format: Option<Format>,
+    /// What the register knew at this log position.
+    #[param(minimum = 0)]
+    pub at_position: Option<u64>,
+    /// What the register knew at this moment (RFC 3339, e.g. `2026-11-24T12:00:00Z`).
+    pub as_of: Option<String>,
+}
+
+/// The selection a member list query makes.
+struct Selection {
+    /// The day of the list, if it asks for one.
+    as_of_date: Option<Date>,
+    /// The day the status refers to.
+    day: Date,
+    status: Status,
+    kind: Option<KindFilter>,
+}
+
+impl Selection {
+    fn new(query: &MemberQuery) -> Self {
+        let status = query.status.unwrap_or(match query.as_of_date {
+            Some(_) => Status::Member,
+            None => Status::All,
+        });
+        Self {
+            as_of_date: query.as_of_date,
+            day: query.as_of_date.unwrap_or_else(app::today),
+            status,
+            kind: query.kind,
+        }
+    }
+
+    fn admits(&self, m: &Membership) -> bool {
+        let kind = match (self.kind, m.kind()) {
+            (None, _) => true,
+            (Some(KindFilter::NaturalPerson), verbund_domain::MemberKind::NaturalPerson) => true,
+            (Some(KindFilter::Firm), verbund_domain::MemberKind::Firm { .. }) => true,
+            (Some(KindFilter::Investing), verbund_domain::MemberKind::Investing) => true,
+            (Some(_), _) => false,
+        };
+        let status = match self.status {
+            Status::Member => m.is_member_on(self.day),
+            Status::Exited => m.exit().is_some_and(|e| e.effective_on < self.day),
+            Status::All => self.as_of_date.is_none_or(|day| m.admitted_on() <= day),
+        };
+        kind && status
+    }
+}
+
+/// One entry as the caller may see it. `person` is the looked-up data, if any.
+fn entry(
+    register: &Register,
+    record: &MemberRecord,
+    selection: Option<&Selection>,
+    person: Option<&Person>,
+    with_address: bool,
+) -> dto::Member {
+    let m = record.membership();
+    let as_of_date = selection.and_then(|s| s.as_of_date);
+    // On a past day, an exit declared later was not yet there.
+    let exit = m
+        .exit()
+        .filter(|e| as_of_date.is_none_or(|day| e.declared_on <= day));
+    dto::Member {
+        member: m.member().get(),
+        name: person.map(|p| p.name.to_string()),
+        address: person.filter(|_| with_address).map(|p| p.address.clone()),
+        kind: m.kind().into(),
+        shares: as_of_date.map_or(m.shares(), |day| record.shares_on(day)),
+        listed: m.is_listed(),
+        admitted_on: m.admitted_on().to_string(),
+        founder: m.is_founder(),
+        exit_on: exit.map(|e| e.effective_on.to_string()),
+        exit_cause: exit.map(|e| e.cause.as_str().to_owned()),
+        offices: match as_of_date {
+            // Offices by day are in the log; the list of a past day does not guess them.
+            Some(_) => Vec::new(),
+            None => register
+                .offices(m.member())
+                .iter()
+                .map(|o| o.as_str().to_owned())
+                .collect(),
+        },
+        history: None,
+    }
+}
+
+/// The member list (G30): paged, filtered, now or as of a day; as JSON or CSV.
+#[utoipa::path(get, path = "/v1/coops/{coop}/members", tag = "members",
+    params(("coop" = String, Path, description = "The cooperative's id"), MemberQuery, ReadHeaders),
+    responses((status = 200, body = dto::MemberPage,
+            content((dto::MemberPage = "application/json"), (String = "text/csv"))),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 503, body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+pub async fn list_members(
+    State(app): State<App>,
+    Extension(coop): Extension<Coop>,
+    Extension(caller): Extension<Caller>,
+    Params(query): Params<MemberQuery>,
+) -> Result<Response, ApiError> {
+    let limit = page_limit(query.limit)?;
+    let after = query
+        .after
+        .map(|n| MemberNo::new(n).ok_or_else(|| bad_param("after", "member numbers start at 1")))
+        .transpose()?;
+    let csv = query.format == Some(Format::Csv);
+    let selection = Selection::new(&query);
+    let select = |register: &Register| {
+        let matching = register
+            .members_after(if csv { None } else { after })
+            .filter(|record| selection.admits(record.membership()));
+        let taken: Vec<&MemberRecord> = if csv {
+            matching.collect()
+        } else {
+            matching.take(limit + 1).collect()
+        };
+        let next_after =
+            (!csv && taken.len() > limit).then(|| taken[limit - 1].membership().member().get());
+        let shown = if csv {
+            taken.len()
+        } else {
+            taken.len().min(limit)
+        };
+        let refs: Vec<PersonalRef> = taken[..shown]
+            .iter()
+            .map(|record| record.membership().person().clone())
+            .collect();
+        let entries: Vec<dto::Member> = taken[..shown]
+            .iter()
+            .map(|record| entry(register, record, Some(&selection), None, false))
+            .collect();
+        (entries, refs, next_after)
+    };
+    let (position, (mut entries, refs, next_after)) =
+        match as_of(&app, &coop, query.at_position, query.as_of.as_deref()).await? {
+            Some(past) => {
+                let folded =
+                    verbund_projections::fold_until::<Register>(app.ledger(), &coop.log, past)
+                        .await?;
+                (folded.position, select(&folded.state))
+            }
+            None => {
+                let position = coop.runtime.position();
+                (position, coop.runtime.views().register.read(select))
+            }
+        };
+    let found = people(&app, &coop.log, &refs).await?;
+    let with_address = sees_all(&caller);
+    for (member, person) in entries.iter_mut().zip(&refs) {
+        if let Some(p) = found.get(person.record.as_str()) {
+            member.name = Some(p.name.to_string());
+            if with_address {
+                member.address = Some(p.address.clone());
+            }
+        }
+    }
+    if csv {
+        let day = selection.as_of_date.unwrap_or(selection.day);
+        return Ok(with_position(position, csv_response(&coop, day, &entries)));
+    }
+    let page = dto::MemberPage {
+        members: entries,
+        next_after,
+        position: position.get(),
+    };
+    Ok(with_position(position, axum::Json(page)))
+}
+
+/// The member list as CSV. A cell that a spreadsheet would take for a formula is prefixed
+/// with `'`, so that an exported name cannot run as one.
+fn csv_response(coop: &Coop, day: Date, entries: &[dto::Member]) -> Response {
+    let mut out = String::from(
+        "member,name,address,kind,trade,region,employees,shares,admitted_on,founder,exit_on,exit_cause,offices\r\n",
+    );
+    for e in entries {
+        let (kind, trade, region, employees) = match &e.kind {
+            dto::MemberKind::NaturalPerson => ("natural-person", "", "", String::new()),
+            dto::MemberKind::Firm {
+                trade,
+                region,
+                employees,
+            } => (
+                "firm",
+                trade.as_str(),
+                region.as_str(),
+                employees.to_string(),
+            ),
+            dto::MemberKind::Investing => ("investing", "", "", String::new()),
+        };
+        let cells = [
+            e.member.to_string(),
+            e.name.clone().unwrap_or_default(),
+            e.address.clone().unwrap_or_default(),
+            kind.to_owned(),
+            trade.to_owned(),
+            region.to_owned(),
+            employees,
+            e.shares.to_string(),
+            e.admitted_on.clone(),
+            e.founder.to_string(),
+            e.exit_on.clone().unwrap_or_default(),
+            e.exit_cause.clone().unwrap_or_default(),
+            e.offices.join(" "),
+        ];
+        let line: Vec<String> = cells.iter().map(|c| csv_cell(c)).collect();
+        out.push_str(&line.join(","));
+        out.push_str("\r\n");
+    }
+    let mut response = out.into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/csv; charset=utf-8"),
+    );
+    if let Ok(value) = HeaderValue::from_str(&format!(
+        "attachment; filename=\"members-{}-{day}.csv\"",
+        coop.log
+    )) {
+        headers.insert(header::CONTENT_DISPOSITION, value);
+    }
+    response
+}
+
+/// One CSV cell (RFC 4180), safe to open in a spreadsheet.
+fn csv_cell(text: &str) -> String {
+    let text = match text.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{text}"),
+        _ => text.to_owned(),
+    };
+    if text.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", text.replace('"', "\"\""))
+    } else {
+        text
+    }
+}
+
+/// One member: in full (with address and the history of the entry, G30) for the member
+/// themself, the organs and auditors; the public part for other members.
+#[utoipa::path(get, path = "/v1/coops/{coop}/members/{member}", tag = "members",
+    params(("coop" = String, Path, description = "The cooperative's id"),
+        ("member" = u32, Path, description = "Member number", minimum = 1), ReadHeaders),
+    responses((status = 200, body = dto::Member),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 503, body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+pub async fn get_member(
+    State(app): State<App>,
+    Extension(coop): Extension<Coop>,
+    Extension(caller): Extension<Caller>,
+    Path((_, member)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    let member = parse_member(&member)?;
+    let full = sees_all(&caller) || caller.is_member(member);
+    let position = coop.runtime.position();
+    let found = coop.runtime.views().register.read(|register| {
+        register.member(member).map(|record| {
+            let mut body = entry(register, record, None, None, false);
+            if full {
+                body.history = Some(
+                    record
+                        .history
+                        .iter()
+                        .map(|e| dto::EntryChange {
+                            effective_on: e.effective_on.to_string(),
+                            change: e.change.clone(),
+                            shares: e.shares,
+                            position: e.position.get(),
+                        })
+                        .collect(),
+                );
+            }
+            (body, record.membership().person().clone())
+        })
+    });
+    let (mut body, person) = found.ok_or_else(|| no_member(member))?;
+    if let Some(p) = people(&app, &coop.log, std::slice::from_ref(&person))
+        .await?
+        .remove(person.record.as_str())
+    {
+        body.name = Some(p.name.to_string());
+        body.address = full.then_some(p.address);
+    }
+    Ok(with_position(position, axum::Json(body)))
+}
+
+/// A member's statement: shares, capital and its movements, the minimum parts due and the
+/// arrears today, the exit and the settlement's deadline (G73).
+#[utoipa::path(get, path = "/v1/coops/{coop}/members/{member}/statement", tag = "members",
+    params(("coop" = String, Path, description = "The cooperative's id"),
+        ("member" = u32, Path, description = "Member number", minimum = 1), ReadHeaders),
+    responses((status = 200, body = dto::Statement),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 503, body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+pub async fn statement(
+    State(app): State<App>,
+    Extension(coop): Extension<Coop>,
+    Path((_, member)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    let member = parse_member(&member)?;
+    let today = app::today();
+    let position = coop.runtime.position();
+    let (m, share_amount) = coop
+        .runtime
+        .views()
+        .register
+        .read(|register| {
+            let statute = &register.coop()?.statute;
+            let record = register.member(member)?;
+            Some((record.membership().clone(), statute.share_amount()))
+        })
+        .ok_or_else(|| no_member(member))?;
+    let lines = capital_lines(&app, &coop, member, position).await?;
+    let person = people(&app, &coop.log, std::slice::from_ref(m.person()))
+        .await?
+        .remove(m.person().record.as_str());
+    let subscribed = share_amount.checked_mul(m.shares()).unwrap_or(Money::ZERO);
+    let outstanding = subscribed.checked_sub(m.paid_in()).unwrap_or(Money::ZERO);
+    let body = dto::Statement {
+        member: member.get(),
+        name: person.as_ref().map(|p| p.name.to_string()),
+        address: person.map(|p| p.address),
+        kind: m.kind().into(),
+        shares: m.shares(),
+        mandatory_shares: m.mandatory_shares(),
+        share_amount: dto::money(share_amount),
+        subscribed: dto::money(subscribed),
+        paid_in: dto::money(m.paid_in()),
+        outstanding: dto::money(outstanding),
+        arrears: dto::money(m.arrears_on(today)),
+        dues: m
+            .dues()
+            .iter()
+            .map(|(due_on, amount)| dto::Due {
+                due_on: due_on.to_string(),
+                amount: dto::money(*amount),
+            })
+            .collect(),
+        lines,
+        exit_cause: m.exit().map(|e| e.cause.as_str().to_owned()),
+        exit_on: m.exit().map(|e| e.effective_on.to_string()),
+        rights_lost_on: m.rights_lost_on().map(|d| d.to_string()),
+        settlement_due_on: m.settlement_due_on().map(|d| d.to_string()),
+        settlement_paid_on: m.settlement().map(|(d, _)| d.to_string()),
+        retained_until: m.retained_until().map(|d| d.to_string()),
+        as_of_date: today.to_string(),
+        position: position.get(),
+    };
+    Ok(with_position(position, axum::Json(body)))
+}
+
+/// The movements of a member's capital, read from their stream up to `until`.
+async fn capital_lines(
+    app: &App,
+    coop: &Coop,
+    member: MemberNo,
+    until: Position,
+) -> Result<Vec<dto::StatementLine>, ApiError> {
+    let stream = app::stream_id(&verbund_domain::Stream::Member(member));
+    let mut lines = Vec::new();
+    let mut from = StreamVersion::FIRST;
+    loop {
+        let page = app
+            .ledger()
+            .read_stream(
+                &coop.log,
+                &stream,
+                from,
+                verbund_ledger::limits::READ_EVENTS_MAX,
+            )
+            .await?;
+        let Some(last) = page.last() else { break };
+        from = last.stream_version.next();
+        let full = page.len() == verbund_ledger::limits::READ_EVENTS_MAX;
+        for recorded in page.iter().filter(|e| e.position <= until) {
+            let event = Event::decode(
+                recorded.event_type.as_str(),
+                recorded.schema_version,
+                recorded.payload.as_str(),
+            )
+            .map_err(ApiError::internal)?;
+            let line = |on: Date, kind: &str, amount: String| dto::StatementLine {
+                position: recorded.position.get(),
+                on: on.to_string(),
+                kind: kind.to_owned(),
+                amount,
+                reference: None,
+                counterparty: None,
+            };
+            match event {
+                Event::PaymentReceived(e) => lines.push(dto::StatementLine {
+                    reference: Some(e.reference),
+                    ..line(e.received_on, "payment", dto::money(e.amount))
+                }),
+                Event::CapitalTransferred(e) if e.to == member => lines.push(dto::StatementLine {
+                    counterparty: Some(e.from.get()),
+                    ..line(e.agreed_on, "transfer-in", dto::money(e.amount))
+                }),
+                Event::CapitalTransferred(e) => lines.push(dto::StatementLine {
+                    counterparty: Some(e.to.get()),
+                    ..line(
+                        e.agreed_on,
+                        "transfer-out",
+                        format!("-{}", dto::money(e.amount)),
+                    )
+                }),
+                Event::SettlementPaid(e) => lines.push(line(
+                    e.paid_on,
+                    "settlement",
+                    format!("-{}", dto::money(e.amount)),
+                )),
+                _ => {}
+            }
+        }
+        if !full {
+            break;
+        }
+    }
+    Ok(lines)
+}
+
+/// Filters and paging of the directory.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct DirectoryQuery {
+    /// Firms after this member number.
+    #[param(minimum = 1)]
+    pub after: Option<u32>,
+    /// At most this many (1 to 1000, default 100).
+    #[param(minimum = 1, maximum = 1000)]
+    pub limit: Option<usize>,
+    /// Only firms of this trade (ignoring case).
+    pub trade: Option<String>,
+    /// Only firms of this region (ignoring case).
+    pub region: Option<String>,
+}
+
+/// The public directory: member firms that consented to be listed, with name, trade and
+/// region — the network's page for customers and job seekers.
+#[utoipa::path(get, path = "/v1/coops/{coop}/directory", tag = "cooperatives",
+    params(("coop" = String, Path, description = "The cooperative's id"), DirectoryQuery, ReadHeaders),
+    responses((status = 200, body = dto::Directory),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "A token was sent and is unknown, expired or revoked", body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 503, body = Problem, content_type = "application/problem+json")))]
+pub async fn directory(
+    State(app): State<App>,
+    Extension(coop): Extension<Coop>,
+    Params(query): Params<DirectoryQuery>,
+) -> Result<Response, ApiError> {
+    let limit = page_limit(query.limit)?;
+    let after = query
+        .after
+        .map(|n| MemberNo::new(n).ok_or_else(|| bad_param("after", "member numbers start at 1")))
+        .transpose()?;
+    let today = app::today();
+    let matches = |wanted: &Option<String>, value: &str| {
+        wanted
+            .as_deref()
+            .is_none_or(|w| w.trim().eq_ignore_ascii_case(value))
+    };
+    let position = coop.runtime.position();
+    // Names can be erased; look up a few more than a page, and more pages if needed.
+    let mut firms = Vec::new();
+    let mut cursor = after;
+    let mut next_after = None;
+    loop {
+        let candidates: Vec<(MemberNo, String, String, PersonalRef)> =
+            coop.runtime.views().register.read(|register| {
+                register
+                    .members_after(cursor)
+                    .filter_map(|record| {
+                        let m = record.membership();
+                        let verbund_domain::MemberKind::Firm { trade, region, .. } = m.kind()
+                        else {
+                            return None;
+                        };
+                        (m.is_listed()
+                            && m.has_rights_on(today)
+                            && matches(&query.trade, trade)
+                            && matches(&query.region, region))
+                        .then(|| {
+                            (
+                                m.member(),
+                                trade.clone(),
+                                region.clone(),
+                                m.person().clone(),
+                            )
+                        })
+                    })
+                    .take(limit + 1)
+                    .collect()
+            });
+        let exhausted = candidates.len() <= limit;
+        let refs: Vec<PersonalRef> = candidates.iter().map(|c| c.3.clone()).collect();
+        let found = people(&app, &coop.log, &refs).await?;
+        for (member, trade, region, person) in candidates {
+            cursor = Some(member);
+            let Some(p) = found.get(person.record.as_str()) else {
+                continue;
+            };
+            if firms.len() == limit {
+                next_after = firms.last().map(|f: &dto::ListedFirm| f.member);
+                break;
+            }
+            firms.push(dto::ListedFirm {
+                member: member.get(),
+                name: p.name.to_string(),
+                trade,
+                region,
+            });
+        }
+        if exhausted || next_after.is_some() {
+            break;
+        }
+    }
+    let body = dto::Directory {
+        firms,
+        next_after,
+        position: position.get(),
+    };
+    Ok(with_position(position, axum::Json(body)))
+}
+
+/// Which applications a list holds.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ApplicationQuery {
+    /// `pending` (default), `admitted`, `rejected` or `all`.
+    pub status: Option<ApplicationStatus>,
+}
+
+/// The state of an application.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, ToSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum ApplicationStatus {
+    /// Not decided.
+    Pending,
+    /// Admitted.
+    Admitted,
+    /// Rejected.
+    Rejected,
+    /// Any.
+    All,
+}
+
+fn application_dto(
+    id: &ApplicationId,
+    application: &verbund_domain::Application,
+) -> Option<dto::Application> {
+    let applied = application.applied()?;
+    let (status, member, decided_on) = match application.decided() {
+        None => ("pending", None, None),
+        Some(Decided::Admitted { member, on }) => ("admitted", Some(member.get()), Some(on)),
+        Some(Decided::Rejected { on }) => ("rejected", None, Some(on)),
+    };
+    Some(dto::Application {
+        application: id.to_string(),
+        name: None,
+        address: None,
+        kind: (&applied.kind).into(),
+        shares: applied.shares,
+        declared_on: applied.declared_on.to_string(),
+        listed: applied.listed,
+        status: status.to_owned(),
+        member,
+        decided_on: decided_on.map(|d| d.to_string()),
+    })
+}
+
+async fn with_people(
+    app: &App,
+    coop: &Coop,
+    items: &mut [(dto::Application, PersonalRef)],
+) -> Result<(), ApiError> {
+    let refs: Vec<PersonalRef> = items.iter().map(|(_, r)| r.clone()).collect();
+    let found = people(app, &coop.log, &refs).await?;
+    for (item, person) in items.iter_mut() {
+        if let Some(p) = found.get(person.record.as_str()) {
+            item.name = Some(p.name.to_string());
+            item.address = Some(p.address.clone());
+        }
+    }
+    Ok(())
+}
+
+/// The applications, for the organs that decide them: pending ones by default.
+#[utoipa::path(get, path = "/v1/coops/{coop}/applications", tag = "members",
+    params(("coop" = String, Path, description = "The cooperative's id"), ApplicationQuery, ReadHeaders),
+    responses((status = 200, body = dto::ApplicationList),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 503, body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+pub async fn list_applications(
+    State(app): State<App>,
+    Extension(coop): Extension<Coop>,
+    Params(query): Params<ApplicationQuery>,
+) -> Result<Response, ApiError> {
+    let wanted = query.status.unwrap_or(ApplicationStatus::Pending);
+    let position = coop.runtime.position();
+    let mut items: Vec<(dto::Application, PersonalRef)> =
+        coop.runtime.views().aggregates.read(|aggregates| {
+            aggregates
+                .applications()
+                .filter_map(|(id, application)| {
+                    let item = application_dto(id, application)?;
+                    let keep = match wanted {
+                        ApplicationStatus::All => true,
+                        ApplicationStatus::Pending => item.status == "pending",
+                        ApplicationStatus::Admitted => item.status == "admitted",
+                        ApplicationStatus::Rejected => item.status == "rejected",
+                    };
+                    let person = application.applied()?.person.clone();
+                    keep.then_some((item, person))
+                })
+                .collect()
+        });
+    items.sort_by(|a, b| {
+        (a.0.declared_on.as_str(), a.0.application.as_str())
+            .cmp(&(b.0.declared_on.as_str(), b.0.application.as_str()))
+    });
+    with_people(&app, &coop, &mut items).await?;
+    let body = dto::ApplicationList {
+        applications: items.into_iter().map(|(item, _)| item).collect(),
+        position: position.get(),
+    };
+    Ok(with_position(position, axum::Json(body)))
+}
+
+/// One application.
+#[utoipa::path(get, path = "/v1/coops/{coop}/applications/{application}", tag = "members",
+    params(("coop" = String, Path, description = "The cooperative's id"),
+        ("application" = String, Path, description = "The application's id"), ReadHeaders),
+    responses((status = 200, body = dto::Application),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 503, body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+pub async fn get_application(
+    State(app): State<App>,
+    Extension(coop): Extension<Coop>,
+    Path((_, application)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    let id = ApplicationId::parse(&application)?;
+    let position = coop.runtime.position();
+    let found = coop.runtime.views().aggregates.read(|aggregates| {
+        let application = aggregates.application(&id).state;
+        let item = application_dto(&id, &application)?;
+        Some((item, application.applied()?.person.clone()))
+    });
+    let item = found.ok_or_else(|| {
+        ApiError::not_found(
+            "application-not-found",
+            format!("there is no application {id}"),
+        )
+    })?;
+    let mut items = [item];
+    with_people(&app, &coop, &mut items).await?;
+    let [(body, _)] = items;
+    Ok(with_position(position, axum::Json(body)))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Writes
+
+/// Executes a membership command for a request whose canonical form is `route` and `body`.
+async fn execute(
+    app: &App,
+    coop: &Coop,
+    caller: &Caller,
+    headers: &HeaderMap,
+    route: &str,
+    body: &impl Serialize,
+    command: MembershipCommand,
+) -> Result<Executed, ApiError> {
+    let canonical = serde_json::to_vec(body).map_err(ApiError::internal)?;
+    let request = write_request(coop, caller, headers, route, &canonical)?;
+    let executed = app::execute(app, &request, &command).await?;
+    settle_write(coop, executed.last).await;
+    Ok(executed)
+}
+
+fn written(executed: Executed) -> Response {
+    with_position(
+        executed.last,
+        axum::Json(dto::Written {
+            position: executed.last.get(),
+            replayed: executed.replayed,
+        }),
+    )
+}
+
+fn created(executed: Executed, body: impl Serialize) -> Response {
+    let status = if executed.replayed {
+        StatusCode::OK
+    } else {
+        StatusCode::CREATED
+    };
+    with_position(executed.last, (status, axum::Json(body)))
+}
+
+/// The organ that decides an application: as the body names it, or the statute's. (The
+/// domain refuses a decision of another organ than the statute's, G15.)
+fn deciding_organ(coop: &Coop, by: Option<dto::Organ>) -> Result<Organ, ApiError> {
+    if let Some(by) = by {
+        return Ok(by.into());
+    }
+    coop.runtime
+        .views()
+        .register
+        .read(|register| register.coop().map(|c| c.statute.admission_by()))
+        .ok_or_else(not_founded)
+}
+
+/// The role that records a decision of `organ`: the board records the assembly's.
+fn check_records_for(caller: &Caller, organ: Organ) -> Result<(), ApiError> {
+    let role = match organ {
+        Organ::Board | Organ::Assembly => Role::Board,
+        Organ::SupervisoryBoard => Role::SupervisoryBoard,
+    };
+    if caller.roles.contains(&role) {
+        Ok(())
+    } else {
+        Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "organ-role-missing",
+            format!(
+                "a decision of the {} is recorded by the {}",
+                organ.as_str().replace('-', " "),
+                role.as_str().replace('-', " ")
+            ),
+        ))
+    }
+}
+
+/// Files a declaration of membership (G15, G15a). The applicant's name and address are kept
+/// outside the chained log, so that they can be erased on rejection.
+#[utoipa::path(post, path = "/v1/coops/{coop}/applications", tag = "members",
+    params(("coop" = String, Path, description = "The cooperative's id"), WriteHeaders),
+    request_body = dto::Apply,
+    responses((status = 201, body = dto::Applied),
+        (status = 200, description = "A repeated request, answered with the original application", body = dto::Applied),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "A token was sent and is unknown, expired or revoked", body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, body = Problem, content_type = "application/problem+json"),
+        (status = 413, body = Problem, content_type = "application/problem+json"),
+        (status = 415, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json")))]
+pub async fn apply(
+    State(app): State<App>,
+    Extension(coop): Extension<Coop>,
+    Extension(caller): Extension<Caller>,
+    headers: HeaderMap,
+    Body(body): Body<dto::Apply>,
+) -> Result<Response, ApiError> {
+    let person = Person::parse(&body.name, &body.address)?;
+    let (record, reference) = app::seal(&person)?;
+    let application = ApplicationId::parse(&app::random_hex(16))?;
+    let today = app::today();
+    let command = MembershipCommand::Apply {
+        apply: verbund_domain::Apply {
+            application,
+            person: reference,
+            kind: body.kind.clone().into(),
+            shares: body.shares,
+            declared_usage: body.declared_usage,
+            declared_on: body.declared_on.unwrap_or(today),
+            acknowledged: verbund_domain::Acknowledgements {
+                pays_for_shares: body.acknowledged.pays_for_shares,
+                additional_contributions: body.acknowledged.additional_contributions,
+                notice_period: body.acknowledged.notice_period,
+            },
+            listed: body.listed,
+            today,
+        },
+        record,
+    };
+    let executed = execute(&app, &coop, &caller, &headers, "apply", &body, command).await?;
+    // A repeated request is answered with the application the first one filed.
+    let Event::MembershipApplied(applied) =
+        app::first_event(&app, &coop.log, executed.first).await?
+    else {
+        return Err(ApiError::from(app::ExecError::KeyReused));
+    };
+    Ok(created(
+        executed,
+        dto::Applied {
+            application: applied.application.to_string(),
+            position: executed.last.get(),
+            replayed: executed.replayed,
+        },
+    ))
+}
+
+/// Admits an application (G15): the applicant becomes the member with the next number.
+#[utoipa::path(post, path = "/v1/coops/{coop}/applications/{application}/admission", tag = "members",
+    params(("coop" = String, Path, description = "The cooperative's id"),
+        ("application" = String, Path, description = "The application's id"), WriteHeaders),
+    request_body = dto::Admit,
+    responses((status = 201, body = dto::Admitted),
+        (status = 200, description = "A repeated request, answered with the original admission", body = dto::Admitted),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, body = Problem, content_type = "application/problem+json"),
+        (status = 413, body = Problem, content_type = "application/problem+json"),
+        (status = 415, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+pub async fn admit(
+    State(app): State<App>,
+    Extension(coop): Extension<Coop>,
+    Extension(caller): Extension<Caller>,
+    Path((_, application)): Path<(String, String)>,
+    headers: HeaderMap,
+    body: Result<Body<dto::Admit>, ApiError>,
+) -> Result<Response, ApiError> {
+    // Who may decide comes before what the body says.
+    check_records_for(&caller, deciding_organ(&coop, None)?)?;
+    let Body(body) = body?;
+    let application = ApplicationId::parse(&application)?;
+    let by = deciding_organ(&coop, body.by)?;
+    let today = app::today();
+    let command = MembershipCommand::Admit {
+        application: application.clone(),
+        by,
+        admitted_on: body.admitted_on.unwrap_or(today),
+        investing_consent: body.investing_consent.clone(),
+        today,
+    };
+    let route = format!("admit:{application}");
+    let executed = execute(&app, &coop, &caller, &headers, &route, &body, command).await?;
+    let Event::ApplicationAccepted(accepted) =
+        app::first_event(&app, &coop.log, executed.first).await?
+    else {
+        return Err(ApiError::from(app::ExecError::KeyReused));
+    };
+    Ok(created(
+        executed,
+        dto::Admitted {
+            member: accepted.member.get(),
+            position: executed.last.get(),
+            replayed: executed.replayed,
+        },
+    ))
+}
+
+/// Rejects an application (G15) and erases the applicant's personal data with it.
+#[utoipa::path(post, path = "/v1/coops/{coop}/applications/{application}/rejection", tag = "members",
+    params(("coop" = String, Path, description = "The cooperative's id"),
+        ("application" = String, Path, description = "The application's id"), WriteHeaders),
+    request_body = dto::Reject,
+    responses((status = 200, body = dto::Written),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, body = Problem, content_type = "application/problem+json"),
+        (status = 413, body = Problem, content_type = "application/problem+json"),
+        (status = 415, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+pub async fn reject(
+    State(app): State<App>,
+    Extension(coop): Extension<Coop>,
+    Extension(caller): Extension<Caller>,
+    Path((_, application)): Path<(String, String)>,
+    headers: HeaderMap,
+    body: Result<Body<dto::Reject>, ApiError>,
+) -> Result<Response, ApiError> {
+    // Who may decide comes before what the body says.
+    check_records_for(&caller, deciding_organ(&coop, None)?)?;
+    let Body(body) = body?;
+    let application = ApplicationId::parse(&application)?;
+    let by = deciding_organ(&coop, body.by)?;
+    let today = app::today();
+    let command = MembershipCommand::Reject {
+        application: application.clone(),
+        reject: verbund_domain::Reject {
+            by,
+            reason: body.reason.clone(),
+            rejected_on: body.rejected_on.unwrap_or(today),
+            today,
+        },
+    };
+    let route = format!("reject:{application}");
+    let executed = execute(&app, &coop, &caller, &headers, &route, &body, command).await?;
+    Ok(written(executed))
+}
+
+/// Declares the responses of a write about one member.
+macro_rules! member_write {
+    ($(#[$doc:meta])* $name:ident, $path:literal, $body:ty, |$member:ident, $b:ident, $today:ident| $command:expr) => {
+        $(#[$doc])*
+        #[utoipa::path(post, path = $path, tag = "members",
+            params(("coop" = String, Path, description = "The cooperative's id"),
+                ("member" = u32, Path, description = "Member number", minimum = 1), WriteHeaders),
+            request_body = $body,
+            responses((status = 200, body = dto::Written),
+                (status = 400, body = Problem, content_type = "application/problem+json"),
+                (status = 401, body = Problem, content_type = "application/problem+json"),
+                (status = 403, body = Problem, content_type = "application/problem+json"),
+                (status = 404, body = Problem, content_type = "application/problem+json"),
+                (status = 409, body = Problem, content_type = "application/problem+json"),
+                (status = 413, body = Problem, content_type = "application/problem+json"),
+                (status = 415, body = Problem, content_type = "application/problem+json"),
+                (status = 422, body = Problem, content_type = "application/problem+json")),
+            security(("bearer" = [])))]
+        pub async fn $name(
+            State(app): State<App>,
+            Extension(coop): Extension<Coop>,
+            Extension(caller): Extension<Caller>,
+            Path((_, member)): Path<(String, String)>,
+            headers: HeaderMap,
+            Body(body): Body<$body>,
+        ) -> Result<Response, ApiError> {
+            let $member = parse_member(&member)?;
+            let $today = app::today();
+            let $b = &body;
+            let command: Result<MembershipCommand, ApiError> = $command;
+            let route = format!("{}:{}", stringify!($name), $member);
+            let executed = execute(&app, &coop, &caller, &headers, &route, &body, command?).await?;
+            Ok(written(executed))
+        }
+    };
+}
+
+member_write!(
+    /// Subscribes further shares (G7a, G15b).
+    subscribe, "/v1/coops/{coop}/members/{member}/subscriptions", dto::Subscribe,
+    |member, body, today| Ok(MembershipCommand::Subscribe(member, verbund_domain::Subscribe {
+        shares: body.shares,
+        subscribed_on: body.subscribed_on.unwrap_or(today),
+        today,
+    }))
+);
+
+member_write!(
+    /// Records a payment on the shares; never more than the subscribed shares are worth.
+    record_payment, "/v1/coops/{coop}/members/{member}/payments", dto::RecordPayment,
+    |member, body, today| Ok(MembershipCommand::RecordPayment(member, verbund_domain::RecordPayment {
+        amount: body.amount,
+        received_on: body.received_on.unwrap_or(today),
+        reference: body.reference.clone(),
+        today,
+    }))
+);
+
+member_write!(
+    /// Records a resignation in text form (G65): it takes effect at the end of the first
+    /// business year the notice period reaches.
+    resign, "/v1/coops/{coop}/members/{member}/resignation", dto::Resign,
+    |member, body, today| Ok(MembershipCommand::Resign(member, verbund_domain::Resign {
+        declared_on: body.declared_on.unwrap_or(today),
+        in_text_form: body.in_text_form,
+        today,
+    }))
+);
+
+member_write!(
+    /// Excludes a member on a ground of the statute (G68): the rights and offices end at the
+    /// dispatch of the notice, the membership at the end of the business year.
+    exclude, "/v1/coops/{coop}/members/{member}/exclusion", dto::Exclude,
+    |member, body, today| Ok(MembershipCommand::Exclude(member, verbund_domain::Exclude {
+        ground: body.ground.clone(),
+        reason: body.reason.clone(),
+        dispatched_on: body.dispatched_on.unwrap_or(today),
+        today,
+    }))
+);
+
+member_write!(
+    /// Records a member's death: the heirs continue the membership to the end of the business
+    /// year; the offices end at once.
+    record_death, "/v1/coops/{coop}/members/{member}/death", dto::RecordDeath,
+    |member, body, today| Ok(MembershipCommand::RecordDeath(member, verbund_domain::RecordDeath {
+        died_on: body.died_on,
+        today,
+    }))
+);
+
+member_write!(
+    /// Transfers paid-in capital to another member (G76); all of it makes the giver leave
+    /// that day.
+    transfer, "/v1/coops/{coop}/members/{member}/transfers", dto::Transfer,
+    |member, body, today| Ok(MembershipCommand::Transfer {
+        from: member,
+        to: MemberNo::new(body.to).ok_or_else(|| ApiError::bad_request(
+            "member-malformed", "to", "member numbers start at 1"))?,
+        transfer: verbund_domain::Transfer {
+            amount: body.amount,
+            agreed_on: body.agreed_on.unwrap_or(today),
+            in_text_form: body.in_text_form,
+            today,
+        },
+    })
+);
+
+member_write!(
+    /// Pays out an exited member's capital (G22, G73), within six months of the exit.
+    pay_settlement, "/v1/coops/{coop}/members/{member}/settlement", dto::PaySettlement,
+    |member, body, today| Ok(MembershipCommand::PaySettlement(member, verbund_domain::PaySettlement {
+        amount: body.amount,
+        paid_on: body.paid_on.unwrap_or(today),
+        today,
+    }))
+);
+
+member_write!(
+    /// Appoints a member to an office (G9-24: officers are members).
+    appoint, "/v1/coops/{coop}/members/{member}/offices", dto::Appoint,
+    |member, body, today| Ok(MembershipCommand::Appoint(member, verbund_domain::Appoint {
+        office: body.office.into(),
+        effective_on: body.effective_on.unwrap_or(today),
+        today,
+    }))
+);
+
+/// Ends a member's office; the organs keep the size the law and the statute ask (G9-24).
+#[utoipa::path(post, path = "/v1/coops/{coop}/members/{member}/offices/{office}/dismissal", tag = "members",
+    params(("coop" = String, Path, description = "The cooperative's id"),
+        ("member" = u32, Path, description = "Member number", minimum = 1),
+        ("office" = dto::Office, Path, description = "The office"), WriteHeaders),
+    request_body = dto::Dismiss,
+    responses((status = 200, body = dto::Written),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, body = Problem, content_type = "application/problem+json"),
+        (status = 413, body = Problem, content_type = "application/problem+json"),
+        (status = 415, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+pub async fn dismiss(
+    State(app): State<App>,
+    Extension(coop): Extension<Coop>,
+    Extension(caller): Extension<Caller>,
+    Path((_, member, office)): Path<(String, String, String)>,
+    headers: HeaderMap,
+    Body(body): Body<dto::Dismiss>,
+) -> Result<Response, ApiError> {
+    let member = parse_member(&member)?;
+    let office: dto::Office =
+        serde_json::from_value(serde_json::Value::String(office)).map_err(|_| {
+            ApiError::bad_request(
+                "office-unknown",
+                "office",
+                "the offices are board, supervisory-board and treasurer",
+            )
+        })?;
+    let today = app::today();
+    let command = MembershipCommand::Dismiss {
+        member,
+        office: office.into(),
+        effective_on: body.effective_on.unwrap_or(today),
+        reason: body.reason.clone(),
+        today,
+    };
+    let route = format!(
+        "dismiss:{member}:{}",
+        verbund_domain::Office::from(office).as_str()
+    );
+    let executed = execute(&app, &coop, &caller, &headers, &route, &body, command).await?;
+    Ok(written(executed))
+}
