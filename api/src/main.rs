@@ -24,6 +24,8 @@ enum Command {
     /// API tokens: issue or revoke one.
     #[command(subcommand)]
     Token(cmd::token::Token),
+    /// Erase the personal data of members who left long enough ago (G30).
+    Retention(cmd::retention::Args),
     /// Create a demo cooperative's log, append to it, read it back and verify it.
     Demo(cmd::demo::Args),
     /// Fold every projection from position 1 again and store fresh snapshots.
@@ -55,6 +57,7 @@ async fn main() -> ExitCode {
         Command::Serve(args) => cmd::serve::run(args).await,
         Command::Coop(command) => cmd::coop::run(command).await,
         Command::Token(command) => cmd::token::run(command).await,
+        Command::Retention(args) => cmd::retention::run(args).await,
         Command::Demo(args) => cmd::demo::run(args).await,
         Command::Rebuild(args) => cmd::rebuild::run(args).await,
         Command::Export(args) => cmd::export::run(args).await,

@@ -11,8 +11,8 @@ use crate::access::{TokenIssued, TokenRevoked};
 use crate::coop::{CooperativeFounded, OfficerAppointed, OfficerRemoved, StatuteAmended};
 use crate::membership::{
     ApplicationAccepted, ApplicationRejected, CapitalTransferred, MemberAdmitted, MemberDied,
-    MemberExcluded, MembershipApplied, PaymentReceived, ResignationDeclared, SettlementPaid,
-    SharesSubscribed,
+    MemberExcluded, MemberRecordErased, MembershipApplied, PaymentReceived, ResignationDeclared,
+    SettlementPaid, SharesSubscribed,
 };
 use crate::{ApplicationId, MemberNo, TokenId};
 
@@ -175,6 +175,8 @@ events! {
     CapitalTransferred v 1,
     /// An exited member's capital was paid out.
     SettlementPaid v 1,
+    /// An exited member's personal data was erased after the retention period.
+    MemberRecordErased v 1,
     /// A member took an office.
     OfficerAppointed v 1,
     /// A member's office ended.

@@ -13,6 +13,7 @@ use crate::verbund;
 on_both_databases!(
     a_cooperative_of_firms_and_citizens_grows_and_shrinks_and_its_past_lists_are_right,
     bad_membership_input_is_a_clear_4xx_and_writes_nothing,
+    personal_data_is_erased_after_the_retention_period_and_the_chain_stays_intact,
 );
 
 const COOP: &str = "handwerk-eg";
@@ -84,6 +85,7 @@ impl Known {
 }
 
 struct Coop {
+    db_url: String,
     server: Server,
     http: Http,
     tokens: BTreeMap<String, String>,
@@ -150,10 +152,12 @@ impl Coop {
     }
 }
 
-fn start(db: &TestDb, extra_principals: &[String]) -> Coop {
+/// Founds the cooperative through the CLI (on `founded_on`), starts a server and issues tokens.
+fn start(db: &TestDb, extra_principals: &[String], founded_on: &str) -> Coop {
     let dir = tempfile::tempdir().expect("a temporary directory");
     let founding = dir.path().join("founding.toml");
-    std::fs::write(&founding, FOUNDING).expect("write the founding file");
+    std::fs::write(&founding, FOUNDING.replace("2024-01-15", founded_on))
+        .expect("write the founding file");
     let run = |args: &[&str]| {
         let output = verbund().args(args).output().expect("verbund runs");
         assert!(
@@ -174,7 +178,6 @@ fn start(db: &TestDb, extra_principals: &[String]) -> Coop {
         "--database-url",
         &db.url,
     ]);
-    let server = Server::start(verbund(), &db.url, "warn");
     let mut principals: Vec<String> = ["member:1", "member:2", "member:3", "auditor"]
         .map(str::to_owned)
         .to_vec();
@@ -193,7 +196,10 @@ fn start(db: &TestDb, extra_principals: &[String]) -> Coop {
             (principal, out.lines().last().expect("a token").to_owned())
         })
         .collect();
+    // Started after the tokens exist, so that it knows them from the first request on.
+    let server = Server::start(verbund(), &db.url, "warn");
     Coop {
+        db_url: db.url.clone(),
         server,
         http: Http::default(),
         tokens,
@@ -214,7 +220,7 @@ fn numbers(page: &Value) -> Vec<u64> {
 /// is excluded, a citizen dies, a citizen transfers everything and leaves. The list as of
 /// three past days matches a recomputation from what the test did.
 fn a_cooperative_of_firms_and_citizens_grows_and_shrinks_and_its_past_lists_are_right(db: &TestDb) {
-    let coop = start(db, &[]);
+    let coop = start(db, &[], "2024-01-15");
     let mut known: BTreeMap<u64, Known> = BTreeMap::new();
     for (no, name, firm, listed) in [
         (1, "Firma 1 Schreinerei", true, true),
@@ -465,7 +471,7 @@ fn a_cooperative_of_firms_and_citizens_grows_and_shrinks_and_its_past_lists_are_
 /// G7, G15a, G65, G7a, G8-2, G43-3, G16: every refusal is a 4xx naming the problem, and the
 /// log's head does not move.
 fn bad_membership_input_is_a_clear_4xx_and_writes_nothing(db: &TestDb) {
-    let coop = start(db, &["member:4".to_owned()]);
+    let coop = start(db, &["member:4".to_owned()], "2024-01-15");
     let citizen = coop.join(
         "Bürger 2",
         json!({"type": "natural-person"}),
@@ -692,4 +698,120 @@ fn bad_membership_input_is_a_clear_4xx_and_writes_nothing(db: &TestDb) {
         assert_eq!(problem["field"].as_str(), field, "{problem}");
     }
     assert_eq!(coop.head(), head, "checking statutes writes nothing");
+}
+
+/// G30, G73: `verbund retention` erases the names and addresses of members who left more than
+/// three years before the end of the year, except while a settlement is owed; the entries and
+/// the chain stay.
+fn personal_data_is_erased_after_the_retention_period_and_the_chain_stays_intact(db: &TestDb) {
+    let coop = start(db, &[], "2019-01-15");
+    let (resigner, excluded) = (3, 4);
+    for member in [resigner, excluded] {
+        coop.ok(
+            &format!("/members/{member}/payments"),
+            "member:2",
+            json!({"amount": "100.00", "received_on": "2019-02-01", "reference": "first part"}),
+        );
+    }
+    // Notice on 2019-03-01 with 12 months: out on 2020-12-31, kept until 2023-12-31.
+    coop.ok(
+        &format!("/members/{resigner}/resignation"),
+        "member:1",
+        json!({"declared_on": "2019-03-01", "in_text_form": true}),
+    );
+    coop.ok(
+        &format!("/members/{resigner}/settlement"),
+        "member:2",
+        json!({"amount": "100.00", "paid_on": "2021-03-01"}),
+    );
+    // Excluded in 2019, out on 2019-12-31, kept until 2022-12-31; the settlement is owed.
+    coop.ok(
+        &format!("/members/{excluded}/exclusion"),
+        "member:1",
+        json!({"ground": "harm", "reason": "Damaged the shared machine on purpose", "dispatched_on": "2019-06-01"}),
+    );
+    let retention = |today: &str| {
+        let output = verbund()
+            .args([
+                "retention",
+                COOP,
+                "--today",
+                today,
+                "--database-url",
+                &coop.db_url,
+            ])
+            .output()
+            .expect("verbund runs");
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    };
+    let early = retention("2023-12-31");
+    assert!(
+        early.contains("erased the personal data of 0 former members"),
+        "{early}"
+    );
+    assert!(
+        early.contains("kept 1 past the retention period"),
+        "{early}"
+    );
+    let head = coop.head();
+    let out = retention("2024-01-01");
+    assert!(
+        out.contains(&format!(
+            "erased the personal data of 1 former members: {resigner}"
+        )),
+        "{out}"
+    );
+    assert!(out.contains(&format!("(G73): {excluded}")), "{out}");
+    assert_eq!(coop.head(), head + 1, "one event for one erasure");
+    let read = |member: u64| {
+        coop.http.get(
+            &format!("{}?", coop.url(&format!("/members/{member}"))),
+            coop.token("auditor"),
+        )
+    };
+    let gone = read(resigner).json();
+    assert_eq!(
+        (gone["name"].clone(), gone["address"].clone()),
+        (Value::Null, Value::Null)
+    );
+    assert_eq!(gone["exit_cause"], "resignation", "the entry stays");
+    assert_eq!(read(excluded).json()["name"], "Bürgerin 1");
+    // Again: nothing more to do until the settlement is paid.
+    assert!(retention("2024-01-01").contains("of 0 former members"));
+    coop.ok(
+        &format!("/members/{excluded}/settlement"),
+        "member:2",
+        json!({"amount": "100.00", "paid_on": "2020-05-01"}),
+    );
+    let out = retention("2024-01-01");
+    assert!(
+        out.contains(&format!("of 1 former members: {excluded}")),
+        "{out}"
+    );
+    assert_eq!(read(excluded).json()["name"], Value::Null);
+    // The erasures were written by another process: read once this server reached them.
+    let head = coop.head().to_string();
+    let events = coop
+        .http
+        .send(
+            "GET",
+            &coop.url("/events?from=1&limit=1000"),
+            coop.token("auditor"),
+            &[("verbund-min-position", &head)],
+            None,
+        )
+        .json();
+    let erased = events["events"]
+        .as_array()
+        .expect("events")
+        .iter()
+        .filter(|e| e["type"] == "MemberRecordErased")
+        .count();
+    assert_eq!(erased, 2);
+    assert_eq!(coop.get("/verify", "auditor").json()["intact"], true);
 }

@@ -6,12 +6,14 @@
 //! number cannot both land: the second is decided again with the next number.
 
 use verbund_domain::{
-    Admit, ApplicationId, Apply, Appoint, Change, DomainError, Exclude, MemberNo, Office, Organ,
-    PaySettlement, RecordDeath, RecordPayment, Reject, Resign, Stream, Subscribe, Transfer,
+    Admit, ApplicationId, Apply, Appoint, Change, DomainError, EraseRecord, Exclude, MemberNo,
+    Office, Organ, PaySettlement, RecordDeath, RecordPayment, Reject, Resign, Stream, Subscribe,
+    Transfer,
 };
-use verbund_ledger::{Erasure, PersonalRecord};
+use verbund_ledger::{Erasure, LedgerError, LogId, PersonalRecord};
 
-use crate::app::execute::{Command, State};
+use crate::app::App;
+use crate::app::execute::{Command, ExecError, Request, State, execute};
 
 /// A membership command, as the HTTP edge or the CLI parsed it.
 #[derive(Clone, Debug)]
@@ -64,6 +66,8 @@ pub enum MembershipCommand {
         /// The agreement.
         transfer: Transfer,
     },
+    /// Erase an exited member's personal data after the retention period (G30).
+    EraseRecord(MemberNo, EraseRecord),
     /// Appoint a member to an office.
     Appoint(MemberNo, Appoint),
     /// End a member's office.
@@ -96,6 +100,7 @@ impl Command for MembershipCommand {
             | C::Exclude(member, _)
             | C::RecordDeath(member, _)
             | C::PaySettlement(member, _)
+            | C::EraseRecord(member, _)
             | C::Appoint(member, _) => reads.push(Stream::Member(*member)),
             C::Transfer { from, to, .. } => {
                 reads.push(Stream::Member(*from));
@@ -157,6 +162,7 @@ impl Command for MembershipCommand {
                 state.member(*to),
                 transfer.clone(),
             ),
+            C::EraseRecord(member, command) => state.member(*member).erase_record(command.clone()),
             C::Appoint(member, command) => coop.appoint(state.member(*member), command.clone()),
             C::Dismiss {
                 member,
@@ -183,17 +189,82 @@ impl Command for MembershipCommand {
     }
 
     fn erasures(&self, state: &State) -> Vec<Erasure> {
-        let MembershipCommand::Reject { application, .. } = self else {
-            return Vec::new();
+        let (record, reason) = match self {
+            // G15: a rejected applicant's data goes with the rejection, in the same commit.
+            MembershipCommand::Reject { application, .. } => (
+                state
+                    .application(application)
+                    .applied()
+                    .map(|applied| applied.person.record.clone()),
+                "application rejected (G15)",
+            ),
+            // G30: an exited member's data goes once the list need no longer keep it.
+            MembershipCommand::EraseRecord(member, _) => (
+                state
+                    .member(*member)
+                    .membership()
+                    .map(|m| m.person().record.clone()),
+                "retention period over (G30)",
+            ),
+            _ => return Vec::new(),
         };
-        // G15: a rejected applicant's data goes with the rejection, in the same commit.
-        state
-            .application(application)
-            .applied()
-            .and_then(|applied| {
-                Erasure::new(applied.person.record.as_str(), "application rejected (G15)").ok()
-            })
+        record
+            .and_then(|record| Erasure::new(record.as_str(), reason).ok())
             .into_iter()
             .collect()
     }
+}
+
+/// What a retention run did.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Retention {
+    /// Members whose personal data was erased.
+    pub erased: Vec<MemberNo>,
+    /// Members past the retention period whose settlement is still owed: kept (G73).
+    pub kept_for_settlement: Vec<MemberNo>,
+}
+
+/// Erases the personal data of every exited member whose retention period (G30) ended before
+/// `today`, one commit per member, each with its `MemberRecordErased` event. Safe to run
+/// again: an erased member is not a candidate any more.
+pub async fn erase_expired_records(
+    app: &App,
+    request: &Request,
+    today: jiff::civil::Date,
+) -> Result<Retention, ExecError> {
+    let log: &LogId = &request.coop;
+    let runtime = app
+        .coop(log)
+        .await
+        .map_err(|e| ExecError::Projection(e.to_string()))?
+        .ok_or_else(|| LedgerError::UnknownLog(log.clone()))?;
+    let (candidates, owed) = runtime.views().register.read(|register| {
+        let mut candidates = Vec::new();
+        let mut owed = Vec::new();
+        for record in register.members_after(None) {
+            let m = record.membership();
+            if m.is_erasable_on(today) {
+                candidates.push(m.member());
+            } else if m.record_erased_on().is_none()
+                && m.retained_until().is_some_and(|until| until < today)
+            {
+                owed.push(m.member());
+            }
+        }
+        (candidates, owed)
+    });
+    let mut retention = Retention {
+        kept_for_settlement: owed,
+        ..Retention::default()
+    };
+    for member in candidates {
+        let command = MembershipCommand::EraseRecord(member, EraseRecord { today });
+        let request = Request {
+            digest: *blake3::hash(format!("erase-record:{member}:{today}").as_bytes()).as_bytes(),
+            ..request.clone()
+        };
+        execute(app, &request, &command).await?;
+        retention.erased.push(member);
+    }
+    Ok(retention)
 }

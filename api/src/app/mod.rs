@@ -24,7 +24,7 @@ pub use commands::{
     FoundingFile, first_event, found_cooperative, issue_token, parse_coop, revoke_token, seal,
 };
 pub use execute::{Command, ExecError, Executed, Request, State, execute, stream_id};
-pub use membership::MembershipCommand;
+pub use membership::{MembershipCommand, Retention, erase_expired_records};
 pub use tokens::{IssuedToken, TokenSecret, random_hex};
 
 use crate::metrics::Metrics;

@@ -28,6 +28,7 @@ pub mod demo;
 pub mod export;
 pub mod logs;
 pub mod rebuild;
+pub mod retention;
 pub mod serve;
 pub mod token;
 pub mod verify;

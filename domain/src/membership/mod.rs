@@ -270,6 +270,17 @@ pub struct SettlementPaid {
     pub paid_on: Date,
 }
 
+/// `MemberRecordErased`: the legal period for keeping an exited member's entry ended (G30) and
+/// their name and address were erased; the entry stays, without them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MemberRecordErased {
+    /// The former member.
+    pub member: MemberNo,
+    /// The day of the erasure.
+    pub erased_on: Date,
+}
+
 // ---------------------------------------------------------------------------------------------
 // Commands
 
@@ -390,6 +401,13 @@ pub struct Transfer {
     pub agreed_on: Date,
     /// Whether the agreement is in text form.
     pub in_text_form: bool,
+    /// The day of the decision.
+    pub today: Date,
+}
+
+/// Erases an exited member's personal data once the member list need no longer keep it (G30).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EraseRecord {
     /// The day of the decision.
     pub today: Date,
 }
@@ -716,6 +734,9 @@ pub struct Membership {
     exit: Option<Exit>,
     rights_lost_on: Option<Date>,
     settlement: Option<(Date, Money)>,
+    /// The day the personal data was erased after the retention period (G30).
+    #[serde(default)]
+    record_erased_on: Option<Date>,
 }
 
 /// How and when a membership ends.
@@ -845,6 +866,17 @@ impl Membership {
         }
         settlement_due(exit.effective_on).ok()
     }
+    /// The day the personal data was erased after the retention period (G30), if it was.
+    pub fn record_erased_on(&self) -> Option<Date> {
+        self.record_erased_on
+    }
+    /// True if the personal data may be erased on `day`: the retention period (G30) is over
+    /// and no settlement is still owed (G73; the payee must stay known).
+    pub fn is_erasable_on(&self, day: Date) -> bool {
+        self.record_erased_on.is_none()
+            && self.retained_until().is_some_and(|until| until < day)
+            && (self.settlement_due_on().is_none() || self.settlement.is_some())
+    }
     /// The last day the member list must keep this record (G30), once exited.
     pub fn retained_until(&self) -> Option<Date> {
         let exit = self.exit.as_ref()?;
@@ -870,6 +902,7 @@ impl Member {
                 exit: None,
                 rights_lost_on: None,
                 settlement: None,
+                record_erased_on: None,
             });
             return;
         }
@@ -923,6 +956,7 @@ impl Member {
                 m.paid_in = m.paid_in.checked_add(e.amount).unwrap_or(m.paid_in);
             }
             Event::SettlementPaid(e) => m.settlement = Some((e.paid_on, e.amount)),
+            Event::MemberRecordErased(e) => m.record_erased_on = Some(e.erased_on),
             _ => {}
         }
     }
@@ -1253,6 +1287,60 @@ impl Member {
                 member: m.member,
                 amount: command.amount,
                 paid_on: command.paid_on,
+            },
+        )])
+    }
+}
+
+impl Member {
+    /// Decides erasing an exited member's personal data (G30): only after the end of the third
+    /// year after the exit, and never while a settlement is owed to them (G73).
+    pub fn erase_record(&self, command: EraseRecord) -> Result<Vec<Change>, DomainError> {
+        let m = self.admitted()?;
+        if m.record_erased_on.is_some() {
+            return Err(DomainError::conflict(
+                "record-erased",
+                format!(
+                    "the personal data of member {} was erased already",
+                    m.member
+                ),
+            ));
+        }
+        let Some(until) = m.retained_until() else {
+            return Err(DomainError::rule(
+                Rule::G30,
+                "record-retained",
+                format!(
+                    "member {} has not left: the member list keeps their entry",
+                    m.member
+                ),
+            ));
+        };
+        if command.today <= until {
+            return Err(DomainError::rule(
+                Rule::G30,
+                "record-retained",
+                format!(
+                    "the member list keeps the entry of member {} until {until}",
+                    m.member
+                ),
+            ));
+        }
+        if m.settlement_due_on().is_some() && m.settlement.is_none() {
+            return Err(DomainError::rule(
+                Rule::G73,
+                "settlement-open",
+                format!(
+                    "the settlement of member {} is not paid; their data stays until it is",
+                    m.member
+                ),
+            ));
+        }
+        Ok(vec![Change::new(
+            Stream::Member(m.member),
+            MemberRecordErased {
+                member: m.member,
+                erased_on: command.today,
             },
         )])
     }

@@ -551,6 +551,72 @@ fn g73_the_settlement_follows_the_exit() {
     );
 }
 
+/// G30, G73: an exited member's personal data is erased only after the end of the third year
+/// after the exit, and never while their settlement is owed.
+#[test]
+fn g30_personal_data_is_erased_only_after_the_retention_period() {
+    let mut world = world(3);
+    let erase = |world: &World, today: Date| world.member(3).erase_record(EraseRecord { today });
+    let error = erase(&world, date(2040, 1, 1)).expect_err("a member");
+    assert_eq!(error.rule_id(), Some(Rule::G30));
+    pay(&mut world, 3, "100.00", date(2027, 1, 5));
+    let changes = world
+        .member(3)
+        .resign(
+            &world.coop,
+            Resign {
+                declared_on: date(2027, 1, 5),
+                in_text_form: true,
+                today: TODAY,
+            },
+        )
+        .expect("valid");
+    world.record(changes);
+    // The exit is on 31 December 2028: the list keeps the entry until 31 December 2031.
+    let error = erase(&world, date(2031, 12, 31)).expect_err("still retained");
+    assert_eq!(
+        (error.rule_id(), error.code()),
+        (Some(Rule::G30), "record-retained")
+    );
+    let error = erase(&world, date(2032, 1, 1)).expect_err("the settlement is owed");
+    assert_eq!(error.rule_id(), Some(Rule::G73));
+    assert!(
+        !world
+            .member(3)
+            .membership()
+            .is_some_and(|m| m.is_erasable_on(date(2032, 1, 1)))
+    );
+    let paid = world
+        .member(3)
+        .pay_settlement(PaySettlement {
+            amount: money("100.00"),
+            paid_on: date(2029, 1, 15),
+            today: date(2032, 1, 1),
+        })
+        .expect("after the exit");
+    world.record(paid);
+    assert!(
+        world
+            .member(3)
+            .membership()
+            .is_some_and(|m| m.is_erasable_on(date(2032, 1, 1)))
+    );
+    let changes = erase(&world, date(2032, 1, 1)).expect("retention over, settled");
+    assert_eq!(
+        changes[0].event,
+        Event::MemberRecordErased(MemberRecordErased {
+            member: no(3),
+            erased_on: date(2032, 1, 1),
+        })
+    );
+    world.record(changes);
+    let m = world.member(3).membership().cloned().expect("a member");
+    assert_eq!(m.record_erased_on(), Some(date(2032, 1, 1)));
+    assert!(!m.is_erasable_on(date(2033, 1, 1)));
+    let error = erase(&world, date(2033, 1, 1)).expect_err("once");
+    assert_eq!(error.code(), "record-erased");
+}
+
 /// G76: a transfer in text form to a member whose shares take it; all of it makes the giver
 /// leave at once, without a settlement.
 #[test]
