@@ -50,8 +50,9 @@ pub struct Effective {
     pub effective_on: Date,
     /// The position of its event.
     pub position: Position,
-    /// The event type.
-    pub change: String,
+    /// The event type (borrowed from the event's static name while folding: no allocation
+    /// per change).
+    pub change: std::borrow::Cow<'static, str>,
     /// Shares subscribed after it.
     pub shares: u32,
 }
@@ -77,7 +78,7 @@ impl MemberRecord {
 
 impl Projection for Register {
     const NAME: &'static str = "register";
-    const VERSION: u32 = 2;
+    const VERSION: u32 = 3;
 
     fn apply(&mut self, envelope: &Envelope) {
         match &envelope.event {
@@ -116,21 +117,21 @@ impl Projection for Register {
                 let Some(m) = record.member.membership() else {
                     return;
                 };
+                // The changes of the list's entry (G30): admission, shares, exit, transfer of
+                // capital. Payments and the settlement are the books', not the list's.
                 let effective_on = match event {
                     Event::MemberAdmitted(e) => e.admitted_on,
                     Event::SharesSubscribed(e) => e.subscribed_on,
-                    Event::PaymentReceived(e) => e.received_on,
                     Event::ResignationDeclared(e) => e.effective_on,
                     Event::MemberExcluded(e) => e.effective_on,
                     Event::MemberDied(e) => e.effective_on,
                     Event::CapitalTransferred(e) => e.agreed_on,
-                    Event::SettlementPaid(e) => e.paid_on,
                     _ => return,
                 };
                 record.history.push(Effective {
                     effective_on,
                     position: envelope.position,
-                    change: event.event_type().to_owned(),
+                    change: std::borrow::Cow::Borrowed(event.event_type()),
                     shares: m.shares(),
                 });
             }
@@ -303,7 +304,7 @@ mod tests {
         let first = register.member(no(1)).expect("member 1");
         assert_eq!(first.shares_on(date(2027, 3, 31)), 1);
         assert_eq!(first.shares_on(date(2027, 4, 1)), 3);
-        let changes: Vec<_> = first.history.iter().map(|e| e.change.as_str()).collect();
+        let changes: Vec<_> = first.history.iter().map(|e| e.change.as_ref()).collect();
         assert_eq!(changes, ["MemberAdmitted", "SharesSubscribed"]);
     }
 

@@ -28,6 +28,9 @@ pub enum Bench {
     Http(super::bench_app::HttpArgs),
     /// Rebuilding every projection of a large log, against a plain read of it.
     Rebuild(super::bench_app::RebuildArgs),
+    /// A member list of 100,000 members from 1,000,000 membership events: appended, rebuilt,
+    /// and its memory per member.
+    Members(super::bench_members::MembersArgs),
 }
 
 /// Where a benchmark runs: a fresh SQLite file by default, or a scratch schema of a server.
@@ -120,6 +123,7 @@ pub async fn run(bench: Bench) -> anyhow::Result<ExitCode> {
         Bench::Verify(args) => verify(args).await,
         Bench::Http(args) => super::bench_app::http(args).await,
         Bench::Rebuild(args) => super::bench_app::rebuild(args).await,
+        Bench::Members(args) => super::bench_members::members(args).await,
     }
 }
 

@@ -23,6 +23,7 @@ pub fn say_line(line: std::fmt::Arguments<'_>) {
 pub mod append;
 pub mod bench;
 pub mod bench_app;
+pub mod bench_members;
 pub mod coop;
 pub mod demo;
 pub mod export;

@@ -370,7 +370,7 @@ pub async fn get_member(
                         .iter()
                         .map(|e| dto::EntryChange {
                             effective_on: e.effective_on.to_string(),
-                            change: e.change.clone(),
+                            change: e.change.to_string(),
                             shares: e.shares,
                             position: e.position.get(),
                         })
