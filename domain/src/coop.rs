@@ -1,6 +1,6 @@
 //! The cooperative itself: founding, its statute and its organs.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
@@ -188,7 +188,9 @@ struct Founded {
     name: Name,
     statute: Statute,
     statute_version: u32,
-    offices: BTreeSet<(Office, MemberNo)>,
+    /// Every office ever held, with the first day without it once its end is recorded (an
+    /// end may lie ahead: a resigning officer's office ends with the membership).
+    offices: BTreeMap<Office, BTreeMap<MemberNo, Option<Date>>>,
 }
 
 impl Cooperative {
@@ -199,7 +201,7 @@ impl Cooperative {
                 name: e.name.clone(),
                 statute: e.statute.clone(),
                 statute_version: 1,
-                offices: BTreeSet::new(),
+                offices: BTreeMap::new(),
             });
             return;
         }
@@ -208,10 +210,20 @@ impl Cooperative {
         };
         match event {
             Event::OfficerAppointed(e) => {
-                founded.offices.insert((e.office, e.member));
+                founded
+                    .offices
+                    .entry(e.office)
+                    .or_default()
+                    .insert(e.member, None);
             }
             Event::OfficerRemoved(e) => {
-                founded.offices.remove(&(e.office, e.member));
+                if let Some(end) = founded
+                    .offices
+                    .get_mut(&e.office)
+                    .and_then(|holders| holders.get_mut(&e.member))
+                {
+                    *end = Some(end.map_or(e.effective_on, |end| end.min(e.effective_on)));
+                }
             }
             Event::StatuteAmended(e) => {
                 founded.statute = e.statute.clone();
@@ -242,28 +254,43 @@ impl Cooperative {
         self.founded.as_ref().map_or(0, |f| f.statute_version)
     }
 
-    /// The members holding `office`.
-    pub fn holders(&self, office: Office) -> impl Iterator<Item = MemberNo> + '_ {
-        self.founded
-            .iter()
-            .flat_map(|f| f.offices.iter())
-            .filter(move |(o, _)| *o == office)
-            .map(|(_, member)| *member)
+    /// The members holding `office` on `day`.
+    pub fn holders(&self, office: Office, day: Date) -> impl Iterator<Item = MemberNo> + '_ {
+        self.offices()
+            .filter(move |((o, _), end)| *o == office && end.is_none_or(|end| day < end))
+            .map(|((_, member), _)| member)
     }
 
-    /// The offices `member` holds.
-    pub fn offices_of(&self, member: MemberNo) -> impl Iterator<Item = Office> + '_ {
+    /// The members holding `office` with no end recorded: who the organ keeps (G9-24 counts
+    /// them, not officers on their way out).
+    pub fn staying(&self, office: Office) -> impl Iterator<Item = MemberNo> + '_ {
+        self.offices()
+            .filter(move |((o, _), end)| *o == office && end.is_none())
+            .map(|((_, member), _)| member)
+    }
+
+    /// The offices `member` holds on `day`.
+    pub fn offices_of(&self, member: MemberNo, day: Date) -> impl Iterator<Item = Office> + '_ {
+        self.offices()
+            .filter(move |((_, m), end)| *m == member && end.is_none_or(|end| day < end))
+            .map(|((office, _), _)| office)
+    }
+
+    fn offices(&self) -> impl Iterator<Item = ((Office, MemberNo), Option<Date>)> + '_ {
         self.founded
             .iter()
             .flat_map(|f| f.offices.iter())
-            .filter(move |(_, m)| *m == member)
-            .map(|(office, _)| *office)
+            .flat_map(|(office, holders)| {
+                holders
+                    .iter()
+                    .map(move |(member, end)| ((*office, *member), *end))
+            })
     }
 
     /// The events that end every office of `member` from `on`: a member excluded, dead or gone
     /// holds none (G9-24, G68).
     pub fn vacate(&self, member: MemberNo, on: Date, reason: &str) -> Vec<Change> {
-        self.offices_of(member)
+        self.offices_of(member, on)
             .map(|office| {
                 Change::new(
                     Stream::Coop,
@@ -304,7 +331,7 @@ impl Cooperative {
                 "the statute provides no supervisory board",
             ));
         }
-        let held: BTreeSet<Office> = self.offices_of(m.member()).collect();
+        let held: BTreeSet<Office> = self.offices_of(m.member(), command.effective_on).collect();
         if held.contains(&command.office) {
             return Err(DomainError::conflict(
                 "office-held",
@@ -341,7 +368,10 @@ impl Cooperative {
     pub fn dismiss(&self, command: Dismiss) -> Result<Vec<Change>, DomainError> {
         let statute = self.statute().ok_or_else(not_founded)?;
         crate::membership::not_after_today(command.effective_on, command.today, "effective_on")?;
-        if !self.offices_of(command.member).any(|o| o == command.office) {
+        if !self
+            .offices_of(command.member, command.effective_on)
+            .any(|o| o == command.office)
+        {
             return Err(DomainError::not_found(
                 "office-not-held",
                 format!(
@@ -353,7 +383,10 @@ impl Cooperative {
         }
         let reason = crate::ids::short_text(&command.reason, 500, "reason")
             .map_err(|e| e.within("reason"))?;
-        let remaining = self.holders(command.office).count() - 1;
+        let remaining = self
+            .staying(command.office)
+            .filter(|m| *m != command.member)
+            .count();
         let minimum = match command.office {
             Office::Board => {
                 let law = if command.members <= SMALL_COOPERATIVE_MEMBERS_MAX {
@@ -695,7 +728,10 @@ mod tests {
         world.record(changes);
         assert!(world.coop.is_founded());
         assert_eq!(
-            world.coop.holders(Office::Board).collect::<Vec<_>>(),
+            world
+                .coop
+                .holders(Office::Board, jiff::civil::date(2026, 11, 24))
+                .collect::<Vec<_>>(),
             [no(1), no(2)]
         );
         assert!(world.member(3).membership().is_some() && world.member(4).membership().is_none());

@@ -92,6 +92,7 @@ pub struct Commit {
     fingerprint: ChainHash,
     records: Vec<PersonalRecord>,
     erasures: Vec<Erasure>,
+    guards: Vec<(StreamId, ExpectedVersion)>,
 }
 
 impl Commit {
@@ -166,7 +167,42 @@ impl Commit {
             fingerprint,
             records: Vec::new(),
             erasures: Vec::new(),
+            guards: Vec::new(),
         })
+    }
+
+    /// Makes the commit depend on streams it does not write: it is accepted only if each is
+    /// still at the version given, in the same transaction as the version checks of the
+    /// streams it writes. For a decision that read a stream it does not change (appointing
+    /// a member reads the member, writes the cooperative): a change of what it read since
+    /// is a conflict, as for what it writes. Not part of the idempotency fingerprint: a
+    /// retried request may have read other versions.
+    pub fn guarding(
+        mut self,
+        guards: Vec<(StreamId, ExpectedVersion)>,
+    ) -> Result<Self, LedgerError> {
+        if guards.len() > APPEND_STREAMS_MAX {
+            return Err(LedgerError::TooLarge {
+                what: "guarded streams of one append",
+                size: guards.len(),
+                max: APPEND_STREAMS_MAX,
+            });
+        }
+        let mut seen = HashSet::with_capacity(guards.len());
+        for (stream, _) in &guards {
+            if self.streams.iter().any(|s| &s.stream == stream) || !seen.insert(stream) {
+                return Err(LedgerError::InvalidAppend(format!(
+                    "stream {stream} is guarded twice or also written; a written stream's expected version guards it"
+                )));
+            }
+        }
+        self.guards = guards;
+        Ok(self)
+    }
+
+    /// The streams this commit depends on without writing them, with their expected versions.
+    pub fn guards(&self) -> &[(StreamId, ExpectedVersion)] {
+        &self.guards
     }
 
     /// Stores personal-data records with this commit, in its transaction, if it is accepted

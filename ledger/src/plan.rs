@@ -101,15 +101,22 @@ fn decide(
             ))
         };
     }
-    for append in commit.streams() {
-        let actual = state
-            .streams
-            .get(&(log.clone(), append.stream().clone()))
-            .copied();
-        if !append.expected().admits(actual) {
+    let checks = commit
+        .streams()
+        .iter()
+        .map(|append| (append.stream(), append.expected()))
+        .chain(
+            commit
+                .guards()
+                .iter()
+                .map(|(stream, expected)| (stream, *expected)),
+        );
+    for (stream, expected) in checks {
+        let actual = state.streams.get(&(log.clone(), stream.clone())).copied();
+        if !expected.admits(actual) {
             return Outcome::Rejected(LedgerError::Conflict {
-                stream: append.stream().clone(),
-                expected: append.expected(),
+                stream: stream.clone(),
+                expected,
                 actual,
             });
         }

@@ -1,6 +1,6 @@
 //! The register: the cooperative, its members and its officers.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
@@ -15,7 +15,8 @@ pub struct Register {
     coop: Option<CoopRecord>,
     /// Persistent maps: a snapshot's copy shares their structure.
     members: imbl::OrdMap<MemberNo, MemberRecord>,
-    offices: imbl::OrdMap<MemberNo, BTreeSet<Office>>,
+    /// Each member's offices, with the first day without each once its end is recorded.
+    offices: imbl::OrdMap<MemberNo, BTreeMap<Office, Option<Date>>>,
 }
 
 /// The cooperative as founded.
@@ -53,8 +54,11 @@ pub struct Effective {
     /// The event type (borrowed from the event's static name while folding: no allocation
     /// per change).
     pub change: std::borrow::Cow<'static, str>,
-    /// Shares subscribed after it.
+    /// Shares subscribed after it (in log order).
     pub shares: u32,
+    /// Shares it added: the admission's, a subscription's. A change recorded late, dated
+    /// before others, counts from its own day.
+    pub added: u32,
 }
 
 impl MemberRecord {
@@ -65,14 +69,13 @@ impl MemberRecord {
             .expect("a member record starts with the admission")
     }
 
-    /// The member's shares on `day` (0 before the admission).
+    /// The member's shares on `day` (0 before the admission): the shares each change added
+    /// by that day, whatever order the changes were recorded in.
     pub fn shares_on(&self, day: Date) -> u32 {
         self.history
             .iter()
             .filter(|e| e.effective_on <= day)
-            .map(|e| e.shares)
-            .next_back()
-            .unwrap_or(0)
+            .fold(0u32, |sum, e| sum.saturating_add(e.added))
     }
 }
 
@@ -97,11 +100,18 @@ impl Projection for Register {
                 }
             }
             Event::OfficerAppointed(e) => {
-                self.offices.entry(e.member).or_default().insert(e.office);
+                self.offices
+                    .entry(e.member)
+                    .or_default()
+                    .insert(e.office, None);
             }
             Event::OfficerRemoved(e) => {
-                if let Some(offices) = self.offices.get_mut(&e.member) {
-                    offices.remove(&e.office);
+                if let Some(end) = self
+                    .offices
+                    .get_mut(&e.member)
+                    .and_then(|offices| offices.get_mut(&e.office))
+                {
+                    *end = Some(end.map_or(e.effective_on, |end| end.min(e.effective_on)));
                 }
             }
             event => {
@@ -119,13 +129,13 @@ impl Projection for Register {
                 };
                 // The changes of the list's entry (G30): admission, shares, exit, transfer of
                 // capital. Payments and the settlement are the books', not the list's.
-                let effective_on = match event {
-                    Event::MemberAdmitted(e) => e.admitted_on,
-                    Event::SharesSubscribed(e) => e.subscribed_on,
-                    Event::ResignationDeclared(e) => e.effective_on,
-                    Event::MemberExcluded(e) => e.effective_on,
-                    Event::MemberDied(e) => e.effective_on,
-                    Event::CapitalTransferred(e) => e.agreed_on,
+                let (effective_on, added) = match event {
+                    Event::MemberAdmitted(e) => (e.admitted_on, e.shares),
+                    Event::SharesSubscribed(e) => (e.subscribed_on, e.shares),
+                    Event::ResignationDeclared(e) => (e.effective_on, 0),
+                    Event::MemberExcluded(e) => (e.effective_on, 0),
+                    Event::MemberDied(e) => (e.effective_on, 0),
+                    Event::CapitalTransferred(e) => (e.agreed_on, 0),
                     _ => return,
                 };
                 record.history.push(Effective {
@@ -133,6 +143,7 @@ impl Projection for Register {
                     position: envelope.position,
                     change: std::borrow::Cow::Borrowed(event.event_type()),
                     shares: m.shares(),
+                    added,
                 });
             }
         }
@@ -180,16 +191,26 @@ impl Register {
             .count()
     }
 
-    /// The offices a member holds.
-    pub fn offices(&self, member: MemberNo) -> BTreeSet<Office> {
-        self.offices.get(&member).cloned().unwrap_or_default()
+    /// The offices a member holds on `day`.
+    pub fn offices(&self, member: MemberNo, day: Date) -> BTreeSet<Office> {
+        self.offices
+            .get(&member)
+            .into_iter()
+            .flat_map(|offices| offices.iter())
+            .filter(|(_, end)| end.is_none_or(|end| day < end))
+            .map(|(office, _)| *office)
+            .collect()
     }
 
-    /// The members holding `office`.
-    pub fn holders(&self, office: Office) -> Vec<MemberNo> {
+    /// The members holding `office` on `day`, by number.
+    pub fn holders(&self, office: Office, day: Date) -> Vec<MemberNo> {
         self.offices
             .iter()
-            .filter(|(_, offices)| offices.contains(&office))
+            .filter(|(_, offices)| {
+                offices
+                    .get(&office)
+                    .is_some_and(|end| end.is_none_or(|end| day < end))
+            })
             .map(|(member, _)| *member)
             .collect()
     }
@@ -209,7 +230,7 @@ impl Register {
             return BTreeSet::from([Role::Member]);
         }
         let mut roles = BTreeSet::from([Role::Member]);
-        for office in self.offices(member) {
+        for office in self.offices(member, day) {
             roles.insert(match office {
                 Office::Board => Role::Board,
                 Office::SupervisoryBoard => Role::SupervisoryBoard,
@@ -306,6 +327,57 @@ mod tests {
         assert_eq!(first.shares_on(date(2027, 4, 1)), 3);
         let changes: Vec<_> = first.history.iter().map(|e| e.change.as_ref()).collect();
         assert_eq!(changes, ["MemberAdmitted", "SharesSubscribed"]);
+        // A subscription recorded late, dated before the one above, counts from its own day.
+        fold(
+            &mut register,
+            vec![(
+                "member-1",
+                Event::SharesSubscribed(SharesSubscribed {
+                    member: no(1),
+                    shares: 1,
+                    total: 4,
+                    subscribed_on: date(2027, 2, 1),
+                    paid_in_due: Money::ZERO,
+                    paid_in_due_on: date(2027, 3, 1),
+                }),
+            )],
+        );
+        let first = register.member(no(1)).expect("member 1");
+        assert_eq!(first.shares_on(date(2027, 1, 31)), 1);
+        assert_eq!(first.shares_on(date(2027, 2, 1)), 2);
+        assert_eq!(first.shares_on(date(2027, 4, 1)), 4);
+    }
+
+    /// G9-24: an office recorded to end on a day is held until the day before.
+    #[test]
+    fn g9_24_an_office_ends_on_its_recorded_day() {
+        let mut register = Register::default();
+        fold(
+            &mut register,
+            vec![
+                ("member-1", admitted(1, date(2027, 1, 10))),
+                (
+                    "coop",
+                    Event::OfficerAppointed(OfficerAppointed {
+                        member: no(1),
+                        office: Office::Board,
+                        effective_on: date(2027, 1, 10),
+                    }),
+                ),
+                (
+                    "coop",
+                    Event::OfficerRemoved(verbund_domain::OfficerRemoved {
+                        member: no(1),
+                        office: Office::Board,
+                        effective_on: date(2029, 1, 1),
+                        reason: "resigned (G65)".into(),
+                    }),
+                ),
+            ],
+        );
+        assert_eq!(register.holders(Office::Board, date(2028, 12, 31)), [no(1)]);
+        assert!(register.holders(Office::Board, date(2029, 1, 1)).is_empty());
+        assert!(register.offices(no(1), date(2029, 1, 1)).is_empty());
     }
 
     /// G68: from the dispatch of the exclusion notice, a member's token carries no office.

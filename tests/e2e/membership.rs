@@ -121,6 +121,41 @@ impl Coop {
         );
         reply.json()
     }
+    /// Issues a token through the CLI (another process) and waits until the server knows it.
+    fn issue(&mut self, principal: &str) {
+        let output = verbund()
+            .args([
+                "token",
+                "issue",
+                COOP,
+                principal,
+                "--database-url",
+                &self.db_url,
+            ])
+            .output()
+            .expect("verbund runs");
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let token = String::from_utf8_lossy(&output.stdout)
+            .lines()
+            .last()
+            .expect("a token")
+            .to_owned();
+        let head = self.head().to_string();
+        let reply = self.http.send(
+            "GET",
+            &self.url("/me"),
+            Some(&token),
+            &[("verbund-min-position", &head)],
+            None,
+        );
+        assert_eq!(reply.status, 200, "{}", reply.text);
+        self.tokens.insert(principal.to_owned(), token);
+    }
+
     /// The head of the log, as the auditor verifies it.
     fn head(&self) -> u64 {
         self.get("/verify", "auditor").json()["head_position"]
@@ -283,10 +318,15 @@ fn a_cooperative_of_firms_and_citizens_grows_and_shrinks_and_its_past_lists_are_
     let rejected = rejected["application"].as_str().expect("an id").to_owned();
     let pending = coop.get("/applications", "member:1").json();
     assert_eq!(pending["applications"][0]["name"], "Abgelehnt GmbH");
-    coop.ok(
+    let told = coop.ok(
         &format!("/applications/{rejected}/rejection"),
         "member:1",
         json!({"reason": "Not from the region", "rejected_on": "2024-03-10"}),
+    );
+    assert_eq!(
+        told["notify"],
+        json!({"name": "Abgelehnt GmbH", "address": "Irgendwo 1"}),
+        "whom to tell, once"
     );
     let after = coop
         .get(&format!("/applications/{rejected}"), "member:3")
@@ -607,15 +647,55 @@ fn bad_membership_input_is_a_clear_4xx_and_writes_nothing(db: &TestDb) {
         "date-in-future",
         None,
     );
-    // A member may not decide on their own admission, nor record their own payment.
-    let forbidden = coop.post(
-        &format!("/applications/{pending}/admission"),
-        "member:4",
-        json!({}),
+    // A member may not decide on their own admission, nor record their own payment, nor
+    // backdate their own notice (G65).
+    for (rest, body) in [
+        (format!("/applications/{pending}/admission"), json!({})),
+        (
+            "/members/4/payments".to_owned(),
+            json!({"amount": "10.00", "reference": "x"}),
+        ),
+    ] {
+        let forbidden = coop.post(&rest, "member:4", body);
+        assert_eq!(forbidden.status, 403, "{rest}: {}", forbidden.text);
+    }
+    refused(
+        coop.post(
+            "/members/4/resignation",
+            "member:4",
+            json!({"declared_on": "2024-06-01", "in_text_form": true}),
+        ),
+        400,
+        "date-not-today",
+        None,
     );
-    assert_eq!(forbidden.status, 403, "{}", forbidden.text);
+    // A member sees the public part of others, all of their own; no copies of the list.
+    let mut coop = coop;
+    let plain = format!("member:{citizen}");
+    coop.issue(&plain);
+    let plain = plain.as_str();
+    let other = coop.get("/members/1", plain).json();
+    assert_eq!(other["name"], "Firma 1 Schreinerei");
+    assert!(
+        other["address"].is_null() && other.get("history").is_none(),
+        "{other}"
+    );
+    let own = coop.get(&format!("/members/{citizen}"), plain).json();
+    assert_eq!(own["address"], "Bürger 2straße 1, 12345 Musterdorf");
+    assert!(own["history"].is_array(), "{own}");
+    for rest in [
+        "/members/1/statement",
+        "/members?format=csv",
+        "/members?at_position=3",
+    ] {
+        let reply = coop.get(rest, plain);
+        assert_eq!(reply.status, 403, "{rest}: {}", reply.text);
+    }
+    let statement = coop.get(&format!("/members/{citizen}/statement"), plain);
+    assert_eq!(statement.status, 200, "{}", statement.text);
 
     // A statute with each kind of error, checked without founding anything.
+    let head = coop.head();
     let statute = std::fs::read_to_string(statute_path()).expect("the example statute");
     let check = |from: &str, to: &str| {
         assert!(statute.contains(from), "{from}");
@@ -704,7 +784,7 @@ fn bad_membership_input_is_a_clear_4xx_and_writes_nothing(db: &TestDb) {
 /// three years before the end of the year, except while a settlement is owed; the entries and
 /// the chain stay.
 fn personal_data_is_erased_after_the_retention_period_and_the_chain_stays_intact(db: &TestDb) {
-    let coop = start(db, &[], "2019-01-15");
+    let coop = start(db, &["member:3".to_owned()], "2019-01-15");
     let (resigner, excluded) = (3, 4);
     for member in [resigner, excluded] {
         coop.ok(
@@ -749,6 +829,11 @@ fn personal_data_is_erased_after_the_retention_period_and_the_chain_stays_intact
         );
         String::from_utf8_lossy(&output.stdout).into_owned()
     };
+    // The former member's token still shows them what is theirs, and nothing else.
+    let statement = coop.get(&format!("/members/{resigner}/statement"), "member:3");
+    assert_eq!(statement.status, 200, "{}", statement.text);
+    assert_eq!(statement.json()["settlement_paid_on"], "2021-03-01");
+    assert_eq!(coop.get("/members", "member:3").status, 403);
     let early = retention("2023-12-31");
     assert!(
         early.contains("erased the personal data of 0 former members"),
@@ -780,6 +865,17 @@ fn personal_data_is_erased_after_the_retention_period_and_the_chain_stays_intact
         (Value::Null, Value::Null)
     );
     assert_eq!(gone["exit_cause"], "resignation", "the entry stays");
+    // Erased, the former member is unknown to the API (once this server read the erasure,
+    // which another process wrote).
+    let head = coop.head().to_string();
+    let reply = coop.http.send(
+        "GET",
+        &coop.url(&format!("/members/{resigner}/statement")),
+        coop.token("member:3"),
+        &[("verbund-min-position", &head)],
+        None,
+    );
+    assert_eq!(reply.status, 401, "{}", reply.text);
     assert_eq!(read(excluded).json()["name"], "Bürgerin 1");
     // Again: nothing more to do until the settlement is paid.
     assert!(retention("2024-01-01").contains("of 0 former members"));

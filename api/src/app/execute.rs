@@ -151,15 +151,13 @@ pub async fn execute(
     for attempt in 0..ATTEMPTS_MAX {
         let (state, versions) = load(app, &request.coop, &command.reads()).await?;
         let changes = command.decide(&state)?;
-        let commit = Commit::new(
-            command_id.clone(),
-            request.actor.clone(),
-            None,
-            appends(changes, &versions)?,
-        )?
-        .identified_by_request(request.digest)
-        .with_records(command.records())?
-        .erasing(command.erasures(&state))?;
+        let appends = appends(changes, &versions)?;
+        let guards = guards(&appends, &versions);
+        let commit = Commit::new(command_id.clone(), request.actor.clone(), None, appends)?
+            .guarding(guards)?
+            .identified_by_request(request.digest)
+            .with_records(command.records())?
+            .erasing(command.erasures(&state))?;
         match ledger.append(&request.coop, commit).await {
             Ok(committed) => {
                 return Ok(Executed {
@@ -295,6 +293,21 @@ fn appends(changes: Vec<Change>, versions: &Versions) -> Result<Vec<StreamAppend
             StreamAppend::new(stream_id(&stream), expected, events)
         })
         .collect())
+}
+
+/// The streams a decision read but does not write, each at the version it was read: the
+/// commit lands only if none changed in between (no decision on stale state, also where it
+/// only read).
+fn guards(appends: &[StreamAppend], versions: &Versions) -> Vec<(StreamId, ExpectedVersion)> {
+    versions
+        .iter()
+        .map(|(stream, version)| (stream_id(stream), *version))
+        .filter(|(id, _)| !appends.iter().any(|a| a.stream() == id))
+        .map(|(id, version)| {
+            let expected = version.map_or(ExpectedVersion::NoStream, ExpectedVersion::Exact);
+            (id, expected)
+        })
+        .collect()
 }
 
 /// The ledger's name of a domain stream.

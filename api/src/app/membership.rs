@@ -222,6 +222,8 @@ pub struct Retention {
     pub erased: Vec<MemberNo>,
     /// Members past the retention period whose settlement is still owed: kept (G73).
     pub kept_for_settlement: Vec<MemberNo>,
+    /// Members whose erasure failed, with why; the others were erased all the same.
+    pub failed: Vec<(MemberNo, String)>,
 }
 
 /// Erases the personal data of every exited member whose retention period (G30) ended before
@@ -263,8 +265,10 @@ pub async fn erase_expired_records(
             digest: *blake3::hash(format!("erase-record:{member}:{today}").as_bytes()).as_bytes(),
             ..request.clone()
         };
-        execute(app, &request, &command).await?;
-        retention.erased.push(member);
+        match execute(app, &request, &command).await {
+            Ok(_) => retention.erased.push(member),
+            Err(e) => retention.failed.push((member, e.to_string())),
+        }
     }
     Ok(retention)
 }

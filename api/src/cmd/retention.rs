@@ -64,9 +64,18 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
                 list(&retention.kept_for_settlement)
             );
         }
-        anyhow::Ok(())
+        for (member, why) in &retention.failed {
+            eprintln!("error: the personal data of member {member} was not erased: {why}");
+        }
+        anyhow::Ok(retention.failed.is_empty())
     }
     .await;
     app.close().await;
-    result.map(|()| ExitCode::SUCCESS)
+    result.map(|all| {
+        if all {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::FAILURE
+        }
+    })
 }

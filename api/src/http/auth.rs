@@ -380,19 +380,27 @@ fn resolve(coop: &Coop, secret: &TokenSecret) -> Result<Caller, ApiError> {
         .filter(|record| record.is_valid_at(now))
         .ok_or_else(|| unauthorized("the token is unknown, expired or revoked"))?;
     let roles = match record.principal {
+        // A former member keeps their token, without roles, for what is theirs (their entry,
+        // their statement: the settlement comes after the exit), until their data is erased.
         Principal::Member { member } => coop
             .runtime
             .views()
             .register
-            .read(|register| register.roles_of(member, crate::app::today())),
+            .read(|register| {
+                let roles = register.roles_of(member, crate::app::today());
+                let former = register
+                    .member(member)
+                    .is_some_and(|r| r.membership().record_erased_on().is_none());
+                (!roles.is_empty() || former).then_some(roles)
+            })
+            .ok_or_else(|| {
+                unauthorized("the token's member is unknown, or left and their data was erased")
+            })?,
         Principal::Admin => BTreeSet::from([Role::Admin]),
         Principal::Auditor => BTreeSet::from([Role::Auditor]),
         Principal::Regulator => BTreeSet::from([Role::Regulator]),
         Principal::CitizenInvestor => BTreeSet::from([Role::CitizenInvestor]),
     };
-    if roles.is_empty() {
-        return Err(unauthorized("the token's member is no longer a member"));
-    }
     Ok(Caller {
         principal: Some(record.principal),
         token: Some(record.token),

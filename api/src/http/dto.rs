@@ -766,3 +766,24 @@ pub struct StatuteChecked {
     #[schema(value_type = Object)]
     pub clauses: serde_json::Value,
 }
+
+/// A rejection recorded.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Rejected {
+    /// The log position of the rejection.
+    pub position: u64,
+    /// True if this answers a repeated request.
+    pub replayed: bool,
+    /// Whom to tell (G15), shown this once: the data was erased with the rejection. Absent
+    /// when a repeated request is answered.
+    pub notify: Option<Contact>,
+}
+
+/// A name and a postal address.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Contact {
+    /// Name or firm.
+    pub name: String,
+    /// Postal address.
+    pub address: String,
+}

@@ -177,7 +177,7 @@ fn entry(
             // Offices by day are in the log; the list of a past day does not guess them.
             Some(_) => Vec::new(),
             None => register
-                .offices(m.member())
+                .offices(m.member(), app::today())
                 .iter()
                 .map(|o| o.as_str().to_owned())
                 .collect(),
@@ -209,6 +209,15 @@ pub async fn list_members(
         .map(|n| MemberNo::new(n).ok_or_else(|| bad_param("after", "member numbers start at 1")))
         .transpose()?;
     let csv = query.format == Some(Format::Csv);
+    // A member may inspect the list; copies and reconstructions of the past are for the organs
+    // and auditors (and a past position costs a fold of the log).
+    if !sees_all(&caller) && (csv || query.at_position.is_some() || query.as_of.is_some()) {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            "members inspect the current list; exports and past positions are for the organs and auditors",
+        ));
+    }
     let selection = Selection::new(&query);
     let select = |register: &Register| {
         let matching = register
@@ -426,7 +435,16 @@ pub async fn statement(
         .await?
         .remove(m.person().record.as_str());
     let subscribed = share_amount.checked_mul(m.shares()).unwrap_or(Money::ZERO);
-    let outstanding = subscribed.checked_sub(m.paid_in()).unwrap_or(Money::ZERO);
+    // After the exit nothing is to be paid in any more.
+    let exited = m.exit().is_some_and(|e| e.effective_on < today)
+        || matches!(
+            m.exit().map(|e| &e.cause),
+            Some(verbund_domain::ExitCause::Transfer { .. })
+        );
+    let outstanding = match subscribed.checked_sub(m.paid_in()) {
+        Some(left) if !exited && left.is_positive() => left,
+        _ => Money::ZERO,
+    };
     let body = dto::Statement {
         member: member.get(),
         name: person.as_ref().map(|p| p.name.to_string()),
@@ -969,7 +987,7 @@ pub async fn admit(
     params(("coop" = String, Path, description = "The cooperative's id"),
         ("application" = String, Path, description = "The application's id"), WriteHeaders),
     request_body = dto::Reject,
-    responses((status = 200, body = dto::Written),
+    responses((status = 200, body = dto::Rejected),
         (status = 400, body = Problem, content_type = "application/problem+json"),
         (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 403, body = Problem, content_type = "application/problem+json"),
@@ -1002,14 +1020,61 @@ pub async fn reject(
             today,
         },
     };
+    // The applicant is told (G15); their data goes with the rejection, so read it first.
+    let person = coop.runtime.views().aggregates.read(|aggregates| {
+        aggregates
+            .application(&application)
+            .state
+            .applied()
+            .map(|applied| applied.person.clone())
+    });
+    let contact = match &person {
+        Some(person) => people(&app, &coop.log, std::slice::from_ref(person))
+            .await?
+            .remove(person.record.as_str()),
+        None => None,
+    };
     let route = format!("reject:{application}");
     let executed = execute(&app, &coop, &caller, &headers, &route, &body, command).await?;
-    Ok(written(executed))
+    let body = dto::Rejected {
+        position: executed.last.get(),
+        replayed: executed.replayed,
+        notify: contact
+            .filter(|_| !executed.replayed)
+            .map(|p| dto::Contact {
+                name: p.name.to_string(),
+                address: p.address,
+            }),
+    };
+    Ok(with_position(executed.last, axum::Json(body)))
+}
+
+/// The day of a member's own declaration: the board records declarations received earlier
+/// with their day; a member declaring through the API declares today (a backdated notice
+/// would shorten the notice period, G65).
+fn own_day(
+    caller: &Caller,
+    member: MemberNo,
+    day: Option<Date>,
+    field: &str,
+    today: Date,
+) -> Result<Date, ApiError> {
+    let day = day.unwrap_or(today);
+    if caller.is_member(member) && !caller.roles.contains(&Role::Board) && day != today {
+        return Err(ApiError::bad_request(
+            "date-not-today",
+            field,
+            format!(
+                "a member's own declaration is dated the day it is made, {today}; the board records declarations received earlier"
+            ),
+        ));
+    }
+    Ok(day)
 }
 
 /// Declares the responses of a write about one member.
 macro_rules! member_write {
-    ($(#[$doc:meta])* $name:ident, $path:literal, $body:ty, |$member:ident, $b:ident, $today:ident| $command:expr) => {
+    ($(#[$doc:meta])* $name:ident, $path:literal, $body:ty, |$caller:ident, $member:ident, $b:ident, $today:ident| $command:expr) => {
         $(#[$doc])*
         #[utoipa::path(post, path = $path, tag = "members",
             params(("coop" = String, Path, description = "The cooperative's id"),
@@ -1036,6 +1101,7 @@ macro_rules! member_write {
             let $member = parse_member(&member)?;
             let $today = app::today();
             let $b = &body;
+            let $caller = &caller;
             let command: Result<MembershipCommand, ApiError> = $command;
             let route = format!("{}:{}", stringify!($name), $member);
             let executed = execute(&app, &coop, &caller, &headers, &route, &body, command?).await?;
@@ -1047,9 +1113,9 @@ macro_rules! member_write {
 member_write!(
     /// Subscribes further shares (G7a, G15b).
     subscribe, "/v1/coops/{coop}/members/{member}/subscriptions", dto::Subscribe,
-    |member, body, today| Ok(MembershipCommand::Subscribe(member, verbund_domain::Subscribe {
+    |caller, member, body, today| Ok(MembershipCommand::Subscribe(member, verbund_domain::Subscribe {
         shares: body.shares,
-        subscribed_on: body.subscribed_on.unwrap_or(today),
+        subscribed_on: own_day(caller, member, body.subscribed_on, "subscribed_on", today)?,
         today,
     }))
 );
@@ -1057,7 +1123,7 @@ member_write!(
 member_write!(
     /// Records a payment on the shares; never more than the subscribed shares are worth.
     record_payment, "/v1/coops/{coop}/members/{member}/payments", dto::RecordPayment,
-    |member, body, today| Ok(MembershipCommand::RecordPayment(member, verbund_domain::RecordPayment {
+    |_caller, member, body, today| Ok(MembershipCommand::RecordPayment(member, verbund_domain::RecordPayment {
         amount: body.amount,
         received_on: body.received_on.unwrap_or(today),
         reference: body.reference.clone(),
@@ -1069,8 +1135,8 @@ member_write!(
     /// Records a resignation in text form (G65): it takes effect at the end of the first
     /// business year the notice period reaches.
     resign, "/v1/coops/{coop}/members/{member}/resignation", dto::Resign,
-    |member, body, today| Ok(MembershipCommand::Resign(member, verbund_domain::Resign {
-        declared_on: body.declared_on.unwrap_or(today),
+    |caller, member, body, today| Ok(MembershipCommand::Resign(member, verbund_domain::Resign {
+        declared_on: own_day(caller, member, body.declared_on, "declared_on", today)?,
         in_text_form: body.in_text_form,
         today,
     }))
@@ -1080,7 +1146,7 @@ member_write!(
     /// Excludes a member on a ground of the statute (G68): the rights and offices end at the
     /// dispatch of the notice, the membership at the end of the business year.
     exclude, "/v1/coops/{coop}/members/{member}/exclusion", dto::Exclude,
-    |member, body, today| Ok(MembershipCommand::Exclude(member, verbund_domain::Exclude {
+    |_caller, member, body, today| Ok(MembershipCommand::Exclude(member, verbund_domain::Exclude {
         ground: body.ground.clone(),
         reason: body.reason.clone(),
         dispatched_on: body.dispatched_on.unwrap_or(today),
@@ -1092,7 +1158,7 @@ member_write!(
     /// Records a member's death: the heirs continue the membership to the end of the business
     /// year; the offices end at once.
     record_death, "/v1/coops/{coop}/members/{member}/death", dto::RecordDeath,
-    |member, body, today| Ok(MembershipCommand::RecordDeath(member, verbund_domain::RecordDeath {
+    |_caller, member, body, today| Ok(MembershipCommand::RecordDeath(member, verbund_domain::RecordDeath {
         died_on: body.died_on,
         today,
     }))
@@ -1102,13 +1168,13 @@ member_write!(
     /// Transfers paid-in capital to another member (G76); all of it makes the giver leave
     /// that day.
     transfer, "/v1/coops/{coop}/members/{member}/transfers", dto::Transfer,
-    |member, body, today| Ok(MembershipCommand::Transfer {
+    |caller, member, body, today| Ok(MembershipCommand::Transfer {
         from: member,
         to: MemberNo::new(body.to).ok_or_else(|| ApiError::bad_request(
             "member-malformed", "to", "member numbers start at 1"))?,
         transfer: verbund_domain::Transfer {
             amount: body.amount,
-            agreed_on: body.agreed_on.unwrap_or(today),
+            agreed_on: own_day(caller, member, body.agreed_on, "agreed_on", today)?,
             in_text_form: body.in_text_form,
             today,
         },
@@ -1118,7 +1184,7 @@ member_write!(
 member_write!(
     /// Pays out an exited member's capital (G22, G73), within six months of the exit.
     pay_settlement, "/v1/coops/{coop}/members/{member}/settlement", dto::PaySettlement,
-    |member, body, today| Ok(MembershipCommand::PaySettlement(member, verbund_domain::PaySettlement {
+    |_caller, member, body, today| Ok(MembershipCommand::PaySettlement(member, verbund_domain::PaySettlement {
         amount: body.amount,
         paid_on: body.paid_on.unwrap_or(today),
         today,
@@ -1128,7 +1194,7 @@ member_write!(
 member_write!(
     /// Appoints a member to an office (G9-24: officers are members).
     appoint, "/v1/coops/{coop}/members/{member}/offices", dto::Appoint,
-    |member, body, today| Ok(MembershipCommand::Appoint(member, verbund_domain::Appoint {
+    |_caller, member, body, today| Ok(MembershipCommand::Appoint(member, verbund_domain::Appoint {
         office: body.office.into(),
         effective_on: body.effective_on.unwrap_or(today),
         today,

@@ -107,7 +107,7 @@ fn summary(
         verbund_domain::Office::SupervisoryBoard,
         verbund_domain::Office::Treasurer,
     ] {
-        for member in register.holders(office) {
+        for member in register.holders(office, today) {
             let Some(m) = register.member(member) else {
                 continue;
             };

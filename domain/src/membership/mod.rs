@@ -615,8 +615,8 @@ impl Application {
         let after = members.saturating_add(1);
         statute.check_for_members(after)?;
         if after > crate::statute::SMALL_COOPERATIVE_MEMBERS_MAX {
-            let board = coop.holders(Office::Board).count();
-            let supervisory = coop.holders(Office::SupervisoryBoard).count();
+            let board = coop.staying(Office::Board).count();
+            let supervisory = coop.staying(Office::SupervisoryBoard).count();
             if board < 2 || supervisory == 0 {
                 return Err(DomainError::rule(
                     Rule::G9_24,
@@ -844,8 +844,16 @@ impl Membership {
     pub fn has_rights_on(&self, day: Date) -> bool {
         self.is_member_on(day) && self.rights_lost_on.is_none_or(|lost| day < lost)
     }
-    /// The minimum paid-in parts due by `day` and not paid: the arrears.
+    /// The minimum paid-in parts due by `day` and not paid: the arrears. None once the
+    /// membership has ended, or all the capital went to another member (G76).
     pub fn arrears_on(&self, day: Date) -> Money {
+        if self
+            .exit
+            .as_ref()
+            .is_some_and(|e| e.effective_on < day || matches!(e.cause, ExitCause::Transfer { .. }))
+        {
+            return Money::ZERO;
+        }
         let due = self
             .dues
             .iter()
@@ -1135,14 +1143,24 @@ impl Member {
         let effective_on = statute
             .business_year()
             .resignation_effective(command.declared_on, statute.notice_period_months())?;
-        Ok(vec![Change::new(
+        let mut changes = vec![Change::new(
             Stream::Member(m.member),
             ResignationDeclared {
                 member: m.member,
                 declared_on: command.declared_on,
                 effective_on,
             },
-        )])
+        )];
+        // Officers are members (G9-24): the offices end with the membership.
+        let first_day_out = effective_on.tomorrow().map_err(|_| {
+            DomainError::invalid(
+                "date-out-of-range",
+                "declared_on",
+                "the exit lies beyond the calendar",
+            )
+        })?;
+        changes.extend(coop.vacate(m.member, first_day_out, "resigned (G65)"));
+        Ok(changes)
     }
 
     /// Decides an exclusion (G68): only on a ground the statute names, to the end of the

@@ -414,6 +414,40 @@ fn g65_a_resignation_takes_effect_at_a_business_year_end() {
     assert_eq!(error.code(), "member-leaving");
 }
 
+/// G9-24, G65: an officer who resigns keeps the office until the membership ends, and not a
+/// day longer; the organ's size already counts without them.
+#[test]
+fn g9_24_a_resigning_officer_leaves_office_with_the_membership() {
+    let mut world = world(3);
+    assert!(
+        world
+            .coop
+            .offices_of(no(1), TODAY)
+            .any(|o| o == Office::Board)
+    );
+    let changes = world
+        .member(1)
+        .resign(
+            &world.coop,
+            Resign {
+                declared_on: date(2027, 2, 15),
+                in_text_form: true,
+                today: TODAY,
+            },
+        )
+        .expect("valid");
+    let types: Vec<_> = changes.iter().map(|c| c.event.event_type()).collect();
+    assert!(
+        types.starts_with(&["ResignationDeclared", "OfficerRemoved"]),
+        "{types:?}"
+    );
+    world.record(changes);
+    let board_on = |day: Date| world.coop.holders(Office::Board, day).collect::<Vec<_>>();
+    assert!(board_on(date(2028, 12, 31)).contains(&no(1)));
+    assert!(!board_on(date(2029, 1, 1)).contains(&no(1)));
+    assert!(!world.coop.staying(Office::Board).any(|m| m == no(1)));
+}
+
 /// G68: exclusion only on a ground the statute names, to the end of the business year; the
 /// rights to attend and to hold office end with the dispatch of the notice.
 #[test]
@@ -451,7 +485,7 @@ fn g68_exclusion_on_a_statute_ground_ends_offices_at_dispatch() {
     assert_eq!(m.exit().map(|e| e.effective_on), Some(date(2027, 12, 31)));
     assert!(m.is_member_on(date(2027, 6, 1)) && !m.has_rights_on(date(2027, 2, 10)));
     assert!(m.has_rights_on(date(2027, 2, 9)));
-    assert_eq!(world.coop.offices_of(no(3)).count(), 0);
+    assert_eq!(world.coop.offices_of(no(3), TODAY).count(), 0);
     let error = world
         .coop
         .appoint(
@@ -485,7 +519,7 @@ fn a_death_ends_the_membership_at_the_year_end_and_offices_at_once() {
     let m = m.membership().expect("member");
     assert_eq!(m.exit().map(|e| e.effective_on), Some(date(2027, 12, 31)));
     assert_eq!(
-        world.coop.holders(Office::Board).collect::<Vec<_>>(),
+        world.coop.holders(Office::Board, TODAY).collect::<Vec<_>>(),
         [no(2)]
     );
 }
@@ -677,7 +711,11 @@ fn g76_capital_moves_to_a_member_with_room_in_their_shares() {
         world.member(3).membership().map(Membership::paid_in),
         Some(money("300.00"))
     );
-    assert_eq!(world.coop.offices_of(no(1)).count(), 0, "left the board");
+    assert_eq!(
+        world.coop.offices_of(no(1), TODAY).count(),
+        0,
+        "left the board"
+    );
 }
 
 /// G8-2: investing members only where the statute admits them, with the consent of the organ

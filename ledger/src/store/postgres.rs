@@ -247,10 +247,11 @@ async fn load_snapshot(
     let streams: BTreeSet<(&str, &str)> = requests
         .iter()
         .flat_map(|(log, commit)| {
-            commit
-                .streams()
-                .iter()
-                .map(move |s| (log.as_str(), s.stream().as_str()))
+            let written = commit.streams().iter().map(|s| s.stream());
+            let guarded = commit.guards().iter().map(|(stream, _)| stream);
+            written
+                .chain(guarded)
+                .map(move |stream| (log.as_str(), stream.as_str()))
         })
         .collect();
     let commands: BTreeSet<(&str, &str)> = requests

@@ -369,7 +369,11 @@ fn load_snapshot(
     let logs: BTreeSet<&LogId> = requests.iter().map(|(log, _)| log).collect();
     let streams: BTreeSet<(&LogId, &StreamId)> = requests
         .iter()
-        .flat_map(|(log, commit)| commit.streams().iter().map(move |s| (log, s.stream())))
+        .flat_map(|(log, commit)| {
+            let written = commit.streams().iter().map(|s| s.stream());
+            let guarded = commit.guards().iter().map(|(stream, _)| stream);
+            written.chain(guarded).map(move |stream| (log, stream))
+        })
         .collect();
     let commands: BTreeSet<(&LogId, &CommandId)> = requests
         .iter()

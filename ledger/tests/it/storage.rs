@@ -9,6 +9,7 @@ on_both_databases!(
     an_append_is_readable_exactly_as_written,
     several_streams_in_one_append_are_written_together_or_not_at_all,
     expected_versions_any_no_stream_and_exact_are_enforced,
+    a_guarded_stream_that_changed_is_a_conflict_and_a_guard_writes_nothing,
     a_repeated_command_returns_the_original_positions_even_after_a_restart,
     a_command_id_reused_with_other_content_is_refused,
     logs_in_one_database_are_independent,
@@ -284,6 +285,61 @@ async fn expected_versions_any_no_stream_and_exact_are_enforced(db: &TestDb) {
         .await
         .expect("any version");
     assert_eq!(any.streams[0].last_version.get(), 3);
+}
+
+/// A decision that read stream `r` and writes stream `w` lands only while `r` is as read.
+async fn a_guarded_stream_that_changed_is_a_conflict_and_a_guard_writes_nothing(db: &TestDb) {
+    let ledger = db.ledger().await;
+    let coop = log("coop");
+    ledger.create_log(&coop).await.expect("create");
+    ledger
+        .append(
+            &coop,
+            commit("r1", "r", ExpectedVersion::NoStream, vec![event("E", 1)]),
+        )
+        .await
+        .expect("append");
+    let guarded = |id: &str, guard: ExpectedVersion| {
+        commit(id, "w", ExpectedVersion::Any, vec![event("W", 0)])
+            .guarding(vec![(stream("r"), guard)])
+            .expect("a valid guard")
+    };
+    let landed = ledger
+        .append(&coop, guarded("w1", exact(1)))
+        .await
+        .expect("r is at 1");
+    assert_eq!(landed.streams.len(), 1, "the guard writes nothing");
+    ledger
+        .append(&coop, commit("r2", "r", exact(1), vec![event("E", 2)]))
+        .await
+        .expect("append");
+    match ledger.append(&coop, guarded("w2", exact(1))).await {
+        Err(LedgerError::Conflict { stream, actual, .. }) => {
+            assert_eq!(stream.as_str(), "r");
+            assert_eq!(actual.map(|v| v.get()), Some(2));
+        }
+        other => panic!("expected a conflict on the guarded stream, got {other:?}"),
+    }
+    assert!(matches!(
+        ledger
+            .append(&coop, guarded("w3", ExpectedVersion::NoStream))
+            .await,
+        Err(LedgerError::Conflict { .. })
+    ));
+    ledger
+        .append(&coop, guarded("w4", exact(2)))
+        .await
+        .expect("r is at 2");
+    let streams: Vec<String> = all_events(&ledger, &coop)
+        .await
+        .iter()
+        .map(|e| e.stream_id.to_string())
+        .collect();
+    assert_eq!(streams, ["r", "w", "r", "w"]);
+    // A stream both written and guarded is a mistake of the caller.
+    let both =
+        commit("w5", "r", exact(2), vec![event("E", 3)]).guarding(vec![(stream("r"), exact(2))]);
+    assert!(matches!(both, Err(LedgerError::InvalidAppend(_))));
 }
 
 async fn a_repeated_command_returns_the_original_positions_even_after_a_restart(db: &TestDb) {
