@@ -95,10 +95,13 @@ pub struct MemberQuery {
     pub as_of_date: Option<Date>,
     /// `member` (default with `as_of_date`), `exited` or `all` (default without), relative to
     /// `as_of_date` or today.
+    #[param(inline)]
     pub status: Option<Status>,
     /// Only members of this kind.
+    #[param(inline)]
     pub kind: Option<KindFilter>,
     /// `json` (default) or `csv`.
+    #[param(inline)]
     pub format: Option<Format>,
     /// What the register knew at this log position.
     #[param(minimum = 0)]
@@ -657,6 +660,7 @@ pub async fn directory(
 #[into_params(parameter_in = Query)]
 pub struct ApplicationQuery {
     /// `pending` (default), `admitted`, `rejected` or `all`.
+    #[param(inline)]
     pub status: Option<ApplicationStatus>,
 }
 
