@@ -214,8 +214,16 @@ mod tests {
             (voter(1, 1, false), Choice::Yes),
             (voter(2, 1, false), Choice::No),
         ];
-        assert!(!count(&tie, counting(Majority::Simple)).expect("counts").adopted);
-        assert!(!count(&[], counting(Majority::Simple)).expect("counts").adopted);
+        assert!(
+            !count(&tie, counting(Majority::Simple))
+                .expect("counts")
+                .adopted
+        );
+        assert!(
+            !count(&[], counting(Majority::Simple))
+                .expect("counts")
+                .adopted
+        );
     }
 
     /// G8-2: however the investing members vote, they cannot outvote the others nor block a
