@@ -2,11 +2,15 @@
 //!
 //! - `electorate`: who votes with how many votes, fixed at a ballot's record day (G43-3,
 //!   G43-6, G8-2).
+//! - `proxies`: who votes for whom (G43-5): at most two principals per proxy, no chains, a
+//!   history per principal.
 //! - `tally`: counting a ballot exactly under the statute's regime: abstentions (G43-2),
 //!   multiple votes and their cap (G43-3), the investing members' cap (G8-2), the majority.
 
 pub mod electorate;
+pub mod proxies;
 pub mod tally;
 
 pub use electorate::{Weighting, counting, electorate};
+pub use proxies::{Delegation, GrantProxy, Proxies, ProxyGranted, ProxyRevoked};
 pub use tally::{Choice, Counting, Tally, Voter};
