@@ -44,6 +44,16 @@ pub enum Rule {
     G78,
     /// The paid-in capital is not paid out during membership.
     G22,
+    /// A simple majority of the votes cast; abstentions do not count.
+    G43_2,
+    /// Nobody votes on their own discharge.
+    G43_6,
+    /// The forms of an assembly.
+    G43b,
+    /// A minority may force an assembly or an item.
+    G45,
+    /// Convening: two weeks ahead; items announced a week ahead.
+    G46,
 }
 
 impl Rule {
@@ -68,6 +78,11 @@ impl Rule {
             Rule::G76 => "G76",
             Rule::G78 => "G78",
             Rule::G22 => "G22",
+            Rule::G43_2 => "G43-2",
+            Rule::G43_6 => "G43-6",
+            Rule::G43b => "G43b",
+            Rule::G45 => "G45",
+            Rule::G46 => "G46",
         }
     }
 }

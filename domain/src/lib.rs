@@ -21,12 +21,14 @@
 //!   the ways out and the settlement.
 //! - `personal`: [`Person`] (name, address) kept outside the chain, [`PersonalRef`] to it.
 //! - `access`: [`Principal`], [`Role`], tokens (the [`Token`] aggregate).
+//! - `governance`: counting ballots ([`governance::tally`]).
 
 mod access;
 mod calendar;
 mod coop;
 mod error;
 mod event;
+pub mod governance;
 mod ids;
 mod membership;
 mod money;
