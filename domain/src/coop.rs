@@ -387,23 +387,7 @@ impl Cooperative {
             .staying(command.office)
             .filter(|m| *m != command.member)
             .count();
-        let minimum = match command.office {
-            Office::Board => {
-                let law = if command.members <= SMALL_COOPERATIVE_MEMBERS_MAX {
-                    1
-                } else {
-                    2
-                };
-                usize::from(statute.board_min()).max(law)
-            }
-            Office::SupervisoryBoard
-                if statute.has_supervisory_board()
-                    || command.members > SMALL_COOPERATIVE_MEMBERS_MAX =>
-            {
-                1
-            }
-            Office::SupervisoryBoard | Office::Treasurer => 0,
-        };
+        let minimum = statute.organ_minimum(command.office, command.members);
         if remaining < minimum {
             return Err(DomainError::rule(
                 Rule::G9_24,
@@ -441,7 +425,7 @@ impl Cooperative {
         command.statute.check_for_members(command.members)?;
         let (majority, reasons) = statute.amendment_majority(&command.statute);
         let cast = command.yes.saturating_add(command.no);
-        if !majority.is_reached(command.yes, cast) {
+        if !majority.is_reached(u128::from(command.yes), u128::from(cast)) {
             let why = if reasons.is_empty() {
                 String::new()
             } else {
@@ -525,8 +509,7 @@ impl Cooperative {
         let small = founders.len() <= SMALL_COOPERATIVE_MEMBERS_MAX;
         // G9-24: a board of at least 2 persons, 1 with at most 20 members; the statute may ask
         // for more.
-        let law_min = if small { 1 } else { 2 };
-        let board_min = usize::from(statute.board_min()).max(law_min);
+        let board_min = statute.organ_minimum(Office::Board, founders.len());
         check_organ(&board, "board", board_min, &is_member)?;
         // A supervisory board may be omitted only with at most 20 members (G9-24).
         if statute.has_supervisory_board() || !small {

@@ -288,18 +288,16 @@ impl Majority {
         }
     }
 
-    /// Does `yes` out of `cast` votes reach this majority? Exact, in integers.
-    pub fn is_reached(self, yes: u64, cast: u64) -> bool {
+    /// Does `yes` out of `cast` votes (or weights in one unit) reach this majority? Exact, in
+    /// integers; nothing cast reaches nothing. `yes` is at most `cast`, and both stay below
+    /// 2^120 (a tally's weights do).
+    pub fn is_reached(self, yes: u128, cast: u128) -> bool {
         match self {
-            Majority::Simple => 2 * u128::from(yes) > u128::from(cast),
+            Majority::Simple => yes > cast - yes.min(cast),
             Majority::AtLeast {
                 numerator,
                 denominator,
-            } => {
-                cast > 0
-                    && u128::from(yes) * u128::from(denominator)
-                        >= u128::from(cast) * u128::from(numerator)
-            }
+            } => cast > 0 && yes * u128::from(denominator) >= cast * u128::from(numerator),
         }
     }
 
@@ -752,6 +750,20 @@ impl Statute {
             .at("statute.organs.supervisory_board"));
         }
         Ok(())
+    }
+
+    /// G9-24: the fewest holders `office` must have with `members` members: the board 1 (2
+    /// above 20 members) or the statute's minimum if larger; the supervisory board 1 where the
+    /// statute has one or above 20 members; the treasurer none.
+    pub fn organ_minimum(&self, office: crate::Office, members: usize) -> usize {
+        let small = members <= SMALL_COOPERATIVE_MEMBERS_MAX;
+        match office {
+            crate::Office::Board => {
+                usize::from(self.organs.board_min).max(if small { 1 } else { 2 })
+            }
+            crate::Office::SupervisoryBoard => usize::from(self.organs.supervisory_board || !small),
+            crate::Office::Treasurer => 0,
+        }
     }
 
     /// G16: the majority of votes cast an amendment from this statute to `new` needs, decided

@@ -7,8 +7,8 @@
 
 use verbund_domain::{
     Admit, ApplicationId, Apply, Appoint, Change, DomainError, EraseRecord, Exclude, MemberNo,
-    Office, Organ, PaySettlement, RecordDeath, RecordPayment, Reject, Resign, Stream, Subscribe,
-    Transfer,
+    Office, Organ, PaySettlement, RecordDeath, RecordPayment, Reject, Resign, Rule, Stream,
+    Subscribe, Transfer,
 };
 use verbund_ledger::{Erasure, LedgerError, LogId, PersonalRecord};
 
@@ -245,12 +245,10 @@ pub async fn erase_expired_records(
         let mut owed = Vec::new();
         for record in register.members_after(None) {
             let m = record.membership();
-            if m.is_erasable_on(today) {
-                candidates.push(m.member());
-            } else if m.record_erased_on().is_none()
-                && m.retained_until().is_some_and(|until| until < today)
-            {
-                owed.push(m.member());
+            match m.erasure_on(today) {
+                Ok(()) => candidates.push(m.member()),
+                Err(why) if why.rule_id() == Some(Rule::G73) => owed.push(m.member()),
+                Err(_) => {}
             }
         }
         (candidates, owed)

@@ -21,10 +21,12 @@ pub enum MotionKind {
         /// How it is paid for.
         funding_plan: String,
     },
-    /// A new statute, as a whole file (validated when the motion is put).
+    /// A new statute, as a whole file, validated when the motion is put.
     StatuteAmendment {
         /// The statute file.
         statute_text: String,
+        /// The file parsed: what the majority is derived from (G16).
+        statute: Box<Statute>,
     },
     /// The assembly's consent to admitting an investing member (G8-2).
     AdmitInvestingMember {
@@ -84,28 +86,24 @@ pub struct Requirement {
     pub reasons: Vec<&'static str>,
 }
 
-/// The requirement of `motion` under the statute in force (`statute`); for an amendment,
-/// `new` is the proposed statute.
-pub fn requirement(statute: &Statute, motion: &MotionKind, new: Option<&Statute>) -> Requirement {
+/// The requirement of `motion` under the statute in force.
+pub fn requirement(statute: &Statute, motion: &MotionKind) -> Requirement {
     let majorities = statute.majorities();
     let mut weighting = Weighting::default();
     let (majority, reasons) = match motion {
-        MotionKind::StatuteAmendment { .. } => match new {
-            Some(new) => {
-                let (majority, mut reasons) = statute.amendment_majority(new);
-                // G43-3: one vote each where the law asks three quarters, and in abolishing
-                // multiple votes.
-                if !reasons.is_empty() {
-                    weighting.one_vote_each = true;
-                }
-                if statute.multiple_votes_max() > 1 && new.multiple_votes_max() == 1 {
-                    weighting.one_vote_each = true;
-                    reasons.push("multiple votes are abolished: one vote each");
-                }
-                (Some(majority), reasons)
+        MotionKind::StatuteAmendment { statute: new, .. } => {
+            let (majority, mut reasons) = statute.amendment_majority(new);
+            // G43-3: one vote each where the law asks three quarters, and in abolishing
+            // multiple votes.
+            if !reasons.is_empty() {
+                weighting.one_vote_each = true;
             }
-            None => (Some(majorities.amendment), vec![]),
-        },
+            if statute.multiple_votes_max() > 1 && new.multiple_votes_max() == 1 {
+                weighting.one_vote_each = true;
+                reasons.push("multiple votes are abolished: one vote each");
+            }
+            (Some(majority), reasons)
+        }
         MotionKind::Dissolution => {
             weighting.one_vote_each = true;
             (
@@ -153,25 +151,46 @@ mod tests {
     #[test]
     fn g16_the_majority_of_an_amendment_follows_the_clauses_it_changes() {
         let old = statute(EXAMPLE_STATUTE);
-        let amendment = MotionKind::StatuteAmendment {
-            statute_text: String::new(),
+        let amendment = |text: String| MotionKind::StatuteAmendment {
+            statute: Box::new(statute(&text)),
+            statute_text: text,
         };
-        let seat = statute(&EXAMPLE_STATUTE.replace("seat = \"Musterdorf\"", "seat = \"Neudorf\""));
-        let r = requirement(&old, &amendment, Some(&seat));
+        let seat =
+            amendment(EXAMPLE_STATUTE.replace("seat = \"Musterdorf\"", "seat = \"Neudorf\""));
+        let r = requirement(&old, &seat);
         assert_eq!(r.majority, Some(Majority::Simple));
         assert!(!r.weighting.one_vote_each);
         let dearer =
-            statute(&EXAMPLE_STATUTE.replace("amount = \"500.00\"", "amount = \"600.00\""));
-        let r = requirement(&old, &amendment, Some(&dearer));
+            amendment(EXAMPLE_STATUTE.replace("amount = \"500.00\"", "amount = \"600.00\""));
+        let r = requirement(&old, &dearer);
         assert_eq!(r.majority, Some(THREE_QUARTERS));
         assert!(r.weighting.one_vote_each, "G43-3: one vote each");
         assert!(r.reasons.contains(&"the share amount rises"));
     }
 
+    /// G43-3: abolishing multiple votes is decided with one vote each.
+    #[test]
+    fn g43_3_abolishing_multiple_votes_is_decided_one_vote_each() {
+        let with_multiple = |max: u8| {
+            EXAMPLE_STATUTE.replace(
+                "[assembly]",
+                &format!("[voting]\nmultiple_votes_max = {max}\n\n[assembly]"),
+            )
+        };
+        let old = statute(&with_multiple(3));
+        let abolish = MotionKind::StatuteAmendment {
+            statute: Box::new(statute(&with_multiple(1))),
+            statute_text: with_multiple(1),
+        };
+        let r = requirement(&old, &abolish);
+        assert!(r.weighting.one_vote_each, "{r:?}");
+        assert!(r.reasons.iter().any(|r| r.contains("abolished")));
+    }
+
     /// G78: dissolution needs three quarters, one vote each.
     #[test]
     fn g78_dissolution_needs_three_quarters() {
-        let r = requirement(&statute(EXAMPLE_STATUTE), &MotionKind::Dissolution, None);
+        let r = requirement(&statute(EXAMPLE_STATUTE), &MotionKind::Dissolution);
         assert_eq!(r.majority, Some(THREE_QUARTERS));
         assert!(r.weighting.one_vote_each);
     }
@@ -186,7 +205,6 @@ mod tests {
                 officers: officers.clone(),
                 year: 2026,
             },
-            None,
         );
         assert_eq!(r.majority, Some(Majority::Simple));
         assert_eq!(r.weighting.excluded, officers);
@@ -195,7 +213,7 @@ mod tests {
             multiple: true,
         };
         assert_eq!(
-            requirement(&statute(EXAMPLE_STATUTE), &survey, None).majority,
+            requirement(&statute(EXAMPLE_STATUTE), &survey).majority,
             None
         );
     }

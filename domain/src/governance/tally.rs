@@ -145,7 +145,7 @@ pub fn count(ballots: &[(Voter, Choice)], counting: Counting) -> Result<Tally, D
     } else {
         (yes_r + yes_i, no_r + no_i, scale_d)
     };
-    let adopted = reached(counting.majority, yes, yes + no);
+    let adopted = counting.majority.is_reached(yes, yes + no);
     Ok(Tally {
         yes,
         no,
@@ -158,17 +158,6 @@ pub fn count(ballots: &[(Voter, Choice)], counting: Counting) -> Result<Tally, D
         multiple_votes_capped,
         adopted,
     })
-}
-
-/// Does `yes` of `cast` reach `majority`? Exact; nothing cast adopts nothing.
-pub fn reached(majority: Majority, yes: u128, cast: u128) -> bool {
-    match majority {
-        Majority::Simple => yes > cast - yes,
-        Majority::AtLeast {
-            numerator,
-            denominator,
-        } => cast > 0 && yes * u128::from(denominator) >= cast * u128::from(numerator),
-    }
 }
 
 #[cfg(test)]
@@ -371,7 +360,7 @@ mod tests {
             prop_assert_eq!(Fraction::new(tally.no, tally.denominator), no);
             prop_assert_eq!(
                 tally.adopted,
-                reached(counting.majority, yes.0 * no.1, yes.0 * no.1 + no.0 * yes.1)
+                counting.majority.is_reached(yes.0 * no.1, yes.0 * no.1 + no.0 * yes.1)
             );
         }
 

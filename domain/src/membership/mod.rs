@@ -615,16 +615,19 @@ impl Application {
         let after = members.saturating_add(1);
         statute.check_for_members(after)?;
         if after > crate::statute::SMALL_COOPERATIVE_MEMBERS_MAX {
-            let board = coop.staying(Office::Board).count();
-            let supervisory = coop.staying(Office::SupervisoryBoard).count();
-            if board < 2 || supervisory == 0 {
-                return Err(DomainError::rule(
-                    Rule::G9_24,
-                    "organs-too-small-for-members",
-                    format!(
-                        "with {after} members the board needs at least 2 persons and the cooperative a supervisory board; appoint them before admitting"
-                    ),
-                ));
+            for office in [Office::Board, Office::SupervisoryBoard] {
+                let minimum = statute.organ_minimum(office, after);
+                let staying = coop.staying(office).count();
+                if staying < minimum {
+                    return Err(DomainError::rule(
+                        Rule::G9_24,
+                        "organs-too-small-for-members",
+                        format!(
+                            "with {after} members the {} needs at least {minimum} persons and has {staying}; appoint them before admitting",
+                            office.as_str().replace('-', " ")
+                        ),
+                    ));
+                }
             }
         }
         let mandatory = mandatory_shares(statute, &applied.kind, applied.declared_usage);
@@ -878,12 +881,50 @@ impl Membership {
     pub fn record_erased_on(&self) -> Option<Date> {
         self.record_erased_on
     }
-    /// True if the personal data may be erased on `day`: the retention period (G30) is over
-    /// and no settlement is still owed (G73; the payee must stay known).
-    pub fn is_erasable_on(&self, day: Date) -> bool {
-        self.record_erased_on.is_none()
-            && self.retained_until().is_some_and(|until| until < day)
-            && (self.settlement_due_on().is_none() || self.settlement.is_some())
+    /// Whether the personal data may be erased on `day`: not erased yet, the retention period
+    /// (G30) over, and no settlement still owed (G73: the payee must stay known). The refusal
+    /// names the rule that keeps the data.
+    pub fn erasure_on(&self, day: Date) -> Result<(), DomainError> {
+        if self.record_erased_on.is_some() {
+            return Err(DomainError::conflict(
+                "record-erased",
+                format!(
+                    "the personal data of member {} was erased already",
+                    self.member
+                ),
+            ));
+        }
+        let Some(until) = self.retained_until() else {
+            return Err(DomainError::rule(
+                Rule::G30,
+                "record-retained",
+                format!(
+                    "member {} has not left: the member list keeps their entry",
+                    self.member
+                ),
+            ));
+        };
+        if day <= until {
+            return Err(DomainError::rule(
+                Rule::G30,
+                "record-retained",
+                format!(
+                    "the member list keeps the entry of member {} until {until}",
+                    self.member
+                ),
+            ));
+        }
+        if self.settlement_due_on().is_some() && self.settlement.is_none() {
+            return Err(DomainError::rule(
+                Rule::G73,
+                "settlement-open",
+                format!(
+                    "the settlement of member {} is not paid; their data stays until it is",
+                    self.member
+                ),
+            ));
+        }
+        Ok(())
     }
     /// The last day the member list must keep this record (G30), once exited.
     pub fn retained_until(&self) -> Option<Date> {
@@ -948,7 +989,8 @@ impl Member {
                     declared_on: e.died_on,
                     effective_on: e.effective_on,
                 });
-                m.rights_lost_on = Some(e.died_on);
+                // An exclusion took the rights earlier: a later death does not give them back.
+                m.rights_lost_on = Some(m.rights_lost_on.map_or(e.died_on, |d| d.min(e.died_on)));
             }
             Event::CapitalTransferred(e) if e.from == m.member => {
                 m.paid_in = m.paid_in.checked_sub(e.amount).unwrap_or(m.paid_in);
@@ -1315,45 +1357,7 @@ impl Member {
     /// year after the exit, and never while a settlement is owed to them (G73).
     pub fn erase_record(&self, command: EraseRecord) -> Result<Vec<Change>, DomainError> {
         let m = self.admitted()?;
-        if m.record_erased_on.is_some() {
-            return Err(DomainError::conflict(
-                "record-erased",
-                format!(
-                    "the personal data of member {} was erased already",
-                    m.member
-                ),
-            ));
-        }
-        let Some(until) = m.retained_until() else {
-            return Err(DomainError::rule(
-                Rule::G30,
-                "record-retained",
-                format!(
-                    "member {} has not left: the member list keeps their entry",
-                    m.member
-                ),
-            ));
-        };
-        if command.today <= until {
-            return Err(DomainError::rule(
-                Rule::G30,
-                "record-retained",
-                format!(
-                    "the member list keeps the entry of member {} until {until}",
-                    m.member
-                ),
-            ));
-        }
-        if m.settlement_due_on().is_some() && m.settlement.is_none() {
-            return Err(DomainError::rule(
-                Rule::G73,
-                "settlement-open",
-                format!(
-                    "the settlement of member {} is not paid; their data stays until it is",
-                    m.member
-                ),
-            ));
-        }
+        m.erasure_on(command.today)?;
         Ok(vec![Change::new(
             Stream::Member(m.member),
             MemberRecordErased {

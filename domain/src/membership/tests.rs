@@ -246,6 +246,35 @@ fn g7a_the_mandatory_holding_scales_with_firm_size() {
         .expect("a person holds the minimum");
 }
 
+/// G7a: a mandatory holding by declared use, one share per 2,000 euros a year; the use must
+/// be declared.
+#[test]
+fn g7a_the_mandatory_holding_scales_with_declared_use() {
+    let statute = EXAMPLE_STATUTE.replace(
+        "max_per_member = 20",
+        "max_per_member = 20\nmandatory = { basis = \"usage\", per = \"2000.00\", minimum = 1 }",
+    );
+    let world = world_with(&statute, 3);
+    let error = Application::default()
+        .file(&world.coop, application("a1", firm(3), 1))
+        .expect_err("no use declared");
+    assert_eq!(error.code(), "declared-usage-missing");
+    let declaring = |usage: &str, shares: u32| Apply {
+        declared_usage: Some(money(usage)),
+        ..application("a1", firm(3), shares)
+    };
+    let error = Application::default()
+        .file(&world.coop, declaring("4000.01", 2))
+        .expect_err("4,000.01 euros need 3 shares");
+    assert_eq!(error.rule_id(), Some(Rule::G7a));
+    Application::default()
+        .file(&world.coop, declaring("4000.01", 3))
+        .expect("3 shares");
+    Application::default()
+        .file(&world.coop, declaring("0.00", 1))
+        .expect("the minimum");
+}
+
 /// G7a: nobody holds more than the statute's maximum.
 #[test]
 fn g7a_no_member_holds_more_than_the_maximum() {
@@ -412,6 +441,94 @@ fn g65_a_resignation_takes_effect_at_a_business_year_end() {
         )
         .expect_err("twice");
     assert_eq!(error.code(), "member-leaving");
+}
+
+/// G9-24: above 20 members the board needs 2 persons who stay; with one board member on their
+/// way out, the 21st member is not admitted until a successor is appointed.
+#[test]
+fn g9_24_no_admission_above_twenty_while_the_board_is_too_small() {
+    let mut world = world(3);
+    for i in 4..=20 {
+        join(&mut world, &format!("a{i}"), MemberKind::NaturalPerson, 1);
+    }
+    let changes = world
+        .member(1)
+        .resign(
+            &world.coop,
+            Resign {
+                declared_on: date(2027, 2, 15),
+                in_text_form: true,
+                today: TODAY,
+            },
+        )
+        .expect("valid");
+    world.record(changes);
+    let changes = world
+        .application("a21")
+        .file(
+            &world.coop,
+            application("a21", MemberKind::NaturalPerson, 1),
+        )
+        .expect("valid");
+    world.record(changes);
+    let error = world
+        .application("a21")
+        .admit(&world.coop, world.members_on(TODAY), admission(21))
+        .expect_err("the board would be one person");
+    assert_eq!(
+        (error.rule_id(), error.code()),
+        (Some(Rule::G9_24), "organs-too-small-for-members")
+    );
+    let changes = world
+        .coop
+        .appoint(
+            &world.member(4),
+            Appoint {
+                office: Office::Board,
+                effective_on: date(2027, 2, 20),
+                today: TODAY,
+            },
+        )
+        .expect("a member with rights");
+    world.record(changes);
+    world
+        .application("a21")
+        .admit(&world.coop, world.members_on(TODAY), admission(21))
+        .expect("a board of two who stay");
+}
+
+/// G68: a death after the exclusion's dispatch gives no rights back.
+#[test]
+fn g68_a_death_after_an_exclusion_gives_no_rights_back() {
+    let mut world = world(3);
+    let changes = world
+        .member(3)
+        .exclude(
+            &world.coop,
+            Exclude {
+                ground: "arrears".into(),
+                reason: "Two reminders".into(),
+                dispatched_on: date(2027, 2, 10),
+                today: TODAY,
+            },
+        )
+        .expect("valid");
+    world.record(changes);
+    let changes = world
+        .member(3)
+        .record_death(
+            &world.coop,
+            RecordDeath {
+                died_on: date(2027, 2, 20),
+                today: TODAY,
+            },
+        )
+        .expect("valid");
+    world.record(changes);
+    let m = world.member(3);
+    let m = m.membership().expect("member");
+    assert!(!m.has_rights_on(date(2027, 2, 15)));
+    assert_eq!(m.rights_lost_on(), Some(date(2027, 2, 10)));
 }
 
 /// G9-24, G65: an officer who resigns keeps the office until the membership ends, and not a
@@ -614,11 +731,12 @@ fn g30_personal_data_is_erased_only_after_the_retention_period() {
     );
     let error = erase(&world, date(2032, 1, 1)).expect_err("the settlement is owed");
     assert_eq!(error.rule_id(), Some(Rule::G73));
-    assert!(
-        !world
+    assert_eq!(
+        world
             .member(3)
             .membership()
-            .is_some_and(|m| m.is_erasable_on(date(2032, 1, 1)))
+            .map(|m| m.erasure_on(date(2032, 1, 1)).map_err(|e| e.code())),
+        Some(Err("settlement-open"))
     );
     let paid = world
         .member(3)
@@ -633,7 +751,7 @@ fn g30_personal_data_is_erased_only_after_the_retention_period() {
         world
             .member(3)
             .membership()
-            .is_some_and(|m| m.is_erasable_on(date(2032, 1, 1)))
+            .is_some_and(|m| m.erasure_on(date(2032, 1, 1)).is_ok())
     );
     let changes = erase(&world, date(2032, 1, 1)).expect("retention over, settled");
     assert_eq!(
@@ -646,7 +764,7 @@ fn g30_personal_data_is_erased_only_after_the_retention_period() {
     world.record(changes);
     let m = world.member(3).membership().cloned().expect("a member");
     assert_eq!(m.record_erased_on(), Some(date(2032, 1, 1)));
-    assert!(!m.is_erasable_on(date(2033, 1, 1)));
+    assert!(m.erasure_on(date(2033, 1, 1)).is_err());
     let error = erase(&world, date(2033, 1, 1)).expect_err("once");
     assert_eq!(error.code(), "record-erased");
 }
