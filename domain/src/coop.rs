@@ -188,9 +188,22 @@ struct Founded {
     name: Name,
     statute: Statute,
     statute_version: u32,
-    /// Every office ever held, with the first day without it once its end is recorded (an
-    /// end may lie ahead: a resigning officer's office ends with the membership).
-    offices: BTreeMap<Office, BTreeMap<MemberNo, Option<Date>>>,
+    /// Each office's holders, each with their latest term.
+    offices: BTreeMap<Office, BTreeMap<MemberNo, Term>>,
+}
+
+/// A term of office: from its first day to the first day without it, once its end is recorded
+/// (an end may lie ahead: a resigning officer's office ends with the membership).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+struct Term {
+    from: Date,
+    until: Option<Date>,
+}
+
+impl Term {
+    fn covers(self, day: Date) -> bool {
+        self.from <= day && self.until.is_none_or(|until| day < until)
+    }
 }
 
 impl Cooperative {
@@ -210,19 +223,21 @@ impl Cooperative {
         };
         match event {
             Event::OfficerAppointed(e) => {
-                founded
-                    .offices
-                    .entry(e.office)
-                    .or_default()
-                    .insert(e.member, None);
+                founded.offices.entry(e.office).or_default().insert(
+                    e.member,
+                    Term {
+                        from: e.effective_on,
+                        until: None,
+                    },
+                );
             }
             Event::OfficerRemoved(e) => {
-                if let Some(end) = founded
+                if let Some(term) = founded
                     .offices
                     .get_mut(&e.office)
                     .and_then(|holders| holders.get_mut(&e.member))
                 {
-                    *end = Some(end.map_or(e.effective_on, |end| end.min(e.effective_on)));
+                    term.until = Some(term.until.map_or(e.effective_on, |u| u.min(e.effective_on)));
                 }
             }
             Event::StatuteAmended(e) => {
@@ -256,34 +271,34 @@ impl Cooperative {
 
     /// The members holding `office` on `day`.
     pub fn holders(&self, office: Office, day: Date) -> impl Iterator<Item = MemberNo> + '_ {
-        self.offices()
-            .filter(move |((o, _), end)| *o == office && end.is_none_or(|end| day < end))
-            .map(|((_, member), _)| member)
+        self.terms()
+            .filter(move |(o, _, term)| *o == office && term.covers(day))
+            .map(|(_, member, _)| member)
     }
 
     /// The members holding `office` with no end recorded: who the organ keeps (G9-24 counts
     /// them, not officers on their way out).
     pub fn staying(&self, office: Office) -> impl Iterator<Item = MemberNo> + '_ {
-        self.offices()
-            .filter(move |((o, _), end)| *o == office && end.is_none())
-            .map(|((_, member), _)| member)
+        self.terms()
+            .filter(move |(o, _, term)| *o == office && term.until.is_none())
+            .map(|(_, member, _)| member)
     }
 
     /// The offices `member` holds on `day`.
     pub fn offices_of(&self, member: MemberNo, day: Date) -> impl Iterator<Item = Office> + '_ {
-        self.offices()
-            .filter(move |((_, m), end)| *m == member && end.is_none_or(|end| day < end))
-            .map(|((office, _), _)| office)
+        self.terms()
+            .filter(move |(_, m, term)| *m == member && term.covers(day))
+            .map(|(office, _, _)| office)
     }
 
-    fn offices(&self) -> impl Iterator<Item = ((Office, MemberNo), Option<Date>)> + '_ {
+    fn terms(&self) -> impl Iterator<Item = (Office, MemberNo, Term)> + '_ {
         self.founded
             .iter()
             .flat_map(|f| f.offices.iter())
             .flat_map(|(office, holders)| {
                 holders
                     .iter()
-                    .map(move |(member, end)| ((*office, *member), *end))
+                    .map(move |(member, term)| (*office, *member, *term))
             })
     }
 

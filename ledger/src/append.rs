@@ -216,6 +216,13 @@ impl Commit {
                 max: APPEND_RECORDS_MAX,
             });
         }
+        let mut ids = HashSet::with_capacity(records.len());
+        if let Some(twice) = records.iter().find(|r| !ids.insert(r.id())) {
+            return Err(LedgerError::InvalidAppend(format!(
+                "personal-data record {} appears twice in one append",
+                twice.id()
+            )));
+        }
         self.records = records;
         Ok(self)
     }

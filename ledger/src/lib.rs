@@ -491,6 +491,10 @@ impl Ledger {
         }
         let durable = self.durable_head(log);
         let records = self.inner.store.records(log, ids).await?;
+        if records.is_empty() {
+            // Nothing found: an unknown log is an error, as for every other read.
+            self.head(log).await?;
+        }
         Ok(records
             .into_iter()
             .filter(|(_, record)| {

@@ -32,7 +32,7 @@ pub struct Aggregates {
 
 impl Projection for Aggregates {
     const NAME: &'static str = "aggregates";
-    const VERSION: u32 = 3;
+    const VERSION: u32 = 4;
 
     fn apply(&mut self, envelope: &Envelope) {
         match Stream::parse(envelope.stream.as_str()) {

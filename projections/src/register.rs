@@ -1,10 +1,12 @@
 //! The register: the cooperative, its members and its officers.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
-use verbund_domain::{Event, Member, MemberNo, Membership, Name, Office, Role, Statute, Stream};
+use verbund_domain::{
+    Cooperative, Event, Member, MemberNo, Membership, Name, Office, Role, Statute, Stream,
+};
 use verbund_ledger::Position;
 
 use crate::{Envelope, Projection};
@@ -15,8 +17,8 @@ pub struct Register {
     coop: Option<CoopRecord>,
     /// Persistent maps: a snapshot's copy shares their structure.
     members: imbl::OrdMap<MemberNo, MemberRecord>,
-    /// Each member's offices, with the first day without each once its end is recorded.
-    offices: imbl::OrdMap<MemberNo, BTreeMap<Office, Option<Date>>>,
+    /// The cooperative's stream as its aggregate folds it: the offices and their terms.
+    cooperative: Cooperative,
 }
 
 /// The cooperative as founded.
@@ -81,11 +83,12 @@ impl MemberRecord {
 
 impl Projection for Register {
     const NAME: &'static str = "register";
-    const VERSION: u32 = 3;
+    const VERSION: u32 = 4;
 
     fn apply(&mut self, envelope: &Envelope) {
         match &envelope.event {
             Event::CooperativeFounded(e) => {
+                self.cooperative.apply(&envelope.event);
                 self.coop = Some(CoopRecord {
                     name: e.name.clone(),
                     founded_on: e.founded_on,
@@ -94,30 +97,24 @@ impl Projection for Register {
                 });
             }
             Event::StatuteAmended(e) => {
+                self.cooperative.apply(&envelope.event);
                 if let Some(coop) = &mut self.coop {
                     coop.name = e.statute.name().clone();
                     coop.statute = e.statute.clone();
                 }
             }
-            Event::OfficerAppointed(e) => {
-                self.offices
-                    .entry(e.member)
-                    .or_default()
-                    .insert(e.office, None);
-            }
-            Event::OfficerRemoved(e) => {
-                if let Some(end) = self
-                    .offices
-                    .get_mut(&e.member)
-                    .and_then(|offices| offices.get_mut(&e.office))
-                {
-                    *end = Some(end.map_or(e.effective_on, |end| end.min(e.effective_on)));
-                }
+            Event::OfficerAppointed(_) | Event::OfficerRemoved(_) => {
+                self.cooperative.apply(&envelope.event);
             }
             event => {
                 let Some(Stream::Member(no)) = Stream::parse(envelope.stream.as_str()) else {
                     return;
                 };
+                // A member's entry starts with the admission: an event before it (which the
+                // domain never writes, but an import could) makes no entry.
+                if !self.members.contains_key(&no) && !matches!(event, Event::MemberAdmitted(_)) {
+                    return;
+                }
                 let record = self.members.entry(no).or_insert_with(|| MemberRecord {
                     member: Member::default(),
                     admitted_at: envelope.position,
@@ -161,11 +158,6 @@ impl Register {
         self.members.get(&member)
     }
 
-    /// The members in order of their number, from `after` on (exclusive), at most `limit`.
-    pub fn members(&self, after: Option<MemberNo>, limit: usize) -> Vec<&MemberRecord> {
-        self.members_after(after).take(limit).collect()
-    }
-
     /// The members in order of their number, from `after` on (exclusive).
     pub fn members_after(
         &self,
@@ -193,26 +185,14 @@ impl Register {
 
     /// The offices a member holds on `day`.
     pub fn offices(&self, member: MemberNo, day: Date) -> BTreeSet<Office> {
-        self.offices
-            .get(&member)
-            .into_iter()
-            .flat_map(|offices| offices.iter())
-            .filter(|(_, end)| end.is_none_or(|end| day < end))
-            .map(|(office, _)| *office)
-            .collect()
+        self.cooperative.offices_of(member, day).collect()
     }
 
     /// The members holding `office` on `day`, by number.
     pub fn holders(&self, office: Office, day: Date) -> Vec<MemberNo> {
-        self.offices
-            .iter()
-            .filter(|(_, offices)| {
-                offices
-                    .get(&office)
-                    .is_some_and(|end| end.is_none_or(|end| day < end))
-            })
-            .map(|(member, _)| *member)
-            .collect()
+        let mut holders: Vec<MemberNo> = self.cooperative.holders(office, day).collect();
+        holders.sort_unstable();
+        holders
     }
 
     /// The roles a member's token carries on `day`: `Member`, plus one per office held. None
@@ -267,6 +247,21 @@ mod tests {
                 event,
             });
         }
+    }
+
+    fn founded() -> (&'static str, Event) {
+        let statute = verbund_domain::Statute::parse_toml(verbund_domain::statute::EXAMPLE_STATUTE)
+            .expect("the example statute");
+        (
+            "coop",
+            Event::CooperativeFounded(verbund_domain::CooperativeFounded {
+                name: statute.name().clone(),
+                founded_on: date(2027, 1, 10),
+                statute,
+                statute_text: String::new(),
+                founders: 1,
+            }),
+        )
     }
 
     fn admitted(n: u32, on: Date) -> Event {
@@ -355,6 +350,7 @@ mod tests {
         fold(
             &mut register,
             vec![
+                founded(),
                 ("member-1", admitted(1, date(2027, 1, 10))),
                 (
                     "coop",
@@ -375,9 +371,37 @@ mod tests {
                 ),
             ],
         );
+        assert!(
+            register.holders(Office::Board, date(2027, 1, 9)).is_empty(),
+            "not before the appointment"
+        );
         assert_eq!(register.holders(Office::Board, date(2028, 12, 31)), [no(1)]);
         assert!(register.holders(Office::Board, date(2029, 1, 1)).is_empty());
         assert!(register.offices(no(1), date(2029, 1, 1)).is_empty());
+    }
+
+    /// An event on a member stream before its admission (an import could write one) makes no
+    /// entry, and reads do not trip over it.
+    #[test]
+    fn a_member_event_before_the_admission_makes_no_entry() {
+        let mut register = Register::default();
+        fold(
+            &mut register,
+            vec![(
+                "member-9",
+                Event::SharesSubscribed(SharesSubscribed {
+                    member: no(9),
+                    shares: 1,
+                    total: 2,
+                    subscribed_on: date(2027, 4, 1),
+                    paid_in_due: Money::ZERO,
+                    paid_in_due_on: date(2027, 5, 1),
+                }),
+            )],
+        );
+        assert_eq!(register.member_count(), 0);
+        assert_eq!(register.members_on(date(2027, 4, 1)), 0);
+        assert!(register.roles_of(no(9), date(2027, 4, 1)).is_empty());
     }
 
     /// G68: from the dispatch of the exclusion notice, a member's token carries no office.
@@ -387,6 +411,7 @@ mod tests {
         fold(
             &mut register,
             vec![
+                founded(),
                 ("member-1", admitted(1, date(2027, 1, 10))),
                 (
                     "coop",

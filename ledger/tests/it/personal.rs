@@ -9,7 +9,23 @@ on_both_databases!(
     records_are_stored_with_their_commit_and_erased_by_a_later_one,
     a_replayed_or_refused_commit_stores_no_record,
     the_database_lets_a_record_only_be_erased,
+    a_record_twice_in_one_append_and_an_unknown_log_are_refused,
 );
+
+/// Bad input about records is refused before anything is written.
+async fn a_record_twice_in_one_append_and_an_unknown_log_are_refused(db: &TestDb) {
+    let ledger = db.ledger().await;
+    let twice = commit("c", "s", ExpectedVersion::Any, vec![event("E", 1)])
+        .with_records(vec![record("r1", "{}"), record("r1", "{}")]);
+    assert!(
+        matches!(twice, Err(LedgerError::InvalidAppend(_))),
+        "{twice:?}"
+    );
+    assert!(matches!(
+        ledger.personal_records(&log("nosuch"), &["r1"]).await,
+        Err(LedgerError::UnknownLog(_))
+    ));
+}
 
 fn record(id: &str, data: &str) -> PersonalRecord {
     PersonalRecord::new(id, data.into(), [7; 32]).expect("valid record")
