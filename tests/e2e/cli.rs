@@ -268,3 +268,19 @@ fn the_rebuild_benchmark_folds_its_whole_log() {
     );
     assert!(stdout(&output).contains("Median: rebuild of all projections"));
 }
+
+/// The member-list benchmark builds its members from events the domain folds: a small run
+/// rebuilds all of them and reports events/s and memory per member.
+#[test]
+fn the_member_list_benchmark_rebuilds_every_member() {
+    let output = run(&["bench", "members", "--members", "60", "--runs", "1"]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let text = stdout(&output);
+    assert!(text.contains("60 members, 600 membership events"), "{text}");
+    assert!(text.contains("Median: member list rebuilt at"), "{text}");
+    assert!(text.contains("bytes per member"), "{text}");
+}

@@ -6,7 +6,7 @@ use std::io::BufRead as _;
 
 use verbund_tests::*;
 
-use crate::verbund;
+use crate::{examples, verbund};
 
 on_both_databases!(
     a_newcomer_reads_the_cooperative_and_its_register,
@@ -81,10 +81,6 @@ const PRINCIPALS: &[&str] = &[
     "citizen-investor",
     "admin",
 ];
-
-fn examples(file: &str) -> String {
-    format!("{}/../examples/{file}", env!("CARGO_MANIFEST_DIR"))
-}
 
 fn cli(args: &[&str]) -> String {
     let output = verbund().args(args).output().expect("verbund runs");
@@ -1039,4 +1035,68 @@ fn two_servers_on_one_postgres_database_serve_consistent_data() {
         let secret = issued["secret"].as_str().expect("a secret");
         assert_eq!(http.get(&coop_url(read, "/me"), Some(secret)).status, 200);
     }
+}
+
+/// A request refused before any handler reads its body (here a 401) leaves its connection
+/// usable: the body arrives after the headers, and the next request on the same connection
+/// is answered. (Unread, the body made the server close the connection under a client that
+/// pools connections.) A body over the limit is a 413 that closes the connection.
+#[test]
+fn a_refused_request_keeps_its_connection_and_an_oversized_body_closes_it() {
+    use std::io::{Read as _, Write as _};
+    let db = TestDb::sqlite();
+    found(&db);
+    let server = Server::start(verbund(), &db.url, "warn");
+    let address = server.base.trim_start_matches("http://").to_owned();
+    let path = format!("/v1/coops/{COOP}/applications/nosuch/admission");
+    let mut stream = std::net::TcpStream::connect(&address).expect("connects");
+    stream
+        .set_read_timeout(Some(std::time::Duration::from_secs(10)))
+        .expect("a timeout");
+    let body = "{}";
+    write!(
+        stream,
+        "POST {path} HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    )
+    .expect("headers");
+    stream.flush().expect("flush");
+    // The body comes late, as it does from clients that write headers and body apart.
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    write!(
+        stream,
+        "{body}GET /healthz HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n"
+    )
+    .expect("the body and a second request on the same connection");
+    let mut answers = String::new();
+    stream.read_to_string(&mut answers).expect("both answers");
+    // The second status line follows the first body directly (no line break after JSON).
+    let statuses: Vec<&str> = answers
+        .match_indices("HTTP/1.1 ")
+        .filter_map(|(at, _)| answers[at..].split("\r\n").next())
+        .collect();
+    assert_eq!(
+        statuses,
+        ["HTTP/1.1 401 Unauthorized", "HTTP/1.1 200 OK"],
+        "{answers}"
+    );
+
+    let mut stream = std::net::TcpStream::connect(&address).expect("connects");
+    stream
+        .set_read_timeout(Some(std::time::Duration::from_secs(10)))
+        .expect("a timeout");
+    let big = 64 * 1024 + 1;
+    write!(
+        stream,
+        "POST {path} HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/json\r\nContent-Length: {big}\r\n\r\n{}",
+        "x".repeat(big)
+    )
+    .expect("a large request");
+    let mut answer = String::new();
+    let _ = stream.read_to_string(&mut answer);
+    assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+    assert!(
+        answer.to_ascii_lowercase().contains("connection: close"),
+        "{answer}"
+    );
 }

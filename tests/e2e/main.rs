@@ -20,6 +20,11 @@ pub fn verbund() -> Command {
     command
 }
 
+/// The path of a file in `examples/`.
+pub fn examples(file: &str) -> String {
+    format!("{}/../examples/{file}", env!("CARGO_MANIFEST_DIR"))
+}
+
 /// Starts `verbund append` on `input`.
 pub fn spawn_append(
     url: &str,

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use serde_json::{Value, json};
 use verbund_tests::*;
 
-use crate::verbund;
+use crate::{examples, verbund};
 
 on_both_databases!(
     a_cooperative_of_firms_and_citizens_grows_and_shrinks_and_its_past_lists_are_right,
@@ -17,10 +17,6 @@ on_both_databases!(
 );
 
 const COOP: &str = "handwerk-eg";
-
-fn statute_path() -> String {
-    format!("{}/../examples/statute.toml", env!("CARGO_MANIFEST_DIR"))
-}
 
 /// Three firms and a citizen found the cooperative on 2024-01-15.
 const FOUNDING: &str = r#"
@@ -144,16 +140,22 @@ impl Coop {
             .last()
             .expect("a token")
             .to_owned();
-        let head = self.head().to_string();
-        let reply = self.http.send(
-            "GET",
-            &self.url("/me"),
-            Some(&token),
-            &[("verbund-min-position", &head)],
-            None,
-        );
+        let reply = self.get_at_head("/me", Some(&token));
         assert_eq!(reply.status, 200, "{}", reply.text);
         self.tokens.insert(principal.to_owned(), token);
+    }
+
+    /// GET as `principal` (or a raw token) once this server reached the log's head: for
+    /// reads after another process (the CLI) wrote.
+    fn get_at_head(&self, rest: &str, token: Option<&str>) -> Reply {
+        let head = self.head().to_string();
+        self.http.send(
+            "GET",
+            &self.url(rest),
+            token,
+            &[("verbund-min-position", &head)],
+            None,
+        )
     }
 
     /// The head of the log, as the auditor verifies it.
@@ -207,7 +209,7 @@ fn start(db: &TestDb, extra_principals: &[String], founded_on: &str) -> Coop {
         "create",
         COOP,
         "--statute",
-        &statute_path(),
+        &examples("statute.toml"),
         "--founding",
         founding.to_str().expect("a path"),
         "--database-url",
@@ -461,6 +463,15 @@ fn a_cooperative_of_firms_and_citizens_grows_and_shrinks_and_its_past_lists_are_
     assert_eq!(giver_statement["paid_in"], "0.00");
     assert_eq!(giver_statement["exit_cause"], "transfer");
     assert_eq!(giver_statement["settlement_due_on"], Value::Null);
+    let out = &giver_statement["lines"][1];
+    assert_eq!(
+        (
+            out["kind"].clone(),
+            out["amount"].clone(),
+            out["counterparty"].clone()
+        ),
+        (json!("transfer-out"), json!("-100.00"), json!(acquirer))
+    );
     let acquirer_statement = coop
         .get(&format!("/members/{acquirer}/statement"), "auditor")
         .json();
@@ -473,6 +484,19 @@ fn a_cooperative_of_firms_and_citizens_grows_and_shrinks_and_its_past_lists_are_
     assert_eq!(resigner_statement["exit_on"], "2025-12-31");
     assert_eq!(resigner_statement["settlement_due_on"], "2026-06-30");
     assert_eq!(resigner_statement["settlement_paid_on"], "2026-01-10");
+    let kinds: Vec<(Value, Value)> = resigner_statement["lines"]
+        .as_array()
+        .expect("lines")
+        .iter()
+        .map(|l| (l["kind"].clone(), l["amount"].clone()))
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            (json!("payment"), json!("100.00")),
+            (json!("settlement"), json!("-100.00"))
+        ]
+    );
     assert_eq!(resigner_statement["retained_until"], "2028-12-31");
     // A member admitted in 2025 who never paid is in arrears with the minimum part.
     let late_statement = coop
@@ -497,11 +521,35 @@ fn a_cooperative_of_firms_and_citizens_grows_and_shrinks_and_its_past_lists_are_
     assert_eq!(listed, expected);
     assert_eq!(directory["firms"][0]["name"], "Firma 1 Schreinerei");
     assert_eq!(directory["firms"][0]["trade"], "Schreinerei");
-    let painters = coop
-        .get("/directory?trade=zimmerei&limit=3", "public")
+    // Paged, by trade ignoring case; the pages add up to the whole list.
+    let mut carpenters = Vec::new();
+    let mut page = coop
+        .get("/directory?trade=ZIMMEREI&limit=3", "public")
         .json();
-    assert_eq!(painters["firms"].as_array().expect("firms").len(), 3);
-    assert!(painters["next_after"].is_u64(), "{painters}");
+    loop {
+        let firms = page["firms"].as_array().expect("firms");
+        assert!(firms.len() <= 3);
+        carpenters.extend(
+            firms
+                .iter()
+                .map(|f| f["member"].as_u64().expect("a number")),
+        );
+        let Some(next) = page["next_after"].as_u64() else {
+            break;
+        };
+        page = coop
+            .get(
+                &format!("/directory?trade=zimmerei&limit=3&after={next}"),
+                "public",
+            )
+            .json();
+    }
+    let expected: Vec<u64> = known
+        .iter()
+        .filter(|(no, k)| k.firm && k.listed && k.exit_on.is_none() && **no > 4)
+        .map(|(no, _)| *no)
+        .collect();
+    assert_eq!(carpenters, expected);
 
     // The chain is intact after all of it.
     let verified = coop.get("/verify", "auditor").json();
@@ -696,7 +744,7 @@ fn bad_membership_input_is_a_clear_4xx_and_writes_nothing(db: &TestDb) {
 
     // A statute with each kind of error, checked without founding anything.
     let head = coop.head();
-    let statute = std::fs::read_to_string(statute_path()).expect("the example statute");
+    let statute = std::fs::read_to_string(examples("statute.toml")).expect("the example statute");
     let check = |from: &str, to: &str| {
         assert!(statute.contains(from), "{from}");
         coop.http.send(
@@ -832,6 +880,12 @@ fn personal_data_is_erased_after_the_retention_period_and_the_chain_stays_intact
     // The former member's token still shows them what is theirs, and nothing else.
     let statement = coop.get(&format!("/members/{resigner}/statement"), "member:3");
     assert_eq!(statement.status, 200, "{}", statement.text);
+    let own = coop.get(&format!("/members/{resigner}"), "member:3");
+    assert_eq!(own.status, 200, "{}", own.text);
+    assert!(
+        own.json()["address"].is_string(),
+        "their own entry, in full"
+    );
     assert_eq!(statement.json()["settlement_paid_on"], "2021-03-01");
     assert_eq!(coop.get("/members", "member:3").status, 403);
     let early = retention("2023-12-31");
@@ -867,13 +921,9 @@ fn personal_data_is_erased_after_the_retention_period_and_the_chain_stays_intact
     assert_eq!(gone["exit_cause"], "resignation", "the entry stays");
     // Erased, the former member is unknown to the API (once this server read the erasure,
     // which another process wrote).
-    let head = coop.head().to_string();
-    let reply = coop.http.send(
-        "GET",
-        &coop.url(&format!("/members/{resigner}/statement")),
+    let reply = coop.get_at_head(
+        &format!("/members/{resigner}/statement"),
         coop.token("member:3"),
-        &[("verbund-min-position", &head)],
-        None,
     );
     assert_eq!(reply.status, 401, "{}", reply.text);
     assert_eq!(read(excluded).json()["name"], "Bürgerin 1");
@@ -891,16 +941,8 @@ fn personal_data_is_erased_after_the_retention_period_and_the_chain_stays_intact
     );
     assert_eq!(read(excluded).json()["name"], Value::Null);
     // The erasures were written by another process: read once this server reached them.
-    let head = coop.head().to_string();
     let events = coop
-        .http
-        .send(
-            "GET",
-            &coop.url("/events?from=1&limit=1000"),
-            coop.token("auditor"),
-            &[("verbund-min-position", &head)],
-            None,
-        )
+        .get_at_head("/events?from=1&limit=1000", coop.token("auditor"))
         .json();
     let erased = events["events"]
         .as_array()

@@ -28,6 +28,11 @@ pub trait Command: Send + Sync {
     fn records(&self) -> Vec<PersonalRecord> {
         Vec::new()
     }
+    /// True if the decision needs the number of members today (the organ sizes of G9-24):
+    /// counting walks every member, so only the commands that need it pay for it.
+    fn counts_members(&self) -> bool {
+        false
+    }
     /// Personal data erased with the events, e.g. a rejected applicant's (G15).
     fn erasures(&self, _state: &State) -> Vec<Erasure> {
         Vec::new()
@@ -47,7 +52,7 @@ pub struct State {
     pub applications: BTreeMap<ApplicationId, Application>,
     /// The number the next admission takes.
     pub next_member: Option<MemberNo>,
-    /// Members today (for the organ sizes of G9-24).
+    /// Members today (for the organ sizes of G9-24), if the command asked for the count.
     pub members_today: usize,
 }
 
@@ -149,7 +154,13 @@ pub async fn execute(
         };
     }
     for attempt in 0..ATTEMPTS_MAX {
-        let (state, versions) = load(app, &request.coop, &command.reads()).await?;
+        let (state, versions) = load(
+            app,
+            &request.coop,
+            &command.reads(),
+            command.counts_members(),
+        )
+        .await?;
         let changes = command.decide(&state)?;
         let appends = appends(changes, &versions)?;
         let guards = guards(&appends, &versions);
@@ -208,7 +219,12 @@ const LOAD_WAIT: Duration = Duration::from_secs(10);
 /// version, once the projections reached the head this process knows (its own writes at
 /// least). Another process's newer write to a stream the command writes surfaces as a
 /// version conflict at the append, and the command is decided again.
-async fn load(app: &App, log: &LogId, streams: &[Stream]) -> Result<(State, Versions), ExecError> {
+async fn load(
+    app: &App,
+    log: &LogId,
+    streams: &[Stream],
+    counts_members: bool,
+) -> Result<(State, Versions), ExecError> {
     let runtime = app
         .coop(log)
         .await
@@ -222,7 +238,9 @@ async fn load(app: &App, log: &LogId, streams: &[Stream]) -> Result<(State, Vers
     let today = crate::app::today();
     runtime.views().aggregates.read(|aggregates| {
         state.next_member = Some(aggregates.next_member());
-        state.members_today = aggregates.members_on(today);
+        if counts_members {
+            state.members_today = aggregates.members_on(today);
+        }
         for stream in streams {
             let version = match stream {
                 Stream::Coop => {

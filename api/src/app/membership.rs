@@ -181,6 +181,13 @@ impl Command for MembershipCommand {
         }
     }
 
+    fn counts_members(&self) -> bool {
+        matches!(
+            self,
+            MembershipCommand::Admit { .. } | MembershipCommand::Dismiss { .. }
+        )
+    }
+
     fn records(&self) -> Vec<PersonalRecord> {
         match self {
             MembershipCommand::Apply { record, .. } => vec![record.clone()],

@@ -79,7 +79,8 @@ pub const ROUTES: &[(Method, &str, Access)] = &[
     (
         Method::GET,
         "/v1/coops/{coop}/members/{member}",
-        Access::Roles(READ_REGISTER),
+        // A former member keeps their own entry (their token then carries no roles).
+        Access::MemberSelfOr(READ_REGISTER),
     ),
     (
         Method::GET,

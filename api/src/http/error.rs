@@ -78,6 +78,15 @@ impl ApiError {
         Self::new(StatusCode::NOT_FOUND, code, detail)
     }
 
+    /// 413: the body exceeds [`crate::http::BODY_BYTES_MAX`].
+    pub fn body_too_large() -> Self {
+        Self::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "body-too-large",
+            format!("the body exceeds {} bytes", crate::http::BODY_BYTES_MAX),
+        )
+    }
+
     /// 500: logs `cause`, tells the client only that it happened.
     pub fn internal(cause: impl std::fmt::Display) -> Self {
         let mut error = Self::new(

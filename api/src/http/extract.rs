@@ -27,14 +27,11 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Body<T> {
                     "content-type-unsupported",
                     "send the body as application/json",
                 ),
+                // The whole body was read before (`read_body`); kept for a router without it.
                 JsonRejection::BytesRejection(_)
                     if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE =>
                 {
-                    ApiError::new(
-                        StatusCode::PAYLOAD_TOO_LARGE,
-                        "body-too-large",
-                        format!("the body exceeds {} bytes", super::BODY_BYTES_MAX),
-                    )
+                    ApiError::body_too_large()
                 }
                 _ => ApiError::bad_request("body-malformed", "body", rejection.body_text()),
             }),

@@ -34,6 +34,13 @@ fn sees_all(caller: &Caller) -> bool {
     READ_MEMBERS.iter().any(|role| caller.roles.contains(role))
 }
 
+/// The `after` of a page of members.
+fn after_param(after: Option<u32>) -> Result<Option<MemberNo>, ApiError> {
+    after
+        .map(|n| MemberNo::new(n).ok_or_else(|| bad_param("after", "member numbers start at 1")))
+        .transpose()
+}
+
 fn parse_member(text: &str) -> Result<MemberNo, ApiError> {
     MemberNo::parse(text).map_err(ApiError::from)
 }
@@ -151,14 +158,8 @@ impl Selection {
     }
 }
 
-/// One entry as the caller may see it. `person` is the looked-up data, if any.
-fn entry(
-    register: &Register,
-    record: &MemberRecord,
-    selection: Option<&Selection>,
-    person: Option<&Person>,
-    with_address: bool,
-) -> dto::Member {
+/// One entry without the personal data, which the caller adds as it may see it.
+fn entry(register: &Register, record: &MemberRecord, selection: Option<&Selection>) -> dto::Member {
     let m = record.membership();
     let as_of_date = selection.and_then(|s| s.as_of_date);
     // On a past day, an exit declared later was not yet there.
@@ -167,8 +168,8 @@ fn entry(
         .filter(|e| as_of_date.is_none_or(|day| e.declared_on <= day));
     dto::Member {
         member: m.member().get(),
-        name: person.map(|p| p.name.to_string()),
-        address: person.filter(|_| with_address).map(|p| p.address.clone()),
+        name: None,
+        address: None,
         kind: m.kind().into(),
         shares: as_of_date.map_or(m.shares(), |day| record.shares_on(day)),
         listed: m.is_listed(),
@@ -207,10 +208,7 @@ pub async fn list_members(
     Params(query): Params<MemberQuery>,
 ) -> Result<Response, ApiError> {
     let limit = page_limit(query.limit)?;
-    let after = query
-        .after
-        .map(|n| MemberNo::new(n).ok_or_else(|| bad_param("after", "member numbers start at 1")))
-        .transpose()?;
+    let after = after_param(query.after)?;
     let csv = query.format == Some(Format::Csv);
     // A member may inspect the list; copies and reconstructions of the past are for the organs
     // and auditors (and a past position costs a fold of the log).
@@ -244,7 +242,7 @@ pub async fn list_members(
             .collect();
         let entries: Vec<dto::Member> = taken[..shown]
             .iter()
-            .map(|record| entry(register, record, Some(&selection), None, false))
+            .map(|record| entry(register, record, Some(&selection)))
             .collect();
         (entries, refs, next_after)
     };
@@ -374,7 +372,7 @@ pub async fn get_member(
     let position = coop.runtime.position();
     let found = coop.runtime.views().register.read(|register| {
         register.member(member).map(|record| {
-            let mut body = entry(register, record, None, None, false);
+            let mut body = entry(register, record, None);
             if full {
                 body.history = Some(
                     record
@@ -582,71 +580,57 @@ pub async fn directory(
     Params(query): Params<DirectoryQuery>,
 ) -> Result<Response, ApiError> {
     let limit = page_limit(query.limit)?;
-    let after = query
-        .after
-        .map(|n| MemberNo::new(n).ok_or_else(|| bad_param("after", "member numbers start at 1")))
-        .transpose()?;
+    let after = after_param(query.after)?;
     let today = app::today();
     let matches = |wanted: &Option<String>, value: &str| {
         wanted
             .as_deref()
-            .is_none_or(|w| w.trim().eq_ignore_ascii_case(value))
+            .is_none_or(|w| w.trim().to_lowercase() == value.to_lowercase())
     };
     let position = coop.runtime.position();
-    // Names can be erased; look up a few more than a page, and more pages if needed.
-    let mut firms = Vec::new();
-    let mut cursor = after;
-    let mut next_after = None;
-    loop {
-        let candidates: Vec<(MemberNo, String, String, PersonalRef)> =
-            coop.runtime.views().register.read(|register| {
-                register
-                    .members_after(cursor)
-                    .filter_map(|record| {
-                        let m = record.membership();
-                        let verbund_domain::MemberKind::Firm { trade, region, .. } = m.kind()
-                        else {
-                            return None;
-                        };
-                        (m.is_listed()
-                            && m.has_rights_on(today)
-                            && matches(&query.trade, trade)
-                            && matches(&query.region, region))
-                        .then(|| {
-                            (
-                                m.member(),
-                                trade.clone(),
-                                region.clone(),
-                                m.person().clone(),
-                            )
-                        })
+    // A listed firm with rights today left no earlier than this year: its name is not erased
+    // (G30 erases three years after the exit), so one pass over the register fills the page.
+    let candidates: Vec<(MemberNo, String, String, PersonalRef)> =
+        coop.runtime.views().register.read(|register| {
+            register
+                .members_after(after)
+                .filter_map(|record| {
+                    let m = record.membership();
+                    let verbund_domain::MemberKind::Firm { trade, region, .. } = m.kind() else {
+                        return None;
+                    };
+                    (m.is_listed()
+                        && m.has_rights_on(today)
+                        && matches(&query.trade, trade)
+                        && matches(&query.region, region))
+                    .then(|| {
+                        (
+                            m.member(),
+                            trade.clone(),
+                            region.clone(),
+                            m.person().clone(),
+                        )
                     })
-                    .take(limit + 1)
-                    .collect()
-            });
-        let exhausted = candidates.len() <= limit;
-        let refs: Vec<PersonalRef> = candidates.iter().map(|c| c.3.clone()).collect();
-        let found = people(&app, &coop.log, &refs).await?;
-        for (member, trade, region, person) in candidates {
-            cursor = Some(member);
-            let Some(p) = found.get(person.record.as_str()) else {
-                continue;
-            };
-            if firms.len() == limit {
-                next_after = firms.last().map(|f: &dto::ListedFirm| f.member);
-                break;
-            }
-            firms.push(dto::ListedFirm {
+                })
+                .take(limit + 1)
+                .collect()
+        });
+    let next_after = (candidates.len() > limit).then(|| candidates[limit - 1].0.get());
+    let refs: Vec<PersonalRef> = candidates.iter().take(limit).map(|c| c.3.clone()).collect();
+    let found = people(&app, &coop.log, &refs).await?;
+    let firms = candidates
+        .into_iter()
+        .take(limit)
+        .filter_map(|(member, trade, region, person)| {
+            let p = found.get(person.record.as_str())?;
+            Some(dto::ListedFirm {
                 member: member.get(),
                 name: p.name.to_string(),
                 trade,
                 region,
-            });
-        }
-        if exhausted || next_after.is_some() {
-            break;
-        }
-    }
+            })
+        })
+        .collect();
     let body = dto::Directory {
         firms,
         next_after,
@@ -838,12 +822,9 @@ fn created(executed: Executed, body: impl Serialize) -> Response {
     with_position(executed.last, (status, axum::Json(body)))
 }
 
-/// The organ that decides an application: as the body names it, or the statute's. (The
-/// domain refuses a decision of another organ than the statute's, G15.)
-fn deciding_organ(coop: &Coop, by: Option<dto::Organ>) -> Result<Organ, ApiError> {
-    if let Some(by) = by {
-        return Ok(by.into());
-    }
+/// The organ the statute names to decide applications (G15). A body may name the organ;
+/// the domain refuses any other than this one.
+fn deciding_organ(coop: &Coop) -> Result<Organ, ApiError> {
     coop.runtime
         .views()
         .register
@@ -899,7 +880,7 @@ pub async fn apply(
     let today = app::today();
     let command = MembershipCommand::Apply {
         apply: verbund_domain::Apply {
-            application,
+            application: application.clone(),
             person: reference,
             kind: body.kind.clone().into(),
             shares: body.shares,
@@ -917,15 +898,20 @@ pub async fn apply(
     };
     let executed = execute(&app, &coop, &caller, &headers, "apply", &body, command).await?;
     // A repeated request is answered with the application the first one filed.
-    let Event::MembershipApplied(applied) =
-        app::first_event(&app, &coop.log, executed.first).await?
-    else {
-        return Err(ApiError::from(app::ExecError::KeyReused));
+    let application = if executed.replayed {
+        let Event::MembershipApplied(applied) =
+            app::first_event(&app, &coop.log, executed.first).await?
+        else {
+            return Err(ApiError::from(app::ExecError::KeyReused));
+        };
+        applied.application
+    } else {
+        application
     };
     Ok(created(
         executed,
         dto::Applied {
-            application: applied.application.to_string(),
+            application: application.to_string(),
             position: executed.last.get(),
             replayed: executed.replayed,
         },
@@ -957,10 +943,11 @@ pub async fn admit(
     body: Result<Body<dto::Admit>, ApiError>,
 ) -> Result<Response, ApiError> {
     // Who may decide comes before what the body says.
-    check_records_for(&caller, deciding_organ(&coop, None)?)?;
+    let statutes = deciding_organ(&coop)?;
+    check_records_for(&caller, statutes)?;
     let Body(body) = body?;
     let application = ApplicationId::parse(&application)?;
-    let by = deciding_organ(&coop, body.by)?;
+    let by = body.by.map_or(statutes, Organ::from);
     let today = app::today();
     let command = MembershipCommand::Admit {
         application: application.clone(),
@@ -1010,10 +997,11 @@ pub async fn reject(
     body: Result<Body<dto::Reject>, ApiError>,
 ) -> Result<Response, ApiError> {
     // Who may decide comes before what the body says.
-    check_records_for(&caller, deciding_organ(&coop, None)?)?;
+    let statutes = deciding_organ(&coop)?;
+    check_records_for(&caller, statutes)?;
     let Body(body) = body?;
     let application = ApplicationId::parse(&application)?;
-    let by = deciding_organ(&coop, body.by)?;
+    let by = body.by.map_or(statutes, Organ::from);
     let today = app::today();
     let command = MembershipCommand::Reject {
         application: application.clone(),
@@ -1252,4 +1240,25 @@ pub async fn dismiss(
     );
     let executed = execute(&app, &coop, &caller, &headers, &route, &body, command).await?;
     Ok(written(executed))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::csv_cell;
+
+    /// A cell a spreadsheet would run as a formula is quoted with `'`; separators and quotes
+    /// are escaped as RFC 4180 says.
+    #[test]
+    fn csv_cells_are_escaped_and_never_formulas() {
+        assert_eq!(csv_cell("Huber GmbH"), "Huber GmbH");
+        assert_eq!(
+            csv_cell("=HYPERLINK(\"http://x\")"),
+            "\"'=HYPERLINK(\"\"http://x\"\")\""
+        );
+        assert_eq!(csv_cell("+49 123"), "'+49 123");
+        assert_eq!(csv_cell("-1"), "'-1");
+        assert_eq!(csv_cell("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(csv_cell("Weg 1, Dorf"), "\"Weg 1, Dorf\"");
+        assert_eq!(csv_cell("a \"b\""), "\"a \"\"b\"\"\"");
+    }
 }

@@ -177,12 +177,7 @@ async fn read_body(request: Request, next: Next) -> Response {
                 .await
         }
         Err(_) => {
-            let mut response = ApiError::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "body-too-large",
-                format!("the body exceeds {BODY_BYTES_MAX} bytes"),
-            )
-            .into_response();
+            let mut response = ApiError::body_too_large().into_response();
             // The rest of the body is not read: the connection cannot be reused.
             response
                 .headers_mut()
