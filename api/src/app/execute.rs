@@ -164,13 +164,17 @@ pub async fn execute(
         let changes = command.decide(&state)?;
         let appends = appends(changes, &versions)?;
         let guards = guards(&appends, &versions);
+        let erasures = command.erasures(&state);
+        let erased: Vec<String> = erasures.iter().map(|e| e.id().to_owned()).collect();
         let commit = Commit::new(command_id.clone(), request.actor.clone(), None, appends)?
             .guarding(guards)?
             .identified_by_request(request.digest)
             .with_records(command.records())?
-            .erasing(command.erasures(&state))?;
+            .erasing(erasures)?;
         match ledger.append(&request.coop, commit).await {
             Ok(committed) => {
+                app.people_cache()
+                    .forget(&request.coop, erased.iter().map(String::as_str));
                 return Ok(Executed {
                     first: committed.first_position,
                     last: committed.last_position,

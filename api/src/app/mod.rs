@@ -7,6 +7,7 @@
 mod commands;
 mod execute;
 mod membership;
+mod people;
 mod tokens;
 
 /// Today in the machine's time zone: the day commands are decided on and "now" reads show.
@@ -57,6 +58,8 @@ struct Inner {
     streams: Arc<tokio::sync::Semaphore>,
     /// Serializes the start of runtimes, so a cooperative is never followed twice.
     starting: tokio::sync::Mutex<()>,
+    /// Verified personal data, by record.
+    people: people::PeopleCache,
 }
 
 impl App {
@@ -88,6 +91,7 @@ impl App {
                 runtimes: Default::default(),
                 streams: Arc::new(tokio::sync::Semaphore::new(EVENT_STREAMS_MAX)),
                 starting: Default::default(),
+                people: Default::default(),
             }),
         };
         for (log, _) in app.ledger().logs().await? {
@@ -128,6 +132,11 @@ impl App {
     /// The permits for event streams.
     pub fn streams(&self) -> &Arc<tokio::sync::Semaphore> {
         &self.inner.streams
+    }
+
+    /// The cache of verified personal data.
+    pub(crate) fn people_cache(&self) -> &people::PeopleCache {
+        &self.inner.people
     }
 
     /// The settings.

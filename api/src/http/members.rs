@@ -34,6 +34,20 @@ fn sees_all(caller: &Caller) -> bool {
     READ_MEMBERS.iter().any(|role| caller.roles.contains(role))
 }
 
+/// The person behind one reference, if there is one and it is present.
+async fn person_of(
+    app: &App,
+    coop: &Coop,
+    person: Option<&PersonalRef>,
+) -> Result<Option<Person>, ApiError> {
+    let Some(person) = person else {
+        return Ok(None);
+    };
+    Ok(people(app, &coop.log, std::slice::from_ref(person))
+        .await?
+        .remove(person.record.as_str()))
+}
+
 /// The `after` of a page of members.
 fn after_param(after: Option<u32>) -> Result<Option<MemberNo>, ApiError> {
     after
@@ -236,9 +250,9 @@ pub async fn list_members(
         } else {
             taken.len().min(limit)
         };
-        let refs: Vec<PersonalRef> = taken[..shown]
+        let refs: Vec<Option<PersonalRef>> = taken[..shown]
             .iter()
-            .map(|record| record.membership().person().clone())
+            .map(|record| record.membership().person_present().cloned())
             .collect();
         let entries: Vec<dto::Member> = taken[..shown]
             .iter()
@@ -259,10 +273,11 @@ pub async fn list_members(
                 (position, coop.runtime.views().register.read(select))
             }
         };
-    let found = people(&app, &coop.log, &refs).await?;
+    let present: Vec<PersonalRef> = refs.iter().flatten().cloned().collect();
+    let found = people(&app, &coop.log, &present).await?;
     let with_address = sees_all(&caller);
     for (member, person) in entries.iter_mut().zip(&refs) {
-        if let Some(p) = found.get(person.record.as_str()) {
+        if let Some(p) = person.as_ref().and_then(|r| found.get(r.record.as_str())) {
             member.name = Some(p.name.to_string());
             if with_address {
                 member.address = Some(p.address.clone());
@@ -387,14 +402,11 @@ pub async fn get_member(
                         .collect(),
                 );
             }
-            (body, record.membership().person().clone())
+            (body, record.membership().person_present().cloned())
         })
     });
     let (mut body, person) = found.ok_or_else(|| no_member(member))?;
-    if let Some(p) = people(&app, &coop.log, std::slice::from_ref(&person))
-        .await?
-        .remove(person.record.as_str())
-    {
+    if let Some(p) = person_of(&app, &coop, person.as_ref()).await? {
         body.name = Some(p.name.to_string());
         body.address = full.then_some(p.address);
     }
@@ -432,9 +444,7 @@ pub async fn statement(
         })
         .ok_or_else(|| no_member(member))?;
     let lines = capital_lines(&app, &coop, member, position).await?;
-    let person = people(&app, &coop.log, std::slice::from_ref(m.person()))
-        .await?
-        .remove(m.person().record.as_str());
+    let person = person_of(&app, &coop, m.person_present()).await?;
     let subscribed = share_amount.checked_mul(m.shares()).unwrap_or(Money::ZERO);
     // After the exit nothing is to be paid in any more.
     let exited = m.exit().is_some_and(|e| e.effective_on < today)
@@ -599,18 +609,12 @@ pub async fn directory(
                     let verbund_domain::MemberKind::Firm { trade, region, .. } = m.kind() else {
                         return None;
                     };
+                    let person = m.person_present()?;
                     (m.is_listed()
                         && m.has_rights_on(today)
                         && matches(&query.trade, trade)
                         && matches(&query.region, region))
-                    .then(|| {
-                        (
-                            m.member(),
-                            trade.clone(),
-                            region.clone(),
-                            m.person().clone(),
-                        )
-                    })
+                    .then(|| (m.member(), trade.clone(), region.clone(), person.clone()))
                 })
                 .take(limit + 1)
                 .collect()
@@ -689,12 +693,12 @@ fn application_dto(
 async fn with_people(
     app: &App,
     coop: &Coop,
-    items: &mut [(dto::Application, PersonalRef)],
+    items: &mut [(dto::Application, Option<PersonalRef>)],
 ) -> Result<(), ApiError> {
-    let refs: Vec<PersonalRef> = items.iter().map(|(_, r)| r.clone()).collect();
+    let refs: Vec<PersonalRef> = items.iter().filter_map(|(_, r)| r.clone()).collect();
     let found = people(app, &coop.log, &refs).await?;
     for (item, person) in items.iter_mut() {
-        if let Some(p) = found.get(person.record.as_str()) {
+        if let Some(p) = person.as_ref().and_then(|r| found.get(r.record.as_str())) {
             item.name = Some(p.name.to_string());
             item.address = Some(p.address.clone());
         }
@@ -719,7 +723,7 @@ pub async fn list_applications(
 ) -> Result<Response, ApiError> {
     let wanted = query.status.unwrap_or(ApplicationStatus::Pending);
     let position = coop.runtime.position();
-    let mut items: Vec<(dto::Application, PersonalRef)> =
+    let mut items: Vec<(dto::Application, Option<PersonalRef>)> =
         coop.runtime.views().aggregates.read(|aggregates| {
             aggregates
                 .applications()
@@ -731,8 +735,7 @@ pub async fn list_applications(
                         ApplicationStatus::Admitted => item.status == "admitted",
                         ApplicationStatus::Rejected => item.status == "rejected",
                     };
-                    let person = application.applied()?.person.clone();
-                    keep.then_some((item, person))
+                    keep.then_some((item, application.person_present().cloned()))
                 })
                 .collect()
         });
@@ -769,7 +772,7 @@ pub async fn get_application(
     let found = coop.runtime.views().aggregates.read(|aggregates| {
         let application = aggregates.application(&id).state;
         let item = application_dto(&id, &application)?;
-        Some((item, application.applied()?.person.clone()))
+        Some((item, application.person_present().cloned()))
     });
     let item = found.ok_or_else(|| {
         ApiError::not_found(
@@ -1017,15 +1020,10 @@ pub async fn reject(
         aggregates
             .application(&application)
             .state
-            .applied()
-            .map(|applied| applied.person.clone())
+            .person_present()
+            .cloned()
     });
-    let contact = match &person {
-        Some(person) => people(&app, &coop.log, std::slice::from_ref(person))
-            .await?
-            .remove(person.record.as_str()),
-        None => None,
-    };
+    let contact = person_of(&app, &coop, person.as_ref()).await?;
     let route = format!("reject:{application}");
     let executed = execute(&app, &coop, &caller, &headers, &route, &body, command).await?;
     let body = dto::Rejected {

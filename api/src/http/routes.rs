@@ -82,10 +82,12 @@ pub async fn get_coop(
         .views()
         .register
         .read(|register| summary(&coop, register, position))?;
-    let found = self::people(&app, &coop.log, &people).await?;
+    let present: Vec<PersonalRef> = people.iter().flatten().cloned().collect();
+    let found = self::people(&app, &coop.log, &present).await?;
     for (officer, person) in summary.officers.iter_mut().zip(&people) {
-        officer.name = found
-            .get(person.record.as_str())
+        officer.name = person
+            .as_ref()
+            .and_then(|r| found.get(r.record.as_str()))
             .map(|p| p.name.to_string());
     }
     Ok(with_position(position, axum::Json(summary)))
@@ -97,7 +99,7 @@ fn summary(
     coop: &Coop,
     register: &Register,
     position: Position,
-) -> Result<(dto::CoopSummary, Vec<PersonalRef>), ApiError> {
+) -> Result<(dto::CoopSummary, Vec<Option<PersonalRef>>), ApiError> {
     let record = register.coop().ok_or_else(not_founded)?;
     let today = app::today();
     let mut officers = Vec::new();
@@ -111,7 +113,7 @@ fn summary(
             let Some(m) = register.member(member) else {
                 continue;
             };
-            people.push(m.membership().person().clone());
+            people.push(m.membership().person_present().cloned());
             officers.push(dto::Officer {
                 member: member.get(),
                 name: None,
@@ -132,35 +134,13 @@ fn summary(
     ))
 }
 
-/// The people behind personal-data references, by record id: only records that are present
-/// and match the commitment their event carries (erased or altered data shows nobody).
+/// The people behind personal-data references, by record id (see [`App::people`]).
 pub(crate) async fn people(
     app: &App,
     log: &verbund_ledger::LogId,
     refs: &[PersonalRef],
 ) -> Result<std::collections::HashMap<String, Person>, ApiError> {
-    let mut people = std::collections::HashMap::with_capacity(refs.len());
-    for chunk in refs.chunks(verbund_ledger::limits::READ_RECORDS_MAX) {
-        let ids: Vec<&str> = chunk.iter().map(|p| p.record.as_str()).collect();
-        let records = app.ledger().personal_records(log, &ids).await?;
-        for (id, record) in records {
-            let verbund_ledger::StoredRecord::Present {
-                data, commitment, ..
-            } = record
-            else {
-                continue;
-            };
-            let expected = chunk.iter().find(|p| p.record.as_str() == id);
-            if expected.is_none_or(|p| p.commitment != commitment) {
-                tracing::error!(record = %id, "a personal-data record does not match its event's commitment");
-                continue;
-            }
-            if let Ok(person) = serde_json::from_str::<Person>(&data) {
-                people.insert(id, person);
-            }
-        }
-    }
-    Ok(people)
+    Ok(app.people(log, refs).await?)
 }
 
 pub(crate) fn not_founded() -> ApiError {

@@ -488,6 +488,12 @@ impl Application {
         self.filed.as_ref().map(|f| &f.applied)
     }
 
+    /// Where the applicant's personal data is, unless the rejection erased it (G15).
+    pub fn person_present(&self) -> Option<&PersonalRef> {
+        let filed = self.filed.as_ref()?;
+        (!matches!(filed.decided, Some(Decided::Rejected { .. }))).then_some(&filed.applied.person)
+    }
+
     /// The decision, once taken.
     pub fn decided(&self) -> Option<&Decided> {
         self.filed.as_ref().and_then(|f| f.decided.as_ref())
@@ -793,6 +799,10 @@ impl Membership {
     /// Where the personal data is.
     pub fn person(&self) -> &PersonalRef {
         &self.person
+    }
+    /// Where the personal data is, unless it was erased (G30).
+    pub fn person_present(&self) -> Option<&PersonalRef> {
+        self.record_erased_on.is_none().then_some(&self.person)
     }
     /// Kind of member.
     pub fn kind(&self) -> &MemberKind {
