@@ -901,6 +901,11 @@ pub(crate) mod tests_support {
         pub coop: Cooperative,
         pub members: BTreeMap<MemberNo, Member>,
         pub applications: BTreeMap<ApplicationId, Application>,
+        pub assemblies: BTreeMap<crate::governance::AssemblyId, crate::governance::Assembly>,
+        pub motions: BTreeMap<crate::governance::MotionId, crate::governance::Motion>,
+        pub votes: BTreeMap<(crate::governance::MotionId, MemberNo), crate::governance::VoteCast>,
+        pub proxies: crate::governance::Proxies,
+        pub investments: Vec<crate::governance::InvestmentApproved>,
     }
 
     impl World {
@@ -915,6 +920,25 @@ pub(crate) mod tests_support {
                         .entry(id)
                         .or_default()
                         .apply(&change.event),
+                    Stream::Assembly(id) => {
+                        self.assemblies.entry(id).or_default().apply(&change.event)
+                    }
+                    Stream::Motion(id) => self.motions.entry(id).or_default().apply(&change.event),
+                    Stream::Vote(motion, member) => {
+                        if let Event::VoteCast(vote) = change.event {
+                            self.votes.insert((motion, member), vote);
+                        }
+                    }
+                    Stream::Proxies => match &change.event {
+                        Event::ProxyGranted(e) => self.proxies.apply_granted(e),
+                        Event::ProxyRevoked(e) => self.proxies.apply_revoked(e),
+                        _ => {}
+                    },
+                    Stream::Investment(_) => {
+                        if let Event::InvestmentApproved(e) = change.event {
+                            self.investments.push(e);
+                        }
+                    }
                     Stream::Token(_) => {}
                 }
             }

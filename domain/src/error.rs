@@ -54,6 +54,10 @@ pub enum Rule {
     G45,
     /// Convening: two weeks ahead; items announced a week ahead.
     G46,
+    /// Minutes of an assembly.
+    G47,
+    /// Delegate assemblies above 1,500 members.
+    G43a,
 }
 
 impl Rule {
@@ -83,6 +87,8 @@ impl Rule {
             Rule::G43b => "G43b",
             Rule::G45 => "G45",
             Rule::G46 => "G46",
+            Rule::G47 => "G47",
+            Rule::G43a => "G43a",
         }
     }
 }

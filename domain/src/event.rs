@@ -9,6 +9,10 @@ use std::fmt;
 
 use crate::access::{TokenIssued, TokenRevoked};
 use crate::coop::{CooperativeFounded, OfficerAppointed, OfficerRemoved, StatuteAmended};
+use crate::governance::{
+    AgendaItemAdded, AssemblyConvened, AssemblyId, BallotClosed, BallotCounted, BallotOpened,
+    InvestmentApproved, MotionId, MotionPut, ProxyGranted, ProxyRevoked, VoteCast,
+};
 use crate::membership::{
     ApplicationAccepted, ApplicationRejected, CapitalTransferred, MemberAdmitted, MemberDied,
     MemberExcluded, MemberRecordErased, MembershipApplied, PaymentReceived, ResignationDeclared,
@@ -27,6 +31,17 @@ pub enum Stream {
     Member(MemberNo),
     /// One application for membership.
     Application(ApplicationId),
+    /// One general assembly: convening and agenda.
+    Assembly(AssemblyId),
+    /// One motion and its ballot.
+    Motion(MotionId),
+    /// One member's vote on one motion: one stream each, so a second vote is a version
+    /// conflict wherever it is cast.
+    Vote(MotionId, MemberNo),
+    /// Every proxy of the cooperative (G43-5).
+    Proxies,
+    /// One approved joint investment, by the motion that approved it.
+    Investment(MotionId),
 }
 
 impl Stream {
@@ -35,6 +50,26 @@ impl Stream {
     pub fn parse(name: &str) -> Option<Stream> {
         if name == "coop" {
             return Some(Stream::Coop);
+        }
+        if name == "proxies" {
+            return Some(Stream::Proxies);
+        }
+        if let Some(id) = name.strip_prefix("assembly-") {
+            return AssemblyId::parse(id).ok().map(Stream::Assembly);
+        }
+        if let Some(id) = name.strip_prefix("motion-") {
+            return MotionId::parse(id).ok().map(Stream::Motion);
+        }
+        if let Some(id) = name.strip_prefix("investment-") {
+            return MotionId::parse(id).ok().map(Stream::Investment);
+        }
+        if let Some((motion, no)) = name.strip_prefix("vote-").and_then(|v| v.split_once('-')) {
+            let member = MemberNo::parse(no)
+                .ok()
+                .filter(|member| member.to_string() == no)?;
+            return MotionId::parse(motion)
+                .ok()
+                .map(|motion| Stream::Vote(motion, member));
         }
         if let Some(token) = name.strip_prefix("token-") {
             return TokenId::parse(token).ok().map(Stream::Token);
@@ -60,6 +95,11 @@ impl fmt::Display for Stream {
             Stream::Token(token) => write!(f, "token-{token}"),
             Stream::Member(no) => write!(f, "member-{no}"),
             Stream::Application(id) => write!(f, "application-{id}"),
+            Stream::Assembly(id) => write!(f, "assembly-{id}"),
+            Stream::Motion(id) => write!(f, "motion-{id}"),
+            Stream::Vote(motion, member) => write!(f, "vote-{motion}-{member}"),
+            Stream::Proxies => f.write_str("proxies"),
+            Stream::Investment(id) => write!(f, "investment-{id}"),
         }
     }
 }
@@ -185,6 +225,26 @@ events! {
     TokenIssued v 1,
     /// An API token was revoked.
     TokenRevoked v 1,
+    /// A general assembly was convened.
+    AssemblyConvened v 1,
+    /// An item was added to an assembly's agenda.
+    AgendaItemAdded v 1,
+    /// A motion was put.
+    MotionPut v 1,
+    /// A ballot opened; the electorate is fixed by its position.
+    BallotOpened v 1,
+    /// A member voted.
+    VoteCast v 1,
+    /// A ballot closed.
+    BallotClosed v 1,
+    /// A ballot's result, with the full tally.
+    BallotCounted v 1,
+    /// A member gave their vote to a proxy.
+    ProxyGranted v 1,
+    /// A member took their vote back from a proxy.
+    ProxyRevoked v 1,
+    /// A joint investment was approved.
+    InvestmentApproved v 1,
 }
 
 /// An event with the stream it goes to: what a decision returns.
@@ -240,10 +300,24 @@ mod tests {
             Stream::Member(MemberNo::FIRST),
             Stream::Token(token),
             Stream::Application(ApplicationId::parse("ab12").expect("valid")),
+            Stream::Assembly(AssemblyId::parse("a1").expect("valid")),
+            Stream::Motion(MotionId::parse("m1").expect("valid")),
+            Stream::Vote(MotionId::parse("m1").expect("valid"), MemberNo::FIRST),
+            Stream::Proxies,
+            Stream::Investment(MotionId::parse("m1").expect("valid")),
         ] {
             assert_eq!(Stream::parse(&stream.to_string()), Some(stream));
         }
-        for other in ["member-007", "member-0", "token-", "access", "fill-1"] {
+        for other in [
+            "member-007",
+            "member-0",
+            "token-",
+            "access",
+            "fill-1",
+            "vote-m1-07",
+            "vote-m1",
+            "vote--1",
+        ] {
             assert_eq!(Stream::parse(other), None, "{other}");
         }
     }

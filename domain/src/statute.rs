@@ -401,12 +401,25 @@ pub enum AssemblyForm {
 #[serde(deny_unknown_fields)]
 struct AssemblyClauses {
     forms: Vec<AssemblyForm>,
+    /// Resolutions may be taken outside an assembly, in writing or electronically, with a
+    /// voting window.
+    #[serde(default)]
+    written_resolutions: bool,
+    /// The share of the members whose demand forces an assembly or an item (G45): at most 10.
+    #[serde(default = "ten")]
+    minority_percent: u8,
+}
+
+fn ten() -> u8 {
+    10
 }
 
 impl Default for AssemblyClauses {
     fn default() -> Self {
         Self {
             forms: vec![AssemblyForm::InPerson],
+            written_resolutions: false,
+            minority_percent: 10,
         }
     }
 }
@@ -718,6 +731,14 @@ impl Statute {
                 "name each form of assembly at least once and at most once",
             ));
         }
+        if !(1..=10).contains(&self.assembly.minority_percent) {
+            return Err(DomainError::rule(
+                Rule::G45,
+                "statute-minority-above-law",
+                "a demand of at most 10 % of the members forces an assembly (G45); the statute may ask fewer, at least 1 %",
+            )
+            .at("statute.assembly.minority_percent"));
+        }
         Ok(())
     }
 
@@ -925,6 +946,14 @@ impl Statute {
     /// G43b: the forms an assembly may take.
     pub fn assembly_forms(&self) -> &[AssemblyForm] {
         &self.assembly.forms
+    }
+    /// The share of the members whose demand forces an assembly or an item, in percent (G45).
+    pub fn minority_percent(&self) -> u8 {
+        self.assembly.minority_percent
+    }
+    /// Whether members may resolve outside an assembly, in writing or electronically.
+    pub fn written_resolutions(&self) -> bool {
+        self.assembly.written_resolutions
     }
 }
 

@@ -3,11 +3,17 @@
 //! version. A stale state costs a version conflict and a retry, never a wrong decision about
 //! the streams the command writes.
 
+use std::sync::Arc;
+
 use serde::{Deserialize, Serialize};
-use verbund_domain::{
-    Application, ApplicationId, Cooperative, Member, MemberNo, Stream, Token, TokenId,
+use verbund_domain::governance::{
+    Assembly, AssemblyId, InvestmentApproved, Motion, MotionId, Proxies, VoteCast, Voter,
+    electorate,
 };
-use verbund_ledger::StreamVersion;
+use verbund_domain::{
+    Application, ApplicationId, Cooperative, Event, Member, MemberNo, Stream, Token, TokenId,
+};
+use verbund_ledger::{Position, StreamVersion};
 
 use crate::{Envelope, Projection};
 
@@ -28,11 +34,66 @@ pub struct Aggregates {
     tokens: imbl::HashMap<TokenId, Versioned<Token>>,
     members: imbl::OrdMap<MemberNo, Versioned<Member>>,
     applications: imbl::HashMap<ApplicationId, Versioned<Application>>,
+    assemblies: imbl::HashMap<AssemblyId, Versioned<Assembly>>,
+    /// Behind an `Arc`: a vote loads its motion without copying an amendment's statute.
+    motions: imbl::HashMap<MotionId, Versioned<Arc<Motion>>>,
+    ballots: imbl::HashMap<MotionId, Ballot>,
+    proxies: Versioned<Arc<Proxies>>,
+    investments: imbl::OrdMap<MotionId, Versioned<InvestmentApproved>>,
+}
+
+/// A ballot's electorate, fixed when it opened, and each voter's last vote.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Ballot {
+    /// The position of the `BallotOpened` event.
+    pub opened_at: Position,
+    /// The position of the `BallotClosed` event, once closed.
+    pub closed_at: Option<Position>,
+    voters: imbl::OrdMap<MemberNo, Voter>,
+    votes: imbl::OrdMap<MemberNo, Versioned<VoteCast>>,
+}
+
+impl Ballot {
+    /// A member's entry in the electorate.
+    pub fn voter(&self, member: MemberNo) -> Option<Voter> {
+        self.voters.get(&member).copied()
+    }
+
+    /// The electorate, by member number.
+    pub fn voters(&self) -> impl Iterator<Item = &Voter> {
+        self.voters.values()
+    }
+
+    /// The number of voters.
+    pub fn electorate(&self) -> usize {
+        self.voters.len()
+    }
+
+    /// A member's last vote, with the version of their vote stream.
+    pub fn vote(&self, member: MemberNo) -> Versioned<Option<VoteCast>> {
+        match self.votes.get(&member) {
+            Some(v) => Versioned {
+                state: Some(v.state.clone()),
+                version: v.version,
+            },
+            None => Versioned::default(),
+        }
+    }
+
+    /// Every voter's last vote, by member number.
+    pub fn votes(&self) -> impl Iterator<Item = &VoteCast> {
+        self.votes.values().map(|v| &v.state)
+    }
+
+    /// Members who voted.
+    pub fn participants(&self) -> usize {
+        self.votes.len()
+    }
 }
 
 impl Projection for Aggregates {
     const NAME: &'static str = "aggregates";
-    const VERSION: u32 = 4;
+    const VERSION: u32 = 5;
 
     fn apply(&mut self, envelope: &Envelope) {
         match Stream::parse(envelope.stream.as_str()) {
@@ -55,12 +116,137 @@ impl Projection for Aggregates {
                 entry.state.apply(&envelope.event);
                 entry.version = Some(envelope.stream_version);
             }
+            Some(Stream::Assembly(id)) => {
+                let entry = self.assemblies.entry(id).or_default();
+                entry.state.apply(&envelope.event);
+                entry.version = Some(envelope.stream_version);
+            }
+            Some(Stream::Motion(id)) => {
+                let entry = self.motions.entry(id.clone()).or_default();
+                Arc::make_mut(&mut entry.state).apply(&envelope.event);
+                entry.version = Some(envelope.stream_version);
+                match &envelope.event {
+                    Event::BallotOpened(opened) => {
+                        let voters = self.electorate_of(opened);
+                        self.ballots.insert(
+                            id,
+                            Ballot {
+                                opened_at: envelope.position,
+                                closed_at: None,
+                                voters,
+                                votes: imbl::OrdMap::new(),
+                            },
+                        );
+                    }
+                    Event::BallotClosed(_) => {
+                        if let Some(ballot) = self.ballots.get_mut(&id) {
+                            ballot.closed_at = Some(envelope.position);
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            Some(Stream::Vote(motion, member)) => {
+                if let Event::VoteCast(vote) = &envelope.event
+                    && let Some(ballot) = self.ballots.get_mut(&motion)
+                {
+                    ballot.votes.insert(
+                        member,
+                        Versioned {
+                            state: vote.clone(),
+                            version: Some(envelope.stream_version),
+                        },
+                    );
+                }
+            }
+            Some(Stream::Proxies) => {
+                let proxies = Arc::make_mut(&mut self.proxies.state);
+                match &envelope.event {
+                    Event::ProxyGranted(e) => proxies.apply_granted(e),
+                    Event::ProxyRevoked(e) => proxies.apply_revoked(e),
+                    _ => {}
+                }
+                self.proxies.version = Some(envelope.stream_version);
+            }
+            Some(Stream::Investment(id)) => {
+                if let Event::InvestmentApproved(e) = &envelope.event {
+                    self.investments.insert(
+                        id,
+                        Versioned {
+                            state: e.clone(),
+                            version: Some(envelope.stream_version),
+                        },
+                    );
+                }
+            }
             None => {}
         }
     }
 }
 
 impl Aggregates {
+    /// The electorate of a ballot opening now: the members with their rights on the record
+    /// day, as the log stands before the opening, weighted under the statute in force.
+    fn electorate_of(
+        &self,
+        opened: &verbund_domain::governance::BallotOpened,
+    ) -> imbl::OrdMap<MemberNo, Voter> {
+        let Some(statute) = self.coop.state.statute() else {
+            return imbl::OrdMap::new();
+        };
+        electorate(
+            self.members.values().filter_map(|m| m.state.membership()),
+            opened.record_day,
+            statute,
+            &opened.weighting,
+            // Multiple votes need a grant, which no command records yet: one vote each.
+            |_| 1,
+        )
+        .into_iter()
+        .map(|voter| (voter.member, voter))
+        .collect()
+    }
+
+    /// An assembly (the empty state without a stream).
+    pub fn assembly(&self, id: &AssemblyId) -> Versioned<Assembly> {
+        self.assemblies.get(id).cloned().unwrap_or_default()
+    }
+
+    /// Every assembly convened, in no particular order.
+    pub fn assemblies(&self) -> impl Iterator<Item = (&AssemblyId, &Assembly)> {
+        self.assemblies.iter().map(|(id, a)| (id, &a.state))
+    }
+
+    /// A motion (the empty state without a stream).
+    pub fn motion(&self, id: &MotionId) -> Versioned<Arc<Motion>> {
+        self.motions.get(id).cloned().unwrap_or_default()
+    }
+
+    /// Every motion put, in no particular order.
+    pub fn motions(&self) -> impl Iterator<Item = (&MotionId, &Arc<Motion>)> {
+        self.motions.iter().map(|(id, m)| (id, &m.state))
+    }
+
+    /// A motion's ballot, once opened.
+    pub fn ballot(&self, id: &MotionId) -> Option<&Ballot> {
+        self.ballots.get(id)
+    }
+
+    /// Every proxy.
+    pub fn proxies(&self) -> &Versioned<Arc<Proxies>> {
+        &self.proxies
+    }
+
+    /// The version of an investment's stream.
+    pub fn investment_version(&self, id: &MotionId) -> Option<StreamVersion> {
+        self.investments.get(id).and_then(|v| v.version)
+    }
+
+    /// Every approved investment, by motion.
+    pub fn investments(&self) -> impl Iterator<Item = &InvestmentApproved> {
+        self.investments.values().map(|v| &v.state)
+    }
+
     /// The cooperative.
     pub fn coop(&self) -> &Versioned<Cooperative> {
         &self.coop

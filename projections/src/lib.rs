@@ -29,7 +29,7 @@ mod snapshot;
 mod tokens;
 mod views;
 
-pub use aggregates::{Aggregates, Versioned};
+pub use aggregates::{Aggregates, Ballot, Versioned};
 pub use envelope::Envelope;
 pub use error::ProjectionError;
 pub use projection::{Folded, Projection, View};

@@ -2,8 +2,10 @@
 //! expected versions of what was read → retry on conflict → the new position.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 use std::time::Duration;
 
+use verbund_domain::governance::{Assembly, AssemblyId, Motion, MotionId, Proxies, VoterState};
 use verbund_domain::{
     Application, ApplicationId, Change, Cooperative, DomainError, Member, MemberNo, Stream, Token,
 };
@@ -50,6 +52,14 @@ pub struct State {
     pub members: BTreeMap<MemberNo, Member>,
     /// The application streams read.
     pub applications: BTreeMap<ApplicationId, Application>,
+    /// The assembly streams read.
+    pub assemblies: BTreeMap<AssemblyId, Assembly>,
+    /// The motion streams read.
+    pub motions: BTreeMap<MotionId, Arc<Motion>>,
+    /// The vote streams read: each voter's entry in the electorate, last vote and proxy.
+    pub voters: BTreeMap<(MotionId, MemberNo), VoterState>,
+    /// The proxies, if read.
+    pub proxies: Arc<Proxies>,
     /// The number the next admission takes.
     pub next_member: Option<MemberNo>,
     /// Members today (for the organ sizes of G9-24), if the command asked for the count.
@@ -61,6 +71,25 @@ impl State {
     pub fn member(&self, member: MemberNo) -> &Member {
         static NONE: std::sync::LazyLock<Member> = std::sync::LazyLock::new(Member::default);
         self.members.get(&member).unwrap_or(&NONE)
+    }
+
+    /// An assembly read (the empty state if not read or never convened).
+    pub fn assembly(&self, id: &AssemblyId) -> Option<&Assembly> {
+        self.assemblies.get(id)
+    }
+
+    /// A motion read.
+    pub fn motion(&self, id: &MotionId) -> &Motion {
+        static NONE: std::sync::LazyLock<Motion> = std::sync::LazyLock::new(Motion::default);
+        self.motions.get(id).map_or(&NONE, |m| m)
+    }
+
+    /// A voter's state on a motion, read with their vote stream.
+    pub fn voter(&self, motion: &MotionId, member: MemberNo) -> VoterState {
+        self.voters
+            .get(&(motion.clone(), member))
+            .cloned()
+            .unwrap_or_default()
     }
 
     /// An application read.
@@ -267,6 +296,33 @@ async fn load(
                     state.applications.insert(id.clone(), application.state);
                     application.version
                 }
+                Stream::Assembly(id) => {
+                    let assembly = aggregates.assembly(id);
+                    state.assemblies.insert(id.clone(), assembly.state);
+                    assembly.version
+                }
+                Stream::Motion(id) => {
+                    let motion = aggregates.motion(id);
+                    state.motions.insert(id.clone(), motion.state);
+                    motion.version
+                }
+                Stream::Vote(motion, member) => {
+                    let ballot = aggregates.ballot(motion);
+                    let vote = ballot.map(|b| b.vote(*member)).unwrap_or_default();
+                    let voter = VoterState {
+                        voter: ballot.and_then(|b| b.voter(*member)),
+                        vote: vote.state,
+                        proxy: aggregates.proxies().state.proxy_of(*member),
+                    };
+                    state.voters.insert((motion.clone(), *member), voter);
+                    vote.version
+                }
+                Stream::Proxies => {
+                    let proxies = aggregates.proxies();
+                    state.proxies = Arc::clone(&proxies.state);
+                    proxies.version
+                }
+                Stream::Investment(id) => aggregates.investment_version(id),
             };
             versions.insert(stream.clone(), version);
         }

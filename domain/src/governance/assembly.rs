@@ -3,9 +3,237 @@
 
 use jiff::ToSpan;
 use jiff::civil::Date;
+use serde::{Deserialize, Serialize};
 
+use crate::ids::{short_text, text_id};
 use crate::statute::AssemblyForm;
-use crate::{DomainError, Rule, Statute};
+use crate::{Change, DomainError, MemberNo, Rule, Statute, Stream};
+
+text_id! {
+    /// An assembly's id, chosen at random when it is convened.
+    AssemblyId, "assembly-id-malformed", "assembly", 32
+}
+
+/// The most items an agenda has.
+pub const AGENDA_ITEMS_MAX: usize = 50;
+
+/// `AssemblyConvened`: the board convened a general assembly with its agenda.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AssemblyConvened {
+    /// The assembly.
+    pub assembly: AssemblyId,
+    /// In person, virtual, hybrid or two-phase (G43b).
+    pub form: AssemblyForm,
+    /// The day the invitations went out.
+    pub convened_on: Date,
+    /// The day it is held (for two phases: the voting phase).
+    pub held_on: Date,
+    /// Where: an address, or the link of a virtual assembly.
+    pub place: String,
+    /// Who chairs it (G47).
+    pub chair: MemberNo,
+    /// The agenda, in order.
+    pub agenda: Vec<String>,
+    /// The members whose demand forced it (G45); empty if the board convened on its own.
+    pub demanded_by: Vec<MemberNo>,
+}
+
+/// `AgendaItemAdded`: an item was announced after the convening (G46), perhaps on a
+/// minority's demand (G45).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AgendaItemAdded {
+    /// The assembly.
+    pub assembly: AssemblyId,
+    /// The item.
+    pub title: String,
+    /// The day it was announced.
+    pub announced_on: Date,
+    /// The members whose demand forced it (G45).
+    pub demanded_by: Vec<MemberNo>,
+}
+
+/// Convene an assembly.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Convene {
+    /// The new assembly's id.
+    pub assembly: AssemblyId,
+    /// Its form.
+    pub form: AssemblyForm,
+    /// The day the invitations went out.
+    pub convened_on: Date,
+    /// The day it is held.
+    pub held_on: Date,
+    /// Where.
+    pub place: String,
+    /// The chair.
+    pub chair: MemberNo,
+    /// The agenda.
+    pub agenda: Vec<String>,
+    /// The demanding members, if a minority forced it (G45).
+    pub demanded_by: Vec<MemberNo>,
+    /// Members today (for G45).
+    pub members: usize,
+    /// Today.
+    pub today: Date,
+}
+
+/// Add an item to a convened assembly's agenda.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AddItem {
+    /// The item.
+    pub title: String,
+    /// The day it was announced.
+    pub announced_on: Date,
+    /// The demanding members, if a minority forced it (G45).
+    pub demanded_by: Vec<MemberNo>,
+    /// Members today (for G45).
+    pub members: usize,
+    /// Today.
+    pub today: Date,
+}
+
+/// An assembly, as its events tell it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Assembly {
+    convened: Option<AssemblyConvened>,
+    items: Vec<AgendaItemAdded>,
+}
+
+impl Assembly {
+    /// Folds an event of the assembly's stream in.
+    pub fn apply(&mut self, event: &crate::Event) {
+        match event {
+            crate::Event::AssemblyConvened(e) => self.convened = Some(e.clone()),
+            crate::Event::AgendaItemAdded(e) => self.items.push(e.clone()),
+            _ => {}
+        }
+    }
+
+    /// The convening, if it happened.
+    pub fn convened(&self) -> Option<&AssemblyConvened> {
+        self.convened.as_ref()
+    }
+
+    /// Items announced after the convening.
+    pub fn added_items(&self) -> &[AgendaItemAdded] {
+        &self.items
+    }
+
+    /// Decides convening (G43b form, G46 notice, G45 a minority's demand).
+    pub fn convene(&self, statute: &Statute, command: Convene) -> Result<Vec<Change>, DomainError> {
+        if self.convened.is_some() {
+            return Err(DomainError::conflict(
+                "assembly-exists",
+                format!("assembly {} was convened already", command.assembly),
+            ));
+        }
+        crate::membership::not_after_today(command.convened_on, command.today, "convened_on")?;
+        check_convening(statute, command.form, command.convened_on, command.held_on)?;
+        check_demand(&command.demanded_by, command.members, statute)?;
+        if command.agenda.is_empty() || command.agenda.len() > AGENDA_ITEMS_MAX {
+            return Err(DomainError::invalid(
+                "agenda-size",
+                "agenda",
+                format!("an agenda has 1 to {AGENDA_ITEMS_MAX} items (G46)"),
+            ));
+        }
+        let agenda = command
+            .agenda
+            .iter()
+            .enumerate()
+            .map(|(i, item)| {
+                let field = format!("agenda[{i}]");
+                short_text(item, 500, "agenda item").map_err(|e| e.at(field))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let place = short_text(&command.place, 500, "place").map_err(|e| e.at("place"))?;
+        Ok(vec![Change::new(
+            Stream::Assembly(command.assembly.clone()),
+            AssemblyConvened {
+                assembly: command.assembly,
+                form: command.form,
+                convened_on: command.convened_on,
+                held_on: command.held_on,
+                place,
+                chair: command.chair,
+                agenda,
+                demanded_by: command.demanded_by,
+            },
+        )])
+    }
+
+    /// Decides adding an item (G45, G46: one announced less than a week ahead is on the agenda
+    /// but cannot be resolved).
+    pub fn add_item(
+        &self,
+        statute: &Statute,
+        command: AddItem,
+    ) -> Result<Vec<Change>, DomainError> {
+        let convened = self.convened.as_ref().ok_or_else(|| {
+            DomainError::not_found("assembly-not-found", "no such assembly was convened")
+        })?;
+        crate::membership::not_after_today(command.announced_on, command.today, "announced_on")?;
+        if command.announced_on > convened.held_on {
+            return Err(DomainError::invalid(
+                "announced-after-assembly",
+                "announced_on",
+                format!("the assembly was held on {}", convened.held_on),
+            ));
+        }
+        if convened.agenda.len() + self.items.len() >= AGENDA_ITEMS_MAX {
+            return Err(DomainError::invalid(
+                "agenda-size",
+                "title",
+                format!("an agenda has at most {AGENDA_ITEMS_MAX} items"),
+            ));
+        }
+        check_demand(&command.demanded_by, command.members, statute)?;
+        let title = short_text(&command.title, 500, "agenda item").map_err(|e| e.at("title"))?;
+        Ok(vec![Change::new(
+            Stream::Assembly(convened.assembly.clone()),
+            AgendaItemAdded {
+                assembly: convened.assembly.clone(),
+                title,
+                announced_on: command.announced_on,
+                demanded_by: command.demanded_by,
+            },
+        )])
+    }
+}
+
+/// A demand names distinct members, enough of them to force the assembly or item (G45).
+fn check_demand(
+    demanded_by: &[MemberNo],
+    members: usize,
+    statute: &Statute,
+) -> Result<(), DomainError> {
+    if demanded_by.is_empty() {
+        return Ok(());
+    }
+    let distinct: std::collections::BTreeSet<_> = demanded_by.iter().collect();
+    if distinct.len() != demanded_by.len() {
+        return Err(DomainError::invalid(
+            "demand-repeats-member",
+            "demanded_by",
+            "a member is named twice in the demand",
+        ));
+    }
+    let percent = statute.minority_percent();
+    if !demand_forces(distinct.len(), members, percent) {
+        return Err(DomainError::rule(
+            Rule::G45,
+            "demand-too-small",
+            format!(
+                "{} of {members} members demanded it; a demand forces an assembly or item with {percent} % of the members",
+                distinct.len()
+            ),
+        )
+        .at("demanded_by"));
+    }
+    Ok(())
+}
 
 /// The shortest notice of an assembly, in days (G46: two weeks).
 pub const NOTICE_DAYS_MIN: i64 = 14;

@@ -17,7 +17,8 @@ use crate::governance::tally::{Counting, Voter};
 use crate::{Majority, MemberNo, Membership, Statute};
 
 /// What a motion asks of the weighting.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Weighting {
     /// One vote each: a decision the law puts at three quarters, or abolishing multiple
     /// votes (G43-3).

@@ -1,6 +1,10 @@
-//! Governance: how members decide together (issue 6, under way).
+//! Governance: how members decide together.
 //!
-//! - `assembly`: forms (G43b), notice (G46), a minority's demand (G45).
+//! - `assembly`: the `Assembly` aggregate: forms (G43b), notice (G46), a minority's demand
+//!   (G45).
+//! - `ballot`: the `Motion` aggregate: put, open (the electorate fixed), votes (one stream per
+//!   voter), close, count with the result's effects; sealed votes for secret and hidden
+//!   ballots.
 //! - `motions`: what a motion decides and the majority it needs, derived (G16, G78, G43-2,
 //!   G43-6).
 //! - `electorate`: who votes with how many votes, fixed at a ballot's record day (G43-3,
@@ -11,12 +15,18 @@
 //!   multiple votes and their cap (G43-3), the investing members' cap (G8-2), the majority.
 
 pub mod assembly;
+pub mod ballot;
 pub mod electorate;
 pub mod motions;
 pub mod proxies;
 pub mod tally;
 
+pub use assembly::{AddItem, AgendaItemAdded, Assembly, AssemblyConvened, AssemblyId, Convene};
+pub use ballot::{
+    BallotClosed, BallotCounted, BallotOpened, CastVote, Channel, InvestmentApproved, Mark, Motion,
+    MotionId, MotionPut, OpenBallot, Outcome, PutMotion, Stage, VoteCast, VoterState,
+};
 pub use electorate::{Weighting, counting, electorate};
-pub use motions::{MotionKind, Requirement, requirement};
+pub use motions::{MotionKind, Requirement, SurveyMode, requirement};
 pub use proxies::{Delegation, GrantProxy, Proxies, ProxyGranted, ProxyRevoked};
 pub use tally::{Choice, Counting, Tally, Voter};

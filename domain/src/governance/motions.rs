@@ -70,9 +70,33 @@ pub enum MotionKind {
     Survey {
         /// The options.
         options: Vec<String>,
-        /// Several options may be chosen.
-        multiple: bool,
+        /// One option, several, or a ranking.
+        mode: SurveyMode,
     },
+}
+
+impl MotionKind {
+    /// The member an exclusion or election is about.
+    pub fn member(&self) -> Option<MemberNo> {
+        match self {
+            MotionKind::Exclusion { member, .. } | MotionKind::Election { member, .. } => {
+                Some(*member)
+            }
+            _ => None,
+        }
+    }
+}
+
+/// How a survey is answered.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SurveyMode {
+    /// Exactly one option.
+    Single,
+    /// Any number of options, at least one.
+    Multiple,
+    /// Options ranked, best first.
+    Ranking,
 }
 
 /// What a motion needs to pass, and how its ballot is weighted.
@@ -210,7 +234,7 @@ mod tests {
         assert_eq!(r.weighting.excluded, officers);
         let survey = MotionKind::Survey {
             options: vec!["a laser cutter".into(), "a 3D printer".into()],
-            multiple: true,
+            mode: SurveyMode::Multiple,
         };
         assert_eq!(
             requirement(&statute(EXAMPLE_STATUTE), &survey).majority,

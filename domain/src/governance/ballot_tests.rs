@@ -1,0 +1,612 @@
+//! Given events, when a governance command, then events or a refusal with its rule.
+
+use jiff::Timestamp;
+use jiff::civil::{Date, date};
+
+use super::*;
+use crate::Event;
+use crate::coop::tests_support::{World, world, world_with};
+use crate::governance::assembly::Convene;
+use crate::governance::electorate::electorate;
+use crate::governance::proxies::GrantProxy;
+use crate::statute::{AssemblyForm, EXAMPLE_STATUTE};
+
+const HELD_ON: Date = date(2027, 3, 15);
+
+fn no(n: u32) -> MemberNo {
+    MemberNo::new(n).expect("not zero")
+}
+
+fn motion_id(id: &str) -> MotionId {
+    MotionId::parse(id).expect("valid")
+}
+
+fn at(day: Date) -> Timestamp {
+    day.at(12, 0, 0, 0)
+        .in_tz("Europe/Berlin")
+        .expect("a time")
+        .timestamp()
+}
+
+fn assembly_id() -> AssemblyId {
+    AssemblyId::parse("a1").expect("valid")
+}
+
+/// `members` founders, an assembly on 2027-03-15 convened on 2027-03-01.
+fn convened(statute: &str, members: u32) -> World {
+    let mut world = world_with(statute, members);
+    let statute = world.coop.statute().expect("founded").clone();
+    let changes = Assembly::default()
+        .convene(
+            &statute,
+            Convene {
+                assembly: assembly_id(),
+                form: AssemblyForm::InPerson,
+                convened_on: date(2027, 3, 1),
+                held_on: HELD_ON,
+                place: "Gasthaus Post, Musterdorf".into(),
+                chair: no(3),
+                agenda: vec!["Joint investment: laser cutter".into()],
+                demanded_by: vec![],
+                members: members as usize,
+                today: date(2027, 3, 1),
+            },
+        )
+        .expect("two weeks' notice");
+    world.record(changes);
+    world
+}
+
+fn put(world: &mut World, id: &str, proposal: MotionKind, announced_on: Date) {
+    let statute = world.coop.statute().expect("founded").clone();
+    let assembly = world.assemblies.get(&assembly_id()).cloned();
+    let changes = Motion::default()
+        .put_motion(
+            &statute,
+            assembly.as_ref(),
+            PutMotion {
+                motion: motion_id(id),
+                assembly: Some(assembly_id()),
+                title: "A motion".into(),
+                proposal,
+                secret: false,
+                results_hidden: false,
+                votes_changeable: false,
+                announced_on,
+                today: announced_on,
+            },
+        )
+        .expect("a valid motion");
+    world.record(changes);
+}
+
+fn open(world: &mut World, id: &str) -> Result<(), DomainError> {
+    let assembly = world.assemblies.get(&assembly_id()).cloned();
+    let changes = world.motions[&motion_id(id)].open(
+        &world.coop,
+        assembly.as_ref(),
+        OpenBallot {
+            now: at(HELD_ON),
+            today: HELD_ON,
+            closes_at: None,
+        },
+    )?;
+    world.record(changes);
+    Ok(())
+}
+
+/// The voter state of `member` on motion `id`, as the projection fixes it at the opening.
+fn voter_state(world: &World, id: &str, member: u32) -> VoterState {
+    let motion = &world.motions[&motion_id(id)];
+    let opened = motion.opened().expect("open");
+    let statute = world.coop.statute().expect("founded");
+    let voters = electorate(
+        world.members.values().filter_map(Member::membership),
+        opened.record_day,
+        statute,
+        &opened.weighting,
+        |_| 1,
+    );
+    VoterState {
+        voter: voters.iter().find(|v| v.member == no(member)).copied(),
+        vote: world.votes.get(&(motion_id(id), no(member))).cloned(),
+        proxy: world.proxies.proxy_of(no(member)),
+    }
+}
+
+fn vote(world: &mut World, id: &str, member: u32, choice: Choice) -> Result<(), DomainError> {
+    vote_by(world, id, member, member, Mark::Choice(choice))
+}
+
+fn vote_by(
+    world: &mut World,
+    id: &str,
+    voter: u32,
+    cast_by: u32,
+    mark: Mark,
+) -> Result<(), DomainError> {
+    let state = voter_state(world, id, voter);
+    let changes = world.motions[&motion_id(id)].cast(
+        &state,
+        CastVote {
+            voter: no(voter),
+            cast_by: no(cast_by),
+            mark,
+            sealed: None,
+            channel: Channel::InPerson,
+            now: at(HELD_ON),
+        },
+    )?;
+    world.record(changes);
+    Ok(())
+}
+
+/// Closes and counts motion `id`, recording the result and its effects.
+fn close_and_count(world: &mut World, id: &str) -> Result<BallotCounted, DomainError> {
+    let motion = world.motions[&motion_id(id)].clone();
+    let changes = motion.close(at(HELD_ON))?;
+    world.record(changes);
+    let motion = world.motions[&motion_id(id)].clone();
+    let opened = motion.opened().expect("open").clone();
+    let voters = electorate(
+        world.members.values().filter_map(Member::membership),
+        opened.record_day,
+        world.coop.statute().expect("founded"),
+        &opened.weighting,
+        |_| 1,
+    );
+    let ballots: Vec<(Voter, Mark)> = world
+        .votes
+        .iter()
+        .filter(|((m, _), _)| *m == motion_id(id))
+        .filter_map(|((_, member), v)| {
+            let voter = voters.iter().find(|x| x.member == *member)?;
+            Some((*voter, v.mark.clone().expect("an open ballot")))
+        })
+        .collect();
+    let result = motion.result(&ballots, voters.len(), 99)?;
+    let target = motion
+        .put()
+        .and_then(|p| p.proposal.member())
+        .map(|m| world.members.get(&m).cloned().unwrap_or_default())
+        .unwrap_or_default();
+    let members = world.members_on(HELD_ON);
+    let changes = motion.count(&world.coop, &target, members, HELD_ON, result.clone())?;
+    world.record(changes);
+    Ok(result)
+}
+
+fn laser_cutter() -> MotionKind {
+    MotionKind::JointInvestment {
+        asset: "Laser cutter, 1.3 x 0.9 m bed".into(),
+        amount: Money::parse("48000.00").expect("money"),
+        funding_plan: "Member loans and a bank loan; usage fees repay them".into(),
+    }
+}
+
+/// An adopted joint investment becomes an investment ready for funding.
+#[test]
+fn an_adopted_joint_investment_becomes_an_approved_investment() {
+    let mut world = convened(EXAMPLE_STATUTE, 5);
+    put(&mut world, "m1", laser_cutter(), date(2027, 3, 1));
+    open(&mut world, "m1").expect("announced two weeks ahead");
+    for (member, choice) in [(1, Choice::Yes), (2, Choice::Yes), (3, Choice::No)] {
+        vote(&mut world, "m1", member, choice).expect("a voter");
+    }
+    let result = close_and_count(&mut world, "m1").expect("counts");
+    assert_eq!(result.outcome, Outcome::Adopted);
+    assert_eq!((result.electorate, result.participants), (5, 3));
+    assert_eq!(world.investments.len(), 1);
+    assert_eq!(world.investments[0].amount.to_string(), "48000.00");
+}
+
+/// G46: an item announced less than a week before the assembly cannot be resolved, and no
+/// ballot opens before the assembly's day.
+#[test]
+fn g46_an_item_announced_late_cannot_be_resolved() {
+    let mut world = convened(EXAMPLE_STATUTE, 5);
+    put(&mut world, "late", laser_cutter(), date(2027, 3, 9));
+    let error = open(&mut world, "late").expect_err("six days ahead");
+    assert_eq!(
+        (error.rule_id(), error.code()),
+        (Some(Rule::G46), "item-announced-too-late")
+    );
+    put(&mut world, "early", laser_cutter(), date(2027, 3, 8));
+    let assembly = world.assemblies.get(&assembly_id()).cloned();
+    let error = world.motions[&motion_id("early")]
+        .open(
+            &world.coop,
+            assembly.as_ref(),
+            OpenBallot {
+                now: at(date(2027, 3, 14)),
+                today: date(2027, 3, 14),
+                closes_at: None,
+            },
+        )
+        .expect_err("a day before the assembly");
+    assert_eq!(error.code(), "assembly-not-yet-held");
+    open(&mut world, "early").expect("exactly a week ahead");
+}
+
+/// G45: an assembly or item forced by a minority needs a tenth of the members (or the
+/// statute's smaller share).
+#[test]
+fn g45_a_demand_needs_a_tenth_of_the_members() {
+    let world = world(20);
+    let statute = world.coop.statute().expect("founded");
+    let convene = |demanded_by: Vec<MemberNo>| Convene {
+        assembly: assembly_id(),
+        form: AssemblyForm::InPerson,
+        convened_on: date(2027, 3, 1),
+        held_on: HELD_ON,
+        place: "Gasthaus Post".into(),
+        chair: no(3),
+        agenda: vec!["Marketing levy".into()],
+        demanded_by,
+        members: 20,
+        today: date(2027, 3, 1),
+    };
+    let error = Assembly::default()
+        .convene(statute, convene(vec![no(4)]))
+        .expect_err("one of twenty");
+    assert_eq!(
+        (error.rule_id(), error.code()),
+        (Some(Rule::G45), "demand-too-small")
+    );
+    let changes = Assembly::default()
+        .convene(statute, convene(vec![no(4), no(5)]))
+        .expect("two of twenty is a tenth");
+    let Event::AssemblyConvened(convened) = &changes[0].event else {
+        panic!("{changes:?}")
+    };
+    assert_eq!(convened.demanded_by, [no(4), no(5)]);
+}
+
+/// G46, G43b: two weeks' notice, in a form the statute provides; a written ballot only where
+/// the statute provides one.
+#[test]
+fn g43b_written_ballots_only_where_the_statute_provides_them() {
+    let world = world(5);
+    let statute = world.coop.statute().expect("founded");
+    let command = PutMotion {
+        motion: motion_id("w1"),
+        assembly: None,
+        title: "Joint marketing 2027".into(),
+        proposal: laser_cutter(),
+        secret: false,
+        results_hidden: false,
+        votes_changeable: true,
+        announced_on: date(2027, 3, 1),
+        today: date(2027, 3, 1),
+    };
+    let error = Motion::default()
+        .put_motion(statute, None, command.clone())
+        .expect_err("the example has no written resolutions");
+    assert_eq!(error.rule_id(), Some(Rule::G43b));
+    let written = Statute::parse_toml(&EXAMPLE_STATUTE.replace(
+        "forms = [\"in-person\", \"hybrid\"]",
+        "forms = [\"in-person\", \"hybrid\"]\nwritten_resolutions = true",
+    ))
+    .expect("valid");
+    let changes = Motion::default()
+        .put_motion(&written, None, command)
+        .expect("provided");
+    let mut motion = Motion::default();
+    changes.iter().for_each(|c| motion.apply(&c.event));
+    let mut coop = world.coop.clone();
+    coop.apply(&Event::StatuteAmended(crate::StatuteAmended {
+        version: 2,
+        statute: written,
+        statute_text: String::new(),
+        resolved_on: date(2027, 2, 1),
+        majority: Majority::Simple,
+        yes: 1,
+        no: 0,
+    }));
+    let open = |closes_at| {
+        motion.open(
+            &coop,
+            None,
+            OpenBallot {
+                now: at(date(2027, 3, 2)),
+                today: date(2027, 3, 2),
+                closes_at,
+            },
+        )
+    };
+    assert_eq!(
+        open(None).expect_err("no window").code(),
+        "voting-window-missing"
+    );
+    let changes = open(Some(at(date(2027, 3, 16)))).expect("a window");
+    changes.iter().for_each(|c| motion.apply(&c.event));
+    let error = motion
+        .close(at(date(2027, 3, 10)))
+        .expect_err("the window is open");
+    assert_eq!(error.code(), "voting-window-open");
+    motion
+        .close(at(date(2027, 3, 16)))
+        .expect("the window ended");
+}
+
+/// G43-2, G43-3: a vote after the close, by a non-member, by a member admitted after the
+/// record day, or a second vote is refused with its rule; a changeable vote may change.
+#[test]
+fn g43_3_one_member_one_vote_while_the_ballot_is_open() {
+    let mut world = convened(EXAMPLE_STATUTE, 5);
+    put(&mut world, "m1", laser_cutter(), date(2027, 3, 1));
+    open(&mut world, "m1").expect("opens");
+    vote(&mut world, "m1", 1, Choice::Yes).expect("first vote");
+    let error = vote(&mut world, "m1", 1, Choice::No).expect_err("second vote");
+    assert_eq!(
+        (error.rule_id(), error.code()),
+        (Some(Rule::G43_3), "already-voted")
+    );
+    let error = vote(&mut world, "m1", 9, Choice::Yes).expect_err("no member 9");
+    assert_eq!(
+        (error.rule_id(), error.code()),
+        (Some(Rule::G43_3), "not-in-electorate")
+    );
+    close_and_count(&mut world, "m1").expect("counts");
+    let error = vote(&mut world, "m1", 2, Choice::Yes).expect_err("closed");
+    assert_eq!(
+        (error.rule_id(), error.code()),
+        (Some(Rule::G43_2), "ballot-closed")
+    );
+}
+
+/// A member admitted after the record day is not in the electorate.
+#[test]
+fn g43_3_a_member_admitted_after_the_record_day_does_not_vote() {
+    let mut world = convened(EXAMPLE_STATUTE, 5);
+    put(&mut world, "m1", laser_cutter(), date(2027, 3, 1));
+    open(&mut world, "m1").expect("opens");
+    // Member 6 joins after the opening: the projection fixed the electorate before.
+    let state = voter_state(&world, "m1", 6);
+    assert_eq!(state.voter, None);
+    let error = world.motions[&motion_id("m1")]
+        .cast(
+            &state,
+            CastVote {
+                voter: no(6),
+                cast_by: no(6),
+                mark: Mark::Choice(Choice::Yes),
+                sealed: None,
+                channel: Channel::Electronic,
+                now: at(HELD_ON),
+            },
+        )
+        .expect_err("not in the electorate");
+    assert_eq!(error.rule_id(), Some(Rule::G43_3));
+}
+
+/// Votes change until the close where the motion allows it; the last one counts.
+#[test]
+fn a_changeable_vote_changes_and_the_last_counts() {
+    let mut world = convened(EXAMPLE_STATUTE, 3);
+    let statute = world.coop.statute().expect("founded").clone();
+    let assembly = world.assemblies.get(&assembly_id()).cloned();
+    let changes = Motion::default()
+        .put_motion(
+            &statute,
+            assembly.as_ref(),
+            PutMotion {
+                motion: motion_id("m1"),
+                assembly: Some(assembly_id()),
+                title: "Laser cutter".into(),
+                proposal: laser_cutter(),
+                secret: false,
+                results_hidden: false,
+                votes_changeable: true,
+                announced_on: date(2027, 3, 1),
+                today: date(2027, 3, 1),
+            },
+        )
+        .expect("valid");
+    world.record(changes);
+    open(&mut world, "m1").expect("opens");
+    vote(&mut world, "m1", 1, Choice::Yes).expect("vote");
+    vote(&mut world, "m1", 1, Choice::No).expect("changed");
+    vote(&mut world, "m1", 2, Choice::Yes).expect("vote");
+    let result = close_and_count(&mut world, "m1").expect("counts");
+    assert_eq!(result.outcome, Outcome::Rejected, "one yes, one no");
+}
+
+/// G43-5: a proxy casts the vote of its principal, nobody else's; the principal's vote is
+/// one vote whoever casts it.
+#[test]
+fn g43_5_a_proxy_casts_its_principals_vote() {
+    let mut world = convened(EXAMPLE_STATUTE, 5);
+    let statute = world.coop.statute().expect("founded").clone();
+    let (revoked, granted) = world
+        .proxies
+        .grant(
+            &statute,
+            GrantProxy {
+                principal: no(4),
+                proxy: no(1),
+                evidence: "signed authority of 2027-03-10".into(),
+                granted_on: date(2027, 3, 10),
+                proxy_is_member: true,
+                principal_is_member: true,
+            },
+        )
+        .expect("allowed");
+    assert_eq!(revoked, None);
+    world.record(vec![Change::new(Stream::Proxies, granted)]);
+    put(&mut world, "m1", laser_cutter(), date(2027, 3, 1));
+    open(&mut world, "m1").expect("opens");
+    vote_by(&mut world, "m1", 4, 1, Mark::Choice(Choice::Yes)).expect("the proxy");
+    let error = vote_by(&mut world, "m1", 5, 1, Mark::Choice(Choice::Yes))
+        .expect_err("no proxy of member 5");
+    assert_eq!(
+        (error.rule_id(), error.code()),
+        (Some(Rule::G43_5), "not-the-proxy")
+    );
+    let error = vote(&mut world, "m1", 4, Choice::No).expect_err("voted by proxy");
+    assert_eq!(error.code(), "already-voted");
+    let vote = &world.votes[&(motion_id("m1"), no(4))];
+    assert_eq!((vote.voter, vote.cast_by), (no(4), no(1)));
+}
+
+/// G16, G43-3: an amendment raising the share amount needs three quarters, one vote each: it
+/// fails at 70 % and passes at 76 %, and then is the statute in force.
+#[test]
+fn g16_an_amendment_raising_the_share_amount_fails_at_70_and_passes_at_76_percent() {
+    let dearer = EXAMPLE_STATUTE.replace("amount = \"500.00\"", "amount = \"600.00\"");
+    let amendment = || MotionKind::StatuteAmendment {
+        statute: Box::new(Statute::parse_toml(&dearer).expect("valid")),
+        statute_text: dearer.clone(),
+    };
+    for (yes, adopted) in [(70, false), (76, true)] {
+        let mut world = convened(EXAMPLE_STATUTE, 100);
+        put(&mut world, "a1", amendment(), date(2027, 3, 1));
+        open(&mut world, "a1").expect("opens");
+        for member in 1..=100 {
+            let choice = if member <= yes {
+                Choice::Yes
+            } else {
+                Choice::No
+            };
+            vote(&mut world, "a1", member, choice).expect("a voter");
+        }
+        let result = close_and_count(&mut world, "a1").expect("counts");
+        assert_eq!(result.outcome == Outcome::Adopted, adopted, "{yes} %");
+        let amount = world.coop.statute().expect("founded").share_amount();
+        let expected = if adopted { "600.00" } else { "500.00" };
+        assert_eq!(amount.to_string(), expected, "{yes} %");
+        assert_eq!(world.coop.statute_version(), if adopted { 2 } else { 1 });
+    }
+}
+
+/// G43-2: the statute's quorum counts everyone who took part, abstentions included.
+#[test]
+fn g43_2_a_quorum_from_the_statute_counts_abstentions_as_present() {
+    let quorum =
+        EXAMPLE_STATUTE.replace("[assembly]", "[voting]\nquorum_percent = 50\n\n[assembly]");
+    let mut world = convened(&quorum, 10);
+    put(&mut world, "m1", laser_cutter(), date(2027, 3, 1));
+    open(&mut world, "m1").expect("opens");
+    for member in 1..=4 {
+        vote(&mut world, "m1", member, Choice::Yes).expect("vote");
+    }
+    let mut short = world.clone();
+    let result = close_and_count(&mut short, "m1").expect("counts");
+    assert_eq!(result.outcome, Outcome::NoQuorum);
+    assert!(short.investments.is_empty(), "no quorum, no investment");
+    vote(&mut world, "m1", 5, Choice::Abstain).expect("present");
+    let result = close_and_count(&mut world, "m1").expect("counts");
+    assert_eq!(result.outcome, Outcome::Adopted);
+    assert_eq!(result.tally.as_ref().map(|t| t.abstentions), Some(1));
+}
+
+/// G68: an adopted exclusion excludes the member and ends their rights on the day.
+#[test]
+fn an_adopted_exclusion_excludes_the_member() {
+    let mut world = convened(EXAMPLE_STATUTE, 5);
+    let exclusion = MotionKind::Exclusion {
+        member: no(5),
+        ground: "harm".into(),
+    };
+    put(&mut world, "x1", exclusion, date(2027, 3, 1));
+    open(&mut world, "x1").expect("opens");
+    for member in 1..=4 {
+        vote(&mut world, "x1", member, Choice::Yes).expect("vote");
+    }
+    close_and_count(&mut world, "x1").expect("counts");
+    let excluded = world.member(5);
+    let membership = excluded.membership().expect("a member");
+    assert!(!membership.has_rights_on(HELD_ON.tomorrow().expect("a day")));
+}
+
+/// An election appoints the candidate from the day of the resolution.
+#[test]
+fn an_adopted_election_appoints_the_candidate() {
+    let mut world = convened(EXAMPLE_STATUTE, 5);
+    let election = MotionKind::Election {
+        office: crate::Office::SupervisoryBoard,
+        member: no(4),
+    };
+    put(&mut world, "e1", election, date(2027, 3, 1));
+    open(&mut world, "e1").expect("opens");
+    for member in 1..=3 {
+        vote(&mut world, "e1", member, Choice::Yes).expect("vote");
+    }
+    close_and_count(&mut world, "e1").expect("counts");
+    assert!(
+        world
+            .coop
+            .holders(crate::Office::SupervisoryBoard, HELD_ON)
+            .any(|m| m == no(4))
+    );
+}
+
+/// A survey ranks its options; nothing is adopted.
+#[test]
+fn a_ranking_survey_scores_its_options() {
+    let mut world = convened(EXAMPLE_STATUTE, 3);
+    let survey = MotionKind::Survey {
+        options: vec!["Laser cutter".into(), "3D printer".into(), "Van".into()],
+        mode: SurveyMode::Ranking,
+    };
+    put(&mut world, "s1", survey, date(2027, 3, 1));
+    open(&mut world, "s1").expect("opens");
+    vote_by(&mut world, "s1", 1, 1, Mark::Options(vec![0, 1, 2])).expect("ranked");
+    vote_by(&mut world, "s1", 2, 2, Mark::Options(vec![1, 0])).expect("partly ranked");
+    let error =
+        vote_by(&mut world, "s1", 3, 3, Mark::Choice(Choice::Yes)).expect_err("not a choice");
+    assert_eq!(error.code(), "vote-malformed");
+    let error = vote_by(&mut world, "s1", 3, 3, Mark::Options(vec![1, 1])).expect_err("twice");
+    assert_eq!(error.code(), "vote-malformed");
+    let result = close_and_count(&mut world, "s1").expect("counts");
+    assert_eq!(result.outcome, Outcome::Surveyed);
+    assert_eq!(result.survey, [3 + 2, 2 + 3, 1]);
+}
+
+/// A secret or hidden ballot takes sealed votes only, an open one plain votes only.
+#[test]
+fn hidden_ballots_take_sealed_votes_only() {
+    let mut world = convened(EXAMPLE_STATUTE, 3);
+    let statute = world.coop.statute().expect("founded").clone();
+    let assembly = world.assemblies.get(&assembly_id()).cloned();
+    let changes = Motion::default()
+        .put_motion(
+            &statute,
+            assembly.as_ref(),
+            PutMotion {
+                motion: motion_id("h1"),
+                assembly: Some(assembly_id()),
+                title: "Board election".into(),
+                proposal: laser_cutter(),
+                secret: true,
+                results_hidden: false,
+                votes_changeable: false,
+                announced_on: date(2027, 3, 1),
+                today: date(2027, 3, 1),
+            },
+        )
+        .expect("valid");
+    let Event::MotionPut(put) = &changes[0].event else {
+        panic!()
+    };
+    assert!(put.results_hidden, "a secret ballot hides its results");
+    world.record(changes);
+    open(&mut world, "h1").expect("opens");
+    let error = vote(&mut world, "h1", 1, Choice::Yes).expect_err("plain");
+    assert_eq!(error.code(), "vote-sealing-mismatch");
+}
+
+/// G43-6: the discharge excludes the officers it discharges.
+#[test]
+fn g43_6_officers_are_out_of_the_electorate_of_their_discharge() {
+    let mut world = convened(EXAMPLE_STATUTE, 5);
+    let discharge = MotionKind::Discharge {
+        officers: [no(1), no(2)].into(),
+        year: 2026,
+    };
+    put(&mut world, "d1", discharge, date(2027, 3, 1));
+    open(&mut world, "d1").expect("opens");
+    let error = vote(&mut world, "d1", 1, Choice::Yes).expect_err("own discharge");
+    assert_eq!(error.code(), "not-in-electorate");
+    vote(&mut world, "d1", 3, Choice::Yes).expect("not discharged");
+}
