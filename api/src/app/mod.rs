@@ -6,6 +6,7 @@
 
 mod commands;
 mod execute;
+mod governance;
 mod membership;
 mod people;
 mod tokens;
@@ -25,6 +26,9 @@ pub use commands::{
     FoundingFile, first_event, found_cooperative, issue_token, parse_coop, revoke_token, seal,
 };
 pub use execute::{Command, ExecError, Executed, Request, State, execute, stream_id};
+pub use governance::{
+    Closed, GovernanceCommand, close_ballot, run as govern, seal_vote, unseal_marks,
+};
 pub use membership::{MembershipCommand, Retention, erase_expired_records};
 pub use tokens::{IssuedToken, TokenSecret, random_hex};
 

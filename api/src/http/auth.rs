@@ -61,6 +61,18 @@ pub const DECIDE_MEMBERSHIP: &[Role] = &[Role::Board, Role::SupervisoryBoard];
 pub const BOARD: &[Role] = &[Role::Board];
 /// Roles that record money received and paid: the treasurer and the board.
 pub const KEEP_ACCOUNTS: &[Role] = &[Role::Treasurer, Role::Board];
+/// Members cast votes.
+pub const VOTE: &[Role] = &[Role::Member];
+/// Roles that read the approved investments: the register's readers and citizen investors.
+pub const READ_INVESTMENTS: &[Role] = &[
+    Role::Member,
+    Role::Board,
+    Role::SupervisoryBoard,
+    Role::Treasurer,
+    Role::Auditor,
+    Role::Regulator,
+    Role::CitizenInvestor,
+];
 /// Roles that run the installation: tokens, rebuilds.
 pub const OPERATE: &[Role] = &[Role::Admin];
 
@@ -157,6 +169,93 @@ pub const ROUTES: &[(Method, &str, Access)] = &[
         Method::POST,
         "/v1/coops/{coop}/members/{member}/offices/{office}/dismissal",
         Access::Roles(DECIDE_MEMBERSHIP),
+    ),
+    (
+        Method::GET,
+        "/v1/coops/{coop}/assemblies",
+        Access::Roles(READ_REGISTER),
+    ),
+    (
+        Method::POST,
+        "/v1/coops/{coop}/assemblies",
+        Access::Roles(BOARD),
+    ),
+    (
+        Method::GET,
+        "/v1/coops/{coop}/assemblies/{assembly}",
+        Access::Roles(READ_REGISTER),
+    ),
+    (
+        Method::POST,
+        "/v1/coops/{coop}/assemblies/{assembly}/items",
+        Access::Roles(BOARD),
+    ),
+    (
+        Method::GET,
+        "/v1/coops/{coop}/assemblies/{assembly}/minutes",
+        Access::Roles(READ_REGISTER),
+    ),
+    (
+        Method::GET,
+        "/v1/coops/{coop}/motions",
+        Access::Roles(READ_REGISTER),
+    ),
+    (
+        Method::POST,
+        "/v1/coops/{coop}/motions",
+        Access::Roles(BOARD),
+    ),
+    (
+        Method::GET,
+        "/v1/coops/{coop}/motions/{motion}",
+        Access::Roles(READ_REGISTER),
+    ),
+    (
+        Method::POST,
+        "/v1/coops/{coop}/motions/{motion}/ballot",
+        Access::Roles(BOARD),
+    ),
+    (
+        Method::POST,
+        "/v1/coops/{coop}/motions/{motion}/ballot/close",
+        Access::Roles(BOARD),
+    ),
+    (
+        Method::GET,
+        "/v1/coops/{coop}/motions/{motion}/votes",
+        // Who voted how: the organs and auditors, never for a secret ballot.
+        Access::Roles(READ_MEMBERS),
+    ),
+    (
+        Method::POST,
+        "/v1/coops/{coop}/motions/{motion}/votes",
+        Access::Roles(VOTE),
+    ),
+    (
+        Method::GET,
+        "/v1/coops/{coop}/members/{member}/votes",
+        Access::MemberSelfOr(READ_MEMBERS),
+    ),
+    (
+        Method::GET,
+        "/v1/coops/{coop}/members/{member}/proxies",
+        Access::MemberSelfOr(READ_MEMBERS),
+    ),
+    (
+        Method::POST,
+        "/v1/coops/{coop}/members/{member}/proxy",
+        // The principal grants; the board records an authority handed in on paper.
+        Access::MemberSelfOr(BOARD),
+    ),
+    (
+        Method::DELETE,
+        "/v1/coops/{coop}/members/{member}/proxy",
+        Access::MemberSelfOr(BOARD),
+    ),
+    (
+        Method::GET,
+        "/v1/coops/{coop}/investments",
+        Access::Roles(READ_INVESTMENTS),
     ),
     (
         Method::GET,

@@ -10,6 +10,7 @@ pub mod docs;
 pub mod dto;
 pub mod error;
 pub mod extract;
+pub mod governance;
 pub mod members;
 pub mod routes;
 
@@ -95,6 +96,19 @@ pub fn api(app: &App) -> (Router<App>, utoipa::openapi::OpenApi) {
         .routes(routes!(members::pay_settlement))
         .routes(routes!(members::appoint))
         .routes(routes!(members::dismiss))
+        .routes(routes!(governance::list_assemblies, governance::convene))
+        .routes(routes!(governance::get_assembly))
+        .routes(routes!(governance::add_item))
+        .routes(routes!(governance::minutes))
+        .routes(routes!(governance::list_motions, governance::put_motion))
+        .routes(routes!(governance::get_motion))
+        .routes(routes!(governance::open_ballot))
+        .routes(routes!(governance::close_ballot))
+        .routes(routes!(governance::list_votes, governance::vote))
+        .routes(routes!(governance::member_votes))
+        .routes(routes!(governance::member_proxies))
+        .routes(routes!(governance::grant_proxy, governance::revoke_proxy))
+        .routes(routes!(governance::list_investments))
         .routes(routes!(routes::list_events))
         .routes(routes!(routes::stream_events))
         .routes(routes!(routes::verify))

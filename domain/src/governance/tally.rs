@@ -55,16 +55,21 @@ pub struct Counting {
     pub investing_share_max_percent: u8,
 }
 
-/// The result of counting.
+/// The result of counting. The weights are exact fractions over one denominator, written as
+/// decimal strings in events (they may exceed what a JSON number holds exactly).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Tally {
     /// Yes, in units of `1 / denominator`.
+    #[serde(with = "u128_text")]
     pub yes: u128,
     /// No, in the same units.
+    #[serde(with = "u128_text")]
     pub no: u128,
     /// The common denominator of `yes` and `no`.
+    #[serde(with = "u128_text")]
     pub denominator: u128,
-    /// Voters who voted yes or no, by head.
+    /// Voters who voted yes, by head.
     pub yes_voters: u64,
     /// Voters who voted no, by head.
     pub no_voters: u64,
@@ -78,6 +83,19 @@ pub struct Tally {
     pub multiple_votes_capped: bool,
     /// True if yes reached the majority of the weight cast.
     pub adopted: bool,
+}
+
+mod u128_text {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(value: &u128, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(value)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<u128, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        text.parse().map_err(serde::de::Error::custom)
+    }
 }
 
 /// The most ballots one tally counts: far above any cooperative's membership, and low enough

@@ -1,0 +1,1701 @@
+//! Governance over HTTP: assemblies, motions, ballots, votes, proxies, results, minutes and
+//! approved investments.
+//!
+//! Who sees what: members and the organs read assemblies, motions and results; the running
+//! count of a ballot whose results are hidden until the close is shown to nobody, and a sealed
+//! vote's content never leaves the server before the count (the events carry only its
+//! commitment). Who voted how is shown to the auditors and the organs for ballots that are not
+//! secret, once counted where the results were hidden; a member reads their own votes and
+//! proxies.
+
+use axum::Extension;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::Response;
+use jiff::civil::Date;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use verbund_domain::governance::{
+    AddItem, Assembly, AssemblyId, BallotCounted, CastVote, Channel, Choice, Convene, GrantProxy,
+    Mark, Motion, MotionId, MotionKind, OpenBallot, Outcome, PutMotion, Stage, SurveyMode,
+};
+use verbund_domain::{MemberNo, Money, Statute};
+use verbund_projections::{Aggregates, Ballot};
+
+use crate::app::{self, App, Executed, GovernanceCommand};
+use crate::http::auth::{Caller, Coop};
+use crate::http::dto;
+use crate::http::error::{ApiError, Problem};
+use crate::http::extract::{Body, Params};
+use crate::http::routes::{ReadHeaders, WriteHeaders, settle_write, with_position, write_request};
+
+// ---------------------------------------------------------------------------------------------
+// Bodies and answers
+
+/// The form of an assembly (G43b).
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum AssemblyForm {
+    /// Everybody in one room.
+    InPerson,
+    /// Everybody online.
+    Virtual,
+    /// In one room, with online participation.
+    Hybrid,
+    /// A discussion phase, then a separate voting phase.
+    TwoPhase,
+}
+
+impl From<AssemblyForm> for verbund_domain::AssemblyForm {
+    fn from(form: AssemblyForm) -> Self {
+        match form {
+            AssemblyForm::InPerson => Self::InPerson,
+            AssemblyForm::Virtual => Self::Virtual,
+            AssemblyForm::Hybrid => Self::Hybrid,
+            AssemblyForm::TwoPhase => Self::TwoPhase,
+        }
+    }
+}
+
+/// Convening an assembly (G43b, G45, G46).
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ConveneBody {
+    /// Its form; the statute must provide it.
+    pub form: AssemblyForm,
+    /// The day the invitations went out (default: today).
+    #[schema(value_type = Option<String>, format = Date)]
+    pub convened_on: Option<Date>,
+    /// The day it is held: at least two weeks after the convening.
+    #[schema(value_type = String, format = Date)]
+    pub held_on: Date,
+    /// Where: an address, or the link of a virtual assembly.
+    #[schema(min_length = 1, max_length = 500)]
+    pub place: String,
+    /// The member who chairs it.
+    #[schema(minimum = 1)]
+    pub chair: u32,
+    /// The agenda.
+    #[schema(min_items = 1, max_items = 50)]
+    pub agenda: Vec<String>,
+    /// The members whose demand forced it (G45), if any.
+    #[serde(default)]
+    pub demanded_by: Vec<u32>,
+}
+
+/// An item added to an agenda.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AddItemBody {
+    /// The item.
+    #[schema(min_length = 1, max_length = 500)]
+    pub title: String,
+    /// The day it was announced (default: today).
+    #[schema(value_type = Option<String>, format = Date)]
+    pub announced_on: Option<Date>,
+    /// The members whose demand forced it (G45), if any.
+    #[serde(default)]
+    pub demanded_by: Vec<u32>,
+}
+
+/// How a survey is answered.
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum SurveyModeDto {
+    /// Exactly one option.
+    Single,
+    /// One or more options.
+    Multiple,
+    /// Options ranked, best first.
+    Ranking,
+}
+
+/// What a motion decides. The majority is derived from it, never given.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum Proposal {
+    /// A joint investment.
+    JointInvestment {
+        /// What is bought.
+        asset: String,
+        /// How much, e.g. `"48000.00"`.
+        #[schema(value_type = String, pattern = r"^[0-9]{1,12}(\.[0-9]{1,2})?$")]
+        amount: Money,
+        /// How it is paid for.
+        funding_plan: String,
+    },
+    /// A new statute, as a whole file (G16 classifies it).
+    StatuteAmendment {
+        /// The statute file (TOML).
+        statute_text: String,
+    },
+    /// The assembly's consent to admitting an investing member (G8-2).
+    AdmitInvestingMember {
+        /// The application's id.
+        application: String,
+    },
+    /// Excluding a member on a ground of the statute (G68).
+    Exclusion {
+        /// The member.
+        #[schema(minimum = 1)]
+        member: u32,
+        /// The statute's ground, by id.
+        ground: String,
+    },
+    /// Electing a member to an office.
+    Election {
+        /// The office.
+        office: dto::Office,
+        /// The candidate.
+        #[schema(minimum = 1)]
+        member: u32,
+    },
+    /// Discharging officers for a business year (G43-6: they do not vote).
+    Discharge {
+        /// The officers.
+        officers: Vec<u32>,
+        /// The business year, by the year it ends in.
+        year: i16,
+    },
+    /// Using the year's profit.
+    UseOfProfit {
+        /// The proposal.
+        proposal: String,
+    },
+    /// Dissolving the cooperative (G78).
+    Dissolution {},
+    /// Any other resolution.
+    General {
+        /// The text.
+        text: String,
+    },
+    /// A non-binding survey.
+    Survey {
+        /// The options.
+        options: Vec<String>,
+        /// How it is answered.
+        mode: SurveyModeDto,
+    },
+}
+
+fn member_no(n: u32, field: &str) -> Result<MemberNo, ApiError> {
+    MemberNo::new(n).ok_or_else(|| {
+        ApiError::bad_request("member-malformed", field, "member numbers start at 1")
+    })
+}
+
+fn members(list: &[u32], field: &str) -> Result<Vec<MemberNo>, ApiError> {
+    list.iter().map(|n| member_no(*n, field)).collect()
+}
+
+impl Proposal {
+    fn into_domain(self) -> Result<MotionKind, ApiError> {
+        Ok(match self {
+            Proposal::JointInvestment {
+                asset,
+                amount,
+                funding_plan,
+            } => MotionKind::JointInvestment {
+                asset,
+                amount,
+                funding_plan,
+            },
+            Proposal::StatuteAmendment { statute_text } => {
+                let statute = Statute::parse_toml(&statute_text)
+                    .map_err(|e| ApiError::from(e.within("proposal")))?;
+                MotionKind::StatuteAmendment {
+                    statute: Box::new(statute),
+                    statute_text,
+                }
+            }
+            Proposal::AdmitInvestingMember { application } => {
+                MotionKind::AdmitInvestingMember { application }
+            }
+            Proposal::Exclusion { member, ground } => MotionKind::Exclusion {
+                member: member_no(member, "proposal.member")?,
+                ground,
+            },
+            Proposal::Election { office, member } => MotionKind::Election {
+                office: office.into(),
+                member: member_no(member, "proposal.member")?,
+            },
+            Proposal::Discharge { officers, year } => MotionKind::Discharge {
+                officers: members(&officers, "proposal.officers")?
+                    .into_iter()
+                    .collect(),
+                year,
+            },
+            Proposal::UseOfProfit { proposal } => MotionKind::UseOfProfit { proposal },
+            Proposal::Dissolution {} => MotionKind::Dissolution,
+            Proposal::General { text } => MotionKind::General { text },
+            Proposal::Survey { options, mode } => MotionKind::Survey {
+                options,
+                mode: match mode {
+                    SurveyModeDto::Single => SurveyMode::Single,
+                    SurveyModeDto::Multiple => SurveyMode::Multiple,
+                    SurveyModeDto::Ranking => SurveyMode::Ranking,
+                },
+            },
+        })
+    }
+}
+
+/// Putting a motion.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PutMotionBody {
+    /// The assembly it is put to; absent for a written ballot (where the statute allows one).
+    pub assembly: Option<String>,
+    /// A short title.
+    #[schema(min_length = 1, max_length = 200)]
+    pub title: String,
+    /// What it decides.
+    pub proposal: Proposal,
+    /// A secret ballot: who voted how is never shown.
+    #[serde(default)]
+    pub secret: bool,
+    /// The running result stays hidden until the close (always so for a secret ballot).
+    #[serde(default)]
+    pub results_hidden: bool,
+    /// Members may change their vote until the close.
+    #[serde(default)]
+    pub votes_changeable: bool,
+    /// The day it was announced to the members (default: today; G46).
+    #[schema(value_type = Option<String>, format = Date)]
+    pub announced_on: Option<Date>,
+}
+
+/// Opening a ballot.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OpenBody {
+    /// The end of a written ballot's voting window (RFC 3339); optional at an assembly.
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub closes_at: Option<jiff::Timestamp>,
+}
+
+/// Yes, no, abstain or invalid.
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum ChoiceDto {
+    /// For.
+    Yes,
+    /// Against.
+    No,
+    /// Present, not taking a side (does not count, G43-2).
+    Abstain,
+    /// Spoilt (does not count, G43-2).
+    Invalid,
+}
+
+/// How a vote reached the ballot.
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum ChannelDto {
+    /// At the assembly, in person.
+    InPerson,
+    /// Electronically.
+    Electronic,
+    /// On paper.
+    Written,
+}
+
+/// A vote: `choice` for a decision, `options` for a survey.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct VoteBody {
+    /// Whose vote: the caller's own (default), or their principal's as proxy (G43-5).
+    #[schema(minimum = 1)]
+    pub voter: Option<u32>,
+    /// The choice on a decision.
+    pub choice: Option<ChoiceDto>,
+    /// A survey's options by index: one, several, or ranked best first.
+    pub options: Option<Vec<u16>>,
+    /// How the vote is cast (default: electronic).
+    pub channel: Option<ChannelDto>,
+}
+
+/// Granting a proxy (G43-5).
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GrantProxyBody {
+    /// The member who will cast the vote.
+    #[schema(minimum = 1)]
+    pub proxy: u32,
+    /// The evidence of the written authority, e.g. "signed form of 2027-03-01, file 17".
+    #[schema(min_length = 1, max_length = 500)]
+    pub evidence: String,
+    /// The day of the authority (default: today).
+    #[schema(value_type = Option<String>, format = Date)]
+    pub granted_on: Option<Date>,
+}
+
+/// A created assembly or motion.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Created {
+    /// Its id.
+    pub id: String,
+    /// The log position of the write.
+    pub position: u64,
+    /// True if this answers a repeated request.
+    pub replayed: bool,
+}
+
+/// An item added to an agenda after the convening.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AddedItem {
+    /// The item.
+    pub title: String,
+    /// When it was announced.
+    #[schema(value_type = String, format = Date)]
+    pub announced_on: Date,
+    /// Whether it may be resolved (announced a week ahead, G46).
+    pub resolvable: bool,
+    /// The members whose demand forced it.
+    pub demanded_by: Vec<u32>,
+}
+
+/// An assembly.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AssemblyView {
+    /// Its id.
+    pub id: String,
+    /// Its form.
+    pub form: AssemblyForm,
+    /// When it was convened.
+    #[schema(value_type = String, format = Date)]
+    pub convened_on: Date,
+    /// When it is held.
+    #[schema(value_type = String, format = Date)]
+    pub held_on: Date,
+    /// Where.
+    pub place: String,
+    /// The chair.
+    pub chair: u32,
+    /// The agenda as convened.
+    pub agenda: Vec<String>,
+    /// Items added later.
+    pub added_items: Vec<AddedItem>,
+    /// The members whose demand forced it.
+    pub demanded_by: Vec<u32>,
+    /// Its motions, by id.
+    pub motions: Vec<String>,
+}
+
+/// The assemblies.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AssemblyList {
+    /// By day held, then id.
+    pub assemblies: Vec<AssemblyView>,
+}
+
+/// A count: the running count of an open ballot whose results are shown, or the result.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CountView {
+    /// Members in the electorate.
+    pub electorate: u64,
+    /// Members who took part.
+    pub participants: u64,
+    /// The quorum in percent of the electorate (0: none).
+    pub quorum_percent: u8,
+    /// Whether it is reached.
+    pub quorum_reached: bool,
+    /// Yes, in units of `1 / denominator` (a decimal string: exact).
+    pub yes: Option<String>,
+    /// No, in the same units.
+    pub no: Option<String>,
+    /// The common denominator.
+    pub denominator: Option<String>,
+    /// Voters for, by head.
+    pub yes_voters: Option<u64>,
+    /// Voters against, by head.
+    pub no_voters: Option<u64>,
+    /// Abstentions (do not count, G43-2).
+    pub abstentions: Option<u64>,
+    /// Invalid votes (do not count, G43-2).
+    pub invalid: Option<u64>,
+    /// The investing members' weight was capped (G8-2).
+    pub investing_capped: bool,
+    /// Multiple votes were capped (G43-3).
+    pub multiple_votes_capped: bool,
+    /// A survey's answers (or ranking points) per option.
+    pub survey: Vec<u64>,
+    /// `adopted`, `rejected`, `no-quorum` or `surveyed`; for a running count, as it stands.
+    pub outcome: String,
+    /// The position of the close; absent for a running count.
+    pub closed_at_position: Option<u64>,
+}
+
+fn count_view(counted: &BallotCounted, running: bool) -> CountView {
+    let tally = counted.tally.as_ref();
+    CountView {
+        electorate: counted.electorate,
+        participants: counted.participants,
+        quorum_percent: counted.quorum_percent,
+        quorum_reached: counted.quorum_reached,
+        yes: tally.map(|t| t.yes.to_string()),
+        no: tally.map(|t| t.no.to_string()),
+        denominator: tally.map(|t| t.denominator.to_string()),
+        yes_voters: tally.map(|t| t.yes_voters),
+        no_voters: tally.map(|t| t.no_voters),
+        abstentions: tally.map(|t| t.abstentions),
+        invalid: tally.map(|t| t.invalid),
+        investing_capped: tally.is_some_and(|t| t.investing_capped),
+        multiple_votes_capped: tally.is_some_and(|t| t.multiple_votes_capped),
+        survey: counted.survey.clone(),
+        outcome: outcome_text(counted.outcome).to_owned(),
+        closed_at_position: (!running).then_some(counted.closed_at_position),
+    }
+}
+
+fn outcome_text(outcome: Outcome) -> &'static str {
+    match outcome {
+        Outcome::Adopted => "adopted",
+        Outcome::Rejected => "rejected",
+        Outcome::NoQuorum => "no-quorum",
+        Outcome::Surveyed => "surveyed",
+    }
+}
+
+fn stage_text(stage: Stage) -> &'static str {
+    match stage {
+        Stage::Put => "put",
+        Stage::Open => "open",
+        Stage::Closed => "closed",
+        Stage::Counted => "counted",
+    }
+}
+
+/// A motion and its ballot.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MotionView {
+    /// Its id.
+    pub id: String,
+    /// The assembly; absent for a written ballot.
+    pub assembly: Option<String>,
+    /// The title.
+    pub title: String,
+    /// What it decides.
+    #[schema(value_type = Object)]
+    pub proposal: serde_json::Value,
+    /// `put`, `open`, `closed` or `counted`.
+    pub stage: String,
+    /// A secret ballot.
+    pub secret: bool,
+    /// Results hidden until the close.
+    pub results_hidden: bool,
+    /// Votes may change until the close.
+    pub votes_changeable: bool,
+    /// When it was announced.
+    #[schema(value_type = String, format = Date)]
+    pub announced_on: Date,
+    /// The majority it needs, e.g. `simple` or `3/4`; absent for a survey.
+    pub majority: Option<String>,
+    /// Why.
+    pub reasons: Vec<String>,
+    /// The record day of the electorate, once the ballot opened.
+    #[schema(value_type = Option<String>, format = Date)]
+    pub record_day: Option<Date>,
+    /// The end of a written ballot's voting window.
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub closes_at: Option<jiff::Timestamp>,
+    /// One vote each (G43-3).
+    pub one_vote_each: bool,
+    /// Members out of this ballot (G43-6).
+    pub excluded: Vec<u32>,
+    /// Members in the electorate, once the ballot opened.
+    pub electorate: Option<u64>,
+    /// Members who voted so far.
+    pub participants: Option<u64>,
+    /// The running count of an open ballot whose results are shown; never for a hidden one.
+    pub running: Option<CountView>,
+    /// The result, once counted.
+    pub result: Option<CountView>,
+}
+
+/// The motions.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MotionList {
+    /// By id.
+    pub motions: Vec<MotionView>,
+}
+
+fn majority_text(majority: verbund_domain::Majority) -> String {
+    String::from(majority)
+}
+
+fn motion_view(id: &MotionId, motion: &Motion, ballot: Option<&Ballot>) -> Option<MotionView> {
+    let put = motion.put()?;
+    let stage = motion.stage()?;
+    let opened = motion.opened();
+    let running = match (stage, ballot) {
+        (Stage::Open, Some(ballot)) if !put.results_hidden => {
+            let ballots = open_marks(ballot);
+            motion
+                .result(&ballots, ballot.electorate(), 0)
+                .ok()
+                .map(|r| count_view(&r, true))
+        }
+        _ => None,
+    };
+    Some(MotionView {
+        id: id.to_string(),
+        assembly: put.assembly.as_ref().map(ToString::to_string),
+        title: put.title.clone(),
+        proposal: proposal_json(&put.proposal),
+        stage: stage_text(stage).to_owned(),
+        secret: put.secret,
+        results_hidden: put.results_hidden,
+        votes_changeable: put.votes_changeable,
+        announced_on: put.announced_on,
+        majority: put.majority.map(majority_text),
+        reasons: put.reasons.clone(),
+        record_day: opened.map(|o| o.record_day),
+        closes_at: opened.and_then(|o| o.closes_at),
+        one_vote_each: opened.is_some_and(|o| o.weighting.one_vote_each),
+        excluded: opened
+            .map(|o| o.weighting.excluded.iter().map(|m| m.get()).collect())
+            .unwrap_or_default(),
+        electorate: ballot.map(|b| b.electorate() as u64),
+        participants: ballot.map(|b| b.participants() as u64),
+        running,
+        result: motion.counted().map(|c| count_view(c, false)),
+    })
+}
+
+/// The proposal as shown: a statute amendment by its text, not its parsed form.
+fn proposal_json(kind: &MotionKind) -> serde_json::Value {
+    match kind {
+        MotionKind::StatuteAmendment { statute_text, .. } => serde_json::json!({
+            "kind": "statute-amendment",
+            "statute_text": statute_text,
+        }),
+        other => serde_json::to_value(other).unwrap_or_default(),
+    }
+}
+
+/// The open (unsealed) votes of a ballot with their voters.
+fn open_marks(ballot: &Ballot) -> Vec<(verbund_domain::governance::Voter, Mark)> {
+    ballot
+        .votes()
+        .filter_map(|v| Some((ballot.voter(v.voter)?, v.mark.clone()?)))
+        .collect()
+}
+
+/// A vote as shown.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct VoteView {
+    /// The motion.
+    pub motion: String,
+    /// Whose vote.
+    pub voter: u32,
+    /// Who cast it (the voter or their proxy).
+    pub cast_by: u32,
+    /// How.
+    pub channel: String,
+    /// When.
+    #[schema(value_type = String, format = DateTime)]
+    pub cast_at: jiff::Timestamp,
+    /// The choice, where it may be shown.
+    pub choice: Option<String>,
+    /// The survey options, where they may be shown.
+    pub options: Option<Vec<u16>>,
+    /// True if the vote is sealed and not shown here.
+    pub sealed: bool,
+}
+
+/// Votes.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct VoteList {
+    /// By voter.
+    pub votes: Vec<VoteView>,
+}
+
+fn vote_view(vote: &verbund_domain::governance::VoteCast, mark: Option<&Mark>) -> VoteView {
+    let channel = match vote.channel {
+        Channel::InPerson => "in-person",
+        Channel::Electronic => "electronic",
+        Channel::Written => "written",
+    };
+    let (choice, options) = match mark {
+        Some(Mark::Choice(c)) => (Some(choice_text(*c).to_owned()), None),
+        Some(Mark::Options(o)) => (None, Some(o.clone())),
+        None => (None, None),
+    };
+    VoteView {
+        motion: vote.motion.to_string(),
+        voter: vote.voter.get(),
+        cast_by: vote.cast_by.get(),
+        channel: channel.to_owned(),
+        cast_at: vote.cast_at,
+        choice,
+        options,
+        sealed: mark.is_none(),
+    }
+}
+
+fn choice_text(choice: Choice) -> &'static str {
+    match choice {
+        Choice::Yes => "yes",
+        Choice::No => "no",
+        Choice::Abstain => "abstain",
+        Choice::Invalid => "invalid",
+    }
+}
+
+/// One delegation of a principal.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DelegationView {
+    /// The proxy.
+    pub proxy: u32,
+    /// The evidence of the authority.
+    pub evidence: String,
+    /// Since.
+    #[schema(value_type = String, format = Date)]
+    pub granted_on: Date,
+    /// Until, once revoked.
+    #[schema(value_type = Option<String>, format = Date)]
+    pub revoked_on: Option<Date>,
+}
+
+/// A member's proxies: whom they gave their vote, and whose votes they hold.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ProxiesView {
+    /// The member.
+    pub member: u32,
+    /// Their current proxy.
+    pub proxy: Option<u32>,
+    /// Every delegation they made, oldest first.
+    pub history: Vec<DelegationView>,
+    /// The members whose votes they hold now.
+    pub principals: Vec<u32>,
+}
+
+/// An approved investment, ready for funding.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct InvestmentView {
+    /// The motion that approved it (the investment's id).
+    pub id: String,
+    /// What is bought.
+    pub asset: String,
+    /// The approved amount.
+    #[schema(value_type = String)]
+    pub amount: Money,
+    /// How it is to be funded.
+    pub funding_plan: String,
+    /// The day of the resolution.
+    #[schema(value_type = String, format = Date)]
+    pub approved_on: Date,
+}
+
+/// The approved investments.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct InvestmentList {
+    /// By id.
+    pub investments: Vec<InvestmentView>,
+}
+
+// ---------------------------------------------------------------------------------------------
+// Writes
+
+async fn run(
+    app: &App,
+    coop: &Coop,
+    caller: &Caller,
+    headers: &HeaderMap,
+    route: &str,
+    body: &impl Serialize,
+    command: GovernanceCommand,
+) -> Result<Executed, ApiError> {
+    let canonical = serde_json::to_vec(body).map_err(ApiError::internal)?;
+    let request = write_request(coop, caller, headers, route, &canonical)?;
+    let executed = app::govern(app, &request, command).await?;
+    settle_write(coop, executed.last).await;
+    Ok(executed)
+}
+
+fn created(executed: Executed, id: String) -> Response {
+    let status = if executed.replayed {
+        StatusCode::OK
+    } else {
+        StatusCode::CREATED
+    };
+    with_position(
+        executed.last,
+        (
+            status,
+            axum::Json(Created {
+                id,
+                position: executed.last.get(),
+                replayed: executed.replayed,
+            }),
+        ),
+    )
+}
+
+fn written(executed: Executed) -> Response {
+    with_position(
+        executed.last,
+        axum::Json(dto::Written {
+            position: executed.last.get(),
+            replayed: executed.replayed,
+        }),
+    )
+}
+
+/// The id a repeated request created first, read from its first event.
+async fn first_id(app: &App, coop: &Coop, executed: Executed) -> Result<String, ApiError> {
+    Ok(
+        match app::first_event(app, &coop.log, executed.first).await? {
+            verbund_domain::Event::AssemblyConvened(e) => e.assembly.to_string(),
+            verbund_domain::Event::MotionPut(e) => e.motion.to_string(),
+            _ => return Err(ApiError::from(app::ExecError::KeyReused)),
+        },
+    )
+}
+
+/// Convenes a general assembly with its agenda (G43b form, G46 two weeks' notice, G45 a
+/// minority's demand).
+#[utoipa::path(post, path = "/v1/coops/{coop}/assemblies", tag = "governance",
+    params(("coop" = String, Path, description = "The cooperative's id"), WriteHeaders),
+    request_body = ConveneBody,
+    responses((status = 201, body = Created),
+        (status = 200, description = "A repeated request, answered with the original", body = Created),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, body = Problem, content_type = "application/problem+json"),
+        (status = 413, body = Problem, content_type = "application/problem+json"),
+        (status = 415, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+pub async fn convene(
+    State(app): State<App>,
+    Extension(coop): Extension<Coop>,
+    Extension(caller): Extension<Caller>,
+    headers: HeaderMap,
+    Body(body): Body<ConveneBody>,
+) -> Result<Response, ApiError> {
+    let today = app::today();
+    let id = AssemblyId::parse(&app::random_hex(8))?;
+    let command = GovernanceCommand::Convene(Convene {
+        assembly: id.clone(),
+        form: body.form.into(),
+        convened_on: body.convened_on.unwrap_or(today),
+        held_on: body.held_on,
+        place: body.place.clone(),
+        chair: member_no(body.chair, "chair")?,
+        agenda: body.agenda.clone(),
+        demanded_by: members(&body.demanded_by, "demanded_by")?,
+        members: 0,
+        today,
+    });
+    let executed = run(&app, &coop, &caller, &headers, "convene", &body, command).await?;
+    let id = if executed.replayed {
+        first_id(&app, &coop, executed).await?
+    } else {
+        id.to_string()
+    };
+    Ok(created(executed, id))
+}
+
+fn parse_assembly(text: &str) -> Result<AssemblyId, ApiError> {
+    AssemblyId::parse(text).map_err(|_| {
+        ApiError::not_found(
+            "assembly-not-found",
+            format!("there is no assembly {text:?}"),
+        )
+    })
+}
+
+fn parse_motion(text: &str) -> Result<MotionId, ApiError> {
+    MotionId::parse(text).map_err(|_| {
+        ApiError::not_found("motion-not-found", format!("there is no motion {text:?}"))
+    })
+}
+
+/// Adds an item to a convened assembly's agenda (G46: resolvable if announced a week ahead;
+/// G45: a minority's demand).
+#[utoipa::path(post, path = "/v1/coops/{coop}/assemblies/{assembly}/items", tag = "governance",
+    params(("coop" = String, Path, description = "The cooperative's id"),
+        ("assembly" = String, Path, description = "The assembly's id"), WriteHeaders),
+    request_body = AddItemBody,
+    responses((status = 200, body = dto::Written),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, body = Problem, content_type = "application/problem+json"),
+        (status = 413, body = Problem, content_type = "application/problem+json"),
+        (status = 415, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+pub async fn add_item(
+    State(app): State<App>,
+    Extension(coop): Extension<Coop>,
+    Extension(caller): Extension<Caller>,
+    Path((_, assembly)): Path<(String, String)>,
+    headers: HeaderMap,
+    Body(body): Body<AddItemBody>,
+) -> Result<Response, ApiError> {
+    let id = parse_assembly(&assembly)?;
+    let today = app::today();
+    let command = GovernanceCommand::AddItem(
+        id.clone(),
+        AddItem {
+            title: body.title.clone(),
+            announced_on: body.announced_on.unwrap_or(today),
+            demanded_by: members(&body.demanded_by, "demanded_by")?,
+            members: 0,
+            today,
+        },
+    );
+    let route = format!("add_item:{id}");
+    let executed = run(&app, &coop, &caller, &headers, &route, &body, command).await?;
+    Ok(written(executed))
+}
+
+/// Puts a motion to an assembly, or to a written ballot where the statute allows one. The
+/// majority it needs is derived from what it decides (G16, G78, G43-2).
+#[utoipa::path(post, path = "/v1/coops/{coop}/motions", tag = "governance",
+    params(("coop" = String, Path, description = "The cooperative's id"), WriteHeaders),
+    request_body = PutMotionBody,
+    responses((status = 201, body = Created),
+        (status = 200, description = "A repeated request, answered with the original", body = Created),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, body = Problem, content_type = "application/problem+json"),
+        (status = 413, body = Problem, content_type = "application/problem+json"),
+        (status = 415, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+pub async fn put_motion(
+    State(app): State<App>,
+    Extension(coop): Extension<Coop>,
+    Extension(caller): Extension<Caller>,
+    headers: HeaderMap,
+    Body(body): Body<PutMotionBody>,
+) -> Result<Response, ApiError> {
+    let today = app::today();
+    let id = MotionId::parse(&app::random_hex(8))?;
+    let assembly = match &body.assembly {
+        Some(a) => Some(parse_assembly(a)?),
+        None => None,
+    };
+    let command = GovernanceCommand::Put(PutMotion {
+        motion: id.clone(),
+        assembly,
+        title: body.title.clone(),
+        proposal: body.proposal.clone().into_domain()?,
+        secret: body.secret,
+        results_hidden: body.results_hidden,
+        votes_changeable: body.votes_changeable,
+        announced_on: body.announced_on.unwrap_or(today),
+        today,
+    });
+    let executed = run(&app, &coop, &caller, &headers, "put_motion", &body, command).await?;
+    let id = if executed.replayed {
+        first_id(&app, &coop, executed).await?
+    } else {
+        id.to_string()
+    };
+    Ok(created(executed, id))
+}
+
+/// Opens a motion's ballot: the electorate is fixed now, at this position (G43-3, G43-6,
+/// G8-2); at an assembly only on its day and for items announced a week ahead (G46).
+#[utoipa::path(post, path = "/v1/coops/{coop}/motions/{motion}/ballot", tag = "governance",
+    params(("coop" = String, Path, description = "The cooperative's id"),
+        ("motion" = String, Path, description = "The motion's id"), WriteHeaders),
+    request_body = OpenBody,
+    responses((status = 200, body = dto::Written),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, body = Problem, content_type = "application/problem+json"),
+        (status = 413, body = Problem, content_type = "application/problem+json"),
+        (status = 415, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+pub async fn open_ballot(
+    State(app): State<App>,
+    Extension(coop): Extension<Coop>,
+    Extension(caller): Extension<Caller>,
+    Path((_, motion)): Path<(String, String)>,
+    headers: HeaderMap,
+    Body(body): Body<OpenBody>,
+) -> Result<Response, ApiError> {
+    let id = parse_motion(&motion)?;
+    let command = GovernanceCommand::Open(
+        id.clone(),
+        OpenBallot {
+            now: jiff::Timestamp::now(),
+            today: app::today(),
+            closes_at: body.closes_at,
+        },
+    );
+    let route = format!("open_ballot:{id}");
+    let executed = run(&app, &coop, &caller, &headers, &route, &body, command).await?;
+    Ok(written(executed))
+}
+
+/// Closes a ballot and counts it: the result, with the full tally and the position of the
+/// close, is recorded with what an adopted motion brings about (a new statute, an approved
+/// investment, an exclusion, an election).
+#[utoipa::path(post, path = "/v1/coops/{coop}/motions/{motion}/ballot/close", tag = "governance",
+    params(("coop" = String, Path, description = "The cooperative's id"),
+        ("motion" = String, Path, description = "The motion's id"), WriteHeaders),
+    responses((status = 200, body = CountView),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+pub async fn close_ballot(
+    State(app): State<App>,
+    Extension(coop): Extension<Coop>,
+    Extension(caller): Extension<Caller>,
+    Path((_, motion)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let id = parse_motion(&motion)?;
+    let route = format!("close_ballot:{id}");
+    let request = write_request(&coop, &caller, &headers, &route, b"")?;
+    let closed = app::close_ballot(&app, &request, &id).await?;
+    settle_write(&coop, closed.executed.last).await;
+    Ok(with_position(
+        closed.executed.last,
+        axum::Json(count_view(&closed.result, false)),
+    ))
+}
+
+/// Casts a vote: the caller's own, or as proxy their principal's (G43-5). One vote per member
+/// and motion (G43-3), changeable until the close where the motion allows it, only while the
+/// ballot is open (G43-2), only by members of the electorate fixed at its opening.
+#[utoipa::path(post, path = "/v1/coops/{coop}/motions/{motion}/votes", tag = "governance",
+    params(("coop" = String, Path, description = "The cooperative's id"),
+        ("motion" = String, Path, description = "The motion's id"), WriteHeaders),
+    request_body = VoteBody,
+    responses((status = 200, body = dto::Written),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, body = Problem, content_type = "application/problem+json"),
+        (status = 413, body = Problem, content_type = "application/problem+json"),
+        (status = 415, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+pub async fn vote(
+    State(app): State<App>,
+    Extension(coop): Extension<Coop>,
+    Extension(caller): Extension<Caller>,
+    Path((_, motion)): Path<(String, String)>,
+    headers: HeaderMap,
+    Body(body): Body<VoteBody>,
+) -> Result<Response, ApiError> {
+    let id = parse_motion(&motion)?;
+    let Some(verbund_domain::Principal::Member { member: cast_by }) = caller.principal else {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "not-a-member",
+            "only members vote; an organ's or auditor's token casts no vote",
+        ));
+    };
+    let voter = match body.voter {
+        Some(n) => member_no(n, "voter")?,
+        None => cast_by,
+    };
+    let mark = match (&body.choice, &body.options) {
+        (Some(choice), None) => Mark::Choice(match choice {
+            ChoiceDto::Yes => Choice::Yes,
+            ChoiceDto::No => Choice::No,
+            ChoiceDto::Abstain => Choice::Abstain,
+            ChoiceDto::Invalid => Choice::Invalid,
+        }),
+        (None, Some(options)) => Mark::Options(options.clone()),
+        _ => {
+            return Err(ApiError::bad_request(
+                "vote-malformed",
+                "choice",
+                "a vote has either a choice (a decision) or options (a survey)",
+            ));
+        }
+    };
+    let sealed = coop
+        .runtime
+        .views()
+        .aggregates
+        .read(|a| a.motion(&id).state.sealed());
+    let (record, reference) = if sealed {
+        let (record, reference) = app::seal_vote(&mark)?;
+        (Some(record), Some(reference))
+    } else {
+        (None, None)
+    };
+    let channel = match body.channel.unwrap_or(ChannelDto::Electronic) {
+        ChannelDto::InPerson => Channel::InPerson,
+        ChannelDto::Electronic => Channel::Electronic,
+        ChannelDto::Written => Channel::Written,
+    };
+    let command = GovernanceCommand::Cast(
+        id.clone(),
+        CastVote {
+            voter,
+            cast_by,
+            mark,
+            sealed: reference,
+            channel,
+            now: jiff::Timestamp::now(),
+        },
+        record,
+    );
+    let route = format!("vote:{id}");
+    let executed = run(&app, &coop, &caller, &headers, &route, &body, command).await?;
+    Ok(written(executed))
+}
+
+/// Grants a proxy (G43-5): with evidence of the written authority, to a member holding fewer
+/// than two principals, never making a chain. A new grant replaces the current one.
+#[utoipa::path(post, path = "/v1/coops/{coop}/members/{member}/proxy", tag = "governance",
+    params(("coop" = String, Path, description = "The cooperative's id"),
+        ("member" = u32, Path, description = "The principal's member number", minimum = 1), WriteHeaders),
+    request_body = GrantProxyBody,
+    responses((status = 200, body = dto::Written),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, body = Problem, content_type = "application/problem+json"),
+        (status = 413, body = Problem, content_type = "application/problem+json"),
+        (status = 415, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+pub async fn grant_proxy(
+    State(app): State<App>,
+    Extension(coop): Extension<Coop>,
+    Extension(caller): Extension<Caller>,
+    Path((_, member)): Path<(String, String)>,
+    headers: HeaderMap,
+    Body(body): Body<GrantProxyBody>,
+) -> Result<Response, ApiError> {
+    let principal = parse_member_path(&member)?;
+    let today = app::today();
+    let granted_on = body.granted_on.unwrap_or(today);
+    if granted_on > today {
+        return Err(ApiError::bad_request(
+            "date-in-future",
+            "granted_on",
+            "an authority is recorded once it is given",
+        ));
+    }
+    let command = GovernanceCommand::GrantProxy(GrantProxy {
+        principal,
+        proxy: member_no(body.proxy, "proxy")?,
+        evidence: body.evidence.clone(),
+        granted_on,
+        proxy_is_member: false,
+        principal_is_member: false,
+    });
+    let route = format!("grant_proxy:{principal}");
+    let executed = run(&app, &coop, &caller, &headers, &route, &body, command).await?;
+    Ok(written(executed))
+}
+
+fn parse_member_path(text: &str) -> Result<MemberNo, ApiError> {
+    MemberNo::parse(text).map_err(|_| {
+        ApiError::not_found("member-not-found", format!("there is no member {text:?}"))
+    })
+}
+
+/// Revokes the member's proxy; votes the proxy cast before stand.
+#[utoipa::path(delete, path = "/v1/coops/{coop}/members/{member}/proxy", tag = "governance",
+    params(("coop" = String, Path, description = "The cooperative's id"),
+        ("member" = u32, Path, description = "The principal's member number", minimum = 1), WriteHeaders),
+    responses((status = 200, body = dto::Written),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+pub async fn revoke_proxy(
+    State(app): State<App>,
+    Extension(coop): Extension<Coop>,
+    Extension(caller): Extension<Caller>,
+    Path((_, member)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let principal = parse_member_path(&member)?;
+    let command = GovernanceCommand::RevokeProxy {
+        principal,
+        on: app::today(),
+    };
+    let route = format!("revoke_proxy:{principal}");
+    let executed = run(&app, &coop, &caller, &headers, &route, &(), command).await?;
+    Ok(written(executed))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reads
+
+fn assembly_view(
+    id: &AssemblyId,
+    assembly: &Assembly,
+    aggregates: &Aggregates,
+) -> Option<AssemblyView> {
+    let convened = assembly.convened()?;
+    let mut motions: Vec<String> = aggregates
+        .motions()
+        .filter(|(_, m)| m.put().and_then(|p| p.assembly.as_ref()) == Some(id))
+        .map(|(id, _)| id.to_string())
+        .collect();
+    motions.sort();
+    Some(AssemblyView {
+        id: id.to_string(),
+        form: match convened.form {
+            verbund_domain::AssemblyForm::InPerson => AssemblyForm::InPerson,
+            verbund_domain::AssemblyForm::Virtual => AssemblyForm::Virtual,
+            verbund_domain::AssemblyForm::Hybrid => AssemblyForm::Hybrid,
+            verbund_domain::AssemblyForm::TwoPhase => AssemblyForm::TwoPhase,
+        },
+        convened_on: convened.convened_on,
+        held_on: convened.held_on,
+        place: convened.place.clone(),
+        chair: convened.chair.get(),
+        agenda: convened.agenda.clone(),
+        added_items: assembly
+            .added_items()
+            .iter()
+            .map(|item| AddedItem {
+                title: item.title.clone(),
+                announced_on: item.announced_on,
+                resolvable: verbund_domain::governance::assembly::may_resolve(
+                    item.announced_on,
+                    convened.held_on,
+                ),
+                demanded_by: item.demanded_by.iter().map(|m| m.get()).collect(),
+            })
+            .collect(),
+        demanded_by: convened.demanded_by.iter().map(|m| m.get()).collect(),
+        motions,
+    })
+}
+
+/// The assemblies, by the day they are held.
+#[utoipa::path(get, path = "/v1/coops/{coop}/assemblies", tag = "governance",
+    params(("coop" = String, Path, description = "The cooperative's id"), ReadHeaders),
+    responses((status = 200, body = AssemblyList),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 503, body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+pub async fn list_assemblies(Extension(coop): Extension<Coop>) -> Result<Response, ApiError> {
+    let position = coop.runtime.position();
+    let mut assemblies = coop.runtime.views().aggregates.read(|a| {
+        a.assemblies()
+            .filter_map(|(id, assembly)| assembly_view(id, assembly, a))
+            .collect::<Vec<_>>()
+    });
+    assemblies.sort_by(|a, b| (a.held_on, &a.id).cmp(&(b.held_on, &b.id)));
+    Ok(with_position(
+        position,
+        axum::Json(AssemblyList { assemblies }),
+    ))
+}
+
+/// One assembly, with its agenda and motions.
+#[utoipa::path(get, path = "/v1/coops/{coop}/assemblies/{assembly}", tag = "governance",
+    params(("coop" = String, Path, description = "The cooperative's id"),
+        ("assembly" = String, Path, description = "The assembly's id"), ReadHeaders),
+    responses((status = 200, body = AssemblyView),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 503, body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+pub async fn get_assembly(
+    Extension(coop): Extension<Coop>,
+    Path((_, assembly)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    let id = parse_assembly(&assembly)?;
+    let position = coop.runtime.position();
+    let view = coop
+        .runtime
+        .views()
+        .aggregates
+        .read(|a| assembly_view(&id, &a.assembly(&id).state, a));
+    let view = view.ok_or_else(|| {
+        ApiError::not_found("assembly-not-found", format!("there is no assembly {id}"))
+    })?;
+    Ok(with_position(position, axum::Json(view)))
+}
+
+/// The motions, each with its ballot: the running count only where the results are shown,
+/// the result once counted.
+#[utoipa::path(get, path = "/v1/coops/{coop}/motions", tag = "governance",
+    params(("coop" = String, Path, description = "The cooperative's id"), ReadHeaders),
+    responses((status = 200, body = MotionList),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 503, body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+pub async fn list_motions(Extension(coop): Extension<Coop>) -> Result<Response, ApiError> {
+    let position = coop.runtime.position();
+    let mut motions = coop.runtime.views().aggregates.read(|a| {
+        a.motions()
+            .filter_map(|(id, m)| motion_view(id, m, a.ballot(id)))
+            .collect::<Vec<_>>()
+    });
+    motions.sort_by(|a, b| a.id.cmp(&b.id));
+    Ok(with_position(position, axum::Json(MotionList { motions })))
+}
+
+/// One motion and its ballot.
+#[utoipa::path(get, path = "/v1/coops/{coop}/motions/{motion}", tag = "governance",
+    params(("coop" = String, Path, description = "The cooperative's id"),
+        ("motion" = String, Path, description = "The motion's id"), ReadHeaders),
+    responses((status = 200, body = MotionView),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 503, body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+pub async fn get_motion(
+    Extension(coop): Extension<Coop>,
+    Path((_, motion)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    let id = parse_motion(&motion)?;
+    let position = coop.runtime.position();
+    let view = coop
+        .runtime
+        .views()
+        .aggregates
+        .read(|a| motion_view(&id, &a.motion(&id).state, a.ballot(&id)));
+    let view = view.ok_or_else(|| {
+        ApiError::not_found("motion-not-found", format!("there is no motion {id}"))
+    })?;
+    Ok(with_position(position, axum::Json(view)))
+}
+
+/// Who voted how on a motion, for the organs and auditors: for a ballot that is not secret,
+/// and, where the results were hidden, once counted. A secret ballot shows who took part and
+/// how, never the vote.
+#[utoipa::path(get, path = "/v1/coops/{coop}/motions/{motion}/votes", tag = "governance",
+    params(("coop" = String, Path, description = "The cooperative's id"),
+        ("motion" = String, Path, description = "The motion's id"), ReadHeaders),
+    responses((status = 200, body = VoteList),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 503, body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+pub async fn list_votes(
+    State(app): State<App>,
+    Extension(coop): Extension<Coop>,
+    Path((_, motion)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    let id = parse_motion(&motion)?;
+    let position = coop.runtime.position();
+    let (motion, votes) = coop.runtime.views().aggregates.read(|a| {
+        let motion = a.motion(&id).state;
+        let votes: Vec<_> = a
+            .ballot(&id)
+            .map(|b| b.votes().cloned().collect())
+            .unwrap_or_default();
+        (motion, votes)
+    });
+    let put = motion.put().ok_or_else(|| {
+        ApiError::not_found("motion-not-found", format!("there is no motion {id}"))
+    })?;
+    let reveal = !put.secret && motion.counted().is_some();
+    let mut sealed_marks = std::collections::HashMap::new();
+    if reveal {
+        let refs: Vec<_> = votes.iter().filter_map(|v| v.sealed.clone()).collect();
+        sealed_marks = app::unseal_marks(&app, &coop.log, &refs).await?;
+    }
+    let votes = votes
+        .iter()
+        .map(|v| {
+            let mark = match (&v.mark, &v.sealed) {
+                (Some(mark), _) => Some(mark),
+                (None, Some(r)) if reveal => sealed_marks.get(r.record.as_str()),
+                _ => None,
+            };
+            vote_view(v, mark)
+        })
+        .collect();
+    Ok(with_position(position, axum::Json(VoteList { votes })))
+}
+
+/// A member's own votes (their sealed votes stay sealed) and their proxies (G43-5: the
+/// delegation history is visible to the principal).
+#[utoipa::path(get, path = "/v1/coops/{coop}/members/{member}/votes", tag = "governance",
+    params(("coop" = String, Path, description = "The cooperative's id"),
+        ("member" = u32, Path, description = "Member number", minimum = 1), ReadHeaders),
+    responses((status = 200, body = VoteList),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 503, body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+pub async fn member_votes(
+    Extension(coop): Extension<Coop>,
+    Path((_, member)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    let member = parse_member_path(&member)?;
+    let position = coop.runtime.position();
+    let mut votes = coop.runtime.views().aggregates.read(|a| {
+        a.motions()
+            .filter_map(|(id, _)| a.ballot(id).and_then(|b| b.vote(member).state))
+            .map(|v| vote_view(&v, v.mark.as_ref()))
+            .collect::<Vec<_>>()
+    });
+    votes.sort_by(|a, b| a.motion.cmp(&b.motion));
+    Ok(with_position(position, axum::Json(VoteList { votes })))
+}
+
+/// A member's proxies: their current proxy and delegation history, and whose votes they hold.
+#[utoipa::path(get, path = "/v1/coops/{coop}/members/{member}/proxies", tag = "governance",
+    params(("coop" = String, Path, description = "The cooperative's id"),
+        ("member" = u32, Path, description = "Member number", minimum = 1), ReadHeaders),
+    responses((status = 200, body = ProxiesView),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 503, body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+pub async fn member_proxies(
+    Extension(coop): Extension<Coop>,
+    Path((_, member)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    let member = parse_member_path(&member)?;
+    let position = coop.runtime.position();
+    let view = coop.runtime.views().aggregates.read(|a| {
+        let proxies = &a.proxies().state;
+        ProxiesView {
+            member: member.get(),
+            proxy: proxies.proxy_of(member).map(|m| m.get()),
+            history: proxies
+                .history(member)
+                .iter()
+                .map(|d| DelegationView {
+                    proxy: d.proxy.get(),
+                    evidence: d.evidence.clone(),
+                    granted_on: d.granted_on,
+                    revoked_on: d.revoked_on,
+                })
+                .collect(),
+            principals: proxies
+                .principals_of(member)
+                .iter()
+                .map(|m| m.get())
+                .collect(),
+        }
+    });
+    Ok(with_position(position, axum::Json(view)))
+}
+
+/// The approved joint investments, ready for funding.
+#[utoipa::path(get, path = "/v1/coops/{coop}/investments", tag = "governance",
+    params(("coop" = String, Path, description = "The cooperative's id"), ReadHeaders),
+    responses((status = 200, body = InvestmentList),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 503, body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+pub async fn list_investments(Extension(coop): Extension<Coop>) -> Result<Response, ApiError> {
+    let position = coop.runtime.position();
+    let investments = coop.runtime.views().aggregates.read(|a| {
+        a.investments()
+            .map(|i| InvestmentView {
+                id: i.motion.to_string(),
+                asset: i.asset.clone(),
+                amount: i.amount,
+                funding_plan: i.funding_plan.clone(),
+                approved_on: i.approved_on,
+            })
+            .collect::<Vec<_>>()
+    });
+    Ok(with_position(
+        position,
+        axum::Json(InvestmentList { investments }),
+    ))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Minutes (G47)
+
+/// How a member took part in an assembly (G47, for virtual, hybrid and two-phase assemblies).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Participant {
+    /// The member.
+    pub member: u32,
+    /// How they voted: `in-person`, `electronic`, `written`.
+    pub channels: Vec<String>,
+    /// The proxy who voted for them, if any.
+    pub by_proxy: Option<u32>,
+}
+
+/// One resolution in the minutes.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Resolution {
+    /// The motion.
+    pub motion: String,
+    /// Its title.
+    pub title: String,
+    /// The kind of motion.
+    pub kind: String,
+    /// The majority it needed.
+    pub majority: Option<String>,
+    /// `put`, `open`, `closed` or `counted`.
+    pub stage: String,
+    /// A secret ballot.
+    pub secret: bool,
+    /// The result, once counted.
+    pub result: Option<CountView>,
+}
+
+/// The minutes of an assembly (G47): place and date, form, chair, agenda, and the kind and
+/// result of each vote; for virtual, hybrid and two-phase assemblies also who took part and
+/// how.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Minutes {
+    /// The cooperative.
+    pub cooperative: String,
+    /// The assembly.
+    pub assembly: AssemblyView,
+    /// Each resolution.
+    pub resolutions: Vec<Resolution>,
+    /// Who took part and how; for virtual, hybrid and two-phase assemblies.
+    pub participants: Option<Vec<Participant>>,
+    /// The log position the minutes reflect.
+    pub position: u64,
+}
+
+/// The query of the minutes.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct MinutesQuery {
+    /// `json` (default) or `text`: a readable document.
+    pub format: Option<String>,
+}
+
+/// The minutes of an assembly (G47), generated from its events: as JSON or a readable text.
+#[utoipa::path(get, path = "/v1/coops/{coop}/assemblies/{assembly}/minutes", tag = "governance",
+    params(("coop" = String, Path, description = "The cooperative's id"),
+        ("assembly" = String, Path, description = "The assembly's id"), MinutesQuery, ReadHeaders),
+    responses((status = 200, body = Minutes),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 503, body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+pub async fn minutes(
+    Extension(coop): Extension<Coop>,
+    Path((_, assembly)): Path<(String, String)>,
+    Params(query): Params<MinutesQuery>,
+) -> Result<Response, ApiError> {
+    let text = match query.format.as_deref() {
+        None | Some("json") => false,
+        Some("text") => true,
+        Some(_) => {
+            return Err(crate::http::routes::bad_param(
+                "format",
+                "the minutes come as json or text",
+            ));
+        }
+    };
+    let id = parse_assembly(&assembly)?;
+    let position = coop.runtime.position();
+    let minutes = coop.runtime.views().aggregates.read(|a| {
+        let name = a
+            .coop()
+            .state
+            .statute()
+            .map(|s| s.name().to_string())
+            .unwrap_or_default();
+        let assembly = a.assembly(&id).state;
+        let view = assembly_view(&id, &assembly, a)?;
+        let mut resolutions = Vec::new();
+        let mut participants: std::collections::BTreeMap<u32, Participant> = Default::default();
+        for motion_id in &view.motions {
+            let Ok(motion_id) = MotionId::parse(motion_id) else {
+                continue;
+            };
+            let motion = a.motion(&motion_id).state;
+            let Some(put) = motion.put() else { continue };
+            let kind = proposal_json(&put.proposal)["kind"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned();
+            resolutions.push(Resolution {
+                motion: motion_id.to_string(),
+                title: put.title.clone(),
+                kind,
+                majority: put.majority.map(majority_text),
+                stage: motion
+                    .stage()
+                    .map(stage_text)
+                    .unwrap_or_default()
+                    .to_owned(),
+                secret: put.secret,
+                result: motion.counted().map(|c| count_view(c, false)),
+            });
+            for vote in a.ballot(&motion_id).iter().flat_map(|b| b.votes()) {
+                let entry = participants
+                    .entry(vote.voter.get())
+                    .or_insert_with(|| Participant {
+                        member: vote.voter.get(),
+                        channels: Vec::new(),
+                        by_proxy: None,
+                    });
+                let channel = vote_view(vote, None).channel;
+                if !entry.channels.contains(&channel) {
+                    entry.channels.push(channel);
+                }
+                if vote.cast_by != vote.voter {
+                    entry.by_proxy = Some(vote.cast_by.get());
+                }
+            }
+        }
+        let lists_participants = !matches!(view.form, AssemblyForm::InPerson);
+        Some(Minutes {
+            cooperative: name,
+            assembly: view,
+            resolutions,
+            participants: lists_participants.then(|| participants.into_values().collect()),
+            position: position.get(),
+        })
+    });
+    let minutes = minutes.ok_or_else(|| {
+        ApiError::not_found("assembly-not-found", format!("there is no assembly {id}"))
+    })?;
+    if text {
+        let body = minutes_text(&minutes);
+        return Ok(with_position(
+            position,
+            ([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], body),
+        ));
+    }
+    Ok(with_position(position, axum::Json(minutes)))
+}
+
+/// The minutes as a readable document.
+fn minutes_text(m: &Minutes) -> String {
+    use std::fmt::Write as _;
+    let a = &m.assembly;
+    let form = match a.form {
+        AssemblyForm::InPerson => "in person",
+        AssemblyForm::Virtual => "virtual",
+        AssemblyForm::Hybrid => "hybrid",
+        AssemblyForm::TwoPhase => "in two phases",
+    };
+    let mut out = String::new();
+    let _ = writeln!(out, "Minutes of the general assembly of {}", m.cooperative);
+    let _ = writeln!(out);
+    let _ = writeln!(out, "Date: {}", a.held_on);
+    let _ = writeln!(out, "Place: {}", a.place);
+    let _ = writeln!(out, "Form: {form}");
+    let _ = writeln!(out, "Chair: member {}", a.chair);
+    let _ = writeln!(out, "Convened on: {}", a.convened_on);
+    if !a.demanded_by.is_empty() {
+        let _ = writeln!(out, "Convened on the demand of members {:?}", a.demanded_by);
+    }
+    let _ = writeln!(out);
+    let _ = writeln!(out, "Agenda");
+    for (i, item) in a.agenda.iter().enumerate() {
+        let _ = writeln!(out, "  {}. {item}", i + 1);
+    }
+    for item in &a.added_items {
+        let _ = writeln!(
+            out,
+            "  +  {} (announced {}{})",
+            item.title,
+            item.announced_on,
+            if item.resolvable {
+                ""
+            } else {
+                "; too late to be resolved"
+            }
+        );
+    }
+    let _ = writeln!(out);
+    let _ = writeln!(out, "Resolutions");
+    for r in &m.resolutions {
+        let _ = writeln!(
+            out,
+            "  {} ({}, {}majority {})",
+            r.title,
+            r.kind,
+            if r.secret { "secret ballot, " } else { "" },
+            r.majority.as_deref().unwrap_or("none")
+        );
+        match &r.result {
+            Some(c) => {
+                let _ = writeln!(
+                    out,
+                    "    result: {}; electorate {}, took part {}; yes {} no {} (voters {} / {}), abstentions {}, invalid {}",
+                    c.outcome,
+                    c.electorate,
+                    c.participants,
+                    c.yes.as_deref().unwrap_or("-"),
+                    c.no.as_deref().unwrap_or("-"),
+                    c.yes_voters.unwrap_or(0),
+                    c.no_voters.unwrap_or(0),
+                    c.abstentions.unwrap_or(0),
+                    c.invalid.unwrap_or(0)
+                );
+                if let Some(d) = &c.denominator
+                    && d != "1"
+                {
+                    let _ = writeln!(out, "    weights in units of 1/{d}");
+                }
+                if !c.survey.is_empty() {
+                    let _ = writeln!(out, "    answers per option: {:?}", c.survey);
+                }
+            }
+            None => {
+                let _ = writeln!(out, "    not yet counted ({})", r.stage);
+            }
+        }
+    }
+    if let Some(participants) = &m.participants {
+        let _ = writeln!(out);
+        let _ = writeln!(out, "Participants");
+        for p in participants {
+            let proxy = p
+                .by_proxy
+                .map(|x| format!(", by proxy member {x}"))
+                .unwrap_or_default();
+            let _ = writeln!(
+                out,
+                "  member {}: {}{proxy}",
+                p.member,
+                p.channels.join(", ")
+            );
+        }
+    }
+    let _ = writeln!(out);
+    let _ = writeln!(out, "Generated from the log at position {}.", m.position);
+    out
+}
