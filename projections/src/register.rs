@@ -32,6 +32,9 @@ pub struct CoopRecord {
     pub statute: Statute,
     /// The position of the founding event.
     pub founded_at: Position,
+    /// The position of the event that put the statute in force: the founding or the latest
+    /// amendment.
+    pub statute_at: Position,
 }
 
 /// One member as the register shows them: the member's state and the history of changes with
@@ -83,7 +86,7 @@ impl MemberRecord {
 
 impl Projection for Register {
     const NAME: &'static str = "register";
-    const VERSION: u32 = 4;
+    const VERSION: u32 = 5;
 
     fn apply(&mut self, envelope: &Envelope) {
         match &envelope.event {
@@ -94,6 +97,7 @@ impl Projection for Register {
                     founded_on: e.founded_on,
                     statute: e.statute.clone(),
                     founded_at: envelope.position,
+                    statute_at: envelope.position,
                 });
             }
             Event::StatuteAmended(e) => {
@@ -101,6 +105,7 @@ impl Projection for Register {
                 if let Some(coop) = &mut self.coop {
                     coop.name = e.statute.name().clone();
                     coop.statute = e.statute.clone();
+                    coop.statute_at = envelope.position;
                 }
             }
             Event::OfficerAppointed(_) | Event::OfficerRemoved(_) => {

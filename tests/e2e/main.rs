@@ -3,6 +3,7 @@
 
 mod cli;
 mod crash;
+mod governance;
 mod http;
 mod membership;
 mod processes;

@@ -167,9 +167,9 @@ pub async fn get_statute(
         .runtime
         .views()
         .register
-        .read(|r| r.coop().map(|c| (c.statute.clone(), c.founded_at)))
+        .read(|r| r.coop().map(|c| (c.statute.clone(), c.statute_at)))
         .ok_or_else(not_founded)?;
-    // The text as adopted is in the founding event; read it from the log.
+    // The text as adopted is in the founding or amending event; read it from the log.
     let founding = app.ledger().read_log(&coop.log, adopted_at, 1).await?;
     let text = founding
         .first()

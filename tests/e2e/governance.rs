@@ -1,0 +1,660 @@
+//! Governance end to end over HTTP: a joint investment in a laser cutter is convened, put,
+//! voted with proxies and investing members, adopted and shows as an approved investment; a
+//! statute amendment raising the share amount fails at 70 % and passes at 76 %; a hidden
+//! ballot's votes appear in no response and no event before the close.
+
+use std::collections::BTreeMap;
+
+use jiff::ToSpan;
+use serde_json::{Value, json};
+use verbund_tests::*;
+
+use crate::{examples, verbund};
+
+on_both_databases!(
+    a_laser_cutter_is_convened_voted_with_proxies_and_investing_members_and_approved,
+    an_amendment_raising_the_share_amount_fails_at_70_and_passes_at_76_percent,
+    a_hidden_ballot_shows_no_vote_before_the_close,
+);
+
+const COOP: &str = "werkstatt-eg";
+/// Regular members founding the cooperative.
+const FOUNDERS: u32 = 20;
+/// Investing members admitted later (G8-2).
+const INVESTING: u32 = 5;
+
+fn day(offset_days: i64) -> String {
+    let today = jiff::ZonedDateTime::now().date();
+    today
+        .checked_add(offset_days.days())
+        .expect("a day")
+        .to_string()
+}
+
+fn founding() -> String {
+    let mut text = format!(
+        "founded_on = \"{}\"\nboard = [1, 2]\nsupervisory_board = [3, 4]\ntreasurer = 2\n",
+        day(-60)
+    );
+    for n in 1..=FOUNDERS {
+        text.push_str(&format!(
+            "\n[[founders]]\nname = \"Betrieb {n}\"\naddress = \"Werkstraße {n}, 12345 Musterdorf\"\nkind = {{ type = \"firm\", trade = \"Handwerk\", region = \"Musterdorf\", employees = 3 }}\nshares = 1\nlisted = true\n"
+        ));
+    }
+    text
+}
+
+struct Coop {
+    server: Server,
+    http: Http,
+    tokens: BTreeMap<String, String>,
+    db_url: String,
+}
+
+impl Coop {
+    fn url(&self, rest: &str) -> String {
+        self.server.url(&format!("/v1/coops/{COOP}{rest}"))
+    }
+    fn send(&self, method: &str, rest: &str, principal: &str, body: Option<Value>) -> Reply {
+        let body = body.map(|b| b.to_string());
+        self.http.send(
+            method,
+            &self.url(rest),
+            self.tokens.get(principal).map(String::as_str),
+            &[],
+            body.as_deref(),
+        )
+    }
+    fn post(&self, rest: &str, principal: &str, body: Value) -> Reply {
+        self.send("POST", rest, principal, Some(body))
+    }
+    fn get(&self, rest: &str, principal: &str) -> Value {
+        let reply = self.send("GET", rest, principal, None);
+        assert_eq!(reply.status, 200, "GET {rest}: {}", reply.text);
+        reply.json()
+    }
+    fn ok(&self, rest: &str, principal: &str, body: Value) -> Value {
+        let reply = self.post(rest, principal, body.clone());
+        assert!(
+            matches!(reply.status, 200 | 201),
+            "POST {rest} {body} as {principal}: {} {}",
+            reply.status,
+            reply.text
+        );
+        reply.json()
+    }
+    /// Posts and expects a refusal with `status`, `code` and (if given) `rule`.
+    fn refused(
+        &self,
+        rest: &str,
+        principal: &str,
+        body: Value,
+        status: u16,
+        code: &str,
+        rule: Option<&str>,
+    ) {
+        let reply = self.post(rest, principal, body.clone());
+        assert_eq!(reply.status, status, "POST {rest} {body}: {}", reply.text);
+        let problem = reply.json();
+        assert_eq!(problem["code"], code, "{problem}");
+        if let Some(rule) = rule {
+            assert_eq!(problem["rule"], rule, "{problem}");
+        }
+    }
+    /// Issues a token through the CLI and waits until the server knows it.
+    fn issue(&mut self, principal: &str) {
+        let output = verbund()
+            .args([
+                "token",
+                "issue",
+                COOP,
+                principal,
+                "--database-url",
+                &self.db_url,
+            ])
+            .output()
+            .expect("verbund runs");
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let token = String::from_utf8_lossy(&output.stdout)
+            .lines()
+            .last()
+            .expect("a token")
+            .to_owned();
+        let head = self.get("/verify", "auditor")["head_position"]
+            .as_u64()
+            .expect("a head")
+            .to_string();
+        let reply = self.http.send(
+            "GET",
+            &self.url("/me"),
+            Some(&token),
+            &[("verbund-min-position", &head)],
+            None,
+        );
+        assert_eq!(reply.status, 200, "{}", reply.text);
+        self.tokens.insert(principal.to_owned(), token);
+    }
+    /// Files an application and has the board admit it 40 days ago; the member number.
+    fn join(&self, name: &str, kind: Value, consent: Option<&str>) -> u64 {
+        let applied = self.ok(
+            "/applications",
+            "public",
+            json!({
+                "name": name,
+                "address": format!("{name}weg 1, 12345 Musterdorf"),
+                "kind": kind,
+                "shares": 1,
+                "declared_on": day(-45),
+                "acknowledged": {"pays_for_shares": true},
+            }),
+        );
+        let id = applied["application"].as_str().expect("an id");
+        let admitted = self.ok(
+            &format!("/applications/{id}/admission"),
+            "member:1",
+            json!({"admitted_on": day(-40), "investing_consent": consent}),
+        );
+        admitted["member"].as_u64().expect("a member number")
+    }
+    fn vote(&self, motion: &str, principal: &str, body: Value) -> Reply {
+        self.post(&format!("/motions/{motion}/votes"), principal, body)
+    }
+    fn vote_ok(&self, motion: &str, principal: &str, body: Value) {
+        let reply = self.vote(motion, principal, body.clone());
+        assert_eq!(
+            reply.status, 200,
+            "vote {body} as {principal}: {}",
+            reply.text
+        );
+    }
+    /// Convenes an assembly held today, convened 20 days ago; its id.
+    fn convene(&self, agenda: &[&str]) -> String {
+        let convened = self.ok(
+            "/assemblies",
+            "member:1",
+            json!({
+                "form": "hybrid",
+                "convened_on": day(-20),
+                "held_on": day(0),
+                "place": "Gasthaus zur Post, Musterdorf, and online",
+                "chair": 3,
+                "agenda": agenda,
+            }),
+        );
+        convened["id"].as_str().expect("an id").to_owned()
+    }
+    /// Puts a motion announced with the convening; its id.
+    fn put(&self, assembly: &str, title: &str, proposal: Value, extra: Value) -> String {
+        let mut body = json!({
+            "assembly": assembly,
+            "title": title,
+            "proposal": proposal,
+            "announced_on": day(-20),
+        });
+        if let (Some(body), Some(extra)) = (body.as_object_mut(), extra.as_object()) {
+            body.extend(extra.clone());
+        }
+        let put = self.ok("/motions", "member:1", body);
+        put["id"].as_str().expect("an id").to_owned()
+    }
+}
+
+/// Founds the cooperative (20 firms), admits 5 investing members, issues tokens to every
+/// member, the auditor and the admin.
+fn start(db: &TestDb) -> Coop {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let founding_file = dir.path().join("founding.toml");
+    std::fs::write(&founding_file, founding()).expect("write the founding file");
+    let run = |args: &[&str]| {
+        let output = verbund().args(args).output().expect("verbund runs");
+        assert!(
+            output.status.success(),
+            "verbund {args:?}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    };
+    run(&[
+        "coop",
+        "create",
+        COOP,
+        "--statute",
+        &examples("statute.toml"),
+        "--founding",
+        founding_file.to_str().expect("a path"),
+        "--database-url",
+        &db.url,
+    ]);
+    let mut principals: Vec<String> = vec!["auditor".into()];
+    principals.extend((1..=FOUNDERS).map(|n| format!("member:{n}")));
+    let tokens = principals
+        .into_iter()
+        .map(|principal| {
+            let out = run(&[
+                "token",
+                "issue",
+                COOP,
+                &principal,
+                "--database-url",
+                &db.url,
+            ]);
+            (principal, out.lines().last().expect("a token").to_owned())
+        })
+        .collect();
+    let server = Server::start(verbund(), &db.url, "warn");
+    let mut coop = Coop {
+        server,
+        http: Http::default(),
+        tokens,
+        db_url: db.url.clone(),
+    };
+    for n in 1..=INVESTING {
+        let member = coop.join(
+            &format!("Investorin {n}"),
+            json!({"type": "investing"}),
+            Some("Supervisory board resolution of 2026-09-01"),
+        );
+        assert_eq!(member, u64::from(FOUNDERS + n));
+        coop.issue(&format!("member:{member}"));
+    }
+    coop
+}
+
+fn a_laser_cutter_is_convened_voted_with_proxies_and_investing_members_and_approved(db: &TestDb) {
+    let mut coop = start(db);
+    let assembly = coop.convene(&["Joint investment: a laser cutter", "Any other business"]);
+
+    // G46: a notice shorter than two weeks is refused.
+    coop.refused(
+        "/assemblies",
+        "member:1",
+        json!({"form": "in-person", "convened_on": day(-13), "held_on": day(0),
+               "place": "Gasthaus", "chair": 3, "agenda": ["x"]}),
+        422,
+        "notice-too-short",
+        Some("G46"),
+    );
+    // G43b: only forms the statute provides.
+    coop.refused(
+        "/assemblies",
+        "member:1",
+        json!({"form": "virtual", "convened_on": day(-20), "held_on": day(0),
+               "place": "online", "chair": 3, "agenda": ["x"]}),
+        422,
+        "assembly-form-not-in-statute",
+        Some("G43b"),
+    );
+    // Members do not convene.
+    let reply = coop.post(
+        "/assemblies",
+        "member:9",
+        json!({"form": "in-person", "held_on": day(20), "place": "x", "chair": 3, "agenda": ["x"]}),
+    );
+    assert_eq!(reply.status, 403, "{}", reply.text);
+
+    let motion = coop.put(
+        &assembly,
+        "A laser cutter for the network",
+        json!({
+            "kind": "joint-investment",
+            "asset": "CO2 laser cutter, 1300 x 900 mm bed",
+            "amount": "48000.00",
+            "funding_plan": "Member loans of 30,000, a bank loan of 18,000; usage fees repay both",
+        }),
+        json!({}),
+    );
+    let put = coop.get(&format!("/motions/{motion}"), "member:9");
+    assert_eq!(put["majority"], "simple", "{put}");
+    assert_eq!(put["stage"], "put");
+
+    // G43-5: proxies with written authority; at most two principals; no chains.
+    for principal in [10, 11] {
+        coop.ok(
+            &format!("/members/{principal}/proxy"),
+            &format!("member:{principal}"),
+            json!({"proxy": 5, "evidence": format!("signed authority of member {principal}")}),
+        );
+    }
+    coop.refused(
+        "/members/12/proxy",
+        "member:12",
+        json!({"proxy": 5, "evidence": "signed authority"}),
+        422,
+        "proxy-full",
+        Some("G43-5"),
+    );
+    coop.refused(
+        "/members/6/proxy",
+        "member:6",
+        json!({"proxy": 10, "evidence": "signed authority"}),
+        422,
+        "proxy-chain",
+        Some("G43-5"),
+    );
+    let reply = coop.post(
+        "/members/12/proxy",
+        "member:13",
+        json!({"proxy": 13, "evidence": "forged"}),
+    );
+    assert_eq!(reply.status, 403, "only the principal or the board grants");
+    let proxies = coop.get("/members/10/proxies", "member:10");
+    assert_eq!(proxies["proxy"], 5);
+    assert_eq!(
+        proxies["history"][0]["evidence"],
+        "signed authority of member 10"
+    );
+    assert_eq!(
+        coop.get("/members/5/proxies", "member:5")["principals"],
+        json!([10, 11])
+    );
+
+    // Voting before the ballot opens is refused.
+    let reply = coop.vote(&motion, "member:1", json!({"choice": "yes"}));
+    assert_eq!(reply.status, 409, "{}", reply.text);
+
+    coop.ok(&format!("/motions/{motion}/ballot"), "member:1", json!({}));
+
+    // A member admitted after the record position has no vote (G43-3).
+    let late = coop.join("Spätkommer", json!({"type": "natural-person"}), None);
+    coop.issue(&format!("member:{late}"));
+
+    for n in 1..=9 {
+        coop.vote_ok(
+            &motion,
+            &format!("member:{n}"),
+            json!({"choice": "yes", "channel": "in-person"}),
+        );
+    }
+    coop.vote_ok(&motion, "member:5", json!({"voter": 10, "choice": "yes"}));
+    coop.vote_ok(&motion, "member:5", json!({"voter": 11, "choice": "no"}));
+    for n in [13, 14, 15] {
+        coop.vote_ok(&motion, &format!("member:{n}"), json!({"choice": "no"}));
+    }
+    coop.vote_ok(&motion, "member:16", json!({"choice": "abstain"}));
+    for n in FOUNDERS + 1..=FOUNDERS + INVESTING {
+        coop.vote_ok(&motion, &format!("member:{n}"), json!({"choice": "no"}));
+    }
+    let refusals = [
+        // A second vote, also through the proxy.
+        (
+            "member:1",
+            json!({"choice": "no"}),
+            422,
+            "already-voted",
+            "G43-3",
+        ),
+        (
+            "member:10",
+            json!({"choice": "no"}),
+            422,
+            "already-voted",
+            "G43-3",
+        ),
+        // Not the proxy of member 12.
+        (
+            "member:5",
+            json!({"voter": 12, "choice": "yes"}),
+            422,
+            "not-the-proxy",
+            "G43-5",
+        ),
+        // Joined after the record position.
+        (
+            &*format!("member:{late}"),
+            json!({"choice": "yes"}),
+            422,
+            "not-in-electorate",
+            "G43-3",
+        ),
+    ];
+    for (principal, body, status, code, rule) in refusals {
+        let reply = coop.vote(&motion, principal, body.clone());
+        assert_eq!(reply.status, status, "{principal} {body}: {}", reply.text);
+        assert_eq!(reply.json()["code"], code);
+        assert_eq!(reply.json()["rule"], rule);
+    }
+    let reply = coop.vote(&motion, "auditor", json!({"choice": "yes"}));
+    assert_eq!(reply.status, 403, "the auditor casts no vote");
+
+    // The results are not hidden: the running count is shown.
+    let open = coop.get(&format!("/motions/{motion}"), "member:20");
+    assert_eq!(open["electorate"], FOUNDERS + INVESTING, "{open}");
+    assert_eq!(open["participants"], 20);
+    assert_eq!(open["running"]["yes_voters"], 10);
+
+    let result = coop.ok(
+        &format!("/motions/{motion}/ballot/close"),
+        "member:1",
+        json!({}),
+    );
+    assert_eq!(result["outcome"], "adopted", "{result}");
+    assert_eq!(result["yes_voters"], 10);
+    assert_eq!(
+        result["no_voters"], 9,
+        "four members and five investing members"
+    );
+    assert_eq!(result["abstentions"], 1);
+    assert_eq!(result["investing_capped"], true, "{result}");
+    assert!(result["closed_at_position"].as_u64().is_some());
+
+    // G43-2: a vote after the close is refused.
+    let reply = coop.vote(&motion, "member:17", json!({"choice": "yes"}));
+    assert_eq!(reply.status, 422, "{}", reply.text);
+    assert_eq!(reply.json()["rule"], "G43-2");
+
+    // The investment is approved, ready for funding.
+    let investments = coop.get("/investments", "member:20");
+    assert_eq!(investments["investments"][0]["id"], motion.as_str());
+    assert_eq!(investments["investments"][0]["amount"], "48000.00");
+
+    // Who voted how: the ballot was open, the auditor sees it; a member sees their own.
+    let votes = coop.get(&format!("/motions/{motion}/votes"), "auditor");
+    let by_voter: BTreeMap<u64, &Value> = votes["votes"]
+        .as_array()
+        .expect("votes")
+        .iter()
+        .map(|v| (v["voter"].as_u64().expect("a voter"), v))
+        .collect();
+    assert_eq!(by_voter[&10]["cast_by"], 5);
+    assert_eq!(by_voter[&11]["choice"], "no");
+    let own = coop.get("/members/10/votes", "member:10");
+    assert_eq!(own["votes"][0]["choice"], "yes");
+
+    // The minutes (G47): place, date, form, chair, each vote; a hybrid assembly lists who took
+    // part and how.
+    let minutes = coop.get(&format!("/assemblies/{assembly}/minutes"), "member:20");
+    assert_eq!(minutes["assembly"]["chair"], 3);
+    assert_eq!(minutes["resolutions"][0]["result"]["outcome"], "adopted");
+    let participants = minutes["participants"].as_array().expect("hybrid: listed");
+    assert_eq!(participants.len(), 20);
+    let eleven = participants
+        .iter()
+        .find(|p| p["member"] == 11)
+        .expect("member 11");
+    assert_eq!(eleven["by_proxy"], 5);
+    let text = coop.send(
+        "GET",
+        &format!("/assemblies/{assembly}/minutes?format=text"),
+        "auditor",
+        None,
+    );
+    assert_eq!(text.status, 200);
+    assert!(
+        text.text.contains("A laser cutter for the network"),
+        "{}",
+        text.text
+    );
+    assert!(text.text.contains("result: adopted"), "{}", text.text);
+    assert!(text.text.contains("Chair: member 3"), "{}", text.text);
+
+    // The chain still verifies.
+    assert_eq!(coop.get("/verify", "auditor")["intact"], true);
+}
+
+fn an_amendment_raising_the_share_amount_fails_at_70_and_passes_at_76_percent(db: &TestDb) {
+    let coop = start(db);
+    let assembly = coop.convene(&["Statute: share amount 600 euros"]);
+    let statute = std::fs::read_to_string(examples("statute.toml")).expect("the statute");
+    let dearer = statute.replace("amount = \"500.00\"", "amount = \"600.00\"");
+    assert_ne!(
+        dearer, statute,
+        "the example statute names its share amount"
+    );
+    let amendment = json!({"kind": "statute-amendment", "statute_text": dearer});
+    let first = coop.put(
+        &assembly,
+        "Share amount 600 euros",
+        amendment.clone(),
+        json!({}),
+    );
+    let second = coop.put(
+        &assembly,
+        "Share amount 600 euros, again",
+        amendment,
+        json!({}),
+    );
+    let put = coop.get(&format!("/motions/{first}"), "member:1");
+    assert_eq!(put["majority"], "3/4", "G16: {put}");
+    for motion in [&first, &second] {
+        coop.ok(&format!("/motions/{motion}/ballot"), "member:1", json!({}));
+    }
+    let opened = coop.get(&format!("/motions/{first}"), "member:1");
+    assert_eq!(opened["one_vote_each"], true, "G43-3");
+
+    // 70 %: 7 yes, 3 no.
+    for n in 1..=10 {
+        let choice = if n <= 7 { "yes" } else { "no" };
+        coop.vote_ok(&first, &format!("member:{n}"), json!({"choice": choice}));
+    }
+    let result = coop.ok(
+        &format!("/motions/{first}/ballot/close"),
+        "member:1",
+        json!({}),
+    );
+    assert_eq!(result["outcome"], "rejected", "70 % < 75 %: {result}");
+    let statute_now = coop.get("/statute", "member:1");
+    assert_eq!(
+        statute_now["clauses"]["shares"]["amount"], "500.00",
+        "{statute_now}"
+    );
+
+    // 76 %: 19 yes, 6 no (one member and the five investing members).
+    for n in 1..=FOUNDERS + INVESTING {
+        let choice = if n <= 19 { "yes" } else { "no" };
+        coop.vote_ok(&second, &format!("member:{n}"), json!({"choice": choice}));
+    }
+    let result = coop.ok(
+        &format!("/motions/{second}/ballot/close"),
+        "member:1",
+        json!({}),
+    );
+    assert_eq!(result["outcome"], "adopted", "76 % >= 75 %: {result}");
+    let statute_now = coop.get("/statute", "member:1");
+    assert_eq!(
+        statute_now["clauses"]["shares"]["amount"], "600.00",
+        "{statute_now}"
+    );
+    assert!(
+        statute_now["text"]
+            .as_str()
+            .expect("the text")
+            .contains("amount = \"600.00\"")
+    );
+}
+
+fn a_hidden_ballot_shows_no_vote_before_the_close(db: &TestDb) {
+    let coop = start(db);
+    let assembly = coop.convene(&["Survey: what should we share next?", "Election"]);
+    let hidden = coop.put(
+        &assembly,
+        "What should we share next?",
+        json!({"kind": "survey", "options": ["3D printer", "Van", "Staff pool"], "mode": "ranking"}),
+        json!({"results_hidden": true}),
+    );
+    let secret = coop.put(
+        &assembly,
+        "Member 6 to the supervisory board",
+        json!({"kind": "election", "office": "supervisory-board", "member": 6}),
+        json!({"secret": true}),
+    );
+    for motion in [&hidden, &secret] {
+        coop.ok(&format!("/motions/{motion}/ballot"), "member:1", json!({}));
+    }
+    for n in 1..=6 {
+        coop.vote_ok(&hidden, &format!("member:{n}"), json!({"options": [1, 0]}));
+        coop.vote_ok(&secret, &format!("member:{n}"), json!({"choice": "yes"}));
+    }
+    coop.vote_ok(&secret, "member:7", json!({"choice": "no"}));
+
+    // Before the close: no running count, no vote in any answer, the log or its feed.
+    for motion in [&hidden, &secret] {
+        let view = coop.get(&format!("/motions/{motion}"), "auditor");
+        assert_eq!(view["running"], Value::Null, "{view}");
+        assert_eq!(view["result"], Value::Null, "{view}");
+        let votes = coop.get(&format!("/motions/{motion}/votes"), "auditor");
+        for vote in votes["votes"].as_array().expect("votes") {
+            assert_eq!(vote["sealed"], true, "{vote}");
+            assert_eq!(vote["choice"], Value::Null);
+            assert_eq!(vote["options"], Value::Null);
+        }
+    }
+    let own = coop.get("/members/1/votes", "member:1");
+    assert!(
+        own["votes"]
+            .as_array()
+            .expect("votes")
+            .iter()
+            .all(|v| v["sealed"] == true)
+    );
+    let events = coop.get("/events?limit=1000", "auditor");
+    let mut cast = 0;
+    for event in events["events"].as_array().expect("events") {
+        if event["type"] == "VoteCast" {
+            cast += 1;
+            let payload = &event["payload"];
+            assert_eq!(payload["mark"], Value::Null, "{event}");
+            assert!(payload["sealed"]["commitment"].is_string(), "{event}");
+        }
+    }
+    assert_eq!(cast, 13);
+
+    // After the close: the results; the hidden (not secret) ballot's votes for the auditor;
+    // the secret ballot's never.
+    let survey = coop.ok(
+        &format!("/motions/{hidden}/ballot/close"),
+        "member:1",
+        json!({}),
+    );
+    assert_eq!(survey["outcome"], "surveyed");
+    assert_eq!(
+        survey["survey"],
+        json!([12, 18, 0]),
+        "ranking points: {survey}"
+    );
+    let election = coop.ok(
+        &format!("/motions/{secret}/ballot/close"),
+        "member:1",
+        json!({}),
+    );
+    assert_eq!(election["outcome"], "adopted", "{election}");
+    assert_eq!(election["yes_voters"], 6);
+    let votes = coop.get(&format!("/motions/{hidden}/votes"), "auditor");
+    assert_eq!(votes["votes"][0]["options"], json!([1, 0]), "{votes}");
+    let votes = coop.get(&format!("/motions/{secret}/votes"), "auditor");
+    assert!(
+        votes["votes"]
+            .as_array()
+            .expect("votes")
+            .iter()
+            .all(|v| v["sealed"] == true),
+        "{votes}"
+    );
+    // The election took effect: member 6 holds the office.
+    let member = coop.get("/members/6", "auditor");
+    assert!(member.to_string().contains("supervisory-board"), "{member}");
+    assert_eq!(coop.get("/verify", "auditor")["intact"], true);
+}
