@@ -11,6 +11,19 @@ use verbund_tests::*;
 
 use crate::{examples, verbund};
 
+/// Members voting at once in the concurrency test.
+const CROWD: u32 = 1_000;
+
+#[test]
+fn a_thousand_members_vote_at_once_through_two_servers_and_each_vote_counts_once() {
+    let Some(db) = TestDb::postgres(
+        "a_thousand_members_vote_at_once_through_two_servers_and_each_vote_counts_once",
+    ) else {
+        return;
+    };
+    thousand_members_vote_through_two_servers(&db);
+}
+
 on_both_databases!(
     a_laser_cutter_is_convened_voted_with_proxies_and_investing_members_and_approved,
     an_amendment_raising_the_share_amount_fails_at_70_and_passes_at_76_percent,
@@ -656,5 +669,132 @@ fn a_hidden_ballot_shows_no_vote_before_the_close(db: &TestDb) {
     // The election took effect: member 6 holds the office.
     let member = coop.get("/members/6", "auditor");
     assert!(member.to_string().contains("supervisory-board"), "{member}");
+    assert_eq!(coop.get("/verify", "auditor")["intact"], true);
+}
+
+/// 1,000 members vote at the same time through two server processes on one PostgreSQL
+/// database; half of them try twice, once through each server, with opposite choices. Exactly
+/// one vote per member is accepted, and the result counts exactly the accepted votes.
+fn thousand_members_vote_through_two_servers(db: &TestDb) {
+    let mut coop = start(db);
+    coop.issue("admin");
+    // Members 26 to 1,000 join through the API. (One at a time: each admission takes the next
+    // member number, so admissions are serialized by the log anyway.)
+    let first = FOUNDERS + INVESTING + 1;
+    let joined: Vec<u64> = (first..=CROWD)
+        .map(|n| {
+            coop.join(
+                &format!("Mitglied {n}"),
+                json!({"type": "natural-person"}),
+                None,
+            )
+        })
+        .collect();
+    assert_eq!(joined.len() as u32, CROWD - first + 1);
+    let tokens: BTreeMap<u64, String> = std::thread::scope(|scope| {
+        let coop = &coop;
+        let workers: Vec<_> = (0..8u64)
+            .map(|w| {
+                scope.spawn(move || {
+                    (1..=u64::from(CROWD))
+                        .filter(|n| n % 8 == w)
+                        .map(|n| {
+                            let issued = coop.ok(
+                                "/tokens",
+                                "admin",
+                                json!({"principal": format!("member:{n}"), "expires_in_days": 1}),
+                            );
+                            (n, issued["secret"].as_str().expect("a secret").to_owned())
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|w| w.join().expect("a worker"))
+            .collect()
+    });
+    let assembly = coop.convene(&["Joint marketing budget"]);
+    let motion = coop.put(
+        &assembly,
+        "Joint marketing for the region",
+        json!({"kind": "general", "text": "The network spends 12,000 euros on joint marketing in 2027"}),
+        json!({}),
+    );
+    coop.ok(&format!("/motions/{motion}/ballot"), "member:1", json!({}));
+
+    // The second server starts after every token exists.
+    let other = Server::start(verbund(), &coop.db_url, "warn");
+    let servers = [&coop.server, &other];
+    let url = |server: &Server| server.url(&format!("/v1/coops/{COOP}/motions/{motion}/votes"));
+    let accepted: Vec<(u64, &str)> = std::thread::scope(|scope| {
+        let tokens = &tokens;
+        let url = &url;
+        let workers: Vec<_> = (0..16u64)
+            .map(|w| {
+                scope.spawn(move || {
+                    let http = Http::default();
+                    let mut accepted = Vec::new();
+                    for n in (1..=u64::from(CROWD)).filter(|n| n % 16 == w) {
+                        let first = if n % 3 == 0 { "no" } else { "yes" };
+                        let mut attempts = vec![(servers[(n % 2) as usize], first)];
+                        if n % 2 == 0 {
+                            let second = if first == "yes" { "no" } else { "yes" };
+                            attempts.push((servers[((n + 1) % 2) as usize], second));
+                        }
+                        for (server, choice) in attempts {
+                            let body = json!({"choice": choice}).to_string();
+                            let reply = http.send(
+                                "POST",
+                                &url(server),
+                                Some(&tokens[&n]),
+                                &[],
+                                Some(&body),
+                            );
+                            match reply.status {
+                                200 => accepted.push((n, choice)),
+                                422 => assert_eq!(
+                                    reply.json()["code"],
+                                    "already-voted",
+                                    "{}",
+                                    reply.text
+                                ),
+                                other => panic!("member {n}: {other} {}", reply.text),
+                            }
+                        }
+                    }
+                    accepted
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|w| w.join().expect("a worker"))
+            .collect()
+    });
+    let mut per_member: BTreeMap<u64, Vec<&str>> = BTreeMap::new();
+    for (n, choice) in &accepted {
+        per_member.entry(*n).or_default().push(choice);
+    }
+    assert_eq!(
+        per_member.len() as u32,
+        CROWD,
+        "every member's vote was taken"
+    );
+    assert!(
+        per_member.values().all(|v| v.len() == 1),
+        "no member voted twice"
+    );
+    let yes = per_member.values().filter(|v| v[0] == "yes").count() as u64;
+
+    let result = coop.ok(
+        &format!("/motions/{motion}/ballot/close"),
+        "member:1",
+        json!({}),
+    );
+    assert_eq!(result["participants"], CROWD, "{result}");
+    assert_eq!(result["yes_voters"], yes, "{result}");
+    assert_eq!(result["no_voters"], u64::from(CROWD) - yes, "{result}");
     assert_eq!(coop.get("/verify", "auditor")["intact"], true);
 }
