@@ -16,7 +16,7 @@ use crate::governance::{
 use crate::membership::{
     ApplicationAccepted, ApplicationRejected, CapitalTransferred, MemberAdmitted, MemberDied,
     MemberExcluded, MemberRecordErased, MembershipApplied, PaymentReceived, ResignationDeclared,
-    SettlementPaid, SharesSubscribed,
+    SettlementPaid, SharesSubscribed, VotesGranted,
 };
 use crate::{ApplicationId, MemberNo, TokenId};
 
@@ -245,6 +245,8 @@ events! {
     ProxyRevoked v 1,
     /// A joint investment was approved.
     InvestmentApproved v 1,
+    /// A member was granted multiple votes (or a grant ended).
+    VotesGranted v 1,
 }
 
 /// An event with the stream it goes to: what a decision returns.

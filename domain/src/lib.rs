@@ -49,11 +49,11 @@ pub use event::{Change, DecodeError, Event, Stream};
 pub use ids::{MemberNo, Name};
 pub use membership::{
     Acknowledgements, Admit, Application, ApplicationAccepted, ApplicationRejected, Apply,
-    CapitalTransferred, Decided, EraseRecord, Exclude, Exit, ExitCause, Member, MemberAdmitted,
-    MemberDied, MemberExcluded, MemberKind, MemberRecordErased, Membership, MembershipApplied,
-    PaySettlement, PaymentReceived, RecordDeath, RecordPayment, Reject, Resign,
-    ResignationDeclared, SettlementPaid, SharesSubscribed, Subscribe, Transfer, mandatory_shares,
-    transfer_capital,
+    CapitalTransferred, Decided, EraseRecord, Exclude, Exit, ExitCause, GrantVotes, Member,
+    MemberAdmitted, MemberDied, MemberExcluded, MemberKind, MemberRecordErased, Membership,
+    MembershipApplied, PaySettlement, PaymentReceived, RecordDeath, RecordPayment, Reject, Resign,
+    ResignationDeclared, SettlementPaid, SharesSubscribed, Subscribe, Transfer, VotesGranted,
+    mandatory_shares, transfer_capital,
 };
 pub use money::Money;
 pub use personal::{ApplicationId, Person, PersonalRef, RecordId};

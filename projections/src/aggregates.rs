@@ -199,8 +199,12 @@ impl Aggregates {
             opened.record_day,
             statute,
             &opened.weighting,
-            // Multiple votes need a grant, which no command records yet: one vote each.
-            |_| 1,
+            |member| {
+                self.members
+                    .get(&member)
+                    .and_then(|m| m.state.membership())
+                    .map_or(1, |m| m.votes())
+            },
         )
         .into_iter()
         .map(|voter| (voter.member, voter))

@@ -365,6 +365,16 @@ fn a_laser_cutter_is_convened_voted_with_proxies_and_investing_members_and_appro
         json!([10, 11])
     );
 
+    // G43-3: this statute grants nobody multiple votes.
+    coop.refused(
+        "/members/5/voting-rights",
+        "member:1",
+        json!({"votes": 2, "reason": "runs the shared workshop"}),
+        422,
+        "votes-above-statute",
+        Some("G43-3"),
+    );
+
     // Voting before the ballot opens is refused.
     let reply = coop.vote(&motion, "member:1", json!({"choice": "yes"}));
     assert_eq!(reply.status, 409, "{}", reply.text);

@@ -357,6 +357,12 @@ fn every_route_answers_every_principal_as_the_matrix_says(db: &TestDb) {
             [false, false, true, true, true, false, false, false, false],
         ),
         (
+            "POST",
+            "/v1/coops/{coop}/members/{member}/voting-rights",
+            "/members/5/voting-rights",
+            [false, false, true, true, false, false, false, false, false],
+        ),
+        (
             "GET",
             "/v1/coops/{coop}/assemblies",
             "/assemblies",

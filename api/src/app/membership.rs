@@ -70,6 +70,8 @@ pub enum MembershipCommand {
     EraseRecord(MemberNo, EraseRecord),
     /// Appoint a member to an office.
     Appoint(MemberNo, Appoint),
+    /// Grant a member multiple votes, or end a grant (G43-3).
+    GrantVotes(MemberNo, verbund_domain::GrantVotes),
     /// End a member's office.
     Dismiss {
         /// The member.
@@ -101,7 +103,8 @@ impl Command for MembershipCommand {
             | C::RecordDeath(member, _)
             | C::PaySettlement(member, _)
             | C::EraseRecord(member, _)
-            | C::Appoint(member, _) => reads.push(Stream::Member(*member)),
+            | C::Appoint(member, _)
+            | C::GrantVotes(member, _) => reads.push(Stream::Member(*member)),
             C::Transfer { from, to, .. } => {
                 reads.push(Stream::Member(*from));
                 reads.push(Stream::Member(*to));
@@ -164,6 +167,9 @@ impl Command for MembershipCommand {
             ),
             C::EraseRecord(member, command) => state.member(*member).erase_record(command.clone()),
             C::Appoint(member, command) => coop.appoint(state.member(*member), command.clone()),
+            C::GrantVotes(member, command) => {
+                state.member(*member).grant_votes(coop, command.clone())
+            }
             C::Dismiss {
                 member,
                 office,

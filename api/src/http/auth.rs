@@ -171,6 +171,11 @@ pub const ROUTES: &[(Method, &str, Access)] = &[
         Access::Roles(DECIDE_MEMBERSHIP),
     ),
     (
+        Method::POST,
+        "/v1/coops/{coop}/members/{member}/voting-rights",
+        Access::Roles(BOARD),
+    ),
+    (
         Method::GET,
         "/v1/coops/{coop}/assemblies",
         Access::Roles(READ_REGISTER),

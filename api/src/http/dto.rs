@@ -534,6 +534,21 @@ pub struct Exclude {
     pub dispatched_on: Option<jiff::civil::Date>,
 }
 
+/// Multiple votes for a member (G43-3).
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GrantVotes {
+    /// Votes: 1 (ends a grant) to the statute's maximum (at most 3).
+    #[schema(minimum = 1, maximum = 3)]
+    pub votes: u8,
+    /// How the member especially furthers the business.
+    #[schema(min_length = 1, max_length = 500)]
+    pub reason: String,
+    /// The day of the decision (default: today).
+    #[schema(value_type = Option<String>, format = Date)]
+    pub granted_on: Option<jiff::civil::Date>,
+}
+
 /// A member's death.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]

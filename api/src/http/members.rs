@@ -1191,6 +1191,18 @@ member_write!(
     }))
 );
 
+member_write!(
+    /// Grants a member multiple votes in the general assembly, up to the statute's maximum, or
+    /// ends a grant with 1 (G43-3).
+    grant_votes, "/v1/coops/{coop}/members/{member}/voting-rights", dto::GrantVotes,
+    |_caller, member, body, today| Ok(MembershipCommand::GrantVotes(member, verbund_domain::GrantVotes {
+        votes: body.votes,
+        reason: body.reason.clone(),
+        granted_on: body.granted_on.unwrap_or(today),
+        today,
+    }))
+);
+
 /// Ends a member's office; the organs keep the size the law and the statute ask (G9-24).
 #[utoipa::path(post, path = "/v1/coops/{coop}/members/{member}/offices/{office}/dismissal", tag = "members",
     params(("coop" = String, Path, description = "The cooperative's id"),

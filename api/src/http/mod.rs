@@ -95,6 +95,7 @@ pub fn api(app: &App) -> (Router<App>, utoipa::openapi::OpenApi) {
         .routes(routes!(members::transfer))
         .routes(routes!(members::pay_settlement))
         .routes(routes!(members::appoint))
+        .routes(routes!(members::grant_votes))
         .routes(routes!(members::dismiss))
         .routes(routes!(governance::list_assemblies, governance::convene))
         .routes(routes!(governance::get_assembly))

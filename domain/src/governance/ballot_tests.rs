@@ -95,6 +95,15 @@ fn open(world: &mut World, id: &str) -> Result<(), DomainError> {
     Ok(())
 }
 
+/// The votes granted to `member` (G43-3).
+fn granted(world: &World, member: MemberNo) -> u8 {
+    world
+        .members
+        .get(&member)
+        .and_then(Member::membership)
+        .map_or(1, |m| m.votes())
+}
+
 /// The voter state of `member` on motion `id`, as the projection fixes it at the opening.
 fn voter_state(world: &World, id: &str, member: u32) -> VoterState {
     let motion = &world.motions[&motion_id(id)];
@@ -105,7 +114,7 @@ fn voter_state(world: &World, id: &str, member: u32) -> VoterState {
         opened.record_day,
         statute,
         &opened.weighting,
-        |_| 1,
+        |m| granted(world, m),
     );
     VoterState {
         voter: voters.iter().find(|v| v.member == no(member)).copied(),
@@ -153,7 +162,7 @@ fn close_and_count(world: &mut World, id: &str) -> Result<BallotCounted, DomainE
         opened.record_day,
         world.coop.statute().expect("founded"),
         &opened.weighting,
-        |_| 1,
+        |m| granted(world, m),
     );
     let ballots: Vec<(Voter, Mark)> = world
         .votes
@@ -609,4 +618,59 @@ fn g43_6_officers_are_out_of_the_electorate_of_their_discharge() {
     let error = vote(&mut world, "d1", 1, Choice::Yes).expect_err("own discharge");
     assert_eq!(error.code(), "not-in-electorate");
     vote(&mut world, "d1", 3, Choice::Yes).expect("not discharged");
+}
+
+/// G43-3: the statute may grant up to three votes; in an entrepreneurs' cooperative the
+/// additional votes reach at most a tenth of the votes present; in a three-quarter decision
+/// every member has one vote.
+#[test]
+fn g43_3_granted_votes_weigh_capped_at_a_tenth_and_not_in_three_quarter_decisions() {
+    let statute = EXAMPLE_STATUTE.replace(
+        "[assembly]",
+        "[voting]\nmultiple_votes_max = 3\n\n[assembly]",
+    );
+    let mut world = convened(&statute, 10);
+    let grant = |votes: u8| crate::GrantVotes {
+        votes,
+        reason: "runs the shared workshop".into(),
+        granted_on: date(2027, 3, 1),
+        today: date(2027, 3, 1),
+    };
+    let error = world
+        .member(1)
+        .grant_votes(&world.coop, grant(4))
+        .expect_err("above the statute");
+    assert_eq!(
+        (error.rule_id(), error.code()),
+        (Some(Rule::G43_3), "votes-above-statute")
+    );
+    let changes = world
+        .member(1)
+        .grant_votes(&world.coop, grant(3))
+        .expect("within the statute");
+    world.record(changes);
+    assert_eq!(world.member(1).membership().map(|m| m.votes()), Some(3));
+
+    // Five heads for, five against: the granted votes decide, scaled to a tenth.
+    put(&mut world, "m1", laser_cutter(), date(2027, 3, 1));
+    put(&mut world, "d1", MotionKind::Dissolution, date(2027, 3, 1));
+    for id in ["m1", "d1"] {
+        open(&mut world, id).expect("opens");
+        for member in 1..=10 {
+            let choice = if member <= 5 { Choice::Yes } else { Choice::No };
+            vote(&mut world, id, member, choice).expect("a voter");
+        }
+    }
+    assert_eq!(voter_state(&world, "m1", 1).voter.map(|v| v.votes), Some(3));
+    let result = close_and_count(&mut world, "m1").expect("counts");
+    let tally = result.tally.expect("a decision");
+    assert!(
+        tally.multiple_votes_capped,
+        "2 additional votes of 10 present"
+    );
+    assert!(tally.adopted, "{tally:?}");
+    // Dissolution (G78) is decided one vote each: 5 of 10 is not three quarters.
+    assert_eq!(voter_state(&world, "d1", 1).voter.map(|v| v.votes), Some(1));
+    let result = close_and_count(&mut world, "d1").expect("counts");
+    assert_eq!(result.outcome, Outcome::Rejected);
 }

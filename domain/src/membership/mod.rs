@@ -281,8 +281,37 @@ pub struct MemberRecordErased {
     pub erased_on: Date,
 }
 
+/// `VotesGranted`: the member holds this many votes in the general assembly from now on (G43-3:
+/// the statute may grant up to three to members who especially further the business); 1 ends
+/// a grant.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VotesGranted {
+    /// The member.
+    pub member: MemberNo,
+    /// Votes, 1 to the statute's maximum.
+    pub votes: u8,
+    /// How the member especially furthers the business.
+    pub reason: String,
+    /// The day of the decision.
+    pub granted_on: Date,
+}
+
 // ---------------------------------------------------------------------------------------------
 // Commands
+
+/// Grants a member multiple votes, or ends a grant with 1 (G43-3).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GrantVotes {
+    /// Votes, 1 to the statute's maximum.
+    pub votes: u8,
+    /// How the member especially furthers the business.
+    pub reason: String,
+    /// The day of the decision.
+    pub granted_on: Date,
+    /// Today.
+    pub today: Date,
+}
 
 /// Files an application for membership.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -746,6 +775,13 @@ pub struct Membership {
     /// The day the personal data was erased after the retention period (G30).
     #[serde(default)]
     record_erased_on: Option<Date>,
+    /// Votes in the general assembly (G43-3): 1 unless granted more.
+    #[serde(default = "one_vote")]
+    votes: u8,
+}
+
+fn one_vote() -> u8 {
+    1
 }
 
 /// How and when a membership ends.
@@ -852,6 +888,11 @@ impl Membership {
     /// A member on `day`: admitted, and not past the exit.
     pub fn is_member_on(&self, day: Date) -> bool {
         self.admitted_on <= day && self.exit.as_ref().is_none_or(|e| day <= e.effective_on)
+    }
+    /// Votes in the general assembly as granted (G43-3); the electorate caps them by the
+    /// statute and the motion.
+    pub fn votes(&self) -> u8 {
+        self.votes
     }
     /// A member on `day` who may attend the assembly and hold office (G68).
     pub fn has_rights_on(&self, day: Date) -> bool {
@@ -962,6 +1003,7 @@ impl Member {
                 rights_lost_on: None,
                 settlement: None,
                 record_erased_on: None,
+                votes: 1,
             });
             return;
         }
@@ -976,6 +1018,7 @@ impl Member {
             Event::PaymentReceived(e) => {
                 m.paid_in = m.paid_in.checked_add(e.amount).unwrap_or(m.paid_in);
             }
+            Event::VotesGranted(e) => m.votes = e.votes,
             Event::ResignationDeclared(e) => {
                 m.exit = Some(Exit {
                     cause: ExitCause::Resignation,
@@ -1363,6 +1406,56 @@ impl Member {
 }
 
 impl Member {
+    /// Decides a grant of multiple votes (G43-3): up to the statute's maximum, to a member with
+    /// their rights, for a stated reason; 1 ends a grant.
+    pub fn grant_votes(
+        &self,
+        coop: &Cooperative,
+        command: GrantVotes,
+    ) -> Result<Vec<Change>, DomainError> {
+        let statute = founded(coop)?;
+        not_after_today(command.granted_on, command.today, "granted_on")?;
+        let m = self.admitted()?;
+        if !m.has_rights_on(command.granted_on) {
+            return Err(DomainError::rule(
+                Rule::G43_3,
+                "member-without-rights",
+                format!(
+                    "member {} has no rights on {} and cannot hold votes",
+                    m.member, command.granted_on
+                ),
+            ));
+        }
+        let most = statute.multiple_votes_max();
+        if !(1..=most).contains(&command.votes) {
+            return Err(DomainError::rule(
+                Rule::G43_3,
+                "votes-above-statute",
+                format!(
+                    "the statute grants a member 1 to {most} votes; {} were asked",
+                    command.votes
+                ),
+            )
+            .at("votes"));
+        }
+        if command.votes == m.votes {
+            return Err(DomainError::conflict(
+                "votes-unchanged",
+                format!("member {} holds {} votes already", m.member, m.votes),
+            ));
+        }
+        let reason = short_text(&command.reason, 500, "reason").map_err(|e| e.at("reason"))?;
+        Ok(vec![Change::new(
+            Stream::Member(m.member),
+            VotesGranted {
+                member: m.member,
+                votes: command.votes,
+                reason,
+                granted_on: command.granted_on,
+            },
+        )])
+    }
+
     /// Decides erasing an exited member's personal data (G30): only after the end of the third
     /// year after the exit, and never while a settlement is owed to them (G73).
     pub fn erase_record(&self, command: EraseRecord) -> Result<Vec<Change>, DomainError> {
