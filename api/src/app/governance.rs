@@ -209,6 +209,10 @@ async fn motion_assembly(
         .await
         .map_err(|e| ExecError::Projection(e.to_string()))?
         .ok_or_else(|| LedgerError::UnknownLog(request.coop.clone()))?;
+    // The motion may have been put a moment ago: read it once the projections hold it.
+    if let Some(head) = app.ledger().known_head(&request.coop) {
+        runtime.wait_for(head, LOAD_WAIT).await?;
+    }
     Ok(runtime
         .views()
         .aggregates

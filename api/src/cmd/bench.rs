@@ -31,6 +31,9 @@ pub enum Bench {
     /// A member list of 100,000 members from 1,000,000 membership events: appended, rebuilt,
     /// and its memory per member.
     Members(super::bench_members::MembersArgs),
+    /// Votes cast over HTTP under wrk, each durable before it is acknowledged, against a bare
+    /// axum endpoint; then the close and count of the ballot.
+    Votes(super::bench_votes::VotesArgs),
 }
 
 /// Where a benchmark runs: a fresh SQLite file by default, or a scratch schema of a server.
@@ -124,6 +127,7 @@ pub async fn run(bench: Bench) -> anyhow::Result<ExitCode> {
         Bench::Http(args) => super::bench_app::http(args).await,
         Bench::Rebuild(args) => super::bench_app::rebuild(args).await,
         Bench::Members(args) => super::bench_members::members(args).await,
+        Bench::Votes(args) => super::bench_votes::votes(args).await,
     }
 }
 

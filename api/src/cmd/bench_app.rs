@@ -48,11 +48,11 @@ pub struct RebuildArgs {
 
 /// One `wrk` run.
 #[derive(Clone, Copy, Debug)]
-struct Load {
-    requests_per_s: f64,
-    p50_ms: f64,
-    p99_ms: f64,
-    errors: u64,
+pub(super) struct Load {
+    pub(super) requests_per_s: f64,
+    pub(super) p50_ms: f64,
+    pub(super) p99_ms: f64,
+    pub(super) errors: u64,
 }
 
 pub async fn http(args: HttpArgs) -> anyhow::Result<ExitCode> {
@@ -162,7 +162,7 @@ async fn http_on(scratch: &Scratch, args: &HttpArgs, wrk: &str) -> anyhow::Resul
     Ok(ExitCode::SUCCESS)
 }
 
-fn which(program: &str) -> anyhow::Result<String> {
+pub(super) fn which(program: &str) -> anyhow::Result<String> {
     let path = std::env::var_os("PATH").unwrap_or_default();
     std::env::split_paths(&path)
         .map(|dir| dir.join(program))
@@ -171,7 +171,7 @@ fn which(program: &str) -> anyhow::Result<String> {
         .with_context(|| format!("{program} is not on the PATH"))
 }
 
-async fn run_wrk(
+pub(super) async fn run_wrk(
     wrk: &str,
     url: &str,
     extra: &[String],

@@ -24,6 +24,7 @@ pub mod append;
 pub mod bench;
 pub mod bench_app;
 pub mod bench_members;
+mod bench_votes;
 pub mod coop;
 pub mod demo;
 pub mod export;
