@@ -113,7 +113,7 @@ async fn votes_on(scratch: &Scratch, args: &VotesArgs, wrk: &str) -> anyhow::Res
         let closed = app::close_ballot(&coop.app, &coop.board, &motion).await?;
         let close_s = t0.elapsed().as_secs_f64();
         anyhow::ensure!(
-            u64::from(closed.result.participants) == u64::from(coop.electorate),
+            closed.result.participants == u64::from(coop.electorate),
             "the count has {} participants, not {}",
             closed.result.participants,
             coop.electorate
