@@ -6,6 +6,12 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use verbund_api::cmd;
 
+/// mimalloc instead of the system allocator: requests allocate on tokio's workers and free on
+/// the ledger's writer thread and back, and glibc's malloc took about 15% of the CPU of an
+/// append benchmark in such cross-thread frees and consolidations.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Verbund: the system of record for cooperatives, on a hash-chained event log.
 #[derive(Debug, Parser)]
 #[command(name = "verbund", version, about)]
