@@ -102,6 +102,10 @@ pub struct LedgerOptions {
     pub subscription_poll_interval: Duration,
     /// Told the size of every batch the writer commits, e.g. for metrics.
     pub batch_observer: Option<BatchObserver>,
+    /// SQLite: how many events a log may hold beyond its stream and command indexes before the
+    /// writer takes them in, in bulk, with a later batch. Larger amortizes each index page over
+    /// more entries; smaller keeps the tail that readers scan short. Unused on PostgreSQL.
+    pub index_lag_events_max: u64,
 }
 
 /// Called by the writer with the appends and events of every batch it is about to commit. It
@@ -136,6 +140,7 @@ impl Default for LedgerOptions {
             queue_appends_max: 8_192,
             subscription_poll_interval: Duration::from_millis(200),
             batch_observer: None,
+            index_lag_events_max: 2_048,
         }
     }
 }
@@ -170,7 +175,12 @@ impl Ledger {
     /// Opens the database at `url` (`sqlite:PATH` or `postgres://…`), creating the SQLite file
     /// and applying migrations as needed, and starts the group-commit writer.
     pub async fn open(url: &str, options: LedgerOptions) -> Result<Self, LedgerError> {
-        let store = Store::connect(url, options.pool_connections_max).await?;
+        let store = Store::connect(
+            url,
+            options.pool_connections_max,
+            options.index_lag_events_max,
+        )
+        .await?;
         // What is in the database at open counts as durable (a later sync covers anything a
         // crashed process left unsynced); from now on only the writer raises durable heads.
         let heads = Arc::new(Heads::default());

@@ -6,6 +6,12 @@
 //! positions, links, hashes, commit times and the head. The stream scan walks the unique stream
 //! index in (stream, version) order and checks that every stream's versions run 1, 2, 3, … in
 //! position order, which a forger who rehashed the whole tail could still get wrong.
+//!
+//! On SQLite the stream index is a table of its own, filled by the writer in bulk (its latest
+//! events, the tail, are read from the events themselves), so it must also be shown to say
+//! what the events say: both scans fold every (position, stream, version) they see into an
+//! order-independent digest under a key drawn for this verification, and where the two digests
+//! differ a third pass looks up each side in the other to find the first disagreement.
 
 use std::fmt;
 
@@ -134,21 +140,46 @@ pub(crate) async fn verify(
         .await?
         .ok_or_else(|| LedgerError::UnknownLog(log.clone()))?;
     let (progress_tx, mut progress_rx) = mpsc::channel::<u64>(16);
-    let chain = spawn_chain_scan(store, log, head, anchor, progress_tx);
-    let streams = spawn_stream_scan(store, log, head);
+    // Digests only where the index is kept apart from the events.
+    let digest = store.is_sqlite().then(Digest::new);
+    let chain = spawn_chain_scan(store, log, head, anchor, progress_tx, digest.clone());
+    let streams = spawn_stream_scan(store, log, head, digest);
     while let Some(events_checked) = progress_rx.recv().await {
         progress(VerifyProgress {
             events_checked,
             events_total: head.position.get(),
         });
     }
-    let (events_checked, chain_break) = joined(chain.await)?;
-    let stream_break = joined(streams.await)?;
-    // The earlier break wins; at the same position the chain's reason is the more telling one.
-    let first_break = match (chain_break, stream_break) {
-        (Some(c), Some(s)) => Some(if s.position < c.position { s } else { c }),
-        (c, s) => c.or(s),
+    let (events_checked, chain_break, chain_digest) = joined(chain.await)?;
+    let (stream_break, stream_digest) = joined(streams.await)?;
+    let index_break = match store {
+        Store::Sqlite(sqlite) if chain_digest != stream_digest => {
+            let (path, name) = (sqlite.path().to_owned(), log.as_str().to_owned());
+            let to = crate::ids::to_db(head.position.get());
+            let found = tokio::task::spawn_blocking(move || {
+                crate::store::sqlite::locate_index_disagreement(&path, &name, to)
+            })
+            .await;
+            joined(found)?.map(|(position, detail)| ChainBreak {
+                position: Position::new(u64::try_from(position).unwrap_or(0)),
+                kind: BreakKind::WrongStreamVersion,
+                detail,
+            })
+        }
+        _ => None,
     };
+    // The earliest break wins; at the same position the chain's reason is the most telling
+    // one, then a disagreement of the index with the events, then the stream check's.
+    let first_break = [chain_break, index_break, stream_break]
+        .into_iter()
+        .flatten()
+        .reduce(|earlier, b| {
+            if b.position < earlier.position {
+                b
+            } else {
+                earlier
+            }
+        });
     Ok(VerifyReport {
         log: log.clone(),
         head,
@@ -163,7 +194,7 @@ fn joined<T>(
     result.map_err(|e| LedgerError::Internal(format!("a verification task failed: {e}")))?
 }
 
-type ChainOutcome = Result<(u64, Option<ChainBreak>), LedgerError>;
+type ChainOutcome = Result<(u64, Option<ChainBreak>, Option<Digest>), LedgerError>;
 
 /// The chain scan: on SQLite a blocking thread reading rows in place; on PostgreSQL a task
 /// reading pages. Progress goes out every page (best effort: a slow listener misses updates).
@@ -173,8 +204,9 @@ fn spawn_chain_scan(
     head: Head,
     anchor: Option<Anchor>,
     progress: mpsc::Sender<u64>,
+    digest: Option<Digest>,
 ) -> tokio::task::JoinHandle<ChainOutcome> {
-    let mut chain = ChainCheck::new(log.as_str(), anchor);
+    let mut chain = ChainCheck::new(log.as_str(), anchor, digest);
     let to = crate::ids::to_db(head.position.get());
     match store.sqlite_path() {
         Some(path) => {
@@ -193,7 +225,8 @@ fn spawn_chain_scan(
                 })?;
                 // The last update is never dropped, so a short log reports its progress too.
                 let _ = progress.blocking_send(chain.checked);
-                Ok((chain.checked, found.or_else(|| chain.finish(head))))
+                let found = found.or_else(|| chain.finish(head));
+                Ok((chain.checked, found, chain.digest))
             })
         }
         None => {
@@ -206,7 +239,7 @@ fn spawn_chain_scan(
                         .await?;
                     for event in &page {
                         if let Some(broken) = chain.check(&event.as_ref()) {
-                            return Ok((chain.checked, Some(broken)));
+                            return Ok((chain.checked, Some(broken), chain.digest));
                         }
                     }
                     match page.last() {
@@ -220,7 +253,8 @@ fn spawn_chain_scan(
                         }
                         _ => {
                             let _ = progress.send(chain.checked).await;
-                            return Ok((chain.checked, chain.finish(head)));
+                            let found = chain.finish(head);
+                            return Ok((chain.checked, found, chain.digest));
                         }
                     }
                 }
@@ -229,16 +263,20 @@ fn spawn_chain_scan(
     }
 }
 
-/// The stream scan, on SQLite in place, on PostgreSQL in keyset pages.
+type StreamOutcome = Result<(Option<ChainBreak>, Option<Digest>), LedgerError>;
+
+/// The stream scan, on SQLite in place (the index table and the tail), on PostgreSQL in keyset
+/// pages.
 fn spawn_stream_scan(
     store: &Store,
     log: &LogId,
     head: Head,
-) -> tokio::task::JoinHandle<Result<Option<ChainBreak>, LedgerError>> {
-    let mut streams = StreamCheck::new(head);
-    match store.sqlite_path() {
-        Some(path) => {
-            let log = log.clone();
+    digest: Option<Digest>,
+) -> tokio::task::JoinHandle<StreamOutcome> {
+    let mut streams = StreamCheck::new(head, digest);
+    match store {
+        Store::Sqlite(sqlite) => {
+            let (path, log) = (sqlite.path().to_owned(), log.clone());
             tokio::task::spawn_blocking(move || {
                 crate::store::sqlite::scan_index(
                     &path,
@@ -248,19 +286,20 @@ fn spawn_stream_scan(
                         ControlFlow::Continue(())
                     },
                 )?;
-                Ok(streams.found)
+                Ok((streams.found, streams.digest))
             })
         }
-        None => {
-            let (store, log) = (store.clone(), log.clone());
+        Store::Postgres(postgres) => {
+            let (postgres, log) = (postgres.clone(), log.clone());
             tokio::spawn(async move {
                 let mut after: Option<(String, i64)> = None;
+                let page_events = i64::try_from(PAGE_EVENTS).expect("a small page");
                 loop {
-                    let page = store
+                    let page = postgres
                         .stream_index(
                             &log,
                             after.as_ref().map(|(s, v)| (s.as_str(), *v)),
-                            PAGE_EVENTS,
+                            page_events,
                         )
                         .await?;
                     for entry in &page {
@@ -274,7 +313,7 @@ fn spawn_stream_scan(
                         Some(last) if page.len() == PAGE_EVENTS => {
                             after = Some((last.stream_id.clone(), last.stream_version))
                         }
-                        _ => return Ok(streams.found),
+                        _ => return Ok((streams.found, streams.digest)),
                     }
                 }
             })
@@ -292,10 +331,11 @@ struct ChainCheck {
     prev_recorded_at_us: i64,
     checked: u64,
     buffer: Vec<u8>,
+    digest: Option<Digest>,
 }
 
 impl ChainCheck {
-    fn new(log: &str, anchor: Option<Anchor>) -> Self {
+    fn new(log: &str, anchor: Option<Anchor>, digest: Option<Digest>) -> Self {
         Self {
             log: log.to_owned(),
             anchor,
@@ -305,6 +345,7 @@ impl ChainCheck {
             prev_recorded_at_us: i64::MIN,
             checked: 0,
             buffer: Vec::with_capacity(1024),
+            digest,
         }
     }
 
@@ -386,6 +427,9 @@ impl ChainCheck {
                 format!("expected hash {}, found {computed}", anchor.hash),
             );
         }
+        if let Some(digest) = &mut self.digest {
+            digest.add(e.position, e.stream_id, e.stream_version);
+        }
         self.prev_prev_hash = Some(self.prev_hash);
         self.prev_hash = *computed.as_bytes();
         self.prev_recorded_at_us = e.recorded_at_us;
@@ -445,16 +489,18 @@ struct StreamCheck {
     version: i64,
     position: i64,
     found: Option<ChainBreak>,
+    digest: Option<Digest>,
 }
 
 impl StreamCheck {
-    fn new(head: Head) -> Self {
+    fn new(head: Head, digest: Option<Digest>) -> Self {
         Self {
             head: head.position.get(),
             stream: Vec::new(),
             version: 0,
             position: 0,
             found: None,
+            digest,
         }
     }
 
@@ -462,6 +508,9 @@ impl StreamCheck {
         if u64::try_from(position).unwrap_or(u64::MAX) > self.head {
             // Appended after verification began; not part of what is checked.
             return;
+        }
+        if let Some(digest) = &mut self.digest {
+            digest.add(position, stream, version);
         }
         let same_stream = self.stream == stream;
         let expected_version = if same_stream { self.version + 1 } else { 1 };
@@ -497,5 +546,55 @@ impl StreamCheck {
                 detail,
             });
         }
+    }
+}
+
+/// An order-independent digest of (position, stream, version) triples: the XOR of their BLAKE3
+/// hashes keyed with a key drawn for one verification (so that nobody can prepare a changed
+/// index whose digest matches the events'), and their count. Two scans that see the same
+/// triples in different orders end with the same digest.
+#[derive(Clone)]
+struct Digest {
+    key: [u8; 32],
+    xor: [u8; 32],
+    count: u64,
+    buffer: Vec<u8>,
+}
+
+impl Digest {
+    fn new() -> Self {
+        let mut key = [0u8; 32];
+        getrandom::fill(&mut key).expect("the operating system's random generator works");
+        Self {
+            key,
+            xor: [0; 32],
+            count: 0,
+            buffer: Vec::with_capacity(256),
+        }
+    }
+
+    fn add(&mut self, position: i64, stream: &[u8], version: i64) {
+        self.buffer.clear();
+        self.buffer.extend_from_slice(&position.to_le_bytes());
+        self.buffer.extend_from_slice(&version.to_le_bytes());
+        self.buffer.extend_from_slice(stream);
+        let hash = blake3::keyed_hash(&self.key, &self.buffer);
+        for (acc, byte) in self.xor.iter_mut().zip(hash.as_bytes()) {
+            *acc ^= byte;
+        }
+        self.count += 1;
+    }
+}
+
+/// Equal if they folded the same triples under the same key (the scratch buffer aside).
+impl PartialEq for Digest {
+    fn eq(&self, other: &Self) -> bool {
+        (self.key, self.xor, self.count) == (other.key, other.xor, other.count)
+    }
+}
+
+impl fmt::Debug for Digest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Digest({} triples)", self.count)
     }
 }

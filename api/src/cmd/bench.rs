@@ -166,7 +166,12 @@ fn single_event_commit(
     )?;
     let expected = version.map_or(ExpectedVersion::NoStream, ExpectedVersion::Exact);
     Ok(Commit::new(
-        CommandId::parse(format!("w{writer}-{n}"))?,
+        // Time-ordered, like the ids the API gives requests without an idempotency key: the
+        // command index takes them at its end, not at 64 places at once.
+        CommandId::parse(format!(
+            "{:016x}-w{writer}-{n}",
+            jiff::Timestamp::now().as_microsecond()
+        ))?,
         Actor::parse("bench")?,
         None,
         vec![StreamAppend::new(

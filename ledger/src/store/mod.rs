@@ -18,7 +18,7 @@ pub(crate) mod sqlite;
 /// applied migration is never edited (sqlx refuses to start on a changed checksum).
 pub(crate) type Migrations = [(i64, &'static str, &'static str)];
 
-pub(crate) const SQLITE_MIGRATIONS: [(i64, &str, &str); 2] = [
+pub(crate) const SQLITE_MIGRATIONS: [(i64, &str, &str); 3] = [
     (
         1,
         "ledger",
@@ -28,6 +28,11 @@ pub(crate) const SQLITE_MIGRATIONS: [(i64, &str, &str); 2] = [
         2,
         "personal records",
         include_str!("../../migrations/sqlite/0002_personal_records.sql"),
+    ),
+    (
+        3,
+        "deferred indexes",
+        include_str!("../../migrations/sqlite/0003_deferred_indexes.sql"),
     ),
 ];
 pub(crate) const POSTGRES_MIGRATIONS: [(i64, &str, &str); 2] = [
@@ -378,10 +383,15 @@ impl Store {
         }
     }
 
-    pub(crate) async fn connect(url: &str, pool_connections_max: u32) -> Result<Self, LedgerError> {
+    pub(crate) async fn connect(
+        url: &str,
+        pool_connections_max: u32,
+        index_lag_events_max: u64,
+    ) -> Result<Self, LedgerError> {
         if url.starts_with("sqlite:") {
             Ok(Store::Sqlite(
-                sqlite::SqliteStore::connect(url, pool_connections_max).await?,
+                sqlite::SqliteStore::connect(url, pool_connections_max, index_lag_events_max)
+                    .await?,
             ))
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             Ok(Store::Postgres(
@@ -460,17 +470,6 @@ impl Store {
         let to = to.map_or(i64::MAX, |p| crate::ids::to_db(p.get()));
         let limit = i64::try_from(limit).expect("limits are small");
         dispatch!(self, s => s.read_stream(log, stream, from, to, limit).await)
-    }
-
-    /// The stream index after `(stream, version)`, in (stream, version) order.
-    pub(crate) async fn stream_index(
-        &self,
-        log: &LogId,
-        after: Option<(&str, i64)>,
-        limit: usize,
-    ) -> Result<Vec<IndexEntry>, LedgerError> {
-        let limit = i64::try_from(limit).expect("limits are small");
-        dispatch!(self, s => s.stream_index(log, after, limit).await)
     }
 
     /// One append in a transaction of its own on a pooled connection (the benchmark's baseline).

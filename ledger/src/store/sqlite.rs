@@ -5,7 +5,7 @@
 //! syncs the WAL before anything is acknowledged (see `writer.rs`); every other connection
 //! commits with `synchronous=FULL`.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -14,11 +14,11 @@ use sqlx::{Row, SqlitePool};
 
 use std::ops::ControlFlow;
 
-use super::{EventRef, IndexEntry, RawEvent, event_columns, head_from_db};
+use super::{EventRef, RawEvent, event_columns, head_from_db};
 use crate::hash::ChainHash;
 use crate::ids::{from_db, to_db};
 use crate::plan::{self, Head, Plan, Snapshot, StoredCommand};
-use crate::{CommandId, Commit, LedgerError, LogId, Position, StreamId, StreamVersion};
+use crate::{CommandId, Commit, LedgerError, LogId, StreamId, StreamVersion};
 
 /// How long a connection waits for another process's write lock before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
@@ -31,11 +31,16 @@ const WAL_AUTOCHECKPOINT_PAGES: i64 = 8_192;
 pub(crate) struct SqliteStore {
     pool: SqlitePool,
     options: SqliteConnectOptions,
+    index_lag_events_max: u64,
     unbatched: std::sync::Arc<std::sync::Mutex<Option<SqliteWriter>>>,
 }
 
 impl SqliteStore {
-    pub(crate) async fn connect(url: &str, pool_connections_max: u32) -> Result<Self, LedgerError> {
+    pub(crate) async fn connect(
+        url: &str,
+        pool_connections_max: u32,
+        index_lag_events_max: u64,
+    ) -> Result<Self, LedgerError> {
         let options = SqliteConnectOptions::from_str(url)?
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
@@ -53,13 +58,14 @@ impl SqliteStore {
         Ok(Self {
             pool,
             options,
+            index_lag_events_max,
             unbatched: Default::default(),
         })
     }
 
     /// The group-commit writer's connection.
     pub(crate) fn writer(&self, sync: Sync) -> Result<SqliteWriter, LedgerError> {
-        SqliteWriter::open(self.path(), sync)
+        SqliteWriter::open(self.path(), sync, self.index_lag_events_max)
     }
 
     /// One append in a transaction of its own (the benchmark's naive baseline), on one shared
@@ -71,13 +77,14 @@ impl SqliteStore {
     ) -> Result<Plan, LedgerError> {
         let unbatched = std::sync::Arc::clone(&self.unbatched);
         let path = self.path().to_owned();
+        let lag = self.index_lag_events_max;
         let requests = requests.to_vec();
         tokio::task::spawn_blocking(move || {
             let mut slot = unbatched
                 .lock()
                 .expect("the unbatched connection's lock is never poisoned");
             if slot.is_none() {
-                *slot = Some(SqliteWriter::open(&path, Sync::OnCommit)?);
+                *slot = Some(SqliteWriter::open(&path, Sync::OnCommit, lag)?);
             }
             slot.as_mut()
                 .expect("opened above")
@@ -226,11 +233,20 @@ impl SqliteStore {
         to: i64,
         limit: i64,
     ) -> Result<Vec<RawEvent>, LedgerError> {
+        // The indexed versions through the stream index, the tail's by a scan of the tail; one
+        // statement, so one snapshot of both.
         let rows = sqlx::query(concat!(
             "SELECT ",
             event_columns!(),
+            " FROM ledger_events WHERE log_id = ?1 AND position <= ?4 AND position IN (
+                  SELECT position FROM ledger_stream_index
+                   WHERE log_id = ?1 AND stream_id = ?2 AND stream_version >= ?3)
+              UNION ALL
+              SELECT ",
+            event_columns!(),
             " FROM ledger_events WHERE log_id = ?1 AND stream_id = ?2 AND stream_version >= ?3 AND position <= ?4
-              ORDER BY stream_version LIMIT ?5"
+                 AND position > (SELECT indexed_position FROM ledger_logs WHERE log_id = ?1)
+              ORDER BY 3 LIMIT ?5"
         ))
         .bind(log.as_str())
         .bind(stream.as_str())
@@ -244,35 +260,6 @@ impl SqliteStore {
             .map(RawEvent::from_row)
             .collect::<Result<_, _>>()?)
     }
-
-    pub(crate) async fn stream_index(
-        &self,
-        log: &LogId,
-        after: Option<(&str, i64)>,
-        limit: i64,
-    ) -> Result<Vec<IndexEntry>, LedgerError> {
-        let (stream, version) = after.unwrap_or(("", 0));
-        let rows = sqlx::query(
-            "SELECT stream_id, stream_version, position FROM ledger_events INDEXED BY ledger_events_stream
-             WHERE log_id = ?1 AND (stream_id, stream_version) > (?2, ?3)
-             ORDER BY stream_id, stream_version LIMIT ?4",
-        )
-        .bind(log.as_str())
-        .bind(stream)
-        .bind(version)
-        .bind(limit)
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(IndexEntry {
-                    stream_id: r.try_get(0)?,
-                    stream_version: r.try_get(1)?,
-                    position: r.try_get(2)?,
-                })
-            })
-            .collect()
-    }
 }
 
 /// The group-commit writer's connection: straight on SQLite's C API, because a batch is a few
@@ -282,6 +269,37 @@ impl SqliteStore {
 pub(crate) struct SqliteWriter {
     conn: rusqlite::Connection,
     sync: Sync,
+    /// What this writer knows of each log's unindexed tail, valid while the log's head and
+    /// indexed position are what it last saw (no other process wrote in between).
+    tails: HashMap<LogId, Tail>,
+    /// Events a log's tail may hold before the writer takes them into the indexes.
+    index_lag_events_max: u64,
+}
+
+/// The unindexed tail of a log, as the writer keeps it in memory: the latest version of every
+/// stream written since the indexed position, and the index entries of those events, to be
+/// written into the stream index in one go.
+#[derive(Debug)]
+struct Tail {
+    head: Head,
+    indexed: u64,
+    streams: HashMap<StreamId, StreamVersion>,
+    entries: Vec<(StreamId, StreamVersion, u64)>,
+}
+
+impl Tail {
+    fn empty(head: Head) -> Self {
+        Self {
+            head,
+            indexed: head.position.get(),
+            streams: HashMap::new(),
+            entries: Vec::new(),
+        }
+    }
+
+    fn is_current(&self, head: &Head, indexed: u64) -> bool {
+        self.head == *head && self.indexed == indexed
+    }
 }
 
 /// When a commit reaches the disk.
@@ -295,7 +313,11 @@ pub(crate) enum Sync {
 }
 
 impl SqliteWriter {
-    pub(crate) fn open(path: &std::path::Path, sync: Sync) -> Result<Self, LedgerError> {
+    pub(crate) fn open(
+        path: &std::path::Path,
+        sync: Sync,
+        index_lag_events_max: u64,
+    ) -> Result<Self, LedgerError> {
         let conn = rusqlite::Connection::open_with_flags(
             path,
             rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
@@ -314,8 +336,13 @@ impl SqliteWriter {
         conn.pragma_update(None, "synchronous", synchronous)?;
         conn.pragma_update(None, "foreign_keys", true)?;
         conn.pragma_update(None, "wal_autocheckpoint", WAL_AUTOCHECKPOINT_PAGES)?;
-        conn.set_prepared_statement_cache_capacity(16);
-        Ok(Self { conn, sync })
+        conn.set_prepared_statement_cache_capacity(32);
+        Ok(Self {
+            conn,
+            sync,
+            tails: HashMap::new(),
+            index_lag_events_max: index_lag_events_max.max(1),
+        })
     }
 
     /// The write-ahead log file, when the writer's sync thread must sync it.
@@ -343,13 +370,40 @@ impl SqliteWriter {
         requests: &[(LogId, Commit)],
         now_us: i64,
     ) -> Result<Plan, LedgerError> {
+        // The tails of this batch's logs are taken out for the transaction and put back only
+        // if it commits: after a failure they are read from the database again.
+        let mut tails: HashMap<LogId, Tail> = HashMap::new();
+        for (log, _) in requests {
+            if !tails.contains_key(log)
+                && let Some(tail) = self.tails.remove(log)
+            {
+                tails.insert(log.clone(), tail);
+            }
+        }
         let tx = self
             .conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        let snapshot = load_snapshot(&tx, requests)?;
+        let snapshot = load_snapshot(&tx, requests, &mut tails, self.index_lag_events_max)?;
         let plan = plan::plan(requests, snapshot, now_us);
         write_plan(&tx, &plan)?;
         tx.commit()?;
+        for event in &plan.events {
+            if let Some(tail) = tails.get_mut(&event.log_id) {
+                tail.streams
+                    .insert(event.stream_id.clone(), event.stream_version);
+                tail.entries.push((
+                    event.stream_id.clone(),
+                    event.stream_version,
+                    event.position.get(),
+                ));
+            }
+        }
+        for (log, head) in &plan.heads {
+            if let Some(tail) = tails.get_mut(log) {
+                tail.head = *head;
+            }
+        }
+        self.tails.extend(tails);
         Ok(plan)
     }
 
@@ -362,9 +416,15 @@ impl SqliteWriter {
     }
 }
 
+/// Loads what the batch's decisions depend on, under the write lock: the heads of its logs,
+/// the versions of its streams and its known command ids. A log's tail comes from the writer's
+/// memory while it is current, else from the database; a tail that has grown to
+/// `index_lag_events_max` events is first taken into the stream index.
 fn load_snapshot(
     tx: &rusqlite::Transaction<'_>,
     requests: &[(LogId, Commit)],
+    tails: &mut HashMap<LogId, Tail>,
+    index_lag_events_max: u64,
 ) -> Result<Snapshot, LedgerError> {
     let logs: BTreeSet<&LogId> = requests.iter().map(|(log, _)| log).collect();
     let streams: BTreeSet<(&LogId, &StreamId)> = requests
@@ -382,31 +442,51 @@ fn load_snapshot(
 
     let mut snapshot = Snapshot::default();
     let mut head = tx.prepare_cached(
-        "SELECT head_position, head_hash, head_recorded_at_us FROM ledger_logs WHERE log_id = ?1",
+        "SELECT head_position, head_hash, head_recorded_at_us, indexed_position FROM ledger_logs WHERE log_id = ?1",
     )?;
     for log in logs {
         let mut rows = head.query(rusqlite::params![log.as_str()])?;
-        if let Some(row) = rows.next()? {
-            let hash: Vec<u8> = row.get(1)?;
-            snapshot
-                .heads
-                .insert(log.clone(), head_from_db(row.get(0)?, &hash, row.get(2)?)?);
+        let Some(row) = rows.next()? else {
+            tails.remove(log);
+            continue;
+        };
+        let hash: Vec<u8> = row.get(1)?;
+        let current = head_from_db(row.get(0)?, &hash, row.get(2)?)?;
+        let indexed = from_db(row.get(3)?, "indexed position")?;
+        drop(rows);
+        let known = tails
+            .remove(log)
+            .filter(|t| t.is_current(&current, indexed));
+        let mut tail = match known {
+            Some(tail) => tail,
+            None => load_tail(tx, log, current, indexed)?,
+        };
+        if current.position.get() - tail.indexed >= index_lag_events_max {
+            take_into_index(tx, log, &mut tail)?;
+            tail = Tail::empty(current);
         }
+        snapshot.heads.insert(log.clone(), current);
+        tails.insert(log.clone(), tail);
     }
-    // MAX over the unique (log, stream, version) index is one index seek.
+    // MAX over the stream index's key is one seek.
     let mut version = tx.prepare_cached(
-        "SELECT MAX(stream_version) FROM ledger_events WHERE log_id = ?1 AND stream_id = ?2",
+        "SELECT MAX(stream_version) FROM ledger_stream_index WHERE log_id = ?1 AND stream_id = ?2",
     )?;
     for (log, stream) in streams {
-        let max: Option<i64> = version
-            .query_row(rusqlite::params![log.as_str(), stream.as_str()], |row| {
-                row.get(0)
-            })?;
-        if let Some(max) = max {
-            snapshot.streams.insert(
-                (log.clone(), stream.clone()),
-                StreamVersion::new(from_db(max, "stream version")?)?,
-            );
+        let Some(tail) = tails.get(log) else { continue };
+        let latest = match tail.streams.get(stream) {
+            Some(&in_tail) => Some(in_tail),
+            None => version
+                .query_row(rusqlite::params![log.as_str(), stream.as_str()], |row| {
+                    row.get::<_, Option<i64>>(0)
+                })?
+                .map(|max| StreamVersion::new(from_db(max, "stream version")?))
+                .transpose()?,
+        };
+        if let Some(latest) = latest {
+            snapshot
+                .streams
+                .insert((log.clone(), stream.clone()), latest);
         }
     }
     let mut command = tx.prepare_cached(
@@ -416,23 +496,73 @@ fn load_snapshot(
     for (log, id) in commands {
         let mut rows = command.query(rusqlite::params![log.as_str(), id.as_str()])?;
         if let Some(row) = rows.next()? {
-            let fingerprint: Vec<u8> = row.get(0)?;
-            let fingerprint = ChainHash::from_slice(&fingerprint).ok_or_else(|| {
-                LedgerError::Corrupt("command fingerprint is not 32 bytes".into())
-            })?;
-            let first = Position::new(from_db(row.get(1)?, "position")?);
-            let last = Position::new(from_db(row.get(2)?, "position")?);
-            snapshot.commands.insert(
-                (log.clone(), id.clone()),
-                StoredCommand {
-                    fingerprint,
-                    first,
-                    last,
-                },
-            );
+            snapshot
+                .commands
+                .insert((log.clone(), id.clone()), command_from_row(row, 0)?);
         }
     }
     Ok(snapshot)
+}
+
+/// Reads a log's unindexed tail: the stream, version and position of every event after
+/// `indexed`.
+fn load_tail(
+    tx: &rusqlite::Transaction<'_>,
+    log: &LogId,
+    head: Head,
+    indexed: u64,
+) -> Result<Tail, LedgerError> {
+    let mut tail = Tail {
+        indexed,
+        ..Tail::empty(head)
+    };
+    let mut events = tx.prepare_cached(
+        "SELECT stream_id, stream_version, position FROM ledger_events
+          WHERE log_id = ?1 AND position > ?2 ORDER BY position",
+    )?;
+    let mut rows = events.query(rusqlite::params![log.as_str(), to_db(indexed)])?;
+    while let Some(row) = rows.next()? {
+        let stream = StreamId::parse(row.get::<_, String>(0)?)?;
+        let version = StreamVersion::new(from_db(row.get(1)?, "stream version")?)?;
+        tail.streams.insert(stream.clone(), version);
+        tail.entries
+            .push((stream, version, from_db(row.get(2)?, "position")?));
+    }
+    Ok(tail)
+}
+
+/// Writes a log's tail into the stream index in the index's key order, so that each index
+/// page is written once for many entries, and moves the indexed position to its head.
+fn take_into_index(
+    tx: &rusqlite::Transaction<'_>,
+    log: &LogId,
+    tail: &mut Tail,
+) -> Result<(), LedgerError> {
+    tail.entries
+        .sort_unstable_by(|a, b| (&a.0, a.1).cmp(&(&b.0, b.1)));
+    let mut insert = tx.prepare_cached(
+        "INSERT INTO ledger_stream_index (log_id, stream_id, stream_version, position) VALUES (?1, ?2, ?3, ?4)",
+    )?;
+    for (stream, version, position) in &tail.entries {
+        insert.execute(rusqlite::params![
+            log.as_str(),
+            stream.as_str(),
+            to_db(version.get()),
+            to_db(*position)
+        ])?;
+    }
+    tx.prepare_cached("UPDATE ledger_logs SET indexed_position = ?2 WHERE log_id = ?1")?
+        .execute(rusqlite::params![
+            log.as_str(),
+            to_db(tail.head.position.get())
+        ])?;
+    Ok(())
+}
+
+/// A stored command from three columns (fingerprint, first, last) starting at `at`.
+fn command_from_row(row: &rusqlite::Row<'_>, at: usize) -> Result<StoredCommand, LedgerError> {
+    let fingerprint: Vec<u8> = row.get(at)?;
+    super::command_from_db(&fingerprint, row.get(at + 1)?, row.get(at + 2)?)
 }
 
 fn write_plan(tx: &rusqlite::Transaction<'_>, plan: &Plan) -> Result<(), LedgerError> {
@@ -552,6 +682,102 @@ pub(crate) fn scan_events(
     Ok(())
 }
 
+/// The first position up to `to` where the stream index and the events disagree: an event
+/// whose stream and version the index does not hold at its position, or an index entry whose
+/// position holds no such event. Blocking, one read transaction, a lookup per row: `verify`
+/// runs it only when the digests of both sides differ (the log was tampered with).
+pub(crate) fn locate_index_disagreement(
+    path: &std::path::Path,
+    log: &str,
+    to: i64,
+) -> Result<Option<(i64, String)>, LedgerError> {
+    let mut conn = open_reader(path)?;
+    let tx = conn.transaction()?;
+    let indexed = indexed_position(&tx, log)?.min(to);
+    let mut found: Option<(i64, String)> = None;
+    let mut keep = |position: i64, detail: String| {
+        if found.as_ref().is_none_or(|(p, _)| position < *p) {
+            found = Some((position, detail));
+        }
+    };
+    {
+        let mut events = tx.prepare(
+            "SELECT position, stream_id, stream_version FROM ledger_events
+              WHERE log_id = ?1 AND position <= ?2 ORDER BY position",
+        )?;
+        let mut entry = tx.prepare(
+            "SELECT position FROM ledger_stream_index WHERE log_id = ?1 AND stream_id = ?2 AND stream_version = ?3",
+        )?;
+        let mut rows = events.query(rusqlite::params![log, indexed])?;
+        while let Some(row) = rows.next()? {
+            let (position, stream, version) = (integer(row, 0)?, bytes(row, 1)?, integer(row, 2)?);
+            // Bound as text, as stored (a blob never equals a text in SQLite).
+            let text = String::from_utf8_lossy(stream);
+            let mut at = entry.query(rusqlite::params![log, text.as_ref(), version])?;
+            let indexed_at = match at.next()? {
+                Some(hit) => Some(integer(hit, 0)?),
+                None => None,
+            };
+            if indexed_at != Some(position) {
+                keep(
+                    position,
+                    format!(
+                        "the stream index does not hold stream {} version {version} at this position",
+                        String::from_utf8_lossy(stream)
+                    ),
+                );
+                break;
+            }
+        }
+    }
+    {
+        let mut entries = tx.prepare(
+            "SELECT position, stream_id, stream_version FROM ledger_stream_index WHERE log_id = ?1",
+        )?;
+        let mut event = tx.prepare(
+            "SELECT stream_id, stream_version FROM ledger_events WHERE log_id = ?1 AND position = ?2",
+        )?;
+        let mut rows = entries.query(rusqlite::params![log])?;
+        while let Some(row) = rows.next()? {
+            let (position, stream, version) = (integer(row, 0)?, bytes(row, 1)?, integer(row, 2)?);
+            if position > indexed {
+                continue;
+            }
+            let mut at = event.query(rusqlite::params![log, position])?;
+            let agrees = match at.next()? {
+                Some(hit) => bytes(hit, 0)? == stream && integer(hit, 1)? == version,
+                None => false,
+            };
+            if !agrees {
+                keep(
+                    position,
+                    format!(
+                        "the stream index has stream {} version {version} here, the event at this position does not",
+                        String::from_utf8_lossy(stream)
+                    ),
+                );
+            }
+        }
+    }
+    Ok(found)
+}
+
+/// The position up to which a log's events are in the stream index.
+fn indexed_position(conn: &rusqlite::Connection, log: &str) -> Result<i64, LedgerError> {
+    let indexed: Option<i64> = conn
+        .query_row(
+            "SELECT indexed_position FROM ledger_logs WHERE log_id = ?1",
+            rusqlite::params![log],
+            |row| row.get(0),
+        )
+        .map(Some)
+        .or_else(|e| match e {
+            rusqlite::Error::QueryReturnedNoRows => Ok(None),
+            e => Err(e),
+        })?;
+    Ok(indexed.unwrap_or(0))
+}
+
 /// Pages at least this large are read by [`read_raw_bulk`].
 const BULK_READ_EVENTS_MIN: i64 = 1_000;
 
@@ -597,21 +823,46 @@ fn read_raw_bulk(
 /// What [`scan_index`] calls with each entry: `(stream, version, position)`.
 pub(crate) type IndexVisitor<'v> = dyn FnMut(&[u8], i64, i64) -> ControlFlow<()> + 'v;
 
-/// Calls `visit(stream, version, position)` for the stream index of `log` in (stream, version)
-/// order, like [`scan_events`].
+/// Calls `visit(stream, version, position)` for every event of `log` in (stream, version)
+/// order: the stream index, merged with the unindexed tail sorted by SQLite (a few thousand
+/// events at most, held here while the index is walked). One read transaction.
 pub(crate) fn scan_index(
     path: &std::path::Path,
     log: &str,
     visit: &mut IndexVisitor<'_>,
 ) -> Result<(), LedgerError> {
-    let conn = open_reader(path)?;
-    let mut statement = conn.prepare(
-        "SELECT stream_id, stream_version, position FROM ledger_events INDEXED BY ledger_events_stream
-         WHERE log_id = ?1 ORDER BY stream_id, stream_version",
+    let mut conn = open_reader(path)?;
+    let tx = conn.transaction()?;
+    let indexed = indexed_position(&tx, log)?;
+    let mut tail_statement = tx.prepare(
+        "SELECT stream_id, stream_version, position FROM ledger_events
+          WHERE log_id = ?1 AND position > ?2 ORDER BY stream_id, stream_version",
+    )?;
+    let mut tail: Vec<(Vec<u8>, i64, i64)> = Vec::new();
+    let mut rows = tail_statement.query(rusqlite::params![log, indexed])?;
+    while let Some(row) = rows.next()? {
+        tail.push((bytes(row, 0)?.to_vec(), integer(row, 1)?, integer(row, 2)?));
+    }
+    let mut tail = tail.into_iter().peekable();
+    let mut statement = tx.prepare(
+        "SELECT stream_id, stream_version, position FROM ledger_stream_index
+          WHERE log_id = ?1 ORDER BY stream_id, stream_version",
     )?;
     let mut rows = statement.query(rusqlite::params![log])?;
     while let Some(row) = rows.next()? {
-        if visit(bytes(row, 0)?, integer(row, 1)?, integer(row, 2)?).is_break() {
+        let (stream, version, position) = (bytes(row, 0)?, integer(row, 1)?, integer(row, 2)?);
+        while let Some((s, v, p)) = tail.next_if(|(s, v, _)| (s.as_slice(), *v) < (stream, version))
+        {
+            if visit(&s, v, p).is_break() {
+                return Ok(());
+            }
+        }
+        if visit(stream, version, position).is_break() {
+            return Ok(());
+        }
+    }
+    for (s, v, p) in tail {
+        if visit(&s, v, p).is_break() {
             break;
         }
     }
@@ -648,4 +899,124 @@ fn open_reader(path: &std::path::Path) -> Result<rusqlite::Connection, LedgerErr
     // Scans read the whole file once: map it instead of copying every page into SQLite's cache.
     conn.pragma_update(None, "mmap_size", 1_i64 << 32)?;
     Ok(conn)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Actor, ExpectedVersion, Ledger, LedgerOptions, NewEvent, StreamAppend};
+
+    static BEFORE_DEFERRED_INDEXES: [(i64, &str, &str); 2] = [
+        super::super::SQLITE_MIGRATIONS[0],
+        super::super::SQLITE_MIGRATIONS[1],
+    ];
+
+    fn commit(n: u64, stream: &str, expected: ExpectedVersion) -> Commit {
+        let event = NewEvent::json("Noted", 1, &serde_json::json!({ "n": n })).expect("valid");
+        Commit::new(
+            CommandId::parse(format!("c{n}")).expect("valid"),
+            Actor::parse("test").expect("valid"),
+            None,
+            vec![StreamAppend::new(
+                StreamId::parse(stream).expect("valid"),
+                expected,
+                vec![event],
+            )],
+        )
+        .expect("valid")
+    }
+
+    /// A database written before migration 3 (stream index on the events, every command in
+    /// `ledger_commands`) is migrated on open: it verifies, its streams and commands are found,
+    /// and appends go on from the versions it holds.
+    #[tokio::test]
+    async fn a_database_from_before_the_deferred_indexes_is_migrated_and_goes_on() {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let source = format!("sqlite:{}", dir.path().join("source.db").display());
+        let old = format!("sqlite:{}", dir.path().join("old.db").display());
+        let log = LogId::parse("coop").expect("valid");
+
+        // The rows an earlier version wrote: written by this one, copied into the old schema.
+        let ledger = Ledger::open(&source, LedgerOptions::default())
+            .await
+            .expect("open");
+        ledger.create_log(&log).await.expect("create");
+        for n in 0..30 {
+            ledger
+                .append(
+                    &log,
+                    commit(n, &format!("s{}", n % 3), ExpectedVersion::Any),
+                )
+                .await
+                .expect("append");
+        }
+        ledger.close().await;
+        let pool = SqlitePool::connect_with(
+            SqliteConnectOptions::from_str(&old)
+                .expect("a url")
+                .create_if_missing(true),
+        )
+        .await
+        .expect("open the old database");
+        super::super::migrate(&pool, &BEFORE_DEFERRED_INDEXES)
+            .await
+            .expect("the old schema");
+        let attach = format!(
+            "ATTACH DATABASE '{}' AS source",
+            dir.path().join("source.db").display()
+        );
+        let mut conn = pool.acquire().await.expect("a connection");
+        for sql in [
+            attach.as_str(),
+            "INSERT INTO ledger_logs SELECT log_id, created_at_us, head_position, head_hash, head_recorded_at_us FROM source.ledger_logs",
+            "INSERT INTO ledger_events SELECT * FROM source.ledger_events",
+            "INSERT INTO ledger_commands SELECT * FROM source.ledger_commands",
+            "DETACH DATABASE source",
+        ] {
+            sqlx::query(sql)
+                .execute(&mut *conn)
+                .await
+                .expect("copy into the old schema");
+        }
+        drop(conn);
+        pool.close().await;
+
+        let ledger = Ledger::open(&old, LedgerOptions::default())
+            .await
+            .expect("migrated on open");
+        let report = ledger
+            .verify(&log, None, &mut |_| {})
+            .await
+            .expect("verify");
+        assert!(report.is_intact(), "{:?}", report.first_break);
+        assert_eq!(report.events_checked, 30);
+        let s1 = StreamId::parse("s1").expect("valid");
+        let read = ledger
+            .read_stream(&log, &s1, StreamVersion::FIRST, 100)
+            .await
+            .expect("read");
+        assert_eq!(read.len(), 10);
+        for n in 0..30 {
+            let id = CommandId::parse(format!("c{n}")).expect("valid");
+            assert!(
+                ledger
+                    .find_command(&log, &id)
+                    .await
+                    .expect("find")
+                    .is_some()
+            );
+        }
+        let version = StreamVersion::new(10).expect("valid");
+        let next = ledger
+            .append(&log, commit(30, "s1", ExpectedVersion::Exact(version)))
+            .await
+            .expect("goes on from version 10");
+        assert_eq!(next.streams[0].last_version.get(), 11);
+        let replay = ledger
+            .append(&log, commit(4, "s1", ExpectedVersion::Any))
+            .await
+            .expect("an old command replays");
+        assert!(replay.replayed);
+        ledger.close().await;
+    }
 }

@@ -215,6 +215,27 @@ async fn run(db: &TestDb, ops: Vec<Op>) {
             }
         }
     }
+    // Each stream reads back as the log's events of that stream, wherever they lie: in the
+    // indexes or (on SQLite) in the tail not yet taken into them; and every accepted command is
+    // found by its id.
+    for stream in model.versions.keys() {
+        let id = StreamId::parse(stream.as_str()).expect("valid");
+        let read = ledger
+            .read_stream(&coop, &id, StreamVersion::FIRST, 10_000)
+            .await
+            .expect("read a stream");
+        let expected: Vec<&RecordedEvent> = events.iter().filter(|e| e.stream_id == id).collect();
+        assert_eq!(read.iter().collect::<Vec<_>>(), expected, "stream {stream}");
+    }
+    for (commit, result) in &model.commits {
+        let Ok(committed) = result else { continue };
+        let found = ledger
+            .find_command(&coop, commit.command_id())
+            .await
+            .expect("look up a command")
+            .expect("an accepted command is found");
+        assert_eq!(found.first_position, committed.first_position);
+    }
     let report = verify(&ledger, &coop).await;
     assert!(report.is_intact(), "{:?}", report.first_break);
     assert_eq!(report.events_checked, events.len() as u64);

@@ -22,7 +22,98 @@ on_both_databases!(
     an_unbatched_append_follows_the_same_rules_and_is_readable_at_once,
     a_command_identified_by_its_request_is_found_and_told_from_another_request,
     a_subscriber_sees_what_another_process_appends,
+    two_writers_on_one_database_take_turns_on_one_stream_and_see_each_others_commands,
 );
+
+/// Two ledgers on one database, each with a writer of its own (two processes), append to the
+/// same stream in turn, each expecting exactly the version the other left, across many
+/// takings of the tail into the indexes (the test ledgers index every 7 events): each writer
+/// notices what the other wrote, a repeated command replays whichever process committed it,
+/// and the log verifies.
+async fn two_writers_on_one_database_take_turns_on_one_stream_and_see_each_others_commands(
+    db: &TestDb,
+) {
+    let (first, second) = (db.ledger().await, db.ledger().await);
+    let coop = log("coop");
+    first.create_log(&coop).await.expect("create");
+    let mut originals = Vec::new();
+    for n in 0..40u64 {
+        let (writer, other) = if n % 2 == 0 {
+            (&first, &second)
+        } else {
+            (&second, &first)
+        };
+        let expected = match n {
+            0 => ExpectedVersion::NoStream,
+            n => ExpectedVersion::Exact(StreamVersion::new(n * 2).expect("not zero")),
+        };
+        let events = vec![event("E", n * 2), event("E", n * 2 + 1)];
+        let id = format!("turn-{n}");
+        let done = writer
+            .append(&coop, commit(&id, "shared", expected, events.clone()))
+            .await
+            .expect("the version the other writer left");
+        assert_eq!(done.streams[0].last_version.get(), n * 2 + 2);
+        // The other writer finds it, and a repeat through the other writer replays it.
+        let again = other
+            .append(&coop, commit(&id, "shared", expected, events))
+            .await
+            .expect("a replay");
+        assert!(again.replayed);
+        assert_eq!(again.first_position, done.first_position);
+        // A stale expectation through the other writer is a conflict.
+        let stale = other
+            .append(
+                &coop,
+                commit(
+                    &format!("stale-{n}"),
+                    "shared",
+                    expected,
+                    vec![event("E", 0)],
+                ),
+            )
+            .await;
+        assert!(
+            matches!(stale, Err(LedgerError::Conflict { .. })),
+            "{stale:?}"
+        );
+        originals.push((id, done.first_position));
+    }
+    // On SQLite a process reads what another committed once it has adopted the other's head
+    // (by its own next commit here; by its subscriptions' polls otherwise).
+    first
+        .append(
+            &coop,
+            commit("last", "other", ExpectedVersion::Any, vec![event("E", 0)]),
+        )
+        .await
+        .expect("append");
+    for (id, position) in &originals {
+        let found = first
+            .find_command(&coop, &CommandId::parse(id.as_str()).expect("valid"))
+            .await
+            .expect("look up")
+            .expect("found");
+        assert_eq!(found.first_position, *position);
+    }
+    let read = second
+        .read_stream(&coop, &stream("shared"), StreamVersion::FIRST, 1_000)
+        .await
+        .expect("read the stream");
+    assert_eq!(read.len(), 80);
+    assert!(
+        read.iter()
+            .enumerate()
+            .all(|(i, e)| e.stream_version.get() == i as u64 + 1)
+    );
+    let report = first
+        .verify(&coop, None, &mut |_| {})
+        .await
+        .expect("verify");
+    assert!(report.is_intact(), "{:?}", report.first_break);
+    first.close().await;
+    second.close().await;
+}
 
 /// Two ledgers on one database stand for two processes (a server, and `verbund token issue`
 /// beside it): what one appends reaches the other's subscribers and reads.

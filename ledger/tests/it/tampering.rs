@@ -237,6 +237,18 @@ async fn a_forger_who_rehashes_the_tail_is_caught_by_stream_versions_and_anchors
     })
     .await;
     assert_broken_at(&ledger, &id, 17, BreakKind::WrongStreamVersion).await;
+    // The same where the events are still in the tail that SQLite's writer has not yet taken
+    // into the stream index (the default lag is far above this log's length).
+    let untaken = Ledger::open(&db.url, LedgerOptions::default())
+        .await
+        .expect("open");
+    let id = victim(&untaken, "rehashed-version-in-the-tail").await;
+    rewrite_tail(db, &untaken, &id, 17, |e| {
+        e.stream_version = StreamVersion::new(1_000).expect("valid")
+    })
+    .await;
+    assert_broken_at(&untaken, &id, 17, BreakKind::WrongStreamVersion).await;
+    untaken.close().await;
 
     // A rewritten payload keeps every internal rule; only a hash known from outside exposes it.
     let id = victim(&ledger, "rehashed-payload").await;
@@ -267,4 +279,34 @@ async fn a_forger_who_rehashes_the_tail_is_caught_by_stream_versions_and_anchors
         (found.position.get(), found.kind),
         (20, BreakKind::AnchorMismatch)
     );
+}
+
+/// SQLite keeps the stream index apart from the events (`ledger_stream_index`, filled in bulk
+/// by the writer). An attacker who changes or removes an entry there, to hide a stream's
+/// history from the stream check, is caught where the index and the events disagree.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_stream_index_kept_apart_from_the_events_must_agree_with_them_on_sqlite() {
+    let db = TestDb::sqlite().await;
+    let outcome = catch(async {
+        let ledger = db.ledger().await;
+        db.exec("DROP TRIGGER ledger_stream_index_no_update; DROP TRIGGER ledger_stream_index_no_delete;")
+            .await;
+        let changed = victim(&ledger, "index-changed").await;
+        db.exec(&format!(
+            "UPDATE ledger_stream_index SET stream_version = stream_version + 100
+              WHERE log_id = '{changed}' AND position = 12"
+        ))
+        .await;
+        assert_broken_at(&ledger, &changed, 12, BreakKind::WrongStreamVersion).await;
+
+        let removed = victim(&ledger, "index-removed").await;
+        db.exec(&format!(
+            "DELETE FROM ledger_stream_index WHERE log_id = '{removed}' AND position = 5"
+        ))
+        .await;
+        assert_broken_at(&ledger, &removed, 5, BreakKind::WrongStreamVersion).await;
+        ledger.close().await;
+    })
+    .await;
+    db.clean_up_then(outcome).await;
 }
