@@ -35,7 +35,7 @@ pub(crate) const SQLITE_MIGRATIONS: [(i64, &str, &str); 3] = [
         include_str!("../../migrations/sqlite/0003_deferred_indexes.sql"),
     ),
 ];
-pub(crate) const POSTGRES_MIGRATIONS: [(i64, &str, &str); 2] = [
+pub(crate) const POSTGRES_MIGRATIONS: [(i64, &str, &str); 3] = [
     (
         1,
         "ledger",
@@ -45,6 +45,11 @@ pub(crate) const POSTGRES_MIGRATIONS: [(i64, &str, &str); 2] = [
         2,
         "personal records",
         include_str!("../../migrations/postgres/0002_personal_records.sql"),
+    ),
+    (
+        3,
+        "no row foreign keys",
+        include_str!("../../migrations/postgres/0003_no_row_foreign_keys.sql"),
     ),
 ];
 
@@ -319,7 +324,7 @@ pub(crate) enum Store {
 #[derive(Debug)]
 pub(crate) enum WriterConnection {
     Sqlite(sqlite::SqliteWriter),
-    Postgres(sqlx::PgConnection),
+    Postgres(postgres::PgWriter),
 }
 
 impl WriterConnection {
@@ -343,7 +348,6 @@ impl WriterConnection {
 
     /// Closes the connection cleanly.
     pub(crate) async fn close(self) -> Result<(), LedgerError> {
-        use sqlx::Connection as _;
         match self {
             WriterConnection::Sqlite(c) => c.checkpoint()?,
             WriterConnection::Postgres(c) => c.close().await?,
@@ -359,7 +363,7 @@ impl WriterConnection {
     ) -> Result<crate::plan::Plan, LedgerError> {
         match self {
             WriterConnection::Sqlite(c) => c.commit_batch(requests, now_us),
-            WriterConnection::Postgres(c) => postgres::commit_batch(c, requests, now_us).await,
+            WriterConnection::Postgres(c) => c.commit_batch(requests, now_us).await,
         }
     }
 }
@@ -409,7 +413,9 @@ impl Store {
     pub(crate) async fn writer(&self) -> Result<WriterConnection, LedgerError> {
         Ok(match self {
             Store::Sqlite(s) => WriterConnection::Sqlite(s.writer(sqlite::Sync::Pipelined)?),
-            Store::Postgres(s) => WriterConnection::Postgres(s.connection().await?),
+            Store::Postgres(s) => {
+                WriterConnection::Postgres(postgres::PgWriter::new(s.connection().await?))
+            }
         })
     }
 

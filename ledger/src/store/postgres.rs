@@ -4,7 +4,7 @@
 //! round trips (begin, lock, read, write, commit) whatever its size: arrays go in through
 //! `UNNEST`, and all writes are one statement.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::time::Duration;
 
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
@@ -13,8 +13,10 @@ use sqlx::{Connection, PgConnection, PgPool, Row};
 use super::{IndexEntry, RawEvent, event_columns, head_from_db};
 use crate::hash::ChainHash;
 use crate::ids::{from_db, to_db};
-use crate::plan::{self, Head, Plan, Snapshot, StoredCommand};
-use crate::{CommandId, Commit, LedgerError, LogId, Position, StreamId, StreamVersion};
+use crate::plan::{self, Head, Outcome, Plan, Snapshot, StoredCommand};
+use crate::{
+    CommandId, Commit, ExpectedVersion, LedgerError, LogId, Position, StreamId, StreamVersion,
+};
 
 /// How long a pooled read waits for a connection.
 const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(10);
@@ -203,17 +205,333 @@ impl PgStore {
     }
 }
 
+/// The most stream versions the writer remembers per log; beyond, it forgets them all and
+/// learns them again (a read per batch while it does).
+const KNOWN_STREAMS_MAX: usize = 65_536;
+
+/// The group-commit writer's connection, and what the writer knows of the logs it writes: each
+/// log's head and the latest versions of the streams it wrote or read. That knowledge holds
+/// while the head is unchanged, i.e. no other process wrote the log since; every write checks
+/// exactly that under the log's row lock.
+///
+/// So a batch usually costs one round trip: the writer decides it on what it knows, and one
+/// statement (its own transaction) locks the logs' rows, checks their heads and writes
+/// everything, or writes nothing if a head moved. Streams it does not know are assumed new
+/// where the batch only creates them (a wrong guess breaks the unique stream index, which
+/// aborts the statement); streams it must know exactly (an exact expected version, a guard)
+/// are read first, in one statement. A command id seen before breaks the unique command index
+/// the same way. Whenever the guess fails, the batch is decided again the careful way:
+/// [`commit_batch`], a transaction that locks first and reads everything.
+#[derive(Debug)]
+pub(crate) struct PgWriter {
+    conn: PgConnection,
+    known: HashMap<LogId, Known>,
+}
+
+#[derive(Debug)]
+struct Known {
+    head: Head,
+    streams: HashMap<StreamId, StreamVersion>,
+}
+
+impl PgWriter {
+    pub(crate) fn new(conn: PgConnection) -> Self {
+        Self {
+            conn,
+            known: HashMap::new(),
+        }
+    }
+
+    pub(crate) async fn close(self) -> Result<(), LedgerError> {
+        self.conn.close().await?;
+        Ok(())
+    }
+
+    /// Decides and writes one batch; see the type's documentation.
+    pub(crate) async fn commit_batch(
+        &mut self,
+        requests: &[(LogId, Commit)],
+        now_us: i64,
+    ) -> Result<Plan, LedgerError> {
+        if let Some(plan) = self.commit_on_what_is_known(requests, now_us).await? {
+            return Ok(plan);
+        }
+        for (log, _) in requests {
+            self.known.remove(log);
+        }
+        let (plan, snapshot) = commit_batch_with(&mut self.conn, requests, now_us).await?;
+        self.learn(&plan, &snapshot.heads, &snapshot.streams);
+        Ok(plan)
+    }
+
+    /// The batch decided on what the writer knows and written in one statement; `None` if
+    /// what it knows turned out stale (nothing was written then).
+    async fn commit_on_what_is_known(
+        &mut self,
+        requests: &[(LogId, Commit)],
+        now_us: i64,
+    ) -> Result<Option<Plan>, LedgerError> {
+        if requests
+            .iter()
+            .any(|(_, commit)| !commit.erasures().is_empty())
+        {
+            // Rare (a rejection, the retention run); the careful way writes them.
+            return Ok(None);
+        }
+        let logs: BTreeSet<&LogId> = requests.iter().map(|(log, _)| log).collect();
+        // Streams whose version the decision needs exactly and the writer does not know.
+        let mut unknown: BTreeSet<(&LogId, &StreamId)> = BTreeSet::new();
+        for (log, commit) in requests {
+            let known = self.known.get(log);
+            let is_known =
+                |stream: &StreamId| known.is_some_and(|k| k.streams.contains_key(stream));
+            for append in commit.streams() {
+                let only_creates = matches!(
+                    append.expected(),
+                    ExpectedVersion::NoStream | ExpectedVersion::Any
+                );
+                if !only_creates && !is_known(append.stream()) {
+                    unknown.insert((log, append.stream()));
+                }
+            }
+            for (stream, _) in commit.guards() {
+                if !is_known(stream) {
+                    unknown.insert((log, stream));
+                }
+            }
+        }
+        if !unknown.is_empty() || logs.iter().any(|log| !self.known.contains_key(*log)) {
+            let (heads, versions) =
+                read_heads_and_versions(&mut self.conn, &logs, &unknown).await?;
+            for log in &logs {
+                match (heads.get(*log), self.known.get_mut(*log)) {
+                    (Some(head), Some(known)) if known.head == *head => {}
+                    // Another process wrote since: what this writer knew may be stale.
+                    (Some(_), Some(_)) => return Ok(None),
+                    (Some(head), None) => {
+                        self.known.insert(
+                            (*log).clone(),
+                            Known {
+                                head: *head,
+                                streams: HashMap::new(),
+                            },
+                        );
+                    }
+                    (None, _) => {
+                        self.known.remove(*log);
+                    }
+                }
+            }
+            for ((log, stream), version) in versions {
+                if let Some(known) = self.known.get_mut(&log) {
+                    known.streams.insert(stream, version);
+                }
+            }
+        }
+        let mut snapshot = Snapshot::default();
+        for (log, commit) in requests {
+            let Some(known) = self.known.get(log) else {
+                continue;
+            };
+            snapshot.heads.insert(log.clone(), known.head);
+            let touched = commit
+                .streams()
+                .iter()
+                .map(|append| append.stream())
+                .chain(commit.guards().iter().map(|(stream, _)| stream));
+            for stream in touched {
+                if let Some(&version) = known.streams.get(stream) {
+                    snapshot
+                        .streams
+                        .insert((log.clone(), stream.clone()), version);
+                }
+            }
+        }
+        let expected: BTreeMap<LogId, Head> = snapshot
+            .heads
+            .iter()
+            .map(|(log, head)| (log.clone(), *head))
+            .collect();
+        let plan = plan::plan(requests, snapshot, now_us);
+        // An append refused for its expected version may be the repeat of a command committed
+        // before, which replays instead: the careful way tells them apart.
+        let refused: Vec<(&str, &str)> = requests
+            .iter()
+            .zip(&plan.outcomes)
+            .filter(|(_, outcome)| {
+                matches!(outcome, Outcome::Rejected(LedgerError::Conflict { .. }))
+            })
+            .map(|((log, commit), _)| (log.as_str(), commit.command_id().as_str()))
+            .collect();
+        if !refused.is_empty() && any_command_exists(&mut self.conn, &refused).await? {
+            return Ok(None);
+        }
+        match write_if_heads_unchanged(&mut self.conn, &plan, &expected).await {
+            Ok(true) => {}
+            Ok(false) => return Ok(None),
+            Err(LedgerError::Database(e))
+                if e.as_database_error()
+                    .is_some_and(|e| e.is_unique_violation()) =>
+            {
+                return Ok(None);
+            }
+            Err(e) => return Err(e),
+        }
+        self.learn(&plan, &expected, &HashMap::new());
+        Ok(Some(plan))
+    }
+
+    /// Remembers the heads and versions after a committed batch: the heads it was decided on
+    /// (moved on by the batch's events), the versions it read, and those it wrote.
+    fn learn(
+        &mut self,
+        plan: &Plan,
+        heads: &impl HeadsOf,
+        versions: &HashMap<(LogId, StreamId), StreamVersion>,
+    ) {
+        for (log, head) in heads.heads() {
+            let known = self.known.entry(log.clone()).or_insert_with(|| Known {
+                head,
+                streams: HashMap::new(),
+            });
+            known.head = plan.heads.get(log).copied().unwrap_or(head);
+            if known.streams.len() > KNOWN_STREAMS_MAX {
+                known.streams.clear();
+            }
+        }
+        for ((log, stream), version) in versions {
+            if let Some(known) = self.known.get_mut(log) {
+                known.streams.insert(stream.clone(), *version);
+            }
+        }
+        for event in &plan.events {
+            if let Some(known) = self.known.get_mut(&event.log_id) {
+                known
+                    .streams
+                    .insert(event.stream_id.clone(), event.stream_version);
+            }
+        }
+    }
+}
+
+/// True if any of these commands is stored.
+async fn any_command_exists(
+    conn: &mut PgConnection,
+    commands: &[(&str, &str)],
+) -> Result<bool, LedgerError> {
+    let (logs, ids): (Vec<&str>, Vec<&str>) = commands.iter().copied().unzip();
+    let row = sqlx::query(
+        "SELECT EXISTS (SELECT 1 FROM UNNEST($1::text[], $2::text[]) AS k(l, c)
+                         WHERE EXISTS (SELECT 1 FROM ledger_commands c
+                                        WHERE c.log_id = k.l AND c.command_id = k.c OFFSET 0))",
+    )
+    .persistent(false)
+    .bind(&logs)
+    .bind(&ids)
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(row.try_get(0)?)
+}
+
+/// The heads a batch was decided on, from a snapshot or a map of expectations.
+trait HeadsOf {
+    fn heads(&self) -> Vec<(&LogId, Head)>;
+}
+
+impl HeadsOf for HashMap<LogId, Head> {
+    fn heads(&self) -> Vec<(&LogId, Head)> {
+        self.iter().map(|(log, head)| (log, *head)).collect()
+    }
+}
+
+impl HeadsOf for BTreeMap<LogId, Head> {
+    fn heads(&self) -> Vec<(&LogId, Head)> {
+        self.iter().map(|(log, head)| (log, *head)).collect()
+    }
+}
+
+/// The heads of `logs` and the latest versions of `streams`, in one statement (one snapshot),
+/// without locking anything: a write decided on them checks the heads under the lock.
+async fn read_heads_and_versions(
+    conn: &mut PgConnection,
+    logs: &BTreeSet<&LogId>,
+    streams: &BTreeSet<(&LogId, &StreamId)>,
+) -> Result<
+    (
+        HashMap<LogId, Head>,
+        HashMap<(LogId, StreamId), StreamVersion>,
+    ),
+    LedgerError,
+> {
+    let log_ids: Vec<&str> = logs.iter().map(|log| log.as_str()).collect();
+    let (stream_logs, stream_ids): (Vec<&str>, Vec<&str>) = streams
+        .iter()
+        .map(|(log, stream)| (log.as_str(), stream.as_str()))
+        .unzip();
+    // Planned anew each time, like the careful way's lookup (see `load_snapshot`).
+    let rows = sqlx::query(
+        "SELECT 'h', log_id, NULL::text, head_position, head_hash, head_recorded_at_us
+           FROM ledger_logs WHERE log_id = ANY($1)
+         UNION ALL
+         SELECT 's', k.l, k.s, (SELECT e.stream_version FROM ledger_events e
+                                 WHERE e.log_id = k.l AND e.stream_id = k.s
+                                 ORDER BY e.log_id DESC, e.stream_id DESC, e.stream_version DESC LIMIT 1),
+                NULL::bytea, NULL::int8
+           FROM UNNEST($2::text[], $3::text[]) AS k(l, s)",
+    )
+    .persistent(false)
+    .bind(&log_ids)
+    .bind(&stream_logs)
+    .bind(&stream_ids)
+    .fetch_all(&mut *conn)
+    .await?;
+    let (mut heads, mut versions) = (HashMap::new(), HashMap::new());
+    for r in &rows {
+        let kind: String = r.try_get(0)?;
+        let log = LogId::parse(r.try_get::<String, _>(1)?)?;
+        if kind == "h" {
+            heads.insert(
+                log,
+                head_from_db(r.try_get(3)?, r.try_get::<&[u8], _>(4)?, r.try_get(5)?)?,
+            );
+        } else if let Some(version) = r.try_get::<Option<i64>, _>(3)? {
+            versions.insert(
+                (log, StreamId::parse(r.try_get::<String, _>(2)?)?),
+                StreamVersion::new(from_db(version, "stream version")?)?,
+            );
+        }
+    }
+    Ok((heads, versions))
+}
+
+/// One batch in one transaction that locks the logs' rows first and reads everything under
+/// the lock: the careful way, for when the writer's knowledge failed, and for the benchmark's
+/// baseline.
 pub(crate) async fn commit_batch(
     conn: &mut PgConnection,
     requests: &[(LogId, Commit)],
     now_us: i64,
 ) -> Result<Plan, LedgerError> {
+    Ok(commit_batch_with(conn, requests, now_us).await?.0)
+}
+
+/// [`commit_batch`], also returning the heads and versions it read.
+async fn commit_batch_with(
+    conn: &mut PgConnection,
+    requests: &[(LogId, Commit)],
+    now_us: i64,
+) -> Result<(Plan, Snapshot), LedgerError> {
     let mut tx = conn.begin().await?;
     let snapshot = load_snapshot(&mut tx, requests).await?;
+    let read = Snapshot {
+        heads: snapshot.heads.clone(),
+        streams: snapshot.streams.clone(),
+        commands: HashMap::new(),
+    };
     let plan = plan::plan(requests, snapshot, now_us);
     write_plan(&mut tx, &plan).await?;
     tx.commit().await?;
-    Ok(plan)
+    Ok((plan, read))
 }
 
 async fn load_snapshot(
@@ -316,40 +634,185 @@ async fn load_snapshot(
     Ok(snapshot)
 }
 
+/// A plan's rows as the arrays the write statements take.
+struct Columns<'p> {
+    events: &'p [crate::RecordedEvent],
+    command_logs: Vec<&'p str>,
+    command_ids: Vec<&'p str>,
+    fingerprints: Vec<&'p [u8]>,
+    firsts: Vec<i64>,
+    lasts: Vec<i64>,
+    head_logs: Vec<&'p str>,
+    head_positions: Vec<i64>,
+    head_hashes: Vec<&'p [u8]>,
+    head_times: Vec<i64>,
+}
+
+impl<'p> Columns<'p> {
+    fn of(plan: &'p Plan) -> Self {
+        let mut columns = Columns {
+            events: &plan.events,
+            command_logs: Vec::new(),
+            command_ids: Vec::new(),
+            fingerprints: Vec::new(),
+            firsts: Vec::new(),
+            lasts: Vec::new(),
+            head_logs: Vec::new(),
+            head_positions: Vec::new(),
+            head_hashes: Vec::new(),
+            head_times: Vec::new(),
+        };
+        for (log, command, stored) in &plan.commands {
+            columns.command_logs.push(log.as_str());
+            columns.command_ids.push(command.as_str());
+            columns
+                .fingerprints
+                .push(stored.fingerprint.as_bytes().as_slice());
+            columns.firsts.push(to_db(stored.first.get()));
+            columns.lasts.push(to_db(stored.last.get()));
+        }
+        for (log, head) in &plan.heads {
+            columns.head_logs.push(log.as_str());
+            columns.head_positions.push(to_db(head.position.get()));
+            columns.head_hashes.push(head.hash.as_bytes().as_slice());
+            columns.head_times.push(head.recorded_at_us);
+        }
+        columns
+    }
+
+    /// Binds the events ($n..$n+12), commands (+13..+17) and heads (+18..+21) in that order.
+    fn bind<'q>(
+        &'q self,
+        query: sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments>,
+    ) -> sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments> {
+        let events = self.events;
+        let texts =
+            |f: fn(&crate::RecordedEvent) -> &str| events.iter().map(f).collect::<Vec<&str>>();
+        let ints = |f: fn(&crate::RecordedEvent) -> i64| events.iter().map(f).collect::<Vec<i64>>();
+        let bytes =
+            |f: fn(&crate::RecordedEvent) -> &[u8]| events.iter().map(f).collect::<Vec<&[u8]>>();
+        query
+            .bind(texts(|e| e.log_id.as_str()))
+            .bind(ints(|e| to_db(e.position.get())))
+            .bind(texts(|e| e.stream_id.as_str()))
+            .bind(ints(|e| to_db(e.stream_version.get())))
+            .bind(texts(|e| e.event_type.as_str()))
+            .bind(ints(|e| i64::from(e.schema_version)))
+            .bind(texts(|e| e.payload.as_str()))
+            .bind(texts(|e| e.metadata.actor.as_str()))
+            .bind(texts(|e| e.metadata.command_id.as_str()))
+            .bind(texts(|e| e.metadata.correlation_id.as_str()))
+            .bind(ints(|e| e.metadata.recorded_at_us))
+            .bind(bytes(|e| e.prev_hash.as_bytes().as_slice()))
+            .bind(bytes(|e| e.hash.as_bytes().as_slice()))
+            .bind(&self.command_logs)
+            .bind(&self.command_ids)
+            .bind(&self.fingerprints)
+            .bind(&self.firsts)
+            .bind(&self.lasts)
+            .bind(&self.head_logs)
+            .bind(&self.head_positions)
+            .bind(&self.head_hashes)
+            .bind(&self.head_times)
+    }
+}
+
+/// A plan's personal-data records as arrays ($n..$n+4).
+fn bind_records<'q>(
+    plan: &'q Plan,
+    query: sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments>,
+) -> sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments> {
+    let records = &plan.records;
+    query
+        .bind(
+            records
+                .iter()
+                .map(|(l, _, _)| l.as_str())
+                .collect::<Vec<_>>(),
+        )
+        .bind(records.iter().map(|(_, _, r)| r.id()).collect::<Vec<_>>())
+        .bind(
+            records
+                .iter()
+                .map(|(_, p, _)| to_db(p.get()))
+                .collect::<Vec<_>>(),
+        )
+        .bind(
+            records
+                .iter()
+                .map(|(_, _, r)| r.salt().as_slice())
+                .collect::<Vec<_>>(),
+        )
+        .bind(records.iter().map(|(_, _, r)| r.data()).collect::<Vec<_>>())
+}
+
+/// Writes a plan decided on `expected` heads in one statement, its own transaction: it locks
+/// the logs' rows (in log-id order, so that writers of several logs cannot deadlock), and
+/// writes only if every head is still the expected one. True if it wrote. A plan with
+/// erasures is not written here.
+async fn write_if_heads_unchanged(
+    conn: &mut PgConnection,
+    plan: &Plan,
+    expected: &BTreeMap<LogId, Head>,
+) -> Result<bool, LedgerError> {
+    debug_assert!(plan.erasures.is_empty());
+    let columns = Columns::of(plan);
+    let logs: Vec<&str> = expected.keys().map(LogId::as_str).collect();
+    let positions: Vec<i64> = expected.values().map(|h| to_db(h.position.get())).collect();
+    let hashes: Vec<&[u8]> = expected
+        .values()
+        .map(|h| h.hash.as_bytes().as_slice())
+        .collect();
+    // Every write below waits for `ok`, and so for the lock. The rows are locked before they
+    // are compared: a writer that committed meanwhile shows through (PostgreSQL re-reads a
+    // row it had to wait for), and then its head no longer matches.
+    let query = sqlx::query(
+        "WITH locked AS (
+             SELECT l.log_id, l.head_position, l.head_hash FROM ledger_logs l
+              WHERE l.log_id = ANY($23::text[]) ORDER BY l.log_id FOR UPDATE
+         ), ok AS (
+             SELECT count(*) = cardinality($23::text[]) AS ok
+               FROM locked l JOIN UNNEST($23::text[], $24::int8[], $25::bytea[]) AS x(log_id, position, hash)
+                 ON l.log_id = x.log_id AND l.head_position = x.position AND l.head_hash = x.hash
+         ), new_events AS (
+             INSERT INTO ledger_events (log_id, position, stream_id, stream_version, event_type, schema_version,
+                                        payload, actor, command_id, correlation_id, recorded_at_us, prev_hash, hash)
+             SELECT * FROM UNNEST($1::text[], $2::int8[], $3::text[], $4::int8[], $5::text[], $6::int8[],
+                                  $7::text[], $8::text[], $9::text[], $10::text[], $11::int8[], $12::bytea[],
+                                  $13::bytea[])
+              WHERE (SELECT ok FROM ok)
+         ), new_commands AS (
+             INSERT INTO ledger_commands (log_id, command_id, fingerprint, first_position, last_position)
+             SELECT * FROM UNNEST($14::text[], $15::text[], $16::bytea[], $17::int8[], $18::int8[])
+              WHERE (SELECT ok FROM ok)
+         ), new_records AS (
+             INSERT INTO ledger_personal_records (log_id, record_id, stored_at, salt, data)
+             SELECT * FROM UNNEST($26::text[], $27::text[], $28::int8[], $29::bytea[], $30::text[])
+              WHERE (SELECT ok FROM ok)
+         ), new_heads AS (
+             UPDATE ledger_logs AS l
+                SET head_position = h.position, head_hash = h.hash, head_recorded_at_us = h.recorded_at_us
+               FROM UNNEST($19::text[], $20::int8[], $21::bytea[], $22::int8[]) AS h(log_id, position, hash, recorded_at_us)
+              WHERE l.log_id = h.log_id AND (SELECT ok FROM ok)
+         )
+         SELECT ok FROM ok",
+    );
+    let query = columns
+        .bind(query)
+        .bind(&logs)
+        .bind(&positions)
+        .bind(&hashes);
+    let query = bind_records(plan, query);
+    let ok: bool = query.fetch_one(&mut *conn).await?.try_get(0)?;
+    Ok(ok)
+}
+
 async fn write_plan(conn: &mut PgConnection, plan: &Plan) -> Result<(), LedgerError> {
     if plan.events.is_empty() {
         return Ok(());
     }
-    let events = &plan.events;
-    let texts = |f: fn(&crate::RecordedEvent) -> &str| events.iter().map(f).collect::<Vec<&str>>();
-    let ints = |f: fn(&crate::RecordedEvent) -> i64| events.iter().map(f).collect::<Vec<i64>>();
-    let bytes =
-        |f: fn(&crate::RecordedEvent) -> &[u8]| events.iter().map(f).collect::<Vec<&[u8]>>();
-    let (command_logs, command_ids, fingerprints, firsts, lasts) = plan.commands.iter().fold(
-        (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new()),
-        |mut acc, (log, command, stored)| {
-            acc.0.push(log.as_str());
-            acc.1.push(command.as_str());
-            acc.2.push(stored.fingerprint.as_bytes().as_slice());
-            acc.3.push(to_db(stored.first.get()));
-            acc.4.push(to_db(stored.last.get()));
-            acc
-        },
-    );
-    let head_logs: Vec<&str> = plan.heads.keys().map(LogId::as_str).collect();
-    let head_positions: Vec<i64> = plan
-        .heads
-        .values()
-        .map(|h| to_db(h.position.get()))
-        .collect();
-    let head_hashes: Vec<&[u8]> = plan
-        .heads
-        .values()
-        .map(|h| h.hash.as_bytes().as_slice())
-        .collect();
-    let head_times: Vec<i64> = plan.heads.values().map(|h| h.recorded_at_us).collect();
-
-    sqlx::query(
+    let columns = Columns::of(plan);
+    let query = sqlx::query(
         "WITH new_events AS (
              INSERT INTO ledger_events (log_id, position, stream_id, stream_version, event_type, schema_version,
                                         payload, actor, command_id, correlation_id, recorded_at_us, prev_hash, hash)
@@ -364,56 +827,14 @@ async fn write_plan(conn: &mut PgConnection, plan: &Plan) -> Result<(), LedgerEr
             SET head_position = h.position, head_hash = h.hash, head_recorded_at_us = h.recorded_at_us
            FROM UNNEST($19::text[], $20::int8[], $21::bytea[], $22::int8[]) AS h(log_id, position, hash, recorded_at_us)
           WHERE l.log_id = h.log_id",
-    )
-    .bind(texts(|e| e.log_id.as_str()))
-    .bind(ints(|e| to_db(e.position.get())))
-    .bind(texts(|e| e.stream_id.as_str()))
-    .bind(ints(|e| to_db(e.stream_version.get())))
-    .bind(texts(|e| e.event_type.as_str()))
-    .bind(ints(|e| i64::from(e.schema_version)))
-    .bind(texts(|e| e.payload.as_str()))
-    .bind(texts(|e| e.metadata.actor.as_str()))
-    .bind(texts(|e| e.metadata.command_id.as_str()))
-    .bind(texts(|e| e.metadata.correlation_id.as_str()))
-    .bind(ints(|e| e.metadata.recorded_at_us))
-    .bind(bytes(|e| e.prev_hash.as_bytes().as_slice()))
-    .bind(bytes(|e| e.hash.as_bytes().as_slice()))
-    .bind(&command_logs)
-    .bind(&command_ids)
-    .bind(&fingerprints)
-    .bind(&firsts)
-    .bind(&lasts)
-    .bind(&head_logs)
-    .bind(&head_positions)
-    .bind(&head_hashes)
-    .bind(&head_times)
-    .execute(&mut *conn)
-    .await?;
+    );
+    columns.bind(query).execute(&mut *conn).await?;
     if !plan.records.is_empty() {
-        let logs: Vec<&str> = plan.records.iter().map(|(l, _, _)| l.as_str()).collect();
-        let ids: Vec<&str> = plan.records.iter().map(|(_, _, r)| r.id()).collect();
-        let at: Vec<i64> = plan
-            .records
-            .iter()
-            .map(|(_, p, _)| to_db(p.get()))
-            .collect();
-        let salts: Vec<&[u8]> = plan
-            .records
-            .iter()
-            .map(|(_, _, r)| r.salt().as_slice())
-            .collect();
-        let data: Vec<&str> = plan.records.iter().map(|(_, _, r)| r.data()).collect();
-        sqlx::query(
+        let query = sqlx::query(
             "INSERT INTO ledger_personal_records (log_id, record_id, stored_at, salt, data)
              SELECT * FROM UNNEST($1::text[], $2::text[], $3::int8[], $4::bytea[], $5::text[])",
-        )
-        .bind(&logs)
-        .bind(&ids)
-        .bind(&at)
-        .bind(&salts)
-        .bind(&data)
-        .execute(&mut *conn)
-        .await?;
+        );
+        bind_records(plan, query).execute(&mut *conn).await?;
     }
     if !plan.erasures.is_empty() {
         let logs: Vec<&str> = plan.erasures.iter().map(|(l, _, _)| l.as_str()).collect();

@@ -79,6 +79,49 @@ async fn two_writers_on_one_database_take_turns_on_one_stream_and_see_each_other
         );
         originals.push((id, done.first_position));
     }
+    // A stream the other writer created and this one never saw: "no stream yet" is a
+    // conflict, "any" continues its versions (a writer that guesses a stream is new must find
+    // out that it is not).
+    second
+        .append(
+            &coop,
+            commit(
+                "created-there",
+                "fresh",
+                ExpectedVersion::NoStream,
+                vec![event("E", 1)],
+            ),
+        )
+        .await
+        .expect("created by the second writer");
+    let again = first
+        .append(
+            &coop,
+            commit(
+                "created-here",
+                "fresh",
+                ExpectedVersion::NoStream,
+                vec![event("E", 2)],
+            ),
+        )
+        .await;
+    assert!(
+        matches!(again, Err(LedgerError::Conflict { .. })),
+        "{again:?}"
+    );
+    let next = first
+        .append(
+            &coop,
+            commit(
+                "continued-here",
+                "fresh",
+                ExpectedVersion::Any,
+                vec![event("E", 3)],
+            ),
+        )
+        .await
+        .expect("any version");
+    assert_eq!(next.streams[0].last_version.get(), 2);
     // On SQLite a process reads what another committed once it has adopted the other's head
     // (by its own next commit here; by its subscriptions' polls otherwise).
     first
