@@ -31,8 +31,9 @@ impl Payload {
 
     /// Canonicalizes a JSON value.
     pub fn from_value(value: &Value) -> Result<Self, LedgerError> {
-        let mut out = String::new();
-        write_canonical(value, &mut out, "$", 0)?;
+        let mut out = Vec::with_capacity(256);
+        write_canonical(value, &mut out, 0).map_err(Refusal::into_error)?;
+        let out = String::from_utf8(out).expect("JSON written from strings is UTF-8");
         if out.len() > EVENT_PAYLOAD_BYTES_MAX {
             return Err(LedgerError::TooLarge {
                 what: "event payload",
@@ -76,56 +77,85 @@ impl Payload {
     }
 }
 
-fn write_canonical(
-    value: &Value,
-    out: &mut String,
-    path: &str,
-    depth: usize,
-) -> Result<(), LedgerError> {
+/// Why a value cannot be a payload, and where: the path is built from the innermost value
+/// outwards as the error leaves each level, so a valid payload costs no path at all.
+struct Refusal {
+    reason: String,
+    /// Path segments, innermost first.
+    path: Vec<String>,
+}
+
+impl Refusal {
+    fn at(mut self, segment: impl FnOnce() -> String) -> Self {
+        self.path.push(segment());
+        self
+    }
+
+    fn into_error(self) -> LedgerError {
+        let mut path = String::from("$");
+        for segment in self.path.iter().rev() {
+            path.push_str(segment);
+        }
+        LedgerError::InvalidPayload(format!("{} at {path}", self.reason))
+    }
+}
+
+fn write_canonical(value: &Value, out: &mut Vec<u8>, depth: usize) -> Result<(), Refusal> {
+    let refuse = |reason: String| Refusal {
+        reason,
+        path: Vec::new(),
+    };
     if depth > PAYLOAD_DEPTH_MAX {
-        return Err(LedgerError::InvalidPayload(format!(
-            "nested deeper than {PAYLOAD_DEPTH_MAX} levels at {path}"
+        return Err(refuse(format!(
+            "nested deeper than {PAYLOAD_DEPTH_MAX} levels"
         )));
     }
     match value {
-        Value::Null | Value::Bool(_) | Value::String(_) => {
-            out.push_str(&serde_json::to_string(value).expect("scalars always serialize"));
-        }
+        Value::Null => out.extend_from_slice(b"null"),
+        Value::Bool(true) => out.extend_from_slice(b"true"),
+        Value::Bool(false) => out.extend_from_slice(b"false"),
+        Value::String(text) => write_string(text, out),
         Value::Number(n) => {
             if !(n.is_i64() || n.is_u64()) {
-                return Err(LedgerError::InvalidPayload(format!(
-                    "non-integer number {n} at {path}: write decimals (money) as strings"
+                return Err(refuse(format!(
+                    "non-integer number {n}: write decimals (money) as strings"
                 )));
             }
-            out.push_str(&n.to_string());
+            serde_json::to_writer(&mut *out, n).expect("a number serializes");
         }
         Value::Array(items) => {
-            out.push('[');
+            out.push(b'[');
             for (i, item) in items.iter().enumerate() {
                 if i > 0 {
-                    out.push(',');
+                    out.push(b',');
                 }
-                write_canonical(item, out, &format!("{path}[{i}]"), depth + 1)?;
+                write_canonical(item, out, depth + 1).map_err(|r| r.at(|| format!("[{i}]")))?;
             }
-            out.push(']');
+            out.push(b']');
         }
         Value::Object(map) => {
             let mut entries: Vec<(&String, &Value)> = map.iter().collect();
             // Byte order of the UTF-8 keys: simple to reproduce in any language.
             entries.sort_unstable_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
-            out.push('{');
+            out.push(b'{');
             for (i, (key, item)) in entries.into_iter().enumerate() {
                 if i > 0 {
-                    out.push(',');
+                    out.push(b',');
                 }
-                out.push_str(&serde_json::to_string(key).expect("strings always serialize"));
-                out.push(':');
-                write_canonical(item, out, &format!("{path}.{key}"), depth + 1)?;
+                write_string(key, out);
+                out.push(b':');
+                write_canonical(item, out, depth + 1).map_err(|r| r.at(|| format!(".{key}")))?;
             }
-            out.push('}');
+            out.push(b'}');
         }
     }
     Ok(())
+}
+
+/// A JSON string as serde_json escapes it (the canonical form: `"`, `\\` and control
+/// characters escaped, everything else as UTF-8).
+fn write_string(text: &str, out: &mut Vec<u8>) {
+    serde_json::to_writer(&mut *out, text).expect("a string serializes");
 }
 
 /// An event to append: its type, the version of its payload schema, and its payload.
@@ -252,6 +282,16 @@ mod tests {
     fn floats_are_refused_in_payloads_because_money_must_not_be_binary() {
         let err = Payload::from_value(&json!({"amount": 12.5})).expect_err("floats are refused");
         assert!(err.to_string().contains("$.amount"), "{err}");
+        let err = Payload::from_value(&json!({"lines": [{"amount": 1}, {"amount": 0.5}]}))
+            .expect_err("floats are refused");
+        assert!(err.to_string().ends_with("at $.lines[1].amount"), "{err}");
+    }
+
+    #[test]
+    fn strings_with_quotes_and_control_characters_are_escaped_canonically() {
+        let payload =
+            Payload::from_value(&json!({"a\"b": "line\nbreak \u{1} \\ é"})).expect("valid");
+        assert_eq!(payload.as_str(), r#"{"a\"b":"line\nbreak \u0001 \\ é"}"#);
     }
 
     #[test]

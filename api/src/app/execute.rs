@@ -238,13 +238,20 @@ fn command_id(request: &Request) -> Result<CommandId, ExecError> {
             }
             format!("{}:{key}", request.actor)
         }
-        // Time first, then 64 random bits: ids of one moment sort together, so the ledger's
-        // command index takes them at its end instead of at a random page each.
-        None => format!(
-            "auto:{:016x}{}",
-            jiff::Timestamp::now().as_microsecond(),
-            crate::app::tokens::random_hex(8)
-        ),
+        // Time first, so that ids of one moment sort together and the ledger's command index
+        // takes them at its end instead of at a random page each; then 64 random bits drawn
+        // once per process and a counter, so ids never repeat and cost no system call.
+        None => {
+            static PROCESS: std::sync::LazyLock<String> =
+                std::sync::LazyLock::new(|| crate::app::tokens::random_hex(8));
+            static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+            format!(
+                "auto:{:016x}{}{:x}",
+                jiff::Timestamp::now().as_microsecond(),
+                *PROCESS,
+                NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+            )
+        }
     };
     CommandId::parse(id).map_err(|_| ExecError::KeyMalformed)
 }

@@ -1,9 +1,9 @@
 //! The application benchmarks of `verbund bench`:
 //!
-//! - `bench http`: the real server under `wrk` on loopback: a write (issuing a token, the
-//!   busiest write there is so far), a read (a member's own record, with a token), and in the
-//!   same run a bare axum endpoint as the ceiling of the HTTP stack. Load generator and server
-//!   share the machine's cores.
+//! - `bench http`: the real server under `wrk` on loopback: a write (a member's vote, the
+//!   busiest write there is), a read (a member's own record, with a token), and in the same run
+//!   a bare axum endpoint as the ceiling of the HTTP stack. Load generator and server share the
+//!   machine's cores.
 //! - `bench rebuild`: folding every projection of a large log from position 1, against a plain
 //!   read of the same log.
 
@@ -12,12 +12,12 @@ use std::process::{ExitCode, Stdio};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, bail};
-use verbund_domain::Principal;
+use verbund_domain::{MemberNo, Principal};
 use verbund_ledger::{Actor, CommandId, Commit, ExpectedVersion, LogId, NewEvent, Position};
 use verbund_projections::{Runtime, RuntimeOptions};
 
 use super::bench::{Scratch, Target, median};
-use crate::app::{self, App, Config, FoundingFile, Request};
+use crate::app;
 
 #[derive(Debug, clap::Args)]
 pub struct HttpArgs {
@@ -32,6 +32,9 @@ pub struct HttpArgs {
     /// Measurements per endpoint; the median is reported.
     #[arg(long, default_value_t = 3)]
     runs: usize,
+    /// Members of the cooperative, each with a token of their own (the voters).
+    #[arg(long, default_value_t = 100_000)]
+    members: u32,
 }
 
 #[derive(Debug, clap::Args)]
@@ -64,28 +67,11 @@ pub async fn http(args: HttpArgs) -> anyhow::Result<ExitCode> {
 }
 
 async fn http_on(scratch: &Scratch, args: &HttpArgs, wrk: &str) -> anyhow::Result<ExitCode> {
-    let app = App::open(Config {
-        database_url: scratch.url.clone(),
-        runtime: RuntimeOptions::default(),
-    })
-    .await?;
-    let log = LogId::parse("bench-eg")?;
-    let request = Request {
-        coop: log.clone(),
-        actor: Actor::parse("cli:bench")?,
-        key: None,
-        digest: [0; 32],
-    };
-    let founding = FoundingFile::parse_toml(super::demo::FOUNDING)?;
-    app::found_cooperative(&app, &request, super::demo::STATUTE, founding).await?;
-    let secret = |token: app::IssuedToken| {
-        token
-            .secret
-            .map(|s| s.expose().to_owned())
-            .context("a new token has its secret")
-    };
-    let admin = secret(super::token::issue(&app, &log, Principal::Admin, 1).await?)?;
-    let member = secret(super::token::issue(&app, &log, Principal::parse("member:5")?, 1).await?)?;
+    // The busiest write is a vote: a cooperative whose members each hold a token, and one
+    // ballot per run, each member voting once (again if the load generator comes round).
+    let coop = super::bench_votes::VotingCoop::create(&scratch.url, args.members).await?;
+    let app = coop.app.clone();
+    let member = coop.secret(MemberNo::new(5).expect("not zero")).to_owned();
 
     let server = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let server_address = server.local_addr()?;
@@ -96,30 +82,16 @@ async fn http_on(scratch: &Scratch, args: &HttpArgs, wrk: &str) -> anyhow::Resul
     let bare_router = axum::Router::new().route("/bare", axum::routing::get(|| async { "ok" }));
     let bare_served = tokio::spawn(async move { axum::serve(bare, bare_router).await });
 
-    let dir = tempfile::tempdir()?;
-    let script = dir.path().join("write.lua");
-    std::fs::write(
-        &script,
-        format!(
-            "wrk.method = \"POST\"\nwrk.body = '{{\"principal\": \"auditor\", \"expires_in_days\": 1}}'\n\
-             wrk.headers[\"Content-Type\"] = \"application/json\"\n\
-             wrk.headers[\"Authorization\"] = \"Bearer {admin}\"\n"
-        ),
-    )?;
     let url = |address: SocketAddr, path: &str| format!("http://{address}{path}");
-    let endpoints: [(&str, String, Vec<String>); 3] = [
+    let mut endpoints: Vec<(&str, String, Vec<String>)> = vec![
         ("bare axum (ceiling)", url(bare_address, "/bare"), vec![]),
         (
             "read: GET /v1/coops/{coop}/members/{member}",
             url(server_address, "/v1/coops/bench-eg/members/5"),
             vec!["-H".into(), format!("Authorization: Bearer {member}")],
         ),
-        (
-            "write: POST /v1/coops/{coop}/tokens",
-            url(server_address, "/v1/coops/bench-eg/tokens"),
-            vec!["-s".into(), script.display().to_string()],
-        ),
     ];
+    let write = "write: POST /v1/coops/{coop}/motions/{motion}/votes";
     say!(
         "bench http on {}: {} connections, {} s per run, {} runs, wrk with 2 threads on the same 2 cores",
         scratch.name(),
@@ -127,10 +99,21 @@ async fn http_on(scratch: &Scratch, args: &HttpArgs, wrk: &str) -> anyhow::Resul
         args.seconds,
         args.runs
     );
+    endpoints.push((write, url(server_address, "/"), Vec::new()));
     let mut results: Vec<Vec<Load>> = vec![Vec::new(); endpoints.len()];
     for run in 1..=args.runs {
+        // A ballot of its own for each run's votes.
+        let motion = coop
+            .open_motion(&format!("Joint marketing, round {run}"))
+            .await?;
+        let script = coop.vote_script(&motion)?;
         for (i, (name, url, extra)) in endpoints.iter().enumerate() {
-            let load = run_wrk(wrk, url, extra, args.connections, args.seconds).await?;
+            let extra = if *name == write {
+                vec!["-s".into(), script.path().display().to_string()]
+            } else {
+                extra.clone()
+            };
+            let load = run_wrk(wrk, url, &extra, args.connections, args.seconds).await?;
             say!(
                 "  run {run} {name}: {:.0} requests/s, p50 {:.2} ms, p99 {:.2} ms{}",
                 load.requests_per_s,
@@ -158,6 +141,7 @@ async fn http_on(scratch: &Scratch, args: &HttpArgs, wrk: &str) -> anyhow::Resul
     }
     served.abort();
     bare_served.abort();
+    drop(coop);
     app.close().await;
     Ok(ExitCode::SUCCESS)
 }

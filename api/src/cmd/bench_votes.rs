@@ -365,6 +365,11 @@ end
         Ok(script)
     }
 
+    /// A member's token secret.
+    pub fn secret(&self, member: MemberNo) -> &str {
+        &self.secrets[member.get() as usize - 1]
+    }
+
     /// How many members voted on `motion` so far.
     pub async fn votes_on(&self, motion: &MotionId) -> anyhow::Result<usize> {
         let runtime = self.runtime().await?;
@@ -437,5 +442,40 @@ end
             .coop(&self.log)
             .await?
             .context("the benchmark's cooperative is followed")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The benchmark's cooperative is a real one: its members (appended in bulk) are the
+    /// electorate, each can vote through the command path, and the ballot counts them all.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_benchmark_cooperative_votes_and_counts_every_member() {
+        let scratch = verbund_ledger::scratch::ScratchDatabase::sqlite().expect("a scratch file");
+        let coop = VotingCoop::create(scratch.url(), 40)
+            .await
+            .expect("created");
+        let motion = coop
+            .open_motion("A van for the network")
+            .await
+            .expect("opened");
+        assert_eq!(coop.votes_on(&motion).await.expect("counted"), 0);
+        coop.everyone_votes(&motion).await.expect("everyone votes");
+        assert_eq!(coop.votes_on(&motion).await.expect("counted"), 40);
+        let closed = app::close_ballot(&coop.app, &coop.board, &motion)
+            .await
+            .expect("closed");
+        assert_eq!(closed.result.participants, 40);
+        assert!(
+            coop.secret(MemberNo::new(40).expect("not zero"))
+                .starts_with("vb1_")
+        );
+        let script = coop.vote_script(&motion).expect("a script");
+        let lua = std::fs::read_to_string(script.path()).expect("readable");
+        assert!(lua.contains(&format!("/motions/{motion}/votes")), "{lua}");
+        coop.app.close().await;
+        scratch.remove().await.expect("removed");
     }
 }

@@ -31,6 +31,7 @@ const WAL_AUTOCHECKPOINT_PAGES: i64 = 8_192;
 pub(crate) struct SqliteStore {
     pool: SqlitePool,
     options: SqliteConnectOptions,
+    readers: std::sync::Arc<Readers>,
     index_lag_events_max: u64,
     unbatched: std::sync::Arc<std::sync::Mutex<Option<SqliteWriter>>>,
 }
@@ -58,6 +59,7 @@ impl SqliteStore {
         Ok(Self {
             pool,
             options,
+            readers: Default::default(),
             index_lag_events_max,
             unbatched: Default::default(),
         })
@@ -195,10 +197,19 @@ impl SqliteStore {
         if limit < BULK_READ_EVENTS_MIN {
             return self.read_raw_pooled(log, from, to, limit).await;
         }
-        let (path, log) = (self.path().to_owned(), log.as_str().to_owned());
-        tokio::task::spawn_blocking(move || read_raw_bulk(&path, &log, from, to, limit))
-            .await
-            .map_err(|e| LedgerError::Internal(format!("a bulk read panicked: {e}")))?
+        let (readers, path, log) = (
+            std::sync::Arc::clone(&self.readers),
+            self.path().to_owned(),
+            log.as_str().to_owned(),
+        );
+        tokio::task::spawn_blocking(move || {
+            let conn = readers.take(&path)?;
+            let read = read_raw_bulk(&conn, &log, from, to, limit);
+            readers.give_back(conn);
+            read
+        })
+        .await
+        .map_err(|e| LedgerError::Internal(format!("a bulk read panicked: {e}")))?
     }
 
     async fn read_raw_pooled(
@@ -781,15 +792,14 @@ fn indexed_position(conn: &rusqlite::Connection, log: &str) -> Result<i64, Ledge
 /// Pages at least this large are read by [`read_raw_bulk`].
 const BULK_READ_EVENTS_MIN: i64 = 1_000;
 
-/// Reads up to `limit` events of `log` from position `from` to `to` on a connection of its own.
+/// Reads up to `limit` events of `log` from position `from` to `to`.
 fn read_raw_bulk(
-    path: &std::path::Path,
+    conn: &rusqlite::Connection,
     log: &str,
     from: i64,
     to: i64,
     limit: i64,
 ) -> Result<Vec<RawEvent>, LedgerError> {
-    let conn = open_reader(path)?;
     let mut statement = conn.prepare_cached(concat!(
         "SELECT ",
         event_columns!(),
@@ -887,6 +897,41 @@ fn integer(row: &rusqlite::Row<'_>, column: usize) -> Result<i64, LedgerError> {
             "column {column} holds {:?}, not an integer",
             other.data_type()
         ))),
+    }
+}
+
+/// Reader connections on SQLite's C API, kept for the next bulk read: opening one reads and
+/// parses the whole schema, which under a live subscription (a page read per commit) cost
+/// more than the read. Each is used by one blocking task at a time.
+#[derive(Debug, Default)]
+pub(crate) struct Readers {
+    idle: std::sync::Mutex<Vec<rusqlite::Connection>>,
+}
+
+/// Idle reader connections kept.
+const READERS_IDLE_MAX: usize = 4;
+
+impl Readers {
+    fn take(&self, path: &std::path::Path) -> Result<rusqlite::Connection, LedgerError> {
+        let idle = self
+            .idle
+            .lock()
+            .expect("the readers' lock is never poisoned")
+            .pop();
+        match idle {
+            Some(conn) => Ok(conn),
+            None => open_reader(path),
+        }
+    }
+
+    fn give_back(&self, conn: rusqlite::Connection) {
+        let mut idle = self
+            .idle
+            .lock()
+            .expect("the readers' lock is never poisoned");
+        if idle.len() < READERS_IDLE_MAX {
+            idle.push(conn);
+        }
     }
 }
 
