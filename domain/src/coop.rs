@@ -906,6 +906,7 @@ pub(crate) mod tests_support {
         pub votes: BTreeMap<(crate::governance::MotionId, MemberNo), crate::governance::VoteCast>,
         pub proxies: crate::governance::Proxies,
         pub investments: Vec<crate::governance::InvestmentApproved>,
+        pub books: crate::books::Books,
     }
 
     impl World {
@@ -940,6 +941,18 @@ pub(crate) mod tests_support {
                         }
                     }
                     Stream::Token(_) => {}
+                    Stream::Books => {
+                        // A profit credited to unpaid shares is the members' capital too.
+                        if let Event::ProfitDistributed(e) = &change.event {
+                            for part in &e.parts {
+                                self.members
+                                    .entry(part.member)
+                                    .or_default()
+                                    .apply(&change.event);
+                            }
+                        }
+                        self.books.apply(&change.event);
+                    }
                 }
             }
         }

@@ -58,6 +58,14 @@ pub enum Rule {
     G47,
     /// Delegate assemblies above 1,500 members.
     G43a,
+    /// Profit and loss by the amounts paid in, later by capital; credited to unpaid shares.
+    G19,
+    /// Member loans: bound to an investment, capped per lender and per project, interest capped.
+    G21b,
+    /// A loss above half of capital plus reserves: the board must convene an assembly.
+    G33,
+    /// Double entry; corrections are reversals; a closed year takes no postings.
+    A1,
 }
 
 impl Rule {
@@ -89,6 +97,10 @@ impl Rule {
             Rule::G46 => "G46",
             Rule::G47 => "G47",
             Rule::G43a => "G43a",
+            Rule::G19 => "G19",
+            Rule::G21b => "G21b",
+            Rule::G33 => "G33",
+            Rule::A1 => "A1",
         }
     }
 }

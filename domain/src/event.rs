@@ -8,6 +8,10 @@
 use std::fmt;
 
 use crate::access::{TokenIssued, TokenRevoked};
+use crate::books::{
+    AccountOpened, EntryReversed, FiscalYearClosed, JournalEntryPosted, LevyCharged,
+    LossAlarmRaised, MemberLoanGranted, MemberLoanRepaid, PaymentRecorded, ProfitDistributed,
+};
 use crate::coop::{CooperativeFounded, OfficerAppointed, OfficerRemoved, StatuteAmended};
 use crate::governance::{
     AgendaItemAdded, AssemblyConvened, AssemblyId, BallotClosed, BallotCounted, BallotOpened,
@@ -42,6 +46,8 @@ pub enum Stream {
     Proxies,
     /// One approved joint investment, by the motion that approved it.
     Investment(MotionId),
+    /// The books: the treasurer's entries, closings and member loans.
+    Books,
 }
 
 impl Stream {
@@ -53,6 +59,9 @@ impl Stream {
         }
         if name == "proxies" {
             return Some(Stream::Proxies);
+        }
+        if name == "books" {
+            return Some(Stream::Books);
         }
         if let Some(id) = name.strip_prefix("assembly-") {
             return AssemblyId::parse(id).ok().map(Stream::Assembly);
@@ -100,6 +109,7 @@ impl fmt::Display for Stream {
             Stream::Vote(motion, member) => write!(f, "vote-{motion}-{member}"),
             Stream::Proxies => f.write_str("proxies"),
             Stream::Investment(id) => write!(f, "investment-{id}"),
+            Stream::Books => f.write_str("books"),
         }
     }
 }
@@ -247,6 +257,26 @@ events! {
     InvestmentApproved v 1,
     /// A member was granted multiple votes (or a grant ended).
     VotesGranted v 1,
+    /// The treasurer opened an account.
+    AccountOpened v 1,
+    /// Money came in or went out.
+    PaymentRecorded v 1,
+    /// A levy was charged to the members.
+    LevyCharged v 1,
+    /// A manual journal entry was posted.
+    JournalEntryPosted v 1,
+    /// An entry was reversed.
+    EntryReversed v 1,
+    /// A business year was closed and sealed.
+    FiscalYearClosed v 1,
+    /// A loss exceeds half of capital and reserves (G33).
+    LossAlarmRaised v 1,
+    /// A year's profit was used as the assembly decided (G19).
+    ProfitDistributed v 1,
+    /// A member lent money for an investment (G21b).
+    MemberLoanGranted v 1,
+    /// A member loan was repaid.
+    MemberLoanRepaid v 1,
 }
 
 /// An event with the stream it goes to: what a decision returns.
@@ -307,6 +337,7 @@ mod tests {
             Stream::Vote(MotionId::parse("m1").expect("valid"), MemberNo::FIRST),
             Stream::Proxies,
             Stream::Investment(MotionId::parse("m1").expect("valid")),
+            Stream::Books,
         ] {
             assert_eq!(Stream::parse(&stream.to_string()), Some(stream));
         }

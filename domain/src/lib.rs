@@ -21,9 +21,12 @@
 //!   the ways out and the settlement.
 //! - `personal`: [`Person`] (name, address) kept outside the chain, [`PersonalRef`] to it.
 //! - `access`: [`Principal`], [`Role`], tokens (the [`Token`] aggregate).
-//! - `governance`: counting ballots ([`governance::tally`]).
+//! - `governance`: assemblies, motions, ballots, proxies ([`governance::tally`]).
+//! - `books`: double-entry accounting from events: the chart, [`books::bookings`] (every money
+//!   event to lines that sum to zero), the [`books::Books`] aggregate of the treasurer.
 
 mod access;
+pub mod books;
 mod calendar;
 mod coop;
 mod error;

@@ -60,7 +60,47 @@ pub struct Statute {
     /// Absent: assemblies in person only.
     #[serde(default)]
     assembly: AssemblyClauses,
+    /// Absent: a tenth of each profit to the legal reserve, profits by capital (G19), no
+    /// member loans (G21b).
+    #[serde(default, skip_serializing_if = "BooksClauses::is_default")]
+    books: BooksClauses,
 }
+
+/// How the books treat profits, reserves and member loans.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BooksClauses {
+    /// The share of each year's profit that goes to the legal reserve, in percent (G7).
+    #[serde(default = "ten")]
+    legal_reserve_percent: u8,
+    /// The key of the members' profit shares; absent: the law's (G19, by capital).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    profit_key: Option<crate::books::ProfitKey>,
+    /// The highest yearly interest of a member loan, in percent, as text ("1.50"); absent:
+    /// the cooperative takes no member loans (G21b).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    member_loan_interest_max_percent: Option<String>,
+}
+
+impl Default for BooksClauses {
+    fn default() -> Self {
+        Self {
+            legal_reserve_percent: 10,
+            profit_key: None,
+            member_loan_interest_max_percent: None,
+        }
+    }
+}
+
+impl BooksClauses {
+    fn is_default(&self) -> bool {
+        *self == Self::default()
+    }
+}
+
+/// The highest interest cap a statute may set for member loans, in percent: anything above is
+/// a typo, not a cap.
+const LOAN_INTEREST_CAP_MAX_PERCENT: u32 = 20;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -467,7 +507,40 @@ impl Statute {
         Ok(statute)
     }
 
+    fn validate_books(&self) -> Result<(), DomainError> {
+        let b = &self.books;
+        if b.legal_reserve_percent > 100 {
+            return Err(DomainError::rule(
+                Rule::G7,
+                "statute-legal-reserve-percent",
+                "the legal reserve takes a share of the profit from 0 to 100 percent",
+            )
+            .at("statute.books.legal_reserve_percent"));
+        }
+        if let Some(cap) = &b.member_loan_interest_max_percent {
+            let valid = rust_decimal::Decimal::from_str_exact(cap)
+                .ok()
+                .filter(|cap| {
+                    !cap.is_sign_negative()
+                        && cap.scale() <= 2
+                        && *cap <= rust_decimal::Decimal::from(LOAN_INTEREST_CAP_MAX_PERCENT)
+                });
+            if valid.is_none() {
+                return Err(DomainError::rule(
+                    Rule::G21b,
+                    "statute-loan-interest-cap",
+                    format!(
+                        "the interest cap of member loans is a percentage from 0 to {LOAN_INTEREST_CAP_MAX_PERCENT} with at most two decimals, e.g. \"1.50\""
+                    ),
+                )
+                .at("statute.books.member_loan_interest_max_percent"));
+            }
+        }
+        Ok(())
+    }
+
     fn validate(&self) -> Result<(), DomainError> {
+        self.validate_books()?;
         let c = &self.cooperative;
         for (text, clause, max) in [
             (&c.seat, "cooperative.seat", 200),
@@ -836,6 +909,25 @@ impl Statute {
         &self.cooperative.name
     }
     /// The nominal amount of one share.
+    /// The share of each year's profit for the legal reserve, in percent (G7).
+    pub fn legal_reserve_percent(&self) -> u8 {
+        self.books.legal_reserve_percent
+    }
+
+    /// The key of the members' profit shares, if the statute sets one (G19).
+    pub fn profit_key(&self) -> Option<crate::books::ProfitKey> {
+        self.books.profit_key
+    }
+
+    /// The interest cap of member loans in percent; `None`: no member loans (G21b).
+    pub fn member_loan_interest_max(&self) -> Option<rust_decimal::Decimal> {
+        self.books
+            .member_loan_interest_max_percent
+            .as_deref()
+            .and_then(|cap| rust_decimal::Decimal::from_str_exact(cap).ok())
+    }
+
+    /// The amount of one share.
     pub fn share_amount(&self) -> Money {
         self.shares.amount
     }

@@ -6,6 +6,7 @@
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
+use verbund_domain::books::Books;
 use verbund_domain::governance::{
     Assembly, AssemblyId, InvestmentApproved, Motion, MotionId, Proxies, VoteCast, Voter,
     electorate,
@@ -40,6 +41,8 @@ pub struct Aggregates {
     ballots: imbl::HashMap<MotionId, Ballot>,
     proxies: Versioned<Arc<Proxies>>,
     investments: imbl::OrdMap<MotionId, Versioned<InvestmentApproved>>,
+    /// The treasurer's books (behind an `Arc`: commands load it without copying).
+    books: Versioned<Arc<Books>>,
 }
 
 /// A ballot's electorate, fixed when it opened, and each voter's last vote.
@@ -93,7 +96,7 @@ impl Ballot {
 
 impl Projection for Aggregates {
     const NAME: &'static str = "aggregates";
-    const VERSION: u32 = 5;
+    const VERSION: u32 = 6;
 
     fn apply(&mut self, envelope: &Envelope) {
         match Stream::parse(envelope.stream.as_str()) {
@@ -179,6 +182,18 @@ impl Projection for Aggregates {
                     );
                 }
             }
+            Some(Stream::Books) => {
+                // A profit credited to unpaid shares is the credited members' capital (G19).
+                if let Event::ProfitDistributed(e) = &envelope.event {
+                    for part in &e.parts {
+                        if let Some(member) = self.members.get_mut(&part.member) {
+                            member.state.apply(&envelope.event);
+                        }
+                    }
+                }
+                Arc::make_mut(&mut self.books.state).apply(&envelope.event);
+                self.books.version = Some(envelope.stream_version);
+            }
             None => {}
         }
     }
@@ -209,6 +224,11 @@ impl Aggregates {
         .into_iter()
         .map(|voter| (voter.member, voter))
         .collect()
+    }
+
+    /// The books, with the version of their stream.
+    pub fn books(&self) -> Versioned<Arc<Books>> {
+        self.books.clone()
     }
 
     /// An assembly (the empty state without a stream).

@@ -16,11 +16,13 @@
 //! - `replay`: [`fold_until`] (as of a position), [`position_at`] (as of a moment).
 //! - `views`: [`Views`], the read models of a cooperative.
 //! - `register`, `tokens`: the read models; `aggregates`: the write side's states with their
-//!   stream versions, from which commands decide.
+//!   stream versions, from which commands decide; `journal`: the books (every booking of every
+//!   money event) and their reports.
 
 mod aggregates;
 mod envelope;
 mod error;
+mod journal;
 mod projection;
 mod register;
 mod replay;
@@ -32,6 +34,7 @@ mod views;
 pub use aggregates::{Aggregates, Ballot, Versioned};
 pub use envelope::Envelope;
 pub use error::ProjectionError;
+pub use journal::{AccountTotal, BalanceSheet, IncomeStatement, Journal, JournalEntry, LedgerLine};
 pub use projection::{Folded, Projection, View};
 pub use register::{CoopRecord, Effective, MemberRecord, Register};
 pub use replay::{fold_until, position_at};

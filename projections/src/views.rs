@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use crate::projection::Feed;
-use crate::{Aggregates, Register, Tokens, View};
+use crate::{Aggregates, Journal, Register, Tokens, View};
 
 /// Every read model of one cooperative, kept current by one [`crate::Runtime`].
 ///
@@ -16,17 +16,20 @@ pub struct Views {
     pub tokens: Arc<View<Tokens>>,
     /// The write side's aggregates.
     pub aggregates: Arc<View<Aggregates>>,
+    /// The books.
+    pub journal: Arc<View<Journal>>,
 }
 
 impl Views {
     /// The names of every projection, for `rebuild` and metrics.
-    pub const NAMES: [&'static str; 3] = ["register", "tokens", "aggregates"];
+    pub const NAMES: [&'static str; 4] = ["register", "tokens", "aggregates", "journal"];
 
     pub(crate) fn feeds(&self) -> Vec<Arc<dyn Feed>> {
         vec![
             Arc::clone(&self.register) as Arc<dyn Feed>,
             Arc::clone(&self.tokens) as Arc<dyn Feed>,
             Arc::clone(&self.aggregates) as Arc<dyn Feed>,
+            Arc::clone(&self.journal) as Arc<dyn Feed>,
         ]
     }
 }

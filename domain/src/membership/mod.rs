@@ -1059,6 +1059,14 @@ impl Member {
                 m.paid_in = m.paid_in.checked_add(e.amount).unwrap_or(m.paid_in);
             }
             Event::SettlementPaid(e) => m.settlement = Some((e.paid_on, e.amount)),
+            // A share of profit credited to unpaid shares (G19) is paid-in capital. (The
+            // event is on the books' stream; whoever folds members hands it to each member
+            // it credits.)
+            Event::ProfitDistributed(e) => {
+                if let Some(part) = e.parts.iter().find(|p| p.member == m.member) {
+                    m.paid_in = m.paid_in.checked_add(part.credited).unwrap_or(m.paid_in);
+                }
+            }
             Event::MemberRecordErased(e) => m.record_erased_on = Some(e.erased_on),
             _ => {}
         }

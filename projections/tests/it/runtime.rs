@@ -83,7 +83,12 @@ fn it_catches_up_follows_live_and_restarts_from_its_snapshot_without_replaying(d
             .expect("restart");
         assert_eq!(
             restarted.start_report().restored,
-            [("register", head), ("tokens", head), ("aggregates", head)],
+            [
+                ("register", head),
+                ("tokens", head),
+                ("aggregates", head),
+                ("journal", head)
+            ],
             "every projection restored at the head"
         );
         restarted.wait_for(head, WAIT).await.expect("at the head");
@@ -294,6 +299,7 @@ enum Step {
     Admit(u32),
     Issue(u32),
     Revoke(u32),
+    Pay(u32, i64),
 }
 
 fn step() -> impl Strategy<Value = Step> {
@@ -301,6 +307,7 @@ fn step() -> impl Strategy<Value = Step> {
         (1u32..40).prop_map(Step::Admit),
         (1u32..20).prop_map(Step::Issue),
         (1u32..20).prop_map(Step::Revoke),
+        (1u32..40, 1i64..1_000_000).prop_map(|(m, c)| Step::Pay(m, c)),
     ]
 }
 
@@ -309,6 +316,7 @@ fn event(step: &Step) -> (String, Event) {
         Step::Admit(n) => (format!("member-{n}"), admitted(*n)),
         Step::Issue(n) => ("access".into(), issued(*n)),
         Step::Revoke(n) => ("access".into(), revoked(*n)),
+        Step::Pay(n, cents) => (format!("member-{n}"), paid(*n, *cents)),
     }
 }
 
@@ -341,6 +349,10 @@ proptest! {
             assert_eq!(runtime.views().tokens.cloned(), tokens);
             let aggregates = fold_until::<Aggregates>(&ledger, &log(), head).await.expect("fold");
             assert_eq!(runtime.views().aggregates.cloned(), aggregates);
+            let journal = fold_until::<Journal>(&ledger, &log(), head).await.expect("fold");
+            assert_eq!(runtime.views().journal.cloned(), journal);
+            runtime.rebuild("journal").await.expect("rebuild");
+            assert_eq!(runtime.views().journal.cloned().state, journal.state);
             runtime.rebuild("register").await.expect("rebuild");
             assert_eq!(runtime.views().register.cloned().state, register.state);
 

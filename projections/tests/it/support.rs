@@ -77,3 +77,12 @@ pub fn revoked(n: u32) -> Event {
         token: TokenId::parse(&format!("t{n}")).expect("valid"),
     })
 }
+
+pub fn paid(n: u32, cents: i64) -> Event {
+    Event::PaymentReceived(verbund_domain::PaymentReceived {
+        member: MemberNo::new(n).expect("non-zero"),
+        amount: Money::from_cents(cents).expect("in range"),
+        received_on: jiff::civil::date(2026, 12, 1),
+        reference: format!("SEPA-{n}"),
+    })
+}
