@@ -927,6 +927,11 @@ impl Statute {
             .and_then(|cap| rust_decimal::Decimal::from_str_exact(cap).ok())
     }
 
+    /// The seat (Sitz) of the cooperative.
+    pub fn seat(&self) -> &str {
+        &self.cooperative.seat
+    }
+
     /// The amount of one share.
     pub fn share_amount(&self) -> Money {
         self.shares.amount

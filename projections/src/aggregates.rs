@@ -281,6 +281,11 @@ impl Aggregates {
         self.members.get(&member).cloned().unwrap_or_default()
     }
 
+    /// Every member, by number.
+    pub fn members(&self) -> impl Iterator<Item = (MemberNo, &Member)> {
+        self.members.iter().map(|(no, m)| (*no, &m.state))
+    }
+
     /// An application (the empty state without a stream).
     pub fn application(&self, id: &ApplicationId) -> Versioned<Application> {
         self.applications.get(id).cloned().unwrap_or_default()

@@ -60,6 +60,8 @@ pub struct State {
     pub voters: BTreeMap<(MotionId, MemberNo), VoterState>,
     /// The proxies, if read.
     pub proxies: Arc<Proxies>,
+    /// The books, if read.
+    pub books: Arc<verbund_domain::books::Books>,
     /// The number the next admission takes.
     pub next_member: Option<MemberNo>,
     /// Members today (for the organ sizes of G9-24), if the command asked for the count.
@@ -336,6 +338,11 @@ async fn load(
                     proxies.version
                 }
                 Stream::Investment(id) => aggregates.investment_version(id),
+                Stream::Books => {
+                    let books = aggregates.books();
+                    state.books = books.state;
+                    books.version
+                }
             };
             versions.insert(stream.clone(), version);
         }

@@ -87,6 +87,21 @@ pub enum MembershipCommand {
     },
 }
 
+impl MembershipCommand {
+    /// For a command that moves money in the books: its value date and the field.
+    fn books_day(&self) -> Option<(jiff::civil::Date, &'static str)> {
+        use MembershipCommand as C;
+        match self {
+            C::Admit { admitted_on, .. } => Some((*admitted_on, "admitted_on")),
+            C::Subscribe(_, c) => Some((c.subscribed_on, "subscribed_on")),
+            C::RecordPayment(_, c) => Some((c.received_on, "received_on")),
+            C::PaySettlement(_, c) => Some((c.paid_on, "paid_on")),
+            C::Transfer { transfer, .. } => Some((transfer.agreed_on, "agreed_on")),
+            _ => None,
+        }
+    }
+}
+
 impl Command for MembershipCommand {
     fn reads(&self) -> Vec<Stream> {
         use MembershipCommand as C;
@@ -111,12 +126,19 @@ impl Command for MembershipCommand {
             }
             C::Dismiss { .. } => {}
         }
+        if self.books_day().is_some() {
+            // Money moves: the books must be open on its day (A1), as they stand at the commit.
+            reads.push(Stream::Books);
+        }
         reads
     }
 
     fn decide(&self, state: &State) -> Result<Vec<Change>, DomainError> {
         use MembershipCommand as C;
         let coop = &state.coop;
+        if let Some((day, field)) = self.books_day() {
+            state.books.check_not_sealed(day, field)?;
+        }
         match self {
             C::Apply { apply, .. } => state
                 .application(&apply.application)

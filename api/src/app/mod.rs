@@ -4,6 +4,7 @@
 //! Architecture invariant: nothing here knows HTTP. The HTTP edge (`crate::http`) and the CLI
 //! both call [`App`].
 
+mod books;
 mod commands;
 mod execute;
 mod governance;
@@ -22,6 +23,9 @@ use std::sync::Arc;
 use verbund_ledger::{BatchObserver, Ledger, LedgerOptions, LogId};
 use verbund_projections::{Runtime, RuntimeOptions, SnapshotStore};
 
+pub use books::{
+    BooksCommand, ProfitFacts, caught_up, member_facts, profit_facts, run as keep_books,
+};
 pub use commands::{
     FoundingFile, first_event, found_cooperative, issue_token, parse_coop, revoke_token, seal,
 };

@@ -61,6 +61,14 @@ pub const DECIDE_MEMBERSHIP: &[Role] = &[Role::Board, Role::SupervisoryBoard];
 pub const BOARD: &[Role] = &[Role::Board];
 /// Roles that record money received and paid: the treasurer and the board.
 pub const KEEP_ACCOUNTS: &[Role] = &[Role::Treasurer, Role::Board];
+/// Roles that read the books: the organs, the auditors and regulators.
+pub const READ_BOOKS: &[Role] = &[
+    Role::Board,
+    Role::SupervisoryBoard,
+    Role::Treasurer,
+    Role::Auditor,
+    Role::Regulator,
+];
 /// Members cast votes.
 pub const VOTE: &[Role] = &[Role::Member];
 /// Roles that read the approved investments: the register's readers and citizen investors.
@@ -261,6 +269,91 @@ pub const ROUTES: &[(Method, &str, Access)] = &[
         Method::GET,
         "/v1/coops/{coop}/investments",
         Access::Roles(READ_INVESTMENTS),
+    ),
+    (
+        Method::GET,
+        "/v1/coops/{coop}/books/accounts",
+        Access::Roles(READ_BOOKS),
+    ),
+    (
+        Method::POST,
+        "/v1/coops/{coop}/books/accounts",
+        Access::Roles(KEEP_ACCOUNTS),
+    ),
+    (
+        Method::POST,
+        "/v1/coops/{coop}/books/payments",
+        Access::Roles(KEEP_ACCOUNTS),
+    ),
+    (
+        Method::POST,
+        "/v1/coops/{coop}/books/levies",
+        Access::Roles(KEEP_ACCOUNTS),
+    ),
+    (
+        Method::POST,
+        "/v1/coops/{coop}/books/entries",
+        Access::Roles(KEEP_ACCOUNTS),
+    ),
+    (
+        Method::POST,
+        "/v1/coops/{coop}/books/entries/{entry}/reversal",
+        Access::Roles(KEEP_ACCOUNTS),
+    ),
+    (
+        Method::POST,
+        "/v1/coops/{coop}/books/years/{year_end}/closing",
+        Access::Roles(KEEP_ACCOUNTS),
+    ),
+    (
+        Method::POST,
+        "/v1/coops/{coop}/books/years/{year_end}/profit-use",
+        Access::Roles(KEEP_ACCOUNTS),
+    ),
+    (
+        Method::POST,
+        "/v1/coops/{coop}/books/loans",
+        Access::Roles(KEEP_ACCOUNTS),
+    ),
+    (
+        Method::POST,
+        "/v1/coops/{coop}/books/loans/{loan}/repayments",
+        Access::Roles(KEEP_ACCOUNTS),
+    ),
+    (
+        Method::GET,
+        "/v1/coops/{coop}/books/trial-balance",
+        Access::Roles(READ_BOOKS),
+    ),
+    (
+        Method::GET,
+        "/v1/coops/{coop}/books/balance-sheet",
+        Access::Roles(READ_BOOKS),
+    ),
+    (
+        Method::GET,
+        "/v1/coops/{coop}/books/income-statement",
+        Access::Roles(READ_BOOKS),
+    ),
+    (
+        Method::GET,
+        "/v1/coops/{coop}/books/ledger",
+        Access::Roles(READ_BOOKS),
+    ),
+    (
+        Method::GET,
+        "/v1/coops/{coop}/books/members/{member}",
+        Access::MemberSelfOr(READ_BOOKS),
+    ),
+    (
+        Method::GET,
+        "/v1/coops/{coop}/books/open-items",
+        Access::Roles(READ_BOOKS),
+    ),
+    (
+        Method::GET,
+        "/v1/coops/{coop}/books/export",
+        Access::Roles(READ_BOOKS),
     ),
     (
         Method::GET,

@@ -352,7 +352,7 @@ fn csv_response(coop: &Coop, day: Date, entries: &[dto::Member]) -> Response {
 }
 
 /// One CSV cell (RFC 4180), safe to open in a spreadsheet.
-fn csv_cell(text: &str) -> String {
+pub(crate) fn csv_cell(text: &str) -> String {
     let text = match text.chars().next() {
         Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{text}"),
         _ => text.to_owned(),

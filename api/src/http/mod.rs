@@ -6,9 +6,11 @@
 //! HTTP and [`crate::app`]; they hold no rules.
 
 pub mod auth;
+pub mod books;
 pub mod docs;
 pub mod dto;
 pub mod error;
+pub mod exports;
 pub mod extract;
 pub mod governance;
 pub mod members;
@@ -110,6 +112,22 @@ pub fn api(app: &App) -> (Router<App>, utoipa::openapi::OpenApi) {
         .routes(routes!(governance::member_proxies))
         .routes(routes!(governance::grant_proxy, governance::revoke_proxy))
         .routes(routes!(governance::list_investments))
+        .routes(routes!(books::chart, books::open_account))
+        .routes(routes!(books::record_payment))
+        .routes(routes!(books::charge_levy))
+        .routes(routes!(books::post_entry))
+        .routes(routes!(books::reverse_entry))
+        .routes(routes!(books::close_year))
+        .routes(routes!(books::use_profit))
+        .routes(routes!(books::grant_loan))
+        .routes(routes!(books::repay_loan))
+        .routes(routes!(books::trial_balance))
+        .routes(routes!(books::balance_sheet))
+        .routes(routes!(books::income_statement))
+        .routes(routes!(books::account_ledger))
+        .routes(routes!(books::member_accounts))
+        .routes(routes!(books::open_items))
+        .routes(routes!(books::export))
         .routes(routes!(routes::list_events))
         .routes(routes!(routes::stream_events))
         .routes(routes!(routes::verify))

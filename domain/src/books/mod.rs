@@ -397,6 +397,11 @@ impl Books {
                 format!("{day} is after today ({today}); the books record what happened"),
             ));
         }
+        self.check_not_sealed(day, field)
+    }
+
+    /// Refuses a value date in a closed and sealed year (A1).
+    pub fn check_not_sealed(&self, day: Date, field: &str) -> Result<(), DomainError> {
         match self.sealed_through() {
             Some(sealed) if day <= sealed => Err(DomainError::rule(
                 Rule::A1,

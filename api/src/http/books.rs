@@ -1,0 +1,1226 @@
+//! The books over HTTP: the treasurer's commands (payments, levies, manual entries, reversals,
+//! accounts, the closing of a year, the use of a profit, member loans), the reports as of any
+//! day (trial balance, balance sheet, income statement, an account's ledger, a member's
+//! statement, open items) and the exports (hledger, Beancount, CSV, GoBD).
+//!
+//! The treasurer and the board keep the books; the organs, auditors and regulators read them;
+//! a member reads their own statement.
+
+use std::collections::BTreeMap;
+
+use axum::Extension;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use jiff::civil::Date;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use verbund_domain::books::{
+    Account, AccountCode, AccountKind, AccountRef, ChargeLevy, CloseYear, Direction,
+    DistributeProfit, EntryId, GrantLoan, LevyKey, Line, LoanId, PostEntry, RecordPayment, Reverse,
+    codes,
+};
+use verbund_domain::governance::MotionId;
+use verbund_domain::{MemberNo, Money};
+use verbund_projections::{AccountTotal, Journal, JournalEntry};
+
+use crate::app::{self, App, BooksCommand, Executed};
+use crate::http::auth::{Caller, Coop};
+use crate::http::dto;
+use crate::http::error::{ApiError, Problem};
+use crate::http::exports;
+use crate::http::extract::{Body, Params};
+use crate::http::routes::{ReadHeaders, WriteHeaders, settle_write, with_position, write_request};
+
+// ---------------------------------------------------------------------------------------------
+// Bodies
+
+/// An amount of euros on the wire.
+type Euros = Money;
+
+/// Which way money moved.
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum DirectionDto {
+    /// Money came in.
+    In,
+    /// Money went out.
+    Out,
+}
+
+/// Recording a payment through the bank or the cash box.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PaymentBody {
+    /// In or out.
+    pub direction: DirectionDto,
+    /// The amount, above zero, e.g. `"119.00"`.
+    #[schema(value_type = String, pattern = r"^[0-9]{1,12}(\.[0-9]{1,2})?$")]
+    pub amount: Euros,
+    /// The other account: a code, or a code with a member or asset (`1420/7`, `0400/van`).
+    #[schema(value_type = String, example = "6300")]
+    pub account: AccountRef,
+    /// The bank (`1200`, the default) or the cash box (`1000`).
+    #[schema(value_type = Option<String>)]
+    pub via: Option<AccountRef>,
+    /// The value date (default: today).
+    #[schema(value_type = Option<String>, format = Date)]
+    pub booked_on: Option<Date>,
+    /// What it was for.
+    #[schema(min_length = 1, max_length = 200)]
+    pub text: String,
+    /// The bank reference or receipt number.
+    #[schema(min_length = 1, max_length = 100)]
+    pub reference: String,
+}
+
+/// How a levy is split.
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum LevyKeyDto {
+    /// Equal parts.
+    Equal,
+    /// By shares held.
+    Shares,
+    /// By firm size (people employed).
+    FirmSize,
+    /// By use, as `usage` states it per member.
+    Usage,
+}
+
+/// Charging a levy to the members.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LevyBody {
+    /// What it pays for, e.g. "Regional marketing 2027".
+    #[schema(min_length = 1, max_length = 200)]
+    pub purpose: String,
+    /// The key.
+    pub key: LevyKeyDto,
+    /// The whole amount.
+    #[schema(value_type = String, pattern = r"^[0-9]{1,12}(\.[0-9]{1,2})?$")]
+    pub total: Euros,
+    /// The income account (default `4200`, levies).
+    #[schema(value_type = Option<String>)]
+    pub account: Option<AccountRef>,
+    /// The day it is charged (default: today).
+    #[schema(value_type = Option<String>, format = Date)]
+    pub booked_on: Option<Date>,
+    /// The day it is due.
+    #[schema(value_type = String, format = Date)]
+    pub due_on: Date,
+    /// For the usage key: each member's use, by member number.
+    #[serde(default)]
+    pub usage: BTreeMap<u32, u64>,
+}
+
+/// One line of a manual entry: an account and either a debit or a credit.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LineBody {
+    /// The account.
+    #[schema(value_type = String)]
+    pub account: AccountRef,
+    /// A debit, e.g. `"12.50"`.
+    #[schema(value_type = Option<String>)]
+    pub debit: Option<Euros>,
+    /// A credit.
+    #[schema(value_type = Option<String>)]
+    pub credit: Option<Euros>,
+}
+
+/// A manual journal entry with its receipt.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EntryBody {
+    /// The value date (default: today).
+    #[schema(value_type = Option<String>, format = Date)]
+    pub booked_on: Option<Date>,
+    /// What it records.
+    #[schema(min_length = 1, max_length = 200)]
+    pub text: String,
+    /// The receipt (Beleg), e.g. "Bank statement 2027/03".
+    #[schema(min_length = 1, max_length = 100)]
+    pub receipt: String,
+    /// The lines: debits and credits summing to the same amount.
+    pub lines: Vec<LineBody>,
+}
+
+/// Reversing an entry.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReversalBody {
+    /// Why.
+    #[schema(min_length = 1, max_length = 200)]
+    pub reason: String,
+    /// The value date of the reversal (default: today).
+    #[schema(value_type = Option<String>, format = Date)]
+    pub booked_on: Option<Date>,
+}
+
+/// Opening an account.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AccountBody {
+    /// Four digits.
+    #[schema(value_type = String, pattern = "^[0-9]{4}$")]
+    pub code: AccountCode,
+    /// The name.
+    #[schema(min_length = 1, max_length = 100)]
+    pub name: String,
+    /// Its kind.
+    #[schema(value_type = String)]
+    pub kind: AccountKind,
+    /// `whole`, `member` or `asset`.
+    #[schema(value_type = String)]
+    pub per: verbund_domain::books::Per,
+}
+
+/// Closing a year (no fields: the year is in the path).
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ClosingBody {}
+
+/// The use of a closed year's profit, as the assembly decided it (G19).
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProfitUseBody {
+    /// The assembly's resolution (an adopted motion on the use of profit).
+    pub motion: String,
+    /// To the legal reserve (at least the statute's share).
+    #[schema(value_type = String)]
+    pub legal_reserve: Euros,
+    /// To other reserves.
+    #[schema(value_type = String)]
+    pub other_reserves: Euros,
+    /// Carried forward.
+    #[schema(value_type = String)]
+    pub carried_forward: Euros,
+    /// The value date (default: today).
+    #[schema(value_type = Option<String>, format = Date)]
+    pub booked_on: Option<Date>,
+}
+
+/// A member loan (G21b).
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LoanBody {
+    /// The lender's member number.
+    #[schema(minimum = 1)]
+    pub lender: u32,
+    /// The approved investment (its motion) the loan is bound to.
+    pub project: String,
+    /// The shared asset it finances, if it has a sub-account.
+    #[schema(value_type = Option<String>)]
+    pub asset: Option<verbund_domain::books::AssetId>,
+    /// The amount.
+    #[schema(value_type = String)]
+    pub amount: Euros,
+    /// The yearly interest in percent, e.g. `"1.50"`.
+    pub interest_percent: String,
+    /// The day the money arrived (default: today).
+    #[schema(value_type = Option<String>, format = Date)]
+    pub received_on: Option<Date>,
+}
+
+/// A repayment of a member loan.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RepaymentBody {
+    /// The amount.
+    #[schema(value_type = String)]
+    pub amount: Euros,
+    /// The day (default: today).
+    #[schema(value_type = Option<String>, format = Date)]
+    pub paid_on: Option<Date>,
+}
+
+/// The answer to an entry that was made.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EntryMade {
+    /// The entry's id (for a reversal).
+    pub entry: String,
+    /// The log position: pass it as `Verbund-Min-Position`.
+    pub position: u64,
+    /// True if this answers a repeated request.
+    pub replayed: bool,
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reports
+
+/// A day to report on.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct AsOf {
+    /// The day (default: everything booked, today's books).
+    #[param(value_type = Option<String>, format = Date)]
+    pub as_of: Option<Date>,
+}
+
+/// An account's totals.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AccountTotalView {
+    /// The account.
+    pub account: String,
+    /// Its name.
+    pub name: String,
+    /// Its kind.
+    pub kind: String,
+    /// Sum of debits.
+    pub debit: String,
+    /// Sum of credits.
+    pub credit: String,
+    /// Debits minus credits.
+    pub balance: String,
+}
+
+impl From<&AccountTotal> for AccountTotalView {
+    fn from(t: &AccountTotal) -> Self {
+        Self {
+            account: t.account.to_string(),
+            name: t.name.clone(),
+            kind: t.kind.as_str().to_owned(),
+            debit: dto::money(t.debit),
+            credit: dto::money(t.credit),
+            balance: dto::money(t.balance),
+        }
+    }
+}
+
+fn totals(totals: &[AccountTotal]) -> Vec<AccountTotalView> {
+    totals.iter().map(AccountTotalView::from).collect()
+}
+
+/// The trial balance.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TrialBalanceView {
+    /// The day (absent: everything booked).
+    #[schema(value_type = Option<String>, format = Date)]
+    pub as_of: Option<Date>,
+    /// Every account with lines.
+    pub accounts: Vec<AccountTotalView>,
+    /// The sum of all debits.
+    pub debit: String,
+    /// The sum of all credits: always the sum of debits.
+    pub credit: String,
+}
+
+/// The balance sheet.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BalanceSheetView {
+    /// The day.
+    #[schema(value_type = Option<String>, format = Date)]
+    pub as_of: Option<Date>,
+    /// Assets.
+    pub assets: Vec<AccountTotalView>,
+    /// Liabilities.
+    pub liabilities: Vec<AccountTotalView>,
+    /// Equity.
+    pub equity: Vec<AccountTotalView>,
+    /// The result of the open year (income minus expenses not yet closed).
+    pub open_result: String,
+    /// Total assets.
+    pub total_assets: String,
+    /// Total liabilities and equity (with the open result): equal to total assets.
+    pub total_liabilities_and_equity: String,
+    /// G33: a loss above half of the members' capital plus reserves.
+    pub loss_alarm: bool,
+    /// The G33 alarms raised when years were closed.
+    pub alarms: Vec<AlarmView>,
+}
+
+/// A G33 alarm.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AlarmView {
+    /// The last day of the year.
+    #[schema(value_type = String, format = Date)]
+    pub year_last_day: Date,
+    /// The loss.
+    pub loss: String,
+    /// Members' capital and reserves.
+    pub capital_and_reserves: String,
+}
+
+/// An income statement.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct IncomeStatementView {
+    /// First day.
+    #[schema(value_type = String, format = Date)]
+    pub from: Date,
+    /// Last day.
+    #[schema(value_type = String, format = Date)]
+    pub to: Date,
+    /// Income accounts.
+    pub income: Vec<AccountTotalView>,
+    /// Expense accounts.
+    pub expenses: Vec<AccountTotalView>,
+    /// Income minus expenses.
+    pub result: String,
+}
+
+/// A period.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct Period {
+    /// The first day (default: the start of the business year of `to`).
+    #[param(value_type = Option<String>, format = Date)]
+    pub from: Option<Date>,
+    /// The last day (default: today).
+    #[param(value_type = Option<String>, format = Date)]
+    pub to: Option<Date>,
+}
+
+/// An account's ledger.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct LedgerQuery {
+    /// The account: a code (every sub-account of a sub-ledger), or one sub-account (`2000/7`).
+    pub account: String,
+    /// The day.
+    #[param(value_type = Option<String>, format = Date)]
+    pub as_of: Option<Date>,
+}
+
+/// An entry of the journal.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EntryView {
+    /// The journal number.
+    pub number: u32,
+    /// The position of the event it comes from.
+    pub position: u64,
+    /// The event's type.
+    pub event_type: String,
+    /// Who caused it.
+    pub actor: String,
+    /// When the log recorded it.
+    pub recorded_at: String,
+    /// The treasurer's entry id.
+    pub entry: Option<String>,
+    /// The value date.
+    #[schema(value_type = String, format = Date)]
+    pub booked_on: Date,
+    /// What it records.
+    pub text: String,
+    /// The reference.
+    pub reference: String,
+}
+
+impl From<&JournalEntry> for EntryView {
+    fn from(e: &JournalEntry) -> Self {
+        Self {
+            number: e.number,
+            position: e.position.get(),
+            event_type: e.event_type.clone(),
+            actor: e.actor.to_string(),
+            recorded_at: e.recorded_at.to_string(),
+            entry: e.entry.as_ref().map(ToString::to_string),
+            booked_on: e.booked_on,
+            text: e.text.clone(),
+            reference: e.reference.clone(),
+        }
+    }
+}
+
+/// A line of a ledger.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LedgerLineView {
+    /// The entry.
+    pub entry: EntryView,
+    /// The account.
+    pub account: String,
+    /// Debit positive, credit negative.
+    pub amount: String,
+    /// The account's balance after the line.
+    pub balance: String,
+}
+
+/// An account's ledger.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LedgerView {
+    /// The account asked for.
+    pub account: String,
+    /// The lines.
+    pub lines: Vec<LedgerLineView>,
+}
+
+/// A member's accounts with the cooperative.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MemberAccountsView {
+    /// The member.
+    pub member: u32,
+    /// The day.
+    #[schema(value_type = Option<String>, format = Date)]
+    pub as_of: Option<Date>,
+    /// Their sub-accounts: paid-in capital (2000), unpaid shares (1410), levies and fees
+    /// (1420), profit owed (3600), loans (3100).
+    pub accounts: Vec<AccountTotalView>,
+    /// Every line on them.
+    pub lines: Vec<LedgerLineView>,
+}
+
+/// What members owe.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OpenItemsView {
+    /// The day.
+    #[schema(value_type = Option<String>, format = Date)]
+    pub as_of: Option<Date>,
+    /// By member.
+    pub members: Vec<MemberOpenItems>,
+}
+
+/// What one member owes.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MemberOpenItems {
+    /// The member.
+    pub member: u32,
+    /// The receivables with a balance.
+    pub accounts: Vec<AccountTotalView>,
+    /// Their total.
+    pub total: String,
+}
+
+/// The chart of accounts.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ChartView {
+    /// The accounts.
+    pub accounts: Vec<ChartAccount>,
+}
+
+/// An account of the chart.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ChartAccount {
+    /// Code.
+    pub code: String,
+    /// Name.
+    pub name: String,
+    /// Kind.
+    pub kind: String,
+    /// `whole`, `member` or `asset`.
+    pub per: String,
+}
+
+/// An export's format.
+#[derive(Clone, Copy, Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum ExportFormat {
+    /// An hledger (and ledger) journal.
+    Hledger,
+    /// A Beancount file.
+    Beancount,
+    /// CSV, one row per posting line.
+    Csv,
+    /// The GoBD export for tax auditors: a ZIP of `index.xml`, its DTD and CSV files.
+    Gobd,
+}
+
+/// Which export.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ExportQuery {
+    /// The format.
+    #[param(inline)]
+    pub format: ExportFormat,
+    /// GoBD: the first day (default: the first entry).
+    #[param(value_type = Option<String>, format = Date)]
+    pub from: Option<Date>,
+    /// GoBD: the last day (default: the last entry).
+    #[param(value_type = Option<String>, format = Date)]
+    pub to: Option<Date>,
+}
+
+// ---------------------------------------------------------------------------------------------
+// Writes
+
+fn new_entry() -> Result<EntryId, ApiError> {
+    Ok(EntryId::parse(&app::random_hex(8))?)
+}
+
+async fn run(
+    app: &App,
+    coop: &Coop,
+    caller: &Caller,
+    headers: &HeaderMap,
+    route: &str,
+    body: &impl Serialize,
+    command: BooksCommand,
+) -> Result<Executed, ApiError> {
+    let canonical = serde_json::to_vec(body).map_err(ApiError::internal)?;
+    let request = write_request(coop, caller, headers, route, &canonical)?;
+    let executed = app::keep_books(app, &request, command).await?;
+    settle_write(coop, executed.last).await;
+    Ok(executed)
+}
+
+/// The entry a repeated request made first, read from its first event.
+async fn first_entry(app: &App, coop: &Coop, executed: Executed) -> Result<String, ApiError> {
+    use verbund_domain::Event as E;
+    Ok(
+        match app::first_event(app, &coop.log, executed.first).await? {
+            E::PaymentRecorded(e) => e.entry.to_string(),
+            E::LevyCharged(e) => e.entry.to_string(),
+            E::JournalEntryPosted(e) => e.entry.to_string(),
+            E::EntryReversed(e) => e.entry.to_string(),
+            E::FiscalYearClosed(e) => e.entry.to_string(),
+            E::ProfitDistributed(e) => e.entry.to_string(),
+            E::MemberLoanGranted(e) => e.loan.to_string(),
+            _ => return Err(ApiError::from(app::ExecError::KeyReused)),
+        },
+    )
+}
+
+async fn made(
+    app: &App,
+    coop: &Coop,
+    executed: Executed,
+    entry: String,
+) -> Result<Response, ApiError> {
+    let (status, entry) = if executed.replayed {
+        (StatusCode::OK, first_entry(app, coop, executed).await?)
+    } else {
+        (StatusCode::CREATED, entry)
+    };
+    Ok(with_position(
+        executed.last,
+        (
+            status,
+            axum::Json(EntryMade {
+                entry,
+                position: executed.last.get(),
+                replayed: executed.replayed,
+            }),
+        ),
+    ))
+}
+
+macro_rules! books_write {
+    ($(#[$doc:meta])* $name:ident, $path:literal, $body:ty,
+     params($($param:tt)*), |$app:ident, $coop:ident, $b:ident, $today:ident $(, $extra:ident: $extra_ty:ty)?| $command:expr) => {
+        $(#[$doc])*
+        #[utoipa::path(post, path = $path, tag = "books",
+            params(("coop" = String, Path, description = "The cooperative's id"), $($param)* WriteHeaders),
+            request_body = $body,
+            responses((status = 201, body = EntryMade),
+                (status = 200, description = "A repeated request, answered with the original", body = EntryMade),
+                (status = 400, body = Problem, content_type = "application/problem+json"),
+                (status = 401, body = Problem, content_type = "application/problem+json"),
+                (status = 403, body = Problem, content_type = "application/problem+json"),
+                (status = 404, body = Problem, content_type = "application/problem+json"),
+                (status = 409, body = Problem, content_type = "application/problem+json"),
+                (status = 413, body = Problem, content_type = "application/problem+json"),
+                (status = 415, body = Problem, content_type = "application/problem+json"),
+                (status = 422, body = Problem, content_type = "application/problem+json")),
+            security(("bearer" = [])))]
+        pub async fn $name(
+            State($app): State<App>,
+            Extension($coop): Extension<Coop>,
+            Extension(caller): Extension<Caller>,
+            $(Path((_, $extra)): Path<(String, $extra_ty)>,)?
+            headers: HeaderMap,
+            Body(body): Body<$body>,
+        ) -> Result<Response, ApiError> {
+            let $today = app::today();
+            let $b = &body;
+            let (command, entry): (BooksCommand, String) = $command;
+            let route = concat!("books:", stringify!($name));
+            $(let route = format!("{route}:{}", $extra);)?
+            let executed = run(&$app, &$coop, &caller, &headers, &route, &body, command).await?;
+            made(&$app, &$coop, executed, entry).await
+        }
+    };
+}
+
+books_write!(
+    /// Records money that came in or went out through the bank or the cash box, against
+    /// another account (A1: never into a closed year; G22: never members' capital).
+    record_payment, "/v1/coops/{coop}/books/payments", PaymentBody, params(),
+    |app, coop, body, today| {
+        let entry = new_entry()?;
+        (
+            BooksCommand::RecordPayment(RecordPayment {
+                entry: entry.clone(),
+                direction: match body.direction {
+                    DirectionDto::In => Direction::In,
+                    DirectionDto::Out => Direction::Out,
+                },
+                amount: body.amount,
+                via: body.via.clone().unwrap_or(AccountRef::whole(codes::BANK)),
+                account: body.account.clone(),
+                booked_on: body.booked_on.unwrap_or(today),
+                text: body.text.clone(),
+                reference: body.reference.clone(),
+                today,
+            }),
+            entry.to_string(),
+        )
+    }
+);
+
+books_write!(
+    /// Charges a levy for joint costs to the members with rights on its day, split by the key
+    /// to the cent (largest remainder); each part is a receivable until paid.
+    charge_levy, "/v1/coops/{coop}/books/levies", LevyBody, params(),
+    |app, coop, body, today| {
+        let entry = new_entry()?;
+        let booked_on = body.booked_on.unwrap_or(today);
+        let request = levy_request(&app, &coop).await?;
+        let runtime = app::caught_up(&app, &request).await?;
+        let members = runtime
+            .views()
+            .aggregates
+            .read(|a| app::member_facts(a, booked_on));
+        let usage = body
+            .usage
+            .iter()
+            .map(|(m, w)| Ok((member_no(*m, "usage")?, *w)))
+            .collect::<Result<BTreeMap<MemberNo, u64>, ApiError>>()?;
+        (
+            BooksCommand::ChargeLevy(
+                ChargeLevy {
+                    entry: entry.clone(),
+                    purpose: body.purpose.clone(),
+                    key: match body.key {
+                        LevyKeyDto::Equal => LevyKey::Equal,
+                        LevyKeyDto::Shares => LevyKey::Shares,
+                        LevyKeyDto::FirmSize => LevyKey::FirmSize,
+                        LevyKeyDto::Usage => LevyKey::Usage,
+                    },
+                    total: body.total,
+                    account: body.account.clone().unwrap_or(AccountRef::whole(codes::LEVIES)),
+                    booked_on,
+                    due_on: body.due_on,
+                    usage,
+                    today,
+                },
+                members,
+            ),
+            entry.to_string(),
+        )
+    }
+);
+
+books_write!(
+    /// Posts a manual entry with its receipt: lines that balance, on accounts of the chart (A1).
+    post_entry, "/v1/coops/{coop}/books/entries", EntryBody, params(),
+    |app, coop, body, today| {
+        let entry = new_entry()?;
+        let lines = body
+            .lines
+            .iter()
+            .enumerate()
+            .map(|(i, line)| match (line.debit, line.credit) {
+                (Some(debit), None) => Ok(Line::debit(line.account.clone(), debit)),
+                (None, Some(credit)) => Ok(Line::credit(line.account.clone(), credit)),
+                _ => Err(ApiError::bad_request(
+                    "line-debit-or-credit",
+                    &format!("lines[{i}]"),
+                    "a line has either a debit or a credit",
+                )),
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        if let Some(i) = lines.iter().position(|l| l.amount.cents() == 0) {
+            return Err(ApiError::bad_request(
+                "line-zero",
+                &format!("lines[{i}]"),
+                "a line moves an amount above zero",
+            ));
+        }
+        if let Some(i) = body.lines.iter().position(|l| {
+            l.debit.is_some_and(|m| m.cents() < 0) || l.credit.is_some_and(|m| m.cents() < 0)
+        }) {
+            return Err(ApiError::bad_request(
+                "line-negative",
+                &format!("lines[{i}]"),
+                "debits and credits are written as positive amounts",
+            ));
+        }
+        (
+            BooksCommand::PostEntry(PostEntry {
+                entry: entry.clone(),
+                booked_on: body.booked_on.unwrap_or(today),
+                text: body.text.clone(),
+                receipt: body.receipt.clone(),
+                lines,
+                today,
+            }),
+            entry.to_string(),
+        )
+    }
+);
+
+books_write!(
+    /// Reverses an entry (Storno): a new entry with its lines turned; both remain (A1).
+    reverse_entry, "/v1/coops/{coop}/books/entries/{entry}/reversal", ReversalBody,
+    params(("entry" = String, Path, description = "The entry to reverse"),),
+    |app, coop, body, today, reversed: String| {
+        let entry = new_entry()?;
+        (
+            BooksCommand::Reverse(Reverse {
+                entry: entry.clone(),
+                reverses: EntryId::parse(&reversed).map_err(|e| ApiError::from(e.at("entry")))?,
+                booked_on: body.booked_on.unwrap_or(today),
+                reason: body.reason.clone(),
+                today,
+            }),
+            entry.to_string(),
+        )
+    }
+);
+
+books_write!(
+    /// Opens an account of the chart.
+    open_account, "/v1/coops/{coop}/books/accounts", AccountBody, params(),
+    |app, coop, body, today| {
+        (
+            BooksCommand::OpenAccount(
+                Account {
+                    code: body.code,
+                    name: body.name.clone(),
+                    kind: body.kind,
+                    per: body.per,
+                },
+                today,
+            ),
+            body.code.to_string(),
+        )
+    }
+);
+
+books_write!(
+    /// Closes the business year that ends on `{year_end}`: its income and expenses into its
+    /// result, the result carried forward, the year sealed (A1), and the G33 alarm raised if
+    /// the loss exceeds half of the members' capital and reserves.
+    close_year, "/v1/coops/{coop}/books/years/{year_end}/closing", ClosingBody,
+    params(("year_end" = String, Path, description = "The year's last day, e.g. 2027-12-31"),),
+    |app, coop, body, today, year_end: String| {
+        let last_day = parse_day(&year_end, "year_end")?;
+        let entry = new_entry()?;
+        let request = levy_request(&app, &coop).await?;
+        let runtime = app::caught_up(&app, &request).await?;
+        let balances = runtime
+            .views()
+            .journal
+            .read(|journal| journal.balances_on(Some(last_day)));
+        let _ = body;
+        (
+            BooksCommand::CloseYear(CloseYear {
+                entry: entry.clone(),
+                last_day,
+                balances,
+                today,
+            }),
+            entry.to_string(),
+        )
+    }
+);
+
+books_write!(
+    /// Books the use of a closed year's profit as the assembly decided it (G19): reserves,
+    /// the members' shares by the statute's key (credited to unpaid shares first), and the
+    /// rest carried forward; the parts sum exactly to the profit.
+    use_profit, "/v1/coops/{coop}/books/years/{year_end}/profit-use", ProfitUseBody,
+    params(("year_end" = String, Path, description = "The year's last day, e.g. 2027-12-31"),),
+    |app, coop, body, today, year_end: String| {
+        let last_day = parse_day(&year_end, "year_end")?;
+        let motion = MotionId::parse(&body.motion).map_err(|e| ApiError::from(e.at("motion")))?;
+        let entry = new_entry()?;
+        let request = levy_request(&app, &coop).await?;
+        let runtime = app::caught_up(&app, &request).await?;
+        let facts = app::profit_facts(&runtime, &motion, last_day, today)?;
+        (
+            BooksCommand::DistributeProfit(DistributeProfit {
+                entry: entry.clone(),
+                year_last_day: last_day,
+                motion,
+                motion_adopted: facts.motion_adopted,
+                legal_reserve: body.legal_reserve,
+                other_reserves: body.other_reserves,
+                carried_forward: body.carried_forward,
+                members: facts.members,
+                capital_before: facts.capital_before,
+                capital_at_end: facts.capital_at_end,
+                unpaid: facts.unpaid,
+                booked_on: body.booked_on.unwrap_or(today),
+                today,
+            }),
+            entry.to_string(),
+        )
+    }
+);
+
+books_write!(
+    /// Takes a member loan (G21b): bound to an approved investment, within the statute's
+    /// interest cap, at most 25,000 euros from a lender who is not an entrepreneur and 2.5
+    /// million euros per investment.
+    grant_loan, "/v1/coops/{coop}/books/loans", LoanBody, params(),
+    |app, coop, body, today| {
+        let loan = LoanId::parse(&app::random_hex(8))?;
+        let lender = member_no(body.lender, "lender")?;
+        let project = MotionId::parse(&body.project).map_err(|e| ApiError::from(e.at("project")))?;
+        let interest = rust_decimal::Decimal::from_str_exact(&body.interest_percent)
+            .ok()
+            .filter(|d| d.scale() <= 4)
+            .ok_or_else(|| {
+                ApiError::bad_request(
+                    "interest-malformed",
+                    "interest_percent",
+                    "the interest is a decimal percentage, e.g. \"1.50\"",
+                )
+            })?;
+        let received_on = body.received_on.unwrap_or(today);
+        let request = levy_request(&app, &coop).await?;
+        let runtime = app::caught_up(&app, &request).await?;
+        let (facts, approved) = runtime.views().aggregates.read(|a| {
+            (
+                app::member_facts(a, received_on)
+                    .into_iter()
+                    .find(|f| f.member == lender),
+                a.investment_version(&project).is_some(),
+            )
+        });
+        let lender = facts.unwrap_or(verbund_domain::books::MemberFacts {
+            member: lender,
+            has_rights: false,
+            shares: 0,
+            employees: 0,
+            entrepreneur: false,
+        });
+        (
+            BooksCommand::GrantLoan(GrantLoan {
+                loan: loan.clone(),
+                lender,
+                project,
+                project_approved: approved,
+                asset: body.asset.clone(),
+                amount: body.amount,
+                interest_percent: interest,
+                received_on,
+                today,
+            }),
+            loan.to_string(),
+        )
+    }
+);
+
+books_write!(
+    /// Repays (part of) a member loan.
+    repay_loan, "/v1/coops/{coop}/books/loans/{loan}/repayments", RepaymentBody,
+    params(("loan" = String, Path, description = "The loan"),),
+    |app, coop, body, today, loan: String| {
+        let id = LoanId::parse(&loan).map_err(|e| ApiError::from(e.at("loan")))?;
+        (
+            BooksCommand::RepayLoan {
+                loan: id,
+                amount: body.amount,
+                paid_on: body.paid_on.unwrap_or(today),
+                today,
+            },
+            loan.clone(),
+        )
+    }
+);
+
+/// A request to load the projections with (reads only).
+async fn levy_request(_app: &App, coop: &Coop) -> Result<app::Request, ApiError> {
+    Ok(app::Request {
+        coop: coop.log.clone(),
+        actor: verbund_ledger::Actor::parse("books").map_err(ApiError::internal)?,
+        key: None,
+        digest: [0; 32],
+    })
+}
+
+fn member_no(n: u32, field: &str) -> Result<MemberNo, ApiError> {
+    MemberNo::new(n).ok_or_else(|| {
+        ApiError::bad_request("member-malformed", field, "member numbers start at 1")
+    })
+}
+
+fn parse_day(text: &str, field: &str) -> Result<Date, ApiError> {
+    text.parse::<Date>().map_err(|_| {
+        ApiError::bad_request(
+            "date-malformed",
+            field,
+            format!("{text:?} is not a day (YYYY-MM-DD)"),
+        )
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reads
+
+fn json(position: verbund_ledger::Position, body: impl Serialize) -> Response {
+    with_position(position, axum::Json(body))
+}
+
+/// The chart of accounts.
+#[utoipa::path(get, path = "/v1/coops/{coop}/books/accounts", tag = "books",
+    params(("coop" = String, Path, description = "The cooperative's id"), ReadHeaders),
+    responses((status = 200, body = ChartView),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 503, body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+pub async fn chart(Extension(coop): Extension<Coop>) -> Result<Response, ApiError> {
+    let view = coop.runtime.views().journal.read(|journal| ChartView {
+        accounts: journal
+            .chart()
+            .accounts()
+            .map(|a| ChartAccount {
+                code: a.code.to_string(),
+                name: a.name.clone(),
+                kind: a.kind.as_str().to_owned(),
+                per: match a.per {
+                    verbund_domain::books::Per::Whole => "whole",
+                    verbund_domain::books::Per::Member => "member",
+                    verbund_domain::books::Per::Asset => "asset",
+                }
+                .to_owned(),
+            })
+            .collect(),
+    });
+    Ok(json(coop.runtime.position(), view))
+}
+
+macro_rules! report {
+    ($(#[$doc:meta])* $name:ident, $path:literal, $query:ty, $answer:ty, |$journal:ident, $q:ident| $build:expr) => {
+        $(#[$doc])*
+        #[utoipa::path(get, path = $path, tag = "books",
+            params(("coop" = String, Path, description = "The cooperative's id"), $query, ReadHeaders),
+            responses((status = 200, body = $answer),
+                (status = 400, body = Problem, content_type = "application/problem+json"),
+                (status = 401, body = Problem, content_type = "application/problem+json"),
+                (status = 403, body = Problem, content_type = "application/problem+json"),
+                (status = 404, body = Problem, content_type = "application/problem+json"),
+                (status = 503, body = Problem, content_type = "application/problem+json")),
+            security(("bearer" = [])))]
+        pub async fn $name(
+            Extension(coop): Extension<Coop>,
+            Params($q): Params<$query>,
+        ) -> Result<Response, ApiError> {
+            let answer: Result<$answer, ApiError> = coop.runtime.views().journal.read(|$journal: &Journal| $build);
+            Ok(json(coop.runtime.position(), answer?))
+        }
+    };
+}
+
+report!(
+    /// The trial balance as of a day: every account's debits, credits and balance.
+    trial_balance, "/v1/coops/{coop}/books/trial-balance", AsOf, TrialBalanceView,
+    |journal, q| {
+        let accounts = journal.trial_balance(q.as_of);
+        let debit: i64 = accounts.iter().map(|t| t.debit.cents()).sum();
+        let credit: i64 = accounts.iter().map(|t| t.credit.cents()).sum();
+        Ok(TrialBalanceView {
+            as_of: q.as_of,
+            accounts: totals(&accounts),
+            debit: dto::money(Money::from_cents(debit).unwrap_or(Money::ZERO)),
+            credit: dto::money(Money::from_cents(credit).unwrap_or(Money::ZERO)),
+        })
+    }
+);
+
+report!(
+    /// The balance sheet as of a day, with the open year's result and the G33 alarm.
+    balance_sheet, "/v1/coops/{coop}/books/balance-sheet", AsOf, BalanceSheetView,
+    |journal, q| {
+        let sheet = journal.balance_sheet(q.as_of);
+        Ok(BalanceSheetView {
+            as_of: q.as_of,
+            assets: totals(&sheet.assets),
+            liabilities: totals(&sheet.liabilities),
+            equity: totals(&sheet.equity),
+            open_result: dto::money(sheet.open_result),
+            total_assets: dto::money(sheet.total_assets),
+            total_liabilities_and_equity: dto::money(sheet.total_liabilities_and_equity),
+            loss_alarm: sheet.loss_alarm,
+            alarms: journal
+                .alarms()
+                .map(|a| AlarmView {
+                    year_last_day: a.last_day,
+                    loss: dto::money(a.loss),
+                    capital_and_reserves: dto::money(a.capital_and_reserves),
+                })
+                .collect(),
+        })
+    }
+);
+
+report!(
+    /// The income statement of a period, without closing entries.
+    income_statement, "/v1/coops/{coop}/books/income-statement", Period, IncomeStatementView,
+    |journal, q| {
+        let to = q.to.unwrap_or_else(app::today);
+        let from = q.from.unwrap_or_else(|| jiff::civil::date(to.year(), 1, 1));
+        if from > to {
+            return Err(ApiError::bad_request("period-reversed", "from", "the period's first day is after its last"));
+        }
+        let statement = journal.income_statement(from, to);
+        Ok(IncomeStatementView {
+            from,
+            to,
+            income: totals(&statement.income),
+            expenses: totals(&statement.expenses),
+            result: dto::money(statement.result),
+        })
+    }
+);
+
+fn ledger_lines(lines: Vec<verbund_projections::LedgerLine>) -> Vec<LedgerLineView> {
+    lines
+        .into_iter()
+        .map(|l| LedgerLineView {
+            entry: EntryView::from(&l.entry),
+            account: l.account.to_string(),
+            amount: dto::money(l.amount),
+            balance: dto::money(l.balance),
+        })
+        .collect()
+}
+
+report!(
+    /// An account's ledger: every line with its entry (event position, actor, date, text,
+    /// reference) and the running balance. A code alone covers all its sub-accounts.
+    account_ledger, "/v1/coops/{coop}/books/ledger", LedgerQuery, LedgerView,
+    |journal, q| {
+        let lines = if q.account.contains('/') {
+            let account = AccountRef::parse(&q.account).map_err(|e| ApiError::from(e.at("account")))?;
+            journal.ledger(|a| *a == account, q.as_of)
+        } else {
+            let code = AccountCode::parse(&q.account).map_err(|e| ApiError::from(e.at("account")))?;
+            journal.ledger(|a| a.code == code, q.as_of)
+        };
+        Ok(LedgerView { account: q.account.clone(), lines: ledger_lines(lines) })
+    }
+);
+
+/// A member's accounts with the cooperative and every line on them (the member themself, the
+/// organs, auditors).
+#[utoipa::path(get, path = "/v1/coops/{coop}/books/members/{member}", tag = "books",
+    params(("coop" = String, Path, description = "The cooperative's id"),
+        ("member" = u32, Path, description = "Member number", minimum = 1), AsOf, ReadHeaders),
+    responses((status = 200, body = MemberAccountsView),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 503, body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+pub async fn member_accounts(
+    Extension(coop): Extension<Coop>,
+    Path((_, member)): Path<(String, String)>,
+    Params(q): Params<AsOf>,
+) -> Result<Response, ApiError> {
+    let member = member
+        .parse::<u32>()
+        .ok()
+        .and_then(MemberNo::new)
+        .ok_or_else(|| {
+            ApiError::bad_request("member-malformed", "member", "a member number from 1")
+        })?;
+    let view = coop
+        .runtime
+        .views()
+        .journal
+        .read(|journal| MemberAccountsView {
+            member: member.get(),
+            as_of: q.as_of,
+            accounts: totals(&journal.member_accounts(member, q.as_of)),
+            lines: ledger_lines(journal.ledger(|a| a.member_no() == Some(member), q.as_of)),
+        });
+    Ok(json(coop.runtime.position(), view))
+}
+
+report!(
+    /// What the members owe on a day: unpaid shares (1410), levies and fees (1420).
+    open_items, "/v1/coops/{coop}/books/open-items", AsOf, OpenItemsView,
+    |journal, q| {
+        Ok(OpenItemsView {
+            as_of: q.as_of,
+            members: journal
+                .open_items(q.as_of)
+                .into_iter()
+                .map(|(member, accounts)| {
+                    let total: i64 = accounts.iter().map(|t| t.balance.cents()).sum();
+                    MemberOpenItems {
+                        member: member.get(),
+                        accounts: totals(&accounts),
+                        total: dto::money(Money::from_cents(total).unwrap_or(Money::ZERO)),
+                    }
+                })
+                .collect(),
+        })
+    }
+);
+
+/// The books in the tools' formats: an hledger journal, a Beancount file, CSV of every
+/// posting, or the GoBD export for tax auditors (a ZIP archive).
+#[utoipa::path(get, path = "/v1/coops/{coop}/books/export", tag = "books",
+    params(("coop" = String, Path, description = "The cooperative's id"), ExportQuery, ReadHeaders),
+    responses((status = 200, description = "The export",
+            content((String = "text/plain"), (String = "text/csv"), (Vec<u8> = "application/zip"))),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 503, body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+pub async fn export(
+    Extension(coop): Extension<Coop>,
+    Params(q): Params<ExportQuery>,
+) -> Result<Response, ApiError> {
+    let (title, seat) = coop.runtime.views().register.read(|register| {
+        register
+            .coop()
+            .map(|c| (c.name.to_string(), c.statute.seat().to_owned()))
+            .unwrap_or_default()
+    });
+    let (bytes, content_type, extension) =
+        coop.runtime.views().journal.read(|journal| match q.format {
+            ExportFormat::Hledger => (
+                exports::hledger(journal, &title).into_bytes(),
+                "text/plain; charset=utf-8",
+                "journal",
+            ),
+            ExportFormat::Beancount => (
+                exports::beancount(journal, &title).into_bytes(),
+                "text/plain; charset=utf-8",
+                "beancount",
+            ),
+            ExportFormat::Csv => (
+                exports::csv(journal).into_bytes(),
+                "text/csv; charset=utf-8",
+                "csv",
+            ),
+            ExportFormat::Gobd => {
+                let days = journal.entries().map(|(e, _)| e.booked_on);
+                let (first, last) =
+                    days.fold((None, None), |(lo, hi): (Option<Date>, Option<Date>), d| {
+                        (
+                            Some(lo.map_or(d, |l| l.min(d))),
+                            Some(hi.map_or(d, |h| h.max(d))),
+                        )
+                    });
+                let today = app::today();
+                let from = q.from.or(first).unwrap_or(today);
+                let to = q.to.or(last).unwrap_or(today);
+                let files = exports::gobd(journal, &title, &seat, from, to);
+                (exports::zip(&files), "application/zip", "zip")
+            }
+        });
+    let mut response = bytes.into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    if let Ok(value) = HeaderValue::from_str(&format!(
+        "attachment; filename=\"books-{}.{extension}\"",
+        coop.log
+    )) {
+        headers.insert(header::CONTENT_DISPOSITION, value);
+    }
+    Ok(with_position(coop.runtime.position(), response))
+}
