@@ -86,7 +86,7 @@ impl MemberRecord {
 
 impl Projection for Register {
     const NAME: &'static str = "register";
-    const VERSION: u32 = 5;
+    const VERSION: u32 = 6;
 
     fn apply(&mut self, envelope: &Envelope) {
         match &envelope.event {
@@ -110,6 +110,15 @@ impl Projection for Register {
             }
             Event::OfficerAppointed(_) | Event::OfficerRemoved(_) => {
                 self.cooperative.apply(&envelope.event);
+            }
+            // A share of profit credited to unpaid shares (G19) is the member's paid-in
+            // capital; the event is the books', and names the members it credits.
+            Event::ProfitDistributed(e) => {
+                for part in &e.parts {
+                    if let Some(record) = self.members.get_mut(&part.member) {
+                        record.member.apply(&envelope.event);
+                    }
+                }
             }
             event => {
                 let Some(Stream::Member(no)) = Stream::parse(envelope.stream.as_str()) else {

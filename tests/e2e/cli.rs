@@ -247,7 +247,7 @@ fn export_writes_every_envelope_linked_by_its_hashes_and_rebuild_refolds_the_log
         String::from_utf8_lossy(&rebuilt.stderr)
     );
     assert!(
-        stdout(&rebuilt).contains("dorfhandwerk-eg: 19 events folded into 3 projections"),
+        stdout(&rebuilt).contains("dorfhandwerk-eg: 19 events folded into 4 projections"),
         "{}",
         stdout(&rebuilt)
     );

@@ -1,11 +1,13 @@
 //! End-to-end tests: the real `verbund` binary as separate OS processes, on SQLite and
 //! PostgreSQL. One test binary, one module per concern.
 
+mod books;
 mod cli;
 mod crash;
 mod governance;
 mod http;
 mod membership;
+mod oracles;
 mod processes;
 
 use std::collections::HashMap;

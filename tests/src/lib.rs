@@ -260,7 +260,10 @@ pub struct Reply {
     pub status: u16,
     pub content_type: String,
     pub position: Option<u64>,
+    /// The body as text (lossy where it is not UTF-8).
     pub text: String,
+    /// The body as sent.
+    pub bytes: Vec<u8>,
 }
 
 impl Reply {
@@ -326,16 +329,22 @@ impl Http {
         let position = header("verbund-position").and_then(|p| p.parse().ok());
         let status = response.status().as_u16();
         // An event stream never ends: its head is the answer.
-        let text = if content_type.starts_with("text/event-stream") {
-            String::new()
+        let bytes = if content_type.starts_with("text/event-stream") {
+            Vec::new()
         } else {
-            response.body_mut().read_to_string().unwrap_or_default()
+            response
+                .body_mut()
+                .with_config()
+                .limit(256 * 1024 * 1024)
+                .read_to_vec()
+                .unwrap_or_default()
         };
         Reply {
             status,
             content_type,
             position,
-            text,
+            text: String::from_utf8_lossy(&bytes).into_owned(),
+            bytes,
         }
     }
 

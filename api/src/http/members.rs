@@ -556,6 +556,29 @@ async fn capital_lines(
             break;
         }
     }
+    // A share of profit credited to unpaid shares (G19) is capital too; it is booked on the
+    // books' stream, so it comes from the books.
+    let capital =
+        verbund_domain::books::AccountRef::member(verbund_domain::books::codes::CAPITAL, member);
+    coop.runtime.views().journal.read(|journal| {
+        for line in journal.ledger(|a| *a == capital, None) {
+            if line.entry.event_type == "ProfitDistributed" && line.entry.position <= until {
+                lines.push(dto::StatementLine {
+                    position: line.entry.position.get(),
+                    on: line.entry.booked_on.to_string(),
+                    kind: "profit-credited".to_owned(),
+                    // Capital is a credit on the account: positive here.
+                    amount: dto::money(
+                        verbund_domain::Money::from_cents(-line.amount.cents())
+                            .unwrap_or(verbund_domain::Money::ZERO),
+                    ),
+                    reference: None,
+                    counterparty: None,
+                });
+            }
+        }
+    });
+    lines.sort_by_key(|l| l.position);
     Ok(lines)
 }
 

@@ -1,0 +1,490 @@
+//! The books end to end over HTTP: a year of a network of 12 firms (shares paid, a marketing
+//! levy by firm size, a machine bought, usage fees, a payment reversed, bank fees and
+//! depreciation), the year closed and sealed, its profit used as the assembly decided, ending
+//! in the balance sheet computed by hand here; bad input refused with nothing written; and the
+//! exports checked by the tools of the field (hledger, Beancount) to the cent.
+
+use std::collections::BTreeMap;
+
+use jiff::ToSpan;
+use serde_json::{Value, json};
+use verbund_tests::*;
+
+use crate::{examples, verbund};
+
+on_both_databases!(a_year_of_twelve_firms_ends_in_the_balance_sheet_computed_by_hand);
+
+const COOP: &str = "zwoelf-eg";
+const FIRMS: u32 = 12;
+const TREASURER: &str = "member:2";
+
+fn today_plus(days: i64) -> String {
+    jiff::ZonedDateTime::now()
+        .date()
+        .checked_add(days.days())
+        .expect("a day")
+        .to_string()
+}
+
+/// Twelve firms founded on 2025-01-10, each with 2 shares of 500 euros; firm n employs n
+/// people.
+fn founding() -> String {
+    let mut text =
+        "founded_on = \"2025-01-10\"\nboard = [1, 2]\nsupervisory_board = [3, 4]\ntreasurer = 2\n"
+            .to_owned();
+    for n in 1..=FIRMS {
+        text.push_str(&format!(
+            "\n[[founders]]\nname = \"Betrieb {n}\"\naddress = \"Werkstraße {n}, 12345 Musterdorf\"\nkind = {{ type = \"firm\", trade = \"Handwerk\", region = \"Musterdorf\", employees = {n} }}\nshares = 2\nlisted = true\n"
+        ));
+    }
+    text
+}
+
+struct Books {
+    server: Server,
+    http: Http,
+    tokens: BTreeMap<String, String>,
+}
+
+impl Books {
+    fn url(&self, rest: &str) -> String {
+        self.server.url(&format!("/v1/coops/{COOP}{rest}"))
+    }
+    fn post(&self, rest: &str, principal: &str, body: Value) -> Reply {
+        let body = body.to_string();
+        self.http.send(
+            "POST",
+            &self.url(rest),
+            self.tokens.get(principal).map(String::as_str),
+            &[],
+            Some(&body),
+        )
+    }
+    fn ok(&self, rest: &str, principal: &str, body: Value) -> Value {
+        let reply = self.post(rest, principal, body.clone());
+        assert!(
+            matches!(reply.status, 200 | 201),
+            "POST {rest} {body} as {principal}: {} {}",
+            reply.status,
+            reply.text
+        );
+        reply.json()
+    }
+    fn get(&self, rest: &str, principal: &str) -> Value {
+        let reply = self.http.get(
+            &self.url(rest),
+            self.tokens.get(principal).map(String::as_str),
+        );
+        assert_eq!(reply.status, 200, "GET {rest}: {}", reply.text);
+        reply.json()
+    }
+    /// Posts and expects a refusal with `status` and `code` (and `rule`), and nothing written.
+    fn refused(&self, rest: &str, body: Value, status: u16, code: &str, rule: Option<&str>) {
+        let before = self.log_head();
+        let reply = self.post(rest, TREASURER, body.clone());
+        assert_eq!(reply.status, status, "POST {rest} {body}: {}", reply.text);
+        let problem = reply.json();
+        assert_eq!(problem["code"], code, "{problem}");
+        if let Some(rule) = rule {
+            assert_eq!(problem["rule"], rule, "{problem}");
+        }
+        assert_eq!(self.log_head(), before, "nothing written for {body}");
+    }
+    fn log_head(&self) -> u64 {
+        let verified = self.get("/verify", "auditor");
+        verified["events_checked"].as_u64().expect("a count")
+    }
+    fn pay(&self, direction: &str, amount: &str, account: &str, on: &str, text: &str) -> String {
+        let made = self.ok(
+            "/books/payments",
+            TREASURER,
+            json!({"direction": direction, "amount": amount, "account": account,
+                   "booked_on": on, "text": text, "reference": format!("BANK-{on}-{account}")}),
+        );
+        made["entry"].as_str().expect("an entry").to_owned()
+    }
+    fn balance(&self, sheet: &Value, side: &str, account: &str) -> String {
+        sheet[side]
+            .as_array()
+            .expect("accounts")
+            .iter()
+            .find(|a| a["account"] == account)
+            .map(|a| a["balance"].as_str().expect("a balance").to_owned())
+            .unwrap_or_else(|| "0.00".into())
+    }
+}
+
+fn start(db: &TestDb) -> Books {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let founding_file = dir.path().join("founding.toml");
+    std::fs::write(&founding_file, founding()).expect("write the founding file");
+    let run = |args: &[&str]| {
+        let output = verbund().args(args).output().expect("verbund runs");
+        assert!(
+            output.status.success(),
+            "verbund {args:?}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    };
+    run(&[
+        "coop",
+        "create",
+        COOP,
+        "--statute",
+        &examples("statute.toml"),
+        "--founding",
+        founding_file.to_str().expect("a path"),
+        "--database-url",
+        &db.url,
+    ]);
+    let mut principals: Vec<String> = vec!["auditor".into()];
+    principals.extend((1..=FIRMS).map(|n| format!("member:{n}")));
+    let tokens = principals
+        .into_iter()
+        .map(|principal| {
+            let out = run(&[
+                "token",
+                "issue",
+                COOP,
+                &principal,
+                "--database-url",
+                &db.url,
+            ]);
+            (principal, out.lines().last().expect("a token").to_owned())
+        })
+        .collect();
+    Books {
+        server: Server::start(verbund(), &db.url, "warn"),
+        http: Http::default(),
+        tokens,
+    }
+}
+
+fn a_year_of_twelve_firms_ends_in_the_balance_sheet_computed_by_hand(db: &TestDb) {
+    let books = start(db);
+
+    // Shares: firms 1–6 pay their 1,000 euros in full, firms 7–12 half.
+    for n in 1..=FIRMS {
+        let amount = if n <= 6 { "1000.00" } else { "500.00" };
+        books.ok(
+            &format!("/members/{n}/payments"),
+            TREASURER,
+            json!({"amount": amount, "received_on": "2025-02-01", "reference": format!("SEPA-{n}")}),
+        );
+    }
+    // A marketing levy of 1,200 euros by firm size (1 + 2 + … + 12 = 78 people).
+    books.ok(
+        "/books/levies",
+        TREASURER,
+        json!({"purpose": "Regional marketing 2025", "key": "firm-size", "total": "1200.00",
+               "booked_on": "2025-03-01", "due_on": "2025-03-31"}),
+    );
+    let open = books.get("/books/open-items?as_of=2025-03-15", "auditor");
+    let mut levy_parts = BTreeMap::new();
+    for member in open["members"].as_array().expect("members") {
+        for account in member["accounts"].as_array().expect("accounts") {
+            let name = account["account"].as_str().expect("an account");
+            if name.starts_with("1420/") {
+                levy_parts.insert(
+                    member["member"].as_u64().expect("a number"),
+                    account["balance"].as_str().expect("an amount").to_owned(),
+                );
+            }
+        }
+    }
+    assert_eq!(levy_parts.len(), 12);
+    // 1200 × 12 / 78 = 184.615…: the largest remainder keeps the cents whole.
+    assert_eq!(levy_parts[&12], "184.62");
+    assert_eq!(levy_parts[&1], "15.38");
+    let cents: i64 = levy_parts
+        .values()
+        .map(|v| (v.parse::<f64>().expect("a number") * 100.0).round() as i64)
+        .sum();
+    assert_eq!(cents, 120_000, "the parts sum to the levy");
+    for (member, part) in &levy_parts {
+        books.pay(
+            "in",
+            part,
+            &format!("1420/{member}"),
+            "2025-03-20",
+            "Levy paid",
+        );
+    }
+    // The laser cutter, its usage fees, the agency's invoice, a payment made by mistake and
+    // reversed, bank fees and a year's depreciation.
+    books.pay(
+        "out",
+        "6000.00",
+        "0400/laser-cutter",
+        "2025-04-01",
+        "Laser cutter",
+    );
+    for month in ["05", "07", "09"] {
+        books.pay(
+            "in",
+            "1000.00",
+            "4000",
+            &format!("2025-{month}-30"),
+            "Usage fees",
+        );
+    }
+    books.pay(
+        "out",
+        "1200.00",
+        "6600",
+        "2025-06-15",
+        "Marketing agency invoice 17",
+    );
+    let mistaken = books.pay("out", "500.00", "6300", "2025-08-01", "Paid twice");
+    books.ok(
+        &format!("/books/entries/{mistaken}/reversal"),
+        TREASURER,
+        json!({"reason": "The invoice was paid twice", "booked_on": "2025-08-02"}),
+    );
+    let reply = books.post(
+        &format!("/books/entries/{mistaken}/reversal"),
+        TREASURER,
+        json!({"reason": "again", "booked_on": "2025-08-03"}),
+    );
+    assert_eq!(
+        (reply.status, reply.json()["code"].clone()),
+        (409, json!("entry-reversed"))
+    );
+    books.ok(
+        "/books/entries",
+        TREASURER,
+        json!({"booked_on": "2025-12-31", "text": "Bank fees 2025", "receipt": "Statement 12/2025",
+               "lines": [{"account": "6855", "debit": "30.00"}, {"account": "1200", "credit": "30.00"}]}),
+    );
+    books.ok(
+        "/books/entries",
+        TREASURER,
+        json!({"booked_on": "2025-12-31", "text": "Depreciation of the laser cutter", "receipt": "Asset register 2025",
+               "lines": [{"account": "6200", "debit": "600.00"}, {"account": "0400/laser-cutter", "credit": "600.00"}]}),
+    );
+
+    // Bad input: each a clear error, nothing written.
+    let payment = |amount: &str, account: &str, on: &str| {
+        json!({"direction": "in", "amount": amount, "account": account, "booked_on": on,
+               "text": "x", "reference": "y"})
+    };
+    books.refused(
+        "/books/payments",
+        payment("10.005", "4000", "2025-06-01"),
+        400,
+        "body-malformed",
+        None,
+    );
+    books.refused(
+        "/books/payments",
+        payment("-10.00", "4000", "2025-06-01"),
+        400,
+        "amount-not-positive",
+        None,
+    );
+    books.refused(
+        "/books/payments",
+        payment("0.00", "4000", "2025-06-01"),
+        400,
+        "amount-not-positive",
+        None,
+    );
+    books.refused(
+        "/books/payments",
+        payment("10.00", "5555", "2025-06-01"),
+        404,
+        "account-unknown",
+        None,
+    );
+    books.refused(
+        "/books/payments",
+        payment("10.00", "2000/3", "2025-06-01"),
+        422,
+        "capital-account-managed",
+        Some("G22"),
+    );
+    books.refused(
+        "/books/entries",
+        json!({"text": "x", "receipt": "y", "booked_on": "2025-06-01",
+               "lines": [{"account": "6300", "debit": "10.00"}, {"account": "1200", "credit": "9.99"}]}),
+        422,
+        "entry-unbalanced",
+        Some("A1"),
+    );
+
+    // The year 2025, and its closing.
+    let statement = books.get(
+        "/books/income-statement?from=2025-01-01&to=2025-12-31",
+        "auditor",
+    );
+    assert_eq!(statement["result"], "2370.00", "{statement}");
+    books.ok("/books/years/2025-12-31/closing", TREASURER, json!({}));
+    books.refused(
+        "/books/payments",
+        payment("10.00", "4000", "2025-06-01"),
+        422,
+        "year-sealed",
+        Some("A1"),
+    );
+    let late_share_payment = books.post(
+        "/members/8/payments",
+        TREASURER,
+        json!({"amount": "10.00", "received_on": "2025-12-01", "reference": "late"}),
+    );
+    assert_eq!(
+        (
+            late_share_payment.status,
+            late_share_payment.json()["rule"].clone()
+        ),
+        (422, json!("A1")),
+        "a membership payment into the sealed year is refused too"
+    );
+    let closed = books.get("/books/balance-sheet?as_of=2025-12-31", "auditor");
+    assert_eq!(closed["total_assets"], "14370.00", "{closed}");
+    assert_eq!(closed["total_liabilities_and_equity"], "14370.00");
+    assert_eq!(books.balance(&closed, "assets", "1200"), "5970.00");
+    assert_eq!(
+        books.balance(&closed, "assets", "0400/laser-cutter"),
+        "5400.00"
+    );
+    assert_eq!(closed["open_result"], "0.00");
+    assert_eq!(books.balance(&closed, "equity", "2970"), "-2370.00");
+
+    // The assembly decides the use of the profit; the treasurer books it (G19): 300 to the
+    // legal reserve (at least a tenth), 70 to other reserves, 2,000 to the members by what
+    // they paid in the first year, credited to unpaid shares first.
+    let assembly = books.ok(
+        "/assemblies",
+        "member:1",
+        json!({"form": "hybrid", "convened_on": today_plus(-20), "held_on": today_plus(0),
+               "place": "Gasthaus zur Post", "chair": 3, "agenda": ["Use of the profit of 2025"]}),
+    )["id"]
+        .as_str()
+        .expect("an id")
+        .to_owned();
+    let motion = books.ok(
+        "/motions",
+        "member:1",
+        json!({"assembly": assembly, "title": "Use of the profit of 2025", "announced_on": today_plus(-20),
+               "proposal": {"kind": "use-of-profit", "proposal": "300.00 to the legal reserve, 70.00 to other reserves, 2000.00 to the members"}}),
+    )["id"]
+        .as_str()
+        .expect("an id")
+        .to_owned();
+    books.ok(&format!("/motions/{motion}/ballot"), "member:1", json!({}));
+    for n in 1..=FIRMS {
+        books.ok(
+            &format!("/motions/{motion}/votes"),
+            &format!("member:{n}"),
+            json!({"choice": "yes"}),
+        );
+    }
+    books.ok(
+        &format!("/motions/{motion}/ballot/close"),
+        "member:1",
+        json!({}),
+    );
+    books.refused(
+        "/books/years/2025-12-31/profit-use",
+        json!({"motion": motion, "legal_reserve": "200.00", "other_reserves": "170.00", "carried_forward": "0.00"}),
+        422,
+        "legal-reserve-too-small",
+        Some("G7"),
+    );
+    books.ok(
+        "/books/years/2025-12-31/profit-use",
+        TREASURER,
+        json!({"motion": motion, "legal_reserve": "300.00", "other_reserves": "70.00", "carried_forward": "0.00"}),
+    );
+
+    // The balance sheet by hand: bank 5,970.00; laser cutter 5,400.00; unpaid shares 3,000.00
+    // less 6 × 111.11 credited = 2,333.34; profit owed to firms 1–6: 2 × 222.23 + 4 × 222.22
+    // = 1,333.34; capital 9,000.00 + 666.66 = 9,666.66; reserves 300.00 and 70.00.
+    let sheet = books.get("/books/balance-sheet", "auditor");
+    assert_eq!(sheet["total_assets"], "13703.34", "{sheet}");
+    assert_eq!(sheet["total_liabilities_and_equity"], "13703.34");
+    assert_eq!(books.balance(&sheet, "assets", "1200"), "5970.00");
+    assert_eq!(books.balance(&sheet, "assets", "1410/7"), "388.89");
+    assert_eq!(books.balance(&sheet, "liabilities", "3600/1"), "-222.23");
+    assert_eq!(books.balance(&sheet, "liabilities", "3600/3"), "-222.22");
+    assert_eq!(books.balance(&sheet, "equity", "2000/7"), "-611.11");
+    assert_eq!(books.balance(&sheet, "equity", "2100"), "-300.00");
+    assert_eq!(books.balance(&sheet, "equity", "2110"), "-70.00");
+    assert_eq!(books.balance(&sheet, "equity", "2900"), "0.00");
+    let trial = books.get("/books/trial-balance", "auditor");
+    assert_eq!(trial["debit"], trial["credit"]);
+
+    // A member reads their own accounts; the member list agrees on the paid-in capital.
+    let own = books.get("/books/members/7", "member:7");
+    let capital = own["accounts"]
+        .as_array()
+        .expect("accounts")
+        .iter()
+        .find(|a| a["account"] == "2000/7")
+        .expect("capital")
+        .clone();
+    assert_eq!(capital["balance"], "-611.11");
+    let statement = books.get("/members/7/statement", "auditor");
+    assert_eq!(statement["paid_in"], "611.11", "{statement}");
+    let credited = statement["lines"]
+        .as_array()
+        .expect("lines")
+        .iter()
+        .find(|l| l["kind"] == "profit-credited")
+        .expect("the credit")
+        .clone();
+    assert_eq!(credited["amount"], "111.11");
+    let other = books.http.get(
+        &books.url("/books/members/7"),
+        Some(&books.tokens["member:5"]),
+    );
+    assert_eq!(other.status, 403);
+
+    // The account ledger traces every line to its event.
+    let ledger = books.get("/books/ledger?account=0400", "auditor");
+    let lines = ledger["lines"].as_array().expect("lines");
+    assert_eq!(lines.len(), 2);
+    assert!(lines.iter().all(|l| l["entry"]["position"].as_u64().is_some() && l["entry"]["actor"] == "member:2"));
+
+    // The exports read by the tools agree with the trial balance (when the tools are here).
+    let journal = books.http.get(
+        &books.url("/books/export?format=hledger"),
+        Some(&books.tokens["auditor"]),
+    );
+    assert_eq!(journal.status, 200);
+    assert!(journal.text.contains("Assets:1200"), "{}", journal.text);
+    crate::oracles::agree_with(
+        &journal.text,
+        &books.get("/books/trial-balance", "auditor"),
+        crate::oracles::Tool::Hledger,
+    );
+    let beancount = books.http.get(
+        &books.url("/books/export?format=beancount"),
+        Some(&books.tokens["auditor"]),
+    );
+    crate::oracles::agree_with(
+        &beancount.text,
+        &books.get("/books/trial-balance", "auditor"),
+        crate::oracles::Tool::Beancount,
+    );
+    let gobd = books.http.get(
+        &books.url("/books/export?format=gobd&from=2025-01-01&to=2025-12-31"),
+        Some(&books.tokens["auditor"]),
+    );
+    assert_eq!(
+        (gobd.status, gobd.content_type.as_str()),
+        (200, "application/zip")
+    );
+    crate::oracles::check_gobd_archive(&gobd.bytes, 2025);
+    let csv = books.http.get(
+        &books.url("/books/export?format=csv"),
+        Some(&books.tokens["auditor"]),
+    );
+    assert!(
+        csv.text.starts_with("entry,position,booked_on,account"),
+        "{}",
+        csv.text
+    );
+    assert_eq!(books.get("/verify", "auditor")["intact"], true);
+}
