@@ -34,6 +34,9 @@ pub enum Bench {
     /// Votes cast over HTTP under wrk, each durable before it is acknowledged, against a bare
     /// axum endpoint; then the close and count of the ballot.
     Votes(super::bench_votes::VotesArgs),
+    /// The books of about 1,000,000 posting lines: rebuilt from the log, trial balance and
+    /// balance sheet from the projection, exports.
+    Books(super::bench_books::BooksArgs),
 }
 
 /// Where a benchmark runs: a fresh SQLite file by default, or a scratch schema of a server.
@@ -128,6 +131,7 @@ pub async fn run(bench: Bench) -> anyhow::Result<ExitCode> {
         Bench::Rebuild(args) => super::bench_app::rebuild(args).await,
         Bench::Members(args) => super::bench_members::members(args).await,
         Bench::Votes(args) => super::bench_votes::votes(args).await,
+        Bench::Books(args) => super::bench_books::books(args).await,
     }
 }
 

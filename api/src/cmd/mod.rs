@@ -23,6 +23,7 @@ pub fn say_line(line: std::fmt::Arguments<'_>) {
 pub mod append;
 pub mod bench;
 pub mod bench_app;
+mod bench_books;
 pub mod bench_members;
 mod bench_votes;
 pub mod coop;
