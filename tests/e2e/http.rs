@@ -1183,6 +1183,25 @@ fn the_openapi_document_is_3_1_and_the_docs_page_lists_every_route() {
             "#/components/schemas/{name} is referred to but missing"
         );
     }
+    // A route that reads a header or query parameter answers a malformed or impossible one
+    // with 400, so its document must say so (a fuzzer sends e.g. a position past the head).
+    for (path, item) in openapi["paths"].as_object().expect("paths") {
+        for (method, operation) in item.as_object().expect("operations") {
+            let parameters = operation["parameters"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default();
+            let checked = parameters
+                .iter()
+                .any(|p| p["in"] == "header" || p["in"] == "query");
+            if checked {
+                assert!(
+                    operation["responses"].get("400").is_some(),
+                    "{method} {path} reads headers or a query but does not document 400"
+                );
+            }
+        }
+    }
     let docs = http.get(&server.url("/docs"), None);
     assert!(docs.content_type.starts_with("text/html"));
     for path in openapi["paths"].as_object().expect("paths").keys() {

@@ -85,6 +85,9 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
     say!("  curl http://{address}/v1/coops/{log}");
     say!("  curl -H 'Authorization: Bearer {board}' http://{address}/v1/coops/{log}/members");
     say!("  curl -H 'Authorization: Bearer {auditor}' http://{address}/v1/coops/{log}/verify");
+    say!(
+        "  curl -H 'Authorization: Bearer {auditor}' http://{address}/v1/coops/{log}/books/balance-sheet"
+    );
     say!("The API described: http://{address}/docs (OpenAPI: /openapi.json)");
     super::serve::serve(app, listener).await?;
     Ok(ExitCode::SUCCESS)
@@ -112,6 +115,60 @@ async fn set_up(app: &App, log: &LogId) -> anyhow::Result<Vec<String>> {
             "Founded the demo cooperative {log}: statute, 5 founders, board, supervisory board and treasurer as events {} to {}.",
             founded.first,
             founded.last
+        );
+    }
+    // The first money: each founder pays the minimum on their shares, the cooperative pays
+    // its first invoice; through the same commands as real data, once.
+    let founded_on = jiff::civil::date(2026, 11, 24);
+    let treasurer = Request {
+        actor: Actor::parse("member:2").expect("a valid actor"),
+        ..request.clone()
+    };
+    let mut money = Vec::new();
+    for (member, amount) in [
+        (1u32, "200.00"),
+        (2, "100.00"),
+        (3, "100.00"),
+        (4, "100.00"),
+        (5, "300.00"),
+    ] {
+        let member = verbund_domain::MemberNo::new(member).expect("not zero");
+        let command = app::MembershipCommand::RecordPayment(
+            member,
+            verbund_domain::RecordPayment {
+                amount: verbund_domain::Money::parse(amount)?,
+                received_on: founded_on,
+                reference: format!("Founding payment, member {member}"),
+                today: app::today(),
+            },
+        );
+        let keyed = Request {
+            key: Some(format!("demo-payment-{member}")),
+            digest: *blake3::hash(format!("demo-payment-{member}-{amount}").as_bytes()).as_bytes(),
+            ..treasurer.clone()
+        };
+        money.push(app::execute(app, &keyed, &command).await?);
+    }
+    let invoice = app::BooksCommand::RecordPayment(verbund_domain::books::RecordPayment {
+        entry: verbund_domain::books::EntryId::parse("demoinvoice1")?,
+        direction: verbund_domain::books::Direction::Out,
+        amount: verbund_domain::Money::parse("119.00")?,
+        via: verbund_domain::books::AccountRef::whole(verbund_domain::books::codes::BANK),
+        account: verbund_domain::books::AccountRef::whole(verbund_domain::books::codes::OPERATING),
+        booked_on: founded_on,
+        text: "Notary's invoice for the founding".into(),
+        reference: "Invoice 2026-117".into(),
+        today: app::today(),
+    });
+    let keyed = Request {
+        key: Some("demo-invoice-1".into()),
+        digest: *blake3::hash(b"demo-invoice-1").as_bytes(),
+        ..treasurer.clone()
+    };
+    money.push(app::keep_books(app, &keyed, invoice).await?);
+    if money.iter().any(|m| !m.replayed) {
+        say!(
+            "Booked the founders' first payments on their shares and the founding's first invoice."
         );
     }
     say!("\nTokens, one per role (valid 30 days, shown once):");

@@ -961,6 +961,7 @@ fn json(position: verbund_ledger::Position, body: impl Serialize) -> Response {
 #[utoipa::path(get, path = "/v1/coops/{coop}/books/accounts", tag = "books",
     params(("coop" = String, Path, description = "The cooperative's id"), ReadHeaders),
     responses((status = 200, body = ChartView),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
         (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
