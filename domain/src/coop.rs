@@ -190,6 +190,9 @@ struct Founded {
     statute_version: u32,
     /// Each office's holders, each with their latest term.
     offices: BTreeMap<Office, BTreeMap<MemberNo, Term>>,
+    /// The delegates last elected (G43a).
+    #[serde(default)]
+    delegates: BTreeSet<MemberNo>,
 }
 
 /// A term of office: from its first day to the first day without it, once its end is recorded
@@ -215,6 +218,7 @@ impl Cooperative {
                 statute: e.statute.clone(),
                 statute_version: 1,
                 offices: BTreeMap::new(),
+                delegates: BTreeSet::new(),
             });
             return;
         }
@@ -239,6 +243,9 @@ impl Cooperative {
                 {
                     term.until = Some(term.until.map_or(e.effective_on, |u| u.min(e.effective_on)));
                 }
+            }
+            Event::DelegatesElected(e) => {
+                founded.delegates = e.delegates.iter().copied().collect();
             }
             Event::StatuteAmended(e) => {
                 founded.statute = e.statute.clone();
@@ -267,6 +274,12 @@ impl Cooperative {
     /// The version of the statute in force: 1 at the founding, one more with each amendment.
     pub fn statute_version(&self) -> u32 {
         self.founded.as_ref().map_or(0, |f| f.statute_version)
+    }
+
+    /// The delegates last elected (G43a), whether or not they are still members.
+    pub fn delegates(&self) -> &BTreeSet<MemberNo> {
+        static NONE: BTreeSet<MemberNo> = BTreeSet::new();
+        self.founded.as_ref().map_or(&NONE, |f| &f.delegates)
     }
 
     /// The members holding `office` on `day`.

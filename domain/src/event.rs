@@ -15,7 +15,8 @@ use crate::books::{
 use crate::coop::{CooperativeFounded, OfficerAppointed, OfficerRemoved, StatuteAmended};
 use crate::governance::{
     AgendaItemAdded, AssemblyConvened, AssemblyId, BallotClosed, BallotCounted, BallotOpened,
-    InvestmentApproved, MotionId, MotionPut, ProxyGranted, ProxyRevoked, VoteCast,
+    DelegatesElected, InvestmentApproved, MotionId, MotionPut, ProxyGranted, ProxyRevoked,
+    VoteCast,
 };
 use crate::membership::{
     ApplicationAccepted, ApplicationRejected, CapitalTransferred, MemberAdmitted, MemberDied,
@@ -140,7 +141,7 @@ pub enum DecodeError {
 }
 
 macro_rules! events {
-    ($( $(#[$doc:meta])* $name:ident v $version:literal ),+ $(,)?) => {
+    ($( $(#[$doc:meta])* $name:ident v $version:literal $(reads $($old:literal)+)? ),+ $(,)?) => {
         /// Every event of a cooperative's log.
         #[derive(Clone, Debug, PartialEq, Eq)]
         pub enum Event {
@@ -174,7 +175,10 @@ macro_rules! events {
                 match event_type {
                     $(
                         stringify!($name) => {
-                            if version != $version {
+                            // Older schema versions whose payloads the current type reads
+                            // (the fields added since have defaults that mean what the old
+                            // version meant).
+                            if version != $version $($(&& version != $old)+)? {
                                 return Err(DecodeError::UnknownVersion { event_type: stringify!($name), version });
                             }
                             serde_json::from_str(payload)
@@ -235,14 +239,16 @@ events! {
     TokenIssued v 1,
     /// An API token was revoked.
     TokenRevoked v 1,
-    /// A general assembly was convened.
-    AssemblyConvened v 1,
+    /// A general assembly was convened. Version 2 adds `delegates` (G43a); version 1 reads
+    /// as a general assembly of all members.
+    AssemblyConvened v 2 reads 1,
     /// An item was added to an assembly's agenda.
     AgendaItemAdded v 1,
     /// A motion was put.
     MotionPut v 1,
-    /// A ballot opened; the electorate is fixed by its position.
-    BallotOpened v 1,
+    /// A ballot opened; the electorate is fixed by its position. Version 2 adds the
+    /// delegates to the weighting (G43a); version 1 reads as a ballot of all members.
+    BallotOpened v 2 reads 1,
     /// A member voted.
     VoteCast v 1,
     /// A ballot closed.
@@ -277,6 +283,8 @@ events! {
     MemberLoanGranted v 1,
     /// A member loan was repaid.
     MemberLoanRepaid v 1,
+    /// The members elected their delegates (G43a).
+    DelegatesElected v 1,
 }
 
 /// An event with the stream it goes to: what a decision returns.
@@ -315,6 +323,31 @@ mod tests {
         assert!(matches!(
             Event::decode("TokenRevoked", 1, "{\"nope\":1}"),
             Err(DecodeError::Payload { .. })
+        ));
+    }
+
+    /// An older schema version reads as it meant: a version 1 convening is a general
+    /// assembly of all members, a version 1 ballot counts the members (G43a came later).
+    #[test]
+    fn older_schema_versions_read_as_they_meant() {
+        let convened = r#"{"assembly":"a1","form":"in-person","convened_on":"2027-03-01",
+            "held_on":"2027-03-15","place":"Gasthaus","chair":3,"agenda":["Budget"],
+            "demanded_by":[]}"#;
+        let Ok(Event::AssemblyConvened(event)) = Event::decode("AssemblyConvened", 1, convened)
+        else {
+            panic!("version 1 reads");
+        };
+        assert!(!event.delegates);
+        let opened = r#"{"motion":"m1","record_day":"2027-03-15",
+            "opened_at":"2027-03-15T11:00:00Z","closes_at":null,"statute_version":1,
+            "weighting":{"one_vote_each":false,"excluded":[]},"counting":null,"quorum_percent":0}"#;
+        let Ok(Event::BallotOpened(event)) = Event::decode("BallotOpened", 1, opened) else {
+            panic!("version 1 reads");
+        };
+        assert_eq!(event.weighting.delegates, None);
+        assert!(matches!(
+            Event::decode("AssemblyConvened", 3, convened),
+            Err(DecodeError::UnknownVersion { .. })
         ));
     }
 

@@ -60,4 +60,4 @@ pub use membership::{
 };
 pub use money::Money;
 pub use personal::{ApplicationId, Person, PersonalRef, RecordId};
-pub use statute::{AssemblyForm, Majority, MandatoryHolding, Organ, Statute};
+pub use statute::{AssemblyForm, DelegateAssembly, Majority, MandatoryHolding, Organ, Statute};

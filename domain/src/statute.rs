@@ -448,6 +448,34 @@ struct AssemblyClauses {
     /// The share of the members whose demand forces an assembly or an item (G45): at most 10.
     #[serde(default = "ten")]
     minority_percent: u8,
+    /// An assembly of delegates in place of the general assembly above a number of members
+    /// (G43a).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    delegates: Option<DelegateAssembly>,
+}
+
+/// The statute's assembly of delegates (Vertreterversammlung, G43a): above `above_members`
+/// members it takes the general assembly's place, with `seats` delegates elected by the
+/// members generally, directly, equally and secretly.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DelegateAssembly {
+    /// The members above which delegates assemble (the law: at least 1,500).
+    #[serde(default = "delegate_members_min")]
+    pub above_members: u32,
+    /// The delegates elected (the law: at least 50).
+    pub seats: u16,
+}
+
+/// The fewest members above which a statute may provide an assembly of delegates (G43a).
+pub const DELEGATE_ASSEMBLY_MEMBERS_MIN: u32 = 1_500;
+/// The fewest delegates an assembly of delegates has (G43a).
+pub const DELEGATES_MIN: u16 = 50;
+/// The most delegates this system seats.
+pub const DELEGATES_MAX: u16 = 1_000;
+
+fn delegate_members_min() -> u32 {
+    DELEGATE_ASSEMBLY_MEMBERS_MIN
 }
 
 fn ten() -> u8 {
@@ -460,6 +488,7 @@ impl Default for AssemblyClauses {
             forms: vec![AssemblyForm::InPerson],
             written_resolutions: false,
             minority_percent: 10,
+            delegates: None,
         }
     }
 }
@@ -812,6 +841,30 @@ impl Statute {
             )
             .at("statute.assembly.minority_percent"));
         }
+        if let Some(delegates) = self.assembly.delegates {
+            if delegates.above_members < DELEGATE_ASSEMBLY_MEMBERS_MIN {
+                return Err(DomainError::rule(
+                    Rule::G43a,
+                    "statute-delegates-below-law",
+                    format!(
+                        "delegates may replace the general assembly only above {DELEGATE_ASSEMBLY_MEMBERS_MIN} members; the statute says above {}",
+                        delegates.above_members
+                    ),
+                )
+                .at("statute.assembly.delegates.above_members"));
+            }
+            if !(DELEGATES_MIN..=DELEGATES_MAX).contains(&delegates.seats) {
+                return Err(DomainError::rule(
+                    Rule::G43a,
+                    "statute-delegate-seats-out-of-range",
+                    format!(
+                        "an assembly of delegates has at least {DELEGATES_MIN} delegates (at most {DELEGATES_MAX} here); the statute says {}",
+                        delegates.seats
+                    ),
+                )
+                .at("statute.assembly.delegates.seats"));
+            }
+        }
         Ok(())
     }
 
@@ -1052,6 +1105,10 @@ impl Statute {
     pub fn written_resolutions(&self) -> bool {
         self.assembly.written_resolutions
     }
+    /// The assembly of delegates, if the statute provides one (G43a).
+    pub fn delegate_assembly(&self) -> Option<DelegateAssembly> {
+        self.assembly.delegates
+    }
 }
 
 fn designates_cooperative(name: &str) -> bool {
@@ -1249,5 +1306,48 @@ mod tests {
         assert!(three_quarters.is_at_least(Majority::Simple));
         assert!(!Majority::Simple.is_at_least(three_quarters));
         assert_eq!(three_quarters.to_string(), "3/4");
+    }
+
+    /// G43a: an assembly of delegates only above 1,500 members, with at least 50 delegates.
+    #[test]
+    fn g43a_delegates_above_1500_members_at_least_50_of_them() {
+        let forms = "forms = [\"in-person\", \"hybrid\"]";
+        let statute = with(
+            forms,
+            &format!("{forms}\ndelegates = {{ above_members = 3000, seats = 80 }}"),
+        )
+        .expect("valid");
+        assert_eq!(
+            statute.delegate_assembly(),
+            Some(DelegateAssembly {
+                above_members: 3000,
+                seats: 80
+            })
+        );
+        let default =
+            with(forms, &format!("{forms}\ndelegates = {{ seats = 50 }}")).expect("valid");
+        assert_eq!(
+            default.delegate_assembly().map(|d| d.above_members),
+            Some(1500)
+        );
+        assert_eq!(
+            Statute::parse_toml(EXAMPLE_STATUTE)
+                .expect("valid")
+                .delegate_assembly(),
+            None
+        );
+        for (clause, code) in [
+            (
+                "delegates = { above_members = 1499, seats = 50 }",
+                "statute-delegates-below-law",
+            ),
+            (
+                "delegates = { seats = 49 }",
+                "statute-delegate-seats-out-of-range",
+            ),
+        ] {
+            let error = with(forms, &format!("{forms}\n{clause}")).expect_err(clause);
+            assert_eq!((error.rule_id(), error.code()), (Some(Rule::G43a), code));
+        }
     }
 }

@@ -313,6 +313,21 @@ impl Aggregates {
             .count()
     }
 
+    /// The delegates last elected who have their rights as members on `day` (G43a).
+    pub fn delegates_on(&self, day: jiff::civil::Date) -> usize {
+        self.coop
+            .state
+            .delegates()
+            .iter()
+            .filter(|no| {
+                self.members
+                    .get(*no)
+                    .and_then(|m| m.state.membership())
+                    .is_some_and(|m| m.has_rights_on(day))
+            })
+            .count()
+    }
+
     /// A token (the empty state without a stream if it was never issued).
     pub fn token(&self, token: &TokenId) -> Versioned<Token> {
         self.tokens.get(token).cloned().unwrap_or_default()

@@ -28,6 +28,7 @@ on_both_databases!(
     a_laser_cutter_is_convened_voted_with_proxies_and_investing_members_and_approved,
     an_amendment_raising_the_share_amount_fails_at_70_and_passes_at_76_percent,
     a_hidden_ballot_shows_no_vote_before_the_close,
+    g43a_above_1500_members_the_members_elect_delegates_who_alone_vote_at_their_assembly,
 );
 
 const COOP: &str = "werkstatt-eg";
@@ -219,6 +220,22 @@ impl Coop {
 /// Founds the cooperative (20 firms), admits 5 investing members, issues tokens to every
 /// member, the auditor and the admin.
 fn start(db: &TestDb) -> Coop {
+    let mut coop = found(db, &examples("statute.toml"));
+    for n in 1..=INVESTING {
+        let member = coop.join(
+            &format!("Investorin {n}"),
+            json!({"type": "investing"}),
+            Some("Supervisory board resolution of 2026-09-01"),
+        );
+        assert_eq!(member, u64::from(FOUNDERS + n));
+        coop.issue(&format!("member:{member}"));
+    }
+    coop
+}
+
+/// Founds the cooperative (20 firms) under the statute file `statute`, issues tokens to every
+/// member and the auditor, and starts a server.
+fn found(db: &TestDb, statute: &str) -> Coop {
     let dir = tempfile::tempdir().expect("a temporary directory");
     let founding_file = dir.path().join("founding.toml");
     std::fs::write(&founding_file, founding()).expect("write the founding file");
@@ -236,7 +253,7 @@ fn start(db: &TestDb) -> Coop {
         "create",
         COOP,
         "--statute",
-        &examples("statute.toml"),
+        statute,
         "--founding",
         founding_file.to_str().expect("a path"),
         "--database-url",
@@ -259,22 +276,12 @@ fn start(db: &TestDb) -> Coop {
         })
         .collect();
     let server = Server::start(verbund(), &db.url, "warn");
-    let mut coop = Coop {
+    Coop {
         server,
         http: Http::default(),
         tokens,
         db_url: db.url.clone(),
-    };
-    for n in 1..=INVESTING {
-        let member = coop.join(
-            &format!("Investorin {n}"),
-            json!({"type": "investing"}),
-            Some("Supervisory board resolution of 2026-09-01"),
-        );
-        assert_eq!(member, u64::from(FOUNDERS + n));
-        coop.issue(&format!("member:{member}"));
     }
-    coop
 }
 
 fn a_laser_cutter_is_convened_voted_with_proxies_and_investing_members_and_approved(db: &TestDb) {
@@ -806,5 +813,199 @@ fn thousand_members_vote_through_two_servers(db: &TestDb) {
     assert_eq!(result["participants"], CROWD, "{result}");
     assert_eq!(result["yes_voters"], yes, "{result}");
     assert_eq!(result["no_voters"], u64::from(CROWD) - yes, "{result}");
+    assert_eq!(coop.get("/verify", "auditor")["intact"], true);
+}
+
+/// G43a: above 1,500 members the statute lets delegates replace the general assembly. The
+/// members elect 50 delegates in a secret ballot, marking up to 50 candidates each; the
+/// board convenes the assembly of delegates (refused while the cooperative has 1,500 members
+/// or fewer); there only the delegates vote, one vote each.
+fn g43a_above_1500_members_the_members_elect_delegates_who_alone_vote_at_their_assembly(
+    db: &TestDb,
+) {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let statute = std::fs::read_to_string(examples("statute.toml")).expect("the example");
+    let forms = "forms = [\"in-person\", \"hybrid\"]";
+    assert!(statute.contains(forms));
+    let statute = statute.replace(forms, &format!("{forms}\ndelegates = {{ seats = 50 }}"));
+    let statute_file = dir.path().join("statute.toml");
+    std::fs::write(&statute_file, statute).expect("write the statute");
+    let mut coop = found(db, statute_file.to_str().expect("a path"));
+    let delegates_assembly = json!({
+        "form": "in-person", "convened_on": day(-20), "held_on": day(0),
+        "place": "Stadthalle Musterdorf", "chair": 1, "agenda": ["Joint purchasing"],
+        "delegates": true,
+    });
+    coop.refused(
+        "/assemblies",
+        "member:1",
+        delegates_assembly.clone(),
+        422,
+        "too-few-members-for-delegates",
+        Some("G43a"),
+    );
+
+    // 1,510 more members, imported into the log (as a data migration would), while no server
+    // runs.
+    drop(coop.server);
+    let last = 1_530u32;
+    let mut input = String::new();
+    for first in (FOUNDERS + 1..=last).step_by(16) {
+        let streams: Vec<Value> = (first..=(first + 15).min(last))
+            .map(|n| {
+                json!({"stream": format!("member-{n}"), "expected": "no_stream", "events": [{
+                "type": "MemberAdmitted", "schema_version": 2, "payload": {
+                    "admitted_on": day(-40), "application": null, "founder": false,
+                    "kind": {"type": "natural-person"}, "listed": false,
+                    "mandatory_shares": 1, "member": n, "paid_in_due": "0.00",
+                    "paid_in_due_on": day(-40), "shares": 1,
+                    "person": {"record": format!("import{n}"), "commitment": format!("{n:064x}")},
+                }}]})
+            })
+            .collect();
+        let commit = json!({"command_id": format!("import-{first}"), "actor": "import:members",
+            "streams": streams});
+        input.push_str(&commit.to_string());
+        input.push('\n');
+    }
+    let input_file = dir.path().join("members.jsonl");
+    std::fs::write(&input_file, input).expect("write the import");
+    let status = crate::spawn_append(&db.url, COOP, &input_file, 4)
+        .wait()
+        .expect("append runs");
+    assert!(status.success(), "the import");
+    coop.server = Server::start(verbund(), &db.url, "warn");
+    coop.issue("admin");
+    let summary = coop.get("", "auditor");
+    assert_eq!(summary["members"], u64::from(last), "{summary}");
+    assert_eq!(summary["delegates"], json!([]));
+
+    // Without delegates in office the assembly of delegates cannot be convened.
+    coop.refused(
+        "/assemblies",
+        "member:1",
+        delegates_assembly.clone(),
+        422,
+        "too-few-delegates",
+        Some("G43a"),
+    );
+
+    // The election, at a general assembly: 60 candidates, members 21 to 80; an officer is
+    // no candidate, and an open ballot is refused.
+    let general = coop.convene(&["Election of the delegates"]);
+    let candidates: Vec<u32> = (21..=80).collect();
+    coop.refused(
+        "/motions",
+        "member:1",
+        json!({"assembly": general, "title": "Delegates", "announced_on": day(-20),
+               "proposal": {"kind": "delegate-election", "candidates": [21, 3]}, "secret": true}),
+        422,
+        "candidate-holds-office",
+        Some("G43a"),
+    );
+    coop.refused(
+        "/motions",
+        "member:1",
+        json!({"assembly": general, "title": "Delegates", "announced_on": day(-20),
+               "proposal": {"kind": "delegate-election", "candidates": candidates}}),
+        422,
+        "delegate-election-not-secret",
+        Some("G43a"),
+    );
+    let election = coop.put(
+        &general,
+        "Election of the delegates 2027-2031",
+        json!({"kind": "delegate-election", "candidates": candidates}),
+        json!({"secret": true}),
+    );
+    let view = coop.get(&format!("/motions/{election}"), "auditor");
+    assert_eq!(view["proposal"]["seats"], 50, "{view}");
+    coop.ok(
+        &format!("/motions/{election}/ballot"),
+        "member:1",
+        json!({}),
+    );
+    // Members 5 to 20 mark the first 50 candidates, member 4 the last ten.
+    for n in 5..=20 {
+        coop.vote_ok(
+            &election,
+            &format!("member:{n}"),
+            json!({"options": (0..50).collect::<Vec<u16>>()}),
+        );
+    }
+    coop.vote_ok(
+        &election,
+        "member:4",
+        json!({"options": (50..60).collect::<Vec<u16>>()}),
+    );
+    let reply = coop.vote(
+        &election,
+        "member:3",
+        json!({"options": (0..51).collect::<Vec<u16>>()}),
+    );
+    assert_eq!(reply.status, 400, "{}", reply.text);
+    assert_eq!(
+        reply.json()["code"],
+        "vote-malformed",
+        "51 marks for 50 seats"
+    );
+    let result = coop.ok(
+        &format!("/motions/{election}/ballot/close"),
+        "member:1",
+        json!({}),
+    );
+    assert_eq!(result["outcome"], "adopted", "{result}");
+    assert_eq!(
+        result["electorate"],
+        u64::from(last),
+        "generally: every member"
+    );
+    let summary = coop.get("", "auditor");
+    let elected: Vec<u32> = (21..=70).collect();
+    assert_eq!(summary["delegates"], json!(elected), "{summary}");
+
+    // The assembly of delegates; only they vote there, one vote each.
+    let convened = coop.ok("/assemblies", "member:1", delegates_assembly);
+    let assembly = convened["id"].as_str().expect("an id").to_owned();
+    assert_eq!(
+        coop.get(&format!("/assemblies/{assembly}"), "auditor")["delegates"],
+        true
+    );
+    let motion = coop.put(
+        &assembly,
+        "Joint purchasing of timber",
+        json!({"kind": "general", "text": "The network buys timber jointly from 2027"}),
+        json!({}),
+    );
+    coop.ok(&format!("/motions/{motion}/ballot"), "member:1", json!({}));
+    let reply = coop.vote(&motion, "member:5", json!({"choice": "yes"}));
+    assert_eq!(reply.status, 422, "{}", reply.text);
+    assert_eq!(reply.json()["code"], "not-a-delegate");
+    assert_eq!(reply.json()["rule"], "G43a");
+    for (n, choice) in [(21, "yes"), (22, "yes"), (23, "no")] {
+        let principal = format!("member:{n}");
+        coop.issue(&principal);
+        coop.vote_ok(&motion, &principal, json!({"choice": choice}));
+    }
+    let result = coop.ok(
+        &format!("/motions/{motion}/ballot/close"),
+        "member:1",
+        json!({}),
+    );
+    assert_eq!(result["electorate"], 50, "the delegates: {result}");
+    assert_eq!(result["outcome"], "adopted", "{result}");
+    let minutes = coop.send(
+        "GET",
+        &format!("/assemblies/{assembly}/minutes?format=text"),
+        "auditor",
+        None,
+    );
+    assert!(
+        minutes
+            .text
+            .contains("Minutes of the assembly of delegates"),
+        "{}",
+        minutes.text
+    );
     assert_eq!(coop.get("/verify", "auditor")["intact"], true);
 }

@@ -35,6 +35,12 @@ pub trait Command: Send + Sync {
     fn counts_members(&self) -> bool {
         false
     }
+    /// Members the decision looks at without depending on their streams' versions (the
+    /// candidates of a delegate election, G43a: too many to guard, and checked again by
+    /// nobody's later write); they are in [`State::members`] like the members read.
+    fn consults(&self) -> Vec<MemberNo> {
+        Vec::new()
+    }
     /// Personal data erased with the events, e.g. a rejected applicant's (G15).
     fn erasures(&self, _state: &State) -> Vec<Erasure> {
         Vec::new()
@@ -66,6 +72,8 @@ pub struct State {
     pub next_member: Option<MemberNo>,
     /// Members today (for the organ sizes of G9-24), if the command asked for the count.
     pub members_today: usize,
+    /// The delegates with their rights today (G43a), if the command asked for the count.
+    pub delegates_today: usize,
 }
 
 impl State {
@@ -189,6 +197,7 @@ pub async fn execute(
             app,
             &request.coop,
             &command.reads(),
+            &command.consults(),
             command.counts_members(),
         )
         .await?;
@@ -271,6 +280,7 @@ async fn load(
     app: &App,
     log: &LogId,
     streams: &[Stream],
+    consulted: &[MemberNo],
     counts_members: bool,
 ) -> Result<(State, Versions), ExecError> {
     let runtime = app
@@ -288,6 +298,12 @@ async fn load(
         state.next_member = Some(aggregates.next_member());
         if counts_members {
             state.members_today = aggregates.members_on(today);
+            state.delegates_today = aggregates.delegates_on(today);
+        }
+        for member in consulted {
+            state
+                .members
+                .insert(*member, aggregates.member(*member).state);
         }
         for stream in streams {
             let version = match stream {

@@ -10,8 +10,8 @@
 
 use jiff::Timestamp;
 use verbund_domain::governance::{
-    AddItem, BallotCounted, CastVote, Convene, GrantProxy, Mark, MotionId, OpenBallot, PutMotion,
-    Stage, Voter,
+    AddItem, BallotCounted, CastVote, Convene, GrantProxy, Mark, MotionId, MotionKind, OpenBallot,
+    PutMotion, Stage, Voter, delegates,
 };
 use verbund_domain::{Change, DomainError, MemberNo, Stream};
 use verbund_ledger::{LedgerError, PersonalRecord, StoredRecord};
@@ -86,6 +86,16 @@ impl Command for GovernanceCommand {
         )
     }
 
+    fn consults(&self) -> Vec<MemberNo> {
+        match self {
+            GovernanceCommand::Put(PutMotion {
+                proposal: MotionKind::DelegateElection { candidates, .. },
+                ..
+            }) => candidates.clone(),
+            _ => Vec::new(),
+        }
+    }
+
     fn records(&self) -> Vec<PersonalRecord> {
         match self {
             GovernanceCommand::Cast(_, _, Some(record)) => vec![record.clone()],
@@ -104,6 +114,7 @@ impl Command for GovernanceCommand {
             C::Convene(c) => {
                 let mut command = c.clone();
                 command.members = state.members_today;
+                command.delegates_in_office = state.delegates_today;
                 state
                     .assembly(&c.assembly)
                     .cloned()
@@ -120,6 +131,16 @@ impl Command for GovernanceCommand {
                     .add_item(statute()?, command)
             }
             C::Put(c) => {
+                if let MotionKind::DelegateElection { candidates, .. } = &c.proposal {
+                    // Candidates are members without a seat on the board or the supervisory
+                    // board (G43a); the list is checked on the day it is announced.
+                    delegates::check_candidates(
+                        &state.coop,
+                        candidates,
+                        |m| state.member(m).membership(),
+                        c.announced_on,
+                    )?;
+                }
                 let assembly = c.assembly.as_ref().and_then(|a| state.assembly(a));
                 state
                     .motion(&c.motion)

@@ -275,7 +275,9 @@ impl VotingCoop {
                 chair: MemberNo::new(1).expect("not zero"),
                 agenda: vec!["Joint investments".into()],
                 demanded_by: Vec::new(),
+                delegates: false,
                 members: 0,
+                delegates_in_office: 0,
                 today,
             }),
         )

@@ -45,6 +45,9 @@ pub struct CoopSummary {
     pub members: u64,
     /// Its officers.
     pub officers: Vec<Officer>,
+    /// The delegates last elected who are still members (G43a: the list members may inspect);
+    /// empty without an assembly of delegates.
+    pub delegates: Vec<u32>,
     /// The log position this answer reflects.
     pub position: u64,
 }

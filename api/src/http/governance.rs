@@ -81,6 +81,10 @@ pub struct ConveneBody {
     /// The members whose demand forced it (G45), if any.
     #[serde(default)]
     pub demanded_by: Vec<u32>,
+    /// An assembly of the delegates in the members' place (G43a): the statute must provide
+    /// it, the cooperative have more members than it names, and 50 delegates be in office.
+    #[serde(default)]
+    pub delegates: bool,
 }
 
 /// An item added to an agenda.
@@ -176,6 +180,15 @@ pub enum Proposal {
         /// How it is answered.
         mode: SurveyModeDto,
     },
+    /// Electing the delegates of the assembly of delegates (G43a): a secret ballot of every
+    /// member, one vote each, in person; each marks up to the statute's seats of candidates
+    /// by their index in this list, and the most votes win (a tie: the earlier place).
+    DelegateElection {
+        /// The candidates, in the order of the list: members on neither the board nor the
+        /// supervisory board.
+        #[schema(min_items = 1, max_items = 2000)]
+        candidates: Vec<u32>,
+    },
 }
 
 fn member_no(n: u32, field: &str) -> Result<MemberNo, ApiError> {
@@ -235,6 +248,11 @@ impl Proposal {
                     SurveyModeDto::Multiple => SurveyMode::Multiple,
                     SurveyModeDto::Ranking => SurveyMode::Ranking,
                 },
+            },
+            Proposal::DelegateElection { candidates } => MotionKind::DelegateElection {
+                candidates: members(&candidates, "proposal.candidates")?,
+                // The statute's seats, set when the motion is put.
+                seats: 0,
             },
         })
     }
@@ -378,6 +396,8 @@ pub struct AssemblyView {
     pub added_items: Vec<AddedItem>,
     /// The members whose demand forced it.
     pub demanded_by: Vec<u32>,
+    /// An assembly of the delegates (G43a): only they vote, one vote each.
+    pub delegates: bool,
     /// Its motions, by id.
     pub motions: Vec<String>,
 }
@@ -503,6 +523,8 @@ pub struct MotionView {
     pub one_vote_each: bool,
     /// Members out of this ballot (G43-6).
     pub excluded: Vec<u32>,
+    /// At an assembly of delegates, the delegates who alone vote (G43a); `null` otherwise.
+    pub delegates: Option<Vec<u32>>,
     /// Members in the electorate, once the ballot opened.
     pub electorate: Option<u64>,
     /// Members who voted so far.
@@ -556,6 +578,9 @@ fn motion_view(id: &MotionId, motion: &Motion, ballot: Option<&Ballot>) -> Optio
         excluded: opened
             .map(|o| o.weighting.excluded.iter().map(|m| m.get()).collect())
             .unwrap_or_default(),
+        delegates: opened
+            .and_then(|o| o.weighting.delegates.as_ref())
+            .map(|d| d.iter().map(|m| m.get()).collect()),
         electorate: ballot.map(|b| b.electorate() as u64),
         participants: ballot.map(|b| b.participants() as u64),
         running,
@@ -788,7 +813,9 @@ pub async fn convene(
         chair: member_no(body.chair, "chair")?,
         agenda: body.agenda.clone(),
         demanded_by: members(&body.demanded_by, "demanded_by")?,
+        delegates: body.delegates,
         members: 0,
+        delegates_in_office: 0,
         today,
     });
     let executed = run(&app, &coop, &caller, &headers, "convene", &body, command).await?;
@@ -1185,6 +1212,7 @@ fn assembly_view(
             })
             .collect(),
         demanded_by: convened.demanded_by.iter().map(|m| m.get()).collect(),
+        delegates: convened.delegates,
         motions,
     })
 }
@@ -1611,7 +1639,12 @@ fn minutes_text(m: &Minutes) -> String {
         AssemblyForm::TwoPhase => "in two phases",
     };
     let mut out = String::new();
-    let _ = writeln!(out, "Minutes of the general assembly of {}", m.cooperative);
+    let organ = if a.delegates {
+        "assembly of delegates"
+    } else {
+        "general assembly"
+    };
+    let _ = writeln!(out, "Minutes of the {organ} of {}", m.cooperative);
     let _ = writeln!(out);
     let _ = writeln!(out, "Date: {}", a.held_on);
     let _ = writeln!(out, "Place: {}", a.place);

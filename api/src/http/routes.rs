@@ -82,6 +82,21 @@ pub async fn get_coop(
         .views()
         .register
         .read(|register| summary(&coop, register, position))?;
+    let today = app::today();
+    summary.delegates = coop.runtime.views().aggregates.read(|a| {
+        a.coop()
+            .state
+            .delegates()
+            .iter()
+            .filter(|no| {
+                a.member(**no)
+                    .state
+                    .membership()
+                    .is_some_and(|m| m.has_rights_on(today))
+            })
+            .map(|no| no.get())
+            .collect()
+    });
     let present: Vec<PersonalRef> = people.iter().flatten().cloned().collect();
     let found = self::people(&app, &coop.log, &present).await?;
     for (officer, person) in summary.officers.iter_mut().zip(&people) {
@@ -128,6 +143,7 @@ fn summary(
             founded_on: record.founded_on.to_string(),
             members: register.members_on(today) as u64,
             officers,
+            delegates: Vec::new(),
             position: position.get(),
         },
         people,

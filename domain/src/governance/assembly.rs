@@ -1,5 +1,5 @@
-//! Convening a general assembly: its form (G43b), the notice (G46) and a minority's demand
-//! (G45).
+//! Convening a general assembly: its form (G43b), the notice (G46), a minority's demand
+//! (G45), and whether the delegates assemble in the members' place (G43a).
 
 use jiff::ToSpan;
 use jiff::civil::Date;
@@ -37,6 +37,10 @@ pub struct AssemblyConvened {
     pub agenda: Vec<String>,
     /// The members whose demand forced it (G45); empty if the board convened on its own.
     pub demanded_by: Vec<MemberNo>,
+    /// An assembly of the delegates in place of the general assembly (G43a); absent in
+    /// schema version 1.
+    #[serde(default)]
+    pub delegates: bool,
 }
 
 /// `AgendaItemAdded`: an item was announced after the convening (G46), perhaps on a
@@ -73,8 +77,12 @@ pub struct Convene {
     pub agenda: Vec<String>,
     /// The demanding members, if a minority forced it (G45).
     pub demanded_by: Vec<MemberNo>,
-    /// Members today (for G45).
+    /// An assembly of delegates (G43a).
+    pub delegates: bool,
+    /// Members today (for G45, G43a).
     pub members: usize,
+    /// Delegates with their rights today (for G43a).
+    pub delegates_in_office: usize,
     /// Today.
     pub today: Date,
 }
@@ -132,6 +140,13 @@ impl Assembly {
         crate::membership::not_after_today(command.convened_on, command.today, "convened_on")?;
         check_convening(statute, command.form, command.convened_on, command.held_on)?;
         check_demand(&command.demanded_by, command.members, statute)?;
+        if command.delegates {
+            crate::governance::delegates::check_convening(
+                statute,
+                command.members,
+                command.delegates_in_office,
+            )?;
+        }
         if command.agenda.is_empty() || command.agenda.len() > AGENDA_ITEMS_MAX {
             return Err(DomainError::invalid(
                 "agenda-size",
@@ -160,6 +175,7 @@ impl Assembly {
                 chair: command.chair,
                 agenda,
                 demanded_by: command.demanded_by,
+                delegates: command.delegates,
             },
         )])
     }

@@ -15,6 +15,7 @@ use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 
 use crate::governance::assembly::{self, Assembly, AssemblyId};
+use crate::governance::delegates::{self, DelegatesElected};
 use crate::governance::electorate::{Weighting, counting};
 use crate::governance::motions::{MotionKind, SurveyMode, requirement};
 use crate::governance::tally::{self, Choice, Counting, Tally, Voter};
@@ -377,6 +378,27 @@ impl Motion {
             }
             _ => {}
         }
+        if let MotionKind::DelegateElection { .. } = command.proposal {
+            if !command.secret {
+                return Err(DomainError::rule(
+                    Rule::G43a,
+                    "delegate-election-not-secret",
+                    "delegates are elected secretly: put the election as a secret ballot",
+                )
+                .at("secret"));
+            }
+            if assembly
+                .and_then(Assembly::convened)
+                .is_some_and(|convened| convened.delegates)
+            {
+                return Err(DomainError::rule(
+                    Rule::G43a,
+                    "delegates-elected-by-members",
+                    "the members elect their delegates directly: not at an assembly of delegates",
+                )
+                .at("assembly"));
+            }
+        }
         let title = text(&command.title, 200, "title")?;
         let proposal = check_proposal(statute, command.proposal)?;
         let requirement = requirement(statute, &proposal);
@@ -467,7 +489,15 @@ impl Motion {
                 "the voting window must end in the future",
             ));
         }
-        let requirement = requirement(statute, &put.proposal);
+        let mut requirement = requirement(statute, &put.proposal);
+        if assembly
+            .and_then(Assembly::convened)
+            .is_some_and(|convened| convened.delegates)
+        {
+            // G43a: at an assembly of delegates the delegates vote, one vote each.
+            requirement.weighting.delegates = Some(coop.delegates().clone());
+            requirement.weighting.one_vote_each = true;
+        }
         Ok(vec![Change::new(
             Stream::Motion(put.motion.clone()),
             BallotOpened {
@@ -503,6 +533,17 @@ impl Motion {
                 ),
             ));
         }
+        if state.voter.is_none() && opened.weighting.delegates.is_some() {
+            return Err(DomainError::rule(
+                Rule::G43a,
+                "not-a-delegate",
+                format!(
+                    "member {} is no delegate: at an assembly of delegates only the delegates vote",
+                    command.voter
+                ),
+            )
+            .at("voter"));
+        }
         if state.voter.is_none() {
             return Err(DomainError::rule(
                 Rule::G43_3,
@@ -511,6 +552,20 @@ impl Motion {
                     "member {} has no vote on motion {}: only members with their rights on the record day {} vote, and not on their own discharge",
                     command.voter, put.motion, opened.record_day
                 ),
+            )
+            .at("voter"));
+        }
+        let delegates_vote = opened.weighting.delegates.is_some();
+        let electing = matches!(put.proposal, MotionKind::DelegateElection { .. });
+        if command.cast_by != command.voter && (delegates_vote || electing) {
+            return Err(DomainError::rule(
+                Rule::G43a,
+                "vote-in-person",
+                if electing {
+                    "delegates are elected directly: every member votes in person, never through a proxy"
+                } else {
+                    "a delegate votes in person: delegates have no proxies"
+                },
             )
             .at("voter"));
         }
@@ -614,6 +669,10 @@ impl Motion {
             (MotionKind::Survey { options, mode }, _) => {
                 (None, survey_result(options.len(), *mode, ballots))
             }
+            (MotionKind::DelegateElection { candidates, .. }, _) => (
+                None,
+                survey_result(candidates.len(), SurveyMode::Multiple, ballots),
+            ),
             (_, Some(counting)) => {
                 let decisions: Vec<(Voter, Choice)> = ballots
                     .iter()
@@ -632,7 +691,10 @@ impl Motion {
                 ));
             }
         };
+        let electing = matches!(put.proposal, MotionKind::DelegateElection { .. });
         let outcome = match &tally {
+            None if electing && quorum_reached => Outcome::Adopted,
+            None if electing => Outcome::NoQuorum,
             None => Outcome::Surveyed,
             Some(_) if !quorum_reached => Outcome::NoQuorum,
             Some(t) if t.adopted => Outcome::Adopted,
@@ -727,6 +789,14 @@ impl Motion {
                         today,
                     },
                 )?),
+                MotionKind::DelegateElection { candidates, seats } => changes.push(Change::new(
+                    Stream::Coop,
+                    DelegatesElected {
+                        motion: put.motion.clone(),
+                        delegates: delegates::elect(candidates, *seats, &result.survey),
+                        elected_on: today,
+                    },
+                )),
                 // The consent to an investing member's admission is recorded with the admission
                 // by the organ (G8-2); the other kinds record a resolution and nothing more.
                 MotionKind::AdmitInvestingMember { .. }
@@ -840,6 +910,31 @@ fn check_proposal(statute: &Statute, proposal: MotionKind) -> Result<MotionKind,
                 .collect::<Result<Vec<_>, _>>()?;
             MotionKind::Survey { options, mode }
         }
+        MotionKind::DelegateElection { candidates, .. } => {
+            let clause = delegates::provided(statute).map_err(|e| e.at("proposal"))?;
+            if candidates.is_empty() || candidates.len() > delegates::CANDIDATES_MAX {
+                return Err(DomainError::invalid(
+                    "candidates-count",
+                    "proposal.candidates",
+                    format!(
+                        "a delegate election lists 1 to {} candidates",
+                        delegates::CANDIDATES_MAX
+                    ),
+                ));
+            }
+            let distinct: std::collections::BTreeSet<_> = candidates.iter().collect();
+            if distinct.len() != candidates.len() {
+                return Err(DomainError::invalid(
+                    "candidate-repeated",
+                    "proposal.candidates",
+                    "a candidate is listed twice",
+                ));
+            }
+            MotionKind::DelegateElection {
+                candidates,
+                seats: clause.seats,
+            }
+        }
         other @ (MotionKind::Election { .. } | MotionKind::Dissolution) => other,
     })
 }
@@ -867,6 +962,22 @@ fn check_mark(proposal: &MotionKind, mark: &Mark) -> Result<(), DomainError> {
         }
         (MotionKind::Survey { .. }, Mark::Choice(_)) => {
             invalid("a survey is answered with options, not yes or no".into())
+        }
+        (MotionKind::DelegateElection { candidates, seats }, Mark::Options(chosen)) => {
+            let mut seen = std::collections::BTreeSet::new();
+            if let Some(bad) = chosen.iter().find(|o| usize::from(**o) >= candidates.len()) {
+                return invalid(format!("the list has no candidate {bad}"));
+            }
+            if !chosen.iter().all(|o| seen.insert(*o)) {
+                return invalid("a candidate is marked twice".into());
+            }
+            if chosen.is_empty() || chosen.len() > usize::from(*seats) {
+                return invalid(format!("mark 1 to {seats} candidates"));
+            }
+            Ok(())
+        }
+        (MotionKind::DelegateElection { .. }, Mark::Choice(_)) => {
+            invalid("an election is answered with candidates, not yes or no".into())
         }
         (_, Mark::Options(_)) => invalid("a motion is answered yes, no or abstain".into()),
         (_, Mark::Choice(_)) => Ok(()),

@@ -48,7 +48,9 @@ fn convened(statute: &str, members: u32) -> World {
                 chair: no(3),
                 agenda: vec!["Joint investment: laser cutter".into()],
                 demanded_by: vec![],
+                delegates: false,
                 members: members as usize,
+                delegates_in_office: 0,
                 today: date(2027, 3, 1),
             },
         )
@@ -252,7 +254,9 @@ fn g45_a_demand_needs_a_tenth_of_the_members() {
         chair: no(3),
         agenda: vec!["Marketing levy".into()],
         demanded_by,
+        delegates: false,
         members: 20,
+        delegates_in_office: 0,
         today: date(2027, 3, 1),
     };
     let error = Assembly::default()
@@ -673,4 +677,205 @@ fn g43_3_granted_votes_weigh_capped_at_a_tenth_and_not_in_three_quarter_decision
     assert_eq!(voter_state(&world, "d1", 1).voter.map(|v| v.votes), Some(1));
     let result = close_and_count(&mut world, "d1").expect("counts");
     assert_eq!(result.outcome, Outcome::Rejected);
+}
+
+/// G43a: the members elect their delegates secretly, directly and one vote each; the most
+/// votes win the statute's seats; at the assembly of delegates only the delegates vote, one
+/// vote each and in person.
+#[test]
+fn g43a_members_elect_delegates_who_alone_vote_at_their_assembly() {
+    let forms = "forms = [\"in-person\", \"hybrid\"]";
+    let text = EXAMPLE_STATUTE.replace(forms, &format!("{forms}\ndelegates = {{ seats = 50 }}"));
+    let mut world = convened(&text, 60);
+    let statute = world.coop.statute().expect("founded").clone();
+    let general = world.assemblies.get(&assembly_id()).cloned();
+    let candidates: Vec<MemberNo> = (4..=60).map(no).collect();
+    let election = |secret: bool, assembly: Option<&Assembly>, id: &str| {
+        Motion::default().put_motion(
+            &statute,
+            assembly,
+            PutMotion {
+                motion: motion_id(id),
+                assembly: assembly.map(|a| a.convened().expect("convened").assembly.clone()),
+                title: "Election of the delegates 2027-2031".into(),
+                proposal: MotionKind::DelegateElection {
+                    candidates: candidates.clone(),
+                    seats: 0,
+                },
+                secret,
+                results_hidden: false,
+                votes_changeable: false,
+                announced_on: date(2027, 3, 1),
+                today: date(2027, 3, 1),
+            },
+        )
+    };
+    let error = election(false, general.as_ref(), "e0").expect_err("an open election");
+    assert_eq!(
+        (error.rule_id(), error.code()),
+        (Some(Rule::G43a), "delegate-election-not-secret")
+    );
+    let changes = election(true, general.as_ref(), "e1").expect("a secret election");
+    let Event::MotionPut(put) = &changes[0].event else {
+        panic!("{changes:?}")
+    };
+    assert!(
+        matches!(put.proposal, MotionKind::DelegateElection { seats: 50, .. }),
+        "the seats are the statute's"
+    );
+    world.record(changes);
+    // Officers of the board and the supervisory board are no candidates.
+    let membership = |m: MemberNo| world.members.get(&m).and_then(Member::membership);
+    let error = delegates::check_candidates(&world.coop, &[no(5), no(3)], membership, HELD_ON)
+        .expect_err("member 3 sits on the supervisory board");
+    assert_eq!(
+        (error.rule_id(), error.code()),
+        (Some(Rule::G43a), "candidate-holds-office")
+    );
+    delegates::check_candidates(&world.coop, &candidates, membership, HELD_ON)
+        .expect("members without office");
+
+    open(&mut world, "e1").expect("opens");
+    let opened = world.motions[&motion_id("e1")].opened().expect("open");
+    assert!(opened.weighting.one_vote_each, "equally: one vote each");
+    let sealed = |n: u32| CastVote {
+        voter: no(n),
+        cast_by: no(n),
+        mark: Mark::Options((0..50).collect()),
+        sealed: Some(crate::coop::tests_support::person(1000 + n)),
+        channel: Channel::InPerson,
+        now: at(HELD_ON),
+    };
+    let motion = world.motions[&motion_id("e1")].clone();
+    let by_proxy = CastVote {
+        cast_by: no(2),
+        ..sealed(7)
+    };
+    let error = motion
+        .cast(&voter_state(&world, "e1", 7), by_proxy)
+        .expect_err("directly");
+    assert_eq!(
+        (error.rule_id(), error.code()),
+        (Some(Rule::G43a), "vote-in-person")
+    );
+    let too_many = CastVote {
+        mark: Mark::Options((0..51).collect()),
+        ..sealed(7)
+    };
+    assert_eq!(
+        motion
+            .cast(&voter_state(&world, "e1", 7), too_many)
+            .expect_err("51 marks for 50 seats")
+            .code(),
+        "vote-malformed"
+    );
+    world.record(
+        motion
+            .cast(&voter_state(&world, "e1", 7), sealed(7))
+            .expect("a sealed vote"),
+    );
+    // The count: ten members mark the first 50 candidates, one member the last two.
+    world.record(motion.close(at(HELD_ON)).expect("closes"));
+    let motion = world.motions[&motion_id("e1")].clone();
+    let voter = |n: u32| {
+        voter_state(&world, "e1", n)
+            .voter
+            .expect("in the electorate")
+    };
+    let mut ballots: Vec<(Voter, Mark)> = (1..=10)
+        .map(|n| (voter(n), Mark::Options((0..50).collect())))
+        .collect();
+    ballots.push((voter(11), Mark::Options(vec![55, 56])));
+    let result = motion.result(&ballots, 60, 99).expect("counted");
+    assert_eq!(result.outcome, Outcome::Adopted);
+    assert_eq!(result.survey[0], 10);
+    assert_eq!(result.survey[56], 1);
+    let changes = motion
+        .count(&world.coop, &Member::default(), 60, HELD_ON, result)
+        .expect("recorded");
+    world.record(changes);
+    let elected = world.coop.delegates().clone();
+    assert_eq!(elected.len(), 50);
+    assert!(elected.contains(&no(4)) && elected.contains(&no(53)));
+    assert!(!elected.contains(&no(59)), "one vote loses to ten");
+
+    // The assembly of delegates: only with more members than the statute names.
+    let delegates_assembly = AssemblyId::parse("d1").expect("valid");
+    let convene = |members: usize| {
+        Assembly::default().convene(
+            &statute,
+            Convene {
+                assembly: delegates_assembly.clone(),
+                form: AssemblyForm::InPerson,
+                convened_on: date(2027, 3, 1),
+                held_on: HELD_ON,
+                place: "Stadthalle".into(),
+                chair: no(4),
+                agenda: vec!["Joint purchasing of timber".into()],
+                demanded_by: vec![],
+                delegates: true,
+                members,
+                delegates_in_office: elected.len(),
+                today: date(2027, 3, 1),
+            },
+        )
+    };
+    let error = convene(60).expect_err("60 members");
+    assert_eq!(
+        (error.rule_id(), error.code()),
+        (Some(Rule::G43a), "too-few-members-for-delegates")
+    );
+    world.record(convene(1501).expect("above 1,500 members"));
+    let assembly = world.assemblies.get(&delegates_assembly).cloned();
+    let error = election(true, assembly.as_ref(), "e2").expect_err("delegates elect nobody");
+    assert_eq!(
+        (error.rule_id(), error.code()),
+        (Some(Rule::G43a), "delegates-elected-by-members")
+    );
+    let changes = Motion::default()
+        .put_motion(
+            &statute,
+            assembly.as_ref(),
+            PutMotion {
+                motion: motion_id("t1"),
+                assembly: Some(delegates_assembly.clone()),
+                title: "Joint purchasing of timber".into(),
+                proposal: MotionKind::General {
+                    text: "The network buys timber jointly from 2027".into(),
+                },
+                secret: false,
+                results_hidden: false,
+                votes_changeable: false,
+                announced_on: date(2027, 3, 1),
+                today: date(2027, 3, 1),
+            },
+        )
+        .expect("a motion");
+    world.record(changes);
+    let changes = world.motions[&motion_id("t1")]
+        .open(
+            &world.coop,
+            assembly.as_ref(),
+            OpenBallot {
+                now: at(HELD_ON),
+                today: HELD_ON,
+                closes_at: None,
+            },
+        )
+        .expect("opens");
+    world.record(changes);
+    let opened = world.motions[&motion_id("t1")].opened().expect("open");
+    assert_eq!(opened.weighting.delegates.as_ref(), Some(&elected));
+    let error = vote(&mut world, "t1", 1, Choice::Yes).expect_err("member 1 is no delegate");
+    assert_eq!(
+        (error.rule_id(), error.code()),
+        (Some(Rule::G43a), "not-a-delegate")
+    );
+    let error = vote_by(&mut world, "t1", 5, 4, Mark::Choice(Choice::Yes))
+        .expect_err("delegates vote in person");
+    assert_eq!(error.code(), "vote-in-person");
+    vote(&mut world, "t1", 4, Choice::Yes).expect("a delegate");
+    let result = close_and_count(&mut world, "t1").expect("counted");
+    assert_eq!(result.electorate, 50, "the delegates, not the 60 members");
+    assert_eq!(result.outcome, Outcome::Adopted);
 }

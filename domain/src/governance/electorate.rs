@@ -7,6 +7,7 @@
 //!   maximum (at most 3); in decisions that by law need three quarters, and in abolishing
 //!   multiple votes, every member has one vote.
 //! - Nobody votes on their own discharge or release (G43-6).
+//! - At an assembly of delegates only the delegates vote, one vote each (G43a).
 //! - Investing members are marked, so that the tally caps them (G8-2).
 
 use std::collections::BTreeSet;
@@ -25,6 +26,9 @@ pub struct Weighting {
     pub one_vote_each: bool,
     /// Members who may not vote on this motion: officers on their own discharge (G43-6).
     pub excluded: BTreeSet<MemberNo>,
+    /// At an assembly of delegates, the delegates: only they vote (G43a). `None`: the members.
+    #[serde(default)]
+    pub delegates: Option<BTreeSet<MemberNo>>,
 }
 
 /// The voters of a ballot, by member number. `granted` gives the votes the statute's regime
@@ -44,6 +48,12 @@ pub fn electorate<'a>(
     let mut voters: Vec<Voter> = members
         .into_iter()
         .filter(|m| m.has_rights_on(record_day) && !weighting.excluded.contains(&m.member()))
+        .filter(|m| {
+            weighting
+                .delegates
+                .as_ref()
+                .is_none_or(|delegates| delegates.contains(&m.member()))
+        })
         .map(|m| Voter {
             member: m.member(),
             votes: granted(m.member()).clamp(1, most),
@@ -125,6 +135,27 @@ mod tests {
             |_| 1,
         );
         assert_eq!(voters.iter().map(|v| v.member).collect::<Vec<_>>(), [no(3)]);
+    }
+
+    /// G43a: at an assembly of delegates only the delegates with their rights vote.
+    #[test]
+    fn g43a_only_the_delegates_vote_at_their_assembly() {
+        let world = world(3);
+        let members = memberships(&world, 3);
+        let delegates = Weighting {
+            one_vote_each: true,
+            delegates: Some(BTreeSet::from([no(2), no(3), no(9)])),
+            ..Weighting::default()
+        };
+        let voters = electorate(
+            &members,
+            jiff::civil::date(2027, 3, 1),
+            &statute(3),
+            &delegates,
+            |_| 3,
+        );
+        let voters: Vec<_> = voters.iter().map(|v| (v.member, v.votes)).collect();
+        assert_eq!(voters, [(no(2), 1), (no(3), 1)], "member 9 is no member");
     }
 
     /// Members admitted after the record day do not vote.

@@ -5,6 +5,8 @@
 //! - `ballot`: the `Motion` aggregate: put, open (the electorate fixed), votes (one stream per
 //!   voter), close, count with the result's effects; sealed votes for secret and hidden
 //!   ballots.
+//! - `delegates`: the assembly of delegates above 1,500 members and the election of its
+//!   delegates (G43a).
 //! - `motions`: what a motion decides and the majority it needs, derived (G16, G78, G43-2,
 //!   G43-6).
 //! - `electorate`: who votes with how many votes, fixed at a ballot's record day (G43-3,
@@ -16,6 +18,7 @@
 
 pub mod assembly;
 pub mod ballot;
+pub mod delegates;
 pub mod electorate;
 pub mod motions;
 pub mod proxies;
@@ -26,6 +29,7 @@ pub use ballot::{
     BallotClosed, BallotCounted, BallotOpened, CastVote, Channel, InvestmentApproved, Mark, Motion,
     MotionId, MotionPut, OpenBallot, Outcome, PutMotion, Stage, VoteCast, VoterState,
 };
+pub use delegates::DelegatesElected;
 pub use electorate::{Weighting, counting, electorate};
 pub use motions::{MotionKind, Requirement, SurveyMode, requirement};
 pub use proxies::{Delegation, GrantProxy, Proxies, ProxyGranted, ProxyRevoked};

@@ -66,6 +66,15 @@ pub enum MotionKind {
         /// The text.
         text: String,
     },
+    /// Electing the delegates of an assembly of delegates (G43a): each member marks up to
+    /// `seats` candidates; the most votes win.
+    DelegateElection {
+        /// The candidates, in the order of the list (a tie goes to the earlier place).
+        candidates: Vec<MemberNo>,
+        /// The seats: the statute's number of delegates, fixed when the motion is put.
+        #[serde(default)]
+        seats: u16,
+    },
     /// A non-binding survey of what the members need: nothing is adopted.
     Survey {
         /// The options.
@@ -143,6 +152,15 @@ pub fn requirement(statute: &Statute, motion: &MotionKind) -> Requirement {
             )
         }
         MotionKind::Survey { .. } => (None, vec!["a survey decides nothing"]),
+        MotionKind::DelegateElection { .. } => {
+            weighting.one_vote_each = true;
+            (
+                None,
+                vec![
+                    "delegates are elected generally, directly, equally and secretly: every member, one vote each, in person, sealed (G43a)",
+                ],
+            )
+        }
         MotionKind::JointInvestment { .. }
         | MotionKind::AdmitInvestingMember { .. }
         | MotionKind::Exclusion { .. }
