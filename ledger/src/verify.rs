@@ -141,7 +141,7 @@ pub(crate) async fn verify(
         .ok_or_else(|| LedgerError::UnknownLog(log.clone()))?;
     let (progress_tx, mut progress_rx) = mpsc::channel::<u64>(16);
     // Digests only where the index is kept apart from the events.
-    let digest = (store.is_sqlite() && std::env::var("NODIGEST").is_err()).then(Digest::new);
+    let digest = store.is_sqlite().then(Digest::new);
     let chain = spawn_chain_scan(store, log, head, anchor, progress_tx, digest.clone());
     let streams = spawn_stream_scan(store, log, head, digest);
     while let Some(events_checked) = progress_rx.recv().await {
@@ -160,8 +160,17 @@ pub(crate) async fn verify(
                 crate::store::sqlite::locate_index_disagreement(&path, &name, to)
             })
             .await;
-            joined(found)?.map(|(position, detail)| ChainBreak {
-                position: Position::new(u64::try_from(position).unwrap_or(0)),
+            // The digests cover what either scan saw up to the head, in any snapshot: they
+            // differ only where the index and the events disagree. Should the lookup not name
+            // the place, the disagreement stands, at the head.
+            let (position, detail) = joined(found)?.unwrap_or_else(|| {
+                (
+                    to,
+                    "the stream index and the events disagree, at no single entry found".into(),
+                )
+            });
+            Some(ChainBreak {
+                position: Position::new(crate::ids::from_db(position, "position")?),
                 kind: BreakKind::WrongStreamVersion,
                 detail,
             })

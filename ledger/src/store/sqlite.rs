@@ -704,7 +704,8 @@ pub(crate) fn locate_index_disagreement(
 ) -> Result<Option<(i64, String)>, LedgerError> {
     let mut conn = open_reader(path)?;
     let tx = conn.transaction()?;
-    let indexed = indexed_position(&tx, log)?.min(to);
+    let recorded = indexed_position(&tx, log)?;
+    let indexed = recorded.min(to);
     let mut found: Option<(i64, String)> = None;
     let mut keep = |position: i64, detail: String| {
         if found.as_ref().is_none_or(|(p, _)| position < *p) {
@@ -751,7 +752,18 @@ pub(crate) fn locate_index_disagreement(
         let mut rows = entries.query(rusqlite::params![log])?;
         while let Some(row) = rows.next()? {
             let (position, stream, version) = (integer(row, 0)?, bytes(row, 1)?, integer(row, 2)?);
-            if position > indexed {
+            if position > to {
+                // Taken into the index after the verification began.
+                continue;
+            }
+            if position > recorded {
+                keep(
+                    position,
+                    format!(
+                        "the stream index holds stream {} version {version} at a position it has not reached",
+                        String::from_utf8_lossy(stream)
+                    ),
+                );
                 continue;
             }
             let mut at = event.query(rusqlite::params![log, position])?;

@@ -306,6 +306,26 @@ async fn the_stream_index_kept_apart_from_the_events_must_agree_with_them_on_sql
         .await;
         assert_broken_at(&ledger, &removed, 5, BreakKind::WrongStreamVersion).await;
         ledger.close().await;
+
+        // An entry added where the index has not reached yet (the events there are the
+        // tail, read from the events themselves): a stream no event belongs to.
+        let lazy = Ledger::open(
+            &db.url,
+            LedgerOptions {
+                index_lag_events_max: 1_000,
+                ..LedgerOptions::default()
+            },
+        )
+        .await
+        .expect("open");
+        let ghost = victim(&lazy, "index-ghost").await;
+        db.exec(&format!(
+            "INSERT INTO ledger_stream_index (log_id, stream_id, stream_version, position)
+             VALUES ('{ghost}', 'ghost', 1, 20)"
+        ))
+        .await;
+        assert_broken_at(&lazy, &ghost, 20, BreakKind::WrongStreamVersion).await;
+        lazy.close().await;
     })
     .await;
     db.clean_up_then(outcome).await;
