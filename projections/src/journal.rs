@@ -236,11 +236,6 @@ impl Journal {
         &self.chart
     }
 
-    /// The number of entries.
-    pub fn entry_count(&self) -> usize {
-        self.entries.len()
-    }
-
     /// The number of lines.
     pub fn line_count(&self) -> usize {
         self.lines.len()

@@ -12,7 +12,10 @@ use verbund_tests::*;
 
 use crate::{examples, verbund};
 
-on_both_databases!(a_year_of_twelve_firms_ends_in_the_balance_sheet_computed_by_hand);
+on_both_databases!(
+    a_year_of_twelve_firms_ends_in_the_balance_sheet_computed_by_hand,
+    the_income_statement_runs_from_the_start_of_the_business_year,
+);
 
 const COOP: &str = "zwoelf-eg";
 const FIRMS: u32 = 12;
@@ -115,6 +118,12 @@ impl Books {
 }
 
 fn start(db: &TestDb) -> Books {
+    start_with(db, &examples("statute.toml"))
+}
+
+/// Founds the cooperative under the statute file `statute`, with a token for every member
+/// and the auditor, and starts a server.
+fn start_with(db: &TestDb, statute: &str) -> Books {
     let dir = tempfile::tempdir().expect("a temporary directory");
     let founding_file = dir.path().join("founding.toml");
     std::fs::write(&founding_file, founding()).expect("write the founding file");
@@ -132,7 +141,7 @@ fn start(db: &TestDb) -> Books {
         "create",
         COOP,
         "--statute",
-        &examples("statute.toml"),
+        statute,
         "--founding",
         founding_file.to_str().expect("a path"),
         "--database-url",
@@ -163,6 +172,24 @@ fn start(db: &TestDb) -> Books {
 
 fn a_year_of_twelve_firms_ends_in_the_balance_sheet_computed_by_hand(db: &TestDb) {
     let books = start(db);
+
+    // A repeated request (the same Idempotency-Key) is answered with the original entry; an
+    // account opened is answered with its code.
+    let body = json!({"code": "6950", "name": "Vehicle costs", "kind": "expense", "per": "whole"})
+        .to_string();
+    let send = || {
+        books.http.send(
+            "POST",
+            &books.url("/books/accounts"),
+            books.tokens.get(TREASURER).map(String::as_str),
+            &[("idempotency-key", "open-6950")],
+            Some(&body),
+        )
+    };
+    let (first, again) = (send(), send());
+    assert_eq!((first.status, again.status), (201, 200), "{}", again.text);
+    assert_eq!(again.json()["entry"], "6950");
+    assert_eq!(again.json()["replayed"], true);
 
     // Shares: firms 1–6 pay their 1,000 euros in full, firms 7–12 half.
     for n in 1..=FIRMS {
@@ -487,4 +514,23 @@ fn a_year_of_twelve_firms_ends_in_the_balance_sheet_computed_by_hand(db: &TestDb
         csv.text
     );
     assert_eq!(books.get("/verify", "auditor")["intact"], true);
+}
+
+/// Without `from`, the income statement runs from the first day of the business year that
+/// holds `to` (here July to June), not from the first of January.
+fn the_income_statement_runs_from_the_start_of_the_business_year(db: &TestDb) {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let statute = std::fs::read_to_string(examples("statute.toml")).expect("the example");
+    let january = "business_year_first_month = 1";
+    assert!(statute.contains(january));
+    let file = dir.path().join("statute.toml");
+    std::fs::write(
+        &file,
+        statute.replace(january, "business_year_first_month = 7"),
+    )
+    .expect("write the statute");
+    let books = start_with(db, file.to_str().expect("a path"));
+    let statement = books.get("/books/income-statement?to=2026-03-31", "auditor");
+    assert_eq!(statement["from"], "2025-07-01", "{statement}");
+    assert_eq!(statement["to"], "2026-03-31");
 }

@@ -8,7 +8,6 @@
 //! A1), so a change of the books in between makes them decide again.
 
 use std::collections::BTreeMap;
-use std::time::Duration;
 
 use jiff::civil::Date;
 use verbund_domain::books::{
@@ -17,14 +16,10 @@ use verbund_domain::books::{
 };
 use verbund_domain::governance::{MotionId, MotionKind, Outcome};
 use verbund_domain::{Change, DomainError, MemberKind, MemberNo, Money, Stream};
-use verbund_ledger::LedgerError;
 use verbund_projections::{Aggregates, Runtime};
 
 use crate::app::App;
 use crate::app::execute::{Command, ExecError, Executed, Request, State, execute};
-
-/// How long a command waits for the projections to reach this process's head.
-const LOAD_WAIT: Duration = Duration::from_secs(10);
 
 /// A command of the books.
 #[derive(Clone, Debug)]
@@ -127,19 +122,6 @@ pub async fn run(
     command: BooksCommand,
 ) -> Result<Executed, ExecError> {
     execute(app, request, &command).await
-}
-
-/// The cooperative's projections, caught up with the head this process knows.
-pub async fn caught_up(app: &App, request: &Request) -> Result<std::sync::Arc<Runtime>, ExecError> {
-    let runtime = app
-        .coop(&request.coop)
-        .await
-        .map_err(|e| ExecError::Projection(e.to_string()))?
-        .ok_or_else(|| LedgerError::UnknownLog(request.coop.clone()))?;
-    if let Some(head) = app.ledger().known_head(&request.coop) {
-        runtime.wait_for(head, LOAD_WAIT).await?;
-    }
-    Ok(runtime)
 }
 
 /// Every member's facts on `day`: rights, shares, size, whether a firm.

@@ -30,7 +30,7 @@ use crate::http::dto;
 use crate::http::error::{ApiError, Problem};
 use crate::http::exports;
 use crate::http::extract::{Body, Params};
-use crate::http::routes::{ReadHeaders, WriteHeaders, settle_write, with_position, write_request};
+use crate::http::routes::{ReadHeaders, WriteHeaders, not_founded, run_write, with_position};
 
 // ---------------------------------------------------------------------------------------------
 // Bodies
@@ -549,11 +549,10 @@ async fn run(
     body: &impl Serialize,
     command: BooksCommand,
 ) -> Result<Executed, ApiError> {
-    let canonical = serde_json::to_vec(body).map_err(ApiError::internal)?;
-    let request = write_request(coop, caller, headers, route, &canonical)?;
-    let executed = app::keep_books(app, &request, command).await?;
-    settle_write(coop, executed.last).await;
-    Ok(executed)
+    run_write(coop, caller, headers, route, body, |request| async move {
+        app::keep_books(app, &request, command).await
+    })
+    .await
 }
 
 /// The entry a repeated request made first, read from its first event.
@@ -568,6 +567,8 @@ async fn first_entry(app: &App, coop: &Coop, executed: Executed) -> Result<Strin
             E::FiscalYearClosed(e) => e.entry.to_string(),
             E::ProfitDistributed(e) => e.entry.to_string(),
             E::MemberLoanGranted(e) => e.loan.to_string(),
+            E::MemberLoanRepaid(e) => e.loan.to_string(),
+            E::AccountOpened(e) => e.account.code.to_string(),
             _ => return Err(ApiError::from(app::ExecError::KeyReused)),
         },
     )
@@ -667,8 +668,7 @@ books_write!(
     |app, coop, body, today| {
         let entry = new_entry()?;
         let booked_on = body.booked_on.unwrap_or(today);
-        let request = levy_request(&app, &coop).await?;
-        let runtime = app::caught_up(&app, &request).await?;
+        let runtime = app::caught_up(&app, &coop.log).await?;
         let members = runtime
             .views()
             .aggregates
@@ -796,16 +796,14 @@ books_write!(
     /// the loss exceeds half of the members' capital and reserves.
     close_year, "/v1/coops/{coop}/books/years/{year_end}/closing", ClosingBody,
     params(("year_end" = String, Path, description = "The year's last day, e.g. 2027-12-31"),),
-    |app, coop, body, today, year_end: String| {
+    |app, coop, _body, today, year_end: String| {
         let last_day = parse_day(&year_end, "year_end")?;
         let entry = new_entry()?;
-        let request = levy_request(&app, &coop).await?;
-        let runtime = app::caught_up(&app, &request).await?;
+        let runtime = app::caught_up(&app, &coop.log).await?;
         let balances = runtime
             .views()
             .journal
             .read(|journal| journal.balances_on(Some(last_day)));
-        let _ = body;
         (
             BooksCommand::CloseYear(CloseYear {
                 entry: entry.clone(),
@@ -828,8 +826,7 @@ books_write!(
         let last_day = parse_day(&year_end, "year_end")?;
         let motion = MotionId::parse(&body.motion).map_err(|e| ApiError::from(e.at("motion")))?;
         let entry = new_entry()?;
-        let request = levy_request(&app, &coop).await?;
-        let runtime = app::caught_up(&app, &request).await?;
+        let runtime = app::caught_up(&app, &coop.log).await?;
         let facts = app::profit_facts(&runtime, &motion, last_day, today)?;
         (
             BooksCommand::DistributeProfit(DistributeProfit {
@@ -872,8 +869,7 @@ books_write!(
                 )
             })?;
         let received_on = body.received_on.unwrap_or(today);
-        let request = levy_request(&app, &coop).await?;
-        let runtime = app::caught_up(&app, &request).await?;
+        let runtime = app::caught_up(&app, &coop.log).await?;
         let (facts, approved) = runtime.views().aggregates.read(|a| {
             (
                 app::member_facts(a, received_on)
@@ -923,16 +919,6 @@ books_write!(
         )
     }
 );
-
-/// A request to load the projections with (reads only).
-async fn levy_request(_app: &App, coop: &Coop) -> Result<app::Request, ApiError> {
-    Ok(app::Request {
-        coop: coop.log.clone(),
-        actor: verbund_ledger::Actor::parse("books").map_err(ApiError::internal)?,
-        key: None,
-        digest: [0; 32],
-    })
-}
 
 fn member_no(n: u32, field: &str) -> Result<MemberNo, ApiError> {
     MemberNo::new(n).ok_or_else(|| {
@@ -1052,25 +1038,52 @@ report!(
     }
 );
 
-report!(
-    /// The income statement of a period, without closing entries.
-    income_statement, "/v1/coops/{coop}/books/income-statement", Period, IncomeStatementView,
-    |journal, q| {
-        let to = q.to.unwrap_or_else(app::today);
-        let from = q.from.unwrap_or_else(|| jiff::civil::date(to.year(), 1, 1));
-        if from > to {
-            return Err(ApiError::bad_request("period-reversed", "from", "the period's first day is after its last"));
-        }
-        let statement = journal.income_statement(from, to);
-        Ok(IncomeStatementView {
-            from,
-            to,
-            income: totals(&statement.income),
-            expenses: totals(&statement.expenses),
-            result: dto::money(statement.result),
-        })
+/// The income statement of a period, without closing entries.
+#[utoipa::path(get, path = "/v1/coops/{coop}/books/income-statement", tag = "books",
+    params(("coop" = String, Path, description = "The cooperative's id"), Period, ReadHeaders),
+    responses((status = 200, body = IncomeStatementView),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 503, body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+pub async fn income_statement(
+    Extension(coop): Extension<Coop>,
+    Params(q): Params<Period>,
+) -> Result<Response, ApiError> {
+    let to = q.to.unwrap_or_else(app::today);
+    let from = match q.from {
+        Some(from) => from,
+        None => coop
+            .runtime
+            .views()
+            .aggregates
+            .read(|a| a.coop().state.statute().map(|s| s.business_year()))
+            .ok_or_else(not_founded)?
+            .start_containing(to),
+    };
+    if from > to {
+        return Err(ApiError::bad_request(
+            "period-reversed",
+            "from",
+            "the period's first day is after its last",
+        ));
     }
-);
+    let statement = coop
+        .runtime
+        .views()
+        .journal
+        .read(|journal| journal.income_statement(from, to));
+    let view = IncomeStatementView {
+        from,
+        to,
+        income: totals(&statement.income),
+        expenses: totals(&statement.expenses),
+        result: dto::money(statement.result),
+    };
+    Ok(json(coop.runtime.position(), view))
+}
 
 fn ledger_lines(lines: Vec<verbund_projections::LedgerLine>) -> Vec<LedgerLineView> {
     lines
@@ -1181,8 +1194,13 @@ pub async fn export(
             .map(|c| (c.name.to_string(), c.statute.seat().to_owned()))
             .unwrap_or_default()
     });
-    let (bytes, content_type, extension) =
-        coop.runtime.views().journal.read(|journal| match q.format {
+    // A copy (its vectors are persistent: cheap), formatted beside the runtime, so that a file
+    // of a hundred megabytes holds up neither the projections nor the server's workers.
+    let folded = coop.runtime.views().journal.cloned();
+    let (position, journal) = (folded.position, folded.state);
+    let (bytes, content_type, extension) = tokio::task::spawn_blocking(move || {
+        let journal = &journal;
+        match q.format {
             ExportFormat::Hledger => (
                 exports::hledger(journal, &title).into_bytes(),
                 "text/plain; charset=utf-8",
@@ -1213,7 +1231,10 @@ pub async fn export(
                 let files = exports::gobd(journal, &title, &seat, from, to);
                 (exports::zip(&files), "application/zip", "zip")
             }
-        });
+        }
+    })
+    .await
+    .map_err(ApiError::internal)?;
     let mut response = bytes.into_response();
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
@@ -1223,5 +1244,5 @@ pub async fn export(
     )) {
         headers.insert(header::CONTENT_DISPOSITION, value);
     }
-    Ok(with_position(coop.runtime.position(), response))
+    Ok(with_position(position, response))
 }

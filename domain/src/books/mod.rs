@@ -205,7 +205,9 @@ pub struct CloseYear {
     pub entry: EntryId,
     /// The year's last day.
     pub last_day: Date,
-    /// Every account's balance at the year's last day.
+    /// Every account's balance at the year's last day, for the G33 alarm (the members'
+    /// capital and the reserves). The year's income and expenses the books take from their
+    /// own entries.
     pub balances: BTreeMap<AccountRef, Money>,
     /// Today.
     pub today: Date,
@@ -368,19 +370,11 @@ impl Books {
         &self.chart
     }
 
-    /// The closed years, by their last day.
-    pub fn closed_years(&self) -> &BTreeMap<Date, ClosedYear> {
-        &self.closed
-    }
-
-    /// The member loans.
-    pub fn loans(&self) -> &BTreeMap<LoanId, Loan> {
-        &self.loans
-    }
-
-    /// An entry the treasurer made.
-    pub fn entry(&self, id: &EntryId) -> Option<&Entry> {
-        self.entries.get(id)
+    /// True for an income or expense account, which a year's closing empties.
+    fn is_result(&self, account: &AccountRef) -> bool {
+        self.chart
+            .get(account.code)
+            .is_some_and(|a| a.kind.is_result())
     }
 
     /// The last day of the latest closed year: nothing may be booked on or before it (A1).
@@ -415,9 +409,10 @@ impl Books {
         }
     }
 
-    /// Checks the lines a command writes: each account exists and fits its sub-ledger, and
-    /// none touches the members' capital accounts, which only membership commands move (G22:
-    /// paid-in capital is not paid out, lent or pledged during membership).
+    /// Checks the lines a command writes: each account exists and fits its sub-ledger, none
+    /// touches the members' capital accounts, which only membership commands move (G22:
+    /// paid-in capital is not paid out, lent or pledged during membership), and none the
+    /// member loans, which only their own commands move within their caps (G21b).
     fn check_lines<'a>(
         &self,
         lines: impl IntoIterator<Item = (&'a AccountRef, String)>,
@@ -429,6 +424,14 @@ impl Books {
                     Rule::G22,
                     "capital-account-managed",
                     "members' paid-in capital moves only through membership commands (payments on shares, transfers, the settlement): it is not paid out, lent or pledged during membership",
+                )
+                .at(field));
+            }
+            if account.code == codes::MEMBER_LOANS {
+                return Err(DomainError::rule(
+                    Rule::G21b,
+                    "member-loans-managed",
+                    "member loans are granted and repaid through their own commands, which keep them within their caps",
                 )
                 .at(field));
             }
@@ -722,14 +725,43 @@ impl Books {
                 format!("the year to {sealed} is closed already"),
             ));
         }
+        // Income and expenses are booked by the treasurer's entries only, so the books know
+        // them exactly as of the decision (never a stale copy): those of an earlier year left
+        // open would be swept into this one.
+        let unclosed = self.sealed_through();
+        if let Some(open_day) = self
+            .entries
+            .values()
+            .filter(|e| e.booked_on < first_day && unclosed.is_none_or(|s| e.booked_on > s))
+            .filter(|e| e.lines.iter().any(|l| self.is_result(&l.account)))
+            .map(|e| e.booked_on)
+            .min()
+        {
+            return Err(DomainError::conflict(
+                "earlier-year-open",
+                format!(
+                    "income or expenses of {open_day} are in a business year not closed yet: close the years in order"
+                ),
+            ));
+        }
+        let mut results: BTreeMap<&AccountRef, i64> = BTreeMap::new();
+        for entry in self
+            .entries
+            .values()
+            .filter(|e| (first_day..=c.last_day).contains(&e.booked_on))
+        {
+            for line in entry.lines.iter().filter(|l| self.is_result(&l.account)) {
+                *results.entry(&line.account).or_default() += line.amount.cents();
+            }
+        }
         let mut closing = Vec::new();
         let mut result_cents = 0i64;
-        for (account, balance) in &c.balances {
-            let kind = self.chart.get(account.code).map(|a| a.kind);
-            if kind.is_some_and(AccountKind::is_result) && *balance != Money::ZERO {
-                closing.push(Line::credit(account.clone(), *balance));
-                result_cents -= balance.cents();
-            }
+        for (account, cents) in results.into_iter().filter(|(_, cents)| *cents != 0) {
+            let balance = Money::from_cents(cents).ok_or_else(|| {
+                DomainError::invalid("amount-out-of-range", "year", "a balance beyond range")
+            })?;
+            closing.push(Line::credit(account.clone(), balance));
+            result_cents -= cents;
         }
         let result = Money::from_cents(result_cents).unwrap_or(Money::ZERO);
         let year_result = AccountRef::whole(codes::YEAR_RESULT);

@@ -346,8 +346,35 @@ fn a_levy_by_firm_size_splits_the_whole_to_the_cent_over_the_members_with_rights
     assert_eq!(sum_on(&bookings, &account("4200")), euros("-1000.00"));
 }
 
+/// Records the year's business as one manual entry on 2027-06-30: `lines` (income and
+/// expenses, debit positive), balanced on the bank.
+fn post_results(world: &mut World, lines: &[(&str, &str)]) {
+    let mut entry_lines: Vec<Line> = lines
+        .iter()
+        .map(|(a, m)| Line::debit(account(a), euros(m)))
+        .collect();
+    let total: i64 = entry_lines.iter().map(|l| l.amount.cents()).sum();
+    entry_lines.push(Line::debit(
+        AccountRef::whole(codes::BANK),
+        Money::from_cents(-total).expect("in range"),
+    ));
+    let changes = world
+        .books
+        .post_entry(PostEntry {
+            entry: entry("r2027"),
+            booked_on: date(2027, 6, 30),
+            text: "The year's business".into(),
+            receipt: "R-2027".into(),
+            lines: entry_lines,
+            today: TODAY,
+        })
+        .expect("posted");
+    world.record(changes);
+}
+
 fn closed_world(result_lines: &[(&str, &str)]) -> World {
     let mut world = world(3);
+    post_results(&mut world, result_lines);
     let balances: BTreeMap<AccountRef, Money> = result_lines
         .iter()
         .map(|(a, m)| (account(a), euros(m)))
@@ -371,6 +398,7 @@ fn closed_world(result_lines: &[(&str, &str)]) -> World {
 #[test]
 fn closing_a_year_moves_income_and_expenses_into_its_result_and_carries_it_forward() {
     let mut world = world(3);
+    post_results(&mut world, &[("4000", "-3000.00"), ("6300", "1000.00")]);
     let balances: BTreeMap<AccountRef, Money> = [
         ("1200", "5000.00"),
         ("4000", "-3000.00"),
@@ -434,11 +462,72 @@ fn closing_a_year_moves_income_and_expenses_into_its_result_and_carries_it_forwa
     assert_eq!(error.code(), "not-a-year-end");
 }
 
+/// A1: years close in order: a year's closing takes the income and expenses of its own days
+/// from the books' entries, and refuses while an earlier year with income or expenses is
+/// open (they would be swept into the later year's result).
+#[test]
+fn a1_years_close_in_order_each_with_its_own_income_and_expenses() {
+    let mut world = world(3);
+    post_results(&mut world, &[("4000", "-800.00")]);
+    let earlier = post_entry_on(&world, "e2026", date(2026, 12, 1), "6300", "300.00");
+    world.record(earlier);
+    let close = |world: &World, id: &str, last_day: Date| {
+        world.books.close_year(
+            statute(world),
+            CloseYear {
+                entry: entry(id),
+                last_day,
+                balances: BTreeMap::new(),
+                today: TODAY,
+            },
+        )
+    };
+    let error = close(&world, "c2027", date(2027, 12, 31)).expect_err("2026 is open");
+    assert_eq!(error.code(), "earlier-year-open");
+    let closed = close(&world, "c2026", date(2026, 12, 31)).expect("2026 first");
+    let Event::FiscalYearClosed(e) = &closed[0].event else {
+        panic!("closed")
+    };
+    assert_eq!(e.result, euros("-300.00"));
+    world.record(closed);
+    let closed = close(&world, "c2027", date(2027, 12, 31)).expect("then 2027");
+    let Event::FiscalYearClosed(e) = &closed[0].event else {
+        panic!("closed")
+    };
+    assert_eq!(e.result, euros("800.00"), "only 2027's own income");
+}
+
+/// A manual entry of `amount` (debit positive) on `account` against the bank, on `day`.
+fn post_entry_on(
+    world: &World,
+    id: &str,
+    day: Date,
+    account_code: &str,
+    amount: &str,
+) -> Vec<Change> {
+    let amount = euros(amount);
+    world
+        .books
+        .post_entry(PostEntry {
+            entry: entry(id),
+            booked_on: day,
+            text: "An entry".into(),
+            receipt: format!("R-{id}"),
+            lines: vec![
+                Line::debit(account(account_code), amount),
+                Line::credit(AccountRef::whole(codes::BANK), amount),
+            ],
+            today: TODAY,
+        })
+        .expect("posted")
+}
+
 /// G33: a loss above half of capital plus reserves raises the alarm; a smaller one does not.
 #[test]
 fn g33_a_loss_above_half_of_capital_and_reserves_raises_the_alarm() {
     let close = |loss: &str| {
-        let world = world(3);
+        let mut world = world(3);
+        post_results(&mut world, &[("6300", loss)]);
         let balances: BTreeMap<AccountRef, Money> = [
             ("2000/1", "-3000.00"),
             ("2000/2", "-3000.00"),
@@ -647,6 +736,65 @@ fn g21b_member_loans_are_capped_per_person_and_by_the_statutes_interest() {
     assert!(grant(&world, person, "5000.00", "1.50", true).is_ok());
     // A firm lends beyond 25,000.
     assert!(grant(&world, facts(1, 1, 4), "30000.00", "1.50", true).is_ok());
+}
+
+/// G21b: a repayment lowers what the lender has lent, so the cap has room again; more than
+/// is outstanding, or on an unknown loan, is refused; and the loans' account is not booked by
+/// hand, past the caps.
+#[test]
+fn g21b_a_repaid_loan_makes_room_under_the_cap_and_loans_are_not_booked_by_hand() {
+    let person = MemberFacts {
+        entrepreneur: false,
+        ..facts(3, 1, 1)
+    };
+    let mut world = world_with(&loan_statute(), 3);
+    let granted = grant(&world, person.clone(), "25000.00", "1.00", true).expect("granted");
+    world.record(granted);
+    let loan = LoanId::parse("loan2500000").expect("valid");
+    assert!(
+        grant(&world, person.clone(), "0.01", "1.00", true).is_err(),
+        "at the cap"
+    );
+    let error = world
+        .books
+        .repay_loan(&loan, euros("25000.01"), date(2028, 3, 1), TODAY)
+        .expect_err("more than lent");
+    assert_eq!(error.code(), "repayment-above-loan");
+    let error = world
+        .books
+        .repay_loan(
+            &LoanId::parse("nosuch").expect("valid"),
+            euros("1.00"),
+            date(2028, 3, 1),
+            TODAY,
+        )
+        .expect_err("unknown");
+    assert_eq!(error.code(), "loan-unknown");
+    let repaid = world
+        .books
+        .repay_loan(&loan, euros("5000.00"), date(2028, 3, 1), TODAY)
+        .expect("repaid");
+    world.record(repaid);
+    grant(&world, person, "5000.00", "1.00", true).expect("room again under the cap");
+
+    let error = world
+        .books
+        .record_payment(RecordPayment {
+            entry: EntryId::parse("byhand").expect("valid"),
+            direction: Direction::In,
+            amount: euros("50000.00"),
+            via: AccountRef::whole(codes::BANK),
+            account: AccountRef::member(codes::MEMBER_LOANS, no(3)),
+            booked_on: date(2028, 3, 1),
+            text: "A loan past the caps".into(),
+            reference: "R-1".into(),
+            today: TODAY,
+        })
+        .expect_err("by hand");
+    assert_eq!(
+        (error.code(), error.rule_id()),
+        ("member-loans-managed", Some(Rule::G21b))
+    );
 }
 
 /// G21b: all member loans to one investment stay within 2.5 million euros.
