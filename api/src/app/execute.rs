@@ -283,14 +283,7 @@ async fn load(
     consulted: &[MemberNo],
     counts_members: bool,
 ) -> Result<(State, Versions), ExecError> {
-    let runtime = app
-        .coop(log)
-        .await
-        .map_err(|e| ExecError::Projection(e.to_string()))?
-        .ok_or_else(|| LedgerError::UnknownLog(log.clone()))?;
-    if let Some(head) = app.ledger().known_head(log) {
-        runtime.wait_for(head, LOAD_WAIT).await?;
-    }
+    let runtime = caught_up(app, log).await?;
     let mut state = State::default();
     let mut versions = Versions::new();
     let today = crate::app::today();
@@ -364,6 +357,23 @@ async fn load(
         }
     });
     Ok((state, versions))
+}
+
+/// The cooperative's projections, caught up with the head this process knows (its own writes
+/// at least).
+pub async fn caught_up(
+    app: &App,
+    log: &LogId,
+) -> Result<Arc<verbund_projections::Runtime>, ExecError> {
+    let runtime = app
+        .coop(log)
+        .await
+        .map_err(|e| ExecError::Projection(e.to_string()))?
+        .ok_or_else(|| LedgerError::UnknownLog(log.clone()))?;
+    if let Some(head) = app.ledger().known_head(log) {
+        runtime.wait_for(head, LOAD_WAIT).await?;
+    }
+    Ok(runtime)
 }
 
 /// After a version conflict: the projections catch up with the database's head before the

@@ -17,7 +17,7 @@ use verbund_domain::{Change, DomainError, MemberNo, Stream};
 use verbund_ledger::{LedgerError, PersonalRecord, StoredRecord};
 
 use crate::app::App;
-use crate::app::execute::{Command, ExecError, Executed, Request, State, execute};
+use crate::app::execute::{Command, ExecError, Executed, Request, State, caught_up, execute};
 use crate::app::tokens::random_hex;
 
 /// A governance command.
@@ -225,15 +225,8 @@ async fn motion_assembly(
     request: &Request,
     id: &MotionId,
 ) -> Result<Option<verbund_domain::governance::AssemblyId>, ExecError> {
-    let runtime = app
-        .coop(&request.coop)
-        .await
-        .map_err(|e| ExecError::Projection(e.to_string()))?
-        .ok_or_else(|| LedgerError::UnknownLog(request.coop.clone()))?;
     // The motion may have been put a moment ago: read it once the projections hold it.
-    if let Some(head) = app.ledger().known_head(&request.coop) {
-        runtime.wait_for(head, LOAD_WAIT).await?;
-    }
+    let runtime = caught_up(app, &request.coop).await?;
     Ok(runtime
         .views()
         .aggregates

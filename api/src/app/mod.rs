@@ -23,13 +23,11 @@ use std::sync::Arc;
 use verbund_ledger::{BatchObserver, Ledger, LedgerOptions, LogId};
 use verbund_projections::{Runtime, RuntimeOptions, SnapshotStore};
 
-pub use books::{
-    BooksCommand, ProfitFacts, caught_up, member_facts, profit_facts, run as keep_books,
-};
+pub use books::{BooksCommand, ProfitFacts, member_facts, profit_facts, run as keep_books};
 pub use commands::{
     FoundingFile, first_event, found_cooperative, issue_token, parse_coop, revoke_token, seal,
 };
-pub use execute::{Command, ExecError, Executed, Request, State, execute, stream_id};
+pub use execute::{Command, ExecError, Executed, Request, State, caught_up, execute, stream_id};
 pub use governance::{
     Closed, GovernanceCommand, close_ballot, run as govern, seal_vote, unseal_marks,
 };

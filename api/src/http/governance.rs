@@ -27,7 +27,9 @@ use crate::http::auth::{Caller, Coop};
 use crate::http::dto;
 use crate::http::error::{ApiError, Problem};
 use crate::http::extract::{Body, Params};
-use crate::http::routes::{ReadHeaders, WriteHeaders, settle_write, with_position, write_request};
+use crate::http::routes::{
+    ReadHeaders, WriteHeaders, run_write, settle_write, with_position, write_request,
+};
 
 // ---------------------------------------------------------------------------------------------
 // Bodies and answers
@@ -732,11 +734,10 @@ async fn run(
     body: &impl Serialize,
     command: GovernanceCommand,
 ) -> Result<Executed, ApiError> {
-    let canonical = serde_json::to_vec(body).map_err(ApiError::internal)?;
-    let request = write_request(coop, caller, headers, route, &canonical)?;
-    let executed = app::govern(app, &request, command).await?;
-    settle_write(coop, executed.last).await;
-    Ok(executed)
+    run_write(coop, caller, headers, route, body, |request| async move {
+        app::govern(app, &request, command).await
+    })
+    .await
 }
 
 fn created(executed: Executed, id: String) -> Response {

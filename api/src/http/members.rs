@@ -25,8 +25,8 @@ use crate::http::dto;
 use crate::http::error::{ApiError, Problem};
 use crate::http::extract::{Body, Params};
 use crate::http::routes::{
-    ReadHeaders, WriteHeaders, as_of, bad_param, not_founded, page_limit, people, settle_write,
-    with_position, write_request,
+    ReadHeaders, WriteHeaders, as_of, bad_param, not_founded, page_limit, people, run_write,
+    with_position,
 };
 
 /// True if the caller sees every member's full entry: the organs and auditors.
@@ -822,11 +822,10 @@ async fn execute(
     body: &impl Serialize,
     command: MembershipCommand,
 ) -> Result<Executed, ApiError> {
-    let canonical = serde_json::to_vec(body).map_err(ApiError::internal)?;
-    let request = write_request(coop, caller, headers, route, &canonical)?;
-    let executed = app::execute(app, &request, &command).await?;
-    settle_write(coop, executed.last).await;
-    Ok(executed)
+    run_write(coop, caller, headers, route, body, |request| async move {
+        app::execute(app, &request, &command).await
+    })
+    .await
 }
 
 fn written(executed: Executed) -> Response {

@@ -463,6 +463,28 @@ pub struct WriteHeaders {
     pub idempotency_key: Option<String>,
 }
 
+/// Runs a command for a write request: the request identified by `route` and the canonical
+/// form of `body` (for idempotency), the command through `execute`, and the answer once this
+/// process's projections reflect it (read-your-writes).
+pub(crate) async fn run_write<F, Fut>(
+    coop: &Coop,
+    caller: &Caller,
+    headers: &HeaderMap,
+    route: &str,
+    body: &impl serde::Serialize,
+    execute: F,
+) -> Result<app::Executed, ApiError>
+where
+    F: FnOnce(Request) -> Fut,
+    Fut: Future<Output = Result<app::Executed, app::ExecError>>,
+{
+    let canonical = serde_json::to_vec(body).map_err(ApiError::internal)?;
+    let request = write_request(coop, caller, headers, route, &canonical)?;
+    let executed = execute(request).await?;
+    settle_write(coop, executed.last).await;
+    Ok(executed)
+}
+
 pub(crate) fn write_request(
     coop: &Coop,
     caller: &Caller,

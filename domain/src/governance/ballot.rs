@@ -912,24 +912,7 @@ fn check_proposal(statute: &Statute, proposal: MotionKind) -> Result<MotionKind,
         }
         MotionKind::DelegateElection { candidates, .. } => {
             let clause = delegates::provided(statute).map_err(|e| e.at("proposal"))?;
-            if candidates.is_empty() || candidates.len() > delegates::CANDIDATES_MAX {
-                return Err(DomainError::invalid(
-                    "candidates-count",
-                    "proposal.candidates",
-                    format!(
-                        "a delegate election lists 1 to {} candidates",
-                        delegates::CANDIDATES_MAX
-                    ),
-                ));
-            }
-            let distinct: std::collections::BTreeSet<_> = candidates.iter().collect();
-            if distinct.len() != candidates.len() {
-                return Err(DomainError::invalid(
-                    "candidate-repeated",
-                    "proposal.candidates",
-                    "a candidate is listed twice",
-                ));
-            }
+            delegates::check_list(&candidates)?;
             MotionKind::DelegateElection {
                 candidates,
                 seats: clause.seats,

@@ -49,14 +49,8 @@ pub fn provided(statute: &Statute) -> Result<DelegateAssembly, DomainError> {
     })
 }
 
-/// Checks a list of candidates: distinct, at most [`CANDIDATES_MAX`], each a member with their
-/// rights on `day` who sits on neither the board nor the supervisory board (G43a).
-pub fn check_candidates<'a>(
-    coop: &Cooperative,
-    candidates: &[MemberNo],
-    membership: impl Fn(MemberNo) -> Option<&'a Membership>,
-    day: Date,
-) -> Result<(), DomainError> {
+/// Checks the shape of a list of candidates: 1 to [`CANDIDATES_MAX`], each once.
+pub fn check_list(candidates: &[MemberNo]) -> Result<(), DomainError> {
     if candidates.is_empty() || candidates.len() > CANDIDATES_MAX {
         return Err(DomainError::invalid(
             "candidates-count",
@@ -65,15 +59,31 @@ pub fn check_candidates<'a>(
         ));
     }
     let mut seen = BTreeSet::new();
+    if let Some((i, candidate)) = candidates
+        .iter()
+        .enumerate()
+        .find(|(_, c)| !seen.insert(**c))
+    {
+        return Err(DomainError::invalid(
+            "candidate-repeated",
+            format!("proposal.candidates[{i}]"),
+            format!("member {candidate} is listed twice"),
+        ));
+    }
+    Ok(())
+}
+
+/// Checks a list of candidates: [`check_list`], and each a member with their rights on `day`
+/// who sits on neither the board nor the supervisory board (G43a).
+pub fn check_candidates<'a>(
+    coop: &Cooperative,
+    candidates: &[MemberNo],
+    membership: impl Fn(MemberNo) -> Option<&'a Membership>,
+    day: Date,
+) -> Result<(), DomainError> {
+    check_list(candidates)?;
     for (i, candidate) in candidates.iter().enumerate() {
         let field = format!("proposal.candidates[{i}]");
-        if !seen.insert(*candidate) {
-            return Err(DomainError::invalid(
-                "candidate-repeated",
-                field,
-                format!("member {candidate} is listed twice"),
-            ));
-        }
         if !membership(*candidate).is_some_and(|m| m.has_rights_on(day)) {
             return Err(DomainError::rule(
                 Rule::G43a,
@@ -181,6 +191,26 @@ mod tests {
             let error = check_convening(statute, members, delegates).expect_err(code);
             assert_eq!((error.rule_id(), error.code()), (Some(Rule::G43a), code));
         }
+    }
+
+    /// A list of candidates names each once, at most `CANDIDATES_MAX` of them.
+    #[test]
+    fn a_list_names_each_candidate_once() {
+        check_list(&[no(5), no(6)]).expect("two candidates");
+        assert_eq!(
+            check_list(&[]).expect_err("empty").code(),
+            "candidates-count"
+        );
+        let many: Vec<MemberNo> = (1..=CANDIDATES_MAX as u32 + 1).map(no).collect();
+        assert_eq!(
+            check_list(&many).expect_err("too many").code(),
+            "candidates-count"
+        );
+        let error = check_list(&[no(5), no(6), no(5)]).expect_err("twice");
+        assert_eq!(
+            (error.code(), error.field()),
+            ("candidate-repeated", Some("proposal.candidates[2]"))
+        );
     }
 
     /// G43a: the most votes win the seats; a tie goes to the earlier place on the list; a
