@@ -245,17 +245,21 @@ impl SqliteStore {
         limit: i64,
     ) -> Result<Vec<RawEvent>, LedgerError> {
         // The indexed versions through the stream index, the tail's by a scan of the tail; one
-        // statement, so one snapshot of both.
+        // statement, so one snapshot of both. A stream's versions are dense, so a page needs no
+        // version beyond `from + limit`: each side is bounded before the sort, and paging
+        // through a long stream costs each page its own length.
         let rows = sqlx::query(concat!(
             "SELECT ",
             event_columns!(),
             " FROM ledger_events WHERE log_id = ?1 AND position <= ?4 AND position IN (
                   SELECT position FROM ledger_stream_index
-                   WHERE log_id = ?1 AND stream_id = ?2 AND stream_version >= ?3)
+                   WHERE log_id = ?1 AND stream_id = ?2 AND stream_version >= ?3
+                     AND stream_version < ?3 + ?5)
               UNION ALL
               SELECT ",
             event_columns!(),
-            " FROM ledger_events WHERE log_id = ?1 AND stream_id = ?2 AND stream_version >= ?3 AND position <= ?4
+            " FROM ledger_events WHERE log_id = ?1 AND stream_id = ?2 AND stream_version >= ?3
+                 AND stream_version < ?3 + ?5 AND position <= ?4
                  AND position > (SELECT indexed_position FROM ledger_logs WHERE log_id = ?1)
               ORDER BY 3 LIMIT ?5"
         ))

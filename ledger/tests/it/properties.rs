@@ -226,6 +226,23 @@ async fn run(db: &TestDb, ops: Vec<Op>) {
             .expect("read a stream");
         let expected: Vec<&RecordedEvent> = events.iter().filter(|e| e.stream_id == id).collect();
         assert_eq!(read.iter().collect::<Vec<_>>(), expected, "stream {stream}");
+        // In pages of two, across the index and the tail alike.
+        let mut paged = Vec::new();
+        let mut from = StreamVersion::FIRST;
+        loop {
+            let page = ledger
+                .read_stream(&coop, &id, from, 2)
+                .await
+                .expect("read a page");
+            let Some(last) = page.last() else { break };
+            from = last.stream_version.next();
+            paged.extend(page);
+        }
+        assert_eq!(
+            paged.iter().collect::<Vec<_>>(),
+            expected,
+            "stream {stream} paged"
+        );
     }
     for (commit, result) in &model.commits {
         let Ok(committed) = result else { continue };
