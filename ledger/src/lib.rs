@@ -102,8 +102,8 @@ pub struct LedgerOptions {
     pub subscription_poll_interval: Duration,
     /// Told the size of every batch the writer commits, e.g. for metrics.
     pub batch_observer: Option<BatchObserver>,
-    /// SQLite: how many events a log may hold beyond its stream and command indexes before the
-    /// writer takes them in, in bulk, with a later batch. Larger amortizes each index page over
+    /// SQLite: how many events a log may hold beyond its stream index before the writer takes
+    /// them in, in bulk, at the start of its next batch. Larger amortizes each index page over
     /// more entries; smaller keeps the tail that readers scan short. Unused on PostgreSQL.
     pub index_lag_events_max: u64,
 }

@@ -287,7 +287,7 @@ pub(crate) struct SqliteWriter {
     /// What this writer knows of each log's unindexed tail, valid while the log's head and
     /// indexed position are what it last saw (no other process wrote in between).
     tails: HashMap<LogId, Tail>,
-    /// Events a log's tail may hold before the writer takes them into the indexes.
+    /// Events a log's tail may hold before the writer takes them into the stream index.
     index_lag_events_max: u64,
 }
 
@@ -559,12 +559,26 @@ fn take_into_index(
         "INSERT INTO ledger_stream_index (log_id, stream_id, stream_version, position) VALUES (?1, ?2, ?3, ?4)",
     )?;
     for (stream, version, position) in &tail.entries {
-        insert.execute(rusqlite::params![
-            log.as_str(),
-            stream.as_str(),
-            to_db(version.get()),
-            to_db(*position)
-        ])?;
+        insert
+            .execute(rusqlite::params![
+                log.as_str(),
+                stream.as_str(),
+                to_db(version.get()),
+                to_db(*position)
+            ])
+            .map_err(|e| match e {
+                // The writer checks the tail's versions, so a key taken already means the
+                // database was changed behind it: say where, instead of failing every batch
+                // as an unexplained error.
+                rusqlite::Error::SqliteFailure(f, _)
+                    if f.code == rusqlite::ErrorCode::ConstraintViolation =>
+                {
+                    LedgerError::Corrupt(format!(
+                        "log {log}: stream {stream} version {version} at position {position} is in the stream index already; run verify"
+                    ))
+                }
+                other => other.into(),
+            })?;
     }
     tx.prepare_cached("UPDATE ledger_logs SET indexed_position = ?2 WHERE log_id = ?1")?
         .execute(rusqlite::params![

@@ -326,6 +326,38 @@ async fn the_stream_index_kept_apart_from_the_events_must_agree_with_them_on_sql
         .await;
         assert_broken_at(&lazy, &ghost, 20, BreakKind::WrongStreamVersion).await;
         lazy.close().await;
+
+        // An entry that takes the key of a tail event the writer has yet to take in: the
+        // writer refuses to go on, saying where, instead of failing with a bare constraint.
+        let eager = Ledger::open(
+            &db.url,
+            LedgerOptions {
+                index_lag_events_max: 2,
+                ..LedgerOptions::default()
+            },
+        )
+        .await
+        .expect("open");
+        let taken = log("index-taken");
+        eager.create_log(&taken).await.expect("create");
+        fill(&eager, &taken, 1, 1).await;
+        db.exec(&format!(
+            "INSERT INTO ledger_stream_index (log_id, stream_id, stream_version, position)
+             VALUES ('{taken}', 's0', 1, 1)"
+        ))
+        .await;
+        let second = commit("taken-2", "s0", ExpectedVersion::Any, vec![event("Filled", 2)]);
+        eager.append(&taken, second).await.expect("the tail holds two");
+        let third = commit("taken-3", "s0", ExpectedVersion::Any, vec![event("Filled", 3)]);
+        let error = eager
+            .append(&taken, third)
+            .await
+            .expect_err("the tail cannot be taken in");
+        assert!(
+            error.to_string().contains("stream s0 version 1 at position 1"),
+            "{error}"
+        );
+        eager.close().await;
     })
     .await;
     db.clean_up_then(outcome).await;
