@@ -19,7 +19,7 @@ const STREAMS: u64 = 8;
 
 async fn sixty_four_tasks_on_overlapping_streams_lose_nothing_and_keep_one_chain(db: &TestDb) {
     let ledger = db.ledger().await;
-    race(db, &[ledger.clone()], "busy").await;
+    race(db, std::slice::from_ref(&ledger), "busy").await;
     let counters = ledger.writer_counters();
     assert!(
         counters.batches < counters.appends,
