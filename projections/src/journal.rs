@@ -328,22 +328,11 @@ impl Journal {
                 AccountKind::Income | AccountKind::Expense => open_result -= total.balance.cents(),
             }
         }
-        let capital_and_reserves: i64 = equity
-            .iter()
-            .filter(|t| {
-                matches!(
-                    t.account.code,
-                    codes::CAPITAL | codes::LEGAL_RESERVE | codes::OTHER_RESERVES
-                )
-            })
-            .map(|t| -t.balance.cents())
-            .sum();
-        let carried: i64 = equity
-            .iter()
-            .filter(|t| matches!(t.account.code, codes::CARRIED_FORWARD | codes::YEAR_RESULT))
-            .map(|t| -t.balance.cents())
-            .sum();
-        let loss = -(open_result + carried.min(0));
+        let loss_alarm = verbund_domain::books::loss_alarm(
+            equity.iter().map(|t| (&t.account, &t.balance)),
+            money(open_result),
+        )
+        .is_some();
         BalanceSheet {
             as_of,
             assets,
@@ -352,7 +341,7 @@ impl Journal {
             open_result: money(open_result),
             total_assets: money(total_assets),
             total_liabilities_and_equity: money(total_other + open_result),
-            loss_alarm: loss > 0 && 2 * loss > capital_and_reserves,
+            loss_alarm,
         }
     }
 

@@ -790,7 +790,7 @@ impl Books {
                 opening,
             },
         )];
-        if let Some(alarm) = loss_alarm(&self.chart, &c.balances, result) {
+        if let Some(alarm) = loss_alarm(&c.balances, result) {
             changes.push(Change::new(
                 Stream::Books,
                 LossAlarmRaised {
@@ -1095,31 +1095,30 @@ pub fn legal_reserve_minimum(statute: &Statute, profit: Money) -> Money {
 }
 
 /// G33: the loss and the members' capital plus reserves, if the loss exceeds half of them.
-/// `balances` are the accounts' balances at the day; `result` the year's result.
-pub fn loss_alarm(
-    chart: &Chart,
-    balances: &BTreeMap<AccountRef, Money>,
+/// `balances` are accounts' balances (debit positive) at the day; `result` the year's result
+/// not yet carried forward (a profit positive). The loss is the balance sheet's: the year's
+/// result together with the results carried forward from earlier years (a profit carried
+/// forward covers part of a loss, a loss carried forward adds to it).
+pub fn loss_alarm<'a>(
+    balances: impl IntoIterator<Item = (&'a AccountRef, &'a Money)>,
     result: Money,
 ) -> Option<(Money, Money)> {
-    if result.cents() >= 0 {
-        return None;
+    // Capital, reserves and results carried are credit balances: negated to count positive.
+    let (mut capital_and_reserves, mut carried) = (0i64, 0i64);
+    for (account, balance) in balances {
+        match account.code {
+            codes::CAPITAL | codes::LEGAL_RESERVE | codes::OTHER_RESERVES => {
+                capital_and_reserves -= balance.cents();
+            }
+            codes::CARRIED_FORWARD | codes::YEAR_RESULT => carried -= balance.cents(),
+            _ => {}
+        }
     }
-    let loss = -result.cents();
-    // Capital and reserves are credit balances: negated to count them positive.
-    let capital_and_reserves: i64 = balances
-        .iter()
-        .filter(|(account, _)| {
-            matches!(
-                account.code,
-                codes::CAPITAL | codes::LEGAL_RESERVE | codes::OTHER_RESERVES
-            ) && chart.get(account.code).is_some()
-        })
-        .map(|(_, balance)| -balance.cents())
-        .sum();
-    (2 * loss > capital_and_reserves).then(|| {
+    let loss = -(result.cents() + carried);
+    (loss > 0 && 2 * loss > capital_and_reserves).then(|| {
         (
-            Money::from_cents(loss).unwrap_or(Money::ZERO),
-            Money::from_cents(capital_and_reserves).unwrap_or(Money::ZERO),
+            Money::from_cents(loss).expect("a loss within the books' range"),
+            Money::from_cents(capital_and_reserves).expect("capital within the books' range"),
         )
     })
 }

@@ -559,6 +559,33 @@ fn g33_a_loss_above_half_of_capital_and_reserves_raises_the_alarm() {
     assert_eq!(close("3500.00").len(), 1, "exactly half is no alarm");
 }
 
+/// G33: the loss is the balance sheet's: a year's small loss on top of a loss carried forward
+/// raises the alarm; a profit carried forward covers a loss.
+#[test]
+fn g33_a_loss_carried_forward_counts_with_the_years_loss() {
+    let balances = |carried: &str| -> BTreeMap<AccountRef, Money> {
+        [
+            ("2000/1", "-3000.00"),
+            ("2100", "-1000.00"),
+            ("2900", carried),
+        ]
+        .iter()
+        .map(|(a, m)| (account(a), euros(m)))
+        .collect()
+    };
+    assert_eq!(
+        loss_alarm(&balances("1500.00"), euros("-600.00")),
+        Some((euros("2100.00"), euros("4000.00"))),
+        "600 this year and 1,500 carried: above half of 4,000"
+    );
+    assert_eq!(loss_alarm(&balances("0.00"), euros("-600.00")), None);
+    assert_eq!(
+        loss_alarm(&balances("-5000.00"), euros("-2500.00")),
+        None,
+        "a profit carried forward is no loss"
+    );
+}
+
 fn distribute(
     world: &World,
     adopted: bool,
