@@ -116,6 +116,15 @@ impl Money {
     }
 }
 
+/// The other direction of an amount: always in range, since the range is symmetric.
+impl std::ops::Neg for Money {
+    type Output = Money;
+
+    fn neg(self) -> Money {
+        Money(-self.0)
+    }
+}
+
 impl fmt::Display for Money {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}", self.0)
@@ -154,6 +163,16 @@ mod tests {
         assert_eq!(Money::parse("500").expect("valid").to_string(), "500.00");
         assert_eq!(Money::parse("0.5").expect("valid").to_string(), "0.50");
         assert_eq!(Money::parse("-3.20").expect("valid").cents(), -320);
+    }
+
+    proptest! {
+        /// Negation stays in range and is exact: the range is symmetric.
+        #[test]
+        fn negation_is_exact(cents in -LIMIT_CENTS..=LIMIT_CENTS) {
+            let money = Money::from_cents(cents).expect("in range");
+            prop_assert_eq!((-money).cents(), -cents);
+            prop_assert_eq!(-(-money), money);
+        }
     }
 
     #[test]

@@ -201,7 +201,7 @@ pub fn profit_facts(
             .filter(|(account, _)| account.code == codes::CAPITAL)
             .filter_map(|(account, balance)| {
                 // Capital is a credit: counted positive.
-                Some((account.member_no()?, Money::from_cents(-balance.cents())?))
+                Some((account.member_no()?, -balance))
             })
             .collect::<BTreeMap<MemberNo, Money>>()
     };

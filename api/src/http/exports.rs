@@ -14,6 +14,9 @@ use verbund_domain::Money;
 use verbund_domain::books::{AccountKind, AccountRef, Sub};
 use verbund_projections::Journal;
 
+use crate::http::docs::escape;
+use crate::http::dto;
+
 /// The account's name in hledger and Beancount.
 pub fn ledger_account(account: &AccountRef, kind: AccountKind) -> String {
     let root = match kind {
@@ -28,10 +31,6 @@ pub fn ledger_account(account: &AccountRef, kind: AccountKind) -> String {
         Some(Sub::Member(member)) => format!("{root}:{}-{member}", account.code),
         Some(Sub::Asset(asset)) => format!("{root}:{}-{asset}", account.code),
     }
-}
-
-fn amount(money: Money) -> String {
-    format!("{:.2}", money.as_decimal())
 }
 
 /// One line of text as a journal's description: no comment markers, no control characters.
@@ -81,7 +80,7 @@ pub fn hledger(journal: &Journal, title: &str) -> String {
                 out,
                 "    {:<32}  {:>16} EUR",
                 ledger_account(account, kind_of(&kinds, account)),
-                amount(money)
+                dto::money(money)
             );
         }
     }
@@ -150,7 +149,7 @@ pub fn beancount(journal: &Journal, title: &str) -> String {
                 out,
                 "  {:<32}  {:>16} EUR",
                 ledger_account(account, kind_of(&kinds, account)),
-                amount(money)
+                dto::money(money)
             );
         }
     }
@@ -197,12 +196,11 @@ fn names(journal: &Journal) -> std::collections::HashMap<AccountRef, String> {
 
 /// Debit and credit of a line, each non-negative with two places.
 fn sides(money: Money) -> (String, String) {
-    let cents = money.cents();
-    let text = |c: i64| format!("{}.{:02}", c / 100, c % 100);
-    if cents >= 0 {
-        (text(cents), "0.00".to_owned())
+    let zero = dto::money(Money::ZERO);
+    if money >= Money::ZERO {
+        (dto::money(money), zero)
     } else {
-        ("0.00".to_owned(), text(-cents))
+        (zero, dto::money(-money))
     }
 }
 
@@ -260,13 +258,6 @@ const GDPDU_DTD: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
 <!ELEMENT Validity (Range, Format?)>
 "#;
 
-fn xml(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
-
 /// A text cell of the GoBD CSV: quoted, quotes doubled, line breaks as spaces.
 fn gobd_text(text: &str) -> String {
     let text: String = text
@@ -276,8 +267,10 @@ fn gobd_text(text: &str) -> String {
     format!("\"{}\"", text.replace('"', "\"\""))
 }
 
-/// An amount with a decimal comma and no grouping, as `index.xml` declares.
+/// A non-negative amount in cents with a decimal comma and no grouping, as `index.xml`
+/// declares.
 fn gobd_amount(cents: i64) -> String {
+    debug_assert!(cents >= 0, "debit and credit columns are never negative");
     format!("{},{:02}", cents / 100, cents % 100)
 }
 
@@ -394,8 +387,8 @@ pub fn gobd(
   </Media>
 </DataSet>
 "#,
-        supplier = xml(supplier),
-        location = xml(location),
+        supplier = escape(supplier),
+        location = escape(location),
         from_de = gobd_date(from),
         to_de = gobd_date(to),
     );

@@ -568,10 +568,7 @@ async fn capital_lines(
                     on: line.entry.booked_on.to_string(),
                     kind: "profit-credited".to_owned(),
                     // Capital is a credit on the account: positive here.
-                    amount: dto::money(
-                        verbund_domain::Money::from_cents(-line.amount.cents())
-                            .unwrap_or(verbund_domain::Money::ZERO),
-                    ),
+                    amount: dto::money(-line.amount),
                     reference: None,
                     counterparty: None,
                 });

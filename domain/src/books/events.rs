@@ -47,7 +47,7 @@ impl Line {
     pub fn credit(account: AccountRef, amount: Money) -> Self {
         Self {
             account,
-            amount: Money::from_cents(-amount.cents()).expect("the negation of an amount"),
+            amount: -amount,
         }
     }
 }
