@@ -763,7 +763,13 @@ impl Books {
             closing.push(Line::credit(account.clone(), balance));
             result_cents -= cents;
         }
-        let result = Money::from_cents(result_cents).unwrap_or(Money::ZERO);
+        let result = Money::from_cents(result_cents).ok_or_else(|| {
+            DomainError::invalid(
+                "amount-out-of-range",
+                "year",
+                "the year's result is beyond range",
+            )
+        })?;
         let year_result = AccountRef::whole(codes::YEAR_RESULT);
         let carried = AccountRef::whole(codes::CARRIED_FORWARD);
         if result != Money::ZERO {
@@ -907,7 +913,13 @@ impl Books {
                 },
             })
             .collect();
-        let to_members = Money::from_cents(to_members).unwrap_or(Money::ZERO);
+        let to_members = Money::from_cents(to_members).ok_or_else(|| {
+            DomainError::invalid(
+                "amount-out-of-range",
+                "members",
+                "the members' part is beyond range",
+            )
+        })?;
         let parts = if to_members == Money::ZERO {
             Vec::new()
         } else {
@@ -1091,7 +1103,7 @@ impl Books {
 pub fn legal_reserve_minimum(statute: &Statute, profit: Money) -> Money {
     let percent = i64::from(statute.legal_reserve_percent());
     let cents = (profit.cents().max(0) * percent + 99) / 100;
-    Money::from_cents(cents).unwrap_or(Money::ZERO)
+    Money::from_cents(cents).expect("a share of at most 100 % of an amount is an amount")
 }
 
 /// G33: the loss and the members' capital plus reserves, if the loss exceeds half of them.
