@@ -988,7 +988,14 @@ impl Books {
                 "the statute takes no member loans: it must set their interest cap ([books] member_loan_interest_max_percent)",
             ));
         };
-        if c.interest_percent < Decimal::ZERO || c.interest_percent > cap {
+        if c.interest_percent < Decimal::ZERO {
+            return Err(DomainError::invalid(
+                "loan-interest-negative",
+                "interest_percent",
+                "a member loan's interest is zero or more",
+            ));
+        }
+        if c.interest_percent > cap {
             return Err(DomainError::rule(
                 Rule::G21b,
                 "loan-interest-above-cap",

@@ -753,6 +753,12 @@ fn g21b_member_loans_are_capped_per_person_and_by_the_statutes_interest() {
             .code(),
         "loan-without-investment"
     );
+    assert_eq!(
+        grant(&world, person.clone(), "1000.00", "-0.50", true)
+            .expect_err("negative")
+            .code(),
+        "loan-interest-negative"
+    );
     let first = grant(&world, person.clone(), "20000.00", "1.50", true).expect("granted");
     world.record(first);
     let error = grant(&world, person.clone(), "5000.01", "1.50", true).expect_err("above 25,000");
