@@ -440,12 +440,19 @@ pub fn check_gobd_archive(bytes: &[u8], year: i16) {
     let archive = dir.path().join("gobd.zip");
     std::fs::write(&archive, bytes).expect("write");
     let out = dir.path().join("out");
-    let unzipped = Command::new("python3")
+    let Ok(unzipped) = Command::new("python3")
         .args(["-c", UNZIP])
         .arg(&archive)
         .arg(&out)
         .output()
-        .expect("python3 runs");
+    else {
+        assert!(
+            !required(),
+            "python3 is required (VERBUND_REQUIRE_ORACLES) but not installed"
+        );
+        eprintln!("SKIPPED the GoBD archive check: python3 is not installed");
+        return;
+    };
     assert!(
         unzipped.status.success(),
         "{}",
