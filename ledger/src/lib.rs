@@ -106,6 +106,12 @@ pub struct LedgerOptions {
     /// them in, in bulk, at the start of its next batch. Larger amortizes each index page over
     /// more entries; smaller keeps the tail that readers scan short. Unused on PostgreSQL.
     pub index_lag_events_max: u64,
+    /// SQLite: `verify` scans the chain in at most this many ranges at once, each on a thread
+    /// of its own; zero (the default) means one per core. Unused on PostgreSQL.
+    pub verify_threads_max: usize,
+    /// SQLite: the fewest positions a range of `verify`'s chain scan holds; a shorter log is
+    /// scanned in fewer ranges.
+    pub verify_range_events_min: u64,
 }
 
 /// Called by the writer with the appends and events of every batch it is about to commit. It
@@ -141,6 +147,8 @@ impl Default for LedgerOptions {
             subscription_poll_interval: Duration::from_millis(200),
             batch_observer: None,
             index_lag_events_max: 2_048,
+            verify_threads_max: 0,
+            verify_range_events_min: 65_536,
         }
     }
 }
@@ -466,7 +474,17 @@ impl Ledger {
         anchor: Option<Anchor>,
         progress: &mut (dyn FnMut(VerifyProgress) + Send),
     ) -> Result<VerifyReport, LedgerError> {
-        verify::verify(&self.inner.store, log, anchor, progress).await
+        verify::verify(
+            &self.inner.store,
+            log,
+            anchor,
+            verify::Ranges {
+                threads_max: self.inner.options.verify_threads_max,
+                events_min: self.inner.options.verify_range_events_min,
+            },
+            progress,
+        )
+        .await
     }
 
     /// The command `command` of `log`, if the log has committed it (and, on SQLite, it is

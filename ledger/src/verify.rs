@@ -2,10 +2,13 @@
 //! it is broken, and why. Memory stays constant however long the log is: events are read in
 //! pages and only the last two hashes are kept.
 //!
-//! Two scans run side by side, each on a thread or task of its own. The chain scan walks the log in position order and checks
-//! positions, links, hashes, commit times and the head. The stream scan walks the unique stream
-//! index in (stream, version) order and checks that every stream's versions run 1, 2, 3, … in
-//! position order, which a forger who rehashed the whole tail could still get wrong.
+//! Two scans run side by side, each on threads or a task of their own. The chain scan walks
+//! the log in position order and checks positions, links, hashes, commit times and the head;
+//! on SQLite it cuts the log into one range of positions per core, scans them at once and
+//! stitches them (see [`sqlite_chain_scan`]), finding what one scan from position 1 would.
+//! The stream scan walks the unique stream index in (stream, version) order and checks that
+//! every stream's versions run 1, 2, 3, … in position order, which a forger who rehashed the
+//! whole tail could still get wrong.
 //!
 //! On SQLite the stream index is a table of its own, filled by the writer in bulk (its latest
 //! events, the tail, are read from the events themselves), so it must also be shown to say
@@ -14,6 +17,8 @@
 //! differ a third pass looks up each side in the other to find the first disagreement.
 
 use std::fmt;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use serde::Serialize;
 
@@ -133,20 +138,35 @@ pub(crate) async fn verify(
     store: &Store,
     log: &LogId,
     anchor: Option<Anchor>,
+    ranges: Ranges,
     progress: &mut (dyn FnMut(VerifyProgress) + Send),
 ) -> Result<VerifyReport, LedgerError> {
     let head = store
         .head(log)
         .await?
         .ok_or_else(|| LedgerError::UnknownLog(log.clone()))?;
-    let (progress_tx, mut progress_rx) = mpsc::channel::<u64>(16);
+    // The scans add what they checked to `done` and signal; a slow listener misses signals,
+    // never counts.
+    let done = Arc::new(AtomicU64::new(0));
+    let (progress_tx, mut progress_rx) = mpsc::channel::<()>(16);
     // Digests only where the index is kept apart from the events.
     let digest = store.is_sqlite().then(Digest::new);
-    let chain = spawn_chain_scan(store, log, head, anchor, progress_tx, digest.clone());
+    let chain = spawn_chain_scan(
+        store,
+        log,
+        head,
+        anchor,
+        ranges,
+        Progress {
+            done: Arc::clone(&done),
+            signal: progress_tx,
+        },
+        digest.clone(),
+    );
     let streams = spawn_stream_scan(store, log, head, digest);
-    while let Some(events_checked) = progress_rx.recv().await {
+    while progress_rx.recv().await.is_some() {
         progress(VerifyProgress {
-            events_checked,
+            events_checked: done.load(Ordering::Relaxed),
             events_total: head.position.get(),
         });
     }
@@ -205,55 +225,89 @@ fn joined<T>(
 
 type ChainOutcome = Result<(u64, Option<ChainBreak>, Option<Digest>), LedgerError>;
 
-/// The chain scan: on SQLite a blocking thread reading rows in place; on PostgreSQL a task
-/// reading pages. Progress goes out every page (best effort: a slow listener misses updates).
+/// Where the chain scan reports its progress.
+struct Progress {
+    done: Arc<AtomicU64>,
+    signal: mpsc::Sender<()>,
+}
+
+impl Progress {
+    fn add(&self, events: u64) {
+        self.done.fetch_add(events, Ordering::Relaxed);
+        let _ = self.signal.try_send(());
+    }
+}
+
+/// How the chain scan on SQLite cuts the log into ranges.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Ranges {
+    /// At most this many ranges (threads); zero: one per core.
+    pub threads_max: usize,
+    /// The fewest positions per range.
+    pub events_min: u64,
+}
+
+impl Ranges {
+    /// The ranges `[from, to]` of a log whose head is at `head`, in order.
+    fn of(self, head: u64) -> Vec<(u64, u64)> {
+        let threads = match self.threads_max {
+            0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+            n => n,
+        };
+        let count = u64::try_from(threads)
+            .unwrap_or(1)
+            .min(head / self.events_min.max(1))
+            .max(1);
+        let per_range = head.div_ceil(count).max(1);
+        (0..count)
+            .map(|i| (i * per_range + 1, ((i + 1) * per_range).min(head)))
+            .filter(|(from, last)| from <= last)
+            .collect()
+    }
+}
+
+/// The chain scan: on SQLite blocking threads reading rows in place, one per range of
+/// positions; on PostgreSQL a task reading pages.
 fn spawn_chain_scan(
     store: &Store,
     log: &LogId,
     head: Head,
     anchor: Option<Anchor>,
-    progress: mpsc::Sender<u64>,
+    ranges: Ranges,
+    progress: Progress,
     digest: Option<Digest>,
 ) -> tokio::task::JoinHandle<ChainOutcome> {
-    let mut chain = ChainCheck::new(log.as_str(), anchor, digest);
-    let to = crate::ids::to_db(head.position.get());
+    let to = head.position.get();
     match store.sqlite_path() {
         Some(path) => {
             let log = log.clone();
             tokio::task::spawn_blocking(move || {
-                let mut found = None;
-                crate::store::sqlite::scan_events(&path, log.as_str(), to, &mut |event| {
-                    if let Some(broken) = chain.check(event) {
-                        found = Some(broken);
-                        return ControlFlow::Break(());
-                    }
-                    if chain.checked.is_multiple_of(PAGE_EVENTS as u64) {
-                        let _ = progress.try_send(chain.checked);
-                    }
-                    ControlFlow::Continue(())
-                })?;
-                // The last update is never dropped, so a short log reports its progress too.
-                let _ = progress.blocking_send(chain.checked);
-                let found = found.or_else(|| chain.finish(head));
-                Ok((chain.checked, found, chain.digest))
+                let outcome =
+                    sqlite_chain_scan(&path, &log, head, anchor, ranges, &progress, digest);
+                // The last signal is never dropped, so a short log reports its progress too.
+                let _ = progress.signal.blocking_send(());
+                outcome
             })
         }
         None => {
+            let mut chain = ChainCheck::new(log.as_str(), anchor, digest);
             let (store, log) = (store.clone(), log.clone());
             tokio::spawn(async move {
                 let mut from = Position::FIRST;
                 loop {
                     let page = store
-                        .read_raw(&log, from, Some(head.position), PAGE_EVENTS)
+                        .read_raw(&log, from, Some(Position::new(to)), PAGE_EVENTS)
                         .await?;
+                    let before = chain.checked;
                     for event in &page {
                         if let Some(broken) = chain.check(&event.as_ref()) {
+                            progress.add(chain.checked - before);
                             return Ok((chain.checked, Some(broken), chain.digest));
                         }
                     }
+                    progress.add(chain.checked - before);
                     match page.last() {
                         Some(last) if page.len() == PAGE_EVENTS => {
-                            let _ = progress.try_send(chain.checked);
                             from = Position::new(
                                 u64::try_from(last.position)
                                     .unwrap_or(u64::MAX)
@@ -261,7 +315,7 @@ fn spawn_chain_scan(
                             );
                         }
                         _ => {
-                            let _ = progress.send(chain.checked).await;
+                            let _ = progress.signal.send(()).await;
                             let found = chain.finish(head);
                             return Ok((chain.checked, found, chain.digest));
                         }
@@ -270,6 +324,130 @@ fn spawn_chain_scan(
             })
         }
     }
+}
+
+/// The chain scan on SQLite, the log cut into ranges of positions (one per core), each scanned
+/// on a thread of its own. A range after the first takes its first event's link on trust;
+/// the ranges are then stitched in order: the state at the end of one range checks the first
+/// event of the next (link, gap, commit time), so the first break found, the events counted
+/// before it and the state the head is checked against are exactly those of one scan from
+/// position 1. The digests of the ranges are combined.
+fn sqlite_chain_scan(
+    path: &std::path::Path,
+    log: &LogId,
+    head: Head,
+    anchor: Option<Anchor>,
+    ranges: Ranges,
+    progress: &Progress,
+    digest: Option<Digest>,
+) -> ChainOutcome {
+    let to = head.position.get();
+    let bounds = ranges.of(to);
+    let scan = |i: usize, (from, last): (u64, u64)| -> Result<RangeOutcome, LedgerError> {
+        let mut chain = ChainCheck::new(log.as_str(), anchor, digest.clone());
+        if i > 0 {
+            chain.start_on_trust(from);
+        }
+        let mut found = None;
+        let mut reported = 0;
+        crate::store::sqlite::scan_events(
+            path,
+            log.as_str(),
+            crate::ids::to_db(from),
+            crate::ids::to_db(last),
+            &mut |event| {
+                if let Some(broken) = chain.check(event) {
+                    found = Some(broken);
+                    return ControlFlow::Break(());
+                }
+                if chain.checked - reported >= PAGE_EVENTS as u64 {
+                    progress.add(chain.checked - reported);
+                    reported = chain.checked;
+                }
+                ControlFlow::Continue(())
+            },
+        )?;
+        progress.add(chain.checked - reported);
+        Ok(RangeOutcome { chain, found, from })
+    };
+    let outcomes: Vec<Result<RangeOutcome, LedgerError>> = std::thread::scope(|threads| {
+        let handles: Vec<_> = bounds
+            .iter()
+            .enumerate()
+            .skip(1)
+            .map(|(i, &range)| threads.spawn(move || scan(i, range)))
+            .collect();
+        let mut outcomes = vec![bounds.first().map_or_else(
+            // An empty log: the head's check below tells whether it should be.
+            || {
+                Ok(RangeOutcome {
+                    chain: ChainCheck::new(log.as_str(), anchor, digest.clone()),
+                    found: None,
+                    from: 1,
+                })
+            },
+            |&range| scan(0, range),
+        )];
+        outcomes.extend(handles.into_iter().map(|handle| {
+            handle.join().unwrap_or_else(|_| {
+                Err(LedgerError::Internal(
+                    "a verification thread panicked".into(),
+                ))
+            })
+        }));
+        outcomes
+    });
+    // Stitch: `state` is the chain as one scan would have left it after the ranges so far.
+    let mut outcomes = outcomes.into_iter();
+    let first = outcomes.next().expect("there is always a first range")?;
+    let mut checked = first.chain.checked;
+    let mut combined = first.chain.digest.clone();
+    if first.found.is_some() {
+        return Ok((checked, first.found, combined));
+    }
+    let mut state = first.chain;
+    for outcome in outcomes {
+        let range = outcome?;
+        if range.chain.checked == 0 && range.found.is_none() {
+            // No events in the range: the next range's first event is checked against the
+            // state before it, which reports the gap.
+            continue;
+        }
+        let mut joint = state.without_digest();
+        let mut broken = None;
+        crate::store::sqlite::scan_events(
+            path,
+            log.as_str(),
+            crate::ids::to_db(range.from),
+            crate::ids::to_db(to),
+            &mut |event| {
+                broken = joint.check(event);
+                ControlFlow::Break(())
+            },
+        )?;
+        if broken.is_some() {
+            return Ok((checked, broken, combined));
+        }
+        checked += range.chain.checked;
+        if let (Some(all), Some(part)) = (&mut combined, &range.chain.digest) {
+            all.merge(part);
+        }
+        if range.found.is_some() {
+            return Ok((checked, range.found, combined));
+        }
+        state = range.chain;
+    }
+    Ok((checked, state.finish(head), combined))
+}
+
+/// One range of the chain scan on SQLite.
+struct RangeOutcome {
+    /// The chain's state after the range (or before its first break).
+    chain: ChainCheck,
+    /// The first break within the range, its first link taken on trust.
+    found: Option<ChainBreak>,
+    /// The range's first position.
+    from: u64,
 }
 
 type StreamOutcome = Result<(Option<ChainBreak>, Option<Digest>), LedgerError>;
@@ -341,6 +519,8 @@ struct ChainCheck {
     checked: u64,
     buffer: Vec<u8>,
     digest: Option<Digest>,
+    /// The next event's previous hash is taken as the link (the first event of a range).
+    link_on_trust: bool,
 }
 
 impl ChainCheck {
@@ -355,6 +535,30 @@ impl ChainCheck {
             checked: 0,
             buffer: Vec::with_capacity(1024),
             digest,
+            link_on_trust: false,
+        }
+    }
+
+    /// Starts the check at `position`, taking the link of the event there on trust: the
+    /// check of the range before ends by checking that link.
+    fn start_on_trust(&mut self, position: u64) {
+        self.expected = position;
+        self.link_on_trust = true;
+    }
+
+    /// The same state, folding into no digest.
+    fn without_digest(&self) -> Self {
+        Self {
+            log: self.log.clone(),
+            anchor: self.anchor,
+            expected: self.expected,
+            prev_hash: self.prev_hash,
+            prev_prev_hash: self.prev_prev_hash,
+            prev_recorded_at_us: self.prev_recorded_at_us,
+            checked: self.checked,
+            buffer: Vec::with_capacity(1024),
+            digest: None,
+            link_on_trust: self.link_on_trust,
         }
     }
 
@@ -379,6 +583,11 @@ impl ChainCheck {
         }
         let stored_prev: Option<[u8; 32]> = e.prev_hash.try_into().ok();
         let stored_hash: Option<[u8; 32]> = e.hash.try_into().ok();
+        if std::mem::take(&mut self.link_on_trust)
+            && let Some(link) = stored_prev
+        {
+            self.prev_hash = link;
+        }
         if stored_prev != Some(self.prev_hash) {
             if position > 1 && stored_prev.is_some() && stored_prev == self.prev_prev_hash {
                 return at(
@@ -593,6 +802,15 @@ impl Digest {
         }
         self.count += 1;
     }
+
+    /// Adds the triples another digest under the same key folded.
+    fn merge(&mut self, other: &Digest) {
+        debug_assert_eq!(self.key, other.key, "digests under one key");
+        for (acc, byte) in self.xor.iter_mut().zip(&other.xor) {
+            *acc ^= byte;
+        }
+        self.count += other.count;
+    }
 }
 
 /// Equal if they folded the same triples under the same key (the scratch buffer aside).
@@ -605,5 +823,35 @@ impl PartialEq for Digest {
 impl fmt::Debug for Digest {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "Digest({} triples)", self.count)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Ranges;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// The ranges of the chain scan cover positions 1 to the head once each, in order,
+        /// no more of them than allowed, none but the last shorter than the minimum.
+        #[test]
+        fn ranges_cover_the_log_once_in_order(
+            head in prop_oneof![0u64..100, 0u64..1_000_000],
+            threads_max in 1usize..9,
+            events_min in prop_oneof![1u64..10, 1u64..70_000],
+        ) {
+            let ranges = Ranges { threads_max, events_min }.of(head);
+            prop_assert!(ranges.len() <= threads_max);
+            let mut next = 1;
+            for (i, &(from, last)) in ranges.iter().enumerate() {
+                prop_assert_eq!(from, next);
+                prop_assert!(from <= last);
+                if i + 1 < ranges.len() {
+                    prop_assert!(last - from + 1 >= events_min);
+                }
+                next = last + 1;
+            }
+            prop_assert_eq!(next, head + 1);
+        }
     }
 }

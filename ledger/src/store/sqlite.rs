@@ -672,13 +672,14 @@ fn write_plan(tx: &rusqlite::Transaction<'_>, plan: &Plan) -> Result<(), LedgerE
     Ok(())
 }
 
-/// Calls `visit` with every event of `log` up to position `to`, in position order, until it
+/// Calls `visit` with every event of `log` from position `from` to `to`, in position order, until it
 /// returns `Break`. Blocking; straight on SQLite's C API, borrowing each row's bytes: sqlx hands
 /// every row across threads and allocates for each field, which caps a full scan at about
 /// 150,000 rows per second. The scan is one read transaction, so it sees one consistent state.
 pub(crate) fn scan_events(
     path: &std::path::Path,
     log: &str,
+    from: i64,
     to: i64,
     visit: &mut dyn FnMut(&EventRef<'_>) -> ControlFlow<()>,
 ) -> Result<(), LedgerError> {
@@ -686,9 +687,9 @@ pub(crate) fn scan_events(
     let mut statement = conn.prepare(concat!(
         "SELECT ",
         event_columns!(),
-        " FROM ledger_events WHERE log_id = ?1 AND position <= ?2 ORDER BY position"
+        " FROM ledger_events WHERE log_id = ?1 AND position >= ?2 AND position <= ?3 ORDER BY position"
     ))?;
-    let mut rows = statement.query(rusqlite::params![log, to])?;
+    let mut rows = statement.query(rusqlite::params![log, from, to])?;
     while let Some(row) = rows.next()? {
         let event = EventRef {
             position: integer(row, 0)?,

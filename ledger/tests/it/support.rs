@@ -70,6 +70,11 @@ impl TestDb {
                 // Small, so that on SQLite the suite takes tails into the indexes again and
                 // again and reads and verifies logs that are part indexed, part tail.
                 index_lag_events_max: 7,
+                // Verification on SQLite scans the chain in ranges of five positions on up to
+                // six threads, so that tampering at, before and after the ranges' seams (and a
+                // range left empty by a cut tail) must be found as one scan would find it.
+                verify_threads_max: 6,
+                verify_range_events_min: 5,
                 ..LedgerOptions::default()
             },
         )

@@ -362,3 +362,118 @@ async fn the_stream_index_kept_apart_from_the_events_must_agree_with_them_on_sql
     .await;
     db.clean_up_then(outcome).await;
 }
+
+/// One change an attacker makes to a log of `EVENTS` events.
+#[derive(Clone, Debug)]
+enum Tampering {
+    Payload(u64),
+    PrevHash(u64),
+    Delete(u64),
+    DeleteRun(u64, u64),
+    Swap(u64, u64),
+    CutTail(u64),
+}
+
+impl Tampering {
+    fn sql(&self, id: &LogId) -> Vec<String> {
+        let w = format!("WHERE log_id = '{id}'");
+        let at = |p: u64| format!("{w} AND position = {p}");
+        match *self {
+            Tampering::Payload(p) => vec![format!(
+                "UPDATE ledger_events SET payload = '{{\"n\":-1}}' {}",
+                at(p)
+            )],
+            Tampering::PrevHash(p) => vec![format!(
+                "UPDATE ledger_events SET prev_hash = hash {}",
+                at(p)
+            )],
+            Tampering::Delete(p) => vec![format!("DELETE FROM ledger_events {}", at(p))],
+            Tampering::DeleteRun(p, n) => vec![format!(
+                "DELETE FROM ledger_events {w} AND position BETWEEN {p} AND {}",
+                p + n
+            )],
+            Tampering::Swap(p, q) => vec![
+                format!("UPDATE ledger_events SET position = -1 {}", at(p)),
+                format!("UPDATE ledger_events SET position = {p} {}", at(q)),
+                format!("UPDATE ledger_events SET position = {q} {w} AND position = -1"),
+            ],
+            Tampering::CutTail(p) => {
+                vec![format!("DELETE FROM ledger_events {w} AND position >= {p}")]
+            }
+        }
+    }
+}
+
+fn tampering() -> impl proptest::strategy::Strategy<Value = Tampering> {
+    use proptest::prelude::*;
+    let p = || 1..=EVENTS;
+    prop_oneof![
+        p().prop_map(Tampering::Payload),
+        p().prop_map(Tampering::PrevHash),
+        p().prop_map(Tampering::Delete),
+        (p(), 1..6u64).prop_map(|(p, n)| Tampering::DeleteRun(p, n)),
+        (p(), p())
+            .prop_filter("two places", |(p, q)| p != q)
+            .prop_map(|(p, q)| Tampering::Swap(p, q)),
+        p().prop_map(Tampering::CutTail),
+    ]
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig { cases: 32, ..Default::default() })]
+
+    /// Whatever an attacker changed, verification that scans the chain in ranges on several
+    /// threads (SQLite) reports what one scan from position 1 reports: the same first break,
+    /// at the same position, for the same reason, after the same number of events checked.
+    #[test]
+    fn a_chain_scanned_in_ranges_breaks_where_one_scan_does_on_sqlite(
+        changes in proptest::collection::vec(tampering(), 0..3),
+        threads in 2usize..7,
+        range in 1u64..9,
+    ) {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("a runtime");
+        runtime.block_on(async {
+            let db = TestDb::sqlite().await;
+            let open = |threads_max, events_min| {
+                Ledger::open(
+                    &db.url,
+                    LedgerOptions {
+                        index_lag_events_max: 7,
+                        verify_threads_max: threads_max,
+                        verify_range_events_min: events_min,
+                        ..LedgerOptions::default()
+                    },
+                )
+            };
+            let ledger = open(1, 1).await.expect("open");
+            let id = victim(&ledger, "ranges").await;
+            db.drop_append_only_guard().await;
+            for change in &changes {
+                for sql in change.sql(&id) {
+                    db.exec(&sql).await;
+                }
+            }
+            let whole = verify(&ledger, &id).await;
+            ledger.close().await;
+            let ranged = open(threads, range).await.expect("open");
+            let split = verify(&ranged, &id).await;
+            ranged.close().await;
+            assert_eq!(
+                (&split.first_break, split.events_checked),
+                (&whole.first_break, whole.events_checked),
+                "{changes:?} in ranges of {range} on {threads} threads"
+            );
+            // One change always breaks the chain (two may undo each other, as a swap twice).
+            match changes.len() {
+                0 => assert!(whole.is_intact(), "{:?}", whole.first_break),
+                1 => assert!(!whole.is_intact(), "{changes:?} went unnoticed"),
+                _ => {}
+            }
+            db.cleanup().await;
+        });
+    }
+}
