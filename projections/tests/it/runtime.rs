@@ -371,3 +371,69 @@ proptest! {
         });
     }
 }
+
+/// On SQLite a snapshot is written to a file of its own beside the log's: SQLite has one
+/// writer per file, and a large snapshot written into the log's file held every append back.
+/// Here a writer holds the snapshot file's write lock (as a long snapshot does) while an
+/// append is made: it completes, where in one file it would wait and fail as busy.
+#[test]
+fn a_snapshot_being_written_never_holds_back_an_append_on_sqlite() {
+    use sqlx::Connection;
+    let db = TestDb::sqlite();
+    verbund_tests::runtime().block_on(async {
+        let (ledger, snapshots) = open(&db).await;
+        let first = append(&ledger, "member-1", &[admitted(1)]).await;
+        let hash = ledger.read_log(&log(), first, 1).await.expect("read")[0].hash;
+        let snapshot = Snapshot {
+            position: first,
+            event_hash: hash,
+            state: vec![7; 1 << 20],
+        };
+        snapshots
+            .save(&log(), "register", 1, &snapshot)
+            .await
+            .expect("saved");
+        assert_eq!(
+            snapshots.load(&log(), "register", 1).await.expect("loads"),
+            Some(snapshot)
+        );
+
+        let file = db
+            .url
+            .trim_start_matches("sqlite:")
+            .split('?')
+            .next()
+            .expect("a path")
+            .to_owned();
+        let beside = format!("{file}{}", SnapshotStore::SQLITE_FILE_SUFFIX);
+        assert!(std::path::Path::new(&beside).is_file(), "{beside}");
+        let mut log_file = sqlx::SqliteConnection::connect(&format!("sqlite:{file}"))
+            .await
+            .expect("the log's file opens");
+        let tables: Vec<(String,)> = sqlx::query_as(
+            "SELECT name FROM sqlite_master WHERE name LIKE 'projection_snapshots%'",
+        )
+        .fetch_all(&mut log_file)
+        .await
+        .expect("the schema reads");
+        assert!(tables.is_empty(), "snapshots in the log's file: {tables:?}");
+        log_file.close().await.expect("closed");
+
+        let mut snapshot_writer = sqlx::SqliteConnection::connect(&format!("sqlite:{beside}"))
+            .await
+            .expect("the snapshots' file opens");
+        sqlx::query("BEGIN IMMEDIATE")
+            .execute(&mut snapshot_writer)
+            .await
+            .expect("the snapshots' write lock");
+        let second = append(&ledger, "member-2", &[admitted(2)]).await;
+        assert_eq!(second, Position::new(2));
+        sqlx::query("ROLLBACK")
+            .execute(&mut snapshot_writer)
+            .await
+            .expect("released");
+        snapshot_writer.close().await.expect("closed");
+        snapshots.close().await;
+        ledger.close().await;
+    });
+}
