@@ -24,6 +24,11 @@ pub struct RuntimeOptions {
     /// …but not more often than this: a snapshot copies every state, which for large states
     /// under a heavy write load would otherwise cost more than the replay it saves.
     pub snapshot_interval_min: Duration,
+    /// …nor more often than this many times as long as the last snapshot took, so that
+    /// snapshots take at most this share of the time (50: 2%). A cooperative of 100,000
+    /// members has states of a few hundred megabytes, a snapshot of them a core for a second
+    /// or two; on two cores every 30 s that slowed every request now and then.
+    pub snapshot_interval_cost_factor: u32,
 }
 
 impl Default for RuntimeOptions {
@@ -32,6 +37,7 @@ impl Default for RuntimeOptions {
             page_events_max: 1_000,
             snapshot_every_events: 10_000,
             snapshot_interval_min: Duration::from_secs(30),
+            snapshot_interval_cost_factor: 50,
         }
     }
 }
@@ -151,6 +157,7 @@ impl Runtime {
             since_snapshot: 0,
             snapshotting: None,
             last_snapshot: std::time::Instant::now(),
+            last_snapshot_cost_us: Arc::new(AtomicU64::new(0)),
         };
         let task = tokio::spawn(worker.run(subscription));
         Ok(Self {
@@ -329,6 +336,8 @@ struct Worker {
     since_snapshot: u64,
     snapshotting: Option<JoinHandle<Result<(), ProjectionError>>>,
     last_snapshot: std::time::Instant,
+    /// How long the last snapshot took to serialize and store, in microseconds.
+    last_snapshot_cost_us: Arc<AtomicU64>,
 }
 
 impl Worker {
@@ -393,10 +402,12 @@ impl Worker {
             self.position.send_replace(last.position);
         }
         self.since_snapshot += n;
-        if self.options.snapshot_every_events > 0
-            && self.since_snapshot >= self.options.snapshot_every_events
-            && self.last_snapshot.elapsed() >= self.options.snapshot_interval_min
-        {
+        if snapshot_due(
+            &self.options,
+            self.since_snapshot,
+            self.last_snapshot.elapsed(),
+            Duration::from_micros(self.last_snapshot_cost_us.load(Ordering::Relaxed)),
+        ) {
             // In the background: a failed snapshot costs only a longer start, and is logged.
             self.snapshot_in_background();
         }
@@ -502,14 +513,34 @@ impl Worker {
             .map(|feed| (feed.name(), feed.version(), feed.freeze()))
             .collect();
         let (ledger, log) = (self.ledger.clone(), self.log.clone());
+        let cost = Arc::clone(&self.last_snapshot_cost_us);
+        let started = std::time::Instant::now();
         Some(tokio::spawn(async move {
             let result = store_snapshots(&ledger, &store, &log, frozen).await;
+            cost.store(
+                u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX),
+                Ordering::Relaxed,
+            );
             if let Err(e) = &result {
                 tracing::warn!(log = %log, "snapshot failed: {e}");
             }
             result
         }))
     }
+}
+
+/// Whether a snapshot is due after `since_events` events applied and `elapsed` since the last
+/// one began, which took `last_cost`.
+fn snapshot_due(
+    options: &RuntimeOptions,
+    since_events: u64,
+    elapsed: Duration,
+    last_cost: Duration,
+) -> bool {
+    options.snapshot_every_events > 0
+        && since_events >= options.snapshot_every_events
+        && elapsed >= options.snapshot_interval_min
+        && elapsed >= last_cost.saturating_mul(options.snapshot_interval_cost_factor)
 }
 
 async fn store_snapshots(
@@ -625,3 +656,59 @@ async fn fold_into(
 
 /// Events read per round trip by rebuilds and as-of folds.
 pub(crate) const READ_PAGE_EVENTS: usize = 10_000;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn options() -> RuntimeOptions {
+        RuntimeOptions {
+            snapshot_every_events: 10_000,
+            snapshot_interval_min: Duration::from_secs(30),
+            snapshot_interval_cost_factor: 50,
+            ..RuntimeOptions::default()
+        }
+    }
+
+    #[test]
+    fn a_snapshot_is_due_after_enough_events_and_time_and_never_when_turned_off() {
+        let o = options();
+        let (s, ms) = (Duration::from_secs, Duration::from_millis);
+        assert!(snapshot_due(&o, 10_000, s(30), ms(100)));
+        assert!(
+            !snapshot_due(&o, 9_999, s(3_600), ms(100)),
+            "too few events"
+        );
+        assert!(!snapshot_due(&o, 1_000_000, s(29), ms(100)), "too soon");
+        // The last one took 2 s: the next waits 100 s, so snapshots take 2% of the time.
+        assert!(!snapshot_due(&o, 1_000_000, s(99), s(2)));
+        assert!(snapshot_due(&o, 1_000_000, s(100), s(2)));
+        let off = RuntimeOptions {
+            snapshot_every_events: 0,
+            ..options()
+        };
+        assert!(!snapshot_due(&off, u64::MAX, s(1 << 30), Duration::ZERO));
+    }
+
+    proptest! {
+        /// Whenever a snapshot is due, the time since the last one is at least the minimum
+        /// interval and `factor` times the last one's cost: snapshots never take more than
+        /// 1/factor of the time.
+        #[test]
+        fn snapshots_take_at_most_their_share_of_the_time(
+            events in 0u64..100_000,
+            elapsed_ms in 0u64..1_000_000,
+            cost_ms in 0u64..100_000,
+            factor in 1u32..200,
+        ) {
+            let o = RuntimeOptions { snapshot_interval_cost_factor: factor, ..options() };
+            let (elapsed, cost) = (Duration::from_millis(elapsed_ms), Duration::from_millis(cost_ms));
+            if snapshot_due(&o, events, elapsed, cost) {
+                prop_assert!(elapsed >= o.snapshot_interval_min);
+                prop_assert!(elapsed >= cost * factor);
+                prop_assert!(events >= o.snapshot_every_events);
+            }
+        }
+    }
+}
