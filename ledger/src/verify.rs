@@ -374,59 +374,47 @@ fn sqlite_chain_scan(
         let handles: Vec<_> = bounds
             .iter()
             .enumerate()
-            .skip(1)
             .map(|(i, &range)| threads.spawn(move || scan(i, range)))
             .collect();
-        let mut outcomes = vec![bounds.first().map_or_else(
-            // An empty log: the head's check below tells whether it should be.
-            || {
-                Ok(RangeOutcome {
-                    chain: ChainCheck::new(log.as_str(), anchor, digest.clone()),
-                    found: None,
-                    from: 1,
+        handles
+            .into_iter()
+            .map(|handle| {
+                handle.join().unwrap_or_else(|_| {
+                    Err(LedgerError::Internal(
+                        "a verification thread panicked".into(),
+                    ))
                 })
-            },
-            |&range| scan(0, range),
-        )];
-        outcomes.extend(handles.into_iter().map(|handle| {
-            handle.join().unwrap_or_else(|_| {
-                Err(LedgerError::Internal(
-                    "a verification thread panicked".into(),
-                ))
             })
-        }));
-        outcomes
+            .collect()
     });
     // Stitch: `state` is the chain as one scan would have left it after the ranges so far.
-    let mut outcomes = outcomes.into_iter();
-    let first = outcomes.next().expect("there is always a first range")?;
-    let mut checked = first.chain.checked;
-    let mut combined = first.chain.digest.clone();
-    if first.found.is_some() {
-        return Ok((checked, first.found, combined));
-    }
-    let mut state = first.chain;
+    let mut state: Option<ChainCheck> = None;
+    let mut checked = 0;
+    let mut combined = digest;
     for outcome in outcomes {
         let range = outcome?;
-        if range.chain.checked == 0 && range.found.is_none() {
-            // No events in the range: the next range's first event is checked against the
-            // state before it, which reports the gap.
-            continue;
-        }
-        let mut joint = state.without_digest();
-        let mut broken = None;
-        crate::store::sqlite::scan_events(
-            path,
-            log.as_str(),
-            crate::ids::to_db(range.from),
-            crate::ids::to_db(to),
-            &mut |event| {
-                broken = joint.check(event);
-                ControlFlow::Break(())
-            },
-        )?;
-        if broken.is_some() {
-            return Ok((checked, broken, combined));
+        if let Some(before) = &state {
+            if range.chain.checked == 0 && range.found.is_none() {
+                // No events in the range: the next range's first event is checked against
+                // the state before it, which reports the gap.
+                continue;
+            }
+            let mut joint = before.clone();
+            joint.digest = None;
+            let mut broken = None;
+            crate::store::sqlite::scan_events(
+                path,
+                log.as_str(),
+                crate::ids::to_db(range.from),
+                crate::ids::to_db(to),
+                &mut |event| {
+                    broken = joint.check(event);
+                    ControlFlow::Break(())
+                },
+            )?;
+            if broken.is_some() {
+                return Ok((checked, broken, combined));
+            }
         }
         checked += range.chain.checked;
         if let (Some(all), Some(part)) = (&mut combined, &range.chain.digest) {
@@ -435,8 +423,10 @@ fn sqlite_chain_scan(
         if range.found.is_some() {
             return Ok((checked, range.found, combined));
         }
-        state = range.chain;
+        state = Some(range.chain);
     }
+    // An empty log has no range: the head tells whether it should be empty.
+    let state = state.unwrap_or_else(|| ChainCheck::new(log.as_str(), anchor, None));
     Ok((checked, state.finish(head), combined))
 }
 
@@ -509,6 +499,7 @@ fn spawn_stream_scan(
 }
 
 /// The chain check, one event at a time, in constant memory.
+#[derive(Clone)]
 struct ChainCheck {
     log: String,
     anchor: Option<Anchor>,
@@ -544,22 +535,6 @@ impl ChainCheck {
     fn start_on_trust(&mut self, position: u64) {
         self.expected = position;
         self.link_on_trust = true;
-    }
-
-    /// The same state, folding into no digest.
-    fn without_digest(&self) -> Self {
-        Self {
-            log: self.log.clone(),
-            anchor: self.anchor,
-            expected: self.expected,
-            prev_hash: self.prev_hash,
-            prev_prev_hash: self.prev_prev_hash,
-            prev_recorded_at_us: self.prev_recorded_at_us,
-            checked: self.checked,
-            buffer: Vec::with_capacity(1024),
-            digest: None,
-            link_on_trust: self.link_on_trust,
-        }
     }
 
     fn check(&mut self, e: &EventRef<'_>) -> Option<ChainBreak> {
