@@ -83,7 +83,12 @@ fn put(world: &mut World, id: &str, proposal: MotionKind, announced_on: Date) {
 }
 
 fn open(world: &mut World, id: &str) -> Result<(), DomainError> {
-    let assembly = world.assemblies.get(&assembly_id()).cloned();
+    open_at(world, id, &assembly_id())
+}
+
+/// Opens the ballot of motion `id`, put to the assembly `at`.
+fn open_at(world: &mut World, id: &str, at_assembly: &AssemblyId) -> Result<(), DomainError> {
+    let assembly = world.assemblies.get(at_assembly).cloned();
     let changes = world.motions[&motion_id(id)].open(
         &world.coop,
         assembly.as_ref(),
@@ -852,18 +857,7 @@ fn g43a_members_elect_delegates_who_alone_vote_at_their_assembly() {
         )
         .expect("a motion");
     world.record(changes);
-    let changes = world.motions[&motion_id("t1")]
-        .open(
-            &world.coop,
-            assembly.as_ref(),
-            OpenBallot {
-                now: at(HELD_ON),
-                today: HELD_ON,
-                closes_at: None,
-            },
-        )
-        .expect("opens");
-    world.record(changes);
+    open_at(&mut world, "t1", &delegates_assembly).expect("opens");
     let opened = world.motions[&motion_id("t1")].opened().expect("open");
     assert_eq!(opened.weighting.delegates.as_ref(), Some(&elected));
     let error = vote(&mut world, "t1", 1, Choice::Yes).expect_err("member 1 is no delegate");
