@@ -83,7 +83,6 @@ impl SnapshotStore {
                 let mut name = log_file.get_filename().as_os_str().to_owned();
                 name.push(Self::SQLITE_FILE_SUFFIX);
                 log_file
-                    .clone()
                     .filename(name)
                     .create_if_missing(true)
                     // A cache: an unclean stop may lose the last snapshot, never corrupt it.
