@@ -112,6 +112,10 @@ pub struct LedgerOptions {
     /// SQLite: the fewest positions a range of `verify`'s chain scan holds; a shorter log is
     /// scanned in fewer ranges.
     pub verify_range_events_min: u64,
+    /// PostgreSQL: the most stream versions the writer remembers per log. Beyond, it forgets
+    /// them all and learns them again, reading the versions it must know exactly. Unused on
+    /// SQLite.
+    pub writer_streams_known_max: usize,
 }
 
 /// Called by the writer with the appends and events of every batch it is about to commit. It
@@ -149,6 +153,7 @@ impl Default for LedgerOptions {
             index_lag_events_max: 2_048,
             verify_threads_max: 0,
             verify_range_events_min: 65_536,
+            writer_streams_known_max: 65_536,
         }
     }
 }
@@ -187,6 +192,7 @@ impl Ledger {
             url,
             options.pool_connections_max,
             options.index_lag_events_max,
+            options.writer_streams_known_max,
         )
         .await?;
         // What is in the database at open counts as durable (a later sync covers anything a

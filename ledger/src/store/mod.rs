@@ -391,6 +391,7 @@ impl Store {
         url: &str,
         pool_connections_max: u32,
         index_lag_events_max: u64,
+        writer_streams_known_max: usize,
     ) -> Result<Self, LedgerError> {
         if url.starts_with("sqlite:") {
             Ok(Store::Sqlite(
@@ -399,7 +400,8 @@ impl Store {
             ))
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             Ok(Store::Postgres(
-                postgres::PgStore::connect(url, pool_connections_max).await?,
+                postgres::PgStore::connect(url, pool_connections_max, writer_streams_known_max)
+                    .await?,
             ))
         } else {
             Err(LedgerError::UnsupportedUrl(url.chars().take(64).collect()))
@@ -413,9 +415,7 @@ impl Store {
     pub(crate) async fn writer(&self) -> Result<WriterConnection, LedgerError> {
         Ok(match self {
             Store::Sqlite(s) => WriterConnection::Sqlite(s.writer(sqlite::Sync::Pipelined)?),
-            Store::Postgres(s) => {
-                WriterConnection::Postgres(postgres::PgWriter::new(s.connection().await?))
-            }
+            Store::Postgres(s) => WriterConnection::Postgres(s.writer().await?),
         })
     }
 

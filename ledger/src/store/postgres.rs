@@ -25,10 +25,15 @@ const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(10);
 pub(crate) struct PgStore {
     pub(crate) pool: PgPool,
     options: PgConnectOptions,
+    writer_streams_known_max: usize,
 }
 
 impl PgStore {
-    pub(crate) async fn connect(url: &str, pool_connections_max: u32) -> Result<Self, LedgerError> {
+    pub(crate) async fn connect(
+        url: &str,
+        pool_connections_max: u32,
+        writer_streams_known_max: usize,
+    ) -> Result<Self, LedgerError> {
         let options: PgConnectOptions = url.parse()?;
         let pool = PgPoolOptions::new()
             .max_connections(pool_connections_max.max(1))
@@ -37,11 +42,23 @@ impl PgStore {
             .await?;
         // The migrator takes an advisory lock, so processes starting together migrate once.
         super::migrate(&pool, &super::POSTGRES_MIGRATIONS).await?;
-        Ok(Self { pool, options })
+        Ok(Self {
+            pool,
+            options,
+            writer_streams_known_max,
+        })
     }
 
     pub(crate) async fn connection(&self) -> Result<PgConnection, LedgerError> {
         Ok(PgConnection::connect_with(&self.options).await?)
+    }
+
+    /// The group-commit writer's connection.
+    pub(crate) async fn writer(&self) -> Result<PgWriter, LedgerError> {
+        Ok(PgWriter::new(
+            self.connection().await?,
+            self.writer_streams_known_max,
+        ))
     }
 
     pub(crate) async fn close(&self) {
@@ -205,10 +222,6 @@ impl PgStore {
     }
 }
 
-/// The most stream versions the writer remembers per log; beyond, it forgets them all and
-/// learns them again (a read per batch while it does).
-const KNOWN_STREAMS_MAX: usize = 65_536;
-
 /// The group-commit writer's connection, and what the writer knows of the logs it writes: each
 /// log's head and the latest versions of the streams it wrote or read. That knowledge holds
 /// while the head is unchanged, i.e. no other process wrote the log since; every write checks
@@ -226,6 +239,9 @@ const KNOWN_STREAMS_MAX: usize = 65_536;
 pub(crate) struct PgWriter {
     conn: PgConnection,
     known: HashMap<LogId, Known>,
+    /// The most stream versions `known` holds per log; beyond, they are forgotten and learned
+    /// again (a read per batch while they are).
+    streams_known_max: usize,
 }
 
 #[derive(Debug)]
@@ -235,10 +251,11 @@ struct Known {
 }
 
 impl PgWriter {
-    pub(crate) fn new(conn: PgConnection) -> Self {
+    pub(crate) fn new(conn: PgConnection, streams_known_max: usize) -> Self {
         Self {
             conn,
             known: HashMap::new(),
+            streams_known_max,
         }
     }
 
@@ -395,7 +412,7 @@ impl PgWriter {
                 streams: HashMap::new(),
             });
             known.head = plan.heads.get(log).copied().unwrap_or(head);
-            if known.streams.len() > KNOWN_STREAMS_MAX {
+            if known.streams.len() > self.streams_known_max {
                 known.streams.clear();
             }
         }

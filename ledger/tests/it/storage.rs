@@ -9,6 +9,7 @@ on_both_databases!(
     an_append_is_readable_exactly_as_written,
     several_streams_in_one_append_are_written_together_or_not_at_all,
     expected_versions_any_no_stream_and_exact_are_enforced,
+    expected_versions_hold_on_streams_the_writer_no_longer_remembers,
     a_guarded_stream_that_changed_is_a_conflict_and_a_guard_writes_nothing,
     a_repeated_command_returns_the_original_positions_even_after_a_restart,
     a_command_id_reused_with_other_content_is_refused,
@@ -419,6 +420,49 @@ async fn expected_versions_any_no_stream_and_exact_are_enforced(db: &TestDb) {
         .await
         .expect("any version");
     assert_eq!(any.streams[0].last_version.get(), 3);
+}
+
+/// The test ledgers' writers remember at most three streams per log (PostgreSQL) and keep at
+/// most seven events unindexed (SQLite). Across many more streams than that, written in turns,
+/// every expected version is still checked against the stream as stored: a stream the writer
+/// forgot is neither taken for new nor for its version when last seen.
+async fn expected_versions_hold_on_streams_the_writer_no_longer_remembers(db: &TestDb) {
+    let ledger = db.ledger().await;
+    let coop = log("coop");
+    ledger.create_log(&coop).await.expect("create");
+    let streams = 12;
+    let append = |id: String, stream: String, expected| {
+        ledger.append(&coop, commit(&id, &stream, expected, vec![event("E", 0)]))
+    };
+    for round in 1..=3_u64 {
+        for s in 0..streams {
+            let stream = format!("s{s}");
+            // A stale expectation first: it must fail as a conflict naming the real version.
+            let stale = match round {
+                1 => exact(1),
+                2 => ExpectedVersion::NoStream,
+                _ => exact(round - 2),
+            };
+            match append(format!("stale-{round}-{s}"), stream.clone(), stale).await {
+                Err(LedgerError::Conflict { actual, .. }) => {
+                    assert_eq!(actual.map(|v| v.get()), (round > 1).then_some(round - 1));
+                }
+                other => {
+                    panic!("round {round}, stream {stream}: expected a conflict, got {other:?}")
+                }
+            }
+            let expected = if round == 1 {
+                ExpectedVersion::NoStream
+            } else {
+                exact(round - 1)
+            };
+            let done = append(format!("ok-{round}-{s}"), stream.clone(), expected)
+                .await
+                .unwrap_or_else(|e| panic!("round {round}, stream {stream}: {e}"));
+            assert_eq!(done.streams[0].last_version.get(), round);
+        }
+    }
+    assert!(verify(&ledger, &coop).await.is_intact());
 }
 
 /// A decision that read stream `r` and writes stream `w` lands only while `r` is as read.

@@ -75,6 +75,10 @@ impl TestDb {
                 // range left empty by a cut tail) must be found as one scan would find it.
                 verify_threads_max: 6,
                 verify_range_events_min: 5,
+                // On PostgreSQL the writer forgets the stream versions it knows whenever a log
+                // has more than three, so the suite decides batches on half-known streams (new
+                // ones guessed, forgotten ones read again) all the time.
+                writer_streams_known_max: 3,
                 ..LedgerOptions::default()
             },
         )
