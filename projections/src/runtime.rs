@@ -90,6 +90,7 @@ pub struct Runtime {
     status: watch::Receiver<Status>,
     control: mpsc::Sender<Control>,
     applied: Arc<AtomicU64>,
+    snapshots_taken: Arc<AtomicU64>,
     task: std::sync::Mutex<Option<JoinHandle<()>>>,
     report: StartReport,
 }
@@ -143,6 +144,7 @@ impl Runtime {
         let (status_tx, status) = watch::channel(Status::Running);
         let (control, control_rx) = mpsc::channel(16);
         let applied = Arc::new(AtomicU64::new(0));
+        let snapshots_taken = Arc::new(AtomicU64::new(0));
         let worker = Worker {
             ledger,
             log: log.clone(),
@@ -158,6 +160,7 @@ impl Runtime {
             snapshotting: None,
             last_snapshot: std::time::Instant::now(),
             last_snapshot_cost_us: Arc::new(AtomicU64::new(0)),
+            snapshots_taken: Arc::clone(&snapshots_taken),
         };
         let task = tokio::spawn(worker.run(subscription));
         Ok(Self {
@@ -167,6 +170,7 @@ impl Runtime {
             status,
             control,
             applied,
+            snapshots_taken,
             task: std::sync::Mutex::new(Some(task)),
             report,
         })
@@ -195,6 +199,12 @@ impl Runtime {
     /// Events applied since the start (not counting those restored from snapshots).
     pub fn events_applied(&self) -> u64 {
         self.applied.load(Ordering::Relaxed)
+    }
+
+    /// Snapshots stored since the start (each of every projection), in the background or on
+    /// request.
+    pub fn snapshots_taken(&self) -> u64 {
+        self.snapshots_taken.load(Ordering::Relaxed)
     }
 
     /// How the start went.
@@ -338,6 +348,7 @@ struct Worker {
     last_snapshot: std::time::Instant,
     /// How long the last snapshot took to serialize and store, in microseconds.
     last_snapshot_cost_us: Arc<AtomicU64>,
+    snapshots_taken: Arc<AtomicU64>,
 }
 
 impl Worker {
@@ -514,6 +525,7 @@ impl Worker {
             .collect();
         let (ledger, log) = (self.ledger.clone(), self.log.clone());
         let cost = Arc::clone(&self.last_snapshot_cost_us);
+        let taken = Arc::clone(&self.snapshots_taken);
         let started = std::time::Instant::now();
         Some(tokio::spawn(async move {
             let result = store_snapshots(&ledger, &store, &log, frozen).await;
@@ -521,8 +533,11 @@ impl Worker {
                 u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX),
                 Ordering::Relaxed,
             );
-            if let Err(e) = &result {
-                tracing::warn!(log = %log, "snapshot failed: {e}");
+            match &result {
+                Ok(()) => {
+                    taken.fetch_add(1, Ordering::Relaxed);
+                }
+                Err(e) => tracing::warn!(log = %log, "snapshot failed: {e}"),
             }
             result
         }))

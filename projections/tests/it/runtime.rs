@@ -17,6 +17,7 @@ on_both_databases!(
     an_event_it_cannot_read_stops_it_and_waits_say_why,
     a_wait_for_a_position_not_reached_times_out_with_both_positions,
     the_projection_as_of_a_moment_is_the_one_at_the_last_position_before_it,
+    the_next_snapshot_waits_for_a_multiple_of_the_last_ones_duration,
 );
 
 const WAIT: Duration = Duration::from_secs(10);
@@ -107,6 +108,46 @@ fn it_catches_up_follows_live_and_restarts_from_its_snapshot_without_replaying(d
             .expect("live after restart");
         assert_eq!(restarted.events_applied(), 1);
         restarted.stop().await;
+        snapshots.close().await;
+        ledger.close().await;
+    });
+}
+
+/// A snapshot is due after every event here, but the next one waits `factor` times as long
+/// as the last one took. With the factor at its largest, an event after a snapshot starts no
+/// other; with no factor, it does. (A requested snapshot first waits for one under way, so the
+/// counts are exact.)
+fn the_next_snapshot_waits_for_a_multiple_of_the_last_ones_duration(db: &TestDb) {
+    verbund_tests::runtime().block_on(async {
+        let (ledger, snapshots) = open(db).await;
+        let mut members = 0;
+        for (factor, background_after_the_first) in [(u32::MAX, 0), (0, 1)] {
+            let options = RuntimeOptions {
+                snapshot_every_events: 1,
+                snapshot_interval_min: Duration::ZERO,
+                snapshot_interval_cost_factor: factor,
+                ..options()
+            };
+            let runtime = Runtime::start(ledger.clone(), Some(snapshots.clone()), log(), options)
+                .await
+                .expect("start");
+            members += 1;
+            let head = append(&ledger, &format!("member-{members}"), &[admitted(members)]).await;
+            runtime.wait_for(head, WAIT).await.expect("applied");
+            runtime.snapshot().await.expect("snapshot");
+            // The first is due at once (no snapshot took any time yet), then the requested one.
+            assert_eq!(runtime.snapshots_taken(), 2, "factor {factor}");
+            members += 1;
+            let head = append(&ledger, &format!("member-{members}"), &[admitted(members)]).await;
+            runtime.wait_for(head, WAIT).await.expect("applied");
+            runtime.snapshot().await.expect("snapshot");
+            assert_eq!(
+                runtime.snapshots_taken(),
+                3 + background_after_the_first,
+                "factor {factor}"
+            );
+            runtime.stop().await;
+        }
         snapshots.close().await;
         ledger.close().await;
     });
