@@ -258,7 +258,101 @@ pub struct RecordedEvent {
     pub hash: ChainHash,
 }
 
+/// An event borrowed from the page a reader walks, its identifiers checked and its text not
+/// copied: for readers that decode events into types of their own and keep part of the envelope
+/// (a projections runtime). It has no chain fields; [`RecordedEvent`] is the whole envelope.
+/// See [`crate::Ledger::read_log_decoded`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct EventView<'a> {
+    position: Position,
+    stream_id: &'a str,
+    stream_version: StreamVersion,
+    event_type: &'a str,
+    schema_version: u32,
+    payload: &'a str,
+    actor: &'a str,
+    recorded_at_us: i64,
+}
+
+impl<'a> EventView<'a> {
+    /// A view of fields that were checked as their owned types would be: the stream id as a
+    /// [`StreamId`], the type as an [`EventType`], the actor as an [`Actor`].
+    #[expect(clippy::too_many_arguments, reason = "one argument per stored column")]
+    pub(crate) fn from_checked(
+        position: Position,
+        stream_id: &'a str,
+        stream_version: StreamVersion,
+        event_type: &'a str,
+        schema_version: u32,
+        payload: &'a str,
+        actor: &'a str,
+        recorded_at_us: i64,
+    ) -> Self {
+        Self {
+            position,
+            stream_id,
+            stream_version,
+            event_type,
+            schema_version,
+            payload,
+            actor,
+            recorded_at_us,
+        }
+    }
+
+    /// The position in the log.
+    pub fn position(&self) -> Position {
+        self.position
+    }
+    /// The stream, as text.
+    pub fn stream_str(&self) -> &'a str {
+        self.stream_id
+    }
+    /// The stream (a copy of its text).
+    pub fn stream_id(&self) -> StreamId {
+        StreamId::from_validated(self.stream_id)
+    }
+    /// The version of the stream this event made.
+    pub fn stream_version(&self) -> StreamVersion {
+        self.stream_version
+    }
+    /// The event's type.
+    pub fn event_type(&self) -> &'a str {
+        self.event_type
+    }
+    /// The version of the payload's schema.
+    pub fn schema_version(&self) -> u32 {
+        self.schema_version
+    }
+    /// The payload, canonical JSON.
+    pub fn payload(&self) -> &'a str {
+        self.payload
+    }
+    /// Who caused it (a copy of its text).
+    pub fn actor(&self) -> Actor {
+        Actor::from_validated(self.actor)
+    }
+    /// When the log committed it.
+    pub fn recorded_at(&self) -> jiff::Timestamp {
+        jiff::Timestamp::from_microsecond(self.recorded_at_us).unwrap_or(jiff::Timestamp::MAX)
+    }
+}
+
 impl RecordedEvent {
+    /// This event as a borrowed view.
+    pub fn view(&self) -> EventView<'_> {
+        EventView {
+            position: self.position,
+            stream_id: self.stream_id.as_str(),
+            stream_version: self.stream_version,
+            event_type: self.event_type.as_str(),
+            schema_version: self.schema_version,
+            payload: self.payload.as_str(),
+            actor: self.metadata.actor.as_str(),
+            recorded_at_us: self.metadata.recorded_at_us,
+        }
+    }
+
     /// Recomputes this event's hash from its fields and previous hash.
     pub fn compute_hash(&self) -> ChainHash {
         crate::hash::event_hash(self)

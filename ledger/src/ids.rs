@@ -55,8 +55,22 @@ macro_rules! text_id {
             /// Validates and wraps `value`.
             pub fn parse(value: impl Into<String>) -> Result<Self, LedgerError> {
                 let value = value.into();
-                check($kind, &value, $len_max, $first, $rest, $rule)?;
+                Self::validate(&value)?;
                 Ok(Self(value))
+            }
+
+            /// Checks `value` without taking it: for text borrowed from a row, so that only
+            /// what a reader keeps is copied (see [`Self::from_validated`]).
+            #[allow(dead_code, reason = "not every identifier is read in place")]
+            pub(crate) fn validate(value: &str) -> Result<(), LedgerError> {
+                check($kind, value, $len_max, $first, $rest, $rule)
+            }
+
+            /// Wraps `value` that [`Self::validate`] accepted.
+            #[allow(dead_code, reason = "not every identifier is read in place")]
+            pub(crate) fn from_validated(value: &str) -> Self {
+                debug_assert!(Self::validate(value).is_ok());
+                Self(value.to_owned())
             }
 
             /// The identifier as text.

@@ -47,6 +47,7 @@
 //! - [`limits`]: every limit the ledger enforces.
 
 mod append;
+mod decoded;
 mod error;
 mod event;
 mod hash;
@@ -69,8 +70,9 @@ use tokio::sync::{mpsc, oneshot, watch};
 pub use append::{
     CommandRecord, Commit, Committed, ExpectedVersion, StreamAppend, StreamCommitted,
 };
+pub use decoded::Decoded;
 pub use error::LedgerError;
-pub use event::{Metadata, NewEvent, Payload, RecordedEvent};
+pub use event::{EventView, Metadata, NewEvent, Payload, RecordedEvent};
 pub use hash::{ChainHash, EVENT_ENCODING_V1};
 pub use ids::{
     Actor, CommandId, CorrelationId, EventType, LogId, Position, StreamId, StreamVersion,
@@ -424,6 +426,42 @@ impl Ledger {
             self.head(log).await?;
         }
         into_events(log, raw)
+    }
+
+    /// Up to `limit` events of the log from position `from` on, each handed to `decode` as a
+    /// view of the stored row, until `decode` refuses one. For readers that keep their own
+    /// types: the decoding runs where the rows are read (on SQLite, a blocking thread walking
+    /// them in place), so nothing is copied that `decode` does not keep.
+    pub async fn read_log_decoded<T, E, F>(
+        &self,
+        log: &LogId,
+        from: Position,
+        limit: usize,
+        decode: F,
+    ) -> Result<Decoded<T, E>, LedgerError>
+    where
+        T: Send + 'static,
+        E: Send + 'static,
+        F: FnMut(EventView<'_>) -> Result<T, E> + Send + 'static,
+    {
+        let from = from.max(Position::FIRST);
+        let limit = limit.min(limits::READ_EVENTS_MAX);
+        let decoder = self
+            .inner
+            .store
+            .read_visit(
+                log,
+                from,
+                self.durable_head(log),
+                limit,
+                decoded::Decoder::new(log, from, decode, limit),
+            )
+            .await?;
+        if decoder.is_empty() {
+            // Tell an empty page of a real log from an unknown log.
+            self.head(log).await?;
+        }
+        Ok(decoder.into_parts().0)
     }
 
     /// Up to `limit` events of one stream from version `from` on, in version order.

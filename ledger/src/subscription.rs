@@ -5,11 +5,15 @@ use std::time::Duration;
 
 use tokio::sync::watch;
 
+use crate::decoded::Decoder;
 use crate::store::into_events;
-use crate::{Ledger, LedgerError, LogId, Position, RecordedEvent};
+use crate::{Decoded, EventView, Ledger, LedgerError, LogId, Position, RecordedEvent};
 
 /// Events read from the database per round trip while catching up.
 const PAGE_EVENTS: usize = 1_000;
+
+/// The most events [`Subscription::next_page_decoded`] reads in one round trip.
+const PAGE_EVENTS_DECODED_MAX: usize = crate::limits::READ_EVENTS_MAX;
 
 /// Delivers every committed event of one log from a starting position on, exactly once and in
 /// position order: first the stored ones page by page, then new ones as they are committed.
@@ -59,20 +63,88 @@ impl Subscription {
             self.head.borrow_and_update();
             self.fill().await?;
             if self.buffer.is_empty() {
-                tokio::select! {
-                    changed = self.head.changed() => {
-                        if changed.is_err() {
-                            // The ledger is gone; keep polling in case it is not our writer's.
-                            tokio::time::sleep(self.poll_interval).await;
-                        }
-                    }
-                    () = tokio::time::sleep(self.poll_interval) => {
-                        // Nothing from this process's writer: look for other writers' events.
-                        self.ledger.adopt_external_head(&self.log).await?;
-                    }
-                }
+                self.wait_for_commit().await?;
             }
         }
+    }
+
+    /// The next events, at most `max` (at least one), each handed to `decode` as a view of its
+    /// stored row until `decode` refuses one: waits until one is committed. The refused event
+    /// is not delivered; reading on offers it again. For readers that keep their own types (a
+    /// projections runtime): nothing is copied that `decode` does not keep (see
+    /// [`Ledger::read_log_decoded`]).
+    pub async fn next_page_decoded<T, E, F>(
+        &mut self,
+        max: usize,
+        mut decode: F,
+    ) -> Result<Decoded<T, E>, LedgerError>
+    where
+        T: Send + 'static,
+        E: Send + 'static,
+        F: FnMut(EventView<'_>) -> Result<T, E> + Send + 'static,
+    {
+        let max = max.max(1);
+        if !self.buffer.is_empty() {
+            // Events `next` or `try_next` read ahead go first.
+            let mut page = Decoded {
+                events: Vec::new(),
+                error: None,
+            };
+            while page.events.len() < max
+                && let Some(event) = self.buffer.front()
+            {
+                match decode(event.view()) {
+                    Ok(decoded) => page.events.push(decoded),
+                    Err(e) => {
+                        page.error = Some(e);
+                        break;
+                    }
+                }
+                self.next = event.position.next();
+                self.buffer.pop_front();
+            }
+            return Ok(page);
+        }
+        loop {
+            // As in `next`: the head is marked seen before the read.
+            self.head.borrow_and_update();
+            let to = self.ledger.durable_head(&self.log);
+            let decoder = self
+                .ledger
+                .store()
+                .read_visit(
+                    &self.log,
+                    self.next,
+                    to,
+                    max.min(PAGE_EVENTS_DECODED_MAX),
+                    Decoder::new(&self.log, self.next, decode, max),
+                )
+                .await?;
+            if !decoder.is_empty() {
+                self.next = decoder.next();
+                return Ok(decoder.into_parts().0);
+            }
+            decode = decoder.into_parts().1;
+            self.wait_for_commit().await?;
+        }
+    }
+
+    /// Waits until this process's writer commits, or for a poll interval, after which it looks
+    /// for what other processes committed.
+    async fn wait_for_commit(&mut self) -> Result<(), LedgerError> {
+        tokio::select! {
+            changed = self.head.changed() => {
+                if changed.is_err() {
+                    // The ledger is gone; keep polling in case it is not our writer's.
+                    tokio::time::sleep(self.poll_interval).await;
+                }
+            }
+            () = tokio::time::sleep(self.poll_interval) => {
+                // Nothing from this process's writer: look for other writers' events.
+                self.ledger.adopt_external_head(&self.log).await?;
+            }
+        }
+        Ok(())
     }
 
     /// The next events, at most `max` (at least one): waits until one is committed, then takes

@@ -2,7 +2,7 @@
 
 use jiff::Timestamp;
 use verbund_domain::{DecodeError, Event};
-use verbund_ledger::{Actor, Position, RecordedEvent, StreamId, StreamVersion};
+use verbund_ledger::{Actor, EventView, Position, RecordedEvent, StreamId, StreamVersion};
 
 /// One event of a cooperative's log, decoded.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -25,17 +25,19 @@ impl Envelope {
     /// Decodes a recorded event. Fails for an event type or schema version this build does not
     /// know: a projection must stop rather than skip it, or it would lie.
     pub fn decode(recorded: &RecordedEvent) -> Result<Self, DecodeError> {
-        let event = Event::decode(
-            recorded.event_type.as_str(),
-            recorded.schema_version,
-            recorded.payload.as_str(),
-        )?;
+        Self::decode_view(recorded.view())
+    }
+
+    /// Decodes an event from a view of its stored row (see
+    /// [`verbund_ledger::Subscription::next_page_decoded`]).
+    pub fn decode_view(view: EventView<'_>) -> Result<Self, DecodeError> {
+        let event = Event::decode(view.event_type(), view.schema_version(), view.payload())?;
         Ok(Self {
-            position: recorded.position,
-            stream: recorded.stream_id.clone(),
-            stream_version: recorded.stream_version,
-            recorded_at: recorded.metadata.recorded_at(),
-            actor: recorded.metadata.actor.clone(),
+            position: view.position(),
+            stream: view.stream_id(),
+            stream_version: view.stream_version(),
+            recorded_at: view.recorded_at(),
+            actor: view.actor(),
             event,
         })
     }

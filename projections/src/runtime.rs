@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio::task::JoinHandle;
-use verbund_ledger::{Ledger, LogId, Position, RecordedEvent, Subscription};
+use verbund_ledger::{EventView, Ledger, LogId, Position, Subscription};
 
 use crate::projection::{Feed, Fold, Frozen};
 use crate::snapshot::{Snapshot, SnapshotStore};
@@ -602,8 +602,8 @@ fn spawn_reader(
     let (pages, receiver) = mpsc::channel(2);
     let task = tokio::spawn(async move {
         loop {
-            let prefetched = match subscription.next_page(page_max).await {
-                Ok(page) => decode_prefix(&page),
+            let prefetched = match subscription.next_page_decoded(page_max, decode).await {
+                Ok(page) => (page.events, page.error),
                 Err(e) => (Vec::new(), Some(e.into())),
             };
             let last = prefetched.1.is_some();
@@ -615,33 +615,12 @@ fn spawn_reader(
     (receiver, task)
 }
 
-/// Decodes a page up to its first undecodable event.
-fn decode_prefix(page: &[RecordedEvent]) -> Prefetched {
-    let mut envelopes = Vec::with_capacity(page.len());
-    for recorded in page {
-        match Envelope::decode(recorded) {
-            Ok(envelope) => envelopes.push(envelope),
-            Err(source) => {
-                let error = ProjectionError::Decode {
-                    position: recorded.position,
-                    source,
-                };
-                return (envelopes, Some(error));
-            }
-        }
-    }
-    (envelopes, None)
-}
-
-fn decode(page: &[RecordedEvent]) -> Result<Vec<Envelope>, ProjectionError> {
-    page.iter()
-        .map(|recorded| {
-            Envelope::decode(recorded).map_err(|source| ProjectionError::Decode {
-                position: recorded.position,
-                source,
-            })
-        })
-        .collect()
+/// Decodes one event for the projections.
+fn decode(view: EventView<'_>) -> Result<Envelope, ProjectionError> {
+    Envelope::decode_view(view).map_err(|source| ProjectionError::Decode {
+        position: view.position(),
+        source,
+    })
 }
 
 /// Reads the log after the fold's position up to `until` into it.
@@ -654,16 +633,24 @@ async fn fold_into(
     while fold.position() < until {
         let wanted = usize::try_from(until.get() - fold.position().get()).unwrap_or(usize::MAX);
         let page = ledger
-            .read_log(log, fold.position().next(), wanted.min(READ_PAGE_EVENTS))
+            .read_log_decoded(
+                log,
+                fold.position().next(),
+                wanted.min(READ_PAGE_EVENTS),
+                decode,
+            )
             .await?;
-        if page.is_empty() {
+        if page.events.is_empty() && page.error.is_none() {
             return Err(ProjectionError::Failed(format!(
                 "the log ends at {} before position {until}",
                 fold.position()
             )));
         }
-        for envelope in decode(&page)? {
-            fold.apply(&envelope);
+        for envelope in &page.events {
+            fold.apply(envelope);
+        }
+        if let Some(error) = page.error {
+            return Err(error);
         }
     }
     Ok(fold)

@@ -246,7 +246,7 @@ async fn rebuild_on(scratch: &Scratch, args: &RebuildArgs) -> anyhow::Result<Exi
     fill(&ledger, &log, args.events).await?;
     say!("  filled in {:.1} s", started.elapsed().as_secs_f64());
     let head = ledger.head(&log).await?.position;
-    let (mut folds, mut reads) = (Vec::new(), Vec::new());
+    let (mut folds, mut reads, mut decodes) = (Vec::new(), Vec::new(), Vec::new());
     for run in 1..=args.runs {
         let started = Instant::now();
         let mut next = Position::FIRST;
@@ -257,6 +257,26 @@ async fn rebuild_on(scratch: &Scratch, args: &RebuildArgs) -> anyhow::Result<Exi
         }
         let read = head.get() as f64 / started.elapsed().as_secs_f64();
         let started = Instant::now();
+        let mut next = Position::FIRST;
+        while next <= head {
+            let page = ledger
+                .read_log_decoded(
+                    &log,
+                    next,
+                    10_000,
+                    verbund_projections::Envelope::decode_view,
+                )
+                .await?;
+            if let Some(error) = page.error {
+                bail!("an event of the benchmark's log does not decode: {error}");
+            }
+            let Some(last) = page.events.last() else {
+                break;
+            };
+            next = last.position.next();
+        }
+        let decoded = head.get() as f64 / started.elapsed().as_secs_f64();
+        let started = Instant::now();
         let options = RuntimeOptions {
             snapshot_every_events: 0,
             page_events_max: 10_000,
@@ -266,13 +286,16 @@ async fn rebuild_on(scratch: &Scratch, args: &RebuildArgs) -> anyhow::Result<Exi
         runtime.wait_for(head, Duration::from_secs(3_600)).await?;
         let fold = head.get() as f64 / started.elapsed().as_secs_f64();
         runtime.stop().await;
-        say!("  run {run}: rebuild {fold:.0} events/s; plain read {read:.0} events/s");
+        say!(
+            "  run {run}: rebuild {fold:.0} events/s; plain read {read:.0} events/s; read and decoded {decoded:.0} events/s"
+        );
         folds.push(fold);
         reads.push(read);
+        decodes.push(decoded);
     }
-    let (fold, read) = (median(folds), median(reads));
+    let (fold, read, decoded) = (median(folds), median(reads), median(decodes));
     say!(
-        "\nMedian: rebuild of all projections {fold:.0} events/s; plain read of the log {read:.0} events/s ({:.0}% of it)",
+        "\nMedian: rebuild of all projections {fold:.0} events/s; plain read of the log {read:.0} events/s ({:.0}% of it); read and decoded without folding {decoded:.0} events/s",
         100.0 * fold / read
     );
     ledger.close().await;

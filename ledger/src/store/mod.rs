@@ -1,14 +1,16 @@
 //! Storage backends. All SQL of the ledger lives here, one module per database; the decisions
 //! live in [`crate::plan`], shared by both.
 
+use std::ops::ControlFlow;
+
 use sqlx::{ColumnIndex, Decode, Row, Type};
 
 use crate::hash::ChainHash;
 use crate::ids::from_db;
 use crate::plan::{Head, StoredCommand};
 use crate::{
-    Actor, CommandId, Commit, CorrelationId, EventType, LedgerError, LogId, Metadata, Payload,
-    Position, RecordedEvent, StreamId, StreamVersion,
+    Actor, CommandId, Commit, CorrelationId, EventType, EventView, LedgerError, LogId, Metadata,
+    Payload, Position, RecordedEvent, StreamId, StreamVersion,
 };
 
 pub(crate) mod postgres;
@@ -217,6 +219,92 @@ pub(crate) struct EventRef<'a> {
     pub recorded_at_us: i64,
     pub prev_hash: &'a [u8],
     pub hash: &'a [u8],
+}
+
+impl<'a> EventRef<'a> {
+    /// Checks the fields a view hands out as the owned event would check them, copying
+    /// nothing; a stored row that fails was not written by the ledger.
+    pub(crate) fn view(&self, log_id: &LogId) -> Result<EventView<'a>, LedgerError> {
+        let position = self.position;
+        let corrupt = |what: &str| {
+            LedgerError::Corrupt(format!(
+                "event at position {position} of log {log_id}: {what}"
+            ))
+        };
+        let text = |bytes: &'a [u8], what: &str| {
+            std::str::from_utf8(bytes).map_err(|_| corrupt(&format!("{what} is not UTF-8")))
+        };
+        let (stream_id, event_type, payload, actor) = (
+            text(self.stream_id, "stream id")?,
+            text(self.event_type, "event type")?,
+            text(self.payload, "payload")?,
+            text(self.actor, "actor")?,
+        );
+        StreamId::validate(stream_id).map_err(|e| corrupt(&e.to_string()))?;
+        EventType::validate(event_type).map_err(|e| corrupt(&e.to_string()))?;
+        Actor::validate(actor).map_err(|e| corrupt(&e.to_string()))?;
+        Ok(EventView::from_checked(
+            Position::new(from_db(self.position, "position")?),
+            stream_id,
+            StreamVersion::new(from_db(self.stream_version, "stream version")?)
+                .map_err(|e| corrupt(&e.to_string()))?,
+            event_type,
+            u32::try_from(self.schema_version)
+                .map_err(|_| corrupt("schema version out of range"))?,
+            payload,
+            actor,
+            self.recorded_at_us,
+        ))
+    }
+}
+
+/// What walks a page of stored rows in place ([`Store::read_visit`]): it is moved to where the
+/// rows are read (on SQLite, a blocking thread walking them through the C API) and handed back
+/// when the page is done.
+pub(crate) trait RowVisitor: Send + 'static {
+    /// Takes one row, in position order; `Break` ends the page.
+    fn visit(&mut self, row: &EventRef<'_>) -> Result<ControlFlow<()>, LedgerError>;
+}
+
+/// Copies every row it is handed.
+pub(crate) struct Collect(pub Vec<RawEvent>);
+
+impl RowVisitor for Collect {
+    fn visit(&mut self, e: &EventRef<'_>) -> Result<ControlFlow<()>, LedgerError> {
+        let text = |bytes: &[u8], what: &str| {
+            String::from_utf8(bytes.to_vec()).map_err(|_| {
+                LedgerError::Corrupt(format!(
+                    "the {what} at position {} is not UTF-8",
+                    e.position
+                ))
+            })
+        };
+        self.0.push(RawEvent {
+            position: e.position,
+            stream_id: text(e.stream_id, "stream id")?,
+            stream_version: e.stream_version,
+            event_type: text(e.event_type, "event type")?,
+            schema_version: e.schema_version,
+            payload: text(e.payload, "payload")?,
+            actor: text(e.actor, "actor")?,
+            command_id: text(e.command_id, "command id")?,
+            correlation_id: text(e.correlation_id, "correlation id")?,
+            recorded_at_us: e.recorded_at_us,
+            prev_hash: e.prev_hash.to_vec(),
+            hash: e.hash.to_vec(),
+        });
+        Ok(ControlFlow::Continue(()))
+    }
+}
+
+/// Hands every row of `raw` to `visitor`, until it breaks.
+pub(crate) fn visit_raw<V: RowVisitor>(raw: &[RawEvent], mut visitor: V) -> Result<V, LedgerError> {
+    for row in raw {
+        if visitor.visit(&row.as_ref())?.is_break() {
+            break;
+        }
+    }
+    Ok(visitor)
 }
 
 /// Decodes a head from its stored columns.
@@ -461,6 +549,25 @@ impl Store {
         let from = crate::ids::to_db(from.get());
         let limit = i64::try_from(limit).expect("limits are small");
         dispatch!(self, s => s.read_raw(log, from, to, limit).await)
+    }
+
+    /// Like [`Self::read_raw`], but hands each row in place to `visitor` instead of copying it
+    /// into a [`RawEvent`]; returns the visitor.
+    pub(crate) async fn read_visit<V: RowVisitor>(
+        &self,
+        log: &LogId,
+        from: Position,
+        to: Option<Position>,
+        limit: usize,
+        visitor: V,
+    ) -> Result<V, LedgerError> {
+        let to = to.map_or(i64::MAX, |p| crate::ids::to_db(p.get()));
+        let from = crate::ids::to_db(from.get());
+        let limit = i64::try_from(limit).expect("limits are small");
+        match self {
+            Store::Sqlite(s) => s.read_visit(log, from, to, limit, visitor).await,
+            Store::Postgres(s) => visit_raw(&s.read_raw(log, from, to, limit).await?, visitor),
+        }
     }
 
     /// Events of one stream from version `from` on, at most `limit`, not beyond position `to`.

@@ -14,7 +14,7 @@ use sqlx::{Row, SqlitePool};
 
 use std::ops::ControlFlow;
 
-use super::{EventRef, RawEvent, event_columns, head_from_db};
+use super::{Collect, EventRef, RawEvent, RowVisitor, event_columns, head_from_db, visit_raw};
 use crate::hash::ChainHash;
 use crate::ids::{from_db, to_db};
 use crate::plan::{self, Head, Plan, Snapshot, StoredCommand};
@@ -197,6 +197,26 @@ impl SqliteStore {
         if limit < BULK_READ_EVENTS_MIN {
             return self.read_raw_pooled(log, from, to, limit).await;
         }
+        let capacity = usize::try_from(limit).unwrap_or(0).min(10_000);
+        let collected = self
+            .read_visit(log, from, to, limit, Collect(Vec::with_capacity(capacity)))
+            .await?;
+        Ok(collected.0)
+    }
+
+    /// Like [`Self::read_raw`], but hands each row in place to `visitor`: a large page is walked
+    /// on a blocking thread straight off SQLite's pages, copying only what the visitor keeps.
+    pub(crate) async fn read_visit<V: RowVisitor>(
+        &self,
+        log: &LogId,
+        from: i64,
+        to: i64,
+        limit: i64,
+        visitor: V,
+    ) -> Result<V, LedgerError> {
+        if limit < BULK_READ_EVENTS_MIN {
+            return visit_raw(&self.read_raw_pooled(log, from, to, limit).await?, visitor);
+        }
         let (readers, path, log) = (
             std::sync::Arc::clone(&self.readers),
             self.path().to_owned(),
@@ -204,9 +224,10 @@ impl SqliteStore {
         );
         tokio::task::spawn_blocking(move || {
             let conn = readers.take(&path)?;
-            let read = read_raw_bulk(&conn, &log, from, to, limit);
+            let mut visitor = visitor;
+            let read = visit_page(&conn, &log, from, to, limit, &mut |row| visitor.visit(row));
             readers.give_back(conn);
-            read
+            read.map(|()| visitor)
         })
         .await
         .map_err(|e| LedgerError::Internal(format!("a bulk read panicked: {e}")))?
@@ -691,21 +712,7 @@ pub(crate) fn scan_events(
     ))?;
     let mut rows = statement.query(rusqlite::params![log, from, to])?;
     while let Some(row) = rows.next()? {
-        let event = EventRef {
-            position: integer(row, 0)?,
-            stream_id: bytes(row, 1)?,
-            stream_version: integer(row, 2)?,
-            event_type: bytes(row, 3)?,
-            schema_version: integer(row, 4)?,
-            payload: bytes(row, 5)?,
-            actor: bytes(row, 6)?,
-            command_id: bytes(row, 7)?,
-            correlation_id: bytes(row, 8)?,
-            recorded_at_us: integer(row, 9)?,
-            prev_hash: bytes(row, 10)?,
-            hash: bytes(row, 11)?,
-        };
-        if visit(&event).is_break() {
+        if visit(&event_ref(row)?).is_break() {
             break;
         }
     }
@@ -823,42 +830,46 @@ fn indexed_position(conn: &rusqlite::Connection, log: &str) -> Result<i64, Ledge
 /// Pages at least this large are read by [`read_raw_bulk`].
 const BULK_READ_EVENTS_MIN: i64 = 1_000;
 
-/// Reads up to `limit` events of `log` from position `from` to `to`.
-fn read_raw_bulk(
+/// Calls `visit` with up to `limit` events of `log` from position `from` to `to`, each
+/// borrowed in place, until it returns `Break`. One statement, so one consistent state.
+fn visit_page(
     conn: &rusqlite::Connection,
     log: &str,
     from: i64,
     to: i64,
     limit: i64,
-) -> Result<Vec<RawEvent>, LedgerError> {
+    visit: &mut dyn FnMut(&EventRef<'_>) -> Result<ControlFlow<()>, LedgerError>,
+) -> Result<(), LedgerError> {
     let mut statement = conn.prepare_cached(concat!(
         "SELECT ",
         event_columns!(),
         " FROM ledger_events WHERE log_id = ?1 AND position >= ?2 AND position <= ?3 ORDER BY position LIMIT ?4"
     ))?;
     let mut rows = statement.query(rusqlite::params![log, from, to, limit])?;
-    let text = |row: &rusqlite::Row<'_>, i| -> Result<String, LedgerError> {
-        String::from_utf8(bytes(row, i)?.to_vec())
-            .map_err(|_| LedgerError::Corrupt(format!("column {i} is not UTF-8")))
-    };
-    let mut events = Vec::with_capacity(usize::try_from(limit).unwrap_or(0).min(10_000));
     while let Some(row) = rows.next()? {
-        events.push(RawEvent {
-            position: integer(row, 0)?,
-            stream_id: text(row, 1)?,
-            stream_version: integer(row, 2)?,
-            event_type: text(row, 3)?,
-            schema_version: integer(row, 4)?,
-            payload: text(row, 5)?,
-            actor: text(row, 6)?,
-            command_id: text(row, 7)?,
-            correlation_id: text(row, 8)?,
-            recorded_at_us: integer(row, 9)?,
-            prev_hash: bytes(row, 10)?.to_vec(),
-            hash: bytes(row, 11)?.to_vec(),
-        });
+        if visit(&event_ref(row)?)?.is_break() {
+            break;
+        }
     }
-    Ok(events)
+    Ok(())
+}
+
+/// A row of `event_columns!()`, borrowed.
+fn event_ref<'r>(row: &'r rusqlite::Row<'_>) -> Result<EventRef<'r>, LedgerError> {
+    Ok(EventRef {
+        position: integer(row, 0)?,
+        stream_id: bytes(row, 1)?,
+        stream_version: integer(row, 2)?,
+        event_type: bytes(row, 3)?,
+        schema_version: integer(row, 4)?,
+        payload: bytes(row, 5)?,
+        actor: bytes(row, 6)?,
+        command_id: bytes(row, 7)?,
+        correlation_id: bytes(row, 8)?,
+        recorded_at_us: integer(row, 9)?,
+        prev_hash: bytes(row, 10)?,
+        hash: bytes(row, 11)?,
+    })
 }
 
 /// What [`scan_index`] calls with each entry: `(stream, version, position)`.

@@ -16,6 +16,9 @@ on_both_databases!(
     logs_in_one_database_are_independent,
     bad_input_gets_a_typed_error_and_writes_nothing,
     reads_are_paged_and_bounded,
+    a_decoded_read_hands_over_each_event_as_stored_and_stops_at_the_first_refusal,
+    a_decoded_subscription_delivers_read_ahead_events_first_and_offers_a_refused_one_again,
+    a_decoded_read_reports_a_removed_event_as_corruption,
     the_database_refuses_to_update_or_delete_events,
     an_intact_log_verifies,
     creating_a_log_twice_is_refused,
@@ -914,4 +917,207 @@ async fn an_unbatched_append_follows_the_same_rules_and_is_readable_at_once(db: 
         .expect("append");
     assert_eq!(all_events(&ledger, &coop).await.len(), 2);
     assert!(verify(&ledger, &coop).await.is_intact());
+}
+
+/// What the decoded reads' tests keep of an event: every field a view hands out.
+type Seen = (u64, String, u64, String, u32, String, String, i64);
+
+fn seen(view: EventView<'_>) -> Seen {
+    (
+        view.position().get(),
+        view.stream_id().to_string(),
+        view.stream_version().get(),
+        view.event_type().to_owned(),
+        view.schema_version(),
+        view.payload().to_owned(),
+        view.actor().to_string(),
+        view.recorded_at().as_microsecond(),
+    )
+}
+
+fn seen_recorded(e: &RecordedEvent) -> Seen {
+    (
+        e.position.get(),
+        e.stream_id.to_string(),
+        e.stream_version.get(),
+        e.event_type.to_string(),
+        e.schema_version,
+        e.payload.as_str().to_owned(),
+        e.metadata.actor.to_string(),
+        e.metadata.recorded_at_us,
+    )
+}
+
+/// Appends `n` events in commits of 100 on seven streams.
+async fn fill_in_commits(ledger: &Ledger, coop: &LogId, n: u64) {
+    for first in (0..n).step_by(100) {
+        let appends = (0..7)
+            .map(|s| {
+                let events = (first..(first + 100).min(n))
+                    .filter(|i| i % 7 == s)
+                    .map(|i| event("Filled", i))
+                    .collect();
+                StreamAppend::new(stream(&format!("s{s}")), ExpectedVersion::Any, events)
+            })
+            .collect::<Vec<_>>();
+        let commit = Commit::new(
+            CommandId::parse(format!("fill-{first}")).expect("valid"),
+            Actor::parse("test:runner").expect("valid"),
+            None,
+            appends,
+        )
+        .expect("valid commit");
+        ledger.append(coop, commit).await.expect("append");
+    }
+}
+
+/// A decoded read hands over every field as the whole event holds it, on small pages (through
+/// the pool) and large ones (on SQLite, walked in place), and ends its page at the first event
+/// its function refuses, reading nothing after it.
+async fn a_decoded_read_hands_over_each_event_as_stored_and_stops_at_the_first_refusal(
+    db: &TestDb,
+) {
+    let ledger = db.ledger().await;
+    let coop = log("coop");
+    ledger.create_log(&coop).await.expect("create");
+    fill_in_commits(&ledger, &coop, 2_500).await;
+    for (from, limit) in [(1, 10), (11, 2_000), (2_001, 2_000), (2_501, 10)] {
+        let whole = ledger
+            .read_log(&coop, Position::new(from), limit)
+            .await
+            .expect("read");
+        let decoded = ledger
+            .read_log_decoded(&coop, Position::new(from), limit, |view| {
+                Ok::<_, ()>(seen(view))
+            })
+            .await
+            .expect("decoded read");
+        assert!(decoded.error.is_none());
+        assert_eq!(
+            decoded.events,
+            whole.iter().map(seen_recorded).collect::<Vec<_>>(),
+            "from {from}, at most {limit}"
+        );
+    }
+    let refused = ledger
+        .read_log_decoded(&coop, Position::new(1_000), 2_000, |view| {
+            if view.position().get() == 1_234 {
+                Err(format!("refused {}", view.position()))
+            } else {
+                Ok(view.position().get())
+            }
+        })
+        .await
+        .expect("decoded read");
+    assert_eq!(refused.events, (1_000..1_234).collect::<Vec<_>>());
+    assert_eq!(refused.error.as_deref(), Some("refused 1234"));
+    let unknown = ledger
+        .read_log_decoded(&log("nobody"), Position::FIRST, 10, |view| {
+            Ok::<_, ()>(view.position())
+        })
+        .await;
+    assert!(
+        matches!(unknown, Err(LedgerError::UnknownLog(_))),
+        "{unknown:?}"
+    );
+}
+
+/// A decoded page of a subscription first delivers what the subscription read ahead for
+/// `next`, then reads on; an event its function refuses is not delivered and is offered again;
+/// past the head it waits for the next commit.
+async fn a_decoded_subscription_delivers_read_ahead_events_first_and_offers_a_refused_one_again(
+    db: &TestDb,
+) {
+    let ledger = db.ledger().await;
+    let coop = log("coop");
+    ledger.create_log(&coop).await.expect("create");
+    fill_in_commits(&ledger, &coop, 1_500).await;
+    let mut subscription = ledger
+        .subscribe(&coop, Position::FIRST)
+        .await
+        .expect("subscribe");
+    assert_eq!(subscription.next().await.expect("first").position.get(), 1);
+    let position = |view: EventView<'_>| Ok::<_, ()>(view.position().get());
+    let ahead = subscription
+        .next_page_decoded(10, position)
+        .await
+        .expect("read ahead");
+    assert_eq!(ahead.events, (2..=11).collect::<Vec<_>>());
+    let refuse_at = |at: u64| {
+        move |view: EventView<'_>| match view.position().get() {
+            p if p == at => Err(p),
+            p => Ok(p),
+        }
+    };
+    // Still from what `next` read ahead (1,000 events at most), then from the database.
+    let refused = subscription
+        .next_page_decoded(10, refuse_at(15))
+        .await
+        .expect("page");
+    assert_eq!(
+        (refused.events, refused.error),
+        ((12..15).collect(), Some(15))
+    );
+    let mut delivered = Vec::new();
+    while delivered.len() < 1_500 - 14 {
+        let page = subscription
+            .next_page_decoded(400, refuse_at(1_300))
+            .await
+            .expect("page");
+        delivered.extend(page.events);
+        if page.error == Some(1_300) {
+            assert_eq!(
+                delivered.last(),
+                Some(&1_299),
+                "refused just after the last one"
+            );
+            let again = subscription
+                .next_page_decoded(400, position)
+                .await
+                .expect("the refused event is offered again");
+            delivered.extend(again.events);
+        }
+    }
+    assert_eq!(delivered, (15..=1_500).collect::<Vec<_>>());
+    assert_eq!(subscription.next_position().get(), 1_501);
+    let waiting = tokio::spawn(async move { subscription.next_page_decoded(10, position).await });
+    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    assert!(!waiting.is_finished(), "nothing committed yet");
+    ledger
+        .append(
+            &coop,
+            commit("late", "s0", ExpectedVersion::Any, vec![event("Late", 0)]),
+        )
+        .await
+        .expect("append");
+    let late = tokio::time::timeout(std::time::Duration::from_secs(10), waiting)
+        .await
+        .expect("the commit wakes the subscription")
+        .expect("joined")
+        .expect("page");
+    assert_eq!(late.events, vec![1_501]);
+}
+
+/// An event removed from under the log (by someone with write access to the database) is a gap
+/// that a decoded read reports as corruption rather than skipping.
+async fn a_decoded_read_reports_a_removed_event_as_corruption(db: &TestDb) {
+    let ledger = db.ledger().await;
+    let coop = log("coop");
+    ledger.create_log(&coop).await.expect("create");
+    fill_in_commits(&ledger, &coop, 1_200).await;
+    db.drop_append_only_guard().await;
+    db.exec("DELETE FROM ledger_events WHERE log_id = 'coop' AND position = 1100")
+        .await;
+    for limit in [10, 1_200] {
+        let from = Position::new(if limit == 10 { 1_095 } else { 1 });
+        let read = ledger
+            .read_log_decoded(&coop, from, limit, |view| Ok::<_, ()>(view.position()))
+            .await;
+        match read {
+            Err(LedgerError::Corrupt(why)) => {
+                assert!(why.contains("skips from position 1100 to 1101"), "{why}");
+            }
+            other => panic!("a gap at 1100 read as {other:?}"),
+        }
+    }
 }
