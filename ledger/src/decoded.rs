@@ -28,13 +28,14 @@ impl<T, E, F> Decoder<T, E, F>
 where
     F: FnMut(EventView<'_>) -> Result<T, E>,
 {
-    pub(crate) fn new(log: &LogId, from: Position, decode: F, capacity: usize) -> Self {
+    pub(crate) fn new(log: &LogId, from: Position, decode: F) -> Self {
         Self {
             log: log.clone(),
             decode,
             next: from,
+            // Not sized by the page's limit: a live page is mostly an event or a few.
             page: Decoded {
-                events: Vec::with_capacity(capacity.min(10_000)),
+                events: Vec::new(),
                 error: None,
             },
         }

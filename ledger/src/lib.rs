@@ -454,7 +454,7 @@ impl Ledger {
                 from,
                 self.durable_head(log),
                 limit,
-                decoded::Decoder::new(log, from, decode, limit),
+                decoded::Decoder::new(log, from, decode),
             )
             .await?;
         if decoder.is_empty() {

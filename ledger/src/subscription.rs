@@ -117,7 +117,7 @@ impl Subscription {
                     self.next,
                     to,
                     max.min(PAGE_EVENTS_DECODED_MAX),
-                    Decoder::new(&self.log, self.next, decode, max),
+                    Decoder::new(&self.log, self.next, decode),
                 )
                 .await?;
             if !decoder.is_empty() {
