@@ -62,6 +62,9 @@ where
     E: Send + 'static,
     F: FnMut(EventView<'_>) -> Result<T, E> + Send + 'static,
 {
+    // A view has no chain fields.
+    const CHAIN_FIELDS: bool = false;
+
     fn visit(&mut self, row: &EventRef<'_>) -> Result<ControlFlow<()>, LedgerError> {
         let view = row.view(&self.log)?;
         // Read-side assertion of the no-gaps invariant: a gap would mean a lost event.

@@ -262,6 +262,10 @@ impl<'a> EventRef<'a> {
 /// rows are read (on SQLite, a blocking thread walking them through the C API) and handed back
 /// when the page is done.
 pub(crate) trait RowVisitor: Send + 'static {
+    /// Whether it reads the chain's fields (command and correlation ids, previous hash, hash).
+    /// When not, a SQLite bulk read selects only the other columns and hands them over empty.
+    const CHAIN_FIELDS: bool = true;
+
     /// Takes one row, in position order; `Break` ends the page.
     fn visit(&mut self, row: &EventRef<'_>) -> Result<ControlFlow<()>, LedgerError>;
 }

@@ -225,7 +225,9 @@ impl SqliteStore {
         tokio::task::spawn_blocking(move || {
             let conn = readers.take(&path)?;
             let mut visitor = visitor;
-            let read = visit_page(&conn, &log, from, to, limit, &mut |row| visitor.visit(row));
+            let read = visit_page(&conn, &log, from, to, limit, V::CHAIN_FIELDS, &mut |row| {
+                visitor.visit(row)
+            });
             readers.give_back(conn);
             read.map(|()| visitor)
         })
@@ -712,7 +714,7 @@ pub(crate) fn scan_events(
     ))?;
     let mut rows = statement.query(rusqlite::params![log, from, to])?;
     while let Some(row) = rows.next()? {
-        if visit(&event_ref(row)?).is_break() {
+        if visit(&event_ref(row, true)?).is_break() {
             break;
         }
     }
@@ -827,35 +829,59 @@ fn indexed_position(conn: &rusqlite::Connection, log: &str) -> Result<i64, Ledge
     Ok(indexed.unwrap_or(0))
 }
 
-/// Pages at least this large are read by [`read_raw_bulk`].
+/// Pages at least this large are read in place on a blocking thread ([`visit_page`]).
 const BULK_READ_EVENTS_MIN: i64 = 1_000;
 
 /// Calls `visit` with up to `limit` events of `log` from position `from` to `to`, each
 /// borrowed in place, until it returns `Break`. One statement, so one consistent state.
+/// Without `chain_fields` the command ids and hashes are not selected (SQLite does not take
+/// them out of its records) and are handed over empty.
 fn visit_page(
     conn: &rusqlite::Connection,
     log: &str,
     from: i64,
     to: i64,
     limit: i64,
+    chain_fields: bool,
     visit: &mut dyn FnMut(&EventRef<'_>) -> Result<ControlFlow<()>, LedgerError>,
 ) -> Result<(), LedgerError> {
-    let mut statement = conn.prepare_cached(concat!(
-        "SELECT ",
-        event_columns!(),
-        " FROM ledger_events WHERE log_id = ?1 AND position >= ?2 AND position <= ?3 ORDER BY position LIMIT ?4"
-    ))?;
+    let mut statement = if chain_fields {
+        conn.prepare_cached(concat!(
+            "SELECT ",
+            event_columns!(),
+            " FROM ledger_events WHERE log_id = ?1 AND position >= ?2 AND position <= ?3 ORDER BY position LIMIT ?4"
+        ))?
+    } else {
+        conn.prepare_cached(
+            "SELECT position, stream_id, stream_version, event_type, schema_version, payload,
+                    actor, recorded_at_us
+               FROM ledger_events WHERE log_id = ?1 AND position >= ?2 AND position <= ?3
+              ORDER BY position LIMIT ?4",
+        )?
+    };
     let mut rows = statement.query(rusqlite::params![log, from, to, limit])?;
     while let Some(row) = rows.next()? {
-        if visit(&event_ref(row)?)?.is_break() {
+        let event = event_ref(row, chain_fields)?;
+        if visit(&event)?.is_break() {
             break;
         }
     }
     Ok(())
 }
 
-/// A row of `event_columns!()`, borrowed.
-fn event_ref<'r>(row: &'r rusqlite::Row<'_>) -> Result<EventRef<'r>, LedgerError> {
+/// A row of `event_columns!()`, borrowed; without `chain_fields`, a row of the columns before
+/// the command id and the commit time, the chain fields empty.
+fn event_ref<'r>(
+    row: &'r rusqlite::Row<'_>,
+    chain_fields: bool,
+) -> Result<EventRef<'r>, LedgerError> {
+    let chain = |column| {
+        if chain_fields {
+            bytes(row, column)
+        } else {
+            Ok(&[][..])
+        }
+    };
     Ok(EventRef {
         position: integer(row, 0)?,
         stream_id: bytes(row, 1)?,
@@ -864,11 +890,11 @@ fn event_ref<'r>(row: &'r rusqlite::Row<'_>) -> Result<EventRef<'r>, LedgerError
         schema_version: integer(row, 4)?,
         payload: bytes(row, 5)?,
         actor: bytes(row, 6)?,
-        command_id: bytes(row, 7)?,
-        correlation_id: bytes(row, 8)?,
-        recorded_at_us: integer(row, 9)?,
-        prev_hash: bytes(row, 10)?,
-        hash: bytes(row, 11)?,
+        command_id: chain(7)?,
+        correlation_id: chain(8)?,
+        recorded_at_us: integer(row, if chain_fields { 9 } else { 7 })?,
+        prev_hash: chain(10)?,
+        hash: chain(11)?,
     })
 }
 
