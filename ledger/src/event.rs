@@ -262,51 +262,24 @@ pub struct RecordedEvent {
 /// copied: for readers that decode events into types of their own and keep part of the envelope
 /// (a projections runtime). It has no chain fields; [`RecordedEvent`] is the whole envelope.
 /// See [`crate::Ledger::read_log_decoded`].
+/// Built by the ledger only: from a row whose identifiers it checked (`EventRef::view`), or
+/// from a [`RecordedEvent`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct EventView<'a> {
-    position: Position,
-    stream_id: &'a str,
-    stream_version: StreamVersion,
-    event_type: &'a str,
-    schema_version: u32,
-    payload: &'a str,
-    actor: &'a str,
-    recorded_at_us: i64,
+    pub(crate) position: Position,
+    pub(crate) stream_id: &'a str,
+    pub(crate) stream_version: StreamVersion,
+    pub(crate) event_type: &'a str,
+    pub(crate) schema_version: u32,
+    pub(crate) payload: &'a str,
+    pub(crate) actor: &'a str,
+    pub(crate) recorded_at_us: i64,
 }
 
 impl<'a> EventView<'a> {
-    /// A view of fields that were checked as their owned types would be: the stream id as a
-    /// [`StreamId`], the type as an [`EventType`], the actor as an [`Actor`].
-    #[expect(clippy::too_many_arguments, reason = "one argument per stored column")]
-    pub(crate) fn from_checked(
-        position: Position,
-        stream_id: &'a str,
-        stream_version: StreamVersion,
-        event_type: &'a str,
-        schema_version: u32,
-        payload: &'a str,
-        actor: &'a str,
-        recorded_at_us: i64,
-    ) -> Self {
-        Self {
-            position,
-            stream_id,
-            stream_version,
-            event_type,
-            schema_version,
-            payload,
-            actor,
-            recorded_at_us,
-        }
-    }
-
     /// The position in the log.
     pub fn position(&self) -> Position {
         self.position
-    }
-    /// The stream, as text.
-    pub fn stream_str(&self) -> &'a str {
-        self.stream_id
     }
     /// The stream (a copy of its text).
     pub fn stream_id(&self) -> StreamId {

@@ -147,20 +147,6 @@ impl Subscription {
         Ok(())
     }
 
-    /// The next events, at most `max` (at least one): waits until one is committed, then takes
-    /// what has been read already with it, without another round trip.
-    pub async fn next_page(&mut self, max: usize) -> Result<Vec<RecordedEvent>, LedgerError> {
-        let first = self.next().await?;
-        let take = self.buffer.len().min(max.saturating_sub(1));
-        let mut page = Vec::with_capacity(take + 1);
-        page.push(first);
-        page.extend(self.buffer.drain(..take));
-        if let Some(last) = page.last() {
-            self.next = last.position.next();
-        }
-        Ok(page)
-    }
-
     /// The next event if one is committed already, without waiting.
     pub async fn try_next(&mut self) -> Result<Option<RecordedEvent>, LedgerError> {
         if self.buffer.is_empty() {

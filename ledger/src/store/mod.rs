@@ -172,12 +172,7 @@ impl RawEvent {
 
     /// Validates every field; a stored row that fails was not written by the ledger.
     pub(crate) fn into_event(self, log_id: &LogId) -> Result<RecordedEvent, LedgerError> {
-        let position = self.position;
-        let corrupt = |what: &str| {
-            LedgerError::Corrupt(format!(
-                "event at position {position} of log {log_id}: {what}"
-            ))
-        };
+        let corrupt = |what: &str| corrupt_event(log_id, self.position, what);
         let hash =
             |bytes: &[u8], what: &str| ChainHash::from_slice(bytes).ok_or_else(|| corrupt(what));
         Ok(RecordedEvent {
@@ -225,12 +220,7 @@ impl<'a> EventRef<'a> {
     /// Checks the fields a view hands out as the owned event would check them, copying
     /// nothing; a stored row that fails was not written by the ledger.
     pub(crate) fn view(&self, log_id: &LogId) -> Result<EventView<'a>, LedgerError> {
-        let position = self.position;
-        let corrupt = |what: &str| {
-            LedgerError::Corrupt(format!(
-                "event at position {position} of log {log_id}: {what}"
-            ))
-        };
+        let corrupt = |what: &str| corrupt_event(log_id, self.position, what);
         let text = |bytes: &'a [u8], what: &str| {
             std::str::from_utf8(bytes).map_err(|_| corrupt(&format!("{what} is not UTF-8")))
         };
@@ -243,19 +233,26 @@ impl<'a> EventRef<'a> {
         StreamId::validate(stream_id).map_err(|e| corrupt(&e.to_string()))?;
         EventType::validate(event_type).map_err(|e| corrupt(&e.to_string()))?;
         Actor::validate(actor).map_err(|e| corrupt(&e.to_string()))?;
-        Ok(EventView::from_checked(
-            Position::new(from_db(self.position, "position")?),
+        Ok(EventView {
+            position: Position::new(from_db(self.position, "position")?),
             stream_id,
-            StreamVersion::new(from_db(self.stream_version, "stream version")?)
+            stream_version: StreamVersion::new(from_db(self.stream_version, "stream version")?)
                 .map_err(|e| corrupt(&e.to_string()))?,
             event_type,
-            u32::try_from(self.schema_version)
+            schema_version: u32::try_from(self.schema_version)
                 .map_err(|_| corrupt("schema version out of range"))?,
             payload,
             actor,
-            self.recorded_at_us,
-        ))
+            recorded_at_us: self.recorded_at_us,
+        })
     }
+}
+
+/// A stored event that the ledger did not write: `what` is wrong with it.
+fn corrupt_event(log_id: &LogId, position: i64, what: &str) -> LedgerError {
+    LedgerError::Corrupt(format!(
+        "event at position {position} of log {log_id}: {what}"
+    ))
 }
 
 /// What walks a page of stored rows in place ([`Store::read_visit`]): it is moved to where the

@@ -18,7 +18,7 @@ on_both_databases!(
     reads_are_paged_and_bounded,
     a_decoded_read_hands_over_each_event_as_stored_and_stops_at_the_first_refusal,
     a_decoded_subscription_delivers_read_ahead_events_first_and_offers_a_refused_one_again,
-    a_decoded_read_reports_a_removed_event_as_corruption,
+    a_decoded_read_reports_a_gap_or_a_malformed_identifier_as_corruption,
     the_database_refuses_to_update_or_delete_events,
     an_intact_log_verifies,
     creating_a_log_twice_is_refused,
@@ -1099,8 +1099,9 @@ async fn a_decoded_subscription_delivers_read_ahead_events_first_and_offers_a_re
 }
 
 /// An event removed from under the log (by someone with write access to the database) is a gap
-/// that a decoded read reports as corruption rather than skipping.
-async fn a_decoded_read_reports_a_removed_event_as_corruption(db: &TestDb) {
+/// that a decoded read reports as corruption rather than skipping; so is an identifier that the
+/// ledger would never have written, though a view copies none of them.
+async fn a_decoded_read_reports_a_gap_or_a_malformed_identifier_as_corruption(db: &TestDb) {
     let ledger = db.ledger().await;
     let coop = log("coop");
     ledger.create_log(&coop).await.expect("create");
@@ -1118,6 +1119,23 @@ async fn a_decoded_read_reports_a_removed_event_as_corruption(db: &TestDb) {
                 assert!(why.contains("skips from position 1100 to 1101"), "{why}");
             }
             other => panic!("a gap at 1100 read as {other:?}"),
+        }
+    }
+    db.exec(
+        "UPDATE ledger_events SET actor = 'not an actor' WHERE log_id = 'coop' AND position = 7",
+    )
+    .await;
+    for limit in [10, 1_000] {
+        let read = ledger
+            .read_log_decoded(&coop, Position::FIRST, limit, |view| {
+                Ok::<_, ()>(view.position())
+            })
+            .await;
+        match read {
+            Err(LedgerError::Corrupt(why)) => {
+                assert!(why.contains("position 7") && why.contains("actor"), "{why}");
+            }
+            other => panic!("a malformed actor at 7 read as {other:?}"),
         }
     }
 }
