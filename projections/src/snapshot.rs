@@ -62,6 +62,43 @@ const POSTGRES_TABLE: &str = "CREATE TABLE IF NOT EXISTS projection_snapshots_v1
 /// Connections for snapshots: few, they are written now and then.
 const POOL_CONNECTIONS_MAX: u32 = 2;
 
+/// Earlier versions kept SQLite snapshots in the log's own file, in this table. Nothing reads
+/// it any more, and for a large cooperative it holds hundreds of megabytes.
+const LEGACY_SQLITE_TABLE: &str = "projection_snapshots_v1";
+
+/// Drops the snapshots table an earlier version left in the log's file, if the file and the
+/// table exist. Its pages go to the file's free list, where the log's next pages come from. A
+/// cache is dropped, never the truth: the next snapshot is written beside the log.
+async fn drop_legacy_table(log_file: &SqliteConnectOptions) -> Result<(), ProjectionError> {
+    use sqlx::{ConnectOptions as _, Connection as _};
+    let path = log_file.get_filename();
+    if !path.is_file() {
+        return Ok(());
+    }
+    let mut conn = log_file
+        .clone()
+        .create_if_missing(false)
+        .busy_timeout(Duration::from_secs(5))
+        .connect()
+        .await?;
+    let present: Option<(String,)> =
+        sqlx::query_as("SELECT name FROM sqlite_master WHERE type = 'table' AND name = ?")
+            .bind(LEGACY_SQLITE_TABLE)
+            .fetch_optional(&mut conn)
+            .await?;
+    if present.is_some() {
+        sqlx::query(&format!("DROP TABLE {LEGACY_SQLITE_TABLE}"))
+            .execute(&mut conn)
+            .await?;
+        tracing::info!(
+            file = %path.display(),
+            "dropped the snapshots an earlier version kept in the log's file; they are now kept beside it"
+        );
+    }
+    conn.close().await?;
+    Ok(())
+}
+
 impl SnapshotStore {
     /// On SQLite, the snapshots' file is the log's file name with this appended.
     pub const SQLITE_FILE_SUFFIX: &str = ".snapshots";
@@ -77,6 +114,9 @@ impl SnapshotStore {
         if url.starts_with("sqlite:") {
             let log_file = SqliteConnectOptions::from_str(url)?;
             let in_memory = log_file.get_filename() == std::path::Path::new(":memory:");
+            if !in_memory {
+                drop_legacy_table(&log_file).await?;
+            }
             let options = if in_memory {
                 log_file
             } else {

@@ -478,3 +478,85 @@ fn a_snapshot_being_written_never_holds_back_an_append_on_sqlite() {
         ledger.close().await;
     });
 }
+
+/// The tables of a SQLite file, by name.
+async fn tables(conn: &mut sqlx::SqliteConnection) -> Vec<String> {
+    sqlx::query_as::<_, (String,)>(
+        "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name",
+    )
+    .fetch_all(conn)
+    .await
+    .expect("the schema reads")
+    .into_iter()
+    .map(|(name,)| name)
+    .collect()
+}
+
+/// Earlier versions kept SQLite snapshots in the log's own file. Opening the snapshot store
+/// drops that table (hundreds of megabytes for a large cooperative, read by nothing) and
+/// touches nothing else: the log verifies and reads as before, and snapshots are kept beside
+/// it.
+#[test]
+fn snapshots_an_earlier_version_left_in_the_logs_file_are_dropped_on_open() {
+    use sqlx::Connection;
+    let db = TestDb::sqlite();
+    verbund_tests::runtime().block_on(async {
+        let ledger = Ledger::open(&db.url, LedgerOptions::default())
+            .await
+            .expect("open");
+        ledger.create_log(&log()).await.expect("create");
+        let first = append(&ledger, "member-1", &[admitted(1)]).await;
+        let hash = ledger.read_log(&log(), first, 1).await.expect("read")[0].hash;
+
+        let mut log_file = sqlx::SqliteConnection::connect(&db.url)
+            .await
+            .expect("the log's file opens");
+        // The table as the earlier version made it, with a snapshot in it.
+        sqlx::query(
+            "CREATE TABLE projection_snapshots_v1 (
+                 log_id TEXT NOT NULL, projection TEXT NOT NULL, version INTEGER NOT NULL,
+                 position INTEGER NOT NULL, event_hash BLOB NOT NULL, state BLOB NOT NULL,
+                 taken_at_us INTEGER NOT NULL, PRIMARY KEY (log_id, projection)) STRICT",
+        )
+        .execute(&mut log_file)
+        .await
+        .expect("the old table");
+        sqlx::query("INSERT INTO projection_snapshots_v1 VALUES (?, 'register', 1, 1, ?, ?, 0)")
+            .bind(log().as_str())
+            .bind(hash.as_bytes().as_slice())
+            .bind(vec![7u8; 1 << 16])
+            .execute(&mut log_file)
+            .await
+            .expect("an old snapshot");
+        let before = tables(&mut log_file).await;
+        assert!(before.contains(&"projection_snapshots_v1".to_owned()));
+
+        let snapshots = SnapshotStore::open(&db.url).await.expect("snapshots");
+        let after = tables(&mut log_file).await;
+        let expected: Vec<String> = before
+            .into_iter()
+            .filter(|name| name != "projection_snapshots_v1")
+            .collect();
+        assert_eq!(after, expected, "only the old snapshots' table is gone");
+        log_file.close().await.expect("closed");
+
+        // The old snapshot is not taken over; the store starts empty, beside the log.
+        assert_eq!(
+            snapshots.load(&log(), "register", 1).await.expect("loads"),
+            None
+        );
+        let report = ledger
+            .verify(&log(), None, &mut |_| {})
+            .await
+            .expect("verify");
+        assert!(report.is_intact(), "{:?}", report.first_break);
+        assert_eq!(report.events_checked, 1);
+        let second = append(&ledger, "member-2", &[admitted(2)]).await;
+        assert_eq!(second, Position::new(2));
+        // Opening again finds nothing to drop.
+        let again = SnapshotStore::open(&db.url).await.expect("snapshots again");
+        again.close().await;
+        snapshots.close().await;
+        ledger.close().await;
+    });
+}
