@@ -208,7 +208,7 @@ pub(crate) async fn run(writer: Writer, mut conn: WriterConnection) {
             observer.observe(batch.len(), events);
         }
         heads.begin_batch();
-        let (next, settled) = commit(&store, conn, batch).await;
+        let (next, settled) = commit(&store, conn, batch, syncer.is_some()).await;
         conn = next;
         if settled.is_none() {
             heads.finish_batch();
@@ -246,6 +246,7 @@ async fn commit(
     store: &Store,
     mut conn: WriterConnection,
     batch: Vec<Request>,
+    pipelined: bool,
 ) -> (WriterConnection, Option<Settled>) {
     let (replies, requests): (Vec<_>, Vec<_>) = batch
         .into_iter()
@@ -262,7 +263,7 @@ async fn commit(
                 tracing::warn!(error = %e, attempt, "batch commit failed, retrying");
                 attempt += 1;
                 tokio::time::sleep(Duration::from_millis(10 * u64::from(attempt))).await;
-                if let Ok(fresh) = store.writer().await {
+                if let Ok(fresh) = reconnect(store, pipelined).await {
                     conn = fresh;
                 }
             }
@@ -279,6 +280,18 @@ async fn commit(
         }
         Ok(plan) => (conn, Some(Settled { replies, plan })),
     }
+}
+
+/// A fresh writer connection that makes commits durable the way this writer answers them:
+/// left to the sync thread if it runs (`pipelined`), else synced by every commit. A new
+/// connection starts pipelined; without a sync thread nothing would sync it, and its batches
+/// would be answered before they are on disk.
+async fn reconnect(store: &Store, pipelined: bool) -> Result<WriterConnection, LedgerError> {
+    let mut fresh = store.writer().await?;
+    if !pipelined {
+        fresh.sync_on_commit();
+    }
+    Ok(fresh)
 }
 
 /// A committed batch waiting to be answered.
@@ -378,4 +391,36 @@ fn spawn_syncer(
                 sync_and_deliver(batches, Some(&wal), &heads, &store, &app);
             }
         })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// After a transient failure the writer takes a new connection. Without a sync thread (it
+    /// could not be started) that connection must sync every commit itself, as the first one
+    /// was switched to: else batches would be answered before they reach the disk.
+    #[tokio::test]
+    async fn a_new_connection_syncs_its_commits_unless_the_sync_thread_does() {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let url = format!("sqlite:{}", dir.path().join("log.db").display());
+        let store = Store::connect(&url, 2, 2_048, 1_000)
+            .await
+            .expect("the database opens");
+        let with_sync_thread = reconnect(&store, true).await.expect("a connection");
+        assert!(
+            with_sync_thread.pipelined_wal().is_some(),
+            "the sync thread syncs the WAL"
+        );
+        let without = reconnect(&store, false).await.expect("a connection");
+        assert_eq!(
+            without.pipelined_wal(),
+            None,
+            "every commit syncs by itself"
+        );
+        for conn in [with_sync_thread, without] {
+            conn.close().await.expect("closes");
+        }
+        store.close().await;
+    }
 }
