@@ -996,6 +996,38 @@ fn errors_are_problem_json_with_stable_codes(db: &TestDb) {
         405,
         "method-not-allowed",
     );
+    // A path parameter that is not UTF-8 once decoded.
+    let problem = check(
+        http.get(&server.url("/v1/coops/%FF/members"), None),
+        400,
+        "path-malformed",
+    );
+    assert_eq!(problem["field"], "path", "{problem}");
+    // A feed resumed after a position that is not one, or after the last possible one.
+    let auditor = Some(tokens["auditor"].as_str());
+    for last in ["abc", "-1", "18446744073709551615"] {
+        let problem = check(
+            http.send(
+                "GET",
+                &coop_url(&server, "/events/stream"),
+                auditor,
+                &[("last-event-id", last)],
+                None,
+            ),
+            400,
+            "last-event-id-malformed",
+        );
+        assert_eq!(problem["field"], "Last-Event-ID", "{problem}");
+    }
+    // HEAD is answered as GET without a body, under the GET route's rule.
+    let head = http.send("HEAD", &server.url("/v1/coops"), None, &[], None);
+    assert_eq!(head.status, 200, "{}", head.text);
+    assert!(head.bytes.is_empty());
+    let head = http.send("HEAD", &coop_url(&server, "/events"), None, &[], None);
+    assert_eq!(head.status, 401, "{}", head.text);
+    assert_eq!(head.content_type, "application/problem+json");
+    let head = http.send("HEAD", &coop_url(&server, "/members"), auditor, &[], None);
+    assert_eq!(head.status, 200, "{}", head.text);
 }
 
 fn a_repeated_write_answers_the_original_and_a_reused_key_is_refused(db: &TestDb) {

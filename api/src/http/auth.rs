@@ -5,6 +5,7 @@
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
+use axum::extract::rejection::RawPathParamsRejection;
 use axum::extract::{MatchedPath, RawPathParams, Request, State};
 use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::middleware::Next;
@@ -452,10 +453,22 @@ pub struct Coop {
 pub async fn authorize(
     State(app): State<App>,
     matched: MatchedPath,
-    params: RawPathParams,
+    params: Result<RawPathParams, RawPathParamsRejection>,
     mut request: Request,
     next: Next,
 ) -> Response {
+    // A path parameter that is not UTF-8 after percent-decoding: no identifier is.
+    let params = match params {
+        Ok(params) => params,
+        Err(rejection) => {
+            return ApiError::bad_request(
+                "path-malformed",
+                "path",
+                format!("the path is malformed: {}", rejection.body_text()),
+            )
+            .into_response();
+        }
+    };
     match check(&app, &matched, &params, &mut request).await {
         Ok(()) => next.run(request).await,
         Err(error) => error.into_response(),
@@ -468,7 +481,13 @@ async fn check(
     params: &RawPathParams,
     request: &mut Request,
 ) -> Result<(), ApiError> {
-    let Some(access) = access_of(request.method(), matched.as_str()) else {
+    // A HEAD request is answered by the GET route (without its body), under the GET's rule.
+    let method = if request.method() == Method::HEAD {
+        &Method::GET
+    } else {
+        request.method()
+    };
+    let Some(access) = access_of(method, matched.as_str()) else {
         return Err(ApiError::internal(format!(
             "route {} {} has no access rule",
             request.method(),

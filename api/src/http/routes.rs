@@ -350,11 +350,10 @@ pub async fn stream_events(
     Params(query): Params<StreamQuery>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let resume = headers
-        .get("last-event-id")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.trim().parse::<u64>().ok())
-        .map(|last| last + 1);
+    let resume = match headers.get("last-event-id") {
+        None => None,
+        Some(value) => Some(resume_after(value)?),
+    };
     let from = Position::new(resume.or(query.from).unwrap_or(1).max(1));
     let permit = Arc::clone(app.streams()).try_acquire_owned().map_err(|_| {
         ApiError::unavailable(
@@ -632,4 +631,20 @@ pub async fn rebuild(
             replayed: false,
         }),
     ))
+}
+
+/// The position after a `Last-Event-ID` (the last position a client received).
+fn resume_after(value: &HeaderValue) -> Result<u64, ApiError> {
+    value
+        .to_str()
+        .ok()
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .and_then(|last| last.checked_add(1))
+        .ok_or_else(|| {
+            ApiError::bad_request(
+                "last-event-id-malformed",
+                "Last-Event-ID",
+                "Last-Event-ID must be the position of the last event received",
+            )
+        })
 }
