@@ -319,6 +319,9 @@ fn deliver(settled: Settled, heads: &Heads, store: &Store, app: &tokio::runtime:
             // Rare, and needs a read: answered on the application's runtime, beside the
             // writer, so the writer does not stall.
             Outcome::Replay { log, first, last } => {
+                // Committed before this batch (by another process, perhaps), so made durable
+                // by the sync that covered this batch: readers may see what the answer names.
+                heads.publish(&log, last);
                 let store = store.clone();
                 app.spawn(async move {
                     let answer = async {

@@ -65,6 +65,21 @@ async fn two_writers_on_one_database_take_turns_on_one_stream_and_see_each_other
             .expect("a replay");
         assert!(again.replayed);
         assert_eq!(again.first_position, done.first_position);
+        // What the replay answered is readable through the writer that answered it.
+        let read = other
+            .read_log(&coop, done.first_position, 2)
+            .await
+            .expect("read");
+        assert_eq!(read.len(), 2, "turn {n}: the replayed events are readable");
+        let command = CommandId::parse(id.as_str()).expect("valid");
+        assert!(
+            other
+                .find_command(&coop, &command)
+                .await
+                .expect("find")
+                .is_some(),
+            "turn {n}: the replayed command is found"
+        );
         // A stale expectation through the other writer is a conflict.
         let stale = other
             .append(
