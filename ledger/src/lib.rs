@@ -318,6 +318,13 @@ impl Ledger {
         self.inner.heads.durable(log)
     }
 
+    /// False once syncing the write-ahead log failed: from then on every append is refused
+    /// (whether the last batches reached the disk is unknown), until the ledger is opened
+    /// again.
+    pub fn accepts_appends(&self) -> bool {
+        !self.inner.heads.is_broken()
+    }
+
     /// True if this ledger is on SQLite.
     pub fn is_sqlite(&self) -> bool {
         self.inner.store.is_sqlite()

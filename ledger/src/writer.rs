@@ -48,6 +48,11 @@ pub(crate) struct Heads {
     /// they differ, a batch of this process may be committed and not yet synced.
     begun: AtomicU64,
     finished: AtomicU64,
+    /// Set when syncing the write-ahead log failed. Whether the batches it covered reached the
+    /// disk is unknown (after a failed `fsync` the kernel may have dropped their pages), and
+    /// any later batch would chain on them: from then on the writer refuses every append and
+    /// no head is raised, until the ledger is opened again.
+    broken: std::sync::atomic::AtomicBool,
 }
 
 impl Heads {
@@ -61,8 +66,21 @@ impl Heads {
         self.finished.fetch_add(1, Ordering::SeqCst);
     }
 
+    /// Marks the writer broken; see the field.
+    pub(crate) fn mark_broken(&self) {
+        self.broken.store(true, Ordering::SeqCst);
+    }
+
+    /// True once syncing the write-ahead log failed.
+    pub(crate) fn is_broken(&self) -> bool {
+        self.broken.load(Ordering::SeqCst)
+    }
+
     /// A token for [`Heads::quiet_since`]: `None` while a batch of this process is under way.
     pub(crate) fn quiet(&self) -> Option<u64> {
+        if self.is_broken() {
+            return None;
+        }
         let begun = self.begun.load(Ordering::SeqCst);
         (self.finished.load(Ordering::SeqCst) == begun).then_some(begun)
     }
@@ -84,6 +102,9 @@ impl Heads {
     /// Raises the durable head of `log` to `head` (never lowers it), creating its entry if
     /// needed: at open for every log, then after every durable commit.
     pub(crate) fn publish(&self, log: &LogId, head: Position) {
+        if self.is_broken() {
+            return;
+        }
         let mut senders = self.senders.lock().expect("heads lock is never poisoned");
         let sender = senders
             .entry(log.clone())
@@ -197,6 +218,12 @@ pub(crate) async fn run(writer: Writer, mut conn: WriterConnection) {
             }
             events += next.commit.event_count();
             batch.push(next);
+        }
+        if heads.is_broken() {
+            for request in batch {
+                let _ = request.reply.send(Err(broken()));
+            }
+            continue;
         }
         stats
             .batches
@@ -346,9 +373,14 @@ fn sync_and_deliver(
     store: &Store,
     app: &tokio::runtime::Handle,
 ) {
-    let synced = match wal {
-        Some(wal) => std::fs::File::open(wal).and_then(|f| f.sync_data()),
-        None => Ok(()),
+    let synced = if heads.is_broken() {
+        // Committed after a failed sync, on top of batches that may be lost: refused too.
+        Err(std::io::Error::other("an earlier sync failed"))
+    } else {
+        match wal {
+            Some(wal) => std::fs::File::open(wal).and_then(|f| f.sync_data()),
+            None => Ok(()),
+        }
     };
     match synced {
         Ok(()) => {
@@ -357,9 +389,13 @@ fn sync_and_deliver(
             }
         }
         Err(e) => {
-            // Whether the batches are on disk is unknown: refuse them. A retry with the same
-            // command id replays what did commit once a later sync succeeds.
-            tracing::error!(error = %e, "syncing the write-ahead log failed");
+            // Whether the batches are on disk is unknown: refuse them, and every append after
+            // them (see `Heads::broken`). Once the ledger is opened again, a retry with the same
+            // command id replays what did reach the disk.
+            if !heads.is_broken() {
+                tracing::error!(error = %e, "syncing the write-ahead log failed; the ledger refuses appends until it is opened again");
+                heads.mark_broken();
+            }
             for batch in batches {
                 heads.finish_batch();
                 for reply in batch.replies {
@@ -370,6 +406,14 @@ fn sync_and_deliver(
             }
         }
     }
+}
+
+/// The refusal of an append after a failed sync.
+fn broken() -> LedgerError {
+    LedgerError::Internal(
+        "syncing the write-ahead log failed earlier: the ledger refuses appends until it is opened again"
+            .into(),
+    )
 }
 
 /// Pipelined durability (SQLite): the writer commits without waiting for the disk, and this
@@ -399,6 +443,81 @@ fn spawn_syncer(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::{Actor, CommandId, ExpectedVersion, Ledger, LedgerOptions, NewEvent, StreamAppend};
+    use crate::{StreamId, scratch::ScratchDatabase};
+
+    fn commit(n: u64) -> crate::Commit {
+        let event = NewEvent::json("Noted", 1, &serde_json::json!({ "n": n })).expect("valid");
+        crate::Commit::new(
+            CommandId::parse(format!("c{n}")).expect("valid"),
+            Actor::parse("test").expect("valid"),
+            None,
+            vec![StreamAppend::new(
+                StreamId::parse("s").expect("valid"),
+                ExpectedVersion::Any,
+                vec![event],
+            )],
+        )
+        .expect("valid")
+    }
+
+    /// When syncing the write-ahead log fails, whether the batches it covered are on disk is
+    /// unknown: they are refused, and so is every append after them (it would chain on them),
+    /// and no head is raised any more; what was durable before stays readable.
+    #[tokio::test]
+    async fn a_failed_sync_refuses_its_batches_and_every_append_after_them() {
+        let db = ScratchDatabase::sqlite().expect("a temporary directory");
+        let ledger = Ledger::open(db.url(), LedgerOptions::default())
+            .await
+            .expect("open");
+        let log = LogId::parse("coop").expect("valid");
+        ledger.create_log(&log).await.expect("create");
+        let first = ledger.append(&log, commit(1)).await.expect("append");
+        let heads = &ledger.inner.heads;
+
+        let (reply, answer) = oneshot::channel();
+        heads.begin_batch();
+        sync_and_deliver(
+            vec![Settled {
+                replies: vec![reply],
+                plan: plan::Plan::default(),
+            }],
+            Some(
+                &db_dir_path(&db)
+                    .join("no-such-directory")
+                    .join("log.db-wal"),
+            ),
+            heads,
+            ledger.store(),
+            &tokio::runtime::Handle::current(),
+        );
+        let refused = answer.await.expect("answered");
+        assert!(
+            matches!(refused, Err(LedgerError::Internal(_))),
+            "{refused:?}"
+        );
+        assert!(heads.is_broken());
+        assert!(!ledger.accepts_appends());
+        assert_eq!(heads.quiet(), None, "nothing from outside is adopted");
+
+        let after = ledger.append(&log, commit(2)).await;
+        assert!(matches!(after, Err(LedgerError::Internal(_))), "{after:?}");
+        heads.publish(&log, Position::new(5));
+        assert_eq!(ledger.known_head(&log), Some(first.last_position));
+        let read = ledger
+            .read_log(&log, Position::FIRST, 10)
+            .await
+            .expect("read");
+        assert_eq!(read.len(), 1, "what was durable stays readable");
+        ledger.close().await;
+    }
+
+    fn db_dir_path(db: &ScratchDatabase) -> std::path::PathBuf {
+        std::path::PathBuf::from(db.url().trim_start_matches("sqlite:"))
+            .parent()
+            .expect("a directory")
+            .to_owned()
+    }
 
     /// After a transient failure the writer takes a new connection. Without a sync thread (it
     /// could not be started) that connection must sync every commit itself, as the first one
