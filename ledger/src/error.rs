@@ -125,6 +125,13 @@ impl LedgerError {
 
     /// True for a database error that a fresh attempt may not hit: a lost race on a unique key
     /// or a lock (another process wrote first), or a dropped connection.
+    /// True for a failure of the database or of the connection to it (I/O, a dropped
+    /// connection, a busy file), after which the same read may succeed; false for what the
+    /// ledger refuses, for corrupt data and for a closed ledger.
+    pub fn is_database_failure(&self) -> bool {
+        matches!(self, LedgerError::Database(_) | LedgerError::Sqlite(_))
+    }
+
     pub(crate) fn is_transient(&self) -> bool {
         if let LedgerError::Sqlite(e) = self {
             return matches!(

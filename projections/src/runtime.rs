@@ -123,7 +123,10 @@ impl Runtime {
         };
         if let Some(store) = &snapshots {
             for feed in &feeds {
-                let restored = restore(&ledger, store, &log, feed.as_ref()).await?;
+                // A snapshot is a cache: one that cannot be read is discarded like a stale one.
+                let restored = restore(&ledger, store, &log, feed.as_ref())
+                    .await
+                    .unwrap_or_else(|e| Err(format!("the snapshot cannot be read: {e}")));
                 match restored {
                     Ok(position) => report.restored.push((feed.name(), position)),
                     Err(why) => {
@@ -154,7 +157,7 @@ impl Runtime {
             position: position_tx,
             status: status_tx,
             control: control_rx,
-            control_tx: control.clone(),
+            control_tx: control.downgrade(),
             applied: Arc::clone(&applied),
             since_snapshot: 0,
             snapshotting: None,
@@ -341,7 +344,9 @@ struct Worker {
     position: watch::Sender<Position>,
     status: watch::Sender<Status>,
     control: mpsc::Receiver<Control>,
-    control_tx: mpsc::Sender<Control>,
+    /// For the worker's own tasks (a rebuild's result). Weak, so that dropping the last
+    /// [`Runtime`] closes the control channel and the worker ends.
+    control_tx: mpsc::WeakSender<Control>,
     applied: Arc<AtomicU64>,
     since_snapshot: u64,
     snapshotting: Option<JoinHandle<Result<(), ProjectionError>>>,
@@ -353,10 +358,45 @@ struct Worker {
 
 impl Worker {
     async fn run(mut self, subscription: Subscription) {
+        use futures_util::FutureExt as _;
         let page_max = self.options.page_events_max.max(1);
-        let (mut pages, reader) = spawn_reader(subscription, page_max);
-        self.follow(&mut pages).await;
+        let (mut pages, reader) = spawn_reader(subscription, page_max, self.log.clone());
+        let followed = std::panic::AssertUnwindSafe(self.follow(&mut pages))
+            .catch_unwind()
+            .await;
         reader.abort();
+        if let Err(panic) = followed {
+            let why = panic
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_owned())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "no message".into());
+            self.fail(ProjectionError::Failed(format!(
+                "a projection panicked: {why}"
+            )))
+            .await;
+        }
+    }
+
+    /// Marks the runtime failed and keeps answering control messages with the error, so that
+    /// callers get an error, not a hang, until it is stopped or dropped.
+    async fn fail(&mut self, e: ProjectionError) {
+        tracing::error!(log = %self.log, "projections stopped: {e}");
+        self.status.send_replace(Status::Failed(e.to_string()));
+        while let Some(control) = self.control.recv().await {
+            match control {
+                Control::Stop { reply } => {
+                    let _ = reply.send(());
+                    return;
+                }
+                Control::Rebuild { reply, .. } | Control::Install { reply, .. } => {
+                    let _ = reply.send(Err(ProjectionError::Failed(e.to_string())));
+                }
+                Control::Snapshot { reply } => {
+                    let _ = reply.send(Err(ProjectionError::Failed(e.to_string())));
+                }
+            }
+        }
     }
 
     async fn follow(&mut self, pages: &mut mpsc::Receiver<Prefetched>) {
@@ -378,20 +418,7 @@ impl Worker {
                         None => Err(ProjectionError::Failed("the log's reader stopped".into())),
                     };
                     if let Err(e) = outcome {
-                        tracing::error!(log = %self.log, "projections stopped: {e}");
-                        self.status.send_replace(Status::Failed(e.to_string()));
-                        // Keep answering control messages, so callers get an error, not a hang.
-                        while let Some(control) = self.control.recv().await {
-                            match control {
-                                Control::Stop { reply } => { let _ = reply.send(()); return; }
-                                Control::Rebuild { reply, .. } | Control::Install { reply, .. } => {
-                                    let _ = reply.send(Err(ProjectionError::Failed(e.to_string())));
-                                }
-                                Control::Snapshot { reply } => {
-                                    let _ = reply.send(Err(ProjectionError::Failed(e.to_string())));
-                                }
-                            }
-                        }
+                        self.fail(e).await;
                         return;
                     }
                 }
@@ -453,6 +480,12 @@ impl Worker {
                                 fold,
                                 reply,
                             };
+                            let Some(control) = control.upgrade() else {
+                                if let Control::Install { reply, .. } = install {
+                                    let _ = reply.send(Err(ProjectionError::Stopped));
+                                }
+                                return;
+                            };
                             if let Err(mpsc::error::SendError(Control::Install { reply, .. })) =
                                 control.send(install).await
                             {
@@ -484,9 +517,9 @@ impl Worker {
     /// Snapshots every projection and waits until they are stored.
     async fn take_snapshots(&mut self) -> Result<(), ProjectionError> {
         if let Some(previous) = self.snapshotting.take() {
-            previous
-                .await
-                .map_err(|e| ProjectionError::Snapshot(e.to_string()))??;
+            // Waited for, so that two snapshots never write at once. Its failure was logged by
+            // the task itself and says nothing about this one.
+            let _ = previous.await;
         }
         match self.start_snapshots() {
             Some(task) => task
@@ -595,15 +628,32 @@ type Prefetched = (Vec<Envelope>, Option<ProjectionError>);
 
 /// Reads and decodes the log one page ahead of the runtime, on a task of its own: reading,
 /// decoding and applying overlap on the machine's cores.
+/// A read of the log that failed in the database (a dropped connection, a busy file) is
+/// tried again, after waits that double from the first to the last, for as long as it takes:
+/// the projections pause, and reads that wait for a position time out with a clear error.
+const READ_RETRY_FIRST: Duration = Duration::from_millis(50);
+const READ_RETRY_MAX: Duration = Duration::from_secs(5);
+
 fn spawn_reader(
     mut subscription: Subscription,
     page_max: usize,
+    log: LogId,
 ) -> (mpsc::Receiver<Prefetched>, JoinHandle<()>) {
     let (pages, receiver) = mpsc::channel(2);
     let task = tokio::spawn(async move {
+        let mut retry = Retry::default();
         loop {
             let prefetched = match subscription.next_page_decoded(page_max, decode).await {
-                Ok(page) => (page.events, page.error),
+                Ok(page) => {
+                    retry = Retry::default();
+                    (page.events, page.error)
+                }
+                Err(e) if e.is_database_failure() => {
+                    let wait = retry.next_wait();
+                    tracing::warn!(log = %log, error = %e, retry_in_ms = wait.as_millis(), "reading the log failed; trying again");
+                    tokio::time::sleep(wait).await;
+                    continue;
+                }
                 Err(e) => (Vec::new(), Some(e.into())),
             };
             let last = prefetched.1.is_some();
@@ -613,6 +663,22 @@ fn spawn_reader(
         }
     });
     (receiver, task)
+}
+
+/// The waits between attempts of a failing read.
+#[derive(Debug, Default)]
+struct Retry {
+    last: Option<Duration>,
+}
+
+impl Retry {
+    fn next_wait(&mut self) -> Duration {
+        let wait = self
+            .last
+            .map_or(READ_RETRY_FIRST, |last| (last * 2).min(READ_RETRY_MAX));
+        self.last = Some(wait);
+        wait
+    }
 }
 
 /// Decodes one event for the projections.
@@ -663,6 +729,65 @@ pub(crate) const READ_PAGE_EVENTS: usize = 10_000;
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn a_failing_read_is_tried_again_after_waits_that_double_up_to_a_bound() {
+        let mut retry = Retry::default();
+        let waits: Vec<u128> = (0..10).map(|_| retry.next_wait().as_millis()).collect();
+        assert_eq!(
+            waits,
+            [50, 100, 200, 400, 800, 1_600, 3_200, 5_000, 5_000, 5_000]
+        );
+    }
+
+    /// A panic in the worker (here: a rebuild's state installed into another projection's
+    /// view) leaves the runtime failed, not running, and it still answers control messages.
+    #[tokio::test]
+    async fn a_panicking_projection_leaves_the_runtime_failed_and_answering() {
+        let db = verbund_ledger::scratch::ScratchDatabase::sqlite().expect("a directory");
+        let ledger = Ledger::open(db.url(), verbund_ledger::LedgerOptions::default())
+            .await
+            .expect("open");
+        let log = LogId::parse("coop").expect("valid");
+        ledger.create_log(&log).await.expect("create");
+        let runtime = Runtime::start(ledger.clone(), None, log, RuntimeOptions::default())
+            .await
+            .expect("start");
+        assert_eq!(runtime.status(), Status::Running);
+        let feeds = runtime.views().feeds();
+        let (register, tokens) = (&feeds[0], &feeds[1]);
+        assert_ne!(register.name(), tokens.name());
+        let (reply, answer) = oneshot::channel();
+        runtime
+            .control
+            .send(Control::Install {
+                feed: 0,
+                fold: tokens.fresh(),
+                reply,
+            })
+            .await
+            .expect("sent");
+        assert!(answer.await.is_err(), "the install panicked");
+        let mut status = runtime.status.clone();
+        let failed = tokio::time::timeout(
+            Duration::from_secs(10),
+            status.wait_for(|s| matches!(s, Status::Failed(_))),
+        )
+        .await
+        .expect("failed in time")
+        .expect("the status is kept")
+        .clone();
+        let Status::Failed(why) = failed else {
+            unreachable!()
+        };
+        assert!(why.contains("panicked"), "{why}");
+        assert!(matches!(
+            runtime.snapshot().await,
+            Err(ProjectionError::Failed(_))
+        ));
+        runtime.stop().await;
+        ledger.close().await;
+    }
 
     fn options() -> RuntimeOptions {
         RuntimeOptions {

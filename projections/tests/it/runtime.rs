@@ -560,3 +560,94 @@ fn snapshots_an_earlier_version_left_in_the_logs_file_are_dropped_on_open() {
         ledger.close().await;
     });
 }
+
+/// A runtime dropped without being stopped (its start timed out, say) stops following the
+/// log and lets go of its states: each one can be hundreds of megabytes.
+#[test]
+fn a_dropped_runtime_stops_and_lets_go_of_its_states() {
+    let db = TestDb::sqlite();
+    verbund_tests::runtime().block_on(async {
+        let (ledger, snapshots) = open(&db).await;
+        append(&ledger, "member-1", &[admitted(1)]).await;
+        let runtime = Runtime::start(ledger.clone(), Some(snapshots.clone()), log(), options())
+            .await
+            .expect("start");
+        runtime
+            .wait_for(Position::new(1), WAIT)
+            .await
+            .expect("caught up");
+        let register = std::sync::Arc::downgrade(&runtime.views().register);
+        drop(runtime);
+        let deadline = std::time::Instant::now() + WAIT;
+        while register.upgrade().is_some() {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the dropped runtime's worker still holds its states"
+            );
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        snapshots.close().await;
+        ledger.close().await;
+    });
+}
+
+/// A snapshot that cannot be read (here: a hash of 31 bytes) is discarded like a stale one,
+/// and the projection is folded from the log: a cache never stops a start.
+#[test]
+fn an_unreadable_snapshot_is_discarded_and_the_log_folded() {
+    use sqlx::Connection;
+    let db = TestDb::sqlite();
+    verbund_tests::runtime().block_on(async {
+        let (ledger, snapshots) = open(&db).await;
+        let at = append(&ledger, "member-1", &[admitted(1)]).await;
+        let file = db
+            .url
+            .trim_start_matches("sqlite:")
+            .split('?')
+            .next()
+            .expect("a path")
+            .to_owned();
+        let mut snapshot_file = sqlx::SqliteConnection::connect(&format!(
+            "sqlite:{file}{}",
+            SnapshotStore::SQLITE_FILE_SUFFIX
+        ))
+        .await
+        .expect("the snapshots' file opens");
+        sqlx::query(
+            "INSERT INTO projection_snapshots_v1
+             (log_id, projection, version, position, event_hash, state, taken_at_us)
+             VALUES (?, 'register', ?, ?, ?, x'00', 0)",
+        )
+        .bind(log().as_str())
+        .bind(i64::from(<Register as Projection>::VERSION))
+        .bind(i64::try_from(at.get()).expect("small"))
+        .bind(vec![0u8; 31])
+        .execute(&mut snapshot_file)
+        .await
+        .expect("a snapshot with a short hash");
+        snapshot_file.close().await.expect("closed");
+
+        let runtime = Runtime::start(ledger.clone(), Some(snapshots.clone()), log(), options())
+            .await
+            .expect("a start despite the snapshot");
+        let report = runtime.start_report();
+        assert!(
+            report
+                .discarded
+                .iter()
+                .any(|(name, why)| *name == "register" && why.contains("32 bytes")),
+            "{:?}",
+            report.discarded
+        );
+        runtime.wait_for(at, WAIT).await.expect("caught up");
+        let member = runtime.views().register.read(|register| {
+            register
+                .member(verbund_domain::MemberNo::new(1).expect("valid"))
+                .is_some()
+        });
+        assert!(member, "the register folded from the log");
+        runtime.stop().await;
+        snapshots.close().await;
+        ledger.close().await;
+    });
+}
