@@ -156,14 +156,11 @@ pub enum ExecError {
     #[error("a stored event cannot be read: {0}")]
     Decode(#[from] verbund_domain::DecodeError),
     /// The projections the decision loads from failed or lag too far behind.
-    #[error("{0}")]
-    Projection(String),
-}
-
-impl From<verbund_projections::ProjectionError> for ExecError {
-    fn from(error: verbund_projections::ProjectionError) -> Self {
-        ExecError::Projection(error.to_string())
-    }
+    #[error(transparent)]
+    Projection(#[from] verbund_projections::ProjectionError),
+    /// The cooperative's projections could not be started.
+    #[error("the cooperative's projections cannot start: {0}")]
+    Start(String),
 }
 
 /// Executes `command` for `request`.
@@ -368,7 +365,7 @@ pub async fn caught_up(
     let runtime = app
         .coop(log)
         .await
-        .map_err(|e| ExecError::Projection(e.to_string()))?
+        .map_err(|e| ExecError::Start(format!("{e:#}")))?
         .ok_or_else(|| LedgerError::UnknownLog(log.clone()))?;
     if let Some(head) = app.ledger().known_head(log) {
         runtime.wait_for(head, LOAD_WAIT).await?;
@@ -383,7 +380,7 @@ async fn catch_up(app: &App, log: &LogId) -> Result<(), ExecError> {
     if let Some(runtime) = app
         .coop(log)
         .await
-        .map_err(|e| ExecError::Projection(e.to_string()))?
+        .map_err(|e| ExecError::Start(format!("{e:#}")))?
     {
         runtime.wait_for(head, LOAD_WAIT).await?;
     }

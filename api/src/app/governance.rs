@@ -308,7 +308,7 @@ pub async fn close_ballot(
     let runtime = app
         .coop(&request.coop)
         .await
-        .map_err(|e| ExecError::Projection(e.to_string()))?
+        .map_err(|e| ExecError::Start(format!("{e:#}")))?
         .ok_or_else(|| LedgerError::UnknownLog(request.coop.clone()))?;
     let stage = runtime
         .views()

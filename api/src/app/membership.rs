@@ -273,7 +273,7 @@ pub async fn erase_expired_records(
     let runtime = app
         .coop(log)
         .await
-        .map_err(|e| ExecError::Projection(e.to_string()))?
+        .map_err(|e| ExecError::Start(format!("{e:#}")))?
         .ok_or_else(|| LedgerError::UnknownLog(log.clone()))?;
     let (candidates, owed) = runtime.views().register.read(|register| {
         let mut candidates = Vec::new();

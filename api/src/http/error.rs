@@ -208,11 +208,10 @@ impl From<ExecError> for ApiError {
             }
             ExecError::Ledger(e) => e.into(),
             ExecError::Decode(e) => Self::internal(e),
-            ExecError::Projection(why) => Self::unavailable(
-                "projection-lagging",
-                format!("the command could not load its state: {why}; try again shortly"),
-                1,
-            ),
+            // Lagging is a 503 to try again; a failed runtime is an internal error, its cause
+            // logged and not sent.
+            ExecError::Projection(e) => e.into(),
+            ExecError::Start(why) => Self::internal(why),
         }
     }
 }
@@ -248,6 +247,31 @@ impl From<anyhow::Error> for ApiError {
 mod tests {
     use super::*;
     use verbund_domain::Rule;
+
+    /// A command whose projections lag answers 503 to try again; one whose projections failed
+    /// answers 500, and the cause stays in the server's log.
+    #[test]
+    fn a_command_refused_by_its_projections_says_lagging_or_internal_without_the_cause() {
+        use verbund_ledger::Position;
+        let lagging = ApiError::from(ExecError::Projection(ProjectionError::Lagging {
+            wanted: Position::new(9),
+            reached: Position::new(3),
+        }));
+        assert_eq!(lagging.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(lagging.problem().kind, "/problems/projection-lagging");
+        for failed in [
+            ApiError::from(ExecError::Projection(ProjectionError::Failed(
+                "disk I/O error at /var/lib/secret.db".into(),
+            ))),
+            ApiError::from(ExecError::Start(
+                "disk I/O error at /var/lib/secret.db".into(),
+            )),
+        ] {
+            assert_eq!(failed.status(), StatusCode::INTERNAL_SERVER_ERROR);
+            let body = serde_json::to_string(&failed.problem()).expect("serializes");
+            assert!(!body.contains("secret"), "{body}");
+        }
+    }
 
     #[test]
     fn a_rule_violation_is_a_422_naming_the_rule_and_the_field() {
