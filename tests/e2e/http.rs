@@ -17,6 +17,7 @@ on_both_databases!(
     a_repeated_write_answers_the_original_and_a_reused_key_is_refused,
     a_read_with_a_writes_position_sees_the_write,
     the_event_feed_streams_the_log_with_positions_as_ids,
+    an_event_stream_ends_once_its_token_is_revoked,
     the_member_list_as_of_a_past_position_is_the_list_then,
     concurrent_commands_on_one_stream_are_decided_again_on_the_new_state,
 );
@@ -1112,6 +1113,74 @@ fn a_read_with_a_writes_position_sees_the_write(db: &TestDb) {
                 .iter()
                 .any(|t| t["token"] == id)
         );
+    }
+}
+
+/// An auditor's event stream stays open for as long as the connection lives; once its
+/// token is revoked, it sends nothing more and ends.
+fn an_event_stream_ends_once_its_token_is_revoked(db: &TestDb) {
+    let tokens = found(db);
+    let server = Server::start(verbund(), &db.url, "warn");
+    let http = Http::default();
+    let admin = tokens["admin"].as_str();
+    let issue = || {
+        let issued = http.send(
+            "POST",
+            &coop_url(&server, "/tokens"),
+            Some(admin),
+            &[],
+            Some(r#"{"principal": "auditor", "expires_in_days": 7}"#),
+        );
+        assert_eq!(issued.status, 201, "{}", issued.text);
+        issued
+    };
+    let issued = issue().json();
+    let secret = issued["secret"].as_str().expect("a secret").to_owned();
+    let id = issued["token"].as_str().expect("an id").to_owned();
+
+    let mut stream =
+        std::net::TcpStream::connect(server.base.trim_start_matches("http://")).expect("connect");
+    stream
+        .set_read_timeout(Some(std::time::Duration::from_secs(20)))
+        .expect("a timeout");
+    use std::io::Write as _;
+    write!(
+        stream,
+        "GET /v1/coops/{COOP}/events/stream HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {secret}\r\nConnection: close\r\n\r\n"
+    )
+    .expect("send");
+    let mut reader = std::io::BufReader::new(stream);
+    let mut line = String::new();
+    let mut last_id = 0u64;
+    let read_id = |reader: &mut std::io::BufReader<std::net::TcpStream>, line: &mut String| {
+        line.clear();
+        let n = reader.read_line(line).expect("the stream answers or ends");
+        if let Some(id) = line.trim().strip_prefix("id:") {
+            return Some(Some(id.trim().parse::<u64>().expect("a position")));
+        }
+        (n > 0).then_some(None)
+    };
+    while last_id == 0 {
+        if let Some(Some(id)) = read_id(&mut reader, &mut line) {
+            last_id = id;
+        }
+    }
+
+    let revoked = http.send(
+        "DELETE",
+        &coop_url(&server, &format!("/tokens/{id}")),
+        Some(admin),
+        &[],
+        None,
+    );
+    assert_eq!(revoked.status, 200, "{}", revoked.text);
+    std::thread::sleep(std::time::Duration::from_millis(1_500));
+    let after = issue().position.expect("a write's position");
+    // The stream ends (the server closes the connection) without the event written after.
+    while let Some(read) = read_id(&mut reader, &mut line) {
+        if let Some(id) = read {
+            assert!(id < after, "event {id} went out under a revoked token");
+        }
     }
 }
 

@@ -3,7 +3,7 @@
 
 use std::convert::Infallible;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use axum::Extension;
 use axum::extract::{Path, State};
@@ -347,6 +347,7 @@ pub struct StreamQuery {
 pub async fn stream_events(
     State(app): State<App>,
     Extension(coop): Extension<Coop>,
+    Extension(caller): Extension<Caller>,
     Params(query): Params<StreamQuery>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
@@ -363,10 +364,19 @@ pub async fn stream_events(
         )
     })?;
     let subscription = app.ledger().subscribe(&coop.log, from).await?;
+    let holder = TokenHolder {
+        runtime: coop.runtime,
+        token: caller.token,
+        checked: Instant::now(),
+    };
     let events = futures_util::stream::unfold(
-        (subscription, permit),
-        |(mut subscription, permit)| async move {
+        (subscription, permit, holder),
+        |(mut subscription, permit, mut holder)| async move {
             match subscription.next().await {
+                Ok(_) if !holder.still_valid() => {
+                    tracing::info!("event stream ended: its token was revoked or expired");
+                    None
+                }
                 Ok(event) => {
                     let data = serde_json::to_string(&dto::EventEnvelope::from(&event))
                         .unwrap_or_default();
@@ -374,7 +384,7 @@ pub async fn stream_events(
                         .id(event.position.get().to_string())
                         .event("event")
                         .data(data);
-                    Some((Ok::<_, Infallible>(sse), (subscription, permit)))
+                    Some((Ok::<_, Infallible>(sse), (subscription, permit, holder)))
                 }
                 Err(e) => {
                     tracing::warn!("event stream ended: {e}");
@@ -647,4 +657,32 @@ fn resume_after(value: &HeaderValue) -> Result<u64, ApiError> {
                 "Last-Event-ID must be the position of the last event received",
             )
         })
+}
+
+/// How often a running event stream checks that its token is still valid: no event goes out
+/// under a token revoked or expired longer ago than this.
+const STREAM_TOKEN_CHECK: Duration = Duration::from_secs(1);
+
+/// The token an event stream was opened with, checked again as events go out.
+struct TokenHolder {
+    runtime: Arc<verbund_projections::Runtime>,
+    token: Option<verbund_domain::TokenId>,
+    checked: Instant,
+}
+
+impl TokenHolder {
+    fn still_valid(&mut self) -> bool {
+        let Some(token) = &self.token else {
+            return true;
+        };
+        if self.checked.elapsed() < STREAM_TOKEN_CHECK {
+            return true;
+        }
+        self.checked = Instant::now();
+        let now = jiff::Timestamp::now();
+        self.runtime
+            .views()
+            .tokens
+            .read(|tokens| tokens.by_id(token).is_some_and(|t| t.is_valid_at(now)))
+    }
 }
