@@ -504,6 +504,24 @@ fn a_year_of_twelve_firms_ends_in_the_balance_sheet_computed_by_hand(db: &TestDb
         (200, "application/zip")
     );
     crate::oracles::check_gobd_archive(&gobd.bytes, 2025);
+    for (query, code, field) in [
+        ("from=2025-12-31&to=2025-01-01", "period-reversed", "from"),
+        ("from=0999-01-01&to=2025-12-31", "date-out-of-range", "from"),
+        (
+            "from=2025-01-01&to=-000001-01-01",
+            "date-out-of-range",
+            "to",
+        ),
+    ] {
+        let refused = books.http.get(
+            &books.url(&format!("/books/export?format=gobd&{query}")),
+            Some(&books.tokens["auditor"]),
+        );
+        assert_eq!(refused.status, 400, "{query}: {}", refused.text);
+        let problem = refused.json();
+        assert_eq!(problem["code"], code, "{query}: {problem}");
+        assert_eq!(problem["field"], field, "{query}: {problem}");
+    }
     let csv = books.http.get(
         &books.url("/books/export?format=csv"),
         Some(&books.tokens["auditor"]),

@@ -62,6 +62,8 @@ struct Inner {
     runtimes: std::sync::RwLock<HashMap<LogId, Arc<Runtime>>>,
     /// One permit per open event stream (SSE).
     streams: Arc<tokio::sync::Semaphore>,
+    /// One permit per export of the books being written.
+    exports: Arc<tokio::sync::Semaphore>,
     /// Serializes the start of runtimes, so a cooperative is never followed twice.
     starting: tokio::sync::Mutex<()>,
     /// Verified personal data, by record.
@@ -96,6 +98,7 @@ impl App {
                 metrics,
                 runtimes: Default::default(),
                 streams: Arc::new(tokio::sync::Semaphore::new(EVENT_STREAMS_MAX)),
+                exports: Arc::new(tokio::sync::Semaphore::new(EXPORTS_MAX)),
                 starting: Default::default(),
                 people: Default::default(),
             }),
@@ -138,6 +141,11 @@ impl App {
     /// The permits for event streams.
     pub fn streams(&self) -> &Arc<tokio::sync::Semaphore> {
         &self.inner.streams
+    }
+
+    /// The permits for exports of the books.
+    pub fn exports(&self) -> &Arc<tokio::sync::Semaphore> {
+        &self.inner.exports
     }
 
     /// The cache of verified personal data.
@@ -235,3 +243,8 @@ const CATCH_UP_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(600
 
 /// The most event streams (SSE) served at once.
 pub const EVENT_STREAMS_MAX: usize = 256;
+
+/// The most exports of the books written at once: each takes a core and holds the whole file
+/// in memory (a hundred megabytes for a large cooperative), and runs to its end even when its
+/// request has timed out.
+pub const EXPORTS_MAX: usize = 2;

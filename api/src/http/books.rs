@@ -7,6 +7,7 @@
 //! a member reads their own statement.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use axum::Extension;
 use axum::extract::{Path, State};
@@ -1185,9 +1186,40 @@ report!(
         (status = 503, body = Problem, content_type = "application/problem+json")),
     security(("bearer" = [])))]
 pub async fn export(
+    State(app): State<App>,
     Extension(coop): Extension<Coop>,
     Params(q): Params<ExportQuery>,
 ) -> Result<Response, ApiError> {
+    if let ExportFormat::Gobd = q.format {
+        // The GoBD index writes days as DD.MM.YYYY: four-digit years only.
+        for (field, day) in [("from", q.from), ("to", q.to)] {
+            if let Some(day) = day
+                && !(1000..=9999).contains(&day.year())
+            {
+                return Err(ApiError::bad_request(
+                    "date-out-of-range",
+                    field,
+                    format!("{field} must be a day of the years 1000 to 9999"),
+                ));
+            }
+        }
+        if let (Some(from), Some(to)) = (q.from, q.to)
+            && from > to
+        {
+            return Err(ApiError::bad_request(
+                "period-reversed",
+                "from",
+                "the period's first day is after its last",
+            ));
+        }
+    }
+    let permit = Arc::clone(app.exports()).try_acquire_owned().map_err(|_| {
+        ApiError::unavailable(
+            "too-many-exports",
+            "the server writes as many exports as it allows at once; try again shortly",
+            5,
+        )
+    })?;
     let (title, seat) = coop.runtime.views().register.read(|register| {
         register
             .coop()
@@ -1199,6 +1231,8 @@ pub async fn export(
     let folded = coop.runtime.views().journal.cloned();
     let (position, journal) = (folded.position, folded.state);
     let (bytes, content_type, extension) = tokio::task::spawn_blocking(move || {
+        // Held until the file is written, even if the request timed out meanwhile.
+        let _permit = permit;
         let journal = &journal;
         match q.format {
             ExportFormat::Hledger => (
