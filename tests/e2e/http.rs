@@ -865,6 +865,25 @@ fn errors_are_problem_json_with_stable_codes(db: &TestDb) {
             .contains("principal"),
         "{problem}"
     );
+    assert_eq!(problem["field"], "principal", "{problem}");
+    let missing = check(
+        http.send("POST", &tokens_url, admin, &[], Some("{}")),
+        400,
+        "body-malformed",
+    );
+    assert_eq!(missing["field"], "principal", "{missing}");
+    let trailing = check(
+        http.send(
+            "POST",
+            &tokens_url,
+            admin,
+            &[],
+            Some(r#"{"principal": "auditor"} {}"#),
+        ),
+        400,
+        "body-malformed",
+    );
+    assert_eq!(trailing["field"], "body", "{trailing}");
     check(
         http.send(
             "POST",
@@ -937,7 +956,7 @@ fn errors_are_problem_json_with_stable_codes(db: &TestDb) {
         400,
         "query-malformed",
     );
-    check(
+    let problem = check(
         http.send(
             "GET",
             &coop_url(&server, "/members?limit=abc"),
@@ -948,6 +967,7 @@ fn errors_are_problem_json_with_stable_codes(db: &TestDb) {
         400,
         "query-malformed",
     );
+    assert_eq!(problem["field"], "limit", "{problem}");
     check(
         http.get(&coop_url(&server, "/members/99"), Some(&tokens["auditor"])),
         404,
