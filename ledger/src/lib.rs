@@ -200,7 +200,9 @@ impl Ledger {
         // What is in the database at open counts as durable (a later sync covers anything a
         // crashed process left unsynced); from now on only the writer raises durable heads.
         let heads = Arc::new(Heads::default());
-        for (log, head) in store.logs().await? {
+        let logs = store.logs().await?;
+        store.sync_others().await?;
+        for (log, head) in logs {
             heads.publish(&log, head.position);
         }
         let (queue, receiver) = mpsc::channel(options.queue_appends_max.max(1));
@@ -293,8 +295,9 @@ impl Ledger {
 
     /// On SQLite, raises the durable head of `log` to what the database holds when every batch
     /// of this process is answered: anything beyond was committed by another process (`verbund
-    /// token issue` beside a running server), which syncs before it answers too. On
-    /// PostgreSQL, nothing to do: reads are not capped there.
+    /// token issue` beside a running server). Its commit is visible before its own sync, so
+    /// this process syncs the write-ahead log first. On PostgreSQL, nothing to do: reads are
+    /// not capped there.
     pub(crate) async fn adopt_external_head(&self, log: &LogId) -> Result<(), LedgerError> {
         if !self.is_sqlite() {
             return Ok(());
@@ -305,6 +308,15 @@ impl Ledger {
         let Some(head) = self.inner.store.head(log).await? else {
             return Ok(());
         };
+        if self
+            .inner
+            .heads
+            .durable(log)
+            .is_some_and(|known| known >= head.position)
+        {
+            return Ok(());
+        }
+        self.inner.store.sync_others().await?;
         if self.inner.heads.quiet_since(token) {
             self.inner.heads.publish(log, head.position);
         }
@@ -506,6 +518,7 @@ impl Ledger {
         let head = self.head(log).await?;
         if self.inner.heads.durable(log).is_none() {
             // A log another process created after this ledger opened.
+            self.inner.store.sync_others().await?;
             self.inner.heads.publish(log, head.position);
         }
         Ok(Subscription::new(

@@ -512,6 +512,34 @@ mod tests {
         ledger.close().await;
     }
 
+    /// Before showing what another process committed, a ledger syncs the write-ahead log (the
+    /// other process's commit is visible before its own sync); with no write-ahead log there
+    /// is nothing to sync.
+    #[tokio::test]
+    async fn syncing_what_others_committed_works_with_and_without_a_write_ahead_log() {
+        let db = ScratchDatabase::sqlite().expect("a temporary directory");
+        let wal =
+            std::path::PathBuf::from(format!("{}-wal", db.url().trim_start_matches("sqlite:")));
+        let ledger = Ledger::open(db.url(), LedgerOptions::default())
+            .await
+            .expect("open");
+        let log = LogId::parse("coop").expect("valid");
+        ledger.create_log(&log).await.expect("create");
+        ledger.append(&log, commit(1)).await.expect("append");
+        assert!(wal.exists());
+        ledger.store().sync_others().await.expect("synced");
+        ledger.close().await;
+        if wal.exists() {
+            std::fs::remove_file(&wal).expect("the closed database's WAL goes");
+        }
+        let store = Store::connect(db.url(), 1, 2_048, 1_000)
+            .await
+            .expect("the database opens");
+        std::fs::remove_file(&wal).ok();
+        store.sync_others().await.expect("nothing to sync");
+        store.close().await;
+    }
+
     fn db_dir_path(db: &ScratchDatabase) -> std::path::PathBuf {
         std::path::PathBuf::from(db.url().trim_start_matches("sqlite:"))
             .parent()

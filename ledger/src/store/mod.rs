@@ -512,6 +512,29 @@ impl Store {
         dispatch!(self, s => s.create_log(log, now_us).await)
     }
 
+    /// Makes durable what other processes committed so far, before this process shows it to
+    /// readers. On SQLite another process's commit is visible before its own sync of the
+    /// write-ahead log (it syncs on a thread of its own, as this one does): syncing the file
+    /// here covers its frames too. On PostgreSQL a commit is durable when it is visible.
+    pub(crate) async fn sync_others(&self) -> Result<(), LedgerError> {
+        match self {
+            Store::Sqlite(s) => {
+                let wal = std::path::PathBuf::from(format!("{}-wal", s.path().display()));
+                tokio::task::spawn_blocking(move || match std::fs::File::open(&wal) {
+                    Ok(file) => file.sync_data(),
+                    // No write-ahead log: everything is in the database file, synced by the
+                    // checkpoint that moved it there.
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+                    Err(e) => Err(e),
+                })
+                .await
+                .map_err(|e| LedgerError::Internal(e.to_string()))?
+                .map_err(|e| LedgerError::Internal(format!("syncing the write-ahead log: {e}")))
+            }
+            Store::Postgres(_) => Ok(()),
+        }
+    }
+
     pub(crate) async fn head(&self, log: &LogId) -> Result<Option<Head>, LedgerError> {
         dispatch!(self, s => s.head(log).await)
     }
