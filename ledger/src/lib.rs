@@ -302,7 +302,7 @@ impl Ledger {
         if !self.is_sqlite() {
             return Ok(());
         }
-        let Some(token) = self.inner.heads.quiet() else {
+        let Some(token) = self.inner.heads.quiet(log) else {
             return Ok(());
         };
         let Some(head) = self.inner.store.head(log).await? else {
@@ -317,7 +317,7 @@ impl Ledger {
             return Ok(());
         }
         self.inner.store.sync_others().await?;
-        if self.inner.heads.quiet_since(token) {
+        if self.inner.heads.quiet_since(log, token) {
             self.inner.heads.publish(log, head.position);
         }
         Ok(())

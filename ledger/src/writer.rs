@@ -7,8 +7,8 @@
 //! command id fails only its own append (see [`crate::plan`]); a failing commit fails the whole
 //! batch and nothing of it is acknowledged.
 
-use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::collections::{BTreeSet, HashMap};
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -44,10 +44,11 @@ pub(crate) struct BatchLimits {
 #[derive(Debug, Default)]
 pub(crate) struct Heads {
     senders: Mutex<HashMap<LogId, watch::Sender<Position>>>,
-    /// Batches this writer began, and those it finished (answered, refused or failed). While
-    /// they differ, a batch of this process may be committed and not yet synced.
-    begun: AtomicU64,
-    finished: AtomicU64,
+    /// Per log, the batches of this writer that wrote to it: begun, and finished (answered,
+    /// refused or failed). While they differ, a batch of this process may have committed to
+    /// the log and not yet be synced. Per log, so that a busy log does not hide from readers
+    /// what other processes write to a quiet one.
+    batches: Mutex<HashMap<LogId, (u64, u64)>>,
     /// Set when syncing the write-ahead log failed. Whether the batches it covered reached the
     /// disk is unknown (after a failed `fsync` the kernel may have dropped their pages), and
     /// any later batch would chain on them: from then on the writer refuses every append and
@@ -56,14 +57,21 @@ pub(crate) struct Heads {
 }
 
 impl Heads {
-    /// Counts a batch in before its transaction begins.
-    pub(crate) fn begin_batch(&self) {
-        self.begun.fetch_add(1, Ordering::SeqCst);
+    /// Counts a batch in, for each of its logs, before its transaction begins.
+    pub(crate) fn begin_batch(&self, logs: &BTreeSet<LogId>) {
+        let mut batches = self.batches.lock().expect("heads lock is never poisoned");
+        for log in logs {
+            batches.entry(log.clone()).or_default().0 += 1;
+        }
     }
 
-    /// Counts a batch out once its outcome is final and its heads are published.
-    pub(crate) fn finish_batch(&self) {
-        self.finished.fetch_add(1, Ordering::SeqCst);
+    /// Counts a batch out, for each of its logs, once its outcome is final and its heads are
+    /// published.
+    pub(crate) fn finish_batch(&self, logs: &BTreeSet<LogId>) {
+        let mut batches = self.batches.lock().expect("heads lock is never poisoned");
+        for log in logs {
+            batches.entry(log.clone()).or_default().1 += 1;
+        }
     }
 
     /// Marks the writer broken; see the field.
@@ -76,19 +84,22 @@ impl Heads {
         self.broken.load(Ordering::SeqCst)
     }
 
-    /// A token for [`Heads::quiet_since`]: `None` while a batch of this process is under way.
-    pub(crate) fn quiet(&self) -> Option<u64> {
+    /// A token for [`Heads::quiet_since`]: `None` while a batch of this process to `log` is
+    /// under way.
+    pub(crate) fn quiet(&self, log: &LogId) -> Option<u64> {
         if self.is_broken() {
             return None;
         }
-        let begun = self.begun.load(Ordering::SeqCst);
-        (self.finished.load(Ordering::SeqCst) == begun).then_some(begun)
+        let batches = self.batches.lock().expect("heads lock is never poisoned");
+        let (begun, finished) = batches.get(log).copied().unwrap_or_default();
+        (begun == finished).then_some(begun)
     }
 
-    /// True if no batch of this process began since `quiet` returned `token`: then whatever
-    /// the database committed in between was written by other processes.
-    pub(crate) fn quiet_since(&self, token: u64) -> bool {
-        self.begun.load(Ordering::SeqCst) == token
+    /// True if no batch of this process to `log` began since `quiet` returned `token`: then
+    /// whatever the database committed to it in between was written by other processes.
+    pub(crate) fn quiet_since(&self, log: &LogId, token: u64) -> bool {
+        let batches = self.batches.lock().expect("heads lock is never poisoned");
+        batches.get(log).copied().unwrap_or_default().0 == token
     }
 
     pub(crate) fn watch(&self, log: &LogId) -> watch::Receiver<Position> {
@@ -234,13 +245,15 @@ pub(crate) async fn run(writer: Writer, mut conn: WriterConnection) {
         if let Some(observer) = &stats.observer {
             observer.observe(batch.len(), events);
         }
-        heads.begin_batch();
+        let logs: BTreeSet<LogId> = batch.iter().map(|request| request.log.clone()).collect();
+        heads.begin_batch(&logs);
         let (next, settled) = commit(&store, conn, batch, syncer.is_some()).await;
         conn = next;
         if settled.is_none() {
-            heads.finish_batch();
+            heads.finish_batch(&logs);
         }
-        if let Some(settled) = settled {
+        if let Some(mut settled) = settled {
+            settled.logs = logs;
             match &syncer {
                 Some((queue, _)) => {
                     // The sync thread only stops when this queue closes, so a failed send means
@@ -305,7 +318,14 @@ async fn commit(
             }
             (conn, None)
         }
-        Ok(plan) => (conn, Some(Settled { replies, plan })),
+        Ok(plan) => (
+            conn,
+            Some(Settled {
+                replies,
+                plan,
+                logs: BTreeSet::new(),
+            }),
+        ),
     }
 }
 
@@ -326,15 +346,21 @@ async fn reconnect(store: &Store, pipelined: bool) -> Result<WriterConnection, L
 pub(crate) struct Settled {
     replies: Vec<oneshot::Sender<Result<Committed, LedgerError>>>,
     plan: plan::Plan,
+    /// The logs the batch's appends were to.
+    logs: BTreeSet<LogId>,
 }
 
 /// Answers a durable batch: publishes the new heads, then answers every append.
 fn deliver(settled: Settled, heads: &Heads, store: &Store, app: &tokio::runtime::Handle) {
-    let Settled { replies, plan } = settled;
+    let Settled {
+        replies,
+        plan,
+        logs,
+    } = settled;
     for (log, head) in &plan.heads {
         heads.publish(log, head.position);
     }
-    heads.finish_batch();
+    heads.finish_batch(&logs);
     for (reply, outcome) in replies.into_iter().zip(plan.outcomes) {
         match outcome {
             Outcome::Committed(committed) => {
@@ -397,7 +423,7 @@ fn sync_and_deliver(
                 heads.mark_broken();
             }
             for batch in batches {
-                heads.finish_batch();
+                heads.finish_batch(&batch.logs);
                 for reply in batch.replies {
                     let _ = reply.send(Err(LedgerError::Internal(format!(
                         "syncing the write-ahead log failed: {e}"
@@ -476,11 +502,13 @@ mod tests {
         let heads = &ledger.inner.heads;
 
         let (reply, answer) = oneshot::channel();
-        heads.begin_batch();
+        let logs = BTreeSet::from([log.clone()]);
+        heads.begin_batch(&logs);
         sync_and_deliver(
             vec![Settled {
                 replies: vec![reply],
                 plan: plan::Plan::default(),
+                logs,
             }],
             Some(
                 &db_dir_path(&db)
@@ -498,7 +526,7 @@ mod tests {
         );
         assert!(heads.is_broken());
         assert!(!ledger.accepts_appends());
-        assert_eq!(heads.quiet(), None, "nothing from outside is adopted");
+        assert_eq!(heads.quiet(&log), None, "nothing from outside is adopted");
 
         let after = ledger.append(&log, commit(2)).await;
         assert!(matches!(after, Err(LedgerError::Internal(_))), "{after:?}");

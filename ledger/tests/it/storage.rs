@@ -26,6 +26,7 @@ on_both_databases!(
     an_unbatched_append_follows_the_same_rules_and_is_readable_at_once,
     a_command_identified_by_its_request_is_found_and_told_from_another_request,
     a_subscriber_sees_what_another_process_appends,
+    a_busy_log_does_not_hide_what_another_process_appends_to_a_quiet_one,
     two_writers_on_one_database_take_turns_on_one_stream_and_see_each_others_commands,
 );
 
@@ -175,6 +176,67 @@ async fn two_writers_on_one_database_take_turns_on_one_stream_and_see_each_other
     assert!(report.is_intact(), "{:?}", report.first_break);
     first.close().await;
     second.close().await;
+}
+
+/// A server keeps appending to one cooperative's log while `verbund token issue` appends to
+/// another's: the server's subscription to the quiet log sees that append while the load goes
+/// on (a batch under way to the busy log says nothing about the quiet one).
+async fn a_busy_log_does_not_hide_what_another_process_appends_to_a_quiet_one(db: &TestDb) {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let server = db.ledger().await;
+    let (busy, quiet) = (log("busy"), log("quiet"));
+    server.create_log(&busy).await.expect("create");
+    server.create_log(&quiet).await.expect("create");
+    let mut subscription = server
+        .subscribe(&quiet, Position::FIRST)
+        .await
+        .expect("subscribe");
+    let stop = Arc::new(AtomicBool::new(false));
+    let mut load = tokio::task::JoinSet::new();
+    for writer in 0..16u64 {
+        let (server, busy, stop) = (server.clone(), busy.clone(), Arc::clone(&stop));
+        load.spawn(async move {
+            let mut n = 0u64;
+            while !stop.load(Ordering::Relaxed) {
+                server
+                    .append(
+                        &busy,
+                        commit(
+                            &format!("load-{writer}-{n}"),
+                            &format!("w{writer}"),
+                            ExpectedVersion::Any,
+                            vec![event("E", n)],
+                        ),
+                    )
+                    .await
+                    .expect("a busy append");
+                n += 1;
+            }
+        });
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+
+    let cli = db.ledger().await;
+    cli.append(
+        &quiet,
+        commit("token", "t", ExpectedVersion::Any, vec![event("E", 1)]),
+    )
+    .await
+    .expect("an append from the other process");
+    let seen = tokio::time::timeout(std::time::Duration::from_secs(10), subscription.next()).await;
+    let loaded = !load.is_empty() && !stop.swap(true, Ordering::Relaxed);
+    while let Some(done) = load.join_next().await {
+        done.expect("a load task");
+    }
+    let seen = seen
+        .expect("seen while the busy log kept the writer busy")
+        .expect("read");
+    assert!(loaded);
+    assert_eq!(seen.position, Position::FIRST);
+    assert_eq!(seen.metadata.command_id.as_str(), "token");
+    cli.close().await;
+    server.close().await;
 }
 
 /// Two ledgers on one database stand for two processes (a server, and `verbund token issue`
