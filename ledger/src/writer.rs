@@ -540,6 +540,41 @@ mod tests {
         ledger.close().await;
     }
 
+    /// A batch under way to one log says nothing about another: readers of a quiet log may
+    /// adopt what other processes wrote to it while this writer is busy with a busy one.
+    #[test]
+    fn batches_under_way_are_counted_per_log() {
+        let heads = Heads::default();
+        let (busy, quiet) = (
+            LogId::parse("busy").expect("valid"),
+            LogId::parse("quiet").expect("valid"),
+        );
+        let (to_busy, to_quiet) = (
+            BTreeSet::from([busy.clone()]),
+            BTreeSet::from([quiet.clone()]),
+        );
+        heads.begin_batch(&to_busy);
+        assert_eq!(heads.quiet(&busy), None);
+        let token = heads
+            .quiet(&quiet)
+            .expect("nothing under way to the quiet log");
+        assert!(heads.quiet_since(&quiet, token));
+        heads.begin_batch(&to_quiet);
+        assert!(
+            !heads.quiet_since(&quiet, token),
+            "a batch to it began since"
+        );
+        assert_eq!(heads.quiet(&quiet), None);
+        heads.finish_batch(&to_busy);
+        assert!(heads.quiet(&busy).is_some());
+        heads.finish_batch(&to_quiet);
+        let both = BTreeSet::from([busy.clone(), quiet.clone()]);
+        heads.begin_batch(&both);
+        assert_eq!((heads.quiet(&busy), heads.quiet(&quiet)), (None, None));
+        heads.finish_batch(&both);
+        assert!(heads.quiet(&busy).is_some() && heads.quiet(&quiet).is_some());
+    }
+
     /// Before showing what another process committed, a ledger syncs the write-ahead log (the
     /// other process's commit is visible before its own sync); with no write-ahead log there
     /// is nothing to sync.
