@@ -471,9 +471,9 @@ impl Worker {
                     self.log.clone(),
                     self.control_tx.clone(),
                 );
-                let until = *self.position.borrow();
+                let live = Arc::clone(&self.feeds[index]);
                 tokio::spawn(async move {
-                    match fold_into(&ledger, &log, fold, until).await {
+                    match catch_up_beside(&ledger, &log, fold, live.as_ref()).await {
                         Ok(fold) => {
                             let install = Control::Install {
                                 feed: index,
@@ -721,6 +721,28 @@ async fn fold_into(
     }
     Ok(fold)
 }
+
+/// Folds a rebuild beside the live view until it is close behind it (the view's own position,
+/// which may be ahead of the runtime's while that catches up from a start): the rest is folded
+/// by the worker when it installs the rebuild, and the worker applies no live events while it
+/// does, so that rest must be short.
+async fn catch_up_beside(
+    ledger: &Ledger,
+    log: &LogId,
+    mut fold: Box<dyn Fold>,
+    live: &dyn Feed,
+) -> Result<Box<dyn Fold>, ProjectionError> {
+    loop {
+        let until = live.position();
+        fold = fold_into(ledger, log, fold, until).await?;
+        if live.position().get().saturating_sub(fold.position().get()) <= INSTALL_BEHIND_MAX {
+            return Ok(fold);
+        }
+    }
+}
+
+/// The most events a rebuild may be behind its live view when the worker installs it.
+const INSTALL_BEHIND_MAX: u64 = READ_PAGE_EVENTS as u64;
 
 /// Events read per round trip by rebuilds and as-of folds.
 pub(crate) const READ_PAGE_EVENTS: usize = 10_000;
