@@ -18,6 +18,7 @@ on_both_databases!(
     a_read_with_a_writes_position_sees_the_write,
     the_event_feed_streams_the_log_with_positions_as_ids,
     an_event_stream_ends_once_its_token_is_revoked,
+    a_cooperative_whose_projections_cannot_start_leaves_the_others_served,
     the_member_list_as_of_a_past_position_is_the_list_then,
     concurrent_commands_on_one_stream_are_decided_again_on_the_new_state,
 );
@@ -1134,6 +1135,69 @@ fn a_read_with_a_writes_position_sees_the_write(db: &TestDb) {
                 .any(|t| t["token"] == id)
         );
     }
+}
+
+/// A cooperative whose log holds an event this build cannot read (written by a newer one)
+/// does not keep the server from starting or from serving the other cooperatives: its
+/// requests fail, and `/readyz` says the server is not ready.
+fn a_cooperative_whose_projections_cannot_start_leaves_the_others_served(db: &TestDb) {
+    let tokens = found(db);
+    cli(&[
+        "coop",
+        "create",
+        "broken-eg",
+        "--statute",
+        &examples("statute.toml"),
+        "--founding",
+        &examples("founding.toml"),
+        "--database-url",
+        &db.url,
+    ]);
+    let rt = runtime();
+    let ledger = db.ledger(&rt);
+    let broken = verbund_ledger::LogId::parse("broken-eg").expect("valid");
+    let commit = verbund_ledger::Commit::new(
+        verbund_ledger::CommandId::parse("from-the-future").expect("valid"),
+        verbund_ledger::Actor::parse("test").expect("valid"),
+        None,
+        vec![verbund_ledger::StreamAppend::new(
+            verbund_ledger::StreamId::parse("coop").expect("valid"),
+            verbund_ledger::ExpectedVersion::Any,
+            vec![
+                verbund_ledger::NewEvent::json(
+                    "SomethingNewer",
+                    1,
+                    &serde_json::json!({"what": "a newer build wrote this"}),
+                )
+                .expect("valid"),
+            ],
+        )],
+    )
+    .expect("valid");
+    rt.block_on(ledger.append(&broken, commit)).expect("append");
+    rt.block_on(ledger.close());
+
+    let server = Server::start(verbund(), &db.url, "warn");
+    let http = Http::default();
+    let served = http.get(&coop_url(&server, ""), None);
+    assert_eq!(served.status, 200, "{}", served.text);
+    let members = http.get(&coop_url(&server, "/members"), Some(&tokens["auditor"]));
+    assert_eq!(members.status, 200, "{}", members.text);
+    let refused = http.get(&server.url("/v1/coops/broken-eg"), None);
+    assert_eq!(refused.status, 500, "{}", refused.text);
+    assert_eq!(refused.json()["code"], "internal");
+    assert!(!refused.text.contains("SomethingNewer"), "{}", refused.text);
+    let listed = http.get(&server.url("/v1/coops"), None);
+    assert_eq!(listed.status, 200, "{}", listed.text);
+    let listed = listed.json();
+    let ids: Vec<&str> = listed["coops"]
+        .as_array()
+        .expect("coops")
+        .iter()
+        .map(|c| c["id"].as_str().expect("an id"))
+        .collect();
+    assert_eq!(ids, [COOP], "the broken cooperative is not listed");
+    assert_eq!(http.get(&server.url("/readyz"), None).status, 503);
 }
 
 /// An auditor's event stream stays open for as long as the connection lives; once its

@@ -66,6 +66,10 @@ struct Inner {
     exports: Arc<tokio::sync::Semaphore>,
     /// Serializes the start of runtimes, so a cooperative is never followed twice.
     starting: tokio::sync::Mutex<()>,
+    /// Cooperatives whose projections failed to start, when and why: tried again only after
+    /// [`START_RETRY_AFTER`], so that requests to a broken cooperative do not fold its log
+    /// again each time.
+    failed: std::sync::Mutex<HashMap<LogId, (std::time::Instant, String)>>,
     /// Verified personal data, by record.
     people: people::PeopleCache,
 }
@@ -100,12 +104,14 @@ impl App {
                 streams: Arc::new(tokio::sync::Semaphore::new(EVENT_STREAMS_MAX)),
                 exports: Arc::new(tokio::sync::Semaphore::new(EXPORTS_MAX)),
                 starting: Default::default(),
+                failed: Default::default(),
                 people: Default::default(),
             }),
         };
-        for (log, _) in app.ledger().logs().await? {
-            app.start_runtime(&log).await?;
-        }
+        // One cooperative whose projections cannot start (an event this build cannot read)
+        // must not keep the others from being served: it is reported by `/readyz` and its
+        // requests fail.
+        app.discover().await?;
         Ok(app)
     }
 
@@ -185,22 +191,71 @@ impl App {
         coops
     }
 
-    /// Looks for cooperatives created by other processes and follows them.
+    /// Looks for cooperatives created by other processes and follows them. A cooperative
+    /// whose projections fail to start is left out (and reported by [`App::failed_starts`]).
     pub async fn discover(&self) -> anyhow::Result<()> {
         for (log, _) in self.ledger().logs().await? {
             if !self.runtimes_read().contains_key(&log) {
-                self.start_runtime(&log).await?;
+                // Logged and recorded by `start_runtime`.
+                let _ = self.start_runtime(&log).await;
             }
         }
         Ok(())
     }
 
+    /// The cooperatives whose projections failed to start, and why.
+    pub fn failed_starts(&self) -> Vec<(LogId, String)> {
+        let failed = self
+            .inner
+            .failed
+            .lock()
+            .expect("the failures' lock is never poisoned");
+        let mut failed: Vec<_> = failed
+            .iter()
+            .map(|(log, (_, why))| (log.clone(), why.clone()))
+            .collect();
+        failed.sort();
+        failed
+    }
+
     async fn start_runtime(&self, log: &LogId) -> anyhow::Result<Arc<Runtime>> {
-        use anyhow::Context as _;
         let _starting = self.inner.starting.lock().await;
         if let Some(runtime) = self.runtimes_read().get(log) {
             return Ok(Arc::clone(runtime));
         }
+        if let Some((at, why)) = self
+            .inner
+            .failed
+            .lock()
+            .expect("the failures' lock is never poisoned")
+            .get(log)
+            && at.elapsed() < START_RETRY_AFTER
+        {
+            anyhow::bail!("{why}");
+        }
+        match self.try_start_runtime(log).await {
+            Ok(runtime) => {
+                self.inner
+                    .failed
+                    .lock()
+                    .expect("the failures' lock is never poisoned")
+                    .remove(log);
+                Ok(runtime)
+            }
+            Err(e) => {
+                let why = format!("the projections of {log} cannot start: {e:#}");
+                tracing::error!("{why}");
+                self.inner
+                    .failed
+                    .lock()
+                    .expect("the failures' lock is never poisoned")
+                    .insert(log.clone(), (std::time::Instant::now(), why.clone()));
+                Err(anyhow::anyhow!(why))
+            }
+        }
+    }
+
+    async fn try_start_runtime(&self, log: &LogId) -> anyhow::Result<Arc<Runtime>> {
         let head = self.ledger().head(log).await?.position;
         let runtime = Arc::new(
             Runtime::start(
@@ -213,12 +268,10 @@ impl App {
         );
         // Serve a cooperative only once its projections caught up with the log as it was: a
         // token issued before the start must work from the first request on.
-        runtime
-            .wait_for(head, CATCH_UP_TIMEOUT)
-            .await
-            .with_context(|| {
-                format!("the projections of {log} did not catch up with position {head}")
-            })?;
+        if let Err(e) = runtime.wait_for(head, CATCH_UP_TIMEOUT).await {
+            runtime.stop().await;
+            anyhow::bail!("they did not catch up with position {head}: {e}");
+        }
         self.inner
             .runtimes
             .write()
@@ -237,6 +290,9 @@ impl App {
         self.inner.ledger.close().await;
     }
 }
+
+/// How long after a failed start a cooperative's projections are tried again.
+const START_RETRY_AFTER: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// How long a start may take to fold a cooperative's log (beyond its snapshots).
 const CATCH_UP_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(600);

@@ -316,6 +316,9 @@ async fn readyz(State(app): State<App>) -> Response {
     if let Err(e) = app.ledger().logs().await {
         failures.push(format!("database: {e}"));
     }
+    for (log, why) in app.failed_starts() {
+        failures.push(format!("{log}: {why}"));
+    }
     if !app.ledger().accepts_appends() {
         failures.push("the ledger refuses appends after a failed sync; restart the server".into());
     }
