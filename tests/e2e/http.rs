@@ -1198,6 +1198,48 @@ fn a_cooperative_whose_projections_cannot_start_leaves_the_others_served(db: &Te
         .collect();
     assert_eq!(ids, [COOP], "the broken cooperative is not listed");
     assert_eq!(http.get(&server.url("/readyz"), None).status, 503);
+
+    // The same event reaches a cooperative that is being served: its projections stop there,
+    // and its states, standing still, are no longer served (a token revoked after that event
+    // would still be accepted).
+    let ledger = db.ledger(&rt);
+    let coop = verbund_ledger::LogId::parse(COOP).expect("valid");
+    let commit = verbund_ledger::Commit::new(
+        verbund_ledger::CommandId::parse("from-the-future-too").expect("valid"),
+        verbund_ledger::Actor::parse("test").expect("valid"),
+        None,
+        vec![verbund_ledger::StreamAppend::new(
+            verbund_ledger::StreamId::parse("coop").expect("valid"),
+            verbund_ledger::ExpectedVersion::Any,
+            vec![
+                verbund_ledger::NewEvent::json("SomethingNewer", 1, &serde_json::json!({}))
+                    .expect("valid"),
+            ],
+        )],
+    )
+    .expect("valid");
+    rt.block_on(ledger.append(&coop, commit)).expect("append");
+    rt.block_on(ledger.close());
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let members = http.get(&coop_url(&server, "/members"), Some(&tokens["auditor"]));
+        if members.status == 500 {
+            assert_eq!(members.json()["code"], "internal");
+            break;
+        }
+        assert_eq!(members.status, 200, "{}", members.text);
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the failed projections are still served"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    assert_eq!(
+        http.get(&coop_url(&server, "/members"), Some(&tokens["auditor"]))
+            .status,
+        500,
+        "not started again at once"
+    );
 }
 
 /// An auditor's event stream stays open for as long as the connection lives; once its

@@ -167,8 +167,29 @@ impl App {
     /// The projections of a cooperative, if its log exists. A log created by another process
     /// since this one started is found and followed from here on.
     pub async fn coop(&self, log: &LogId) -> anyhow::Result<Option<Arc<Runtime>>> {
-        if let Some(runtime) = self.runtimes_read().get(log) {
-            return Ok(Some(Arc::clone(runtime)));
+        let running = self.runtimes_read().get(log).map(Arc::clone);
+        if let Some(runtime) = running {
+            let verbund_projections::Status::Failed(why) = runtime.status() else {
+                return Ok(Some(runtime));
+            };
+            // Its states stand still at the event it failed on: never served (a token revoked
+            // after it would still be accepted). Started again after a while, like a start
+            // that failed.
+            {
+                let mut runtimes = self.runtimes_write();
+                if runtimes.get(log).is_some_and(|r| Arc::ptr_eq(r, &runtime)) {
+                    runtimes.remove(log);
+                }
+            }
+            runtime.stop().await;
+            let why = format!("the projections of {log} stopped: {why}");
+            tracing::error!("{why}");
+            self.inner
+                .failed
+                .lock()
+                .expect("the failures' lock is never poisoned")
+                .insert(log.clone(), (std::time::Instant::now(), why.clone()));
+            anyhow::bail!(why);
         }
         match self.ledger().head(log).await {
             Ok(_) => self.start_runtime(log).await.map(Some),
