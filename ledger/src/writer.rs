@@ -284,7 +284,7 @@ pub(crate) async fn run(writer: Writer, mut conn: WriterConnection) {
 /// next (a new one if this one broke) and the committed batch, to be answered once durable.
 async fn commit(
     store: &Store,
-    mut conn: WriterConnection,
+    conn: WriterConnection,
     batch: Vec<Request>,
     pipelined: bool,
 ) -> (WriterConnection, Option<Settled>) {
@@ -292,11 +292,70 @@ async fn commit(
         .into_iter()
         .map(|r| (r.reply, (r.log, r.commit)))
         .unzip();
+    let (mut conn, result) = commit_with_retries(store, conn, &requests, pipelined).await;
+    match result {
+        Ok(plan) => (
+            conn,
+            Some(Settled {
+                replies,
+                plan,
+                logs: BTreeSet::new(),
+            }),
+        ),
+        // One append the database refuses (a personal-data record id used before, say) must
+        // not fail the others of its batch: each is committed on its own, and only what fails
+        // alone is refused. (If the batch did commit after all, each one replays.)
+        Err(e) if requests.len() > 1 => {
+            tracing::warn!(error = %e, appends = requests.len(), "batch commit failed; committing its appends one by one");
+            let mut settled: Option<Settled> = None;
+            for (reply, request) in replies.into_iter().zip(requests) {
+                let (next, result) =
+                    commit_with_retries(store, conn, std::slice::from_ref(&request), pipelined)
+                        .await;
+                conn = next;
+                match result {
+                    Ok(plan) => {
+                        let merged = settled.get_or_insert_with(|| Settled {
+                            replies: Vec::new(),
+                            plan: plan::Plan::default(),
+                            logs: BTreeSet::new(),
+                        });
+                        merged.replies.push(reply);
+                        merged.plan.outcomes.extend(plan.outcomes);
+                        // Later commits hold the later heads.
+                        merged.plan.heads.extend(plan.heads);
+                    }
+                    Err(e) => {
+                        tracing::error!(error = %e, "append failed on its own");
+                        let _ = reply.send(Err(e));
+                    }
+                }
+            }
+            (conn, settled)
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "append failed");
+            for reply in replies {
+                let _ = reply.send(Err(e.duplicate()));
+            }
+            (conn, None)
+        }
+    }
+}
+
+/// Commits `requests` as one batch, trying again (on a new connection) after a transient
+/// failure. Returns the connection to use next.
+async fn commit_with_retries(
+    store: &Store,
+    mut conn: WriterConnection,
+    requests: &[(LogId, crate::Commit)],
+    pipelined: bool,
+) -> (WriterConnection, Result<plan::Plan, LedgerError>) {
     let mut attempt = 1;
-    let result = loop {
+    loop {
         let now_us = jiff::Timestamp::now().as_microsecond();
-        match conn.commit_batch(&requests, now_us).await {
-            Ok(plan) => break Ok(plan),
+        match conn.commit_batch(requests, now_us).await {
+            Ok(plan) => return (conn, Ok(plan)),
             // A retry is safe even if the failed attempt did commit: the command ids are then
             // found and the appends replay.
             Err(e) if e.is_transient() && attempt < BATCH_ATTEMPTS_MAX => {
@@ -307,25 +366,8 @@ async fn commit(
                     conn = fresh;
                 }
             }
-            Err(e) => break Err(e),
+            Err(e) => return (conn, Err(e)),
         }
-    };
-    match result {
-        Err(e) => {
-            tracing::error!(error = %e, appends = replies.len(), "batch commit failed");
-            for reply in replies {
-                let _ = reply.send(Err(e.duplicate()));
-            }
-            (conn, None)
-        }
-        Ok(plan) => (
-            conn,
-            Some(Settled {
-                replies,
-                plan,
-                logs: BTreeSet::new(),
-            }),
-        ),
     }
 }
 

@@ -10,7 +10,59 @@ on_both_databases!(
     a_replayed_or_refused_commit_stores_no_record,
     the_database_lets_a_record_only_be_erased,
     a_record_twice_in_one_append_and_an_unknown_log_are_refused,
+    an_append_the_database_refuses_fails_alone_not_with_its_batch,
 );
+
+/// An append the database refuses (here: a personal-data record id used by an earlier commit)
+/// fails on its own; the appends that shared its batch are committed.
+async fn an_append_the_database_refuses_fails_alone_not_with_its_batch(db: &TestDb) {
+    let ledger = Ledger::open(
+        &db.url,
+        LedgerOptions {
+            // Long enough that the two appends below share a batch.
+            batch_linger: std::time::Duration::from_millis(200),
+            ..LedgerOptions::default()
+        },
+    )
+    .await
+    .expect("open");
+    let coop = log("coop");
+    ledger.create_log(&coop).await.expect("create");
+    let with_record = |id: &str, stream: &str, record_id: &str, data: &str| {
+        commit(id, stream, ExpectedVersion::Any, vec![event("E", 1)])
+            .with_records(vec![record(record_id, data)])
+            .expect("one record")
+    };
+    ledger
+        .append(&coop, with_record("first", "a", "r1", r#"{"n":1}"#))
+        .await
+        .expect("the first use of r1");
+    let batches_before = ledger.writer_counters().batches;
+    let (reused, fresh) = tokio::join!(
+        ledger.append(&coop, with_record("reused", "b", "r1", r#"{"n":2}"#)),
+        ledger.append(&coop, with_record("fresh", "c", "r2", r#"{"n":3}"#)),
+    );
+    assert_eq!(
+        ledger.writer_counters().batches - batches_before,
+        1,
+        "the two appends shared a batch"
+    );
+    assert!(reused.is_err(), "{reused:?}");
+    let fresh = fresh.expect("the other append of the batch commits");
+    assert_eq!(fresh.first_position, Position::new(2));
+    let read = ledger
+        .personal_records(&coop, &["r1", "r2"])
+        .await
+        .expect("read");
+    assert_eq!(read.len(), 2);
+    let report = ledger
+        .verify(&coop, None, &mut |_| {})
+        .await
+        .expect("verify");
+    assert!(report.is_intact(), "{:?}", report.first_break);
+    assert_eq!(report.events_checked, 2);
+    ledger.close().await;
+}
 
 /// Bad input about records is refused before anything is written.
 async fn a_record_twice_in_one_append_and_an_unknown_log_are_refused(db: &TestDb) {
