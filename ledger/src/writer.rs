@@ -4,8 +4,9 @@
 //! batches grow by themselves and throughput rises with concurrency instead of falling.
 //!
 //! An append is acknowledged only after its batch committed. A version conflict or a reused
-//! command id fails only its own append (see [`crate::plan`]); a failing commit fails the whole
-//! batch and nothing of it is acknowledged.
+//! command id fails only its own append (see [`crate::plan`]). When the database refuses a
+//! batch, its appends are committed one by one, and only those the database refuses on their
+//! own fail.
 
 use std::collections::{BTreeSet, HashMap};
 use std::sync::atomic::Ordering;
