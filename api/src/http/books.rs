@@ -991,8 +991,12 @@ macro_rules! report {
             Extension(coop): Extension<Coop>,
             Params($q): Params<$query>,
         ) -> Result<Response, ApiError> {
-            let answer: Result<$answer, ApiError> = coop.runtime.views().journal.read(|$journal: &Journal| $build);
-            Ok(json(coop.runtime.position(), answer?))
+            // Computed on a copy (persistent, so cheap to take), not under the projection's
+            // lock: a report over a large journal must not hold back the events being applied.
+            let folded = coop.runtime.views().journal.cloned();
+            let $journal: &Journal = &folded.state;
+            let answer: Result<$answer, ApiError> = $build;
+            Ok(json(folded.position, answer?))
         }
     };
 }
@@ -1138,17 +1142,15 @@ pub async fn member_accounts(
         .ok_or_else(|| {
             ApiError::bad_request("member-malformed", "member", "a member number from 1")
         })?;
-    let view = coop
-        .runtime
-        .views()
-        .journal
-        .read(|journal| MemberAccountsView {
-            member: member.get(),
-            as_of: q.as_of,
-            accounts: totals(&journal.member_accounts(member, q.as_of)),
-            lines: ledger_lines(journal.ledger(|a| a.member_no() == Some(member), q.as_of)),
-        });
-    Ok(json(coop.runtime.position(), view))
+    let folded = coop.runtime.views().journal.cloned();
+    let journal = &folded.state;
+    let view = MemberAccountsView {
+        member: member.get(),
+        as_of: q.as_of,
+        accounts: totals(&journal.member_accounts(member, q.as_of)),
+        lines: ledger_lines(journal.ledger(|a| a.member_no() == Some(member), q.as_of)),
+    };
+    Ok(json(folded.position, view))
 }
 
 report!(
