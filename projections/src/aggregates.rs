@@ -88,6 +88,14 @@ impl Ballot {
         self.votes.values().map(|v| &v.state)
     }
 
+    /// The last votes of the voters numbered after `after`, by member number.
+    pub fn votes_after(&self, after: MemberNo) -> impl Iterator<Item = &VoteCast> {
+        use std::ops::Bound;
+        self.votes
+            .range((Bound::Excluded(after), Bound::Unbounded))
+            .map(|(_, v)| &v.state)
+    }
+
     /// Members who voted.
     pub fn participants(&self) -> usize {
         self.votes.len()

@@ -636,6 +636,9 @@ pub struct VoteView {
 pub struct VoteList {
     /// By voter.
     pub votes: Vec<VoteView>,
+    /// More votes follow: pass this as `after` for the next page.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_after: Option<u32>,
 }
 
 fn vote_view(vote: &verbund_domain::governance::VoteCast, mark: Option<&Mark>) -> VoteView {
@@ -1325,7 +1328,7 @@ pub async fn get_motion(
 /// how, never the vote.
 #[utoipa::path(get, path = "/v1/coops/{coop}/motions/{motion}/votes", tag = "governance",
     params(("coop" = String, Path, description = "The cooperative's id"),
-        ("motion" = String, Path, description = "The motion's id"), ReadHeaders),
+        ("motion" = String, Path, description = "The motion's id"), VotePage, ReadHeaders),
     responses((status = 200, body = VoteList),
         (status = 400, body = Problem, content_type = "application/problem+json"),
         (status = 401, body = Problem, content_type = "application/problem+json"),
@@ -1337,17 +1340,32 @@ pub async fn list_votes(
     State(app): State<App>,
     Extension(coop): Extension<Coop>,
     Path((_, motion)): Path<(String, String)>,
+    Params(page): Params<VotePage>,
 ) -> Result<Response, ApiError> {
     let id = parse_motion(&motion)?;
+    let limit = crate::http::routes::page_limit(page.limit)?;
+    let after = match page.after {
+        None => None,
+        Some(n) => Some(MemberNo::new(n).ok_or_else(|| {
+            ApiError::bad_request(
+                "query-malformed",
+                "after",
+                "after is a member number from 1",
+            )
+        })?),
+    };
     let position = coop.runtime.position();
-    let (motion, votes) = coop.runtime.views().aggregates.read(|a| {
+    let (motion, mut votes) = coop.runtime.views().aggregates.read(|a| {
         let motion = a.motion(&id).state;
-        let votes: Vec<_> = a
-            .ballot(&id)
-            .map(|b| b.votes().cloned().collect())
-            .unwrap_or_default();
+        let votes: Vec<_> = match (a.ballot(&id), after) {
+            (None, _) => Vec::new(),
+            (Some(b), None) => b.votes().take(limit + 1).cloned().collect(),
+            (Some(b), Some(after)) => b.votes_after(after).take(limit + 1).cloned().collect(),
+        };
         (motion, votes)
     });
+    let next_after = (votes.len() > limit).then(|| votes[limit - 1].voter.get());
+    votes.truncate(limit);
     let put = motion.put().ok_or_else(|| {
         ApiError::not_found("motion-not-found", format!("there is no motion {id}"))
     })?;
@@ -1368,7 +1386,22 @@ pub async fn list_votes(
             vote_view(v, mark)
         })
         .collect();
-    Ok(with_position(position, axum::Json(VoteList { votes })))
+    Ok(with_position(
+        position,
+        axum::Json(VoteList { votes, next_after }),
+    ))
+}
+
+/// A page of a motion's votes.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct VotePage {
+    /// Votes of the members numbered after this one.
+    #[param(minimum = 1)]
+    pub after: Option<u32>,
+    /// At most this many (1 to 1000, default 100).
+    #[param(minimum = 1, maximum = 1000)]
+    pub limit: Option<usize>,
 }
 
 /// A member's own votes (their sealed votes stay sealed) and their proxies (G43-5: the
@@ -1396,7 +1429,13 @@ pub async fn member_votes(
             .collect::<Vec<_>>()
     });
     votes.sort_by(|a, b| a.motion.cmp(&b.motion));
-    Ok(with_position(position, axum::Json(VoteList { votes })))
+    Ok(with_position(
+        position,
+        axum::Json(VoteList {
+            votes,
+            next_after: None,
+        }),
+    ))
 }
 
 /// A member's proxies: their current proxy and delegation history, and whose votes they hold.
