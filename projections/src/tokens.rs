@@ -97,4 +97,12 @@ impl Tokens {
             .values()
             .filter_map(|digest| self.by_digest.get(digest))
     }
+
+    /// The tokens whose ids sort after `after`, by id.
+    pub fn after(&self, after: &TokenId) -> impl Iterator<Item = &TokenRecord> {
+        use std::ops::Bound;
+        self.digests
+            .range::<_, TokenId>((Bound::Excluded(after), Bound::Unbounded::<&TokenId>))
+            .filter_map(|(_, digest)| self.by_digest.get(digest))
+    }
 }

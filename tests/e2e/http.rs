@@ -769,6 +769,43 @@ fn a_revoked_or_expired_token_is_refused_at_once(db: &TestDb) {
         http.get(&coop_url(&server, "/events"), Some(secret)).status,
         401
     );
+
+    // The list in pages of three, each after the last id of the one before: the same tokens.
+    let ids = |list: &serde_json::Value| -> Vec<String> {
+        list["tokens"]
+            .as_array()
+            .expect("tokens")
+            .iter()
+            .map(|t| t["token"].as_str().expect("an id").to_owned())
+            .collect()
+    };
+    let all = ids(&listed);
+    assert!(
+        listed.get("next_after").is_none(),
+        "one page holds them all"
+    );
+    assert!(all.len() > 3, "{all:?}");
+    let mut paged = Vec::new();
+    let mut after = String::new();
+    loop {
+        let page = http
+            .get(
+                &coop_url(&server, &format!("/tokens?limit=3{after}")),
+                Some(admin),
+            )
+            .json();
+        let ids = ids(&page);
+        assert!(ids.len() <= 3);
+        paged.extend(ids.iter().cloned());
+        match page["next_after"].as_str() {
+            Some(next) => {
+                assert_eq!(Some(next), ids.last().map(String::as_str));
+                after = format!("&after={next}");
+            }
+            None => break,
+        }
+    }
+    assert_eq!(paged, all);
 }
 
 fn tokens_never_appear_in_the_servers_log(db: &TestDb) {

@@ -233,6 +233,9 @@ pub struct Token {
 pub struct TokenList {
     /// By id.
     pub tokens: Vec<Token>,
+    /// More tokens follow: pass this as `after` for the next page.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_after: Option<String>,
 }
 
 /// Issue a token.

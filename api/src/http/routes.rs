@@ -427,7 +427,7 @@ pub async fn verify(
 
 /// The tokens of the cooperative (never their secrets).
 #[utoipa::path(get, path = "/v1/coops/{coop}/tokens", tag = "access",
-    params(("coop" = String, Path, description = "The cooperative's id"), ReadHeaders),
+    params(("coop" = String, Path, description = "The cooperative's id"), TokenPage, ReadHeaders),
     responses((status = 200, body = dto::TokenList),
         (status = 400, body = Problem, content_type = "application/problem+json"),
         (status = 401, body = Problem, content_type = "application/problem+json"),
@@ -435,12 +435,25 @@ pub async fn verify(
         (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 503, body = Problem, content_type = "application/problem+json")),
     security(("bearer" = [])))]
-pub async fn list_tokens(Extension(coop): Extension<Coop>) -> Result<Response, ApiError> {
+pub async fn list_tokens(
+    Extension(coop): Extension<Coop>,
+    Params(page): Params<TokenPage>,
+) -> Result<Response, ApiError> {
+    let limit = page_limit(page.limit)?;
+    let after = page
+        .after
+        .as_deref()
+        .map(verbund_domain::TokenId::parse)
+        .transpose()
+        .map_err(|e| ApiError::from(e.at("after")))?;
     let position = coop.runtime.position();
     let now = jiff::Timestamp::now();
-    let tokens = coop.runtime.views().tokens.read(|tokens| {
-        tokens
-            .all()
+    let mut tokens: Vec<dto::Token> = coop.runtime.views().tokens.read(|tokens| {
+        let page: Box<dyn Iterator<Item = _>> = match &after {
+            None => Box::new(tokens.all()),
+            Some(after) => Box::new(tokens.after(after)),
+        };
+        page.take(limit + 1)
             .map(|t| dto::Token {
                 token: t.token.to_string(),
                 principal: t.principal.to_string(),
@@ -451,10 +464,23 @@ pub async fn list_tokens(Extension(coop): Extension<Coop>) -> Result<Response, A
             })
             .collect()
     });
+    let next_after = (tokens.len() > limit).then(|| tokens[limit - 1].token.clone());
+    tokens.truncate(limit);
     Ok(with_position(
         position,
-        axum::Json(dto::TokenList { tokens }),
+        axum::Json(dto::TokenList { tokens, next_after }),
     ))
+}
+
+/// A page of the token list.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct TokenPage {
+    /// Tokens whose ids sort after this one.
+    pub after: Option<String>,
+    /// At most this many (1 to 1000, default 100).
+    #[param(minimum = 1, maximum = 1000)]
+    pub limit: Option<usize>,
 }
 
 /// Headers of a write.
