@@ -342,6 +342,45 @@ fn a_cooperative_of_firms_and_citizens_grows_and_shrinks_and_its_past_lists_are_
         coop.get("/applications", "auditor").json()["applications"],
         json!([])
     );
+    // Every application, in pages of two, each after the last id of the one before: the same
+    // list in the same order as in one page.
+    let ids = |list: &Value| -> Vec<String> {
+        list["applications"]
+            .as_array()
+            .expect("applications")
+            .iter()
+            .map(|a| a["application"].as_str().expect("an id").to_owned())
+            .collect()
+    };
+    let whole = coop.get("/applications?status=all", "auditor").json();
+    assert!(whole.get("next_after").is_none());
+    let all = ids(&whole);
+    assert!(all.len() > 2, "{all:?}");
+    let mut paged = Vec::new();
+    let mut after = String::new();
+    loop {
+        let page = coop
+            .get(
+                &format!("/applications?status=all&limit=2{after}"),
+                "auditor",
+            )
+            .json();
+        let page_ids = ids(&page);
+        assert!(page_ids.len() <= 2);
+        paged.extend(page_ids.iter().cloned());
+        match page["next_after"].as_str() {
+            Some(next) => {
+                assert_eq!(Some(next), page_ids.last().map(String::as_str));
+                after = format!("&after={next}");
+            }
+            None => break,
+        }
+    }
+    assert_eq!(paged, all);
+    assert_eq!(
+        coop.get("/applications?after=nosuch", "auditor").status,
+        400
+    );
 
     // Payments, then further shares for a firm that paid (G15b).
     let (subscriber, excluded) = (firms[1], firms[2]);

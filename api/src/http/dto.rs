@@ -769,6 +769,9 @@ pub struct ApplicationList {
     pub applications: Vec<Application>,
     /// The log position this answer reflects.
     pub position: u64,
+    /// More applications follow: pass this as `after` for the next page.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_after: Option<String>,
 }
 
 /// A statute file to check.

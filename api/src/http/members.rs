@@ -670,6 +670,11 @@ pub struct ApplicationQuery {
     /// `pending` (default), `admitted`, `rejected` or `all`.
     #[param(inline)]
     pub status: Option<ApplicationStatus>,
+    /// The applications after this one (by declaration day, then id).
+    pub after: Option<String>,
+    /// At most this many (1 to 1000, default 100).
+    #[param(minimum = 1, maximum = 1000)]
+    pub limit: Option<usize>,
 }
 
 /// The state of an application.
@@ -742,10 +747,22 @@ pub async fn list_applications(
     Params(query): Params<ApplicationQuery>,
 ) -> Result<Response, ApiError> {
     let wanted = query.status.unwrap_or(ApplicationStatus::Pending);
+    let limit = page_limit(query.limit)?;
+    let after = query
+        .after
+        .as_deref()
+        .map(ApplicationId::parse)
+        .transpose()
+        .map_err(|e| ApiError::from(e.at("after")))?;
     let position = coop.runtime.position();
-    let mut items: Vec<(dto::Application, Option<PersonalRef>)> =
+    let (mut items, cursor): (Vec<(dto::Application, Option<PersonalRef>)>, _) =
         coop.runtime.views().aggregates.read(|aggregates| {
-            aggregates
+            // Where `after` stands in the order, whatever its status now.
+            let cursor = after.as_ref().map(|id| {
+                application_dto(id, &aggregates.application(id).state)
+                    .map(|a| (a.declared_on, a.application))
+            });
+            let items = aggregates
                 .applications()
                 .filter_map(|(id, application)| {
                     let item = application_dto(id, application)?;
@@ -757,16 +774,34 @@ pub async fn list_applications(
                     };
                     keep.then_some((item, application.person_present().cloned()))
                 })
-                .collect()
+                .collect();
+            (items, cursor)
         });
     items.sort_by(|a, b| {
         (a.0.declared_on.as_str(), a.0.application.as_str())
             .cmp(&(b.0.declared_on.as_str(), b.0.application.as_str()))
     });
-    with_people(&app, &coop, &mut items).await?;
+    let start = match cursor {
+        None => 0,
+        Some(None) => {
+            return Err(ApiError::bad_request(
+                "query-malformed",
+                "after",
+                "after names no application",
+            ));
+        }
+        Some(Some((day, id))) => items.partition_point(|(item, _)| {
+            (item.declared_on.as_str(), item.application.as_str()) <= (day.as_str(), id.as_str())
+        }),
+    };
+    let mut page: Vec<_> = items.into_iter().skip(start).take(limit + 1).collect();
+    let next_after = (page.len() > limit).then(|| page[limit - 1].0.application.clone());
+    page.truncate(limit);
+    with_people(&app, &coop, &mut page).await?;
     let body = dto::ApplicationList {
-        applications: items.into_iter().map(|(item, _)| item).collect(),
+        applications: page.into_iter().map(|(item, _)| item).collect(),
         position: position.get(),
+        next_after,
     };
     Ok(with_position(position, axum::Json(body)))
 }
