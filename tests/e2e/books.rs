@@ -472,6 +472,30 @@ fn a_year_of_twelve_firms_ends_in_the_balance_sheet_computed_by_hand(db: &TestDb
     let ledger = books.get("/books/ledger?account=0400", "auditor");
     let lines = ledger["lines"].as_array().expect("lines");
     assert_eq!(lines.len(), 2);
+    assert!(ledger.get("next_offset").is_none());
+    // The bank account's lines in pages of three: the same lines, the same running balances.
+    let whole = books.get("/books/ledger?account=1200", "auditor");
+    let whole = whole["lines"].as_array().expect("lines").clone();
+    assert!(whole.len() > 3, "{whole:?}");
+    let mut paged = Vec::new();
+    let mut offset = 0;
+    loop {
+        let page = books.get(
+            &format!("/books/ledger?account=1200&limit=3&offset={offset}"),
+            "auditor",
+        );
+        let lines = page["lines"].as_array().expect("lines");
+        assert!(lines.len() <= 3);
+        paged.extend(lines.iter().cloned());
+        match page["next_offset"].as_u64() {
+            Some(next) => {
+                assert_eq!(next as usize, offset + lines.len());
+                offset = next as usize;
+            }
+            None => break,
+        }
+    }
+    assert_eq!(paged, whole);
     assert!(lines.iter().all(|l| l["entry"]["position"].as_u64().is_some() && l["entry"]["actor"] == "member:2"));
 
     // The exports read by the tools agree with the trial balance (when the tools are here).

@@ -384,6 +384,13 @@ pub struct LedgerQuery {
     /// The day.
     #[param(value_type = Option<String>, format = Date)]
     pub as_of: Option<Date>,
+    /// Lines to skip: the journal only grows, so the lines up to a day never change and a
+    /// page of them stays the same page.
+    #[param(minimum = 0)]
+    pub offset: Option<usize>,
+    /// At most this many lines (1 to 1000, default 100).
+    #[param(minimum = 1, maximum = 1000)]
+    pub limit: Option<usize>,
 }
 
 /// An entry of the journal.
@@ -444,8 +451,11 @@ pub struct LedgerLineView {
 pub struct LedgerView {
     /// The account asked for.
     pub account: String,
-    /// The lines.
+    /// The lines, each with the running balance from the account's first line.
     pub lines: Vec<LedgerLineView>,
+    /// More lines follow: pass this as `offset` for the next page.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_offset: Option<usize>,
 }
 
 /// A member's accounts with the cooperative.
@@ -1114,7 +1124,12 @@ report!(
             let code = AccountCode::parse(&q.account).map_err(|e| ApiError::from(e.at("account")))?;
             journal.ledger(|a| a.code == code, q.as_of)
         };
-        Ok(LedgerView { account: q.account.clone(), lines: ledger_lines(lines) })
+        let limit = crate::http::routes::page_limit(q.limit)?;
+        let offset = q.offset.unwrap_or(0);
+        let total = lines.len();
+        let page: Vec<_> = lines.into_iter().skip(offset).take(limit).collect();
+        let next_offset = (offset.saturating_add(page.len()) < total).then(|| offset + page.len());
+        Ok(LedgerView { account: q.account.clone(), lines: ledger_lines(page), next_offset })
     }
 );
 
