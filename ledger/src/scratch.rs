@@ -137,6 +137,11 @@ impl ScratchDatabase {
         &self.url
     }
 
+    /// The PostgreSQL schema's name; `None` for a SQLite file.
+    pub fn schema_name(&self) -> Option<&str> {
+        self.schema.as_ref().map(ScratchSchema::name)
+    }
+
     /// True for a SQLite file.
     pub fn is_sqlite(&self) -> bool {
         self.schema.is_none()

@@ -512,22 +512,10 @@ fn spawn_syncer(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{Actor, CommandId, ExpectedVersion, Ledger, LedgerOptions, NewEvent, StreamAppend};
-    use crate::{StreamId, scratch::ScratchDatabase};
+    use crate::{Ledger, LedgerOptions, scratch::ScratchDatabase};
 
     fn commit(n: u64) -> crate::Commit {
-        let event = NewEvent::json("Noted", 1, &serde_json::json!({ "n": n })).expect("valid");
-        crate::Commit::new(
-            CommandId::parse(format!("c{n}")).expect("valid"),
-            Actor::parse("test").expect("valid"),
-            None,
-            vec![StreamAppend::new(
-                StreamId::parse("s").expect("valid"),
-                ExpectedVersion::Any,
-                vec![event],
-            )],
-        )
-        .expect("valid")
+        crate::store::testing::commit(n, "s", crate::ExpectedVersion::Any)
     }
 
     /// When syncing the write-ahead log fails, whether the batches it covered are on disk is

@@ -1174,6 +1174,33 @@ fn a_read_with_a_writes_position_sees_the_write(db: &TestDb) {
     }
 }
 
+/// Appends to `coop`'s log, as another process would, an event of a type this build does not
+/// know (as a newer build would write it).
+fn append_unreadable_event(db: &TestDb, rt: &tokio::runtime::Runtime, coop: &str, command: &str) {
+    let ledger = db.ledger(rt);
+    let commit = verbund_ledger::Commit::new(
+        verbund_ledger::CommandId::parse(command).expect("valid"),
+        verbund_ledger::Actor::parse("test").expect("valid"),
+        None,
+        vec![verbund_ledger::StreamAppend::new(
+            verbund_ledger::StreamId::parse("coop").expect("valid"),
+            verbund_ledger::ExpectedVersion::Any,
+            vec![
+                verbund_ledger::NewEvent::json(
+                    "SomethingNewer",
+                    1,
+                    &serde_json::json!({"what": "a newer build wrote this"}),
+                )
+                .expect("valid"),
+            ],
+        )],
+    )
+    .expect("valid");
+    let log = verbund_ledger::LogId::parse(coop).expect("valid");
+    rt.block_on(ledger.append(&log, commit)).expect("append");
+    rt.block_on(ledger.close());
+}
+
 /// A cooperative whose log holds an event this build cannot read (written by a newer one)
 /// does not keep the server from starting or from serving the other cooperatives: its
 /// requests fail, and `/readyz` says the server is not ready.
@@ -1191,28 +1218,7 @@ fn a_cooperative_whose_projections_cannot_start_leaves_the_others_served(db: &Te
         &db.url,
     ]);
     let rt = runtime();
-    let ledger = db.ledger(&rt);
-    let broken = verbund_ledger::LogId::parse("broken-eg").expect("valid");
-    let commit = verbund_ledger::Commit::new(
-        verbund_ledger::CommandId::parse("from-the-future").expect("valid"),
-        verbund_ledger::Actor::parse("test").expect("valid"),
-        None,
-        vec![verbund_ledger::StreamAppend::new(
-            verbund_ledger::StreamId::parse("coop").expect("valid"),
-            verbund_ledger::ExpectedVersion::Any,
-            vec![
-                verbund_ledger::NewEvent::json(
-                    "SomethingNewer",
-                    1,
-                    &serde_json::json!({"what": "a newer build wrote this"}),
-                )
-                .expect("valid"),
-            ],
-        )],
-    )
-    .expect("valid");
-    rt.block_on(ledger.append(&broken, commit)).expect("append");
-    rt.block_on(ledger.close());
+    append_unreadable_event(db, &rt, "broken-eg", "from-the-future");
 
     let server = Server::start(verbund(), &db.url, "warn");
     let http = Http::default();
@@ -1239,24 +1245,7 @@ fn a_cooperative_whose_projections_cannot_start_leaves_the_others_served(db: &Te
     // The same event reaches a cooperative that is being served: its projections stop there,
     // and its states, standing still, are no longer served (a token revoked after that event
     // would still be accepted).
-    let ledger = db.ledger(&rt);
-    let coop = verbund_ledger::LogId::parse(COOP).expect("valid");
-    let commit = verbund_ledger::Commit::new(
-        verbund_ledger::CommandId::parse("from-the-future-too").expect("valid"),
-        verbund_ledger::Actor::parse("test").expect("valid"),
-        None,
-        vec![verbund_ledger::StreamAppend::new(
-            verbund_ledger::StreamId::parse("coop").expect("valid"),
-            verbund_ledger::ExpectedVersion::Any,
-            vec![
-                verbund_ledger::NewEvent::json("SomethingNewer", 1, &serde_json::json!({}))
-                    .expect("valid"),
-            ],
-        )],
-    )
-    .expect("valid");
-    rt.block_on(ledger.append(&coop, commit)).expect("append");
-    rt.block_on(ledger.close());
+    append_unreadable_event(db, &rt, COOP, "from-the-future-too");
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
     loop {
         let members = http.get(&coop_url(&server, "/members"), Some(&tokens["auditor"]));

@@ -182,14 +182,9 @@ impl App {
                 }
             }
             runtime.stop().await;
-            let why = format!("the projections of {log} stopped: {why}");
-            tracing::error!("{why}");
-            self.inner
-                .failed
-                .lock()
-                .expect("the failures' lock is never poisoned")
-                .insert(log.clone(), (std::time::Instant::now(), why.clone()));
-            anyhow::bail!(why);
+            return Err(
+                self.record_failure(log, format!("the projections of {log} stopped: {why}"))
+            );
         }
         match self.ledger().head(log).await {
             Ok(_) => self.start_runtime(log).await.map(Some),
@@ -226,12 +221,8 @@ impl App {
 
     /// The cooperatives whose projections failed to start, and why.
     pub fn failed_starts(&self) -> Vec<(LogId, String)> {
-        let failed = self
-            .inner
-            .failed
-            .lock()
-            .expect("the failures' lock is never poisoned");
-        let mut failed: Vec<_> = failed
+        let mut failed: Vec<_> = self
+            .failures()
             .iter()
             .map(|(log, (_, why))| (log.clone(), why.clone()))
             .collect();
@@ -244,36 +235,38 @@ impl App {
         if let Some(runtime) = self.runtimes_read().get(log) {
             return Ok(Arc::clone(runtime));
         }
-        if let Some((at, why)) = self
-            .inner
-            .failed
-            .lock()
-            .expect("the failures' lock is never poisoned")
-            .get(log)
+        if let Some((at, why)) = self.failures().get(log)
             && at.elapsed() < START_RETRY_AFTER
         {
             anyhow::bail!("{why}");
         }
         match self.try_start_runtime(log).await {
             Ok(runtime) => {
-                self.inner
-                    .failed
-                    .lock()
-                    .expect("the failures' lock is never poisoned")
-                    .remove(log);
+                self.failures().remove(log);
                 Ok(runtime)
             }
             Err(e) => {
-                let why = format!("the projections of {log} cannot start: {e:#}");
-                tracing::error!("{why}");
-                self.inner
-                    .failed
-                    .lock()
-                    .expect("the failures' lock is never poisoned")
-                    .insert(log.clone(), (std::time::Instant::now(), why.clone()));
-                Err(anyhow::anyhow!(why))
+                Err(self
+                    .record_failure(log, format!("the projections of {log} cannot start: {e:#}")))
             }
         }
+    }
+
+    /// The failed starts, by cooperative.
+    fn failures(&self) -> std::sync::MutexGuard<'_, HashMap<LogId, (std::time::Instant, String)>> {
+        self.inner
+            .failed
+            .lock()
+            .expect("the failures' lock is never poisoned")
+    }
+
+    /// Logs why `log`'s projections are not served and remembers it until a start is tried
+    /// again ([`START_RETRY_AFTER`]).
+    fn record_failure(&self, log: &LogId, why: String) -> anyhow::Error {
+        tracing::error!("{why}");
+        self.failures()
+            .insert(log.clone(), (std::time::Instant::now(), why.clone()));
+        anyhow::anyhow!(why)
     }
 
     async fn try_start_runtime(&self, log: &LogId) -> anyhow::Result<Arc<Runtime>> {

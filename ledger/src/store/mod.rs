@@ -635,3 +635,76 @@ pub(crate) fn into_events(
 ) -> Result<Vec<RecordedEvent>, LedgerError> {
     raw.into_iter().map(|r| r.into_event(log)).collect()
 }
+
+/// What the storage tests inside this crate share.
+#[cfg(test)]
+pub(crate) mod testing {
+    use crate::{
+        Actor, CommandId, Commit, ExpectedVersion, Ledger, LogId, NewEvent, Position, StreamAppend,
+        StreamId, StreamVersion,
+    };
+
+    /// Command `c{n}`: one event to `stream`.
+    pub(crate) fn commit(n: u64, stream: &str, expected: ExpectedVersion) -> Commit {
+        let event = NewEvent::json("Noted", 1, &serde_json::json!({ "n": n })).expect("valid");
+        Commit::new(
+            CommandId::parse(format!("c{n}")).expect("valid"),
+            Actor::parse("test").expect("valid"),
+            None,
+            vec![StreamAppend::new(
+                StreamId::parse(stream).expect("valid"),
+                expected,
+                vec![event],
+            )],
+        )
+        .expect("valid")
+    }
+
+    /// Writes commands `c0`..`c29` to streams `s0`..`s2` in turn: the log a migration test
+    /// copies into an older schema.
+    pub(crate) async fn thirty_commands(ledger: &Ledger, log: &LogId) {
+        ledger.create_log(log).await.expect("create");
+        for n in 0..30 {
+            ledger
+                .append(log, commit(n, &format!("s{}", n % 3), ExpectedVersion::Any))
+                .await
+                .expect("append");
+        }
+    }
+
+    /// After a migration, the log of [`thirty_commands`] verifies, its streams and commands are
+    /// found, appends go on from the versions it holds, and an old command replays.
+    pub(crate) async fn assert_migrated_and_goes_on(ledger: &Ledger, log: &LogId) {
+        let report = ledger.verify(log, None, &mut |_| {}).await.expect("verify");
+        assert!(report.is_intact(), "{:?}", report.first_break);
+        assert_eq!(report.events_checked, 30);
+        let s1 = StreamId::parse("s1").expect("valid");
+        let read = ledger
+            .read_stream(log, &s1, StreamVersion::FIRST, 100)
+            .await
+            .expect("read");
+        assert_eq!(read.len(), 10);
+        for n in 0..30 {
+            let id = CommandId::parse(format!("c{n}")).expect("valid");
+            assert!(
+                ledger.find_command(log, &id).await.expect("find").is_some(),
+                "command c{n}"
+            );
+        }
+        let version = StreamVersion::new(10).expect("valid");
+        let next = ledger
+            .append(log, commit(30, "s1", ExpectedVersion::Exact(version)))
+            .await
+            .expect("goes on from version 10");
+        assert_eq!(next.streams[0].last_version.get(), 11);
+        assert_eq!(next.first_position, Position::new(31));
+        let replay = ledger
+            .append(log, commit(4, "s1", ExpectedVersion::Any))
+            .await
+            .expect("an old command replays");
+        assert!(replay.replayed);
+        let report = ledger.verify(log, None, &mut |_| {}).await.expect("verify");
+        assert!(report.is_intact(), "{:?}", report.first_break);
+        assert_eq!(report.events_checked, 31);
+    }
+}

@@ -880,56 +880,31 @@ async fn write_plan(conn: &mut PgConnection, plan: &Plan) -> Result<(), LedgerEr
 
 #[cfg(test)]
 mod tests {
-    use std::io::Write as _;
-
     use futures_util::FutureExt as _;
 
     use super::*;
-    use crate::scratch::{ScratchSchema, TEST_PG_URL_VAR};
-    use crate::{Actor, Ledger, LedgerOptions, NewEvent, StreamAppend};
+    use crate::scratch::ScratchDatabase;
+    use crate::store::testing::{assert_migrated_and_goes_on, thirty_commands};
+    use crate::{Ledger, LedgerOptions};
 
     static BEFORE_NO_ROW_FOREIGN_KEYS: [(i64, &str, &str); 2] = [
         super::super::POSTGRES_MIGRATIONS[0],
         super::super::POSTGRES_MIGRATIONS[1],
     ];
 
-    fn commit(n: u64, stream: &str, expected: ExpectedVersion) -> Commit {
-        let event = NewEvent::json("Noted", 1, &serde_json::json!({ "n": n })).expect("valid");
-        Commit::new(
-            CommandId::parse(format!("c{n}")).expect("valid"),
-            Actor::parse("test").expect("valid"),
-            None,
-            vec![StreamAppend::new(
-                StreamId::parse(stream).expect("valid"),
-                expected,
-                vec![event],
-            )],
-        )
-        .expect("valid")
-    }
-
     /// A database written before migration 3 (foreign keys from every event and command row to
     /// its log) is migrated on open: the keys are gone, the log verifies, its streams and
     /// commands are found, and appends go on from the versions it holds.
     #[tokio::test]
     async fn a_database_from_before_the_foreign_keys_were_dropped_is_migrated_and_goes_on() {
-        let Ok(base) = std::env::var(TEST_PG_URL_VAR) else {
-            assert!(
-                std::env::var_os("CI").is_none(),
-                "{TEST_PG_URL_VAR} must be set in CI"
-            );
-            let _ = writeln!(
-                std::io::stderr(),
-                "SKIPPED on PostgreSQL: a_database_from_before_the_foreign_keys_were_dropped_is_migrated_and_goes_on ({TEST_PG_URL_VAR} is not set)"
-            );
+        const TEST: &str =
+            "a_database_from_before_the_foreign_keys_were_dropped_is_migrated_and_goes_on";
+        let Some(source) = ScratchDatabase::postgres_for_test(TEST, "migrate_source").await else {
             return;
         };
-        let source = ScratchSchema::create(&base, "migrate_source")
+        let old = ScratchDatabase::postgres_for_test(TEST, "migrate_old")
             .await
-            .expect("a scratch schema");
-        let old = ScratchSchema::create(&base, "migrate_old")
-            .await
-            .expect("a scratch schema");
+            .expect("the server of the first schema");
         let outcome = std::panic::AssertUnwindSafe(migrates_and_goes_on(&source, &old))
             .catch_unwind()
             .await;
@@ -955,22 +930,13 @@ mod tests {
         row.try_get(0).expect("a count")
     }
 
-    async fn migrates_and_goes_on(source: &ScratchSchema, old: &ScratchSchema) {
+    async fn migrates_and_goes_on(source: &ScratchDatabase, old: &ScratchDatabase) {
         let log = LogId::parse("coop").expect("valid");
         // The rows an earlier version wrote: written by this one, copied into the old schema.
         let ledger = Ledger::open(source.url(), LedgerOptions::default())
             .await
             .expect("open");
-        ledger.create_log(&log).await.expect("create");
-        for n in 0..30 {
-            ledger
-                .append(
-                    &log,
-                    commit(n, &format!("s{}", n % 3), ExpectedVersion::Any),
-                )
-                .await
-                .expect("append");
-        }
+        thirty_commands(&ledger, &log).await;
         ledger.close().await;
         let pool = PgPoolOptions::new()
             .max_connections(1)
@@ -980,7 +946,8 @@ mod tests {
         super::super::migrate(&pool, &BEFORE_NO_ROW_FOREIGN_KEYS)
             .await
             .expect("the old schema");
-        let (from, to) = (source.name(), old.name());
+        let from = source.schema_name().expect("a schema");
+        let to = old.schema_name().expect("a schema");
         for table in ["ledger_logs", "ledger_events", "ledger_commands"] {
             // Schema names are made of [a-z0-9_] only (see ScratchSchema::create).
             sqlx::query(&format!(
@@ -991,63 +958,17 @@ mod tests {
             .expect("copy into the old schema");
         }
         assert_eq!(foreign_keys(&pool, to).await, 2, "the old schema's keys");
-        pool.close().await;
 
         let ledger = Ledger::open(old.url(), LedgerOptions::default())
             .await
             .expect("migrated on open");
-        let pool = PgPoolOptions::new()
-            .max_connections(1)
-            .connect(old.url())
-            .await
-            .expect("open the migrated schema");
         assert_eq!(
             foreign_keys(&pool, to).await,
             0,
             "migration 3 drops the row keys"
         );
         pool.close().await;
-        let report = ledger
-            .verify(&log, None, &mut |_| {})
-            .await
-            .expect("verify");
-        assert!(report.is_intact(), "{:?}", report.first_break);
-        assert_eq!(report.events_checked, 30);
-        let s1 = StreamId::parse("s1").expect("valid");
-        let read = ledger
-            .read_stream(&log, &s1, StreamVersion::FIRST, 100)
-            .await
-            .expect("read");
-        assert_eq!(read.len(), 10);
-        for n in 0..30 {
-            let id = CommandId::parse(format!("c{n}")).expect("valid");
-            assert!(
-                ledger
-                    .find_command(&log, &id)
-                    .await
-                    .expect("find")
-                    .is_some(),
-                "command c{n}"
-            );
-        }
-        let version = StreamVersion::new(10).expect("valid");
-        let next = ledger
-            .append(&log, commit(30, "s1", ExpectedVersion::Exact(version)))
-            .await
-            .expect("goes on from version 10");
-        assert_eq!(next.streams[0].last_version.get(), 11);
-        assert_eq!(next.first_position.get(), 31);
-        let replay = ledger
-            .append(&log, commit(4, "s1", ExpectedVersion::Any))
-            .await
-            .expect("an old command replays");
-        assert!(replay.replayed);
-        let report = ledger
-            .verify(&log, None, &mut |_| {})
-            .await
-            .expect("verify");
-        assert!(report.is_intact(), "{:?}", report.first_break);
-        assert_eq!(report.events_checked, 31);
+        assert_migrated_and_goes_on(&ledger, &log).await;
         ledger.close().await;
     }
 }

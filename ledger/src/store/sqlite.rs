@@ -1017,27 +1017,13 @@ fn open_reader(path: &std::path::Path) -> Result<rusqlite::Connection, LedgerErr
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{Actor, ExpectedVersion, Ledger, LedgerOptions, NewEvent, StreamAppend};
+    use crate::store::testing::{assert_migrated_and_goes_on, thirty_commands};
+    use crate::{Ledger, LedgerOptions};
 
     static BEFORE_DEFERRED_INDEXES: [(i64, &str, &str); 2] = [
         super::super::SQLITE_MIGRATIONS[0],
         super::super::SQLITE_MIGRATIONS[1],
     ];
-
-    fn commit(n: u64, stream: &str, expected: ExpectedVersion) -> Commit {
-        let event = NewEvent::json("Noted", 1, &serde_json::json!({ "n": n })).expect("valid");
-        Commit::new(
-            CommandId::parse(format!("c{n}")).expect("valid"),
-            Actor::parse("test").expect("valid"),
-            None,
-            vec![StreamAppend::new(
-                StreamId::parse(stream).expect("valid"),
-                expected,
-                vec![event],
-            )],
-        )
-        .expect("valid")
-    }
 
     /// A database written before migration 3 (stream index on the events, every command in
     /// `ledger_commands`) is migrated on open: it verifies, its streams and commands are found,
@@ -1053,16 +1039,7 @@ mod tests {
         let ledger = Ledger::open(&source, LedgerOptions::default())
             .await
             .expect("open");
-        ledger.create_log(&log).await.expect("create");
-        for n in 0..30 {
-            ledger
-                .append(
-                    &log,
-                    commit(n, &format!("s{}", n % 3), ExpectedVersion::Any),
-                )
-                .await
-                .expect("append");
-        }
+        thirty_commands(&ledger, &log).await;
         ledger.close().await;
         let pool = SqlitePool::connect_with(
             SqliteConnectOptions::from_str(&old)
@@ -1097,39 +1074,7 @@ mod tests {
         let ledger = Ledger::open(&old, LedgerOptions::default())
             .await
             .expect("migrated on open");
-        let report = ledger
-            .verify(&log, None, &mut |_| {})
-            .await
-            .expect("verify");
-        assert!(report.is_intact(), "{:?}", report.first_break);
-        assert_eq!(report.events_checked, 30);
-        let s1 = StreamId::parse("s1").expect("valid");
-        let read = ledger
-            .read_stream(&log, &s1, StreamVersion::FIRST, 100)
-            .await
-            .expect("read");
-        assert_eq!(read.len(), 10);
-        for n in 0..30 {
-            let id = CommandId::parse(format!("c{n}")).expect("valid");
-            assert!(
-                ledger
-                    .find_command(&log, &id)
-                    .await
-                    .expect("find")
-                    .is_some()
-            );
-        }
-        let version = StreamVersion::new(10).expect("valid");
-        let next = ledger
-            .append(&log, commit(30, "s1", ExpectedVersion::Exact(version)))
-            .await
-            .expect("goes on from version 10");
-        assert_eq!(next.streams[0].last_version.get(), 11);
-        let replay = ledger
-            .append(&log, commit(4, "s1", ExpectedVersion::Any))
-            .await
-            .expect("an old command replays");
-        assert!(replay.replayed);
+        assert_migrated_and_goes_on(&ledger, &log).await;
         ledger.close().await;
     }
 }

@@ -439,13 +439,7 @@ fn a_snapshot_being_written_never_holds_back_an_append_on_sqlite() {
             Some(snapshot)
         );
 
-        let file = db
-            .url
-            .trim_start_matches("sqlite:")
-            .split('?')
-            .next()
-            .expect("a path")
-            .to_owned();
+        let file = log_file(&db);
         let beside = format!("{file}{}", SnapshotStore::SQLITE_FILE_SUFFIX);
         assert!(std::path::Path::new(&beside).is_file(), "{beside}");
         let mut log_file = sqlx::SqliteConnection::connect(&format!("sqlite:{file}"))
@@ -477,6 +471,16 @@ fn a_snapshot_being_written_never_holds_back_an_append_on_sqlite() {
         snapshots.close().await;
         ledger.close().await;
     });
+}
+
+/// The path of the SQLite file behind `db`'s URL.
+fn log_file(db: &TestDb) -> String {
+    db.url
+        .trim_start_matches("sqlite:")
+        .split('?')
+        .next()
+        .expect("a path")
+        .to_owned()
 }
 
 /// The tables of a SQLite file, by name.
@@ -600,13 +604,7 @@ fn an_unreadable_snapshot_is_discarded_and_the_log_folded() {
     verbund_tests::runtime().block_on(async {
         let (ledger, snapshots) = open(&db).await;
         let at = append(&ledger, "member-1", &[admitted(1)]).await;
-        let file = db
-            .url
-            .trim_start_matches("sqlite:")
-            .split('?')
-            .next()
-            .expect("a path")
-            .to_owned();
+        let file = log_file(&db);
         let mut snapshot_file = sqlx::SqliteConnection::connect(&format!(
             "sqlite:{file}{}",
             SnapshotStore::SQLITE_FILE_SUFFIX
