@@ -477,24 +477,15 @@ fn a_year_of_twelve_firms_ends_in_the_balance_sheet_computed_by_hand(db: &TestDb
     let whole = books.get("/books/ledger?account=1200", "auditor");
     let whole = whole["lines"].as_array().expect("lines").clone();
     assert!(whole.len() > 3, "{whole:?}");
-    let mut paged = Vec::new();
-    let mut offset = 0;
-    loop {
-        let page = books.get(
-            &format!("/books/ledger?account=1200&limit=3&offset={offset}"),
+    let paged = all_pages(3, "lines", "next_offset", |offset| {
+        books.get(
+            &format!(
+                "/books/ledger?account=1200&limit=3&offset={}",
+                offset.unwrap_or("0")
+            ),
             "auditor",
-        );
-        let lines = page["lines"].as_array().expect("lines");
-        assert!(lines.len() <= 3);
-        paged.extend(lines.iter().cloned());
-        match page["next_offset"].as_u64() {
-            Some(next) => {
-                assert_eq!(next as usize, offset + lines.len());
-                offset = next as usize;
-            }
-            None => break,
-        }
-    }
+        )
+    });
     assert_eq!(paged, whole);
     assert!(lines.iter().all(|l| l["entry"]["position"].as_u64().is_some() && l["entry"]["actor"] == "member:2"));
 

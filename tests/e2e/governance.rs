@@ -493,29 +493,16 @@ fn a_laser_cutter_is_convened_voted_with_proxies_and_investing_members_and_appro
     assert_eq!(by_voter[&11]["choice"], "no");
     assert!(votes.get("next_after").is_none(), "one page holds them all");
     // Paged: two at a time, after the last voter of the page before, the same votes in order.
-    let mut paged: Vec<u64> = Vec::new();
-    let mut after = String::new();
-    loop {
-        let page = coop.get(
+    let paged: Vec<u64> = all_pages(2, "votes", "next_after", |after| {
+        let after = after.map(|a| format!("&after={a}")).unwrap_or_default();
+        coop.get(
             &format!("/motions/{motion}/votes?limit=2{after}"),
             "auditor",
-        );
-        let voters: Vec<u64> = page["votes"]
-            .as_array()
-            .expect("votes")
-            .iter()
-            .map(|v| v["voter"].as_u64().expect("a voter"))
-            .collect();
-        assert!(voters.len() <= 2);
-        paged.extend(&voters);
-        match page["next_after"].as_u64() {
-            Some(next) => {
-                assert_eq!(Some(&next), voters.last());
-                after = format!("&after={next}");
-            }
-            None => break,
-        }
-    }
+        )
+    })
+    .iter()
+    .map(|v| v["voter"].as_u64().expect("a voter"))
+    .collect();
     assert_eq!(paged, by_voter.keys().copied().collect::<Vec<_>>());
     let own = coop.get("/members/10/votes", "member:10");
     assert_eq!(own["votes"][0]["choice"], "yes");

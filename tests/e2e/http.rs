@@ -118,6 +118,19 @@ fn found(db: &TestDb) -> BTreeMap<&'static str, String> {
         .collect()
 }
 
+/// Issues an auditor's token for a week through the API, as the administrator.
+fn issue_auditor_token(http: &Http, server: &Server, admin: &str) -> Reply {
+    let issued = http.send(
+        "POST",
+        &coop_url(server, "/tokens"),
+        Some(admin),
+        &[],
+        Some(r#"{"principal": "auditor", "expires_in_days": 7}"#),
+    );
+    assert_eq!(issued.status, 201, "{}", issued.text);
+    issued
+}
+
 fn coop_url(server: &Server, rest: &str) -> String {
     server.url(&format!("/v1/coops/{COOP}{rest}"))
 }
@@ -680,15 +693,7 @@ fn a_revoked_or_expired_token_is_refused_at_once(db: &TestDb) {
     let http = Http::default();
     let admin = tokens["admin"].as_str();
 
-    let issued = http.send(
-        "POST",
-        &coop_url(&server, "/tokens"),
-        Some(admin),
-        &[],
-        Some(r#"{"principal": "auditor", "expires_in_days": 7}"#),
-    );
-    assert_eq!(issued.status, 201, "{}", issued.text);
-    let issued = issued.json();
+    let issued = issue_auditor_token(&http, &server, admin).json();
     let secret = issued["secret"].as_str().expect("a secret").to_owned();
     let id = issued["token"].as_str().expect("an id").to_owned();
     assert_eq!(
@@ -785,26 +790,15 @@ fn a_revoked_or_expired_token_is_refused_at_once(db: &TestDb) {
         "one page holds them all"
     );
     assert!(all.len() > 3, "{all:?}");
-    let mut paged = Vec::new();
-    let mut after = String::new();
-    loop {
-        let page = http
-            .get(
-                &coop_url(&server, &format!("/tokens?limit=3{after}")),
-                Some(admin),
-            )
-            .json();
-        let ids = ids(&page);
-        assert!(ids.len() <= 3);
-        paged.extend(ids.iter().cloned());
-        match page["next_after"].as_str() {
-            Some(next) => {
-                assert_eq!(Some(next), ids.last().map(String::as_str));
-                after = format!("&after={next}");
-            }
-            None => break,
-        }
-    }
+    let paged = all_pages(3, "tokens", "next_after", |after| {
+        let after = after.map(|a| format!("&after={a}")).unwrap_or_default();
+        http.get(
+            &coop_url(&server, &format!("/tokens?limit=3{after}")),
+            Some(admin),
+        )
+        .json()
+    });
+    let paged = ids(&serde_json::json!({ "tokens": paged }));
     assert_eq!(paged, all);
 }
 
@@ -1275,18 +1269,7 @@ fn an_event_stream_ends_once_its_token_is_revoked(db: &TestDb) {
     let server = Server::start(verbund(), &db.url, "warn");
     let http = Http::default();
     let admin = tokens["admin"].as_str();
-    let issue = || {
-        let issued = http.send(
-            "POST",
-            &coop_url(&server, "/tokens"),
-            Some(admin),
-            &[],
-            Some(r#"{"principal": "auditor", "expires_in_days": 7}"#),
-        );
-        assert_eq!(issued.status, 201, "{}", issued.text);
-        issued
-    };
-    let issued = issue().json();
+    let issued = issue_auditor_token(&http, &server, admin).json();
     let secret = issued["secret"].as_str().expect("a secret").to_owned();
     let id = issued["token"].as_str().expect("an id").to_owned();
 
@@ -1327,7 +1310,9 @@ fn an_event_stream_ends_once_its_token_is_revoked(db: &TestDb) {
     );
     assert_eq!(revoked.status, 200, "{}", revoked.text);
     std::thread::sleep(std::time::Duration::from_millis(1_500));
-    let after = issue().position.expect("a write's position");
+    let after = issue_auditor_token(&http, &server, admin)
+        .position
+        .expect("a write's position");
     // The stream ends (the server closes the connection) without the event written after.
     while let Some(read) = read_id(&mut reader, &mut line) {
         if let Some(id) = read {

@@ -356,26 +356,15 @@ fn a_cooperative_of_firms_and_citizens_grows_and_shrinks_and_its_past_lists_are_
     assert!(whole.get("next_after").is_none());
     let all = ids(&whole);
     assert!(all.len() > 2, "{all:?}");
-    let mut paged = Vec::new();
-    let mut after = String::new();
-    loop {
-        let page = coop
-            .get(
-                &format!("/applications?status=all&limit=2{after}"),
-                "auditor",
-            )
-            .json();
-        let page_ids = ids(&page);
-        assert!(page_ids.len() <= 2);
-        paged.extend(page_ids.iter().cloned());
-        match page["next_after"].as_str() {
-            Some(next) => {
-                assert_eq!(Some(next), page_ids.last().map(String::as_str));
-                after = format!("&after={next}");
-            }
-            None => break,
-        }
-    }
+    let paged = all_pages(2, "applications", "next_after", |after| {
+        let after = after.map(|a| format!("&after={a}")).unwrap_or_default();
+        coop.get(
+            &format!("/applications?status=all&limit=2{after}"),
+            "auditor",
+        )
+        .json()
+    });
+    let paged = ids(&json!({ "applications": paged }));
     assert_eq!(paged, all);
     assert_eq!(
         coop.get("/applications?after=nosuch", "auditor").status,

@@ -72,6 +72,34 @@ impl Drop for TestDb {
     }
 }
 
+/// Reads a paged list to its end: `get` answers the page after a cursor (`None` for the
+/// first), whose items are under `items` and whose cursor for the next page, if more follow,
+/// under `next` (a string or a number). Every page holds at most `limit` items.
+pub fn all_pages(
+    limit: usize,
+    items: &str,
+    next: &str,
+    mut get: impl FnMut(Option<&str>) -> serde_json::Value,
+) -> Vec<serde_json::Value> {
+    let mut all = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let page = get(cursor.as_deref());
+        let listed = page[items].as_array().expect("a list of items");
+        assert!(
+            listed.len() <= limit,
+            "{} items in a page of {limit}",
+            listed.len()
+        );
+        all.extend(listed.iter().cloned());
+        cursor = match &page[next] {
+            serde_json::Value::Null => return all,
+            serde_json::Value::String(text) => Some(text.clone()),
+            other => Some(other.to_string()),
+        };
+    }
+}
+
 /// A runtime for one test.
 pub fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_multi_thread()
