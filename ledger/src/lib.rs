@@ -47,6 +47,7 @@
 //! - [`limits`]: every limit the ledger enforces.
 
 mod append;
+pub mod ceiling;
 mod decoded;
 mod error;
 mod event;
@@ -167,6 +168,16 @@ pub struct WriterCounters {
     pub batches: u64,
     /// Appends in them.
     pub appends: u64,
+    /// Microseconds the appends waited in the queue before their batch began, summed over
+    /// appends.
+    pub queued_us: u64,
+    /// Microseconds spent committing batches (the transaction, not the sync), summed.
+    pub commit_us: u64,
+    /// Syncs of the write-ahead log by the sync thread (SQLite; each covers one or more
+    /// batches).
+    pub syncs: u64,
+    /// Microseconds those syncs took, summed.
+    pub sync_us: u64,
 }
 
 /// A handle to the logs of one database. Cheap to clone; all clones share one writer.
@@ -377,6 +388,7 @@ impl Ledger {
                 log: log.clone(),
                 commit,
                 reply,
+                queued_at: std::time::Instant::now(),
             })
             .await
             .map_err(|_| LedgerError::Closed)?;
@@ -599,11 +611,15 @@ impl Ledger {
             .collect())
     }
 
-    /// Batches and appends the writer has committed so far.
+    /// Batches and appends the writer has committed so far, and where their time went.
     pub fn writer_counters(&self) -> WriterCounters {
         WriterCounters {
             batches: self.inner.stats.batches.load(Ordering::Relaxed),
             appends: self.inner.stats.appends.load(Ordering::Relaxed),
+            queued_us: self.inner.stats.queued_us.load(Ordering::Relaxed),
+            commit_us: self.inner.stats.commit_us.load(Ordering::Relaxed),
+            syncs: self.inner.stats.syncs.load(Ordering::Relaxed),
+            sync_us: self.inner.stats.sync_us.load(Ordering::Relaxed),
         }
     }
 

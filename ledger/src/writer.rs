@@ -9,7 +9,7 @@
 //! own fail.
 
 use std::collections::{BTreeSet, HashMap};
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -31,6 +31,8 @@ pub(crate) struct Request {
     pub log: LogId,
     pub commit: Commit,
     pub reply: oneshot::Sender<Result<Committed, LedgerError>>,
+    /// When it was queued.
+    pub queued_at: std::time::Instant,
 }
 
 /// Limits of the writer.
@@ -137,11 +139,15 @@ impl Heads {
     }
 }
 
-/// Batch sizes, for metrics and the benchmark.
+/// Batch sizes and where the writer's time goes, for metrics and the benchmark.
 #[derive(Debug, Default)]
 pub(crate) struct WriterStats {
-    pub batches: std::sync::atomic::AtomicU64,
-    pub appends: std::sync::atomic::AtomicU64,
+    pub batches: AtomicU64,
+    pub appends: AtomicU64,
+    pub queued_us: AtomicU64,
+    pub commit_us: AtomicU64,
+    pub syncs: AtomicU64,
+    pub sync_us: AtomicU64,
     pub observer: Option<crate::BatchObserver>,
 }
 
@@ -179,6 +185,7 @@ pub(crate) async fn run(writer: Writer, mut conn: WriterConnection) {
                 wal,
                 receiver,
                 Arc::clone(&heads),
+                Arc::clone(&stats),
                 store.clone(),
                 app.clone(),
             ) {
@@ -237,18 +244,25 @@ pub(crate) async fn run(writer: Writer, mut conn: WriterConnection) {
             }
             continue;
         }
-        stats
-            .batches
-            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let began = std::time::Instant::now();
+        stats.batches.fetch_add(1, Ordering::Relaxed);
         stats
             .appends
-            .fetch_add(batch.len() as u64, std::sync::atomic::Ordering::Relaxed);
+            .fetch_add(batch.len() as u64, Ordering::Relaxed);
+        let queued: u64 = batch
+            .iter()
+            .map(|request| micros(began.saturating_duration_since(request.queued_at)))
+            .sum();
+        stats.queued_us.fetch_add(queued, Ordering::Relaxed);
         if let Some(observer) = &stats.observer {
             observer.observe(batch.len(), events);
         }
         let logs: BTreeSet<LogId> = batch.iter().map(|request| request.log.clone()).collect();
         heads.begin_batch(&logs);
         let (next, settled) = commit(&store, conn, batch, syncer.is_some()).await;
+        stats
+            .commit_us
+            .fetch_add(micros(began.elapsed()), Ordering::Relaxed);
         conn = next;
         if settled.is_none() {
             heads.finish_batch(&logs);
@@ -262,7 +276,14 @@ pub(crate) async fn run(writer: Writer, mut conn: WriterConnection) {
                     if let Err(unsent) = queue.send(settled).await {
                         tracing::error!("the ledger's sync thread is gone; syncing in the writer");
                         let wal = conn.pipelined_wal();
-                        sync_and_deliver(vec![unsent.0], wal.as_deref(), &heads, &store, &app);
+                        sync_and_deliver(
+                            vec![unsent.0],
+                            wal.as_deref(),
+                            &heads,
+                            &stats,
+                            &store,
+                            &app,
+                        );
                     }
                 }
                 None => deliver(settled, &heads, &store, &app),
@@ -439,6 +460,7 @@ fn sync_and_deliver(
     batches: Vec<Settled>,
     wal: Option<&std::path::Path>,
     heads: &Heads,
+    stats: &WriterStats,
     store: &Store,
     app: &tokio::runtime::Handle,
 ) {
@@ -447,7 +469,15 @@ fn sync_and_deliver(
         Err(std::io::Error::other("an earlier sync failed"))
     } else {
         match wal {
-            Some(wal) => std::fs::File::open(wal).and_then(|f| f.sync_data()),
+            Some(wal) => {
+                let began = std::time::Instant::now();
+                let synced = std::fs::File::open(wal).and_then(|f| f.sync_data());
+                stats.syncs.fetch_add(1, Ordering::Relaxed);
+                stats
+                    .sync_us
+                    .fetch_add(micros(began.elapsed()), Ordering::Relaxed);
+                synced
+            }
             None => Ok(()),
         }
     };
@@ -477,6 +507,11 @@ fn sync_and_deliver(
     }
 }
 
+/// A duration in whole microseconds, for the counters.
+fn micros(d: Duration) -> u64 {
+    u64::try_from(d.as_micros()).unwrap_or(u64::MAX)
+}
+
 /// The refusal of an append after a failed sync.
 fn broken() -> LedgerError {
     LedgerError::Internal(
@@ -493,6 +528,7 @@ fn spawn_syncer(
     wal: std::path::PathBuf,
     mut settled: mpsc::Receiver<Settled>,
     heads: Arc<Heads>,
+    stats: Arc<WriterStats>,
     store: Store,
     app: tokio::runtime::Handle,
 ) -> std::io::Result<std::thread::JoinHandle<()>> {
@@ -504,7 +540,7 @@ fn spawn_syncer(
                 while let Ok(more) = settled.try_recv() {
                     batches.push(more);
                 }
-                sync_and_deliver(batches, Some(&wal), &heads, &store, &app);
+                sync_and_deliver(batches, Some(&wal), &heads, &stats, &store, &app);
             }
         })
 }
@@ -516,6 +552,29 @@ mod tests {
 
     fn commit(n: u64) -> crate::Commit {
         crate::store::testing::commit(n, "s", crate::ExpectedVersion::Any)
+    }
+
+    /// The counters say what the writer did: every append in a batch, on SQLite every batch
+    /// covered by a sync of the write-ahead log before it was answered.
+    #[tokio::test]
+    async fn the_counters_count_batches_appends_and_syncs() {
+        let db = ScratchDatabase::sqlite().expect("a temporary directory");
+        let ledger = Ledger::open(db.url(), LedgerOptions::default())
+            .await
+            .expect("open");
+        let log = LogId::parse("coop").expect("valid");
+        ledger.create_log(&log).await.expect("create");
+        let before = ledger.writer_counters();
+        for n in 1..=10 {
+            ledger.append(&log, commit(n)).await.expect("append");
+        }
+        let after = ledger.writer_counters();
+        // One at a time: each append is a batch of its own, answered only once a sync covered
+        // it, and the next one is committed after that answer, so it needs a sync of its own.
+        assert_eq!(after.batches - before.batches, 10);
+        assert_eq!(after.appends - before.appends, 10);
+        assert_eq!(after.syncs - before.syncs, 10, "{before:?} {after:?}");
+        assert!(after.commit_us >= before.commit_us && after.sync_us >= before.sync_us);
     }
 
     /// When syncing the write-ahead log fails, whether the batches it covered are on disk is
@@ -547,6 +606,7 @@ mod tests {
                     .join("log.db-wal"),
             ),
             heads,
+            &WriterStats::default(),
             ledger.store(),
             &tokio::runtime::Handle::current(),
         );

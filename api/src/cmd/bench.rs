@@ -48,6 +48,9 @@ pub struct Target {
     pub database_url: Option<String>,
 }
 
+/// Rows the storage ceiling of `bench append` writes per measurement.
+const CEILING_EVENTS: u64 = 200_000;
+
 #[derive(Debug, clap::Args)]
 pub struct AppendArgs {
     #[command(flatten)]
@@ -142,6 +145,84 @@ struct Sample {
     p50_ms: f64,
     p99_ms: f64,
     appends_per_batch: f64,
+    stages: Stages,
+}
+
+/// Where group commit's time went in one measurement (zero for the baseline, which bypasses
+/// the writer).
+#[derive(Clone, Copy, Debug, Default)]
+struct Stages {
+    /// Mean wait of an append in the queue before its batch began.
+    queued_us: f64,
+    /// Mean time to commit one batch (without its sync).
+    commit_us: f64,
+    /// Share of the run the writer spent committing.
+    writer_busy: f64,
+    /// Mean time of one sync of the write-ahead log (SQLite), and the batches each covered.
+    sync_us: f64,
+    batches_per_sync: f64,
+    /// Share of the run the sync thread spent syncing.
+    sync_busy: f64,
+}
+
+impl Stages {
+    fn between(
+        before: &verbund_ledger::WriterCounters,
+        after: &verbund_ledger::WriterCounters,
+        seconds: f64,
+    ) -> Self {
+        let per = |sum: u64, n: u64| if n == 0 { 0.0 } else { sum as f64 / n as f64 };
+        let (batches, appends, syncs) = (
+            after.batches - before.batches,
+            after.appends - before.appends,
+            after.syncs - before.syncs,
+        );
+        let (commit_us, sync_us) = (
+            after.commit_us - before.commit_us,
+            after.sync_us - before.sync_us,
+        );
+        Self {
+            queued_us: per(after.queued_us - before.queued_us, appends),
+            commit_us: per(commit_us, batches),
+            writer_busy: commit_us as f64 / 1e6 / seconds,
+            sync_us: per(sync_us, syncs),
+            batches_per_sync: per(batches, syncs),
+            sync_busy: sync_us as f64 / 1e6 / seconds,
+        }
+    }
+
+    fn median(samples: &[Sample]) -> Self {
+        let of = |f: fn(&Stages) -> f64| median(samples.iter().map(|s| f(&s.stages)).collect());
+        Self {
+            queued_us: of(|s| s.queued_us),
+            commit_us: of(|s| s.commit_us),
+            writer_busy: of(|s| s.writer_busy),
+            sync_us: of(|s| s.sync_us),
+            batches_per_sync: of(|s| s.batches_per_sync),
+            sync_busy: of(|s| s.sync_busy),
+        }
+    }
+
+    fn say(&self) {
+        if self.sync_us > 0.0 {
+            say!(
+                "      an append waits {:.0} µs in the queue; a batch commits in {:.0} µs (writer {:.0}% busy); a sync of the WAL takes {:.0} µs for {:.1} batches (sync thread {:.0}% busy)",
+                self.queued_us,
+                self.commit_us,
+                100.0 * self.writer_busy,
+                self.sync_us,
+                self.batches_per_sync,
+                100.0 * self.sync_busy
+            );
+        } else {
+            say!(
+                "      an append waits {:.0} µs in the queue; a batch commits, synced, in {:.0} µs (writer {:.0}% busy)",
+                self.queued_us,
+                self.commit_us,
+                100.0 * self.writer_busy
+            );
+        }
+    }
 }
 
 pub(crate) fn median(mut values: Vec<f64>) -> f64 {
@@ -155,6 +236,7 @@ fn summarize(samples: &[Sample]) -> Sample {
         p50_ms: median(samples.iter().map(|s| s.p50_ms).collect()),
         p99_ms: median(samples.iter().map(|s| s.p99_ms).collect()),
         appends_per_batch: median(samples.iter().map(|s| s.appends_per_batch).collect()),
+        stages: Stages::median(samples),
     }
 }
 
@@ -236,6 +318,11 @@ async fn measure(
         } else {
             (after.appends - before.appends) as f64 / batches
         },
+        stages: if unbatched {
+            Stages::default()
+        } else {
+            Stages::between(&before, &after, elapsed)
+        },
     })
 }
 
@@ -276,7 +363,7 @@ async fn append(args: AppendArgs) -> anyhow::Result<ExitCode> {
         scratch.name()
     );
     let duration = Duration::from_secs(args.seconds);
-    let (mut group_samples, mut naive_samples) = (Vec::new(), Vec::new());
+    let (mut group_samples, mut naive_samples, mut ceilings) = (Vec::new(), Vec::new(), Vec::new());
     for run in 0..args.runs {
         let log = LogId::parse(format!("bench-group-{run}"))?;
         grouped.create_log(&log).await?;
@@ -288,6 +375,19 @@ async fn append(args: AppendArgs) -> anyhow::Result<ExitCode> {
             s.p99_ms,
             s.appends_per_batch
         );
+        s.stages.say();
+        if grouped.is_sqlite() {
+            // The same rows, in transactions of the same size, from one thread with nothing
+            // else: the storage's ceiling, measured right after the run.
+            let per_commit = s.appends_per_batch.round().max(1.0) as usize;
+            let took = verbund_ledger::ceiling::sqlite_inserts(CEILING_EVENTS, per_commit).await?;
+            let ceiling = CEILING_EVENTS as f64 / took.as_secs_f64();
+            say!(
+                "      storage ceiling: {ceiling:.0} events/s (the same rows in transactions of {per_commit}, one thread, no checks, no sync); group commit at {:.0}% of it",
+                100.0 * s.events_per_s / ceiling
+            );
+            ceilings.push(ceiling);
+        }
         group_samples.push(s);
         if !args.no_baseline {
             let log = LogId::parse(format!("bench-naive-{run}"))?;
@@ -310,6 +410,14 @@ async fn append(args: AppendArgs) -> anyhow::Result<ExitCode> {
         g.p99_ms,
         g.appends_per_batch
     );
+    g.stages.say();
+    if !ceilings.is_empty() {
+        let ceiling = median(ceilings);
+        say!(
+            "median: storage ceiling {ceiling:.0} events/s; group commit at {:.0}% of it",
+            100.0 * g.events_per_s / ceiling
+        );
+    }
     if !naive_samples.is_empty() {
         let n = summarize(&naive_samples);
         say!(

@@ -1003,6 +1003,97 @@ impl Readers {
     }
 }
 
+/// The storage's own ceiling for `bench append`: one thread writes `events` rows shaped like
+/// the benchmark's appends into `log` (which must exist and be empty) — per event a row of
+/// `ledger_events` and one of `ledger_commands`, the head updated per transaction, the stream
+/// index taken in bulk every 2,048 events as the writer does — in transactions of
+/// `per_commit` events on a connection set up as the writer's, without planning, hashing,
+/// lookups or a sync. Returns the time it took: what SQLite itself costs for these rows, which
+/// appends can approach but not beat.
+pub(crate) fn insert_ceiling(
+    path: &std::path::Path,
+    log: &str,
+    events: u64,
+    per_commit: usize,
+) -> Result<std::time::Duration, LedgerError> {
+    const STREAMS: u64 = 64;
+    const INDEX_EVERY: u64 = 2_048;
+    let mut writer = SqliteWriter::open(path, Sync::Pipelined, INDEX_EVERY)?;
+    let conn = &mut writer.conn;
+    let started = std::time::Instant::now();
+    let now_us = jiff::Timestamp::now().as_microsecond();
+    let mut unindexed: Vec<(String, i64, i64)> = Vec::new();
+    let mut position = 0_u64;
+    while position < events {
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        {
+            let mut event = tx.prepare_cached(
+                "INSERT INTO ledger_events (log_id, position, stream_id, stream_version, event_type, schema_version,
+                                            payload, actor, command_id, correlation_id, recorded_at_us, prev_hash, hash)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+            )?;
+            let mut command = tx.prepare_cached(
+                "INSERT INTO ledger_commands (log_id, command_id, fingerprint, first_position, last_position)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+            )?;
+            let end = (position + per_commit.max(1) as u64).min(events);
+            while position < end {
+                position += 1;
+                let (writer, version) = (position % STREAMS, position / STREAMS + 1);
+                let stream = format!("member:{writer}");
+                // Time-ordered, as the benchmark's: the command index takes them at its end.
+                let id = format!("{:016x}-w{writer}-{version}", now_us + to_db(position));
+                let payload = format!(
+                    r#"{{"amount":"25.00","member":{writer},"period":{version},"reference":"SEPA-{writer}-{version}"}}"#
+                );
+                // Distinct filler of a hash's size: the ceiling leaves hashing out.
+                let hash = [position.to_le_bytes(); 4].concat();
+                event.execute(rusqlite::params![
+                    log,
+                    to_db(position),
+                    stream,
+                    to_db(version),
+                    "ContributionPaid",
+                    1,
+                    payload,
+                    "bench",
+                    id,
+                    id,
+                    now_us,
+                    hash,
+                    hash,
+                ])?;
+                command.execute(rusqlite::params![
+                    log,
+                    id,
+                    hash,
+                    to_db(position),
+                    to_db(position)
+                ])?;
+                unindexed.push((stream, to_db(version), to_db(position)));
+            }
+        }
+        if unindexed.len() as u64 >= INDEX_EVERY {
+            unindexed.sort_unstable();
+            let mut insert = tx.prepare_cached(
+                "INSERT INTO ledger_stream_index (log_id, stream_id, stream_version, position) VALUES (?1, ?2, ?3, ?4)",
+            )?;
+            for (stream, version, at) in unindexed.drain(..) {
+                insert.execute(rusqlite::params![log, stream, version, at])?;
+            }
+            drop(insert);
+            tx.prepare_cached("UPDATE ledger_logs SET indexed_position = ?2 WHERE log_id = ?1")?
+                .execute(rusqlite::params![log, to_db(position)])?;
+        }
+        tx.prepare_cached(
+            "UPDATE ledger_logs SET head_position = ?2, head_hash = ?3, head_recorded_at_us = ?4 WHERE log_id = ?1",
+        )?
+        .execute(rusqlite::params![log, to_db(position), [0_u8; 32], now_us])?;
+        tx.commit()?;
+    }
+    Ok(started.elapsed())
+}
+
 fn open_reader(path: &std::path::Path) -> Result<rusqlite::Connection, LedgerError> {
     let conn = rusqlite::Connection::open_with_flags(
         path,
@@ -1024,6 +1115,42 @@ mod tests {
         super::super::SQLITE_MIGRATIONS[0],
         super::super::SQLITE_MIGRATIONS[1],
     ];
+
+    /// The benchmark's ceiling writes every row it is timed for, in the layout the ledger
+    /// keeps: an event and a command per position, the head at the last, the stream index up
+    /// to the indexed position and no further.
+    #[tokio::test]
+    async fn the_insert_ceiling_writes_the_rows_it_is_timed_for() {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let path = dir.path().join("ceiling.db");
+        let ledger = Ledger::open(
+            &format!("sqlite:{}", path.display()),
+            LedgerOptions::default(),
+        )
+        .await
+        .expect("open");
+        let log = LogId::parse("ceiling").expect("valid");
+        ledger.create_log(&log).await.expect("create");
+        ledger.close().await;
+
+        insert_ceiling(&path, "ceiling", 5_000, 17).expect("the ceiling runs");
+
+        let conn = open_reader(&path).expect("a reader");
+        let count = |sql: &str| -> i64 { conn.query_row(sql, [], |row| row.get(0)).expect(sql) };
+        assert_eq!(count("SELECT COUNT(*) FROM ledger_events"), 5_000);
+        assert_eq!(count("SELECT MIN(position) FROM ledger_events"), 1);
+        assert_eq!(count("SELECT MAX(position) FROM ledger_events"), 5_000);
+        assert_eq!(count("SELECT COUNT(*) FROM ledger_commands"), 5_000);
+        assert_eq!(count("SELECT head_position FROM ledger_logs"), 5_000);
+        // Taken at the first commits that reach 2,048 and 4,096 unindexed events: 121 and 242
+        // commits of 17.
+        assert_eq!(count("SELECT indexed_position FROM ledger_logs"), 4_114);
+        assert_eq!(count("SELECT COUNT(*) FROM ledger_stream_index"), 4_114);
+        assert_eq!(
+            count("SELECT MAX(position) FROM ledger_stream_index"),
+            4_114
+        );
+    }
 
     /// A database written before migration 3 (stream index on the events, every command in
     /// `ledger_commands`) is migrated on open: it verifies, its streams and commands are found,
