@@ -208,6 +208,46 @@ fn a_year_of_twelve_firms_ends_in_the_balance_sheet_computed_by_hand(db: &TestDb
                "booked_on": "2025-03-01", "due_on": "2025-03-31"}),
     );
     let open = books.get("/books/open-items?as_of=2025-03-15", "auditor");
+    // Paged by member number: the same members, and on every page what all of them owe.
+    let whole = open["members"].as_array().expect("members").clone();
+    assert_eq!(open["members_owing"], whole.len(), "{open}");
+    assert!(open.get("next_after").is_none(), "{open}");
+    let cents = |amount: &Value| -> i64 {
+        (amount
+            .as_str()
+            .expect("an amount")
+            .parse::<f64>()
+            .expect("a number")
+            * 100.0)
+            .round() as i64
+    };
+    assert_eq!(
+        cents(&open["total"]),
+        whole.iter().map(|m| cents(&m["total"])).sum::<i64>(),
+        "{open}"
+    );
+    let paged = all_pages(5, "members", "next_after", |after| {
+        let after = after.map(|a| format!("&after={a}")).unwrap_or_default();
+        let page = books.get(
+            &format!("/books/open-items?as_of=2025-03-15&limit=5{after}"),
+            "auditor",
+        );
+        assert_eq!(
+            (&page["total"], &page["members_owing"]),
+            (&open["total"], &open["members_owing"])
+        );
+        page
+    });
+    assert_eq!(paged, whole);
+    for bad in ["after=0", "limit=0", "limit=1001"] {
+        let reply = books.http.get(
+            &books.url(&format!("/books/open-items?{bad}")),
+            Some(&books.tokens["auditor"]),
+        );
+        assert_eq!(reply.status, 400, "{bad}: {}", reply.text);
+        let field = bad.split('=').next().expect("a name");
+        assert!(reply.text.contains(field), "{bad}: {}", reply.text);
+    }
     let mut levy_parts = BTreeMap::new();
     for member in open["members"].as_array().expect("members") {
         for account in member["accounts"].as_array().expect("accounts") {
@@ -452,6 +492,19 @@ fn a_year_of_twelve_firms_ends_in_the_balance_sheet_computed_by_hand(db: &TestDb
         .expect("capital")
         .clone();
     assert_eq!(capital["balance"], "-611.11");
+    // Their lines in pages of two: the same lines, with every account's totals on each page.
+    let lines = own["lines"].as_array().expect("lines").clone();
+    assert!(lines.len() > 2, "{own}");
+    assert!(own.get("next_offset").is_none(), "{own}");
+    let paged = all_pages(2, "lines", "next_offset", |offset| {
+        let page = books.get(
+            &format!("/books/members/7?limit=2&offset={}", offset.unwrap_or("0")),
+            "member:7",
+        );
+        assert_eq!(page["accounts"], own["accounts"]);
+        page
+    });
+    assert_eq!(paged, lines);
     let statement = books.get("/members/7/statement", "auditor");
     assert_eq!(statement["paid_in"], "611.11", "{statement}");
     let credited = statement["lines"]

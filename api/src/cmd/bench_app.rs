@@ -246,6 +246,10 @@ async fn rebuild_on(scratch: &Scratch, args: &RebuildArgs) -> anyhow::Result<Exi
     let started = Instant::now();
     fill(&ledger, &log, args.events).await?;
     say!("  filled in {:.1} s", started.elapsed().as_secs_f64());
+    #[cfg(target_os = "linux")]
+    if rustix::thread::transparent_huge_pages_are_disabled().unwrap_or(false) {
+        say!("  transparent huge pages off for this process, as for `verbund rebuild`");
+    }
     let head = ledger.head(&log).await?.position;
     let (mut folds, mut reads, mut decodes) = (Vec::new(), Vec::new(), Vec::new());
     for run in 1..=args.runs {

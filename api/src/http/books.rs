@@ -7,6 +7,7 @@
 //! a member reads their own statement.
 
 use std::collections::BTreeMap;
+use std::ops::Bound;
 use std::sync::Arc;
 
 use axum::Extension;
@@ -393,6 +394,38 @@ pub struct LedgerQuery {
     pub limit: Option<usize>,
 }
 
+/// A member's accounts on a day, their lines paged.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct MemberAccountsQuery {
+    /// The day (default: everything booked, today's books).
+    #[param(value_type = Option<String>, format = Date)]
+    pub as_of: Option<Date>,
+    /// Lines to skip (as for an account's ledger: a page stays the same page).
+    #[param(minimum = 0)]
+    pub offset: Option<usize>,
+    /// At most this many lines (1 to 1000, default 100).
+    #[param(minimum = 1, maximum = 1000)]
+    pub limit: Option<usize>,
+}
+
+/// The members who owe something on a day, a page of them.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct OpenItemsQuery {
+    /// The day (default: everything booked, today's books).
+    #[param(value_type = Option<String>, format = Date)]
+    pub as_of: Option<Date>,
+    /// The members numbered after this one.
+    #[param(minimum = 1)]
+    pub after: Option<u32>,
+    /// At most this many members (1 to 1000, default 100).
+    #[param(minimum = 1, maximum = 1000)]
+    pub limit: Option<usize>,
+}
+
 /// An entry of the journal.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct EntryView {
@@ -469,8 +502,11 @@ pub struct MemberAccountsView {
     /// Their sub-accounts: paid-in capital (2000), unpaid shares (1410), levies and fees
     /// (1420), profit owed (3600), loans (3100).
     pub accounts: Vec<AccountTotalView>,
-    /// Every line on them.
+    /// The lines on them, a page (every account's totals above are whole).
     pub lines: Vec<LedgerLineView>,
+    /// More lines follow: pass this as `offset` for the next page.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_offset: Option<usize>,
 }
 
 /// What members owe.
@@ -479,8 +515,15 @@ pub struct OpenItemsView {
     /// The day.
     #[schema(value_type = Option<String>, format = Date)]
     pub as_of: Option<Date>,
-    /// By member.
+    /// What all members owe together, on every page.
+    pub total: String,
+    /// How many members owe something, on every page.
+    pub members_owing: usize,
+    /// A page of them, by member number.
     pub members: Vec<MemberOpenItems>,
+    /// More members follow: pass this as `after` for the next page.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_after: Option<u32>,
 }
 
 /// What one member owes.
@@ -1016,13 +1059,13 @@ report!(
     trial_balance, "/v1/coops/{coop}/books/trial-balance", AsOf, TrialBalanceView,
     |journal, q| {
         let accounts = journal.trial_balance(q.as_of);
-        let debit: i64 = accounts.iter().map(|t| t.debit.cents()).sum();
-        let credit: i64 = accounts.iter().map(|t| t.credit.cents()).sum();
+        let debit: i128 = accounts.iter().map(|t| i128::from(t.debit.cents())).sum();
+        let credit: i128 = accounts.iter().map(|t| i128::from(t.credit.cents())).sum();
         Ok(TrialBalanceView {
             as_of: q.as_of,
             accounts: totals(&accounts),
-            debit: dto::money(Money::from_cents(debit).unwrap_or(Money::ZERO)),
-            credit: dto::money(Money::from_cents(credit).unwrap_or(Money::ZERO)),
+            debit: money_of(debit)?,
+            credit: money_of(credit)?,
         })
     }
 );
@@ -1100,6 +1143,31 @@ pub async fn income_statement(
     Ok(json(coop.runtime.position(), view))
 }
 
+/// A sum of amounts as money: beyond what an amount may hold it is an error, never a wrong
+/// figure.
+fn money_of(cents: i128) -> Result<String, ApiError> {
+    i64::try_from(cents)
+        .ok()
+        .and_then(Money::from_cents)
+        .map(dto::money)
+        .ok_or_else(|| ApiError::internal(format!("a sum of {cents} cents is beyond any amount")))
+}
+
+/// The page of `items` from `offset` (default 0) of at most `limit` items, and the offset of the
+/// next page if more follow.
+fn offset_page<T>(
+    items: Vec<T>,
+    offset: Option<usize>,
+    limit: Option<usize>,
+) -> Result<(Vec<T>, Option<usize>), ApiError> {
+    let limit = crate::http::routes::page_limit(limit)?;
+    let offset = offset.unwrap_or(0);
+    let total = items.len();
+    let page: Vec<T> = items.into_iter().skip(offset).take(limit).collect();
+    let next = offset.saturating_add(page.len());
+    Ok((page, (next < total).then_some(next)))
+}
+
 fn ledger_lines(lines: Vec<verbund_projections::LedgerLine>) -> Vec<LedgerLineView> {
     lines
         .into_iter()
@@ -1124,11 +1192,7 @@ report!(
             let code = AccountCode::parse(&q.account).map_err(|e| ApiError::from(e.at("account")))?;
             journal.ledger(|a| a.code == code, q.as_of)
         };
-        let limit = crate::http::routes::page_limit(q.limit)?;
-        let offset = q.offset.unwrap_or(0);
-        let total = lines.len();
-        let page: Vec<_> = lines.into_iter().skip(offset).take(limit).collect();
-        let next_offset = (offset.saturating_add(page.len()) < total).then(|| offset + page.len());
+        let (page, next_offset) = offset_page(lines, q.offset, q.limit)?;
         Ok(LedgerView { account: q.account.clone(), lines: ledger_lines(page), next_offset })
     }
 );
@@ -1137,7 +1201,8 @@ report!(
 /// organs, auditors).
 #[utoipa::path(get, path = "/v1/coops/{coop}/books/members/{member}", tag = "books",
     params(("coop" = String, Path, description = "The cooperative's id"),
-        ("member" = u32, Path, description = "Member number", minimum = 1), AsOf, ReadHeaders),
+        ("member" = u32, Path, description = "Member number", minimum = 1), MemberAccountsQuery,
+        ReadHeaders),
     responses((status = 200, body = MemberAccountsView),
         (status = 400, body = Problem, content_type = "application/problem+json"),
         (status = 401, body = Problem, content_type = "application/problem+json"),
@@ -1148,7 +1213,7 @@ report!(
 pub async fn member_accounts(
     Extension(coop): Extension<Coop>,
     Path((_, member)): Path<(String, String)>,
-    Params(q): Params<AsOf>,
+    Params(q): Params<MemberAccountsQuery>,
 ) -> Result<Response, ApiError> {
     let member = member
         .parse::<u32>()
@@ -1159,33 +1224,56 @@ pub async fn member_accounts(
         })?;
     let folded = coop.runtime.views().journal.cloned();
     let journal = &folded.state;
+    let (lines, next_offset) = offset_page(
+        journal.ledger(|a| a.member_no() == Some(member), q.as_of),
+        q.offset,
+        q.limit,
+    )?;
     let view = MemberAccountsView {
         member: member.get(),
         as_of: q.as_of,
         accounts: totals(&journal.member_accounts(member, q.as_of)),
-        lines: ledger_lines(journal.ledger(|a| a.member_no() == Some(member), q.as_of)),
+        lines: ledger_lines(lines),
+        next_offset,
     };
     Ok(json(folded.position, view))
 }
 
 report!(
     /// What the members owe on a day: unpaid shares (1410), levies and fees (1420).
-    open_items, "/v1/coops/{coop}/books/open-items", AsOf, OpenItemsView,
+    open_items, "/v1/coops/{coop}/books/open-items", OpenItemsQuery, OpenItemsView,
     |journal, q| {
+        let limit = crate::http::routes::page_limit(q.limit)?;
+        let after = match q.after {
+            None => None,
+            Some(n) => Some(MemberNo::new(n).ok_or_else(|| {
+                ApiError::bad_request("query-malformed", "after", "after is a member number from 1")
+            })?),
+        };
+        let open = journal.open_items(q.as_of);
+        let owed = |accounts: &[AccountTotal]| -> i128 {
+            accounts.iter().map(|t| i128::from(t.balance.cents())).sum()
+        };
+        let total = open.values().map(|accounts| owed(accounts)).sum::<i128>();
+        let from = after.map_or(Bound::Unbounded, Bound::Excluded);
+        let mut page: Vec<_> = open.range((from, Bound::Unbounded)).take(limit + 1).collect();
+        let next_after = (page.len() > limit).then(|| page[limit - 1].0.get());
+        page.truncate(limit);
         Ok(OpenItemsView {
             as_of: q.as_of,
-            members: journal
-                .open_items(q.as_of)
+            total: money_of(total)?,
+            members_owing: open.len(),
+            members: page
                 .into_iter()
                 .map(|(member, accounts)| {
-                    let total: i64 = accounts.iter().map(|t| t.balance.cents()).sum();
-                    MemberOpenItems {
+                    Ok(MemberOpenItems {
                         member: member.get(),
-                        accounts: totals(&accounts),
-                        total: dto::money(Money::from_cents(total).unwrap_or(Money::ZERO)),
-                    }
+                        accounts: totals(accounts),
+                        total: money_of(owed(accounts))?,
+                    })
                 })
-                .collect(),
+                .collect::<Result<_, ApiError>>()?,
+            next_after,
         })
     }
 );
