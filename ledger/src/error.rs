@@ -123,8 +123,6 @@ impl LedgerError {
         }
     }
 
-    /// True for a database error that a fresh attempt may not hit: a lost race on a unique key
-    /// or a lock (another process wrote first), or a dropped connection.
     /// True for a failure of the database or of the connection to it (I/O, a dropped
     /// connection, a busy file), after which the same read may succeed; false for what the
     /// ledger refuses, for corrupt data and for a closed ledger.
@@ -132,15 +130,17 @@ impl LedgerError {
         matches!(self, LedgerError::Database(_) | LedgerError::Sqlite(_))
     }
 
+    /// True for a database error that a fresh attempt may not hit: a lock (another process
+    /// writes), a dropped connection, or on PostgreSQL a lost race on a unique key (another
+    /// process wrote first). Not a unique key on SQLite's writer: its transaction takes the
+    /// write lock first and reads everything it decides on inside it, so no other process can
+    /// have written in between, and a key taken there is taken for good (a personal-data record
+    /// id used before, say): the batch goes straight to being committed append by append.
     pub(crate) fn is_transient(&self) -> bool {
         if let LedgerError::Sqlite(e) = self {
             return matches!(
                 e.sqlite_error_code(),
                 Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
-            ) || matches!(
-                e.as_ref(),
-                rusqlite::Error::SqliteFailure(f, _) if f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE
-                    || f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY
             );
         }
         let LedgerError::Database(e) = self else {
@@ -157,6 +157,48 @@ impl LedgerError {
             }
             sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut => true,
             _ => false,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sqlite_failure(code: rusqlite::ErrorCode, extended_code: i32) -> LedgerError {
+        LedgerError::from(rusqlite::Error::SqliteFailure(
+            rusqlite::ffi::Error {
+                code,
+                extended_code,
+            },
+            None,
+        ))
+    }
+
+    /// On SQLite's writer a busy or locked file is worth another attempt; a key taken is not.
+    #[test]
+    fn on_sqlite_a_lock_is_transient_and_a_taken_key_is_not() {
+        assert!(
+            sqlite_failure(
+                rusqlite::ErrorCode::DatabaseBusy,
+                rusqlite::ffi::SQLITE_BUSY
+            )
+            .is_transient()
+        );
+        assert!(
+            sqlite_failure(
+                rusqlite::ErrorCode::DatabaseLocked,
+                rusqlite::ffi::SQLITE_LOCKED
+            )
+            .is_transient()
+        );
+        for key in [
+            rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE,
+            rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY,
+        ] {
+            let taken = sqlite_failure(rusqlite::ErrorCode::ConstraintViolation, key);
+            assert!(!taken.is_transient(), "{taken}");
+            assert!(taken.is_database_failure());
         }
     }
 }
