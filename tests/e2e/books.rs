@@ -226,19 +226,23 @@ fn a_year_of_twelve_firms_ends_in_the_balance_sheet_computed_by_hand(db: &TestDb
         whole.iter().map(|m| cents(&m["total"])).sum::<i64>(),
         "{open}"
     );
-    let paged = all_pages(5, "members", "next_after", |after| {
-        let after = after.map(|a| format!("&after={a}")).unwrap_or_default();
-        let page = books.get(
-            &format!("/books/open-items?as_of=2025-03-15&limit=5{after}"),
-            "auditor",
-        );
-        assert_eq!(
-            (&page["total"], &page["members_owing"]),
-            (&open["total"], &open["members_owing"])
-        );
-        page
-    });
-    assert_eq!(paged, whole);
+    // Pages of 5 end on a short page, pages of 4 and 6 on a full one (12 members owe).
+    assert_eq!(whole.len(), 12, "{open}");
+    for limit in [4, 5, 6] {
+        let paged = all_pages(limit, "members", "next_after", |after| {
+            let after = after.map(|a| format!("&after={a}")).unwrap_or_default();
+            let page = books.get(
+                &format!("/books/open-items?as_of=2025-03-15&limit={limit}{after}"),
+                "auditor",
+            );
+            assert_eq!(
+                (&page["total"], &page["members_owing"]),
+                (&open["total"], &open["members_owing"])
+            );
+            page
+        });
+        assert_eq!(paged, whole, "pages of {limit}");
+    }
     for bad in ["after=0", "limit=0", "limit=1001"] {
         let reply = books.http.get(
             &books.url(&format!("/books/open-items?{bad}")),
@@ -496,15 +500,20 @@ fn a_year_of_twelve_firms_ends_in_the_balance_sheet_computed_by_hand(db: &TestDb
     let lines = own["lines"].as_array().expect("lines").clone();
     assert!(lines.len() > 2, "{own}");
     assert!(own.get("next_offset").is_none(), "{own}");
-    let paged = all_pages(2, "lines", "next_offset", |offset| {
-        let page = books.get(
-            &format!("/books/members/7?limit=2&offset={}", offset.unwrap_or("0")),
-            "member:7",
-        );
-        assert_eq!(page["accounts"], own["accounts"]);
-        page
-    });
-    assert_eq!(paged, lines);
+    for limit in [1, 2, lines.len() - 1, lines.len()] {
+        let paged = all_pages(limit, "lines", "next_offset", |offset| {
+            let page = books.get(
+                &format!(
+                    "/books/members/7?limit={limit}&offset={}",
+                    offset.unwrap_or("0")
+                ),
+                "member:7",
+            );
+            assert_eq!(page["accounts"], own["accounts"]);
+            page
+        });
+        assert_eq!(paged, lines, "pages of {limit}");
+    }
     let statement = books.get("/members/7/statement", "auditor");
     assert_eq!(statement["paid_in"], "611.11", "{statement}");
     let credited = statement["lines"]

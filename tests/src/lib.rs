@@ -91,12 +91,25 @@ pub fn all_pages(
             "{} items in a page of {limit}",
             listed.len()
         );
+        // Only the first page may be empty: a cursor after the last item (on an exact
+        // multiple of the limit, say) would lead to an empty page.
+        assert!(
+            cursor.is_none() || !listed.is_empty(),
+            "an empty page after cursor {cursor:?}"
+        );
         all.extend(listed.iter().cloned());
         cursor = match &page[next] {
             serde_json::Value::Null => return all,
             serde_json::Value::String(text) => Some(text.clone()),
             other => Some(other.to_string()),
         };
+        // A page that says more follow is a full one.
+        assert_eq!(
+            listed.len(),
+            limit,
+            "a page of {} with a cursor, limit {limit}",
+            listed.len()
+        );
     }
 }
 

@@ -204,7 +204,7 @@ impl Stages {
     }
 
     fn say(&self) {
-        if self.sync_us > 0.0 {
+        if self.batches_per_sync > 0.0 {
             say!(
                 "      an append waits {:.0} µs in the queue; a batch commits in {:.0} µs (writer {:.0}% busy); a sync of the WAL takes {:.0} µs for {:.1} batches (sync thread {:.0}% busy)",
                 self.queued_us,
@@ -376,14 +376,18 @@ async fn append(args: AppendArgs) -> anyhow::Result<ExitCode> {
             s.appends_per_batch
         );
         s.stages.say();
-        if grouped.is_sqlite() {
-            // The same rows, in transactions of the same size, from one thread with nothing
-            // else: the storage's ceiling, measured right after the run.
-            let per_commit = s.appends_per_batch.round().max(1.0) as usize;
-            let took = verbund_ledger::ceiling::sqlite_inserts(CEILING_EVENTS, per_commit).await?;
+        // The same rows, in transactions of the same size, from one thread with nothing else:
+        // the storage's ceiling (SQLite), measured right after the run, beside its file.
+        let rows = verbund_ledger::ceiling::CeilingRows {
+            events: CEILING_EVENTS,
+            per_commit: s.appends_per_batch.round().max(1.0) as usize,
+            streams: args.writers as u64,
+        };
+        if let Some(took) = verbund_ledger::ceiling::sqlite_inserts(&grouped, rows).await? {
             let ceiling = CEILING_EVENTS as f64 / took.as_secs_f64();
             say!(
-                "      storage ceiling: {ceiling:.0} events/s (the same rows in transactions of {per_commit}, one thread, no checks, no sync); group commit at {:.0}% of it",
+                "      storage ceiling: {ceiling:.0} events/s (the same rows in transactions of {}, one thread, no checks, no per-commit sync); group commit at {:.0}% of it",
+                rows.per_commit,
                 100.0 * s.events_per_s / ceiling
             );
             ceilings.push(ceiling);

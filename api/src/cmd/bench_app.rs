@@ -226,6 +226,10 @@ fn duration_ms(text: &str) -> Option<f64> {
 }
 
 pub async fn rebuild(args: RebuildArgs) -> anyhow::Result<ExitCode> {
+    anyhow::ensure!(
+        args.events > 0 && args.runs > 0,
+        "events and runs must be positive"
+    );
     let scratch = Scratch::create(&args.target).await?;
     let result = rebuild_on(&scratch, &args).await;
     scratch.remove().await?;

@@ -1197,8 +1197,9 @@ report!(
     }
 );
 
-/// A member's accounts with the cooperative and every line on them (the member themself, the
-/// organs, auditors).
+/// A member's accounts with the cooperative, each with its totals, and a page of the lines on
+/// them (`offset`, `limit`; `next_offset` while more follow) — for the member themself, the
+/// organs, auditors.
 #[utoipa::path(get, path = "/v1/coops/{coop}/books/members/{member}", tag = "books",
     params(("coop" = String, Path, description = "The cooperative's id"),
         ("member" = u32, Path, description = "Member number", minimum = 1), MemberAccountsQuery,

@@ -1003,20 +1003,23 @@ impl Readers {
     }
 }
 
-/// The storage's own ceiling for `bench append`: one thread writes `events` rows shaped like
-/// the benchmark's appends into `log` (which must exist and be empty) — per event a row of
-/// `ledger_events` and one of `ledger_commands`, the head updated per transaction, the stream
-/// index taken in bulk every 2,048 events as the writer does — in transactions of
-/// `per_commit` events on a connection set up as the writer's, without planning, hashing,
-/// lookups or a sync. Returns the time it took: what SQLite itself costs for these rows, which
-/// appends can approach but not beat.
+/// The storage's own ceiling for `bench append` (see [`crate::ceiling`]): one thread writes
+/// `rows.events` rows shaped like the benchmark's appends into `log` (which must exist and be
+/// empty) — per event a row of `ledger_events` and one of `ledger_commands`, the head updated
+/// per transaction, the stream index taken in bulk every 2,048 events as the writer does — in
+/// transactions of `rows.per_commit` events on a connection set up as the writer's, without
+/// planning, hashing, lookups or a per-commit sync. Returns the time it took.
 pub(crate) fn insert_ceiling(
     path: &std::path::Path,
     log: &str,
-    events: u64,
-    per_commit: usize,
+    rows: crate::ceiling::CeilingRows,
 ) -> Result<std::time::Duration, LedgerError> {
-    const STREAMS: u64 = 64;
+    let crate::ceiling::CeilingRows {
+        events,
+        per_commit,
+        streams,
+    } = rows;
+    let streams = streams.max(1);
     const INDEX_EVERY: u64 = 2_048;
     let mut writer = SqliteWriter::open(path, Sync::Pipelined, INDEX_EVERY)?;
     let conn = &mut writer.conn;
@@ -1039,7 +1042,7 @@ pub(crate) fn insert_ceiling(
             let end = (position + per_commit.max(1) as u64).min(events);
             while position < end {
                 position += 1;
-                let (writer, version) = (position % STREAMS, position / STREAMS + 1);
+                let (writer, version) = ((position - 1) % streams, (position - 1) / streams + 1);
                 let stream = format!("member:{writer}");
                 // Time-ordered, as the benchmark's: the command index takes them at its end.
                 let id = format!("{:016x}-w{writer}-{version}", now_us + to_db(position));
@@ -1133,7 +1136,12 @@ mod tests {
         ledger.create_log(&log).await.expect("create");
         ledger.close().await;
 
-        insert_ceiling(&path, "ceiling", 5_000, 17).expect("the ceiling runs");
+        let rows = crate::ceiling::CeilingRows {
+            events: 5_000,
+            per_commit: 17,
+            streams: 64,
+        };
+        insert_ceiling(&path, "ceiling", rows).expect("the ceiling runs");
 
         let conn = open_reader(&path).expect("a reader");
         let count = |sql: &str| -> i64 { conn.query_row(sql, [], |row| row.get(0)).expect(sql) };
@@ -1149,6 +1157,18 @@ mod tests {
         assert_eq!(
             count("SELECT MAX(position) FROM ledger_stream_index"),
             4_114
+        );
+        // Each of the 64 streams from version 1, without gaps, as the benchmark's writers.
+        assert_eq!(
+            count("SELECT COUNT(DISTINCT stream_id) FROM ledger_events"),
+            64
+        );
+        assert_eq!(
+            count(
+                "SELECT COUNT(*) FROM (SELECT stream_id FROM ledger_events GROUP BY stream_id
+                  HAVING MIN(stream_version) <> 1 OR MAX(stream_version) <> COUNT(*))"
+            ),
+            0
         );
     }
 
