@@ -61,7 +61,8 @@ impl Money {
 
     /// An amount of whole cents.
     pub fn from_cents(cents: i64) -> Option<Self> {
-        (cents.abs() <= LIMIT_CENTS).then(|| Money(Decimal::new(cents, 2)))
+        // `unsigned_abs`: the absolute value of `i64::MIN` does not fit an `i64`.
+        (cents.unsigned_abs() <= LIMIT_CENTS.unsigned_abs()).then(|| Money(Decimal::new(cents, 2)))
     }
 
     fn from_decimal(value: Decimal) -> Option<Self> {
@@ -163,6 +164,17 @@ mod tests {
         assert_eq!(Money::parse("500").expect("valid").to_string(), "500.00");
         assert_eq!(Money::parse("0.5").expect("valid").to_string(), "0.50");
         assert_eq!(Money::parse("-3.20").expect("valid").cents(), -320);
+    }
+
+    /// Whole cents beyond the range are refused at both ends, the most negative `i64` too.
+    #[test]
+    fn cents_beyond_the_range_are_refused() {
+        for cents in [LIMIT_CENTS + 1, -LIMIT_CENTS - 1, i64::MAX, i64::MIN] {
+            assert_eq!(Money::from_cents(cents), None, "{cents}");
+        }
+        for cents in [LIMIT_CENTS, -LIMIT_CENTS, 0] {
+            assert_eq!(Money::from_cents(cents).map(Money::cents), Some(cents));
+        }
     }
 
     proptest! {
