@@ -554,16 +554,22 @@ mod tests {
         crate::store::testing::commit(n, "s", crate::ExpectedVersion::Any)
     }
 
-    /// The counters say what the writer did: every append in a batch, on SQLite every batch
-    /// covered by a sync of the write-ahead log before it was answered.
-    #[tokio::test]
-    async fn the_counters_count_batches_appends_and_syncs() {
+    /// A ledger on a fresh SQLite file with one empty log (the file lives as long as `db`).
+    async fn sqlite_log() -> (ScratchDatabase, Ledger, LogId) {
         let db = ScratchDatabase::sqlite().expect("a temporary directory");
         let ledger = Ledger::open(db.url(), LedgerOptions::default())
             .await
             .expect("open");
         let log = LogId::parse("coop").expect("valid");
         ledger.create_log(&log).await.expect("create");
+        (db, ledger, log)
+    }
+
+    /// The counters say what the writer did: every append in a batch, on SQLite every batch
+    /// covered by a sync of the write-ahead log before it was answered.
+    #[tokio::test]
+    async fn the_counters_count_batches_appends_and_syncs() {
+        let (_db, ledger, log) = sqlite_log().await;
         let before = ledger.writer_counters();
         for n in 1..=10 {
             ledger.append(&log, commit(n)).await.expect("append");
@@ -584,12 +590,7 @@ mod tests {
     /// and no head is raised any more; what was durable before stays readable.
     #[tokio::test]
     async fn a_failed_sync_refuses_its_batches_and_every_append_after_them() {
-        let db = ScratchDatabase::sqlite().expect("a temporary directory");
-        let ledger = Ledger::open(db.url(), LedgerOptions::default())
-            .await
-            .expect("open");
-        let log = LogId::parse("coop").expect("valid");
-        ledger.create_log(&log).await.expect("create");
+        let (db, ledger, log) = sqlite_log().await;
         let first = ledger.append(&log, commit(1)).await.expect("append");
         let heads = &ledger.inner.heads;
 

@@ -94,19 +94,25 @@ fn cli(args: &[&str]) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
-/// Founds the example cooperative through the CLI and issues a token per principal.
-fn found(db: &TestDb) -> BTreeMap<&'static str, String> {
-    let created = cli(&[
+/// Founds a cooperative `id` from the example statute and founding through the CLI; returns
+/// what the CLI printed (the admin token last).
+fn create_coop(db: &TestDb, id: &str) -> String {
+    cli(&[
         "coop",
         "create",
-        COOP,
+        id,
         "--statute",
         &examples("statute.toml"),
         "--founding",
         &examples("founding.toml"),
         "--database-url",
         &db.url,
-    ]);
+    ])
+}
+
+/// Founds the example cooperative through the CLI and issues a token per principal.
+fn found(db: &TestDb) -> BTreeMap<&'static str, String> {
+    let created = create_coop(db, COOP);
     let admin_from_create = created.lines().last().expect("the admin token").to_owned();
     assert!(admin_from_create.starts_with("vb1_"), "{created}");
     PRINCIPALS
@@ -1200,17 +1206,7 @@ fn append_unreadable_event(db: &TestDb, rt: &tokio::runtime::Runtime, coop: &str
 /// requests fail, and `/readyz` says the server is not ready.
 fn a_cooperative_whose_projections_cannot_start_leaves_the_others_served(db: &TestDb) {
     let tokens = found(db);
-    cli(&[
-        "coop",
-        "create",
-        "broken-eg",
-        "--statute",
-        &examples("statute.toml"),
-        "--founding",
-        &examples("founding.toml"),
-        "--database-url",
-        &db.url,
-    ]);
+    create_coop(db, "broken-eg");
     let rt = runtime();
     append_unreadable_event(db, &rt, "broken-eg", "from-the-future");
 

@@ -266,24 +266,7 @@ async fn rebuild_on(scratch: &Scratch, args: &RebuildArgs) -> anyhow::Result<Exi
         }
         let read = head.get() as f64 / started.elapsed().as_secs_f64();
         let started = Instant::now();
-        let mut next = Position::FIRST;
-        while next <= head {
-            let page = ledger
-                .read_log_decoded(
-                    &log,
-                    next,
-                    10_000,
-                    verbund_projections::Envelope::decode_view,
-                )
-                .await?;
-            if let Some(error) = page.error {
-                bail!("an event of the benchmark's log does not decode: {error}");
-            }
-            let Some(last) = page.events.last() else {
-                break;
-            };
-            next = last.position.next();
-        }
+        read_decoded(&ledger, &log, head, drop).await?;
         let decoded = head.get() as f64 / started.elapsed().as_secs_f64();
         let started = Instant::now();
         let options = RuntimeOptions {
@@ -310,6 +293,36 @@ async fn rebuild_on(scratch: &Scratch, args: &RebuildArgs) -> anyhow::Result<Exi
     fold_only(&ledger, &log, head, args.runs).await?;
     ledger.close().await;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Reads `log` up to `head` in pages of 10,000 events decoded for the projections, handing
+/// each page to `each`.
+async fn read_decoded(
+    ledger: &verbund_ledger::Ledger,
+    log: &LogId,
+    head: Position,
+    mut each: impl FnMut(Vec<verbund_projections::Envelope>),
+) -> anyhow::Result<()> {
+    let mut next = Position::FIRST;
+    while next <= head {
+        let page = ledger
+            .read_log_decoded(
+                log,
+                next,
+                10_000,
+                verbund_projections::Envelope::decode_view,
+            )
+            .await?;
+        if let Some(error) = page.error {
+            bail!("an event of the benchmark's log does not decode: {error}");
+        }
+        let Some(last) = page.events.last() else {
+            break;
+        };
+        next = last.position.next();
+        each(page.events);
+    }
+    Ok(())
 }
 
 /// What folding alone costs: the whole log decoded into memory once, then each projection folded
@@ -340,20 +353,7 @@ async fn fold_only(
     }
 
     let mut envelopes = Vec::new();
-    let mut next = Position::FIRST;
-    while next <= head {
-        let page = ledger
-            .read_log_decoded(log, next, 10_000, Envelope::decode_view)
-            .await?;
-        if let Some(error) = page.error {
-            bail!("an event of the benchmark's log does not decode: {error}");
-        }
-        let Some(last) = page.events.last() else {
-            break;
-        };
-        next = last.position.next();
-        envelopes.extend(page.events);
-    }
+    read_decoded(ledger, log, head, |page| envelopes.extend(page)).await?;
     let events = envelopes.len() as f64;
     let timed = tokio::task::spawn_blocking(move || {
         [

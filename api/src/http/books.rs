@@ -1245,12 +1245,7 @@ report!(
     open_items, "/v1/coops/{coop}/books/open-items", OpenItemsQuery, OpenItemsView,
     |journal, q| {
         let limit = crate::http::routes::page_limit(q.limit)?;
-        let after = match q.after {
-            None => None,
-            Some(n) => Some(MemberNo::new(n).ok_or_else(|| {
-                ApiError::bad_request("query-malformed", "after", "after is a member number from 1")
-            })?),
-        };
+        let after = crate::http::routes::after_member(q.after)?;
         let open = journal.open_items(q.as_of);
         let owed = |accounts: &[AccountTotal]| -> i128 {
             accounts.iter().map(|t| i128::from(t.balance.cents())).sum()

@@ -1344,16 +1344,7 @@ pub async fn list_votes(
 ) -> Result<Response, ApiError> {
     let id = parse_motion(&motion)?;
     let limit = crate::http::routes::page_limit(page.limit)?;
-    let after = match page.after {
-        None => None,
-        Some(n) => Some(MemberNo::new(n).ok_or_else(|| {
-            ApiError::bad_request(
-                "query-malformed",
-                "after",
-                "after is a member number from 1",
-            )
-        })?),
-    };
+    let after = crate::http::routes::after_member(page.after)?;
     let position = coop.runtime.position();
     let (motion, mut votes) = coop.runtime.views().aggregates.read(|a| {
         let motion = a.motion(&id).state;

@@ -25,7 +25,7 @@ use crate::http::dto;
 use crate::http::error::{ApiError, Problem};
 use crate::http::extract::{Body, Params};
 use crate::http::routes::{
-    ReadHeaders, WriteHeaders, as_of, bad_param, not_founded, page_limit, people, run_write,
+    ReadHeaders, WriteHeaders, after_member, as_of, not_founded, page_limit, people, run_write,
     with_position,
 };
 
@@ -46,13 +46,6 @@ async fn person_of(
     Ok(people(app, &coop.log, std::slice::from_ref(person))
         .await?
         .remove(person.record.as_str()))
-}
-
-/// The `after` of a page of members.
-fn after_param(after: Option<u32>) -> Result<Option<MemberNo>, ApiError> {
-    after
-        .map(|n| MemberNo::new(n).ok_or_else(|| bad_param("after", "member numbers start at 1")))
-        .transpose()
 }
 
 fn parse_member(text: &str) -> Result<MemberNo, ApiError> {
@@ -222,7 +215,7 @@ pub async fn list_members(
     Params(query): Params<MemberQuery>,
 ) -> Result<Response, ApiError> {
     let limit = page_limit(query.limit)?;
-    let after = after_param(query.after)?;
+    let after = after_member(query.after)?;
     let csv = query.format == Some(Format::Csv);
     // A member may inspect the list; copies and reconstructions of the past are for the organs
     // and auditors (and a past position costs a fold of the log).
@@ -610,7 +603,7 @@ pub async fn directory(
     Params(query): Params<DirectoryQuery>,
 ) -> Result<Response, ApiError> {
     let limit = page_limit(query.limit)?;
-    let after = after_param(query.after)?;
+    let after = after_member(query.after)?;
     let today = app::today();
     let matches = |wanted: &Option<String>, value: &str| {
         wanted

@@ -12,7 +12,7 @@ use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use utoipa::IntoParams;
-use verbund_domain::{Person, PersonalRef, Principal, TokenId};
+use verbund_domain::{MemberNo, Person, PersonalRef, Principal, TokenId};
 use verbund_ledger::Position;
 use verbund_projections::Register;
 
@@ -277,6 +277,13 @@ pub(crate) async fn as_of(
 
 pub(crate) fn bad_param(field: &str, detail: &str) -> ApiError {
     ApiError::bad_request("query-malformed", field, detail)
+}
+
+/// The `after` of a page by member number.
+pub(crate) fn after_member(after: Option<u32>) -> Result<Option<MemberNo>, ApiError> {
+    after
+        .map(|n| MemberNo::new(n).ok_or_else(|| bad_param("after", "member numbers start at 1")))
+        .transpose()
 }
 
 pub(crate) fn page_limit(limit: Option<usize>) -> Result<usize, ApiError> {
