@@ -51,10 +51,7 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    if matches!(
-        cli.command,
-        Command::Rebuild(_) | Command::Bench(cmd::bench::Bench::Rebuild(_))
-    ) {
+    if cli.command.folds_whole_logs() {
         without_transparent_huge_pages();
     }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
@@ -68,6 +65,16 @@ fn main() -> ExitCode {
         }
     };
     runtime.block_on(run(cli))
+}
+
+impl Command {
+    /// The offline rebuild and its benchmark: a process that only folds whole logs.
+    fn folds_whole_logs(&self) -> bool {
+        matches!(
+            self,
+            Command::Rebuild(_) | Command::Bench(cmd::bench::Bench::Rebuild(_))
+        )
+    }
 }
 
 /// Transparent huge pages off for this process, before the runtime's threads allocate; for the
@@ -111,5 +118,43 @@ async fn run(cli: Cli) -> ExitCode {
             eprintln!("error: {error:#}");
             ExitCode::from(2)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn command(args: &[&str]) -> Command {
+        Cli::try_parse_from(std::iter::once("verbund").chain(args.iter().copied()))
+            .expect("valid arguments")
+            .command
+    }
+
+    /// Only the processes that fold whole logs give up huge pages; the server keeps them.
+    #[test]
+    fn only_the_offline_rebuild_and_its_benchmark_turn_huge_pages_off() {
+        assert!(command(&["rebuild"]).folds_whole_logs());
+        assert!(command(&["bench", "rebuild"]).folds_whole_logs());
+        for other in [
+            &["serve"][..],
+            &["demo"],
+            &["verify"],
+            &["bench", "http"],
+            &["bench", "append"],
+        ] {
+            assert!(!command(other).folds_whole_logs(), "{other:?}");
+        }
+    }
+
+    /// Where Linux lets a process turn them off, they are off afterwards.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn turning_huge_pages_off_takes() {
+        without_transparent_huge_pages();
+        assert_eq!(
+            rustix::thread::transparent_huge_pages_are_disabled().ok(),
+            Some(true)
+        );
     }
 }

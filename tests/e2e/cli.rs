@@ -270,7 +270,57 @@ fn the_rebuild_benchmark_folds_its_whole_log() {
         "{}",
         String::from_utf8_lossy(&output.stderr)
     );
-    assert!(stdout(&output).contains("Median: rebuild of all projections"));
+    let text = stdout(&output);
+    assert!(
+        text.contains("Median: rebuild of all projections"),
+        "{text}"
+    );
+    let folding = text
+        .lines()
+        .find(|line| line.starts_with("Folding alone, from decoded events in memory"))
+        .unwrap_or_else(|| panic!("no line on folding alone: {text}"));
+    for projection in ["register", "tokens", "aggregates", "journal"] {
+        assert!(
+            folding.contains(&format!(" {projection} ")) && folding.contains("µs"),
+            "{projection}: {folding}"
+        );
+    }
+    // As `verbund rebuild`, without transparent huge pages (Linux lets a process turn them off).
+    #[cfg(target_os = "linux")]
+    assert!(text.contains("transparent huge pages off"), "{text}");
+    let refused = run(&["bench", "rebuild", "--runs", "0"]);
+    assert!(!refused.status.success());
+    assert!(
+        String::from_utf8_lossy(&refused.stderr).contains("must be positive"),
+        "{}",
+        String::from_utf8_lossy(&refused.stderr)
+    );
+}
+
+/// The append benchmark says where an append's time goes and, on SQLite, measures the
+/// storage's ceiling in the same run.
+#[test]
+fn the_append_benchmark_reports_its_stages_and_the_storage_ceiling() {
+    let output = run(&[
+        "bench",
+        "append",
+        "--writers",
+        "4",
+        "--seconds",
+        "1",
+        "--runs",
+        "1",
+        "--no-baseline",
+    ]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let text = stdout(&output);
+    assert!(text.contains("median: group commit"), "{text}");
+    assert!(text.contains("a sync of the WAL takes"), "{text}");
+    assert!(text.contains("median: storage ceiling"), "{text}");
 }
 
 /// The member-list benchmark builds its members from events the domain folds: a small run
