@@ -129,44 +129,104 @@ text_id! {
     TokenId, "token-id-malformed", "token", 32
 }
 
-/// The BLAKE3 digest of a token's secret, as 64 lowercase hex digits.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
-pub struct TokenDigest(String);
+/// The BLAKE3 digest of a token's secret: 32 bytes, written as 64 lowercase hex digits.
+///
+/// Held as bytes: the token projection keys every token by it and every request looks one up.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct TokenDigest([u8; 32]);
 
 impl TokenDigest {
-    /// Validates a digest.
+    /// Validates a digest written as hex.
     pub fn parse(text: &str) -> Result<Self, DomainError> {
-        let ok = text.len() == 64
-            && text
-                .bytes()
-                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
-        if ok {
-            Ok(TokenDigest(text.to_owned()))
-        } else {
-            Err(DomainError::invalid(
+        fn nibble(b: u8) -> Option<u8> {
+            match b {
+                b'0'..=b'9' => Some(b - b'0'),
+                b'a'..=b'f' => Some(b - b'a' + 10),
+                _ => None,
+            }
+        }
+        let malformed = || {
+            DomainError::invalid(
                 "token-digest-malformed",
                 "digest",
                 "a token digest is 64 lowercase hex digits",
-            ))
+            )
+        };
+        let text = text.as_bytes();
+        if text.len() != 64 {
+            return Err(malformed());
         }
+        let mut bytes = [0; 32];
+        for (byte, pair) in bytes.iter_mut().zip(text.chunks_exact(2)) {
+            let (high, low) = nibble(pair[0]).zip(nibble(pair[1])).ok_or_else(malformed)?;
+            *byte = high << 4 | low;
+        }
+        Ok(TokenDigest(bytes))
     }
-    /// The digest as hex.
-    pub fn as_str(&self) -> &str {
+
+    /// The digest of these bytes (a BLAKE3 output).
+    pub const fn from_bytes(bytes: [u8; 32]) -> Self {
+        TokenDigest(bytes)
+    }
+
+    /// The digest's bytes.
+    pub const fn as_bytes(&self) -> &[u8; 32] {
         &self.0
     }
-}
 
-impl TryFrom<String> for TokenDigest {
-    type Error = String;
-    fn try_from(text: String) -> Result<Self, String> {
-        TokenDigest::parse(&text).map_err(|e| e.message().to_owned())
+    /// Writes the digest as 64 lowercase hex digits into `buffer`, without allocating.
+    pub fn write_hex<'b>(&self, buffer: &'b mut [u8; 64]) -> &'b str {
+        const DIGITS: &[u8; 16] = b"0123456789abcdef";
+        for (pair, byte) in buffer.chunks_exact_mut(2).zip(self.0) {
+            pair[0] = DIGITS[usize::from(byte >> 4)];
+            pair[1] = DIGITS[usize::from(byte & 0xf)];
+        }
+        std::str::from_utf8(buffer).expect("hex digits are ASCII")
     }
 }
 
-impl From<TokenDigest> for String {
-    fn from(digest: TokenDigest) -> String {
-        digest.0
+impl fmt::Display for TokenDigest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.write_hex(&mut [0; 64]))
+    }
+}
+
+impl fmt::Debug for TokenDigest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "TokenDigest({self})")
+    }
+}
+
+/// Hashes the first eight bytes only: a digest is a BLAKE3 output, uniform in every byte, and
+/// nobody picks one (it is the digest of a secret drawn at random), so they spread a table as
+/// well as the whole would. Equal digests hash equally, as `Hash` requires.
+impl std::hash::Hash for TokenDigest {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        let mut first = [0; 8];
+        first.copy_from_slice(&self.0[..8]);
+        state.write_u64(u64::from_le_bytes(first));
+    }
+}
+
+impl Serialize for TokenDigest {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.write_hex(&mut [0; 64]))
+    }
+}
+
+impl<'de> Deserialize<'de> for TokenDigest {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Hex;
+        impl serde::de::Visitor<'_> for Hex {
+            type Value = TokenDigest;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a token digest: 64 lowercase hex digits")
+            }
+            fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<TokenDigest, E> {
+                TokenDigest::parse(text).map_err(|e| E::custom(e.message()))
+            }
+        }
+        deserializer.deserialize_str(Hex)
     }
 }
 
@@ -318,6 +378,40 @@ mod tests {
             digest: TokenDigest::parse(&"ab".repeat(32)).expect("valid"),
             expires_at: now + SignedDuration::from_hours(lifetime_hours),
             now,
+        }
+    }
+
+    #[test]
+    fn a_digest_is_64_lowercase_hex_digits_and_nothing_else() {
+        for bad in [
+            "",
+            &"a".repeat(63),
+            &"a".repeat(65),
+            &"A".repeat(64),
+            &"g".repeat(64),
+            &format!("{}é", "a".repeat(62)),
+        ] {
+            let refused = TokenDigest::parse(bad).expect_err("malformed");
+            assert_eq!(refused.code(), "token-digest-malformed", "{bad:?}");
+            assert!(serde_json::from_value::<TokenDigest>(serde_json::json!(bad)).is_err());
+        }
+        let text = "00ff10ab".repeat(8);
+        let digest = TokenDigest::parse(&text).expect("valid");
+        assert_eq!(digest.as_bytes()[..4], [0x00, 0xff, 0x10, 0xab]);
+        assert_eq!(digest.to_string(), text);
+    }
+
+    proptest::proptest! {
+        /// The bytes and the text are one digest: written and read back it is the same, and
+        /// the text is what the log has always held (64 lowercase hex digits).
+        #[test]
+        fn a_digest_reads_back_from_its_text(bytes in proptest::array::uniform32(0u8..)) {
+            let digest = TokenDigest::from_bytes(bytes);
+            let json = serde_json::to_string(&digest).expect("serializes");
+            let expected: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+            proptest::prop_assert_eq!(&json, &format!("\"{expected}\""));
+            proptest::prop_assert_eq!(serde_json::from_str::<TokenDigest>(&json).expect("reads"), digest);
+            proptest::prop_assert_eq!(TokenDigest::parse(&expected).expect("parses"), digest);
         }
     }
 

@@ -28,14 +28,28 @@ impl<T, E, F> Decoder<T, E, F>
 where
     F: FnMut(EventView<'_>) -> Result<T, E>,
 {
-    pub(crate) fn new(log: &LogId, from: Position, decode: F) -> Self {
+    /// A decoder of a page from `from` on, of at most `limit` events and, where the reader
+    /// knows it (SQLite's durable head), none after `to`: the page is sized for the events
+    /// between them at once, never grown and copied while the rows are walked. Without `to` it
+    /// starts empty and grows: a live page is mostly an event or a few.
+    pub(crate) fn new(
+        log: &LogId,
+        from: Position,
+        to: Option<Position>,
+        limit: usize,
+        decode: F,
+    ) -> Self {
+        let expected = to.map_or(0, |to| {
+            usize::try_from((to.get() + 1).saturating_sub(from.get()))
+                .unwrap_or(usize::MAX)
+                .min(limit)
+        });
         Self {
             log: log.clone(),
             decode,
             next: from,
-            // Not sized by the page's limit: a live page is mostly an event or a few.
             page: Decoded {
-                events: Vec::new(),
+                events: Vec::with_capacity(expected),
                 error: None,
             },
         }

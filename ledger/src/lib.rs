@@ -477,15 +477,16 @@ impl Ledger {
     {
         let from = from.max(Position::FIRST);
         let limit = limit.min(limits::READ_EVENTS_MAX);
+        let to = self.durable_head(log);
         let decoder = self
             .inner
             .store
             .read_visit(
                 log,
                 from,
-                self.durable_head(log),
+                to,
                 limit,
-                decoded::Decoder::new(log, from, decode),
+                decoded::Decoder::new(log, from, to, limit, decode),
             )
             .await?;
         if decoder.is_empty() {

@@ -109,6 +109,7 @@ impl Subscription {
             // As in `next`: the head is marked seen before the read.
             self.head.borrow_and_update();
             let to = self.ledger.durable_head(&self.log);
+            let limit = max.min(PAGE_EVENTS_DECODED_MAX);
             let decoder = self
                 .ledger
                 .store()
@@ -116,8 +117,8 @@ impl Subscription {
                     &self.log,
                     self.next,
                     to,
-                    max.min(PAGE_EVENTS_DECODED_MAX),
-                    Decoder::new(&self.log, self.next, decode),
+                    limit,
+                    Decoder::new(&self.log, self.next, to, limit, decode),
                 )
                 .await?;
             if !decoder.is_empty() {

@@ -1,8 +1,10 @@
 //! The API tokens of a cooperative, by the digest of their secret.
 
+use std::hash::{BuildHasherDefault, Hasher};
+
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
-use verbund_domain::{Event, Principal, TokenId};
+use verbund_domain::{Event, Principal, TokenDigest, TokenId};
 use verbund_ledger::Position;
 
 use crate::{Envelope, Projection};
@@ -13,10 +15,39 @@ use crate::{Envelope, Projection};
 /// tokens there are.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Tokens {
-    /// Looked up on every request: a hash map, not a tree of 64-digit keys.
-    by_digest: imbl::HashMap<String, TokenRecord>,
+    /// Looked up on every request: a hash map of the digests' bytes, hashed by their first
+    /// eight (see [`TokenDigest`]'s `Hash`).
+    by_digest: imbl::GenericHashMap<
+        TokenDigest,
+        TokenRecord,
+        BuildHasherDefault<DigestHasher>,
+        imbl::shared_ptr::DefaultSharedPtr,
+    >,
     /// For listing in order.
-    digests: imbl::OrdMap<TokenId, String>,
+    digests: imbl::OrdMap<TokenId, TokenDigest>,
+}
+
+/// Takes a [`TokenDigest`]'s hash as it is: the digest's own bytes are uniform already, and
+/// nobody can choose them (they are BLAKE3 of a random secret), so mixing them again, as the
+/// keyed default hasher would on every request, buys nothing.
+#[derive(Default)]
+pub struct DigestHasher(u64);
+
+impl Hasher for DigestHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+
+    /// Any other key's bytes (none is used here), folded in so that the hasher stays correct.
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(5) ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
 }
 
 /// One token (never its secret).
@@ -50,10 +81,9 @@ impl Projection for Tokens {
     fn apply(&mut self, envelope: &Envelope) {
         match &envelope.event {
             Event::TokenIssued(e) => {
-                let digest = e.digest.as_str().to_owned();
-                self.digests.insert(e.token.clone(), digest.clone());
+                self.digests.insert(e.token.clone(), e.digest);
                 self.by_digest.insert(
-                    digest,
+                    e.digest,
                     TokenRecord {
                         token: e.token.clone(),
                         principal: e.principal,
@@ -79,8 +109,8 @@ impl Projection for Tokens {
 }
 
 impl Tokens {
-    /// The token whose secret has this digest (hex).
-    pub fn by_digest(&self, digest: &str) -> Option<&TokenRecord> {
+    /// The token whose secret has this digest.
+    pub fn by_digest(&self, digest: &TokenDigest) -> Option<&TokenRecord> {
         self.by_digest.get(digest)
     }
 

@@ -590,7 +590,7 @@ fn resolve(coop: &Coop, secret: &TokenSecret) -> Result<Caller, ApiError> {
         .runtime
         .views()
         .tokens
-        .read(|tokens| tokens.by_digest(digest.as_str()).cloned());
+        .read(|tokens| tokens.by_digest(&digest).cloned());
     // One answer for unknown, revoked and expired tokens: which one it is helps only an
     // attacker; the holder learns it from the administrator.
     let record = record
