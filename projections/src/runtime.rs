@@ -360,7 +360,8 @@ impl Worker {
     async fn run(mut self, subscription: Subscription) {
         use futures_util::FutureExt as _;
         let page_max = self.options.page_events_max.max(1);
-        let (mut pages, reader) = spawn_reader(subscription, page_max, self.log.clone());
+        let (mut pages, reader) =
+            spawn_reader(self.ledger.clone(), subscription, page_max, self.log.clone());
         let followed = std::panic::AssertUnwindSafe(self.follow(&mut pages))
             .catch_unwind()
             .await;
@@ -635,12 +636,31 @@ const READ_RETRY_FIRST: Duration = Duration::from_millis(50);
 const READ_RETRY_MAX: Duration = Duration::from_secs(5);
 
 fn spawn_reader(
+    ledger: Ledger,
     mut subscription: Subscription,
     page_max: usize,
     log: LogId,
 ) -> (mpsc::Receiver<Prefetched>, JoinHandle<()>) {
     let (pages, receiver) = mpsc::channel(2);
     let task = tokio::spawn(async move {
+        match read_ahead(&ledger, &log, subscription.next_position(), page_max, &pages).await {
+            ReadAhead::Done => return,
+            ReadAhead::Reached(next) if next != subscription.next_position() => {
+                // Live from here on; a failed subscribe is retried like a failed read.
+                let mut retry = Retry::default();
+                subscription = loop {
+                    match ledger.subscribe(&log, next).await {
+                        Ok(subscription) => break subscription,
+                        Err(e) => {
+                            let wait = retry.next_wait();
+                            tracing::warn!(log = %log, error = %e, retry_in_ms = wait.as_millis(), "following the log failed; trying again");
+                            tokio::time::sleep(wait).await;
+                        }
+                    }
+                };
+            }
+            ReadAhead::Reached(_) => {}
+        }
         let mut retry = Retry::default();
         loop {
             let prefetched = match subscription.next_page_decoded(page_max, decode).await {
@@ -663,6 +683,61 @@ fn spawn_reader(
         }
     });
     (receiver, task)
+}
+
+/// How a read-ahead ended.
+#[derive(Debug, PartialEq, Eq)]
+enum ReadAhead {
+    /// Nothing more is to be read: an event did not decode (its error was sent), or the
+    /// runtime is gone.
+    Done,
+    /// Within two pages of the head, or a read failed: the subscription goes on from here.
+    Reached(Position),
+}
+
+/// Catches up from far behind (a start without snapshots, a rebuild): two pages at a time,
+/// read and decoded at once on two of the database's connections, so that reading, which
+/// costs more per event than folding, runs on both cores while the runtime folds. Sends the
+/// pages in order and stops where fewer than two whole pages are left, where a page comes
+/// back short (the rest of a pair is dropped and read again live), or where a read fails
+/// (the subscription reads it again, with its retries).
+async fn read_ahead(
+    ledger: &Ledger,
+    log: &LogId,
+    mut next: Position,
+    page_max: usize,
+    pages: &mpsc::Sender<Prefetched>,
+) -> ReadAhead {
+    let page = u64::try_from(page_max).unwrap_or(u64::MAX);
+    loop {
+        let Ok(head) = ledger.head(log).await else {
+            return ReadAhead::Reached(next);
+        };
+        if head.position.get().saturating_sub(next.get()) < page.saturating_mul(2) {
+            return ReadAhead::Reached(next);
+        }
+        let second = Position::new(next.get() + page);
+        let (first, second) = tokio::join!(
+            ledger.read_log_decoded(log, next, page_max, decode),
+            ledger.read_log_decoded(log, second, page_max, decode),
+        );
+        for read in [first, second] {
+            let Ok(read) = read else {
+                return ReadAhead::Reached(next);
+            };
+            let whole = read.events.len() == page_max;
+            if let Some(last) = read.events.last() {
+                next = last.position.next();
+            }
+            let refused = read.error.is_some();
+            if pages.send((read.events, read.error)).await.is_err() || refused {
+                return ReadAhead::Done;
+            }
+            if !whole {
+                return ReadAhead::Reached(next);
+            }
+        }
+    }
 }
 
 /// The waits between attempts of a failing read.

@@ -1,7 +1,5 @@
 //! The API tokens of a cooperative, by the digest of their secret.
 
-use std::hash::{BuildHasherDefault, Hasher};
-
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use verbund_domain::{Event, Principal, TokenDigest, TokenId};
@@ -15,39 +13,11 @@ use crate::{Envelope, Projection};
 /// tokens there are.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Tokens {
-    /// Looked up on every request: a hash map of the digests' bytes, hashed by their first
-    /// eight (see [`TokenDigest`]'s `Hash`).
-    by_digest: imbl::GenericHashMap<
-        TokenDigest,
-        TokenRecord,
-        BuildHasherDefault<DigestHasher>,
-        imbl::shared_ptr::DefaultSharedPtr,
-    >,
+    /// Looked up on every request: a hash map of the digests' bytes (keyed hashing, so that
+    /// no log, however its digests were made, can crowd one slot).
+    by_digest: imbl::HashMap<TokenDigest, TokenRecord>,
     /// For listing in order.
     digests: imbl::OrdMap<TokenId, TokenDigest>,
-}
-
-/// Takes a [`TokenDigest`]'s hash as it is: the digest's own bytes are uniform already, and
-/// nobody can choose them (they are BLAKE3 of a random secret), so mixing them again, as the
-/// keyed default hasher would on every request, buys nothing.
-#[derive(Default)]
-pub struct DigestHasher(u64);
-
-impl Hasher for DigestHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write_u64(&mut self, n: u64) {
-        self.0 = n;
-    }
-
-    /// Any other key's bytes (none is used here), folded in so that the hasher stays correct.
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = (self.0.rotate_left(5) ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
-        }
-    }
 }
 
 /// One token (never its secret).

@@ -274,12 +274,16 @@ async fn rebuild_on(scratch: &Scratch, args: &RebuildArgs) -> anyhow::Result<Exi
             page_events_max: 10_000,
             ..RuntimeOptions::default()
         };
+        let cpu = process_cpu_seconds();
         let runtime = Runtime::start(ledger.clone(), None, log.clone(), options).await?;
         runtime.wait_for(head, Duration::from_secs(3_600)).await?;
-        let fold = head.get() as f64 / started.elapsed().as_secs_f64();
+        let seconds = started.elapsed().as_secs_f64();
+        let cores = process_cpu_seconds().zip(cpu).map(|(after, before)| (after - before) / seconds);
+        let fold = head.get() as f64 / seconds;
         runtime.stop().await;
         say!(
-            "  run {run}: rebuild {fold:.0} events/s; plain read {read:.0} events/s; read and decoded {decoded:.0} events/s"
+            "  run {run}: rebuild {fold:.0} events/s{}; plain read {read:.0} events/s; read and decoded {decoded:.0} events/s",
+            cores.map_or(String::new(), |cores| format!(" ({cores:.2} cores busy)"))
         );
         folds.push(fold);
         reads.push(read);
@@ -293,6 +297,17 @@ async fn rebuild_on(scratch: &Scratch, args: &RebuildArgs) -> anyhow::Result<Exi
     fold_only(&ledger, &log, head, args.runs).await?;
     ledger.close().await;
     Ok(ExitCode::SUCCESS)
+}
+
+/// The CPU time this process has used so far, on all its threads (where the system tells).
+fn process_cpu_seconds() -> Option<f64> {
+    #[cfg(target_os = "linux")]
+    {
+        let t = rustix::time::clock_gettime(rustix::time::ClockId::ProcessCPUTime);
+        Some(t.tv_sec as f64 + t.tv_nsec as f64 * 1e-9)
+    }
+    #[cfg(not(target_os = "linux"))]
+    None
 }
 
 /// Reads `log` up to `head` in pages of 10,000 events decoded for the projections, handing
