@@ -360,8 +360,12 @@ impl Worker {
     async fn run(mut self, subscription: Subscription) {
         use futures_util::FutureExt as _;
         let page_max = self.options.page_events_max.max(1);
-        let (mut pages, reader) =
-            spawn_reader(self.ledger.clone(), subscription, page_max, self.log.clone());
+        let (mut pages, reader) = spawn_reader(
+            self.ledger.clone(),
+            subscription,
+            page_max,
+            self.log.clone(),
+        );
         let followed = std::panic::AssertUnwindSafe(self.follow(&mut pages))
             .catch_unwind()
             .await;
@@ -643,7 +647,15 @@ fn spawn_reader(
 ) -> (mpsc::Receiver<Prefetched>, JoinHandle<()>) {
     let (pages, receiver) = mpsc::channel(2);
     let task = tokio::spawn(async move {
-        match read_ahead(&ledger, &log, subscription.next_position(), page_max, &pages).await {
+        match read_ahead(
+            &ledger,
+            &log,
+            subscription.next_position(),
+            page_max,
+            &pages,
+        )
+        .await
+        {
             ReadAhead::Done => return,
             ReadAhead::Reached(next) if next != subscription.next_position() => {
                 // Live from here on; a failed subscribe is retried like a failed read.

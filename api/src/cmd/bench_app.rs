@@ -278,7 +278,9 @@ async fn rebuild_on(scratch: &Scratch, args: &RebuildArgs) -> anyhow::Result<Exi
         let runtime = Runtime::start(ledger.clone(), None, log.clone(), options).await?;
         runtime.wait_for(head, Duration::from_secs(3_600)).await?;
         let seconds = started.elapsed().as_secs_f64();
-        let cores = process_cpu_seconds().zip(cpu).map(|(after, before)| (after - before) / seconds);
+        let cores = process_cpu_seconds()
+            .zip(cpu)
+            .map(|(after, before)| (after - before) / seconds);
         let fold = head.get() as f64 / seconds;
         runtime.stop().await;
         say!(

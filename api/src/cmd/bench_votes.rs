@@ -153,7 +153,7 @@ async fn votes_on(scratch: &Scratch, args: &VotesArgs, wrk: &str) -> anyhow::Res
 
 /// A cooperative with a large electorate, every member holding a token, and an assembly held
 /// today.
-pub(super) struct VotingCoop {
+pub(crate) struct VotingCoop {
     pub app: App,
     pub log: LogId,
     /// Requests of the board (member 1), which convenes, puts motions, opens and closes.

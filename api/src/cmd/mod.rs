@@ -25,7 +25,7 @@ pub mod bench;
 pub mod bench_app;
 mod bench_books;
 pub mod bench_members;
-mod bench_votes;
+pub(crate) mod bench_votes;
 pub mod coop;
 pub mod demo;
 pub mod export;

@@ -1381,3 +1381,63 @@ pub async fn export(
     }
     Ok(with_position(position, response))
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use verbund_domain::MemberNo;
+    use verbund_tests::{Http, TestDb};
+
+    use crate::app::EXPORTS_MAX;
+    use crate::cmd::bench_votes::VotingCoop;
+
+    /// At most [`EXPORTS_MAX`] exports are written at once: with that many under way (their
+    /// permits held here, as a running export holds one), the next is refused with a 503 that
+    /// says why, and once one of them ends an export is written again.
+    #[test]
+    fn an_export_beyond_the_cap_is_refused_until_one_ends() {
+        let db = TestDb::sqlite();
+        verbund_tests::runtime().block_on(async {
+            let coop = VotingCoop::create(&db.url, 5).await.expect("a cooperative");
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+                .await
+                .expect("a port");
+            let address = listener.local_addr().expect("bound");
+            let router = crate::http::router(coop.app.clone());
+            let served = tokio::spawn(async move { axum::serve(listener, router).await });
+            let treasurer = coop.secret(MemberNo::new(2).expect("not zero")).to_owned();
+            let export = move || {
+                let (url, token) = (
+                    format!("http://{address}/v1/coops/bench-eg/books/export?format=hledger"),
+                    treasurer.clone(),
+                );
+                tokio::task::spawn_blocking(move || Http::default().get(&url, Some(&token)))
+            };
+
+            let mut under_way: Vec<_> = (0..EXPORTS_MAX)
+                .map(|_| {
+                    Arc::clone(coop.app.exports())
+                        .try_acquire_owned()
+                        .expect("no export under way yet")
+                })
+                .collect();
+            let refused = export().await.expect("answered");
+            assert_eq!(refused.status, 503, "{}", refused.text);
+            assert_eq!(refused.json()["type"], "/problems/too-many-exports");
+
+            under_way.pop();
+            let written = export().await.expect("answered");
+            assert_eq!(written.status, 200, "{}", written.text);
+            assert!(written.content_type.starts_with("text/plain"));
+            assert_eq!(
+                coop.app.exports().available_permits(),
+                1,
+                "the written export gave its permit back"
+            );
+
+            served.abort();
+            coop.app.close().await;
+        });
+    }
+}

@@ -15,6 +15,7 @@ on_both_databases!(
     a_snapshot_that_does_not_match_the_log_is_discarded,
     a_rebuild_beside_live_writes_equals_the_live_projection,
     an_event_it_cannot_read_stops_it_and_waits_say_why,
+    catching_up_from_far_behind_stops_before_an_event_it_cannot_read,
     a_wait_for_a_position_not_reached_times_out_with_both_positions,
     the_projection_as_of_a_moment_is_the_one_at_the_last_position_before_it,
     the_next_snapshot_waits_for_a_multiple_of_the_last_ones_duration,
@@ -245,18 +246,7 @@ fn an_event_it_cannot_read_stops_it_and_waits_say_why(db: &TestDb) {
     verbund_tests::runtime().block_on(async {
         let (ledger, snapshots) = open(db).await;
         append(&ledger, "member-1", &[admitted(1)]).await;
-        let commit = verbund_ledger::Commit::new(
-            verbund_ledger::CommandId::parse("mystery").expect("valid"),
-            verbund_ledger::Actor::parse("test").expect("valid"),
-            None,
-            vec![verbund_ledger::StreamAppend::new(
-                verbund_ledger::StreamId::parse("other").expect("valid"),
-                verbund_ledger::ExpectedVersion::Any,
-                vec![NewEvent::json("MemberTeleported", 1, &serde_json::json!({})).expect("valid")],
-            )],
-        )
-        .expect("valid");
-        ledger.append(&log(), commit).await.expect("append");
+        append_unknown(&ledger).await;
         let runtime = Runtime::start(ledger.clone(), Some(snapshots.clone()), log(), options())
             .await
             .expect("start");
@@ -275,6 +265,52 @@ fn an_event_it_cannot_read_stops_it_and_waits_say_why(db: &TestDb) {
         snapshots.close().await;
         ledger.close().await;
     });
+}
+
+/// Far behind (here 40 events before the unknown one, pages of 7), the runtime reads two
+/// pages at once; an event it cannot read still stops it exactly before that event, with
+/// everything before it folded, and nothing after it.
+fn catching_up_from_far_behind_stops_before_an_event_it_cannot_read(db: &TestDb) {
+    verbund_tests::runtime().block_on(async {
+        let (ledger, snapshots) = open(db).await;
+        for n in 1..=40 {
+            append(&ledger, &format!("member-{n}"), &[admitted(n)]).await;
+        }
+        append_unknown(&ledger).await;
+        for n in 41..=60 {
+            append(&ledger, &format!("member-{n}"), &[admitted(n)]).await;
+        }
+        let runtime = Runtime::start(ledger.clone(), None, log(), options())
+            .await
+            .expect("start");
+        let error = runtime
+            .wait_for(Position::new(41), WAIT)
+            .await
+            .expect_err("cannot pass the unknown event");
+        assert!(error.to_string().contains("MemberTeleported"), "{error}");
+        assert!(matches!(runtime.status(), Status::Failed(why) if why.contains("position 41")));
+        assert_eq!(runtime.position(), Position::new(40));
+        assert_eq!(runtime.views().register.read(|r| r.member_count()), 40);
+        runtime.stop().await;
+        snapshots.close().await;
+        ledger.close().await;
+    });
+}
+
+/// Appends an event of a type no build knows.
+async fn append_unknown(ledger: &Ledger) {
+    let commit = verbund_ledger::Commit::new(
+        verbund_ledger::CommandId::parse("mystery").expect("valid"),
+        verbund_ledger::Actor::parse("test").expect("valid"),
+        None,
+        vec![verbund_ledger::StreamAppend::new(
+            verbund_ledger::StreamId::parse("other").expect("valid"),
+            verbund_ledger::ExpectedVersion::Any,
+            vec![NewEvent::json("MemberTeleported", 1, &serde_json::json!({})).expect("valid")],
+        )],
+    )
+    .expect("valid");
+    ledger.append(&log(), commit).await.expect("append");
 }
 
 fn a_wait_for_a_position_not_reached_times_out_with_both_positions(db: &TestDb) {
@@ -392,6 +428,17 @@ proptest! {
             assert_eq!(runtime.views().aggregates.cloned(), aggregates);
             let journal = fold_until::<Journal>(&ledger, &log(), head).await.expect("fold");
             assert_eq!(runtime.views().journal.cloned(), journal);
+            // A runtime started after the events catches up (reading ahead where it is two
+            // pages behind) to the same states.
+            let caught_up = Runtime::start(ledger.clone(), None, log(), options())
+                .await
+                .expect("start");
+            caught_up.wait_for(head, WAIT).await.expect("caught up");
+            assert_eq!(caught_up.views().register.cloned(), register);
+            assert_eq!(caught_up.views().tokens.cloned(), tokens);
+            assert_eq!(caught_up.views().aggregates.cloned(), aggregates);
+            assert_eq!(caught_up.views().journal.cloned(), journal);
+            caught_up.stop().await;
             runtime.rebuild("journal").await.expect("rebuild");
             assert_eq!(runtime.views().journal.cloned().state, journal.state);
             runtime.rebuild("register").await.expect("rebuild");
