@@ -24,9 +24,6 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use tower_http::catch_panic::CatchPanicLayer;
-use tower_http::request_id::{PropagateRequestIdLayer, RequestId, SetRequestIdLayer};
-use tower_http::trace::TraceLayer;
 use utoipa::OpenApi;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa_axum::router::OpenApiRouter;
@@ -170,83 +167,106 @@ pub fn router(app: App) -> Router {
         )
     })
     .layer(DefaultBodyLimit::max(BODY_BYTES_MAX))
-    .layer(middleware::from_fn(read_body))
-    .layer(middleware::from_fn_with_state(app.clone(), observe))
-    .layer(CatchPanicLayer::custom(
-        |_: Box<dyn std::any::Any + Send>| ApiError::internal("a handler panicked").into_response(),
+    .layer(middleware::from_fn_with_state(
+        Observed {
+            metrics: app.metrics().clone(),
+            ids: SequentialIds::new(),
+        },
+        observe,
     ))
-    .layer(
-        TraceLayer::new_for_http().make_span_with(|request: &Request| {
-            // Borrowed, not copied: below the log level a span costs nothing. The route template,
-            // never the raw path or headers: those may carry a token or personal data.
-            let id = request
-                .extensions()
-                .get::<RequestId>()
-                .and_then(|id| id.header_value().to_str().ok())
-                .unwrap_or("-");
-            let route = route_label(request.extensions().get::<MatchedPath>());
-            tracing::info_span!(
-                "http",
-                method = method_label(request.method()),
-                route,
-                request_id = id
-            )
-        }),
-    )
-    .layer(PropagateRequestIdLayer::x_request_id())
-    .layer(SetRequestIdLayer::x_request_id(SequentialIds::new()))
     .with_state(app)
 }
 
-/// Reads the whole request body (at most [`BODY_BYTES_MAX`]) before anything answers. A
-/// request refused before its handler read the body (401, 403, 415) would otherwise leave
-/// unread bytes on the connection, and the server would close it under a client that pools
-/// connections, racing that client's next request.
-async fn read_body(request: Request, next: Next) -> Response {
-    let (parts, body) = request.into_parts();
-    match axum::body::to_bytes(body, BODY_BYTES_MAX).await {
-        Ok(bytes) => {
-            next.run(Request::from_parts(parts, axum::body::Body::from(bytes)))
-                .await
-        }
-        Err(_) => {
+/// What [`observe`] needs: the metrics and the request ids.
+#[derive(Clone)]
+struct Observed {
+    metrics: crate::metrics::Metrics,
+    ids: SequentialIds,
+}
+
+/// Everything a request passes through before its route, in one layer: a layer of its own
+/// for each of these cost a measurable share of a small read (`docs/performance.md`,
+/// 2026-12-01).
+///
+/// - Its id: the client's `x-request-id` if it sent a usable one, else a new one; returned in
+///   the response's `x-request-id`, and carried by the span `http` (method, route template,
+///   request id: never the raw path or headers, which may carry a token or personal data)
+///   around everything logged while it is answered.
+/// - Its whole body (at most [`BODY_BYTES_MAX`]) is read before anything answers: a request
+///   refused before its handler read the body (401, 403, 415) would otherwise leave unread
+///   bytes on the connection, and the server would close it under a client that pools
+///   connections, racing that client's next request.
+/// - A time limit ([`REQUEST_TIMEOUT`]); a panic in a handler becomes a 500 that says nothing
+///   of it.
+/// - Its latency, in the metrics by method, route template and status.
+async fn observe(State(observed): State<Observed>, request: Request, next: Next) -> Response {
+    use futures_util::FutureExt as _;
+    use tracing::Instrument as _;
+
+    let started = Instant::now();
+    let method = method_label(request.method());
+    let route = route_label(request.extensions().get::<MatchedPath>());
+    let id = request
+        .headers()
+        .get(X_REQUEST_ID)
+        .filter(|id| !id.is_empty() && id.len() <= REQUEST_ID_BYTES_MAX)
+        .cloned()
+        .unwrap_or_else(|| observed.ids.next());
+    let span = tracing::info_span!(
+        "http",
+        method,
+        route,
+        request_id = id.to_str().unwrap_or("-")
+    );
+    let answer = async move {
+        let (parts, body) = request.into_parts();
+        let Ok(bytes) = axum::body::to_bytes(body, BODY_BYTES_MAX).await else {
             let mut response = ApiError::body_too_large().into_response();
             // The rest of the body is not read: the connection cannot be reused.
             response
                 .headers_mut()
                 .insert(header::CONNECTION, HeaderValue::from_static("close"));
-            response
+            return response;
+        };
+        let request = Request::from_parts(parts, axum::body::Body::from(bytes));
+        match tokio::time::timeout(REQUEST_TIMEOUT, next.run(request)).await {
+            Ok(response) => response,
+            Err(_) => ApiError::unavailable(
+                "timeout",
+                format!(
+                    "the request took longer than {} seconds",
+                    REQUEST_TIMEOUT.as_secs()
+                ),
+                1,
+            )
+            .into_response(),
         }
-    }
-}
-
-/// Times every request (metrics) and bounds it (timeout).
-async fn observe(State(app): State<App>, request: Request, next: Next) -> Response {
-    let started = Instant::now();
-    let method = method_label(request.method());
-    let route = route_label(request.extensions().get::<MatchedPath>());
-    let response = match tokio::time::timeout(REQUEST_TIMEOUT, next.run(request)).await {
-        Ok(response) => response,
-        Err(_) => ApiError::unavailable(
-            "timeout",
-            format!(
-                "the request took longer than {} seconds",
-                REQUEST_TIMEOUT.as_secs()
-            ),
-            1,
-        )
-        .into_response(),
     };
-    app.metrics().observe_request(
+    let mut response = std::panic::AssertUnwindSafe(answer)
+        .catch_unwind()
+        .instrument(span.clone())
+        .await
+        .unwrap_or_else(|_| ApiError::internal("a handler panicked").into_response());
+    let status = response.status().as_u16();
+    let seconds = started.elapsed().as_secs_f64();
+    span.in_scope(|| tracing::debug!(status, micros = (seconds * 1e6) as u64, "answered"));
+    response.headers_mut().insert(X_REQUEST_ID, id);
+    observed.metrics.observe_request(
         HttpLabels {
             method,
             route,
-            status: response.status().as_u16(),
+            status,
         },
-        started.elapsed().as_secs_f64(),
+        seconds,
     );
     response
 }
+
+/// The header of request ids.
+const X_REQUEST_ID: header::HeaderName = header::HeaderName::from_static("x-request-id");
+
+/// The longest request id taken from a client; a longer one is replaced by a new one.
+const REQUEST_ID_BYTES_MAX: usize = 128;
 
 /// The method as a metrics label, without allocating.
 fn method_label(method: &axum::http::Method) -> &'static str {
@@ -294,14 +314,12 @@ impl SequentialIds {
             next: Default::default(),
         }
     }
-}
 
-impl tower_http::request_id::MakeRequestId for SequentialIds {
-    fn make_request_id<B>(&mut self, _: &axum::http::Request<B>) -> Option<RequestId> {
+    /// The next id.
+    fn next(&self) -> HeaderValue {
         let n = self.next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        HeaderValue::from_str(&format!("{}-{n}", self.prefix))
-            .ok()
-            .map(RequestId::new)
+        HeaderValue::try_from(format!("{}-{n}", self.prefix))
+            .expect("hex digits, a dash and a number make a header value")
     }
 }
 
@@ -355,4 +373,98 @@ async fn metrics(State(app): State<App>) -> Response {
         HeaderValue::from_static(crate::metrics::CONTENT_TYPE),
     );
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::body::Body;
+    use tower_service::Service as _;
+
+    use super::*;
+
+    /// A router of `/ok` and `/panic` behind [`observe`], and its metrics.
+    fn observed() -> (Router, crate::metrics::Metrics) {
+        let metrics = crate::metrics::Metrics::default();
+        let router = Router::new()
+            .route("/ok", get(|| async { "ok" }))
+            .route(
+                "/panic",
+                get(|| async {
+                    if true {
+                        panic!("the secret cause");
+                    }
+                    "never"
+                }),
+            )
+            .layer(middleware::from_fn_with_state(
+                Observed {
+                    metrics: metrics.clone(),
+                    ids: SequentialIds::new(),
+                },
+                observe,
+            ));
+        (router, metrics)
+    }
+
+    async fn get_with(router: &mut Router, path: &str, id: Option<&str>) -> Response {
+        let mut request = Request::builder().uri(path);
+        if let Some(id) = id {
+            request = request.header("x-request-id", id);
+        }
+        router
+            .call(request.body(Body::empty()).expect("a request"))
+            .await
+            .expect("the router answers")
+    }
+
+    fn request_id(response: &Response) -> String {
+        response.headers()[X_REQUEST_ID]
+            .to_str()
+            .expect("text")
+            .to_owned()
+    }
+
+    /// Every answer carries a request id: a new one for each request, or the client's own
+    /// where it sent a usable one (a longer one than 128 bytes is replaced).
+    #[tokio::test]
+    async fn every_answer_carries_its_request_id() {
+        let (mut router, _) = observed();
+        let first = request_id(&get_with(&mut router, "/ok", None).await);
+        let second = request_id(&get_with(&mut router, "/ok", None).await);
+        assert_ne!(first, second);
+        assert!(!first.is_empty());
+        let own = get_with(&mut router, "/ok", Some("client-7")).await;
+        assert_eq!(request_id(&own), "client-7");
+        let long = "x".repeat(REQUEST_ID_BYTES_MAX + 1);
+        let replaced = get_with(&mut router, "/ok", Some(&long)).await;
+        assert_ne!(request_id(&replaced), long);
+        assert!(!request_id(&replaced).is_empty());
+    }
+
+    /// A panicking handler is answered with a 500 problem that says nothing of the panic, and
+    /// counted in the metrics as a 500.
+    #[tokio::test]
+    async fn a_panic_is_a_500_that_tells_nothing_and_is_counted() {
+        let (mut router, metrics) = observed();
+        let response = get_with(&mut router, "/panic", None).await;
+        assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(
+            response.headers()[header::CONTENT_TYPE],
+            "application/problem+json"
+        );
+        assert!(!request_id(&response).is_empty());
+        let body = axum::body::to_bytes(response.into_body(), 64 * 1024)
+            .await
+            .expect("a body");
+        let text = String::from_utf8_lossy(&body);
+        assert!(!text.contains("secret cause"), "{text}");
+        let exposition = metrics.encode();
+        assert!(
+            exposition.lines().any(|line| line
+                .starts_with("verbund_http_request_duration_seconds_count{")
+                && line.contains("status=\"500\"")
+                && line.ends_with(" 1")),
+            "{exposition}"
+        );
+    }
 }
