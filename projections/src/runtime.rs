@@ -658,15 +658,20 @@ fn spawn_reader(
         {
             ReadAhead::Done => return,
             ReadAhead::Reached(next) if next != subscription.next_position() => {
-                // Live from here on; a failed subscribe is retried like a failed read.
+                // Live from here on; a subscribe that failed in the database is tried again
+                // like a failed read, any other failure ends the reader as a read's would.
                 let mut retry = Retry::default();
                 subscription = loop {
                     match ledger.subscribe(&log, next).await {
                         Ok(subscription) => break subscription,
-                        Err(e) => {
+                        Err(e) if e.is_database_failure() => {
                             let wait = retry.next_wait();
                             tracing::warn!(log = %log, error = %e, retry_in_ms = wait.as_millis(), "following the log failed; trying again");
                             tokio::time::sleep(wait).await;
+                        }
+                        Err(e) => {
+                            let _ = pages.send((Vec::new(), Some(e.into()))).await;
+                            return;
                         }
                     }
                 };
@@ -720,12 +725,15 @@ async fn read_ahead(
     page_max: usize,
     pages: &mpsc::Sender<Prefetched>,
 ) -> ReadAhead {
+    // A read returns at most this many: a larger page would never come back whole.
+    let page_max = page_max.clamp(1, verbund_ledger::limits::READ_EVENTS_MAX);
     let page = u64::try_from(page_max).unwrap_or(u64::MAX);
     loop {
         let Ok(head) = ledger.head(log).await else {
             return ReadAhead::Reached(next);
         };
-        if head.position.get().saturating_sub(next.get()) < page.saturating_mul(2) {
+        let left = (head.position.get() + 1).saturating_sub(next.get());
+        if left < page.saturating_mul(2) {
             return ReadAhead::Reached(next);
         }
         let second = Position::new(next.get() + page);
@@ -838,6 +846,121 @@ pub(crate) const READ_PAGE_EVENTS: usize = 10_000;
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    /// Appends `events` events to a fresh log, one command each; the last `unknown` of them
+    /// of a type no build knows.
+    async fn log_of(
+        events: u64,
+        unknown: Option<u64>,
+    ) -> (verbund_ledger::scratch::ScratchDatabase, Ledger, LogId) {
+        let db = verbund_ledger::scratch::ScratchDatabase::sqlite().expect("a directory");
+        let ledger = Ledger::open(db.url(), verbund_ledger::LedgerOptions::default())
+            .await
+            .expect("open");
+        let log = LogId::parse("coop").expect("valid");
+        ledger.create_log(&log).await.expect("create");
+        for n in 1..=events {
+            let event = if Some(n) == unknown {
+                verbund_ledger::NewEvent::json("MemberTeleported", 1, &serde_json::json!({}))
+            } else {
+                verbund_ledger::NewEvent::json(
+                    "TokenRevoked",
+                    1,
+                    &serde_json::json!({"token": format!("t{n}")}),
+                )
+            }
+            .expect("valid");
+            let commit = verbund_ledger::Commit::new(
+                verbund_ledger::CommandId::parse(format!("c{n}")).expect("valid"),
+                verbund_ledger::Actor::parse("test").expect("valid"),
+                None,
+                vec![verbund_ledger::StreamAppend::new(
+                    verbund_ledger::StreamId::parse(format!("token-t{n}")).expect("valid"),
+                    verbund_ledger::ExpectedVersion::Any,
+                    vec![event],
+                )],
+            )
+            .expect("valid");
+            ledger.append(&log, commit).await.expect("append");
+        }
+        (db, ledger, log)
+    }
+
+    /// Runs `read_ahead` from `from` in pages of `page`; returns how it ended and the pages
+    /// it sent, each as (first position, last position, number of events, refused).
+    async fn pages_read_ahead(
+        ledger: &Ledger,
+        log: &LogId,
+        from: u64,
+        page: usize,
+    ) -> (ReadAhead, Vec<(u64, u64, usize, bool)>) {
+        let (sender, mut receiver) = mpsc::channel(1_000);
+        let ended = read_ahead(ledger, log, Position::new(from), page, &sender).await;
+        drop(sender);
+        let mut pages = Vec::new();
+        while let Some((events, error)) = receiver.recv().await {
+            let first = events.first().map_or(0, |e| e.position.get());
+            let last = events.last().map_or(0, |e| e.position.get());
+            pages.push((first, last, events.len(), error.is_some()));
+        }
+        (ended, pages)
+    }
+
+    /// Far behind, the read-ahead sends whole pages in order, without gaps or repeats, and
+    /// hands over to the subscription where fewer than two whole pages are left; from
+    /// closer, it reads nothing.
+    #[tokio::test]
+    async fn the_read_ahead_sends_whole_pages_in_order_and_stops_two_pages_before_the_head() {
+        let (_db, ledger, log) = log_of(23, None).await;
+        let (ended, pages) = pages_read_ahead(&ledger, &log, 1, 5).await;
+        assert_eq!(
+            pages,
+            [
+                (1, 5, 5, false),
+                (6, 10, 5, false),
+                (11, 15, 5, false),
+                (16, 20, 5, false)
+            ]
+        );
+        assert_eq!(
+            ended,
+            ReadAhead::Reached(Position::new(21)),
+            "3 left: live from 21"
+        );
+        // Exactly two pages left: read ahead; one event fewer: not.
+        let (ended, pages) = pages_read_ahead(&ledger, &log, 14, 5).await;
+        assert_eq!(pages, [(14, 18, 5, false), (19, 23, 5, false)]);
+        assert_eq!(ended, ReadAhead::Reached(Position::new(24)));
+        let (ended, pages) = pages_read_ahead(&ledger, &log, 15, 5).await;
+        assert_eq!(
+            (ended, pages),
+            (ReadAhead::Reached(Position::new(15)), vec![])
+        );
+        // A page larger than a read returns is read as the largest one.
+        let (ended, _) = pages_read_ahead(&ledger, &log, 1, usize::MAX).await;
+        assert_eq!(ended, ReadAhead::Reached(Position::new(1)));
+        ledger.close().await;
+    }
+
+    /// An event that does not decode ends the read-ahead with its page, the events before it
+    /// in that page included, whether it lies in the first or the second page of a pair.
+    #[tokio::test]
+    async fn the_read_ahead_ends_at_an_event_that_does_not_decode() {
+        for (unknown, expected) in [
+            (3, vec![(1, 2, 2, true)]),
+            (8, vec![(1, 5, 5, false), (6, 7, 2, true)]),
+            (
+                11,
+                vec![(1, 5, 5, false), (6, 10, 5, false), (0, 0, 0, true)],
+            ),
+        ] {
+            let (_db, ledger, log) = log_of(30, Some(unknown)).await;
+            let (ended, pages) = pages_read_ahead(&ledger, &log, 1, 5).await;
+            assert_eq!(ended, ReadAhead::Done, "unknown at {unknown}");
+            assert_eq!(pages, expected, "unknown at {unknown}");
+            ledger.close().await;
+        }
+    }
 
     #[test]
     fn a_failing_read_is_tried_again_after_waits_that_double_up_to_a_bound() {

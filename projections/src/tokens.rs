@@ -106,3 +106,40 @@ impl Tokens {
             .filter_map(|(_, digest)| self.by_digest.get(digest))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A snapshot keeps the tokens' digests as the 64 hex digits the log has, as map keys
+    /// and values: one taken before the digests were held as bytes reads back, and a new one
+    /// is written the same way.
+    #[test]
+    fn a_snapshot_holds_the_digests_as_hex_text() {
+        let digest = "0123456789abcdef".repeat(4);
+        let before = serde_json::json!({
+            "by_digest": {
+                digest.clone(): {
+                    "token": "t1",
+                    "principal": { "type": "auditor" },
+                    "expires_at": "2033-05-18T03:33:20Z",
+                    "issued_at": "2026-11-24T10:00:00Z",
+                    "issued_position": 7,
+                    "revoked_at": null
+                }
+            },
+            "digests": { "t1": digest.clone() }
+        });
+        let tokens: Tokens = serde_json::from_value(before.clone()).expect("an old snapshot reads");
+        let parsed = TokenDigest::parse(&digest).expect("valid");
+        let record = tokens.by_digest(&parsed).expect("found by its digest");
+        assert_eq!(record.token.as_str(), "t1");
+        assert_eq!(
+            tokens
+                .by_id(&TokenId::parse("t1").expect("valid"))
+                .map(|r| r.issued_position),
+            Some(Position::new(7))
+        );
+        assert_eq!(serde_json::to_value(&tokens).expect("writes"), before);
+    }
+}

@@ -27,7 +27,7 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Body<T> {
         }
         let bytes = match axum::body::Bytes::from_request(request, state).await {
             Ok(bytes) => bytes,
-            // The whole body was read before (`read_body`); kept for a router without it.
+            // The whole body was read before (`http::observe`); kept for a router without it.
             Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
                 return Err(ApiError::body_too_large());
             }

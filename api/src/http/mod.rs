@@ -16,6 +16,7 @@ pub mod governance;
 pub mod members;
 pub mod routes;
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use axum::Router;
@@ -168,17 +169,17 @@ pub fn router(app: App) -> Router {
     })
     .layer(DefaultBodyLimit::max(BODY_BYTES_MAX))
     .layer(middleware::from_fn_with_state(
-        Observed {
+        Arc::new(Observed {
             metrics: app.metrics().clone(),
             ids: SequentialIds::new(),
-        },
+        }),
         observe,
     ))
     .with_state(app)
 }
 
-/// What [`observe`] needs: the metrics and the request ids.
-#[derive(Clone)]
+/// What [`observe`] needs: the metrics and the request ids (behind one `Arc`: the state is
+/// cloned for every request).
 struct Observed {
     metrics: crate::metrics::Metrics,
     ids: SequentialIds,
@@ -196,10 +197,11 @@ struct Observed {
 ///   refused before its handler read the body (401, 403, 415) would otherwise leave unread
 ///   bytes on the connection, and the server would close it under a client that pools
 ///   connections, racing that client's next request.
-/// - A time limit ([`REQUEST_TIMEOUT`]); a panic in a handler becomes a 500 that says nothing
-///   of it.
-/// - Its latency, in the metrics by method, route template and status.
-async fn observe(State(observed): State<Observed>, request: Request, next: Next) -> Response {
+/// - A time limit ([`REQUEST_TIMEOUT`]) on the body's read and the handler; a panic in a
+///   handler becomes a 500 that says nothing of it.
+/// - Its latency, in the metrics by method, route template and status; a server error (5xx)
+///   is logged with it (at `error`, in the span), every other answer at `debug`.
+async fn observe(State(observed): State<Arc<Observed>>, request: Request, next: Next) -> Response {
     use futures_util::FutureExt as _;
     use tracing::Instrument as _;
 
@@ -218,6 +220,8 @@ async fn observe(State(observed): State<Observed>, request: Request, next: Next)
         route,
         request_id = id.to_str().unwrap_or("-")
     );
+    // The body's read and the handler, both under the time limit: a client that sends its
+    // body a byte at a time holds nothing for longer.
     let answer = async move {
         let (parts, body) = request.into_parts();
         let Ok(bytes) = axum::body::to_bytes(body, BODY_BYTES_MAX).await else {
@@ -228,28 +232,38 @@ async fn observe(State(observed): State<Observed>, request: Request, next: Next)
                 .insert(header::CONNECTION, HeaderValue::from_static("close"));
             return response;
         };
-        let request = Request::from_parts(parts, axum::body::Body::from(bytes));
-        match tokio::time::timeout(REQUEST_TIMEOUT, next.run(request)).await {
-            Ok(response) => response,
-            Err(_) => ApiError::unavailable(
-                "timeout",
-                format!(
-                    "the request took longer than {} seconds",
-                    REQUEST_TIMEOUT.as_secs()
-                ),
-                1,
-            )
-            .into_response(),
-        }
+        next.run(Request::from_parts(parts, axum::body::Body::from(bytes)))
+            .await
     };
-    let mut response = std::panic::AssertUnwindSafe(answer)
-        .catch_unwind()
-        .instrument(span.clone())
-        .await
-        .unwrap_or_else(|_| ApiError::internal("a handler panicked").into_response());
+    let answered = tokio::time::timeout(
+        REQUEST_TIMEOUT,
+        std::panic::AssertUnwindSafe(answer).catch_unwind(),
+    )
+    .instrument(span.clone())
+    .await;
+    let mut response = span.in_scope(|| match answered {
+        Ok(Ok(response)) => response,
+        Ok(Err(_)) => ApiError::internal("a handler panicked").into_response(),
+        Err(_) => ApiError::unavailable(
+            "timeout",
+            format!(
+                "the request took longer than {} seconds",
+                REQUEST_TIMEOUT.as_secs()
+            ),
+            1,
+        )
+        .into_response(),
+    });
     let status = response.status().as_u16();
     let seconds = started.elapsed().as_secs_f64();
-    span.in_scope(|| tracing::debug!(status, micros = (seconds * 1e6) as u64, "answered"));
+    let micros = (seconds * 1e6) as u64;
+    span.in_scope(|| {
+        if response.status().is_server_error() {
+            tracing::error!(status, micros, "answered with a server error");
+        } else {
+            tracing::debug!(status, micros, "answered");
+        }
+    });
     response.headers_mut().insert(X_REQUEST_ID, id);
     observed.metrics.observe_request(
         HttpLabels {
@@ -397,10 +411,10 @@ mod tests {
                 }),
             )
             .layer(middleware::from_fn_with_state(
-                Observed {
+                Arc::new(Observed {
                     metrics: metrics.clone(),
                     ids: SequentialIds::new(),
-                },
+                }),
                 observe,
             ));
         (router, metrics)

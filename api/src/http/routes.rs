@@ -376,12 +376,14 @@ pub async fn stream_events(
         token: caller.token,
         checked: Instant::now(),
     };
+    // The request's span (its id and route) for what the stream logs after the answer began.
+    let span = tracing::Span::current();
     let events = futures_util::stream::unfold(
-        (subscription, permit, holder),
-        |(mut subscription, permit, mut holder)| async move {
+        (subscription, permit, holder, span),
+        |(mut subscription, permit, mut holder, span)| async move {
             match subscription.next().await {
                 Ok(_) if !holder.still_valid() => {
-                    tracing::info!("event stream ended: its token was revoked or expired");
+                    tracing::info!(parent: &span, "event stream ended: its token was revoked or expired");
                     None
                 }
                 Ok(event) => {
@@ -391,10 +393,13 @@ pub async fn stream_events(
                         .id(event.position.get().to_string())
                         .event("event")
                         .data(data);
-                    Some((Ok::<_, Infallible>(sse), (subscription, permit, holder)))
+                    Some((
+                        Ok::<_, Infallible>(sse),
+                        (subscription, permit, holder, span),
+                    ))
                 }
                 Err(e) => {
-                    tracing::warn!("event stream ended: {e}");
+                    tracing::warn!(parent: &span, "event stream ended: {e}");
                     None
                 }
             }
