@@ -172,6 +172,7 @@ pub fn router(app: App) -> Router {
         Arc::new(Observed {
             metrics: app.metrics().clone(),
             ids: SequentialIds::new(),
+            time_limit: REQUEST_TIMEOUT,
         }),
         observe,
     ))
@@ -183,6 +184,8 @@ pub fn router(app: App) -> Router {
 struct Observed {
     metrics: crate::metrics::Metrics,
     ids: SequentialIds,
+    /// [`REQUEST_TIMEOUT`] (shorter in tests).
+    time_limit: Duration,
 }
 
 /// Everything a request passes through before its route, in one layer: a layer of its own
@@ -235,8 +238,9 @@ async fn observe(State(observed): State<Arc<Observed>>, request: Request, next: 
         next.run(Request::from_parts(parts, axum::body::Body::from(bytes)))
             .await
     };
+    let time_limit = observed.time_limit;
     let answered = tokio::time::timeout(
-        REQUEST_TIMEOUT,
+        time_limit,
         std::panic::AssertUnwindSafe(answer).catch_unwind(),
     )
     .instrument(span.clone())
@@ -248,7 +252,7 @@ async fn observe(State(observed): State<Arc<Observed>>, request: Request, next: 
             "timeout",
             format!(
                 "the request took longer than {} seconds",
-                REQUEST_TIMEOUT.as_secs()
+                time_limit.as_secs()
             ),
             1,
         )
@@ -396,11 +400,12 @@ mod tests {
 
     use super::*;
 
-    /// A router of `/ok` and `/panic` behind [`observe`], and its metrics.
+    /// A router of `/ok` and `/panic` behind [`observe`] with a time limit of half a second,
+    /// and its metrics.
     fn observed() -> (Router, crate::metrics::Metrics) {
         let metrics = crate::metrics::Metrics::default();
         let router = Router::new()
-            .route("/ok", get(|| async { "ok" }))
+            .route("/ok", get(|| async { "ok" }).post(|| async { "ok" }))
             .route(
                 "/panic",
                 get(|| async {
@@ -414,6 +419,7 @@ mod tests {
                 Arc::new(Observed {
                     metrics: metrics.clone(),
                     ids: SequentialIds::new(),
+                    time_limit: Duration::from_millis(500),
                 }),
                 observe,
             ));
@@ -480,5 +486,32 @@ mod tests {
                 && line.ends_with(" 1")),
             "{exposition}"
         );
+    }
+
+    /// A body that never ends is cut off by the time limit like a slow handler: the read of
+    /// the body is under it.
+    #[tokio::test]
+    async fn a_body_sent_too_slowly_is_cut_off_by_the_time_limit() {
+        use futures_util::StreamExt as _;
+        let (mut router, _) = observed();
+        let endless = futures_util::stream::once(async {
+            Ok::<_, std::io::Error>(axum::body::Bytes::from_static(b"{"))
+        })
+        .chain(futures_util::stream::pending());
+        let request = Request::builder()
+            .method("POST")
+            .uri("/ok")
+            .body(Body::from_stream(endless))
+            .expect("a request");
+        let response = tokio::time::timeout(Duration::from_secs(20), router.call(request))
+            .await
+            .expect("answered within the limit, not waiting for the body")
+            .expect("the router answers");
+        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+        let body = axum::body::to_bytes(response.into_body(), 64 * 1024)
+            .await
+            .expect("a body");
+        let problem: serde_json::Value = serde_json::from_slice(&body).expect("a problem");
+        assert_eq!(problem["type"], "/problems/timeout");
     }
 }
