@@ -169,13 +169,8 @@ impl TokenDigest {
         TokenDigest(bytes)
     }
 
-    /// The digest's bytes.
-    pub const fn as_bytes(&self) -> &[u8; 32] {
-        &self.0
-    }
-
     /// Writes the digest as 64 lowercase hex digits into `buffer`, without allocating.
-    pub fn write_hex<'b>(&self, buffer: &'b mut [u8; 64]) -> &'b str {
+    fn write_hex<'b>(&self, buffer: &'b mut [u8; 64]) -> &'b str {
         const DIGITS: &[u8; 16] = b"0123456789abcdef";
         for (pair, byte) in buffer.chunks_exact_mut(2).zip(self.0) {
             pair[0] = DIGITS[usize::from(byte >> 4)];
@@ -205,17 +200,11 @@ impl Serialize for TokenDigest {
 
 impl<'de> Deserialize<'de> for TokenDigest {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Hex;
-        impl serde::de::Visitor<'_> for Hex {
-            type Value = TokenDigest;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a token digest: 64 lowercase hex digits")
-            }
-            fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<TokenDigest, E> {
-                TokenDigest::parse(text).map_err(|e| E::custom(e.message()))
-            }
-        }
-        deserializer.deserialize_str(Hex)
+        crate::ids::deserialize_text(
+            deserializer,
+            "a token digest: 64 lowercase hex digits",
+            TokenDigest::parse,
+        )
     }
 }
 
@@ -386,7 +375,11 @@ mod tests {
         }
         let text = "00ff10ab".repeat(8);
         let digest = TokenDigest::parse(&text).expect("valid");
-        assert_eq!(digest.as_bytes()[..4], [0x00, 0xff, 0x10, 0xab]);
+        let bytes: Vec<u8> = [0x00, 0xff, 0x10, 0xab].repeat(8);
+        assert_eq!(
+            digest,
+            TokenDigest::from_bytes(bytes.try_into().expect("32 bytes"))
+        );
         assert_eq!(digest.to_string(), text);
     }
 

@@ -7,6 +7,32 @@ use serde::{Deserialize, Serialize};
 
 use crate::DomainError;
 
+/// Deserializes a value written as text with its own `parse`, straight from the borrowed text
+/// (no copy); `expecting` says what the text must be, and a refusal carries `parse`'s message.
+pub(crate) fn deserialize_text<'de, D, T>(
+    deserializer: D,
+    expecting: &'static str,
+    parse: fn(&str) -> Result<T, DomainError>,
+) -> Result<T, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    struct Text<T> {
+        expecting: &'static str,
+        parse: fn(&str) -> Result<T, DomainError>,
+    }
+    impl<T> serde::de::Visitor<'_> for Text<T> {
+        type Value = T;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str(self.expecting)
+        }
+        fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<T, E> {
+            (self.parse)(text).map_err(|e| E::custom(e.message()))
+        }
+    }
+    deserializer.deserialize_str(Text { expecting, parse })
+}
+
 /// A member's number in the member list (Mitgliedsnummer): 1, 2, 3, … in order of admission,
 /// never reused.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]

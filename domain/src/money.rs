@@ -140,17 +140,11 @@ impl Serialize for Money {
 
 impl<'de> Deserialize<'de> for Money {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl serde::de::Visitor<'_> for Visitor {
-            type Value = Money;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("an amount of euros as a string, e.g. \"500.00\"")
-            }
-            fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<Money, E> {
-                Money::parse(text).map_err(|e| E::custom(e.message()))
-            }
-        }
-        deserializer.deserialize_str(Visitor)
+        crate::ids::deserialize_text(
+            deserializer,
+            "an amount of euros as a string, e.g. \"500.00\"",
+            Money::parse,
+        )
     }
 }
 
