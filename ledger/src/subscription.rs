@@ -51,6 +51,16 @@ impl Subscription {
         self.next
     }
 
+    /// Goes on from `position`: the reader has the events before it from reads of its own (a
+    /// projections runtime far behind reads ahead in larger pages first). Never goes back: a
+    /// position at or before the next one changes nothing, so no event is delivered twice.
+    pub fn skip_to(&mut self, position: Position) {
+        if position > self.next {
+            self.next = position;
+            self.buffer.clear();
+        }
+    }
+
     /// The next event; waits until one is committed.
     pub async fn next(&mut self) -> Result<RecordedEvent, LedgerError> {
         loop {

@@ -657,26 +657,7 @@ fn spawn_reader(
         .await
         {
             ReadAhead::Done => return,
-            ReadAhead::Reached(next) if next != subscription.next_position() => {
-                // Live from here on; a subscribe that failed in the database is tried again
-                // like a failed read, any other failure ends the reader as a read's would.
-                let mut retry = Retry::default();
-                subscription = loop {
-                    match ledger.subscribe(&log, next).await {
-                        Ok(subscription) => break subscription,
-                        Err(e) if e.is_database_failure() => {
-                            let wait = retry.next_wait();
-                            tracing::warn!(log = %log, error = %e, retry_in_ms = wait.as_millis(), "following the log failed; trying again");
-                            tokio::time::sleep(wait).await;
-                        }
-                        Err(e) => {
-                            let _ = pages.send((Vec::new(), Some(e.into()))).await;
-                            return;
-                        }
-                    }
-                };
-            }
-            ReadAhead::Reached(_) => {}
+            ReadAhead::Reached(next) => subscription.skip_to(next),
         }
         let mut retry = Retry::default();
         loop {
@@ -708,7 +689,8 @@ enum ReadAhead {
     /// Nothing more is to be read: an event did not decode (its error was sent), or the
     /// runtime is gone.
     Done,
-    /// Within two pages of the head, or a read failed: the subscription goes on from here.
+    /// Within two pages of the head, or a read failed: the subscription goes on from here
+    /// (`Subscription::skip_to`).
     Reached(Position),
 }
 
@@ -847,17 +829,23 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
-    /// Appends `events` events to a fresh log, one command each; the last `unknown` of them
-    /// of a type no build knows.
+    verbund_tests::on_both_databases!(
+        the_read_ahead_sends_whole_pages_in_order_and_stops_two_pages_before_the_head,
+        the_read_ahead_ends_at_an_event_that_does_not_decode,
+    );
+
+    /// Opens `db` with a new log `name` of `events` events, one command each; the one at
+    /// position `unknown` of a type no build knows.
     async fn log_of(
+        db: &verbund_tests::TestDb,
+        name: &str,
         events: u64,
         unknown: Option<u64>,
-    ) -> (verbund_ledger::scratch::ScratchDatabase, Ledger, LogId) {
-        let db = verbund_ledger::scratch::ScratchDatabase::sqlite().expect("a directory");
-        let ledger = Ledger::open(db.url(), verbund_ledger::LedgerOptions::default())
+    ) -> (Ledger, LogId) {
+        let ledger = Ledger::open(&db.url, verbund_ledger::LedgerOptions::default())
             .await
             .expect("open");
-        let log = LogId::parse("coop").expect("valid");
+        let log = LogId::parse(name).expect("valid");
         ledger.create_log(&log).await.expect("create");
         for n in 1..=events {
             let event = if Some(n) == unknown {
@@ -883,7 +871,7 @@ mod tests {
             .expect("valid");
             ledger.append(&log, commit).await.expect("append");
         }
-        (db, ledger, log)
+        (ledger, log)
     }
 
     /// Runs `read_ahead` from `from` in pages of `page`; returns how it ended and the pages
@@ -909,9 +897,14 @@ mod tests {
     /// Far behind, the read-ahead sends whole pages in order, without gaps or repeats, and
     /// hands over to the subscription where fewer than two whole pages are left; from
     /// closer, it reads nothing.
-    #[tokio::test]
-    async fn the_read_ahead_sends_whole_pages_in_order_and_stops_two_pages_before_the_head() {
-        let (_db, ledger, log) = log_of(23, None).await;
+    fn the_read_ahead_sends_whole_pages_in_order_and_stops_two_pages_before_the_head(
+        db: &verbund_tests::TestDb,
+    ) {
+        verbund_tests::runtime().block_on(read_ahead_in_pages(db));
+    }
+
+    async fn read_ahead_in_pages(db: &verbund_tests::TestDb) {
+        let (ledger, log) = log_of(db, "coop", 23, None).await;
         let (ended, pages) = pages_read_ahead(&ledger, &log, 1, 5).await;
         assert_eq!(
             pages,
@@ -944,8 +937,7 @@ mod tests {
 
     /// An event that does not decode ends the read-ahead with its page, the events before it
     /// in that page included, whether it lies in the first or the second page of a pair.
-    #[tokio::test]
-    async fn the_read_ahead_ends_at_an_event_that_does_not_decode() {
+    fn the_read_ahead_ends_at_an_event_that_does_not_decode(db: &verbund_tests::TestDb) {
         for (unknown, expected) in [
             (3, vec![(1, 2, 2, true)]),
             (8, vec![(1, 5, 5, false), (6, 7, 2, true)]),
@@ -954,11 +946,14 @@ mod tests {
                 vec![(1, 5, 5, false), (6, 10, 5, false), (0, 0, 0, true)],
             ),
         ] {
-            let (_db, ledger, log) = log_of(30, Some(unknown)).await;
-            let (ended, pages) = pages_read_ahead(&ledger, &log, 1, 5).await;
-            assert_eq!(ended, ReadAhead::Done, "unknown at {unknown}");
-            assert_eq!(pages, expected, "unknown at {unknown}");
-            ledger.close().await;
+            verbund_tests::runtime().block_on(async {
+                let name = format!("coop-{unknown}");
+                let (ledger, log) = log_of(db, &name, 30, Some(unknown)).await;
+                let (ended, pages) = pages_read_ahead(&ledger, &log, 1, 5).await;
+                assert_eq!(ended, ReadAhead::Done, "unknown at {unknown}");
+                assert_eq!(pages, expected, "unknown at {unknown}");
+                ledger.close().await;
+            });
         }
     }
 
@@ -974,51 +969,50 @@ mod tests {
 
     /// A panic in the worker (here: a rebuild's state installed into another projection's
     /// view) leaves the runtime failed, not running, and it still answers control messages.
-    #[tokio::test]
-    async fn a_panicking_projection_leaves_the_runtime_failed_and_answering() {
-        let db = verbund_ledger::scratch::ScratchDatabase::sqlite().expect("a directory");
-        let ledger = Ledger::open(db.url(), verbund_ledger::LedgerOptions::default())
+    #[test]
+    fn a_panicking_projection_leaves_the_runtime_failed_and_answering() {
+        // Outside the runtime: the test database is removed when dropped, blocking.
+        let db = verbund_tests::TestDb::sqlite();
+        verbund_tests::runtime().block_on(async {
+            let (ledger, log) = log_of(&db, "coop", 0, None).await;
+            let runtime = Runtime::start(ledger.clone(), None, log, RuntimeOptions::default())
+                .await
+                .expect("start");
+            assert_eq!(runtime.status(), Status::Running);
+            let feeds = runtime.views().feeds();
+            let (register, tokens) = (&feeds[0], &feeds[1]);
+            assert_ne!(register.name(), tokens.name());
+            let (reply, answer) = oneshot::channel();
+            runtime
+                .control
+                .send(Control::Install {
+                    feed: 0,
+                    fold: tokens.fresh(),
+                    reply,
+                })
+                .await
+                .expect("sent");
+            assert!(answer.await.is_err(), "the install panicked");
+            let mut status = runtime.status.clone();
+            let failed = tokio::time::timeout(
+                Duration::from_secs(10),
+                status.wait_for(|s| matches!(s, Status::Failed(_))),
+            )
             .await
-            .expect("open");
-        let log = LogId::parse("coop").expect("valid");
-        ledger.create_log(&log).await.expect("create");
-        let runtime = Runtime::start(ledger.clone(), None, log, RuntimeOptions::default())
-            .await
-            .expect("start");
-        assert_eq!(runtime.status(), Status::Running);
-        let feeds = runtime.views().feeds();
-        let (register, tokens) = (&feeds[0], &feeds[1]);
-        assert_ne!(register.name(), tokens.name());
-        let (reply, answer) = oneshot::channel();
-        runtime
-            .control
-            .send(Control::Install {
-                feed: 0,
-                fold: tokens.fresh(),
-                reply,
-            })
-            .await
-            .expect("sent");
-        assert!(answer.await.is_err(), "the install panicked");
-        let mut status = runtime.status.clone();
-        let failed = tokio::time::timeout(
-            Duration::from_secs(10),
-            status.wait_for(|s| matches!(s, Status::Failed(_))),
-        )
-        .await
-        .expect("failed in time")
-        .expect("the status is kept")
-        .clone();
-        let Status::Failed(why) = failed else {
-            unreachable!()
-        };
-        assert!(why.contains("panicked"), "{why}");
-        assert!(matches!(
-            runtime.snapshot().await,
-            Err(ProjectionError::Failed(_))
-        ));
-        runtime.stop().await;
-        ledger.close().await;
+            .expect("failed in time")
+            .expect("the status is kept")
+            .clone();
+            let Status::Failed(why) = failed else {
+                unreachable!()
+            };
+            assert!(why.contains("panicked"), "{why}");
+            assert!(matches!(
+                runtime.snapshot().await,
+                Err(ProjectionError::Failed(_))
+            ));
+            runtime.stop().await;
+            ledger.close().await;
+        });
     }
 
     fn options() -> RuntimeOptions {

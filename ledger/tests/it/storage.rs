@@ -18,6 +18,7 @@ on_both_databases!(
     reads_are_paged_and_bounded,
     a_decoded_read_hands_over_each_event_as_stored_and_stops_at_the_first_refusal,
     a_decoded_subscription_delivers_read_ahead_events_first_and_offers_a_refused_one_again,
+    a_subscription_skipped_ahead_goes_on_from_there_and_never_back,
     a_decoded_read_reports_a_gap_or_a_malformed_identifier_as_corruption,
     the_database_refuses_to_update_or_delete_events,
     an_intact_log_verifies,
@@ -1097,6 +1098,32 @@ async fn a_decoded_read_hands_over_each_event_as_stored_and_stops_at_the_first_r
         matches!(unknown, Err(LedgerError::UnknownLog(_))),
         "{unknown:?}"
     );
+}
+
+/// A subscription skipped ahead (its reader read the events before elsewhere) delivers from
+/// there, dropping what it had read ahead for `next`; a skip backwards changes nothing.
+async fn a_subscription_skipped_ahead_goes_on_from_there_and_never_back(db: &TestDb) {
+    let ledger = db.ledger().await;
+    let coop = log("coop");
+    ledger.create_log(&coop).await.expect("create");
+    fill_in_commits(&ledger, &coop, 40).await;
+    let mut subscription = ledger
+        .subscribe(&coop, Position::FIRST)
+        .await
+        .expect("subscribe");
+    assert_eq!(subscription.next().await.expect("first").position.get(), 1);
+    subscription.skip_to(Position::new(30));
+    assert_eq!(subscription.next_position().get(), 30);
+    assert_eq!(subscription.next().await.expect("next").position.get(), 30);
+    subscription.skip_to(Position::new(5));
+    assert_eq!(subscription.next_position().get(), 31, "never back");
+    let position = |view: EventView<'_>| Ok::<_, ()>(view.position().get());
+    subscription.skip_to(Position::new(35));
+    let page = subscription
+        .next_page_decoded(100, position)
+        .await
+        .expect("page");
+    assert_eq!(page.events, (35..=40).collect::<Vec<_>>());
 }
 
 /// A decoded page of a subscription first delivers what the subscription read ahead for

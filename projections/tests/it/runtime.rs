@@ -243,54 +243,49 @@ fn a_rebuild_beside_live_writes_equals_the_live_projection(db: &TestDb) {
 }
 
 fn an_event_it_cannot_read_stops_it_and_waits_say_why(db: &TestDb) {
-    verbund_tests::runtime().block_on(async {
-        let (ledger, snapshots) = open(db).await;
-        append(&ledger, "member-1", &[admitted(1)]).await;
-        append_unknown(&ledger).await;
-        let runtime = Runtime::start(ledger.clone(), Some(snapshots.clone()), log(), options())
-            .await
-            .expect("start");
-        let error = runtime
-            .wait_for(Position::new(2), WAIT)
-            .await
-            .expect_err("cannot pass the unknown event");
-        assert!(error.to_string().contains("MemberTeleported"), "{error}");
-        assert!(matches!(runtime.status(), Status::Failed(why) if why.contains("position 2")));
-        assert_eq!(
-            runtime.position(),
-            Position::new(1),
-            "it stopped before, not after, the event"
-        );
-        runtime.stop().await;
-        snapshots.close().await;
-        ledger.close().await;
-    });
+    stops_before_an_unknown_event(db, 1);
 }
 
 /// Far behind (here 40 events before the unknown one, pages of 7), the runtime reads two
-/// pages at once; an event it cannot read still stops it exactly before that event, with
-/// everything before it folded, and nothing after it.
+/// pages at once; an event it cannot read still stops it exactly before that event.
 fn catching_up_from_far_behind_stops_before_an_event_it_cannot_read(db: &TestDb) {
+    stops_before_an_unknown_event(db, 40);
+}
+
+/// `before` admissions, an event of a type no build knows, 20 more admissions: the runtime
+/// stops exactly before the unknown event, says why, and has folded everything before it and
+/// nothing after.
+fn stops_before_an_unknown_event(db: &TestDb, before: u32) {
     verbund_tests::runtime().block_on(async {
         let (ledger, snapshots) = open(db).await;
-        for n in 1..=40 {
+        for n in 1..=before {
             append(&ledger, &format!("member-{n}"), &[admitted(n)]).await;
         }
         append_unknown(&ledger).await;
-        for n in 41..=60 {
+        for n in before + 1..=before + 20 {
             append(&ledger, &format!("member-{n}"), &[admitted(n)]).await;
         }
-        let runtime = Runtime::start(ledger.clone(), None, log(), options())
+        let runtime = Runtime::start(ledger.clone(), Some(snapshots.clone()), log(), options())
             .await
             .expect("start");
+        let unknown = Position::new(u64::from(before) + 1);
         let error = runtime
-            .wait_for(Position::new(41), WAIT)
+            .wait_for(unknown, WAIT)
             .await
             .expect_err("cannot pass the unknown event");
         assert!(error.to_string().contains("MemberTeleported"), "{error}");
-        assert!(matches!(runtime.status(), Status::Failed(why) if why.contains("position 41")));
-        assert_eq!(runtime.position(), Position::new(40));
-        assert_eq!(runtime.views().register.read(|r| r.member_count()), 40);
+        assert!(
+            matches!(runtime.status(), Status::Failed(why) if why.contains(&format!("position {unknown}")))
+        );
+        assert_eq!(
+            runtime.position(),
+            Position::new(u64::from(before)),
+            "it stopped before, not after, the event"
+        );
+        assert_eq!(
+            runtime.views().register.read(|r| r.member_count()),
+            before as usize
+        );
         runtime.stop().await;
         snapshots.close().await;
         ledger.close().await;
@@ -299,18 +294,8 @@ fn catching_up_from_far_behind_stops_before_an_event_it_cannot_read(db: &TestDb)
 
 /// Appends an event of a type no build knows.
 async fn append_unknown(ledger: &Ledger) {
-    let commit = verbund_ledger::Commit::new(
-        verbund_ledger::CommandId::parse("mystery").expect("valid"),
-        verbund_ledger::Actor::parse("test").expect("valid"),
-        None,
-        vec![verbund_ledger::StreamAppend::new(
-            verbund_ledger::StreamId::parse("other").expect("valid"),
-            verbund_ledger::ExpectedVersion::Any,
-            vec![NewEvent::json("MemberTeleported", 1, &serde_json::json!({})).expect("valid")],
-        )],
-    )
-    .expect("valid");
-    ledger.append(&log(), commit).await.expect("append");
+    let unknown = NewEvent::json("MemberTeleported", 1, &serde_json::json!({})).expect("valid");
+    append_new(ledger, "other", vec![unknown]).await;
 }
 
 fn a_wait_for_a_position_not_reached_times_out_with_both_positions(db: &TestDb) {

@@ -20,6 +20,12 @@ pub async fn append(ledger: &Ledger, stream: &str, events: &[Event]) -> Position
         .iter()
         .map(|e| NewEvent::json(e.event_type(), e.schema_version(), &e.to_json()).expect("valid"))
         .collect();
+    append_new(ledger, stream, events).await
+}
+
+/// Appends events as stored (of any type, known or not) to `stream` as one command; returns
+/// the last position.
+pub async fn append_new(ledger: &Ledger, stream: &str, events: Vec<NewEvent>) -> Position {
     let commit = Commit::new(
         CommandId::parse(format!("c-{}", next_id())).expect("valid"),
         Actor::parse("test").expect("valid"),
