@@ -14,6 +14,18 @@ fn stdout(output: &Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
+/// Runs `verbund` with `args`, asserts that it succeeded (else shows its errors) and returns
+/// what it printed.
+fn succeeded(args: &[&str]) -> String {
+    let output = run(args);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    stdout(&output)
+}
+
 fn demo(url: &str) -> Output {
     run(&["demo", "--no-serve", "--database-url", url])
 }
@@ -264,13 +276,7 @@ fn export_writes_every_envelope_linked_by_its_hashes_and_rebuild_refolds_the_log
 /// folds all of it and reports its figures.
 #[test]
 fn the_rebuild_benchmark_folds_its_whole_log() {
-    let output = run(&["bench", "rebuild", "--events", "2000", "--runs", "1"]);
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let text = stdout(&output);
+    let text = succeeded(&["bench", "rebuild", "--events", "2000", "--runs", "1"]);
     assert!(
         text.contains("Median: rebuild of all projections"),
         "{text}"
@@ -301,7 +307,7 @@ fn the_rebuild_benchmark_folds_its_whole_log() {
 /// storage's ceiling in the same run.
 #[test]
 fn the_append_benchmark_reports_its_stages_and_the_storage_ceiling() {
-    let output = run(&[
+    let text = succeeded(&[
         "bench",
         "append",
         "--writers",
@@ -312,12 +318,6 @@ fn the_append_benchmark_reports_its_stages_and_the_storage_ceiling() {
         "1",
         "--no-baseline",
     ]);
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let text = stdout(&output);
     assert!(text.contains("median: group commit"), "{text}");
     assert!(text.contains("a sync of the WAL takes"), "{text}");
     assert!(text.contains("median: storage ceiling"), "{text}");
@@ -327,13 +327,7 @@ fn the_append_benchmark_reports_its_stages_and_the_storage_ceiling() {
 /// rebuilds all of them and reports events/s and memory per member.
 #[test]
 fn the_member_list_benchmark_rebuilds_every_member() {
-    let output = run(&["bench", "members", "--members", "60", "--runs", "1"]);
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let text = stdout(&output);
+    let text = succeeded(&["bench", "members", "--members", "60", "--runs", "1"]);
     assert!(text.contains("60 members, 600 membership events"), "{text}");
     assert!(text.contains("Median: member list rebuilt at"), "{text}");
     assert!(text.contains("bytes per member"), "{text}");

@@ -452,7 +452,7 @@ fn new_stream(
 fn fill_group(g: u64) -> Vec<verbund_domain::Change> {
     use verbund_domain::{
         Change, MemberAdmitted, MemberKind, MemberNo, Money, PersonalRef, RecordId, Stream,
-        TokenDigest, TokenId, TokenIssued, TokenRevoked,
+        TokenId, TokenIssued, TokenRevoked,
     };
     let day = jiff::civil::date(2026, 11, 24);
     let member = MemberNo::new(u32::try_from(g + 1).expect("fewer than 4 billion members"))
@@ -484,10 +484,8 @@ fn fill_group(g: u64) -> Vec<verbund_domain::Change> {
             TokenIssued {
                 token: token.clone(),
                 principal: Principal::Auditor,
-                // As a real token's: BLAKE3 of something unique.
-                digest: TokenDigest::from_bytes(
-                    *blake3::hash(token.as_str().as_bytes()).as_bytes(),
-                ),
+                // Digested as a real token's secret (here: its unique id).
+                digest: app::TokenSecret::presented(token.as_str()).digest(),
                 expires_at: jiff::Timestamp::from_second(1_900_000_000).expect("in range"),
             },
         ));

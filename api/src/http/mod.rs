@@ -318,18 +318,18 @@ fn route_label(matched: Option<&MatchedPath>) -> &'static str {
 }
 
 /// Request ids: a random prefix per process and a counter, unique and cheap (no system call
-/// per request, as a random UUID would make).
-#[derive(Clone, Debug)]
+/// per request, as a random UUID would make). Shared through [`Observed`]'s `Arc`.
+#[derive(Debug)]
 struct SequentialIds {
-    prefix: std::sync::Arc<str>,
-    next: std::sync::Arc<std::sync::atomic::AtomicU64>,
+    prefix: String,
+    next: std::sync::atomic::AtomicU64,
 }
 
 impl SequentialIds {
     fn new() -> Self {
         Self {
-            prefix: crate::app::random_hex(6).into(),
-            next: Default::default(),
+            prefix: crate::app::random_hex(6),
+            next: std::sync::atomic::AtomicU64::new(0),
         }
     }
 
