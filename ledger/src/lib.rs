@@ -178,6 +178,9 @@ pub struct WriterCounters {
     pub syncs: u64,
     /// Microseconds those syncs took, summed.
     pub sync_us: u64,
+    /// Events this process's subscriptions took from the writer's memory of the last durable
+    /// events instead of reading them back from the database.
+    pub events_from_memory: u64,
 }
 
 /// A handle to the logs of one database. Cheap to clone; all clones share one writer.
@@ -302,6 +305,11 @@ impl Ledger {
         } else {
             None
         }
+    }
+
+    /// The heads of the logs and the events this process's writer made durable last.
+    pub(crate) fn heads(&self) -> &Heads {
+        &self.inner.heads
     }
 
     /// On SQLite, raises the durable head of `log` to what the database holds when every batch
@@ -621,6 +629,7 @@ impl Ledger {
             commit_us: self.inner.stats.commit_us.load(Ordering::Relaxed),
             syncs: self.inner.stats.syncs.load(Ordering::Relaxed),
             sync_us: self.inner.stats.sync_us.load(Ordering::Relaxed),
+            events_from_memory: self.inner.heads.recent_served(),
         }
     }
 

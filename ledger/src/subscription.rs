@@ -23,6 +23,11 @@ const PAGE_EVENTS_DECODED_MAX: usize = crate::limits::READ_EVENTS_MAX;
 /// this process's writer) or the poll interval (for writers in other processes) only says when
 /// to look again. Positions are assigned under the log's write lock and become visible in
 /// commit order, so reading "after the last delivered position" never skips an event.
+///
+/// What this process's writer made durable last is taken from its memory instead of read
+/// back (a live subscription of a server: its projections follow its own writes without a
+/// round trip per batch); only the next position found there is taken, so the order and the
+/// absence of gaps are the same as the database's.
 #[derive(Debug)]
 pub struct Subscription {
     ledger: Ledger,
@@ -96,23 +101,8 @@ impl Subscription {
         let max = max.max(1);
         if !self.buffer.is_empty() {
             // Events `next` or `try_next` read ahead go first.
-            let mut page = Decoded {
-                events: Vec::new(),
-                error: None,
-            };
-            while page.events.len() < max
-                && let Some(event) = self.buffer.front()
-            {
-                match decode(event.view()) {
-                    Ok(decoded) => page.events.push(decoded),
-                    Err(e) => {
-                        page.error = Some(e);
-                        break;
-                    }
-                }
-                self.next = event.position.next();
-                self.buffer.pop_front();
-            }
+            let page = decode_held(self.buffer.iter().take(max), &mut self.next, &mut decode);
+            self.buffer.drain(..page.events.len());
             return Ok(page);
         }
         loop {
@@ -120,6 +110,11 @@ impl Subscription {
             self.head.borrow_and_update();
             let to = self.ledger.durable_head(&self.log);
             let limit = max.min(PAGE_EVENTS_DECODED_MAX);
+            let recent = self.ledger.heads().recent(&self.log, self.next, to, limit);
+            if !recent.is_empty() {
+                let held = recent.iter().map(|event| &**event);
+                return Ok(decode_held(held, &mut self.next, &mut decode));
+            }
             let decoder = self
                 .ledger
                 .store()
@@ -173,6 +168,15 @@ impl Subscription {
         // Never past the durable head: a subscriber must not see an event that a power loss
         // could still take back (it was not acknowledged to its writer yet either).
         let to = self.ledger.durable_head(&self.log);
+        let recent = self
+            .ledger
+            .heads()
+            .recent(&self.log, self.next, to, PAGE_EVENTS);
+        if !recent.is_empty() {
+            self.buffer
+                .extend(recent.iter().map(|event| RecordedEvent::clone(event)));
+            return Ok(());
+        }
         let raw = self
             .ledger
             .store()
@@ -193,4 +197,29 @@ impl Subscription {
         self.buffer.extend(events);
         Ok(())
     }
+}
+
+/// Decodes `events`, held in memory from `next` on, until `decode` refuses one (which is not
+/// delivered), moving `next` past each delivered one.
+fn decode_held<'e, T, E>(
+    events: impl Iterator<Item = &'e RecordedEvent>,
+    next: &mut Position,
+    decode: &mut impl FnMut(EventView<'_>) -> Result<T, E>,
+) -> Decoded<T, E> {
+    let mut page = Decoded {
+        events: Vec::with_capacity(events.size_hint().0),
+        error: None,
+    };
+    for event in events {
+        debug_assert_eq!(event.position, *next);
+        match decode(event.view()) {
+            Ok(decoded) => page.events.push(decoded),
+            Err(e) => {
+                page.error = Some(e);
+                break;
+            }
+        }
+        *next = event.position.next();
+    }
+    page
 }

@@ -8,7 +8,7 @@
 //! batch, its appends are committed one by one, and only those the database refuses on their
 //! own fail.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -18,12 +18,15 @@ use tokio::time::Instant;
 
 use crate::plan::{self, Outcome};
 use crate::store::{Store, WriterConnection, into_events};
-use crate::{Commit, Committed, LedgerError, LogId, Position};
+use crate::{Commit, Committed, LedgerError, LogId, Position, RecordedEvent};
 
 /// Attempts per batch when the database reports a transient failure.
 const BATCH_ATTEMPTS_MAX: u32 = 3;
 /// Committed batches that may wait for their sync before the writer waits too.
 const SETTLED_BATCHES_MAX: usize = 8;
+/// The most recent durable events kept per log for this process's subscriptions: a
+/// subscription further behind reads from the database.
+pub(crate) const RECENT_EVENTS_MAX: usize = 4_096;
 
 /// One queued append and where its answer goes.
 #[derive(Debug)]
@@ -57,6 +60,13 @@ pub(crate) struct Heads {
     /// any later batch would chain on them: from then on the writer refuses every append and
     /// no head is raised, until the ledger is opened again.
     broken: std::sync::atomic::AtomicBool,
+    /// Per log, the last events this writer made durable, at most [`RECENT_EVENTS_MAX`], with
+    /// consecutive positions: a live subscription of this process takes them from here
+    /// instead of reading back what was just written. Events committed by other processes are
+    /// not here; a gap starts the log's events over, so what is here never skips one.
+    recent: Mutex<HashMap<LogId, VecDeque<Arc<RecordedEvent>>>>,
+    /// Events handed to subscriptions from `recent`.
+    recent_served: AtomicU64,
 }
 
 impl Heads {
@@ -130,6 +140,72 @@ impl Heads {
             }
             newer
         });
+    }
+
+    /// Keeps `events`, durable now, as the most recent of their logs (before their heads are
+    /// published, so that a subscription woken by a head finds them).
+    pub(crate) fn remember(&self, events: Vec<RecordedEvent>) {
+        if self.is_broken() || events.is_empty() {
+            return;
+        }
+        let mut recent = self.recent.lock().expect("heads lock is never poisoned");
+        for event in events {
+            if !recent.contains_key(&event.log_id) {
+                recent.insert(event.log_id.clone(), VecDeque::new());
+            }
+            let kept = recent.get_mut(&event.log_id).expect("inserted above");
+            if kept
+                .back()
+                .is_some_and(|last| last.position.next() != event.position)
+            {
+                // Another process wrote in between (or this one outside the writer).
+                kept.clear();
+            }
+            if kept.len() == RECENT_EVENTS_MAX {
+                kept.pop_front();
+            }
+            kept.push_back(Arc::new(event));
+        }
+    }
+
+    /// The remembered events of `log` from `from` on, up to `to` if given, at most `limit`:
+    /// empty unless `from` is among them.
+    pub(crate) fn recent(
+        &self,
+        log: &LogId,
+        from: Position,
+        to: Option<Position>,
+        limit: usize,
+    ) -> Vec<Arc<RecordedEvent>> {
+        let recent = self.recent.lock().expect("heads lock is never poisoned");
+        let Some(kept) = recent.get(log) else {
+            return Vec::new();
+        };
+        let Some(first) = kept.front().map(|event| event.position) else {
+            return Vec::new();
+        };
+        let Some(skip) = from
+            .get()
+            .checked_sub(first.get())
+            .and_then(|skip| usize::try_from(skip).ok())
+            .filter(|&skip| skip < kept.len())
+        else {
+            return Vec::new();
+        };
+        let events: Vec<_> = kept
+            .range(skip..)
+            .take_while(|event| to.is_none_or(|to| event.position <= to))
+            .take(limit)
+            .cloned()
+            .collect();
+        self.recent_served
+            .fetch_add(events.len() as u64, Ordering::Relaxed);
+        events
+    }
+
+    /// Events handed to subscriptions from memory so far.
+    pub(crate) fn recent_served(&self) -> u64 {
+        self.recent_served.load(Ordering::Relaxed)
     }
 
     /// The durable head of `log`, if this ledger knows the log.
@@ -344,6 +420,7 @@ async fn commit(
                         });
                         merged.replies.push(reply);
                         merged.plan.outcomes.extend(plan.outcomes);
+                        merged.plan.events.extend(plan.events);
                         // Later commits hold the later heads.
                         merged.plan.heads.extend(plan.heads);
                     }
@@ -418,9 +495,10 @@ pub(crate) struct Settled {
 fn deliver(settled: Settled, heads: &Heads, store: &Store, app: &tokio::runtime::Handle) {
     let Settled {
         replies,
-        plan,
+        mut plan,
         logs,
     } = settled;
+    heads.remember(std::mem::take(&mut plan.events));
     for (log, head) in &plan.heads {
         heads.publish(log, head.position);
     }
@@ -563,6 +641,71 @@ mod tests {
         let log = LogId::parse("coop").expect("valid");
         ledger.create_log(&log).await.expect("create");
         (db, ledger, log)
+    }
+
+    /// The writer's memory of recent events holds consecutive positions only (a gap starts
+    /// it over), at most [`RECENT_EVENTS_MAX`] per log; it serves from a remembered position
+    /// on, up to `to` and `limit`, and remembers nothing after a failed sync.
+    #[tokio::test]
+    async fn recent_events_are_consecutive_bounded_and_served_from_a_known_position() {
+        let (_db, ledger, log) = sqlite_log().await;
+        for n in 1..=3 {
+            ledger.append(&log, commit(n)).await.expect("append");
+        }
+        let written = ledger
+            .read_log(&log, Position::FIRST, 10)
+            .await
+            .expect("read");
+        let at = |position: u64| RecordedEvent {
+            position: Position::new(position),
+            ..written[0].clone()
+        };
+        let positions = |served: Vec<Arc<RecordedEvent>>| {
+            served
+                .iter()
+                .map(|event| event.position.get())
+                .collect::<Vec<_>>()
+        };
+        let heads = Heads::default();
+        heads.remember((1..=4).map(at).collect());
+        assert_eq!(
+            positions(heads.recent(&log, Position::new(2), None, 100)),
+            [2, 3, 4]
+        );
+        assert_eq!(
+            positions(heads.recent(&log, Position::new(2), Some(Position::new(3)), 100)),
+            [2, 3]
+        );
+        assert_eq!(
+            positions(heads.recent(&log, Position::FIRST, None, 2)),
+            [1, 2]
+        );
+        assert!(heads.recent(&log, Position::new(5), None, 100).is_empty());
+        let other = LogId::parse("other").expect("valid");
+        assert!(heads.recent(&other, Position::FIRST, None, 100).is_empty());
+        // 5 and 6 were written by another process: the memory starts over at 7.
+        heads.remember((7..=8).map(at).collect());
+        assert!(heads.recent(&log, Position::new(4), None, 100).is_empty());
+        assert_eq!(
+            positions(heads.recent(&log, Position::new(7), None, 100)),
+            [7, 8]
+        );
+        assert_eq!(heads.recent_served(), 3 + 2 + 2 + 2);
+
+        let last = 8 + RECENT_EVENTS_MAX as u64 + 10;
+        heads.remember((9..=last).map(at).collect());
+        assert!(heads.recent(&log, Position::new(18), None, 1).is_empty());
+        let kept = heads.recent(&log, Position::new(19), None, usize::MAX);
+        assert_eq!(kept.len(), RECENT_EVENTS_MAX);
+        assert_eq!(kept.last().map(|event| event.position.get()), Some(last));
+
+        heads.mark_broken();
+        heads.remember(vec![at(last + 1)]);
+        assert!(
+            heads
+                .recent(&log, Position::new(last + 1), None, 1)
+                .is_empty()
+        );
     }
 
     /// The counters say what the writer did: every append in a batch, on SQLite every batch

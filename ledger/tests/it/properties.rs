@@ -1,6 +1,8 @@
 //! Property: for any sequence of appends with random expected versions and idempotent repeats,
-//! the ledger agrees with a simple model, the log verifies, positions are 1..n without gaps,
-//! each stream's versions are 1..k, and every accepted append reads back exactly as written.
+//! some of them by another process, the ledger agrees with a simple model, the log verifies,
+//! positions are 1..n without gaps, each stream's versions are 1..k, every accepted append
+//! reads back exactly as written, and a live subscription delivers the log exactly as the
+//! database holds it, taking what this process wrote from the writer's memory.
 
 use std::collections::HashMap;
 
@@ -23,6 +25,8 @@ enum Expect {
 enum Op {
     Append {
         streams: Vec<(u8, Expect, u8)>,
+        /// Appended through a second ledger on the same database: another process.
+        elsewhere: bool,
     },
     /// Repeats the `n`-th earlier append (modulo their count) with the same command id.
     Repeat(usize),
@@ -41,11 +45,15 @@ fn expect() -> impl Strategy<Value = Expect> {
 
 fn op() -> impl Strategy<Value = Op> {
     prop_oneof![
-        6 => proptest::collection::vec((0u8..4, expect(), 1u8..4), 1..3).prop_map(|mut s| {
-            s.sort_by_key(|x| x.0);
-            s.dedup_by_key(|x| x.0);
-            Op::Append { streams: s }
-        }),
+        6 => (
+            proptest::collection::vec((0u8..4, expect(), 1u8..4), 1..3),
+            proptest::bool::weighted(0.2),
+        )
+            .prop_map(|(mut s, elsewhere)| {
+                s.sort_by_key(|x| x.0);
+                s.dedup_by_key(|x| x.0);
+                Op::Append { streams: s, elsewhere }
+            }),
         1 => any::<usize>().prop_map(Op::Repeat),
         1 => any::<usize>().prop_map(Op::Reuse),
     ]
@@ -88,26 +96,78 @@ fn build(
     .expect("valid")
 }
 
+/// An event as a subscriber sees it, to compare with what the database holds.
+type Seen = (u64, String, u64, String, u32, String, String, i64);
+
+fn seen(view: EventView<'_>) -> Seen {
+    (
+        view.position().get(),
+        view.stream_id().as_str().to_owned(),
+        view.stream_version().get(),
+        view.event_type().to_owned(),
+        view.schema_version(),
+        view.payload().to_owned(),
+        view.actor().as_str().to_owned(),
+        view.recorded_at().as_microsecond(),
+    )
+}
+
+/// Takes every event `subscription` has up to the log's head, in pages of `page`.
+async fn drain(
+    ledger: &Ledger,
+    log: &LogId,
+    subscription: &mut Subscription,
+    page: usize,
+    into: &mut Vec<Seen>,
+) {
+    let head = ledger.head(log).await.expect("head").position;
+    while subscription.next_position() <= head {
+        let taken = tokio::time::timeout(
+            std::time::Duration::from_secs(10),
+            subscription.next_page_decoded(page, |view| Ok::<_, ()>(seen(view))),
+        )
+        .await
+        .expect("committed events reach the subscription")
+        .expect("read");
+        into.extend(taken.events);
+    }
+}
+
 async fn run(db: &TestDb, ops: Vec<Op>) {
-    let ledger = db.ledger().await;
+    // Polling often: what the other process appends reaches this one's subscription soon.
+    let options = || LedgerOptions {
+        subscription_poll_interval: std::time::Duration::from_millis(5),
+        ..LedgerOptions::default()
+    };
+    let ledger = Ledger::open(&db.url, options()).await.expect("open");
     let coop = log("prop");
     ledger.create_log(&coop).await.expect("create");
+    let other = Ledger::open(&db.url, options()).await.expect("open");
+    let mut live = ledger
+        .subscribe(&coop, Position::FIRST)
+        .await
+        .expect("subscribe");
+    let mut delivered = Vec::new();
+    let mut written_here = 0;
     let mut model = Model {
         versions: HashMap::new(),
         commits: Vec::new(),
     };
+    let from_memory_before = ledger.writer_counters().events_from_memory;
     for (i, op) in ops.into_iter().enumerate() {
-        let (commit, expected_replay_of) = match op {
-            Op::Append { streams } => (
+        drain(&ledger, &coop, &mut live, 1 + i % 4, &mut delivered).await;
+        let (commit, expected_replay_of, by) = match op {
+            Op::Append { streams, elsewhere } => (
                 build(&format!("c{i}"), &streams, &model.versions, i as u64),
                 None,
+                if elsewhere { &other } else { &ledger },
             ),
             Op::Repeat(n) if !model.commits.is_empty() => {
                 // A repeat of an accepted command replays it; a repeat of a refused one is a
                 // fresh attempt, decided on the current versions like any other append.
                 let k = n % model.commits.len();
                 let replay_of = model.commits[k].1.is_ok().then_some(k);
-                (model.commits[k].0.clone(), replay_of)
+                (model.commits[k].0.clone(), replay_of, &ledger)
             }
             Op::Reuse(n) => {
                 // Only accepted commands are remembered: the id of a refused one is free.
@@ -136,7 +196,13 @@ async fn run(db: &TestDb, ops: Vec<Op>) {
             }
             Op::Repeat(_) => continue,
         };
-        let result = ledger.append(&coop, commit.clone()).await;
+        let result = by.append(&coop, commit.clone()).await;
+        if std::ptr::eq(by, &ledger)
+            && let Ok(committed) = &result
+            && !committed.replayed
+        {
+            written_here += committed.last_position.get() + 1 - committed.first_position.get();
+        }
         if let Some(k) = expected_replay_of {
             // A repeat answers exactly what the original got: positions, or the same refusal
             // decided anew (a refused command was never stored).
@@ -189,10 +255,23 @@ async fn run(db: &TestDb, ops: Vec<Op>) {
         }
     }
 
+    // Once the live subscription has everything, this process has seen the other's last
+    // commits too (on SQLite its reads stop at the head it knows to be on disk).
+    drain(&ledger, &coop, &mut live, 3, &mut delivered).await;
     let events = all_events(&ledger, &coop).await;
     assert_eq!(
         events.iter().map(|e| e.position.get()).collect::<Vec<_>>(),
         (1..=events.len() as u64).collect::<Vec<_>>()
+    );
+    // The live subscription, taken after every append: the log exactly, what this process
+    // wrote from memory (each event once), what the other wrote from the database.
+    assert_eq!(
+        delivered,
+        events.iter().map(|e| seen(e.view())).collect::<Vec<_>>()
+    );
+    assert_eq!(
+        ledger.writer_counters().events_from_memory - from_memory_before,
+        written_here
     );
     let mut versions: HashMap<&str, u64> = HashMap::new();
     for e in &events {
@@ -256,6 +335,8 @@ async fn run(db: &TestDb, ops: Vec<Op>) {
     let report = verify(&ledger, &coop).await;
     assert!(report.is_intact(), "{:?}", report.first_break);
     assert_eq!(report.events_checked, events.len() as u64);
+    other.close().await;
+    ledger.close().await;
 }
 
 fn runtime() -> tokio::runtime::Runtime {
