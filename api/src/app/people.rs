@@ -22,17 +22,55 @@ const PEOPLE_CACHED_MAX: usize = 200_000;
 /// Verified personal data by cooperative and record id.
 #[derive(Debug, Default)]
 pub(crate) struct PeopleCache {
-    entries: RwLock<HashMap<(LogId, String), Person>>,
+    entries: RwLock<Entries>,
+}
+
+/// By cooperative, then by record id: a lookup borrows both keys (a read looks up on every
+/// request and copies no key).
+#[derive(Debug, Default)]
+struct Entries {
+    by_log: HashMap<LogId, HashMap<String, Person>>,
+    /// Records over all cooperatives.
+    len: usize,
+}
+
+impl Entries {
+    fn get(&self, log: &LogId, id: &str) -> Option<&Person> {
+        self.by_log.get(log)?.get(id)
+    }
+
+    fn insert(&mut self, log: &LogId, id: String, person: Person) {
+        if !self.by_log.contains_key(log) {
+            self.by_log.insert(log.clone(), HashMap::new());
+        }
+        let records = self.by_log.get_mut(log).expect("inserted above");
+        if records.insert(id, person).is_none() {
+            self.len += 1;
+        }
+    }
+
+    fn remove(&mut self, log: &LogId, id: &str) {
+        if let Some(records) = self.by_log.get_mut(log)
+            && records.remove(id).is_some()
+        {
+            self.len -= 1;
+        }
+    }
+
+    fn clear(&mut self) {
+        self.by_log.clear();
+        self.len = 0;
+    }
 }
 
 impl PeopleCache {
-    fn read(&self) -> std::sync::RwLockReadGuard<'_, HashMap<(LogId, String), Person>> {
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, Entries> {
         self.entries
             .read()
             .expect("the people cache's lock is never poisoned")
     }
 
-    fn write(&self) -> std::sync::RwLockWriteGuard<'_, HashMap<(LogId, String), Person>> {
+    fn write(&self) -> std::sync::RwLockWriteGuard<'_, Entries> {
         self.entries
             .write()
             .expect("the people cache's lock is never poisoned")
@@ -42,7 +80,7 @@ impl PeopleCache {
     pub(crate) fn forget<'a>(&self, log: &LogId, ids: impl IntoIterator<Item = &'a str>) {
         let mut entries = self.write();
         for id in ids {
-            entries.remove(&(log.clone(), id.to_owned()));
+            entries.remove(log, id);
         }
     }
 }
@@ -61,7 +99,7 @@ impl App {
         {
             let entries = cache.read();
             for r in refs {
-                match entries.get(&(log.clone(), r.record.as_str().to_owned())) {
+                match entries.get(log, r.record.as_str()) {
                     Some(person) => {
                         people.insert(r.record.as_str().to_owned(), person.clone());
                     }
@@ -92,14 +130,54 @@ impl App {
                 }
             }
             let mut entries = cache.write();
-            if entries.len() + found.len() > PEOPLE_CACHED_MAX {
+            if entries.len + found.len() > PEOPLE_CACHED_MAX {
                 entries.clear();
             }
             for (id, person) in found {
-                entries.insert((log.clone(), id.clone()), person.clone());
+                entries.insert(log, id.clone(), person.clone());
                 people.insert(id, person);
             }
         }
         Ok(people)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn person(name: &str) -> Person {
+        serde_json::from_value(serde_json::json!({"name": name, "address": "Dorfstraße 1"}))
+            .expect("a person")
+    }
+
+    /// Records are kept apart by cooperative, counted over all of them, and a forgotten one is
+    /// gone from its cooperative only.
+    #[test]
+    fn the_cache_keeps_records_by_cooperative_and_counts_them() {
+        let (a, b) = (
+            LogId::parse("a-eg").expect("valid"),
+            LogId::parse("b-eg").expect("valid"),
+        );
+        let cache = PeopleCache::default();
+        {
+            let mut entries = cache.write();
+            entries.insert(&a, "r1".into(), person("Huber"));
+            entries.insert(&b, "r1".into(), person("Maier"));
+            entries.insert(&a, "r1".into(), person("Huber"));
+            assert_eq!(entries.len, 2);
+        }
+        cache.forget(&a, ["r1", "r2"]);
+        let entries = cache.read();
+        assert!(entries.get(&a, "r1").is_none());
+        assert_eq!(
+            entries.get(&b, "r1").map(|p| p.name.to_string()),
+            Some("Maier".into())
+        );
+        assert_eq!(entries.len, 1);
+        drop(entries);
+        cache.write().clear();
+        assert_eq!(cache.read().len, 0);
+        assert!(cache.read().get(&b, "r1").is_none());
     }
 }

@@ -2,8 +2,9 @@
 //!
 //! - `bench http`: the real server under `wrk` on loopback: a write (a member's vote, the
 //!   busiest write there is), a read (a member's own record, with a token), and in the same run
-//!   a bare axum endpoint as the ceiling of the HTTP stack. Load generator and server share the
-//!   machine's cores.
+//!   a bare axum endpoint as the ceiling of the HTTP stack, and `/healthz` (every layer of the
+//!   server, no route work of its own). Load generator and server share the machine's cores;
+//!   each run also tells the server's CPU time per request (this process's, wrk's excluded).
 //! - `bench rebuild`: folding every projection of a large log from position 1, against a plain
 //!   read of the same log, a read that decodes every event, and each projection folded alone
 //!   from events decoded in memory.
@@ -57,6 +58,20 @@ pub(super) struct Load {
     pub(super) p50_ms: f64,
     pub(super) p99_ms: f64,
     pub(super) errors: u64,
+    /// Requests answered in the run.
+    pub(super) requests: u64,
+    /// CPU time of this process (the server under load; wrk is a process of its own) per
+    /// request, in microseconds, where the system tells.
+    pub(super) server_cpu_us: Option<f64>,
+}
+
+impl Load {
+    /// ", 23.4 µs server CPU per request", or nothing where the system does not tell.
+    pub(super) fn cpu_text(&self) -> String {
+        self.server_cpu_us.map_or(String::new(), |us| {
+            format!(", {us:.1} µs server CPU per request")
+        })
+    }
 }
 
 pub async fn http(args: HttpArgs) -> anyhow::Result<ExitCode> {
@@ -77,15 +92,27 @@ async fn http_on(scratch: &Scratch, args: &HttpArgs, wrk: &str) -> anyhow::Resul
     let server = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let server_address = server.local_addr()?;
     let router = crate::http::router(app.clone());
-    let served = tokio::spawn(async move { axum::serve(server, router).await });
+    let served = tokio::spawn({
+        let router = router.clone();
+        async move { axum::serve(server, router).await }
+    });
     let bare = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let bare_address = bare.local_addr()?;
     let bare_router = axum::Router::new().route("/bare", axum::routing::get(|| async { "ok" }));
-    let bare_served = tokio::spawn(async move { axum::serve(bare, bare_router).await });
+    let bare_served = tokio::spawn({
+        let bare_router = bare_router.clone();
+        async move { axum::serve(bare, bare_router).await }
+    });
 
     let url = |address: SocketAddr, path: &str| format!("http://{address}{path}");
     let mut endpoints: Vec<(&str, String, Vec<String>)> = vec![
         ("bare axum (ceiling)", url(bare_address, "/bare"), vec![]),
+        // Every layer of the server and no work of a route's own: what the stack costs.
+        (
+            "stack: GET /healthz",
+            url(server_address, "/healthz"),
+            vec![],
+        ),
         (
             "read: GET /v1/coops/{coop}/members/{member}",
             url(server_address, "/v1/coops/bench-eg/members/5"),
@@ -101,6 +128,31 @@ async fn http_on(scratch: &Scratch, args: &HttpArgs, wrk: &str) -> anyhow::Resul
         args.runs
     );
     endpoints.push((write, url(server_address, "/"), Vec::new()));
+    // The application's own work per request, apart from sockets, the kernel and the load
+    // generator (whose share swings with the machine): each request handed to the router
+    // in turn on this task.
+    let member_path = "/v1/coops/bench-eg/members/5";
+    let own = [
+        (
+            "bare axum",
+            in_process_us(&bare_router, "/bare", None).await?,
+        ),
+        (
+            "stack: GET /healthz",
+            in_process_us(&router, "/healthz", None).await?,
+        ),
+        (
+            "read",
+            in_process_us(&router, member_path, Some(&member)).await?,
+        ),
+    ];
+    say!(
+        "  in process, without sockets (median of {IN_PROCESS_ROUNDS} rounds of {IN_PROCESS_REQUESTS} requests): {}",
+        own.iter()
+            .map(|(name, us)| format!("{name} {us:.2} µs"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
     let mut results: Vec<Vec<Load>> = vec![Vec::new(); endpoints.len()];
     for run in 1..=args.runs {
         // A ballot of its own for each run's votes.
@@ -116,10 +168,11 @@ async fn http_on(scratch: &Scratch, args: &HttpArgs, wrk: &str) -> anyhow::Resul
             };
             let load = run_wrk(wrk, url, &extra, args.connections, args.seconds).await?;
             say!(
-                "  run {run} {name}: {:.0} requests/s, p50 {:.2} ms, p99 {:.2} ms{}",
+                "  run {run} {name}: {:.0} requests/s, p50 {:.2} ms, p99 {:.2} ms{}{}",
                 load.requests_per_s,
                 load.p50_ms,
                 load.p99_ms,
+                load.cpu_text(),
                 if load.errors > 0 {
                     format!(", {} non-2xx or failed", load.errors)
                 } else {
@@ -133,11 +186,17 @@ async fn http_on(scratch: &Scratch, args: &HttpArgs, wrk: &str) -> anyhow::Resul
     let ceiling = median(results[0].iter().map(|l| l.requests_per_s).collect());
     for ((name, _, _), loads) in endpoints.iter().zip(&results) {
         let rps = median(loads.iter().map(|l| l.requests_per_s).collect());
+        let cpu: Vec<f64> = loads.iter().filter_map(|l| l.server_cpu_us).collect();
         say!(
-            "  {name:<45} {rps:>9.0} requests/s  p50 {:>6.2} ms  p99 {:>6.2} ms  {:>5.1}% of bare",
+            "  {name:<45} {rps:>9.0} requests/s  p50 {:>6.2} ms  p99 {:>6.2} ms  {:>5.1}% of bare{}",
             median(loads.iter().map(|l| l.p50_ms).collect()),
             median(loads.iter().map(|l| l.p99_ms).collect()),
-            100.0 * rps / ceiling
+            100.0 * rps / ceiling,
+            if cpu.is_empty() {
+                String::new()
+            } else {
+                format!("  {:>5.1} µs server CPU", median(cpu))
+            }
         );
     }
     served.abort();
@@ -145,6 +204,47 @@ async fn http_on(scratch: &Scratch, args: &HttpArgs, wrk: &str) -> anyhow::Resul
     drop(coop);
     app.close().await;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Requests per round of [`in_process_us`].
+const IN_PROCESS_REQUESTS: u32 = 20_000;
+/// Rounds of [`in_process_us`]; the median is reported.
+const IN_PROCESS_ROUNDS: usize = 5;
+
+/// Microseconds per `GET path` handed to `router` directly, one request after the other on
+/// this task, the answer's body read whole (median of [`IN_PROCESS_ROUNDS`] rounds, after one
+/// round of warming up).
+async fn in_process_us(
+    router: &axum::Router,
+    path: &str,
+    token: Option<&str>,
+) -> anyhow::Result<f64> {
+    use tower_service::Service as _;
+    let mut router = router.clone();
+    let mut rounds = Vec::with_capacity(IN_PROCESS_ROUNDS);
+    for round in 0..=IN_PROCESS_ROUNDS {
+        let started = Instant::now();
+        for _ in 0..IN_PROCESS_REQUESTS {
+            let mut request = axum::http::Request::get(path);
+            if let Some(token) = token {
+                request =
+                    request.header(axum::http::header::AUTHORIZATION, format!("Bearer {token}"));
+            }
+            let response = router
+                .call(request.body(axum::body::Body::empty())?)
+                .await?;
+            anyhow::ensure!(
+                response.status().is_success(),
+                "GET {path} answered {}",
+                response.status()
+            );
+            axum::body::to_bytes(response.into_body(), usize::MAX).await?;
+        }
+        if round > 0 {
+            rounds.push(started.elapsed().as_secs_f64() * 1e6 / f64::from(IN_PROCESS_REQUESTS));
+        }
+    }
+    Ok(median(rounds))
 }
 
 pub(super) fn which(program: &str) -> anyhow::Result<String> {
@@ -172,9 +272,13 @@ pub(super) async fn run_wrk(
         .arg(url)
         .stdin(Stdio::null());
     // wrk runs for seconds; the server it measures runs on this runtime meanwhile.
+    let cpu = process_cpu_seconds();
     let output = tokio::task::spawn_blocking(move || command.output())
         .await?
         .context("running wrk")?;
+    let cpu = process_cpu_seconds()
+        .zip(cpu)
+        .map(|(after, before)| after - before);
     let text = String::from_utf8_lossy(&output.stdout);
     if !output.status.success() {
         bail!(
@@ -182,20 +286,29 @@ pub(super) async fn run_wrk(
             String::from_utf8_lossy(&output.stderr)
         );
     }
-    parse_wrk(&text).with_context(|| format!("cannot read wrk's report:\n{text}"))
+    let mut load =
+        parse_wrk(&text).with_context(|| format!("cannot read wrk's report:\n{text}"))?;
+    load.server_cpu_us = cpu
+        .filter(|_| load.requests > 0)
+        .map(|seconds| seconds * 1e6 / load.requests as f64);
+    Ok(load)
 }
 
-/// Reads requests/s and the 50th and 99th latency percentiles from `wrk --latency`.
+/// Reads the requests, requests/s and the 50th and 99th latency percentiles from `wrk
+/// --latency`.
 fn parse_wrk(text: &str) -> Option<Load> {
     let mut load = Load {
         requests_per_s: 0.0,
         p50_ms: 0.0,
         p99_ms: 0.0,
         errors: 0,
+        requests: 0,
+        server_cpu_us: None,
     };
     for line in text.lines().map(str::trim) {
         let words: Vec<&str> = line.split_whitespace().collect();
         match words.as_slice() {
+            [n, "requests", "in", ..] => load.requests = n.parse().ok()?,
             ["Requests/sec:", value] => load.requests_per_s = value.parse().ok()?,
             ["50%", value] => load.p50_ms = duration_ms(value)?,
             ["99%", value] => load.p99_ms = duration_ms(value)?,
@@ -504,12 +617,13 @@ mod tests {
     fn wrk_reports_are_read() {
         let report = "Running 1s test @ http://127.0.0.1:1/\n  2 threads and 64 connections\n\
             Latency Distribution\n     50%  412.00us\n     75%    1.02ms\n     90%    2.00ms\n     99%    3.50ms\n\
-            Non-2xx or 3xx responses: 3\nRequests/sec:  51234.56\nTransfer/sec:      5.98MB\n";
+              51235 requests in 1.00s, 5.98MB read\n  Non-2xx or 3xx responses: 3\nRequests/sec:  51234.56\nTransfer/sec:      5.98MB\n";
         let load = parse_wrk(report).expect("a report");
         assert!((load.requests_per_s - 51234.56).abs() < 1e-6);
         assert!((load.p50_ms - 0.412).abs() < 1e-9);
         assert!((load.p99_ms - 3.5).abs() < 1e-9);
         assert_eq!(load.errors, 3);
+        assert_eq!(load.requests, 51235);
         assert!(parse_wrk("nothing").is_none());
     }
 

@@ -98,10 +98,11 @@ async fn votes_on(scratch: &Scratch, args: &VotesArgs, wrk: &str) -> anyhow::Res
         .await?;
         let cast = coop.votes_on(&motion).await?;
         say!(
-            "  run {run}: {:.0} votes/s, p50 {:.2} ms, p99 {:.2} ms{}; {cast} members voted",
+            "  run {run}: {:.0} votes/s, p50 {:.2} ms, p99 {:.2} ms{}{}; {cast} members voted",
             load.requests_per_s,
             load.p50_ms,
             load.p99_ms,
+            load.cpu_text(),
             if load.errors > 0 {
                 format!(", {} non-2xx or failed", load.errors)
             } else {

@@ -20,7 +20,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
+use axum::extract::{MatchedPath, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -36,6 +36,8 @@ use crate::metrics::HttpLabels;
 
 /// The largest request body.
 pub const BODY_BYTES_MAX: usize = 64 * 1024;
+// `observe` enforces it; the extractors' own default limit (2 MiB) must not be the smaller.
+const _: () = assert!(BODY_BYTES_MAX <= 2 * 1024 * 1024);
 /// The longest a request may take until its response head.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -167,7 +169,8 @@ pub fn router(app: App) -> Router {
             "the route does not take this method",
         )
     })
-    .layer(DefaultBodyLimit::max(BODY_BYTES_MAX))
+    // No `DefaultBodyLimit` layer: `observe` reads every body whole, at most
+    // `BODY_BYTES_MAX` (below the extractors' own limit), before any route sees it.
     .layer(middleware::from_fn_with_state(
         Arc::new(Observed {
             metrics: app.metrics().clone(),
@@ -336,8 +339,14 @@ impl SequentialIds {
     /// The next id.
     fn next(&self) -> HeaderValue {
         let n = self.next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        HeaderValue::try_from(format!("{}-{n}", self.prefix))
-            .expect("hex digits, a dash and a number make a header value")
+        // Without the formatting machinery: this runs for every request.
+        let mut digits = itoa::Buffer::new();
+        let digits = digits.format(n);
+        let mut id = String::with_capacity(self.prefix.len() + 1 + digits.len());
+        id.push_str(&self.prefix);
+        id.push('-');
+        id.push_str(digits);
+        HeaderValue::try_from(id).expect("hex digits, a dash and a number make a header value")
     }
 }
 
