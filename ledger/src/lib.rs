@@ -119,6 +119,12 @@ pub struct LedgerOptions {
     /// them all and learns them again, reading the versions it must know exactly. Unused on
     /// SQLite.
     pub writer_streams_known_max: usize,
+    /// The latest events per log the writer keeps in memory for this process's subscriptions
+    /// (a server's projections take what it just wrote from there instead of reading it back);
+    /// 0 keeps none. Bounded by `recent_bytes_max` too.
+    pub recent_events_max: usize,
+    /// Roughly the most memory those events hold, per log.
+    pub recent_bytes_max: usize,
 }
 
 /// Called by the writer with the appends and events of every batch it is about to commit. It
@@ -157,6 +163,8 @@ impl Default for LedgerOptions {
             verify_threads_max: 0,
             verify_range_events_min: 65_536,
             writer_streams_known_max: 65_536,
+            recent_events_max: 4_096,
+            recent_bytes_max: 8 * 1024 * 1024,
         }
     }
 }
@@ -213,7 +221,10 @@ impl Ledger {
         .await?;
         // What is in the database at open counts as durable (a later sync covers anything a
         // crashed process left unsynced); from now on only the writer raises durable heads.
-        let heads = Arc::new(Heads::default());
+        let heads = Arc::new(Heads::new(writer::RecentLimits {
+            events_max: options.recent_events_max,
+            bytes_max: options.recent_bytes_max,
+        }));
         let logs = store.logs().await?;
         store.sync_others().await?;
         for (log, head) in logs {

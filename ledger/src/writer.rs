@@ -24,9 +24,6 @@ use crate::{Commit, Committed, LedgerError, LogId, Position, RecordedEvent};
 const BATCH_ATTEMPTS_MAX: u32 = 3;
 /// Committed batches that may wait for their sync before the writer waits too.
 const SETTLED_BATCHES_MAX: usize = 8;
-/// The most recent durable events kept per log for this process's subscriptions: a
-/// subscription further behind reads from the database.
-pub(crate) const RECENT_EVENTS_MAX: usize = 4_096;
 
 /// One queued append and where its answer goes.
 #[derive(Debug)]
@@ -60,13 +57,46 @@ pub(crate) struct Heads {
     /// any later batch would chain on them: from then on the writer refuses every append and
     /// no head is raised, until the ledger is opened again.
     broken: std::sync::atomic::AtomicBool,
-    /// Per log, the last events this writer made durable, at most [`RECENT_EVENTS_MAX`], with
-    /// consecutive positions: a live subscription of this process takes them from here
-    /// instead of reading back what was just written. Events committed by other processes are
-    /// not here; a gap starts the log's events over, so what is here never skips one.
-    recent: Mutex<HashMap<LogId, VecDeque<Arc<RecordedEvent>>>>,
-    /// Events handed to subscriptions from `recent`.
+    /// Per log, the last events this writer made durable, with consecutive positions: a live
+    /// subscription of this process takes them from here instead of reading back what was
+    /// just written. Events committed by other processes are not here; a gap starts the log's
+    /// events over, so what is here never skips one. Bounded per log by `recent_limits`; one
+    /// entry per log this process writes to (a server's cooperatives).
+    recent: Mutex<HashMap<LogId, Recent>>,
+    recent_limits: RecentLimits,
+    /// Events subscriptions took from `recent`.
     recent_served: AtomicU64,
+}
+
+/// How much of a log's latest events [`Heads`] keeps (see `LedgerOptions::recent_events_max`).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct RecentLimits {
+    pub events_max: usize,
+    pub bytes_max: usize,
+}
+
+impl Default for RecentLimits {
+    fn default() -> Self {
+        let options = crate::LedgerOptions::default();
+        Self {
+            events_max: options.recent_events_max,
+            bytes_max: options.recent_bytes_max,
+        }
+    }
+}
+
+/// The latest events of one log and roughly the memory they hold.
+#[derive(Debug, Default)]
+struct Recent {
+    events: VecDeque<Arc<RecordedEvent>>,
+    bytes: usize,
+}
+
+impl Recent {
+    /// Roughly what `event` holds: its envelope and its payload's text.
+    fn bytes_of(event: &RecordedEvent) -> usize {
+        std::mem::size_of::<RecordedEvent>() + event.payload.as_str().len()
+    }
 }
 
 impl Heads {
@@ -142,30 +172,54 @@ impl Heads {
         });
     }
 
+    /// A ledger's heads, keeping at most `limits` of each log's latest events.
+    pub(crate) fn new(limits: RecentLimits) -> Self {
+        Self {
+            recent_limits: limits,
+            ..Self::default()
+        }
+    }
+
     /// Keeps `events`, durable now, as the most recent of their logs (before their heads are
     /// published, so that a subscription woken by a head finds them).
     pub(crate) fn remember(&self, events: Vec<RecordedEvent>) {
-        if self.is_broken() || events.is_empty() {
+        let limits = self.recent_limits;
+        if self.is_broken() || events.is_empty() || limits.events_max == 0 {
             return;
         }
-        let mut recent = self.recent.lock().expect("heads lock is never poisoned");
-        for event in events {
-            if !recent.contains_key(&event.log_id) {
-                recent.insert(event.log_id.clone(), VecDeque::new());
+        // Made, and the forgotten ones freed, outside the lock that readers take.
+        let events: Vec<Arc<RecordedEvent>> = events.into_iter().map(Arc::new).collect();
+        let mut forgotten = Vec::new();
+        {
+            let mut recent = self.recent.lock().expect("heads lock is never poisoned");
+            for event in events {
+                if !recent.contains_key(&event.log_id) {
+                    recent.insert(event.log_id.clone(), Recent::default());
+                }
+                let kept = recent.get_mut(&event.log_id).expect("inserted above");
+                if kept
+                    .events
+                    .back()
+                    .is_some_and(|last| last.position.next() != event.position)
+                {
+                    // Another process wrote in between (or this one outside the writer).
+                    forgotten.extend(kept.events.drain(..));
+                    kept.bytes = 0;
+                }
+                kept.bytes += Recent::bytes_of(&event);
+                kept.events.push_back(event);
+                while kept.events.len() > limits.events_max
+                    || (kept.bytes > limits.bytes_max && kept.events.len() > 1)
+                {
+                    let Some(old) = kept.events.pop_front() else {
+                        break;
+                    };
+                    kept.bytes -= Recent::bytes_of(&old);
+                    forgotten.push(old);
+                }
             }
-            let kept = recent.get_mut(&event.log_id).expect("inserted above");
-            if kept
-                .back()
-                .is_some_and(|last| last.position.next() != event.position)
-            {
-                // Another process wrote in between (or this one outside the writer).
-                kept.clear();
-            }
-            if kept.len() == RECENT_EVENTS_MAX {
-                kept.pop_front();
-            }
-            kept.push_back(Arc::new(event));
         }
+        drop(forgotten);
     }
 
     /// The remembered events of `log` from `from` on, up to `to` if given, at most `limit`:
@@ -181,29 +235,32 @@ impl Heads {
         let Some(kept) = recent.get(log) else {
             return Vec::new();
         };
-        let Some(first) = kept.front().map(|event| event.position) else {
+        let Some(first) = kept.events.front().map(|event| event.position) else {
             return Vec::new();
         };
         let Some(skip) = from
             .get()
             .checked_sub(first.get())
             .and_then(|skip| usize::try_from(skip).ok())
-            .filter(|&skip| skip < kept.len())
+            .filter(|&skip| skip < kept.events.len())
         else {
             return Vec::new();
         };
-        let events: Vec<_> = kept
+        kept.events
             .range(skip..)
             .take_while(|event| to.is_none_or(|to| event.position <= to))
             .take(limit)
             .cloned()
-            .collect();
-        self.recent_served
-            .fetch_add(events.len() as u64, Ordering::Relaxed);
-        events
+            .collect()
     }
 
-    /// Events handed to subscriptions from memory so far.
+    /// Counts `events` a subscription took from [`Heads::recent`].
+    pub(crate) fn served_from_memory(&self, events: usize) {
+        self.recent_served
+            .fetch_add(events as u64, Ordering::Relaxed);
+    }
+
+    /// Events subscriptions took from memory so far.
     pub(crate) fn recent_served(&self) -> u64 {
         self.recent_served.load(Ordering::Relaxed)
     }
@@ -667,45 +724,49 @@ mod tests {
                 .collect::<Vec<_>>()
         };
         let heads = Heads::default();
+        let events_max = RecentLimits::default().events_max;
         heads.remember((1..=4).map(at).collect());
-        assert_eq!(
-            positions(heads.recent(&log, Position::new(2), None, 100)),
-            [2, 3, 4]
-        );
-        assert_eq!(
-            positions(heads.recent(&log, Position::new(2), Some(Position::new(3)), 100)),
-            [2, 3]
-        );
-        assert_eq!(
-            positions(heads.recent(&log, Position::FIRST, None, 2)),
-            [1, 2]
-        );
-        assert!(heads.recent(&log, Position::new(5), None, 100).is_empty());
+        let from = |heads: &Heads, position: u64, to: Option<u64>, limit: usize| {
+            positions(heads.recent(&log, Position::new(position), to.map(Position::new), limit))
+        };
+        assert_eq!(from(&heads, 2, None, 100), [2, 3, 4]);
+        assert_eq!(from(&heads, 2, Some(3), 100), [2, 3]);
+        assert_eq!(from(&heads, 1, None, 2), [1, 2]);
+        assert!(from(&heads, 5, None, 100).is_empty());
         let other = LogId::parse("other").expect("valid");
         assert!(heads.recent(&other, Position::FIRST, None, 100).is_empty());
         // 5 and 6 were written by another process: the memory starts over at 7.
         heads.remember((7..=8).map(at).collect());
-        assert!(heads.recent(&log, Position::new(4), None, 100).is_empty());
-        assert_eq!(
-            positions(heads.recent(&log, Position::new(7), None, 100)),
-            [7, 8]
-        );
-        assert_eq!(heads.recent_served(), 3 + 2 + 2 + 2);
+        assert!(from(&heads, 4, None, 100).is_empty());
+        assert_eq!(from(&heads, 7, None, 100), [7, 8]);
 
-        let last = 8 + RECENT_EVENTS_MAX as u64 + 10;
+        let last = 8 + events_max as u64 + 10;
         heads.remember((9..=last).map(at).collect());
-        assert!(heads.recent(&log, Position::new(18), None, 1).is_empty());
-        let kept = heads.recent(&log, Position::new(19), None, usize::MAX);
-        assert_eq!(kept.len(), RECENT_EVENTS_MAX);
-        assert_eq!(kept.last().map(|event| event.position.get()), Some(last));
+        assert!(from(&heads, 18, None, 1).is_empty());
+        let kept = from(&heads, 19, None, usize::MAX);
+        assert_eq!(kept.len(), events_max);
+        assert_eq!(kept.last(), Some(&last));
 
         heads.mark_broken();
         heads.remember(vec![at(last + 1)]);
-        assert!(
+        assert!(from(&heads, last + 1, None, 1).is_empty());
+
+        // A budget of bytes keeps fewer, the newest always; no memory keeps nothing.
+        let one = Recent::bytes_of(&at(1));
+        let limited = |events_max, bytes_max| {
+            let heads = Heads::new(RecentLimits {
+                events_max,
+                bytes_max,
+            });
+            heads.remember((1..=10).map(at).collect());
             heads
-                .recent(&log, Position::new(last + 1), None, 1)
-                .is_empty()
-        );
+        };
+        let small = limited(100, 3 * one);
+        assert_eq!(from(&small, 8, None, 100), [8, 9, 10]);
+        assert!(from(&small, 7, None, 100).is_empty());
+        assert_eq!(from(&limited(100, 1), 1, None, 100), Vec::<u64>::new());
+        assert_eq!(from(&limited(100, 1), 10, None, 100), [10]);
+        assert!(from(&limited(0, usize::MAX), 1, None, 100).is_empty());
     }
 
     /// The counters say what the writer did: every append in a batch, on SQLite every batch

@@ -60,8 +60,10 @@ pub(super) struct Load {
     pub(super) errors: u64,
     /// Requests answered in the run.
     pub(super) requests: u64,
-    /// CPU time of this process (the server under load; wrk is a process of its own) per
-    /// request, in microseconds, where the system tells.
+    /// CPU time of this process per request, in microseconds, where the system tells: the
+    /// server under load, and whatever else of the benchmark runs meanwhile (its idle
+    /// background tasks); wrk is a process of its own. Per answered request, refused ones
+    /// included (the runs report those).
     pub(super) server_cpu_us: Option<f64>,
 }
 

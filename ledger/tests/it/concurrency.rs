@@ -136,11 +136,20 @@ async fn race(db: &TestDb, writers: &[Ledger], name: &str) {
     assert!(report.is_intact(), "{:?}", report.first_break);
 }
 
+/// Whether the subscription finds the events in the writer's memory or in the database.
 async fn a_subscriber_started_during_heavy_appending_sees_every_event_once_in_order(db: &TestDb) {
+    let (with, without) = (db.ledger().await, db.ledger_without_memory().await);
+    subscribed_while_appending(&with, "from-memory").await;
+    subscribed_while_appending(&without, "from-database").await;
+    assert!(with.writer_counters().events_from_memory > 0);
+    assert_eq!(without.writer_counters().events_from_memory, 0);
+}
+
+async fn subscribed_while_appending(ledger: &Ledger, name: &str) {
     const WRITERS: u64 = 16;
     const APPENDS: u64 = 60;
-    let ledger = db.ledger().await;
-    let coop = log("followed");
+    let ledger = ledger.clone();
+    let coop = log(name);
     ledger.create_log(&coop).await.expect("create");
     let start = Arc::new(tokio::sync::Barrier::new(WRITERS as usize + 1));
     let mut writers = Vec::new();

@@ -133,6 +133,23 @@ async fn drain(
     }
 }
 
+/// Takes every event `subscription` has up to the log's head, one by one, whole.
+async fn drain_whole(
+    ledger: &Ledger,
+    log: &LogId,
+    subscription: &mut Subscription,
+    into: &mut Vec<RecordedEvent>,
+) {
+    let head = ledger.head(log).await.expect("head").position;
+    while subscription.next_position() <= head {
+        let event = tokio::time::timeout(std::time::Duration::from_secs(10), subscription.next())
+            .await
+            .expect("committed events reach the subscription")
+            .expect("read");
+        into.push(event);
+    }
+}
+
 async fn run(db: &TestDb, ops: Vec<Op>) {
     // Polling often: what the other process appends reaches this one's subscription soon.
     let options = || LedgerOptions {
@@ -147,7 +164,12 @@ async fn run(db: &TestDb, ops: Vec<Op>) {
         .subscribe(&coop, Position::FIRST)
         .await
         .expect("subscribe");
+    let mut whole = ledger
+        .subscribe(&coop, Position::FIRST)
+        .await
+        .expect("subscribe");
     let mut delivered = Vec::new();
+    let mut delivered_whole = Vec::new();
     let mut written_here = 0;
     let mut model = Model {
         versions: HashMap::new(),
@@ -156,6 +178,7 @@ async fn run(db: &TestDb, ops: Vec<Op>) {
     let from_memory_before = ledger.writer_counters().events_from_memory;
     for (i, op) in ops.into_iter().enumerate() {
         drain(&ledger, &coop, &mut live, 1 + i % 4, &mut delivered).await;
+        drain_whole(&ledger, &coop, &mut whole, &mut delivered_whole).await;
         let (commit, expected_replay_of, by) = match op {
             Op::Append { streams, elsewhere } => (
                 build(&format!("c{i}"), &streams, &model.versions, i as u64),
@@ -258,20 +281,27 @@ async fn run(db: &TestDb, ops: Vec<Op>) {
     // Once the live subscription has everything, this process has seen the other's last
     // commits too (on SQLite its reads stop at the head it knows to be on disk).
     drain(&ledger, &coop, &mut live, 3, &mut delivered).await;
+    drain_whole(&ledger, &coop, &mut whole, &mut delivered_whole).await;
     let events = all_events(&ledger, &coop).await;
     assert_eq!(
         events.iter().map(|e| e.position.get()).collect::<Vec<_>>(),
         (1..=events.len() as u64).collect::<Vec<_>>()
     );
-    // The live subscription, taken after every append: the log exactly, what this process
-    // wrote from memory (each event once), what the other wrote from the database.
+    // The live subscriptions, taken after every append: the log exactly, what this process
+    // wrote from memory (each event once per subscription), what the other wrote from the
+    // database.
     assert_eq!(
         delivered,
         events.iter().map(|e| seen(e.view())).collect::<Vec<_>>()
     );
     assert_eq!(
+        delivered_whole, events,
+        "whole events, hashes and ids included"
+    );
+    assert_eq!(
         ledger.writer_counters().events_from_memory - from_memory_before,
-        written_here
+        2 * written_here,
+        "each subscription took every event this process wrote from memory"
     );
     let mut versions: HashMap<&str, u64> = HashMap::new();
     for e in &events {

@@ -1128,12 +1128,20 @@ async fn a_subscription_skipped_ahead_goes_on_from_there_and_never_back(db: &Tes
 
 /// A decoded page of a subscription first delivers what the subscription read ahead for
 /// `next`, then reads on; an event its function refuses is not delivered and is offered again;
-/// past the head it waits for the next commit.
+/// past the head it waits for the next commit. So from the writer's memory of what it just
+/// wrote, and from the database.
 async fn a_decoded_subscription_delivers_read_ahead_events_first_and_offers_a_refused_one_again(
     db: &TestDb,
 ) {
-    let ledger = db.ledger().await;
-    let coop = log("coop");
+    let (with, without) = (db.ledger().await, db.ledger_without_memory().await);
+    decoded_pages(&with, &log("memory")).await;
+    decoded_pages(&without, &log("database")).await;
+    assert!(with.writer_counters().events_from_memory >= 1_500);
+    assert_eq!(without.writer_counters().events_from_memory, 0);
+}
+
+async fn decoded_pages(ledger: &Ledger, coop: &LogId) {
+    let (ledger, coop) = (ledger.clone(), coop.clone());
     ledger.create_log(&coop).await.expect("create");
     fill_in_commits(&ledger, &coop, 1_500).await;
     let mut subscription = ledger

@@ -63,27 +63,38 @@ impl TestDb {
     }
 
     pub async fn ledger(&self) -> Ledger {
-        Ledger::open(
-            &self.url,
-            LedgerOptions {
-                pool_connections_max: 4,
-                // Small, so that on SQLite the suite takes tails into the indexes again and
-                // again and reads and verifies logs that are part indexed, part tail.
-                index_lag_events_max: 7,
-                // Verification on SQLite scans the chain in ranges of five positions on up to
-                // six threads, so that tampering at, before and after the ranges' seams (and a
-                // range left empty by a cut tail) must be found as one scan would find it.
-                verify_threads_max: 6,
-                verify_range_events_min: 5,
-                // On PostgreSQL the writer forgets the stream versions it knows whenever a log
-                // has more than three, so the suite decides batches on half-known streams (new
-                // ones guessed, forgotten ones read again) all the time.
-                writer_streams_known_max: 3,
-                ..LedgerOptions::default()
-            },
-        )
-        .await
-        .expect("the test database opens")
+        self.ledger_with(|_| {}).await
+    }
+
+    /// A ledger with the suite's options as `change` leaves them.
+    pub async fn ledger_with(&self, change: impl FnOnce(&mut LedgerOptions)) -> Ledger {
+        let mut options = LedgerOptions {
+            pool_connections_max: 4,
+            // Small, so that on SQLite the suite takes tails into the indexes again and
+            // again and reads and verifies logs that are part indexed, part tail.
+            index_lag_events_max: 7,
+            // Verification on SQLite scans the chain in ranges of five positions on up to
+            // six threads, so that tampering at, before and after the ranges' seams (and a
+            // range left empty by a cut tail) must be found as one scan would find it.
+            verify_threads_max: 6,
+            verify_range_events_min: 5,
+            // On PostgreSQL the writer forgets the stream versions it knows whenever a log
+            // has more than three, so the suite decides batches on half-known streams (new
+            // ones guessed, forgotten ones read again) all the time.
+            writer_streams_known_max: 3,
+            ..LedgerOptions::default()
+        };
+        change(&mut options);
+        Ledger::open(&self.url, options)
+            .await
+            .expect("the test database opens")
+    }
+
+    /// A ledger whose writer keeps no recent events in memory: its subscriptions read
+    /// everything from the database.
+    pub async fn ledger_without_memory(&self) -> Ledger {
+        self.ledger_with(|options| options.recent_events_max = 0)
+            .await
     }
 
     /// Runs raw SQL, as an attacker with write access to the database would.
