@@ -112,6 +112,12 @@ impl Subscription {
             // As in `next`: the head is marked seen before the read.
             self.head.borrow_and_update();
             let to = self.ledger.durable_head(&self.log);
+            if to.is_some_and(|to| self.next > to) {
+                // Caught up: a read would stop before it began (on SQLite, where reads end at
+                // the durable head).
+                self.wait_for_commit().await?;
+                continue;
+            }
             let limit = max.min(PAGE_EVENTS_DECODED_MAX);
             // Decoded on this task (a page from the database is decoded on a blocking
             // thread): a short page.
@@ -180,6 +186,10 @@ impl Subscription {
         // Never past the durable head: a subscriber must not see an event that a power loss
         // could still take back (it was not acknowledged to its writer yet either).
         let to = self.ledger.durable_head(&self.log);
+        if to.is_some_and(|to| self.next > to) {
+            // Caught up: nothing to read (see `next_page_decoded`).
+            return Ok(());
+        }
         let recent = self
             .ledger
             .heads()
