@@ -39,6 +39,9 @@ pub struct Subscription {
     buffer: VecDeque<RecordedEvent>,
     head: watch::Receiver<Position>,
     poll_interval: Duration,
+    /// True until the database was read since the last poll interval passed: only then can it
+    /// hold events beyond what this process knows of (other processes' commits).
+    look_for_others: bool,
 }
 
 impl Subscription {
@@ -51,6 +54,7 @@ impl Subscription {
             buffer: VecDeque::new(),
             head,
             poll_interval,
+            look_for_others: true,
         }
     }
 
@@ -112,9 +116,7 @@ impl Subscription {
             // As in `next`: the head is marked seen before the read.
             self.head.borrow_and_update();
             let to = self.ledger.durable_head(&self.log);
-            if to.is_some_and(|to| self.next > to) {
-                // Caught up: a read would stop before it began (on SQLite, where reads end at
-                // the durable head).
+            if self.caught_up(to) {
                 self.wait_for_commit().await?;
                 continue;
             }
@@ -133,6 +135,7 @@ impl Subscription {
                 self.ledger.heads().served_from_memory(page.events.len());
                 return Ok(page);
             }
+            self.look_for_others = false;
             let decoder = self
                 .ledger
                 .store()
@@ -153,6 +156,24 @@ impl Subscription {
         }
     }
 
+    /// True if the database holds nothing for this subscription that a read would return
+    /// now: on SQLite, whose reads end at the durable head `to`, when it delivered up to that
+    /// head; on PostgreSQL, when it delivered what this process knows of and has read the
+    /// database since the last poll interval (other processes' commits are looked for once
+    /// per interval, as before).
+    fn caught_up(&self, to: Option<Position>) -> bool {
+        match to {
+            Some(to) => self.next > to,
+            None => {
+                !self.look_for_others
+                    && self
+                        .ledger
+                        .known_head(&self.log)
+                        .is_some_and(|known| self.next > known)
+            }
+        }
+    }
+
     /// Waits until this process's writer commits, or for a poll interval, after which it looks
     /// for what other processes committed.
     async fn wait_for_commit(&mut self) -> Result<(), LedgerError> {
@@ -161,11 +182,13 @@ impl Subscription {
                 if changed.is_err() {
                     // The ledger is gone; keep polling in case it is not our writer's.
                     tokio::time::sleep(self.poll_interval).await;
+                    self.look_for_others = true;
                 }
             }
             () = tokio::time::sleep(self.poll_interval) => {
                 // Nothing from this process's writer: look for other writers' events.
                 self.ledger.adopt_external_head(&self.log).await?;
+                self.look_for_others = true;
             }
         }
         Ok(())
@@ -174,6 +197,8 @@ impl Subscription {
     /// The next event if one is committed already, without waiting.
     pub async fn try_next(&mut self) -> Result<Option<RecordedEvent>, LedgerError> {
         if self.buffer.is_empty() {
+            // Whoever committed it: the database is asked now.
+            self.look_for_others = true;
             self.fill().await?;
         }
         Ok(self
@@ -186,8 +211,7 @@ impl Subscription {
         // Never past the durable head: a subscriber must not see an event that a power loss
         // could still take back (it was not acknowledged to its writer yet either).
         let to = self.ledger.durable_head(&self.log);
-        if to.is_some_and(|to| self.next > to) {
-            // Caught up: nothing to read (see `next_page_decoded`).
+        if self.caught_up(to) {
             return Ok(());
         }
         let recent = self
@@ -200,6 +224,7 @@ impl Subscription {
                 .extend(recent.iter().map(|event| RecordedEvent::clone(event)));
             return Ok(());
         }
+        self.look_for_others = false;
         let raw = self
             .ledger
             .store()
