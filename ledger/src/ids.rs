@@ -13,8 +13,10 @@ fn check(
     kind: &'static str,
     value: &str,
     len_max: usize,
-    first_ok: fn(char) -> bool,
-    rest_ok: fn(char) -> bool,
+    // Generic rather than `fn` pointers, so that each identifier's rule is inlined into its
+    // check: every row read checks several identifiers.
+    first_ok: impl Fn(char) -> bool,
+    rest_ok: impl Fn(char) -> bool,
     rule: &'static str,
 ) -> Result<(), LedgerError> {
     let malformed = |reason: String| LedgerError::MalformedId {
