@@ -123,7 +123,9 @@ pub struct LedgerOptions {
     /// (a server's projections take what it just wrote from there instead of reading it back);
     /// 0 keeps none. Bounded by `recent_bytes_max` too.
     pub recent_events_max: usize,
-    /// Roughly the most memory those events hold, per log.
+    /// Roughly the most memory those events hold, per log (a server following many
+    /// cooperatives holds this much for each it writes to). A live subscription lags its
+    /// writer by about a batch; one further behind reads from the database.
     pub recent_bytes_max: usize,
 }
 
@@ -163,8 +165,8 @@ impl Default for LedgerOptions {
             verify_threads_max: 0,
             verify_range_events_min: 65_536,
             writer_streams_known_max: 65_536,
-            recent_events_max: 4_096,
-            recent_bytes_max: 8 * 1024 * 1024,
+            recent_events_max: 1_024,
+            recent_bytes_max: 1024 * 1024,
         }
     }
 }
