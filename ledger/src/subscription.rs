@@ -39,8 +39,8 @@ pub struct Subscription {
     buffer: VecDeque<RecordedEvent>,
     head: watch::Receiver<Position>,
     poll_interval: Duration,
-    /// True until the database was read since the last poll interval passed: only then can it
-    /// hold events beyond what this process knows of (other processes' commits).
+    /// True until a read since the last poll interval reached the database's end: until then
+    /// it may hold events beyond what this process knows of (other processes' commits).
     look_for_others: bool,
 }
 
@@ -135,7 +135,6 @@ impl Subscription {
                 self.ledger.heads().served_from_memory(page.events.len());
                 return Ok(page);
             }
-            self.look_for_others = false;
             let decoder = self
                 .ledger
                 .store()
@@ -149,8 +148,13 @@ impl Subscription {
                 .await?;
             if !decoder.is_empty() {
                 self.next = decoder.next();
-                return Ok(decoder.into_parts().0);
+                let page = decoder.into_parts().0;
+                // A full page, or one cut short by a refused event, may have more behind it.
+                self.look_for_others = page.events.len() >= limit || page.error.is_some();
+                return Ok(page);
             }
+            // The database has nothing beyond what this subscription delivered.
+            self.look_for_others = false;
             decode = decoder.into_parts().1;
             self.wait_for_commit().await?;
         }
@@ -158,9 +162,9 @@ impl Subscription {
 
     /// True if the database holds nothing for this subscription that a read would return
     /// now: on SQLite, whose reads end at the durable head `to`, when it delivered up to that
-    /// head; on PostgreSQL, when it delivered what this process knows of and has read the
-    /// database since the last poll interval (other processes' commits are looked for once
-    /// per interval, as before).
+    /// head; on PostgreSQL, when it delivered what this process knows of and a read since the
+    /// last poll interval reached the database's end (other processes' commits are looked
+    /// for once per interval, and then read to their end).
     fn caught_up(&self, to: Option<Position>) -> bool {
         match to {
             Some(to) => self.next > to,
@@ -194,10 +198,12 @@ impl Subscription {
         Ok(())
     }
 
-    /// The next event if one is committed already, without waiting.
+    /// The next event if one is committed already, by this process or another, without
+    /// waiting (on SQLite, once it is durable).
     pub async fn try_next(&mut self) -> Result<Option<RecordedEvent>, LedgerError> {
         if self.buffer.is_empty() {
-            // Whoever committed it: the database is asked now.
+            // Whoever committed it: the database is asked now, as after a poll interval.
+            self.ledger.adopt_external_head(&self.log).await?;
             self.look_for_others = true;
             self.fill().await?;
         }
@@ -224,13 +230,14 @@ impl Subscription {
                 .extend(recent.iter().map(|event| RecordedEvent::clone(event)));
             return Ok(());
         }
-        self.look_for_others = false;
         let raw = self
             .ledger
             .store()
             .read_raw(&self.log, self.next, to, PAGE_EVENTS)
             .await?;
         let events = into_events(&self.log, raw)?;
+        // A full page may have more behind it; a short one reached the database's end.
+        self.look_for_others = events.len() >= PAGE_EVENTS;
         // Read-side assertion of the no-gaps invariant: a gap would mean a lost event.
         let mut expected = self.next;
         for event in &events {

@@ -93,9 +93,20 @@ struct Recent {
 }
 
 impl Recent {
-    /// Roughly what `event` holds: its envelope and its payload's text.
+    /// Roughly what `event` holds: its envelope, the `Arc` around it, and its texts.
     fn bytes_of(event: &RecordedEvent) -> usize {
-        std::mem::size_of::<RecordedEvent>() + event.payload.as_str().len()
+        let texts = [
+            event.log_id.as_str(),
+            event.stream_id.as_str(),
+            event.event_type.as_str(),
+            event.payload.as_str(),
+            event.metadata.actor.as_str(),
+            event.metadata.command_id.as_str(),
+            event.metadata.correlation_id.as_str(),
+        ];
+        std::mem::size_of::<RecordedEvent>()
+            + 2 * std::mem::size_of::<usize>()
+            + texts.iter().map(|text| text.len()).sum::<usize>()
     }
 }
 
@@ -701,8 +712,8 @@ mod tests {
     }
 
     /// The writer's memory of recent events holds consecutive positions only (a gap starts
-    /// it over), at most [`RECENT_EVENTS_MAX`] per log; it serves from a remembered position
-    /// on, up to `to` and `limit`, and remembers nothing after a failed sync.
+    /// it over), within its limits of events and bytes per log; it serves from a remembered
+    /// position on, up to `to` and `limit`, and remembers nothing after a failed sync.
     #[tokio::test]
     async fn recent_events_are_consecutive_bounded_and_served_from_a_known_position() {
         let (_db, ledger, log) = sqlite_log().await;

@@ -27,6 +27,7 @@ on_both_databases!(
     an_unbatched_append_follows_the_same_rules_and_is_readable_at_once,
     a_command_identified_by_its_request_is_found_and_told_from_another_request,
     a_subscriber_sees_what_another_process_appends,
+    a_subscriber_behind_another_process_reads_on_to_the_end_without_waiting_for_polls,
     a_busy_log_does_not_hide_what_another_process_appends_to_a_quiet_one,
     two_writers_on_one_database_take_turns_on_one_stream_and_see_each_others_commands,
 );
@@ -285,6 +286,47 @@ async fn a_subscriber_sees_what_another_process_appends(db: &TestDb) {
     assert_eq!(read.len(), 2);
     other.close().await;
     server.close().await;
+}
+
+/// A subscription far behind what another process appended reads on, page after page, to
+/// the end once it looks (its own writer's heads cover none of those events): not a page per
+/// poll interval. Here the next poll is an hour away; `try_next` looks now.
+async fn a_subscriber_behind_another_process_reads_on_to_the_end_without_waiting_for_polls(
+    db: &TestDb,
+) {
+    let hour = std::time::Duration::from_secs(3_600);
+    let here = db
+        .ledger_with(|options| options.subscription_poll_interval = hour)
+        .await;
+    let coop = log("imported");
+    here.create_log(&coop).await.expect("create");
+    let mut subscription = here
+        .subscribe(&coop, Position::FIRST)
+        .await
+        .expect("subscribe");
+    let elsewhere = db.ledger().await;
+    fill_in_commits(&elsewhere, &coop, 2_500).await;
+    let first = subscription
+        .try_next()
+        .await
+        .expect("read")
+        .expect("committed by the other process");
+    assert_eq!(first.position, Position::FIRST);
+    let position = |view: EventView<'_>| Ok::<_, ()>(view.position().get());
+    let mut delivered = vec![1];
+    while delivered.len() < 2_500 {
+        let page = tokio::time::timeout(
+            std::time::Duration::from_secs(60),
+            subscription.next_page_decoded(400, position),
+        )
+        .await
+        .expect("read on, not waiting for the poll an hour away")
+        .expect("page");
+        delivered.extend(page.events);
+    }
+    assert_eq!(delivered, (1..=2_500).collect::<Vec<_>>());
+    elsewhere.close().await;
+    here.close().await;
 }
 
 async fn a_command_identified_by_its_request_is_found_and_told_from_another_request(db: &TestDb) {
