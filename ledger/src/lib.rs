@@ -223,10 +223,7 @@ impl Ledger {
         .await?;
         // What is in the database at open counts as durable (a later sync covers anything a
         // crashed process left unsynced); from now on only the writer raises durable heads.
-        let heads = Arc::new(Heads::new(writer::RecentLimits {
-            events_max: options.recent_events_max,
-            bytes_max: options.recent_bytes_max,
-        }));
+        let heads = Arc::new(Heads::new(writer::RecentLimits::from(&options)));
         let logs = store.logs().await?;
         store.sync_others().await?;
         for (log, head) in logs {

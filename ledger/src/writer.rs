@@ -75,13 +75,18 @@ pub(crate) struct RecentLimits {
     pub bytes_max: usize,
 }
 
-impl Default for RecentLimits {
-    fn default() -> Self {
-        let options = crate::LedgerOptions::default();
+impl From<&crate::LedgerOptions> for RecentLimits {
+    fn from(options: &crate::LedgerOptions) -> Self {
         Self {
             events_max: options.recent_events_max,
             bytes_max: options.recent_bytes_max,
         }
+    }
+}
+
+impl Default for RecentLimits {
+    fn default() -> Self {
+        Self::from(&crate::LedgerOptions::default())
     }
 }
 

@@ -151,15 +151,15 @@ async fn drain_whole(
 }
 
 async fn run(db: &TestDb, ops: Vec<Op>) {
-    // Polling often: what the other process appends reaches this one's subscription soon.
-    let options = || LedgerOptions {
-        subscription_poll_interval: std::time::Duration::from_millis(5),
-        ..LedgerOptions::default()
+    // The suite's options, polling often: what the other process appends reaches this one's
+    // subscriptions soon.
+    let polling_often = |options: &mut LedgerOptions| {
+        options.subscription_poll_interval = std::time::Duration::from_millis(5);
     };
-    let ledger = Ledger::open(&db.url, options()).await.expect("open");
+    let ledger = db.ledger_with(polling_often).await;
     let coop = log("prop");
     ledger.create_log(&coop).await.expect("create");
-    let other = Ledger::open(&db.url, options()).await.expect("open");
+    let other = db.ledger_with(polling_often).await;
     let mut live = ledger
         .subscribe(&coop, Position::FIRST)
         .await
