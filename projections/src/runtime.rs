@@ -929,9 +929,13 @@ mod tests {
             (ended, pages),
             (ReadAhead::Reached(Position::new(15)), vec![])
         );
-        // A page larger than a read returns is read as the largest one.
-        let (ended, _) = pages_read_ahead(&ledger, &log, 1, usize::MAX).await;
-        assert_eq!(ended, ReadAhead::Reached(Position::new(1)));
+        // A page of no events is read as a page of one.
+        let (ended, pages) = pages_read_ahead(&ledger, &log, 18, 0).await;
+        assert_eq!(
+            pages,
+            (18..=23).map(|p| (p, p, 1, false)).collect::<Vec<_>>()
+        );
+        assert_eq!(ended, ReadAhead::Reached(Position::new(24)));
         ledger.close().await;
     }
 
