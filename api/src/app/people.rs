@@ -30,11 +30,14 @@ pub(crate) struct PeopleCache {
 #[derive(Debug, Default)]
 struct Entries {
     by_log: HashMap<LogId, HashMap<String, Person>>,
-    /// Records over all cooperatives.
-    len: usize,
 }
 
 impl Entries {
+    /// Records over all cooperatives (a server follows few).
+    fn len(&self) -> usize {
+        self.by_log.values().map(HashMap::len).sum()
+    }
+
     fn get(&self, log: &LogId, id: &str) -> Option<&Person> {
         self.by_log.get(log)?.get(id)
     }
@@ -44,22 +47,17 @@ impl Entries {
             self.by_log.insert(log.clone(), HashMap::new());
         }
         let records = self.by_log.get_mut(log).expect("inserted above");
-        if records.insert(id, person).is_none() {
-            self.len += 1;
-        }
+        records.insert(id, person);
     }
 
     fn remove(&mut self, log: &LogId, id: &str) {
-        if let Some(records) = self.by_log.get_mut(log)
-            && records.remove(id).is_some()
-        {
-            self.len -= 1;
+        if let Some(records) = self.by_log.get_mut(log) {
+            records.remove(id);
         }
     }
 
     fn clear(&mut self) {
         self.by_log.clear();
-        self.len = 0;
     }
 }
 
@@ -130,7 +128,7 @@ impl App {
                 }
             }
             let mut entries = cache.write();
-            if entries.len + found.len() > PEOPLE_CACHED_MAX {
+            if entries.len() + found.len() > PEOPLE_CACHED_MAX {
                 entries.clear();
             }
             for (id, person) in found {
@@ -165,7 +163,7 @@ mod tests {
             entries.insert(&a, "r1".into(), person("Huber"));
             entries.insert(&b, "r1".into(), person("Maier"));
             entries.insert(&a, "r1".into(), person("Huber"));
-            assert_eq!(entries.len, 2);
+            assert_eq!(entries.len(), 2);
         }
         cache.forget(&a, ["r1", "r2"]);
         let entries = cache.read();
@@ -174,10 +172,10 @@ mod tests {
             entries.get(&b, "r1").map(|p| p.name.to_string()),
             Some("Maier".into())
         );
-        assert_eq!(entries.len, 1);
+        assert_eq!(entries.len(), 1);
         drop(entries);
         cache.write().clear();
-        assert_eq!(cache.read().len, 0);
+        assert_eq!(cache.read().len(), 0);
         assert!(cache.read().get(&b, "r1").is_none());
     }
 }

@@ -223,14 +223,16 @@ async fn in_process_us(
 ) -> anyhow::Result<f64> {
     use tower_service::Service as _;
     let mut router = router.clone();
+    let authorization = token
+        .map(|token| axum::http::HeaderValue::try_from(format!("Bearer {token}")))
+        .transpose()?;
     let mut rounds = Vec::with_capacity(IN_PROCESS_ROUNDS);
     for round in 0..=IN_PROCESS_ROUNDS {
         let started = Instant::now();
         for _ in 0..IN_PROCESS_REQUESTS {
             let mut request = axum::http::Request::get(path);
-            if let Some(token) = token {
-                request =
-                    request.header(axum::http::header::AUTHORIZATION, format!("Bearer {token}"));
+            if let Some(authorization) = &authorization {
+                request = request.header(axum::http::header::AUTHORIZATION, authorization);
             }
             let response = router
                 .call(request.body(axum::body::Body::empty())?)

@@ -248,29 +248,30 @@ async fn observe(State(observed): State<Arc<Observed>>, request: Request, next: 
     )
     .instrument(span.clone())
     .await;
-    let mut response = span.in_scope(|| match answered {
-        Ok(Ok(response)) => response,
-        Ok(Err(_)) => ApiError::internal("a handler panicked").into_response(),
-        Err(_) => ApiError::unavailable(
-            "timeout",
-            format!(
-                "the request took longer than {} seconds",
-                time_limit.as_secs()
-            ),
-            1,
-        )
-        .into_response(),
-    });
-    let status = response.status().as_u16();
     let seconds = started.elapsed().as_secs_f64();
-    let micros = (seconds * 1e6) as u64;
-    span.in_scope(|| {
+    let mut response = span.in_scope(|| {
+        let response = match answered {
+            Ok(Ok(response)) => response,
+            Ok(Err(_)) => ApiError::internal("a handler panicked").into_response(),
+            Err(_) => ApiError::unavailable(
+                "timeout",
+                format!(
+                    "the request took longer than {} seconds",
+                    time_limit.as_secs()
+                ),
+                1,
+            )
+            .into_response(),
+        };
+        let (status, micros) = (response.status().as_u16(), (seconds * 1e6) as u64);
         if response.status().is_server_error() {
             tracing::error!(status, micros, "answered with a server error");
         } else {
             tracing::debug!(status, micros, "answered");
         }
+        response
     });
+    let status = response.status().as_u16();
     response.headers_mut().insert(X_REQUEST_ID, id);
     observed.metrics.observe_request(
         HttpLabels {
@@ -454,7 +455,7 @@ mod tests {
     }
 
     /// Every answer carries a request id: a new one for each request, or the client's own
-    /// where it sent a usable one (a longer one than 128 bytes is replaced).
+    /// where it sent a usable one (a blank one, or one longer than 128 bytes, is replaced).
     #[tokio::test]
     async fn every_answer_carries_its_request_id() {
         let (mut router, _) = observed();
@@ -468,6 +469,8 @@ mod tests {
         let replaced = get_with(&mut router, "/ok", Some(&long)).await;
         assert_ne!(request_id(&replaced), long);
         assert!(!request_id(&replaced).is_empty());
+        let blank = get_with(&mut router, "/ok", Some("")).await;
+        assert!(!request_id(&blank).is_empty(), "a blank one is replaced");
     }
 
     /// A panicking handler is answered with a 500 problem that says nothing of the panic, and
