@@ -51,6 +51,9 @@ pub enum Stream {
     Books,
 }
 
+/// How the name of a token's stream begins.
+const TOKEN_STREAM_PREFIX: &str = "token-";
+
 impl Stream {
     /// Reads a stream's name back (the inverse of `Display`); `None` for a stream that is no
     /// aggregate of a cooperative.
@@ -81,7 +84,7 @@ impl Stream {
                 .ok()
                 .map(|motion| Stream::Vote(motion, member));
         }
-        if let Some(token) = name.strip_prefix("token-") {
+        if let Some(token) = name.strip_prefix(TOKEN_STREAM_PREFIX) {
             return TokenId::parse(token).ok().map(Stream::Token);
         }
         if let Some(application) = name.strip_prefix("application-") {
@@ -102,7 +105,7 @@ impl fmt::Display for Stream {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Stream::Coop => f.write_str("coop"),
-            Stream::Token(token) => write!(f, "token-{token}"),
+            Stream::Token(token) => write!(f, "{TOKEN_STREAM_PREFIX}{token}"),
             Stream::Member(no) => write!(f, "member-{no}"),
             Stream::Application(id) => write!(f, "application-{id}"),
             Stream::Assembly(id) => write!(f, "assembly-{id}"),

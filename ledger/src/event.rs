@@ -285,6 +285,10 @@ impl<'a> EventView<'a> {
     pub fn stream_id(&self) -> StreamId {
         StreamId::from_validated(self.stream_id)
     }
+    /// The stream's name, borrowed (checked as a [`StreamId`]).
+    pub fn stream_name(&self) -> &'a str {
+        self.stream_id
+    }
     /// The version of the stream this event made.
     pub fn stream_version(&self) -> StreamVersion {
         self.stream_version

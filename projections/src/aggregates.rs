@@ -11,9 +11,7 @@ use verbund_domain::governance::{
     Assembly, AssemblyId, InvestmentApproved, Motion, MotionId, Proxies, VoteCast, Voter,
     electorate,
 };
-use verbund_domain::{
-    Application, ApplicationId, Cooperative, Event, Member, MemberNo, Stream, Token, TokenId,
-};
+use verbund_domain::{Application, ApplicationId, Cooperative, Event, Member, MemberNo, Stream};
 use verbund_ledger::{Position, StreamVersion};
 
 use crate::{Envelope, Projection};
@@ -31,8 +29,8 @@ pub struct Versioned<S> {
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Aggregates {
     coop: Versioned<Cooperative>,
+    // Tokens are folded once, by `crate::Tokens` (`Tokens::aggregate`).
     /// Persistent: a snapshot's copy shares the structure.
-    tokens: imbl::HashMap<TokenId, Versioned<Token>>,
     members: imbl::OrdMap<MemberNo, Versioned<Member>>,
     applications: imbl::HashMap<ApplicationId, Versioned<Application>>,
     assemblies: imbl::HashMap<AssemblyId, Versioned<Assembly>>,
@@ -104,31 +102,26 @@ impl Ballot {
 
 impl Projection for Aggregates {
     const NAME: &'static str = "aggregates";
-    const VERSION: u32 = 6;
+    const VERSION: u32 = 7;
 
     fn apply(&mut self, envelope: &Envelope) {
-        match Stream::parse(envelope.stream.as_str()) {
+        match &envelope.stream {
             Some(Stream::Coop) => {
                 self.coop.state.apply(&envelope.event);
                 self.coop.version = Some(envelope.stream_version);
             }
-            Some(Stream::Token(token)) => {
-                let entry = self.tokens.entry(token).or_default();
-                entry.state.apply(&envelope.event);
-                entry.version = Some(envelope.stream_version);
-            }
             Some(Stream::Member(no)) => {
-                let entry = self.members.entry(no).or_default();
+                let entry = self.members.entry(*no).or_default();
                 entry.state.apply(&envelope.event);
                 entry.version = Some(envelope.stream_version);
             }
             Some(Stream::Application(id)) => {
-                let entry = self.applications.entry(id).or_default();
+                let entry = self.applications.entry(id.clone()).or_default();
                 entry.state.apply(&envelope.event);
                 entry.version = Some(envelope.stream_version);
             }
             Some(Stream::Assembly(id)) => {
-                let entry = self.assemblies.entry(id).or_default();
+                let entry = self.assemblies.entry(id.clone()).or_default();
                 entry.state.apply(&envelope.event);
                 entry.version = Some(envelope.stream_version);
             }
@@ -140,7 +133,7 @@ impl Projection for Aggregates {
                     Event::BallotOpened(opened) => {
                         let voters = self.electorate_of(opened);
                         self.ballots.insert(
-                            id,
+                            id.clone(),
                             Ballot {
                                 opened_at: envelope.position,
                                 closed_at: None,
@@ -150,7 +143,7 @@ impl Projection for Aggregates {
                         );
                     }
                     Event::BallotClosed(_) => {
-                        if let Some(ballot) = self.ballots.get_mut(&id) {
+                        if let Some(ballot) = self.ballots.get_mut(id) {
                             ballot.closed_at = Some(envelope.position);
                         }
                     }
@@ -159,10 +152,10 @@ impl Projection for Aggregates {
             }
             Some(Stream::Vote(motion, member)) => {
                 if let Event::VoteCast(vote) = &envelope.event
-                    && let Some(ballot) = self.ballots.get_mut(&motion)
+                    && let Some(ballot) = self.ballots.get_mut(motion)
                 {
                     ballot.votes.insert(
-                        member,
+                        *member,
                         Versioned {
                             state: vote.clone(),
                             version: Some(envelope.stream_version),
@@ -182,7 +175,7 @@ impl Projection for Aggregates {
             Some(Stream::Investment(id)) => {
                 if let Event::InvestmentApproved(e) = &envelope.event {
                     self.investments.insert(
-                        id,
+                        id.clone(),
                         Versioned {
                             state: e.clone(),
                             version: Some(envelope.stream_version),
@@ -202,7 +195,9 @@ impl Projection for Aggregates {
                 Arc::make_mut(&mut self.books.state).apply(&envelope.event);
                 self.books.version = Some(envelope.stream_version);
             }
-            None => {}
+            // Folded by `crate::Tokens`, which keeps their aggregates: most events of a busy
+            // log are tokens', and are folded once.
+            Some(Stream::Token(_)) | None => {}
         }
     }
 }
@@ -334,10 +329,5 @@ impl Aggregates {
                     .is_some_and(|m| m.has_rights_on(day))
             })
             .count()
-    }
-
-    /// A token (the empty state without a stream if it was never issued).
-    pub fn token(&self, token: &TokenId) -> Versioned<Token> {
-        self.tokens.get(token).cloned().unwrap_or_default()
     }
 }

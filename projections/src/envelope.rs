@@ -1,16 +1,18 @@
 //! Events as projections see them: the log's envelope with the payload decoded once.
 
 use jiff::Timestamp;
-use verbund_domain::{DecodeError, Event};
-use verbund_ledger::{Actor, EventView, Position, RecordedEvent, StreamId, StreamVersion};
+use verbund_domain::{DecodeError, Event, Stream};
+use verbund_ledger::{Actor, EventView, Position, RecordedEvent, StreamVersion};
 
 /// One event of a cooperative's log, decoded.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Envelope {
     /// Its position in the log.
     pub position: Position,
-    /// Its stream.
-    pub stream: StreamId,
+    /// Its stream, read once as the aggregate of the cooperative it belongs to (`None` for a
+    /// stream that is no aggregate's, which every projection leaves alone: an import may
+    /// write such streams).
+    pub stream: Option<Stream>,
     /// The version of its stream it made.
     pub stream_version: StreamVersion,
     /// When the log committed it.
@@ -34,7 +36,7 @@ impl Envelope {
         let event = Event::decode(view.event_type(), view.schema_version(), view.payload())?;
         Ok(Self {
             position: view.position(),
-            stream: view.stream_id(),
+            stream: Stream::parse(view.stream_name()),
             stream_version: view.stream_version(),
             recorded_at: view.recorded_at(),
             actor: view.actor(),

@@ -15,7 +15,7 @@ use verbund_domain::books::{
     Account, AccountKind, AccountRef, Booking, Chart, Context, EntryId, LossAlarmRaised, Per,
     bookings, codes,
 };
-use verbund_domain::{Event, MemberNo, Money, Stream};
+use verbund_domain::{Event, MemberNo, Money};
 use verbund_ledger::{Actor, Position};
 
 use crate::{Envelope, Projection};
@@ -175,7 +175,7 @@ impl Projection for Journal {
             Event::LossAlarmRaised(e) => self.alarms.push_back(e.clone()),
             _ => {}
         }
-        if Stream::parse(envelope.stream.as_str()).is_none() {
+        if envelope.stream.is_none() {
             return;
         }
         let closing = matches!(envelope.event, Event::FiscalYearClosed(_));
@@ -493,7 +493,7 @@ mod tests {
         CapitalTransferred, Event, MemberAdmitted, MemberKind, MemberNo, Money, PaymentReceived,
         PersonalRef, RecordId, SettlementPaid,
     };
-    use verbund_ledger::{Actor, Position, StreamId, StreamVersion};
+    use verbund_ledger::{Actor, Position, StreamVersion};
 
     use super::*;
 
@@ -508,7 +508,7 @@ mod tests {
     fn envelope(position: u64, stream: &str, event: Event) -> Envelope {
         Envelope {
             position: Position::new(position),
-            stream: StreamId::parse(stream).expect("valid"),
+            stream: Some(verbund_domain::Stream::parse(stream).expect("an aggregate's stream")),
             stream_version: StreamVersion::FIRST,
             recorded_at: Timestamp::UNIX_EPOCH,
             actor: Actor::parse("test").expect("valid"),

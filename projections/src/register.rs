@@ -121,7 +121,7 @@ impl Projection for Register {
                 }
             }
             event => {
-                let Some(Stream::Member(no)) = Stream::parse(envelope.stream.as_str()) else {
+                let Some(Stream::Member(no)) = envelope.stream else {
                     return;
                 };
                 // A member's entry starts with the admission: an event before it (which the
@@ -242,7 +242,7 @@ mod tests {
         MemberAdmitted, MemberExcluded, MemberKind, Money, OfficerAppointed, PersonalRef, RecordId,
         ResignationDeclared, SharesSubscribed,
     };
-    use verbund_ledger::{Actor, StreamId, StreamVersion};
+    use verbund_ledger::{Actor, StreamVersion};
 
     use super::*;
 
@@ -254,7 +254,7 @@ mod tests {
         for (i, (stream, event)) in events.into_iter().enumerate() {
             register.apply(&Envelope {
                 position: Position::new(i as u64 + 1),
-                stream: StreamId::parse(stream).expect("valid"),
+                stream: Some(Stream::parse(stream).expect("an aggregate's stream")),
                 stream_version: StreamVersion::FIRST,
                 recorded_at: jiff::Timestamp::UNIX_EPOCH,
                 actor: Actor::parse("test").expect("valid"),

@@ -29,6 +29,12 @@ pub struct RuntimeOptions {
     /// members has states of a few hundred megabytes, a snapshot of them a core for a second
     /// or two; on two cores every 30 s that slowed every request now and then.
     pub snapshot_interval_cost_factor: u32,
+    /// Threads that fold a page into the projections at once, each taking the next projection
+    /// not yet folded (default: the machine's cores). The projections are independent states,
+    /// so a page of many events (a start, a rebuild) is folded in about the time of the
+    /// costliest ones instead of all of them one after the other. One folds on the runtime's
+    /// own task only.
+    pub fold_threads: usize,
 }
 
 impl Default for RuntimeOptions {
@@ -38,6 +44,7 @@ impl Default for RuntimeOptions {
             snapshot_every_events: 10_000,
             snapshot_interval_min: Duration::from_secs(30),
             snapshot_interval_cost_factor: 50,
+            fold_threads: std::thread::available_parallelism().map_or(1, usize::from),
         }
     }
 }
@@ -151,7 +158,7 @@ impl Runtime {
         let worker = Worker {
             ledger,
             log: log.clone(),
-            feeds,
+            folding: Folding::new(feeds, options.fold_threads),
             snapshots,
             options,
             position: position_tx,
@@ -338,7 +345,8 @@ async fn restore(
 struct Worker {
     ledger: Ledger,
     log: LogId,
-    feeds: Vec<Arc<dyn Feed>>,
+    /// The views, fed by this.
+    folding: Folding,
     snapshots: Option<SnapshotStore>,
     options: RuntimeOptions,
     position: watch::Sender<Position>,
@@ -436,13 +444,12 @@ impl Worker {
         envelopes: Vec<Envelope>,
         undecodable: Option<ProjectionError>,
     ) -> Result<(), ProjectionError> {
-        for feed in &self.feeds {
-            feed.apply(&envelopes);
-        }
         let n = u64::try_from(envelopes.len()).unwrap_or(u64::MAX);
+        let last = envelopes.last().map(|e| e.position);
+        self.folding.apply(envelopes).await;
         self.applied.fetch_add(n, Ordering::Relaxed);
-        if let Some(last) = envelopes.last() {
-            self.position.send_replace(last.position);
+        if let Some(last) = last {
+            self.position.send_replace(last);
         }
         self.since_snapshot += n;
         if snapshot_due(
@@ -465,18 +472,18 @@ impl Worker {
                 let _ = reply.send(self.take_snapshots().await);
             }
             Control::Rebuild { name, reply } => {
-                let Some(index) = self.feeds.iter().position(|f| f.name() == name) else {
+                let Some(index) = self.folding.feeds.iter().position(|f| f.name() == name) else {
                     let _ = reply.send(Err(ProjectionError::UnknownProjection(name)));
                     return None;
                 };
                 // The long part runs beside the live runtime; it comes back as `Install`.
-                let fold = self.feeds[index].fresh();
+                let fold = self.folding.feeds[index].fresh();
                 let (ledger, log, control) = (
                     self.ledger.clone(),
                     self.log.clone(),
                     self.control_tx.clone(),
                 );
-                let live = Arc::clone(&self.feeds[index]);
+                let live = Arc::clone(&self.folding.feeds[index]);
                 tokio::spawn(async move {
                     match catch_up_beside(&ledger, &log, fold, live.as_ref()).await {
                         Ok(fold) => {
@@ -506,11 +513,11 @@ impl Worker {
             Control::Install { feed, fold, reply } => {
                 // The live view moved on while the rebuild ran: catch the new state up to it
                 // (a short read), then swap. No event is applied in between, so none is lost.
-                let live = self.feeds[feed].position();
+                let live = self.folding.feeds[feed].position();
                 let result = fold_into(&self.ledger, &self.log, fold, live)
                     .await
                     .map(|fold| {
-                        self.feeds[feed].install(fold);
+                        self.folding.feeds[feed].install(fold);
                         live
                     });
                 let _ = reply.send(result);
@@ -557,6 +564,7 @@ impl Worker {
         self.since_snapshot = 0;
         self.last_snapshot = std::time::Instant::now();
         let frozen: Vec<_> = self
+            .folding
             .feeds
             .iter()
             .map(|feed| (feed.name(), feed.version(), feed.freeze()))
@@ -627,6 +635,114 @@ async fn store_snapshots(
     Ok(())
 }
 
+/// A page of fewer events is folded on the runtime's task alone: handing work to another
+/// thread costs some microseconds, folding an event about one.
+const PARALLEL_FOLD_EVENTS_MIN: usize = 256;
+
+/// Folds pages of events into every projection, on several threads at once where a page is
+/// large enough.
+struct Folding {
+    feeds: Vec<Arc<dyn Feed>>,
+    threads: usize,
+    /// How long each feed took on the last page folded in parallel: the costliest are taken
+    /// first, so that the threads end together (longest processing time first).
+    costs: Vec<Duration>,
+}
+
+/// The feeds of one page, handed out one at a time to whichever thread asks next.
+struct Shared {
+    events: Vec<Envelope>,
+    /// Indices into `feeds`, costliest first.
+    feeds: Vec<(usize, Arc<dyn Feed>)>,
+    next: std::sync::atomic::AtomicUsize,
+}
+
+impl Shared {
+    /// Folds the page into feeds until none is left; returns how long each of those took.
+    fn work(&self) -> Vec<(usize, Duration)> {
+        let mut took = Vec::new();
+        while let Some((index, feed)) = self.feeds.get(self.next.fetch_add(1, Ordering::Relaxed)) {
+            let started = std::time::Instant::now();
+            feed.apply(&self.events);
+            took.push((*index, started.elapsed()));
+        }
+        took
+    }
+}
+
+impl Folding {
+    fn new(feeds: Vec<Arc<dyn Feed>>, threads: usize) -> Self {
+        let costs = vec![Duration::ZERO; feeds.len()];
+        Self {
+            threads: threads.clamp(1, feeds.len().max(1)),
+            feeds,
+            costs,
+        }
+    }
+
+    /// The feeds' indices, the costliest on the last large page first.
+    fn order(&self) -> Vec<usize> {
+        let mut order: Vec<usize> = (0..self.feeds.len()).collect();
+        order.sort_by_key(|&i| std::cmp::Reverse(self.costs[i]));
+        order
+    }
+
+    /// Folds `events` into every feed, each feed in the events' order. A panic in a
+    /// projection is resumed here, on the runtime's task, once the other threads are done.
+    async fn apply(&mut self, events: Vec<Envelope>) {
+        if self.threads < 2 || events.len() < PARALLEL_FOLD_EVENTS_MIN {
+            for feed in &self.feeds {
+                feed.apply(&events);
+            }
+            return;
+        }
+        let shared = Arc::new(Shared {
+            events,
+            feeds: self
+                .order()
+                .into_iter()
+                .map(|i| (i, Arc::clone(&self.feeds[i])))
+                .collect(),
+            next: std::sync::atomic::AtomicUsize::new(0),
+        });
+        let helpers: Vec<JoinHandle<Vec<(usize, Duration)>>> = (1..self.threads)
+            .map(|_| {
+                let shared = Arc::clone(&shared);
+                tokio::task::spawn_blocking(move || shared.work())
+            })
+            .collect();
+        // This task folds too, as it would alone; the page is dropped by whoever ends last.
+        let own = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| shared.work()));
+        drop(shared);
+        let mut panic = None;
+        let mut took = own.unwrap_or_else(|payload| {
+            panic = Some(payload);
+            Vec::new()
+        });
+        for helper in helpers {
+            match helper.await {
+                Ok(theirs) => took.extend(theirs),
+                Err(e) => {
+                    let payload = if e.is_panic() {
+                        e.into_panic()
+                    } else {
+                        // Only a runtime shutting down cancels a blocking task: its feeds
+                        // were not folded, so the runtime must not go on.
+                        Box::new(format!("a fold was cancelled: {e}"))
+                    };
+                    panic.get_or_insert(payload);
+                }
+            }
+        }
+        if let Some(payload) = panic {
+            std::panic::resume_unwind(payload);
+        }
+        for (index, duration) in took {
+            self.costs[index] = duration;
+        }
+    }
+}
+
 /// A page read and decoded ahead of the runtime: the events that decoded, in order, and the
 /// error of the first that did not (or of the read), after which nothing more comes.
 type Prefetched = (Vec<Envelope>, Option<ProjectionError>);
@@ -694,12 +810,16 @@ enum ReadAhead {
     Reached(Position),
 }
 
-/// Catches up from far behind (a start without snapshots, a rebuild): two pages at a time,
-/// read and decoded at once on two of the database's connections, so that reading, which
-/// costs more per event than folding, runs on both cores while the runtime folds. Sends the
-/// pages in order and stops where fewer than two whole pages are left, where a page comes
-/// back short (the rest of a pair is dropped and read again live), or where a read fails
-/// (the subscription reads it again, with its retries).
+/// Pages the read-ahead reads at once, each on a connection of its own.
+const READS_IN_FLIGHT: usize = 2;
+
+/// Catches up from far behind (a start without snapshots, a rebuild): pages are read and
+/// decoded two at once on two of the database's connections, the next started as soon as one
+/// is done, so that reading, which costs about as much per event as folding, keeps the cores
+/// busy while the runtime folds. Sends the pages in order; stops where fewer than two whole
+/// pages are left after those read (as the head stands then), where a page comes back short
+/// (the reads after it are dropped and read again live), or where a read fails (the
+/// subscription reads it again, with its retries).
 async fn read_ahead(
     ledger: &Ledger,
     log: &LogId,
@@ -707,37 +827,42 @@ async fn read_ahead(
     page_max: usize,
     pages: &mpsc::Sender<Prefetched>,
 ) -> ReadAhead {
+    use futures_util::StreamExt as _;
     // A read returns at most this many: a larger page would never come back whole.
     let page_max = page_max.clamp(1, verbund_ledger::limits::READ_EVENTS_MAX);
     let page = u64::try_from(page_max).unwrap_or(u64::MAX);
+    // Far enough from `head` to read a page from `from` ahead.
+    let far = |head: Position, from: Position| {
+        (head.get() + 1).saturating_sub(from.get()) >= page.saturating_mul(2)
+    };
+    let mut reads = futures_util::stream::FuturesOrdered::new();
+    // The first position no read covers yet, and the head as last asked.
+    let mut unread = next;
+    let mut head = Position::ZERO;
     loop {
-        let Ok(head) = ledger.head(log).await else {
+        while reads.len() < READS_IN_FLIGHT {
+            if !far(head, unread) {
+                match ledger.head(log).await {
+                    Ok(now) if far(now.position, unread) => head = now.position,
+                    Ok(_) | Err(_) => break,
+                }
+            }
+            reads.push_back(ledger.read_log_decoded(log, unread, page_max, decode));
+            unread = Position::new(unread.get() + page);
+        }
+        let Some(Ok(read)) = reads.next().await else {
             return ReadAhead::Reached(next);
         };
-        let left = (head.position.get() + 1).saturating_sub(next.get());
-        if left < page.saturating_mul(2) {
-            return ReadAhead::Reached(next);
+        let whole = read.events.len() == page_max;
+        if let Some(last) = read.events.last() {
+            next = last.position.next();
         }
-        let second = Position::new(next.get() + page);
-        let (first, second) = tokio::join!(
-            ledger.read_log_decoded(log, next, page_max, decode),
-            ledger.read_log_decoded(log, second, page_max, decode),
-        );
-        for read in [first, second] {
-            let Ok(read) = read else {
-                return ReadAhead::Reached(next);
-            };
-            let whole = read.events.len() == page_max;
-            if let Some(last) = read.events.last() {
-                next = last.position.next();
-            }
-            let refused = read.error.is_some();
-            if pages.send((read.events, read.error)).await.is_err() || refused {
-                return ReadAhead::Done;
-            }
-            if !whole {
-                return ReadAhead::Reached(next);
-            }
+        let refused = read.error.is_some();
+        if pages.send((read.events, read.error)).await.is_err() || refused {
+            return ReadAhead::Done;
+        }
+        if !whole {
+            return ReadAhead::Reached(next);
         }
     }
 }
@@ -827,6 +952,7 @@ pub(crate) const READ_PAGE_EVENTS: usize = 10_000;
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::View;
     use proptest::prelude::*;
 
     verbund_tests::on_both_databases!(
@@ -908,22 +1034,17 @@ mod tests {
         let (ended, pages) = pages_read_ahead(&ledger, &log, 1, 5).await;
         assert_eq!(
             pages,
-            [
-                (1, 5, 5, false),
-                (6, 10, 5, false),
-                (11, 15, 5, false),
-                (16, 20, 5, false)
-            ]
+            [(1, 5, 5, false), (6, 10, 5, false), (11, 15, 5, false)]
         );
         assert_eq!(
             ended,
-            ReadAhead::Reached(Position::new(21)),
-            "3 left: live from 21"
+            ReadAhead::Reached(Position::new(16)),
+            "8 left: live from 16"
         );
-        // Exactly two pages left: read ahead; one event fewer: not.
+        // Exactly two pages left: the first read ahead; one event fewer: none.
         let (ended, pages) = pages_read_ahead(&ledger, &log, 14, 5).await;
-        assert_eq!(pages, [(14, 18, 5, false), (19, 23, 5, false)]);
-        assert_eq!(ended, ReadAhead::Reached(Position::new(24)));
+        assert_eq!(pages, [(14, 18, 5, false)]);
+        assert_eq!(ended, ReadAhead::Reached(Position::new(19)));
         let (ended, pages) = pages_read_ahead(&ledger, &log, 15, 5).await;
         assert_eq!(
             (ended, pages),
@@ -933,9 +1054,9 @@ mod tests {
         let (ended, pages) = pages_read_ahead(&ledger, &log, 18, 0).await;
         assert_eq!(
             pages,
-            (18..=23).map(|p| (p, p, 1, false)).collect::<Vec<_>>()
+            (18..=22).map(|p| (p, p, 1, false)).collect::<Vec<_>>()
         );
-        assert_eq!(ended, ReadAhead::Reached(Position::new(24)));
+        assert_eq!(ended, ReadAhead::Reached(Position::new(23)));
         ledger.close().await;
     }
 
@@ -969,6 +1090,124 @@ mod tests {
             waits,
             [50, 100, 200, 400, 800, 1_600, 3_200, 5_000, 5_000, 5_000]
         );
+    }
+
+    /// A projection for the fold tests: the positions it folded and the threads it folded
+    /// them on. At position 1 it waits (up to ten seconds) until `MEETS` projections are
+    /// folding at once, and remembers whether they did; at position `panic_at`, it panics.
+    #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+    struct Seen<const MEETS: usize, const PANIC_AT: u64> {
+        positions: Vec<u64>,
+        #[serde(skip)]
+        threads: Vec<String>,
+        met: bool,
+    }
+
+    /// How many `Seen` projections reached position 1 (one test uses `MEETS` above one).
+    static ARRIVED: std::sync::Mutex<usize> = std::sync::Mutex::new(0);
+    static ARRIVALS: std::sync::Condvar = std::sync::Condvar::new();
+
+    impl<const MEETS: usize, const PANIC_AT: u64> crate::Projection for Seen<MEETS, PANIC_AT> {
+        const NAME: &'static str = "seen";
+        const VERSION: u32 = 1;
+        fn apply(&mut self, event: &Envelope) {
+            let position = event.position.get();
+            assert_ne!(position, PANIC_AT, "seen broke at {position}");
+            if position == 1 && MEETS > 1 {
+                let mut arrived = ARRIVED.lock().expect("not poisoned");
+                *arrived += 1;
+                ARRIVALS.notify_all();
+                let (arrived, _) = ARRIVALS
+                    .wait_timeout_while(arrived, Duration::from_secs(10), |n| *n < MEETS)
+                    .expect("not poisoned");
+                self.met = *arrived >= MEETS;
+            }
+            self.positions.push(position);
+            let thread = format!("{:?}", std::thread::current().id());
+            if self.threads.last() != Some(&thread) {
+                self.threads.push(thread);
+            }
+        }
+    }
+
+    fn page(positions: std::ops::RangeInclusive<u64>) -> Vec<Envelope> {
+        positions
+            .map(|p| Envelope {
+                position: Position::new(p),
+                stream: None,
+                stream_version: verbund_ledger::StreamVersion::FIRST,
+                recorded_at: jiff::Timestamp::UNIX_EPOCH,
+                actor: verbund_ledger::Actor::parse("test").expect("valid"),
+                event: verbund_domain::Event::TokenRevoked(verbund_domain::TokenRevoked {
+                    token: verbund_domain::TokenId::parse("t1").expect("valid"),
+                }),
+            })
+            .collect()
+    }
+
+    /// A large page is folded into every projection by several threads at once, each
+    /// projection in the events' order; a small one on the runtime's task alone; and a
+    /// projection's cost on the last large page orders the next.
+    #[test]
+    fn large_pages_are_folded_by_several_threads_each_projection_in_order() {
+        type Meets = Seen<2, 0>;
+        let views: Vec<Arc<View<Meets>>> = (0..2).map(|_| Arc::default()).collect();
+        let feeds: Vec<Arc<dyn Feed>> = views.iter().map(|v| Arc::clone(v) as _).collect();
+        assert_eq!(Folding::new(feeds.clone(), 0).threads, 1);
+        assert_eq!(
+            Folding::new(feeds.clone(), 64).threads,
+            2,
+            "one per projection"
+        );
+        let mut folding = Folding::new(feeds, 2);
+        let small = PARALLEL_FOLD_EVENTS_MIN as u64;
+        verbund_tests::runtime().block_on(async {
+            folding.apply(page(1..=small)).await;
+            assert!(folding.costs.iter().all(|c| !c.is_zero()), "measured");
+            folding.apply(page(small + 1..=2 * small)).await;
+            let before = std::thread::current().id();
+            folding.apply(page(2 * small + 1..=2 * small + 9)).await;
+            assert_eq!(std::thread::current().id(), before);
+        });
+        let mut threads = std::collections::BTreeSet::new();
+        for view in &views {
+            let seen = view.cloned();
+            assert!(seen.state.met, "both projections were folding at once");
+            assert_eq!(
+                seen.state.positions,
+                (1..=2 * small + 9).collect::<Vec<_>>()
+            );
+            assert_eq!(seen.position, Position::new(2 * small + 9));
+            threads.extend(seen.state.threads);
+        }
+        assert!(threads.len() >= 2, "{threads:?}");
+        // Costliest first: the order the next large page hands the projections out in.
+        folding.costs = vec![Duration::from_micros(1), Duration::from_micros(9)];
+        assert_eq!(folding.order(), [1, 0]);
+    }
+
+    /// A projection that panics while others fold on other threads: the panic, with its own
+    /// message, reaches the runtime's task once the others are done, and they folded the
+    /// whole page.
+    #[test]
+    fn a_panic_in_a_parallel_fold_reaches_the_runtime_with_its_message() {
+        use futures_util::FutureExt as _;
+        let calm: Vec<Arc<View<Seen<1, 0>>>> = (0..3).map(|_| Arc::default()).collect();
+        let broken: Arc<View<Seen<1, 100>>> = Arc::default();
+        let mut feeds: Vec<Arc<dyn Feed>> = calm.iter().map(|v| Arc::clone(v) as _).collect();
+        feeds.insert(1, Arc::clone(&broken) as _);
+        let mut folding = Folding::new(feeds, 2);
+        let panic = verbund_tests::runtime().block_on(async {
+            std::panic::AssertUnwindSafe(folding.apply(page(1..=300)))
+                .catch_unwind()
+                .await
+                .expect_err("the fold panicked")
+        });
+        let message = panic.downcast_ref::<String>().cloned().unwrap_or_default();
+        assert!(message.contains("seen broke at 100"), "{message}");
+        for view in &calm {
+            assert_eq!(view.position(), Position::new(300));
+        }
     }
 
     /// A panic in the worker (here: a rebuild's state installed into another projection's

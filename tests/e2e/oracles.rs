@@ -21,7 +21,7 @@ use verbund_domain::{
     CooperativeFounded, Event, MemberAdmitted, MemberKind, MemberNo, Money, PaymentReceived,
     PersonalRef, RecordId, Statute,
 };
-use verbund_ledger::{Actor, Position, StreamId, StreamVersion};
+use verbund_ledger::{Actor, Position, StreamVersion};
 use verbund_projections::{Envelope, Journal, Projection};
 
 /// A tool that reads an export.
@@ -181,7 +181,7 @@ fn compare(found: &BTreeMap<String, i64>, expected: &BTreeMap<String, i64>, tool
 fn envelope(position: u64, stream: &str, event: Event) -> Envelope {
     Envelope {
         position: Position::new(position),
-        stream: StreamId::parse(stream).expect("valid"),
+        stream: Some(verbund_domain::Stream::parse(stream).expect("an aggregate's stream")),
         stream_version: StreamVersion::FIRST,
         recorded_at: Timestamp::UNIX_EPOCH,
         actor: Actor::parse("member:2").expect("valid"),

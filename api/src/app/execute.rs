@@ -303,7 +303,7 @@ async fn load(
                     coop.version
                 }
                 Stream::Token(token) => {
-                    let token = aggregates.token(token);
+                    let token = runtime.views().tokens.read(|t| t.aggregate(token));
                     state.token = token.state;
                     token.version
                 }

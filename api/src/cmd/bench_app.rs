@@ -647,7 +647,7 @@ mod tests {
             let position = Position::new(i as u64 + 1);
             register.apply(&Envelope {
                 position,
-                stream: app::stream_id(&change.stream),
+                stream: Some(change.stream.clone()),
                 stream_version: verbund_ledger::StreamVersion::FIRST,
                 recorded_at: jiff::Timestamp::UNIX_EPOCH,
                 actor: Actor::parse("cli:bench").expect("valid"),
