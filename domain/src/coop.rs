@@ -75,8 +75,9 @@ pub struct CooperativeFounded {
     pub name: Name,
     /// The day of the founding assembly.
     pub founded_on: Date,
-    /// The statute in force from here on (version 1).
-    pub statute: Statute,
+    /// The statute in force from here on (version 1). Boxed, as in [`StatuteAmended`]: a
+    /// statute is most of an event's size, and every other event would carry that size.
+    pub statute: Box<Statute>,
     /// The statute file as signed.
     pub statute_text: String,
     /// How many founders became members (numbers 1 to this).
@@ -116,8 +117,8 @@ pub struct OfficerRemoved {
 pub struct StatuteAmended {
     /// The new version: 2, 3, …
     pub version: u32,
-    /// The statute, validated.
-    pub statute: Statute,
+    /// The statute, validated (boxed, see [`CooperativeFounded::statute`]).
+    pub statute: Box<Statute>,
     /// The file as adopted.
     pub statute_text: String,
     /// The day of the resolution.
@@ -215,7 +216,7 @@ impl Cooperative {
         if let Event::CooperativeFounded(e) = event {
             self.founded = Some(Founded {
                 name: e.name.clone(),
-                statute: e.statute.clone(),
+                statute: Statute::clone(&e.statute),
                 statute_version: 1,
                 offices: BTreeMap::new(),
                 delegates: BTreeSet::new(),
@@ -248,7 +249,7 @@ impl Cooperative {
                 founded.delegates = e.delegates.iter().copied().collect();
             }
             Event::StatuteAmended(e) => {
-                founded.statute = e.statute.clone();
+                founded.statute = Statute::clone(&e.statute);
                 founded.statute_version = e.version;
                 founded.name = e.statute.name().clone();
             }
@@ -472,7 +473,7 @@ impl Cooperative {
             Stream::Coop,
             StatuteAmended {
                 version: self.statute_version() + 1,
-                statute: command.statute,
+                statute: Box::new(command.statute),
                 statute_text: command.statute_text,
                 resolved_on: command.resolved_on,
                 majority,
@@ -586,7 +587,7 @@ impl Cooperative {
             CooperativeFounded {
                 name: statute.name().clone(),
                 founded_on,
-                statute: statute.clone(),
+                statute: Box::new(statute.clone()),
                 statute_text,
                 founders: member_count,
             },

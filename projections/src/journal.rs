@@ -705,7 +705,7 @@ mod tests {
         Event::CooperativeFounded(verbund_domain::CooperativeFounded {
             name: statute.name().clone(),
             founded_on: date(2026, 1, 1),
-            statute,
+            statute: Box::new(statute),
             statute_text: String::new(),
             founders: 0,
         })

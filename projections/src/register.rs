@@ -95,7 +95,7 @@ impl Projection for Register {
                 self.coop = Some(CoopRecord {
                     name: e.name.clone(),
                     founded_on: e.founded_on,
-                    statute: e.statute.clone(),
+                    statute: Statute::clone(&e.statute),
                     founded_at: envelope.position,
                     statute_at: envelope.position,
                 });
@@ -104,7 +104,7 @@ impl Projection for Register {
                 self.cooperative.apply(&envelope.event);
                 if let Some(coop) = &mut self.coop {
                     coop.name = e.statute.name().clone();
-                    coop.statute = e.statute.clone();
+                    coop.statute = Statute::clone(&e.statute);
                     coop.statute_at = envelope.position;
                 }
             }
@@ -271,7 +271,7 @@ mod tests {
             Event::CooperativeFounded(verbund_domain::CooperativeFounded {
                 name: statute.name().clone(),
                 founded_on: date(2027, 1, 10),
-                statute,
+                statute: Box::new(statute),
                 statute_text: String::new(),
                 founders: 1,
             }),

@@ -49,6 +49,19 @@ impl Default for RuntimeOptions {
     }
 }
 
+impl RuntimeOptions {
+    /// For a process that folds a log with nobody reading (`verbund rebuild`): pages of
+    /// 10,000 events (no reader waits for a write lock, and fewer, larger pages cost less
+    /// per event), no snapshots on the way (the caller takes one at the end).
+    pub fn offline() -> Self {
+        Self {
+            page_events_max: READ_PAGE_EVENTS,
+            snapshot_every_events: 0,
+            ..Self::default()
+        }
+    }
+}
+
 /// Where the runtime stands.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Status {

@@ -215,7 +215,7 @@ fn synthetic_year() -> Journal {
         Event::CooperativeFounded(CooperativeFounded {
             name: statute.name().clone(),
             founded_on: date(2025, 1, 2),
-            statute,
+            statute: Box::new(statute),
             statute_text: String::new(),
             founders: 0,
         }),

@@ -386,13 +386,10 @@ async fn rebuild_on(scratch: &Scratch, args: &RebuildArgs) -> anyhow::Result<Exi
         read_decoded(&ledger, &log, head, drop).await?;
         let decoded = head.get() as f64 / started.elapsed().as_secs_f64();
         let started = Instant::now();
-        let options = RuntimeOptions {
-            snapshot_every_events: 0,
-            page_events_max: 10_000,
-            ..RuntimeOptions::default()
-        };
         let cpu = process_cpu_seconds();
-        let runtime = Runtime::start(ledger.clone(), None, log.clone(), options).await?;
+        // As `verbund rebuild` folds.
+        let runtime =
+            Runtime::start(ledger.clone(), None, log.clone(), RuntimeOptions::offline()).await?;
         runtime.wait_for(head, Duration::from_secs(3_600)).await?;
         let seconds = started.elapsed().as_secs_f64();
         let cores = process_cpu_seconds()

@@ -46,15 +46,11 @@ pub async fn rebuild(
     let head = ledger.head(log).await?.position;
     snapshots.clear(log).await?;
     let started = Instant::now();
-    let options = RuntimeOptions {
-        snapshot_every_events: 0,
-        ..RuntimeOptions::default()
-    };
     let runtime = Runtime::start(
         ledger.clone(),
         Some(snapshots.clone()),
         log.clone(),
-        options,
+        RuntimeOptions::offline(),
     )
     .await?;
     let progress = ProgressBar::new(head.get()).with_style(

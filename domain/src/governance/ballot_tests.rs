@@ -314,7 +314,7 @@ fn g43b_written_ballots_only_where_the_statute_provides_them() {
     let mut coop = world.coop.clone();
     coop.apply(&Event::StatuteAmended(crate::StatuteAmended {
         version: 2,
-        statute: written,
+        statute: Box::new(written),
         statute_text: String::new(),
         resolved_on: date(2027, 2, 1),
         majority: Majority::Simple,
