@@ -311,6 +311,14 @@ impl Change {
 
 #[cfg(test)]
 mod tests {
+    /// An event is as large as its largest kind, and a projections' page holds thousands of
+    /// them: large parts (a statute) are boxed, so that no kind makes every event large.
+    #[test]
+    fn an_event_stays_small() {
+        let size = std::mem::size_of::<super::Event>();
+        assert!(size <= 192, "an event takes {size} bytes");
+    }
+
     use super::*;
 
     #[test]
