@@ -590,7 +590,7 @@ impl Store {
         let limit = i64::try_from(limit).expect("limits are small");
         match self {
             Store::Sqlite(s) => s.read_visit(log, from, to, limit, visitor).await,
-            Store::Postgres(s) => visit_raw(&s.read_raw(log, from, to, limit).await?, visitor),
+            Store::Postgres(s) => s.read_visit(log, from, to, limit, visitor).await,
         }
     }
 

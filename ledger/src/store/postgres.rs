@@ -10,7 +10,7 @@ use std::time::Duration;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{Connection, PgConnection, PgPool, Row};
 
-use super::{IndexEntry, RawEvent, event_columns, head_from_db};
+use super::{EventRef, IndexEntry, RawEvent, RowVisitor, event_columns, head_from_db};
 use crate::hash::ChainHash;
 use crate::ids::{from_db, to_db};
 use crate::plan::{self, Head, Outcome, Plan, Snapshot, StoredCommand};
@@ -163,6 +163,44 @@ impl PgStore {
             .iter()
             .map(RawEvent::from_row)
             .collect::<Result<_, _>>()?)
+    }
+
+    /// Hands the rows of `log` from `from` to `to`, at most `limit`, to `visitor` in position
+    /// order, borrowed from the rows as they came (no copy per field); without the chain's
+    /// columns where the visitor reads none.
+    pub(crate) async fn read_visit<V: RowVisitor>(
+        &self,
+        log: &LogId,
+        from: i64,
+        to: i64,
+        limit: i64,
+        mut visitor: V,
+    ) -> Result<V, LedgerError> {
+        let sql = if V::CHAIN_FIELDS {
+            concat!(
+                "SELECT ",
+                event_columns!(),
+                " FROM ledger_events WHERE log_id = $1 AND position >= $2 AND position <= $3 ORDER BY position LIMIT $4"
+            )
+        } else {
+            "SELECT position, stream_id, stream_version, event_type, schema_version, payload,
+                    actor, recorded_at_us
+               FROM ledger_events WHERE log_id = $1 AND position >= $2 AND position <= $3
+              ORDER BY position LIMIT $4"
+        };
+        let rows = sqlx::query(sql)
+            .bind(log.as_str())
+            .bind(from)
+            .bind(to)
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?;
+        for row in &rows {
+            if visitor.visit(&event_ref(row, V::CHAIN_FIELDS)?)?.is_break() {
+                break;
+            }
+        }
+        Ok(visitor)
     }
 
     pub(crate) async fn read_stream(
@@ -971,4 +1009,32 @@ mod tests {
         assert_migrated_and_goes_on(&ledger, &log).await;
         ledger.close().await;
     }
+}
+
+/// A row of `event_columns!()`, borrowed; without `chain_fields`, a row of the columns before
+/// the command id and the commit time, the chain fields empty. Text columns are taken as the
+/// bytes PostgreSQL sent (`EventRef::view` checks them, once).
+fn event_ref(row: &sqlx::postgres::PgRow, chain_fields: bool) -> Result<EventRef<'_>, sqlx::Error> {
+    let bytes = |column: usize| row.try_get_unchecked::<&[u8], _>(column);
+    let chain = |column: usize| {
+        if chain_fields {
+            bytes(column)
+        } else {
+            Ok(&[][..])
+        }
+    };
+    Ok(EventRef {
+        position: row.try_get(0)?,
+        stream_id: bytes(1)?,
+        stream_version: row.try_get(2)?,
+        event_type: bytes(3)?,
+        schema_version: row.try_get(4)?,
+        payload: bytes(5)?,
+        actor: bytes(6)?,
+        command_id: chain(7)?,
+        correlation_id: chain(8)?,
+        recorded_at_us: row.try_get(if chain_fields { 9 } else { 7 })?,
+        prev_hash: chain(10)?,
+        hash: chain(11)?,
+    })
 }
