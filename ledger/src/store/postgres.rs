@@ -916,6 +916,34 @@ async fn write_plan(conn: &mut PgConnection, plan: &Plan) -> Result<(), LedgerEr
     Ok(())
 }
 
+/// A row of `event_columns!()`, borrowed; without `chain_fields`, a row of the columns before
+/// the command id and the commit time, the chain fields empty. Text columns are taken as the
+/// bytes PostgreSQL sent (`EventRef::view` checks them, once).
+fn event_ref(row: &sqlx::postgres::PgRow, chain_fields: bool) -> Result<EventRef<'_>, sqlx::Error> {
+    let bytes = |column: usize| row.try_get_unchecked::<&[u8], _>(column);
+    let chain = |column: usize| {
+        if chain_fields {
+            bytes(column)
+        } else {
+            Ok(&[][..])
+        }
+    };
+    Ok(EventRef {
+        position: row.try_get(0)?,
+        stream_id: bytes(1)?,
+        stream_version: row.try_get(2)?,
+        event_type: bytes(3)?,
+        schema_version: row.try_get(4)?,
+        payload: bytes(5)?,
+        actor: bytes(6)?,
+        command_id: chain(7)?,
+        correlation_id: chain(8)?,
+        recorded_at_us: row.try_get(if chain_fields { 9 } else { 7 })?,
+        prev_hash: chain(10)?,
+        hash: chain(11)?,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use futures_util::FutureExt as _;
@@ -1009,32 +1037,4 @@ mod tests {
         assert_migrated_and_goes_on(&ledger, &log).await;
         ledger.close().await;
     }
-}
-
-/// A row of `event_columns!()`, borrowed; without `chain_fields`, a row of the columns before
-/// the command id and the commit time, the chain fields empty. Text columns are taken as the
-/// bytes PostgreSQL sent (`EventRef::view` checks them, once).
-fn event_ref(row: &sqlx::postgres::PgRow, chain_fields: bool) -> Result<EventRef<'_>, sqlx::Error> {
-    let bytes = |column: usize| row.try_get_unchecked::<&[u8], _>(column);
-    let chain = |column: usize| {
-        if chain_fields {
-            bytes(column)
-        } else {
-            Ok(&[][..])
-        }
-    };
-    Ok(EventRef {
-        position: row.try_get(0)?,
-        stream_id: bytes(1)?,
-        stream_version: row.try_get(2)?,
-        event_type: bytes(3)?,
-        schema_version: row.try_get(4)?,
-        payload: bytes(5)?,
-        actor: bytes(6)?,
-        command_id: chain(7)?,
-        correlation_id: chain(8)?,
-        recorded_at_us: row.try_get(if chain_fields { 9 } else { 7 })?,
-        prev_hash: chain(10)?,
-        hash: chain(11)?,
-    })
 }
