@@ -665,7 +665,7 @@ struct Folding {
 /// The feeds of one page, handed out one at a time to whichever thread asks next.
 struct Shared {
     events: Vec<Envelope>,
-    /// Indices into `feeds`, costliest first.
+    /// The feeds, costliest first, each with its index in [`Folding::feeds`].
     feeds: Vec<(usize, Arc<dyn Feed>)>,
     next: std::sync::atomic::AtomicUsize,
 }
