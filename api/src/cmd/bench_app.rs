@@ -68,6 +68,15 @@ pub(super) struct Load {
 }
 
 impl Load {
+    /// ", 3 non-2xx or failed", or nothing where every request succeeded.
+    pub(super) fn errors_text(&self) -> String {
+        if self.errors > 0 {
+            format!(", {} non-2xx or failed", self.errors)
+        } else {
+            String::new()
+        }
+    }
+
     /// ", 23.4 µs server CPU per request", or nothing where the system does not tell.
     pub(super) fn cpu_text(&self) -> String {
         self.server_cpu_us.map_or(String::new(), |us| {
@@ -175,11 +184,7 @@ async fn http_on(scratch: &Scratch, args: &HttpArgs, wrk: &str) -> anyhow::Resul
                 load.p50_ms,
                 load.p99_ms,
                 load.cpu_text(),
-                if load.errors > 0 {
-                    format!(", {} non-2xx or failed", load.errors)
-                } else {
-                    String::new()
-                }
+                load.errors_text(),
             );
             results[i].push(load);
         }
@@ -625,6 +630,14 @@ mod tests {
         assert!((load.p99_ms - 3.5).abs() < 1e-9);
         assert_eq!(load.errors, 3);
         assert_eq!(load.requests, 51235);
+        assert_eq!(load.errors_text(), ", 3 non-2xx or failed");
+        let clean = Load {
+            errors: 0,
+            server_cpu_us: Some(12.34),
+            ..load
+        };
+        assert_eq!(clean.errors_text(), "");
+        assert_eq!(clean.cpu_text(), ", 12.3 µs server CPU per request");
         assert!(parse_wrk("nothing").is_none());
     }
 

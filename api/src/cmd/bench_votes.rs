@@ -103,11 +103,7 @@ async fn votes_on(scratch: &Scratch, args: &VotesArgs, wrk: &str) -> anyhow::Res
             load.p50_ms,
             load.p99_ms,
             load.cpu_text(),
-            if load.errors > 0 {
-                format!(", {} non-2xx or failed", load.errors)
-            } else {
-                String::new()
-            }
+            load.errors_text(),
         );
         coop.everyone_votes(&motion).await?;
         let t0 = Instant::now();
