@@ -25,11 +25,11 @@ pub struct Versioned<S> {
     pub version: Option<StreamVersion>,
 }
 
-/// Every aggregate of a cooperative.
+/// Every aggregate of a cooperative but the tokens, which `crate::Tokens` keeps
+/// (`Tokens::aggregate`): most events of a busy log are tokens', and are folded once.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Aggregates {
     coop: Versioned<Cooperative>,
-    // Tokens are folded once, by `crate::Tokens` (`Tokens::aggregate`).
     /// Persistent: a snapshot's copy shares the structure.
     members: imbl::OrdMap<MemberNo, Versioned<Member>>,
     applications: imbl::HashMap<ApplicationId, Versioned<Application>>,

@@ -10,8 +10,9 @@ pub struct Envelope {
     /// Its position in the log.
     pub position: Position,
     /// Its stream, read once as the aggregate of the cooperative it belongs to (`None` for a
-    /// stream that is no aggregate's, which every projection leaves alone: an import may
-    /// write such streams).
+    /// stream that is no aggregate's: an import may write such streams). Projections that
+    /// fold by stream leave those alone; some fold certain events by their type wherever
+    /// they are (the register a founding, the tokens an issue).
     pub stream: Option<Stream>,
     /// The version of its stream it made.
     pub stream_version: StreamVersion,

@@ -840,7 +840,6 @@ async fn read_ahead(
     page_max: usize,
     pages: &mpsc::Sender<Prefetched>,
 ) -> ReadAhead {
-    use futures_util::StreamExt as _;
     // A read returns at most this many: a larger page would never come back whole.
     let page_max = page_max.clamp(1, verbund_ledger::limits::READ_EVENTS_MAX);
     let page = u64::try_from(page_max).unwrap_or(u64::MAX);
@@ -848,7 +847,9 @@ async fn read_ahead(
     let far = |head: Position, from: Position| {
         (head.get() + 1).saturating_sub(from.get()) >= page.saturating_mul(2)
     };
-    let mut reads = futures_util::stream::FuturesOrdered::new();
+    // Each read on a task of its own, so that it goes on while this one waits to send a page;
+    // one no longer wanted is stopped when dropped.
+    let mut reads = std::collections::VecDeque::new();
     // The first position no read covers yet, and the head as last asked.
     let mut unread = next;
     let mut head = Position::ZERO;
@@ -860,10 +861,18 @@ async fn read_ahead(
                     Ok(_) | Err(_) => break,
                 }
             }
-            reads.push_back(ledger.read_log_decoded(log, unread, page_max, decode));
+            let (ledger, log) = (ledger.clone(), log.clone());
+            reads.push_back(Stopped(tokio::spawn(async move {
+                ledger
+                    .read_log_decoded(&log, unread, page_max, decode)
+                    .await
+            })));
             unread = Position::new(unread.get() + page);
         }
-        let Some(Ok(read)) = reads.next().await else {
+        let Some(mut first) = reads.pop_front() else {
+            return ReadAhead::Reached(next);
+        };
+        let Ok(Ok(read)) = (&mut first.0).await else {
             return ReadAhead::Reached(next);
         };
         let whole = read.events.len() == page_max;
@@ -877,6 +886,15 @@ async fn read_ahead(
         if !whole {
             return ReadAhead::Reached(next);
         }
+    }
+}
+
+/// A task stopped when dropped: a read-ahead's read no longer wanted.
+struct Stopped<T>(JoinHandle<T>);
+
+impl<T> Drop for Stopped<T> {
+    fn drop(&mut self) {
+        self.0.abort();
     }
 }
 
@@ -1174,13 +1192,13 @@ mod tests {
         );
         let mut folding = Folding::new(feeds, 2);
         let small = PARALLEL_FOLD_EVENTS_MIN as u64;
+        // `block_on` runs the future on this thread: the runtime's task, as the test sees it.
+        let here = format!("{:?}", std::thread::current().id());
         verbund_tests::runtime().block_on(async {
             folding.apply(page(1..=small)).await;
             assert!(folding.costs.iter().all(|c| !c.is_zero()), "measured");
             folding.apply(page(small + 1..=2 * small)).await;
-            let before = std::thread::current().id();
             folding.apply(page(2 * small + 1..=2 * small + 9)).await;
-            assert_eq!(std::thread::current().id(), before);
         });
         let mut threads = std::collections::BTreeSet::new();
         for view in &views {
@@ -1191,6 +1209,11 @@ mod tests {
                 (1..=2 * small + 9).collect::<Vec<_>>()
             );
             assert_eq!(seen.position, Position::new(2 * small + 9));
+            assert_eq!(
+                seen.state.threads.last(),
+                Some(&here),
+                "the small page folded on the runtime's task"
+            );
             threads.extend(seen.state.threads);
         }
         assert!(threads.len() >= 2, "{threads:?}");

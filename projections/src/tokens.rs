@@ -2,8 +2,8 @@
 
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
-use verbund_domain::{Event, Principal, Token, TokenDigest, TokenId};
-use verbund_ledger::{Position, StreamVersion};
+use verbund_domain::{Event, Principal, Stream, Token, TokenDigest, TokenId};
+use verbund_ledger::Position;
 
 use crate::{Envelope, Projection, Versioned};
 
@@ -22,6 +22,11 @@ pub struct Tokens {
     by_digest: imbl::HashMap<TokenDigest, TokenRecord>,
     /// For listing in order.
     digests: imbl::OrdMap<TokenId, TokenDigest>,
+    /// The aggregates of token streams whose token was never issued: empty unless an import
+    /// wrote to such a stream (the domain issues a token first), kept so that a command on
+    /// it decides on that stream's true version.
+    #[serde(default, skip_serializing_if = "imbl::HashMap::is_empty")]
+    unissued: imbl::HashMap<TokenId, Versioned<Token>>,
 }
 
 /// One token (never its secret).
@@ -39,10 +44,9 @@ pub struct TokenRecord {
     pub issued_position: Position,
     /// When it was revoked, if it was.
     pub revoked_at: Option<Timestamp>,
-    /// The write side's state of it, as its stream's events fold into it.
-    aggregate: Token,
-    /// The version of its stream.
-    version: StreamVersion,
+    /// The write side's state of it: every event of its stream (`token-ID`) folded by the
+    /// domain's `Token::apply`, with that stream's version.
+    aggregate: Versioned<Token>,
 }
 
 impl TokenRecord {
@@ -57,11 +61,25 @@ impl Projection for Tokens {
     const VERSION: u32 = 2;
 
     fn apply(&mut self, envelope: &Envelope) {
+        // Whether the event is of the token's own stream, which its aggregate folds.
+        let ours =
+            |token: &TokenId| matches!(&envelope.stream, Some(Stream::Token(id)) if id == token);
         match &envelope.event {
             Event::TokenIssued(e) => {
-                let mut aggregate = Token::default();
-                aggregate.apply(&envelope.event);
-                self.digests.insert(e.token.clone(), e.digest);
+                // What the token's stream held before: nothing, unless an import wrote to it
+                // or issued the token once more.
+                let mut aggregate = match self.digests.insert(e.token.clone(), e.digest) {
+                    Some(before) => self
+                        .by_digest
+                        .get(&before)
+                        .map(|record| record.aggregate.clone())
+                        .unwrap_or_default(),
+                    None => self.unissued.remove(&e.token).unwrap_or_default(),
+                };
+                let own = ours(&e.token);
+                if own {
+                    fold(&mut aggregate, envelope);
+                }
                 self.by_digest.insert(
                     e.digest,
                     TokenRecord {
@@ -72,9 +90,11 @@ impl Projection for Tokens {
                         issued_position: envelope.position,
                         revoked_at: None,
                         aggregate,
-                        version: envelope.stream_version,
                     },
                 );
+                if own {
+                    return;
+                }
             }
             Event::TokenRevoked(e) => {
                 if let Some(record) = self
@@ -83,13 +103,33 @@ impl Projection for Tokens {
                     .and_then(|digest| self.by_digest.get_mut(digest))
                 {
                     record.revoked_at = Some(envelope.recorded_at);
-                    record.aggregate.apply(&envelope.event);
-                    record.version = envelope.stream_version;
+                    if ours(&e.token) {
+                        fold(&mut record.aggregate, envelope);
+                        return;
+                    }
                 }
             }
             _ => {}
         }
+        // Any other event of a token's stream.
+        if let Some(Stream::Token(id)) = &envelope.stream {
+            let aggregate = match self
+                .digests
+                .get(id)
+                .and_then(|digest| self.by_digest.get_mut(digest))
+            {
+                Some(record) => &mut record.aggregate,
+                None => self.unissued.entry(id.clone()).or_default(),
+            };
+            fold(aggregate, envelope);
+        }
     }
+}
+
+/// Folds an event of a token's stream into its aggregate.
+fn fold(aggregate: &mut Versioned<Token>, envelope: &Envelope) {
+    aggregate.state.apply(&envelope.event);
+    aggregate.version = Some(envelope.stream_version);
 }
 
 impl Tokens {
@@ -108,11 +148,10 @@ impl Tokens {
     /// A token's aggregate, as the write side decides on it (the empty state without a
     /// stream if it was never issued).
     pub fn aggregate(&self, token: &TokenId) -> Versioned<Token> {
-        self.by_id(token)
-            .map_or_else(Versioned::default, |record| Versioned {
-                state: record.aggregate.clone(),
-                version: Some(record.version),
-            })
+        match self.by_id(token) {
+            Some(record) => record.aggregate.clone(),
+            None => self.unissued.get(token).cloned().unwrap_or_default(),
+        }
     }
 
     /// Every token, by id.
@@ -133,6 +172,8 @@ impl Tokens {
 
 #[cfg(test)]
 mod tests {
+    use verbund_ledger::StreamVersion;
+
     use super::*;
 
     /// A snapshot keeps the tokens' digests as the 64 hex digits the log has, as map keys
@@ -149,8 +190,10 @@ mod tests {
                     "issued_at": "2026-11-24T10:00:00Z",
                     "issued_position": 7,
                     "revoked_at": null,
-                    "aggregate": { "issued": true, "revoked": false },
-                    "version": 1
+                    "aggregate": {
+                        "state": { "issued": true, "revoked": false },
+                        "version": 1
+                    }
                 }
             },
             "digests": { "t1": digest.clone() }
@@ -208,5 +251,76 @@ mod tests {
         assert_ne!(expected, Token::default());
         let other = TokenId::parse("t2").expect("valid");
         assert_eq!(tokens.aggregate(&other), Versioned::default());
+    }
+
+    /// Every token's aggregate is its own stream folded by the domain's `Token::apply`, with
+    /// that stream's version, whatever an import wrote where: token events on other streams
+    /// (another token's, the cooperative's), other events on token streams, a revocation
+    /// before the issue, a token issued twice.
+    mod any_log {
+        use proptest::prelude::*;
+
+        use super::*;
+
+        #[derive(Clone, Debug)]
+        enum Kind {
+            Issued,
+            Revoked,
+            Other,
+        }
+
+        fn op() -> impl Strategy<Value = (Kind, usize, Option<usize>)> {
+            (
+                prop_oneof![Just(Kind::Issued), Just(Kind::Revoked), Just(Kind::Other)],
+                0..3usize,
+                // The stream: token 0, 1 or 2's, or (None) the cooperative's.
+                prop_oneof![3 => (0..3usize).prop_map(Some), 1 => Just(None)],
+            )
+        }
+
+        proptest! {
+            #[test]
+            fn a_tokens_aggregate_is_its_own_stream_folded(ops in prop::collection::vec(op(), 0..40)) {
+                use verbund_domain::governance::{BallotClosed, MotionId};
+                use verbund_domain::{TokenIssued, TokenRevoked};
+                let id = |k: usize| TokenId::parse(&format!("t{k}")).expect("valid");
+                let mut tokens = Tokens::default();
+                let mut expected = vec![Versioned::<Token>::default(); 3];
+                let mut versions = [0u64; 4];
+                for (n, (kind, token, stream)) in ops.into_iter().enumerate() {
+                    let event = match kind {
+                        Kind::Issued => Event::TokenIssued(TokenIssued {
+                            token: id(token),
+                            principal: Principal::Auditor,
+                            digest: TokenDigest::parse(&format!("{n:064x}")).expect("valid"),
+                            expires_at: Timestamp::from_second(1_900_000_000).expect("valid"),
+                        }),
+                        Kind::Revoked => Event::TokenRevoked(TokenRevoked { token: id(token) }),
+                        Kind::Other => Event::BallotClosed(BallotClosed {
+                            motion: MotionId::parse("m1").expect("valid"),
+                            closed_at: Timestamp::UNIX_EPOCH,
+                        }),
+                    };
+                    let slot = stream.unwrap_or(3);
+                    versions[slot] += 1;
+                    let version = verbund_ledger::StreamVersion::new(versions[slot]).expect("positive");
+                    if let Some(k) = stream {
+                        expected[k].state.apply(&event);
+                        expected[k].version = Some(version);
+                    }
+                    tokens.apply(&Envelope {
+                        position: Position::new(n as u64 + 1),
+                        stream: Some(stream.map_or(Stream::Coop, |k| Stream::Token(id(k)))),
+                        stream_version: version,
+                        recorded_at: Timestamp::UNIX_EPOCH,
+                        actor: verbund_ledger::Actor::parse("import").expect("valid"),
+                        event,
+                    });
+                    for (k, expected) in expected.iter().enumerate() {
+                        prop_assert_eq!(&tokens.aggregate(&id(k)), expected, "token {} after event {}", k, n + 1);
+                    }
+                }
+            }
+        }
     }
 }

@@ -269,8 +269,8 @@ type Versions = BTreeMap<Stream, Option<StreamVersion>>;
 /// How long a command waits for the projections to reach what this process knows of the log.
 const LOAD_WAIT: Duration = Duration::from_secs(10);
 
-/// Takes the states a decision needs from the cooperative's aggregates, each with its stream's
-/// version, once the projections reached the head this process knows (its own writes at
+/// Takes the states a decision needs from the cooperative's aggregates (a token's from the
+/// tokens' projection), each with its stream's version, once the projections reached the head this process knows (its own writes at
 /// least). Another process's newer write to a stream the command writes surfaces as a
 /// version conflict at the append, and the command is decided again.
 async fn load(
@@ -302,11 +302,8 @@ async fn load(
                     state.coop = coop.state.clone();
                     coop.version
                 }
-                Stream::Token(token) => {
-                    let token = runtime.views().tokens.read(|t| t.aggregate(token));
-                    state.token = token.state;
-                    token.version
-                }
+                // From the tokens' projection, below, outside this lock.
+                Stream::Token(_) => continue,
                 Stream::Member(no) => {
                     let member = aggregates.member(*no);
                     state.members.insert(*no, member.state);
@@ -353,6 +350,16 @@ async fn load(
             versions.insert(stream.clone(), version);
         }
     });
+    for stream in streams {
+        if let Stream::Token(token) = stream {
+            let token = runtime
+                .views()
+                .tokens
+                .read(|tokens| tokens.aggregate(token));
+            state.token = token.state;
+            versions.insert(stream.clone(), token.version);
+        }
+    }
     Ok((state, versions))
 }
 

@@ -528,7 +528,7 @@ async fn check(
     // A token belongs to one cooperative; on a route about none (the public list of
     // cooperatives) it has no meaning, and the caller is the public.
     let caller = match (bearer(request.headers())?, &coop) {
-        (Some(secret), Some(coop)) => resolve(coop, &secret)?,
+        (Some(secret), Some(coop)) => resolve(coop, &secret).await?,
         (_, _) => Caller::public(),
     };
     let allowed = match access {
@@ -583,7 +583,7 @@ fn bearer(headers: &HeaderMap) -> Result<Option<TokenSecret>, ApiError> {
 }
 
 /// Finds the token among the cooperative's and derives the roles of its principal.
-fn resolve(coop: &Coop, secret: &TokenSecret) -> Result<Caller, ApiError> {
+async fn resolve(coop: &Coop, secret: &TokenSecret) -> Result<Caller, ApiError> {
     let digest = secret.digest();
     let now = jiff::Timestamp::now();
     let record = coop
@@ -596,6 +596,15 @@ fn resolve(coop: &Coop, secret: &TokenSecret) -> Result<Caller, ApiError> {
     let record = record
         .filter(|record| record.is_valid_at(now))
         .ok_or_else(|| unauthorized("the token is unknown, expired or revoked"))?;
+    // The projections of a page may be folded at once, tokens' before the register's: a
+    // member's token is looked up in the register once the runtime holds the whole page.
+    if matches!(record.principal, Principal::Member { .. })
+        && coop.runtime.position() < record.issued_position
+    {
+        coop.runtime
+            .wait_for(record.issued_position, READ_WAIT)
+            .await?;
+    }
     let roles = match record.principal {
         // A former member keeps their token, without roles, for what is theirs (their entry,
         // their statement: the settlement comes after the exit), until their data is erased.

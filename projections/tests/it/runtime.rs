@@ -19,6 +19,7 @@ on_both_databases!(
     a_wait_for_a_position_not_reached_times_out_with_both_positions,
     the_projection_as_of_a_moment_is_the_one_at_the_last_position_before_it,
     the_next_snapshot_waits_for_a_multiple_of_the_last_ones_duration,
+    pages_folded_by_several_threads_equal_each_projection_folded_alone,
 );
 
 const WAIT: Duration = Duration::from_secs(10);
@@ -296,6 +297,81 @@ fn stops_before_an_unknown_event(db: &TestDb, before: u32) {
 async fn append_unknown(ledger: &Ledger) {
     let unknown = NewEvent::json("MemberTeleported", 1, &serde_json::json!({})).expect("valid");
     append_new(ledger, "other", vec![unknown]).await;
+}
+
+/// A runtime that catches up in pages large enough to be folded by several threads at once
+/// (the projections of a page in no fixed order) holds the same states as each projection
+/// folded alone from the log: tokens on their own streams and on a shared one, members
+/// admitted and paying.
+fn pages_folded_by_several_threads_equal_each_projection_folded_alone(db: &TestDb) {
+    verbund_tests::runtime().block_on(async {
+        let (ledger, snapshots) = open(db).await;
+        let mut head = Position::ZERO;
+        for n in 1..=100u32 {
+            let member = format!("member-{n}");
+            append(
+                &ledger,
+                &member,
+                &[admitted(n), paid(n, i64::from(n) * 100)],
+            )
+            .await;
+            let (first, second) = (2 * n, 2 * n + 1);
+            append(
+                &ledger,
+                &format!("token-t{first}"),
+                &[issued(first), revoked(first)],
+            )
+            .await;
+            let shared = [
+                issued(second),
+                revoked(second),
+                issued(second),
+                revoked(second),
+            ];
+            append(&ledger, "access", &shared).await;
+            head = append(&ledger, &format!("token-t{first}"), &[revoked(first)]).await;
+        }
+        assert_eq!(head, Position::new(900));
+        let options = RuntimeOptions {
+            page_events_max: 300,
+            fold_threads: 4,
+            ..options()
+        };
+        let runtime = Runtime::start(ledger.clone(), None, log(), options)
+            .await
+            .expect("start");
+        runtime.wait_for(head, WAIT).await.expect("caught up");
+        let register = fold_until::<Register>(&ledger, &log(), head)
+            .await
+            .expect("fold");
+        assert_eq!(runtime.views().register.cloned(), register);
+        let tokens = fold_until::<Tokens>(&ledger, &log(), head)
+            .await
+            .expect("fold");
+        assert_eq!(runtime.views().tokens.cloned(), tokens);
+        let aggregates = fold_until::<Aggregates>(&ledger, &log(), head)
+            .await
+            .expect("fold");
+        assert_eq!(runtime.views().aggregates.cloned(), aggregates);
+        let journal = fold_until::<Journal>(&ledger, &log(), head)
+            .await
+            .expect("fold");
+        assert_eq!(runtime.views().journal.cloned(), journal);
+        assert_eq!(register.state.member_count(), 100);
+        let token = verbund_domain::TokenId::parse("t2").expect("valid");
+        let aggregate = runtime
+            .views()
+            .tokens
+            .read(|tokens| tokens.aggregate(&token));
+        assert_eq!(
+            aggregate.version.map(|v| v.get()),
+            Some(3),
+            "its own stream's version"
+        );
+        runtime.stop().await;
+        snapshots.close().await;
+        ledger.close().await;
+    });
 }
 
 fn a_wait_for_a_position_not_reached_times_out_with_both_positions(db: &TestDb) {
