@@ -19,7 +19,7 @@ pub struct RuntimeOptions {
     /// Events applied per write lock of a view.
     pub page_events_max: usize,
     /// A snapshot of every projection is taken after this many applied events (and at an
-    /// orderly stop). Zero turns snapshots off.
+    /// orderly stop, if anything changed since the last). Zero turns the periodic ones off.
     pub snapshot_every_events: u64,
     /// …but not more often than this: a snapshot copies every state, which for large states
     /// under a heavy write load would otherwise cost more than the replay it saves.
@@ -432,7 +432,7 @@ impl Worker {
                 control = self.control.recv() => {
                     let Some(control) = control else { break };
                     if let Some(reply) = self.handle(control).await {
-                        self.take_snapshots().await.ok();
+                        self.snapshot_at_stop().await;
                         self.status.send_replace(Status::Stopped);
                         let _ = reply.send(());
                         return;
@@ -531,12 +531,25 @@ impl Worker {
                     .await
                     .map(|fold| {
                         self.folding.feeds[feed].install(fold);
+                        // A rebuilt state is a change the next snapshot (a stop's) must store.
+                        self.since_snapshot = self.since_snapshot.max(1);
                         live
                     });
                 let _ = reply.send(result);
             }
         }
         None
+    }
+
+    /// At a stop: waits for a snapshot under way, and snapshots every projection unless
+    /// nothing changed since the last snapshot (`verbund rebuild` takes one before it stops),
+    /// or since the start from snapshots.
+    async fn snapshot_at_stop(&mut self) {
+        if self.since_snapshot > 0 {
+            self.take_snapshots().await.ok();
+        } else if let Some(previous) = self.snapshotting.take() {
+            let _ = previous.await;
+        }
     }
 
     /// Snapshots every projection and waits until they are stored.

@@ -148,7 +148,13 @@ fn the_next_snapshot_waits_for_a_multiple_of_the_last_ones_duration(db: &TestDb)
                 3 + background_after_the_first,
                 "factor {factor}"
             );
+            // Nothing changed since the last: a stop stores no other.
             runtime.stop().await;
+            assert_eq!(
+                runtime.snapshots_taken(),
+                3 + background_after_the_first,
+                "factor {factor}"
+            );
         }
         snapshots.close().await;
         ledger.close().await;
