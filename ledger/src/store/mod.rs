@@ -109,6 +109,17 @@ macro_rules! event_columns {
 }
 pub(crate) use event_columns;
 
+/// The columns of an event row a reader without the chain's fields takes
+/// ([`RowVisitor::CHAIN_FIELDS`]): those of [`event_columns!`] before the command id, then the
+/// commit time.
+macro_rules! view_columns {
+    () => {
+        "position, stream_id, stream_version, event_type, schema_version, payload, actor, \
+         recorded_at_us"
+    };
+}
+pub(crate) use view_columns;
+
 /// An event row exactly as stored, without validation: what `verify` hashes, and what reads turn
 /// into a [`RecordedEvent`].
 #[derive(Debug)]

@@ -10,7 +10,9 @@ use std::time::Duration;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{Connection, PgConnection, PgPool, Row};
 
-use super::{EventRef, IndexEntry, RawEvent, RowVisitor, event_columns, head_from_db};
+use super::{
+    Collect, EventRef, IndexEntry, RawEvent, RowVisitor, event_columns, head_from_db, view_columns,
+};
 use crate::hash::ChainHash;
 use crate::ids::{from_db, to_db};
 use crate::plan::{self, Head, Outcome, Plan, Snapshot, StoredCommand};
@@ -148,21 +150,13 @@ impl PgStore {
         to: i64,
         limit: i64,
     ) -> Result<Vec<RawEvent>, LedgerError> {
-        let rows = sqlx::query(concat!(
-            "SELECT ",
-            event_columns!(),
-            " FROM ledger_events WHERE log_id = $1 AND position >= $2 AND position <= $3 ORDER BY position LIMIT $4"
-        ))
-        .bind(log.as_str())
-        .bind(from)
-        .bind(to)
-        .bind(limit)
-        .fetch_all(&self.pool)
-        .await?;
-        Ok(rows
-            .iter()
-            .map(RawEvent::from_row)
-            .collect::<Result<_, _>>()?)
+        let capacity = usize::try_from(limit)
+            .unwrap_or(0)
+            .min(crate::limits::READ_EVENTS_MAX);
+        let collected = self
+            .read_visit(log, from, to, limit, Collect(Vec::with_capacity(capacity)))
+            .await?;
+        Ok(collected.0)
     }
 
     /// Hands the rows of `log` from `from` to `to`, at most `limit`, to `visitor` in position
@@ -183,10 +177,11 @@ impl PgStore {
                 " FROM ledger_events WHERE log_id = $1 AND position >= $2 AND position <= $3 ORDER BY position LIMIT $4"
             )
         } else {
-            "SELECT position, stream_id, stream_version, event_type, schema_version, payload,
-                    actor, recorded_at_us
-               FROM ledger_events WHERE log_id = $1 AND position >= $2 AND position <= $3
-              ORDER BY position LIMIT $4"
+            concat!(
+                "SELECT ",
+                view_columns!(),
+                " FROM ledger_events WHERE log_id = $1 AND position >= $2 AND position <= $3 ORDER BY position LIMIT $4"
+            )
         };
         let rows = sqlx::query(sql)
             .bind(log.as_str())

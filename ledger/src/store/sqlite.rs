@@ -14,7 +14,9 @@ use sqlx::{Row, SqlitePool};
 
 use std::ops::ControlFlow;
 
-use super::{Collect, EventRef, RawEvent, RowVisitor, event_columns, head_from_db, visit_raw};
+use super::{
+    Collect, EventRef, RawEvent, RowVisitor, event_columns, head_from_db, view_columns, visit_raw,
+};
 use crate::hash::ChainHash;
 use crate::ids::{from_db, to_db};
 use crate::plan::{self, Head, Plan, Snapshot, StoredCommand};
@@ -197,7 +199,9 @@ impl SqliteStore {
         if limit < BULK_READ_EVENTS_MIN {
             return self.read_raw_pooled(log, from, to, limit).await;
         }
-        let capacity = usize::try_from(limit).unwrap_or(0).min(10_000);
+        let capacity = usize::try_from(limit)
+            .unwrap_or(0)
+            .min(crate::limits::READ_EVENTS_MAX);
         let collected = self
             .read_visit(log, from, to, limit, Collect(Vec::with_capacity(capacity)))
             .await?;
@@ -852,12 +856,11 @@ fn visit_page(
             " FROM ledger_events WHERE log_id = ?1 AND position >= ?2 AND position <= ?3 ORDER BY position LIMIT ?4"
         ))?
     } else {
-        conn.prepare_cached(
-            "SELECT position, stream_id, stream_version, event_type, schema_version, payload,
-                    actor, recorded_at_us
-               FROM ledger_events WHERE log_id = ?1 AND position >= ?2 AND position <= ?3
-              ORDER BY position LIMIT ?4",
-        )?
+        conn.prepare_cached(concat!(
+            "SELECT ",
+            view_columns!(),
+            " FROM ledger_events WHERE log_id = ?1 AND position >= ?2 AND position <= ?3 ORDER BY position LIMIT ?4"
+        ))?
     };
     let mut rows = statement.query(rusqlite::params![log, from, to, limit])?;
     while let Some(row) = rows.next()? {
