@@ -773,8 +773,6 @@ impl Folding {
 /// error of the first that did not (or of the read), after which nothing more comes.
 type Prefetched = (Vec<Envelope>, Option<ProjectionError>);
 
-/// Reads and decodes the log one page ahead of the runtime, on a task of its own: reading,
-/// decoding and applying overlap on the machine's cores.
 /// A read of the log that failed in the database (a dropped connection, a busy file) is
 /// tried again, after waits that double from the first to the last, for as long as it takes:
 /// the projections pause, and reads that wait for a position time out with a clear error.
@@ -786,6 +784,8 @@ const READ_RETRY_MAX: Duration = Duration::from_secs(5);
 /// busy, with 4 1.68–1.80).
 const PAGES_AHEAD: usize = 4;
 
+/// Reads and decodes the log up to [`PAGES_AHEAD`] pages ahead of the runtime, on a task of
+/// its own: reading, decoding and folding overlap on the machine's cores.
 fn spawn_reader(
     ledger: Ledger,
     mut subscription: Subscription,

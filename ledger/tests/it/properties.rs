@@ -102,7 +102,7 @@ type Seen = (u64, String, u64, String, u32, String, String, i64);
 fn seen(view: EventView<'_>) -> Seen {
     (
         view.position().get(),
-        view.stream_id().as_str().to_owned(),
+        view.stream_name().to_owned(),
         view.stream_version().get(),
         view.event_type().to_owned(),
         view.schema_version(),
