@@ -278,8 +278,9 @@ events! {
     EntryReversed v 1,
     /// A business year was closed and sealed.
     FiscalYearClosed v 1,
-    /// A loss exceeds half of capital and reserves (G33).
-    LossAlarmRaised v 1,
+    /// Half of the members' capital plus the reserves do not cover a loss (G33). Version 2
+    /// adds the capital alone; version 1 was raised at ½ × (capital + reserves).
+    LossAlarmRaised v 2 reads 1,
     /// A year's profit was used as the assembly decided (G19).
     ProfitDistributed v 1,
     /// A member lent money for an investment (G21b).
@@ -356,6 +357,15 @@ mod tests {
             panic!("version 1 reads");
         };
         assert_eq!(event.weighting.delegates, None);
+        let alarm = r#"{"last_day":"2027-12-31","loss":"3500.01",
+            "capital_and_reserves":"7000.00","raised_on":"2028-01-10"}"#;
+        let Ok(Event::LossAlarmRaised(event)) = Event::decode("LossAlarmRaised", 1, alarm) else {
+            panic!("version 1 reads");
+        };
+        assert_eq!(
+            event.capital, None,
+            "G33: version 1 did not record the capital apart"
+        );
         assert!(matches!(
             Event::decode("AssemblyConvened", 3, convened),
             Err(DecodeError::UnknownVersion { .. })

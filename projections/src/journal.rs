@@ -93,7 +93,8 @@ pub struct BalanceSheet {
     pub total_assets: Money,
     /// The total of liabilities, equity and the open result: always the total of assets.
     pub total_liabilities_and_equity: Money,
-    /// G33: a loss (closed or open) above half of the members' capital plus reserves.
+    /// G33: a loss (closed or open) that half of the members' capital plus the reserves do
+    /// not cover.
     pub loss_alarm: bool,
 }
 

@@ -327,7 +327,7 @@ pub struct BalanceSheetView {
     pub total_assets: String,
     /// Total liabilities and equity (with the open result): equal to total assets.
     pub total_liabilities_and_equity: String,
-    /// G33: a loss above half of the members' capital plus reserves.
+    /// G33: a loss that half of the members' capital plus the reserves do not cover.
     pub loss_alarm: bool,
     /// The G33 alarms raised when years were closed.
     pub alarms: Vec<AlarmView>,
@@ -343,6 +343,10 @@ pub struct AlarmView {
     pub loss: String,
     /// Members' capital and reserves.
     pub capital_and_reserves: String,
+    /// The members' capital alone; the alarm's threshold is half of it plus the reserves.
+    /// Absent for an alarm raised before Verbund followed § 33 (3) GenG exactly (at half of
+    /// capital and reserves together).
+    pub capital: Option<String>,
 }
 
 /// An income statement.
@@ -1090,6 +1094,7 @@ report!(
                     year_last_day: a.last_day,
                     loss: dto::money(a.loss),
                     capital_and_reserves: dto::money(a.capital_and_reserves),
+                    capital: a.capital.map(dto::money),
                 })
                 .collect(),
         })

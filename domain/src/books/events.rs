@@ -202,8 +202,8 @@ pub struct FiscalYearClosed {
     pub opening: Vec<Line>,
 }
 
-/// `LossAlarmRaised` (G33): a loss exceeds half of the members' capital plus the reserves;
-/// the board must convene an assembly at once.
+/// `LossAlarmRaised` (G33): half of the members' capital plus the reserves do not cover a
+/// loss; the board must convene an assembly at once.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LossAlarmRaised {
@@ -213,6 +213,11 @@ pub struct LossAlarmRaised {
     pub loss: Money,
     /// Members' capital and reserves at that day.
     pub capital_and_reserves: Money,
+    /// The members' capital alone, so that the threshold (½ × capital + reserves) can be
+    /// recomputed from the event. Absent in schema version 1, whose alarms were raised at
+    /// ½ × (capital + reserves).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub capital: Option<Money>,
     /// The day it was raised.
     pub raised_on: Date,
 }

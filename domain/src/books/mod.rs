@@ -801,8 +801,9 @@ impl Books {
                 Stream::Books,
                 LossAlarmRaised {
                     last_day: c.last_day,
-                    loss: alarm.0,
-                    capital_and_reserves: alarm.1,
+                    loss: alarm.loss,
+                    capital_and_reserves: alarm.capital_and_reserves,
+                    capital: Some(alarm.capital),
                     raised_on: c.today,
                 },
             ));
@@ -1113,31 +1114,53 @@ pub fn legal_reserve_minimum(statute: &Statute, profit: Money) -> Money {
     Money::from_cents(cents).expect("a share of at most 100 % of an amount is an amount")
 }
 
-/// G33: the loss and the members' capital plus reserves, if the loss exceeds half of them.
-/// `balances` are accounts' balances (debit positive) at the day; `result` the year's result
-/// not yet carried forward (a profit positive). The loss is the balance sheet's: the year's
-/// result together with the results carried forward from earlier years (a profit carried
-/// forward covers part of a loss, a loss carried forward adds to it).
+/// What the G33 alarm weighs: the balance sheet's loss against the members' capital
+/// (Geschäftsguthaben) and the reserves.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LossAlarm {
+    /// The loss, positive.
+    pub loss: Money,
+    /// The members' paid-in capital.
+    pub capital: Money,
+    /// The legal and other reserves.
+    pub reserves: Money,
+    /// Capital and reserves together.
+    pub capital_and_reserves: Money,
+}
+
+/// G33 (§ 33 (3) GenG): the loss, if half of the members' capital plus the reserves do not
+/// cover it — loss > ½ × capital + reserves; the reserves count whole, only the capital is
+/// halved. `balances` are accounts' balances (debit positive) at the day; `result` the year's
+/// result not yet carried forward (a profit positive). The loss is the balance sheet's: the
+/// year's result together with the results carried forward from earlier years (a profit
+/// carried forward covers part of a loss, a loss carried forward adds to it).
 pub fn loss_alarm<'a>(
     balances: impl IntoIterator<Item = (&'a AccountRef, &'a Money)>,
     result: Money,
-) -> Option<(Money, Money)> {
+) -> Option<LossAlarm> {
     // Capital, reserves and results carried are credit balances: negated to count positive.
-    let (mut capital_and_reserves, mut carried) = (0i64, 0i64);
+    // Sums in i128: the books bound each balance, not the sum of every account.
+    let (mut capital, mut reserves, mut carried) = (0i128, 0i128, 0i128);
     for (account, balance) in balances {
+        let cents = i128::from(balance.cents());
         match account.code {
-            codes::CAPITAL | codes::LEGAL_RESERVE | codes::OTHER_RESERVES => {
-                capital_and_reserves -= balance.cents();
-            }
-            codes::CARRIED_FORWARD | codes::YEAR_RESULT => carried -= balance.cents(),
+            codes::CAPITAL => capital -= cents,
+            codes::LEGAL_RESERVE | codes::OTHER_RESERVES => reserves -= cents,
+            codes::CARRIED_FORWARD | codes::YEAR_RESULT => carried -= cents,
             _ => {}
         }
     }
-    let loss = -(result.cents() + carried);
-    (loss > 0 && 2 * loss > capital_and_reserves).then(|| {
-        (
-            Money::from_cents(loss).expect("a loss within the books' range"),
-            Money::from_cents(capital_and_reserves).expect("capital within the books' range"),
-        )
+    let loss = -(i128::from(result.cents()) + carried);
+    // loss > capital / 2 + reserves, in whole cents: 2 × loss > capital + 2 × reserves.
+    let alarmed = loss > 0 && 2 * loss > capital + 2 * reserves;
+    let money = |cents: i128| i64::try_from(cents).ok().and_then(Money::from_cents);
+    if !alarmed {
+        return None;
+    }
+    Some(LossAlarm {
+        loss: money(loss)?,
+        capital: money(capital)?,
+        reserves: money(reserves)?,
+        capital_and_reserves: money(capital + reserves)?,
     })
 }

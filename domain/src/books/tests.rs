@@ -522,9 +522,12 @@ fn post_entry_on(
         .expect("posted")
 }
 
-/// G33: a loss above half of capital plus reserves raises the alarm; a smaller one does not.
+/// G33: given capital of 6,000 and reserves of 1,000, the alarm threshold is ½ × 6,000 +
+/// 1,000 = 4,000 (§ 33 (3) GenG: the reserves count whole), not ½ × (6,000 + 1,000) = 3,500;
+/// when a year closes with a loss of 4,000.01 the alarm is raised with the capital recorded
+/// apart, and with 4,000.00 or 3,500.01 it is not.
 #[test]
-fn g33_a_loss_above_half_of_capital_and_reserves_raises_the_alarm() {
+fn g33_a_loss_above_half_the_capital_plus_the_reserves_raises_the_alarm() {
     let close = |loss: &str| {
         let mut world = world(3);
         post_results(&mut world, &[("6300", loss)]);
@@ -551,12 +554,26 @@ fn g33_a_loss_above_half_of_capital_and_reserves_raises_the_alarm() {
             )
             .expect("closed")
     };
-    let alarmed = close("3500.01");
-    assert!(matches!(
-        &alarmed[1].event,
-        Event::LossAlarmRaised(a) if a.loss == euros("3500.01") && a.capital_and_reserves == euros("7000.00")
-    ));
-    assert_eq!(close("3500.00").len(), 1, "exactly half is no alarm");
+    let alarmed = close("4000.01");
+    assert!(
+        matches!(
+            &alarmed[1].event,
+            Event::LossAlarmRaised(a) if a.loss == euros("4000.01")
+                && a.capital_and_reserves == euros("7000.00")
+                && a.capital == Some(euros("6000.00"))
+        ),
+        "{alarmed:?}"
+    );
+    assert_eq!(
+        close("4000.00").len(),
+        1,
+        "exactly the threshold is no alarm"
+    );
+    assert_eq!(
+        close("3500.01").len(),
+        1,
+        "half of capital and reserves together is not the law's threshold"
+    );
 }
 
 /// G33: the loss is the balance sheet's: a year's small loss on top of a loss carried forward
@@ -574,9 +591,19 @@ fn g33_a_loss_carried_forward_counts_with_the_years_loss() {
         .collect()
     };
     assert_eq!(
-        loss_alarm(&balances("1500.00"), euros("-600.00")),
-        Some((euros("2100.00"), euros("4000.00"))),
-        "600 this year and 1,500 carried: above half of 4,000"
+        loss_alarm(&balances("1500.00"), euros("-1000.01")),
+        Some(LossAlarm {
+            loss: euros("2500.01"),
+            capital: euros("3000.00"),
+            reserves: euros("1000.00"),
+            capital_and_reserves: euros("4000.00"),
+        }),
+        "1,000.01 this year and 1,500 carried: above ½ × 3,000 + 1,000"
+    );
+    assert_eq!(
+        loss_alarm(&balances("1500.00"), euros("-1000.00")),
+        None,
+        "2,500 is covered by 2,500"
     );
     assert_eq!(loss_alarm(&balances("0.00"), euros("-600.00")), None);
     assert_eq!(
@@ -584,6 +611,28 @@ fn g33_a_loss_carried_forward_counts_with_the_years_loss() {
         None,
         "a profit carried forward is no loss"
     );
+}
+
+proptest! {
+    /// G33: for any capital, reserves and loss, the alarm is raised exactly when the loss
+    /// exceeds half of the capital plus the reserves.
+    #[test]
+    fn g33_the_alarm_follows_the_laws_threshold(
+        capital in 0i64..10_000_000_000,
+        reserves in 0i64..10_000_000_000,
+        loss in 1i64..30_000_000_000,
+    ) {
+        let cents = |c: i64| Money::from_cents(c).expect("in range");
+        let balances: BTreeMap<AccountRef, Money> = [
+            (account("2000/1"), cents(-capital)),
+            (account("2100"), cents(-reserves)),
+        ]
+        .into_iter()
+        .collect();
+        let alarm = loss_alarm(&balances, cents(-loss));
+        let threshold = Decimal::new(capital, 2) / Decimal::from(2) + Decimal::new(reserves, 2);
+        prop_assert_eq!(alarm.is_some(), Decimal::new(loss, 2) > threshold);
+    }
 }
 
 fn distribute(
