@@ -84,6 +84,13 @@ pub struct CooperativeFounded {
     pub founders: u32,
 }
 
+impl CooperativeFounded {
+    /// The statute as its text decided it ([`Statute::as_decided`]).
+    pub fn statute_as_decided(&self) -> Statute {
+        Statute::clone(&self.statute).as_decided(&self.statute_text)
+    }
+}
+
 /// `OfficerAppointed`: a member took an office.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -129,6 +136,13 @@ pub struct StatuteAmended {
     pub yes: u64,
     /// No votes (abstentions do not count).
     pub no: u64,
+}
+
+impl StatuteAmended {
+    /// The statute as its text decided it ([`Statute::as_decided`]).
+    pub fn statute_as_decided(&self) -> Statute {
+        Statute::clone(&self.statute).as_decided(&self.statute_text)
+    }
 }
 
 /// Records an amendment of the statute resolved by the assembly.
@@ -216,7 +230,7 @@ impl Cooperative {
         if let Event::CooperativeFounded(e) = event {
             self.founded = Some(Founded {
                 name: e.name.clone(),
-                statute: Statute::clone(&e.statute),
+                statute: e.statute_as_decided(),
                 statute_version: 1,
                 offices: BTreeMap::new(),
                 delegates: BTreeSet::new(),
@@ -249,7 +263,7 @@ impl Cooperative {
                 founded.delegates = e.delegates.iter().copied().collect();
             }
             Event::StatuteAmended(e) => {
-                founded.statute = Statute::clone(&e.statute);
+                founded.statute = e.statute_as_decided();
                 founded.statute_version = e.version;
                 founded.name = e.statute.name().clone();
             }
@@ -452,19 +466,17 @@ impl Cooperative {
             ));
         }
         command.statute.check_for_members(command.members)?;
-        let (majority, reasons) = statute.amendment_majority(&command.statute);
+        let needed = statute.amendment_majority(&command.statute);
+        let majority = needed.majority;
         let cast = command.yes.saturating_add(command.no);
         if !majority.is_reached(u128::from(command.yes), u128::from(cast)) {
-            let why = if reasons.is_empty() {
-                String::new()
-            } else {
-                format!(" because {}", reasons.join(", "))
-            };
+            let why: Vec<String> = needed.reasons.iter().map(ToString::to_string).collect();
             return Err(DomainError::rule(
                 Rule::G16,
                 "amendment-majority-missed",
                 format!(
-                    "this amendment needs a majority of {majority} of the votes cast{why}; {} of {cast} voted yes",
+                    "this amendment needs a majority of {majority} of the votes cast ({}); {} of {cast} voted yes",
+                    why.join("; "),
                     command.yes
                 ),
             ));
@@ -894,6 +906,14 @@ pub(crate) mod tests_support {
         }
     }
 
+    /// A founder who is a natural person, not an entrepreneur.
+    pub(crate) fn citizen(n: u32) -> Founder {
+        Founder {
+            kind: MemberKind::NaturalPerson,
+            ..firm(n)
+        }
+    }
+
     /// A firm founder.
     pub(crate) fn firm(n: u32) -> Founder {
         Founder {
@@ -998,12 +1018,20 @@ pub(crate) mod tests_support {
     /// A cooperative founded on 2026-11-24 under `statute` by `founders` firms, board 1 and 2,
     /// supervisory board 3.
     pub(crate) fn world_with(statute: &str, founders: u32) -> World {
+        world_of(statute, founders, |_| true)
+    }
+
+    /// A cooperative of `founders` founders under `statute`: firms where `is_firm` holds,
+    /// natural persons elsewhere.
+    pub(crate) fn world_of(statute: &str, founders: u32, is_firm: impl Fn(u32) -> bool) -> World {
         let no = |n| MemberNo::new(n).expect("non-zero");
         let command = FoundCooperative {
             statute: Statute::parse_toml(statute).expect("valid"),
             statute_text: statute.into(),
             founded_on: jiff::civil::date(2026, 11, 24),
-            founders: (1..=founders).map(firm).collect(),
+            founders: (1..=founders)
+                .map(|n| if is_firm(n) { firm(n) } else { citizen(n) })
+                .collect(),
             board: vec![no(1), no(2)],
             supervisory_board: vec![no(3)],
             treasurer: None,

@@ -14,7 +14,7 @@ use crate::books::{
 };
 use crate::coop::{CooperativeFounded, OfficerAppointed, OfficerRemoved, StatuteAmended};
 use crate::governance::{
-    AgendaItemAdded, AssemblyConvened, AssemblyId, BallotClosed, BallotCounted, BallotOpened,
+    AgendaItemAdded, AssemblyConvened, AssemblyId, AttendanceRecorded, ChairChosen, BallotClosed, BallotCounted, BallotOpened,
     DelegatesElected, InvestmentApproved, MotionId, MotionPut, ProxyGranted, ProxyRevoked,
     VoteCast,
 };
@@ -222,8 +222,9 @@ events! {
     SharesSubscribed v 1,
     /// A payment against shares arrived.
     PaymentReceived v 1,
-    /// A member gave notice.
-    ResignationDeclared v 1,
+    /// A member gave notice. Version 2 adds the statement of an early exit in hardship
+    /// (G65); version 1 reads as an ordinary notice.
+    ResignationDeclared v 2 reads 1,
     /// A member was excluded.
     MemberExcluded v 1,
     /// A member died.
@@ -243,10 +244,15 @@ events! {
     /// An API token was revoked.
     TokenRevoked v 1,
     /// A general assembly was convened. Version 2 adds `delegates` (G43a); version 1 reads
-    /// as a general assembly of all members.
-    AssemblyConvened v 2 reads 1,
+    /// as a general assembly of all members. Version 3 adds how members take part and the
+    /// discussion phase's form (G46); older versions read without them.
+    AssemblyConvened v 3 reads 1 2,
     /// An item was added to an assembly's agenda.
     AgendaItemAdded v 1,
+    /// A member attended an assembly, themself or through their proxy (G46, G47).
+    AttendanceRecorded v 1,
+    /// The assembly chose who chairs it (G46, G47).
+    ChairChosen v 1,
     /// A motion was put.
     MotionPut v 1,
     /// A ballot opened; the electorate is fixed by its position. Version 2 adds the
@@ -350,6 +356,7 @@ mod tests {
             panic!("version 1 reads");
         };
         assert!(!event.delegates);
+        assert_eq!(event.participation, None, "G46: version 1 did not record it");
         let opened = r#"{"motion":"m1","record_day":"2027-03-15",
             "opened_at":"2027-03-15T11:00:00Z","closes_at":null,"statute_version":1,
             "weighting":{"one_vote_each":false,"excluded":[]},"counting":null,"quorum_percent":0}"#;
@@ -367,7 +374,7 @@ mod tests {
             "G33: version 1 did not record the capital apart"
         );
         assert!(matches!(
-            Event::decode("AssemblyConvened", 3, convened),
+            Event::decode("AssemblyConvened", 4, convened),
             Err(DecodeError::UnknownVersion { .. })
         ));
     }

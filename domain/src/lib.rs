@@ -60,4 +60,7 @@ pub use membership::{
 };
 pub use money::Money;
 pub use personal::{ApplicationId, Person, PersonalRef, RecordId};
-pub use statute::{AssemblyForm, DelegateAssembly, Majority, MandatoryHolding, Organ, Statute};
+pub use statute::{
+    AmendmentMajority, AssemblyForm, DelegateAssembly, Majority, MajorityReason, MajorityRule,
+    MandatoryHolding, Organ, Statute,
+};

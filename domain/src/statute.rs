@@ -122,21 +122,51 @@ struct ShareClauses {
     /// Absent: no mandatory holding, one share suffices (G7a).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     mandatory: Option<MandatoryHolding>,
+    /// A minimum capital (Mindestkapital, § 8a GenG) that settlements may not bring the
+    /// members' capital below. Absent: none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    minimum_capital: Option<Money>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct MembershipClauses {
+    /// The notice period of a resignation (G65): 3 months to 5 years.
     notice_period_months: u16,
+    /// A longer notice for the entrepreneur members of an entrepreneurs' cooperative, to secure
+    /// the financing of its fixed assets (G65: up to 10 years). Absent: none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    entrepreneurs_notice: Option<EntrepreneursNotice>,
+    /// The statute requires written form (Schriftform) for a resignation; absent or false:
+    /// text form suffices (G65).
+    #[serde(default, skip_serializing_if = "is_false")]
+    resignation_in_writing: bool,
     /// Who admits and rejects applicants; the board unless the statute says otherwise (G15).
     #[serde(default = "board")]
     admission_by: Organ,
     /// Whether members owe additional contributions (Nachschüsse) in an insolvency.
     #[serde(default)]
     additional_contributions: bool,
-    /// Whether members must use the cooperative's facilities (a duty the statute imposes).
+    /// Whether members must use the cooperative's facilities or services (a duty the statute
+    /// imposes; G16: nine tenths to introduce).
     #[serde(default)]
     duty_to_use: bool,
+    /// Whether members must deliver goods or services to the cooperative (G16: nine tenths
+    /// to introduce).
+    #[serde(default, skip_serializing_if = "is_false")]
+    duty_to_deliver: bool,
+    /// Whether members pay recurring fees for the cooperative's services (G16: three quarters
+    /// to introduce).
+    #[serde(default, skip_serializing_if = "is_false")]
+    recurring_fees: bool,
+    /// Whether members who leave with their shares fully paid get a share of a result reserve
+    /// formed for that purpose (§ 73 (3) GenG; G16: three quarters to introduce).
+    #[serde(default, skip_serializing_if = "is_false")]
+    result_reserve_share: bool,
+    /// Whether the statute restricts the payout of a leaving member's settlement (§ 73 (2)
+    /// S. 2 and (4) GenG; G16: three quarters to introduce).
+    #[serde(default, skip_serializing_if = "is_false")]
+    settlement_payout_restricted: bool,
     /// The grounds on which a member may be excluded, by id (G68). Absent: none, so nobody
     /// can be excluded.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
@@ -146,6 +176,30 @@ struct MembershipClauses {
 fn board() -> Organ {
     Organ::Board
 }
+
+fn is_false(value: &bool) -> bool {
+    !*value
+}
+
+/// The longer notice of the entrepreneur members (G65, § 65 (2) S. 3 GenG).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct EntrepreneursNotice {
+    /// The notice period, in months: above the general one, at most 120.
+    months: u16,
+    /// How it secures the financing of the fixed assets: the law allows it for no other
+    /// purpose.
+    financing: String,
+}
+
+/// The longest notice period a statute may set (G65: five years).
+pub const NOTICE_MONTHS_MAX: u16 = 60;
+/// The longest notice period of entrepreneur members in an entrepreneurs' cooperative (G65:
+/// ten years).
+pub const ENTREPRENEURS_NOTICE_MONTHS_MAX: u16 = 120;
+/// A notice period above this lets a member in hardship leave early (G65, § 65 (3) GenG), and
+/// raising the notice beyond it needs three quarters (G16).
+pub const HARDSHIP_NOTICE_MONTHS_ABOVE: u16 = 24;
 
 /// An organ of the cooperative that takes decisions.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -204,8 +258,9 @@ pub enum MandatoryHolding {
 struct InvestingClauses {
     /// Who consents to admitting an investing member: the assembly or the supervisory board.
     consent_by: Organ,
-    /// The most their combined votes weigh in a ballot, in percent of the weight cast: at most
-    /// 25; 0 excludes their vote.
+    /// The most their combined votes weigh in a ballot, in percent of the weight cast: below
+    /// 50, so that they never outvote the others; 0 excludes their vote. A ballot needing a
+    /// larger majority caps them lower still (G8-2).
     vote_share_max_percent: u8,
 }
 
@@ -213,7 +268,9 @@ struct InvestingClauses {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct VotingClauses {
-    /// The most votes one member may have (G43-3): 1 (one member, one vote) to 3.
+    /// The most votes one member may have (G43-3): 1 (one member, one vote) to 3; in an
+    /// entrepreneurs' cooperative more, each member's counting up to a tenth of the votes
+    /// present.
     #[serde(default = "one")]
     multiple_votes_max: u8,
     /// The share of members that must take part for a resolution, in percent; 0: no quorum.
@@ -238,23 +295,25 @@ fn one() -> u8 {
     1
 }
 
-/// The majority each kind of decision needs; each at least what the law asks.
+/// The majority each kind of decision needs, where the statute sets one; absent, the law's.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Majorities {
     /// Ordinary resolutions, e.g. a joint investment (G43-2: simple).
     #[serde(default)]
     pub ordinary: Majority,
-    /// Statute amendments the law lists no larger majority for (G16: simple).
-    #[serde(default)]
-    pub amendment: Majority,
-    /// Amendments of the clauses G16 lists: object, share amount, mandatory holding, … (3/4).
+    /// Statute amendments the law lists no majority for (G16, § 16 (4) GenG): three quarters
+    /// unless the statute sets another requirement, less or more. `None`: the law's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub amendment: Option<Majority>,
+    /// Amendments of the clauses § 16 (2) GenG lists (object, share amount, mandatory
+    /// holding, …) and introducing recurring fees (§ 16 (3) S. 2): at least 3/4.
     #[serde(default = "three_quarters")]
     pub amendment_qualified: Majority,
-    /// Introducing a duty to use the facilities or to deliver (G16: 9/10).
+    /// Introducing a duty to use the facilities or to deliver (§ 16 (3) S. 1: at least 9/10).
     #[serde(default = "nine_tenths")]
     pub duty_to_use: Majority,
-    /// Dissolving the cooperative (G78: 3/4).
+    /// Dissolving the cooperative (G78: at least 3/4).
     #[serde(default = "three_quarters")]
     pub dissolution: Majority,
 }
@@ -263,7 +322,7 @@ impl Default for Majorities {
     fn default() -> Self {
         Self {
             ordinary: Majority::Simple,
-            amendment: Majority::Simple,
+            amendment: None,
             amendment_qualified: three_quarters(),
             duty_to_use: nine_tenths(),
             dissolution: three_quarters(),
@@ -271,11 +330,21 @@ impl Default for Majorities {
     }
 }
 
-fn three_quarters() -> Majority {
-    Majority::AtLeast {
-        numerator: 3,
-        denominator: 4,
+impl Majorities {
+    /// The majority of the amendments the law lists no majority for (G16).
+    pub fn other_amendment(&self) -> Majority {
+        self.amendment.unwrap_or(THREE_QUARTERS)
     }
+}
+
+/// Three quarters of the votes cast.
+pub const THREE_QUARTERS: Majority = Majority::AtLeast {
+    numerator: 3,
+    denominator: 4,
+};
+
+fn three_quarters() -> Majority {
+    THREE_QUARTERS
 }
 
 fn nine_tenths() -> Majority {
@@ -390,6 +459,58 @@ impl std::fmt::Display for Majority {
     }
 }
 
+/// Why a decision needs the majority it needs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MajorityReason {
+    /// The rule.
+    pub rule: Rule,
+    /// The case, with the law's paragraph.
+    pub case: &'static str,
+    /// The law itself asks at least three quarters for this case: then, outside an
+    /// entrepreneurs' cooperative, each member has one vote (G43-3).
+    pub law_mandates_three_quarters: bool,
+}
+
+impl std::fmt::Display for MajorityReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.rule, self.case)
+    }
+}
+
+/// The majority an amendment needs (G16), and what it changes of the votes (G43-3).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AmendmentMajority {
+    /// The majority of the votes cast.
+    pub majority: Majority,
+    /// Why.
+    pub reasons: Vec<MajorityReason>,
+    /// The amendment abolishes or restricts multiple votes: outside an entrepreneurs'
+    /// cooperative each member has one vote on it (G43-3).
+    pub restricts_multiple_votes: bool,
+}
+
+impl AmendmentMajority {
+    /// Whether the law itself asks at least three quarters for it (G43-3).
+    pub fn law_mandates_three_quarters(&self) -> bool {
+        self.reasons.iter().any(|r| r.law_mandates_three_quarters)
+    }
+}
+
+/// The majority a kind of decision needs under a statute.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MajorityRule {
+    /// The kind: `ordinary`, `amendment` (what the law lists no majority for),
+    /// `amendment-qualified` (what § 16 (2) GenG lists, and recurring fees), `duty-to-use`,
+    /// `dissolution`.
+    pub decision: &'static str,
+    /// The majority of the votes cast.
+    pub majority: Majority,
+    /// The rule that gives it.
+    pub rule: Rule,
+    /// The statute set it (else the law's default).
+    pub set_by_statute: bool,
+}
+
 /// Who may vote for whom (G43-5).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -499,6 +620,13 @@ struct OrganClauses {
     board_min: u16,
     supervisory_board: bool,
 }
+
+/// The most votes one member may have outside an entrepreneurs' cooperative (G43-3).
+pub const ORDINARY_VOTES_MAX: u8 = 3;
+
+/// The largest share of the weight cast a statute may give investing members, in percent:
+/// below one half, so that they never outvote the others (G8-2; § 8 (2) GenG sets no number).
+pub const INVESTING_VOTE_SHARE_MAX_PERCENT: u8 = 49;
 
 /// The most bytes a statute file has: it is stored in an event.
 pub const STATUTE_BYTES_MAX: usize = 32 * 1024;
@@ -640,22 +768,15 @@ impl Statute {
             )
             .at("statute.shares.max_per_member"));
         }
-
-        // G65: at least 3 months; the statute may lengthen it to 5 years, 10 for entrepreneurs
-        // in an entrepreneurs' cooperative.
-        let notice = self.membership.notice_period_months;
-        let notice_max = if c.entrepreneurs_cooperative { 120 } else { 60 };
-        if !(3..=notice_max).contains(&notice) {
-            return Err(DomainError::rule(
-                Rule::G65,
-                "statute-notice-period-out-of-range",
-                format!(
-                    "a notice period of {notice} months is outside the law's range of 3 to {notice_max} months"
-                ),
-            )
-            .at("statute.membership.notice_period_months"));
+        if s.minimum_capital.is_some_and(|m| !m.is_positive()) {
+            return Err(DomainError::invalid(
+                "statute-minimum-capital-not-positive",
+                "statute.shares.minimum_capital",
+                "a minimum capital (§ 8a GenG) is an amount above zero; leave the clause out for none",
+            ));
         }
 
+        self.validate_notice()?;
         if self.organs.board_min == 0 {
             return Err(DomainError::rule(
                 Rule::G9_24,
@@ -667,6 +788,63 @@ impl Statute {
         self.validate_mandatory_holding()?;
         self.validate_membership()?;
         self.validate_voting()?;
+        Ok(())
+    }
+
+    /// G65 (§ 65 (2) GenG): a notice period of 3 months to 5 years; up to 10 years only for
+    /// the entrepreneur members of an entrepreneurs' cooperative, to secure the financing of
+    /// its fixed assets.
+    fn validate_notice(&self) -> Result<(), DomainError> {
+        let notice = self.membership.notice_period_months;
+        if !(3..=NOTICE_MONTHS_MAX).contains(&notice) {
+            let longer = if self.cooperative.entrepreneurs_cooperative {
+                " (a longer one, up to 10 years, only for the entrepreneur members and to secure the financing of fixed assets: [membership.entrepreneurs_notice])"
+            } else {
+                ""
+            };
+            return Err(DomainError::rule(
+                Rule::G65,
+                "statute-notice-period-out-of-range",
+                format!(
+                    "a notice period of {notice} months is outside the law's range of 3 to {NOTICE_MONTHS_MAX} months{longer}"
+                ),
+            )
+            .at("statute.membership.notice_period_months"));
+        }
+        let Some(longer) = &self.membership.entrepreneurs_notice else {
+            return Ok(());
+        };
+        let field = "statute.membership.entrepreneurs_notice";
+        if !self.cooperative.entrepreneurs_cooperative {
+            return Err(DomainError::rule(
+                Rule::G65,
+                "statute-entrepreneurs-notice-without-entrepreneurs",
+                "a notice period for entrepreneur members is allowed only in a cooperative of more than three quarters entrepreneurs",
+            )
+            .at(field));
+        }
+        if !(notice + 1..=ENTREPRENEURS_NOTICE_MONTHS_MAX).contains(&longer.months) {
+            return Err(DomainError::rule(
+                Rule::G65,
+                "statute-notice-period-out-of-range",
+                format!(
+                    "the entrepreneur members' notice period of {} months must lie above the general {notice} months and at most at {ENTREPRENEURS_NOTICE_MONTHS_MAX} months (10 years)",
+                    longer.months
+                ),
+            )
+            .at(format!("{field}.months")));
+        }
+        short_text(&longer.financing, 500, "financing").map_err(|e| {
+            DomainError::rule(
+                Rule::G65,
+                "statute-entrepreneurs-notice-purpose",
+                format!(
+                    "the statute names how the longer notice secures the financing of the fixed assets (the only purpose the law allows): {}",
+                    e.message()
+                ),
+            )
+            .at(format!("{field}.financing"))
+        })?;
         Ok(())
     }
 
@@ -739,12 +917,12 @@ impl Statute {
         }
         if let Some(investing) = &self.investing_members {
             let field = "statute.investing_members";
-            if investing.vote_share_max_percent > 25 {
+            if investing.vote_share_max_percent > INVESTING_VOTE_SHARE_MAX_PERCENT {
                 return Err(DomainError::rule(
                     Rule::G8_2,
                     "statute-investing-vote-cap-too-high",
                     format!(
-                        "investing members may weigh at most 25 % of the votes cast, so that they can never outvote the other members or block a three-quarters decision; the statute gives them {} %",
+                        "investing members may weigh at most {INVESTING_VOTE_SHARE_MAX_PERCENT} % of the votes cast, so that they can never outvote the other members; the statute gives them {} %",
                         investing.vote_share_max_percent
                     ),
                 )
@@ -768,12 +946,20 @@ impl Statute {
 
     fn validate_voting(&self) -> Result<(), DomainError> {
         let v = &self.voting;
-        if !(1..=3).contains(&v.multiple_votes_max) {
+        // G43-3 (§ 43 (3) S. 3 GenG): at most 3 votes in the ordinary regime; in an
+        // entrepreneurs' cooperative the law sets no maximum, each member's votes count up to
+        // a tenth of the votes present instead.
+        let votes_max = if self.cooperative.entrepreneurs_cooperative {
+            u8::MAX
+        } else {
+            ORDINARY_VOTES_MAX
+        };
+        if !(1..=votes_max).contains(&v.multiple_votes_max) {
             return Err(DomainError::rule(
                 Rule::G43_3,
                 "statute-multiple-votes-out-of-range",
                 format!(
-                    "a member has 1 vote, and the statute may grant up to 3; it says {}",
+                    "a member has 1 vote, and outside an entrepreneurs' cooperative the statute may grant up to {ORDINARY_VOTES_MAX}; it says {}",
                     v.multiple_votes_max
                 ),
             )
@@ -914,47 +1100,162 @@ impl Statute {
     }
 
     /// G16: the majority of votes cast an amendment from this statute to `new` needs, decided
-    /// under this (the old) statute, with the reasons. The clauses G16 lists need three
-    /// quarters, a new duty to use the facilities nine tenths, anything else a simple majority
-    /// — each raised where this statute asks for more.
-    pub fn amendment_majority(&self, new: &Statute) -> (Majority, Vec<&'static str>) {
+    /// under this (the old) statute, with the reasons. The cases § 16 (2) GenG lists and new
+    /// recurring fees need three quarters, a new duty to use the facilities or to deliver nine
+    /// tenths — each raised where this statute asks more —, anything else three quarters
+    /// unless this statute sets another majority (§ 16 (4) GenG).
+    pub fn amendment_majority(&self, new: &Statute) -> AmendmentMajority {
         let m = &self.voting.majorities;
-        let mut reasons = Vec::new();
+        let (old_m, new_m) = (&self.membership, &new.membership);
+        let mut listed: Vec<&'static str> = Vec::new();
         if self.cooperative.object != new.cooperative.object {
-            reasons.push("the object of the enterprise changes");
+            listed.push("the object of the enterprise changes (§ 16 (2) no. 1 GenG)");
         }
         if new.shares.amount > self.shares.amount {
-            reasons.push("the share amount rises");
+            listed.push("the share amount rises (§ 16 (2) no. 2 GenG)");
         }
-        if new.shares.mandatory.is_some() && new.shares.mandatory != self.shares.mandatory {
-            reasons.push("a mandatory holding is introduced or changed");
-        }
-        if new.membership.additional_contributions && !self.membership.additional_contributions {
-            reasons.push("additional contributions are introduced");
-        }
-        if new.membership.notice_period_months > 24
-            && new.membership.notice_period_months != self.membership.notice_period_months
+        if new.shares.mandatory.is_some()
+            && new.shares.mandatory != self.shares.mandatory
+            && new.shares.mandatory != Some(MandatoryHolding::Equal { shares: 1 })
         {
-            reasons.push("the notice period is set above two years");
+            listed.push(
+                "a mandatory holding of several shares is introduced or changed (§ 16 (2) no. 3 GenG)",
+            );
         }
-        if new.voting.multiple_votes_max > 1
-            && new.voting.multiple_votes_max != self.voting.multiple_votes_max
+        if new_m.additional_contributions && !old_m.additional_contributions {
+            listed.push("additional contributions are introduced (§ 16 (2) no. 4 GenG)");
+        }
+        let longest = |m: &MembershipClauses| {
+            m.entrepreneurs_notice
+                .as_ref()
+                .map_or(m.notice_period_months, |e| e.months)
+        };
+        let lengthened = |old: u16, new: u16| new > old && new > HARDSHIP_NOTICE_MONTHS_ABOVE;
+        if lengthened(old_m.notice_period_months, new_m.notice_period_months)
+            || lengthened(longest(old_m), longest(new_m))
         {
-            reasons.push("multiple votes are introduced or changed");
+            listed.push("the notice period is lengthened beyond two years (§ 16 (2) no. 5 GenG)");
+        }
+        if new_m.result_reserve_share && !old_m.result_reserve_share {
+            listed.push(
+                "leaving members get a share of the result reserve (§ 16 (2) no. 6 GenG)",
+            );
+        }
+        if new.voting.multiple_votes_max > self.voting.multiple_votes_max {
+            listed.push("multiple votes are introduced or extended (§ 16 (2) no. 7 GenG)");
+        }
+        if new.shares.amount < self.shares.amount {
+            listed.push("the shares are split into smaller ones (§ 16 (2) no. 8 GenG)");
+        }
+        let minimum = |s: &Statute| s.shares.minimum_capital.unwrap_or(Money::ZERO);
+        if minimum(new) > minimum(self) {
+            listed.push("a minimum capital is introduced or raised (§ 16 (2) no. 9 GenG)");
+        }
+        if new_m.settlement_payout_restricted && !old_m.settlement_payout_restricted {
+            listed.push("the payout of settlements is restricted (§ 16 (2) no. 10 GenG)");
         }
         if new.investing_members.is_some() && self.investing_members.is_none() {
-            reasons.push("investing members are admitted");
+            listed.push("investing members may be admitted (§ 16 (2) no. 11 GenG)");
         }
-        let mut majority = if reasons.is_empty() {
-            m.amendment
-        } else {
-            m.amendment.max(m.amendment_qualified)
+        if new_m.recurring_fees && !old_m.recurring_fees {
+            listed.push("recurring fees for the cooperative's services are introduced (§ 16 (3) S. 2 GenG)");
+        }
+        let mut duties: Vec<&'static str> = Vec::new();
+        if new_m.duty_to_use && !old_m.duty_to_use {
+            duties.push("a duty to use the facilities is introduced (§ 16 (3) S. 1 GenG)");
+        }
+        if new_m.duty_to_deliver && !old_m.duty_to_deliver {
+            duties.push("a duty to deliver goods or services is introduced (§ 16 (3) S. 1 GenG)");
+        }
+
+        let mandatory = |case| MajorityReason {
+            rule: Rule::G16,
+            case,
+            law_mandates_three_quarters: true,
         };
-        if new.membership.duty_to_use && !self.membership.duty_to_use {
-            reasons.push("a duty to use the facilities is introduced");
+        let mut reasons: Vec<MajorityReason> = listed.iter().copied().map(mandatory).collect();
+        reasons.extend(duties.iter().copied().map(mandatory));
+        let mut majority = if listed.is_empty() && duties.is_empty() {
+            reasons.push(MajorityReason {
+                rule: Rule::G16,
+                case: match m.amendment {
+                    None => "other amendments need three quarters unless the statute sets otherwise (§ 16 (4) GenG)",
+                    Some(_) => "other amendments need the majority the statute sets (§ 16 (4) GenG)",
+                },
+                law_mandates_three_quarters: false,
+            });
+            m.other_amendment()
+        } else {
+            m.other_amendment().max(m.amendment_qualified)
+        };
+        if !duties.is_empty() {
             majority = majority.max(m.duty_to_use);
         }
-        (majority, reasons)
+        let restricts_multiple_votes =
+            new.voting.multiple_votes_max < self.voting.multiple_votes_max;
+        AmendmentMajority {
+            majority,
+            reasons,
+            restricts_multiple_votes,
+        }
+    }
+
+    /// The majority each kind of decision needs under this statute, with the rule that gives
+    /// it and whether the law or the statute set it.
+    pub fn majority_rules(&self) -> Vec<MajorityRule> {
+        let m = &self.voting.majorities;
+        let law = Majorities::default();
+        let rule = |decision, majority: Majority, law_majority: Majority, rule| MajorityRule {
+            decision,
+            majority,
+            rule,
+            set_by_statute: majority != law_majority,
+        };
+        vec![
+            rule("ordinary", m.ordinary, law.ordinary, Rule::G43_2),
+            MajorityRule {
+                decision: "amendment",
+                majority: m.other_amendment(),
+                rule: Rule::G16,
+                set_by_statute: m.amendment.is_some(),
+            },
+            rule(
+                "amendment-qualified",
+                m.other_amendment().max(m.amendment_qualified),
+                law.amendment_qualified,
+                Rule::G16,
+            ),
+            rule(
+                "duty-to-use",
+                m.other_amendment()
+                    .max(m.amendment_qualified)
+                    .max(m.duty_to_use),
+                law.duty_to_use,
+                Rule::G16,
+            ),
+            rule("dissolution", m.dissolution, law.dissolution, Rule::G78),
+        ]
+    }
+
+    /// This statute as its text decided it. Before Verbund followed § 16 (4) GenG, a statute
+    /// silent on other amendments was recorded with a simple majority for them, the wrong
+    /// default; the text it was parsed from tells whether the clause was written (then it
+    /// stands) or not (then the law's three quarters apply). Anything else is kept as
+    /// recorded, valid or not under today's rules: history is read as it was decided.
+    pub fn as_decided(mut self, text: &str) -> Statute {
+        if self.voting.majorities.amendment.is_some() {
+            let written = text.parse::<toml::Table>().ok().is_some_and(|table| {
+                table
+                    .get("voting")
+                    .and_then(|v| v.get("majorities"))
+                    .and_then(|m| m.get("amendment"))
+                    .is_some()
+            });
+            if !written {
+                self.voting.majorities.amendment = None;
+            }
+        }
+        self
     }
 
     /// The cooperative's name as the statute gives it.
@@ -1000,6 +1301,23 @@ impl Statute {
     /// The notice period of a resignation, in months.
     pub fn notice_period_months(&self) -> u16 {
         self.membership.notice_period_months
+    }
+    /// The notice period of a member, in months: the entrepreneur members' longer one where
+    /// the statute sets it and `entrepreneur` holds (G65).
+    pub fn notice_period_months_for(&self, entrepreneur: bool) -> u16 {
+        match &self.membership.entrepreneurs_notice {
+            Some(longer) if entrepreneur => longer.months,
+            _ => self.membership.notice_period_months,
+        }
+    }
+    /// Whether the statute requires written form for a resignation; else text form suffices
+    /// (G65).
+    pub fn resignation_in_writing(&self) -> bool {
+        self.membership.resignation_in_writing
+    }
+    /// The minimum capital (§ 8a GenG), if the statute sets one.
+    pub fn minimum_capital(&self) -> Option<Money> {
+        self.shares.minimum_capital
     }
     /// The smallest board the statute allows (the law's minimum applies on top, G9-24).
     pub fn board_min(&self) -> u16 {
@@ -1075,7 +1393,8 @@ impl Statute {
             .as_ref()
             .map_or(0, |i| i.vote_share_max_percent)
     }
-    /// G43-3: the most votes one member may have.
+    /// G43-3: the most votes one member may have under the statute (the ordinary regime caps
+    /// it at 3 in a ballot).
     pub fn multiple_votes_max(&self) -> u8 {
         self.voting.multiple_votes_max
     }
@@ -1183,26 +1502,116 @@ mod tests {
         .expect("exactly a tenth is enough");
     }
 
-    /// G65: notice of at least 3 months, at most 5 years (10 in an entrepreneurs' cooperative).
+    /// G65 (§ 65 (2) GenG): given a statute, a notice period of 2 months or of more than 5
+    /// years is refused — also in an entrepreneurs' cooperative, where 10 years are allowed
+    /// only for the entrepreneur members and to secure the financing of fixed assets, in a
+    /// clause of their own; elsewhere that clause is refused.
     #[test]
     fn g65_notice_periods_outside_the_law_are_refused() {
         let error =
             with("notice_period_months = 12", "notice_period_months = 2").expect_err("too short");
         assert_eq!(error.rule_id(), Some(Rule::G65));
-        with("notice_period_months = 12", "notice_period_months = 120")
-            .expect("10 years for entrepreneurs");
+        with("notice_period_months = 12", "notice_period_months = 60").expect("five years");
+        let error = with("notice_period_months = 12", "notice_period_months = 120")
+            .expect_err("ten years for every member");
+        assert_eq!(
+            (error.rule_id(), error.field()),
+            (Some(Rule::G65), Some("statute.membership.notice_period_months"))
+        );
+        let longer = "notice_period_months = 12\n\n[membership.entrepreneurs_notice]\nmonths = 120\nfinancing = \"Secures the loans of the shared machine hall\"\n";
+        let statute = with("notice_period_months = 12\n", longer).expect("ten years for entrepreneurs");
+        assert_eq!(statute.notice_period_months_for(true), 120);
+        assert_eq!(statute.notice_period_months_for(false), 12);
+        let error = with(
+            "notice_period_months = 12\n",
+            &longer.replace("months = 120", "months = 121"),
+        )
+        .expect_err("above ten years");
+        assert_eq!(
+            error.field(),
+            Some("statute.membership.entrepreneurs_notice.months")
+        );
+        let error = with(
+            "notice_period_months = 12\n",
+            &longer.replace("\"Secures the loans of the shared machine hall\"", "\"\""),
+        )
+        .expect_err("no purpose");
+        assert_eq!(error.code(), "statute-entrepreneurs-notice-purpose");
         let ordinary = EXAMPLE_STATUTE
             .replace(
                 "entrepreneurs_cooperative = true",
                 "entrepreneurs_cooperative = false",
             )
-            .replace("notice_period_months = 12", "notice_period_months = 61");
-        let error = Statute::parse_toml(&ordinary).expect_err("over 5 years");
-        assert_eq!(error.rule_id(), Some(Rule::G65));
+            .replace("notice_period_months = 12\n", longer);
+        let error = Statute::parse_toml(&ordinary).expect_err("not an entrepreneurs' cooperative");
         assert_eq!(
-            error.field(),
-            Some("statute.membership.notice_period_months")
+            (error.rule_id(), error.code()),
+            (
+                Some(Rule::G65),
+                "statute-entrepreneurs-notice-without-entrepreneurs"
+            )
         );
+    }
+
+    /// G8-2 (§ 8 (2) S. 2 GenG): the law sets no number for investing members' weight, only
+    /// that they never outvote the others: a statute may give them up to 49 %, not 50 %.
+    #[test]
+    fn g8_2_investing_members_stay_below_half_of_the_weight() {
+        with("vote_share_max_percent = 25", "vote_share_max_percent = 49")
+            .expect("below one half");
+        let error = with("vote_share_max_percent = 25", "vote_share_max_percent = 50")
+            .expect_err("a tie would let them block");
+        assert_eq!(error.rule_id(), Some(Rule::G8_2));
+    }
+
+    /// G16: the majorities of a statute, each with its rule and whether the statute set it.
+    #[test]
+    fn g16_the_majority_rules_say_where_each_majority_comes_from() {
+        let rules = Statute::parse_toml(EXAMPLE_STATUTE)
+            .expect("valid")
+            .majority_rules();
+        let amendment = rules
+            .iter()
+            .find(|r| r.decision == "amendment")
+            .expect("listed");
+        assert_eq!(
+            (amendment.majority, amendment.rule, amendment.set_by_statute),
+            (THREE_QUARTERS, Rule::G16, false)
+        );
+        let simple = with(
+            "[assembly]",
+            "[voting.majorities]\namendment = \"simple\"\n\n[assembly]",
+        )
+        .expect("the statute may set less")
+        .majority_rules();
+        let amendment = simple
+            .iter()
+            .find(|r| r.decision == "amendment")
+            .expect("listed");
+        assert_eq!(
+            (amendment.majority, amendment.set_by_statute),
+            (Majority::Simple, true)
+        );
+    }
+
+    /// G16: a statute recorded before Verbund followed § 16 (4) GenG carries a simple majority
+    /// for other amendments whether or not its text set one; read as its text decided it, a
+    /// silent statute needs the law's three quarters, one that wrote "simple" keeps it.
+    #[test]
+    fn g16_a_statute_recorded_with_the_old_default_is_read_as_its_text_decided_it() {
+        let mut recorded = serde_json::to_value(Statute::parse_toml(EXAMPLE_STATUTE).expect("valid"))
+            .expect("serializes");
+        recorded["voting"]["majorities"]["amendment"] = "simple".into();
+        let recorded: Statute = serde_json::from_value(recorded).expect("reads");
+        assert_eq!(recorded.majorities().other_amendment(), Majority::Simple);
+        let silent = recorded.clone().as_decided(EXAMPLE_STATUTE);
+        assert_eq!(silent.majorities().other_amendment(), THREE_QUARTERS);
+        let written = EXAMPLE_STATUTE.replace(
+            "[assembly]",
+            "[voting.majorities]\namendment = \"simple\"\n\n[assembly]",
+        );
+        let kept = recorded.as_decided(&written);
+        assert_eq!(kept.majorities().other_amendment(), Majority::Simple);
     }
 
     #[test]
@@ -1238,13 +1647,13 @@ mod tests {
         let cases = [
             (
                 "vote_share_max_percent = 25",
-                "vote_share_max_percent = 26",
+                "vote_share_max_percent = 50",
                 Rule::G8_2,
                 "statute.investing_members.vote_share_max_percent",
             ),
             (
                 "[assembly]",
-                "[voting]\nmultiple_votes_max = 4\n\n[assembly]",
+                "[voting]\nmultiple_votes_max = 0\n\n[assembly]",
                 Rule::G43_3,
                 "statute.voting.multiple_votes_max",
             ),

@@ -95,7 +95,7 @@ impl Projection for Register {
                 self.coop = Some(CoopRecord {
                     name: e.name.clone(),
                     founded_on: e.founded_on,
-                    statute: Statute::clone(&e.statute),
+                    statute: e.statute_as_decided(),
                     founded_at: envelope.position,
                     statute_at: envelope.position,
                 });
@@ -104,7 +104,7 @@ impl Projection for Register {
                 self.cooperative.apply(&envelope.event);
                 if let Some(coop) = &mut self.coop {
                     coop.name = e.statute.name().clone();
-                    coop.statute = Statute::clone(&e.statute);
+                    coop.statute = e.statute_as_decided();
                     coop.statute_at = envelope.position;
                 }
             }

@@ -1,5 +1,8 @@
-//! Convening a general assembly: its form (G43b), the notice (G46), a minority's demand
-//! (G45), and whether the delegates assemble in the members' place (G43a).
+//! Convening a general assembly: its form (G43b), the notice and what the invitation states
+//! (G46), a minority's demand (G45), and whether the delegates assemble in the members' place
+//! (G43a); who attended (G46, G47) and who chairs it.
+
+use std::collections::BTreeMap;
 
 use jiff::ToSpan;
 use jiff::civil::Date;
@@ -41,6 +44,67 @@ pub struct AssemblyConvened {
     /// schema version 1.
     #[serde(default)]
     pub delegates: bool,
+    /// How members take part by written or electronic communication: for virtual, hybrid
+    /// and two-phase assemblies the invitation says it (G46, § 46 (1) S. 2 no. 4 GenG).
+    /// Absent before schema version 3.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub participation: Option<String>,
+    /// For a two-phase assembly, the form of its discussion phase (G46, § 46 (1) S. 2 no. 3
+    /// GenG): in person, virtual or hybrid. Absent before schema version 3.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub discussion: Option<AssemblyForm>,
+}
+
+impl AssemblyConvened {
+    /// Whether the minutes give the cooperative's seat as the place (G47, § 47 (1) S. 3
+    /// GenG): a virtual assembly, or a two-phase one whose discussion is virtual.
+    pub fn held_at_seat(&self) -> bool {
+        self.form == AssemblyForm::Virtual
+            || (self.form == AssemblyForm::TwoPhase
+                && self.discussion == Some(AssemblyForm::Virtual))
+    }
+}
+
+/// How a member attended an assembly (G46, G47).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Presence {
+    /// In the room.
+    InPerson,
+    /// Online, at a virtual, hybrid or two-phase assembly.
+    Electronic,
+    /// Through their proxy (G43-5).
+    Represented,
+}
+
+/// `AttendanceRecorded`: a member attended an assembly, themself or through their proxy; the
+/// attendance list of the minutes (G47) and the test of "all members present" (G46).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AttendanceRecorded {
+    /// The assembly.
+    pub assembly: AssemblyId,
+    /// The member.
+    pub member: MemberNo,
+    /// How.
+    pub presence: Presence,
+    /// The proxy who represents them, if represented.
+    pub proxy: Option<MemberNo>,
+    /// The day it was recorded.
+    pub recorded_on: Date,
+}
+
+/// `ChairChosen`: the assembly chose who chairs it (a resolution on chairing the assembly,
+/// which needs no notice, G46).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChairChosen {
+    /// The assembly.
+    pub assembly: AssemblyId,
+    /// The new chair.
+    pub chair: MemberNo,
+    /// The motion that chose them.
+    pub motion: crate::governance::MotionId,
 }
 
 /// `AgendaItemAdded`: an item was announced after the convening (G46), perhaps on a
@@ -79,12 +143,38 @@ pub struct Convene {
     pub demanded_by: Vec<MemberNo>,
     /// An assembly of delegates (G43a).
     pub delegates: bool,
+    /// How members take part in writing or electronically (virtual, hybrid, two-phase).
+    pub participation: Option<String>,
+    /// The form of a two-phase assembly's discussion phase.
+    pub discussion: Option<AssemblyForm>,
     /// Members today (for G45, G43a).
     pub members: usize,
     /// Delegates with their rights today (for G43a).
     pub delegates_in_office: usize,
     /// Today.
     pub today: Date,
+}
+
+/// Record a member's attendance.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RecordAttendance {
+    /// The member.
+    pub member: MemberNo,
+    /// How they attend.
+    pub presence: Presence,
+    /// Their proxy, if represented.
+    pub proxy: Option<MemberNo>,
+    /// Today.
+    pub today: Date,
+}
+
+/// What attendance needs to know of the member, as facts (G68, G43-5).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AttendanceFacts {
+    /// The member has their rights on the assembly's day (an excluded one lost them, G68).
+    pub has_rights: bool,
+    /// The member's proxy on the assembly's day, if any.
+    pub proxy: Option<MemberNo>,
 }
 
 /// Add an item to a convened assembly's agenda.
@@ -107,6 +197,10 @@ pub struct AddItem {
 pub struct Assembly {
     convened: Option<AssemblyConvened>,
     items: Vec<AgendaItemAdded>,
+    #[serde(default)]
+    attendance: BTreeMap<MemberNo, AttendanceRecorded>,
+    #[serde(default)]
+    chair: Option<ChairChosen>,
 }
 
 impl Assembly {
@@ -115,8 +209,137 @@ impl Assembly {
         match event {
             crate::Event::AssemblyConvened(e) => self.convened = Some(e.clone()),
             crate::Event::AgendaItemAdded(e) => self.items.push(e.clone()),
+            crate::Event::AttendanceRecorded(e) => {
+                self.attendance.insert(e.member, e.clone());
+            }
+            crate::Event::ChairChosen(e) => self.chair = Some(e.clone()),
             _ => {}
         }
+    }
+
+    /// The chair: the one the assembly chose, else the one it was convened with (G47).
+    pub fn chair(&self) -> Option<MemberNo> {
+        self.chair
+            .as_ref()
+            .map(|c| c.chair)
+            .or_else(|| self.convened.as_ref().map(|c| c.chair))
+    }
+
+    /// The members recorded as attending, by member number (G47).
+    pub fn attendance(&self) -> impl Iterator<Item = &AttendanceRecorded> {
+        self.attendance.values()
+    }
+
+    /// G46: were all members present themselves — every member in `with_rights` (those with
+    /// their rights on the assembly's day) recorded in person or electronically? A member
+    /// represented by a proxy has not appeared (§ 46 (2) S. 2 GenG: "sämtliche Mitglieder
+    /// erschienen").
+    pub fn all_present(&self, with_rights: impl IntoIterator<Item = MemberNo>) -> bool {
+        let mut any = false;
+        let all = with_rights.into_iter().all(|member| {
+            any = true;
+            self.attendance
+                .get(&member)
+                .is_some_and(|a| a.presence != Presence::Represented)
+        });
+        any && all
+    }
+
+    /// Decides recording a member's attendance: once per member, on or after the assembly's
+    /// day, only a member with their rights (G68), in a way its form allows (G43b), and
+    /// represented only by their proxy (G43-5).
+    pub fn record_attendance(
+        &self,
+        facts: AttendanceFacts,
+        command: RecordAttendance,
+    ) -> Result<Vec<Change>, DomainError> {
+        let convened = self.convened.as_ref().ok_or_else(|| {
+            DomainError::not_found("assembly-not-found", "no such assembly was convened")
+        })?;
+        if command.today < convened.held_on {
+            return Err(DomainError::invalid(
+                "assembly-not-yet-held",
+                "member",
+                format!(
+                    "the assembly is held on {}; attendance is recorded from then on",
+                    convened.held_on
+                ),
+            ));
+        }
+        if self.attendance.contains_key(&command.member) {
+            return Err(DomainError::conflict(
+                "attendance-recorded",
+                format!(
+                    "member {} is recorded as attending already",
+                    command.member
+                ),
+            ));
+        }
+        if !facts.has_rights {
+            return Err(DomainError::rule(
+                Rule::G68,
+                "member-without-rights",
+                format!(
+                    "member {} has no rights as a member on {} and cannot attend",
+                    command.member, convened.held_on
+                ),
+            )
+            .at("member"));
+        }
+        let allowed = match (command.presence, convened.form) {
+            (Presence::Represented, _) => true,
+            (Presence::InPerson, AssemblyForm::Virtual) => false,
+            (Presence::InPerson, _) => true,
+            (Presence::Electronic, AssemblyForm::InPerson) => false,
+            (Presence::Electronic, _) => true,
+        };
+        if !allowed {
+            return Err(DomainError::rule(
+                Rule::G43b,
+                "presence-not-in-form",
+                "a virtual assembly is attended online, an assembly in person in the room",
+            )
+            .at("presence"));
+        }
+        match (command.presence, command.proxy) {
+            (Presence::Represented, Some(proxy)) if facts.proxy == Some(proxy) => {}
+            (Presence::Represented, Some(proxy)) => {
+                return Err(DomainError::rule(
+                    Rule::G43_5,
+                    "not-the-proxy",
+                    format!(
+                        "member {proxy} holds no proxy of member {}",
+                        command.member
+                    ),
+                )
+                .at("proxy"));
+            }
+            (Presence::Represented, None) => {
+                return Err(DomainError::invalid(
+                    "proxy-missing",
+                    "proxy",
+                    "a represented member is represented by their proxy: name them",
+                ));
+            }
+            (_, Some(_)) => {
+                return Err(DomainError::invalid(
+                    "proxy-unexpected",
+                    "proxy",
+                    "only a represented member has a proxy",
+                ));
+            }
+            (_, None) => {}
+        }
+        Ok(vec![Change::new(
+            Stream::Assembly(convened.assembly.clone()),
+            AttendanceRecorded {
+                assembly: convened.assembly.clone(),
+                member: command.member,
+                presence: command.presence,
+                proxy: command.proxy,
+                recorded_on: command.today,
+            },
+        )])
     }
 
     /// The convening, if it happened.
@@ -164,6 +387,8 @@ impl Assembly {
             })
             .collect::<Result<Vec<_>, _>>()?;
         let place = short_text(&command.place, 500, "place").map_err(|e| e.at("place"))?;
+        let (participation, discussion) =
+            check_invitation(command.form, command.participation, command.discussion)?;
         Ok(vec![Change::new(
             Stream::Assembly(command.assembly.clone()),
             AssemblyConvened {
@@ -176,6 +401,8 @@ impl Assembly {
                 agenda,
                 demanded_by: command.demanded_by,
                 delegates: command.delegates,
+                participation,
+                discussion,
             },
         )])
     }
@@ -251,6 +478,64 @@ fn check_demand(
     Ok(())
 }
 
+/// G46 (§ 46 (1) S. 2 GenG): the invitation to a virtual, hybrid or two-phase assembly says
+/// how to take part in writing or electronically, and a two-phase one the form of its
+/// discussion phase; an assembly in person needs neither.
+fn check_invitation(
+    form: AssemblyForm,
+    participation: Option<String>,
+    discussion: Option<AssemblyForm>,
+) -> Result<(Option<String>, Option<AssemblyForm>), DomainError> {
+    let participation = match (form, participation) {
+        (AssemblyForm::InPerson, None) => None,
+        (AssemblyForm::InPerson, Some(_)) => {
+            return Err(DomainError::invalid(
+                "participation-unexpected",
+                "participation",
+                "an assembly in person is attended in the room: there is no online participation to describe",
+            ));
+        }
+        (_, None) => {
+            return Err(DomainError::rule(
+                Rule::G46,
+                "participation-missing",
+                "the invitation to a virtual, hybrid or two-phase assembly says how members take part in writing or electronically (the link, how to sign in, how to vote)",
+            )
+            .at("participation"));
+        }
+        (_, Some(text)) => Some(
+            short_text(&text, 2_000, "participation").map_err(|e| e.at("participation"))?,
+        ),
+    };
+    let discussion = match (form, discussion) {
+        (AssemblyForm::TwoPhase, Some(AssemblyForm::TwoPhase)) => {
+            return Err(DomainError::invalid(
+                "discussion-form",
+                "discussion",
+                "the discussion phase is held in person, virtually or hybrid",
+            ));
+        }
+        (AssemblyForm::TwoPhase, Some(phase)) => Some(phase),
+        (AssemblyForm::TwoPhase, None) => {
+            return Err(DomainError::rule(
+                Rule::G46,
+                "discussion-form-missing",
+                "the invitation to a two-phase assembly states the form of its discussion phase",
+            )
+            .at("discussion"));
+        }
+        (_, None) => None,
+        (_, Some(_)) => {
+            return Err(DomainError::invalid(
+                "discussion-form",
+                "discussion",
+                "only a two-phase assembly has a discussion phase of its own",
+            ));
+        }
+    };
+    Ok((participation, discussion))
+}
+
 /// The shortest notice of an assembly, in days (G46: two weeks).
 pub const NOTICE_DAYS_MIN: i64 = 14;
 /// The shortest notice of an agenda item that is to be resolved, in days (G46: one week).
@@ -296,7 +581,8 @@ pub fn check_convening(
     Ok(())
 }
 
-/// May an item announced on `announced_on` be resolved at an assembly on `held_on` (G46)?
+/// Was an item announced on `announced_on` announced a week ahead of an assembly on
+/// `held_on`, as an item to be resolved there must be unless an exception applies (G46)?
 pub fn may_resolve(announced_on: Date, held_on: Date) -> bool {
     announced_on
         .checked_add(ITEM_NOTICE_DAYS_MIN.days())

@@ -14,9 +14,9 @@ use jiff::Timestamp;
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 
-use crate::governance::assembly::{self, Assembly, AssemblyId};
+use crate::governance::assembly::{self, Assembly, AssemblyId, ChairChosen};
 use crate::governance::delegates::{self, DelegatesElected};
-use crate::governance::electorate::{Weighting, counting};
+use crate::governance::electorate::{Regime, Weighting, counting};
 use crate::governance::motions::{MotionKind, SurveyMode, requirement};
 use crate::governance::tally::{self, Choice, Counting, Tally, Voter};
 use crate::ids::{short_text, text_id};
@@ -236,6 +236,17 @@ pub struct PutMotion {
     pub today: Date,
 }
 
+/// What the application knows of the members when a ballot opens: facts, passed to the
+/// decision.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct OpeningFacts {
+    /// The regime of multiple votes on the record day (G43-3): whether more than three
+    /// quarters of the members are entrepreneurs.
+    pub regime: Regime,
+    /// Every member with their rights was recorded present at the assembly, themself (G46).
+    pub all_members_present: bool,
+}
+
 /// Open a ballot.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct OpenBallot {
@@ -399,6 +410,14 @@ impl Motion {
                 .at("assembly"));
             }
         }
+        if matches!(command.proposal, MotionKind::ChairAssembly { .. }) && command.assembly.is_none()
+        {
+            return Err(DomainError::invalid(
+                "chair-without-assembly",
+                "assembly",
+                "who chairs an assembly is resolved at that assembly",
+            ));
+        }
         let title = text(&command.title, 200, "title")?;
         let proposal = check_proposal(statute, command.proposal)?;
         let requirement = requirement(statute, &proposal);
@@ -415,22 +434,21 @@ impl Motion {
                 votes_changeable: command.votes_changeable,
                 announced_on: command.announced_on,
                 majority: requirement.majority,
-                reasons: requirement
-                    .reasons
-                    .iter()
-                    .map(|r| (*r).to_owned())
-                    .collect(),
+                reasons: requirement.reasons,
             },
         )])
     }
 
-    /// Decides opening the ballot (G46: only items announced a week ahead of their assembly;
-    /// a written ballot needs a voting window). The requirement is derived again under the
-    /// statute in force now.
+    /// Decides opening the ballot (G46: only items announced a week ahead of their assembly,
+    /// unless all members are present or the motion is about chairing the assembly or
+    /// convening an extraordinary one; a written ballot needs a voting window). The
+    /// requirement is derived again under the statute in force now, and weighted under the
+    /// regime of the record day (G43-3).
     pub fn open(
         &self,
         coop: &Cooperative,
         assembly: Option<&Assembly>,
+        facts: OpeningFacts,
         command: OpenBallot,
     ) -> Result<Vec<Change>, DomainError> {
         let put = self.put.as_ref().ok_or_else(|| unknown("to open"))?;
@@ -453,12 +471,19 @@ impl Motion {
                         ),
                     ));
                 }
-                if !assembly::may_resolve(put.announced_on, convened.held_on) {
+                let needs_no_notice = matches!(
+                    put.proposal,
+                    MotionKind::ChairAssembly { .. } | MotionKind::ConveneExtraordinary { .. }
+                );
+                if !assembly::may_resolve(put.announced_on, convened.held_on)
+                    && !needs_no_notice
+                    && !facts.all_members_present
+                {
                     return Err(DomainError::rule(
                         Rule::G46,
                         "item-announced-too-late",
                         format!(
-                            "announced on {}, less than a week before the assembly on {}: the item cannot be resolved",
+                            "announced on {}, less than a week before the assembly on {}: the item cannot be resolved unless all members are present",
                             put.announced_on, convened.held_on
                         ),
                     ));
@@ -489,14 +514,15 @@ impl Motion {
                 "the voting window must end in the future",
             ));
         }
-        let mut requirement = requirement(statute, &put.proposal);
+        let requirement = requirement(statute, &put.proposal);
+        let mut weighting = requirement.weighting_in(facts.regime);
         if assembly
             .and_then(Assembly::convened)
             .is_some_and(|convened| convened.delegates)
         {
             // G43a: at an assembly of delegates the delegates vote, one vote each.
-            requirement.weighting.delegates = Some(coop.delegates().clone());
-            requirement.weighting.one_vote_each = true;
+            weighting.delegates = Some(coop.delegates().clone());
+            weighting.one_vote_each = true;
         }
         Ok(vec![Change::new(
             Stream::Motion(put.motion.clone()),
@@ -506,8 +532,10 @@ impl Motion {
                 opened_at: command.now,
                 closes_at,
                 statute_version: coop.statute_version(),
-                counting: requirement.majority.map(|m| counting(statute, m)),
-                weighting: requirement.weighting,
+                counting: requirement
+                    .majority
+                    .map(|m| counting(statute, m, facts.regime)),
+                weighting,
                 quorum_percent: statute.quorum_percent(),
             },
         )])
@@ -789,6 +817,18 @@ impl Motion {
                         today,
                     },
                 )?),
+                MotionKind::ChairAssembly { member } => {
+                    if let Some(assembly) = &put.assembly {
+                        changes.push(Change::new(
+                            Stream::Assembly(assembly.clone()),
+                            ChairChosen {
+                                assembly: assembly.clone(),
+                                chair: *member,
+                                motion: put.motion.clone(),
+                            },
+                        ));
+                    }
+                }
                 MotionKind::DelegateElection { candidates, seats } => changes.push(Change::new(
                     Stream::Coop,
                     DelegatesElected {
@@ -803,6 +843,7 @@ impl Motion {
                 | MotionKind::Discharge { .. }
                 | MotionKind::UseOfProfit { .. }
                 | MotionKind::Dissolution
+                | MotionKind::ConveneExtraordinary { .. }
                 | MotionKind::General { .. }
                 | MotionKind::Survey { .. } => {}
             }
@@ -918,7 +959,12 @@ fn check_proposal(statute: &Statute, proposal: MotionKind) -> Result<MotionKind,
                 seats: clause.seats,
             }
         }
-        other @ (MotionKind::Election { .. } | MotionKind::Dissolution) => other,
+        MotionKind::ConveneExtraordinary { purpose } => MotionKind::ConveneExtraordinary {
+            purpose: text(&purpose, 2000, "proposal.purpose")?,
+        },
+        other @ (MotionKind::Election { .. }
+        | MotionKind::Dissolution
+        | MotionKind::ChairAssembly { .. }) => other,
     })
 }
 

@@ -5,9 +5,9 @@ use jiff::civil::{Date, date};
 
 use super::*;
 use crate::Event;
-use crate::coop::tests_support::{World, world, world_with};
-use crate::governance::assembly::Convene;
-use crate::governance::electorate::electorate;
+use crate::coop::tests_support::{World, world, world_of};
+use crate::governance::assembly::{AttendanceFacts, Convene, Presence, RecordAttendance};
+use crate::governance::electorate::{Regime, electorate};
 use crate::governance::proxies::GrantProxy;
 use crate::statute::{AssemblyForm, EXAMPLE_STATUTE};
 
@@ -32,9 +32,15 @@ fn assembly_id() -> AssemblyId {
     AssemblyId::parse("a1").expect("valid")
 }
 
-/// `members` founders, an assembly on 2027-03-15 convened on 2027-03-01.
+/// `members` founders, all firms, an assembly on 2027-03-15 convened on 2027-03-01.
 fn convened(statute: &str, members: u32) -> World {
-    let mut world = world_with(statute, members);
+    convened_with(statute, members, |_| true)
+}
+
+/// `members` founders, firms where `firm` holds and natural persons elsewhere, and an
+/// assembly on 2027-03-15 convened on 2027-03-01.
+fn convened_with(statute: &str, members: u32, firm: impl Fn(u32) -> bool) -> World {
+    let mut world = world_of(statute, members, firm);
     let statute = world.coop.statute().expect("founded").clone();
     let changes = Assembly::default()
         .convene(
@@ -49,6 +55,8 @@ fn convened(statute: &str, members: u32) -> World {
                 agenda: vec!["Joint investment: laser cutter".into()],
                 demanded_by: vec![],
                 delegates: false,
+                participation: None,
+                discussion: None,
                 members: members as usize,
                 delegates_in_office: 0,
                 today: date(2027, 3, 1),
@@ -86,12 +94,36 @@ fn open(world: &mut World, id: &str) -> Result<(), DomainError> {
     open_at(world, id, &assembly_id())
 }
 
+/// The facts the application passes when a ballot opens: the regime of the members on the
+/// assembly's day (G43-3) and whether all of them attend (G46).
+fn facts(world: &World, assembly: Option<&Assembly>) -> OpeningFacts {
+    let members: Vec<&crate::Membership> = world
+        .members
+        .values()
+        .filter_map(Member::membership)
+        .filter(|m| m.is_member_on(HELD_ON))
+        .collect();
+    let entrepreneurs = members.iter().filter(|m| m.kind().is_entrepreneur()).count();
+    OpeningFacts {
+        regime: Regime::of(members.len(), entrepreneurs),
+        all_members_present: assembly.is_some_and(|a| {
+            a.all_present(
+                members
+                    .iter()
+                    .filter(|m| m.has_rights_on(HELD_ON))
+                    .map(|m| m.member()),
+            )
+        }),
+    }
+}
+
 /// Opens the ballot of motion `id`, put to the assembly `at`.
 fn open_at(world: &mut World, id: &str, at_assembly: &AssemblyId) -> Result<(), DomainError> {
     let assembly = world.assemblies.get(at_assembly).cloned();
     let changes = world.motions[&motion_id(id)].open(
         &world.coop,
         assembly.as_ref(),
+        facts(world, assembly.as_ref()),
         OpenBallot {
             now: at(HELD_ON),
             today: HELD_ON,
@@ -121,6 +153,7 @@ fn voter_state(world: &World, id: &str, member: u32) -> VoterState {
         opened.record_day,
         statute,
         &opened.weighting,
+        Regime::of_counting(opened.counting.as_ref()),
         |m| granted(world, m),
     );
     VoterState {
@@ -169,6 +202,7 @@ fn close_and_count(world: &mut World, id: &str) -> Result<BallotCounted, DomainE
         opened.record_day,
         world.coop.statute().expect("founded"),
         &opened.weighting,
+        Regime::of_counting(opened.counting.as_ref()),
         |m| granted(world, m),
     );
     let ballots: Vec<(Voter, Mark)> = world
@@ -233,6 +267,7 @@ fn g46_an_item_announced_late_cannot_be_resolved() {
         .open(
             &world.coop,
             assembly.as_ref(),
+            facts(&world, assembly.as_ref()),
             OpenBallot {
                 now: at(date(2027, 3, 14)),
                 today: date(2027, 3, 14),
@@ -242,6 +277,158 @@ fn g46_an_item_announced_late_cannot_be_resolved() {
         .expect_err("a day before the assembly");
     assert_eq!(error.code(), "assembly-not-yet-held");
     open(&mut world, "early").expect("exactly a week ahead");
+}
+
+/// Records member `member`'s attendance at the assembly on its day.
+fn attend(
+    world: &mut World,
+    member: u32,
+    presence: Presence,
+    proxy: Option<u32>,
+) -> Result<(), DomainError> {
+    let assembly = world.assemblies[&assembly_id()].clone();
+    let facts = AttendanceFacts {
+        has_rights: world
+            .member(member)
+            .membership()
+            .is_some_and(|m| m.has_rights_on(HELD_ON)),
+        proxy: world.proxies.proxy_of(no(member)),
+    };
+    let changes = assembly.record_attendance(
+        facts,
+        RecordAttendance {
+            member: no(member),
+            presence,
+            proxy: proxy.map(no),
+            today: HELD_ON,
+        },
+    )?;
+    world.record(changes);
+    Ok(())
+}
+
+/// G46 (§ 46 (2) S. 2 GenG): given an item announced six days ahead, when not every member
+/// attends, then it cannot be resolved — unless it is about chairing the assembly or
+/// convening an extraordinary one; when every member attends themself, it can.
+#[test]
+fn g46_a_late_item_is_resolved_when_all_members_are_present_or_it_needs_no_notice() {
+    let mut world = convened(EXAMPLE_STATUTE, 3);
+    let late = date(2027, 3, 9);
+    put(&mut world, "late", laser_cutter(), late);
+    put(&mut world, "chair", MotionKind::ChairAssembly { member: no(2) }, late);
+    put(
+        &mut world,
+        "extra",
+        MotionKind::ConveneExtraordinary {
+            purpose: "Decide on the burnt-down workshop".into(),
+        },
+        late,
+    );
+    open(&mut world, "chair").expect("chairing needs no notice");
+    open(&mut world, "extra").expect("convening an extraordinary assembly needs no notice");
+    attend(&mut world, 1, Presence::InPerson, None).expect("attends");
+    attend(&mut world, 2, Presence::InPerson, None).expect("attends");
+    let error = open(&mut world, "late").expect_err("member 3 is missing");
+    assert_eq!(
+        (error.rule_id(), error.code()),
+        (Some(Rule::G46), "item-announced-too-late")
+    );
+    attend(&mut world, 3, Presence::InPerson, None).expect("attends");
+    open(&mut world, "late").expect("all members are present");
+
+    // The chair the assembly chooses is the chair of its minutes (G47).
+    for member in 1..=3 {
+        vote(&mut world, "chair", member, Choice::Yes).expect("votes");
+    }
+    close_and_count(&mut world, "chair").expect("counts");
+    assert_eq!(world.assemblies[&assembly_id()].chair(), Some(no(2)));
+}
+
+/// G46: a member represented by their proxy has not appeared: the one-week rule stands.
+#[test]
+fn g46_a_represented_member_is_not_present_for_the_one_week_rule() {
+    let mut world = convened(EXAMPLE_STATUTE, 3);
+    let statute = world.coop.statute().expect("founded").clone();
+    let (_, granted) = world
+        .proxies
+        .grant(
+            &statute,
+            GrantProxy {
+                principal: no(3),
+                proxy: no(1),
+                evidence: "authority in text form of 2027-03-10".into(),
+                granted_on: date(2027, 3, 10),
+                proxy_is_member: true,
+                principal_is_member: true,
+            },
+        )
+        .expect("allowed");
+    world.record(vec![Change::new(Stream::Proxies, granted)]);
+    put(&mut world, "late", laser_cutter(), date(2027, 3, 9));
+    attend(&mut world, 1, Presence::InPerson, None).expect("attends");
+    attend(&mut world, 2, Presence::InPerson, None).expect("attends");
+    let error = attend(&mut world, 3, Presence::Represented, Some(2)).expect_err("not the proxy");
+    assert_eq!(
+        (error.rule_id(), error.code()),
+        (Some(Rule::G43_5), "not-the-proxy")
+    );
+    attend(&mut world, 3, Presence::Represented, Some(1)).expect("represented");
+    let error = open(&mut world, "late").expect_err("member 3 did not appear");
+    assert_eq!(error.code(), "item-announced-too-late");
+    let error = attend(&mut world, 3, Presence::InPerson, None).expect_err("once");
+    assert_eq!(error.code(), "attendance-recorded");
+}
+
+/// G46 (§ 46 (1) S. 2 GenG): the invitation to a virtual, hybrid or two-phase assembly says
+/// how to take part, a two-phase one also the form of its discussion phase; an assembly in
+/// person is attended in the room.
+#[test]
+fn g46_the_invitation_says_how_to_take_part() {
+    let statute = Statute::parse_toml(&EXAMPLE_STATUTE.replace(
+        "forms = [\"in-person\", \"hybrid\"]",
+        "forms = [\"in-person\", \"hybrid\", \"virtual\", \"two-phase\"]",
+    ))
+    .expect("valid");
+    let convene = |form, participation: Option<&str>, discussion| {
+        Assembly::default().convene(
+            &statute,
+            Convene {
+                assembly: assembly_id(),
+                form,
+                convened_on: date(2027, 3, 1),
+                held_on: HELD_ON,
+                place: "https://meet.example/dorfhandwerk".into(),
+                chair: no(3),
+                agenda: vec!["Annual accounts 2026".into()],
+                demanded_by: vec![],
+                delegates: false,
+                participation: participation.map(str::to_owned),
+                discussion,
+                members: 5,
+                delegates_in_office: 0,
+                today: date(2027, 3, 1),
+            },
+        )
+    };
+    let how = Some("Sign in with the link in this letter; vote in the members' area");
+    for form in [AssemblyForm::Virtual, AssemblyForm::Hybrid] {
+        let error = convene(form, None, None).expect_err("how to take part");
+        assert_eq!(
+            (error.rule_id(), error.code()),
+            (Some(Rule::G46), "participation-missing")
+        );
+        convene(form, how, None).expect("says how");
+    }
+    let error = convene(AssemblyForm::TwoPhase, how, None).expect_err("the discussion's form");
+    assert_eq!(error.code(), "discussion-form-missing");
+    let changes = convene(AssemblyForm::TwoPhase, how, Some(AssemblyForm::Virtual))
+        .expect("a virtual discussion, then the vote");
+    let Event::AssemblyConvened(convened) = &changes[0].event else {
+        panic!("{changes:?}")
+    };
+    assert!(convened.held_at_seat(), "G47: its place is the seat");
+    let error = convene(AssemblyForm::InPerson, how, None).expect_err("nothing online");
+    assert_eq!(error.code(), "participation-unexpected");
 }
 
 /// G45: an assembly or item forced by a minority needs a tenth of the members (or the
@@ -260,6 +447,8 @@ fn g45_a_demand_needs_a_tenth_of_the_members() {
         agenda: vec!["Marketing levy".into()],
         demanded_by,
         delegates: false,
+        participation: None,
+        discussion: None,
         members: 20,
         delegates_in_office: 0,
         today: date(2027, 3, 1),
@@ -325,6 +514,7 @@ fn g43b_written_ballots_only_where_the_statute_provides_them() {
         motion.open(
             &coop,
             None,
+            facts(&world, None),
             OpenBallot {
                 now: at(date(2027, 3, 2)),
                 today: date(2027, 3, 2),
@@ -629,59 +819,75 @@ fn g43_6_officers_are_out_of_the_electorate_of_their_discharge() {
     vote(&mut world, "d1", 3, Choice::Yes).expect("not discharged");
 }
 
-/// G43-3: the statute may grant up to three votes; in an entrepreneurs' cooperative the
-/// additional votes reach at most a tenth of the votes present; in a three-quarter decision
-/// every member has one vote.
+/// G43-3: given a statute granting up to 3 votes and member 1 granted 3, when five members
+/// vote yes and five no on an investment and on the dissolution: in a cooperative of ten
+/// firms (the entrepreneurs' regime) member 1 exercises only a tenth of the 12 votes present
+/// and keeps their votes in the dissolution; in one of five firms and five citizens (the
+/// ordinary regime) their 3 votes count whole, but the dissolution is decided one vote each.
 #[test]
-fn g43_3_granted_votes_weigh_capped_at_a_tenth_and_not_in_three_quarter_decisions() {
+fn g43_3_granted_votes_weigh_by_the_regime_of_the_members() {
     let statute = EXAMPLE_STATUTE.replace(
         "[assembly]",
         "[voting]\nmultiple_votes_max = 3\n\n[assembly]",
     );
-    let mut world = convened(&statute, 10);
-    let grant = |votes: u8| crate::GrantVotes {
-        votes,
-        reason: "runs the shared workshop".into(),
-        granted_on: date(2027, 3, 1),
-        today: date(2027, 3, 1),
-    };
-    let error = world
-        .member(1)
-        .grant_votes(&world.coop, grant(4))
-        .expect_err("above the statute");
-    assert_eq!(
-        (error.rule_id(), error.code()),
-        (Some(Rule::G43_3), "votes-above-statute")
-    );
-    let changes = world
-        .member(1)
-        .grant_votes(&world.coop, grant(3))
-        .expect("within the statute");
-    world.record(changes);
-    assert_eq!(world.member(1).membership().map(|m| m.votes()), Some(3));
-
-    // Five heads for, five against: the granted votes decide, scaled to a tenth.
-    put(&mut world, "m1", laser_cutter(), date(2027, 3, 1));
-    put(&mut world, "d1", MotionKind::Dissolution, date(2027, 3, 1));
-    for id in ["m1", "d1"] {
-        open(&mut world, id).expect("opens");
-        for member in 1..=10 {
-            let choice = if member <= 5 { Choice::Yes } else { Choice::No };
-            vote(&mut world, id, member, choice).expect("a voter");
+    let firms = |n: u32| n <= 5;
+    for entrepreneurs in [true, false] {
+        let mut world = if entrepreneurs {
+            convened(&statute, 10)
+        } else {
+            convened_with(&statute, 10, firms)
+        };
+        let grant = |votes: u8| crate::GrantVotes {
+            votes,
+            reason: "runs the shared workshop".into(),
+            granted_on: date(2027, 3, 1),
+            today: date(2027, 3, 1),
+        };
+        let error = world
+            .member(1)
+            .grant_votes(&world.coop, grant(4))
+            .expect_err("above the statute");
+        assert_eq!(
+            (error.rule_id(), error.code()),
+            (Some(Rule::G43_3), "votes-above-statute")
+        );
+        let changes = world
+            .member(1)
+            .grant_votes(&world.coop, grant(3))
+            .expect("within the statute");
+        world.record(changes);
+        put(&mut world, "m1", laser_cutter(), date(2027, 3, 1));
+        put(&mut world, "d1", MotionKind::Dissolution, date(2027, 3, 1));
+        for id in ["m1", "d1"] {
+            open(&mut world, id).expect("opens");
+            for member in 1..=10 {
+                let choice = if member <= 5 { Choice::Yes } else { Choice::No };
+                vote(&mut world, id, member, choice).expect("a voter");
+            }
+        }
+        assert_eq!(voter_state(&world, "m1", 1).voter.map(|v| v.votes), Some(3));
+        let tally = close_and_count(&mut world, "m1")
+            .expect("counts")
+            .tally
+            .expect("a decision");
+        assert!(tally.adopted, "{tally:?}");
+        let dissolution_votes = voter_state(&world, "d1", 1).voter.map(|v| v.votes);
+        let dissolution = close_and_count(&mut world, "d1").expect("counts");
+        assert_eq!(dissolution.outcome, Outcome::Rejected, "5 of 10 is no three quarters");
+        if entrepreneurs {
+            assert!(tally.multiple_votes_capped, "3 votes above a tenth of 12");
+            assert_eq!(
+                (tally.yes * 10, tally.no * 10),
+                (52 * tally.denominator, 50 * tally.denominator),
+                "4 + 1.2 against 5"
+            );
+            assert_eq!(dissolution_votes, Some(3), "no one-vote rule");
+        } else {
+            assert!(!tally.multiple_votes_capped);
+            assert_eq!((tally.yes, tally.no), (7, 5));
+            assert_eq!(dissolution_votes, Some(1), "one vote each (G78)");
         }
     }
-    assert_eq!(voter_state(&world, "m1", 1).voter.map(|v| v.votes), Some(3));
-    let result = close_and_count(&mut world, "m1").expect("counts");
-    let tally = result.tally.expect("a decision");
-    assert!(
-        tally.multiple_votes_capped,
-        "2 additional votes of 10 present"
-    );
-    assert!(tally.adopted, "{tally:?}");
-    // Dissolution (G78) is decided one vote each: 5 of 10 is not three quarters.
-    assert_eq!(voter_state(&world, "d1", 1).voter.map(|v| v.votes), Some(1));
-    let result = close_and_count(&mut world, "d1").expect("counts");
-    assert_eq!(result.outcome, Outcome::Rejected);
 }
 
 /// G43a: the members elect their delegates secretly, directly and one vote each; the most
@@ -819,6 +1025,8 @@ fn g43a_members_elect_delegates_who_alone_vote_at_their_assembly() {
                 agenda: vec!["Joint purchasing of timber".into()],
                 demanded_by: vec![],
                 delegates: true,
+                participation: None,
+                discussion: None,
                 members,
                 delegates_in_office: elected.len(),
                 today: date(2027, 3, 1),

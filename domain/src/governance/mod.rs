@@ -24,13 +24,16 @@ pub mod motions;
 pub mod proxies;
 pub mod tally;
 
-pub use assembly::{AddItem, AgendaItemAdded, Assembly, AssemblyConvened, AssemblyId, Convene};
+pub use assembly::{
+    AddItem, AgendaItemAdded, Assembly, AssemblyConvened, AssemblyId, AttendanceFacts,
+    AttendanceRecorded, ChairChosen, Convene, Presence, RecordAttendance,
+};
 pub use ballot::{
     BallotClosed, BallotCounted, BallotOpened, CastVote, Channel, InvestmentApproved, Mark, Motion,
-    MotionId, MotionPut, OpenBallot, Outcome, PutMotion, Stage, VoteCast, VoterState,
+    MotionId, MotionPut, OpenBallot, OpeningFacts, Outcome, PutMotion, Stage, VoteCast, VoterState,
 };
 pub use delegates::DelegatesElected;
-pub use electorate::{Weighting, counting, electorate};
+pub use electorate::{Regime, Weighting, counting, electorate};
 pub use motions::{MotionKind, Requirement, SurveyMode, requirement};
 pub use proxies::{Delegation, GrantProxy, Proxies, ProxyGranted, ProxyRevoked};
 pub use tally::{Choice, Counting, Tally, Voter};

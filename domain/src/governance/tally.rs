@@ -5,17 +5,20 @@
 //! (`u128`), so no rounding ever decides a vote.
 //!
 //! - Abstentions and invalid votes do not count (G43-2): the weight *cast* is yes plus no.
-//! - Multiple votes (G43-3): a voter has 1 to 3 votes as the electorate fixed them. In an
-//!   entrepreneurs' cooperative the additional votes of all voters present together reach at
-//!   most one tenth of the votes present; above that, each voter's additional votes are scaled
-//!   down alike.
-//! - Investing members (G8-2): their combined weight cast is at most the statute's share (at
-//!   most one quarter) of the weight cast, i.e. at most `p / (100 - p)` of the other members'
-//!   weight cast; above that, each investing vote is scaled down alike. With a share of 0 they
-//!   do not count at all. So whenever all other voting members agree, the outcome follows them.
+//! - Multiple votes (G43-3): a voter has the votes the electorate fixed for them. In an
+//!   entrepreneurs' cooperative each member exercises them only up to one tenth of the votes
+//!   present (§ 43 (3) S. 3 no. 2 GenG), never fewer than their one vote: a voter's weight is
+//!   `min(votes, max(1, present / 10))`, where the votes present are those of everybody who
+//!   took part in the ballot (yes, no, abstention or invalid).
+//! - Investing members (G8-2): their combined weight cast is at most a share `c` of the weight
+//!   cast, where `c` is the smaller of the statute's share (below one half) and one minus the
+//!   majority the ballot needs; above that, each investing vote is scaled down alike. With a
+//!   share of 0, or a unanimous ballot, they do not count at all. So whenever all other voting
+//!   members agree, the outcome follows them, whatever the majority (§ 8 (2) S. 2 GenG).
 
 use serde::{Deserialize, Serialize};
 
+use crate::statute::INVESTING_VOTE_SHARE_MAX_PERCENT;
 use crate::{DomainError, Majority, MemberNo};
 
 /// How a voter voted.
@@ -37,7 +40,7 @@ pub enum Choice {
 pub struct Voter {
     /// The member.
     pub member: MemberNo,
-    /// Votes, 1 to 3 (G43-3).
+    /// Votes, at least 1 (G43-3).
     pub votes: u8,
     /// An investing member (G8-2).
     pub investing: bool,
@@ -48,10 +51,11 @@ pub struct Voter {
 pub struct Counting {
     /// The majority the motion needs.
     pub majority: Majority,
-    /// Multiple votes are capped at one tenth of the votes present (an entrepreneurs'
-    /// cooperative, G43-3).
+    /// Each member's votes count up to one tenth of the votes present (an entrepreneurs'
+    /// cooperative, G43-3): the entrepreneurs' regime.
     pub multiple_votes_tenth_cap: bool,
-    /// The investing members' largest share of the weight cast, in percent (0 to 25, G8-2).
+    /// The statute's largest share of the weight cast for investing members, in percent
+    /// (below 50, G8-2); the ballot's majority may cap them lower.
     pub investing_share_max_percent: u8,
 }
 
@@ -79,7 +83,7 @@ pub struct Tally {
     pub invalid: u64,
     /// True if the investing members' weight was scaled down (G8-2).
     pub investing_capped: bool,
-    /// True if multiple votes were scaled down (G43-3).
+    /// True if a member's multiple votes were capped at a tenth of the votes present (G43-3).
     pub multiple_votes_capped: bool,
     /// True if yes reached the majority of the weight cast.
     pub adopted: bool,
@@ -102,6 +106,28 @@ mod u128_text {
 /// that every product below fits in 128 bits.
 pub const BALLOTS_MAX: usize = 10_000_000;
 
+/// The largest share of the weight cast investing members hold in a ballot needing
+/// `majority`, as a fraction: the smaller of the statute's `percent` and one minus the
+/// majority (G8-2). For a simple majority one minus it is one half, which the statute's share
+/// (below one half) never reaches.
+pub fn investing_cap(percent: u8, majority: Majority) -> (u128, u128) {
+    let statute = (u128::from(percent), 100);
+    let (n, d) = match majority {
+        Majority::Simple => return statute,
+        Majority::AtLeast {
+            numerator,
+            denominator,
+        } => (u128::from(numerator), u128::from(denominator)),
+    };
+    let complement = (d - n.min(d), d);
+    // percent / 100 ≤ (d − n) / d ?
+    if statute.0 * complement.1 <= complement.0 * statute.1 {
+        statute
+    } else {
+        complement
+    }
+}
+
 /// Counts `ballots` (each voter at most once; the caller guarantees it) under `counting`.
 pub fn count(ballots: &[(Voter, Choice)], counting: Counting) -> Result<Tally, DomainError> {
     if ballots.len() > BALLOTS_MAX {
@@ -111,33 +137,35 @@ pub fn count(ballots: &[(Voter, Choice)], counting: Counting) -> Result<Tally, D
             format!("a tally counts at most {BALLOTS_MAX} ballots"),
         ));
     }
-    if counting.investing_share_max_percent > 25 {
+    if counting.investing_share_max_percent > INVESTING_VOTE_SHARE_MAX_PERCENT {
         return Err(DomainError::invalid(
             "investing-share-above-law",
             "investing_share_max_percent",
-            "investing members hold at most a quarter of the weight cast (G8-2)",
+            "investing members hold less than half of the weight cast (G8-2)",
         ));
     }
     let by = |choice: Choice| ballots.iter().filter(move |(_, c)| *c == choice);
     let abstentions = by(Choice::Abstain).count() as u64;
     let invalid = by(Choice::Invalid).count() as u64;
 
-    // G43-3: present are all who took part; their additional votes reach at most a tenth of
-    // the votes present. With `extra` additional votes among `present` heads, the cap holds
-    // while 10 * extra <= present + extra, i.e. 9 * extra <= present.
-    let present = ballots.len() as u128;
-    let extra: u128 = ballots
+    // G43-3: in the entrepreneurs' regime a voter exercises at most a tenth of the votes
+    // present, never fewer than one. In tenths of a vote: min(10 × votes, max(10, present)).
+    let present: u128 = ballots
         .iter()
-        .map(|(v, _)| u128::from(v.votes.clamp(1, 3) - 1))
+        .map(|(v, _)| u128::from(v.votes.max(1)))
         .sum();
-    let multiple_votes_capped = counting.multiple_votes_tenth_cap && 9 * extra > present;
-    // Each additional vote weighs `scale_n / scale_d`.
-    let (scale_n, scale_d) = if multiple_votes_capped {
-        (present, 9 * extra)
+    let (unit, cap) = if counting.multiple_votes_tenth_cap {
+        (10, Some(present.max(10)))
     } else {
-        (1, 1)
+        (1, None)
     };
-    let weight = |v: &Voter| scale_d + u128::from(v.votes.clamp(1, 3) - 1) * scale_n;
+    let weight = |v: &Voter| {
+        let full = u128::from(v.votes.max(1)) * unit;
+        cap.map_or(full, |cap| full.min(cap))
+    };
+    let multiple_votes_capped = ballots.iter().any(|(v, _)| {
+        cap.is_some_and(|_| weight(v) < u128::from(v.votes.max(1)) * unit)
+    });
     let sum = |choice: Choice, investing: bool| -> u128 {
         by(choice)
             .filter(|(v, _)| v.investing == investing)
@@ -147,21 +175,22 @@ pub fn count(ballots: &[(Voter, Choice)], counting: Counting) -> Result<Tally, D
     let (yes_r, no_r) = (sum(Choice::Yes, false), sum(Choice::No, false));
     let (yes_i, no_i) = (sum(Choice::Yes, true), sum(Choice::No, true));
 
-    // G8-2: investing weight cast at most p / (100 - p) of the others' weight cast.
-    let p = u128::from(counting.investing_share_max_percent);
+    // G8-2: the investing weight cast is at most cn / cd of all weight cast, i.e. at most
+    // others × cn / (cd − cn).
+    let (cn, cd) = investing_cap(counting.investing_share_max_percent, counting.majority);
     let others = yes_r + no_r;
     let investing = yes_i + no_i;
-    let investing_capped = investing > 0 && investing * (100 - p) > others * p;
+    let investing_capped = investing > 0 && investing * (cd - cn) > others * cn;
     let (yes, no, denominator) = if investing_capped {
-        // Each investing weight unit counts (others * p) / (investing * (100 - p)).
-        let unit = investing * (100 - p);
+        // Each investing weight unit counts (others × cn) / (investing × (cd − cn)).
+        let scale = investing * (cd - cn);
         (
-            yes_r * unit + yes_i * others * p,
-            no_r * unit + no_i * others * p,
-            scale_d * unit,
+            yes_r * scale + yes_i * others * cn,
+            no_r * scale + no_i * others * cn,
+            unit * scale,
         )
     } else {
-        (yes_r + yes_i, no_r + no_i, scale_d)
+        (yes_r + yes_i, no_r + no_i, unit)
     };
     let adopted = counting.majority.is_reached(yes, yes + no);
     Ok(Tally {
@@ -253,11 +282,11 @@ mod tests {
         assert!(!tally.adopted && tally.yes == 0, "{tally:?}");
     }
 
-    /// G43-3: in an entrepreneurs' cooperative the additional votes of those present reach
-    /// at most one tenth of the votes present.
+    /// G43-3 (entrepreneurs' regime): given two members with 3 votes and nine with 1 — 15
+    /// votes present —, each exercises at most 1.5 of them; when the two vote yes and the
+    /// nine no, yes weighs 3 and no 9.
     #[test]
-    fn g43_3_multiple_votes_reach_at_most_a_tenth_of_the_votes_present() {
-        // Two members with 3 votes against nine with 1: 4 additional votes of 15 present.
+    fn g43_3_each_members_votes_count_up_to_a_tenth_of_the_votes_present() {
         let mut ballots = vec![
             (voter(1, 3, false), Choice::Yes),
             (voter(2, 3, false), Choice::Yes),
@@ -275,10 +304,68 @@ mod tests {
         )
         .expect("counts");
         assert!(capped.multiple_votes_capped);
-        // Additional votes 11/9 in all: one tenth of the 11 + 11/9 votes present.
-        let extra = capped.yes - 2 * capped.denominator;
-        assert_eq!(10 * extra, capped.yes + capped.no);
+        assert_eq!(
+            (capped.yes, capped.no, capped.denominator),
+            (30, 90, 10),
+            "1.5 + 1.5 against 9, in tenths"
+        );
         assert!(!capped.adopted);
+    }
+
+    /// G43-3 (entrepreneurs' regime): a member with more votes than a tenth of those present
+    /// still has their one vote; with 40 present, a member's 4 votes count whole.
+    #[test]
+    fn g43_3_the_tenth_never_takes_a_members_one_vote() {
+        let few = [
+            (voter(1, 5, false), Choice::Yes),
+            (voter(2, 1, false), Choice::No),
+        ];
+        let tally = count(
+            &few,
+            Counting {
+                multiple_votes_tenth_cap: true,
+                ..counting(Majority::Simple)
+            },
+        )
+        .expect("counts");
+        assert_eq!((tally.yes, tally.no), (10, 10), "6 present: each 1 vote");
+        let mut many = vec![(voter(1, 4, false), Choice::Yes)];
+        many.extend((2..=37).map(|n| (voter(n, 1, false), Choice::Abstain)));
+        many.push((voter(38, 1, false), Choice::No));
+        let tally = count(
+            &many,
+            Counting {
+                multiple_votes_tenth_cap: true,
+                ..counting(Majority::Simple)
+            },
+        )
+        .expect("counts");
+        assert_eq!((tally.yes, tally.no), (40, 10), "41 present: 4 votes are within a tenth");
+        assert!(!tally.multiple_votes_capped);
+    }
+
+    /// G8-2: given investing members whose statute share is 25 %, when a ballot needs nine
+    /// tenths and every other member votes yes, the investing members' no weighs at most a
+    /// tenth of the weight cast and the motion passes.
+    #[test]
+    fn g8_2_investing_members_cannot_block_a_nine_tenths_resolution() {
+        let nine_tenths = Majority::AtLeast {
+            numerator: 9,
+            denominator: 10,
+        };
+        let mut ballots: Vec<_> = (1..=9).map(|n| (voter(n, 1, false), Choice::Yes)).collect();
+        ballots.extend((10..=14).map(|n| (voter(n, 1, true), Choice::No)));
+        let tally = count(&ballots, counting(nine_tenths)).expect("counts");
+        assert!(tally.investing_capped && tally.adopted, "{tally:?}");
+        assert_eq!(tally.no * 10, tally.yes + tally.no, "exactly a tenth");
+        assert_eq!(investing_cap(25, nine_tenths), (1, 10));
+        assert_eq!(investing_cap(25, THREE_QUARTERS), (25, 100));
+        assert_eq!(investing_cap(49, Majority::Simple), (49, 100));
+        let unanimous = Majority::AtLeast {
+            numerator: 1,
+            denominator: 1,
+        };
+        assert_eq!(investing_cap(25, unanimous).0, 0, "never against unanimity");
     }
 
     fn ballots() -> impl Strategy<Value = Vec<(Voter, Choice)>> {
@@ -288,7 +375,8 @@ mod tests {
             Just(Choice::Abstain),
             Just(Choice::Invalid)
         ];
-        prop::collection::vec((1u8..=3, any::<bool>(), choice), 0..60).prop_map(|raw| {
+        let votes = prop_oneof![3 => 1u8..=3, 1 => 1u8..=40];
+        prop::collection::vec((votes, any::<bool>(), choice), 0..60).prop_map(|raw| {
             raw.into_iter()
                 .enumerate()
                 .map(|(i, (votes, investing, choice))| {
@@ -298,17 +386,32 @@ mod tests {
         })
     }
 
+    /// Every majority the law knows (simple, 3/4, 9/10) and any a statute may set.
+    fn any_majority() -> impl Strategy<Value = Majority> {
+        prop_oneof![
+            Just(Majority::Simple),
+            Just(THREE_QUARTERS),
+            Just(Majority::AtLeast {
+                numerator: 9,
+                denominator: 10
+            }),
+            (1u8..=20)
+                .prop_flat_map(|d| (d / 2 + 1..=d, Just(d)))
+                .prop_map(|(numerator, denominator)| Majority::AtLeast {
+                    numerator,
+                    denominator
+                }),
+        ]
+    }
+
     fn any_counting() -> impl Strategy<Value = Counting> {
-        (
-            prop_oneof![Just(Majority::Simple), Just(THREE_QUARTERS)],
-            any::<bool>(),
-            0u8..=25,
-        )
-            .prop_map(|(majority, tenth, percent)| Counting {
+        (any_majority(), any::<bool>(), 0u8..=INVESTING_VOTE_SHARE_MAX_PERCENT).prop_map(
+            |(majority, tenth, percent)| Counting {
                 majority,
                 multiple_votes_tenth_cap: tenth,
                 investing_share_max_percent: percent,
-            })
+            },
+        )
     }
 
     /// A fraction in lowest terms, for the independent recomputation.
@@ -334,10 +437,10 @@ mod tests {
 
     /// The tally recomputed voter by voter with fractions in lowest terms.
     fn recount(ballots: &[(Voter, Choice)], counting: Counting) -> (Fraction, Fraction) {
-        let present = ballots.len() as u128;
-        let extra: u128 = ballots.iter().map(|(v, _)| u128::from(v.votes - 1)).sum();
-        let scale = if counting.multiple_votes_tenth_cap && 9 * extra > present {
-            Fraction::new(present, 9 * extra)
+        let present: u128 = ballots.iter().map(|(v, _)| u128::from(v.votes)).sum();
+        // A tenth of the votes present, at least one vote.
+        let tenth = if present >= 10 {
+            Fraction::new(present, 10)
         } else {
             Fraction(1, 1)
         };
@@ -349,14 +452,41 @@ mod tests {
                 Choice::No => 1,
                 _ => continue,
             };
-            let w = Fraction(1, 1).add(Fraction(u128::from(v.votes - 1), 1).mul(scale));
+            let votes = Fraction(u128::from(v.votes), 1);
+            let w = if counting.multiple_votes_tenth_cap && votes.0 * tenth.1 > tenth.0 {
+                tenth
+            } else {
+                votes
+            };
             sums[usize::from(v.investing)][side] = sums[usize::from(v.investing)][side].add(w);
         }
         let others = sums[0][0].add(sums[0][1]);
         let investing = sums[1][0].add(sums[1][1]);
-        let p = u128::from(counting.investing_share_max_percent);
-        let allowed = others.mul(Fraction::new(p, 100 - p));
-        // investing > allowed?
+        // The cap c: the smaller of the statute's share and one minus the majority.
+        let statute = Fraction::new(u128::from(counting.investing_share_max_percent), 100);
+        let c = match counting.majority {
+            Majority::Simple => statute,
+            Majority::AtLeast {
+                numerator,
+                denominator,
+            } => {
+                let complement = Fraction::new(
+                    u128::from(denominator - numerator),
+                    u128::from(denominator),
+                );
+                if statute.0 * complement.1 <= complement.0 * statute.1 {
+                    statute
+                } else {
+                    complement
+                }
+            }
+        };
+        // Investing weight allowed: others × c / (1 − c).
+        let allowed = if c.0 == 0 {
+            zero
+        } else {
+            others.mul(Fraction::new(c.0, c.1 - c.0))
+        };
         let factor = if investing.0 * allowed.1 > allowed.0 * investing.1 {
             Fraction::new(allowed.0 * investing.1, allowed.1 * investing.0)
         } else {
@@ -383,7 +513,8 @@ mod tests {
         }
 
         /// G8-2: whenever all other voting members agree, the outcome follows them, whatever
-        /// the investing members vote, for simple and three-quarter motions.
+        /// the investing members vote, for every majority (simple, 3/4, 9/10 and any a
+        /// statute sets) and either regime of multiple votes.
         #[test]
         fn g8_2_the_others_decide_when_they_agree(
             ballots in ballots(),
@@ -402,6 +533,41 @@ mod tests {
             // Multiple votes are the others' too: keep the comparison about investing members.
             let tally = count(&ballots, counting).expect("counts");
             prop_assert_eq!(tally.adopted, agree_yes, "{:?}", tally);
+        }
+
+        /// G43-3: in the entrepreneurs' regime no voter weighs more than a tenth of the votes
+        /// present, unless that is below their one vote, and never less than one vote; in the
+        /// ordinary regime votes count whole. A voter's weight is read off a ballot in which
+        /// they alone vote yes and everybody else abstains (so all stay present).
+        #[test]
+        fn g43_3_no_voter_exceeds_a_tenth_of_the_votes_present(ballots in ballots()) {
+            let ballots: Vec<_> = ballots.into_iter().filter(|(v, _)| !v.investing).collect();
+            let present: u128 = ballots.iter().map(|(v, _)| u128::from(v.votes)).sum();
+            for tenth in [true, false] {
+                let counting = Counting {
+                    multiple_votes_tenth_cap: tenth,
+                    ..counting(Majority::Simple)
+                };
+                for (voter, _) in &ballots {
+                    let alone: Vec<_> = ballots
+                        .iter()
+                        .map(|(v, _)| (*v, if v == voter { Choice::Yes } else { Choice::Abstain }))
+                        .collect();
+                    let tally = count(&alone, counting).expect("counts");
+                    let (weight, unit) = (tally.yes, tally.denominator);
+                    let votes = u128::from(voter.votes);
+                    prop_assert!(weight >= unit, "one vote at least");
+                    prop_assert!(weight <= votes * unit, "never more than their votes");
+                    if tenth {
+                        prop_assert!(
+                            weight * 10 <= present.max(10) * unit,
+                            "{:?} weighs {}/{} of {} present", voter, weight, unit, present
+                        );
+                    } else {
+                        prop_assert_eq!(weight, votes * unit);
+                    }
+                }
+            }
         }
     }
 }

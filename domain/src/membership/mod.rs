@@ -63,6 +63,12 @@ impl MemberKind {
     pub fn is_investing(&self) -> bool {
         matches!(self, MemberKind::Investing)
     }
+
+    /// True for an entrepreneur (§ 14 BGB): a firm, whatever its legal form. What makes a
+    /// cooperative an entrepreneurs' one (G43-3, G65).
+    pub fn is_entrepreneur(&self) -> bool {
+        matches!(self, MemberKind::Firm { .. })
+    }
 }
 
 /// What the declaration of membership acknowledges (G15a). The duty to pay for the subscribed
@@ -208,6 +214,11 @@ pub struct ResignationDeclared {
     pub declared_on: Date,
     /// The last day of the membership: the end of a business year.
     pub effective_on: Date,
+    /// An early exit in hardship (§ 65 (3) GenG): the member's statement why staying to the
+    /// end of the statute's notice is unreasonable, a personal record beside the log (it is
+    /// about the member's personal or economic circumstances). Absent in schema version 1.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hardship: Option<PersonalRef>,
 }
 
 /// `MemberExcluded`: the cooperative excluded a member on a ground of its statute (G68).
@@ -395,6 +406,11 @@ pub struct Resign {
     pub declared_on: Date,
     /// Whether the notice came in text form (a letter, an e-mail, the member's own API call).
     pub in_text_form: bool,
+    /// Whether it came in written form, signed by hand: needed where the statute asks it.
+    pub in_writing: bool,
+    /// An early exit in hardship (§ 65 (3) GenG): the member's sealed statement why staying
+    /// to the end of the statute's notice period is unreasonable.
+    pub hardship: Option<PersonalRef>,
     /// The day of the decision.
     pub today: Date,
 }
@@ -778,6 +794,9 @@ pub struct Membership {
     /// Votes in the general assembly (G43-3): 1 unless granted more.
     #[serde(default = "one_vote")]
     votes: u8,
+    /// The statement of a hardship exit (G65), a personal record erased with the member's.
+    #[serde(default)]
+    hardship_statement: Option<PersonalRef>,
 }
 
 fn one_vote() -> u8 {
@@ -888,6 +907,10 @@ impl Membership {
     /// A member on `day`: admitted, and not past the exit.
     pub fn is_member_on(&self, day: Date) -> bool {
         self.admitted_on <= day && self.exit.as_ref().is_none_or(|e| day <= e.effective_on)
+    }
+    /// The statement of a hardship exit (G65), a personal record beside the log.
+    pub fn hardship_statement(&self) -> Option<&PersonalRef> {
+        self.hardship_statement.as_ref()
     }
     /// Votes in the general assembly as granted (G43-3); the electorate caps them by the
     /// statute and the motion.
@@ -1004,6 +1027,7 @@ impl Member {
                 settlement: None,
                 record_erased_on: None,
                 votes: 1,
+                hardship_statement: None,
             });
             return;
         }
@@ -1025,6 +1049,9 @@ impl Member {
                     declared_on: e.declared_on,
                     effective_on: e.effective_on,
                 });
+                if e.hardship.is_some() {
+                    m.hardship_statement = e.hardship.clone();
+                }
             }
             Event::MemberExcluded(e) => {
                 m.exit = Some(Exit {
@@ -1229,13 +1256,30 @@ impl Member {
         )])
     }
 
-    /// Decides a resignation (G65): in text form, to the end of the first business year that
-    /// the statute's notice period reaches.
+    /// Decides a resignation (G65, § 65 GenG): in text form, or in writing where the statute
+    /// asks it, to the end of the first business year that the member's notice period
+    /// reaches — the entrepreneur members' longer one where the statute sets it. Where that
+    /// period is above two years, a member of at least one full business year may leave
+    /// early in hardship, with three months' notice to the end of a business year; such a
+    /// notice may come after an ordinary one and bring its exit forward.
     pub fn resign(&self, coop: &Cooperative, command: Resign) -> Result<Vec<Change>, DomainError> {
         let statute = founded(coop)?;
         not_after_today(command.declared_on, command.today, "declared_on")?;
-        let m = self.staying_on(command.declared_on, "declared_on")?;
-        if !command.in_text_form {
+        let m = match (&command.hardship, self.staying_on(command.declared_on, "declared_on")) {
+            (_, Ok(m)) => m,
+            // A hardship exit may overtake an ordinary notice still running.
+            (Some(_), Err(_))
+                if self.admitted().is_ok_and(|m| {
+                    m.exit.as_ref().is_some_and(|exit| {
+                        exit.cause == ExitCause::Resignation && exit.effective_on > command.declared_on
+                    }) && m.admitted_on <= command.declared_on
+                }) =>
+            {
+                self.admitted()?
+            }
+            (_, Err(e)) => return Err(e),
+        };
+        if !command.in_text_form && !command.in_writing {
             return Err(DomainError::rule(
                 Rule::G65,
                 "resignation-not-in-text-form",
@@ -1243,15 +1287,78 @@ impl Member {
             )
             .at("in_text_form"));
         }
-        let effective_on = statute
-            .business_year()
-            .resignation_effective(command.declared_on, statute.notice_period_months())?;
+        if statute.resignation_in_writing() && !command.in_writing {
+            return Err(DomainError::rule(
+                Rule::G65,
+                "resignation-not-in-writing",
+                "the statute asks a resignation in written form: a letter signed by hand",
+            )
+            .at("in_writing"));
+        }
+        let year = statute.business_year();
+        let notice = statute.notice_period_months_for(m.kind.is_entrepreneur());
+        let effective_on = match &command.hardship {
+            None => year.resignation_effective(command.declared_on, notice)?,
+            Some(_) => {
+                if notice <= crate::statute::HARDSHIP_NOTICE_MONTHS_ABOVE {
+                    return Err(DomainError::rule(
+                        Rule::G65,
+                        "hardship-exit-not-available",
+                        format!(
+                            "an early exit in hardship is open only where the statute's notice period is above two years; member {}'s is {notice} months",
+                            m.member
+                        ),
+                    )
+                    .at("hardship"));
+                }
+                // At least one full business year: the one before the declaration's began on
+                // or after the admission.
+                let full_year_from = year
+                    .start_containing(command.declared_on)
+                    .checked_sub(jiff::ToSpan::year(1))
+                    .map_err(|_| {
+                        DomainError::invalid(
+                            "date-out-of-range",
+                            "declared_on",
+                            "before the dates this system keeps",
+                        )
+                    })?;
+                if m.admitted_on > full_year_from {
+                    return Err(DomainError::rule(
+                        Rule::G65,
+                        "hardship-exit-too-early",
+                        format!(
+                            "an early exit in hardship needs a membership of at least one full business year; member {} was admitted on {}",
+                            m.member, m.admitted_on
+                        ),
+                    )
+                    .at("hardship"));
+                }
+                let early = year.resignation_effective(command.declared_on, 3)?;
+                let ordinary = year.resignation_effective(command.declared_on, notice)?;
+                let running = m
+                    .exit
+                    .as_ref()
+                    .map_or(ordinary, |exit| exit.effective_on.min(ordinary));
+                if early >= running {
+                    return Err(DomainError::conflict(
+                        "hardship-exit-not-earlier",
+                        format!(
+                            "member {} leaves on {running} already; an exit in hardship would not come earlier",
+                            m.member
+                        ),
+                    ));
+                }
+                early
+            }
+        };
         let mut changes = vec![Change::new(
             Stream::Member(m.member),
             ResignationDeclared {
                 member: m.member,
                 declared_on: command.declared_on,
                 effective_on,
+                hardship: command.hardship,
             },
         )];
         // Officers are members (G9-24): the offices end with the membership.

@@ -396,6 +396,8 @@ fn g65_a_resignation_takes_effect_at_a_business_year_end() {
     let resign = Resign {
         declared_on: date(2027, 2, 15),
         in_text_form: false,
+        in_writing: false,
+        hardship: None,
         today: TODAY,
     };
     let error = world
@@ -458,6 +460,8 @@ fn g9_24_no_admission_above_twenty_while_the_board_is_too_small() {
             Resign {
                 declared_on: date(2027, 2, 15),
                 in_text_form: true,
+                in_writing: false,
+                hardship: None,
                 today: TODAY,
             },
         )
@@ -549,6 +553,8 @@ fn g9_24_a_resigning_officer_leaves_office_with_the_membership() {
             Resign {
                 declared_on: date(2027, 2, 15),
                 in_text_form: true,
+                in_writing: false,
+                hardship: None,
                 today: TODAY,
             },
         )
@@ -653,6 +659,8 @@ fn g73_the_settlement_follows_the_exit() {
             Resign {
                 declared_on: date(2027, 1, 5),
                 in_text_form: true,
+                in_writing: false,
+                hardship: None,
                 today: TODAY,
             },
         )
@@ -718,6 +726,8 @@ fn g30_personal_data_is_erased_only_after_the_retention_period() {
             Resign {
                 declared_on: date(2027, 1, 5),
                 in_text_form: true,
+                in_writing: false,
+                hardship: None,
                 today: TODAY,
             },
         )
@@ -966,6 +976,107 @@ fn g9_24_officers_are_members_and_the_board_keeps_its_size() {
     assert_eq!(error.code(), "offices-incompatible");
 }
 
+/// A resignation declared on `declared_on` by `member`, in text form.
+fn resignation(declared_on: Date, hardship: Option<PersonalRef>) -> Resign {
+    Resign {
+        declared_on,
+        in_text_form: true,
+        in_writing: false,
+        hardship,
+        today: declared_on,
+    }
+}
+
+/// The day a resignation takes effect, as decided and recorded.
+fn resigns(world: &mut World, member: u32, command: Resign) -> Result<Date, DomainError> {
+    let changes = world.member(member).resign(&world.coop, command)?;
+    let effective_on = match &changes[0].event {
+        Event::ResignationDeclared(e) => e.effective_on,
+        other => panic!("{other:?}"),
+    };
+    world.record(changes);
+    Ok(effective_on)
+}
+
+const LONG_NOTICE: &str = "notice_period_months = 12\n\n[membership.entrepreneurs_notice]\nmonths = 120\nfinancing = \"Secures the loans of the shared machine hall\"\n";
+
+/// G65 (§ 65 (2) S. 3 GenG): given a statute with 12 months' notice and 10 years for the
+/// entrepreneur members, when a firm and a citizen resign on the same day, then the firm
+/// leaves at the end of the year ten years on and the citizen one year on.
+#[test]
+fn g65_the_entrepreneurs_longer_notice_binds_only_the_entrepreneur_members() {
+    let statute = EXAMPLE_STATUTE.replace("notice_period_months = 12\n", LONG_NOTICE);
+    let mut world = crate::coop::tests_support::world_of(&statute, 4, |n| n <= 3);
+    let day = date(2028, 2, 15);
+    assert_eq!(resigns(&mut world, 1, resignation(day, None)), Ok(date(2038, 12, 31)));
+    assert_eq!(resigns(&mut world, 4, resignation(day, None)), Ok(date(2029, 12, 31)));
+}
+
+/// G65 (§ 65 (3) GenG): given a notice above two years, a member of at least one full
+/// business year may leave early in hardship, with three months' notice to the end of a
+/// business year, also after an ordinary notice; not before a full year, and not where the
+/// notice is two years or less. The statement is a personal record, referred to by the event.
+#[test]
+fn g65_a_member_in_hardship_leaves_early_where_the_notice_is_above_two_years() {
+    let statute = EXAMPLE_STATUTE.replace("notice_period_months = 12\n", LONG_NOTICE);
+    let mut world = crate::coop::tests_support::world_of(&statute, 4, |n| n <= 3);
+    let statement = || Some(person(900));
+    let error = resigns(&mut world, 1, resignation(date(2027, 6, 1), statement()))
+        .expect_err("admitted 2026-11-24: no full business year yet");
+    assert_eq!(
+        (error.rule_id(), error.code()),
+        (Some(Rule::G65), "hardship-exit-too-early")
+    );
+    assert_eq!(
+        resigns(&mut world, 1, resignation(date(2028, 2, 15), statement())),
+        Ok(date(2028, 12, 31))
+    );
+    assert_eq!(
+        world.member(1).membership().and_then(|m| m.hardship_statement()),
+        Some(&person(900))
+    );
+    // After an ordinary notice of ten years, hardship brings the exit forward.
+    assert_eq!(
+        resigns(&mut world, 2, resignation(date(2028, 2, 15), None)),
+        Ok(date(2038, 12, 31))
+    );
+    assert_eq!(
+        resigns(&mut world, 2, resignation(date(2028, 10, 15), statement())),
+        Ok(date(2029, 12, 31)),
+        "three months from 15 October reach into the next business year"
+    );
+    // The citizen's notice is 12 months: hardship gives nothing.
+    let error = resigns(&mut world, 4, resignation(date(2028, 2, 15), statement()))
+        .expect_err("notice of one year");
+    assert_eq!(error.code(), "hardship-exit-not-available");
+}
+
+/// G65 (§ 65 (2) S. 1 GenG): text form suffices unless the statute asks written form.
+#[test]
+fn g65_text_form_suffices_unless_the_statute_asks_writing() {
+    let mut world = world(3);
+    resigns(&mut world, 3, resignation(TODAY, None)).expect("an e-mail will do");
+    let strict = EXAMPLE_STATUTE.replace(
+        "notice_period_months = 12\n",
+        "notice_period_months = 12\nresignation_in_writing = true\n",
+    );
+    let mut world = world_with(&strict, 3);
+    let error = resigns(&mut world, 3, resignation(TODAY, None)).expect_err("an e-mail");
+    assert_eq!(
+        (error.rule_id(), error.code()),
+        (Some(Rule::G65), "resignation-not-in-writing")
+    );
+    resigns(
+        &mut world,
+        3,
+        Resign {
+            in_writing: true,
+            ..resignation(TODAY, None)
+        },
+    )
+    .expect("a signed letter");
+}
+
 /// Nothing is recorded for a day that has not come.
 #[test]
 fn facts_of_the_future_are_refused() {
@@ -977,6 +1088,8 @@ fn facts_of_the_future_are_refused() {
             Resign {
                 declared_on: date(2027, 3, 2),
                 in_text_form: true,
+                in_writing: false,
+                hardship: None,
                 today: TODAY,
             },
         )
@@ -987,8 +1100,10 @@ fn facts_of_the_future_are_refused() {
     );
 }
 
-/// G16: the clauses the law lists need three quarters of the votes cast, a duty to use the
-/// facilities nine tenths, anything else a simple majority.
+/// G16: given a cooperative under the example statute, when the assembly amends it, then
+/// the clauses the law lists need three quarters of the votes cast, a duty to use the
+/// facilities nine tenths, and anything else three quarters too (§ 16 (4) GenG: the statute
+/// sets no other majority).
 #[test]
 fn g16_amendments_need_the_majority_of_what_they_change() {
     let world = world(3);
@@ -1002,11 +1117,19 @@ fn g16_amendments_need_the_majority_of_what_they_change() {
         today: TODAY,
     };
     let seat = EXAMPLE_STATUTE.replace("seat = \"Musterdorf\"", "seat = \"Neudorf\"");
+    let error = world
+        .coop
+        .amend_statute(amend(seat.clone(), 74, 26))
+        .expect_err("a simple majority is not enough");
+    assert_eq!(
+        (error.rule_id(), error.code()),
+        (Some(Rule::G16), "amendment-majority-missed")
+    );
+    assert!(error.message().contains("§ 16 (4) GenG"), "{error}");
     world
         .coop
-        .amend_statute(amend(seat.clone(), 51, 49))
-        .expect("simple majority");
-    assert!(world.coop.amend_statute(amend(seat, 50, 50)).is_err());
+        .amend_statute(amend(seat, 75, 25))
+        .expect("three quarters");
     let object = EXAMPLE_STATUTE.replace("Joint purchasing,", "Joint purchasing, energy,");
     let error = world
         .coop
@@ -1161,7 +1284,7 @@ mod properties {
                         let m = pick(member);
                         let r = world.member(m).resign(
                             &world.coop,
-                            Resign { declared_on: today, in_text_form: true, today },
+                            Resign { declared_on: today, in_text_form: true, in_writing: false, hardship: None, today },
                         );
                         if r.is_ok() {
                             // 12 months' notice to the end of the calendar year it reaches.
