@@ -46,12 +46,33 @@ pub struct FoundCooperative {
     pub founded_on: Date,
     /// The founders.
     pub founders: Vec<Founder>,
-    /// Members of the first board, by their member number.
-    pub board: Vec<MemberNo>,
+    /// Members of the first board.
+    pub board: Vec<Officer>,
     /// Members of the first supervisory board.
-    pub supervisory_board: Vec<MemberNo>,
+    pub supervisory_board: Vec<Officer>,
     /// The treasurer, if the founders name one.
-    pub treasurer: Option<MemberNo>,
+    pub treasurer: Option<Officer>,
+}
+
+/// A member named to an office, with the natural person who serves for a member that is not
+/// one (G9-24, § 9 (2) GenG: officers are natural persons; a firm's owner, managing director
+/// or another person authorised to represent it serves for the firm).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Officer {
+    /// The member.
+    pub member: MemberNo,
+    /// The natural person serving for it: required for a firm, refused for a natural person
+    /// (who serves themself), optional for an investing member.
+    pub serving: Option<PersonalRef>,
+}
+
+impl From<MemberNo> for Officer {
+    fn from(member: MemberNo) -> Self {
+        Officer {
+            member,
+            serving: None,
+        }
+    }
 }
 
 /// One founder.
@@ -101,6 +122,10 @@ pub struct OfficerAppointed {
     pub office: Office,
     /// The day the appointment took effect.
     pub effective_on: Date,
+    /// The natural person serving for a member that is not one (G9-24): a personal record
+    /// beside the log. Absent in schema version 1.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub serving: Option<PersonalRef>,
 }
 
 /// `OfficerRemoved`: a member's office ended.
@@ -169,10 +194,20 @@ pub struct AmendStatute {
 pub struct Appoint {
     /// The office.
     pub office: Office,
+    /// The natural person serving for a member that is not one (G9-24).
+    pub serving: Option<PersonalRef>,
     /// The first day in office.
     pub effective_on: Date,
     /// The day of the decision.
     pub today: Date,
+}
+
+/// What an appointment needs to know of the organ's other holders (G8-2): a fact the
+/// application passes.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct OrganFacts {
+    /// Investing members among the supervisory board's holders staying in office.
+    pub investing_supervisors: usize,
 }
 
 /// Ends a member's office.
@@ -212,14 +247,17 @@ struct Founded {
 
 /// A term of office: from its first day to the first day without it, once its end is recorded
 /// (an end may lie ahead: a resigning officer's office ends with the membership).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 struct Term {
     from: Date,
     until: Option<Date>,
+    /// The natural person serving for a member that is not one (G9-24).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    serving: Option<PersonalRef>,
 }
 
 impl Term {
-    fn covers(self, day: Date) -> bool {
+    fn covers(&self, day: Date) -> bool {
         self.from <= day && self.until.is_none_or(|until| day < until)
     }
 }
@@ -247,6 +285,7 @@ impl Cooperative {
                     Term {
                         from: e.effective_on,
                         until: None,
+                        serving: e.serving.clone(),
                     },
                 );
             }
@@ -304,6 +343,18 @@ impl Cooperative {
             .map(|(_, member, _)| member)
     }
 
+    /// The natural person serving for `member` in `office`, where the member is not one
+    /// (G9-24): their personal record.
+    pub fn serving(&self, office: Office, member: MemberNo) -> Option<&PersonalRef> {
+        self.founded
+            .as_ref()?
+            .offices
+            .get(&office)?
+            .get(&member)?
+            .serving
+            .as_ref()
+    }
+
     /// The members holding `office` with no end recorded: who the organ keeps (G9-24 counts
     /// them, not officers on their way out).
     pub fn staying(&self, office: Office) -> impl Iterator<Item = MemberNo> + '_ {
@@ -319,14 +370,14 @@ impl Cooperative {
             .map(|(office, _, _)| office)
     }
 
-    fn terms(&self) -> impl Iterator<Item = (Office, MemberNo, Term)> + '_ {
+    fn terms(&self) -> impl Iterator<Item = (Office, MemberNo, &Term)> + '_ {
         self.founded
             .iter()
             .flat_map(|f| f.offices.iter())
             .flat_map(|(office, holders)| {
                 holders
                     .iter()
-                    .map(move |(member, term)| (*office, *member, *term))
+                    .map(move |(member, term)| (*office, *member, term))
             })
     }
 
@@ -349,8 +400,16 @@ impl Cooperative {
     }
 
     /// Decides appointing `member` to an office: officers are members with their rights
-    /// (G9-24, G68); nobody sits on the board and the supervisory board at once (§ 37 GenG).
-    pub fn appoint(&self, member: &Member, command: Appoint) -> Result<Vec<Change>, DomainError> {
+    /// (G9-24, G68) and natural persons — a natural person serves for a firm (§ 9 (2) GenG);
+    /// nobody sits on the board and the supervisory board at once (§ 37 GenG); investing
+    /// members hold at most a quarter of the supervisory board's seats (G8-2, § 8 (2) S. 4
+    /// GenG).
+    pub fn appoint(
+        &self,
+        member: &Member,
+        facts: OrganFacts,
+        command: Appoint,
+    ) -> Result<Vec<Change>, DomainError> {
         let statute = self.statute().ok_or_else(not_founded)?;
         crate::membership::not_after_today(command.effective_on, command.today, "effective_on")?;
         let m = member
@@ -373,6 +432,21 @@ impl Cooperative {
                 "office",
                 "the statute provides no supervisory board",
             ));
+        }
+        check_serving(m.kind(), command.serving.as_ref(), "serving")?;
+        if command.office == Office::SupervisoryBoard && m.kind().is_investing() {
+            let seats = self.staying(Office::SupervisoryBoard).count() + 1;
+            let investing = facts.investing_supervisors + 1;
+            if investing * 4 > seats {
+                return Err(DomainError::rule(
+                    Rule::G8_2,
+                    "investing-supervisors-above-quarter",
+                    format!(
+                        "investing members may hold at most a quarter of the supervisory board's seats; with member {} they would hold {investing} of {seats}",
+                        m.member()
+                    ),
+                ));
+            }
         }
         let held: BTreeSet<Office> = self.offices_of(m.member(), command.effective_on).collect();
         if held.contains(&command.office) {
@@ -402,6 +476,7 @@ impl Cooperative {
                 member: m.member(),
                 office: command.office,
                 effective_on: command.effective_on,
+                serving: command.serving,
             },
         )])
     }
@@ -548,6 +623,33 @@ impl Cooperative {
 
         let is_member = |no: &MemberNo| no.get() <= member_count;
         let small = founders.len() <= SMALL_COOPERATIVE_MEMBERS_MAX;
+        // G9-24: officers are natural persons; a natural person serves for a firm.
+        let named = board
+            .iter()
+            .enumerate()
+            .map(|(i, o)| (format!("board[{i}]"), o))
+            .chain(
+                supervisory_board
+                    .iter()
+                    .enumerate()
+                    .map(|(i, o)| (format!("supervisory_board[{i}]"), o)),
+            )
+            .chain(treasurer.iter().map(|o| ("treasurer".to_owned(), o)));
+        for (field, officer) in named {
+            if let Some(founder) = usize::try_from(officer.member.get() - 1)
+                .ok()
+                .and_then(|i| founders.get(i))
+            {
+                check_serving(
+                    &founder.kind,
+                    officer.serving.as_ref(),
+                    &format!("{field}.serving"),
+                )?;
+            }
+        }
+        let board_officers = board;
+        let board: Vec<MemberNo> = board_officers.iter().map(|o| o.member).collect();
+        let seats: Vec<MemberNo> = supervisory_board.iter().map(|o| o.member).collect();
         // G9-24: a board of at least 2 persons, 1 with at most 20 members; the statute may ask
         // for more.
         let board_min = statute.organ_minimum(Office::Board, founders.len());
@@ -565,7 +667,8 @@ impl Cooperative {
                 )
                 .at("statute.organs.supervisory_board"));
             }
-            check_organ(&supervisory_board, "supervisory_board", 1, &is_member)?;
+            let minimum = statute.organ_minimum(Office::SupervisoryBoard, founders.len());
+            check_organ(&seats, "supervisory_board", minimum, &is_member)?;
         } else if !supervisory_board.is_empty() {
             return Err(DomainError::invalid(
                 "supervisory-board-not-in-statute",
@@ -574,14 +677,14 @@ impl Cooperative {
             ));
         }
         // § 37 GenG: nobody sits on the board and the supervisory board at once.
-        if let Some(both) = board.iter().find(|no| supervisory_board.contains(no)) {
+        if let Some(both) = board.iter().find(|no| seats.contains(no)) {
             return Err(DomainError::invalid(
                 "offices-incompatible",
                 "supervisory_board",
                 format!("member {both} cannot sit on the board and the supervisory board at once"),
             ));
         }
-        if let Some(treasurer) = treasurer
+        if let Some(treasurer) = treasurer.as_ref().map(|o| o.member)
             && !is_member(&treasurer)
         {
             return Err(DomainError::rule(
@@ -604,22 +707,23 @@ impl Cooperative {
                 founders: member_count,
             },
         )];
-        let offices = board
-            .iter()
-            .map(|&no| (no, Office::Board))
+        let offices = board_officers
+            .into_iter()
+            .map(|o| (o, Office::Board))
             .chain(
                 supervisory_board
-                    .iter()
-                    .map(|&no| (no, Office::SupervisoryBoard)),
+                    .into_iter()
+                    .map(|o| (o, Office::SupervisoryBoard)),
             )
-            .chain(treasurer.map(|no| (no, Office::Treasurer)));
-        for (member, office) in offices {
+            .chain(treasurer.map(|o| (o, Office::Treasurer)));
+        for (officer, office) in offices {
             changes.push(Change::new(
                 Stream::Coop,
                 OfficerAppointed {
-                    member,
+                    member: officer.member,
                     office,
                     effective_on: founded_on,
+                    serving: officer.serving,
                 },
             ));
         }
@@ -650,6 +754,30 @@ impl Cooperative {
             member = member.next();
         }
         Ok(changes)
+    }
+}
+
+/// G9-24 (§ 9 (2) GenG): officers are natural persons. A natural person member serves
+/// themself; for a firm a natural person authorised to represent it serves, and is named; an
+/// investing member may name one.
+fn check_serving(
+    kind: &MemberKind,
+    serving: Option<&PersonalRef>,
+    field: &str,
+) -> Result<(), DomainError> {
+    match (kind, serving) {
+        (MemberKind::Firm { .. }, None) => Err(DomainError::rule(
+            Rule::G9_24,
+            "officer-not-a-natural-person",
+            "officers are natural persons: name the person who serves for the firm (its owner, managing director or another person authorised to represent it)",
+        )
+        .at(field)),
+        (MemberKind::NaturalPerson, Some(_)) => Err(DomainError::invalid(
+            "serving-person-unexpected",
+            field,
+            "a member who is a natural person serves in office themself",
+        )),
+        _ => Ok(()),
     }
 }
 
@@ -709,6 +837,15 @@ mod tests {
         MemberNo::new(n).expect("non-zero")
     }
 
+    /// A firm's officer, with the person who serves for it (G9-24).
+    fn officer(n: u32) -> Officer {
+        Officer {
+            member: no(n),
+            serving: Some(tests_support::person(1000 + n)),
+        }
+    }
+
+    /// `founders` firms; the board 1 and 2, the supervisory board 3 to 5, the treasurer 2.
     fn founding(founders: usize) -> FoundCooperative {
         FoundCooperative {
             statute: Statute::parse_toml(EXAMPLE_STATUTE).expect("valid"),
@@ -717,9 +854,9 @@ mod tests {
             founders: (1..=founders)
                 .map(|i| founder(u32::try_from(i).expect("few")))
                 .collect(),
-            board: vec![no(1), no(2)],
-            supervisory_board: vec![no(3)],
-            treasurer: Some(no(2)),
+            board: vec![officer(1), officer(2)],
+            supervisory_board: (3..=5).map(officer).collect(),
+            treasurer: Some(officer(2)),
         }
     }
 
@@ -729,7 +866,7 @@ mod tests {
 
     #[test]
     fn founding_admits_the_founders_and_appoints_the_officers() {
-        let changes = given_nothing_when_founding(founding(3)).expect("valid founding");
+        let changes = given_nothing_when_founding(founding(5)).expect("valid founding");
         let types: Vec<_> = changes
             .iter()
             .map(|c| (c.stream.to_string(), c.event.event_type()))
@@ -742,9 +879,13 @@ mod tests {
                 ("coop", "OfficerAppointed"),
                 ("coop", "OfficerAppointed"),
                 ("coop", "OfficerAppointed"),
+                ("coop", "OfficerAppointed"),
+                ("coop", "OfficerAppointed"),
                 ("member-1", "MemberAdmitted"),
                 ("member-2", "MemberAdmitted"),
                 ("member-3", "MemberAdmitted"),
+                ("member-4", "MemberAdmitted"),
+                ("member-5", "MemberAdmitted"),
             ]
             .map(|(s, t)| (s.to_owned(), t))
         );
@@ -758,7 +899,52 @@ mod tests {
                 .collect::<Vec<_>>(),
             [no(1), no(2)]
         );
-        assert!(world.member(3).membership().is_some() && world.member(4).membership().is_none());
+        assert!(world.member(5).membership().is_some() && world.member(6).membership().is_none());
+        assert_eq!(
+            world.coop.serving(Office::Board, no(1)),
+            Some(&tests_support::person(1001)),
+            "G9-24: the person serving for firm 1"
+        );
+    }
+
+    /// G9-24 (§ 9 (2) GenG): given firms and a citizen founding, when a firm is named to the
+    /// board without the person who serves for it, or the citizen with one, then it is
+    /// refused; a firm with its person and the citizen alone are accepted.
+    #[test]
+    fn g9_24_officers_are_natural_persons() {
+        let mut command = founding(5);
+        command.board[1].serving = None;
+        let error = given_nothing_when_founding(command).expect_err("a firm alone");
+        assert_eq!(
+            (error.rule_id(), error.code(), error.field()),
+            (
+                Some(Rule::G9_24),
+                "officer-not-a-natural-person",
+                Some("board[1].serving")
+            )
+        );
+        let mut command = founding(5);
+        command.founders[0] = tests_support::citizen(1);
+        let error = given_nothing_when_founding(command.clone()).expect_err("a citizen serves");
+        assert_eq!(error.code(), "serving-person-unexpected");
+        command.board[0].serving = None;
+        given_nothing_when_founding(command).expect("the citizen serves themself");
+    }
+
+    /// G9-24 (§ 36 (1) GenG): a supervisory board has at least three members.
+    #[test]
+    fn g9_24_a_supervisory_board_has_at_least_three_members() {
+        let mut command = founding(5);
+        command.supervisory_board.pop();
+        let error = given_nothing_when_founding(command).expect_err("two");
+        assert_eq!(
+            (error.rule_id(), error.code(), error.field()),
+            (
+                Some(Rule::G9_24),
+                "organ-too-small",
+                Some("supervisory_board")
+            )
+        );
     }
 
     /// G4: at least 3 founders.
@@ -774,8 +960,8 @@ mod tests {
     /// G9-24: officers must be members.
     #[test]
     fn g9_24_a_board_member_who_is_not_a_founder_is_refused() {
-        let mut command = founding(3);
-        command.board = vec![no(1), no(7)];
+        let mut command = founding(5);
+        command.board = vec![officer(1), officer(7)];
         let error = given_nothing_when_founding(command).expect_err("not a founder");
         assert_eq!(error.rule_id(), Some(Rule::G9_24));
         assert_eq!(error.field(), Some("board[1]"));
@@ -788,7 +974,7 @@ mod tests {
         let statute = EXAMPLE_STATUTE.replace("board_min = 2", "board_min = 1");
         let mut command = founding(25);
         command.statute = Statute::parse_toml(&statute).expect("valid");
-        command.board = vec![no(1)];
+        command.board = vec![officer(1)];
         let error = given_nothing_when_founding(command.clone()).expect_err("board of one");
         assert_eq!(
             (error.rule_id(), error.code()),
@@ -797,11 +983,11 @@ mod tests {
 
         let mut small = founding(5);
         small.statute = command.statute.clone();
-        small.board = vec![no(1)];
+        small.board = vec![officer(1)];
         given_nothing_when_founding(small).expect("a board of one with 5 members");
 
         let mut statute_says_two = founding(5);
-        statute_says_two.board = vec![no(1)];
+        statute_says_two.board = vec![officer(1)];
         let error = given_nothing_when_founding(statute_says_two).expect_err("statute says 2");
         assert_eq!(error.code(), "organ-too-small");
     }
@@ -836,8 +1022,8 @@ mod tests {
 
     #[test]
     fn nobody_sits_on_both_boards() {
-        let mut command = founding(4);
-        command.supervisory_board = vec![no(2)];
+        let mut command = founding(5);
+        command.supervisory_board = vec![officer(2), officer(3), officer(4)];
         let error = given_nothing_when_founding(command).expect_err("both boards");
         assert_eq!(error.code(), "offices-incompatible");
     }
@@ -845,7 +1031,7 @@ mod tests {
     /// G7a: shares up to the statute's maximum.
     #[test]
     fn g7a_founders_subscribe_within_the_statutes_maximum() {
-        let mut command = founding(3);
+        let mut command = founding(5);
         command.founders[1].shares = 21;
         let error = given_nothing_when_founding(command).expect_err("21 shares");
         assert_eq!(
@@ -857,7 +1043,7 @@ mod tests {
     /// G8-2: investing members need the statute's leave and the assembly's consent.
     #[test]
     fn g8_2_investing_members_cannot_found() {
-        let mut command = founding(3);
+        let mut command = founding(5);
         command.founders[0].kind = MemberKind::Investing;
         let error = given_nothing_when_founding(command).expect_err("investing founder");
         assert_eq!(error.rule_id(), Some(Rule::G8_2));
@@ -866,18 +1052,18 @@ mod tests {
     #[test]
     fn a_cooperative_is_founded_once() {
         let mut coop = Cooperative::default();
-        for change in given_nothing_when_founding(founding(3)).expect("valid") {
+        for change in given_nothing_when_founding(founding(5)).expect("valid") {
             if change.stream == Stream::Coop {
                 coop.apply(&change.event);
             }
         }
-        let error = coop.found(founding(3)).expect_err("twice");
+        let error = coop.found(founding(5)).expect_err("twice");
         assert_eq!(error.code(), "coop-already-founded");
     }
 
     #[test]
     fn events_survive_encoding_and_decoding() {
-        for change in given_nothing_when_founding(founding(3)).expect("valid") {
+        for change in given_nothing_when_founding(founding(5)).expect("valid") {
             let json = change.event.to_json().to_string();
             let back = Event::decode(
                 change.event.event_type(),
@@ -1023,17 +1209,40 @@ pub(crate) mod tests_support {
 
     /// A cooperative of `founders` founders under `statute`: firms where `is_firm` holds,
     /// natural persons elsewhere.
+    ///
+    /// Members 1 and 2 are the board, 3 to 5 the supervisory board (a person serves for each
+    /// firm, G9-24). With fewer than five founders there are too few members for both organs
+    /// (§ 36 (1), § 37 GenG): the statute then does without a supervisory board, as a small
+    /// cooperative may (§ 9 (1) GenG), and the assembly consents to investing members.
     pub(crate) fn world_of(statute: &str, founders: u32, is_firm: impl Fn(u32) -> bool) -> World {
-        let no = |n| MemberNo::new(n).expect("non-zero");
+        let officer = |n: u32| Officer {
+            member: MemberNo::new(n).expect("non-zero"),
+            serving: is_firm(n).then(|| person(1000 + n)),
+        };
+        let small = founders < 5;
+        let statute = if small {
+            statute
+                .replace("supervisory_board = true", "supervisory_board = false")
+                .replace(
+                    "consent_by = \"supervisory-board\"",
+                    "consent_by = \"assembly\"",
+                )
+        } else {
+            statute.to_owned()
+        };
         let command = FoundCooperative {
-            statute: Statute::parse_toml(statute).expect("valid"),
-            statute_text: statute.into(),
+            statute: Statute::parse_toml(&statute).expect("valid"),
+            statute_text: statute.clone(),
             founded_on: jiff::civil::date(2026, 11, 24),
             founders: (1..=founders)
                 .map(|n| if is_firm(n) { firm(n) } else { citizen(n) })
                 .collect(),
-            board: vec![no(1), no(2)],
-            supervisory_board: vec![no(3)],
+            board: vec![officer(1), officer(2)],
+            supervisory_board: if small {
+                Vec::new()
+            } else {
+                (3..=5).map(officer).collect()
+            },
             treasurer: None,
         };
         let mut world = World::default();

@@ -14,9 +14,9 @@ use crate::books::{
 };
 use crate::coop::{CooperativeFounded, OfficerAppointed, OfficerRemoved, StatuteAmended};
 use crate::governance::{
-    AgendaItemAdded, AssemblyConvened, AssemblyId, AttendanceRecorded, ChairChosen, BallotClosed, BallotCounted, BallotOpened,
-    DelegatesElected, InvestmentApproved, MotionId, MotionPut, ProxyGranted, ProxyRevoked,
-    VoteCast,
+    AgendaItemAdded, AssemblyConvened, AssemblyId, AttendanceRecorded, BallotClosed, BallotCounted,
+    BallotOpened, ChairChosen, DelegatesElected, InvestmentApproved, MotionId, MotionPut,
+    ProxyGranted, ProxyRevoked, VoteCast,
 };
 use crate::membership::{
     ApplicationAccepted, ApplicationRejected, CapitalTransferred, MemberAdmitted, MemberDied,
@@ -235,8 +235,9 @@ events! {
     SettlementPaid v 1,
     /// An exited member's personal data was erased after the retention period.
     MemberRecordErased v 1,
-    /// A member took an office.
-    OfficerAppointed v 1,
+    /// A member took an office. Version 2 adds the natural person serving for a firm
+    /// (G9-24); version 1 reads without one.
+    OfficerAppointed v 2 reads 1,
     /// A member's office ended.
     OfficerRemoved v 1,
     /// An API token was issued.
@@ -356,7 +357,10 @@ mod tests {
             panic!("version 1 reads");
         };
         assert!(!event.delegates);
-        assert_eq!(event.participation, None, "G46: version 1 did not record it");
+        assert_eq!(
+            event.participation, None,
+            "G46: version 1 did not record it"
+        );
         let opened = r#"{"motion":"m1","record_day":"2027-03-15",
             "opened_at":"2027-03-15T11:00:00Z","closes_at":null,"statute_version":1,
             "weighting":{"one_vote_each":false,"excluded":[]},"counting":null,"quorum_percent":0}"#;

@@ -45,7 +45,7 @@ pub use access::{
 pub use calendar::{BusinessYear, record_retained_until, settlement_due};
 pub use coop::{
     AmendStatute, Appoint, Cooperative, CooperativeFounded, Dismiss, FoundCooperative, Founder,
-    Office, OfficerAppointed, OfficerRemoved, StatuteAmended,
+    Office, Officer, OfficerAppointed, OfficerRemoved, OrganFacts, StatuteAmended,
 };
 pub use error::{DomainError, ErrorKind, Rule};
 pub use event::{Change, DecodeError, Event, Stream};

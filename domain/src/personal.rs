@@ -48,6 +48,15 @@ impl Person {
     /// The most characters an address has.
     pub const ADDRESS_CHARS_MAX: usize = 300;
 
+    /// A person known by name alone: one who serves in office for a member firm (G9-24),
+    /// whose address the member list does not hold.
+    pub fn named(name: &str) -> Result<Self, DomainError> {
+        Ok(Self {
+            name: Name::parse(name).map_err(|e| e.within("name"))?,
+            address: String::new(),
+        })
+    }
+
     /// Validates a person's data.
     pub fn parse(name: &str, address: &str) -> Result<Self, DomainError> {
         Ok(Self {

@@ -471,6 +471,42 @@ pub struct MajorityReason {
     pub law_mandates_three_quarters: bool,
 }
 
+/// The amendments whose minutes list the members present or represented with their votes
+/// (G47, § 47 (3) GenG): § 16 (2) nos. 2 to 5 and 9 to 11, § 16 (3), and a change of the
+/// object (the law: a substantial one; every change of the object is listed here).
+const ATTENDANCE_LIST_CASES: &[&str] = &[
+    "(§ 16 (2) no. 1 GenG)",
+    "(§ 16 (2) no. 2 GenG)",
+    "(§ 16 (2) no. 3 GenG)",
+    "(§ 16 (2) no. 4 GenG)",
+    "(§ 16 (2) no. 5 GenG)",
+    "(§ 16 (2) no. 9 GenG)",
+    "(§ 16 (2) no. 10 GenG)",
+    "(§ 16 (2) no. 11 GenG)",
+    "(§ 16 (3) S. 1 GenG)",
+    "(§ 16 (3) S. 2 GenG)",
+];
+
+impl MajorityReason {
+    /// Whether the minutes of a resolution for this reason list the members present or
+    /// represented with their votes (G47).
+    pub fn needs_attendance_list(&self) -> bool {
+        ATTENDANCE_LIST_CASES
+            .iter()
+            .any(|case| self.case.ends_with(case))
+    }
+}
+
+/// Whether the reasons a motion recorded (as [`MajorityReason`] displays them) make its
+/// minutes list the members present or represented with their votes (G47).
+pub fn reasons_need_attendance_list(reasons: &[String]) -> bool {
+    reasons.iter().any(|reason| {
+        ATTENDANCE_LIST_CASES
+            .iter()
+            .any(|case| reason.ends_with(case))
+    })
+}
+
 impl std::fmt::Display for MajorityReason {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{}: {}", self.rule, self.case)
@@ -633,6 +669,10 @@ pub const STATUTE_BYTES_MAX: usize = 32 * 1024;
 
 /// Members up to which a board of one and no supervisory board are allowed (G9-24).
 pub const SMALL_COOPERATIVE_MEMBERS_MAX: usize = 20;
+
+/// The fewest members of a supervisory board (G9-24, § 36 (1) GenG: three persons unless the
+/// statute sets more).
+pub const SUPERVISORY_BOARD_MIN: usize = 3;
 
 impl Statute {
     /// Parses and validates a statute file. Errors name the clause (`shares.paid_in_minimum`)
@@ -1085,17 +1125,21 @@ impl Statute {
         Ok(())
     }
 
-    /// G9-24: the fewest holders `office` must have with `members` members: the board 1 (2
-    /// above 20 members) or the statute's minimum if larger; the supervisory board 1 where the
-    /// statute has one or above 20 members; the treasurer none.
+    /// G9-24: the fewest holders `office` must have with `members` members: the board the
+    /// statute's number, at least 2 (§ 24 (2) GenG; 1 where the statute says so and there are
+    /// at most 20 members); the supervisory board 3 where the statute has one or above 20
+    /// members (§ 36 (1) GenG; the statute may do without one up to 20 members, § 9 (1));
+    /// the treasurer none.
     pub fn organ_minimum(&self, office: crate::Office, members: usize) -> usize {
         let small = members <= SMALL_COOPERATIVE_MEMBERS_MAX;
         match office {
             crate::Office::Board => {
                 usize::from(self.organs.board_min).max(if small { 1 } else { 2 })
             }
-            crate::Office::SupervisoryBoard => usize::from(self.organs.supervisory_board || !small),
-            crate::Office::Treasurer => 0,
+            crate::Office::SupervisoryBoard if self.organs.supervisory_board || !small => {
+                SUPERVISORY_BOARD_MIN
+            }
+            crate::Office::SupervisoryBoard | crate::Office::Treasurer => 0,
         }
     }
 
@@ -1137,9 +1181,7 @@ impl Statute {
             listed.push("the notice period is lengthened beyond two years (§ 16 (2) no. 5 GenG)");
         }
         if new_m.result_reserve_share && !old_m.result_reserve_share {
-            listed.push(
-                "leaving members get a share of the result reserve (§ 16 (2) no. 6 GenG)",
-            );
+            listed.push("leaving members get a share of the result reserve (§ 16 (2) no. 6 GenG)");
         }
         if new.voting.multiple_votes_max > self.voting.multiple_votes_max {
             listed.push("multiple votes are introduced or extended (§ 16 (2) no. 7 GenG)");
@@ -1158,7 +1200,9 @@ impl Statute {
             listed.push("investing members may be admitted (§ 16 (2) no. 11 GenG)");
         }
         if new_m.recurring_fees && !old_m.recurring_fees {
-            listed.push("recurring fees for the cooperative's services are introduced (§ 16 (3) S. 2 GenG)");
+            listed.push(
+                "recurring fees for the cooperative's services are introduced (§ 16 (3) S. 2 GenG)",
+            );
         }
         let mut duties: Vec<&'static str> = Vec::new();
         if new_m.duty_to_use && !old_m.duty_to_use {
@@ -1516,10 +1560,14 @@ mod tests {
             .expect_err("ten years for every member");
         assert_eq!(
             (error.rule_id(), error.field()),
-            (Some(Rule::G65), Some("statute.membership.notice_period_months"))
+            (
+                Some(Rule::G65),
+                Some("statute.membership.notice_period_months")
+            )
         );
         let longer = "notice_period_months = 12\n\n[membership.entrepreneurs_notice]\nmonths = 120\nfinancing = \"Secures the loans of the shared machine hall\"\n";
-        let statute = with("notice_period_months = 12\n", longer).expect("ten years for entrepreneurs");
+        let statute =
+            with("notice_period_months = 12\n", longer).expect("ten years for entrepreneurs");
         assert_eq!(statute.notice_period_months_for(true), 120);
         assert_eq!(statute.notice_period_months_for(false), 12);
         let error = with(
@@ -1557,8 +1605,7 @@ mod tests {
     /// that they never outvote the others: a statute may give them up to 49 %, not 50 %.
     #[test]
     fn g8_2_investing_members_stay_below_half_of_the_weight() {
-        with("vote_share_max_percent = 25", "vote_share_max_percent = 49")
-            .expect("below one half");
+        with("vote_share_max_percent = 25", "vote_share_max_percent = 49").expect("below one half");
         let error = with("vote_share_max_percent = 25", "vote_share_max_percent = 50")
             .expect_err("a tie would let them block");
         assert_eq!(error.rule_id(), Some(Rule::G8_2));
@@ -1599,8 +1646,9 @@ mod tests {
     /// silent statute needs the law's three quarters, one that wrote "simple" keeps it.
     #[test]
     fn g16_a_statute_recorded_with_the_old_default_is_read_as_its_text_decided_it() {
-        let mut recorded = serde_json::to_value(Statute::parse_toml(EXAMPLE_STATUTE).expect("valid"))
-            .expect("serializes");
+        let mut recorded =
+            serde_json::to_value(Statute::parse_toml(EXAMPLE_STATUTE).expect("valid"))
+                .expect("serializes");
         recorded["voting"]["majorities"]["amendment"] = "simple".into();
         let recorded: Statute = serde_json::from_value(recorded).expect("reads");
         assert_eq!(recorded.majorities().other_amendment(), Majority::Simple);

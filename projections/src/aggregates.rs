@@ -8,7 +8,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 use verbund_domain::books::Books;
 use verbund_domain::governance::{
-    Assembly, AssemblyId, InvestmentApproved, Motion, MotionId, Proxies, VoteCast, Voter,
+    Assembly, AssemblyId, InvestmentApproved, Motion, MotionId, Proxies, Regime, VoteCast, Voter,
     electorate,
 };
 use verbund_domain::{Application, ApplicationId, Cooperative, Event, Member, MemberNo, Stream};
@@ -102,7 +102,7 @@ impl Ballot {
 
 impl Projection for Aggregates {
     const NAME: &'static str = "aggregates";
-    const VERSION: u32 = 7;
+    const VERSION: u32 = 8;
 
     fn apply(&mut self, envelope: &Envelope) {
         match &envelope.stream {
@@ -217,6 +217,7 @@ impl Aggregates {
             opened.record_day,
             statute,
             &opened.weighting,
+            Regime::of_counting(opened.counting.as_ref()),
             |member| {
                 self.members
                     .get(&member)
@@ -314,6 +315,48 @@ impl Aggregates {
             .filter_map(|m| m.state.membership())
             .filter(|m| m.is_member_on(day))
             .count()
+    }
+
+    /// The regime of multiple votes on `day` (G43-3): whether more than three quarters of the
+    /// members are entrepreneurs.
+    pub fn regime_on(&self, day: jiff::civil::Date) -> Regime {
+        let (members, entrepreneurs) = self
+            .members
+            .values()
+            .filter_map(|m| m.state.membership())
+            .filter(|m| m.is_member_on(day))
+            .fold((0, 0), |(all, firms), m| {
+                (all + 1, firms + usize::from(m.kind().is_entrepreneur()))
+            });
+        Regime::of(members, entrepreneurs)
+    }
+
+    /// The investing members on the supervisory board who stay in office (G8-2).
+    pub fn investing_supervisors(&self) -> usize {
+        self.coop
+            .state
+            .staying(verbund_domain::Office::SupervisoryBoard)
+            .filter(|no| {
+                self.members
+                    .get(no)
+                    .and_then(|m| m.state.membership())
+                    .is_some_and(|m| m.kind().is_investing())
+            })
+            .count()
+    }
+
+    /// Whether every member with their rights on `day` attends `assembly` themself (G46).
+    pub fn all_present(&self, assembly: &AssemblyId, day: jiff::civil::Date) -> bool {
+        let Some(assembly) = self.assemblies.get(assembly) else {
+            return false;
+        };
+        assembly.state.all_present(
+            self.members
+                .values()
+                .filter_map(|m| m.state.membership())
+                .filter(|m| m.has_rights_on(day))
+                .map(|m| m.member()),
+        )
     }
 
     /// The delegates last elected who have their rights as members on `day` (G43a).

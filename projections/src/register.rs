@@ -86,7 +86,7 @@ impl MemberRecord {
 
 impl Projection for Register {
     const NAME: &'static str = "register";
-    const VERSION: u32 = 6;
+    const VERSION: u32 = 7;
 
     fn apply(&mut self, envelope: &Envelope) {
         match &envelope.event {
@@ -200,6 +200,15 @@ impl Register {
     /// The offices a member holds on `day`.
     pub fn offices(&self, member: MemberNo, day: Date) -> BTreeSet<Office> {
         self.cooperative.offices_of(member, day).collect()
+    }
+
+    /// The natural person serving for `member` in `office` (G9-24), a personal record.
+    pub fn serving(
+        &self,
+        office: Office,
+        member: MemberNo,
+    ) -> Option<&verbund_domain::PersonalRef> {
+        self.cooperative.serving(office, member)
     }
 
     /// The members holding `office` on `day`, by number.
@@ -323,6 +332,7 @@ mod tests {
                         member: no(2),
                         declared_on: date(2027, 5, 1),
                         effective_on: date(2028, 12, 31),
+                        hardship: None,
                     }),
                 ),
             ],
@@ -372,6 +382,7 @@ mod tests {
                         member: no(1),
                         office: Office::Board,
                         effective_on: date(2027, 1, 10),
+                        serving: None,
                     }),
                 ),
                 (
@@ -433,6 +444,7 @@ mod tests {
                         member: no(1),
                         office: Office::Board,
                         effective_on: date(2027, 1, 10),
+                        serving: None,
                     }),
                 ),
                 (

@@ -33,7 +33,7 @@ fn today_plus(days: i64) -> String {
 /// people.
 fn founding() -> String {
     let mut text =
-        "founded_on = \"2025-01-10\"\nboard = [1, 2]\nsupervisory_board = [3, 4]\ntreasurer = 2\n"
+        "founded_on = \"2025-01-10\"\nboard = [{ member = 1, serving = \"Person 1\" }, { member = 2, serving = \"Person 2\" }]\nsupervisory_board = [{ member = 3, serving = \"Person 3\" }, { member = 4, serving = \"Person 4\" }, { member = 5, serving = \"Person 5\" }]\ntreasurer = { member = 2, serving = \"Person 2\" }\n"
             .to_owned();
     for n in 1..=FIRMS {
         text.push_str(&format!(
@@ -429,7 +429,8 @@ fn a_year_of_twelve_firms_ends_in_the_balance_sheet_computed_by_hand(db: &TestDb
         "/assemblies",
         "member:1",
         json!({"form": "hybrid", "convened_on": today_plus(-20), "held_on": today_plus(0),
-               "place": "Gasthaus zur Post", "chair": 3, "agenda": ["Use of the profit of 2025"]}),
+               "place": "Gasthaus zur Post", "chair": 3, "agenda": ["Use of the profit of 2025"],
+               "participation": "Online with the link in the invitation; votes in the members' area"}),
     )["id"]
         .as_str()
         .expect("an id")
@@ -526,7 +527,7 @@ fn a_year_of_twelve_firms_ends_in_the_balance_sheet_computed_by_hand(db: &TestDb
     assert_eq!(credited["amount"], "111.11");
     let other = books.http.get(
         &books.url("/books/members/7"),
-        Some(&books.tokens["member:5"]),
+        Some(&books.tokens["member:8"]),
     );
     assert_eq!(other.status, 403);
 

@@ -54,9 +54,9 @@ fn the_demo_founds_through_commands_issues_a_token_per_role_and_founds_once() {
         "{}",
         stdout(&second)
     );
-    // The founding (11 events) and the first bookings (6) once, 8 tokens per run.
+    // The founding (13 events) and the first bookings (6) once, 8 tokens per run.
     let logs = stdout(&run(&["logs", "--database-url", &db.url]));
-    assert!(logs.starts_with("dorfhandwerk-eg\t33 events"), "{logs}");
+    assert!(logs.starts_with("dorfhandwerk-eg\t35 events"), "{logs}");
 }
 
 #[test]
@@ -232,8 +232,8 @@ fn export_writes_every_envelope_linked_by_its_hashes_and_rebuild_refolds_the_log
         .collect();
     assert_eq!(
         lines.len(),
-        25,
-        "the founding (11 events), the first bookings (6) and 8 tokens"
+        27,
+        "the founding (13 events), the first bookings (6) and 8 tokens"
     );
     assert_eq!(lines[0]["type"], "CooperativeFounded");
     assert_eq!(lines[0]["prev_hash"], "00".repeat(32));
@@ -250,7 +250,7 @@ fn export_writes_every_envelope_linked_by_its_hashes_and_rebuild_refolds_the_log
         "export",
         "dorfhandwerk-eg",
         "--from",
-        "24",
+        "26",
         "--database-url",
         &db.url,
     ]);
@@ -263,7 +263,7 @@ fn export_writes_every_envelope_linked_by_its_hashes_and_rebuild_refolds_the_log
         String::from_utf8_lossy(&rebuilt.stderr)
     );
     assert!(
-        stdout(&rebuilt).contains("dorfhandwerk-eg: 25 events folded into 4 projections"),
+        stdout(&rebuilt).contains("dorfhandwerk-eg: 27 events folded into 4 projections"),
         "{}",
         stdout(&rebuilt)
     );

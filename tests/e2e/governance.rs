@@ -47,7 +47,7 @@ fn day(offset_days: i64) -> String {
 
 fn founding() -> String {
     let mut text = format!(
-        "founded_on = \"{}\"\nboard = [1, 2]\nsupervisory_board = [3, 4]\ntreasurer = 2\n",
+        "founded_on = \"{}\"\nboard = [{{ member = 1, serving = \"Person 1\" }}, {{ member = 2, serving = \"Person 2\" }}]\nsupervisory_board = [{{ member = 3, serving = \"Person 3\" }}, {{ member = 4, serving = \"Person 4\" }}, {{ member = 5, serving = \"Person 5\" }}]\ntreasurer = {{ member = 2, serving = \"Person 2\" }}\n",
         day(-60)
     );
     for n in 1..=FOUNDERS {
@@ -195,6 +195,7 @@ impl Coop {
                 "convened_on": day(-20),
                 "held_on": day(0),
                 "place": "Gasthaus zur Post, Musterdorf, and online",
+                "participation": "Join with the link in the invitation and vote in the members' area",
                 "chair": 3,
                 "agenda": agenda,
             }),
@@ -507,18 +508,73 @@ fn a_laser_cutter_is_convened_voted_with_proxies_and_investing_members_and_appro
     let own = coop.get("/members/10/votes", "member:10");
     assert_eq!(own["votes"][0]["choice"], "yes");
 
-    // The minutes (G47): place, date, form, chair, each vote; a hybrid assembly lists who took
-    // part and how.
+    // Who attended (G46, G47): the board records it; member 10 through their proxy.
+    coop.ok(
+        &format!("/assemblies/{assembly}/attendance"),
+        "member:1",
+        json!({"member": 3, "presence": "in-person"}),
+    );
+    coop.ok(
+        &format!("/assemblies/{assembly}/attendance"),
+        "member:1",
+        json!({"member": 10, "presence": "represented", "proxy": 5}),
+    );
+    coop.refused(
+        &format!("/assemblies/{assembly}/attendance"),
+        "member:1",
+        json!({"member": 12, "presence": "represented", "proxy": 5}),
+        422,
+        "not-the-proxy",
+        Some("G43-5"),
+    );
+
+    // The minutes (G47): place, date, form, chair, each vote with the chair's declaration; a
+    // hybrid assembly lists who took part in each resolution and how each cast their vote
+    // (not how they voted); with investing members, those present or represented with their
+    // votes.
     let minutes = coop.get(&format!("/assemblies/{assembly}/minutes"), "member:20");
     assert_eq!(minutes["assembly"]["chair"], 3);
-    assert_eq!(minutes["resolutions"][0]["result"]["outcome"], "adopted");
-    let participants = minutes["participants"].as_array().expect("hybrid: listed");
+    let resolution = &minutes["resolutions"][0];
+    assert_eq!(resolution["result"]["outcome"], "adopted");
+    assert_eq!(resolution["majority_rule"], "G43-2");
+    let declaration = resolution["declaration"].as_str().expect("declared");
+    assert!(
+        declaration.starts_with("The chair, member 3, declared the motion")
+            && declaration.contains("adopted"),
+        "{declaration}"
+    );
+    let participants = resolution["participants"]
+        .as_array()
+        .expect("hybrid: listed");
     assert_eq!(participants.len(), 20);
     let eleven = participants
         .iter()
         .find(|p| p["member"] == 11)
         .expect("member 11");
     assert_eq!(eleven["by_proxy"], 5);
+    assert!(eleven.get("choice").is_none(), "how, not what: {eleven}");
+    let list = minutes["attendance_list"]
+        .as_array()
+        .expect("the statute admits investing members");
+    assert_eq!(
+        list.iter()
+            .map(|p| (
+                p["member"].clone(),
+                p["presence"].clone(),
+                p["proxy"].clone()
+            ))
+            .collect::<Vec<_>>(),
+        [
+            (json!(3), json!("in-person"), Value::Null),
+            (json!(10), json!("represented"), json!(5))
+        ]
+    );
+    assert_eq!(list[0]["votes"], 1);
+    assert!(
+        minutes["signatures"]
+            .as_array()
+            .is_some_and(|s| s.len() == 2)
+    );
     let text = coop.send(
         "GET",
         &format!("/assemblies/{assembly}/minutes?format=text"),
@@ -566,7 +622,10 @@ fn an_amendment_raising_the_share_amount_fails_at_70_and_passes_at_76_percent(db
         coop.ok(&format!("/motions/{motion}/ballot"), "member:1", json!({}));
     }
     let opened = coop.get(&format!("/motions/{first}"), "member:1");
-    assert_eq!(opened["one_vote_each"], true, "G43-3");
+    assert_eq!(opened["majority_rule"], "G16");
+    // 20 firms of 25 members: more than three quarters are entrepreneurs, so the one-vote rule
+    // of the ordinary regime does not apply (G43-3).
+    assert_eq!(opened["one_vote_each"], false, "G43-3");
 
     // 70 %: 7 yes, 3 no.
     for n in 1..=10 {
@@ -621,7 +680,7 @@ fn a_hidden_ballot_shows_no_vote_before_the_close(db: &TestDb) {
     let secret = coop.put(
         &assembly,
         "Member 6 to the supervisory board",
-        json!({"kind": "election", "office": "supervisory-board", "member": 6}),
+        json!({"kind": "election", "office": "supervisory-board", "member": 6, "serving": "Frieda Sechs"}),
         json!({"secret": true}),
     );
     for motion in [&hidden, &secret] {

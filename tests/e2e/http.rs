@@ -74,7 +74,7 @@ const COOP: &str = "dorfhandwerk-eg";
 
 /// The principals of the example founding (examples/founding.toml) that tests hold tokens for.
 const PRINCIPALS: &[&str] = &[
-    "member:5", // a member without office
+    "member:6", // a member without office
     "member:1", // board
     "member:2", // board and treasurer
     "member:3", // supervisory board
@@ -153,7 +153,7 @@ fn a_newcomer_reads_the_cooperative_and_its_register(db: &TestDb) {
     let coop = http.get(&coop_url(&server, ""), None);
     assert_eq!(coop.status, 200);
     let coop = coop.json();
-    assert_eq!(coop["members"], 5);
+    assert_eq!(coop["members"], 6);
     let board: Vec<u64> = coop["officers"]
         .as_array()
         .expect("officers")
@@ -162,8 +162,10 @@ fn a_newcomer_reads_the_cooperative_and_its_register(db: &TestDb) {
         .map(|o| o["member"].as_u64().expect("a number"))
         .collect();
     assert_eq!(board, [1, 2]);
-    // Names come from the personal-data records beside the log.
+    // Names come from the personal-data records beside the log, with the person who serves
+    // for a firm (G9-24).
     assert_eq!(coop["officers"][0]["name"], "Schreinerei Huber GmbH");
+    assert_eq!(coop["officers"][0]["serving"], "Josef Huber");
 
     let statute = http.get(&coop_url(&server, "/statute"), None).json();
     assert!(
@@ -186,7 +188,7 @@ fn a_newcomer_reads_the_cooperative_and_its_register(db: &TestDb) {
     let page = http
         .get(
             &coop_url(&server, "/members?limit=2"),
-            Some(&tokens["member:5"]),
+            Some(&tokens["member:6"]),
         )
         .json();
     assert_eq!(page["members"].as_array().expect("members").len(), 2);
@@ -194,7 +196,7 @@ fn a_newcomer_reads_the_cooperative_and_its_register(db: &TestDb) {
     let rest = http
         .get(
             &coop_url(&server, "/members?after=2"),
-            Some(&tokens["member:5"]),
+            Some(&tokens["member:6"]),
         )
         .json();
     let numbers: Vec<u64> = rest["members"]
@@ -203,7 +205,7 @@ fn a_newcomer_reads_the_cooperative_and_its_register(db: &TestDb) {
         .iter()
         .map(|m| m["member"].as_u64().expect("a number"))
         .collect();
-    assert_eq!(numbers, [3, 4, 5]);
+    assert_eq!(numbers, [3, 4, 5, 6]);
     assert!(rest["next_after"].is_null());
     assert_eq!(rest["members"][2]["name"], "Dachdeckerei Wolf");
     let first = http
@@ -225,11 +227,11 @@ fn every_route_answers_every_principal_as_the_matrix_says(db: &TestDb) {
     let tokens = found(db);
     let server = Server::start(verbund(), &db.url, "warn");
     let http = Http::default();
-    // Columns: public, member:5, member:1 (board), member:2 (board, treasurer), member:3
+    // Columns: public, member:6, member:1 (board), member:2 (board, treasurer), member:3
     // (supervisory), auditor, regulator, citizen-investor, admin.
     let who = [
         "public",
-        "member:5",
+        "member:6",
         "member:1",
         "member:2",
         "member:3",
@@ -257,7 +259,7 @@ fn every_route_answers_every_principal_as_the_matrix_says(db: &TestDb) {
         (
             "GET",
             "/v1/coops/{coop}/members/{member}",
-            "/members/5",
+            "/members/6",
             [false, true, true, true, true, true, true, false, false],
         ),
         (
@@ -269,7 +271,7 @@ fn every_route_answers_every_principal_as_the_matrix_says(db: &TestDb) {
         (
             "GET",
             "/v1/coops/{coop}/members/{member}/statement",
-            "/members/5/statement",
+            "/members/6/statement",
             [false, true, true, true, true, true, true, false, false],
         ),
         (
@@ -320,7 +322,7 @@ fn every_route_answers_every_principal_as_the_matrix_says(db: &TestDb) {
         (
             "POST",
             "/v1/coops/{coop}/members/{member}/subscriptions",
-            "/members/5/subscriptions",
+            "/members/6/subscriptions",
             [false, true, true, true, false, false, false, false, false],
         ),
         (
@@ -332,55 +334,55 @@ fn every_route_answers_every_principal_as_the_matrix_says(db: &TestDb) {
         (
             "POST",
             "/v1/coops/{coop}/members/{member}/payments",
-            "/members/5/payments",
+            "/members/6/payments",
             [false, false, true, true, false, false, false, false, false],
         ),
         (
             "POST",
             "/v1/coops/{coop}/members/{member}/resignation",
-            "/members/5/resignation",
+            "/members/6/resignation",
             [false, true, true, true, false, false, false, false, false],
         ),
         (
             "POST",
             "/v1/coops/{coop}/members/{member}/exclusion",
-            "/members/5/exclusion",
+            "/members/6/exclusion",
             [false, false, true, true, false, false, false, false, false],
         ),
         (
             "POST",
             "/v1/coops/{coop}/members/{member}/death",
-            "/members/5/death",
+            "/members/6/death",
             [false, false, true, true, false, false, false, false, false],
         ),
         (
             "POST",
             "/v1/coops/{coop}/members/{member}/transfers",
-            "/members/5/transfers",
+            "/members/6/transfers",
             [false, true, true, true, false, false, false, false, false],
         ),
         (
             "POST",
             "/v1/coops/{coop}/members/{member}/settlement",
-            "/members/5/settlement",
+            "/members/6/settlement",
             [false, false, true, true, false, false, false, false, false],
         ),
         (
             "POST",
             "/v1/coops/{coop}/members/{member}/offices",
-            "/members/5/offices",
+            "/members/6/offices",
             [false, false, true, true, true, false, false, false, false],
         ),
         (
             "POST",
             "/v1/coops/{coop}/members/{member}/offices/{office}/dismissal",
-            "/members/5/offices/board/dismissal",
+            "/members/6/offices/board/dismissal",
             [false, false, true, true, true, false, false, false, false],
         ),
         (
             "POST",
             "/v1/coops/{coop}/members/{member}/voting-rights",
-            "/members/5/voting-rights",
+            "/members/6/voting-rights",
             [false, false, true, true, false, false, false, false, false],
         ),
         (
@@ -405,6 +407,12 @@ fn every_route_answers_every_principal_as_the_matrix_says(db: &TestDb) {
             "POST",
             "/v1/coops/{coop}/assemblies/{assembly}/items",
             "/assemblies/nosuch/items",
+            [false, false, true, true, false, false, false, false, false],
+        ),
+        (
+            "POST",
+            "/v1/coops/{coop}/assemblies/{assembly}/attendance",
+            "/assemblies/nosuch/attendance",
             [false, false, true, true, false, false, false, false, false],
         ),
         (
@@ -458,7 +466,7 @@ fn every_route_answers_every_principal_as_the_matrix_says(db: &TestDb) {
         (
             "GET",
             "/v1/coops/{coop}/members/{member}/votes",
-            "/members/5/votes",
+            "/members/6/votes",
             [false, true, true, true, true, true, true, false, false],
         ),
         (
@@ -470,7 +478,7 @@ fn every_route_answers_every_principal_as_the_matrix_says(db: &TestDb) {
         (
             "GET",
             "/v1/coops/{coop}/members/{member}/proxies",
-            "/members/5/proxies",
+            "/members/6/proxies",
             [false, true, true, true, true, true, true, false, false],
         ),
         (
@@ -482,7 +490,7 @@ fn every_route_answers_every_principal_as_the_matrix_says(db: &TestDb) {
         (
             "POST",
             "/v1/coops/{coop}/members/{member}/proxy",
-            "/members/5/proxy",
+            "/members/6/proxy",
             [false, true, true, true, false, false, false, false, false],
         ),
         (
@@ -494,7 +502,7 @@ fn every_route_answers_every_principal_as_the_matrix_says(db: &TestDb) {
         (
             "DELETE",
             "/v1/coops/{coop}/members/{member}/proxy",
-            "/members/5/proxy",
+            "/members/6/proxy",
             [false, true, true, true, false, false, false, false, false],
         ),
         (
@@ -590,7 +598,7 @@ fn every_route_answers_every_principal_as_the_matrix_says(db: &TestDb) {
         (
             "GET",
             "/v1/coops/{coop}/books/members/{member}",
-            "/books/members/5",
+            "/books/members/6",
             [false, true, true, true, true, true, true, false, false],
         ),
         (
@@ -1364,8 +1372,8 @@ fn the_member_list_as_of_a_past_position_is_the_list_then(db: &TestDb) {
     let server = Server::start(verbund(), &db.url, "warn");
     let http = Http::default();
     let auditor = Some(tokens["auditor"].as_str());
-    // The founding: the coop event, 5 appointments (board 2, supervisory board 2, treasurer),
-    // then one admission per founder at positions 7 to 11.
+    // The founding: the coop event, 6 appointments (board 2, supervisory board 3, treasurer),
+    // then one admission per founder at positions 8 to 13.
     let at = |position: u64| {
         http.get(
             &coop_url(&server, &format!("/members?at_position={position}")),
@@ -1374,10 +1382,10 @@ fn the_member_list_as_of_a_past_position_is_the_list_then(db: &TestDb) {
         .json()
     };
     let count = |page: &serde_json::Value| page["members"].as_array().expect("members").len();
-    assert_eq!(count(&at(6)), 0);
-    assert_eq!(count(&at(8)), 2);
-    assert_eq!(at(8)["position"], 8);
-    assert_eq!(count(&at(1000)), 5);
+    assert_eq!(count(&at(7)), 0);
+    assert_eq!(count(&at(9)), 2);
+    assert_eq!(at(9)["position"], 9);
+    assert_eq!(count(&at(1000)), 6);
     let past = http
         .get(
             &coop_url(&server, "/members?as_of=2000-01-01T00:00:00Z"),
@@ -1391,7 +1399,7 @@ fn the_member_list_as_of_a_past_position_is_the_list_then(db: &TestDb) {
             auditor,
         )
         .json();
-    assert_eq!(count(&now), 5);
+    assert_eq!(count(&now), 6);
     let both = http.get(
         &coop_url(&server, "/members?as_of=2999-01-01T00:00:00Z&at_position=3"),
         auditor,

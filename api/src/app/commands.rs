@@ -4,7 +4,7 @@ use jiff::Timestamp;
 use serde::Deserialize;
 use verbund_domain::{
     Change, DomainError, Event, FoundCooperative, Founder, IssueToken, Member, MemberKind,
-    MemberNo, Person, PersonalRef, Principal, RecordId, Statute, Stream, TokenId,
+    MemberNo, Officer, Person, PersonalRef, Principal, RecordId, Statute, Stream, TokenId,
 };
 use verbund_ledger::{LedgerError, LogId, PersonalRecord, Position};
 
@@ -16,9 +16,9 @@ use crate::app::tokens::{IssuedToken, TokenSecret, random_hex};
 ///
 /// ```toml
 /// founded_on = "2026-11-24"
-/// board = [1, 2]
-/// supervisory_board = [3]
-/// treasurer = 2
+/// board = [{ member = 1, serving = "Josef Huber" }, 4]
+/// supervisory_board = [2, 3, 5]
+/// treasurer = 4
 ///
 /// [[founders]]
 /// name = "Schreinerei Huber GmbH"
@@ -29,7 +29,7 @@ use crate::app::tokens::{IssuedToken, TokenSecret, random_hex};
 /// ```
 ///
 /// Founders become members 1, 2, 3, … in the order of the file; officers are named by that
-/// number.
+/// number, a firm with the natural person who serves for it (G9-24).
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FoundingFile {
@@ -38,13 +38,29 @@ pub struct FoundingFile {
     /// The founders.
     pub founders: Vec<FounderEntry>,
     /// The first board.
-    pub board: Vec<MemberNo>,
+    pub board: Vec<OfficerEntry>,
     /// The first supervisory board.
     #[serde(default)]
-    pub supervisory_board: Vec<MemberNo>,
+    pub supervisory_board: Vec<OfficerEntry>,
     /// The treasurer.
     #[serde(default)]
-    pub treasurer: Option<MemberNo>,
+    pub treasurer: Option<OfficerEntry>,
+}
+
+/// An officer in the founding file: a member number (a natural person serves themself), or a
+/// table with the member and the person who serves for a firm.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(untagged)]
+pub enum OfficerEntry {
+    /// A member who is a natural person.
+    Member(MemberNo),
+    /// A member firm and the natural person who serves for it.
+    Serving {
+        /// The member.
+        member: MemberNo,
+        /// The person's name.
+        serving: String,
+    },
 }
 
 /// One founder in the founding file.
@@ -67,15 +83,37 @@ pub struct FounderEntry {
 /// Seals a person's data into a personal-data record with a fresh id and salt, and the
 /// reference the events carry.
 pub fn seal(person: &Person) -> Result<(PersonalRecord, PersonalRef), ExecError> {
+    seal_json(person)
+}
+
+/// Seals data that stays beside the log (a person, a sealed vote, a statement) into a record
+/// with a fresh id and salt, as JSON, and the reference — record id and commitment — the
+/// events carry.
+pub fn seal_json(
+    value: &impl serde::Serialize,
+) -> Result<(PersonalRecord, PersonalRef), ExecError> {
     let mut salt = [0u8; 32];
     getrandom::fill(&mut salt).expect("the operating system's random generator works");
-    let data = serde_json::to_string(person).expect("a person serializes");
+    let data = serde_json::to_string(value).expect("plain data serializes");
     let record = PersonalRecord::new(&random_hex(16), data, salt)?;
     let reference = PersonalRef {
         record: RecordId::parse(record.id()).expect("32 hex digits are a record id"),
         commitment: record.commitment(),
     };
     Ok((record, reference))
+}
+
+/// Seals the name of the natural person who serves in office for a member firm (G9-24), if
+/// one is given; `field` names it in a refusal.
+pub fn seal_serving(
+    name: Option<&str>,
+    field: &str,
+) -> Result<Option<(PersonalRecord, PersonalRef)>, ExecError> {
+    name.map(|name| {
+        let person = Person::named(name).map_err(|e| e.within(field))?;
+        seal(&person)
+    })
+    .transpose()
 }
 
 impl FoundingFile {
@@ -134,15 +172,39 @@ pub async fn found_cooperative(
             listed: entry.listed,
         });
     }
+    let mut officers = |entries: Vec<OfficerEntry>, field: &str| {
+        entries
+            .into_iter()
+            .enumerate()
+            .map(|(index, entry)| match entry {
+                OfficerEntry::Member(member) => Ok(Officer::from(member)),
+                OfficerEntry::Serving { member, serving } => {
+                    let field = format!("{field}[{index}].serving");
+                    let (record, reference) =
+                        seal_serving(Some(&serving), &field)?.expect("a name was given");
+                    records.push(record);
+                    Ok(Officer {
+                        member,
+                        serving: Some(reference),
+                    })
+                }
+            })
+            .collect::<Result<Vec<Officer>, ExecError>>()
+    };
+    let board = officers(founding.board, "board")?;
+    let supervisory_board = officers(founding.supervisory_board, "supervisory_board")?;
+    let treasurer = officers(founding.treasurer.into_iter().collect(), "treasurer")?
+        .into_iter()
+        .next();
     let command = Found(
         FoundCooperative {
             statute,
             statute_text: statute_text.to_owned(),
             founded_on: founding.founded_on,
             founders,
-            board: founding.board,
-            supervisory_board: founding.supervisory_board,
-            treasurer: founding.treasurer,
+            board,
+            supervisory_board,
+            treasurer,
         },
         records,
     );

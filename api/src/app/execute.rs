@@ -30,7 +30,8 @@ pub trait Command: Send + Sync {
     fn records(&self) -> Vec<PersonalRecord> {
         Vec::new()
     }
-    /// True if the decision needs the number of members today (the organ sizes of G9-24):
+    /// True if the decision needs the number of members today (the organ sizes of G9-24),
+    /// the regime of multiple votes (G43-3) and who attends the assemblies read (G46):
     /// counting walks every member, so only the commands that need it pay for it.
     fn counts_members(&self) -> bool {
         false
@@ -74,6 +75,14 @@ pub struct State {
     pub members_today: usize,
     /// The delegates with their rights today (G43a), if the command asked for the count.
     pub delegates_today: usize,
+    /// The regime of multiple votes today (G43-3), if the command asked for the count.
+    pub regime_today: Option<verbund_domain::governance::Regime>,
+    /// For each assembly read, whether every member with their rights today attends it
+    /// themself (G46), if the command asked for the count.
+    pub all_present: BTreeMap<AssemblyId, bool>,
+    /// Investing members on the supervisory board, staying in office (G8-2), if the command
+    /// asked for the count.
+    pub investing_supervisors: usize,
 }
 
 impl State {
@@ -81,6 +90,13 @@ impl State {
     pub fn member(&self, member: MemberNo) -> &Member {
         static NONE: std::sync::LazyLock<Member> = std::sync::LazyLock::new(Member::default);
         self.members.get(&member).unwrap_or(&NONE)
+    }
+
+    /// What an appointment needs to know of the organs (G8-2), from the counts.
+    pub fn organ_facts(&self) -> verbund_domain::OrganFacts {
+        verbund_domain::OrganFacts {
+            investing_supervisors: self.investing_supervisors,
+        }
     }
 
     /// An assembly read (the empty state if not read or never convened).
@@ -289,6 +305,15 @@ async fn load(
         if counts_members {
             state.members_today = aggregates.members_on(today);
             state.delegates_today = aggregates.delegates_on(today);
+            state.regime_today = Some(aggregates.regime_on(today));
+            state.investing_supervisors = aggregates.investing_supervisors();
+            for stream in streams {
+                if let Stream::Assembly(id) = stream {
+                    state
+                        .all_present
+                        .insert(id.clone(), aggregates.all_present(id, today));
+                }
+            }
         }
         for member in consulted {
             state

@@ -10,15 +10,15 @@
 
 use jiff::Timestamp;
 use verbund_domain::governance::{
-    AddItem, BallotCounted, CastVote, Convene, GrantProxy, Mark, MotionId, MotionKind, OpenBallot,
-    PutMotion, Stage, Voter, delegates,
+    AddItem, AssemblyId, AttendanceFacts, BallotCounted, CastVote, Convene, GrantProxy, Mark,
+    MotionId, MotionKind, OpenBallot, OpeningFacts, PutMotion, RecordAttendance, Regime, Stage,
+    Voter, delegates,
 };
 use verbund_domain::{Change, DomainError, MemberNo, Stream};
 use verbund_ledger::{LedgerError, PersonalRecord, StoredRecord};
 
 use crate::app::App;
 use crate::app::execute::{Command, ExecError, Executed, Request, State, caught_up, execute};
-use crate::app::tokens::random_hex;
 
 /// A governance command.
 #[derive(Clone, Debug)]
@@ -26,15 +26,17 @@ pub enum GovernanceCommand {
     /// Convene an assembly.
     Convene(Convene),
     /// Add an item to an assembly's agenda.
-    AddItem(verbund_domain::governance::AssemblyId, AddItem),
-    /// Put a motion.
-    Put(PutMotion),
+    AddItem(AssemblyId, AddItem),
+    /// Put a motion, with the sealed name of the person serving for a firm it elects (G9-24).
+    Put(PutMotion, Option<PersonalRecord>),
     /// Open a motion's ballot.
     Open(MotionId, OpenBallot),
     /// Cast a vote, with its sealed record for a secret or hidden ballot.
     Cast(MotionId, CastVote, Option<PersonalRecord>),
     /// Grant a proxy.
     GrantProxy(GrantProxy),
+    /// Record a member's attendance at an assembly (G46, G47).
+    Attend(AssemblyId, RecordAttendance),
     /// Revoke a proxy.
     RevokeProxy {
         /// The principal.
@@ -50,7 +52,7 @@ impl Command for GovernanceCommand {
         match self {
             C::Convene(c) => vec![Stream::Coop, Stream::Assembly(c.assembly.clone())],
             C::AddItem(id, _) => vec![Stream::Coop, Stream::Assembly(id.clone())],
-            C::Put(c) => {
+            C::Put(c, _) => {
                 let mut reads = vec![Stream::Coop, Stream::Motion(c.motion.clone())];
                 reads.extend(c.assembly.clone().map(Stream::Assembly));
                 reads
@@ -75,6 +77,14 @@ impl Command for GovernanceCommand {
                 Stream::Member(g.principal),
                 Stream::Member(g.proxy),
             ],
+            C::Attend(id, a) => {
+                // The member's stream guards their rights, the proxies who represents them.
+                vec![
+                    Stream::Assembly(id.clone()),
+                    Stream::Member(a.member),
+                    Stream::Proxies,
+                ]
+            }
             C::RevokeProxy { .. } => vec![Stream::Proxies],
         }
     }
@@ -82,23 +92,29 @@ impl Command for GovernanceCommand {
     fn counts_members(&self) -> bool {
         matches!(
             self,
-            GovernanceCommand::Convene(_) | GovernanceCommand::AddItem(..)
+            GovernanceCommand::Convene(_)
+                | GovernanceCommand::AddItem(..)
+                | GovernanceCommand::Open(..)
         )
     }
 
     fn consults(&self) -> Vec<MemberNo> {
         match self {
-            GovernanceCommand::Put(PutMotion {
-                proposal: MotionKind::DelegateElection { candidates, .. },
-                ..
-            }) => candidates.clone(),
+            GovernanceCommand::Put(
+                PutMotion {
+                    proposal: MotionKind::DelegateElection { candidates, .. },
+                    ..
+                },
+                _,
+            ) => candidates.clone(),
             _ => Vec::new(),
         }
     }
 
     fn records(&self) -> Vec<PersonalRecord> {
         match self {
-            GovernanceCommand::Cast(_, _, Some(record)) => vec![record.clone()],
+            GovernanceCommand::Cast(_, _, Some(record))
+            | GovernanceCommand::Put(_, Some(record)) => vec![record.clone()],
             _ => Vec::new(),
         }
     }
@@ -130,7 +146,7 @@ impl Command for GovernanceCommand {
                     .unwrap_or_default()
                     .add_item(statute()?, command)
             }
-            C::Put(c) => {
+            C::Put(c, _) => {
                 if let MotionKind::DelegateElection { candidates, .. } = &c.proposal {
                     // Candidates are members without a seat on the board or the supervisory
                     // board (G43a); the list is checked on the day it is announced.
@@ -146,14 +162,12 @@ impl Command for GovernanceCommand {
                     .motion(&c.motion)
                     .put_motion(statute()?, assembly, c.clone())
             }
-            C::Open(id, c) => {
-                let motion = state.motion(id);
-                let assembly = motion
-                    .put()
-                    .and_then(|p| p.assembly.as_ref())
-                    .and_then(|a| state.assembly(a));
-                motion.open(&state.coop, assembly, c.clone())
+            C::Open(id, c) => OpenWithAssembly {
+                motion: id.clone(),
+                open: c.clone(),
+                assembly: state.motion(id).put().and_then(|p| p.assembly.clone()),
             }
+            .decide(state),
             C::Cast(id, c, _) => state.motion(id).cast(&state.voter(id, c.voter), c.clone()),
             C::GrantProxy(g) => {
                 let mut command = g.clone();
@@ -172,6 +186,18 @@ impl Command for GovernanceCommand {
                     .collect();
                 changes.push(Change::new(Stream::Proxies, granted));
                 Ok(changes)
+            }
+            C::Attend(id, a) => {
+                let assembly = state.assembly(id).cloned().unwrap_or_default();
+                let held_on = assembly.convened().map_or(a.today, |c| c.held_on);
+                let facts = AttendanceFacts {
+                    has_rights: state
+                        .member(a.member)
+                        .membership()
+                        .is_some_and(|m| m.has_rights_on(held_on)),
+                    proxy: state.proxies.proxy_of(a.member),
+                };
+                assembly.record_attendance(facts, a.clone())
             }
             C::RevokeProxy { principal, on } => Ok(vec![Change::new(
                 Stream::Proxies,
@@ -206,7 +232,7 @@ pub async fn run(
 struct OpenWithAssembly {
     motion: MotionId,
     open: OpenBallot,
-    assembly: Option<verbund_domain::governance::AssemblyId>,
+    assembly: Option<AssemblyId>,
 }
 
 impl Command for OpenWithAssembly {
@@ -215,8 +241,22 @@ impl Command for OpenWithAssembly {
         reads.extend(self.assembly.clone().map(Stream::Assembly));
         reads
     }
+    fn counts_members(&self) -> bool {
+        true
+    }
     fn decide(&self, state: &State) -> Result<Vec<Change>, DomainError> {
-        GovernanceCommand::Open(self.motion.clone(), self.open.clone()).decide(state)
+        let motion = state.motion(&self.motion);
+        let assembly = self.assembly.as_ref().and_then(|a| state.assembly(a));
+        let facts = OpeningFacts {
+            regime: state.regime_today.unwrap_or(Regime::Ordinary),
+            all_members_present: self
+                .assembly
+                .as_ref()
+                .and_then(|a| state.all_present.get(a))
+                .copied()
+                .unwrap_or(false),
+        };
+        motion.open(&state.coop, assembly, facts, self.open.clone())
     }
 }
 
@@ -224,7 +264,7 @@ async fn motion_assembly(
     app: &App,
     request: &Request,
     id: &MotionId,
-) -> Result<Option<verbund_domain::governance::AssemblyId>, ExecError> {
+) -> Result<Option<AssemblyId>, ExecError> {
     // The motion may have been put a moment ago: read it once the projections hold it.
     let runtime = caught_up(app, &request.coop).await?;
     Ok(runtime
@@ -236,16 +276,7 @@ async fn motion_assembly(
 /// Seals a vote of a secret or hidden ballot into a record beside the log: the event carries
 /// the commitment, the record the vote.
 pub fn seal_vote(mark: &Mark) -> Result<(PersonalRecord, verbund_domain::PersonalRef), ExecError> {
-    let mut salt = [0u8; 32];
-    getrandom::fill(&mut salt).expect("the operating system's random generator works");
-    let data = serde_json::to_string(mark).expect("a mark serializes");
-    let record = PersonalRecord::new(&random_hex(16), data, salt)?;
-    let reference = verbund_domain::PersonalRef {
-        record: verbund_domain::RecordId::parse(record.id())
-            .expect("32 hex digits are a record id"),
-        commitment: record.commitment(),
-    };
-    Ok((record, reference))
+    crate::app::commands::seal_json(mark)
 }
 
 struct Close(MotionId, Timestamp);
@@ -262,6 +293,8 @@ impl Command for Close {
 struct Count {
     motion: MotionId,
     target: Option<MemberNo>,
+    /// The assembly whose chair an adopted motion chooses (G46, G47).
+    chairs: Option<AssemblyId>,
     result: BallotCounted,
 }
 
@@ -269,6 +302,7 @@ impl Command for Count {
     fn reads(&self) -> Vec<Stream> {
         let mut reads = vec![Stream::Coop, Stream::Motion(self.motion.clone())];
         reads.extend(self.target.map(Stream::Member));
+        reads.extend(self.chairs.clone().map(Stream::Assembly));
         reads
     }
     fn counts_members(&self) -> bool {
@@ -283,6 +317,7 @@ impl Command for Count {
             &state.coop,
             &target,
             state.members_today,
+            state.organ_facts(),
             crate::app::today(),
             self.result.clone(),
         )
@@ -363,6 +398,10 @@ pub async fn close_ballot(
     ballots.extend(unseal(app, request, sealed).await?);
     let result = motion_state.result(&ballots, electorate, closed_at.get())?;
     let target = motion_state.put().and_then(|p| p.proposal.member());
+    let chairs = motion_state
+        .put()
+        .filter(|p| matches!(p.proposal, MotionKind::ChairAssembly { .. }))
+        .and_then(|p| p.assembly.clone());
     let count_request = Request {
         key: None,
         ..request.clone()
@@ -370,6 +409,7 @@ pub async fn close_ballot(
     let count = Count {
         motion: motion.clone(),
         target,
+        chairs,
         result: result.clone(),
     };
     let counted = execute(app, &count_request, &count).await?;

@@ -49,8 +49,8 @@ pub enum MembershipCommand {
     Subscribe(MemberNo, Subscribe),
     /// Record a payment on the shares.
     RecordPayment(MemberNo, RecordPayment),
-    /// Record a resignation.
-    Resign(MemberNo, Resign),
+    /// Record a resignation, with the sealed statement of a hardship exit (G65).
+    Resign(MemberNo, Resign, Option<PersonalRecord>),
     /// Exclude a member.
     Exclude(MemberNo, Exclude),
     /// Record a member's death.
@@ -69,7 +69,7 @@ pub enum MembershipCommand {
     /// Erase an exited member's personal data after the retention period (G30).
     EraseRecord(MemberNo, EraseRecord),
     /// Appoint a member to an office.
-    Appoint(MemberNo, Appoint),
+    Appoint(MemberNo, Appoint, Option<PersonalRecord>),
     /// Grant a member multiple votes, or end a grant (G43-3).
     GrantVotes(MemberNo, verbund_domain::GrantVotes),
     /// End a member's office.
@@ -113,12 +113,12 @@ impl Command for MembershipCommand {
             }
             C::Subscribe(member, _)
             | C::RecordPayment(member, _)
-            | C::Resign(member, _)
+            | C::Resign(member, ..)
             | C::Exclude(member, _)
             | C::RecordDeath(member, _)
             | C::PaySettlement(member, _)
             | C::EraseRecord(member, _)
-            | C::Appoint(member, _)
+            | C::Appoint(member, ..)
             | C::GrantVotes(member, _) => reads.push(Stream::Member(*member)),
             C::Transfer { from, to, .. } => {
                 reads.push(Stream::Member(*from));
@@ -173,7 +173,7 @@ impl Command for MembershipCommand {
             C::RecordPayment(member, command) => {
                 state.member(*member).record_payment(coop, command.clone())
             }
-            C::Resign(member, command) => state.member(*member).resign(coop, command.clone()),
+            C::Resign(member, command, _) => state.member(*member).resign(coop, command.clone()),
             C::Exclude(member, command) => state.member(*member).exclude(coop, command.clone()),
             C::RecordDeath(member, command) => {
                 state.member(*member).record_death(coop, command.clone())
@@ -188,7 +188,9 @@ impl Command for MembershipCommand {
                 transfer.clone(),
             ),
             C::EraseRecord(member, command) => state.member(*member).erase_record(command.clone()),
-            C::Appoint(member, command) => coop.appoint(state.member(*member), command.clone()),
+            C::Appoint(member, command, _) => {
+                coop.appoint(state.member(*member), state.organ_facts(), command.clone())
+            }
             C::GrantVotes(member, command) => {
                 state.member(*member).grant_votes(coop, command.clone())
             }
@@ -212,40 +214,52 @@ impl Command for MembershipCommand {
     fn counts_members(&self) -> bool {
         matches!(
             self,
-            MembershipCommand::Admit { .. } | MembershipCommand::Dismiss { .. }
+            MembershipCommand::Admit { .. }
+                | MembershipCommand::Dismiss { .. }
+                | MembershipCommand::Appoint(..)
         )
     }
 
     fn records(&self) -> Vec<PersonalRecord> {
         match self {
-            MembershipCommand::Apply { record, .. } => vec![record.clone()],
+            MembershipCommand::Apply { record, .. }
+            | MembershipCommand::Resign(_, _, Some(record))
+            | MembershipCommand::Appoint(_, _, Some(record)) => vec![record.clone()],
             _ => Vec::new(),
         }
     }
 
     fn erasures(&self, state: &State) -> Vec<Erasure> {
-        let (record, reason) = match self {
+        let (records, reason) = match self {
             // G15: a rejected applicant's data goes with the rejection, in the same commit.
             MembershipCommand::Reject { application, .. } => (
                 state
                     .application(application)
                     .applied()
-                    .map(|applied| applied.person.record.clone()),
+                    .map(|applied| applied.person.record.clone())
+                    .into_iter()
+                    .collect(),
                 "application rejected (G15)",
             ),
-            // G30: an exited member's data goes once the list need no longer keep it.
+            // G30: an exited member's data goes once the list need no longer keep it, with
+            // the statement of a hardship exit (G65).
             MembershipCommand::EraseRecord(member, _) => (
                 state
                     .member(*member)
                     .membership()
-                    .map(|m| m.person().record.clone()),
+                    .map(|m| {
+                        std::iter::once(m.person().record.clone())
+                            .chain(m.hardship_statement().map(|h| h.record.clone()))
+                            .collect::<Vec<_>>()
+                    })
+                    .unwrap_or_default(),
                 "retention period over (G30)",
             ),
             _ => return Vec::new(),
         };
-        record
-            .and_then(|record| Erasure::new(record.as_str(), reason).ok())
-            .into_iter()
+        records
+            .iter()
+            .filter_map(|record| Erasure::new(record.as_str(), reason).ok())
             .collect()
     }
 }

@@ -218,6 +218,7 @@ fn member_events(member: MemberNo) -> Vec<Change> {
             member,
             declared_on: last,
             effective_on: jiff::civil::date(last.year() + 1, 12, 31),
+            hardship: None,
         }
         .into()
     } else {

@@ -273,6 +273,8 @@ impl VotingCoop {
                 agenda: vec!["Joint investments".into()],
                 demanded_by: Vec::new(),
                 delegates: false,
+                participation: Some("Join online with the link in the invitation".into()),
+                discussion: None,
                 members: 0,
                 delegates_in_office: 0,
                 today,
@@ -298,19 +300,22 @@ impl VotingCoop {
         app::govern(
             &self.app,
             &self.board,
-            GovernanceCommand::Put(PutMotion {
-                motion: motion.clone(),
-                assembly: Some(self.assembly.clone()),
-                title: title.to_owned(),
-                proposal: MotionKind::General {
-                    text: "The network buys a laser cutter for the members' workshops".into(),
+            GovernanceCommand::Put(
+                PutMotion {
+                    motion: motion.clone(),
+                    assembly: Some(self.assembly.clone()),
+                    title: title.to_owned(),
+                    proposal: MotionKind::General {
+                        text: "The network buys a laser cutter for the members' workshops".into(),
+                    },
+                    secret: false,
+                    results_hidden: false,
+                    votes_changeable: true,
+                    announced_on: today - 20.days(),
+                    today,
                 },
-                secret: false,
-                results_hidden: false,
-                votes_changeable: true,
-                announced_on: today - 20.days(),
-                today,
-            }),
+                None,
+            ),
         )
         .await?;
         app::govern(

@@ -44,7 +44,7 @@ const ROLES: &[(&str, &str)] = &[
         "treasurer and board member (Elektro Maier e.K.)",
     ),
     ("member:3", "supervisory board member (Malerbetrieb Schulz)"),
-    ("member:5", "member without office (Dachdeckerei Wolf)"),
+    ("member:6", "member without office (Bernd Vogel)"),
     ("auditor", "auditing association: reads everything"),
     ("regulator", "regulator: reads everything"),
     ("citizen-investor", "citizen investor"),

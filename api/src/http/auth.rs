@@ -205,6 +205,11 @@ pub const ROUTES: &[(Method, &str, Access)] = &[
         Access::Roles(BOARD),
     ),
     (
+        Method::POST,
+        "/v1/coops/{coop}/assemblies/{assembly}/attendance",
+        Access::Roles(BOARD),
+    ),
+    (
         Method::GET,
         "/v1/coops/{coop}/assemblies/{assembly}/minutes",
         Access::Roles(READ_REGISTER),

@@ -1404,7 +1404,7 @@ mod tests {
     fn an_export_beyond_the_cap_is_refused_until_one_ends() {
         let db = TestDb::sqlite();
         verbund_tests::runtime().block_on(async {
-            let coop = VotingCoop::create(&db.url, 5).await.expect("a cooperative");
+            let coop = VotingCoop::create(&db.url, 6).await.expect("a cooperative");
             let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
                 .await
                 .expect("a port");

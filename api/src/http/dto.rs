@@ -27,6 +27,8 @@ pub struct Officer {
     pub member: u32,
     /// Name or firm; absent once the personal data is erased.
     pub name: Option<String>,
+    /// The natural person serving for a member firm (G9-24).
+    pub serving: Option<String>,
     /// `board`, `supervisory-board` or `treasurer`.
     pub office: String,
 }
@@ -523,6 +525,15 @@ pub struct Resign {
     pub declared_on: Option<jiff::civil::Date>,
     /// True if the notice was given in text form (a letter, an e-mail): required.
     pub in_text_form: bool,
+    /// True if the notice was given in written form, signed by hand: required where the
+    /// statute asks it (G65).
+    #[serde(default)]
+    pub in_writing: bool,
+    /// An early exit in hardship (G65, § 65 (3) GenG): the member's statement why staying to
+    /// the end of the statute's notice period (above two years) is unreasonable. Kept beside
+    /// the log as personal data and erased with the member's record (G30).
+    #[schema(min_length = 1, max_length = 2000)]
+    pub hardship: Option<String>,
 }
 
 /// An exclusion (G68).
@@ -599,6 +610,11 @@ pub struct PaySettlement {
 pub struct Appoint {
     /// The office.
     pub office: Office,
+    /// The natural person who serves for a member firm — its owner, managing director or
+    /// another person authorised to represent it: required for a firm, refused for a
+    /// natural person, who serves themself (G9-24). Kept beside the log as personal data.
+    #[schema(min_length = 1, max_length = 200)]
+    pub serving: Option<String>,
     /// The first day in office (default: today).
     #[schema(value_type = Option<String>, format = Date)]
     pub effective_on: Option<jiff::civil::Date>,
@@ -789,6 +805,24 @@ pub struct StatuteChecked {
     /// Its clauses, structured, with the law's defaults filled in.
     #[schema(value_type = Object)]
     pub clauses: serde_json::Value,
+    /// The majority each kind of decision needs under it, and which rule gave it.
+    pub majorities: Vec<MajorityRuleView>,
+}
+
+/// The majority a kind of decision needs under a statute (G43-2, G16, G78).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MajorityRuleView {
+    /// `ordinary` (any resolution the law asks no more for), `amendment` (statute amendments
+    /// the law lists no majority for), `amendment-qualified` (those § 16 (2) GenG lists, and
+    /// recurring fees), `duty-to-use` (a duty to use the facilities or to deliver),
+    /// `dissolution`.
+    pub decision: String,
+    /// The majority of the votes cast, e.g. `simple` or `3/4`.
+    pub majority: String,
+    /// The rule that gives it, e.g. `G16`.
+    pub rule: String,
+    /// `law` where the law's default applies, `statute` where the statute set it.
+    pub source: String,
 }
 
 /// A rejection recorded.

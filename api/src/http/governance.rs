@@ -17,9 +17,11 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use verbund_domain::governance::{
     AddItem, Assembly, AssemblyId, BallotCounted, CastVote, Channel, Choice, Convene, GrantProxy,
-    Mark, Motion, MotionId, MotionKind, OpenBallot, Outcome, PutMotion, Stage, SurveyMode,
+    Mark, Motion, MotionId, MotionKind, OpenBallot, Outcome, Presence, PutMotion, RecordAttendance,
+    Stage, SurveyMode,
 };
 use verbund_domain::{MemberNo, Money, Statute};
+use verbund_ledger::PersonalRecord;
 use verbund_projections::{Aggregates, Ballot};
 
 use crate::app::{self, App, Executed, GovernanceCommand};
@@ -46,6 +48,17 @@ pub enum AssemblyForm {
     Hybrid,
     /// A discussion phase, then a separate voting phase.
     TwoPhase,
+}
+
+impl From<verbund_domain::AssemblyForm> for AssemblyForm {
+    fn from(form: verbund_domain::AssemblyForm) -> Self {
+        match form {
+            verbund_domain::AssemblyForm::InPerson => Self::InPerson,
+            verbund_domain::AssemblyForm::Virtual => Self::Virtual,
+            verbund_domain::AssemblyForm::Hybrid => Self::Hybrid,
+            verbund_domain::AssemblyForm::TwoPhase => Self::TwoPhase,
+        }
+    }
 }
 
 impl From<AssemblyForm> for verbund_domain::AssemblyForm {
@@ -87,6 +100,71 @@ pub struct ConveneBody {
     /// it, the cooperative have more members than it names, and 50 delegates be in office.
     #[serde(default)]
     pub delegates: bool,
+    /// How members take part in writing or electronically — the link, how to sign in, how
+    /// to vote: required for a virtual, hybrid or two-phase assembly, refused for one in
+    /// person (G46).
+    #[schema(min_length = 1, max_length = 2000)]
+    pub participation: Option<String>,
+    /// The form of a two-phase assembly's discussion phase: `in-person`, `virtual` or
+    /// `hybrid`; required for a two-phase assembly only (G46).
+    pub discussion: Option<AssemblyForm>,
+}
+
+/// How a member attends an assembly.
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum PresenceDto {
+    /// In the room.
+    InPerson,
+    /// Online (virtual, hybrid and two-phase assemblies).
+    Electronic,
+    /// Through their proxy (G43-5).
+    Represented,
+}
+
+impl From<PresenceDto> for Presence {
+    fn from(presence: PresenceDto) -> Self {
+        match presence {
+            PresenceDto::InPerson => Presence::InPerson,
+            PresenceDto::Electronic => Presence::Electronic,
+            PresenceDto::Represented => Presence::Represented,
+        }
+    }
+}
+
+impl From<Presence> for PresenceDto {
+    fn from(presence: Presence) -> Self {
+        match presence {
+            Presence::InPerson => PresenceDto::InPerson,
+            Presence::Electronic => PresenceDto::Electronic,
+            Presence::Represented => PresenceDto::Represented,
+        }
+    }
+}
+
+/// A member's attendance, recorded by the board (G46, G47).
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AttendBody {
+    /// The member.
+    #[schema(minimum = 1)]
+    pub member: u32,
+    /// How they attend.
+    pub presence: PresenceDto,
+    /// Their proxy, for a represented member (who must hold their proxy).
+    #[schema(minimum = 1)]
+    pub proxy: Option<u32>,
+}
+
+/// A member attending an assembly.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AttendeeView {
+    /// The member.
+    pub member: u32,
+    /// How.
+    pub presence: PresenceDto,
+    /// The proxy of a represented member.
+    pub proxy: Option<u32>,
 }
 
 /// An item added to an agenda.
@@ -155,6 +233,10 @@ pub enum Proposal {
         /// The candidate.
         #[schema(minimum = 1)]
         member: u32,
+        /// The natural person who serves for a candidate firm: required for a firm, refused
+        /// for a natural person (G9-24). Kept beside the log as personal data.
+        #[schema(min_length = 1, max_length = 200)]
+        serving: Option<String>,
     },
     /// Discharging officers for a business year (G43-6: they do not vote).
     Discharge {
@@ -170,6 +252,17 @@ pub enum Proposal {
     },
     /// Dissolving the cooperative (G78).
     Dissolution {},
+    /// Who chairs the assembly: may be resolved although announced late (G46).
+    ChairAssembly {
+        /// The member proposed as chair.
+        #[schema(minimum = 1)]
+        member: u32,
+    },
+    /// Convening an extraordinary assembly: may be resolved although announced late (G46).
+    ConveneExtraordinary {
+        /// What it is to decide.
+        purpose: String,
+    },
     /// Any other resolution.
     General {
         /// The text.
@@ -204,8 +297,10 @@ fn members(list: &[u32], field: &str) -> Result<Vec<MemberNo>, ApiError> {
 }
 
 impl Proposal {
-    fn into_domain(self) -> Result<MotionKind, ApiError> {
-        Ok(match self {
+    /// The domain's motion, with the sealed record of the person an election names (G9-24).
+    fn into_domain(self) -> Result<(MotionKind, Option<PersonalRecord>), ApiError> {
+        let mut record = None;
+        let kind = match self {
             Proposal::JointInvestment {
                 asset,
                 amount,
@@ -230,10 +325,20 @@ impl Proposal {
                 member: member_no(member, "proposal.member")?,
                 ground,
             },
-            Proposal::Election { office, member } => MotionKind::Election {
-                office: office.into(),
-                member: member_no(member, "proposal.member")?,
-            },
+            Proposal::Election {
+                office,
+                member,
+                serving,
+            } => {
+                let sealed = app::seal_serving(serving.as_deref(), "proposal.serving")?;
+                let (sealed, reference) = sealed.unzip();
+                record = sealed;
+                MotionKind::Election {
+                    office: office.into(),
+                    member: member_no(member, "proposal.member")?,
+                    serving: reference,
+                }
+            }
             Proposal::Discharge { officers, year } => MotionKind::Discharge {
                 officers: members(&officers, "proposal.officers")?
                     .into_iter()
@@ -242,6 +347,12 @@ impl Proposal {
             },
             Proposal::UseOfProfit { proposal } => MotionKind::UseOfProfit { proposal },
             Proposal::Dissolution {} => MotionKind::Dissolution,
+            Proposal::ChairAssembly { member } => MotionKind::ChairAssembly {
+                member: member_no(member, "proposal.member")?,
+            },
+            Proposal::ConveneExtraordinary { purpose } => {
+                MotionKind::ConveneExtraordinary { purpose }
+            }
             Proposal::General { text } => MotionKind::General { text },
             Proposal::Survey { options, mode } => MotionKind::Survey {
                 options,
@@ -256,7 +367,8 @@ impl Proposal {
                 // The statute's seats, set when the motion is put.
                 seats: 0,
             },
-        })
+        };
+        Ok((kind, record))
     }
 }
 
@@ -369,7 +481,9 @@ pub struct AddedItem {
     /// When it was announced.
     #[schema(value_type = String, format = Date)]
     pub announced_on: Date,
-    /// Whether it may be resolved (announced a week ahead, G46).
+    /// Whether it was announced a week ahead, as an item to be resolved must be (G46);
+    /// a later one is resolved only when every member attends themself, or where it is about
+    /// chairing the assembly or convening an extraordinary one.
     pub resolvable: bool,
     /// The members whose demand forced it.
     pub demanded_by: Vec<u32>,
@@ -390,7 +504,11 @@ pub struct AssemblyView {
     pub held_on: Date,
     /// Where.
     pub place: String,
-    /// The chair.
+    /// How members take part in writing or electronically (virtual, hybrid, two-phase; G46).
+    pub participation: Option<String>,
+    /// The form of a two-phase assembly's discussion phase (G46).
+    pub discussion: Option<AssemblyForm>,
+    /// The chair: the one the assembly chose, else the one it was convened with.
     pub chair: u32,
     /// The agenda as convened.
     pub agenda: Vec<String>,
@@ -402,6 +520,8 @@ pub struct AssemblyView {
     pub delegates: bool,
     /// Its motions, by id.
     pub motions: Vec<String>,
+    /// The members recorded as attending, by member number (G46, G47).
+    pub attendance: Vec<AttendeeView>,
 }
 
 /// The assemblies.
@@ -513,7 +633,10 @@ pub struct MotionView {
     pub announced_on: Date,
     /// The majority it needs, e.g. `simple` or `3/4`; absent for a survey.
     pub majority: Option<String>,
-    /// Why.
+    /// The rule that gave the majority: `G16` (a statute amendment), `G78` (dissolution),
+    /// `G43-2` (any other resolution), `G43a` (a delegate election); absent for a survey.
+    pub majority_rule: Option<String>,
+    /// Why: each reason starts with its rule id and names the law's paragraph.
     pub reasons: Vec<String>,
     /// The record day of the electorate, once the ballot opened.
     #[schema(value_type = Option<String>, format = Date)]
@@ -573,6 +696,7 @@ fn motion_view(id: &MotionId, motion: &Motion, ballot: Option<&Ballot>) -> Optio
         votes_changeable: put.votes_changeable,
         announced_on: put.announced_on,
         majority: put.majority.map(majority_text),
+        majority_rule: put.proposal.majority_rule().map(|r| r.id().to_owned()),
         reasons: put.reasons.clone(),
         record_day: opened.map(|o| o.record_day),
         closes_at: opened.and_then(|o| o.closes_at),
@@ -818,6 +942,8 @@ pub async fn convene(
         agenda: body.agenda.clone(),
         demanded_by: members(&body.demanded_by, "demanded_by")?,
         delegates: body.delegates,
+        participation: body.participation.clone(),
+        discussion: body.discussion.map(Into::into),
         members: 0,
         delegates_in_office: 0,
         today,
@@ -887,6 +1013,46 @@ pub async fn add_item(
     Ok(written(executed))
 }
 
+/// Records a member's attendance at an assembly, from its day on: themself (in the room or
+/// online, as the assembly's form allows) or through their proxy (G43-5). The list is the
+/// minutes' (G47), and a late item is resolved only when every member attends themself (G46).
+#[utoipa::path(post, path = "/v1/coops/{coop}/assemblies/{assembly}/attendance", tag = "governance",
+    params(("coop" = String, Path, description = "The cooperative's id"),
+        ("assembly" = String, Path, description = "The assembly's id"), WriteHeaders),
+    request_body = AttendBody,
+    responses((status = 200, body = dto::Written),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, body = Problem, content_type = "application/problem+json"),
+        (status = 413, body = Problem, content_type = "application/problem+json"),
+        (status = 415, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+pub async fn attend(
+    State(app): State<App>,
+    Extension(coop): Extension<Coop>,
+    Extension(caller): Extension<Caller>,
+    Path((_, assembly)): Path<(String, String)>,
+    headers: HeaderMap,
+    Body(body): Body<AttendBody>,
+) -> Result<Response, ApiError> {
+    let id = parse_assembly(&assembly)?;
+    let command = GovernanceCommand::Attend(
+        id.clone(),
+        RecordAttendance {
+            member: member_no(body.member, "member")?,
+            presence: body.presence.into(),
+            proxy: body.proxy.map(|p| member_no(p, "proxy")).transpose()?,
+            today: app::today(),
+        },
+    );
+    let route = format!("attend:{id}");
+    let executed = run(&app, &coop, &caller, &headers, &route, &body, command).await?;
+    Ok(written(executed))
+}
+
 /// Puts a motion to an assembly, or to a written ballot where the statute allows one. The
 /// majority it needs is derived from what it decides (G16, G78, G43-2).
 #[utoipa::path(post, path = "/v1/coops/{coop}/motions", tag = "governance",
@@ -916,17 +1082,21 @@ pub async fn put_motion(
         Some(a) => Some(parse_assembly(a)?),
         None => None,
     };
-    let command = GovernanceCommand::Put(PutMotion {
-        motion: id.clone(),
-        assembly,
-        title: body.title.clone(),
-        proposal: body.proposal.clone().into_domain()?,
-        secret: body.secret,
-        results_hidden: body.results_hidden,
-        votes_changeable: body.votes_changeable,
-        announced_on: body.announced_on.unwrap_or(today),
-        today,
-    });
+    let (proposal, record) = body.proposal.clone().into_domain()?;
+    let command = GovernanceCommand::Put(
+        PutMotion {
+            motion: id.clone(),
+            assembly,
+            title: body.title.clone(),
+            proposal,
+            secret: body.secret,
+            results_hidden: body.results_hidden,
+            votes_changeable: body.votes_changeable,
+            announced_on: body.announced_on.unwrap_or(today),
+            today,
+        },
+        record,
+    );
     let executed = run(&app, &coop, &caller, &headers, "put_motion", &body, command).await?;
     let id = if executed.replayed {
         first_id(&app, &coop, executed).await?
@@ -1191,16 +1361,13 @@ fn assembly_view(
     motions.sort();
     Some(AssemblyView {
         id: id.to_string(),
-        form: match convened.form {
-            verbund_domain::AssemblyForm::InPerson => AssemblyForm::InPerson,
-            verbund_domain::AssemblyForm::Virtual => AssemblyForm::Virtual,
-            verbund_domain::AssemblyForm::Hybrid => AssemblyForm::Hybrid,
-            verbund_domain::AssemblyForm::TwoPhase => AssemblyForm::TwoPhase,
-        },
+        form: convened.form.into(),
         convened_on: convened.convened_on,
         held_on: convened.held_on,
         place: convened.place.clone(),
-        chair: convened.chair.get(),
+        participation: convened.participation.clone(),
+        discussion: convened.discussion.map(AssemblyForm::from),
+        chair: assembly.chair().unwrap_or(convened.chair).get(),
         agenda: convened.agenda.clone(),
         added_items: assembly
             .added_items()
@@ -1218,6 +1385,14 @@ fn assembly_view(
         demanded_by: convened.demanded_by.iter().map(|m| m.get()).collect(),
         delegates: convened.delegates,
         motions,
+        attendance: assembly
+            .attendance()
+            .map(|a| AttendeeView {
+                member: a.member.get(),
+                presence: a.presence.into(),
+                proxy: a.proxy.map(MemberNo::get),
+            })
+            .collect(),
     })
 }
 
@@ -1503,15 +1678,30 @@ pub async fn list_investments(Extension(coop): Extension<Coop>) -> Result<Respon
 // ---------------------------------------------------------------------------------------------
 // Minutes (G47)
 
-/// How a member took part in an assembly (G47, for virtual, hybrid and two-phase assemblies).
+/// How a member took part in a resolution (G47: for virtual, hybrid and two-phase
+/// assemblies, the members who took part and the way each cast their vote — not how they
+/// voted).
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Participant {
     /// The member.
     pub member: u32,
-    /// How they voted: `in-person`, `electronic`, `written`.
-    pub channels: Vec<String>,
-    /// The proxy who voted for them, if any.
+    /// How the vote was cast: `in-person`, `electronic`, `written`.
+    pub channel: String,
+    /// The proxy who cast it, if any (G43-5).
     pub by_proxy: Option<u32>,
+}
+
+/// A member present or represented, with their number of votes (G47, § 47 (3) GenG).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PresentMember {
+    /// The member.
+    pub member: u32,
+    /// How they attended.
+    pub presence: PresenceDto,
+    /// Who represented them, if represented.
+    pub proxy: Option<u32>,
+    /// Their votes at the assembly: as granted, capped by the statute and the regime (G43-3).
+    pub votes: u8,
 }
 
 /// One resolution in the minutes.
@@ -1525,27 +1715,50 @@ pub struct Resolution {
     pub kind: String,
     /// The majority it needed.
     pub majority: Option<String>,
+    /// The rule that gave the majority.
+    pub majority_rule: Option<String>,
     /// `put`, `open`, `closed` or `counted`.
     pub stage: String,
     /// A secret ballot.
     pub secret: bool,
+    /// The kind of vote: `secret ballot`, `sealed ballot` (results hidden until the close)
+    /// or `open ballot`.
+    pub kind_of_vote: String,
     /// The result, once counted.
     pub result: Option<CountView>,
+    /// The chair's declaration of what was resolved, once counted (G47).
+    pub declaration: Option<String>,
+    /// Who took part and how each cast their vote: for virtual, hybrid and two-phase
+    /// assemblies (G47); absent for an assembly in person.
+    pub participants: Option<Vec<Participant>>,
 }
 
-/// The minutes of an assembly (G47): place and date, form, chair, agenda, and the kind and
-/// result of each vote; for virtual, hybrid and two-phase assemblies also who took part and
-/// how.
+/// The minutes of an assembly (G47, § 47 GenG): place (the seat, for a virtual one) and date,
+/// the form, the chair, the kind and result of each vote with the chair's declaration; for
+/// virtual, hybrid and two-phase assemblies who took part in each resolution and how; where
+/// the statute admits investing members or grants multiple votes, or an amendment § 47 (3)
+/// names was resolved, the members present or represented with their votes; who signs, and
+/// the convening it rests on.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Minutes {
     /// The cooperative.
     pub cooperative: String,
     /// The assembly.
     pub assembly: AssemblyView,
+    /// The place the minutes give: the cooperative's seat for a virtual assembly or a
+    /// two-phase one with a virtual discussion, else the assembly's place.
+    pub place: String,
     /// Each resolution.
     pub resolutions: Vec<Resolution>,
-    /// Who took part and how; for virtual, hybrid and two-phase assemblies.
-    pub participants: Option<Vec<Participant>>,
+    /// The members present or represented with their votes, where the law asks the list;
+    /// absent otherwise.
+    pub attendance_list: Option<Vec<PresentMember>>,
+    /// Why the list is attached, if it is.
+    pub attendance_list_reason: Option<String>,
+    /// Who signs: the chair and at least one board member present (§ 47 (2) GenG).
+    pub signatures: Vec<String>,
+    /// The proof of convening the minutes rest on (attached as the invitations were sent).
+    pub convening: String,
     /// The log position the minutes reflect.
     pub position: u64,
 }
@@ -1556,6 +1769,36 @@ pub struct Minutes {
 pub struct MinutesQuery {
     /// `json` (default) or `text`: a readable document.
     pub format: Option<String>,
+}
+
+/// The chair's declaration of a counted resolution (G47).
+fn declaration(chair: u32, title: &str, majority: Option<&str>, c: &CountView) -> String {
+    let outcome = match c.outcome.as_str() {
+        "adopted" => "adopted",
+        "rejected" => "rejected",
+        "no-quorum" => "not resolved: too few took part",
+        _ => "counted without a decision",
+    };
+    let votes = match (&c.yes, &c.no) {
+        (Some(yes), Some(no)) => {
+            let unit = c
+                .denominator
+                .as_deref()
+                .filter(|d| *d != "1")
+                .map(|d| format!(" (in units of 1/{d})"))
+                .unwrap_or_default();
+            format!(
+                " with {yes} yes against {no} no{unit}, {} abstentions and {} invalid votes not counted",
+                c.abstentions.unwrap_or(0),
+                c.invalid.unwrap_or(0)
+            )
+        }
+        _ => String::new(),
+    };
+    let needed = majority
+        .map(|m| format!("; it needed a majority of {m} of the votes cast"))
+        .unwrap_or_default();
+    format!("The chair, member {chair}, declared the motion \"{title}\" {outcome}{votes}{needed}.")
 }
 
 /// The minutes of an assembly (G47), generated from its events: as JSON or a readable text.
@@ -1587,16 +1830,17 @@ pub async fn minutes(
     let id = parse_assembly(&assembly)?;
     let position = coop.runtime.position();
     let minutes = coop.runtime.views().aggregates.read(|a| {
-        let name = a
-            .coop()
-            .state
-            .statute()
+        let statute = a.coop().state.statute().cloned();
+        let name = statute
+            .as_ref()
             .map(|s| s.name().to_string())
             .unwrap_or_default();
         let assembly = a.assembly(&id).state;
+        let convened = assembly.convened()?;
         let view = assembly_view(&id, &assembly, a)?;
+        let online = !matches!(view.form, AssemblyForm::InPerson);
         let mut resolutions = Vec::new();
-        let mut participants: std::collections::BTreeMap<u32, Participant> = Default::default();
+        let mut amendment_lists = false;
         for motion_id in &view.motions {
             let Ok(motion_id) = MotionId::parse(motion_id) else {
                 continue;
@@ -1607,42 +1851,102 @@ pub async fn minutes(
                 .as_str()
                 .unwrap_or_default()
                 .to_owned();
+            amendment_lists |= matches!(put.proposal, MotionKind::StatuteAmendment { .. })
+                && motion.counted().is_some_and(|c| c.outcome == Outcome::Adopted)
+                && verbund_domain::statute::reasons_need_attendance_list(&put.reasons);
+            let result = motion.counted().map(|c| count_view(c, false));
+            let majority = put.majority.map(majority_text);
+            let participants = online.then(|| {
+                a.ballot(&motion_id)
+                    .iter()
+                    .flat_map(|b| b.votes())
+                    .map(|vote| Participant {
+                        member: vote.voter.get(),
+                        channel: vote_view(vote, None).channel,
+                        by_proxy: (vote.cast_by != vote.voter).then_some(vote.cast_by.get()),
+                    })
+                    .collect()
+            });
             resolutions.push(Resolution {
                 motion: motion_id.to_string(),
                 title: put.title.clone(),
                 kind,
-                majority: put.majority.map(majority_text),
+                declaration: result
+                    .as_ref()
+                    .map(|c| declaration(view.chair, &put.title, majority.as_deref(), c)),
+                majority,
+                majority_rule: put.proposal.majority_rule().map(|r| r.id().to_owned()),
                 stage: motion
                     .stage()
                     .map(stage_text)
                     .unwrap_or_default()
                     .to_owned(),
                 secret: put.secret,
-                result: motion.counted().map(|c| count_view(c, false)),
+                kind_of_vote: if put.secret {
+                    "secret ballot"
+                } else if put.results_hidden {
+                    "sealed ballot"
+                } else {
+                    "open ballot"
+                }
+                .to_owned(),
+                result,
+                participants,
             });
-            for vote in a.ballot(&motion_id).iter().flat_map(|b| b.votes()) {
-                let entry = participants
-                    .entry(vote.voter.get())
-                    .or_insert_with(|| Participant {
-                        member: vote.voter.get(),
-                        channels: Vec::new(),
-                        by_proxy: None,
-                    });
-                let channel = vote_view(vote, None).channel;
-                if !entry.channels.contains(&channel) {
-                    entry.channels.push(channel);
-                }
-                if vote.cast_by != vote.voter {
-                    entry.by_proxy = Some(vote.cast_by.get());
-                }
-            }
         }
-        let lists_participants = !matches!(view.form, AssemblyForm::InPerson);
+        // G47 (§ 47 (3) GenG): the list of those present or represented with their votes.
+        let statute_lists = statute.as_ref().is_some_and(|s| {
+            s.investing_consent_by().is_some() || s.multiple_votes_max() > 1
+        });
+        let reason = match (statute_lists, amendment_lists) {
+            (true, _) => Some(
+                "the statute admits investing members or grants multiple votes (§ 47 (3) GenG)",
+            ),
+            (false, true) => {
+                Some("an amendment § 47 (3) GenG names was resolved (§ 16 (2), (3) GenG)")
+            }
+            (false, false) => None,
+        };
+        let attendance_list = reason.map(|_| {
+            let regime = a.regime_on(convened.held_on);
+            let most = statute.as_ref().map_or(1, |s| regime.votes_max(s));
+            assembly
+                .attendance()
+                .map(|present| PresentMember {
+                    member: present.member.get(),
+                    presence: present.presence.into(),
+                    proxy: present.proxy.map(MemberNo::get),
+                    votes: a
+                        .member(present.member)
+                        .state
+                        .membership()
+                        .map_or(1, |m| m.votes().clamp(1, most)),
+                })
+                .collect()
+        });
+        let place = if convened.held_at_seat() {
+            format!(
+                "{} (the seat of the cooperative; the assembly was held online)",
+                statute.as_ref().map(|s| s.seat()).unwrap_or_default()
+            )
+        } else {
+            convened.place.clone()
+        };
         Some(Minutes {
             cooperative: name,
+            place,
+            signatures: vec![
+                format!("the chair, member {}", view.chair),
+                "at least one member of the board present".to_owned(),
+            ],
+            convening: format!(
+                "convened on {} for {} with the agenda above, in the way the statute sets; the invitations are attached",
+                convened.convened_on, convened.held_on
+            ),
             assembly: view,
             resolutions,
-            participants: lists_participants.then(|| participants.into_values().collect()),
+            attendance_list,
+            attendance_list_reason: reason.map(str::to_owned),
             position: position.get(),
         })
     });
@@ -1663,7 +1967,7 @@ pub async fn minutes(
 fn minutes_text(m: &Minutes) -> String {
     use std::fmt::Write as _;
     let a = &m.assembly;
-    let form = match a.form {
+    let form = |form: AssemblyForm| match form {
         AssemblyForm::InPerson => "in person",
         AssemblyForm::Virtual => "virtual",
         AssemblyForm::Hybrid => "hybrid",
@@ -1678,10 +1982,25 @@ fn minutes_text(m: &Minutes) -> String {
     let _ = writeln!(out, "Minutes of the {organ} of {}", m.cooperative);
     let _ = writeln!(out);
     let _ = writeln!(out, "Date: {}", a.held_on);
-    let _ = writeln!(out, "Place: {}", a.place);
-    let _ = writeln!(out, "Form: {form}");
+    let _ = writeln!(out, "Place: {}", m.place);
+    match a.discussion {
+        Some(discussion) => {
+            let _ = writeln!(
+                out,
+                "Form: {}, the discussion phase {}",
+                form(a.form),
+                form(discussion)
+            );
+        }
+        None => {
+            let _ = writeln!(out, "Form: {}", form(a.form));
+        }
+    }
+    if let Some(participation) = &a.participation {
+        let _ = writeln!(out, "Taking part online: {participation}");
+    }
     let _ = writeln!(out, "Chair: member {}", a.chair);
-    let _ = writeln!(out, "Convened on: {}", a.convened_on);
+    let _ = writeln!(out, "Convening: {}", m.convening);
     if !a.demanded_by.is_empty() {
         let _ = writeln!(out, "Convened on the demand of members {:?}", a.demanded_by);
     }
@@ -1699,7 +2018,7 @@ fn minutes_text(m: &Minutes) -> String {
             if item.resolvable {
                 ""
             } else {
-                "; too late to be resolved"
+                "; less than a week ahead"
             }
         );
     }
@@ -1708,11 +2027,15 @@ fn minutes_text(m: &Minutes) -> String {
     for r in &m.resolutions {
         let _ = writeln!(
             out,
-            "  {} ({}, {}majority {})",
+            "  {} ({}, {}, majority {}{})",
             r.title,
             r.kind,
-            if r.secret { "secret ballot, " } else { "" },
-            r.majority.as_deref().unwrap_or("none")
+            r.kind_of_vote,
+            r.majority.as_deref().unwrap_or("none"),
+            r.majority_rule
+                .as_deref()
+                .map(|rule| format!(" by {rule}"))
+                .unwrap_or_default()
         );
         match &r.result {
             Some(c) => {
@@ -1742,22 +2065,39 @@ fn minutes_text(m: &Minutes) -> String {
                 let _ = writeln!(out, "    not yet counted ({})", r.stage);
             }
         }
-    }
-    if let Some(participants) = &m.participants {
-        let _ = writeln!(out);
-        let _ = writeln!(out, "Participants");
-        for p in participants {
-            let proxy = p
-                .by_proxy
-                .map(|x| format!(", by proxy member {x}"))
-                .unwrap_or_default();
-            let _ = writeln!(
-                out,
-                "  member {}: {}{proxy}",
-                p.member,
-                p.channels.join(", ")
-            );
+        if let Some(declaration) = &r.declaration {
+            let _ = writeln!(out, "    declaration: {declaration}");
         }
+        if let Some(participants) = &r.participants {
+            let _ = writeln!(out, "    took part ({}):", participants.len());
+            for p in participants {
+                let proxy = p
+                    .by_proxy
+                    .map(|x| format!(", by proxy member {x}"))
+                    .unwrap_or_default();
+                let _ = writeln!(out, "      member {}: {}{proxy}", p.member, p.channel);
+            }
+        }
+    }
+    if let (Some(list), Some(reason)) = (&m.attendance_list, &m.attendance_list_reason) {
+        let _ = writeln!(out);
+        let _ = writeln!(
+            out,
+            "Members present or represented, with their votes ({reason})"
+        );
+        for p in list {
+            let how = match (p.presence, p.proxy) {
+                (PresenceDto::Represented, Some(proxy)) => format!("represented by member {proxy}"),
+                (PresenceDto::Electronic, _) => "online".to_owned(),
+                _ => "in person".to_owned(),
+            };
+            let _ = writeln!(out, "  member {}: {how}, {} vote(s)", p.member, p.votes);
+        }
+    }
+    let _ = writeln!(out);
+    let _ = writeln!(out, "Signed");
+    for who in &m.signatures {
+        let _ = writeln!(out, "  ______________________  {who}");
     }
     let _ = writeln!(out);
     let _ = writeln!(out, "Generated from the log at position {}.", m.position);

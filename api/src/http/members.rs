@@ -1169,14 +1169,40 @@ member_write!(
 );
 
 member_write!(
-    /// Records a resignation in text form (G65): it takes effect at the end of the first
-    /// business year the notice period reaches.
+    /// Records a resignation in text form, or in writing where the statute asks it (G65): it
+    /// takes effect at the end of the first business year the member's notice period
+    /// reaches; in hardship, where that period is above two years, at the end of the
+    /// business year three months on.
     resign, "/v1/coops/{coop}/members/{member}/resignation", dto::Resign,
-    |caller, member, body, today| Ok(MembershipCommand::Resign(member, verbund_domain::Resign {
-        declared_on: own_day(caller, member, body.declared_on, "declared_on", today)?,
-        in_text_form: body.in_text_form,
-        today,
-    }))
+    |caller, member, body, today| {
+        let hardship = body
+            .hardship
+            .as_deref()
+            .map(|statement| {
+                let chars = statement.trim().chars().count();
+                if !(1..=2000).contains(&chars) {
+                    return Err(ApiError::bad_request(
+                        "hardship-malformed",
+                        "hardship",
+                        "the statement of hardship has 1 to 2,000 characters",
+                    ));
+                }
+                Ok(app::seal_json(&statement.trim())?)
+            })
+            .transpose()?;
+        let (record, reference) = hardship.unzip();
+        Ok(MembershipCommand::Resign(
+            member,
+            verbund_domain::Resign {
+                declared_on: own_day(caller, member, body.declared_on, "declared_on", today)?,
+                in_text_form: body.in_text_form,
+                in_writing: body.in_writing,
+                hardship: reference,
+                today,
+            },
+            record,
+        ))
+    }
 );
 
 member_write!(
@@ -1229,13 +1255,24 @@ member_write!(
 );
 
 member_write!(
-    /// Appoints a member to an office (G9-24: officers are members).
+    /// Appoints a member to an office (G9-24: officers are members and natural persons; for a
+    /// firm, the person who serves for it is named; G8-2: investing members hold at most a
+    /// quarter of the supervisory board).
     appoint, "/v1/coops/{coop}/members/{member}/offices", dto::Appoint,
-    |_caller, member, body, today| Ok(MembershipCommand::Appoint(member, verbund_domain::Appoint {
-        office: body.office.into(),
-        effective_on: body.effective_on.unwrap_or(today),
-        today,
-    }))
+    |_caller, member, body, today| {
+        let serving = app::seal_serving(body.serving.as_deref(), "serving")?;
+        let (record, reference) = serving.unzip();
+        Ok(MembershipCommand::Appoint(
+            member,
+            verbund_domain::Appoint {
+                office: body.office.into(),
+                serving: reference,
+                effective_on: body.effective_on.unwrap_or(today),
+                today,
+            },
+            record,
+        ))
+    }
 );
 
 member_write!(

@@ -102,6 +102,7 @@ pub fn api(app: &App) -> (Router<App>, utoipa::openapi::OpenApi) {
         .routes(routes!(governance::list_assemblies, governance::convene))
         .routes(routes!(governance::get_assembly))
         .routes(routes!(governance::add_item))
+        .routes(routes!(governance::attend))
         .routes(routes!(governance::minutes))
         .routes(routes!(governance::list_motions, governance::put_motion))
         .routes(routes!(governance::get_motion))

@@ -77,7 +77,7 @@ pub async fn get_coop(
     Extension(coop): Extension<Coop>,
 ) -> Result<Response, ApiError> {
     let position = coop.runtime.position();
-    let (mut summary, people) = coop
+    let (mut summary, people, serving) = coop
         .runtime
         .views()
         .register
@@ -97,28 +97,36 @@ pub async fn get_coop(
             .map(|no| no.get())
             .collect()
     });
-    let present: Vec<PersonalRef> = people.iter().flatten().cloned().collect();
+    let present: Vec<PersonalRef> = people.iter().chain(&serving).flatten().cloned().collect();
     let found = self::people(&app, &coop.log, &present).await?;
-    for (officer, person) in summary.officers.iter_mut().zip(&people) {
-        officer.name = person
+    let name = |reference: &Option<PersonalRef>| {
+        reference
             .as_ref()
             .and_then(|r| found.get(r.record.as_str()))
-            .map(|p| p.name.to_string());
+            .map(|p| p.name.to_string())
+    };
+    for ((officer, person), serving) in summary.officers.iter_mut().zip(&people).zip(&serving) {
+        officer.name = name(person);
+        officer.serving = name(serving);
     }
     Ok(with_position(position, axum::Json(summary)))
 }
 
-/// The summary, with the officers' names to be looked up (their personal-data references, in
-/// the order of `officers`).
+/// The officers' personal-data references, in the order of the summary's officers.
+type OfficerPeople = Vec<Option<PersonalRef>>;
+
+/// The summary, with the officers' names to be looked up: their own personal-data references
+/// and those of the persons serving for firms (G9-24), in the order of `officers`.
 fn summary(
     coop: &Coop,
     register: &Register,
     position: Position,
-) -> Result<(dto::CoopSummary, Vec<Option<PersonalRef>>), ApiError> {
+) -> Result<(dto::CoopSummary, OfficerPeople, OfficerPeople), ApiError> {
     let record = register.coop().ok_or_else(not_founded)?;
     let today = app::today();
     let mut officers = Vec::new();
     let mut people = Vec::new();
+    let mut serving = Vec::new();
     for office in [
         verbund_domain::Office::Board,
         verbund_domain::Office::SupervisoryBoard,
@@ -129,9 +137,11 @@ fn summary(
                 continue;
             };
             people.push(m.membership().person_present().cloned());
+            serving.push(register.serving(office, member).cloned());
             officers.push(dto::Officer {
                 member: member.get(),
                 name: None,
+                serving: None,
                 office: office.as_str().to_owned(),
             });
         }
@@ -147,6 +157,7 @@ fn summary(
             position: position.get(),
         },
         people,
+        serving,
     ))
 }
 
@@ -217,7 +228,26 @@ pub async fn get_statute(
 pub async fn check_statute(Body(body): Body<dto::StatuteText>) -> Result<Response, ApiError> {
     let statute = verbund_domain::Statute::parse_toml(&body.text)?;
     let clauses = serde_json::to_value(&statute).map_err(ApiError::internal)?;
-    Ok(axum::Json(dto::StatuteChecked { clauses }).into_response())
+    let majorities = statute
+        .majority_rules()
+        .into_iter()
+        .map(|rule| dto::MajorityRuleView {
+            decision: rule.decision.to_owned(),
+            majority: rule.majority.to_string(),
+            rule: rule.rule.id().to_owned(),
+            source: if rule.set_by_statute {
+                "statute"
+            } else {
+                "law"
+            }
+            .to_owned(),
+        })
+        .collect();
+    Ok(axum::Json(dto::StatuteChecked {
+        clauses,
+        majorities,
+    })
+    .into_response())
 }
 
 /// The caller: principal and roles.

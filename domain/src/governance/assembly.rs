@@ -269,10 +269,7 @@ impl Assembly {
         if self.attendance.contains_key(&command.member) {
             return Err(DomainError::conflict(
                 "attendance-recorded",
-                format!(
-                    "member {} is recorded as attending already",
-                    command.member
-                ),
+                format!("member {} is recorded as attending already", command.member),
             ));
         }
         if !facts.has_rights {
@@ -307,10 +304,7 @@ impl Assembly {
                 return Err(DomainError::rule(
                     Rule::G43_5,
                     "not-the-proxy",
-                    format!(
-                        "member {proxy} holds no proxy of member {}",
-                        command.member
-                    ),
+                    format!("member {proxy} holds no proxy of member {}", command.member),
                 )
                 .at("proxy"));
             }
@@ -503,9 +497,9 @@ fn check_invitation(
             )
             .at("participation"));
         }
-        (_, Some(text)) => Some(
-            short_text(&text, 2_000, "participation").map_err(|e| e.at("participation"))?,
-        ),
+        (_, Some(text)) => {
+            Some(short_text(&text, 2_000, "participation").map_err(|e| e.at("participation"))?)
+        }
     };
     let discussion = match (form, discussion) {
         (AssemblyForm::TwoPhase, Some(AssemblyForm::TwoPhase)) => {

@@ -22,7 +22,7 @@ use crate::governance::tally::{self, Choice, Counting, Tally, Voter};
 use crate::ids::{short_text, text_id};
 use crate::{
     AmendStatute, Appoint, Change, Cooperative, DomainError, Exclude, Majority, Member, MemberNo,
-    Money, PersonalRef, Rule, Statute, Stream,
+    Money, OrganFacts, PersonalRef, Rule, Statute, Stream,
 };
 
 text_id! {
@@ -410,7 +410,8 @@ impl Motion {
                 .at("assembly"));
             }
         }
-        if matches!(command.proposal, MotionKind::ChairAssembly { .. }) && command.assembly.is_none()
+        if matches!(command.proposal, MotionKind::ChairAssembly { .. })
+            && command.assembly.is_none()
         {
             return Err(DomainError::invalid(
                 "chair-without-assembly",
@@ -743,12 +744,14 @@ impl Motion {
 
     /// Decides recording the result and what an adopted motion brings about: a new statute in
     /// force from this position (G16), an investment ready for funding, an exclusion (G68), an
-    /// officer elected. `target` is the member an exclusion or election is about.
+    /// officer elected (G9-24, G8-2 with `organ`), a chair chosen. `target` is the member an
+    /// exclusion or election is about.
     pub fn count(
         &self,
         coop: &Cooperative,
         target: &Member,
         members_today: usize,
+        organ: OrganFacts,
         today: Date,
         result: BallotCounted,
     ) -> Result<Vec<Change>, DomainError> {
@@ -809,10 +812,14 @@ impl Motion {
                         today,
                     },
                 )?),
-                MotionKind::Election { office, .. } => changes.extend(coop.appoint(
+                MotionKind::Election {
+                    office, serving, ..
+                } => changes.extend(coop.appoint(
                     target,
+                    organ,
                     Appoint {
                         office: *office,
+                        serving: serving.clone(),
                         effective_on: today,
                         today,
                     },

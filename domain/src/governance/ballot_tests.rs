@@ -103,7 +103,10 @@ fn facts(world: &World, assembly: Option<&Assembly>) -> OpeningFacts {
         .filter_map(Member::membership)
         .filter(|m| m.is_member_on(HELD_ON))
         .collect();
-    let entrepreneurs = members.iter().filter(|m| m.kind().is_entrepreneur()).count();
+    let entrepreneurs = members
+        .iter()
+        .filter(|m| m.kind().is_entrepreneur())
+        .count();
     OpeningFacts {
         regime: Regime::of(members.len(), entrepreneurs),
         all_members_present: assembly.is_some_and(|a| {
@@ -221,7 +224,14 @@ fn close_and_count(world: &mut World, id: &str) -> Result<BallotCounted, DomainE
         .map(|m| world.members.get(&m).cloned().unwrap_or_default())
         .unwrap_or_default();
     let members = world.members_on(HELD_ON);
-    let changes = motion.count(&world.coop, &target, members, HELD_ON, result.clone())?;
+    let changes = motion.count(
+        &world.coop,
+        &target,
+        members,
+        crate::OrganFacts::default(),
+        HELD_ON,
+        result.clone(),
+    )?;
     world.record(changes);
     Ok(result)
 }
@@ -315,7 +325,12 @@ fn g46_a_late_item_is_resolved_when_all_members_are_present_or_it_needs_no_notic
     let mut world = convened(EXAMPLE_STATUTE, 3);
     let late = date(2027, 3, 9);
     put(&mut world, "late", laser_cutter(), late);
-    put(&mut world, "chair", MotionKind::ChairAssembly { member: no(2) }, late);
+    put(
+        &mut world,
+        "chair",
+        MotionKind::ChairAssembly { member: no(2) },
+        late,
+    );
     put(
         &mut world,
         "extra",
@@ -727,13 +742,16 @@ fn an_adopted_exclusion_excludes_the_member() {
     assert!(!membership.has_rights_on(HELD_ON.tomorrow().expect("a day")));
 }
 
-/// An election appoints the candidate from the day of the resolution.
+/// An election appoints the candidate from the day of the resolution, with the person who
+/// serves for the firm (G9-24).
 #[test]
 fn an_adopted_election_appoints_the_candidate() {
-    let mut world = convened(EXAMPLE_STATUTE, 5);
+    let mut world = convened(EXAMPLE_STATUTE, 6);
+    let serving = crate::coop::tests_support::person(3006);
     let election = MotionKind::Election {
         office: crate::Office::SupervisoryBoard,
-        member: no(4),
+        member: no(6),
+        serving: Some(serving.clone()),
     };
     put(&mut world, "e1", election, date(2027, 3, 1));
     open(&mut world, "e1").expect("opens");
@@ -745,7 +763,11 @@ fn an_adopted_election_appoints_the_candidate() {
         world
             .coop
             .holders(crate::Office::SupervisoryBoard, HELD_ON)
-            .any(|m| m == no(4))
+            .any(|m| m == no(6))
+    );
+    assert_eq!(
+        world.coop.serving(crate::Office::SupervisoryBoard, no(6)),
+        Some(&serving)
     );
 }
 
@@ -873,7 +895,11 @@ fn g43_3_granted_votes_weigh_by_the_regime_of_the_members() {
         assert!(tally.adopted, "{tally:?}");
         let dissolution_votes = voter_state(&world, "d1", 1).voter.map(|v| v.votes);
         let dissolution = close_and_count(&mut world, "d1").expect("counts");
-        assert_eq!(dissolution.outcome, Outcome::Rejected, "5 of 10 is no three quarters");
+        assert_eq!(
+            dissolution.outcome,
+            Outcome::Rejected,
+            "5 of 10 is no three quarters"
+        );
         if entrepreneurs {
             assert!(tally.multiple_votes_capped, "3 votes above a tenth of 12");
             assert_eq!(
@@ -897,10 +923,10 @@ fn g43_3_granted_votes_weigh_by_the_regime_of_the_members() {
 fn g43a_members_elect_delegates_who_alone_vote_at_their_assembly() {
     let forms = "forms = [\"in-person\", \"hybrid\"]";
     let text = EXAMPLE_STATUTE.replace(forms, &format!("{forms}\ndelegates = {{ seats = 50 }}"));
-    let mut world = convened(&text, 60);
+    let mut world = convened(&text, 62);
     let statute = world.coop.statute().expect("founded").clone();
     let general = world.assemblies.get(&assembly_id()).cloned();
-    let candidates: Vec<MemberNo> = (4..=60).map(no).collect();
+    let candidates: Vec<MemberNo> = (6..=62).map(no).collect();
     let election = |secret: bool, assembly: Option<&Assembly>, id: &str| {
         Motion::default().put_motion(
             &statute,
@@ -937,7 +963,7 @@ fn g43a_members_elect_delegates_who_alone_vote_at_their_assembly() {
     world.record(changes);
     // Officers of the board and the supervisory board are no candidates.
     let membership = |m: MemberNo| world.members.get(&m).and_then(Member::membership);
-    let error = delegates::check_candidates(&world.coop, &[no(5), no(3)], membership, HELD_ON)
+    let error = delegates::check_candidates(&world.coop, &[no(6), no(3)], membership, HELD_ON)
         .expect_err("member 3 sits on the supervisory board");
     assert_eq!(
         (error.rule_id(), error.code()),
@@ -997,18 +1023,25 @@ fn g43a_members_elect_delegates_who_alone_vote_at_their_assembly() {
         .map(|n| (voter(n), Mark::Options((0..50).collect())))
         .collect();
     ballots.push((voter(11), Mark::Options(vec![55, 56])));
-    let result = motion.result(&ballots, 60, 99).expect("counted");
+    let result = motion.result(&ballots, 62, 99).expect("counted");
     assert_eq!(result.outcome, Outcome::Adopted);
     assert_eq!(result.survey[0], 10);
     assert_eq!(result.survey[56], 1);
     let changes = motion
-        .count(&world.coop, &Member::default(), 60, HELD_ON, result)
+        .count(
+            &world.coop,
+            &Member::default(),
+            62,
+            crate::OrganFacts::default(),
+            HELD_ON,
+            result,
+        )
         .expect("recorded");
     world.record(changes);
     let elected = world.coop.delegates().clone();
     assert_eq!(elected.len(), 50);
-    assert!(elected.contains(&no(4)) && elected.contains(&no(53)));
-    assert!(!elected.contains(&no(59)), "one vote loses to ten");
+    assert!(elected.contains(&no(6)) && elected.contains(&no(55)));
+    assert!(!elected.contains(&no(61)), "one vote loses to ten");
 
     // The assembly of delegates: only with more members than the statute names.
     let delegates_assembly = AssemblyId::parse("d1").expect("valid");
@@ -1021,7 +1054,7 @@ fn g43a_members_elect_delegates_who_alone_vote_at_their_assembly() {
                 convened_on: date(2027, 3, 1),
                 held_on: HELD_ON,
                 place: "Stadthalle".into(),
-                chair: no(4),
+                chair: no(6),
                 agenda: vec!["Joint purchasing of timber".into()],
                 demanded_by: vec![],
                 delegates: true,
@@ -1073,11 +1106,11 @@ fn g43a_members_elect_delegates_who_alone_vote_at_their_assembly() {
         (error.rule_id(), error.code()),
         (Some(Rule::G43a), "not-a-delegate")
     );
-    let error = vote_by(&mut world, "t1", 5, 4, Mark::Choice(Choice::Yes))
+    let error = vote_by(&mut world, "t1", 7, 6, Mark::Choice(Choice::Yes))
         .expect_err("delegates vote in person");
     assert_eq!(error.code(), "vote-in-person");
-    vote(&mut world, "t1", 4, Choice::Yes).expect("a delegate");
+    vote(&mut world, "t1", 6, Choice::Yes).expect("a delegate");
     let result = close_and_count(&mut world, "t1").expect("counted");
-    assert_eq!(result.electorate, 50, "the delegates, not the 60 members");
+    assert_eq!(result.electorate, 50, "the delegates, not the 62 members");
     assert_eq!(result.outcome, Outcome::Adopted);
 }

@@ -156,7 +156,14 @@ mod tests {
         let day = jiff::civil::date(2027, 3, 1);
         let grants = |m: MemberNo| if m == no(1) { 3 } else { 1 };
         let ordinary = Regime::Ordinary;
-        let voters = electorate(&members, day, &statute(2), &Weighting::default(), ordinary, grants);
+        let voters = electorate(
+            &members,
+            day,
+            &statute(2),
+            &Weighting::default(),
+            ordinary,
+            grants,
+        );
         let votes: Vec<u8> = voters.iter().map(|v| v.votes).collect();
         assert_eq!(votes, [2, 1, 1], "the statute allows 2");
         let one_each = Weighting {

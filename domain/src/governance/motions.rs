@@ -46,6 +46,10 @@ pub enum MotionKind {
         office: Office,
         /// The candidate.
         member: MemberNo,
+        /// The natural person who serves for a candidate that is not one (G9-24), a personal
+        /// record stored with the motion.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        serving: Option<crate::PersonalRef>,
     },
     /// Discharging officers for a business year (Entlastung).
     Discharge {
@@ -95,6 +99,27 @@ pub enum MotionKind {
 }
 
 impl MotionKind {
+    /// The rule that gives the majority of a motion of this kind: G16 for a statute
+    /// amendment, G78 for the dissolution, G43a for a delegate election (none: the most votes
+    /// win), none for a survey, G43-2 for any other resolution.
+    pub fn majority_rule(&self) -> Option<Rule> {
+        match self {
+            MotionKind::StatuteAmendment { .. } => Some(Rule::G16),
+            MotionKind::Dissolution => Some(Rule::G78),
+            MotionKind::DelegateElection { .. } => Some(Rule::G43a),
+            MotionKind::Survey { .. } => None,
+            MotionKind::JointInvestment { .. }
+            | MotionKind::AdmitInvestingMember { .. }
+            | MotionKind::Exclusion { .. }
+            | MotionKind::Election { .. }
+            | MotionKind::Discharge { .. }
+            | MotionKind::UseOfProfit { .. }
+            | MotionKind::ChairAssembly { .. }
+            | MotionKind::ConveneExtraordinary { .. }
+            | MotionKind::General { .. } => Some(Rule::G43_2),
+        }
+    }
+
     /// The member an exclusion or election is about.
     pub fn member(&self) -> Option<MemberNo> {
         match self {
@@ -151,7 +176,8 @@ pub fn requirement(statute: &Statute, motion: &MotionKind) -> Requirement {
     let majorities = statute.majorities();
     let mut weighting = Weighting::default();
     let mut one_vote = false;
-    let (majority, rule, reasons) = match motion {
+    let rule = motion.majority_rule();
+    let (majority, reasons) = match motion {
         MotionKind::StatuteAmendment { statute: new, .. } => {
             let needed = statute.amendment_majority(new);
             let mut reasons: Vec<String> = needed.reasons.iter().map(ToString::to_string).collect();
@@ -167,13 +193,12 @@ pub fn requirement(statute: &Statute, motion: &MotionKind) -> Requirement {
                     "G43-3: multiple votes are abolished or restricted: one vote each, except in an entrepreneurs' cooperative (§ 43 (3) S. 3 no. 1 GenG)".into(),
                 );
             }
-            (Some(needed.majority), Some(Rule::G16), reasons)
+            (Some(needed.majority), reasons)
         }
         MotionKind::Dissolution => {
             one_vote = true;
             (
                 Some(majorities.dissolution),
-                Some(Rule::G78),
                 vec![
                     "G78: dissolution needs at least three quarters of the votes cast (§ 78 (1) GenG)".into(),
                     "G43-3: the law asks at least three quarters: one vote each, except in an entrepreneurs' cooperative (§ 43 (3) S. 3 no. 1 GenG)".into(),
@@ -184,16 +209,14 @@ pub fn requirement(statute: &Statute, motion: &MotionKind) -> Requirement {
             weighting.excluded = officers.clone();
             (
                 Some(majorities.ordinary),
-                Some(Rule::G43_2),
                 vec!["G43-6: officers do not vote on their own discharge (§ 43 (6) GenG)".into()],
             )
         }
-        MotionKind::Survey { .. } => (None, None, vec!["a survey decides nothing".into()]),
+        MotionKind::Survey { .. } => (None, vec!["a survey decides nothing".into()]),
         MotionKind::DelegateElection { .. } => {
             weighting.one_vote_each = true;
             (
                 None,
-                Some(Rule::G43a),
                 vec![
                     "G43a: delegates are elected generally, directly, equally and secretly: every member, one vote each, in person, sealed".into(),
                 ],
@@ -212,7 +235,7 @@ pub fn requirement(statute: &Statute, motion: &MotionKind) -> Requirement {
             } else {
                 "G43-2: the majority the statute sets for resolutions"
             };
-            (Some(majorities.ordinary), Some(Rule::G43_2), vec![why.into()])
+            (Some(majorities.ordinary), vec![why.into()])
         }
     };
     Requirement {
@@ -260,15 +283,27 @@ mod tests {
         let r = requirement(&old, &amendment(seat.clone()));
         assert_eq!(r.majority, Some(THREE_QUARTERS));
         assert_eq!(r.rule, Some(Rule::G16));
-        assert!(!r.one_vote_each_in_ordinary_regime, "§ 16 (4) is not mandatory");
-        assert!(r.reasons.iter().any(|w| w.contains("§ 16 (4) GenG")), "{r:?}");
+        assert!(
+            !r.one_vote_each_in_ordinary_regime,
+            "§ 16 (4) is not mandatory"
+        );
+        assert!(
+            r.reasons.iter().any(|w| w.contains("§ 16 (4) GenG")),
+            "{r:?}"
+        );
         // The statute may set less (here: a simple majority) or more.
-        for (set, expected) in [("simple", Majority::Simple), ("4/5", Majority::parse("4/5").expect("valid"))] {
+        for (set, expected) in [
+            ("simple", Majority::Simple),
+            ("4/5", Majority::parse("4/5").expect("valid")),
+        ] {
             let lenient = statute(&EXAMPLE_STATUTE.replace(
                 "[assembly]",
                 &format!("[voting.majorities]\namendment = \"{set}\"\n\n[assembly]"),
             ));
-            assert_eq!(requirement(&lenient, &amendment(seat.clone())).majority, Some(expected));
+            assert_eq!(
+                requirement(&lenient, &amendment(seat.clone())).majority,
+                Some(expected)
+            );
         }
     }
 
@@ -278,28 +313,117 @@ mod tests {
     fn g16_each_listed_change_needs_its_majority() {
         let old = statute(EXAMPLE_STATUTE);
         let cases: Vec<(&str, String, Majority)> = vec![
-            ("no. 1", EXAMPLE_STATUTE.replace("object = \"Joint purchasing", "object = \"Joint selling"), THREE_QUARTERS),
-            ("no. 2", EXAMPLE_STATUTE.replace("amount = \"500.00\"", "amount = \"600.00\""), THREE_QUARTERS),
-            ("no. 3", EXAMPLE_STATUTE.replace("max_per_member = 20", "max_per_member = 20\nmandatory = { basis = \"equal\", shares = 2 }"), THREE_QUARTERS),
-            ("no. 4", EXAMPLE_STATUTE.replace("notice_period_months = 12", "notice_period_months = 12\nadditional_contributions = true"), THREE_QUARTERS),
-            ("no. 5", EXAMPLE_STATUTE.replace("notice_period_months = 12", "notice_period_months = 36"), THREE_QUARTERS),
-            ("no. 6", EXAMPLE_STATUTE.replace("notice_period_months = 12", "notice_period_months = 12\nresult_reserve_share = true"), THREE_QUARTERS),
-            ("no. 7", EXAMPLE_STATUTE.replace("[assembly]", "[voting]\nmultiple_votes_max = 2\n\n[assembly]"), THREE_QUARTERS),
-            ("no. 8", EXAMPLE_STATUTE.replace("amount = \"500.00\"", "amount = \"250.00\"").replace("paid_in_minimum = \"100.00\"", "paid_in_minimum = \"50.00\""), THREE_QUARTERS),
-            ("no. 9", EXAMPLE_STATUTE.replace("max_per_member = 20", "max_per_member = 20\nminimum_capital = \"20000.00\""), THREE_QUARTERS),
-            ("no. 10", EXAMPLE_STATUTE.replace("notice_period_months = 12", "notice_period_months = 12\nsettlement_payout_restricted = true"), THREE_QUARTERS),
-            ("(3) S. 2", EXAMPLE_STATUTE.replace("notice_period_months = 12", "notice_period_months = 12\nrecurring_fees = true"), THREE_QUARTERS),
-            ("(3) S. 1", EXAMPLE_STATUTE.replace("notice_period_months = 12", "notice_period_months = 12\nduty_to_use = true"), NINE_TENTHS),
-            ("(3) S. 1", EXAMPLE_STATUTE.replace("notice_period_months = 12", "notice_period_months = 12\nduty_to_deliver = true"), NINE_TENTHS),
+            (
+                "no. 1",
+                EXAMPLE_STATUTE.replace("object = \"Joint purchasing", "object = \"Joint selling"),
+                THREE_QUARTERS,
+            ),
+            (
+                "no. 2",
+                EXAMPLE_STATUTE.replace("amount = \"500.00\"", "amount = \"600.00\""),
+                THREE_QUARTERS,
+            ),
+            (
+                "no. 3",
+                EXAMPLE_STATUTE.replace(
+                    "max_per_member = 20",
+                    "max_per_member = 20\nmandatory = { basis = \"equal\", shares = 2 }",
+                ),
+                THREE_QUARTERS,
+            ),
+            (
+                "no. 4",
+                EXAMPLE_STATUTE.replace(
+                    "notice_period_months = 12",
+                    "notice_period_months = 12\nadditional_contributions = true",
+                ),
+                THREE_QUARTERS,
+            ),
+            (
+                "no. 5",
+                EXAMPLE_STATUTE.replace("notice_period_months = 12", "notice_period_months = 36"),
+                THREE_QUARTERS,
+            ),
+            (
+                "no. 6",
+                EXAMPLE_STATUTE.replace(
+                    "notice_period_months = 12",
+                    "notice_period_months = 12\nresult_reserve_share = true",
+                ),
+                THREE_QUARTERS,
+            ),
+            (
+                "no. 7",
+                EXAMPLE_STATUTE.replace(
+                    "[assembly]",
+                    "[voting]\nmultiple_votes_max = 2\n\n[assembly]",
+                ),
+                THREE_QUARTERS,
+            ),
+            (
+                "no. 8",
+                EXAMPLE_STATUTE
+                    .replace("amount = \"500.00\"", "amount = \"250.00\"")
+                    .replace(
+                        "paid_in_minimum = \"100.00\"",
+                        "paid_in_minimum = \"50.00\"",
+                    ),
+                THREE_QUARTERS,
+            ),
+            (
+                "no. 9",
+                EXAMPLE_STATUTE.replace(
+                    "max_per_member = 20",
+                    "max_per_member = 20\nminimum_capital = \"20000.00\"",
+                ),
+                THREE_QUARTERS,
+            ),
+            (
+                "no. 10",
+                EXAMPLE_STATUTE.replace(
+                    "notice_period_months = 12",
+                    "notice_period_months = 12\nsettlement_payout_restricted = true",
+                ),
+                THREE_QUARTERS,
+            ),
+            (
+                "(3) S. 2",
+                EXAMPLE_STATUTE.replace(
+                    "notice_period_months = 12",
+                    "notice_period_months = 12\nrecurring_fees = true",
+                ),
+                THREE_QUARTERS,
+            ),
+            (
+                "(3) S. 1",
+                EXAMPLE_STATUTE.replace(
+                    "notice_period_months = 12",
+                    "notice_period_months = 12\nduty_to_use = true",
+                ),
+                NINE_TENTHS,
+            ),
+            (
+                "(3) S. 1",
+                EXAMPLE_STATUTE.replace(
+                    "notice_period_months = 12",
+                    "notice_period_months = 12\nduty_to_deliver = true",
+                ),
+                NINE_TENTHS,
+            ),
         ];
         for (paragraph, text, majority) in cases {
             let r = requirement(&old, &amendment(text));
             assert_eq!(r.majority, Some(majority), "{paragraph}: {r:?}");
             assert!(
-                r.reasons.iter().any(|w| w.contains(paragraph) && w.starts_with("G16")),
+                r.reasons
+                    .iter()
+                    .any(|w| w.contains(paragraph) && w.starts_with("G16")),
                 "{paragraph}: {r:?}"
             );
-            assert!(r.one_vote_each_in_ordinary_regime, "{paragraph}: mandatory by law (G43-3)");
+            assert!(
+                r.one_vote_each_in_ordinary_regime,
+                "{paragraph}: mandatory by law (G43-3)"
+            );
         }
         // No. 11: admitting investing members, from a statute without them.
         let without = EXAMPLE_STATUTE.replace(
@@ -310,7 +434,8 @@ mod tests {
         assert_eq!(r.majority, Some(THREE_QUARTERS));
         assert!(r.reasons.iter().any(|w| w.contains("no. 11")), "{r:?}");
         // Shortening the notice or lowering the object's reach is no listed case.
-        let shorter = EXAMPLE_STATUTE.replace("notice_period_months = 12", "notice_period_months = 6");
+        let shorter =
+            EXAMPLE_STATUTE.replace("notice_period_months = 12", "notice_period_months = 6");
         let r = requirement(&old, &amendment(shorter));
         assert!(!r.one_vote_each_in_ordinary_regime, "{r:?}");
     }

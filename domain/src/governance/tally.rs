@@ -163,9 +163,9 @@ pub fn count(ballots: &[(Voter, Choice)], counting: Counting) -> Result<Tally, D
         let full = u128::from(v.votes.max(1)) * unit;
         cap.map_or(full, |cap| full.min(cap))
     };
-    let multiple_votes_capped = ballots.iter().any(|(v, _)| {
-        cap.is_some_and(|_| weight(v) < u128::from(v.votes.max(1)) * unit)
-    });
+    let multiple_votes_capped = ballots
+        .iter()
+        .any(|(v, _)| cap.is_some_and(|_| weight(v) < u128::from(v.votes.max(1)) * unit));
     let sum = |choice: Choice, investing: bool| -> u128 {
         by(choice)
             .filter(|(v, _)| v.investing == investing)
@@ -340,7 +340,11 @@ mod tests {
             },
         )
         .expect("counts");
-        assert_eq!((tally.yes, tally.no), (40, 10), "41 present: 4 votes are within a tenth");
+        assert_eq!(
+            (tally.yes, tally.no),
+            (40, 10),
+            "41 present: 4 votes are within a tenth"
+        );
         assert!(!tally.multiple_votes_capped);
     }
 
@@ -405,13 +409,16 @@ mod tests {
     }
 
     fn any_counting() -> impl Strategy<Value = Counting> {
-        (any_majority(), any::<bool>(), 0u8..=INVESTING_VOTE_SHARE_MAX_PERCENT).prop_map(
-            |(majority, tenth, percent)| Counting {
+        (
+            any_majority(),
+            any::<bool>(),
+            0u8..=INVESTING_VOTE_SHARE_MAX_PERCENT,
+        )
+            .prop_map(|(majority, tenth, percent)| Counting {
                 majority,
                 multiple_votes_tenth_cap: tenth,
                 investing_share_max_percent: percent,
-            },
-        )
+            })
     }
 
     /// A fraction in lowest terms, for the independent recomputation.
@@ -470,10 +477,8 @@ mod tests {
                 numerator,
                 denominator,
             } => {
-                let complement = Fraction::new(
-                    u128::from(denominator - numerator),
-                    u128::from(denominator),
-                );
+                let complement =
+                    Fraction::new(u128::from(denominator - numerator), u128::from(denominator));
                 if statute.0 * complement.1 <= complement.0 * statute.1 {
                     statute
                 } else {

@@ -1265,13 +1265,17 @@ impl Member {
     pub fn resign(&self, coop: &Cooperative, command: Resign) -> Result<Vec<Change>, DomainError> {
         let statute = founded(coop)?;
         not_after_today(command.declared_on, command.today, "declared_on")?;
-        let m = match (&command.hardship, self.staying_on(command.declared_on, "declared_on")) {
+        let m = match (
+            &command.hardship,
+            self.staying_on(command.declared_on, "declared_on"),
+        ) {
             (_, Ok(m)) => m,
             // A hardship exit may overtake an ordinary notice still running.
             (Some(_), Err(_))
                 if self.admitted().is_ok_and(|m| {
                     m.exit.as_ref().is_some_and(|exit| {
-                        exit.cause == ExitCause::Resignation && exit.effective_on > command.declared_on
+                        exit.cause == ExitCause::Resignation
+                            && exit.effective_on > command.declared_on
                     }) && m.admitted_on <= command.declared_on
                 }) =>
             {

@@ -449,8 +449,8 @@ fn g65_a_resignation_takes_effect_at_a_business_year_end() {
 /// way out, the 21st member is not admitted until a successor is appointed.
 #[test]
 fn g9_24_no_admission_above_twenty_while_the_board_is_too_small() {
-    let mut world = world(3);
-    for i in 4..=20 {
+    let mut world = world(5);
+    for i in 6..=20 {
         join(&mut world, &format!("a{i}"), MemberKind::NaturalPerson, 1);
     }
     let changes = world
@@ -486,9 +486,11 @@ fn g9_24_no_admission_above_twenty_while_the_board_is_too_small() {
     let changes = world
         .coop
         .appoint(
-            &world.member(4),
+            &world.member(6),
+            crate::OrganFacts::default(),
             Appoint {
                 office: Office::Board,
+                serving: None,
                 effective_on: date(2027, 2, 20),
                 today: TODAY,
             },
@@ -575,7 +577,7 @@ fn g9_24_a_resigning_officer_leaves_office_with_the_membership() {
 /// rights to attend and to hold office end with the dispatch of the notice.
 #[test]
 fn g68_exclusion_on_a_statute_ground_ends_offices_at_dispatch() {
-    let mut world = world(3);
+    let mut world = world(5);
     let exclude = Exclude {
         ground: "laziness".into(),
         reason: "Missed three assemblies".into(),
@@ -613,8 +615,10 @@ fn g68_exclusion_on_a_statute_ground_ends_offices_at_dispatch() {
         .coop
         .appoint(
             &world.member(3),
+            crate::OrganFacts::default(),
             Appoint {
                 office: Office::SupervisoryBoard,
+                serving: Some(person(2000)),
                 effective_on: TODAY,
                 today: TODAY,
             },
@@ -889,6 +893,51 @@ fn g8_2_investing_members_need_the_statute_and_the_consent() {
         .expect("with consent");
 }
 
+/// G8-2 (§ 8 (2) S. 4 GenG): given a supervisory board of three firms, when an investing
+/// member is elected to it, then they hold one seat of four, a quarter; a second investing
+/// member would hold more than a quarter and is refused.
+#[test]
+fn g8_2_investing_members_hold_at_most_a_quarter_of_the_supervisory_board() {
+    let mut world = world(5);
+    let changes = world
+        .application("i6")
+        .file(&world.coop, application("i6", MemberKind::Investing, 1))
+        .expect("the example statute admits them");
+    world.record(changes);
+    let changes = world
+        .application("i6")
+        .admit(
+            &world.coop,
+            5,
+            Admit {
+                investing_consent: Some("Aufsichtsrat 2027-01-15, TOP 3".into()),
+                ..admission(6)
+            },
+        )
+        .expect("with consent");
+    world.record(changes);
+    let appoint = |investing_supervisors| {
+        world.coop.appoint(
+            &world.member(6),
+            crate::OrganFacts {
+                investing_supervisors,
+            },
+            Appoint {
+                office: Office::SupervisoryBoard,
+                serving: None,
+                effective_on: TODAY,
+                today: TODAY,
+            },
+        )
+    };
+    appoint(0).expect("one of four seats");
+    let error = appoint(1).expect_err("two of four seats");
+    assert_eq!(
+        (error.rule_id(), error.code()),
+        (Some(Rule::G8_2), "investing-supervisors-above-quarter")
+    );
+}
+
 /// G9-24: above 20 members the statute and the organs must have the size the law asks.
 #[test]
 fn g9_24_a_board_of_one_cannot_take_a_twenty_first_member() {
@@ -907,7 +956,10 @@ fn g9_24_a_board_of_one_cannot_take_a_twenty_first_member() {
         statute_text: small.clone(),
         founded_on: date(2026, 11, 24),
         founders: (1..=20).map(crate::coop::tests_support::firm).collect(),
-        board: vec![no(1)],
+        board: vec![crate::Officer {
+            member: no(1),
+            serving: Some(person(1001)),
+        }],
         supervisory_board: vec![],
         treasurer: None,
     };
@@ -934,13 +986,15 @@ fn g9_24_a_board_of_one_cannot_take_a_twenty_first_member() {
 /// G9-24: officers are members; a board never shrinks below its minimum.
 #[test]
 fn g9_24_officers_are_members_and_the_board_keeps_its_size() {
-    let world = world(3);
+    let world = world(5);
     let error = world
         .coop
         .appoint(
             &Member::default(),
+            crate::OrganFacts::default(),
             Appoint {
                 office: Office::Treasurer,
+                serving: Some(person(2000)),
                 effective_on: TODAY,
                 today: TODAY,
             },
@@ -954,7 +1008,7 @@ fn g9_24_officers_are_members_and_the_board_keeps_its_size() {
             office: Office::Board,
             effective_on: TODAY,
             reason: "Resigned from the board".into(),
-            members: 3,
+            members: 5,
             today: TODAY,
         })
         .expect_err("the statute asks 2");
@@ -966,8 +1020,10 @@ fn g9_24_officers_are_members_and_the_board_keeps_its_size() {
         .coop
         .appoint(
             &world.member(3),
+            crate::OrganFacts::default(),
             Appoint {
                 office: Office::Board,
+                serving: Some(person(2000)),
                 effective_on: TODAY,
                 today: TODAY,
             },
@@ -1008,8 +1064,14 @@ fn g65_the_entrepreneurs_longer_notice_binds_only_the_entrepreneur_members() {
     let statute = EXAMPLE_STATUTE.replace("notice_period_months = 12\n", LONG_NOTICE);
     let mut world = crate::coop::tests_support::world_of(&statute, 4, |n| n <= 3);
     let day = date(2028, 2, 15);
-    assert_eq!(resigns(&mut world, 1, resignation(day, None)), Ok(date(2038, 12, 31)));
-    assert_eq!(resigns(&mut world, 4, resignation(day, None)), Ok(date(2029, 12, 31)));
+    assert_eq!(
+        resigns(&mut world, 1, resignation(day, None)),
+        Ok(date(2038, 12, 31))
+    );
+    assert_eq!(
+        resigns(&mut world, 4, resignation(day, None)),
+        Ok(date(2029, 12, 31))
+    );
 }
 
 /// G65 (§ 65 (3) GenG): given a notice above two years, a member of at least one full
@@ -1032,7 +1094,10 @@ fn g65_a_member_in_hardship_leaves_early_where_the_notice_is_above_two_years() {
         Ok(date(2028, 12, 31))
     );
     assert_eq!(
-        world.member(1).membership().and_then(|m| m.hardship_statement()),
+        world
+            .member(1)
+            .membership()
+            .and_then(|m| m.hardship_statement()),
         Some(&person(900))
     );
     // After an ordinary notice of ten years, hardship brings the exit forward.
