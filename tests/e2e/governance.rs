@@ -29,6 +29,7 @@ on_both_databases!(
     an_amendment_raising_the_share_amount_fails_at_70_and_passes_at_76_percent,
     a_hidden_ballot_shows_no_vote_before_the_close,
     g43a_above_1500_members_the_members_elect_delegates_who_alone_vote_at_their_assembly,
+    a_cooperative_founded_under_the_old_rules_keeps_working_and_its_next_amendment_meets_the_law,
 );
 
 const COOP: &str = "werkstatt-eg";
@@ -1080,4 +1081,162 @@ fn g43a_above_1500_members_the_members_elect_delegates_who_alone_vote_at_their_a
         minutes.text
     );
     assert_eq!(coop.get("/verify", "auditor")["intact"], true);
+}
+
+/// G16, G65, G9-24: a cooperative founded before Verbund followed the law's current text —
+/// ten years' notice for every member, other amendments recorded at a simple majority though
+/// its statute said nothing of them, a firm on the board with nobody named to serve for it, a
+/// supervisory board of one — is imported as its log was written. It keeps working: its
+/// statute is read as it was decided (a member's notice is the ten years it says, and so a
+/// member in hardship may leave early), the officers stay in office. Its next amendment must meet the law: the same clause is refused
+/// (G65), and an amendment of the seat needs the three quarters the law asks where the
+/// statute is silent (§ 16 (4) GenG).
+fn a_cooperative_founded_under_the_old_rules_keeps_working_and_its_next_amendment_meets_the_law(
+    db: &TestDb,
+) {
+    let example = std::fs::read_to_string(examples("statute.toml")).expect("the example");
+    let old_text = example.replace("notice_period_months = 12", "notice_period_months = 120");
+    let mut statute = serde_json::to_value(
+        verbund_domain::Statute::parse_toml(&example).expect("the example is valid"),
+    )
+    .expect("serializes");
+    statute["membership"]["notice_period_months"] = json!(120);
+    statute["voting"]["majorities"]["amendment"] = json!("simple");
+    let founded_on = day(-800);
+    let person = |n: u32| json!({"record": format!("old{n}"), "commitment": format!("{n:064x}")});
+    let mut streams = vec![
+        json!({"stream": "coop", "expected": "no_stream", "events": [
+            {"type": "CooperativeFounded", "schema_version": 1, "payload": {
+                "name": "Dorfhandwerk Musterdorf eG", "founded_on": founded_on, "statute": statute,
+                "statute_text": old_text, "founders": 3}},
+            {"type": "OfficerAppointed", "schema_version": 1, "payload":
+                {"member": 1, "office": "board", "effective_on": founded_on}},
+            {"type": "OfficerAppointed", "schema_version": 1, "payload":
+                {"member": 2, "office": "board", "effective_on": founded_on}},
+            {"type": "OfficerAppointed", "schema_version": 1, "payload":
+                {"member": 3, "office": "supervisory-board", "effective_on": founded_on}},
+        ]}),
+    ];
+    for n in 1..=3u32 {
+        streams.push(json!({"stream": format!("member-{n}"), "expected": "no_stream", "events": [{
+            "type": "MemberAdmitted", "schema_version": 2, "payload": {
+                "admitted_on": founded_on, "application": null, "founder": true,
+                "kind": {"type": "firm", "trade": "Handwerk", "region": "Musterdorf", "employees": 3},
+                "listed": false, "mandatory_shares": 1, "member": n, "paid_in_due": "0.00",
+                "paid_in_due_on": founded_on, "shares": 1, "person": person(n)}}]}));
+    }
+    let commit = json!({"command_id": "old-founding", "actor": "import:old", "streams": streams});
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let input = dir.path().join("old.jsonl");
+    std::fs::write(&input, format!("{commit}\n")).expect("write the import");
+    let status = crate::spawn_append(&db.url, COOP, &input, 1)
+        .wait()
+        .expect("append runs");
+    assert!(status.success(), "the import");
+    let run = |args: &[&str]| {
+        let output = verbund().args(args).output().expect("verbund runs");
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8_lossy(&output.stdout)
+            .lines()
+            .last()
+            .expect("a token")
+            .to_owned()
+    };
+    let tokens = ["member:1", "member:3", "auditor"]
+        .map(|p| {
+            (
+                p.to_owned(),
+                run(&["token", "issue", COOP, p, "--database-url", &db.url]),
+            )
+        })
+        .into_iter()
+        .collect();
+    let coop = Coop {
+        server: Server::start(verbund(), &db.url, "warn"),
+        http: Http::default(),
+        tokens,
+        db_url: db.url.clone(),
+    };
+
+    // It keeps working: the officers as appointed, the statute as decided.
+    let summary = coop.get("", "auditor");
+    assert_eq!(summary["members"], 3, "{summary}");
+    assert_eq!(summary["officers"].as_array().map(Vec::len), Some(3));
+    let resigned = coop.ok(
+        "/members/3/resignation",
+        "member:3",
+        json!({"declared_on": day(0), "in_text_form": true}),
+    );
+    assert!(resigned["position"].as_u64().is_some());
+    let ten_years = jiff::ZonedDateTime::now()
+        .date()
+        .checked_add(120.months())
+        .expect("a day");
+    let statement = coop.get("/members/3/statement", "member:3");
+    assert_eq!(
+        statement["exit_on"],
+        format!("{}-12-31", ten_years.year()),
+        "G65: the notice the statute was decided with"
+    );
+    // A notice above two years: a member of a full business year may leave early in hardship
+    // (§ 65 (3) GenG), with three months' notice to the end of a business year.
+    coop.ok(
+        "/members/3/resignation",
+        "member:3",
+        json!({"declared_on": day(0), "in_text_form": true,
+               "hardship": "The workshop burnt down; the firm closes this year."}),
+    );
+    let three_months = jiff::ZonedDateTime::now()
+        .date()
+        .checked_add(3.months())
+        .expect("a day");
+    let statement = coop.get("/members/3/statement", "member:3");
+    assert_eq!(
+        statement["exit_on"],
+        format!("{}-12-31", three_months.year()),
+        "G65: the hardship exit"
+    );
+
+    // Its next amendment must meet the law.
+    let assembly = coop.ok(
+        "/assemblies",
+        "member:1",
+        json!({"form": "in-person", "convened_on": day(-20), "held_on": day(0),
+               "place": "Gasthaus zur Post", "chair": 1, "agenda": ["The statute"]}),
+    )["id"]
+        .as_str()
+        .expect("an id")
+        .to_owned();
+    let amendment = |text: String| {
+        json!({"assembly": assembly, "title": "The seat moves", "announced_on": day(-20),
+               "proposal": {"kind": "statute-amendment", "statute_text": text}})
+    };
+    let moved = |text: &str| text.replace("seat = \"Musterdorf\"", "seat = \"Neudorf\"");
+    coop.refused(
+        "/motions",
+        "member:1",
+        amendment(moved(&old_text)),
+        422,
+        "statute-notice-period-out-of-range",
+        Some("G65"),
+    );
+    let put = coop.ok("/motions", "member:1", amendment(moved(&example)));
+    let motion = coop.get(
+        &format!("/motions/{}", put["id"].as_str().expect("an id")),
+        "member:1",
+    );
+    assert_eq!(motion["majority"], "3/4", "{motion}");
+    assert_eq!(motion["majority_rule"], "G16");
+    assert!(
+        motion["reasons"]
+            .as_array()
+            .expect("reasons")
+            .iter()
+            .any(|r| r.as_str().is_some_and(|r| r.contains("§ 16 (4) GenG"))),
+        "{motion}"
+    );
 }
