@@ -82,8 +82,8 @@ impl Command {
 /// takes it again later; with huge pages, every such first touch makes the kernel zero 2 MiB
 /// at once. A rebuild (pages of 10,000 decoded events made on one thread and freed on another)
 /// spent 8–16% of its time there and ran 26–58% faster without, while the server's HTTP
-/// reads ran about 5% slower without (`docs/performance.md`, 2026-12-01), so `serve` keeps
-/// them. Best effort: where the kernel refuses, nothing is lost but that speed.
+/// reads ran about 5% slower without (`docs/performance.md`, "Second paths kept for
+/// speed"), so `serve` keeps them. Best effort: where the kernel refuses, nothing is lost but that speed.
 fn without_transparent_huge_pages() {
     #[cfg(target_os = "linux")]
     if let Err(error) = rustix::thread::disable_transparent_huge_pages(true) {

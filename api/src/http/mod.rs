@@ -193,8 +193,7 @@ struct Observed {
 }
 
 /// Everything a request passes through before its route, in one layer: a layer of its own
-/// for each of these cost a measurable share of a small read (`docs/performance.md`,
-/// 2026-12-01).
+/// for each of these cost a measurable share of a small read when it was measured.
 ///
 /// - Its id: the client's `x-request-id` if it sent a usable one, else a new one; returned in
 ///   the response's `x-request-id`, and carried by the span `http` (method, route template,
