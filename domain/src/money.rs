@@ -14,16 +14,22 @@ use crate::DomainError;
 /// fraction of a cent. Arithmetic is checked: an overflow is an error, never a wrap or a
 /// rounding. On the wire and in events it is a string with exactly two places, `"500.00"`,
 /// because a JSON number would invite floats.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Money(Decimal);
+
+impl Default for Money {
+    fn default() -> Self {
+        Money::ZERO
+    }
+}
 
 /// The largest amount a `Money` holds in either direction: a trillion euros. Far beyond any
 /// cooperative, and small enough that sums of many amounts cannot overflow a `Decimal`.
 const LIMIT_CENTS: i64 = 100_000_000_000_000;
 
 impl Money {
-    /// Zero euros.
-    pub const ZERO: Money = Money(Decimal::ZERO);
+    /// Zero euros, with two places like every amount.
+    pub const ZERO: Money = Money(Decimal::from_parts(0, 0, 0, false, 2));
 
     /// Parses `"500"`, `"500.5"`, `"500.50"` or `"-3.20"`. More than two decimal places, an
     /// exponent, spaces, or a thousands separator are errors, not roundings.
@@ -126,9 +132,14 @@ impl std::ops::Neg for Money {
     }
 }
 
+/// The one written form of an amount, in events and answers alike: an optional minus, the
+/// euros, a point and exactly two digits of cents — `"0.00"`, never `"0"` or `"-0.00"`.
 impl fmt::Display for Money {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.0)
+        let cents = self.cents();
+        let sign = if cents < 0 { "-" } else { "" };
+        let cents = cents.unsigned_abs();
+        write!(f, "{sign}{}.{:02}", cents / 100, cents % 100)
     }
 }
 
@@ -152,6 +163,23 @@ impl<'de> Deserialize<'de> for Money {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    /// Every amount is written one way, with two places: zero too, however it was made.
+    #[test]
+    fn zero_is_written_with_two_places() {
+        assert_eq!(Money::ZERO.to_string(), "0.00");
+        assert_eq!(Money::default().to_string(), "0.00");
+        assert_eq!((-Money::ZERO).to_string(), "0.00");
+        let sum = Money::parse("1.50")
+            .expect("valid")
+            .checked_sub(Money::parse("1.5").expect("valid"))
+            .expect("in range");
+        assert_eq!(sum.to_string(), "0.00");
+        assert_eq!(
+            serde_json::to_string(&Money::ZERO).expect("serializes"),
+            "\"0.00\""
+        );
+    }
 
     #[test]
     fn amounts_keep_two_places() {
@@ -219,6 +247,11 @@ mod tests {
         fn printing_and_parsing_round_trip(a in -LIMIT_CENTS..=LIMIT_CENTS, b in -LIMIT_CENTS..=LIMIT_CENTS) {
             let x = Money::from_cents(a).expect("in range");
             prop_assert_eq!(Money::parse(&x.to_string()).expect("printed amounts parse"), x);
+            let printed = x.to_string();
+            prop_assert!(
+                printed.split_once('.').is_some_and(|(_, cents)| cents.len() == 2),
+                "{} has two places", printed
+            );
             let sum = x.checked_add(Money::from_cents(b).expect("in range"));
             let exact = a.checked_add(b).filter(|s| s.abs() <= LIMIT_CENTS);
             prop_assert_eq!(sum.map(Money::cents), exact);

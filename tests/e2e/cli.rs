@@ -66,6 +66,13 @@ fn verify_exits_zero_when_intact_and_one_with_the_position_when_broken() {
     let intact = run(&["verify", "--quiet", "--database-url", &db.url]);
     assert_eq!(intact.status.code(), Some(0));
     assert!(stdout(&intact).contains("1 of 1 logs intact"));
+    // What the chain alone cannot see is said, and how to see it.
+    assert!(
+        stdout(&intact).contains("without an anchor")
+            && stdout(&intact).contains("--log ID --anchor"),
+        "{}",
+        stdout(&intact)
+    );
 
     // Tamper with the file the way someone with a hex editor could: the statute as signed at
     // the founding (position 1) gets a notice period of 13 months instead of 12.
@@ -113,6 +120,18 @@ fn verify_with_an_anchor_detects_a_rewritten_log_and_rejects_bad_anchors() {
         &head,
     ]);
     assert_eq!(ok.status.code(), Some(0), "{}", stdout(&ok));
+    assert!(
+        !stdout(&ok).contains("without an anchor"),
+        "{}",
+        stdout(&ok)
+    );
+    let no_log = run(&["verify", "--database-url", &db.url, "--anchor", &head]);
+    assert_eq!(no_log.status.code(), Some(2), "an anchor needs --log");
+    assert!(
+        String::from_utf8_lossy(&no_log.stderr).contains("--log"),
+        "{}",
+        String::from_utf8_lossy(&no_log.stderr)
+    );
     let wrong = format!(
         "{}:{}",
         head.split(':').next().expect("position"),

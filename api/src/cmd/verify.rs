@@ -26,6 +26,10 @@ pub struct Args {
     quiet: bool,
 }
 
+/// What a verification without an anchor cannot see: the chain alone proves nothing about a
+/// tail that was cut off with the head rewritten to match.
+const WITHOUT_ANCHOR: &str = "note: without an anchor, a log cut short with its head rewritten still verifies; compare a head you noted down before with --log ID --anchor POSITION:HASH (verbund logs prints the heads)";
+
 fn parse_anchor(text: &str) -> anyhow::Result<Anchor> {
     let (position, hash) = text.split_once(':').context("an anchor is POSITION:HASH")?;
     let position: u64 = position
@@ -97,6 +101,9 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
         }
     }
     say!("{} of {} logs intact", logs.len() - broken, logs.len());
+    if anchor.is_none() && broken == 0 {
+        say!("{}", WITHOUT_ANCHOR);
+    }
     ledger.close().await;
     Ok(if broken == 0 {
         ExitCode::SUCCESS

@@ -1150,7 +1150,7 @@ pub async fn open_ballot(
 #[utoipa::path(post, path = "/v1/coops/{coop}/motions/{motion}/ballot/close", tag = "governance",
     params(("coop" = String, Path, description = "The cooperative's id"),
         ("motion" = String, Path, description = "The motion's id"), WriteHeaders),
-    responses((status = 200, body = CountView),
+    responses((status = 200, body = ClosedBallot),
         (status = 400, body = Problem, content_type = "application/problem+json"),
         (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 403, body = Problem, content_type = "application/problem+json"),
@@ -1172,8 +1172,25 @@ pub async fn close_ballot(
     settle_write(&coop, closed.executed.last).await;
     Ok(with_position(
         closed.executed.last,
-        axum::Json(count_view(&closed.result, false)),
+        axum::Json(ClosedBallot {
+            position: closed.executed.last.get(),
+            replayed: closed.executed.replayed,
+            result: count_view(&closed.result, false),
+        }),
     ))
+}
+
+/// The answer of a ballot's close: the result, and like every write the position to pass to a
+/// later read (on any server) to see it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ClosedBallot {
+    /// The log position of the count.
+    pub position: u64,
+    /// True if this answers a repeated request (the ballot was counted before).
+    pub replayed: bool,
+    /// The result.
+    #[serde(flatten)]
+    pub result: CountView,
 }
 
 /// Casts a vote: the caller's own, or as proxy their principal's (G43-5). One vote per member

@@ -573,12 +573,23 @@ impl Motion {
             )
             .at("voter"));
         }
+        if state.voter.is_none() && opened.weighting.excluded.contains(&command.voter) {
+            return Err(DomainError::rule(
+                Rule::G43_6,
+                "own-discharge",
+                format!(
+                    "member {} does not vote on motion {}: nobody votes on their own discharge or release",
+                    command.voter, put.motion
+                ),
+            )
+            .at("voter"));
+        }
         if state.voter.is_none() {
             return Err(DomainError::rule(
                 Rule::G43_3,
                 "not-in-electorate",
                 format!(
-                    "member {} has no vote on motion {}: only members with their rights on the record day {} vote, and not on their own discharge",
+                    "member {} has no vote on motion {}: only members with their rights on the record day {} vote",
                     command.voter, put.motion, opened.record_day
                 ),
             )

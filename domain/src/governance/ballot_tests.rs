@@ -837,7 +837,11 @@ fn g43_6_officers_are_out_of_the_electorate_of_their_discharge() {
     put(&mut world, "d1", discharge, date(2027, 3, 1));
     open(&mut world, "d1").expect("opens");
     let error = vote(&mut world, "d1", 1, Choice::Yes).expect_err("own discharge");
-    assert_eq!(error.code(), "not-in-electorate");
+    assert_eq!(
+        (error.rule_id(), error.code()),
+        (Some(Rule::G43_6), "own-discharge"),
+        "its own rule and code, not a late admission's"
+    );
     vote(&mut world, "d1", 3, Choice::Yes).expect("not discharged");
 }
 
