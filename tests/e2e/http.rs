@@ -1455,7 +1455,17 @@ fn the_openapi_document_is_3_1_and_the_docs_page_lists_every_route() {
     let health = http.get(&server.url("/healthz"), None);
     assert_eq!((health.status, health.text.as_str()), (200, "ok"));
     assert_eq!(http.get(&server.url("/readyz"), None).status, 200);
-    let metrics = http.get(&server.url("/metrics"), None).text;
+    // The metrics name the cooperatives and count requests per route: never beside the API
+    // (issue 23, point 7), only on the operator's listener, on this machine by default.
+    let public = http.get(&server.url("/metrics"), None);
+    assert_eq!(public.status, 404, "{}", public.text);
+    assert!(!public.text.contains(COOP) && !public.text.contains("verbund_"));
+    assert!(
+        server.metrics.starts_with("http://127.0.0.1:"),
+        "{}",
+        server.metrics
+    );
+    let metrics = http.get(&server.metrics, None).text;
     for name in [
         "verbund_http_request_duration_seconds",
         "verbund_ledger_batch_appends",
@@ -1472,7 +1482,7 @@ fn the_openapi_document_is_3_1_and_the_docs_page_lists_every_route() {
         Some(r#"{"principal": "auditor"}"#),
     );
     assert_eq!(issued.status, 201, "{}", issued.text);
-    let metrics = http.get(&server.url("/metrics"), None).text;
+    let metrics = http.get(&server.metrics, None).text;
     let batches = metrics
         .lines()
         .find_map(|line| line.strip_prefix("verbund_ledger_batch_appends_count "))

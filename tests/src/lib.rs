@@ -239,6 +239,8 @@ pub struct Server {
     child: Child,
     /// `http://127.0.0.1:PORT`.
     pub base: String,
+    /// The operator's metrics, `http://127.0.0.1:PORT/metrics`: a listener of their own.
+    pub metrics: String,
     log: std::path::PathBuf,
     _dir: tempfile::TempDir,
 }
@@ -259,21 +261,28 @@ impl Server {
         let mut server = Self {
             child,
             base: String::new(),
+            metrics: String::new(),
             log,
             _dir: dir,
         };
         let stdout = server.child.stdout.take().expect("stdout is piped");
-        let mut first = String::new();
-        std::io::BufReader::new(stdout)
-            .read_line(&mut first)
-            .expect("the server prints its address");
-        server.base = first
-            .trim()
-            .rsplit(' ')
-            .next()
-            .filter(|address| address.starts_with("http://"))
-            .unwrap_or_else(|| panic!("no address in {first:?}; log: {}", server.log_text()))
-            .to_owned();
+        let mut stdout = std::io::BufReader::new(stdout);
+        let mut address = || {
+            let mut line = String::new();
+            stdout
+                .read_line(&mut line)
+                .expect("the server prints its addresses");
+            line.trim()
+                .rsplit(' ')
+                .next()
+                .filter(|address| address.starts_with("http://"))
+                .unwrap_or_else(|| panic!("no address in {line:?}; log: {}", server.log_text()))
+                .to_owned()
+        };
+        let base = address();
+        let metrics = address();
+        server.base = base;
+        server.metrics = metrics;
         server
     }
 

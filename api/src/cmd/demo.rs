@@ -33,6 +33,8 @@ pub struct Args {
     /// Set up, print the tokens, and exit instead of serving.
     #[arg(long)]
     no_serve: bool,
+    #[command(flatten)]
+    metrics: super::serve::MetricsBind,
 }
 
 /// The tokens the demo hands out: one per role.
@@ -60,11 +62,12 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
     let listener = if args.no_serve {
         None
     } else {
-        Some(
+        Some((
             tokio::net::TcpListener::bind(args.bind)
                 .await
                 .with_context(|| format!("cannot listen on {}", args.bind))?,
-        )
+            args.metrics.listen().await?,
+        ))
     };
     let result = set_up(&app, &log).await;
     let tokens = match result {
@@ -74,7 +77,7 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
             return Err(e);
         }
     };
-    let Some(listener) = listener else {
+    let Some((listener, metrics)) = listener else {
         app.close().await;
         return Ok(ExitCode::SUCCESS);
     };
@@ -89,7 +92,11 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
         "  curl -H 'Authorization: Bearer {auditor}' http://{address}/v1/coops/{log}/books/balance-sheet"
     );
     say!("The API described: http://{address}/docs (OpenAPI: /openapi.json)");
-    super::serve::serve(app, listener).await?;
+    say!(
+        "Metrics for the operator, on this machine only: http://{}/metrics",
+        metrics.local_addr()?
+    );
+    super::serve::serve(app, listener, metrics).await?;
     Ok(ExitCode::SUCCESS)
 }
 

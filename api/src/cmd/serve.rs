@@ -15,6 +15,38 @@ pub struct Args {
     /// The address to listen on; port 0 picks a free port (printed on start).
     #[arg(long, env = "VERBUND_BIND", default_value = "127.0.0.1:8080")]
     pub bind: SocketAddr,
+    #[command(flatten)]
+    pub metrics: MetricsBind,
+}
+
+/// Where the operator's metrics are served: a listener of their own, on this machine only by
+/// default, because they name the cooperatives and count the requests per route.
+#[derive(Debug, clap::Args)]
+pub struct MetricsBind {
+    /// The address of the operator's `/metrics` (Prometheus); port 0 picks a free port
+    /// (printed on start). Keep it off public networks.
+    #[arg(
+        long = "metrics-bind",
+        env = "VERBUND_METRICS_BIND",
+        default_value = "127.0.0.1:0"
+    )]
+    pub address: SocketAddr,
+}
+
+impl MetricsBind {
+    /// Binds the metrics' listener and says where it is.
+    pub async fn listen(&self) -> anyhow::Result<tokio::net::TcpListener> {
+        let listener = tokio::net::TcpListener::bind(self.address)
+            .await
+            .with_context(|| format!("cannot listen on {} for the metrics", self.address))?;
+        if !self.address.ip().is_loopback() {
+            eprintln!(
+                "note: the metrics are served on {}, beyond this machine; they name the cooperatives and count requests per route",
+                self.address
+            );
+        }
+        Ok(listener)
+    }
 }
 
 pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
@@ -26,20 +58,32 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
     let listener = tokio::net::TcpListener::bind(args.bind)
         .await
         .with_context(|| format!("cannot listen on {}", args.bind))?;
+    let metrics = args.metrics.listen().await?;
     let address = listener.local_addr()?;
     say!("verbund listening on http://{address}");
-    serve(app, listener).await?;
+    say!(
+        "metrics for the operator on http://{}/metrics",
+        metrics.local_addr()?
+    );
+    serve(app, listener, metrics).await?;
     Ok(ExitCode::SUCCESS)
 }
 
-/// Serves until Ctrl-C or SIGTERM, then stops taking requests, finishes those under way, takes
-/// last snapshots and closes the database.
-pub async fn serve(app: App, listener: tokio::net::TcpListener) -> anyhow::Result<()> {
+/// Serves the API on `listener` and the operator's metrics on `metrics` until Ctrl-C or
+/// SIGTERM, then stops taking requests, finishes those under way, takes last snapshots and
+/// closes the database.
+pub async fn serve(
+    app: App,
+    listener: tokio::net::TcpListener,
+    metrics: tokio::net::TcpListener,
+) -> anyhow::Result<()> {
     let router = crate::http::router(app.clone());
-    axum::serve(listener, router)
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .context("the server failed")?;
+    let operator = axum::serve(metrics, crate::http::operator_router(app.clone()))
+        .with_graceful_shutdown(shutdown_signal());
+    let api = axum::serve(listener, router).with_graceful_shutdown(shutdown_signal());
+    let (api, operator) = tokio::join!(api, operator);
+    api.context("the server failed")?;
+    operator.context("the metrics' server failed")?;
     app.close().await;
     Ok(())
 }

@@ -161,7 +161,6 @@ pub fn router(app: App) -> Router {
     )
     .route("/healthz", get(healthz))
     .route("/readyz", get(readyz))
-    .route("/metrics", get(metrics))
     .fallback(|| async { ApiError::not_found("route-not-found", "there is no such route") })
     .method_not_allowed_fallback(|| async {
         ApiError::new(
@@ -217,7 +216,7 @@ async fn observe(State(observed): State<Arc<Observed>>, request: Request, next: 
     let id = request
         .headers()
         .get(X_REQUEST_ID)
-        .filter(|id| !id.is_empty() && id.len() <= REQUEST_ID_BYTES_MAX)
+        .filter(|id| usable_request_id(id.as_bytes()))
         .cloned()
         .unwrap_or_else(|| observed.ids.next());
     let span = tracing::info_span!(
@@ -287,8 +286,22 @@ async fn observe(State(observed): State<Arc<Observed>>, request: Request, next: 
 /// The header of request ids.
 const X_REQUEST_ID: header::HeaderName = header::HeaderName::from_static("x-request-id");
 
-/// The longest request id taken from a client; a longer one is replaced by a new one.
-const REQUEST_ID_BYTES_MAX: usize = 128;
+/// The longest request id taken from a client; a longer one is replaced by a new one. Short:
+/// an id correlates requests, it carries nothing.
+const REQUEST_ID_BYTES_MAX: usize = 64;
+
+/// A client's request id is logged and echoed, so only a short id of a safe alphabet is
+/// taken — letters, digits, `-`, `_`, `.`, `:` — and anything else (a token a client put
+/// there by mistake, text meant for a log injection) is replaced by a new id.
+fn usable_request_id(id: &[u8]) -> bool {
+    !id.is_empty()
+        && id.len() <= REQUEST_ID_BYTES_MAX
+        && id
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b':'))
+        // A bearer token's prefix is never an id.
+        && !id.starts_with(b"vb1_")
+}
 
 /// The method as a metrics label, without allocating.
 fn method_label(method: &axum::http::Method) -> &'static str {
@@ -306,7 +319,7 @@ fn method_label(method: &axum::http::Method) -> &'static str {
 }
 
 /// Routes outside the authorization table.
-const OPERATION_ROUTES: [&str; 5] = ["/openapi.json", "/docs", "/healthz", "/readyz", "/metrics"];
+const OPERATION_ROUTES: [&str; 4] = ["/openapi.json", "/docs", "/healthz", "/readyz"];
 
 /// The route template as a metrics label, without allocating: one of the known templates.
 fn route_label(matched: Option<&MatchedPath>) -> &'static str {
@@ -384,6 +397,17 @@ async fn readyz(State(app): State<App>) -> Response {
     }
 }
 
+/// The operator's router: `/metrics` in Prometheus' text format, and nothing else. It is
+/// served on a listener of its own (`verbund serve --metrics-bind`, loopback by default), never
+/// beside the API: its metrics name the cooperatives, their log positions and the requests per
+/// route, from which anyone could watch a ballot's turnout live.
+pub fn operator_router(app: App) -> Router {
+    Router::new()
+        .route("/metrics", get(metrics))
+        .fallback(|| async { ApiError::not_found("route-not-found", "there is no such route") })
+        .with_state(app)
+}
+
 /// Metrics in Prometheus' text format.
 async fn metrics(State(app): State<App>) -> Response {
     for (log, runtime) in app.coops().await {
@@ -455,7 +479,8 @@ mod tests {
     }
 
     /// Every answer carries a request id: a new one for each request, or the client's own
-    /// where it sent a usable one (a blank one, or one longer than 128 bytes, is replaced).
+    /// where it sent a usable one (issue 23, point 10: a blank one, one longer than 64 bytes,
+    /// one outside the safe alphabet or one that looks like a token is replaced).
     #[tokio::test]
     async fn every_answer_carries_its_request_id() {
         let (mut router, _) = observed();
@@ -471,6 +496,18 @@ mod tests {
         assert!(!request_id(&replaced).is_empty());
         let blank = get_with(&mut router, "/ok", Some("")).await;
         assert!(!request_id(&blank).is_empty(), "a blank one is replaced");
+        for unsafe_id in [
+            "vb1_6f2c0a0b9e1d4c3b",
+            "id with spaces",
+            "id\"quoted",
+            "a/b",
+            "a\tb",
+        ] {
+            let replaced = get_with(&mut router, "/ok", Some(unsafe_id)).await;
+            assert_ne!(request_id(&replaced), unsafe_id);
+        }
+        let fine = get_with(&mut router, "/ok", Some("req-2026.12:06_a")).await;
+        assert_eq!(request_id(&fine), "req-2026.12:06_a");
     }
 
     /// A panicking handler is answered with a 500 problem that says nothing of the panic, and
