@@ -1598,4 +1598,23 @@ fn a_refused_request_keeps_its_connection_and_an_oversized_body_closes_it() {
         answer.to_ascii_lowercase().contains("connection: close"),
         "{answer}"
     );
+    // Issue 23, point 8: a declared length of 10^12 with no body behind it is refused at once
+    // (no waiting for bytes that never come), and nothing of it is a server error in the log.
+    let mut stream = std::net::TcpStream::connect(&address).expect("connects");
+    stream
+        .set_read_timeout(Some(std::time::Duration::from_secs(10)))
+        .expect("a timeout");
+    write!(
+        stream,
+        "POST {path} HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/json\r\nContent-Length: 1000000000000\r\n\r\n"
+    )
+    .expect("headers only");
+    let mut answer = String::new();
+    let _ = stream.read_to_string(&mut answer);
+    assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+    assert!(
+        !server.log_text().contains("ERROR"),
+        "{}",
+        server.log_text()
+    );
 }

@@ -87,6 +87,18 @@ impl ApiError {
         )
     }
 
+    /// 408: the client did not send its body within `limit`.
+    pub fn body_too_slow(limit: std::time::Duration) -> Self {
+        Self::new(
+            StatusCode::REQUEST_TIMEOUT,
+            "body-too-slow",
+            format!(
+                "the request's body did not arrive within {} seconds",
+                limit.as_secs_f64()
+            ),
+        )
+    }
+
     /// 500: logs `cause`, tells the client only that it happened.
     pub fn internal(cause: impl std::fmt::Display) -> Self {
         let mut error = Self::new(

@@ -40,6 +40,9 @@ pub const BODY_BYTES_MAX: usize = 64 * 1024;
 const _: () = assert!(BODY_BYTES_MAX <= 2 * 1024 * 1024);
 /// The longest a request may take until its response head.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+/// The longest a client may take to send a request's body: far more than 64 KiB need on any
+/// line a person uses; a client slower than that holds a connection for nothing.
+pub const BODY_TIMEOUT: Duration = Duration::from_secs(10);
 
 #[derive(OpenApi)]
 #[openapi(
@@ -176,6 +179,7 @@ pub fn router(app: App) -> Router {
             metrics: app.metrics().clone(),
             ids: SequentialIds::new(),
             time_limit: REQUEST_TIMEOUT,
+            body_time_limit: BODY_TIMEOUT,
         }),
         observe,
     ))
@@ -189,6 +193,8 @@ struct Observed {
     ids: SequentialIds,
     /// [`REQUEST_TIMEOUT`] (shorter in tests).
     time_limit: Duration,
+    /// [`BODY_TIMEOUT`] (shorter in tests).
+    body_time_limit: Duration,
 }
 
 /// Everything a request passes through before its route, in one layer: a layer of its own
@@ -201,7 +207,9 @@ struct Observed {
 /// - Its whole body (at most [`BODY_BYTES_MAX`]) is read before anything answers: a request
 ///   refused before its handler read the body (401, 403, 415) would otherwise leave unread
 ///   bytes on the connection, and the server would close it under a client that pools
-///   connections, racing that client's next request.
+///   connections, racing that client's next request. A declared length above the limit is
+///   refused at once (413), a body slower than [`BODY_TIMEOUT`] with 408: the client's doing,
+///   not a server error, so neither is logged as one; both close the connection.
 /// - A time limit ([`REQUEST_TIMEOUT`]) on the body's read and the handler; a panic in a
 ///   handler becomes a 500 that says nothing of it.
 /// - Its latency, in the metrics by method, route template and status; a server error (5xx)
@@ -227,15 +235,29 @@ async fn observe(State(observed): State<Arc<Observed>>, request: Request, next: 
     );
     // The body's read and the handler, both under the time limit: a client that sends its
     // body a byte at a time holds nothing for longer.
+    let body_time_limit = observed.body_time_limit;
     let answer = async move {
-        let (parts, body) = request.into_parts();
-        let Ok(bytes) = axum::body::to_bytes(body, BODY_BYTES_MAX).await else {
-            let mut response = ApiError::body_too_large().into_response();
-            // The rest of the body is not read: the connection cannot be reused.
+        // The rest of a body refused is not read: the connection cannot be reused.
+        let closing = |error: ApiError| {
+            let mut response = error.into_response();
             response
                 .headers_mut()
                 .insert(header::CONNECTION, HeaderValue::from_static("close"));
-            return response;
+            response
+        };
+        let declared = request
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .and_then(|length| length.to_str().ok()?.parse::<u64>().ok());
+        if declared.is_some_and(|length| length > BODY_BYTES_MAX as u64) {
+            return closing(ApiError::body_too_large());
+        }
+        let (parts, body) = request.into_parts();
+        let read = axum::body::to_bytes(body, BODY_BYTES_MAX);
+        let bytes = match tokio::time::timeout(body_time_limit, read).await {
+            Ok(Ok(bytes)) => bytes,
+            Ok(Err(_)) => return closing(ApiError::body_too_large()),
+            Err(_) => return closing(ApiError::body_too_slow(body_time_limit)),
         };
         next.run(Request::from_parts(parts, axum::body::Body::from(bytes)))
             .await
@@ -454,6 +476,7 @@ mod tests {
                     metrics: metrics.clone(),
                     ids: SequentialIds::new(),
                     time_limit: Duration::from_millis(500),
+                    body_time_limit: Duration::from_millis(100),
                 }),
                 observe,
             ));
@@ -508,6 +531,43 @@ mod tests {
         }
         let fine = get_with(&mut router, "/ok", Some("req-2026.12:06_a")).await;
         assert_eq!(request_id(&fine), "req-2026.12:06_a");
+    }
+
+    /// Issue 23, point 8: a declared length above the limit is refused at once with 413, a
+    /// body that stalls ends with 408 within the body's time limit — both close the connection,
+    /// neither is a server error.
+    #[tokio::test]
+    async fn an_oversized_or_stalled_body_is_the_clients_error_at_once() {
+        let (mut router, metrics) = observed();
+        let huge = Request::builder()
+            .method("POST")
+            .uri("/ok")
+            .header(header::CONTENT_LENGTH, "1000000000000")
+            .body(Body::empty())
+            .expect("a request");
+        let response = router.call(huge).await.expect("the router answers");
+        assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
+        assert_eq!(response.headers()[header::CONNECTION], "close");
+        let stalled = Request::builder()
+            .method("POST")
+            .uri("/ok")
+            .header(header::CONTENT_LENGTH, "10")
+            .body(Body::from_stream(futures_util::stream::pending::<
+                Result<Vec<u8>, std::io::Error>,
+            >()))
+            .expect("a request");
+        let response = router.call(stalled).await.expect("the router answers");
+        assert_eq!(
+            response.status(),
+            StatusCode::REQUEST_TIMEOUT,
+            "the body's limit, not the request's (a 503)"
+        );
+        assert_eq!(response.headers()[header::CONNECTION], "close");
+        let exposition = metrics.encode();
+        assert!(
+            !exposition.contains("status=\"503\""),
+            "no server error: {exposition}"
+        );
     }
 
     /// A panicking handler is answered with a 500 problem that says nothing of the panic, and
