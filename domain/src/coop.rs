@@ -605,9 +605,19 @@ impl Cooperative {
         let member_count = u32::try_from(founders.len()).map_err(|_| {
             DomainError::invalid("founders-too-many", "founders", "too many founders")
         })?;
+        let founders = founders
+            .into_iter()
+            .enumerate()
+            .map(|(index, founder)| {
+                let kind = founder
+                    .kind
+                    .validated()
+                    .map_err(|e| e.within(&format!("founders[{index}]")))?;
+                Ok(Founder { kind, ..founder })
+            })
+            .collect::<Result<Vec<Founder>, DomainError>>()?;
         for (index, founder) in founders.iter().enumerate() {
             let field = format!("founders[{index}]");
-            founder.kind.validate().map_err(|e| e.within(&field))?;
             if founder.kind == MemberKind::Investing {
                 return Err(DomainError::rule(
                     Rule::G8_2,

@@ -688,7 +688,7 @@ impl Statute {
                 ),
             ));
         }
-        let statute: Statute = toml::from_str(text).map_err(|e| {
+        let mut statute: Statute = toml::from_str(text).map_err(|e| {
             // toml names the line and the key; keep its message, without the echoed source.
             let message = e.message().to_owned();
             let line = e
@@ -700,6 +700,16 @@ impl Statute {
             };
             DomainError::invalid("statute-malformed", "statute", message)
         })?;
+        // The texts a person reads, stored as checked: normalized (issue 23, point 9).
+        let c = &mut statute.cooperative;
+        c.name = Name::parse(c.name.as_str()).map_err(|e| e.within("statute.cooperative.name"))?;
+        for (text, clause, max) in [
+            (&mut c.seat, "cooperative.seat", 200),
+            (&mut c.object, "cooperative.object", 2_000),
+        ] {
+            *text = short_text(text, max, clause)
+                .map_err(|e| e.within(&format!("statute.{clause}")))?;
+        }
         statute.validate()?;
         Ok(statute)
     }

@@ -623,6 +623,33 @@ fn bad_membership_input_is_a_clear_4xx_and_writes_nothing(db: &TestDb) {
         problem
     };
 
+    // Issue 23, point 9: texts a person reads show what they say — a name of zero-width
+    // spaces, a right-to-left override in a name, a trade without a letter are refused.
+    for (body, code, field) in [
+        (
+            json!({"name": "\u{200B}\u{200B}", "address": "Weg 3", "kind": {"type": "natural-person"},
+                   "shares": 1, "acknowledged": {"pays_for_shares": true}, "listed": true}),
+            "text-invisible-character",
+            "name",
+        ),
+        (
+            json!({"name": "Huber \u{202E}HbmG", "address": "Weg 3", "kind": {"type": "natural-person"},
+                   "shares": 1, "acknowledged": {"pays_for_shares": true}, "listed": true}),
+            "text-invisible-character",
+            "name",
+        ),
+        (
+            json!({"name": "Huber GmbH", "address": "Weg 3",
+                   "kind": {"type": "firm", "trade": "...", "region": "Musterdorf", "employees": 2},
+                   "shares": 1, "acknowledged": {"pays_for_shares": true}, "listed": true}),
+            "text-without-letters",
+            "kind.trade",
+        ),
+    ] {
+        let problem = refused(coop.post("/applications", "public", body), 400, code, None);
+        assert_eq!(problem["field"], field, "{problem}");
+    }
+
     // An unknown member, and an unknown application.
     refused(
         coop.post(

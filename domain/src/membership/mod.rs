@@ -42,13 +42,21 @@ pub enum MemberKind {
 }
 
 impl MemberKind {
-    /// Checks the texts of a firm: one line each, at most 100 characters.
-    pub fn validate(&self) -> Result<(), DomainError> {
-        if let MemberKind::Firm { trade, region, .. } = self {
-            short_text(trade, 100, "trade").map_err(|e| e.within("kind.trade"))?;
-            short_text(region, 100, "region").map_err(|e| e.within("kind.region"))?;
-        }
-        Ok(())
+    /// The kind as stored: a firm's trade and region checked as texts a person reads (one
+    /// line each, at most 100 characters) and normalized.
+    pub fn validated(self) -> Result<Self, DomainError> {
+        Ok(match self {
+            MemberKind::Firm {
+                trade,
+                region,
+                employees,
+            } => MemberKind::Firm {
+                trade: short_text(&trade, 100, "trade").map_err(|e| e.within("kind.trade"))?,
+                region: short_text(&region, 100, "region").map_err(|e| e.within("kind.region"))?,
+                employees,
+            },
+            other => other,
+        })
     }
 
     /// A firm's employees.
@@ -555,7 +563,7 @@ impl Application {
             ));
         }
         not_after_today(command.declared_on, command.today, "declared_on")?;
-        command.kind.validate()?;
+        let kind = command.kind.clone().validated()?;
         let ack = command.acknowledged;
         if !ack.pays_for_shares {
             return Err(DomainError::rule(
@@ -584,7 +592,7 @@ impl Application {
             )
             .at("acknowledged.notice_period"));
         }
-        if command.kind.is_investing() && statute.investing_consent_by().is_none() {
+        if kind.is_investing() && statute.investing_consent_by().is_none() {
             return Err(DomainError::rule(
                 Rule::G8_2,
                 "investing-members-not-admitted",
@@ -606,14 +614,14 @@ impl Application {
         check_shares(
             statute,
             command.shares,
-            mandatory_shares(statute, &command.kind, command.declared_usage),
+            mandatory_shares(statute, &kind, command.declared_usage),
         )?;
         Ok(vec![Change::new(
             Stream::Application(command.application.clone()),
             MembershipApplied {
                 application: command.application,
                 person: command.person,
-                kind: command.kind,
+                kind,
                 shares: command.shares,
                 declared_usage: command.declared_usage,
                 declared_on: command.declared_on,
