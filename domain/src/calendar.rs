@@ -57,6 +57,37 @@ impl BusinessYear {
     }
 }
 
+/// D1: a fact's day lies within the cooperative's history: not before the day it begins
+/// (`begins`, the founding; unknown before it), not after today. The one lower bound of every
+/// date a command takes.
+pub fn check_day(
+    begins: Option<Date>,
+    day: Date,
+    today: Date,
+    field: &str,
+) -> Result<(), DomainError> {
+    if let Some(begins) = begins
+        && day < begins
+    {
+        return Err(DomainError::rule(
+            crate::Rule::D1,
+            "date-before-history",
+            format!(
+                "{day} lies before the cooperative's history in Verbund, which begins on {begins}; facts before it enter only through the founding or the opening state"
+            ),
+        )
+        .at(field));
+    }
+    if day > today {
+        return Err(DomainError::invalid(
+            "date-in-future",
+            field,
+            format!("{day} lies in the future; record facts once they happened"),
+        ));
+    }
+    Ok(())
+}
+
 /// G73: the settlement of an exited member is paid out within six months after the exit.
 pub fn settlement_due(exit_on: Date) -> Result<Date, DomainError> {
     exit_on

@@ -236,6 +236,9 @@ pub struct Cooperative {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 struct Founded {
     name: Name,
+    /// The day the cooperative's history in Verbund begins (D1): its founding.
+    #[serde(default)]
+    begins_on: Option<Date>,
     statute: Statute,
     statute_version: u32,
     /// Each office's holders, each with their latest term.
@@ -268,6 +271,7 @@ impl Cooperative {
         if let Event::CooperativeFounded(e) = event {
             self.founded = Some(Founded {
                 name: e.name.clone(),
+                begins_on: Some(e.founded_on),
                 statute: e.statute_as_decided(),
                 statute_version: 1,
                 offices: BTreeMap::new(),
@@ -308,6 +312,19 @@ impl Cooperative {
             }
             _ => {}
         }
+    }
+
+    /// The first day of the cooperative's history in Verbund (D1): its founding day. `None`
+    /// before the founding (and for a state folded before it was recorded).
+    pub fn history_begins(&self) -> Option<Date> {
+        self.founded.as_ref().and_then(|f| f.begins_on)
+    }
+
+    /// D1: the one check of a fact's day — not before the cooperative's history begins, not
+    /// after today. Every decision that takes a day from outside checks it here (the books
+    /// through [`crate::books::Books::check_open`], which learns the same first day).
+    pub fn check_day(&self, day: Date, today: Date, field: &str) -> Result<(), DomainError> {
+        crate::calendar::check_day(self.history_begins(), day, today, field)
     }
 
     /// True once founded.
@@ -411,7 +428,7 @@ impl Cooperative {
         command: Appoint,
     ) -> Result<Vec<Change>, DomainError> {
         let statute = self.statute().ok_or_else(not_founded)?;
-        crate::membership::not_after_today(command.effective_on, command.today, "effective_on")?;
+        self.check_day(command.effective_on, command.today, "effective_on")?;
         let m = member
             .membership()
             .ok_or_else(|| DomainError::not_found("member-not-found", "there is no such member"))?;
@@ -485,7 +502,7 @@ impl Cooperative {
     /// members now (G9-24): appoint the successor first.
     pub fn dismiss(&self, command: Dismiss) -> Result<Vec<Change>, DomainError> {
         let statute = self.statute().ok_or_else(not_founded)?;
-        crate::membership::not_after_today(command.effective_on, command.today, "effective_on")?;
+        self.check_day(command.effective_on, command.today, "effective_on")?;
         if !self
             .offices_of(command.member, command.effective_on)
             .any(|o| o == command.office)
@@ -532,7 +549,7 @@ impl Cooperative {
     /// new statute must fit the members now (G9-24).
     pub fn amend_statute(&self, command: AmendStatute) -> Result<Vec<Change>, DomainError> {
         let statute = self.statute().ok_or_else(not_founded)?;
-        crate::membership::not_after_today(command.resolved_on, command.today, "resolved_on")?;
+        self.check_day(command.resolved_on, command.today, "resolved_on")?;
         if command.statute == *statute {
             return Err(DomainError::invalid(
                 "statute-unchanged",
@@ -1144,7 +1161,13 @@ pub(crate) mod tests_support {
         pub(crate) fn record(&mut self, changes: Vec<Change>) {
             for change in changes {
                 match change.stream {
-                    Stream::Coop => self.coop.apply(&change.event),
+                    Stream::Coop => {
+                        // The books learn the first day of the history (D1).
+                        if let Event::CooperativeFounded(_) = &change.event {
+                            self.books.apply(&change.event);
+                        }
+                        self.coop.apply(&change.event);
+                    }
                     Stream::Member(no) => self.members.entry(no).or_default().apply(&change.event),
                     Stream::Application(id) => self
                         .applications

@@ -8,6 +8,8 @@ use serde::Serialize;
 /// a client (and a reader of the logs) can look the rule up.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 pub enum Rule {
+    /// Nothing is dated before the cooperative's history in the system begins.
+    D1,
     /// At least 3 founders.
     G4,
     /// Share amount and minimum paid-in part (at least one tenth) fixed by the statute.
@@ -72,6 +74,7 @@ impl Rule {
     /// The id as `shared/domain-rules.md` spells it, e.g. `G9-24`.
     pub fn id(self) -> &'static str {
         match self {
+            Rule::D1 => "D1",
             Rule::G4 => "G4",
             Rule::G7 => "G7",
             Rule::G7a => "G7a",

@@ -107,6 +107,10 @@ impl Projection for Aggregates {
     fn apply(&mut self, envelope: &Envelope) {
         match &envelope.stream {
             Some(Stream::Coop) => {
+                // The books learn the first day of the history (D1) from the founding.
+                if let Event::CooperativeFounded(_) = &envelope.event {
+                    Arc::make_mut(&mut self.books.state).apply(&envelope.event);
+                }
                 self.coop.state.apply(&envelope.event);
                 self.coop.version = Some(envelope.stream_version);
             }

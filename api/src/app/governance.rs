@@ -135,7 +135,7 @@ impl Command for GovernanceCommand {
                     .assembly(&c.assembly)
                     .cloned()
                     .unwrap_or_default()
-                    .convene(statute()?, command)
+                    .convene(&state.coop, command)
             }
             C::AddItem(id, c) => {
                 let mut command = c.clone();
@@ -144,7 +144,7 @@ impl Command for GovernanceCommand {
                     .assembly(id)
                     .cloned()
                     .unwrap_or_default()
-                    .add_item(statute()?, command)
+                    .add_item(&state.coop, command)
             }
             C::Put(c, _) => {
                 if let MotionKind::DelegateElection { candidates, .. } = &c.proposal {
@@ -160,7 +160,7 @@ impl Command for GovernanceCommand {
                 let assembly = c.assembly.as_ref().and_then(|a| state.assembly(a));
                 state
                     .motion(&c.motion)
-                    .put_motion(statute()?, assembly, c.clone())
+                    .put_motion(&state.coop, assembly, c.clone())
             }
             C::Open(id, c) => OpenWithAssembly {
                 motion: id.clone(),

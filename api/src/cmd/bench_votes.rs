@@ -182,7 +182,10 @@ impl VotingCoop {
             key: None,
             digest: [0; 32],
         };
-        let founding = FoundingFile::parse_toml(super::demo::FOUNDING)?;
+        // Founded two months ago, so that its assembly, convened 20 days ago, lies within its
+        // history (D1).
+        let mut founding = FoundingFile::parse_toml(super::demo::FOUNDING)?;
+        founding.founded_on = app::today() - 60.days();
         let founders = u32::try_from(founding.founders.len()).context("a few founders")?;
         anyhow::ensure!(
             members >= founders,

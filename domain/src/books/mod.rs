@@ -97,6 +97,10 @@ impl Loan {
 /// made, the closed years and the member loans.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Books {
+    /// The first day of the cooperative's history (D1), from its founding: whoever folds the
+    /// books hands them the founding, as they hand them nothing else of the `coop` stream.
+    #[serde(default)]
+    begins_on: Option<Date>,
     chart: Chart,
     entries: BTreeMap<EntryId, Entry>,
     /// By their last day.
@@ -299,6 +303,7 @@ impl Books {
                 );
             };
         match event {
+            Event::CooperativeFounded(e) => self.begins_on = Some(e.founded_on),
             Event::AccountOpened(e) => self.chart.open(e.account.clone()),
             Event::PaymentRecorded(_) | Event::LevyCharged(_) | Event::JournalEntryPosted(_) => {
                 struct NoContext;
@@ -382,15 +387,10 @@ impl Books {
         self.closed.keys().next_back().copied()
     }
 
-    /// Refuses a value date in a closed year (A1), or after today.
+    /// Refuses a value date before the cooperative's history (D1), after today, or in a
+    /// closed year (A1).
     pub fn check_open(&self, day: Date, today: Date, field: &str) -> Result<(), DomainError> {
-        if day > today {
-            return Err(DomainError::invalid(
-                "date-in-future",
-                field,
-                format!("{day} is after today ({today}); the books record what happened"),
-            ));
-        }
+        crate::calendar::check_day(self.begins_on, day, today, field)?;
         self.check_not_sealed(day, field)
     }
 
@@ -709,6 +709,21 @@ impl Books {
                     c.last_day
                 ),
             ));
+        }
+        // D1: a year that ended before the cooperative's history began is no year of its
+        // books; the first is the one the founding falls in.
+        if let Some(begins) = self.begins_on
+            && c.last_day < begins
+        {
+            return Err(DomainError::rule(
+                Rule::D1,
+                "date-before-history",
+                format!(
+                    "the year to {} ended before the cooperative's history began on {begins}",
+                    c.last_day
+                ),
+            )
+            .at("year"));
         }
         if self.closed.contains_key(&c.last_day) {
             return Err(DomainError::conflict(

@@ -79,6 +79,41 @@ fn payment(amount: &str, account_text: &str, direction: Direction, on: Date) -> 
     }
 }
 
+/// D1: given a cooperative founded on 2026-11-24, a payment dated 1900-01-01 (or the day
+/// before the founding) is refused before anything is written, and no year before the
+/// founding's can be closed; the founding day itself is fine.
+#[test]
+fn d1_nothing_is_booked_before_the_cooperatives_history_begins() {
+    let world = world(3);
+    for day in [date(1900, 1, 1), date(2026, 11, 23)] {
+        let error = world
+            .books
+            .record_payment(payment("10.00", "4000", Direction::In, day))
+            .expect_err("before the founding");
+        assert_eq!(
+            (error.rule_id(), error.code(), error.field()),
+            (Some(Rule::D1), "date-before-history", Some("booked_on"))
+        );
+    }
+    world
+        .books
+        .record_payment(payment("10.00", "4000", Direction::In, date(2026, 11, 24)))
+        .expect("on the founding day");
+    let error = world
+        .books
+        .close_year(
+            statute(&world),
+            CloseYear {
+                entry: entry("c1900"),
+                last_day: date(1900, 12, 31),
+                balances: BTreeMap::new(),
+                today: TODAY,
+            },
+        )
+        .expect_err("a year before the founding");
+    assert_eq!(error.rule_id(), Some(Rule::D1));
+}
+
 #[test]
 fn a_payment_on_shares_moves_money_into_the_members_capital_and_lowers_what_they_owe() {
     let event = Event::PaymentReceived(PaymentReceived {

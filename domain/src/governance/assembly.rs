@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::ids::{short_text, text_id};
 use crate::statute::AssemblyForm;
-use crate::{Change, DomainError, MemberNo, Rule, Statute, Stream};
+use crate::{Change, Cooperative, DomainError, MemberNo, Rule, Statute, Stream};
 
 text_id! {
     /// An assembly's id, chosen at random when it is convened.
@@ -346,15 +346,21 @@ impl Assembly {
         &self.items
     }
 
-    /// Decides convening (G43b form, G46 notice, G45 a minority's demand).
-    pub fn convene(&self, statute: &Statute, command: Convene) -> Result<Vec<Change>, DomainError> {
+    /// Decides convening (G43b form, G46 notice, G45 a minority's demand; D1 not before the
+    /// cooperative's history).
+    pub fn convene(
+        &self,
+        coop: &Cooperative,
+        command: Convene,
+    ) -> Result<Vec<Change>, DomainError> {
+        let statute = founded_statute(coop)?;
         if self.convened.is_some() {
             return Err(DomainError::conflict(
                 "assembly-exists",
                 format!("assembly {} was convened already", command.assembly),
             ));
         }
-        crate::membership::not_after_today(command.convened_on, command.today, "convened_on")?;
+        coop.check_day(command.convened_on, command.today, "convened_on")?;
         check_convening(statute, command.form, command.convened_on, command.held_on)?;
         check_demand(&command.demanded_by, command.members, statute)?;
         if command.delegates {
@@ -405,13 +411,14 @@ impl Assembly {
     /// but cannot be resolved).
     pub fn add_item(
         &self,
-        statute: &Statute,
+        coop: &Cooperative,
         command: AddItem,
     ) -> Result<Vec<Change>, DomainError> {
+        let statute = founded_statute(coop)?;
         let convened = self.convened.as_ref().ok_or_else(|| {
             DomainError::not_found("assembly-not-found", "no such assembly was convened")
         })?;
-        crate::membership::not_after_today(command.announced_on, command.today, "announced_on")?;
+        coop.check_day(command.announced_on, command.today, "announced_on")?;
         if command.announced_on > convened.held_on {
             return Err(DomainError::invalid(
                 "announced-after-assembly",
@@ -438,6 +445,11 @@ impl Assembly {
             },
         )])
     }
+}
+
+fn founded_statute(coop: &Cooperative) -> Result<&Statute, DomainError> {
+    coop.statute()
+        .ok_or_else(|| DomainError::not_found("coop-not-founded", "the cooperative is not founded"))
 }
 
 /// A demand names distinct members, enough of them to force the assembly or item (G45).

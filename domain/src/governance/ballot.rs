@@ -351,17 +351,18 @@ impl Motion {
     /// where the statute provides one).
     pub fn put_motion(
         &self,
-        statute: &Statute,
+        coop: &Cooperative,
         assembly: Option<&Assembly>,
         command: PutMotion,
     ) -> Result<Vec<Change>, DomainError> {
+        let statute = coop.statute().ok_or_else(|| unknown("without a statute"))?;
         if self.put.is_some() {
             return Err(DomainError::conflict(
                 "motion-exists",
                 format!("motion {} exists", command.motion),
             ));
         }
-        crate::membership::not_after_today(command.announced_on, command.today, "announced_on")?;
+        coop.check_day(command.announced_on, command.today, "announced_on")?;
         match (&command.assembly, assembly.and_then(Assembly::convened)) {
             (Some(id), None) => {
                 return Err(DomainError::not_found(

@@ -41,10 +41,10 @@ fn convened(statute: &str, members: u32) -> World {
 /// assembly on 2027-03-15 convened on 2027-03-01.
 fn convened_with(statute: &str, members: u32, firm: impl Fn(u32) -> bool) -> World {
     let mut world = world_of(statute, members, firm);
-    let statute = world.coop.statute().expect("founded").clone();
+    let coop = world.coop.clone();
     let changes = Assembly::default()
         .convene(
-            &statute,
+            &coop,
             Convene {
                 assembly: assembly_id(),
                 form: AssemblyForm::InPerson,
@@ -68,11 +68,11 @@ fn convened_with(statute: &str, members: u32, firm: impl Fn(u32) -> bool) -> Wor
 }
 
 fn put(world: &mut World, id: &str, proposal: MotionKind, announced_on: Date) {
-    let statute = world.coop.statute().expect("founded").clone();
+    let coop = world.coop.clone();
     let assembly = world.assemblies.get(&assembly_id()).cloned();
     let changes = Motion::default()
         .put_motion(
-            &statute,
+            &coop,
             assembly.as_ref(),
             PutMotion {
                 motion: motion_id(id),
@@ -92,6 +92,21 @@ fn put(world: &mut World, id: &str, proposal: MotionKind, announced_on: Date) {
 
 fn open(world: &mut World, id: &str) -> Result<(), DomainError> {
     open_at(world, id, &assembly_id())
+}
+
+/// `coop` under `statute`, as an amendment would leave it.
+fn with_statute(coop: &Cooperative, statute: Statute) -> Cooperative {
+    let mut coop = coop.clone();
+    coop.apply(&Event::StatuteAmended(crate::StatuteAmended {
+        version: coop.statute_version() + 1,
+        statute: Box::new(statute),
+        statute_text: String::new(),
+        resolved_on: date(2027, 2, 1),
+        majority: Majority::Simple,
+        yes: 1,
+        no: 0,
+    }));
+    coop
 }
 
 /// The facts the application passes when a ballot opens: the regime of the members on the
@@ -404,9 +419,10 @@ fn g46_the_invitation_says_how_to_take_part() {
         "forms = [\"in-person\", \"hybrid\", \"virtual\", \"two-phase\"]",
     ))
     .expect("valid");
+    let coop = with_statute(&world(5).coop, statute);
     let convene = |form, participation: Option<&str>, discussion| {
         Assembly::default().convene(
-            &statute,
+            &coop,
             Convene {
                 assembly: assembly_id(),
                 form,
@@ -446,12 +462,72 @@ fn g46_the_invitation_says_how_to_take_part() {
     assert_eq!(error.code(), "participation-unexpected");
 }
 
+/// D1: given a cooperative founded on 2026-11-24, an assembly convened before it and a motion
+/// announced before it are refused.
+#[test]
+fn d1_no_assembly_or_motion_is_dated_before_the_founding() {
+    let world = world(5);
+    let error = Assembly::default()
+        .convene(
+            &world.coop,
+            Convene {
+                assembly: assembly_id(),
+                form: AssemblyForm::InPerson,
+                convened_on: date(2026, 10, 1),
+                held_on: date(2026, 10, 20),
+                place: "Gasthaus Post".into(),
+                chair: no(3),
+                agenda: vec!["Budget".into()],
+                demanded_by: vec![],
+                delegates: false,
+                participation: None,
+                discussion: None,
+                members: 5,
+                delegates_in_office: 0,
+                today: date(2027, 3, 1),
+            },
+        )
+        .expect_err("before the founding");
+    assert_eq!(
+        (error.rule_id(), error.code(), error.field()),
+        (Some(Rule::D1), "date-before-history", Some("convened_on"))
+    );
+    let coop = with_statute(
+        &world.coop,
+        Statute::parse_toml(&EXAMPLE_STATUTE.replace(
+            "forms = [\"in-person\", \"hybrid\"]",
+            "forms = [\"in-person\", \"hybrid\"]\nwritten_resolutions = true",
+        ))
+        .expect("valid"),
+    );
+    let error = Motion::default()
+        .put_motion(
+            &coop,
+            None,
+            PutMotion {
+                motion: motion_id("old"),
+                assembly: None,
+                title: "Joint marketing".into(),
+                proposal: laser_cutter(),
+                secret: false,
+                results_hidden: false,
+                votes_changeable: false,
+                announced_on: date(2020, 1, 1),
+                today: date(2027, 3, 1),
+            },
+        )
+        .expect_err("before the founding");
+    assert_eq!(
+        (error.rule_id(), error.field()),
+        (Some(Rule::D1), Some("announced_on"))
+    );
+}
+
 /// G45: an assembly or item forced by a minority needs a tenth of the members (or the
 /// statute's smaller share).
 #[test]
 fn g45_a_demand_needs_a_tenth_of_the_members() {
     let world = world(20);
-    let statute = world.coop.statute().expect("founded");
     let convene = |demanded_by: Vec<MemberNo>| Convene {
         assembly: assembly_id(),
         form: AssemblyForm::InPerson,
@@ -469,14 +545,14 @@ fn g45_a_demand_needs_a_tenth_of_the_members() {
         today: date(2027, 3, 1),
     };
     let error = Assembly::default()
-        .convene(statute, convene(vec![no(4)]))
+        .convene(&world.coop, convene(vec![no(4)]))
         .expect_err("one of twenty");
     assert_eq!(
         (error.rule_id(), error.code()),
         (Some(Rule::G45), "demand-too-small")
     );
     let changes = Assembly::default()
-        .convene(statute, convene(vec![no(4), no(5)]))
+        .convene(&world.coop, convene(vec![no(4), no(5)]))
         .expect("two of twenty is a tenth");
     let Event::AssemblyConvened(convened) = &changes[0].event else {
         panic!("{changes:?}")
@@ -489,7 +565,6 @@ fn g45_a_demand_needs_a_tenth_of_the_members() {
 #[test]
 fn g43b_written_ballots_only_where_the_statute_provides_them() {
     let world = world(5);
-    let statute = world.coop.statute().expect("founded");
     let command = PutMotion {
         motion: motion_id("w1"),
         assembly: None,
@@ -502,7 +577,7 @@ fn g43b_written_ballots_only_where_the_statute_provides_them() {
         today: date(2027, 3, 1),
     };
     let error = Motion::default()
-        .put_motion(statute, None, command.clone())
+        .put_motion(&world.coop, None, command.clone())
         .expect_err("the example has no written resolutions");
     assert_eq!(error.rule_id(), Some(Rule::G43b));
     let written = Statute::parse_toml(&EXAMPLE_STATUTE.replace(
@@ -510,21 +585,12 @@ fn g43b_written_ballots_only_where_the_statute_provides_them() {
         "forms = [\"in-person\", \"hybrid\"]\nwritten_resolutions = true",
     ))
     .expect("valid");
+    let coop = with_statute(&world.coop, written);
     let changes = Motion::default()
-        .put_motion(&written, None, command)
+        .put_motion(&coop, None, command)
         .expect("provided");
     let mut motion = Motion::default();
     changes.iter().for_each(|c| motion.apply(&c.event));
-    let mut coop = world.coop.clone();
-    coop.apply(&Event::StatuteAmended(crate::StatuteAmended {
-        version: 2,
-        statute: Box::new(written),
-        statute_text: String::new(),
-        resolved_on: date(2027, 2, 1),
-        majority: Majority::Simple,
-        yes: 1,
-        no: 0,
-    }));
     let open = |closes_at| {
         motion.open(
             &coop,
@@ -607,11 +673,11 @@ fn g43_3_a_member_admitted_after_the_record_day_does_not_vote() {
 #[test]
 fn a_changeable_vote_changes_and_the_last_counts() {
     let mut world = convened(EXAMPLE_STATUTE, 3);
-    let statute = world.coop.statute().expect("founded").clone();
+    let coop = world.coop.clone();
     let assembly = world.assemblies.get(&assembly_id()).cloned();
     let changes = Motion::default()
         .put_motion(
-            &statute,
+            &coop,
             assembly.as_ref(),
             PutMotion {
                 motion: motion_id("m1"),
@@ -797,11 +863,11 @@ fn a_ranking_survey_scores_its_options() {
 #[test]
 fn hidden_ballots_take_sealed_votes_only() {
     let mut world = convened(EXAMPLE_STATUTE, 3);
-    let statute = world.coop.statute().expect("founded").clone();
+    let coop = world.coop.clone();
     let assembly = world.assemblies.get(&assembly_id()).cloned();
     let changes = Motion::default()
         .put_motion(
-            &statute,
+            &coop,
             assembly.as_ref(),
             PutMotion {
                 motion: motion_id("h1"),
@@ -928,12 +994,12 @@ fn g43a_members_elect_delegates_who_alone_vote_at_their_assembly() {
     let forms = "forms = [\"in-person\", \"hybrid\"]";
     let text = EXAMPLE_STATUTE.replace(forms, &format!("{forms}\ndelegates = {{ seats = 50 }}"));
     let mut world = convened(&text, 62);
-    let statute = world.coop.statute().expect("founded").clone();
+    let coop = world.coop.clone();
     let general = world.assemblies.get(&assembly_id()).cloned();
     let candidates: Vec<MemberNo> = (6..=62).map(no).collect();
     let election = |secret: bool, assembly: Option<&Assembly>, id: &str| {
         Motion::default().put_motion(
-            &statute,
+            &coop,
             assembly,
             PutMotion {
                 motion: motion_id(id),
@@ -1051,7 +1117,7 @@ fn g43a_members_elect_delegates_who_alone_vote_at_their_assembly() {
     let delegates_assembly = AssemblyId::parse("d1").expect("valid");
     let convene = |members: usize| {
         Assembly::default().convene(
-            &statute,
+            &coop,
             Convene {
                 assembly: delegates_assembly.clone(),
                 form: AssemblyForm::InPerson,
@@ -1084,7 +1150,7 @@ fn g43a_members_elect_delegates_who_alone_vote_at_their_assembly() {
     );
     let changes = Motion::default()
         .put_motion(
-            &statute,
+            &coop,
             assembly.as_ref(),
             PutMotion {
                 motion: motion_id("t1"),

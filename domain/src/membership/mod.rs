@@ -562,7 +562,7 @@ impl Application {
                 format!("an application {} exists already", command.application),
             ));
         }
-        not_after_today(command.declared_on, command.today, "declared_on")?;
+        coop.check_day(command.declared_on, command.today, "declared_on")?;
         let kind = command.kind.clone().validated()?;
         let ack = command.acknowledged;
         if !ack.pays_for_shares {
@@ -642,7 +642,7 @@ impl Application {
         let statute = founded(coop)?;
         let applied = self.undecided()?;
         check_organ(statute, command.by)?;
-        not_after_today(command.admitted_on, command.today, "admitted_on")?;
+        coop.check_day(command.admitted_on, command.today, "admitted_on")?;
         if command.admitted_on < applied.declared_on {
             return Err(DomainError::invalid(
                 "date-before-declaration",
@@ -736,7 +736,7 @@ impl Application {
         let statute = founded(coop)?;
         let applied = self.undecided()?;
         check_organ(statute, command.by)?;
-        not_after_today(command.rejected_on, command.today, "rejected_on")?;
+        coop.check_day(command.rejected_on, command.today, "rejected_on")?;
         let reason =
             short_text(&command.reason, 1_000, "reason").map_err(|e| e.within("reason"))?;
         Ok(vec![Change::new(
@@ -1151,7 +1151,7 @@ impl Member {
         command: Subscribe,
     ) -> Result<Vec<Change>, DomainError> {
         let statute = founded(coop)?;
-        not_after_today(command.subscribed_on, command.today, "subscribed_on")?;
+        coop.check_day(command.subscribed_on, command.today, "subscribed_on")?;
         let m = self.staying_on(command.subscribed_on, "subscribed_on")?;
         if command.shares == 0 {
             return Err(DomainError::invalid(
@@ -1217,7 +1217,7 @@ impl Member {
         command: RecordPayment,
     ) -> Result<Vec<Change>, DomainError> {
         let statute = founded(coop)?;
-        not_after_today(command.received_on, command.today, "received_on")?;
+        coop.check_day(command.received_on, command.today, "received_on")?;
         let m = self.admitted()?;
         if !m.is_member_on(command.received_on) {
             return Err(DomainError::conflict(
@@ -1272,7 +1272,7 @@ impl Member {
     /// notice may come after an ordinary one and bring its exit forward.
     pub fn resign(&self, coop: &Cooperative, command: Resign) -> Result<Vec<Change>, DomainError> {
         let statute = founded(coop)?;
-        not_after_today(command.declared_on, command.today, "declared_on")?;
+        coop.check_day(command.declared_on, command.today, "declared_on")?;
         let m = match (
             &command.hardship,
             self.staying_on(command.declared_on, "declared_on"),
@@ -1393,7 +1393,7 @@ impl Member {
         command: Exclude,
     ) -> Result<Vec<Change>, DomainError> {
         let statute = founded(coop)?;
-        not_after_today(command.dispatched_on, command.today, "dispatched_on")?;
+        coop.check_day(command.dispatched_on, command.today, "dispatched_on")?;
         let m = self.staying_on(command.dispatched_on, "dispatched_on")?;
         if statute.exclusion_ground(&command.ground).is_none() {
             return Err(DomainError::rule(
@@ -1433,7 +1433,7 @@ impl Member {
         command: RecordDeath,
     ) -> Result<Vec<Change>, DomainError> {
         let statute = founded(coop)?;
-        not_after_today(command.died_on, command.today, "died_on")?;
+        coop.check_day(command.died_on, command.today, "died_on")?;
         let m = self.admitted()?;
         if !m.is_member_on(command.died_on) {
             return Err(DomainError::conflict(
@@ -1475,7 +1475,8 @@ impl Member {
     /// Decides the payout of an exited member's capital (G73): after the exit, the whole
     /// capital, once. (The share of a loss the balance sheet may deduct comes with the books.)
     pub fn pay_settlement(&self, command: PaySettlement) -> Result<Vec<Change>, DomainError> {
-        not_after_today(command.paid_on, command.today, "paid_on")?;
+        // After the exit, and so within the cooperative's history (D1).
+        crate::calendar::check_day(None, command.paid_on, command.today, "paid_on")?;
         let m = self.admitted()?;
         let Some(exit) = &m.exit else {
             return Err(DomainError::rule(
@@ -1541,7 +1542,7 @@ impl Member {
         command: GrantVotes,
     ) -> Result<Vec<Change>, DomainError> {
         let statute = founded(coop)?;
-        not_after_today(command.granted_on, command.today, "granted_on")?;
+        coop.check_day(command.granted_on, command.today, "granted_on")?;
         let m = self.admitted()?;
         if !m.has_rights_on(command.granted_on) {
             return Err(DomainError::rule(
@@ -1608,7 +1609,7 @@ pub fn transfer_capital(
     command: Transfer,
 ) -> Result<Vec<Change>, DomainError> {
     let statute = founded(coop)?;
-    not_after_today(command.agreed_on, command.today, "agreed_on")?;
+    coop.check_day(command.agreed_on, command.today, "agreed_on")?;
     let giver = from.admitted()?;
     let acquirer = to.admitted().map_err(|e| e.at("to"))?;
     if giver.member == acquirer.member {
@@ -1778,19 +1779,6 @@ fn check_organ(statute: &Statute, by: Organ) -> Result<(), DomainError> {
             ),
         )
         .at("by"))
-    }
-}
-
-/// Nothing is recorded for a day that has not come.
-pub(crate) fn not_after_today(day: Date, today: Date, field: &str) -> Result<(), DomainError> {
-    if day > today {
-        Err(DomainError::invalid(
-            "date-in-future",
-            field,
-            format!("{day} lies in the future; record facts once they happened"),
-        ))
-    } else {
-        Ok(())
     }
 }
 

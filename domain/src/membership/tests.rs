@@ -1142,6 +1142,48 @@ fn g65_text_form_suffices_unless_the_statute_asks_writing() {
     .expect("a signed letter");
 }
 
+/// D1: given a cooperative founded on 2026-11-24, an application declared on 0001-01-01 and
+/// an admission dated before the founding are refused; the member list can never show a
+/// member before the cooperative existed.
+#[test]
+fn d1_no_application_or_admission_is_dated_before_the_founding() {
+    let mut world = world(3);
+    let error = world
+        .application("a1")
+        .file(
+            &world.coop,
+            Apply {
+                declared_on: date(1, 1, 1),
+                ..application("a1", MemberKind::NaturalPerson, 1)
+            },
+        )
+        .expect_err("year one");
+    assert_eq!(
+        (error.rule_id(), error.code(), error.field()),
+        (Some(Rule::D1), "date-before-history", Some("declared_on"))
+    );
+    let changes = world
+        .application("a1")
+        .file(&world.coop, application("a1", MemberKind::NaturalPerson, 1))
+        .expect("valid");
+    world.record(changes);
+    let error = world
+        .application("a1")
+        .admit(
+            &world.coop,
+            3,
+            Admit {
+                admitted_on: date(2026, 11, 23),
+                ..admission(4)
+            },
+        )
+        .expect_err("the day before the founding");
+    assert_eq!(
+        (error.rule_id(), error.field()),
+        (Some(Rule::D1), Some("admitted_on"))
+    );
+}
+
 /// Nothing is recorded for a day that has not come.
 #[test]
 fn facts_of_the_future_are_refused() {
