@@ -138,6 +138,10 @@ pub struct Journal {
     /// Current balances, by account index.
     balances: imbl::Vector<i64>,
     alarms: imbl::Vector<LossAlarmRaised>,
+    /// The sum of every debit booked so far, in cents: the books' volume (A1), which every
+    /// command that books is checked against before it is written.
+    #[serde(default)]
+    volume: i128,
 }
 
 struct Owes<'a>(&'a Journal);
@@ -160,13 +164,21 @@ fn day_number(day: Date) -> i32 {
     span.get_days()
 }
 
+/// A sum of the books as an amount. Commands are refused before they would carry the books'
+/// volume past [`verbund_domain::books::BOOKS_VOLUME_MAX_CENTS`], so every sum of a log Verbund
+/// wrote is far within the range; a log written around its decisions (an import gone wrong)
+/// shows a sum beyond it at the range's end rather than stopping the fold: a fold never
+/// panics.
 fn money(cents: i64) -> Money {
-    Money::from_cents(cents).expect("a sum of the books is within the money range")
+    Money::from_cents(cents).unwrap_or_else(|| {
+        let limit = Money::parse("1000000000000.00").expect("the range's end is an amount");
+        if cents < 0 { -limit } else { limit }
+    })
 }
 
 impl Projection for Journal {
     const NAME: &'static str = "journal";
-    const VERSION: u32 = 1;
+    const VERSION: u32 = 2;
 
     fn apply(&mut self, envelope: &Envelope) {
         match &envelope.event {
@@ -202,8 +214,9 @@ impl Journal {
                 entry: number - 1,
             });
             if let Some(balance) = self.balances.get_mut(account as usize) {
-                *balance += line.amount.cents();
+                *balance = balance.saturating_add(line.amount.cents());
             }
+            self.volume += i128::from(line.amount.cents().max(0));
         }
         self.entries.push_back(JournalEntry {
             number,
@@ -242,6 +255,19 @@ impl Journal {
         self.lines.len()
     }
 
+    /// The books' volume: every debit booked so far, in cents (A1).
+    pub fn volume(&self) -> i128 {
+        self.volume
+    }
+
+    /// What `events` would add to the books' volume, booked as the journal books them.
+    pub fn debits_of<'a>(&self, events: impl IntoIterator<Item = &'a Event>) -> i128 {
+        events
+            .into_iter()
+            .map(|event| verbund_domain::books::debits(&bookings(event, &Owes(self))))
+            .sum()
+    }
+
     /// The G33 alarms raised at closings.
     pub fn alarms(&self) -> impl Iterator<Item = &LossAlarmRaised> {
         self.alarms.iter()
@@ -273,9 +299,9 @@ impl Journal {
             let i = line.account as usize;
             seen[i] = true;
             if line.cents > 0 {
-                debit[i] += line.cents;
+                debit[i] = debit[i].saturating_add(line.cents);
             } else {
-                credit[i] -= line.cents;
+                credit[i] = credit[i].saturating_sub(line.cents);
             }
         }
         let mut totals: Vec<AccountTotal> = self
@@ -315,18 +341,20 @@ impl Journal {
         for total in totals {
             match total.kind {
                 AccountKind::Asset => {
-                    total_assets += total.balance.cents();
+                    total_assets = total_assets.saturating_add(total.balance.cents());
                     assets.push(total);
                 }
                 AccountKind::Liability => {
-                    total_other -= total.balance.cents();
+                    total_other = total_other.saturating_sub(total.balance.cents());
                     liabilities.push(total);
                 }
                 AccountKind::Equity => {
-                    total_other -= total.balance.cents();
+                    total_other = total_other.saturating_sub(total.balance.cents());
                     equity.push(total);
                 }
-                AccountKind::Income | AccountKind::Expense => open_result -= total.balance.cents(),
+                AccountKind::Income | AccountKind::Expense => {
+                    open_result = open_result.saturating_sub(total.balance.cents());
+                }
             }
         }
         let loss_alarm = verbund_domain::books::loss_alarm(
@@ -358,7 +386,8 @@ impl Journal {
             let entry = &self.entries[line.entry as usize];
             let kind = self.name_of(&self.accounts[line.account as usize]).1;
             if !entry.closing && kind.is_result() {
-                *sums.entry(line.account).or_default() += line.cents;
+                let sum = sums.entry(line.account).or_default();
+                *sum = sum.saturating_add(line.cents);
             }
         }
         let (mut income, mut expenses, mut result) = (Vec::new(), Vec::new(), 0i64);
@@ -369,7 +398,7 @@ impl Journal {
         totals.sort();
         for (account, cents) in totals {
             let (name, kind) = self.name_of(&account);
-            result -= cents;
+            result = result.saturating_sub(cents);
             let total = AccountTotal {
                 account,
                 name,
@@ -410,7 +439,7 @@ impl Journal {
             .filter(|l| selected[l.account as usize] && l.day <= until)
         {
             let balance = running.entry(line.account).or_default();
-            *balance += line.cents;
+            *balance = balance.saturating_add(line.cents);
             out.push(LedgerLine {
                 entry: self.entries[line.entry as usize].clone(),
                 account: self.accounts[line.account as usize].clone(),
@@ -741,6 +770,55 @@ mod tests {
                 let account = AccountRef::parse(account).expect("valid");
                 prop_assert_eq!(journal.balance(&account).cents(), *cents);
             }
+            let sheet = journal.balance_sheet(None);
+            prop_assert_eq!(sheet.total_assets, sheet.total_liabilities_and_equity);
+        }
+
+        /// Issue 23, point 1 (A1): given a stream of payments of up to 999,999,999,999.99 euros
+        /// each (every one a valid amount), when each is checked against the books' volume
+        /// before it is booked — as every command is — then every balance and every sum of the
+        /// trial balance and the balance sheet stays exact (equal to the sum in 128 bits, never
+        /// capped at the range's end), and folding never panics; the refused ones are refused
+        /// with A1 and a code.
+        #[test]
+        fn a1_large_bookings_never_carry_a_sum_of_the_books_out_of_range(
+            amounts in proptest::collection::vec(
+                (1i64..=99_999_999_999_999, any::<bool>(), 0u8..4),
+                1..40,
+            ),
+        ) {
+            let mut journal = Journal::default();
+            journal.apply(&envelope(1, "coop", founded()));
+            let mut expected: BTreeMap<String, i128> = BTreeMap::new();
+            for (i, (amount, incoming, account)) in amounts.iter().enumerate() {
+                let step = Step::Fee(*incoming, *amount, *account);
+                let (stream, event) = event(&step, i);
+                let added = journal.debits_of([&event]);
+                match verbund_domain::books::check_volume(journal.volume(), added) {
+                    Ok(()) => {
+                        journal.apply(&envelope(i as u64 + 2, &stream, event));
+                        let sign = if *incoming { 1 } else { -1 };
+                        *expected.entry("1200".into()).or_default() += sign * i128::from(*amount);
+                        *expected
+                            .entry(FREE[*account as usize].into())
+                            .or_default() -= sign * i128::from(*amount);
+                    }
+                    Err(error) => {
+                        prop_assert_eq!(
+                            (error.rule_id(), error.code()),
+                            (Some(verbund_domain::Rule::A1), "books-range-exceeded")
+                        );
+                    }
+                }
+            }
+            prop_assert!(journal.volume() <= verbund_domain::books::BOOKS_VOLUME_MAX_CENTS);
+            let totals = journal.trial_balance(None);
+            for total in &totals {
+                let exact = expected.get(&total.account.to_string()).copied().unwrap_or(0);
+                prop_assert_eq!(i128::from(total.balance.cents()), exact, "account {}", total.account);
+            }
+            let debits: i128 = totals.iter().map(|t| i128::from(t.debit.cents())).sum();
+            prop_assert!(debits <= 2 * verbund_domain::books::BOOKS_VOLUME_MAX_CENTS);
             let sheet = journal.balance_sheet(None);
             prop_assert_eq!(sheet.total_assets, sheet.total_liabilities_and_equity);
         }

@@ -375,6 +375,35 @@ fn a_year_of_twelve_firms_ends_in_the_balance_sheet_computed_by_hand(db: &TestDb
         "capital-account-managed",
         Some("G22"),
     );
+    // Issue 23, point 1 (A1): a valid amount that would carry the books' sums out of the
+    // range an amount holds is refused before it is written; the books answer as before.
+    for _ in 0..3 {
+        books.refused(
+            "/books/payments",
+            payment("999999999999.99", "4000", "2025-06-01"),
+            422,
+            "books-range-exceeded",
+            Some("A1"),
+        );
+    }
+    assert_eq!(
+        books
+            .http
+            .get(
+                &books.url("/books/trial-balance"),
+                Some(&books.tokens["auditor"])
+            )
+            .status,
+        200
+    );
+    // D1: nothing is booked before the cooperative's history begins.
+    books.refused(
+        "/books/payments",
+        payment("10.00", "4000", "1900-01-01"),
+        422,
+        "date-before-history",
+        Some("D1"),
+    );
     books.refused(
         "/books/entries",
         json!({"text": "x", "receipt": "y", "booked_on": "2025-06-01",

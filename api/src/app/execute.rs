@@ -206,7 +206,7 @@ pub async fn execute(
         };
     }
     for attempt in 0..ATTEMPTS_MAX {
-        let (state, versions) = load(
+        let (state, versions, runtime) = load(
             app,
             &request.coop,
             &command.reads(),
@@ -215,6 +215,7 @@ pub async fn execute(
         )
         .await?;
         let changes = command.decide(&state)?;
+        check_books_range(&runtime, &changes)?;
         let appends = appends(changes, &versions)?;
         let guards = guards(&appends, &versions);
         let erasures = command.erasures(&state);
@@ -295,7 +296,7 @@ async fn load(
     streams: &[Stream],
     consulted: &[MemberNo],
     counts_members: bool,
-) -> Result<(State, Versions), ExecError> {
+) -> Result<(State, Versions, Arc<verbund_projections::Runtime>), ExecError> {
     let runtime = caught_up(app, log).await?;
     let mut state = State::default();
     let mut versions = Versions::new();
@@ -385,7 +386,30 @@ async fn load(
             versions.insert(stream.clone(), token.version);
         }
     }
-    Ok((state, versions))
+    Ok((state, versions, runtime))
+}
+
+/// A1: a decision that books is checked against the books' volume before anything is written
+/// (`books::check_volume`), so that no balance or report of the books ever leaves the range an
+/// amount holds. One check for every command, whichever aggregate decided it; a decision
+/// that books nothing (a vote) does not look at the books.
+fn check_books_range(
+    runtime: &verbund_projections::Runtime,
+    changes: &[Change],
+) -> Result<(), DomainError> {
+    let events: Vec<&verbund_domain::Event> = changes
+        .iter()
+        .map(|c| &c.event)
+        .filter(|e| verbund_domain::books::moves_money(e))
+        .collect();
+    if events.is_empty() {
+        return Ok(());
+    }
+    let (volume, added) = runtime
+        .views()
+        .journal
+        .read(|journal| (journal.volume(), journal.debits_of(events.iter().copied())));
+    verbund_domain::books::check_volume(volume, added)
 }
 
 /// The cooperative's projections, caught up with the head this process knows (its own writes

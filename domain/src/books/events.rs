@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use super::accounts::{Account, AccountRef, AssetId, codes};
 use crate::governance::MotionId;
 use crate::ids::text_id;
-use crate::{Event, MemberNo, Money};
+use crate::{DomainError, Event, MemberNo, Money, Rule};
 
 text_id!(
     /// A journal entry the treasurer recorded (a payment, a levy, a manual entry, a
@@ -335,6 +335,61 @@ pub trait Context {
 
 fn times(amount: Money, count: u32) -> Money {
     amount.checked_mul(count).unwrap_or(Money::ZERO)
+}
+
+/// True for an event that books lines (every event [`bookings`] maps): what a command must be
+/// checked for against the books' range.
+pub fn moves_money(event: &Event) -> bool {
+    matches!(
+        event,
+        Event::MemberAdmitted(_)
+            | Event::SharesSubscribed(_)
+            | Event::PaymentReceived(_)
+            | Event::CapitalTransferred(_)
+            | Event::SettlementPaid(_)
+            | Event::PaymentRecorded(_)
+            | Event::LevyCharged(_)
+            | Event::JournalEntryPosted(_)
+            | Event::EntryReversed(_)
+            | Event::FiscalYearClosed(_)
+            | Event::ProfitDistributed(_)
+            | Event::MemberLoanGranted(_)
+            | Event::MemberLoanRepaid(_)
+    )
+}
+
+/// The most the books ever move, in cents: the sum of every debit of every booking of the log
+/// (its volume) stays at or below this — a hundred billion euros. Every balance and every sum
+/// a report makes is at most twice the volume, so it stays a tenth of what an amount holds
+/// ([`Money`]'s trillion) — room enough that even commands decided at the same moment cannot
+/// carry a report beyond it. No cooperative comes near: a hundred years of a billion a year
+/// is a tenth of it.
+pub const BOOKS_VOLUME_MAX_CENTS: i128 = 10_000_000_000_000;
+
+/// A1: may a command whose bookings debit `added` cents be booked on books that moved
+/// `volume` cents so far? Refused before anything is written where the books would move more
+/// than [`BOOKS_VOLUME_MAX_CENTS`] in all.
+pub fn check_volume(volume: i128, added: i128) -> Result<(), DomainError> {
+    if volume.saturating_add(added) > BOOKS_VOLUME_MAX_CENTS {
+        return Err(DomainError::rule(
+            Rule::A1,
+            "books-range-exceeded",
+            format!(
+                "the books would move more than {} euros in all; amounts of this size are beyond what Verbund books",
+                BOOKS_VOLUME_MAX_CENTS / 100
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// The sum of the debits of `bookings`, in cents: what they add to the books' volume.
+pub fn debits(bookings: &[Booking]) -> i128 {
+    bookings
+        .iter()
+        .flat_map(|b| &b.lines)
+        .map(|l| i128::from(l.amount.cents().max(0)))
+        .sum()
 }
 
 /// The one mapping of money events to bookings. Every booking's lines sum to zero; lines of

@@ -29,10 +29,10 @@ pub use accounts::{
 };
 pub use allocation::allocate;
 pub use events::{
-    AccountOpened, Booking, Context, Direction, EntryId, EntryReversed, FiscalYearClosed,
-    JournalEntryPosted, LevyCharged, LevyKey, LevyPart, Line, LoanId, LossAlarmRaised,
-    MemberLoanGranted, MemberLoanRepaid, PaymentRecorded, ProfitDistributed, ProfitKey, ProfitPart,
-    bookings,
+    AccountOpened, BOOKS_VOLUME_MAX_CENTS, Booking, Context, Direction, EntryId, EntryReversed,
+    FiscalYearClosed, JournalEntryPosted, LevyCharged, LevyKey, LevyPart, Line, LoanId,
+    LossAlarmRaised, MemberLoanGranted, MemberLoanRepaid, PaymentRecorded, ProfitDistributed,
+    ProfitKey, ProfitPart, bookings, check_volume, debits, moves_money,
 };
 
 use crate::governance::MotionId;
