@@ -207,7 +207,7 @@ fn a_year_of_twelve_firms_ends_in_the_balance_sheet_computed_by_hand(db: &TestDb
         json!({"purpose": "Regional marketing 2025", "key": "firm-size", "total": "1200.00",
                "booked_on": "2025-03-01", "due_on": "2025-03-31"}),
     );
-    let open = books.get("/books/open-items?as_of=2025-03-15", "auditor");
+    let open = books.get("/books/open-items?as_of_date=2025-03-15", "auditor");
     // Paged by member number: the same members, and on every page what all of them owe.
     let whole = open["members"].as_array().expect("members").clone();
     assert_eq!(open["members_owing"], whole.len(), "{open}");
@@ -232,7 +232,7 @@ fn a_year_of_twelve_firms_ends_in_the_balance_sheet_computed_by_hand(db: &TestDb
         let paged = all_pages(limit, "members", "next_after", |after| {
             let after = after.map(|a| format!("&after={a}")).unwrap_or_default();
             let page = books.get(
-                &format!("/books/open-items?as_of=2025-03-15&limit={limit}{after}"),
+                &format!("/books/open-items?as_of_date=2025-03-15&limit={limit}{after}"),
                 "auditor",
             );
             assert_eq!(
@@ -440,8 +440,16 @@ fn a_year_of_twelve_firms_ends_in_the_balance_sheet_computed_by_hand(db: &TestDb
         (422, json!("A1")),
         "a membership payment into the sealed year is refused too"
     );
-    let closed = books.get("/books/balance-sheet?as_of=2025-12-31", "auditor");
+    let closed = books.get("/books/balance-sheet?as_of_date=2025-12-31", "auditor");
     assert_eq!(closed["total_assets"], "14370.00", "{closed}");
+    assert_eq!(closed["as_of_date"], "2025-12-31");
+    // Issue 23, point 16: a day is `as_of_date` across the API; `as_of` names a moment (the
+    // member list's), and a day under that name is refused, not ignored.
+    let moment_name = books.http.get(
+        &books.url("/books/balance-sheet?as_of=2025-12-31"),
+        Some(&books.tokens["auditor"]),
+    );
+    assert_eq!(moment_name.status, 400, "{}", moment_name.text);
     assert_eq!(closed["total_liabilities_and_equity"], "14370.00");
     assert_eq!(books.balance(&closed, "assets", "1200"), "5970.00");
     assert_eq!(

@@ -258,7 +258,7 @@ pub struct EntryMade {
 pub struct AsOf {
     /// The day (default: everything booked, today's books).
     #[param(value_type = Option<String>, format = Date)]
-    pub as_of: Option<Date>,
+    pub as_of_date: Option<Date>,
 }
 
 /// An account's totals.
@@ -300,7 +300,7 @@ fn totals(totals: &[AccountTotal]) -> Vec<AccountTotalView> {
 pub struct TrialBalanceView {
     /// The day (absent: everything booked).
     #[schema(value_type = Option<String>, format = Date)]
-    pub as_of: Option<Date>,
+    pub as_of_date: Option<Date>,
     /// Every account with lines.
     pub accounts: Vec<AccountTotalView>,
     /// The sum of all debits.
@@ -314,7 +314,7 @@ pub struct TrialBalanceView {
 pub struct BalanceSheetView {
     /// The day.
     #[schema(value_type = Option<String>, format = Date)]
-    pub as_of: Option<Date>,
+    pub as_of_date: Option<Date>,
     /// Assets.
     pub assets: Vec<AccountTotalView>,
     /// Liabilities.
@@ -388,7 +388,7 @@ pub struct LedgerQuery {
     pub account: String,
     /// The day.
     #[param(value_type = Option<String>, format = Date)]
-    pub as_of: Option<Date>,
+    pub as_of_date: Option<Date>,
     /// Lines to skip: the journal only grows, so the lines up to a day never change and a
     /// page of them stays the same page.
     #[param(minimum = 0)]
@@ -405,7 +405,7 @@ pub struct LedgerQuery {
 pub struct MemberAccountsQuery {
     /// The day (default: everything booked, today's books).
     #[param(value_type = Option<String>, format = Date)]
-    pub as_of: Option<Date>,
+    pub as_of_date: Option<Date>,
     /// Lines to skip (as for an account's ledger: a page stays the same page).
     #[param(minimum = 0)]
     pub offset: Option<usize>,
@@ -421,7 +421,7 @@ pub struct MemberAccountsQuery {
 pub struct OpenItemsQuery {
     /// The day (default: everything booked, today's books).
     #[param(value_type = Option<String>, format = Date)]
-    pub as_of: Option<Date>,
+    pub as_of_date: Option<Date>,
     /// The members numbered after this one.
     #[param(minimum = 1)]
     pub after: Option<u32>,
@@ -502,7 +502,7 @@ pub struct MemberAccountsView {
     pub member: u32,
     /// The day.
     #[schema(value_type = Option<String>, format = Date)]
-    pub as_of: Option<Date>,
+    pub as_of_date: Option<Date>,
     /// Their sub-accounts: paid-in capital (2000), unpaid shares (1410), levies and fees
     /// (1420), profit owed (3600), loans (3100).
     pub accounts: Vec<AccountTotalView>,
@@ -518,7 +518,7 @@ pub struct MemberAccountsView {
 pub struct OpenItemsView {
     /// The day.
     #[schema(value_type = Option<String>, format = Date)]
-    pub as_of: Option<Date>,
+    pub as_of_date: Option<Date>,
     /// What all members owe together, on every page.
     pub total: String,
     /// How many members owe something, on every page.
@@ -1062,11 +1062,11 @@ report!(
     /// The trial balance as of a day: every account's debits, credits and balance.
     trial_balance, "/v1/coops/{coop}/books/trial-balance", AsOf, TrialBalanceView,
     |journal, q| {
-        let accounts = journal.trial_balance(q.as_of);
+        let accounts = journal.trial_balance(q.as_of_date);
         let debit: i128 = accounts.iter().map(|t| i128::from(t.debit.cents())).sum();
         let credit: i128 = accounts.iter().map(|t| i128::from(t.credit.cents())).sum();
         Ok(TrialBalanceView {
-            as_of: q.as_of,
+            as_of_date: q.as_of_date,
             accounts: totals(&accounts),
             debit: money_of(debit)?,
             credit: money_of(credit)?,
@@ -1078,9 +1078,9 @@ report!(
     /// The balance sheet as of a day, with the open year's result and the G33 alarm.
     balance_sheet, "/v1/coops/{coop}/books/balance-sheet", AsOf, BalanceSheetView,
     |journal, q| {
-        let sheet = journal.balance_sheet(q.as_of);
+        let sheet = journal.balance_sheet(q.as_of_date);
         Ok(BalanceSheetView {
-            as_of: q.as_of,
+            as_of_date: q.as_of_date,
             assets: totals(&sheet.assets),
             liabilities: totals(&sheet.liabilities),
             equity: totals(&sheet.equity),
@@ -1192,10 +1192,10 @@ report!(
     |journal, q| {
         let lines = if q.account.contains('/') {
             let account = AccountRef::parse(&q.account).map_err(|e| ApiError::from(e.at("account")))?;
-            journal.ledger(|a| *a == account, q.as_of)
+            journal.ledger(|a| *a == account, q.as_of_date)
         } else {
             let code = AccountCode::parse(&q.account).map_err(|e| ApiError::from(e.at("account")))?;
-            journal.ledger(|a| a.code == code, q.as_of)
+            journal.ledger(|a| a.code == code, q.as_of_date)
         };
         let (page, next_offset) = offset_page(lines, q.offset, q.limit)?;
         Ok(LedgerView { account: q.account.clone(), lines: ledger_lines(page), next_offset })
@@ -1231,14 +1231,14 @@ pub async fn member_accounts(
     let folded = coop.runtime.views().journal.cloned();
     let journal = &folded.state;
     let (lines, next_offset) = offset_page(
-        journal.ledger(|a| a.member_no() == Some(member), q.as_of),
+        journal.ledger(|a| a.member_no() == Some(member), q.as_of_date),
         q.offset,
         q.limit,
     )?;
     let view = MemberAccountsView {
         member: member.get(),
-        as_of: q.as_of,
-        accounts: totals(&journal.member_accounts(member, q.as_of)),
+        as_of_date: q.as_of_date,
+        accounts: totals(&journal.member_accounts(member, q.as_of_date)),
         lines: ledger_lines(lines),
         next_offset,
     };
@@ -1251,7 +1251,7 @@ report!(
     |journal, q| {
         let limit = crate::http::routes::page_limit(q.limit)?;
         let after = crate::http::routes::after_member(q.after)?;
-        let open = journal.open_items(q.as_of);
+        let open = journal.open_items(q.as_of_date);
         let owed = |accounts: &[AccountTotal]| -> i128 {
             accounts.iter().map(|t| i128::from(t.balance.cents())).sum()
         };
@@ -1261,7 +1261,7 @@ report!(
         let next_after = (page.len() > limit).then(|| page[limit - 1].0.get());
         page.truncate(limit);
         Ok(OpenItemsView {
-            as_of: q.as_of,
+            as_of_date: q.as_of_date,
             total: money_of(total)?,
             members_owing: open.len(),
             members: page
