@@ -925,7 +925,14 @@ impl Membership {
     pub fn votes(&self) -> u8 {
         self.votes
     }
-    /// A member on `day` who may attend the assembly and hold office (G68).
+    /// A member on `day` who may vote, grant a proxy, attend the assembly and hold office.
+    /// What a member on the way out may do, in one place:
+    /// - under notice (G65), or dead with the heirs continuing to the year's end: every right
+    ///   until the day the rights were lost — for a resignation the exit date itself;
+    /// - excluded (G68): no assembly and no office from the dispatch of the notice, though a
+    ///   member to the end of the business year;
+    /// - all capital transferred (G76): the membership ends that day, and with it every right
+    ///   from that day on.
     pub fn has_rights_on(&self, day: Date) -> bool {
         self.is_member_on(day) && self.rights_lost_on.is_none_or(|lost| day < lost)
     }
@@ -1088,6 +1095,9 @@ impl Member {
                         declared_on: e.agreed_on,
                         effective_on: e.agreed_on,
                     });
+                    // The membership ends that day: no right is exercised after it (G76).
+                    m.rights_lost_on =
+                        Some(m.rights_lost_on.map_or(e.agreed_on, |d| d.min(e.agreed_on)));
                 }
             }
             Event::CapitalTransferred(e) if e.to == m.member => {

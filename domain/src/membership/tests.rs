@@ -1184,6 +1184,60 @@ fn d1_no_application_or_admission_is_dated_before_the_founding() {
     );
 }
 
+/// Issue 23, point 11 (G65, G68, G76): what a member on the way out may do, said once by
+/// `has_rights_on`: under notice every right to the exit date; excluded, none from the
+/// dispatch; all capital transferred, none from that very day — so no proxy is granted then.
+#[test]
+fn a_leaving_member_keeps_the_rights_their_way_out_leaves_them() {
+    let mut world = world(5);
+    let rights = |world: &World, n: u32, day: Date| {
+        world
+            .member(n)
+            .membership()
+            .is_some_and(|m| m.has_rights_on(day))
+    };
+    // Member 4 resigns: all rights until the end of the business year the notice reaches.
+    resigns(&mut world, 4, resignation(date(2027, 2, 15), None)).expect("resigns");
+    assert!(rights(&world, 4, date(2028, 12, 31)) && !rights(&world, 4, date(2029, 1, 1)));
+    // Member 5 is excluded: no rights from the dispatch, a member to the year's end.
+    let changes = world
+        .member(5)
+        .exclude(
+            &world.coop,
+            Exclude {
+                ground: "arrears".into(),
+                reason: "Two reminders".into(),
+                dispatched_on: date(2027, 2, 10),
+                today: TODAY,
+            },
+        )
+        .expect("excluded");
+    world.record(changes);
+    assert!(rights(&world, 5, date(2027, 2, 9)) && !rights(&world, 5, date(2027, 2, 10)));
+    assert!(
+        world
+            .member(5)
+            .membership()
+            .is_some_and(|m| m.is_member_on(date(2027, 6, 1)))
+    );
+    // Member 1 transfers all their capital to member 3 today: no rights from today.
+    pay(&mut world, 1, "100.00", date(2027, 1, 5));
+    let changes = transfer_capital(
+        &world.coop,
+        &world.member(1),
+        &world.member(3),
+        Transfer {
+            amount: money("100.00"),
+            agreed_on: TODAY,
+            in_text_form: true,
+            today: TODAY,
+        },
+    )
+    .expect("room for it");
+    world.record(changes);
+    assert!(rights(&world, 1, date(2027, 2, 28)) && !rights(&world, 1, TODAY));
+}
+
 /// Nothing is recorded for a day that has not come.
 #[test]
 fn facts_of_the_future_are_refused() {
