@@ -42,6 +42,8 @@ enum Command {
     Verify(cmd::verify::Args),
     /// List the logs of a database with their heads (position and hash).
     Logs(cmd::logs::Args),
+    /// Let a log whose chain was found broken take writes again, once it verifies intact.
+    Resume(cmd::resume::Args),
     /// Append commits read as JSON Lines from standard input; print one acknowledgement per line.
     Append(cmd::append::Args),
     /// Measure throughput and latency.
@@ -109,6 +111,7 @@ async fn run(cli: Cli) -> ExitCode {
         Command::Export(args) => cmd::export::run(args).await,
         Command::Verify(args) => cmd::verify::run(args).await,
         Command::Logs(args) => cmd::logs::run(args).await,
+        Command::Resume(args) => cmd::resume::run(args).await,
         Command::Append(args) => cmd::append::run(args).await,
         Command::Bench(bench) => cmd::bench::run(bench).await,
     };

@@ -42,6 +42,15 @@ pub enum LedgerError {
     /// The log does not exist in this database.
     #[error("unknown log {0}")]
     UnknownLog(LogId),
+    /// The log takes no writes: a verification found its chain broken. It takes writes again
+    /// once `Ledger::resume` (the operator's `verbund resume`) found the whole log intact.
+    #[error("log {log} takes no writes: its chain is broken at position {}: {}", .found.position, .found.kind)]
+    Halted {
+        /// The log.
+        log: LogId,
+        /// Where and how its chain is broken.
+        found: crate::ChainBreak,
+    },
     /// `create_log` for a log that exists.
     #[error("log {0} already exists")]
     LogExists(LogId),

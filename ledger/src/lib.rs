@@ -208,6 +208,9 @@ struct Inner {
     options: LedgerOptions,
     /// Stops the writer and waits for it; taken by the first `close`.
     writer: std::sync::Mutex<Option<(oneshot::Sender<()>, oneshot::Receiver<()>)>>,
+    /// The logs that take no writes, each with the break a verification found (also in the
+    /// database, so a restart keeps them halted).
+    halts: std::sync::RwLock<std::collections::HashMap<LogId, ChainBreak>>,
 }
 
 impl Ledger {
@@ -287,6 +290,7 @@ impl Ledger {
             .map_err(|e| LedgerError::Runtime(Arc::new(e)))?;
         ready.await.map_err(|_| LedgerError::Closed)??;
         let writer = std::sync::Mutex::new(Some((stop, done)));
+        let halts = std::sync::RwLock::new(store.halts().await?.into_iter().collect());
         Ok(Self {
             inner: Arc::new(Inner {
                 store,
@@ -295,8 +299,81 @@ impl Ledger {
                 stats,
                 options,
                 writer,
+                halts,
             }),
         })
+    }
+
+    /// The break for which `log` takes no writes, if it is halted.
+    pub fn halted(&self, log: &LogId) -> Option<ChainBreak> {
+        self.inner
+            .halts
+            .read()
+            .expect("the halts' lock is never poisoned")
+            .get(log)
+            .cloned()
+    }
+
+    /// Every halted log with its break, by log id.
+    pub fn halts(&self) -> Vec<(LogId, ChainBreak)> {
+        let mut halts: Vec<_> = self
+            .inner
+            .halts
+            .read()
+            .expect("the halts' lock is never poisoned")
+            .iter()
+            .map(|(log, found)| (log.clone(), found.clone()))
+            .collect();
+        halts.sort_by(|a, b| a.0.cmp(&b.0));
+        halts
+    }
+
+    /// Stops `log` taking writes because its chain is broken at `found` (an earlier halt's
+    /// break is kept): recorded in the database, so it holds across restarts and for the
+    /// operator's commands, until [`Ledger::resume`].
+    pub async fn halt(&self, log: &LogId, found: &ChainBreak) -> Result<(), LedgerError> {
+        self.inner.store.set_halt(log, found).await?;
+        self.inner
+            .halts
+            .write()
+            .expect("the halts' lock is never poisoned")
+            .entry(log.clone())
+            .or_insert_with(|| found.clone());
+        Ok(())
+    }
+
+    /// Checks the last `events` events of `log` and their link to its head — the check at a
+    /// server's start — and halts the log if they are broken.
+    pub async fn check_tail(
+        &self,
+        log: &LogId,
+        events: u64,
+    ) -> Result<Option<ChainBreak>, LedgerError> {
+        let found = verify::verify_tail(&self.inner.store, log, events).await?;
+        if let Some(found) = &found {
+            self.halt(log, found).await?;
+        }
+        Ok(found)
+    }
+
+    /// Verifies the whole of `log` and, if it is intact, lets it take writes again (the
+    /// operator's `verbund resume`, after restoring a backup). A log still broken stays
+    /// halted: the report says where.
+    pub async fn resume(
+        &self,
+        log: &LogId,
+        progress: &mut (dyn FnMut(VerifyProgress) + Send),
+    ) -> Result<VerifyReport, LedgerError> {
+        let report = self.verify(log, None, progress).await?;
+        if report.is_intact() {
+            self.inner.store.clear_halt(log).await?;
+            self.inner
+                .halts
+                .write()
+                .expect("the halts' lock is never poisoned")
+                .remove(log);
+        }
+        Ok(report)
     }
 
     pub(crate) fn store(&self) -> &Store {
@@ -399,6 +476,12 @@ impl Ledger {
     /// Appends one command's events atomically, through group commit; see [`Commit`]. Returns
     /// after the events are durably committed.
     pub async fn append(&self, log: &LogId, commit: Commit) -> Result<Committed, LedgerError> {
+        if let Some(found) = self.halted(log) {
+            return Err(LedgerError::Halted {
+                log: log.clone(),
+                found,
+            });
+        }
         let (reply, answer) = oneshot::channel();
         self.inner
             .queue
@@ -421,6 +504,12 @@ impl Ledger {
         log: &LogId,
         commit: Commit,
     ) -> Result<Committed, LedgerError> {
+        if let Some(found) = self.halted(log) {
+            return Err(LedgerError::Halted {
+                log: log.clone(),
+                found,
+            });
+        }
         let requests = [(log.clone(), commit)];
         let plan = self
             .inner
@@ -569,7 +658,7 @@ impl Ledger {
         anchor: Option<Anchor>,
         progress: &mut (dyn FnMut(VerifyProgress) + Send),
     ) -> Result<VerifyReport, LedgerError> {
-        verify::verify(
+        let report = verify::verify(
             &self.inner.store,
             log,
             anchor,
@@ -579,7 +668,12 @@ impl Ledger {
             },
             progress,
         )
-        .await
+        .await?;
+        // A broken chain takes no more writes on top of it.
+        if let Some(found) = &report.first_break {
+            self.halt(log, found).await?;
+        }
+        Ok(report)
     }
 
     /// The command `command` of `log`, if the log has committed it (and, on SQLite, it is

@@ -59,18 +59,41 @@ pub enum BreakKind {
     AnchorMismatch,
 }
 
-impl fmt::Display for BreakKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            BreakKind::HashMismatch => "hash mismatch",
+impl BreakKind {
+    const ALL: [BreakKind; 8] = [
+        BreakKind::HashMismatch,
+        BreakKind::Reordered,
+        BreakKind::Inserted,
+        BreakKind::Gap,
+        BreakKind::Truncated,
+        BreakKind::WrongStreamVersion,
+        BreakKind::HeadMismatch,
+        BreakKind::AnchorMismatch,
+    ];
+
+    /// The kind's name, as serialized (`hash_mismatch`, …).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BreakKind::HashMismatch => "hash_mismatch",
             BreakKind::Reordered => "reordered",
             BreakKind::Inserted => "inserted",
             BreakKind::Gap => "gap",
             BreakKind::Truncated => "truncated",
-            BreakKind::WrongStreamVersion => "wrong stream version",
-            BreakKind::HeadMismatch => "head mismatch",
-            BreakKind::AnchorMismatch => "anchor mismatch",
-        })
+            BreakKind::WrongStreamVersion => "wrong_stream_version",
+            BreakKind::HeadMismatch => "head_mismatch",
+            BreakKind::AnchorMismatch => "anchor_mismatch",
+        }
+    }
+
+    /// The kind named `name` ([`BreakKind::as_str`]).
+    pub fn parse(name: &str) -> Option<BreakKind> {
+        Self::ALL.into_iter().find(|kind| kind.as_str() == name)
+    }
+}
+
+impl fmt::Display for BreakKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.as_str().replace('_', " "))
     }
 }
 
@@ -215,6 +238,44 @@ pub(crate) async fn verify(
         events_checked,
         first_break,
     })
+}
+
+/// Verifies the last `events` events of `log` and their link to the recorded head: the check a
+/// server makes at start, cheap whatever the log's length (the first event's link is taken on
+/// trust; a full `verify` checks it).
+pub(crate) async fn verify_tail(
+    store: &Store,
+    log: &LogId,
+    events: u64,
+) -> Result<Option<ChainBreak>, LedgerError> {
+    let head = store
+        .head(log)
+        .await?
+        .ok_or_else(|| LedgerError::UnknownLog(log.clone()))?;
+    let to = head.position.get();
+    let mut chain = ChainCheck::new(log.as_str(), None, None);
+    let from = to.saturating_sub(events.max(1)).saturating_add(1).max(1);
+    if from > 1 {
+        chain.start_on_trust(from);
+    }
+    let mut next = Position::new(from);
+    while next.get() <= to {
+        let page = store
+            .read_raw(log, next, Some(Position::new(to)), PAGE_EVENTS)
+            .await?;
+        for event in &page {
+            if let Some(broken) = chain.check(&event.as_ref()) {
+                return Ok(Some(broken));
+            }
+        }
+        match page.last() {
+            Some(last) if page.len() == PAGE_EVENTS => {
+                next = Position::new(u64::try_from(last.position).unwrap_or(u64::MAX) + 1);
+            }
+            _ => break,
+        }
+    }
+    Ok(chain.finish(head))
 }
 
 fn joined<T>(

@@ -62,7 +62,16 @@ fn the_demo_founds_through_commands_issues_a_token_per_role_and_founds_once() {
 #[test]
 fn verify_exits_zero_when_intact_and_one_with_the_position_when_broken() {
     let db = TestDb::sqlite();
-    assert!(demo(&db.url).status.success());
+    let made = demo(&db.url);
+    assert!(made.status.success());
+    let printed = stdout(&made);
+    let admin = printed
+        .lines()
+        .skip_while(|line| !line.starts_with("  admin "))
+        .nth(1)
+        .expect("the demo prints the administrator's token")
+        .trim()
+        .to_owned();
     let intact = run(&["verify", "--quiet", "--database-url", &db.url]);
     assert_eq!(intact.status.code(), Some(0));
     assert!(stdout(&intact).contains("1 of 1 logs intact"));
@@ -97,6 +106,56 @@ fn verify_exits_zero_when_intact_and_one_with_the_position_when_broken() {
         "{text}"
     );
     assert!(text.contains("0 of 1 logs intact"), "{text}");
+
+    assert!(text.contains("takes no writes"), "{text}");
+
+    // Issue 23, point 4: the broken log takes no writes — not from the command line, not
+    // through a server, which says why at /readyz — until a resume finds it intact.
+    let issued = run(&[
+        "token",
+        "issue",
+        "dorfhandwerk-eg",
+        "auditor",
+        "--database-url",
+        &db.url,
+    ]);
+    assert_eq!(issued.status.code(), Some(2));
+    let error = String::from_utf8_lossy(&issued.stderr);
+    assert!(
+        error.contains("takes no writes") && error.contains("position 1"),
+        "{error}"
+    );
+    let server = Server::start(verbund(), &db.url, "warn");
+    let http = Http::default();
+    let ready = http.get(&server.url("/readyz"), None);
+    assert_eq!(ready.status, 503, "{}", ready.text);
+    let detail = ready.json()["detail"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    assert!(
+        detail.contains("position 1") && detail.contains("verbund resume --log dorfhandwerk-eg"),
+        "{detail}"
+    );
+    let write = http.send(
+        "POST",
+        &server.url("/v1/coops/dorfhandwerk-eg/tokens"),
+        Some(&admin),
+        &[],
+        Some(r#"{"principal": "auditor"}"#),
+    );
+    assert_eq!(write.status, 503, "{}", write.text);
+    assert_eq!(write.json()["code"], "log-halted");
+    drop(server);
+    let resumed = run(&[
+        "resume",
+        "--log",
+        "dorfhandwerk-eg",
+        "--database-url",
+        &db.url,
+    ]);
+    assert_eq!(resumed.status.code(), Some(1), "still broken");
+    assert!(stdout(&resumed).contains("still BROKEN at position 1"));
 }
 
 #[test]

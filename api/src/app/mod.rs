@@ -82,6 +82,11 @@ struct Inner {
     people: people::PeopleCache,
 }
 
+/// The events at the end of each log checked when a server starts (with their link to the
+/// recorded head): a tampered tail is found before anything is written on top of it, in well
+/// under a second however long the log.
+pub const START_CHECK_EVENTS: u64 = 1_000;
+
 impl App {
     /// Opens the database and starts following every cooperative in it.
     pub async fn open(config: Config) -> anyhow::Result<Self> {
@@ -116,6 +121,13 @@ impl App {
                 people: Default::default(),
             }),
         };
+        // Before serving, the tail of every log and its link to the recorded head: a log whose
+        // chain is broken takes no writes on top of the break (and `/readyz` says why).
+        for (log, _) in app.ledger().logs().await? {
+            if let Some(found) = app.ledger().check_tail(&log, START_CHECK_EVENTS).await? {
+                tracing::error!(%log, %found, "the log's chain is broken: it takes no writes");
+            }
+        }
         // One cooperative whose projections cannot start (an event this build cannot read)
         // must not keep the others from being served: it is reported by `/readyz` and its
         // requests fail.

@@ -31,6 +31,7 @@ pub mod demo;
 pub mod export;
 pub mod logs;
 pub mod rebuild;
+pub mod resume;
 pub mod retention;
 pub mod serve;
 pub mod token;

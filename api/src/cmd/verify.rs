@@ -97,6 +97,9 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
                     found.kind,
                     found.detail
                 );
+                say!(
+                    "{log} takes no writes from now on: restore a backup taken before the break, then run `verbund resume --log {log}`"
+                );
             }
         }
     }

@@ -192,9 +192,24 @@ impl From<LedgerError> for ApiError {
                 "the server is shutting down; try another or try again",
                 1,
             ),
+            LedgerError::Halted { log, found } => {
+                Self::unavailable("log-halted", halted_detail(log, found), 60)
+            }
             _ => Self::internal(error),
         }
     }
+}
+
+/// Why a halted log takes no writes, and what the operator does: for the refused write and
+/// for `/readyz` alike.
+pub(crate) fn halted_detail(
+    log: &verbund_ledger::LogId,
+    found: &verbund_ledger::ChainBreak,
+) -> String {
+    format!(
+        "the log of {log} takes no writes: its chain is broken at position {} ({}: {}); an operator restores a backup and runs `verbund resume --log {log}`",
+        found.position, found.kind, found.detail
+    )
 }
 
 fn idempotency_key_reused() -> ApiError {

@@ -403,6 +403,13 @@ async fn readyz(State(app): State<App>) -> Response {
     if !app.ledger().accepts_appends() {
         failures.push("the ledger refuses appends after a failed sync; restart the server".into());
     }
+    // A broken chain is said in the answer itself: an operator's first question.
+    let halted: Vec<String> = app
+        .ledger()
+        .halts()
+        .iter()
+        .map(|(log, found)| error::halted_detail(log, found))
+        .collect();
     for (log, runtime) in app.coops().await {
         match runtime.status() {
             verbund_projections::Status::Running => {}
@@ -410,12 +417,17 @@ async fn readyz(State(app): State<App>) -> Response {
             verbund_projections::Status::Stopped => failures.push(format!("{log}: stopped")),
         }
     }
+    failures.extend(halted.iter().cloned());
     if failures.is_empty() {
         (StatusCode::OK, "ready").into_response()
     } else {
         tracing::warn!("not ready: {}", failures.join("; "));
-        ApiError::unavailable("not-ready", "the server is not ready; see its log", 5)
-            .into_response()
+        let detail = if halted.is_empty() {
+            "the server is not ready; see its log".to_owned()
+        } else {
+            format!("the server is not ready: {}", halted.join("; "))
+        };
+        ApiError::unavailable("not-ready", detail, 5).into_response()
     }
 }
 

@@ -20,7 +20,7 @@ pub(crate) mod sqlite;
 /// applied migration is never edited (sqlx refuses to start on a changed checksum).
 pub(crate) type Migrations = [(i64, &'static str, &'static str)];
 
-pub(crate) const SQLITE_MIGRATIONS: [(i64, &str, &str); 3] = [
+pub(crate) const SQLITE_MIGRATIONS: [(i64, &str, &str); 4] = [
     (
         1,
         "ledger",
@@ -36,8 +36,13 @@ pub(crate) const SQLITE_MIGRATIONS: [(i64, &str, &str); 3] = [
         "deferred indexes",
         include_str!("../../migrations/sqlite/0003_deferred_indexes.sql"),
     ),
+    (
+        4,
+        "halts",
+        include_str!("../../migrations/sqlite/0004_halts.sql"),
+    ),
 ];
-pub(crate) const POSTGRES_MIGRATIONS: [(i64, &str, &str); 3] = [
+pub(crate) const POSTGRES_MIGRATIONS: [(i64, &str, &str); 4] = [
     (
         1,
         "ledger",
@@ -52,6 +57,11 @@ pub(crate) const POSTGRES_MIGRATIONS: [(i64, &str, &str); 3] = [
         3,
         "no row foreign keys",
         include_str!("../../migrations/postgres/0003_no_row_foreign_keys.sql"),
+    ),
+    (
+        4,
+        "halts",
+        include_str!("../../migrations/postgres/0004_halts.sql"),
     ),
 ];
 
@@ -560,6 +570,42 @@ impl Store {
 
     pub(crate) async fn logs(&self) -> Result<Vec<(LogId, Head)>, LedgerError> {
         dispatch!(self, s => s.logs().await)
+    }
+
+    /// The logs halted because a verification found their chain broken, with the break.
+    pub(crate) async fn halts(&self) -> Result<Vec<(LogId, crate::ChainBreak)>, LedgerError> {
+        let rows: Vec<(String, i64, String, String)> = dispatch!(self, s => s.halts().await)?;
+        rows.into_iter()
+            .map(|(log, position, kind, detail)| {
+                Ok((
+                    LogId::parse(log)?,
+                    crate::ChainBreak {
+                        position: Position::new(crate::ids::from_db(position, "position")?),
+                        kind: crate::BreakKind::parse(&kind).ok_or_else(|| {
+                            LedgerError::Corrupt(format!("a halt of an unknown kind {kind:?}"))
+                        })?,
+                        detail,
+                    },
+                ))
+            })
+            .collect()
+    }
+
+    /// Records that `log` is halted at `found` (keeps an earlier halt's break).
+    pub(crate) async fn set_halt(
+        &self,
+        log: &LogId,
+        found: &crate::ChainBreak,
+    ) -> Result<(), LedgerError> {
+        let position = crate::ids::to_db(found.position.get());
+        let kind = found.kind.as_str();
+        let now = jiff::Timestamp::now().as_microsecond();
+        dispatch!(self, s => s.set_halt(log, position, kind, &found.detail, now).await)
+    }
+
+    /// Lifts the halt of `log`.
+    pub(crate) async fn clear_halt(&self, log: &LogId) -> Result<(), LedgerError> {
+        dispatch!(self, s => s.clear_halt(log).await)
     }
 
     /// The personal-data records of `log` with these ids (those that exist).

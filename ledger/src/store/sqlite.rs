@@ -168,6 +168,46 @@ impl SqliteStore {
         rows.iter().map(super::record_row).collect()
     }
 
+    pub(crate) async fn halts(&self) -> Result<Vec<(String, i64, String, String)>, LedgerError> {
+        let rows =
+            sqlx::query("SELECT log_id, position, kind, detail FROM ledger_halts ORDER BY log_id")
+                .fetch_all(&self.pool)
+                .await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?, r.try_get(3)?)))
+            .collect()
+    }
+
+    pub(crate) async fn set_halt(
+        &self,
+        log: &LogId,
+        position: i64,
+        kind: &str,
+        detail: &str,
+        now_us: i64,
+    ) -> Result<(), LedgerError> {
+        sqlx::query(
+            "INSERT INTO ledger_halts (log_id, position, kind, detail, halted_at_us) VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT (log_id) DO NOTHING",
+        )
+        .bind(log.as_str())
+        .bind(position)
+        .bind(kind)
+        .bind(detail)
+        .bind(now_us)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    pub(crate) async fn clear_halt(&self, log: &LogId) -> Result<(), LedgerError> {
+        sqlx::query("DELETE FROM ledger_halts WHERE log_id = ?1")
+            .bind(log.as_str())
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
     pub(crate) async fn logs(&self) -> Result<Vec<(LogId, Head)>, LedgerError> {
         let rows = sqlx::query(
             "SELECT log_id, head_position, head_hash, head_recorded_at_us FROM ledger_logs ORDER BY log_id",

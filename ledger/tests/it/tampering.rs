@@ -12,6 +12,7 @@ on_both_databases!(
     truncating_the_tail_is_detected_as_truncated,
     inserting_a_forged_event_is_detected_at_its_position,
     a_forger_who_rehashes_the_tail_is_caught_by_stream_versions_and_anchors,
+    a_broken_chain_takes_no_writes_until_the_whole_log_verifies_intact,
 );
 
 const EVENTS: u64 = 30;
@@ -476,4 +477,77 @@ proptest::proptest! {
             db.cleanup().await;
         });
     }
+}
+
+/// Issue 23, point 4: a payload byte changed near the end of a log is found by the check of
+/// its tail (a server's start); from then on the log takes no writes, also after the ledger is
+/// opened again, and `resume` lets it take writes only once the whole log verifies intact —
+/// here, once the byte is put back as a restored backup would.
+async fn a_broken_chain_takes_no_writes_until_the_whole_log_verifies_intact(db: &TestDb) {
+    let ledger = db.ledger().await;
+    db.drop_append_only_guard().await;
+    let id = victim(&ledger, "halted").await;
+    assert_eq!(ledger.check_tail(&id, 1_000).await.expect("checks"), None);
+    let original = all_events(&ledger, &id).await[27]
+        .payload
+        .as_str()
+        .to_owned();
+    db.exec(&format!(
+        "UPDATE ledger_events SET payload = '{{\"n\":666}}' WHERE log_id = '{id}' AND position = 28"
+    ))
+    .await;
+    let found = ledger
+        .check_tail(&id, 1_000)
+        .await
+        .expect("checks")
+        .expect("the changed byte is found");
+    assert_eq!(
+        (found.position.get(), found.kind),
+        (28, BreakKind::HashMismatch)
+    );
+    let refused = ledger
+        .append(
+            &id,
+            commit(
+                "after-break",
+                "s1",
+                ExpectedVersion::Any,
+                vec![event("Filled", 99)],
+            ),
+        )
+        .await
+        .expect_err("no writes on top of a break");
+    assert!(
+        matches!(&refused, LedgerError::Halted { found, .. } if found.position.get() == 28),
+        "{refused}"
+    );
+    ledger.close().await;
+
+    // Opened again: still halted, and a resume finds the chain still broken.
+    let ledger = db.ledger().await;
+    assert_eq!(ledger.halted(&id).map(|f| f.position.get()), Some(28));
+    let report = ledger.resume(&id, &mut |_| {}).await.expect("verifies");
+    assert!(!report.is_intact());
+    assert!(ledger.halted(&id).is_some(), "still broken, still halted");
+
+    // The backup's bytes back in place: the whole log verifies, and writes go on.
+    db.exec(&format!(
+        "UPDATE ledger_events SET payload = '{original}' WHERE log_id = '{id}' AND position = 28"
+    ))
+    .await;
+    let report = ledger.resume(&id, &mut |_| {}).await.expect("verifies");
+    assert!(report.is_intact(), "{:?}", report.first_break);
+    assert_eq!(ledger.halted(&id), None);
+    ledger
+        .append(
+            &id,
+            commit(
+                "after-resume",
+                "s1",
+                ExpectedVersion::Any,
+                vec![event("Filled", 100)],
+            ),
+        )
+        .await
+        .expect("takes writes again");
 }
