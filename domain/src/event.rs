@@ -213,8 +213,9 @@ events! {
     MembershipApplied v 1,
     /// An application led to an admission.
     ApplicationAccepted v 1,
-    /// An application was rejected.
-    ApplicationRejected v 1,
+    /// An application was rejected. Version 2 names the personal records erased with it;
+    /// version 1 reads without them.
+    ApplicationRejected v 2 reads 1,
     /// A person or firm became a member. (Version 1, before personal data moved out of the
     /// chain, was never released.)
     MemberAdmitted v 2,
@@ -233,8 +234,9 @@ events! {
     CapitalTransferred v 1,
     /// An exited member's capital was paid out.
     SettlementPaid v 1,
-    /// An exited member's personal data was erased after the retention period.
-    MemberRecordErased v 1,
+    /// An exited member's personal data was erased after the retention period. Version 2
+    /// names the records erased; version 1 reads without them.
+    MemberRecordErased v 2 reads 1,
     /// A member took an office. Version 2 adds the natural person serving for a firm
     /// (G9-24); version 1 reads without one.
     OfficerAppointed v 2 reads 1,
@@ -296,6 +298,18 @@ events! {
     MemberLoanRepaid v 1,
     /// The members elected their delegates (G43a).
     DelegatesElected v 1,
+}
+
+impl Event {
+    /// The personal records this event erases, with why: what the commit that records it
+    /// erases beside the log, so that the chain itself says which records are gone.
+    pub fn erased_records(&self) -> (&[crate::RecordId], &'static str) {
+        match self {
+            Event::ApplicationRejected(e) => (&e.erased_records, "application rejected (G15)"),
+            Event::MemberRecordErased(e) => (&e.erased_records, "retention period over (G30)"),
+            _ => (&[], ""),
+        }
+    }
 }
 
 /// An event with the stream it goes to: what a decision returns.

@@ -57,10 +57,17 @@ pub enum BreakKind {
     /// The event at the position of an expected anchor has another hash: the log was rewritten
     /// since the anchor was taken.
     AnchorMismatch,
+    /// A personal-data record is not what the event that stored it committed to: changed, or
+    /// blanked without being erased (see `docs/ledger-format.md`).
+    PersonalRecordAltered,
+    /// A personal-data record an event refers to is gone.
+    PersonalRecordMissing,
+    /// A personal-data record was erased, but no event of the log says so.
+    PersonalRecordErasedUnannounced,
 }
 
 impl BreakKind {
-    const ALL: [BreakKind; 8] = [
+    const ALL: [BreakKind; 11] = [
         BreakKind::HashMismatch,
         BreakKind::Reordered,
         BreakKind::Inserted,
@@ -69,6 +76,9 @@ impl BreakKind {
         BreakKind::WrongStreamVersion,
         BreakKind::HeadMismatch,
         BreakKind::AnchorMismatch,
+        BreakKind::PersonalRecordAltered,
+        BreakKind::PersonalRecordMissing,
+        BreakKind::PersonalRecordErasedUnannounced,
     ];
 
     /// The kind's name, as serialized (`hash_mismatch`, …).
@@ -82,6 +92,9 @@ impl BreakKind {
             BreakKind::WrongStreamVersion => "wrong_stream_version",
             BreakKind::HeadMismatch => "head_mismatch",
             BreakKind::AnchorMismatch => "anchor_mismatch",
+            BreakKind::PersonalRecordAltered => "personal_record_altered",
+            BreakKind::PersonalRecordMissing => "personal_record_missing",
+            BreakKind::PersonalRecordErasedUnannounced => "personal_record_erased_unannounced",
         }
     }
 
@@ -193,7 +206,8 @@ pub(crate) async fn verify(
             events_total: head.position.get(),
         });
     }
-    let (events_checked, chain_break, chain_digest) = joined(chain.await)?;
+    let (events_checked, chain_break, chain_digest, refs) = joined(chain.await)?;
+    let records_break = check_records(store, log, refs).await?;
     let (stream_break, stream_digest) = joined(streams.await)?;
     let index_break = match store {
         Store::Sqlite(sqlite) if chain_digest != stream_digest => {
@@ -222,7 +236,7 @@ pub(crate) async fn verify(
     };
     // The earliest break wins; at the same position the chain's reason is the most telling
     // one, then a disagreement of the index with the events, then the stream check's.
-    let first_break = [chain_break, index_break, stream_break]
+    let first_break = [chain_break, index_break, stream_break, records_break]
         .into_iter()
         .flatten()
         .reduce(|earlier, b| {
@@ -284,7 +298,7 @@ fn joined<T>(
     result.map_err(|e| LedgerError::Internal(format!("a verification task failed: {e}")))?
 }
 
-type ChainOutcome = Result<(u64, Option<ChainBreak>, Option<Digest>), LedgerError>;
+type ChainOutcome = Result<(u64, Option<ChainBreak>, Option<Digest>, RecordRefs), LedgerError>;
 
 /// Where the chain scan reports its progress.
 struct Progress {
@@ -352,6 +366,7 @@ fn spawn_chain_scan(
         }
         None => {
             let mut chain = ChainCheck::new(log.as_str(), anchor, digest);
+            let mut refs = RecordRefs::default();
             let (store, log) = (store.clone(), log.clone());
             tokio::spawn(async move {
                 let mut from = Position::FIRST;
@@ -361,10 +376,12 @@ fn spawn_chain_scan(
                         .await?;
                     let before = chain.checked;
                     for event in &page {
-                        if let Some(broken) = chain.check(&event.as_ref()) {
+                        let event = event.as_ref();
+                        if let Some(broken) = chain.check(&event) {
                             progress.add(chain.checked - before);
-                            return Ok((chain.checked, Some(broken), chain.digest));
+                            return Ok((chain.checked, Some(broken), chain.digest, refs));
                         }
+                        refs.scan(&event);
                     }
                     progress.add(chain.checked - before);
                     match page.last() {
@@ -378,7 +395,7 @@ fn spawn_chain_scan(
                         _ => {
                             let _ = progress.signal.send(()).await;
                             let found = chain.finish(head);
-                            return Ok((chain.checked, found, chain.digest));
+                            return Ok((chain.checked, found, chain.digest, refs));
                         }
                     }
                 }
@@ -411,6 +428,7 @@ fn sqlite_chain_scan(
         }
         let mut found = None;
         let mut reported = 0;
+        let mut refs = RecordRefs::default();
         crate::store::sqlite::scan_events(
             path,
             log.as_str(),
@@ -421,6 +439,7 @@ fn sqlite_chain_scan(
                     found = Some(broken);
                     return ControlFlow::Break(());
                 }
+                refs.scan(event);
                 if chain.checked - reported >= PAGE_EVENTS as u64 {
                     progress.add(chain.checked - reported);
                     reported = chain.checked;
@@ -429,7 +448,12 @@ fn sqlite_chain_scan(
             },
         )?;
         progress.add(chain.checked - reported);
-        Ok(RangeOutcome { chain, found, from })
+        Ok(RangeOutcome {
+            chain,
+            found,
+            from,
+            refs,
+        })
     };
     let outcomes: Vec<Result<RangeOutcome, LedgerError>> = std::thread::scope(|threads| {
         let handles: Vec<_> = bounds
@@ -452,6 +476,7 @@ fn sqlite_chain_scan(
     let mut state: Option<ChainCheck> = None;
     let mut checked = 0;
     let mut combined = digest;
+    let mut refs = RecordRefs::default();
     for outcome in outcomes {
         let range = outcome?;
         if let Some(before) = &state {
@@ -474,21 +499,22 @@ fn sqlite_chain_scan(
                 },
             )?;
             if broken.is_some() {
-                return Ok((checked, broken, combined));
+                return Ok((checked, broken, combined, refs));
             }
         }
         checked += range.chain.checked;
         if let (Some(all), Some(part)) = (&mut combined, &range.chain.digest) {
             all.merge(part);
         }
+        refs.merge(range.refs);
         if range.found.is_some() {
-            return Ok((checked, range.found, combined));
+            return Ok((checked, range.found, combined, refs));
         }
         state = Some(range.chain);
     }
     // An empty log has no range: the head tells whether it should be empty.
     let state = state.unwrap_or_else(|| ChainCheck::new(log.as_str(), anchor, None));
-    Ok((checked, state.finish(head), combined))
+    Ok((checked, state.finish(head), combined, refs))
 }
 
 /// One range of the chain scan on SQLite.
@@ -499,6 +525,180 @@ struct RangeOutcome {
     found: Option<ChainBreak>,
     /// The range's first position.
     from: u64,
+    /// What its events say of personal records.
+    refs: RecordRefs,
+}
+
+/// What the events of a log say of personal records (`docs/ledger-format.md`): each reference
+/// — an object of exactly `"commitment"` (64 hex digits) and `"record"` (its id) — with the
+/// first position that makes it, and each record an event names erased
+/// (`"erased_records": [id, …]`). Kept while the chain is scanned (a payload without either
+/// key is passed over at the cost of a substring search), then held against the stored
+/// records: memory grows with the records, never with the events.
+#[derive(Debug, Default)]
+pub(crate) struct RecordRefs {
+    refs: std::collections::HashMap<String, (u64, String)>,
+    erased: std::collections::HashSet<String>,
+    conflict: Option<ChainBreak>,
+}
+
+impl RecordRefs {
+    fn scan(&mut self, event: &EventRef<'_>) {
+        let payload = event.payload;
+        if memchr::memmem::find(payload, b"\"commitment\":\"").is_none()
+            && memchr::memmem::find(payload, b"\"erased_records\":").is_none()
+        {
+            return;
+        }
+        let Ok(value) = serde_json::from_slice::<serde_json::Value>(payload) else {
+            return;
+        };
+        let position = u64::try_from(event.position).unwrap_or(0);
+        self.walk(&value, position);
+    }
+
+    fn walk(&mut self, value: &serde_json::Value, position: u64) {
+        use serde_json::Value;
+        match value {
+            Value::Object(map) => {
+                if map.len() == 2
+                    && let (Some(Value::String(id)), Some(Value::String(commitment))) =
+                        (map.get("record"), map.get("commitment"))
+                {
+                    self.add(id.clone(), position, commitment.clone());
+                    return;
+                }
+                if let Some(Value::Array(ids)) = map.get("erased_records") {
+                    self.erased
+                        .extend(ids.iter().filter_map(|id| id.as_str().map(str::to_owned)));
+                }
+                for inner in map.values() {
+                    self.walk(inner, position);
+                }
+            }
+            Value::Array(items) => {
+                for item in items {
+                    self.walk(item, position);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn add(&mut self, id: String, position: u64, commitment: String) {
+        use std::collections::hash_map::Entry;
+        match self.refs.entry(id) {
+            Entry::Vacant(vacant) => {
+                vacant.insert((position, commitment));
+            }
+            Entry::Occupied(mut known) => {
+                let (first, committed) = known.get().clone();
+                if committed != commitment {
+                    let later = first.max(position);
+                    let found = ChainBreak {
+                        position: Position::new(later),
+                        kind: BreakKind::PersonalRecordAltered,
+                        detail: format!(
+                            "record {} is referred to with two commitments",
+                            known.key()
+                        ),
+                    };
+                    if self
+                        .conflict
+                        .as_ref()
+                        .is_none_or(|c| found.position < c.position)
+                    {
+                        self.conflict = Some(found);
+                    }
+                }
+                if position < first {
+                    known.insert((position, committed));
+                }
+            }
+        }
+    }
+
+    fn merge(&mut self, other: RecordRefs) {
+        for (id, (position, commitment)) in other.refs {
+            self.add(id, position, commitment);
+        }
+        self.erased.extend(other.erased);
+        if let Some(found) = other.conflict
+            && self
+                .conflict
+                .as_ref()
+                .is_none_or(|c| found.position < c.position)
+        {
+            self.conflict = Some(found);
+        }
+    }
+}
+
+/// The stored records held against what the events say (`refs`): a record whose data is not
+/// what its event committed to, one that is missing, and one erased without an event saying
+/// so are breaks, at the position of the event that refers to it — checked offline, with no
+/// key: the commitment is recomputed from the stored data and salt.
+async fn check_records(
+    store: &Store,
+    log: &LogId,
+    mut refs: RecordRefs,
+) -> Result<Option<ChainBreak>, LedgerError> {
+    let mut found = refs.conflict.take();
+    let mut keep = |position: u64, kind, detail: String| {
+        if found.as_ref().is_none_or(|f| position < f.position.get()) {
+            found = Some(ChainBreak {
+                position: Position::new(position),
+                kind,
+                detail,
+            });
+        }
+    };
+    const PAGE: usize = 1_000;
+    let mut after: Option<String> = None;
+    loop {
+        let page = store.records_page(log, after.as_deref(), PAGE).await?;
+        for row in &page {
+            let Some((position, commitment)) = refs.refs.remove(&row.record_id) else {
+                continue;
+            };
+            let id = &row.record_id;
+            let salt: Option<[u8; 32]> = row.salt.as_deref().and_then(|s| s.try_into().ok());
+            match (salt, &row.data, row.erased_at) {
+                (Some(salt), Some(data), None) => {
+                    if crate::commitment(&salt, data) != commitment {
+                        keep(
+                            position,
+                            BreakKind::PersonalRecordAltered,
+                            format!("record {id} is not the data its event committed to"),
+                        );
+                    }
+                }
+                (None, None, Some(_)) if refs.erased.contains(id) => {}
+                (None, None, Some(_)) => keep(
+                    position,
+                    BreakKind::PersonalRecordErasedUnannounced,
+                    format!("record {id} was erased, but no event of the log says so"),
+                ),
+                _ => keep(
+                    position,
+                    BreakKind::PersonalRecordAltered,
+                    format!("record {id} is neither whole nor erased"),
+                ),
+            }
+        }
+        match page.last() {
+            Some(last) if page.len() == PAGE => after = Some(last.record_id.clone()),
+            _ => break,
+        }
+    }
+    for (id, (position, _)) in refs.refs {
+        keep(
+            position,
+            BreakKind::PersonalRecordMissing,
+            format!("record {id} that the event refers to is missing"),
+        );
+    }
+    Ok(found)
 }
 
 type StreamOutcome = Result<(Option<ChainBreak>, Option<Digest>), LedgerError>;

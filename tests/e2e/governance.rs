@@ -935,21 +935,38 @@ fn g43a_above_1500_members_the_members_elect_delegates_who_alone_vote_at_their_a
     drop(coop.server);
     let last = 1_530u32;
     let mut input = String::new();
+    // Each member's name and address as a personal record beside the log, with the
+    // commitment its admission carries (verify holds them together).
+    let record = |n: u32| {
+        let data = json!({"name": format!("Mitglied {n}"), "address": format!("Weg {n}, 12345 Musterdorf")})
+            .to_string();
+        let salt = [u8::try_from(n % 251).expect("small"); 32];
+        let stored = verbund_ledger::PersonalRecord::new(&format!("import{n}"), data.clone(), salt)
+            .expect("a record");
+        let salt: String = salt.iter().map(|b| format!("{b:02x}")).collect();
+        (
+            json!({"id": format!("import{n}"), "data": data, "salt": salt}),
+            json!({"record": format!("import{n}"), "commitment": stored.commitment()}),
+        )
+    };
     for first in (FOUNDERS + 1..=last).step_by(16) {
-        let streams: Vec<Value> = (first..=(first + 15).min(last))
-            .map(|n| {
+        let members: Vec<u32> = (first..=(first + 15).min(last)).collect();
+        let streams: Vec<Value> = members
+            .iter()
+            .map(|&n| {
                 json!({"stream": format!("member-{n}"), "expected": "no_stream", "events": [{
                 "type": "MemberAdmitted", "schema_version": 2, "payload": {
                     "admitted_on": day(-40), "application": null, "founder": false,
                     "kind": {"type": "natural-person"}, "listed": false,
                     "mandatory_shares": 1, "member": n, "paid_in_due": "0.00",
                     "paid_in_due_on": day(-40), "shares": 1,
-                    "person": {"record": format!("import{n}"), "commitment": format!("{n:064x}")},
+                    "person": record(n).1,
                 }}]})
             })
             .collect();
+        let records: Vec<Value> = members.iter().map(|&n| record(n).0).collect();
         let commit = json!({"command_id": format!("import-{first}"), "actor": "import:members",
-            "streams": streams});
+            "streams": streams, "records": records});
         input.push_str(&commit.to_string());
         input.push('\n');
     }

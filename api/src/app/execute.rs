@@ -42,10 +42,6 @@ pub trait Command: Send + Sync {
     fn consults(&self) -> Vec<MemberNo> {
         Vec::new()
     }
-    /// Personal data erased with the events, e.g. a rejected applicant's (G15).
-    fn erasures(&self, _state: &State) -> Vec<Erasure> {
-        Vec::new()
-    }
 }
 
 /// The aggregates a decision may read, folded from their streams.
@@ -216,9 +212,9 @@ pub async fn execute(
         .await?;
         let changes = command.decide(&state)?;
         check_books_range(&runtime, &changes)?;
+        let erasures = erasures(&changes)?;
         let appends = appends(changes, &versions)?;
         let guards = guards(&appends, &versions);
-        let erasures = command.erasures(&state);
         let erased: Vec<String> = erasures.iter().map(|e| e.id().to_owned()).collect();
         let commit = Commit::new(command_id.clone(), request.actor.clone(), None, appends)?
             .guarding(guards)?
@@ -387,6 +383,20 @@ async fn load(
         }
     }
     Ok((state, versions, runtime))
+}
+
+/// The personal records the decided events erase (a rejected applicant's, G15; a former
+/// member's, G30): taken from the events, which name them, so the chain and the erasure in
+/// the same commit say the same.
+fn erasures(changes: &[Change]) -> Result<Vec<Erasure>, LedgerError> {
+    let mut erasures = Vec::new();
+    for change in changes {
+        let (records, reason) = change.event.erased_records();
+        for record in records {
+            erasures.push(Erasure::new(record.as_str(), reason)?);
+        }
+    }
+    Ok(erasures)
 }
 
 /// A1: a decision that books is checked against the books' volume before anything is written

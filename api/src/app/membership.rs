@@ -10,7 +10,7 @@ use verbund_domain::{
     Office, Organ, PaySettlement, RecordDeath, RecordPayment, Reject, Resign, Rule, Stream,
     Subscribe, Transfer,
 };
-use verbund_ledger::{Erasure, LedgerError, LogId, PersonalRecord};
+use verbund_ledger::{LedgerError, LogId, PersonalRecord};
 
 use crate::app::App;
 use crate::app::execute::{Command, ExecError, Request, State, execute};
@@ -227,40 +227,6 @@ impl Command for MembershipCommand {
             | MembershipCommand::Appoint(_, _, Some(record)) => vec![record.clone()],
             _ => Vec::new(),
         }
-    }
-
-    fn erasures(&self, state: &State) -> Vec<Erasure> {
-        let (records, reason) = match self {
-            // G15: a rejected applicant's data goes with the rejection, in the same commit.
-            MembershipCommand::Reject { application, .. } => (
-                state
-                    .application(application)
-                    .applied()
-                    .map(|applied| applied.person.record.clone())
-                    .into_iter()
-                    .collect(),
-                "application rejected (G15)",
-            ),
-            // G30: an exited member's data goes once the list need no longer keep it, with
-            // the statement of a hardship exit (G65).
-            MembershipCommand::EraseRecord(member, _) => (
-                state
-                    .member(*member)
-                    .membership()
-                    .map(|m| {
-                        std::iter::once(m.person().record.clone())
-                            .chain(m.hardship_statement().map(|h| h.record.clone()))
-                            .collect::<Vec<_>>()
-                    })
-                    .unwrap_or_default(),
-                "retention period over (G30)",
-            ),
-            _ => return Vec::new(),
-        };
-        records
-            .iter()
-            .filter_map(|record| Erasure::new(record.as_str(), reason).ok())
-            .collect()
     }
 }
 

@@ -5,7 +5,11 @@
 //! Input, one commit per line:
 //! `{"command_id":"c-1","actor":"import:1","streams":[{"stream":"member:1","expected":"no_stream",
 //!   "events":[{"type":"MemberAdmitted","schema_version":1,"payload":{…}}]}]}`
-//! (`expected` is `"any"`, `"no_stream"` or `{"exact": N}`; `correlation_id` is optional.)
+//! (`expected` is `"any"`, `"no_stream"` or `{"exact": N}`; `correlation_id` is optional.
+//! `records`, optional, are personal-data records stored with the commit, each
+//! `{"id": "…", "data": "…", "salt": "64 hex digits"}`: an event refers to one as
+//! `{"record": id, "commitment": …}`, the commitment being BLAKE3 of the data keyed with the
+//! salt — see `docs/ledger-format.md`.)
 //!
 //! Output, one line per input line, in completion order:
 //! `{"line":1,"command_id":"c-1","first_position":7,"last_position":7,"replayed":false}` or
@@ -21,8 +25,8 @@ use serde_json::{Value, json};
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 use verbund_ledger::{
-    Actor, CommandId, Commit, CorrelationId, EventType, ExpectedVersion, LedgerError, LogId,
-    NewEvent, Payload, StreamAppend, StreamId,
+    Actor, ChainHash, CommandId, Commit, CorrelationId, EventType, ExpectedVersion, LedgerError,
+    LogId, NewEvent, Payload, PersonalRecord, StreamAppend, StreamId,
 };
 
 use super::Database;
@@ -50,6 +54,28 @@ struct InputCommit {
     #[serde(default)]
     correlation_id: Option<String>,
     streams: Vec<InputStream>,
+    #[serde(default)]
+    records: Vec<InputRecord>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct InputRecord {
+    id: String,
+    data: String,
+    salt: String,
+}
+
+impl InputRecord {
+    fn record(&self) -> Result<PersonalRecord, LedgerError> {
+        let salt = ChainHash::from_hex(&self.salt).ok_or_else(|| {
+            LedgerError::InvalidAppend(format!(
+                "the salt of record {:?} is not 64 hex digits",
+                self.id
+            ))
+        })?;
+        PersonalRecord::new(&self.id, self.data.clone(), *salt.as_bytes())
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -95,6 +121,11 @@ fn parse(line: &str) -> Result<Commit, String> {
                 ))
             })
             .collect::<Result<Vec<_>, LedgerError>>()?;
+        let records = input
+            .records
+            .iter()
+            .map(InputRecord::record)
+            .collect::<Result<Vec<_>, _>>()?;
         Commit::new(
             CommandId::parse(input.command_id.as_str())?,
             Actor::parse(input.actor.as_str())?,
@@ -104,7 +135,8 @@ fn parse(line: &str) -> Result<Commit, String> {
                 .map(CorrelationId::parse)
                 .transpose()?,
             streams,
-        )
+        )?
+        .with_records(records)
     };
     build().map_err(|e| e.to_string())
 }

@@ -16,6 +16,7 @@ use jiff::ToSpan;
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 
+use crate::RecordId;
 use crate::ids::short_text;
 use crate::{
     ApplicationId, Change, Cooperative, DomainError, Event, MemberNo, Money, Office, Organ,
@@ -150,6 +151,11 @@ pub struct ApplicationRejected {
     pub reason: String,
     /// The day of the rejection.
     pub rejected_on: Date,
+    /// The personal records erased with the rejection (G15): the applicant's. The chain says
+    /// so, and `verify` holds every erased record to an event that names it. Absent in schema
+    /// version 1.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub erased_records: Vec<RecordId>,
 }
 
 /// `MemberAdmitted`: someone became a member, with their first shares.
@@ -298,6 +304,11 @@ pub struct MemberRecordErased {
     pub member: MemberNo,
     /// The day of the erasure.
     pub erased_on: Date,
+    /// The personal records erased (G30): the member's, and the statement of a hardship exit
+    /// (G65). The chain says so, and `verify` holds every erased record to an event that
+    /// names it. Absent in schema version 1.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub erased_records: Vec<RecordId>,
 }
 
 /// `VotesGranted`: the member holds this many votes in the general assembly from now on (G43-3:
@@ -746,6 +757,7 @@ impl Application {
                 by: command.by,
                 reason,
                 rejected_on: command.rejected_on,
+                erased_records: vec![applied.person.record.clone()],
             },
         )])
     }
@@ -1604,6 +1616,9 @@ impl Member {
             MemberRecordErased {
                 member: m.member,
                 erased_on: command.today,
+                erased_records: std::iter::once(m.person.record.clone())
+                    .chain(m.hardship_statement.as_ref().map(|h| h.record.clone()))
+                    .collect(),
             },
         )])
     }

@@ -773,7 +773,9 @@ fn g30_personal_data_is_erased_only_after_the_retention_period() {
         Event::MemberRecordErased(MemberRecordErased {
             member: no(3),
             erased_on: date(2032, 1, 1),
-        })
+            erased_records: vec![person(3).record],
+        }),
+        "the chain names the record erased"
     );
     world.record(changes);
     let m = world.member(3).membership().cloned().expect("a member");

@@ -608,6 +608,17 @@ impl Store {
         dispatch!(self, s => s.clear_halt(log).await)
     }
 
+    /// A page of the personal-data records of `log`, by record id after `after`.
+    pub(crate) async fn records_page(
+        &self,
+        log: &LogId,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<RecordRow>, LedgerError> {
+        let limit = i64::try_from(limit).expect("pages are small");
+        dispatch!(self, s => s.records_page(log, after.unwrap_or(""), limit).await)
+    }
+
     /// The personal-data records of `log` with these ids (those that exist).
     pub(crate) async fn records(
         &self,

@@ -168,6 +168,24 @@ impl SqliteStore {
         rows.iter().map(super::record_row).collect()
     }
 
+    pub(crate) async fn records_page(
+        &self,
+        log: &LogId,
+        after: &str,
+        limit: i64,
+    ) -> Result<Vec<super::RecordRow>, LedgerError> {
+        let rows = sqlx::query(
+            "SELECT record_id, stored_at, salt, data, erased_at, erased_reason FROM ledger_personal_records
+              WHERE log_id = $1 AND record_id > $2 ORDER BY record_id LIMIT $3",
+        )
+        .bind(log.as_str())
+        .bind(after)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(super::record_row).collect()
+    }
+
     pub(crate) async fn halts(&self) -> Result<Vec<(String, i64, String, String)>, LedgerError> {
         let rows =
             sqlx::query("SELECT log_id, position, kind, detail FROM ledger_halts ORDER BY log_id")

@@ -11,6 +11,7 @@ on_both_databases!(
     the_database_lets_a_record_only_be_erased,
     a_record_twice_in_one_append_and_an_unknown_log_are_refused,
     an_append_the_database_refuses_fails_alone_not_with_its_batch,
+    verify_holds_every_referenced_record_to_the_commitment_its_event_carries,
 );
 
 /// An append the database refuses (here: a personal-data record id used by an earlier commit)
@@ -239,5 +240,106 @@ async fn the_database_lets_a_record_only_be_erased(db: &TestDb) {
         "DELETE FROM ledger_personal_records",
     ] {
         db.exec_err(sql).await;
+    }
+}
+
+/// Issue 23, point 3: `verify` holds every personal record an event refers to
+/// (`{"record": …, "commitment": …}`) to that commitment, offline and with no key: a changed
+/// address, a deleted record and a record blanked without an event naming it erased are each
+/// a break at the position of the event that refers to the record; an erasure an event names
+/// (`"erased_records"`) is not.
+async fn verify_holds_every_referenced_record_to_the_commitment_its_event_carries(db: &TestDb) {
+    let ledger = db.ledger().await;
+    let referring = |id: &str, n: u64, record: &PersonalRecord| {
+        let payload = serde_json::json!({
+            "member": n,
+            "person": {"record": record.id(), "commitment": record.commitment()},
+        });
+        commit(
+            id,
+            &format!("member-{n}"),
+            ExpectedVersion::NoStream,
+            vec![NewEvent::json("MemberAdmitted", 2, &payload).expect("an event")],
+        )
+        .with_records(vec![record.clone()])
+        .expect("one record")
+    };
+    let erasing = |id: &str, record: &str| {
+        let payload = serde_json::json!({"erased_records": [record]});
+        commit(
+            id,
+            "retention",
+            ExpectedVersion::Any,
+            vec![NewEvent::json("MemberRecordErased", 2, &payload).expect("an event")],
+        )
+        .erasing(vec![
+            Erasure::new(record, "retention period over (G30)").expect("valid"),
+        ])
+        .expect("one erasure")
+    };
+    // Each case on a log of its own: three members, the third erased as the law says.
+    let victim = |name: &'static str| {
+        let ledger = &ledger;
+        async move {
+            let id = log(name);
+            ledger.create_log(&id).await.expect("create");
+            for n in 1..=3 {
+                let person = record(
+                    &format!("{name}r{n}"),
+                    &format!(r#"{{"name":"Mitglied {n}","address":"Weg {n}"}}"#),
+                );
+                ledger
+                    .append(&id, referring(&format!("admit-{n}"), n, &person))
+                    .await
+                    .expect("admitted");
+            }
+            ledger
+                .append(&id, erasing("erase-3", &format!("{name}r3")))
+                .await
+                .expect("erased");
+            assert!(
+                verify(ledger, &id).await.is_intact(),
+                "an erasure named in the chain"
+            );
+            id
+        }
+    };
+    let altered = victim("altered").await;
+    let missing = victim("missing").await;
+    let blanked = victim("blanked").await;
+    // An attacker with full access: the records' guard goes first.
+    if db.is_sqlite() {
+        db.exec(
+            "DROP TRIGGER ledger_personal_records_erase_only; DROP TRIGGER ledger_personal_records_no_delete;",
+        )
+        .await;
+    } else {
+        db.exec("DROP TRIGGER ledger_personal_records_erase_only ON ledger_personal_records")
+            .await;
+    }
+    db.exec(
+        "UPDATE ledger_personal_records SET data = '{\"name\":\"Mitglied 2\",\"address\":\"Elsewhere 9\"}' WHERE record_id = 'alteredr2'",
+    )
+    .await;
+    db.exec("DELETE FROM ledger_personal_records WHERE record_id = 'missingr1'")
+        .await;
+    db.exec(
+        "UPDATE ledger_personal_records SET data = NULL, salt = NULL, erased_at = 2, erased_reason = 'x' WHERE record_id = 'blankedr2'",
+    )
+    .await;
+    for (id, position, kind) in [
+        (&altered, 2, BreakKind::PersonalRecordAltered),
+        (&missing, 1, BreakKind::PersonalRecordMissing),
+        (&blanked, 2, BreakKind::PersonalRecordErasedUnannounced),
+    ] {
+        let report = verify(&ledger, id).await;
+        let found = report
+            .first_break
+            .unwrap_or_else(|| panic!("the records of {id} went unnoticed"));
+        assert_eq!(
+            (found.position.get(), found.kind),
+            (position, kind),
+            "{found}"
+        );
     }
 }

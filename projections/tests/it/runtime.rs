@@ -529,7 +529,7 @@ fn a_snapshot_being_written_never_holds_back_an_append_on_sqlite() {
     let db = TestDb::sqlite();
     verbund_tests::runtime().block_on(async {
         let (ledger, snapshots) = open(&db).await;
-        let first = append(&ledger, "member-1", &[admitted(1)]).await;
+        let first = append_admission(&ledger, 1).await;
         let hash = ledger.read_log(&log(), first, 1).await.expect("read")[0].hash;
         let snapshot = Snapshot {
             position: first,
@@ -615,7 +615,7 @@ fn snapshots_an_earlier_version_left_in_the_logs_file_are_dropped_on_open() {
             .await
             .expect("open");
         ledger.create_log(&log()).await.expect("create");
-        let first = append(&ledger, "member-1", &[admitted(1)]).await;
+        let first = append_admission(&ledger, 1).await;
         let hash = ledger.read_log(&log(), first, 1).await.expect("read")[0].hash;
 
         let mut log_file = sqlx::SqliteConnection::connect(&db.url)

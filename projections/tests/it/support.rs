@@ -6,8 +6,8 @@ use verbund_domain::{
     TokenDigest, TokenId, TokenIssued, TokenRevoked,
 };
 use verbund_ledger::{
-    Actor, CommandId, Commit, ExpectedVersion, Ledger, LogId, NewEvent, Position, StreamAppend,
-    StreamId,
+    Actor, CommandId, Commit, ExpectedVersion, Ledger, LogId, NewEvent, PersonalRecord, Position,
+    StreamAppend, StreamId,
 };
 
 pub fn log() -> LogId {
@@ -23,9 +23,46 @@ pub async fn append(ledger: &Ledger, stream: &str, events: &[Event]) -> Position
     append_new(ledger, stream, events).await
 }
 
+/// Appends member `n`'s admission with the personal record it refers to, as the application
+/// stores it (a log `verify` finds whole).
+pub async fn append_admission(ledger: &Ledger, n: u32) -> Position {
+    let event = admitted(n);
+    let events = vec![
+        NewEvent::json(event.event_type(), event.schema_version(), &event.to_json())
+            .expect("valid"),
+    ];
+    append_with_records(
+        ledger,
+        &format!("member-{n}"),
+        events,
+        vec![person_record(n)],
+    )
+    .await
+}
+
+/// The personal record of member `n` that [`admitted`] refers to.
+pub fn person_record(n: u32) -> PersonalRecord {
+    let data = format!(r#"{{"name":"Mitglied {n}","address":"Weg {n}"}}"#);
+    PersonalRecord::new(
+        &format!("p{n}"),
+        data,
+        [u8::try_from(n % 256).unwrap_or(0); 32],
+    )
+    .expect("a record")
+}
+
 /// Appends events as stored (of any type, known or not) to `stream` as one command; returns
 /// the last position.
 pub async fn append_new(ledger: &Ledger, stream: &str, events: Vec<NewEvent>) -> Position {
+    append_with_records(ledger, stream, events, Vec::new()).await
+}
+
+async fn append_with_records(
+    ledger: &Ledger,
+    stream: &str,
+    events: Vec<NewEvent>,
+    records: Vec<PersonalRecord>,
+) -> Position {
     let commit = Commit::new(
         CommandId::parse(format!("c-{}", next_id())).expect("valid"),
         Actor::parse("test").expect("valid"),
@@ -36,7 +73,9 @@ pub async fn append_new(ledger: &Ledger, stream: &str, events: Vec<NewEvent>) ->
             events,
         )],
     )
-    .expect("valid");
+    .expect("valid")
+    .with_records(records)
+    .expect("few records");
     ledger
         .append(&log(), commit)
         .await
@@ -55,7 +94,7 @@ pub fn admitted(n: u32) -> Event {
         member: MemberNo::new(n).expect("non-zero"),
         person: PersonalRef {
             record: RecordId::parse(&format!("p{n}")).expect("valid"),
-            commitment: "0".repeat(64),
+            commitment: person_record(n).commitment(),
         },
         kind: MemberKind::NaturalPerson,
         shares: 1,
