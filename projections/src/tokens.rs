@@ -3,7 +3,7 @@
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use verbund_domain::{Event, Principal, Stream, Token, TokenDigest, TokenId};
-use verbund_ledger::Position;
+use verbund_ledger::{Actor, Position};
 
 use crate::{Envelope, Projection, Versioned};
 
@@ -40,6 +40,8 @@ pub struct TokenRecord {
     pub expires_at: Timestamp,
     /// When it was issued.
     pub issued_at: Timestamp,
+    /// Who issued it: the actor of the issuing event (`cli`, `admin:9c1d…`).
+    pub issued_by: Actor,
     /// The position of the issue.
     pub issued_position: Position,
     /// When it was revoked, if it was.
@@ -58,7 +60,7 @@ impl TokenRecord {
 
 impl Projection for Tokens {
     const NAME: &'static str = "tokens";
-    const VERSION: u32 = 2;
+    const VERSION: u32 = 3;
 
     fn apply(&mut self, envelope: &Envelope) {
         // Whether the event is of the token's own stream, which its aggregate folds.
@@ -87,6 +89,7 @@ impl Projection for Tokens {
                         principal: e.principal,
                         expires_at: e.expires_at,
                         issued_at: envelope.recorded_at,
+                        issued_by: envelope.actor.clone(),
                         issued_position: envelope.position,
                         revoked_at: None,
                         aggregate,
@@ -161,6 +164,12 @@ impl Tokens {
             .filter_map(|digest| self.by_digest.get(digest))
     }
 
+    /// Every token ever issued for this principal, by id.
+    pub fn of(&self, principal: Principal) -> impl Iterator<Item = &TokenRecord> {
+        self.all()
+            .filter(move |record| record.principal == principal)
+    }
+
     /// The tokens whose ids sort after `after`, by id.
     pub fn after(&self, after: &TokenId) -> impl Iterator<Item = &TokenRecord> {
         use std::ops::Bound;
@@ -188,6 +197,7 @@ mod tests {
                     "principal": { "type": "auditor" },
                     "expires_at": "2033-05-18T03:33:20Z",
                     "issued_at": "2026-11-24T10:00:00Z",
+                    "issued_by": "cli",
                     "issued_position": 7,
                     "revoked_at": null,
                     "aggregate": {

@@ -21,7 +21,104 @@ on_both_databases!(
     a_cooperative_whose_projections_cannot_start_leaves_the_others_served,
     the_member_list_as_of_a_past_position_is_the_list_then,
     concurrent_commands_on_one_stream_are_decided_again_on_the_new_state,
+    an_act_under_a_token_an_admin_issued_for_a_member_names_that_token,
 );
+
+/// An administrator issues a token for member 6 and acts with it. The log names the token
+/// that acted, not only the member, and member 6 sees every token issued for them and who
+/// issued it — their own from the command line as well as the administrator's (issue 23,
+/// point 6).
+fn an_act_under_a_token_an_admin_issued_for_a_member_names_that_token(db: &TestDb) {
+    let tokens = found(db);
+    let server = Server::start(verbund(), &db.url, "warn");
+    let http = Http::default();
+    let issued = http.send(
+        "POST",
+        &coop_url(&server, "/tokens"),
+        Some(&tokens["admin"]),
+        &[],
+        Some(r#"{"principal": "member:6", "expires_in_days": 1}"#),
+    );
+    assert_eq!(issued.status, 201, "{}", issued.text);
+    let issued = issued.json();
+    let (id, secret) = (
+        issued["token"].as_str().expect("an id"),
+        issued["secret"].as_str().expect("a secret"),
+    );
+
+    // A member's own declaration is dated today, in the server's zone: this machine's.
+    let today = jiff::tz::TimeZone::system()
+        .to_datetime(jiff::Timestamp::now())
+        .date()
+        .to_string();
+    let resigned = http.send(
+        "POST",
+        &coop_url(&server, "/members/6/resignation"),
+        Some(secret),
+        &[],
+        Some(&format!(
+            r#"{{"declared_on": "{today}", "in_text_form": true}}"#
+        )),
+    );
+    assert_eq!(resigned.status, 200, "{}", resigned.text);
+    let position = resigned.position.expect("a position");
+    let events = http
+        .send(
+            "GET",
+            &coop_url(&server, &format!("/events?from={position}&limit=1")),
+            Some(&tokens["auditor"]),
+            &[],
+            None,
+        )
+        .json();
+    let event = &events["events"][0];
+    assert_eq!(event["position"], position, "{events}");
+    assert_eq!(event["actor"], format!("member:6:{id}"), "{event}");
+
+    // The member's list: the command line's token and the administrator's, each with its
+    // issuer; the administrator's issuer is the administrator's own token.
+    let own = http
+        .send(
+            "GET",
+            &coop_url(&server, "/members/6/tokens"),
+            Some(&tokens["member:6"]),
+            &[],
+            None,
+        )
+        .json();
+    let listed = own["tokens"].as_array().expect("tokens");
+    assert_eq!(listed.len(), 2, "{own}");
+    assert!(listed.iter().all(|t| t["principal"] == "member:6"), "{own}");
+    let by_admin = listed
+        .iter()
+        .find(|t| t["token"] == id)
+        .unwrap_or_else(|| panic!("the admin's token is listed: {own}"));
+    let issuer = by_admin["issued_by"].as_str().expect("an issuer");
+    assert!(issuer.starts_with("admin:"), "{by_admin}");
+    assert!(
+        listed
+            .iter()
+            .any(|t| t["token"] != id && t["issued_by"] == "cli"),
+        "{own}"
+    );
+    // Another member's list is not member 6's to read.
+    let other = http.send(
+        "GET",
+        &coop_url(&server, "/members/1/tokens"),
+        Some(&tokens["member:6"]),
+        &[],
+        None,
+    );
+    assert_eq!(other.status, 403, "{}", other.text);
+    let nobody = http.send(
+        "GET",
+        &coop_url(&server, "/members/999/tokens"),
+        Some(&tokens["admin"]),
+        &[],
+        None,
+    );
+    assert_eq!(nobody.status, 404, "{}", nobody.text);
+}
 
 /// Eight administrators revoke the same token at once. The appends conflict on the token's
 /// stream; each loser decides again on the new state and is told the rule, not a conflict.
@@ -648,6 +745,18 @@ fn every_route_answers_every_principal_as_the_matrix_says(db: &TestDb) {
             "/v1/coops/{coop}/tokens/{token}",
             "/tokens/nosuchtoken",
             [false, false, false, false, false, false, false, false, true],
+        ),
+        (
+            "GET",
+            "/v1/coops/{coop}/members/{member}/tokens",
+            "/members/6/tokens",
+            [false, true, false, false, false, false, false, false, true],
+        ),
+        (
+            "GET",
+            "/v1/coops/{coop}/members/{member}/tokens",
+            "/members/1/tokens",
+            [false, false, true, false, false, false, false, false, true],
         ),
         (
             "POST",

@@ -392,6 +392,12 @@ pub const ROUTES: &[(Method, &str, Access)] = &[
         Access::Roles(OPERATE),
     ),
     (
+        Method::GET,
+        "/v1/coops/{coop}/members/{member}/tokens",
+        // A former member keeps seeing who could act in their name.
+        Access::MemberSelfOr(OPERATE),
+    ),
+    (
         Method::POST,
         "/v1/coops/{coop}/projections/{projection}/rebuild",
         Access::Roles(OPERATE),
@@ -426,11 +432,12 @@ impl Caller {
         }
     }
 
-    /// The actor recorded with the events this caller causes: `member:7`, or the role and
-    /// the token id for other principals (`auditor:3f2a…`), never a name.
+    /// The actor recorded with the events this caller causes: the principal and the id of
+    /// the token that acted (`member:7:3f2a…`, `auditor:9c1d…`), never a name or a secret.
+    /// The token id is what tells a member's own act from one under a token an admin issued
+    /// for them: the member can list every token issued for them, and by whom.
     pub fn actor(&self) -> Actor {
         let text = match (&self.principal, &self.token) {
-            (Some(Principal::Member { member }), _) => format!("member:{member}"),
             (Some(principal), Some(token)) => format!("{principal}:{token}"),
             (Some(principal), None) => principal.to_string(),
             (None, _) => "public".to_owned(),

@@ -220,6 +220,9 @@ pub struct Token {
     /// When it was issued.
     #[schema(value_type = String, format = DateTime)]
     pub issued_at: String,
+    /// Who issued it: `cli` (the operator's command line) or the issuing token's actor, such
+    /// as `admin:9c1d…`.
+    pub issued_by: String,
     /// When it stops working.
     #[schema(value_type = String, format = DateTime)]
     pub expires_at: String,

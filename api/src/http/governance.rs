@@ -1303,7 +1303,7 @@ pub async fn grant_proxy(
     headers: HeaderMap,
     Body(body): Body<GrantProxyBody>,
 ) -> Result<Response, ApiError> {
-    let principal = parse_member_path(&member)?;
+    let principal = super::members::parse_member(&member)?;
     let today = app::today();
     let granted_on = body.granted_on.unwrap_or(today);
     if granted_on > today {
@@ -1326,12 +1326,6 @@ pub async fn grant_proxy(
     Ok(written(executed))
 }
 
-fn parse_member_path(text: &str) -> Result<MemberNo, ApiError> {
-    MemberNo::parse(text).map_err(|_| {
-        ApiError::not_found("member-not-found", format!("there is no member {text:?}"))
-    })
-}
-
 /// Revokes the member's proxy; votes the proxy cast before stand.
 #[utoipa::path(delete, path = "/v1/coops/{coop}/members/{member}/proxy", tag = "governance",
     params(("coop" = String, Path, description = "The cooperative's id"),
@@ -1351,7 +1345,7 @@ pub async fn revoke_proxy(
     Path((_, member)): Path<(String, String)>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let principal = parse_member_path(&member)?;
+    let principal = super::members::parse_member(&member)?;
     let command = GovernanceCommand::RevokeProxy {
         principal,
         on: app::today(),
@@ -1603,7 +1597,7 @@ pub async fn member_votes(
     Extension(coop): Extension<Coop>,
     Path((_, member)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
-    let member = parse_member_path(&member)?;
+    let member = super::members::parse_member(&member)?;
     let position = coop.runtime.position();
     let mut votes = coop.runtime.views().aggregates.read(|a| {
         a.motions()
@@ -1636,7 +1630,7 @@ pub async fn member_proxies(
     Extension(coop): Extension<Coop>,
     Path((_, member)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
-    let member = parse_member_path(&member)?;
+    let member = super::members::parse_member(&member)?;
     let position = coop.runtime.position();
     let view = coop.runtime.views().aggregates.read(|a| {
         let proxies = &a.proxies().state;

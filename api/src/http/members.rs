@@ -48,11 +48,13 @@ async fn person_of(
         .remove(person.record.as_str()))
 }
 
-fn parse_member(text: &str) -> Result<MemberNo, ApiError> {
+/// A member number from a path: malformed is a bad request.
+pub(crate) fn parse_member(text: &str) -> Result<MemberNo, ApiError> {
     MemberNo::parse(text).map_err(ApiError::from)
 }
 
-fn no_member(member: MemberNo) -> ApiError {
+/// The answer for a member number the register does not have.
+pub(crate) fn no_member(member: MemberNo) -> ApiError {
     ApiError::not_found("member-not-found", format!("there is no member {member}"))
 }
 

@@ -137,6 +137,7 @@ pub fn api(app: &App) -> (Router<App>, utoipa::openapi::OpenApi) {
         .routes(routes!(routes::verify))
         .routes(routes!(routes::list_tokens, routes::issue_token))
         .routes(routes!(routes::revoke_token))
+        .routes(routes!(routes::member_tokens))
         .routes(routes!(routes::rebuild))
         .split_for_parts();
     openapi.info.version = env!("CARGO_PKG_VERSION").to_owned();

@@ -495,16 +495,7 @@ pub async fn list_tokens(
             None => Box::new(tokens.all()),
             Some(after) => Box::new(tokens.after(after)),
         };
-        page.take(limit + 1)
-            .map(|t| dto::Token {
-                token: t.token.to_string(),
-                principal: t.principal.to_string(),
-                issued_at: t.issued_at.to_string(),
-                expires_at: t.expires_at.to_string(),
-                revoked_at: t.revoked_at.map(|r| r.to_string()),
-                valid: t.is_valid_at(now),
-            })
-            .collect()
+        page.take(limit + 1).map(|t| token_view(t, now)).collect()
     });
     let next_after = (tokens.len() > limit).then(|| tokens[limit - 1].token.clone());
     tokens.truncate(limit);
@@ -512,6 +503,64 @@ pub async fn list_tokens(
         position,
         axum::Json(dto::TokenList { tokens, next_after }),
     ))
+}
+
+/// Every token ever issued for a member, revoked and expired ones included, with who issued
+/// it: what a member reads to see whether anyone else could act in their name. The events
+/// each token caused carry its id in their actor (`member:7:3f2a…`).
+#[utoipa::path(get, path = "/v1/coops/{coop}/members/{member}/tokens", tag = "access",
+    params(("coop" = String, Path, description = "The cooperative's id"),
+        ("member" = u32, Path, description = "Member number", minimum = 1), ReadHeaders),
+    responses((status = 200, body = dto::TokenList),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 503, body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+pub async fn member_tokens(
+    Extension(coop): Extension<Coop>,
+    Path((_, member)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    let member = super::members::parse_member(&member)?;
+    let position = coop.runtime.position();
+    let now = jiff::Timestamp::now();
+    let principal = Principal::Member { member };
+    let tokens: Vec<dto::Token> = coop
+        .runtime
+        .views()
+        .tokens
+        .read(|tokens| tokens.of(principal).map(|t| token_view(t, now)).collect());
+    // A member number the register never had and no token was issued for is no member.
+    let known = !tokens.is_empty()
+        || coop
+            .runtime
+            .views()
+            .register
+            .read(|register| register.member(member).is_some());
+    if !known {
+        return Err(super::members::no_member(member));
+    }
+    Ok(with_position(
+        position,
+        axum::Json(dto::TokenList {
+            tokens,
+            next_after: None,
+        }),
+    ))
+}
+
+/// A token as the API shows it.
+fn token_view(t: &verbund_projections::TokenRecord, now: jiff::Timestamp) -> dto::Token {
+    dto::Token {
+        token: t.token.to_string(),
+        principal: t.principal.to_string(),
+        issued_at: t.issued_at.to_string(),
+        issued_by: t.issued_by.to_string(),
+        expires_at: t.expires_at.to_string(),
+        revoked_at: t.revoked_at.map(|r| r.to_string()),
+        valid: t.is_valid_at(now),
+    }
 }
 
 /// A page of the token list.
