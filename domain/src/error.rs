@@ -68,6 +68,9 @@ pub enum Rule {
     G33,
     /// Double entry; corrections are reversals; a closed year takes no postings.
     A1,
+    /// A secret ballot's marks are readable by nobody from the database; its key is destroyed
+    /// once the resolution can no longer be contested.
+    W1,
 }
 
 impl Rule {
@@ -104,6 +107,7 @@ impl Rule {
             Rule::G21b => "G21b",
             Rule::G33 => "G33",
             Rule::A1 => "A1",
+            Rule::W1 => "W1",
         }
     }
 }

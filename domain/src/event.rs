@@ -15,8 +15,8 @@ use crate::books::{
 use crate::coop::{CooperativeFounded, OfficerAppointed, OfficerRemoved, StatuteAmended};
 use crate::governance::{
     AgendaItemAdded, AssemblyConvened, AssemblyId, AttendanceRecorded, BallotClosed, BallotCounted,
-    BallotOpened, ChairChosen, DelegatesElected, InvestmentApproved, MotionId, MotionPut,
-    ProxyGranted, ProxyRevoked, VoteCast,
+    BallotKeyDestroyed, BallotKeyDisclosed, BallotOpened, ChairChosen, DelegatesElected,
+    InvestmentApproved, MotionId, MotionPut, ProxyGranted, ProxyRevoked, VoteCast,
 };
 use crate::membership::{
     ApplicationAccepted, ApplicationRejected, CapitalTransferred, MemberAdmitted, MemberDied,
@@ -260,13 +260,20 @@ events! {
     MotionPut v 1,
     /// A ballot opened; the electorate is fixed by its position. Version 2 adds the
     /// delegates to the weighting (G43a); version 1 reads as a ballot of all members.
-    BallotOpened v 2 reads 1,
+    /// Version 3 adds the key that seals a secret or hidden ballot's votes (W1); older
+    /// versions read without one (their sealed votes were not encrypted).
+    BallotOpened v 3 reads 1 2,
     /// A member voted.
     VoteCast v 1,
     /// A ballot closed.
     BallotClosed v 1,
     /// A ballot's result, with the full tally.
     BallotCounted v 1,
+    /// The key of a ballot whose results were hidden, not secret, was disclosed with its
+    /// count (W1).
+    BallotKeyDisclosed v 1,
+    /// The key of a secret ballot's votes was destroyed (W1).
+    BallotKeyDestroyed v 1,
     /// A member gave their vote to a proxy.
     ProxyGranted v 1,
     /// A member took their vote back from a proxy.

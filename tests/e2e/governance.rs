@@ -28,6 +28,7 @@ on_both_databases!(
     a_laser_cutter_is_convened_voted_with_proxies_and_investing_members_and_approved,
     an_amendment_raising_the_share_amount_fails_at_70_and_passes_at_76_percent,
     a_hidden_ballot_shows_no_vote_before_the_close,
+    w1_no_table_holds_a_secret_vote_and_its_key_is_destroyed_once_the_resolution_stands,
     g43a_above_1500_members_the_members_elect_delegates_who_alone_vote_at_their_assembly,
     a_cooperative_founded_under_the_old_rules_keeps_working_and_its_next_amendment_meets_the_law,
 );
@@ -681,8 +682,9 @@ fn an_amendment_raising_the_share_amount_fails_at_70_and_passes_at_76_percent(db
     );
 }
 
-fn a_hidden_ballot_shows_no_vote_before_the_close(db: &TestDb) {
-    let coop = start(db);
+/// Convenes an assembly, puts a survey whose results stay hidden and a secret election of
+/// member 6 to the supervisory board, and opens both ballots: their ids.
+fn hidden_and_secret(coop: &Coop) -> (String, String) {
     let assembly = coop.convene(&["Survey: what should we share next?", "Election"]);
     let hidden = coop.put(
         &assembly,
@@ -699,6 +701,12 @@ fn a_hidden_ballot_shows_no_vote_before_the_close(db: &TestDb) {
     for motion in [&hidden, &secret] {
         coop.ok(&format!("/motions/{motion}/ballot"), "member:1", json!({}));
     }
+    (hidden, secret)
+}
+
+fn a_hidden_ballot_shows_no_vote_before_the_close(db: &TestDb) {
+    let coop = start(db);
+    let (hidden, secret) = hidden_and_secret(&coop);
     for n in 1..=6 {
         coop.vote_ok(&hidden, &format!("member:{n}"), json!({"options": [1, 0]}));
         coop.vote_ok(&secret, &format!("member:{n}"), json!({"choice": "yes"}));
@@ -772,6 +780,249 @@ fn a_hidden_ballot_shows_no_vote_before_the_close(db: &TestDb) {
     let member = coop.get("/members/6", "auditor");
     assert!(member.to_string().contains("supervisory-board"), "{member}");
     assert_eq!(coop.get("/verify", "auditor")["intact"], true);
+}
+
+/// Every personal-data record of `log`, read from the table itself: id and stored data (none
+/// once erased).
+fn stored_records(db_url: &str, log: &str) -> Vec<(String, Option<String>)> {
+    let rt = verbund_tests::runtime();
+    rt.block_on(async {
+        let query = "SELECT record_id, data FROM ledger_personal_records WHERE log_id = $1 ORDER BY record_id";
+        if db_url.starts_with("sqlite:") {
+            let pool = sqlx::SqlitePool::connect(db_url).await.expect("the database");
+            sqlx::query_as(query)
+                .bind(log)
+                .fetch_all(&pool)
+                .await
+                .expect("the records")
+        } else {
+            let pool = sqlx::PgPool::connect(db_url).await.expect("the database");
+            sqlx::query_as(query)
+                .bind(log)
+                .fetch_all(&pool)
+                .await
+                .expect("the records")
+        }
+    })
+}
+
+/// W1: a hidden survey and a secret election are voted on. No table holds a readable vote:
+/// each stored mark is ciphertext of one length, its key lives outside the database, and
+/// `verify` checks the chain and every record without it. At the count the hidden ballot's
+/// key is disclosed (its votes read as an open ballot's) and its file removed; the secret
+/// ballot's key stays for a recount while the resolution can be contested — `verbund
+/// retention` says until when — and is destroyed, with an event, the day after. Afterwards
+/// nothing reveals a vote, and the tally stands.
+fn w1_no_table_holds_a_secret_vote_and_its_key_is_destroyed_once_the_resolution_stands(
+    db: &TestDb,
+) {
+    let coop = start(db);
+    let (hidden, secret) = hidden_and_secret(&coop);
+    for n in 1..=4 {
+        coop.vote_ok(
+            &hidden,
+            &format!("member:{n}"),
+            json!({"options": [2, 1, 0]}),
+        );
+        coop.vote_ok(&secret, &format!("member:{n}"), json!({"choice": "yes"}));
+    }
+    coop.vote_ok(&secret, "member:7", json!({"choice": "no"}));
+    coop.vote_ok(&secret, "member:8", json!({"choice": "abstain"}));
+
+    // The keys: one per ballot, named by its opening, in files outside the database.
+    let events = coop.get("/events?limit=1000", "auditor");
+    let events = events["events"].as_array().expect("events").clone();
+    let key_of = |motion: &str| {
+        events
+            .iter()
+            .find(|e| e["type"] == "BallotOpened" && e["payload"]["motion"] == motion)
+            .and_then(|e| e["payload"]["key"].as_str())
+            .unwrap_or_else(|| panic!("the opening of {motion} names its key"))
+            .to_owned()
+    };
+    let keys = verbund_api::app::default_ballot_keys(&db.url);
+    let key_file = |motion: &str| keys.join(format!("{}.key", key_of(motion)));
+    let secret_key = std::fs::read_to_string(key_file(&secret)).expect("the secret ballot's key");
+    let secret_key = secret_key.trim().to_owned();
+    let hidden_key = std::fs::read_to_string(key_file(&hidden)).expect("the hidden ballot's key");
+    let hidden_key = hidden_key.trim().to_owned();
+    assert_eq!(secret_key.len(), 64);
+
+    // The tables themselves: every sealed vote is hex ciphertext of one length, and neither
+    // key is anywhere in the database.
+    let sealed: Vec<String> = events
+        .iter()
+        .filter(|e| e["type"] == "VoteCast")
+        .map(|e| {
+            e["payload"]["sealed"]["record"]
+                .as_str()
+                .expect("a sealed vote")
+                .to_owned()
+        })
+        .collect();
+    assert_eq!(sealed.len(), 10);
+    let stored = stored_records(&db.url, COOP);
+    let marks: Vec<&String> = stored
+        .iter()
+        .filter(|(id, _)| sealed.contains(id))
+        .map(|(_, data)| data.as_ref().expect("stored"))
+        .collect();
+    assert_eq!(marks.len(), 10);
+    for mark in &marks {
+        assert!(
+            mark.bytes()
+                .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()),
+            "ciphertext as hex: {mark}"
+        );
+        assert_eq!(mark.len(), marks[0].len(), "one length for every choice");
+    }
+    for (_, data) in &stored {
+        let data = data.as_deref().unwrap_or_default();
+        assert!(!data.contains(&secret_key) && !data.contains(&hidden_key));
+    }
+    assert!(
+        events
+            .iter()
+            .all(|e| !e.to_string().contains(&secret_key) && !e.to_string().contains(&hidden_key))
+    );
+    // Verification needs no key: the command line with an empty key directory.
+    let empty = tempfile::tempdir().expect("a directory");
+    let verified = verbund()
+        .args(["verify", "--database-url", &db.url])
+        .env("VERBUND_BALLOT_KEYS", empty.path())
+        .output()
+        .expect("verbund runs");
+    assert!(
+        verified.status.success(),
+        "{}",
+        String::from_utf8_lossy(&verified.stdout)
+    );
+
+    // The count: the hidden ballot's key is disclosed and its file removed; its votes read
+    // as an open ballot's. The secret ballot's key stays, for a recount.
+    let survey = coop.ok(
+        &format!("/motions/{hidden}/ballot/close"),
+        "member:1",
+        json!({}),
+    );
+    assert_eq!(survey["survey"], json!([4, 8, 12]), "{survey}");
+    let election = coop.ok(
+        &format!("/motions/{secret}/ballot/close"),
+        "member:1",
+        json!({}),
+    );
+    assert_eq!(
+        (&election["yes_voters"], &election["no_voters"]),
+        (&json!(4), &json!(1)),
+        "{election}"
+    );
+    let votes = coop.get(&format!("/motions/{hidden}/votes"), "auditor");
+    assert_eq!(votes["votes"][0]["options"], json!([2, 1, 0]), "{votes}");
+    assert!(!key_file(&hidden).exists(), "disclosed: its file is gone");
+    assert!(key_file(&secret).exists(), "kept for a recount");
+    let events = coop.get("/events?limit=1000", "auditor");
+    let disclosed = events["events"]
+        .as_array()
+        .expect("events")
+        .iter()
+        .find(|e| e["type"] == "BallotKeyDisclosed")
+        .expect("the hidden ballot's key disclosed");
+    assert_eq!(disclosed["payload"]["motion"], hidden.as_str());
+    assert_eq!(disclosed["payload"]["disclosed"], hidden_key.as_str());
+    for motion in [&hidden, &secret] {
+        let recount = coop.get(&format!("/motions/{motion}/recount"), "auditor");
+        assert_eq!(recount["matches"], true, "{recount}");
+    }
+    let votes = coop.get(&format!("/motions/{secret}/votes"), "auditor");
+    assert!(
+        votes["votes"]
+            .as_array()
+            .expect("votes")
+            .iter()
+            .all(|v| v["sealed"] == true && v["choice"].is_null()),
+        "{votes}"
+    );
+
+    // Today the resolution can still be contested: `verbund retention` keeps the key and
+    // says until when.
+    let retention = verbund()
+        .args(["retention", COOP, "--database-url", &db.url])
+        .output()
+        .expect("verbund runs");
+    let said = String::from_utf8_lossy(&retention.stdout);
+    assert!(retention.status.success(), "{said}");
+    assert!(
+        said.contains(&format!(
+            "kept the key of the secret ballot on motion {secret}"
+        )),
+        "{said}"
+    );
+    assert!(key_file(&secret).exists());
+
+    // A month later (the run a daily retention makes then, with its day given).
+    let rt = verbund_tests::runtime();
+    let position = rt.block_on(async {
+        let app = verbund_api::app::App::open(verbund_api::app::Config::new(&db.url))
+            .await
+            .expect("the application");
+        let request = verbund_api::app::Request {
+            coop: verbund_api::app::parse_coop(COOP).expect("a coop id"),
+            actor: verbund_ledger::Actor::parse("cli:retention").expect("an actor"),
+            key: None,
+            digest: [0; 32],
+        };
+        let today = verbund_api::app::today();
+        let until = verbund_domain::governance::Motion::contestable_until(today);
+        let kept = verbund_api::app::destroy_expired_ballot_keys(&app, &request, until)
+            .await
+            .expect("runs");
+        assert!(kept.destroyed.is_empty(), "{kept:?}");
+        let after = until.tomorrow().expect("a day");
+        let done = verbund_api::app::destroy_expired_ballot_keys(&app, &request, after)
+            .await
+            .expect("runs");
+        assert_eq!(
+            done.destroyed
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>(),
+            vec![secret.clone()]
+        );
+        let head = app
+            .ledger()
+            .known_head(&request.coop)
+            .expect("a head")
+            .get();
+        app.close().await;
+        head
+    });
+    assert!(!key_file(&secret).exists(), "destroyed");
+    let reply = coop.http.send(
+        "GET",
+        &coop.url(&format!("/motions/{secret}/recount")),
+        Some(&coop.tokens["auditor"]),
+        &[("verbund-min-position", &position.to_string())],
+        None,
+    );
+    assert_eq!(reply.status, 422, "{}", reply.text);
+    assert_eq!(reply.json()["code"], "ballot-key-destroyed");
+    assert_eq!(reply.json()["rule"], "W1");
+    let events = coop.get("/events?limit=1000", "auditor");
+    let destroyed = events["events"]
+        .as_array()
+        .expect("events")
+        .iter()
+        .find(|e| e["type"] == "BallotKeyDestroyed")
+        .expect("the destruction is recorded");
+    assert_eq!(destroyed["payload"]["motion"], secret.as_str());
+    // The tally stands; the stored ciphertext stays and still verifies, and the key is
+    // nowhere.
+    let view = coop.get(&format!("/motions/{secret}"), "auditor");
+    assert_eq!(view["result"]["yes_voters"], 4, "{view}");
+    assert_eq!(coop.get("/verify", "auditor")["intact"], true);
+    for (_, data) in stored_records(&db.url, COOP) {
+        assert!(!data.unwrap_or_default().contains(&secret_key));
+    }
 }
 
 /// 1,000 members vote at the same time through two server processes on one PostgreSQL

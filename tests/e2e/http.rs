@@ -550,6 +550,12 @@ fn every_route_answers_every_principal_as_the_matrix_says(db: &TestDb) {
         ),
         (
             "GET",
+            "/v1/coops/{coop}/motions/{motion}/recount",
+            "/motions/nosuch/recount",
+            [false, false, true, true, true, true, true, false, false],
+        ),
+        (
+            "GET",
             "/v1/coops/{coop}/motions/{motion}/votes",
             "/motions/nosuch/votes",
             [false, false, true, true, true, true, true, false, false],

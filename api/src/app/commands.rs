@@ -92,10 +92,16 @@ pub fn seal(person: &Person) -> Result<(PersonalRecord, PersonalRef), ExecError>
 pub fn seal_json(
     value: &impl serde::Serialize,
 ) -> Result<(PersonalRecord, PersonalRef), ExecError> {
+    let data = serde_json::to_string(value).expect("plain data serializes");
+    seal_text(random_hex(16), data)
+}
+
+/// Seals `data` into the record `id` (32 random hex digits) with a fresh salt, and the
+/// reference the events carry.
+pub fn seal_text(id: String, data: String) -> Result<(PersonalRecord, PersonalRef), ExecError> {
     let mut salt = [0u8; 32];
     getrandom::fill(&mut salt).expect("the operating system's random generator works");
-    let data = serde_json::to_string(value).expect("plain data serializes");
-    let record = PersonalRecord::new(&random_hex(16), data, salt)?;
+    let record = PersonalRecord::new(&id, data, salt)?;
     let reference = PersonalRef {
         record: RecordId::parse(record.id()).expect("32 hex digits are a record id"),
         commitment: record.commitment(),

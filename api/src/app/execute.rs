@@ -173,6 +173,9 @@ pub enum ExecError {
     /// The cooperative's projections could not be started.
     #[error("the cooperative's projections cannot start: {0}")]
     Start(String),
+    /// A ballot's key could not be created, read or destroyed (W1).
+    #[error(transparent)]
+    BallotKey(#[from] crate::app::ballot_keys::KeyError),
 }
 
 /// Executes `command` for `request`.

@@ -9,15 +9,19 @@
 //! the next close request counts.
 
 use jiff::Timestamp;
+use std::sync::Arc;
 use verbund_domain::governance::{
     AddItem, AssemblyId, AttendanceFacts, BallotCounted, CastVote, Convene, GrantProxy, Mark,
     MotionId, MotionKind, OpenBallot, OpeningFacts, PutMotion, RecordAttendance, Regime, Stage,
     Voter, delegates,
 };
-use verbund_domain::{Change, DomainError, MemberNo, Stream};
-use verbund_ledger::{LedgerError, PersonalRecord, StoredRecord};
+
+use verbund_domain::governance::{DestroyBallotKey, Motion};
+use verbund_domain::{Change, DomainError, MemberNo, Rule, Stream};
+use verbund_ledger::{LedgerError, LogId, PersonalRecord, StoredRecord};
 
 use crate::app::App;
+use crate::app::ballot_keys::{BallotKey, MarkPlace, longest_mark};
 use crate::app::execute::{Command, ExecError, Executed, Request, State, caught_up, execute};
 
 /// A governance command.
@@ -214,17 +218,40 @@ pub async fn run(
     command: GovernanceCommand,
 ) -> Result<Executed, ExecError> {
     if let GovernanceCommand::Open(id, open) = &command {
-        let assembly = motion_assembly(app, request, id).await?;
-        return execute(
+        let (assembly, sealed) = motion_facts(app, request, id).await?;
+        let mut open = open.clone();
+        // W1: a secret or hidden ballot opens with a key of its own, durable outside the
+        // database before the opening is recorded.
+        let created = match (sealed, &open.key) {
+            (true, None) => {
+                let (key, _) = app.ballot_keys().create()?;
+                open.key = Some(key.clone());
+                Some(key)
+            }
+            _ => None,
+        };
+        let opened = execute(
             app,
             request,
             &OpenWithAssembly {
                 motion: id.clone(),
-                open: open.clone(),
+                open,
                 assembly,
             },
         )
         .await;
+        // A key no opening names is removed: the ballot was refused, or opened before by
+        // the same request with another key. (After another failure the opening may have
+        // been recorded: the key stays.)
+        if let Some(key) = created
+            && matches!(
+                &opened,
+                Ok(Executed { replayed: true, .. }) | Err(ExecError::Domain(_))
+            )
+        {
+            app.ballot_keys().destroy(&key)?;
+        }
+        return opened;
     }
     execute(app, request, &command).await
 }
@@ -260,23 +287,138 @@ impl Command for OpenWithAssembly {
     }
 }
 
-async fn motion_assembly(
+/// The motion's assembly, and whether its votes are sealed.
+async fn motion_facts(
     app: &App,
     request: &Request,
     id: &MotionId,
-) -> Result<Option<AssemblyId>, ExecError> {
+) -> Result<(Option<AssemblyId>, bool), ExecError> {
     // The motion may have been put a moment ago: read it once the projections hold it.
     let runtime = caught_up(app, &request.coop).await?;
-    Ok(runtime
-        .views()
-        .aggregates
-        .read(|a| a.motion(id).state.put().and_then(|p| p.assembly.clone())))
+    Ok(runtime.views().aggregates.read(|a| {
+        let motion = a.motion(id).state;
+        (
+            motion.put().and_then(|p| p.assembly.clone()),
+            motion.sealed(),
+        )
+    }))
 }
 
-/// Seals a vote of a secret or hidden ballot into a record beside the log: the event carries
-/// the commitment, the record the vote.
-pub fn seal_vote(mark: &Mark) -> Result<(PersonalRecord, verbund_domain::PersonalRef), ExecError> {
-    crate::app::commands::seal_json(mark)
+/// How a ballot's sealed votes are read: encrypted under the ballot's key (W1), or, for a
+/// ballot opened before votes were encrypted, as they were stored.
+enum Seal {
+    Plain,
+    Key(Arc<BallotKey>),
+}
+
+impl Seal {
+    /// The seal of `motion`'s votes: its key from the key directory, or as disclosed with
+    /// its count. A destroyed key is refused, and forgotten should this process hold it.
+    fn of(app: &App, motion: &MotionId, state: &Motion) -> Result<Seal, ExecError> {
+        let Some(opened) = state.opened() else {
+            return Ok(Seal::Plain);
+        };
+        let Some(key) = &opened.key else {
+            return Ok(Seal::Plain);
+        };
+        if state.key_destroyed() {
+            app.ballot_keys().forget(key);
+            return Err(DomainError::rule(
+                Rule::W1,
+                "ballot-key-destroyed",
+                format!(
+                    "the key of the secret ballot on motion {motion} was destroyed once the resolution could no longer be contested: nobody can read its votes any more; its tally stands"
+                ),
+            )
+            .into());
+        }
+        if let Some(disclosed) = state.disclosed_key() {
+            let key = BallotKey::from_hex(disclosed).ok_or_else(|| {
+                LedgerError::Corrupt(format!(
+                    "the key disclosed with the count of motion {motion} is not a key"
+                ))
+            })?;
+            return Ok(Seal::Key(Arc::new(key)));
+        }
+        Ok(Seal::Key(app.ballot_keys().get(key)?))
+    }
+
+    /// Seals `mark`, padded to `longest` bytes at least ([`longest_mark`]).
+    fn seal(
+        &self,
+        log: &LogId,
+        motion: &MotionId,
+        mark: &Mark,
+        longest: usize,
+    ) -> Result<(PersonalRecord, verbund_domain::PersonalRef), ExecError> {
+        match self {
+            Seal::Plain => crate::app::commands::seal_json(mark),
+            Seal::Key(key) => {
+                let record = crate::app::random_hex(16);
+                let place = MarkPlace {
+                    log,
+                    motion,
+                    record: &record,
+                };
+                crate::app::commands::seal_text(record.clone(), key.seal(place, mark, longest))
+            }
+        }
+    }
+
+    fn open(
+        &self,
+        log: &LogId,
+        motion: &MotionId,
+        record: &str,
+        data: &str,
+    ) -> Result<Mark, ExecError> {
+        match self {
+            Seal::Plain => serde_json::from_str::<Mark>(data).map_err(|e| {
+                LedgerError::Corrupt(format!("the sealed vote {record} cannot be read: {e}")).into()
+            }),
+            Seal::Key(key) => Ok(key.open(
+                MarkPlace {
+                    log,
+                    motion,
+                    record,
+                },
+                data,
+            )?),
+        }
+    }
+}
+
+/// Seals a vote of a secret or hidden ballot into a record beside the log, encrypted under
+/// the ballot's key (W1): the event carries the commitment to what is stored, the record the
+/// encrypted mark. `None` for an open ballot's vote, and where no vote can be cast (a ballot
+/// not open, or closed), which the decision then refuses.
+pub async fn seal_vote(
+    app: &App,
+    log: &LogId,
+    motion: &MotionId,
+    mark: &Mark,
+) -> Result<Option<(PersonalRecord, verbund_domain::PersonalRef)>, ExecError> {
+    let runtime = app
+        .coop(log)
+        .await
+        .map_err(|e| ExecError::Start(format!("{e:#}")))?
+        .ok_or_else(|| LedgerError::UnknownLog(log.clone()))?;
+    let state = runtime
+        .views()
+        .aggregates
+        .read(|a| Arc::clone(&a.motion(motion).state));
+    if !state.sealed() || state.opened().is_none() || state.closed().is_some() {
+        return Ok(None);
+    }
+    // Every mark of the ballot is padded to its longest: a vote's size tells nothing.
+    let options = match state.put().map(|p| &p.proposal) {
+        Some(MotionKind::Survey { options, .. }) => options.len(),
+        Some(MotionKind::DelegateElection { candidates, .. }) => candidates.len(),
+        _ => 0,
+    };
+    Seal::of(app, motion, &state)?
+        .seal(log, motion, mark, longest_mark(options))
+        .map(Some)
 }
 
 struct Close(MotionId, Timestamp);
@@ -296,6 +438,8 @@ struct Count {
     /// The assembly whose chair an adopted motion chooses (G46, G47).
     chairs: Option<AssemblyId>,
     result: BallotCounted,
+    /// The key of a hidden ballot, disclosed with its count (W1).
+    disclose: Option<String>,
 }
 
 impl Command for Count {
@@ -320,6 +464,7 @@ impl Command for Count {
             state.organ_facts(),
             crate::app::today(),
             self.result.clone(),
+            self.disclose.clone(),
         )
     }
 }
@@ -359,26 +504,7 @@ pub async fn close_ballot(
         runtime.wait_for(head, LOAD_WAIT).await?;
     }
     // The ballot is closed: its votes are final.
-    let (motion_state, ballots, sealed, electorate, closed_at) =
-        runtime.views().aggregates.read(|a| {
-            let state = a.motion(motion).state;
-            let Some(ballot) = a.ballot(motion) else {
-                return (state, Vec::new(), Vec::new(), 0, None);
-            };
-            let mut open = Vec::new();
-            let mut sealed = Vec::new();
-            for vote in ballot.votes() {
-                let Some(voter) = ballot.voter(vote.voter) else {
-                    continue;
-                };
-                match (&vote.mark, &vote.sealed) {
-                    (Some(mark), _) => open.push((voter, mark.clone())),
-                    (None, Some(reference)) => sealed.push((voter, reference.clone())),
-                    (None, None) => {}
-                }
-            }
-            (state, open, sealed, ballot.electorate(), ballot.closed_at)
-        });
+    let (motion_state, open, sealed, electorate, closed_at) = final_votes(&runtime, motion);
     if let Some(counted) = motion_state.counted() {
         // Counted before (a repeated request): the result as recorded.
         let position = executed.map_or(counted.closed_at_position, |e| e.last.get());
@@ -394,9 +520,16 @@ pub async fn close_ballot(
     }
     let closed_at = closed_at
         .ok_or_else(|| DomainError::conflict("ballot-not-closed", "the ballot did not close"))?;
-    let mut ballots = ballots;
-    ballots.extend(unseal(app, request, sealed).await?);
+    let seal = Seal::of(app, motion, &motion_state)?;
+    let mut ballots = open;
+    ballots.extend(unseal(app, &request.coop, motion, &seal, sealed).await?);
     let result = motion_state.result(&ballots, electorate, closed_at.get())?;
+    // W1: the key of a ballot whose results were only hidden is disclosed with the count, so
+    // that its votes read as an open ballot's; a secret ballot's stays undisclosed.
+    let (disclose, disclosed) = match (&seal, motion_state.secret(), &motion_state.opened()) {
+        (Seal::Key(key), false, Some(opened)) => (Some(key.to_hex()), opened.key.clone()),
+        _ => (None, None),
+    };
     let target = motion_state.put().and_then(|p| p.proposal.member());
     let chairs = motion_state
         .put()
@@ -411,8 +544,13 @@ pub async fn close_ballot(
         target,
         chairs,
         result: result.clone(),
+        disclose,
     };
     let counted = execute(app, &count_request, &count).await?;
+    if let Some(key) = disclosed {
+        // The log holds it now: its file is no longer needed.
+        app.ballot_keys().destroy(&key)?;
+    }
     Ok(Closed {
         executed: Executed {
             first: executed.map_or(counted.first, |e| e.first),
@@ -425,14 +563,50 @@ pub async fn close_ballot(
 
 const LOAD_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
 
+/// A closed ballot's final votes: the motion, the open marks and the sealed references by
+/// voter, the size of the electorate and the position of the close.
+#[allow(clippy::type_complexity)]
+fn final_votes(
+    runtime: &verbund_projections::Runtime,
+    motion: &MotionId,
+) -> (
+    Arc<Motion>,
+    Vec<(Voter, Mark)>,
+    Vec<(Voter, verbund_domain::PersonalRef)>,
+    usize,
+    Option<verbund_ledger::Position>,
+) {
+    runtime.views().aggregates.read(|a| {
+        let state = Arc::clone(&a.motion(motion).state);
+        let Some(ballot) = a.ballot(motion) else {
+            return (state, Vec::new(), Vec::new(), 0, None);
+        };
+        let mut open = Vec::new();
+        let mut sealed = Vec::new();
+        for vote in ballot.votes() {
+            let Some(voter) = ballot.voter(vote.voter) else {
+                continue;
+            };
+            match (&vote.mark, &vote.sealed) {
+                (Some(mark), _) => open.push((voter, mark.clone())),
+                (None, Some(reference)) => sealed.push((voter, reference.clone())),
+                (None, None) => {}
+            }
+        }
+        (state, open, sealed, ballot.electorate(), ballot.closed_at)
+    })
+}
+
 /// Reads sealed votes back from their records, each checked against its event's commitment.
 async fn unseal(
     app: &App,
-    request: &Request,
+    log: &LogId,
+    motion: &MotionId,
+    seal: &Seal,
     sealed: Vec<(Voter, verbund_domain::PersonalRef)>,
 ) -> Result<Vec<(Voter, Mark)>, ExecError> {
     let references: Vec<_> = sealed.iter().map(|(_, r)| r.clone()).collect();
-    let mut marks = unseal_marks(app, &request.coop, &references).await?;
+    let mut marks = read_marks(app, log, motion, seal, &references).await?;
     sealed
         .into_iter()
         .map(|(voter, reference)| {
@@ -451,11 +625,25 @@ async fn unseal(
         .collect()
 }
 
-/// The sealed votes behind `references`, by record id: only those whose record is present and
-/// matches the commitment its event carries.
+/// The sealed votes of `motion` behind `references`, by record id: only those whose record is
+/// present and matches the commitment its event carries. For a ballot whose results were
+/// hidden, once its key was disclosed with the count (W1).
 pub async fn unseal_marks(
     app: &App,
-    log: &verbund_ledger::LogId,
+    log: &LogId,
+    motion: &MotionId,
+    state: &Motion,
+    references: &[verbund_domain::PersonalRef],
+) -> Result<std::collections::HashMap<String, Mark>, ExecError> {
+    let seal = Seal::of(app, motion, state)?;
+    read_marks(app, log, motion, &seal, references).await
+}
+
+async fn read_marks(
+    app: &App,
+    log: &LogId,
+    motion: &MotionId,
+    seal: &Seal,
     references: &[verbund_domain::PersonalRef],
 ) -> Result<std::collections::HashMap<String, Mark>, ExecError> {
     let mut marks = std::collections::HashMap::with_capacity(references.len());
@@ -473,15 +661,121 @@ pub async fn unseal_marks(
             }) = found.get(reference.record.as_str())
                 && *commitment == reference.commitment
             {
-                let mark = serde_json::from_str::<Mark>(data).map_err(|e| {
-                    LedgerError::Corrupt(format!(
-                        "the sealed vote {} cannot be read: {e}",
-                        reference.record.as_str()
-                    ))
-                })?;
-                marks.insert(reference.record.as_str().to_owned(), mark);
+                let record = reference.record.as_str();
+                marks.insert(record.to_owned(), seal.open(log, motion, record, data)?);
             }
         }
     }
     Ok(marks)
+}
+
+/// A counted ballot counted again from its votes, to check the recorded result (W1: a secret
+/// ballot's key is kept for this until the resolution can no longer be contested).
+#[derive(Clone, Debug)]
+pub struct Recount {
+    /// The result as recorded.
+    pub recorded: BallotCounted,
+    /// The result counted again now.
+    pub recounted: BallotCounted,
+}
+
+impl Recount {
+    /// True if the votes give the recorded result.
+    pub fn matches(&self) -> bool {
+        self.recorded == self.recounted
+    }
+}
+
+/// Counts a counted ballot again from its votes; refused once a secret ballot's key is
+/// destroyed.
+pub async fn recount(app: &App, log: &LogId, motion: &MotionId) -> Result<Recount, ExecError> {
+    let runtime = caught_up(app, log).await?;
+    let (state, open, sealed, electorate, closed_at) = final_votes(&runtime, motion);
+    if state.put().is_none() {
+        return Err(DomainError::not_found(
+            "motion-not-found",
+            format!("there is no motion {motion}"),
+        )
+        .into());
+    }
+    let (Some(recorded), Some(closed_at)) = (state.counted(), closed_at) else {
+        return Err(DomainError::conflict(
+            "ballot-not-counted",
+            format!("the ballot on motion {motion} is not counted yet"),
+        )
+        .into());
+    };
+    let seal = Seal::of(app, motion, &state)?;
+    let mut ballots = open;
+    ballots.extend(unseal(app, log, motion, &seal, sealed).await?);
+    let recounted = state.result(&ballots, electorate, closed_at.get())?;
+    Ok(Recount {
+        recorded: recorded.clone(),
+        recounted,
+    })
+}
+
+/// What [`destroy_expired_ballot_keys`] did.
+#[derive(Clone, Debug, Default)]
+pub struct KeyRetention {
+    /// The motions whose keys were destroyed.
+    pub destroyed: Vec<MotionId>,
+    /// The secret ballots whose keys are kept, and the last day their resolution can be
+    /// contested.
+    pub kept: Vec<(MotionId, jiff::civil::Date)>,
+}
+
+struct DestroyKey(MotionId, DestroyBallotKey);
+
+impl Command for DestroyKey {
+    fn reads(&self) -> Vec<Stream> {
+        vec![Stream::Motion(self.0.clone())]
+    }
+    fn decide(&self, state: &State) -> Result<Vec<Change>, DomainError> {
+        state.motion(&self.0).destroy_ballot_key(self.1)
+    }
+}
+
+/// Destroys the key of every counted secret ballot whose resolution can no longer be
+/// contested on `today` (W1): its file first, then the event that says so. A key already
+/// gone (a run interrupted between the two) is recorded as destroyed.
+pub async fn destroy_expired_ballot_keys(
+    app: &App,
+    request: &Request,
+    today: jiff::civil::Date,
+) -> Result<KeyRetention, ExecError> {
+    let runtime = caught_up(app, &request.coop).await?;
+    let due: Vec<(
+        MotionId,
+        verbund_domain::governance::BallotKeyId,
+        jiff::civil::Date,
+    )> = runtime.views().aggregates.read(|a| {
+        a.motions()
+            .filter(|(_, m)| m.secret() && !m.key_destroyed() && m.counted().is_some())
+            .filter_map(|(id, m)| {
+                let key = m.opened()?.key.clone()?;
+                let resolved_on = crate::app::day_of(m.closed()?.closed_at);
+                Some((id.clone(), key, resolved_on))
+            })
+            .collect()
+    });
+    let mut retention = KeyRetention::default();
+    for (motion, key, resolved_on) in due {
+        let until = Motion::contestable_until(resolved_on);
+        if today <= until {
+            retention.kept.push((motion, until));
+            continue;
+        }
+        app.ballot_keys().destroy(&key)?;
+        let destroy = DestroyKey(motion.clone(), DestroyBallotKey { resolved_on, today });
+        let request = Request {
+            key: None,
+            ..request.clone()
+        };
+        execute(app, &request, &destroy).await?;
+        retention.destroyed.push(motion);
+    }
+    retention.destroyed.sort();
+    retention.kept.sort();
+    Ok(retention)
 }

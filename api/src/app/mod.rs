@@ -4,6 +4,7 @@
 //! Architecture invariant: nothing here knows HTTP. The HTTP edge (`crate::http`) and the CLI
 //! both call [`App`].
 
+pub mod ballot_keys;
 mod books;
 mod commands;
 mod execute;
@@ -18,9 +19,14 @@ mod tokens;
 /// the lookup read the `TZ` variable each time, a measurable share of a small read's CPU.
 /// A zone changed while the server runs takes effect at its next start.
 pub fn today() -> jiff::civil::Date {
+    day_of(jiff::Timestamp::now())
+}
+
+/// The day of a moment in the machine's time zone, as [`today`] reads it.
+pub fn day_of(moment: jiff::Timestamp) -> jiff::civil::Date {
     static ZONE: std::sync::OnceLock<jiff::tz::TimeZone> = std::sync::OnceLock::new();
     ZONE.get_or_init(jiff::tz::TimeZone::system)
-        .to_datetime(jiff::Timestamp::now())
+        .to_datetime(moment)
         .date()
 }
 
@@ -33,11 +39,12 @@ use verbund_projections::{Runtime, RuntimeOptions, SnapshotStore};
 pub use books::{BooksCommand, ProfitFacts, member_facts, profit_facts, run as keep_books};
 pub use commands::{
     FoundingFile, first_event, found_cooperative, issue_token, parse_coop, revoke_token, seal,
-    seal_json, seal_serving,
+    seal_json, seal_serving, seal_text,
 };
 pub use execute::{Command, ExecError, Executed, Request, State, caught_up, execute, stream_id};
 pub use governance::{
-    Closed, GovernanceCommand, close_ballot, run as govern, seal_vote, unseal_marks,
+    Closed, GovernanceCommand, KeyRetention, Recount, close_ballot, destroy_expired_ballot_keys,
+    recount, run as govern, seal_vote, unseal_marks,
 };
 pub use membership::{MembershipCommand, Retention, erase_expired_records};
 pub use tokens::{IssuedToken, TokenSecret, random_hex};
@@ -51,6 +58,43 @@ pub struct Config {
     pub database_url: String,
     /// Projections tuning.
     pub runtime: RuntimeOptions,
+    /// The directory of the keys that seal secret and hidden ballots' votes (W1): outside
+    /// the database, so that the database and its backups alone never reveal a vote.
+    pub ballot_keys: std::path::PathBuf,
+}
+
+impl Config {
+    /// The settings for `database_url`, with the ballot keys in their default directory and
+    /// the projections' defaults.
+    pub fn new(database_url: &str) -> Self {
+        Self {
+            database_url: database_url.to_owned(),
+            runtime: RuntimeOptions::default(),
+            ballot_keys: default_ballot_keys(database_url),
+        }
+    }
+}
+
+/// Where the ballot keys are kept unless told: beside a SQLite database's file (`FILE` →
+/// `FILE.ballot-keys`), for PostgreSQL in `verbund-ballot-keys` under the user's data
+/// directory (`$XDG_DATA_HOME`, else `~/.local/share`), else the working directory. Key ids
+/// are random, so one directory may serve several databases.
+pub fn default_ballot_keys(database_url: &str) -> std::path::PathBuf {
+    use std::path::PathBuf;
+    if let Some(path) = database_url.strip_prefix("sqlite:") {
+        let path = path.trim_start_matches("//");
+        let path = path.split('?').next().unwrap_or(path);
+        if !path.is_empty() && path != ":memory:" {
+            return PathBuf::from(format!("{path}.ballot-keys"));
+        }
+    }
+    let data = std::env::var_os("XDG_DATA_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".local/share")));
+    match data {
+        Some(data) => data.join("verbund-ballot-keys"),
+        None => PathBuf::from("verbund-ballot-keys"),
+    }
 }
 
 /// One Verbund process: the ledger and the projections of every cooperative in its database.
@@ -80,6 +124,8 @@ struct Inner {
     failed: std::sync::Mutex<HashMap<LogId, (std::time::Instant, String)>>,
     /// Verified personal data, by record.
     people: people::PeopleCache,
+    /// The keys of secret and hidden ballots (W1).
+    ballot_keys: ballot_keys::BallotKeys,
 }
 
 /// The events at the end of each log checked when a server starts (with their link to the
@@ -107,8 +153,10 @@ impl App {
         let snapshots = SnapshotStore::open(&config.database_url)
             .await
             .with_context(|| format!("cannot open the snapshot table in {redacted}"))?;
+        let ballot_keys = ballot_keys::BallotKeys::new(config.ballot_keys.clone());
         let app = Self {
             inner: Arc::new(Inner {
+                ballot_keys,
                 ledger,
                 snapshots,
                 config,
@@ -177,6 +225,11 @@ impl App {
     /// The cache of verified personal data.
     pub(crate) fn people_cache(&self) -> &people::PeopleCache {
         &self.inner.people
+    }
+
+    /// The keys of secret and hidden ballots (W1).
+    pub fn ballot_keys(&self) -> &ballot_keys::BallotKeys {
+        &self.inner.ballot_keys
     }
 
     /// The settings.

@@ -170,11 +170,7 @@ impl VotingCoop {
     /// Founds the demo cooperative, admits members up to `members` in all, each with a token,
     /// and convenes an assembly held today.
     pub async fn create(url: &str, members: u32) -> anyhow::Result<Self> {
-        let app = App::open(Config {
-            database_url: url.to_owned(),
-            runtime: verbund_projections::RuntimeOptions::default(),
-        })
-        .await?;
+        let app = App::open(Config::new(url)).await?;
         let log = LogId::parse("bench-eg")?;
         let cli = Request {
             coop: log.clone(),
@@ -330,6 +326,7 @@ impl VotingCoop {
                     now: jiff::Timestamp::now(),
                     today,
                     closes_at: None,
+                    key: None,
                 },
             ),
         )

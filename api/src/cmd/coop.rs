@@ -8,7 +8,7 @@ use anyhow::Context as _;
 use verbund_domain::Principal;
 use verbund_ledger::Actor;
 
-use crate::app::{self, App, Config, FoundingFile, Request};
+use crate::app::{self, App, FoundingFile, Request};
 use crate::cmd::Database;
 
 #[derive(Debug, clap::Subcommand)]
@@ -48,11 +48,7 @@ async fn create(args: CreateArgs) -> anyhow::Result<ExitCode> {
         .with_context(|| format!("cannot read the founding file {}", args.founding.display()))?;
     let founding = FoundingFile::parse_toml(&founding)?;
     let log = app::parse_coop(&args.id)?;
-    let app = App::open(Config {
-        database_url: args.database.database_url.clone(),
-        runtime: Default::default(),
-    })
-    .await?;
+    let app = App::open(args.database.config()).await?;
     let result = async {
         let request = Request {
             coop: log.clone(),

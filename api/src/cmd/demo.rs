@@ -13,7 +13,7 @@ use verbund_domain::Principal;
 use verbund_ledger::{Actor, LogId};
 
 use super::Database;
-use crate::app::{self, App, Config, FoundingFile, Request};
+use crate::app::{self, App, FoundingFile, Request};
 
 /// The demo cooperative's statute.
 pub const STATUTE: &str = include_str!("../../../examples/statute.toml");
@@ -54,11 +54,7 @@ const ROLES: &[(&str, &str)] = &[
 
 pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
     let log = app::parse_coop(&args.coop)?;
-    let app = App::open(Config {
-        database_url: args.database.database_url.clone(),
-        runtime: Default::default(),
-    })
-    .await?;
+    let app = App::open(args.database.config()).await?;
     let listener = if args.no_serve {
         None
     } else {

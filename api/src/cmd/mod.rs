@@ -45,9 +45,23 @@ pub struct Database {
     /// `sqlite:PATH` (created if missing) or `postgres://USER@HOST/DB`.
     #[arg(long, env = "VERBUND_DATABASE_URL", default_value = crate::DEFAULT_DATABASE_URL)]
     pub database_url: String,
+    /// The directory of the keys that seal secret and hidden ballots' votes (W1), kept apart
+    /// from the database and its backups. Default: beside a SQLite file (`FILE.ballot-keys`),
+    /// for PostgreSQL `verbund-ballot-keys` in the user's data directory.
+    #[arg(long, env = "VERBUND_BALLOT_KEYS")]
+    pub ballot_keys: Option<std::path::PathBuf>,
 }
 
 impl Database {
+    /// The application's settings for this database.
+    pub fn config(&self) -> crate::app::Config {
+        let mut config = crate::app::Config::new(&self.database_url);
+        if let Some(dir) = &self.ballot_keys {
+            config.ballot_keys = dir.clone();
+        }
+        config
+    }
+
     pub async fn open(&self) -> anyhow::Result<verbund_ledger::Ledger> {
         use anyhow::Context as _;
         verbund_ledger::Ledger::open(&self.database_url, verbund_ledger::LedgerOptions::default())

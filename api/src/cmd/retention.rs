@@ -1,12 +1,13 @@
 //! `verbund retention COOP`: erases the personal data of exited members once the member list
-//! need no longer keep it (G30: three years after the end of the year of exit). Run it daily,
-//! e.g. from cron; a run with nothing to do changes nothing.
+//! need no longer keep it (G30: three years after the end of the year of exit), and destroys
+//! the key of every secret ballot whose resolution can no longer be contested (W1: a month
+//! after it was taken). Run it daily, e.g. from cron; a run with nothing to do changes nothing.
 
 use std::process::ExitCode;
 
 use verbund_ledger::Actor;
 
-use crate::app::{self, App, Config, Request};
+use crate::app::{self, App, Request};
 use crate::cmd::Database;
 
 #[derive(Debug, clap::Args)]
@@ -21,11 +22,7 @@ pub struct Args {
 }
 
 pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let app = App::open(Config {
-        database_url: args.database.database_url.clone(),
-        runtime: Default::default(),
-    })
-    .await?;
+    let app = App::open(args.database.config()).await?;
     let result = async {
         let log = app::parse_coop(&args.coop)?;
         let today = app::today();
@@ -66,6 +63,26 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
         }
         for (member, why) in &retention.failed {
             eprintln!("error: the personal data of member {member} was not erased: {why}");
+        }
+        let keys = app::destroy_expired_ballot_keys(&app, &request, day).await?;
+        say!(
+            "destroyed the keys of {} secret ballots{}",
+            keys.destroyed.len(),
+            if keys.destroyed.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    ": {}",
+                    keys.destroyed
+                        .iter()
+                        .map(ToString::to_string)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            }
+        );
+        for (motion, until) in &keys.kept {
+            say!("kept the key of the secret ballot on motion {motion}: it can be contested until {until}");
         }
         anyhow::Ok(retention.failed.is_empty())
     }

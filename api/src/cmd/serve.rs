@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 
-use crate::app::{App, Config};
+use crate::app::App;
 use crate::cmd::Database;
 
 #[derive(Debug, clap::Args)]
@@ -50,11 +50,7 @@ impl MetricsBind {
 }
 
 pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let app = App::open(Config {
-        database_url: args.database.database_url.clone(),
-        runtime: Default::default(),
-    })
-    .await?;
+    let app = App::open(args.database.config()).await?;
     let listener = tokio::net::TcpListener::bind(args.bind)
         .await
         .with_context(|| format!("cannot listen on {}", args.bind))?;

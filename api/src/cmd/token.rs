@@ -7,7 +7,7 @@ use anyhow::Context as _;
 use verbund_domain::{Principal, TokenId};
 use verbund_ledger::{Actor, LogId};
 
-use crate::app::{self, App, Config, IssuedToken, Request};
+use crate::app::{self, App, IssuedToken, Request};
 use crate::cmd::Database;
 
 #[derive(Debug, clap::Subcommand)]
@@ -46,11 +46,7 @@ pub async fn run(command: Token) -> anyhow::Result<ExitCode> {
         Token::Issue(args) => &args.database,
         Token::Revoke(args) => &args.database,
     };
-    let app = App::open(Config {
-        database_url: database.database_url.clone(),
-        runtime: Default::default(),
-    })
-    .await?;
+    let app = App::open(database.config()).await?;
     let result = match command {
         Token::Issue(args) => {
             async {

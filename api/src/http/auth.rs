@@ -241,6 +241,13 @@ pub const ROUTES: &[(Method, &str, Access)] = &[
     ),
     (
         Method::GET,
+        "/v1/coops/{coop}/motions/{motion}/recount",
+        // Those who may contest or must check a resolution: the organs, the auditor and the
+        // regulator. It shows the tally, never a vote.
+        Access::Roles(READ_LOG),
+    ),
+    (
+        Method::GET,
         "/v1/coops/{coop}/motions/{motion}/votes",
         // Who voted how: the organs and auditors, never for a secret ballot.
         Access::Roles(READ_MEMBERS),

@@ -10,6 +10,7 @@ use verbund_ledger::LedgerError;
 use verbund_projections::ProjectionError;
 
 use crate::app::ExecError;
+use crate::app::ballot_keys::KeyError;
 
 /// A problem report (RFC 9457). `type` is `/problems/{code}`; `code` repeats the code for
 /// clients that prefer a plain field; `rule` names the rule of `shared/domain-rules.md` that
@@ -239,6 +240,17 @@ impl From<ExecError> for ApiError {
             // logged and not sent.
             ExecError::Projection(e) => e.into(),
             ExecError::Start(why) => Self::internal(why),
+            // A key the operator must restore: said in the log, where the directory may be
+            // named; the caller learns that the ballot waits for it.
+            ExecError::BallotKey(KeyError::Unreadable { .. }) => Self::internal(error),
+            ExecError::BallotKey(e) => {
+                tracing::error!("{e}");
+                Self::unavailable(
+                    "ballot-key-unavailable",
+                    "the key that seals this ballot's votes is not available to the server; its operator must restore it from the ballot keys' backup",
+                    60,
+                )
+            }
         }
     }
 }

@@ -1137,6 +1137,8 @@ pub async fn open_ballot(
             now: jiff::Timestamp::now(),
             today: app::today(),
             closes_at: body.closes_at,
+            // A secret or hidden ballot's key is drawn by the application (W1).
+            key: None,
         },
     );
     let route = format!("open_ballot:{id}");
@@ -1193,6 +1195,51 @@ pub struct ClosedBallot {
     pub result: CountView,
 }
 
+/// Counts a counted ballot again from its votes and compares with the recorded result: what
+/// the organs and the auditor do when a resolution is doubted. A secret ballot can be
+/// recounted until its key is destroyed, once the resolution can no longer be contested
+/// (W1); afterwards only its recorded tally stands.
+#[utoipa::path(get, path = "/v1/coops/{coop}/motions/{motion}/recount", tag = "governance",
+    params(("coop" = String, Path, description = "The cooperative's id"),
+        ("motion" = String, Path, description = "The motion's id"), ReadHeaders),
+    responses((status = 200, body = RecountView),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+        (status = 503, body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+pub async fn recount(
+    State(app): State<App>,
+    Extension(coop): Extension<Coop>,
+    Path((_, motion)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    let id = parse_motion(&motion)?;
+    let position = coop.runtime.position();
+    let recount = app::recount(&app, &coop.log, &id).await?;
+    Ok(with_position(
+        position,
+        axum::Json(RecountView {
+            matches: recount.matches(),
+            recorded: count_view(&recount.recorded, false),
+            recounted: count_view(&recount.recounted, false),
+        }),
+    ))
+}
+
+/// A recount.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RecountView {
+    /// True if the votes give the recorded result.
+    pub matches: bool,
+    /// The result as recorded.
+    pub recorded: CountView,
+    /// The result counted again now.
+    pub recounted: CountView,
+}
+
 /// Casts a vote: the caller's own, or as proxy their principal's (G43-5). One vote per member
 /// and motion (G43-3), changeable until the close where the motion allows it, only while the
 /// ballot is open (G43-2), only by members of the electorate fixed at its opening.
@@ -1246,16 +1293,9 @@ pub async fn vote(
             ));
         }
     };
-    let sealed = coop
-        .runtime
-        .views()
-        .aggregates
-        .read(|a| a.motion(&id).state.sealed());
-    let (record, reference) = if sealed {
-        let (record, reference) = app::seal_vote(&mark)?;
-        (Some(record), Some(reference))
-    } else {
-        (None, None)
+    let (record, reference) = match app::seal_vote(&app, &coop.log, &id, &mark).await? {
+        Some((record, reference)) => (Some(record), Some(reference)),
+        None => (None, None),
     };
     let channel = match body.channel.unwrap_or(ChannelDto::Electronic) {
         ChannelDto::InPerson => Channel::InPerson,
@@ -1550,7 +1590,7 @@ pub async fn list_votes(
     let mut sealed_marks = std::collections::HashMap::new();
     if reveal {
         let refs: Vec<_> = votes.iter().filter_map(|v| v.sealed.clone()).collect();
-        sealed_marks = app::unseal_marks(&app, &coop.log, &refs).await?;
+        sealed_marks = app::unseal_marks(&app, &coop.log, &id, &motion, &refs).await?;
     }
     let votes = votes
         .iter()

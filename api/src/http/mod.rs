@@ -111,6 +111,7 @@ pub fn api(app: &App) -> (Router<App>, utoipa::openapi::OpenApi) {
         .routes(routes!(governance::get_motion))
         .routes(routes!(governance::open_ballot))
         .routes(routes!(governance::close_ballot))
+        .routes(routes!(governance::recount))
         .routes(routes!(governance::list_votes, governance::vote))
         .routes(routes!(governance::member_votes))
         .routes(routes!(governance::member_proxies))

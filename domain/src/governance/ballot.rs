@@ -7,8 +7,12 @@
 //!
 //! Votes of a secret ballot, or of one whose results stay hidden until it closes, are sealed:
 //! the event carries only a commitment to the vote, and the vote itself is a record beside the
-//! log (as personal data is). So the chain stays verifiable by anyone while no route, export or
-//! feed can show a running result.
+//! log (as personal data is), encrypted under the ballot's own key, which is kept outside the
+//! database (W1). So the chain stays verifiable by anyone while no route, export, feed, table
+//! or backup can show a running result or a member's choice. The key of a ballot whose results
+//! were only hidden is disclosed with its count, so that its votes read as an open ballot's;
+//! the key of a secret ballot is destroyed, and the log says so, once the month in which the
+//! resolution can be contested (§ 51 (1) GenG) has passed.
 
 use jiff::Timestamp;
 use jiff::civil::Date;
@@ -28,6 +32,12 @@ use crate::{
 text_id! {
     /// A motion's id, chosen at random when it is put.
     MotionId, "motion-id-malformed", "motion", 32
+}
+
+text_id! {
+    /// The id of the key that seals a ballot's votes (W1): drawn at random when the ballot
+    /// opens, it names the key outside the database, never the key itself.
+    BallotKeyId, "ballot-key-id-malformed", "ballot key", 32
 }
 
 /// The most options a survey offers.
@@ -80,6 +90,10 @@ pub struct BallotOpened {
     pub counting: Option<Counting>,
     /// The share of the electorate that must take part, in percent (0: none).
     pub quorum_percent: u8,
+    /// The key its sealed votes are encrypted with (W1); `None` for an open ballot, and for a
+    /// sealed one opened before votes were encrypted (version 1 and 2).
+    #[serde(default)]
+    pub key: Option<BallotKeyId>,
 }
 
 /// `BallotClosed`: voting ended. Every vote before this event's position counts, none after.
@@ -129,6 +143,34 @@ pub struct BallotCounted {
     pub survey: Vec<u64>,
     /// The outcome.
     pub outcome: Outcome,
+}
+
+/// `BallotKeyDisclosed`: with its count, the key of a ballot whose results were hidden but
+/// which was not secret: with it anyone reads its votes as an open ballot's (W1). A secret
+/// ballot's key is never disclosed.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BallotKeyDisclosed {
+    /// The motion.
+    pub motion: MotionId,
+    /// The key's id.
+    pub key: BallotKeyId,
+    /// The key itself, as 64 hex digits.
+    pub disclosed: String,
+}
+
+/// `BallotKeyDestroyed`: the key of a secret ballot's votes was destroyed, once the month in
+/// which the resolution could be contested had passed (W1, § 51 (1) GenG). From here on
+/// nobody can read how anyone voted, not even from a backup: only the tally stays.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BallotKeyDestroyed {
+    /// The motion.
+    pub motion: MotionId,
+    /// The key.
+    pub key: BallotKeyId,
+    /// The day.
+    pub destroyed_on: Date,
 }
 
 /// A vote as marked on the ballot paper.
@@ -197,6 +239,12 @@ pub struct Motion {
     opened: Option<BallotOpened>,
     closed: Option<BallotClosed>,
     counted: Option<BallotCounted>,
+    /// The ballot's key was destroyed (W1).
+    #[serde(default)]
+    key_destroyed: bool,
+    /// The ballot's key as disclosed with its count (W1).
+    #[serde(default)]
+    disclosed_key: Option<String>,
 }
 
 /// Where a ballot stands.
@@ -256,6 +304,18 @@ pub struct OpenBallot {
     pub today: Date,
     /// The end of a written ballot's voting window.
     pub closes_at: Option<Timestamp>,
+    /// The key that will seal the votes of a secret or hidden ballot, created by the caller
+    /// outside the database before the ballot opens (W1); `None` for an open ballot.
+    pub key: Option<BallotKeyId>,
+}
+
+/// Destroy a counted secret ballot's key (W1).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DestroyBallotKey {
+    /// The day the ballot closed, where the cooperative is: the day of the resolution.
+    pub resolved_on: Date,
+    /// Today.
+    pub today: Date,
 }
 
 /// Cast a vote.
@@ -302,6 +362,8 @@ impl Motion {
             crate::Event::BallotOpened(e) => self.opened = Some(e.clone()),
             crate::Event::BallotClosed(e) => self.closed = Some(e.clone()),
             crate::Event::BallotCounted(e) => self.counted = Some(e.clone()),
+            crate::Event::BallotKeyDestroyed(_) => self.key_destroyed = true,
+            crate::Event::BallotKeyDisclosed(e) => self.disclosed_key = Some(e.disclosed.clone()),
             _ => {}
         }
     }
@@ -324,6 +386,44 @@ impl Motion {
     /// The result, once counted.
     pub fn counted(&self) -> Option<&BallotCounted> {
         self.counted.as_ref()
+    }
+
+    /// The key that seals the votes, while it exists: `None` for an open ballot, one opened
+    /// before votes were encrypted, and once the key was destroyed or disclosed.
+    pub fn ballot_key(&self) -> Option<&BallotKeyId> {
+        if self.key_destroyed || self.disclosed_key.is_some() {
+            return None;
+        }
+        self.opened.as_ref()?.key.as_ref()
+    }
+
+    /// The key of a hidden ballot's votes, as disclosed with its count (64 hex digits).
+    pub fn disclosed_key(&self) -> Option<&str> {
+        self.disclosed_key.as_deref()
+    }
+
+    /// True once the key of the ballot's votes was destroyed (W1).
+    pub fn key_destroyed(&self) -> bool {
+        self.key_destroyed
+    }
+
+    /// True if the ballot is secret: nobody ever learns a member's vote (W1).
+    pub fn secret(&self) -> bool {
+        self.put.as_ref().is_some_and(|p| p.secret)
+    }
+
+    /// The last day on which the resolution can be contested, when it was taken on
+    /// `resolved_on` (§ 51 (1) GenG: within one month; §§ 187, 188 (2), (3) BGB: the day of the
+    /// next month with the same number, or that month's last day; § 193 BGB: a Saturday or
+    /// Sunday moves it to the Monday).
+    pub fn contestable_until(resolved_on: Date) -> Date {
+        use jiff::ToSpan as _;
+        let end = resolved_on.saturating_add(1.month());
+        match end.weekday() {
+            jiff::civil::Weekday::Saturday => end.saturating_add(2.days()),
+            jiff::civil::Weekday::Sunday => end.saturating_add(1.day()),
+            _ => end,
+        }
     }
 
     /// Where the ballot stands; `None` for a motion never put.
@@ -516,6 +616,14 @@ impl Motion {
                 "the voting window must end in the future",
             ));
         }
+        let sealed = put.secret || put.results_hidden;
+        if sealed != command.key.is_some() {
+            return Err(DomainError::invalid(
+                "ballot-key-mismatch",
+                "key",
+                "a secret or hidden ballot opens with the key that seals its votes, an open one without (W1)",
+            ));
+        }
         let requirement = requirement(statute, &put.proposal);
         let mut weighting = requirement.weighting_in(facts.regime);
         if assembly
@@ -539,6 +647,7 @@ impl Motion {
                     .map(|m| counting(statute, m, facts.regime)),
                 weighting,
                 quorum_percent: statute.quorum_percent(),
+                key: command.key,
             },
         )])
     }
@@ -757,7 +866,9 @@ impl Motion {
     /// Decides recording the result and what an adopted motion brings about: a new statute in
     /// force from this position (G16), an investment ready for funding, an exclusion (G68), an
     /// officer elected (G9-24, G8-2 with `organ`), a chair chosen. `target` is the member an
-    /// exclusion or election is about.
+    /// exclusion or election is about. `disclosed_key` is the key of a ballot whose results
+    /// were hidden, as 64 hex digits, disclosed with the count (W1); `None` for any other.
+    #[allow(clippy::too_many_arguments)]
     pub fn count(
         &self,
         coop: &Cooperative,
@@ -766,6 +877,7 @@ impl Motion {
         organ: OrganFacts,
         today: Date,
         result: BallotCounted,
+        disclosed_key: Option<String>,
     ) -> Result<Vec<Change>, DomainError> {
         let put = self.put.as_ref().ok_or_else(|| unknown("to count"))?;
         if self.closed.is_none() {
@@ -778,6 +890,21 @@ impl Motion {
             return Err(DomainError::conflict(
                 "ballot-counted",
                 format!("the ballot on motion {} was counted already", put.motion),
+            ));
+        }
+        // W1: a secret ballot's key is never disclosed; a hidden ballot's is, so that its
+        // votes read as an open ballot's once counted.
+        let key = self.opened.as_ref().and_then(|o| o.key.clone());
+        let disclose = key.is_some() && !put.secret;
+        if disclosed_key.is_some() != disclose {
+            return Err(DomainError::rule(
+                Rule::W1,
+                if put.secret {
+                    "secret-ballot-key-disclosed"
+                } else {
+                    "ballot-key-not-disclosed"
+                },
+                "a secret ballot's key stays undisclosed; the key of a ballot whose results were only hidden is disclosed with its count",
             ));
         }
         let mut changes = Vec::new();
@@ -868,7 +995,84 @@ impl Motion {
             }
         }
         changes.insert(0, Change::new(Stream::Motion(put.motion.clone()), result));
+        if let (Some(key), Some(disclosed)) = (key, disclosed_key) {
+            changes.insert(
+                1,
+                Change::new(
+                    Stream::Motion(put.motion.clone()),
+                    BallotKeyDisclosed {
+                        motion: put.motion.clone(),
+                        key,
+                        disclosed,
+                    },
+                ),
+            );
+        }
         Ok(changes)
+    }
+}
+
+impl Motion {
+    /// Decides destroying the key of a counted secret ballot's votes (W1): only once the
+    /// resolution can no longer be contested, and only once.
+    pub fn destroy_ballot_key(
+        &self,
+        command: DestroyBallotKey,
+    ) -> Result<Vec<Change>, DomainError> {
+        let put = self
+            .put
+            .as_ref()
+            .ok_or_else(|| unknown("whose key to destroy"))?;
+        if self.key_destroyed {
+            return Err(DomainError::conflict(
+                "ballot-key-destroyed",
+                format!(
+                    "the key of the ballot on motion {} was destroyed already",
+                    put.motion
+                ),
+            ));
+        }
+        let key = match (&self.opened, &self.counted) {
+            (Some(BallotOpened { key: Some(key), .. }), _) if put.secret => key.clone(),
+            _ => {
+                return Err(DomainError::conflict(
+                    "ballot-not-keyed",
+                    format!(
+                        "the ballot on motion {} has no key of its own to destroy: it is not secret, or its votes were sealed before they were encrypted",
+                        put.motion
+                    ),
+                ));
+            }
+        };
+        if self.counted.is_none() {
+            return Err(DomainError::rule(
+                Rule::W1,
+                "ballot-not-counted",
+                format!(
+                    "the ballot on motion {} is not counted: its key seals the votes still to count",
+                    put.motion
+                ),
+            ));
+        }
+        let until = Self::contestable_until(command.resolved_on);
+        if command.today <= until {
+            return Err(DomainError::rule(
+                Rule::W1,
+                "contest-period-running",
+                format!(
+                    "the resolution on motion {} of {} can be contested until {until} (§ 51 (1) GenG); its votes stay countable until then",
+                    put.motion, command.resolved_on
+                ),
+            ));
+        }
+        Ok(vec![Change::new(
+            Stream::Motion(put.motion.clone()),
+            BallotKeyDestroyed {
+                motion: put.motion.clone(),
+                key,
+                destroyed_on: command.today,
+            },
+        )])
     }
 }
 

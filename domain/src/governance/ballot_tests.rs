@@ -68,6 +68,17 @@ fn convened_with(statute: &str, members: u32, firm: impl Fn(u32) -> bool) -> Wor
 }
 
 fn put(world: &mut World, id: &str, proposal: MotionKind, announced_on: Date) {
+    put_with(world, id, proposal, announced_on, (false, false));
+}
+
+/// Puts a motion whose ballot is `(secret, results hidden)`.
+fn put_with(
+    world: &mut World,
+    id: &str,
+    proposal: MotionKind,
+    announced_on: Date,
+    (secret, results_hidden): (bool, bool),
+) {
     let coop = world.coop.clone();
     let assembly = world.assemblies.get(&assembly_id()).cloned();
     let changes = Motion::default()
@@ -79,8 +90,8 @@ fn put(world: &mut World, id: &str, proposal: MotionKind, announced_on: Date) {
                 assembly: Some(assembly_id()),
                 title: "A motion".into(),
                 proposal,
-                secret: false,
-                results_hidden: false,
+                secret,
+                results_hidden,
                 votes_changeable: false,
                 announced_on,
                 today: announced_on,
@@ -135,10 +146,16 @@ fn facts(world: &World, assembly: Option<&Assembly>) -> OpeningFacts {
     }
 }
 
+/// The key a sealed ballot opens with (W1): kept outside the database by the application.
+fn ballot_key() -> BallotKeyId {
+    BallotKeyId::parse("k1").expect("valid")
+}
+
 /// Opens the ballot of motion `id`, put to the assembly `at`.
 fn open_at(world: &mut World, id: &str, at_assembly: &AssemblyId) -> Result<(), DomainError> {
     let assembly = world.assemblies.get(at_assembly).cloned();
-    let changes = world.motions[&motion_id(id)].open(
+    let motion = &world.motions[&motion_id(id)];
+    let changes = motion.open(
         &world.coop,
         assembly.as_ref(),
         facts(world, assembly.as_ref()),
@@ -146,6 +163,7 @@ fn open_at(world: &mut World, id: &str, at_assembly: &AssemblyId) -> Result<(), 
             now: at(HELD_ON),
             today: HELD_ON,
             closes_at: None,
+            key: motion.sealed().then(ballot_key),
         },
     )?;
     world.record(changes);
@@ -246,6 +264,8 @@ fn close_and_count(world: &mut World, id: &str) -> Result<BallotCounted, DomainE
         crate::OrganFacts::default(),
         HELD_ON,
         result.clone(),
+        // W1: a hidden ballot's key is disclosed with its count.
+        (motion.ballot_key().is_some() && !motion.secret()).then(|| "ab".repeat(32)),
     )?;
     world.record(changes);
     Ok(result)
@@ -297,6 +317,7 @@ fn g46_an_item_announced_late_cannot_be_resolved() {
                 now: at(date(2027, 3, 14)),
                 today: date(2027, 3, 14),
                 closes_at: None,
+                key: None,
             },
         )
         .expect_err("a day before the assembly");
@@ -600,6 +621,7 @@ fn g43b_written_ballots_only_where_the_statute_provides_them() {
                 now: at(date(2027, 3, 2)),
                 today: date(2027, 3, 2),
                 closes_at,
+                key: None,
             },
         )
     };
@@ -892,6 +914,199 @@ fn hidden_ballots_take_sealed_votes_only() {
     assert_eq!(error.code(), "vote-sealing-mismatch");
 }
 
+/// Puts motion `id` on the laser cutter to the assembly, secret or with its results hidden.
+fn put_sealed(world: &mut World, id: &str, secret: bool) {
+    put_with(world, id, laser_cutter(), date(2027, 3, 1), (secret, true));
+}
+
+/// Members 1 to 3 vote yes on the sealed ballot `id`, which is then closed and counted, with
+/// `disclosed` as the key disclosed with the count.
+fn count_sealed(
+    world: &mut World,
+    id: &str,
+    disclosed: Option<String>,
+) -> Result<Vec<Change>, DomainError> {
+    for n in 1..=3 {
+        let changes = world.motions[&motion_id(id)]
+            .cast(
+                &voter_state(world, id, n),
+                CastVote {
+                    voter: no(n),
+                    cast_by: no(n),
+                    mark: Mark::Choice(Choice::Yes),
+                    sealed: Some(crate::coop::tests_support::person(2000 + n)),
+                    channel: Channel::InPerson,
+                    now: at(HELD_ON),
+                },
+            )
+            .expect("a sealed vote");
+        world.record(changes);
+    }
+    let changes = world.motions[&motion_id(id)]
+        .close(at(HELD_ON))
+        .expect("closes");
+    world.record(changes);
+    let motion = world.motions[&motion_id(id)].clone();
+    let ballots: Vec<(Voter, Mark)> = (1..=3)
+        .map(|n| {
+            let voter = voter_state(world, id, n).voter.expect("a voter");
+            (voter, Mark::Choice(Choice::Yes))
+        })
+        .collect();
+    let result = motion.result(&ballots, 3, 99).expect("counted");
+    motion.count(
+        &world.coop,
+        &Member::default(),
+        3,
+        crate::OrganFacts::default(),
+        HELD_ON,
+        result,
+        disclosed,
+    )
+}
+
+/// W1: given a secret and a hidden ballot, when they open, then each opens only with a key
+/// of its own outside the database, and an open ballot only without one.
+#[test]
+fn w1_a_sealed_ballot_opens_only_with_its_key() {
+    let mut world = convened(EXAMPLE_STATUTE, 3);
+    put_sealed(&mut world, "s1", true);
+    put(&mut world, "o1", laser_cutter(), date(2027, 3, 1));
+    let assembly = world.assemblies.get(&assembly_id()).cloned();
+    let opening = |world: &World, id: &str, key: Option<BallotKeyId>| {
+        world.motions[&motion_id(id)].open(
+            &world.coop,
+            assembly.as_ref(),
+            facts(world, assembly.as_ref()),
+            OpenBallot {
+                now: at(HELD_ON),
+                today: HELD_ON,
+                closes_at: None,
+                key,
+            },
+        )
+    };
+    for (id, key) in [("s1", None), ("o1", Some(ballot_key()))] {
+        assert_eq!(
+            opening(&world, id, key).expect_err("mismatch").code(),
+            "ballot-key-mismatch"
+        );
+    }
+    let changes = opening(&world, "s1", Some(ballot_key())).expect("with its key");
+    let Event::BallotOpened(opened) = &changes[0].event else {
+        panic!("an opening")
+    };
+    assert_eq!(opened.key, Some(ballot_key()));
+    world.record(changes);
+    assert_eq!(
+        world.motions[&motion_id("s1")].ballot_key(),
+        Some(&ballot_key())
+    );
+}
+
+/// W1: a secret ballot's key is never disclosed with its count; the key of a ballot whose
+/// results were only hidden is, so that its votes read as an open ballot's.
+#[test]
+fn w1_only_a_hidden_ballots_key_is_disclosed_with_its_count() {
+    let mut world = convened(EXAMPLE_STATUTE, 3);
+    put_sealed(&mut world, "s1", true);
+    open(&mut world, "s1").expect("opens");
+    let error = count_sealed(&mut world, "s1", Some("ab".repeat(32))).expect_err("secret");
+    assert_eq!(
+        (error.rule_id(), error.code()),
+        (Some(Rule::W1), "secret-ballot-key-disclosed")
+    );
+
+    let mut world = convened(EXAMPLE_STATUTE, 3);
+    put_sealed(&mut world, "h1", false);
+    open(&mut world, "h1").expect("opens");
+    let error = count_sealed(&mut world, "h1", None).expect_err("hidden");
+    assert_eq!(
+        (error.rule_id(), error.code()),
+        (Some(Rule::W1), "ballot-key-not-disclosed")
+    );
+    let mut world = convened(EXAMPLE_STATUTE, 3);
+    put_sealed(&mut world, "h1", false);
+    open(&mut world, "h1").expect("opens");
+    let changes = count_sealed(&mut world, "h1", Some("ab".repeat(32))).expect("disclosed");
+    assert!(matches!(
+        &changes[1].event,
+        Event::BallotKeyDisclosed(d) if d.key == ballot_key() && d.disclosed == "ab".repeat(32)
+    ));
+    world.record(changes);
+    let motion = &world.motions[&motion_id("h1")];
+    assert_eq!(motion.disclosed_key(), Some("ab".repeat(32).as_str()));
+    assert_eq!(motion.ballot_key(), None, "nothing left to keep secret");
+}
+
+/// W1, § 51 (1) GenG: given a secret ballot resolved on 15 March 2027, when its key is to be
+/// destroyed, then not before it is counted, not while the resolution can be contested (to
+/// 15 April), and on 16 April once, with an event that says so.
+#[test]
+fn w1_a_secret_ballots_key_is_destroyed_once_the_resolution_can_no_longer_be_contested() {
+    let mut world = convened(EXAMPLE_STATUTE, 3);
+    put_sealed(&mut world, "s1", true);
+    open(&mut world, "s1").expect("opens");
+    let destroy = |world: &World, today: Date| {
+        world.motions[&motion_id("s1")].destroy_ballot_key(DestroyBallotKey {
+            resolved_on: HELD_ON,
+            today,
+        })
+    };
+    let error = destroy(&world, date(2027, 6, 1)).expect_err("not counted");
+    assert_eq!(
+        (error.rule_id(), error.code()),
+        (Some(Rule::W1), "ballot-not-counted")
+    );
+    let changes = count_sealed(&mut world, "s1", None).expect("counted");
+    world.record(changes);
+    assert_eq!(Motion::contestable_until(HELD_ON), date(2027, 4, 15));
+    let error = destroy(&world, date(2027, 4, 15)).expect_err("still contestable");
+    assert_eq!(
+        (error.rule_id(), error.code()),
+        (Some(Rule::W1), "contest-period-running")
+    );
+    let changes = destroy(&world, date(2027, 4, 16)).expect("the month has passed");
+    assert!(matches!(
+        &changes[0].event,
+        Event::BallotKeyDestroyed(d) if d.key == ballot_key() && d.destroyed_on == date(2027, 4, 16)
+    ));
+    world.record(changes);
+    let motion = &world.motions[&motion_id("s1")];
+    assert!(motion.key_destroyed());
+    assert_eq!(motion.ballot_key(), None);
+    assert_eq!(
+        destroy(&world, date(2027, 4, 17)).expect_err("once").code(),
+        "ballot-key-destroyed"
+    );
+}
+
+proptest::proptest! {
+    /// W1, § 51 (1) GenG with §§ 187, 188, 193 BGB: for any day of a resolution, the key is
+    /// kept until the end of the day of the next month with the same number (that month's
+    /// last day where it has none), moved past a Saturday or Sunday to the Monday.
+    #[test]
+    fn w1_the_contest_period_is_one_month_moved_past_a_weekend(days in 0i32..20_000) {
+        use jiff::ToSpan as _;
+        let resolved_on = date(2000, 1, 1).checked_add(days.days()).expect("a day");
+        let until = Motion::contestable_until(resolved_on);
+        let month_later = resolved_on.checked_add(1.month()).expect("a day");
+        proptest::prop_assert!(!matches!(
+            until.weekday(),
+            jiff::civil::Weekday::Saturday | jiff::civil::Weekday::Sunday
+        ));
+        proptest::prop_assert!(until >= month_later);
+        proptest::prop_assert!(until <= month_later.checked_add(2.days()).expect("a day"));
+        let months = |d: Date| i32::from(d.year()) * 12 + i32::from(d.month());
+        proptest::prop_assert_eq!(months(month_later), months(resolved_on) + 1);
+        if resolved_on.day() <= 28 {
+            proptest::prop_assert_eq!(month_later.day(), resolved_on.day());
+        } else {
+            proptest::prop_assert!(month_later.day() == resolved_on.day() || month_later == month_later.last_of_month());
+        }
+    }
+}
+
 /// G43-6: the discharge excludes the officers it discharges.
 #[test]
 fn g43_6_officers_are_out_of_the_electorate_of_their_discharge() {
@@ -1105,6 +1320,7 @@ fn g43a_members_elect_delegates_who_alone_vote_at_their_assembly() {
             crate::OrganFacts::default(),
             HELD_ON,
             result,
+            None,
         )
         .expect("recorded");
     world.record(changes);

@@ -29,8 +29,9 @@ pub use assembly::{
     AttendanceRecorded, ChairChosen, Convene, Presence, RecordAttendance,
 };
 pub use ballot::{
-    BallotClosed, BallotCounted, BallotOpened, CastVote, Channel, InvestmentApproved, Mark, Motion,
-    MotionId, MotionPut, OpenBallot, OpeningFacts, Outcome, PutMotion, Stage, VoteCast, VoterState,
+    BallotClosed, BallotCounted, BallotKeyDestroyed, BallotKeyDisclosed, BallotKeyId, BallotOpened,
+    CastVote, Channel, DestroyBallotKey, InvestmentApproved, Mark, Motion, MotionId, MotionPut,
+    OpenBallot, OpeningFacts, Outcome, PutMotion, Stage, VoteCast, VoterState,
 };
 pub use delegates::DelegatesElected;
 pub use electorate::{Regime, Weighting, counting, electorate};
