@@ -34,6 +34,10 @@ impl Office {
     }
 }
 
+/// The most founders one founding names: energy and citizen cooperatives are founded by
+/// hundreds; one commit records them all, with a personal-data record each.
+pub const FOUNDERS_MAX: usize = 1_000;
+
 /// The founding of a cooperative: its first statute, its founders (who become members 1, 2, 3,
 /// … in the order given) and its first officers.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -619,9 +623,17 @@ impl Cooperative {
             )
             .at("founders"));
         }
-        let member_count = u32::try_from(founders.len()).map_err(|_| {
-            DomainError::invalid("founders-too-many", "founders", "too many founders")
-        })?;
+        if founders.len() > FOUNDERS_MAX {
+            return Err(DomainError::invalid(
+                "founders-too-many",
+                "founders",
+                format!(
+                    "a founding names at most {FOUNDERS_MAX} founders, {} are named; admit the others as members once it is founded",
+                    founders.len()
+                ),
+            ));
+        }
+        let member_count = u32::try_from(founders.len()).expect("at most FOUNDERS_MAX");
         let founders = founders
             .into_iter()
             .enumerate()

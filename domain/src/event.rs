@@ -9,7 +9,7 @@ use std::fmt;
 
 use crate::access::{TokenIssued, TokenRevoked};
 use crate::books::{
-    AccountOpened, EntryReversed, FiscalYearClosed, JournalEntryPosted, LevyCharged,
+    AccountOpened, EntryReversed, FiscalYearClosed, JournalEntryPosted, LevyCharged, LevyContinued,
     LossAlarmRaised, MemberLoanGranted, MemberLoanRepaid, PaymentRecorded, ProfitDistributed,
 };
 use crate::coop::{CooperativeFounded, OfficerAppointed, OfficerRemoved, StatuteAmended};
@@ -288,6 +288,8 @@ events! {
     PaymentRecorded v 1,
     /// A levy was charged to the members.
     LevyCharged v 1,
+    /// Further parts of a levy over more members than one event holds.
+    LevyContinued v 1,
     /// A manual journal entry was posted.
     JournalEntryPosted v 1,
     /// An entry was reversed.

@@ -44,8 +44,9 @@ pub use access::{
 };
 pub use calendar::{BusinessYear, record_retained_until, settlement_due};
 pub use coop::{
-    AmendStatute, Appoint, Cooperative, CooperativeFounded, Dismiss, FoundCooperative, Founder,
-    Office, Officer, OfficerAppointed, OfficerRemoved, OrganFacts, StatuteAmended,
+    AmendStatute, Appoint, Cooperative, CooperativeFounded, Dismiss, FOUNDERS_MAX,
+    FoundCooperative, Founder, Office, Officer, OfficerAppointed, OfficerRemoved, OrganFacts,
+    StatuteAmended,
 };
 pub use error::{DomainError, ErrorKind, Rule};
 pub use event::{Change, DecodeError, Event, Stream};

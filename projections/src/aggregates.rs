@@ -102,7 +102,7 @@ impl Ballot {
 
 impl Projection for Aggregates {
     const NAME: &'static str = "aggregates";
-    const VERSION: u32 = 8;
+    const VERSION: u32 = 9;
 
     fn apply(&mut self, envelope: &Envelope) {
         match &envelope.stream {

@@ -15,6 +15,8 @@ use crate::{examples, verbund};
 on_both_databases!(
     a_year_of_twelve_firms_ends_in_the_balance_sheet_computed_by_hand,
     the_income_statement_runs_from_the_start_of_the_business_year,
+    payments_of_sixty_four_clients_at_once_never_fail_each_other,
+    three_hundred_founders_found_a_cooperative_whose_entry_of_200_lines_books_whole,
 );
 
 const COOP: &str = "zwoelf-eg";
@@ -29,13 +31,13 @@ fn today_plus(days: i64) -> String {
         .to_string()
 }
 
-/// Twelve firms founded on 2025-01-10, each with 2 shares of 500 euros; firm n employs n
+/// `firms` firms founded on 2025-01-10, each with 2 shares of 500 euros; firm n employs n
 /// people.
-fn founding() -> String {
+fn founding(firms: u32) -> String {
     let mut text =
         "founded_on = \"2025-01-10\"\nboard = [{ member = 1, serving = \"Person 1\" }, { member = 2, serving = \"Person 2\" }]\nsupervisory_board = [{ member = 3, serving = \"Person 3\" }, { member = 4, serving = \"Person 4\" }, { member = 5, serving = \"Person 5\" }]\ntreasurer = { member = 2, serving = \"Person 2\" }\n"
             .to_owned();
-    for n in 1..=FIRMS {
+    for n in 1..=firms {
         text.push_str(&format!(
             "\n[[founders]]\nname = \"Betrieb {n}\"\naddress = \"Werkstraße {n}, 12345 Musterdorf\"\nkind = {{ type = \"firm\", trade = \"Handwerk\", region = \"Musterdorf\", employees = {n} }}\nshares = 2\nlisted = true\n"
         ));
@@ -118,15 +120,15 @@ impl Books {
 }
 
 fn start(db: &TestDb) -> Books {
-    start_with(db, &examples("statute.toml"))
+    start_with(db, &examples("statute.toml"), FIRMS)
 }
 
-/// Founds the cooperative under the statute file `statute`, with a token for every member
-/// and the auditor, and starts a server.
-fn start_with(db: &TestDb, statute: &str) -> Books {
+/// Founds the cooperative of `firms` firms under the statute file `statute`, with a token for
+/// the auditor and each of the first twelve members, and starts a server.
+fn start_with(db: &TestDb, statute: &str, firms: u32) -> Books {
     let dir = tempfile::tempdir().expect("a temporary directory");
     let founding_file = dir.path().join("founding.toml");
-    std::fs::write(&founding_file, founding()).expect("write the founding file");
+    std::fs::write(&founding_file, founding(firms)).expect("write the founding file");
     let run = |args: &[&str]| {
         let output = verbund().args(args).output().expect("verbund runs");
         assert!(
@@ -148,7 +150,7 @@ fn start_with(db: &TestDb, statute: &str) -> Books {
         &db.url,
     ]);
     let mut principals: Vec<String> = vec!["auditor".into()];
-    principals.extend((1..=FIRMS).map(|n| format!("member:{n}")));
+    principals.extend((1..=firms.min(FIRMS)).map(|n| format!("member:{n}")));
     let tokens = principals
         .into_iter()
         .map(|principal| {
@@ -168,6 +170,90 @@ fn start_with(db: &TestDb, statute: &str) -> Books {
         http: Http::default(),
         tokens,
     }
+}
+
+/// Issue 23, point 13: 64 clients of the treasurer record 4 payments each at once, to the
+/// levy accounts of different members. Every payment is booked: none fails another with a
+/// contention error, and the log holds each once.
+fn payments_of_sixty_four_clients_at_once_never_fail_each_other(db: &TestDb) {
+    let books = start(db);
+    let before = books.log_head();
+    let today = today_plus(0);
+    let answers: Vec<(u16, String)> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..64u32)
+            .map(|client| {
+                let (books, today) = (&books, &today);
+                scope.spawn(move || {
+                    (0..4u32)
+                        .map(|i| {
+                            let member = (client * 4 + i) % FIRMS + 1;
+                            let reply = books.post(
+                                "/books/payments",
+                                TREASURER,
+                                json!({"direction": "in", "amount": "1.00",
+                                       "account": format!("1420/{member}"), "booked_on": today,
+                                       "text": "Levy paid", "reference": format!("C{client}-{i}")}),
+                            );
+                            (reply.status, reply.text)
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|w| w.join().expect("a client"))
+            .collect()
+    });
+    let failed: Vec<_> = answers
+        .iter()
+        .filter(|(status, _)| *status != 201)
+        .collect();
+    assert!(
+        failed.is_empty(),
+        "{} of 256 failed: {failed:?}",
+        failed.len()
+    );
+    assert_eq!(books.log_head(), before + 256, "each payment booked once");
+}
+
+/// Issue 23, point 12: a cooperative founded by 300 founders in one commit, whose treasurer
+/// posts a manual entry of 200 lines on 199 members' accounts: each all or nothing, on both
+/// databases.
+fn three_hundred_founders_found_a_cooperative_whose_entry_of_200_lines_books_whole(db: &TestDb) {
+    let books = start_with(db, &examples("statute.toml"), 300);
+    let members = all_pages(100, "members", "next_after", |after| {
+        books.get(
+            &format!(
+                "/members?limit=100{}",
+                after.map(|a| format!("&after={a}")).unwrap_or_default()
+            ),
+            "auditor",
+        )
+    });
+    assert_eq!(members.len(), 300);
+    let before = books.log_head();
+    let mut lines: Vec<Value> = (1..=199)
+        .map(|n| json!({"account": format!("1420/{n}"), "debit": "1.00"}))
+        .collect();
+    lines.push(json!({"account": "4000", "credit": "199.00"}));
+    let posted = books.ok(
+        "/books/entries",
+        TREASURER,
+        json!({"booked_on": today_plus(0), "text": "Regional fair, stands of 199 members",
+               "receipt": "Fair invoice 2026-17", "lines": lines}),
+    );
+    assert_eq!(books.log_head(), before + 1, "{posted}");
+    let income = books.get("/books/ledger?account=4000", "auditor");
+    let income = income["lines"].as_array().expect("lines");
+    assert_eq!(income.len(), 1, "{income:?}");
+    assert_eq!(income[0]["amount"], "-199.00");
+    let receivables = books.get("/books/ledger?account=1420&limit=1000", "auditor");
+    assert_eq!(
+        receivables["lines"].as_array().expect("lines").len(),
+        199,
+        "one line on each member's account"
+    );
 }
 
 fn a_year_of_twelve_firms_ends_in_the_balance_sheet_computed_by_hand(db: &TestDb) {
@@ -667,7 +753,7 @@ fn the_income_statement_runs_from_the_start_of_the_business_year(db: &TestDb) {
         statute.replace(january, "business_year_first_month = 7"),
     )
     .expect("write the statute");
-    let books = start_with(db, file.to_str().expect("a path"));
+    let books = start_with(db, file.to_str().expect("a path"), FIRMS);
     let statement = books.get("/books/income-statement?to=2026-03-31", "auditor");
     assert_eq!(statement["from"], "2025-07-01", "{statement}");
     assert_eq!(statement["to"], "2026-03-31");

@@ -227,3 +227,98 @@ pub fn profit_facts(
         motion_adopted,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use verbund_domain::books::{ChargeLevy, EntryId, LEVY_PARTS_PER_EVENT, LevyKey, codes};
+    use verbund_domain::{Event, Money};
+    use verbund_ledger::scratch::ScratchDatabase;
+
+    use super::*;
+    use crate::cmd::bench_votes::VotingCoop;
+
+    /// Issue 23, point 12: a levy over 20,000 members is charged in one commit, all or nothing:
+    /// a `LevyCharged` and `LevyContinued` events of at most 1,000 parts each, whose parts sum
+    /// to the levy and which the books fold as one entry. On SQLite and PostgreSQL.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a1_a_levy_over_twenty_thousand_members_is_booked_whole_in_one_commit() {
+        let mut databases = vec![ScratchDatabase::sqlite().expect("a scratch file")];
+        databases.extend(
+            ScratchDatabase::postgres_for_test("a_levy_over_twenty_thousand_members", "app").await,
+        );
+        for db in databases {
+            levy_over_twenty_thousand(db.url()).await;
+            db.remove().await.expect("removed");
+        }
+    }
+
+    async fn levy_over_twenty_thousand(url: &str) {
+        const MEMBERS: u32 = 20_000;
+        let coop = VotingCoop::create(url, MEMBERS).await.expect("created");
+        let runtime = crate::app::caught_up(&coop.app, &coop.log)
+            .await
+            .expect("caught up");
+        let today = crate::app::today();
+        let members = runtime.views().aggregates.read(|a| member_facts(a, today));
+        assert_eq!(members.len(), MEMBERS as usize);
+        let total = Money::parse("123456.78").expect("an amount");
+        let levy = BooksCommand::ChargeLevy(
+            ChargeLevy {
+                entry: EntryId::parse("marketing2027").expect("an id"),
+                purpose: "Regional marketing".into(),
+                key: LevyKey::Equal,
+                total,
+                account: AccountRef::whole(codes::LEVIES),
+                booked_on: today,
+                due_on: today,
+                usage: Default::default(),
+                today,
+            },
+            members,
+        );
+        let executed = run(&coop.app, &coop.board, levy).await.expect("charged");
+        let events = coop
+            .app
+            .ledger()
+            .read_log(&coop.log, executed.first, 100)
+            .await
+            .expect("read");
+        let events: Vec<_> = events
+            .into_iter()
+            .filter(|e| e.position <= executed.last)
+            .collect();
+        let per_event = LEVY_PARTS_PER_EVENT as u32;
+        assert_eq!(events.len() as u32, MEMBERS.div_ceil(per_event));
+        assert!(
+            events
+                .iter()
+                .all(|e| e.metadata.command_id == events[0].metadata.command_id),
+            "one commit"
+        );
+        let mut cents = 0i64;
+        let mut parts = 0;
+        for event in &events {
+            match Event::decode(
+                event.event_type.as_str(),
+                event.schema_version,
+                event.payload.as_str(),
+            )
+            .expect("decodes")
+            {
+                Event::LevyCharged(e) => {
+                    assert_eq!(e.total, total);
+                    parts += e.parts.len();
+                    cents += e.parts.iter().map(|p| p.amount.cents()).sum::<i64>();
+                }
+                Event::LevyContinued(e) => {
+                    parts += e.parts.len();
+                    cents += e.parts.iter().map(|p| p.amount.cents()).sum::<i64>();
+                }
+                other => panic!("not a levy: {other:?}"),
+            }
+        }
+        assert_eq!(parts, MEMBERS as usize);
+        assert_eq!(cents, total.cents(), "the parts sum to the levy");
+        coop.app.close().await;
+    }
+}

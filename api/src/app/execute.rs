@@ -204,11 +204,21 @@ pub async fn execute(
             Err(ExecError::KeyReused)
         };
     }
+    let reads = command.reads();
+    // The commands on the books all write its one stream: decided side by side they would
+    // fail each other (only one of a batch can land), so in this process they take turns,
+    // each deciding on the state its predecessor left. (Another process's write still
+    // surfaces as a conflict, decided again below.)
+    let _turn = if reads.contains(&Stream::Books) {
+        Some(app.books_turn(&request.coop).await)
+    } else {
+        None
+    };
     for attempt in 0..ATTEMPTS_MAX {
         let (state, versions, runtime) = load(
             app,
             &request.coop,
-            &command.reads(),
+            &reads,
             &command.consults(),
             command.counts_members(),
         )

@@ -126,6 +126,8 @@ struct Inner {
     people: people::PeopleCache,
     /// The keys of secret and hidden ballots (W1).
     ballot_keys: ballot_keys::BallotKeys,
+    /// One turn at a time on each cooperative's books (see [`App::books_turn`]).
+    books_turns: std::sync::Mutex<HashMap<LogId, Arc<tokio::sync::Mutex<()>>>>,
 }
 
 /// The events at the end of each log checked when a server starts (with their link to the
@@ -157,6 +159,7 @@ impl App {
         let app = Self {
             inner: Arc::new(Inner {
                 ballot_keys,
+                books_turns: Default::default(),
                 ledger,
                 snapshots,
                 config,
@@ -225,6 +228,20 @@ impl App {
     /// The cache of verified personal data.
     pub(crate) fn people_cache(&self) -> &people::PeopleCache {
         &self.inner.people
+    }
+
+    /// Waits for this process's turn on the books of `log`: held while a command on them is
+    /// decided and appended, so that payments to different members do not fail each other.
+    pub async fn books_turn(&self, log: &LogId) -> tokio::sync::OwnedMutexGuard<()> {
+        let turn = {
+            let mut turns = self
+                .inner
+                .books_turns
+                .lock()
+                .unwrap_or_else(|e| e.into_inner());
+            Arc::clone(turns.entry(log.clone()).or_default())
+        };
+        turn.lock_owned().await
     }
 
     /// The keys of secret and hidden ballots (W1).

@@ -163,8 +163,8 @@ pub(crate) struct VotingCoop {
     dir: tempfile::TempDir,
 }
 
-/// Members (and their tokens) per commit: two streams each, within an append's 32 streams.
-const MEMBERS_PER_COMMIT: u32 = 16;
+/// Members (and their tokens) per commit: two streams each, within an append's 2,048 streams.
+const MEMBERS_PER_COMMIT: u32 = 1_000;
 
 impl VotingCoop {
     /// Founds the demo cooperative, admits members up to `members` in all, each with a token,

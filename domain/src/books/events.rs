@@ -144,6 +144,24 @@ pub struct LevyCharged {
     pub parts: Vec<LevyPart>,
 }
 
+/// `LevyContinued`: the further parts of the levy `entry`, for a levy over more members than
+/// one event holds ([`super::LEVY_PARTS_PER_EVENT`]); in the same commit as its `LevyCharged`,
+/// so a levy is booked whole or not at all.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LevyContinued {
+    /// The levy's entry.
+    pub entry: EntryId,
+    /// What it pays for, as its `LevyCharged` says.
+    pub purpose: String,
+    /// The income account it is credited to.
+    pub account: AccountRef,
+    /// The day it is charged.
+    pub booked_on: Date,
+    /// These parts.
+    pub parts: Vec<LevyPart>,
+}
+
 /// `JournalEntryPosted`: a manual entry for what happens outside the system (bank fees, an
 /// invoice, depreciation), with its receipt.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -349,6 +367,7 @@ pub fn moves_money(event: &Event) -> bool {
             | Event::SettlementPaid(_)
             | Event::PaymentRecorded(_)
             | Event::LevyCharged(_)
+            | Event::LevyContinued(_)
             | Event::JournalEntryPosted(_)
             | Event::EntryReversed(_)
             | Event::FiscalYearClosed(_)
@@ -356,6 +375,28 @@ pub fn moves_money(event: &Event) -> bool {
             | Event::MemberLoanGranted(_)
             | Event::MemberLoanRepaid(_)
     )
+}
+
+/// The debit lines of a levy's parts: each member owes their part.
+fn levy_lines(parts: &[LevyPart]) -> Vec<Line> {
+    parts
+        .iter()
+        .map(|p| {
+            Line::debit(
+                AccountRef::member(codes::MEMBER_RECEIVABLES, p.member),
+                p.amount,
+            )
+        })
+        .collect()
+}
+
+/// The sum of a levy's parts (an accepted log's parts sum within an amount's range).
+fn parts_total(parts: &[LevyPart]) -> Money {
+    let cents: i128 = parts.iter().map(|p| i128::from(p.amount.cents())).sum();
+    i64::try_from(cents)
+        .ok()
+        .and_then(Money::from_cents)
+        .unwrap_or(Money::ZERO)
 }
 
 /// The most the books ever move, in cents: the sum of every debit of every booking of the log
@@ -534,12 +575,21 @@ pub fn bookings(event: &Event, context: &dyn Context) -> Vec<Booking> {
             );
         }
         Event::LevyCharged(e) => {
-            let mut lines: Vec<Line> = e
-                .parts
-                .iter()
-                .map(|p| Line::debit(member(MEMBER_RECEIVABLES, p.member), p.amount))
-                .collect();
-            lines.push(Line::credit(e.account.clone(), e.total));
+            // The income is credited with this event's parts (the whole levy where one event
+            // holds it): every event's booking balances on its own.
+            let mut lines = levy_lines(&e.parts);
+            lines.push(Line::credit(e.account.clone(), parts_total(&e.parts)));
+            book(
+                e.booked_on,
+                Some(&e.entry),
+                format!("Levy: {}", e.purpose),
+                "",
+                lines,
+            );
+        }
+        Event::LevyContinued(e) => {
+            let mut lines = levy_lines(&e.parts);
+            lines.push(Line::credit(e.account.clone(), parts_total(&e.parts)));
             book(
                 e.booked_on,
                 Some(&e.entry),

@@ -30,20 +30,24 @@ pub use accounts::{
 pub use allocation::allocate;
 pub use events::{
     AccountOpened, BOOKS_VOLUME_MAX_CENTS, Booking, Context, Direction, EntryId, EntryReversed,
-    FiscalYearClosed, JournalEntryPosted, LevyCharged, LevyKey, LevyPart, Line, LoanId,
-    LossAlarmRaised, MemberLoanGranted, MemberLoanRepaid, PaymentRecorded, ProfitDistributed,
-    ProfitKey, ProfitPart, bookings, check_volume, debits, moves_money,
+    FiscalYearClosed, JournalEntryPosted, LevyCharged, LevyContinued, LevyKey, LevyPart, Line,
+    LoanId, LossAlarmRaised, MemberLoanGranted, MemberLoanRepaid, PaymentRecorded,
+    ProfitDistributed, ProfitKey, ProfitPart, bookings, check_volume, debits, moves_money,
 };
 
 use crate::governance::MotionId;
 use crate::ids::short_text;
 use crate::{Change, DomainError, Event, MemberNo, Money, Rule, Statute, Stream};
 
-/// The most lines of a manual entry.
-pub const ENTRY_LINES_MAX: usize = 100;
-/// The most members one levy is split over in one event (an append holds at most 256 events
-/// of 64 KiB; a part is about 60 bytes).
-pub const LEVY_PARTS_MAX: usize = 1_000;
+/// The most lines of a manual entry: one event of the log holds it (a line takes up to about
+/// 70 bytes of the 64 KiB an event may take).
+pub const ENTRY_LINES_MAX: usize = 500;
+/// The most members one levy is charged to: the largest cooperatives of the region and more.
+/// Its parts go into one commit, all or nothing, [`LEVY_PARTS_PER_EVENT`] to an event.
+pub const LEVY_PARTS_MAX: usize = 50_000;
+/// The parts of a levy one event holds (about 50 bytes each, within the 64 KiB of an event):
+/// the first go into `LevyCharged`, the rest into `LevyContinued` events of the same commit.
+pub const LEVY_PARTS_PER_EVENT: usize = 1_000;
 /// G21b: the most a member who is not an entrepreneur may lend.
 pub const LOAN_PER_PERSON_MAX_CENTS: i64 = 2_500_000;
 /// G21b: the most all member loans to one project may come to.
@@ -60,6 +64,27 @@ pub struct Entry {
     pub reversed_by: Option<EntryId>,
     /// True for a reversal (which is not reversed in turn: post the entry anew).
     pub is_reversal: bool,
+    /// How many of the lines each of its events booked, where there were several (a levy
+    /// over many members): each balances, and is reversed by an event of its own.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub events: Vec<usize>,
+}
+
+impl Entry {
+    /// The lines in the groups its events booked: each balances.
+    fn groups(&self) -> Vec<&[Line]> {
+        if self.events.is_empty() {
+            return vec![&self.lines];
+        }
+        let mut rest = self.lines.as_slice();
+        let mut groups = Vec::with_capacity(self.events.len());
+        for &count in &self.events {
+            let (group, after) = rest.split_at(count.min(rest.len()));
+            groups.push(group);
+            rest = after;
+        }
+        groups
+    }
 }
 
 /// A closed business year.
@@ -290,22 +315,37 @@ fn text(value: &str, max: usize, field: &str) -> Result<String, DomainError> {
 impl Books {
     /// Folds one event of the `books` stream in.
     pub fn apply(&mut self, event: &Event) {
-        let keep =
-            |entries: &mut BTreeMap<EntryId, Entry>, id: &EntryId, booked_on, lines: &[Line]| {
-                entries.insert(
-                    id.clone(),
-                    Entry {
-                        booked_on,
-                        lines: lines.to_vec(),
-                        reversed_by: None,
-                        is_reversal: false,
-                    },
-                );
-            };
+        // An entry's lines may come in several events of one commit (a levy over many
+        // members): the later ones add to it.
+        let keep = |entries: &mut BTreeMap<EntryId, Entry>,
+                    id: &EntryId,
+                    booked_on,
+                    lines: &[Line],
+                    is_reversal: bool| {
+            entries
+                .entry(id.clone())
+                .and_modify(|entry| {
+                    if entry.events.is_empty() {
+                        entry.events.push(entry.lines.len());
+                    }
+                    entry.events.push(lines.len());
+                    entry.lines.extend_from_slice(lines);
+                })
+                .or_insert_with(|| Entry {
+                    booked_on,
+                    lines: lines.to_vec(),
+                    reversed_by: None,
+                    is_reversal,
+                    events: Vec::new(),
+                });
+        };
         match event {
             Event::CooperativeFounded(e) => self.begins_on = Some(e.founded_on),
             Event::AccountOpened(e) => self.chart.open(e.account.clone()),
-            Event::PaymentRecorded(_) | Event::LevyCharged(_) | Event::JournalEntryPosted(_) => {
+            Event::PaymentRecorded(_)
+            | Event::LevyCharged(_)
+            | Event::LevyContinued(_)
+            | Event::JournalEntryPosted(_) => {
                 struct NoContext;
                 impl Context for NoContext {
                     fn share_amount(&self) -> Money {
@@ -317,7 +357,13 @@ impl Books {
                 }
                 for booking in bookings(event, &NoContext) {
                     if let Some(id) = &booking.entry {
-                        keep(&mut self.entries, id, booking.booked_on, &booking.lines);
+                        keep(
+                            &mut self.entries,
+                            id,
+                            booking.booked_on,
+                            &booking.lines,
+                            false,
+                        );
                     }
                 }
             }
@@ -325,15 +371,7 @@ impl Books {
                 if let Some(original) = self.entries.get_mut(&e.reverses) {
                     original.reversed_by = Some(e.entry.clone());
                 }
-                self.entries.insert(
-                    e.entry.clone(),
-                    Entry {
-                        booked_on: e.booked_on,
-                        lines: e.lines.clone(),
-                        reversed_by: None,
-                        is_reversal: true,
-                    },
-                );
+                keep(&mut self.entries, &e.entry, e.booked_on, &e.lines, true);
             }
             Event::FiscalYearClosed(e) => {
                 self.closed.insert(
@@ -533,7 +571,11 @@ impl Books {
             return Err(DomainError::invalid(
                 "levy-too-many-members",
                 "members",
-                format!("a levy is split over at most {LEVY_PARTS_MAX} members at once"),
+                format!(
+                    "a levy is charged to at most {LEVY_PARTS_MAX} members at once; {} have rights on {} (charge it to groups of them by usage)",
+                    charged.len(),
+                    c.booked_on
+                ),
             ));
         }
         if let Some(unknown) = c
@@ -560,7 +602,7 @@ impl Books {
             })
             .collect();
         let amounts = allocate(c.total, &weights).map_err(|e| e.at("key"))?;
-        let parts = charged
+        let parts: Vec<LevyPart> = charged
             .iter()
             .zip(weights)
             .zip(amounts)
@@ -571,19 +613,34 @@ impl Books {
                 amount,
             })
             .collect();
-        Ok(vec![Change::new(
+        let purpose = text(&c.purpose, 200, "purpose")?;
+        let mut chunks = parts.chunks(LEVY_PARTS_PER_EVENT);
+        let mut changes = vec![Change::new(
             Stream::Books,
             LevyCharged {
-                entry: c.entry,
-                purpose: text(&c.purpose, 200, "purpose")?,
+                entry: c.entry.clone(),
+                purpose: purpose.clone(),
                 key: c.key,
-                account: c.account,
+                account: c.account.clone(),
                 total: c.total,
                 booked_on: c.booked_on,
                 due_on: c.due_on,
-                parts,
+                parts: chunks.next().unwrap_or_default().to_vec(),
             },
-        )])
+        )];
+        changes.extend(chunks.map(|parts| {
+            Change::new(
+                Stream::Books,
+                LevyContinued {
+                    entry: c.entry.clone(),
+                    purpose: purpose.clone(),
+                    account: c.account.clone(),
+                    booked_on: c.booked_on,
+                    parts: parts.to_vec(),
+                },
+            )
+        }));
+        Ok(changes)
     }
 
     /// Decides a manual entry: at least two lines, none zero, summing to zero, on accounts of
@@ -669,21 +726,27 @@ impl Books {
                 ),
             ));
         }
-        let lines = original
-            .lines
-            .iter()
-            .map(|l| Line::credit(l.account.clone(), l.amount))
-            .collect();
-        Ok(vec![Change::new(
-            Stream::Books,
-            EntryReversed {
-                entry: c.entry,
-                reverses: c.reverses,
-                booked_on: c.booked_on,
-                reason: text(&c.reason, 200, "reason")?,
-                lines,
-            },
-        )])
+        let reason = text(&c.reason, 200, "reason")?;
+        // One reversal event per event of the entry: each balances and fits the log.
+        Ok(original
+            .groups()
+            .into_iter()
+            .map(|group| {
+                Change::new(
+                    Stream::Books,
+                    EntryReversed {
+                        entry: c.entry.clone(),
+                        reverses: c.reverses.clone(),
+                        booked_on: c.booked_on,
+                        reason: reason.clone(),
+                        lines: group
+                            .iter()
+                            .map(|l| Line::credit(l.account.clone(), l.amount))
+                            .collect(),
+                    },
+                )
+            })
+            .collect())
     }
 
     /// Decides closing the business year that ends on `c.last_day`: the earlier years closed

@@ -381,6 +381,88 @@ fn a_levy_by_firm_size_splits_the_whole_to_the_cent_over_the_members_with_rights
     assert_eq!(sum_on(&bookings, &account("4200")), euros("-1000.00"));
 }
 
+proptest! {
+    /// A1: a levy over any number of members, up to the most one levy takes, is booked in
+    /// events of at most `LEVY_PARTS_PER_EVENT` parts, the first `LevyCharged`, the rest
+    /// `LevyContinued`: each event's booking balances, their parts sum to the levy, every
+    /// member is charged once, and the books fold it as one entry.
+    #[test]
+    fn a1_a_levy_over_many_members_is_booked_in_balanced_events_of_one_entry(
+        members in 1u32..3_500,
+        cents in 1i64..100_000_000,
+    ) {
+        let mut world = world(3);
+        let facts: Vec<MemberFacts> = (1..=members).map(|m| facts(m, 1, 1)).collect();
+        let total = Money::from_cents(cents).expect("in range");
+        let changes = world
+            .books
+            .charge_levy(
+                ChargeLevy {
+                    entry: entry("big"),
+                    purpose: "Regional marketing 2028".into(),
+                    key: LevyKey::Equal,
+                    total,
+                    account: AccountRef::whole(codes::LEVIES),
+                    booked_on: date(2028, 2, 1),
+                    due_on: date(2028, 3, 1),
+                    usage: BTreeMap::new(),
+                    today: TODAY,
+                },
+                &facts,
+            )
+            .expect("charged");
+        let charged = (members as usize).min(cents as usize);
+        prop_assert_eq!(changes.len(), charged.div_ceil(LEVY_PARTS_PER_EVENT));
+        prop_assert!(matches!(changes[0].event, Event::LevyCharged(_)));
+        let mut charged_members = std::collections::BTreeSet::new();
+        let mut sum = 0i64;
+        for change in &changes {
+            let parts = match &change.event {
+                Event::LevyCharged(e) => &e.parts,
+                Event::LevyContinued(e) => &e.parts,
+                other => panic!("not a levy: {other:?}"),
+            };
+            prop_assert!(parts.len() <= LEVY_PARTS_PER_EVENT);
+            for part in parts {
+                prop_assert!(charged_members.insert(part.member), "charged once");
+                sum += part.amount.cents();
+            }
+            prop_assert!(balanced(&bookings(&change.event, &Owed(BTreeMap::new()))));
+        }
+        prop_assert_eq!(sum, cents);
+        for change in &changes {
+            world.books.apply(&change.event);
+        }
+        let lines: i64 = world.books.entries.get(&entry("big")).expect("one entry").lines.iter()
+            .filter(|l| l.amount.cents() > 0)
+            .map(|l| l.amount.cents())
+            .sum();
+        prop_assert_eq!(lines, cents, "one entry holds every part");
+        // Its reversal undoes it whole, an event for each of the levy's, each balanced.
+        let reversal = world
+            .books
+            .reverse(Reverse {
+                entry: entry("undo"),
+                reverses: entry("big"),
+                booked_on: date(2028, 2, 2),
+                reason: "Charged by mistake".into(),
+                today: TODAY,
+            })
+            .expect("reversed");
+        prop_assert_eq!(reversal.len(), changes.len());
+        let mut undone = 0i64;
+        for change in &reversal {
+            let booked = bookings(&change.event, &Owed(BTreeMap::new()));
+            prop_assert!(balanced(&booked));
+            undone += booked.iter().flat_map(|b| &b.lines)
+                .filter(|l| l.account.code == codes::LEVIES)
+                .map(|l| l.amount.cents())
+                .sum::<i64>();
+        }
+        prop_assert_eq!(undone, cents, "the income charged is taken back");
+    }
+}
+
 /// Records the year's business as one manual entry on 2027-06-30: `lines` (income and
 /// expenses, debit positive), balanced on the bank.
 fn post_results(world: &mut World, lines: &[(&str, &str)]) {
