@@ -398,11 +398,8 @@ pub async fn seal_vote(
     motion: &MotionId,
     mark: &Mark,
 ) -> Result<Option<(PersonalRecord, verbund_domain::PersonalRef)>, ExecError> {
-    let runtime = app
-        .coop(log)
-        .await
-        .map_err(|e| ExecError::Start(format!("{e:#}")))?
-        .ok_or_else(|| LedgerError::UnknownLog(log.clone()))?;
+    // The ballot may have opened a moment ago: read it as the decision will.
+    let runtime = caught_up(app, log).await?;
     let state = runtime
         .views()
         .aggregates
