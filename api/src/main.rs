@@ -44,6 +44,10 @@ enum Command {
     Logs(cmd::logs::Args),
     /// Let a log whose chain was found broken take writes again, once it verifies intact.
     Resume(cmd::resume::Args),
+    /// Write a consistent, verified copy of a SQLite database while servers keep writing.
+    Backup(cmd::backup::BackupArgs),
+    /// Put a verified backup in place of a damaged SQLite database.
+    Restore(cmd::backup::RestoreArgs),
     /// Append commits read as JSON Lines from standard input; print one acknowledgement per line.
     Append(cmd::append::Args),
     /// Measure throughput and latency.
@@ -112,6 +116,8 @@ async fn run(cli: Cli) -> ExitCode {
         Command::Verify(args) => cmd::verify::run(args).await,
         Command::Logs(args) => cmd::logs::run(args).await,
         Command::Resume(args) => cmd::resume::run(args).await,
+        Command::Backup(args) => cmd::backup::backup(args).await,
+        Command::Restore(args) => cmd::backup::restore(args).await,
         Command::Append(args) => cmd::append::run(args).await,
         Command::Bench(bench) => cmd::bench::run(bench).await,
     };

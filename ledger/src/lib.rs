@@ -463,6 +463,19 @@ impl Ledger {
         self.inner.store.logs().await
     }
 
+    /// Writes a consistent copy of a SQLite database to the file `to`, which must not exist,
+    /// while appends go on: the copy holds every commit acknowledged before it began (SQLite's
+    /// `VACUUM INTO`, not a copy of the file). A PostgreSQL database is backed up with
+    /// PostgreSQL's own tools (`pg_dump`): [`LedgerError::UnsupportedUrl`].
+    pub async fn backup_into(&self, to: &std::path::Path) -> Result<(), LedgerError> {
+        match &self.inner.store {
+            store::Store::Sqlite(store) => store.backup_into(to).await,
+            store::Store::Postgres(_) => Err(LedgerError::UnsupportedUrl(
+                "a PostgreSQL database is backed up with pg_dump (docs/operations.md)".into(),
+            )),
+        }
+    }
+
     /// The head of a log as committed; on SQLite it may include a batch whose sync to disk is
     /// still running, so it can be ahead of what `read_log` returns for a moment.
     pub async fn head(&self, log: &LogId) -> Result<Head, LedgerError> {

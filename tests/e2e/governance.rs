@@ -29,6 +29,7 @@ on_both_databases!(
     an_amendment_raising_the_share_amount_fails_at_70_and_passes_at_76_percent,
     a_hidden_ballot_shows_no_vote_before_the_close,
     w1_no_table_holds_a_secret_vote_and_its_key_is_destroyed_once_the_resolution_stands,
+    a_start_without_the_key_store_fails_and_a_destroyed_key_stays_destroyed,
     g43a_above_1500_members_the_members_elect_delegates_who_alone_vote_at_their_assembly,
     a_cooperative_founded_under_the_old_rules_keeps_working_and_its_next_amendment_meets_the_law,
 );
@@ -832,16 +833,8 @@ fn w1_no_table_holds_a_secret_vote_and_its_key_is_destroyed_once_the_resolution_
     // The keys: one per ballot, named by its opening, in files outside the database.
     let events = coop.get("/events?limit=1000", "auditor");
     let events = events["events"].as_array().expect("events").clone();
-    let key_of = |motion: &str| {
-        events
-            .iter()
-            .find(|e| e["type"] == "BallotOpened" && e["payload"]["motion"] == motion)
-            .and_then(|e| e["payload"]["key"].as_str())
-            .unwrap_or_else(|| panic!("the opening of {motion} names its key"))
-            .to_owned()
-    };
-    let keys = verbund_api::app::default_ballot_keys(&db.url);
-    let key_file = |motion: &str| keys.join(format!("{}.key", key_of(motion)));
+    let keys = verbund_api::app::default_key_store(&db.url).join("ballots");
+    let key_file = |motion: &str| keys.join(format!("{}.key", ballot_key_id(&coop, motion)));
     let secret_key = std::fs::read_to_string(key_file(&secret)).expect("the secret ballot's key");
     let secret_key = secret_key.trim().to_owned();
     let hidden_key = std::fs::read_to_string(key_file(&hidden)).expect("the hidden ballot's key");
@@ -889,7 +882,7 @@ fn w1_no_table_holds_a_secret_vote_and_its_key_is_destroyed_once_the_resolution_
     let empty = tempfile::tempdir().expect("a directory");
     let verified = verbund()
         .args(["verify", "--database-url", &db.url])
-        .env("VERBUND_BALLOT_KEYS", empty.path())
+        .env("VERBUND_KEY_STORE", empty.path())
         .output()
         .expect("verbund runs");
     assert!(
@@ -1023,6 +1016,120 @@ fn w1_no_table_holds_a_secret_vote_and_its_key_is_destroyed_once_the_resolution_
     for (_, data) in stored_records(&db.url, COOP) {
         assert!(!data.unwrap_or_default().contains(&secret_key));
     }
+}
+
+/// The id of the key that seals the votes of `motion`, as its opening names it.
+fn ballot_key_id(coop: &Coop, motion: &str) -> String {
+    let events = coop.get("/events?limit=1000", "auditor");
+    events["events"]
+        .as_array()
+        .expect("events")
+        .iter()
+        .find(|e| e["type"] == "BallotOpened" && e["payload"]["motion"] == motion)
+        .and_then(|e| e["payload"]["key"].as_str())
+        .unwrap_or_else(|| panic!("the opening of {motion} names its key"))
+        .to_owned()
+}
+
+/// Copies the files of directory `from` into a new directory `to`.
+fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).expect("a directory");
+    for entry in std::fs::read_dir(from).expect("readable") {
+        let entry = entry.expect("an entry");
+        std::fs::copy(entry.path(), to.join(entry.file_name())).expect("copied");
+    }
+}
+
+/// Issue 24, point 4: a server started without the key store its database needs (a ballot
+/// still to be counted, a secret one still to be recounted) does not run blind: it exits,
+/// naming the store and the ballots. And a key destroyed by design stays destroyed: a key
+/// store restored from a backup taken before the destruction has the key deleted again at
+/// the next start.
+fn a_start_without_the_key_store_fails_and_a_destroyed_key_stays_destroyed(db: &TestDb) {
+    let coop = start(db);
+    let (hidden, secret) = hidden_and_secret(&coop);
+    coop.vote_ok(&secret, "member:1", json!({"choice": "yes"}));
+    coop.ok(
+        &format!("/motions/{secret}/ballot/close"),
+        "member:1",
+        json!({}),
+    );
+    let store = verbund_api::app::default_key_store(&db.url);
+    let before = tempfile::tempdir().expect("a directory");
+    let old_store = before.path().join("keys");
+    copy_dir(&store.join("ballots"), &old_store.join("ballots"));
+    let old_key = |motion: &str| {
+        old_store
+            .join("ballots")
+            .join(format!("{}.key", ballot_key_id(&coop, motion)))
+    };
+
+    // Without its key store, a server does not start.
+    let empty = tempfile::tempdir().expect("a directory");
+    let mut server = verbund()
+        .args(["serve", "--bind", "127.0.0.1:0", "--database-url", &db.url])
+        .env("VERBUND_KEY_STORE", empty.path())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("verbund runs");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let status = loop {
+        if let Some(status) = server.try_wait().expect("waits") {
+            break status;
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = server.kill();
+            panic!("a server without its key store kept running");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    let mut said = String::new();
+    std::io::Read::read_to_string(&mut server.stderr.take().expect("stderr"), &mut said)
+        .expect("readable");
+    assert!(!status.success(), "{said}");
+    assert!(said.contains("lacks the keys of 2 ballots"), "{said}");
+    assert!(said.contains(&hidden) && said.contains(&secret), "{said}");
+
+    // The secret ballot's key is destroyed a month on; then the key store is restored from
+    // the backup taken before, key included. The next start deletes it again.
+    let rt = verbund_tests::runtime();
+    rt.block_on(async {
+        let config = verbund_api::app::Config::new(&db.url);
+        let app = verbund_api::app::App::open(config.clone())
+            .await
+            .expect("the application");
+        let request = verbund_api::app::Request {
+            coop: verbund_api::app::parse_coop(COOP).expect("a coop id"),
+            actor: verbund_ledger::Actor::parse("cli:retention").expect("an actor"),
+            key: None,
+            digest: [0; 32],
+        };
+        let later =
+            verbund_domain::governance::Motion::contestable_until(verbund_api::app::today())
+                .tomorrow()
+                .expect("a day");
+        let done = verbund_api::app::destroy_expired_ballot_keys(&app, &request, later)
+            .await
+            .expect("runs");
+        assert_eq!(done.destroyed.len(), 1);
+        app.close().await;
+
+        let restored = verbund_api::app::Config {
+            key_store: old_store.clone(),
+            ..config
+        };
+        assert!(old_key(&secret).exists() && old_key(&hidden).exists());
+        let app = verbund_api::app::App::open(restored)
+            .await
+            .expect("starts: the hidden ballot's key is there");
+        assert!(
+            !old_key(&secret).exists(),
+            "the destroyed key is deleted again"
+        );
+        assert!(old_key(&hidden).exists(), "a key still needed stays");
+        app.close().await;
+    });
 }
 
 /// 1,000 members vote at the same time through two server processes on one PostgreSQL

@@ -7,6 +7,7 @@ mod crash;
 mod governance;
 mod http;
 mod membership;
+mod operations;
 mod oracles;
 mod processes;
 

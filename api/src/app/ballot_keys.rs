@@ -1,7 +1,7 @@
 //! The keys that seal the votes of secret and hidden ballots (W1), kept outside the database.
 //!
 //! Each such ballot has its own key, drawn at random when it opens and written to a file of
-//! its own in the ballot-key directory (`--ballot-keys`), never to the database. A vote is
+//! its own in the key store's `ballots` directory (`--key-store`), never to the database. A vote is
 //! stored as a personal-data record holding its mark encrypted under that key
 //! (XChaCha20-Poly1305, a fresh random nonce per vote, the log, motion and record bound in as
 //! associated data, the mark padded to one length so that the ciphertext's size tells
@@ -184,7 +184,7 @@ impl BallotKey {
     }
 }
 
-/// The ballot-key directory: one file per key, `ID.key`, readable by the service's user only.
+/// The ballot keys: one file per key, `ID.key`, readable by the service's user only.
 #[derive(Debug)]
 pub struct BallotKeys {
     dir: PathBuf,
@@ -193,6 +193,15 @@ pub struct BallotKeys {
 }
 
 impl BallotKeys {
+    /// The ballot keys of the key store `store`: its `ballots` directory. The store and the
+    /// directory are created, readable by the service's user only, if they are not there.
+    pub fn in_store(store: &Path) -> std::io::Result<Self> {
+        create_private_dir(store)?;
+        let dir = store.join("ballots");
+        create_private_dir(&dir)?;
+        Ok(Self::new(dir))
+    }
+
     /// The keys in `dir` (created with the first key).
     pub fn new(dir: PathBuf) -> Self {
         Self {

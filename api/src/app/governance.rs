@@ -712,6 +712,44 @@ pub async fn recount(app: &App, log: &LogId, motion: &MotionId) -> Result<Recoun
     })
 }
 
+/// Holds the key store to what the logs say, at a start: a key the log records as destroyed
+/// or disclosed is deleted should its file be back (a key store restored from an older
+/// backup: a destroyed key stays destroyed); a key a ballot still needs must be there, or the
+/// start fails naming the store and the ballots, instead of running without it.
+pub async fn check_key_store(app: &App) -> anyhow::Result<()> {
+    let mut missing = Vec::new();
+    for (log, _) in app.coops().await {
+        let Ok(runtime) = caught_up(app, &log).await else {
+            // Its projections failed to start: reported by /readyz, checked at its next start.
+            continue;
+        };
+        let keys: Vec<(MotionId, verbund_domain::governance::BallotKeyId, bool)> =
+            runtime.views().aggregates.read(|a| {
+                a.motions()
+                    .filter_map(|(id, m)| {
+                        let key = m.opened()?.key.clone()?;
+                        Some((id.clone(), key, m.ballot_key().is_some()))
+                    })
+                    .collect()
+            });
+        for (motion, key, needed) in keys {
+            if !needed {
+                app.ballot_keys().destroy(&key)?;
+            } else if !app.ballot_keys().exists(&key) {
+                missing.push(format!("{log}: motion {motion} (key {key})"));
+            }
+        }
+    }
+    anyhow::ensure!(
+        missing.is_empty(),
+        "the key store {} lacks the keys of {} ballots whose votes are still to be counted or recounted: {}. Restore the key store from its backup, or name it with --key-store; without them those ballots cannot be counted",
+        app.config().key_store.display(),
+        missing.len(),
+        missing.join(", ")
+    );
+    Ok(())
+}
+
 /// What [`destroy_expired_ballot_keys`] did.
 #[derive(Clone, Debug, Default)]
 pub struct KeyRetention {

@@ -58,42 +58,50 @@ pub struct Config {
     pub database_url: String,
     /// Projections tuning.
     pub runtime: RuntimeOptions,
-    /// The directory of the keys that seal secret and hidden ballots' votes (W1): outside
-    /// the database, so that the database and its backups alone never reveal a vote.
-    pub ballot_keys: std::path::PathBuf,
+    /// The key store: every secret Verbund keeps outside the database, so that the database
+    /// and its backups alone reveal none (the keys of secret and hidden ballots, W1, in its
+    /// `ballots` directory).
+    pub key_store: std::path::PathBuf,
 }
 
 impl Config {
-    /// The settings for `database_url`, with the ballot keys in their default directory and
-    /// the projections' defaults.
+    /// The settings for `database_url`, with the key store in its default place and the
+    /// projections' defaults.
     pub fn new(database_url: &str) -> Self {
         Self {
             database_url: database_url.to_owned(),
             runtime: RuntimeOptions::default(),
-            ballot_keys: default_ballot_keys(database_url),
+            key_store: default_key_store(database_url),
         }
     }
 }
 
-/// Where the ballot keys are kept unless told: beside a SQLite database's file (`FILE` →
-/// `FILE.ballot-keys`), for PostgreSQL in `verbund-ballot-keys` under the user's data
-/// directory (`$XDG_DATA_HOME`, else `~/.local/share`), else the working directory. Key ids
-/// are random, so one directory may serve several databases.
-pub fn default_ballot_keys(database_url: &str) -> std::path::PathBuf {
+/// The file of a SQLite database URL (`sqlite:PATH`, `sqlite://PATH?…`); `None` for
+/// PostgreSQL and an in-memory database.
+pub fn sqlite_file(database_url: &str) -> Option<std::path::PathBuf> {
+    let path = database_url.strip_prefix("sqlite:")?;
+    let path = path.trim_start_matches("//");
+    let path = path.split('?').next().unwrap_or(path);
+    (!path.is_empty() && path != ":memory:").then(|| std::path::PathBuf::from(path))
+}
+
+/// Where the key store is unless told: beside a SQLite file (`FILE` → `FILE.keys`), for
+/// PostgreSQL `verbund-keys` under the user's data directory (`$XDG_DATA_HOME`, else
+/// `~/.local/share`), else the working directory. Key ids are random, so one store may serve
+/// several databases.
+pub fn default_key_store(database_url: &str) -> std::path::PathBuf {
     use std::path::PathBuf;
-    if let Some(path) = database_url.strip_prefix("sqlite:") {
-        let path = path.trim_start_matches("//");
-        let path = path.split('?').next().unwrap_or(path);
-        if !path.is_empty() && path != ":memory:" {
-            return PathBuf::from(format!("{path}.ballot-keys"));
-        }
+    if let Some(path) = sqlite_file(database_url) {
+        let mut name = path.into_os_string();
+        name.push(".keys");
+        return PathBuf::from(name);
     }
     let data = std::env::var_os("XDG_DATA_HOME")
         .map(PathBuf::from)
         .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".local/share")));
     match data {
-        Some(data) => data.join("verbund-ballot-keys"),
-        None => PathBuf::from("verbund-ballot-keys"),
+        Some(data) => data.join("verbund-keys"),
+        None => PathBuf::from("verbund-keys"),
     }
 }
 
@@ -155,7 +163,10 @@ impl App {
         let snapshots = SnapshotStore::open(&config.database_url)
             .await
             .with_context(|| format!("cannot open the snapshot table in {redacted}"))?;
-        let ballot_keys = ballot_keys::BallotKeys::new(config.ballot_keys.clone());
+        let ballot_keys =
+            ballot_keys::BallotKeys::in_store(&config.key_store).with_context(|| {
+                format!("cannot create the key store {}", config.key_store.display())
+            })?;
         let app = Self {
             inner: Arc::new(Inner {
                 ballot_keys,
@@ -183,6 +194,7 @@ impl App {
         // must not keep the others from being served: it is reported by `/readyz` and its
         // requests fail.
         app.discover().await?;
+        governance::check_key_store(&app).await?;
         Ok(app)
     }
 

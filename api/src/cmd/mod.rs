@@ -21,6 +21,7 @@ pub fn say_line(line: std::fmt::Arguments<'_>) {
 }
 
 pub mod append;
+pub mod backup;
 pub mod bench;
 pub mod bench_app;
 mod bench_books;
@@ -45,19 +46,19 @@ pub struct Database {
     /// `sqlite:PATH` (created if missing) or `postgres://USER@HOST/DB`.
     #[arg(long, env = "VERBUND_DATABASE_URL", default_value = crate::DEFAULT_DATABASE_URL)]
     pub database_url: String,
-    /// The directory of the keys that seal secret and hidden ballots' votes (W1), kept apart
-    /// from the database and its backups. Default: beside a SQLite file (`FILE.ballot-keys`),
-    /// for PostgreSQL `verbund-ballot-keys` in the user's data directory.
-    #[arg(long, env = "VERBUND_BALLOT_KEYS")]
-    pub ballot_keys: Option<std::path::PathBuf>,
+    /// The key store: the secrets Verbund keeps apart from the database and its backups (the
+    /// keys of secret and hidden ballots). Default: beside a SQLite file (`FILE.keys`), for
+    /// PostgreSQL `verbund-keys` in the user's data directory.
+    #[arg(long, env = "VERBUND_KEY_STORE")]
+    pub key_store: Option<std::path::PathBuf>,
 }
 
 impl Database {
     /// The application's settings for this database.
     pub fn config(&self) -> crate::app::Config {
         let mut config = crate::app::Config::new(&self.database_url);
-        if let Some(dir) = &self.ballot_keys {
-            config.ballot_keys = dir.clone();
+        if let Some(dir) = &self.key_store {
+            config.key_store = dir.clone();
         }
         config
     }

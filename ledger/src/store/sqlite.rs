@@ -107,6 +107,20 @@ impl SqliteStore {
         self.options.get_filename()
     }
 
+    /// Writes a consistent copy of the database to `to` (which must not exist) with `VACUUM
+    /// INTO`: one read transaction, so writers go on meanwhile and the copy holds exactly the
+    /// commits before it began.
+    pub(crate) async fn backup_into(&self, to: &std::path::Path) -> Result<(), LedgerError> {
+        let to = to.to_str().ok_or_else(|| {
+            LedgerError::InvalidAppend(format!("{} is not a UTF-8 path", to.display()))
+        })?;
+        sqlx::query("VACUUM INTO ?1")
+            .bind(to)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
     pub(crate) async fn create_log(&self, log: &LogId, now_us: i64) -> Result<(), LedgerError> {
         let result = sqlx::query(
             "INSERT INTO ledger_logs (log_id, created_at_us, head_position, head_hash, head_recorded_at_us)

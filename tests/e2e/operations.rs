@@ -1,0 +1,277 @@
+//! Operations end to end (issue 24): a backup taken while a server keeps taking writes,
+//! restored into a fresh database, verified and compared with the original — with Verbund's
+//! own commands on SQLite and with PostgreSQL's own tools on PostgreSQL, as an operator would.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+
+use serde_json::{Value, json};
+use verbund_tests::*;
+
+use crate::{examples, verbund};
+
+on_both_databases!(a_backup_taken_during_writes_restores_to_a_log_that_verifies_and_holds_them,);
+
+const COOP: &str = "dorfhandwerk-eg";
+
+fn cli(args: &[&str]) -> String {
+    let output = verbund().args(args).output().expect("verbund runs");
+    assert!(
+        output.status.success(),
+        "verbund {args:?}: {}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn run(program: &str, args: &[&str]) {
+    let output = std::process::Command::new(program)
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("{program} runs: {e}"));
+    assert!(
+        output.status.success(),
+        "{program} {args:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+/// Today on this machine, as the server reads it.
+fn today() -> String {
+    jiff::tz::TimeZone::system()
+        .to_datetime(jiff::Timestamp::now())
+        .date()
+        .to_string()
+}
+
+/// Where a restored copy of the database lives; dropped with the test.
+enum Restored {
+    Sqlite {
+        _dir: tempfile::TempDir,
+        url: String,
+    },
+    Postgres {
+        admin: String,
+        database: String,
+        url: String,
+    },
+}
+
+impl Restored {
+    fn url(&self) -> &str {
+        match self {
+            Restored::Sqlite { url, .. } | Restored::Postgres { url, .. } => url,
+        }
+    }
+}
+
+impl Drop for Restored {
+    fn drop(&mut self) {
+        if let Restored::Postgres {
+            admin, database, ..
+        } = self
+        {
+            let _ = std::process::Command::new("psql")
+                .args([
+                    admin.as_str(),
+                    "-qc",
+                    &format!("DROP DATABASE IF EXISTS {database} WITH (FORCE)"),
+                ])
+                .output();
+        }
+    }
+}
+
+/// Backs the database up while it is written to, and restores the backup into a fresh
+/// database: `verbund backup` and `verbund restore` on SQLite; `pg_dump` of the test's schema
+/// and `pg_restore` into a new database on PostgreSQL (docs/operations.md).
+fn back_up_and_restore(url: &str, dir: &Path) -> Restored {
+    if url.starts_with("sqlite:") {
+        let backup = dir.join("backup.db");
+        let said = cli(&[
+            "backup",
+            "--database-url",
+            url,
+            "--to",
+            backup.to_str().expect("a path"),
+        ]);
+        assert!(
+            said.contains("intact") && said.contains("key store"),
+            "{said}"
+        );
+        let restored = tempfile::tempdir().expect("a directory");
+        let restored_url = format!("sqlite:{}", restored.path().join("verbund.db").display());
+        let said = cli(&[
+            "restore",
+            "--database-url",
+            &restored_url,
+            "--from",
+            backup.to_str().expect("a path"),
+        ]);
+        assert!(said.contains("intact"), "{said}");
+        return Restored::Sqlite {
+            _dir: restored,
+            url: restored_url,
+        };
+    }
+    // postgres://…/test?options=-c%20search_path%3Dschema
+    let (base, options) = url.split_once('?').expect("a scratch schema's options");
+    let schema = options
+        .rsplit("search_path%3D")
+        .next()
+        .expect("a schema")
+        .split('&')
+        .next()
+        .expect("a schema")
+        .to_owned();
+    let dump = dir.join("backup.dump");
+    run(
+        "pg_dump",
+        &[
+            "--format=custom",
+            &format!("--schema={schema}"),
+            &format!("--file={}", dump.display()),
+            base,
+        ],
+    );
+    let database = format!("restored_{schema}");
+    run(
+        "psql",
+        &[base, "-qc", &format!("CREATE DATABASE {database}")],
+    );
+    let (server, _) = base.rsplit_once('/').expect("a database name");
+    let restored_base = format!("{server}/{database}");
+    let restored = Restored::Postgres {
+        admin: base.to_owned(),
+        database,
+        url: format!("{restored_base}?{options}"),
+    };
+    run(
+        "pg_restore",
+        &[
+            &format!("--dbname={restored_base}"),
+            "--no-owner",
+            dump.to_str().expect("a path"),
+        ],
+    );
+    restored
+}
+
+/// Issue 24, points 2 and 3: four clients admit members through a server as fast as they can;
+/// meanwhile the database is backed up. The backup, restored into a fresh database, verifies,
+/// holds every admission acknowledged before the backup began, and its member list is the
+/// original's at the backup's head.
+fn a_backup_taken_during_writes_restores_to_a_log_that_verifies_and_holds_them(db: &TestDb) {
+    cli(&[
+        "coop",
+        "create",
+        COOP,
+        "--statute",
+        &examples("statute.toml"),
+        "--founding",
+        &examples("founding.toml"),
+        "--database-url",
+        &db.url,
+    ]);
+    let token = |principal: &str| {
+        cli(&["token", "issue", COOP, principal, "--database-url", &db.url])
+            .lines()
+            .last()
+            .expect("a token")
+            .to_owned()
+    };
+    let (board, auditor) = (token("member:1"), token("auditor"));
+    let server = Server::start(verbund(), &db.url, "warn");
+    let http = Http::default();
+    let url = |server: &Server, rest: &str| server.url(&format!("/v1/coops/{COOP}{rest}"));
+
+    let stop = Arc::new(AtomicBool::new(false));
+    let acknowledged = Arc::new(AtomicU64::new(0));
+    let dir = tempfile::tempdir().expect("a directory");
+    let restored = std::thread::scope(|scope| {
+        for client in 0..4 {
+            let (stop, acknowledged, http) = (&stop, &acknowledged, http.clone());
+            let (server, board) = (&server, &board);
+            scope.spawn(move || {
+                let mut n = 0;
+                while !stop.load(Ordering::SeqCst) {
+                    n += 1;
+                    let name = format!("Mitglied {client}-{n}");
+                    let applied = http.send(
+                        "POST",
+                        &url(server, "/applications"),
+                        None,
+                        &[],
+                        Some(
+                            &json!({"name": name, "address": "Dorfstraße 1, 12345 Musterdorf",
+                                    "kind": {"type": "natural-person"}, "shares": 1,
+                                    "declared_on": today(),
+                                    "acknowledged": {"pays_for_shares": true}})
+                            .to_string(),
+                        ),
+                    );
+                    assert_eq!(applied.status, 201, "{}", applied.text);
+                    let id = applied.json()["application"]
+                        .as_str()
+                        .expect("an id")
+                        .to_owned();
+                    let admitted = http.send(
+                        "POST",
+                        &url(server, &format!("/applications/{id}/admission")),
+                        Some(board),
+                        &[],
+                        Some(&json!({"admitted_on": today()}).to_string()),
+                    );
+                    assert!(matches!(admitted.status, 200 | 201), "{}", admitted.text);
+                    let position = admitted.position.expect("a position");
+                    acknowledged.fetch_max(position, Ordering::SeqCst);
+                }
+            });
+        }
+        // Writes under way (some fifty admissions); everything acknowledged so far must be in
+        // the backup.
+        while acknowledged.load(Ordering::SeqCst) < 130 {
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        let before_backup = acknowledged.load(Ordering::SeqCst);
+        let restored = back_up_and_restore(&db.url, dir.path());
+        let during = acknowledged.load(Ordering::SeqCst);
+        stop.store(true, Ordering::SeqCst);
+        assert!(
+            during > before_backup,
+            "the writes went on during the backup"
+        );
+        (restored, before_backup)
+    });
+    let (restored, before_backup) = restored;
+
+    let verified = verbund()
+        .args(["verify", "--quiet", "--database-url", restored.url()])
+        .output()
+        .expect("verbund runs");
+    assert!(
+        verified.status.success(),
+        "{}",
+        String::from_utf8_lossy(&verified.stdout)
+    );
+    let copy = Server::start(verbund(), restored.url(), "warn");
+    let head = http.get(&url(&copy, "/verify"), Some(&auditor)).json();
+    let head = head["head_position"].as_u64().expect("a head");
+    assert!(
+        head >= before_backup,
+        "the backup ends at {head}, before position {before_backup} acknowledged earlier"
+    );
+    let members = |server: &Server, query: &str| -> Value {
+        let reply = http.get(
+            &url(server, &format!("/members?limit=1000{query}")),
+            Some(&auditor),
+        );
+        assert_eq!(reply.status, 200, "{}", reply.text);
+        reply.json()["members"].clone()
+    };
+    let original = members(&server, &format!("&at_position={head}"));
+    assert_eq!(members(&copy, ""), original);
+    assert!(original.as_array().expect("members").len() > 6);
+}
