@@ -11,7 +11,10 @@ use verbund_tests::*;
 
 use crate::{examples, verbund};
 
-on_both_databases!(a_backup_taken_during_writes_restores_to_a_log_that_verifies_and_holds_them,);
+on_both_databases!(
+    a_backup_taken_during_writes_restores_to_a_log_that_verifies_and_holds_them,
+    a_server_stopped_while_writing_acknowledges_nothing_it_then_loses,
+);
 
 const COOP: &str = "dorfhandwerk-eg";
 
@@ -274,4 +277,115 @@ fn a_backup_taken_during_writes_restores_to_a_log_that_verifies_and_holds_them(d
     let original = members(&server, &format!("&at_position={head}"));
     assert_eq!(members(&copy, ""), original);
     assert!(original.as_array().expect("members").len() > 6);
+}
+
+/// Issue 24, point 6: eight clients issue tokens as fast as they can and an event stream is
+/// open when the server is told to stop (SIGTERM). It exits by itself, within its grace
+/// period, event stream and all; every token whose issue it acknowledged is there after the
+/// restart — a write is acknowledged and kept, or not acknowledged at all.
+fn a_server_stopped_while_writing_acknowledges_nothing_it_then_loses(db: &TestDb) {
+    let admin = cli(&[
+        "coop",
+        "create",
+        COOP,
+        "--statute",
+        &examples("statute.toml"),
+        "--founding",
+        &examples("founding.toml"),
+        "--database-url",
+        &db.url,
+    ])
+    .lines()
+    .last()
+    .expect("the admin's token")
+    .to_owned();
+    let auditor = cli(&["token", "issue", COOP, "auditor", "--database-url", &db.url])
+        .lines()
+        .last()
+        .expect("a token")
+        .to_owned();
+    let mut server = Server::start(verbund(), &db.url, "warn");
+    let http = Http::default();
+    let url = |server: &Server, rest: &str| server.url(&format!("/v1/coops/{COOP}{rest}"));
+
+    // An event stream held open by a client that reads until the server closes it.
+    let address = server.base.trim_start_matches("http://").to_owned();
+    let mut stream = std::net::TcpStream::connect(&address).expect("connects");
+    std::io::Write::write_all(
+        &mut stream,
+        format!(
+            "GET /v1/coops/{COOP}/events/stream HTTP/1.1\r\nHost: {address}\r\nAuthorization: Bearer {auditor}\r\n\r\n"
+        )
+        .as_bytes(),
+    )
+    .expect("sent");
+    let reader = std::thread::spawn(move || {
+        let mut head = [0u8; 12];
+        std::io::Read::read_exact(&mut stream, &mut head).expect("an answer");
+        assert_eq!(&head, b"HTTP/1.1 200", "{}", String::from_utf8_lossy(&head));
+        std::io::copy(&mut stream, &mut std::io::sink()).ok();
+    });
+
+    let issue_url = url(&server, "/tokens");
+    let list_url = url(&server, "/tokens?limit=1000");
+    let acknowledged: Vec<String> = std::thread::scope(|scope| {
+        let writers: Vec<_> = (0..8)
+            .map(|_| {
+                let (http, issue_url, admin) = (http.clone(), &issue_url, &admin);
+                scope.spawn(move || {
+                    let mut issued = Vec::new();
+                    loop {
+                        let reply = http.try_send(
+                            "POST",
+                            issue_url,
+                            Some(admin),
+                            &[],
+                            Some(r#"{"principal": "auditor", "expires_in_days": 1}"#),
+                        );
+                        match reply {
+                            Ok(reply) if reply.status == 201 => {
+                                issued.push(
+                                    reply.json()["token"].as_str().expect("an id").to_owned(),
+                                );
+                            }
+                            // Refused, or cut off before an answer: not acknowledged.
+                            _ => return issued,
+                        }
+                    }
+                })
+            })
+            .collect();
+        while http.get(&list_url, Some(&admin)).json()["tokens"]
+            .as_array()
+            .map_or(0, Vec::len)
+            < 60
+        {
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        let status = server.terminate(std::time::Duration::from_secs(60));
+        assert!(status.success(), "{status}; log: {}", server.log_text());
+        writers
+            .into_iter()
+            .flat_map(|w| w.join().expect("a writer"))
+            .collect()
+    });
+    reader.join().expect("the stream ended with the server");
+    assert!(acknowledged.len() >= 50, "{}", acknowledged.len());
+
+    let restarted = Server::start(verbund(), &db.url, "warn");
+    let listed = all_pages(1000, "tokens", "next_after", |after| {
+        let after = after.map(|a| format!("&after={a}")).unwrap_or_default();
+        http.get(
+            &url(&restarted, &format!("/tokens?limit=1000{after}")),
+            Some(&admin),
+        )
+        .json()
+    });
+    let kept: std::collections::BTreeSet<&str> =
+        listed.iter().filter_map(|t| t["token"].as_str()).collect();
+    let lost: Vec<&String> = acknowledged
+        .iter()
+        .filter(|id| !kept.contains(id.as_str()))
+        .collect();
+    assert!(lost.is_empty(), "acknowledged and lost: {lost:?}");
 }

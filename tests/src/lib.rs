@@ -295,6 +295,28 @@ impl Server {
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }
+
+    /// Asks the server to stop, as an init system does (SIGTERM), and waits for it to exit;
+    /// fails the test if it is still running after `bound`.
+    pub fn terminate(&mut self, bound: std::time::Duration) -> std::process::ExitStatus {
+        let sent = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .expect("kill runs");
+        assert!(sent.success(), "SIGTERM was not sent");
+        let deadline = std::time::Instant::now() + bound;
+        loop {
+            if let Some(status) = self.child.try_wait().expect("the server can be waited for") {
+                return status;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the server still runs {bound:?} after SIGTERM; log: {}",
+                self.log_text()
+            );
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+    }
 }
 
 impl Drop for Server {
@@ -350,6 +372,20 @@ impl Http {
         headers: &[(&str, &str)],
         body: Option<&str>,
     ) -> Reply {
+        self.try_send(method, url, token, headers, body)
+            .unwrap_or_else(|e| panic!("{method} {url}: {e}"))
+    }
+
+    /// Sends a request as [`Http::send`] does; a connection that fails, or an answer cut off
+    /// before its body ended, is an error.
+    pub fn try_send(
+        &self,
+        method: &str,
+        url: &str,
+        token: Option<&str>,
+        headers: &[(&str, &str)],
+        body: Option<&str>,
+    ) -> Result<Reply, String> {
         let mut request = ureq::http::Request::builder().method(method).uri(url);
         if let Some(token) = token {
             request = request.header("authorization", format!("Bearer {token}"));
@@ -367,7 +403,7 @@ impl Http {
             }
             None => self.agent.run(request.body(()).expect("a valid request")),
         };
-        let mut response = response.unwrap_or_else(|e| panic!("{method} {url}: {e}"));
+        let mut response = response.map_err(|e| e.to_string())?;
         let header = |name: &str| {
             response
                 .headers()
@@ -387,15 +423,15 @@ impl Http {
                 .with_config()
                 .limit(256 * 1024 * 1024)
                 .read_to_vec()
-                .unwrap_or_default()
+                .map_err(|e| e.to_string())?
         };
-        Reply {
+        Ok(Reply {
             status,
             content_type,
             position,
             text: String::from_utf8_lossy(&bytes).into_owned(),
             bytes,
-        }
+        })
     }
 
     /// GET with an optional token.

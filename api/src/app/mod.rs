@@ -136,6 +136,8 @@ struct Inner {
     ballot_keys: ballot_keys::BallotKeys,
     /// One turn at a time on each cooperative's books (see [`App::books_turn`]).
     books_turns: std::sync::Mutex<HashMap<LogId, Arc<tokio::sync::Mutex<()>>>>,
+    /// True once the process is stopping: requests that would run on (event streams) end.
+    stopping: tokio::sync::watch::Sender<bool>,
 }
 
 /// The events at the end of each log checked when a server starts (with their link to the
@@ -171,6 +173,7 @@ impl App {
             inner: Arc::new(Inner {
                 ballot_keys,
                 books_turns: Default::default(),
+                stopping: tokio::sync::watch::Sender::new(false),
                 ledger,
                 snapshots,
                 config,
@@ -240,6 +243,21 @@ impl App {
     /// The cache of verified personal data.
     pub(crate) fn people_cache(&self) -> &people::PeopleCache {
         &self.inner.people
+    }
+
+    /// Says that the process is stopping: event streams end, so that the requests in flight
+    /// can finish.
+    pub fn begin_stopping(&self) {
+        self.inner.stopping.send_replace(true);
+    }
+
+    /// Resolves once the process is stopping.
+    pub fn stopping(&self) -> impl std::future::Future<Output = ()> + Send + 'static {
+        let mut stopping = self.inner.stopping.subscribe();
+        async move {
+            // An error means the application is gone: stopping as well.
+            let _ = stopping.wait_for(|stopping| *stopping).await;
+        }
     }
 
     /// Waits for this process's turn on the books of `log`: held while a command on them is

@@ -65,21 +65,47 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// How long a stopping server lets the requests under way finish before it stops anyway.
+const STOP_GRACE: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// Serves the API on `listener` and the operator's metrics on `metrics` until Ctrl-C or
-/// SIGTERM, then stops taking requests, finishes those under way, takes last snapshots and
-/// closes the database.
+/// SIGTERM; then takes no new requests, ends its event streams, lets the requests under way
+/// finish (for at most [`STOP_GRACE`]), commits and answers what was queued for the log, takes
+/// last snapshots and closes the database. Nothing is acknowledged that is not durable: an
+/// answer is sent only after its commit, and one cut off by the stop was never given.
 pub async fn serve(
     app: App,
     listener: tokio::net::TcpListener,
     metrics: tokio::net::TcpListener,
 ) -> anyhow::Result<()> {
+    {
+        let app = app.clone();
+        tokio::spawn(async move {
+            shutdown_signal().await;
+            app.begin_stopping();
+        });
+    }
     let router = crate::http::router(app.clone());
     let operator = axum::serve(metrics, crate::http::operator_router(app.clone()))
-        .with_graceful_shutdown(shutdown_signal());
-    let api = axum::serve(listener, router).with_graceful_shutdown(shutdown_signal());
-    let (api, operator) = tokio::join!(api, operator);
-    api.context("the server failed")?;
-    operator.context("the metrics' server failed")?;
+        .with_graceful_shutdown(app.stopping());
+    let api = axum::serve(listener, router).with_graceful_shutdown(app.stopping());
+    let served = async { tokio::join!(api.into_future(), operator.into_future()) };
+    let grace = {
+        let stopping = app.stopping();
+        async move {
+            stopping.await;
+            tokio::time::sleep(STOP_GRACE).await;
+        }
+    };
+    tokio::select! {
+        (api, operator) = served => {
+            api.context("the server failed")?;
+            operator.context("the metrics' server failed")?;
+        }
+        () = grace => {
+            tracing::warn!("requests still under way {STOP_GRACE:?} after the stop began: stopping anyway");
+        }
+    }
     app.close().await;
     Ok(())
 }

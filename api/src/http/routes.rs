@@ -408,10 +408,20 @@ pub async fn stream_events(
     };
     // The request's span (its id and route) for what the stream logs after the answer began.
     let span = tracing::Span::current();
+    let stopping = Box::pin(app.stopping());
     let events = futures_util::stream::unfold(
-        (subscription, permit, holder, span),
-        |(mut subscription, permit, mut holder, span)| async move {
-            match subscription.next().await {
+        (subscription, permit, holder, span, stopping),
+        |(mut subscription, permit, mut holder, span, mut stopping)| async move {
+            // A stopping server ends its streams, so that it can stop: the client resumes
+            // from the last id it got (Last-Event-ID) at another server or after the restart.
+            let next = tokio::select! {
+                next = subscription.next() => next,
+                () = &mut stopping => {
+                    tracing::info!(parent: &span, "event stream ended: the server is stopping");
+                    return None;
+                }
+            };
+            match next {
                 Ok(_) if !holder.still_valid() => {
                     tracing::info!(parent: &span, "event stream ended: its token was revoked or expired");
                     None
@@ -425,7 +435,7 @@ pub async fn stream_events(
                         .data(data);
                     Some((
                         Ok::<_, Infallible>(sse),
-                        (subscription, permit, holder, span),
+                        (subscription, permit, holder, span, stopping),
                     ))
                 }
                 Err(e) => {
