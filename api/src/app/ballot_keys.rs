@@ -442,24 +442,23 @@ mod tests {
         );
     }
 
-    /// A key lives in its own file, readable by the service's user only, until destroyed;
+    /// Issue 24, point 4: the key store is created readable by the service's user only; a
+    /// key lives in its own file there, readable by that user only, until destroyed;
     /// another process reads it from there; once destroyed it is gone for good.
     #[test]
     fn w1_a_key_is_kept_in_a_private_file_until_destroyed() {
         let dir = tempfile::tempdir().expect("a directory");
-        let keys = BallotKeys::new(dir.path().join("ballot-keys"));
+        let store = dir.path().join("keys");
+        let keys = BallotKeys::in_store(&store).expect("the store is created");
         let (id, key) = keys.create().expect("a key");
         let path = keys.path(&id);
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt as _;
-            let mode = fs::metadata(&path).expect("a file").permissions().mode();
-            assert_eq!(mode & 0o777, 0o600);
-            let mode = fs::metadata(keys.dir())
-                .expect("a dir")
-                .permissions()
-                .mode();
-            assert_eq!(mode & 0o777, 0o700);
+            let mode = |p: &Path| fs::metadata(p).expect("there").permissions().mode() & 0o777;
+            assert_eq!(mode(&path), 0o600);
+            assert_eq!(mode(keys.dir()), 0o700);
+            assert_eq!(mode(&store), 0o700, "the key store itself");
         }
         let other = BallotKeys::new(keys.dir().to_owned());
         assert_eq!(other.get(&id).expect("read").to_hex(), key.to_hex());
