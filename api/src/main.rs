@@ -98,13 +98,23 @@ fn without_transparent_huge_pages() {
 }
 
 async fn run(cli: Cli) -> ExitCode {
-    tracing_subscriber::fmt()
+    let logs = tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("VERBUND_LOG")
                 .unwrap_or_else(|_| "warn".into()),
         )
-        .with_writer(std::io::stderr)
-        .init();
+        .with_writer(std::io::stderr);
+    // `VERBUND_LOG_FORMAT=json`: one JSON object per line, for a log collector.
+    match std::env::var("VERBUND_LOG_FORMAT").as_deref() {
+        Ok("json") => logs.json().flatten_event(true).init(),
+        Ok("text") | Err(_) => logs.init(),
+        Ok(other) => {
+            logs.init();
+            eprintln!(
+                "warning: VERBUND_LOG_FORMAT={other:?} is neither json nor text; logging text"
+            );
+        }
+    }
     let result = match cli.command {
         Command::Serve(args) => cmd::serve::run(args).await,
         Command::Coop(command) => cmd::coop::run(command).await,

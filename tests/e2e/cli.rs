@@ -410,3 +410,38 @@ fn the_member_list_benchmark_rebuilds_every_member() {
     assert!(text.contains("Median: member list rebuilt at"), "{text}");
     assert!(text.contains("bytes per member"), "{text}");
 }
+
+/// Issue 24, point 7: the example systemd units (`examples/*.service`) start `verbund` only
+/// with subcommands, options and environment variables it understands: every `--option` of an
+/// `ExecStart` and every `VERBUND_…` variable is in that subcommand's help (`VERBUND_LOG` and
+/// `VERBUND_LOG_FORMAT`, read by every subcommand, in the README).
+#[test]
+fn the_example_systemd_units_use_only_what_verbund_understands() {
+    let readme = std::fs::read_to_string(crate::examples("../README.md")).expect("the README");
+    for unit in ["verbund.service", "verbund-retention@.service"] {
+        let text = std::fs::read_to_string(crate::examples(unit)).expect("the unit");
+        let exec = text
+            .lines()
+            .find_map(|l| l.strip_prefix("ExecStart=/usr/local/bin/verbund "))
+            .unwrap_or_else(|| panic!("{unit} starts verbund"));
+        let subcommand = exec.split_whitespace().next().expect("a subcommand");
+        let help = succeeded(&[subcommand, "--help"]);
+        for option in exec.split_whitespace().filter(|w| w.starts_with("--")) {
+            assert!(
+                help.contains(option),
+                "{unit}: {option} is no option of {subcommand}"
+            );
+        }
+        for variable in text
+            .lines()
+            .filter_map(|l| l.strip_prefix("Environment="))
+            .filter_map(|l| l.split_once('=').map(|(name, _)| name))
+            .filter(|name| name.starts_with("VERBUND_"))
+        {
+            assert!(
+                help.contains(&format!("[env: {variable}=")) || readme.contains(variable),
+                "{unit}: {variable} means nothing to {subcommand}"
+            );
+        }
+    }
+}

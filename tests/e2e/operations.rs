@@ -16,6 +16,11 @@ on_both_databases!(
     a_server_stopped_while_writing_acknowledges_nothing_it_then_loses,
 );
 
+#[test]
+fn https_is_served_from_certificate_files_and_logs_are_json_lines_on_request() {
+    https_and_json_logs(&TestDb::sqlite());
+}
+
 const COOP: &str = "dorfhandwerk-eg";
 
 fn cli(args: &[&str]) -> String {
@@ -388,4 +393,134 @@ fn a_server_stopped_while_writing_acknowledges_nothing_it_then_loses(db: &TestDb
         .filter(|id| !kept.contains(id.as_str()))
         .collect();
     assert!(lost.is_empty(), "acknowledged and lost: {lost:?}");
+}
+
+/// A GET over TLS that trusts only `cert` (PEM): the status line and the body.
+fn get_over_tls(address: &str, path: &str, cert: &Path) -> Result<String, String> {
+    use rustls::pki_types::pem::PemObject as _;
+    let rt = verbund_tests::runtime();
+    rt.block_on(async {
+        let mut roots = rustls::RootCertStore::empty();
+        for cert in
+            rustls::pki_types::CertificateDer::pem_file_iter(cert).map_err(|e| e.to_string())?
+        {
+            roots
+                .add(cert.map_err(|e| e.to_string())?)
+                .map_err(|e| e.to_string())?;
+        }
+        let config = rustls::ClientConfig::builder_with_provider(Arc::new(
+            rustls::crypto::ring::default_provider(),
+        ))
+        .with_safe_default_protocol_versions()
+        .map_err(|e| e.to_string())?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+        let tcp = tokio::net::TcpStream::connect(address)
+            .await
+            .map_err(|e| e.to_string())?;
+        let name = rustls::pki_types::ServerName::try_from("localhost")
+            .map_err(|e| e.to_string())?
+            .to_owned();
+        let mut tls = tokio_rustls::TlsConnector::from(Arc::new(config))
+            .connect(name, tcp)
+            .await
+            .map_err(|e| e.to_string())?;
+        use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+        tls.write_all(
+            format!("GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+                .as_bytes(),
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+        let mut answer = Vec::new();
+        tls.read_to_end(&mut answer)
+            .await
+            .map_err(|e| e.to_string())?;
+        Ok(String::from_utf8_lossy(&answer).into_owned())
+    })
+}
+
+/// Issue 24, point 7: `verbund serve --tls-cert --tls-key` answers HTTPS with the given
+/// certificate (a client that trusts it gets its answer; plain HTTP to the port gets none,
+/// and the server goes on), and with `VERBUND_LOG_FORMAT=json` every line it logs is a JSON
+/// object.
+fn https_and_json_logs(db: &TestDb) {
+    cli(&[
+        "coop",
+        "create",
+        COOP,
+        "--statute",
+        &examples("statute.toml"),
+        "--founding",
+        &examples("founding.toml"),
+        "--database-url",
+        &db.url,
+    ]);
+    let dir = tempfile::tempdir().expect("a directory");
+    let (cert, key) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
+    run(
+        "openssl",
+        &[
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+            "-nodes",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=localhost",
+            "-addext",
+            "subjectAltName=DNS:localhost",
+            "-addext",
+            "basicConstraints=critical,CA:FALSE",
+            "-addext",
+            "extendedKeyUsage=serverAuth",
+            "-keyout",
+            key.to_str().expect("a path"),
+            "-out",
+            cert.to_str().expect("a path"),
+        ],
+    );
+    let mut command = verbund();
+    command
+        .env("VERBUND_TLS_CERT", &cert)
+        .env("VERBUND_TLS_KEY", &key)
+        .env("VERBUND_LOG_FORMAT", "json");
+    let mut server = Server::start(command, &db.url, "debug");
+    assert!(server.base.starts_with("https://"), "{}", server.base);
+    let address = server.base.trim_start_matches("https://").to_owned();
+
+    let answer = get_over_tls(&address, "/healthz", &cert).expect("an answer over TLS");
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert!(answer.ends_with("ok"), "{answer}");
+    // Plain HTTP to the TLS port: no answer, and the server goes on.
+    let plain =
+        Http::default().try_send("GET", &format!("http://{address}/healthz"), None, &[], None);
+    assert!(
+        plain.is_err() || plain.as_ref().is_ok_and(|r| r.status != 200),
+        "{plain:?}"
+    );
+    let again = get_over_tls(&address, &format!("/v1/coops/{COOP}"), &cert).expect("an answer");
+    assert!(again.starts_with("HTTP/1.1 200"), "{again}");
+
+    let status = server.terminate(std::time::Duration::from_secs(60));
+    assert!(status.success(), "{status}");
+    let log = server.log_text();
+    let lines: Vec<&str> = log.lines().filter(|l| !l.trim().is_empty()).collect();
+    assert!(
+        lines.iter().any(|l| l.contains("TLS handshake failed")),
+        "the plain request is logged: {log}"
+    );
+    for line in lines {
+        let parsed: Result<Value, _> = serde_json::from_str(line);
+        assert!(
+            parsed
+                .as_ref()
+                .is_ok_and(|v| v["level"].is_string() && v["timestamp"].is_string()),
+            "not a JSON log line: {line}"
+        );
+    }
 }

@@ -275,7 +275,7 @@ impl Server {
             line.trim()
                 .rsplit(' ')
                 .next()
-                .filter(|address| address.starts_with("http://"))
+                .filter(|address| address.starts_with("http://") || address.starts_with("https://"))
                 .unwrap_or_else(|| panic!("no address in {line:?}; log: {}", server.log_text()))
                 .to_owned()
         };

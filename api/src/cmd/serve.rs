@@ -17,6 +17,13 @@ pub struct Args {
     pub bind: SocketAddr,
     #[command(flatten)]
     pub metrics: MetricsBind,
+    /// Serve HTTPS with this PEM certificate chain (with --tls-key); without, plain HTTP for a
+    /// reverse proxy in front (docs/operations.md).
+    #[arg(long, env = "VERBUND_TLS_CERT", requires = "tls_key")]
+    pub tls_cert: Option<std::path::PathBuf>,
+    /// The PEM private key of --tls-cert.
+    #[arg(long, env = "VERBUND_TLS_KEY", requires = "tls_cert")]
+    pub tls_key: Option<std::path::PathBuf>,
 }
 
 /// Where the operator's metrics are served: a listener of their own, on this machine only by
@@ -50,18 +57,30 @@ impl MetricsBind {
 }
 
 pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
+    // Certificates first: a bad one is said before anything starts.
+    let tls = match (&args.tls_cert, &args.tls_key) {
+        (Some(cert), Some(key)) => Some(crate::http::tls::server_config(cert, key)?),
+        _ => None,
+    };
     let app = App::open(args.database.config()).await?;
     let listener = tokio::net::TcpListener::bind(args.bind)
         .await
         .with_context(|| format!("cannot listen on {}", args.bind))?;
     let metrics = args.metrics.listen().await?;
     let address = listener.local_addr()?;
-    say!("verbund listening on http://{address}");
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    say!("verbund listening on {scheme}://{address}");
     say!(
         "metrics for the operator on http://{}/metrics",
         metrics.local_addr()?
     );
-    serve(app, listener, metrics).await?;
+    match tls {
+        Some(config) => {
+            let listener = crate::http::tls::TlsListener::new(listener, config)?;
+            serve(app, listener, metrics).await?;
+        }
+        None => serve(app, listener, metrics).await?,
+    }
     Ok(ExitCode::SUCCESS)
 }
 
@@ -73,11 +92,10 @@ const STOP_GRACE: std::time::Duration = std::time::Duration::from_secs(10);
 /// finish (for at most [`STOP_GRACE`]), commits and answers what was queued for the log, takes
 /// last snapshots and closes the database. Nothing is acknowledged that is not durable: an
 /// answer is sent only after its commit, and one cut off by the stop was never given.
-pub async fn serve(
-    app: App,
-    listener: tokio::net::TcpListener,
-    metrics: tokio::net::TcpListener,
-) -> anyhow::Result<()> {
+pub async fn serve<L>(app: App, listener: L, metrics: tokio::net::TcpListener) -> anyhow::Result<()>
+where
+    L: axum::serve::Listener<Addr = SocketAddr>,
+{
     {
         let app = app.clone();
         tokio::spawn(async move {

@@ -15,6 +15,7 @@ pub mod extract;
 pub mod governance;
 pub mod members;
 pub mod routes;
+pub mod tls;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
