@@ -10,6 +10,7 @@ mod membership;
 mod operations;
 mod oracles;
 mod processes;
+mod upgrades;
 
 use std::collections::HashMap;
 use std::process::Command;

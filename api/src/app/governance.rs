@@ -677,9 +677,10 @@ pub struct Recount {
 }
 
 impl Recount {
-    /// True if the votes give the recorded result.
+    /// True if the votes give the recorded result (a result recorded by an earlier build may
+    /// write its tally in other units).
     pub fn matches(&self) -> bool {
-        self.recorded == self.recounted
+        self.recorded.says_the_same_as(&self.recounted)
     }
 }
 

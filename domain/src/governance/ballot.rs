@@ -145,6 +145,33 @@ pub struct BallotCounted {
     pub outcome: Outcome,
 }
 
+impl BallotCounted {
+    /// True if `other` says the same result: the same electorate, participation, quorum,
+    /// survey and outcome, and a tally that says the same (in whatever units it is written).
+    pub fn says_the_same_as(&self, other: &BallotCounted) -> bool {
+        let tallies = match (&self.tally, &other.tally) {
+            (Some(a), Some(b)) => a.says_the_same_as(b),
+            (None, None) => true,
+            _ => false,
+        };
+        tallies
+            && (
+                self.motion.clone(),
+                self.closed_at_position,
+                self.electorate,
+                self.participants,
+            ) == (
+                other.motion.clone(),
+                other.closed_at_position,
+                other.electorate,
+                other.participants,
+            )
+            && (self.quorum_percent, self.quorum_reached, self.outcome)
+                == (other.quorum_percent, other.quorum_reached, other.outcome)
+            && self.survey == other.survey
+    }
+}
+
 /// `BallotKeyDisclosed`: with its count, the key of a ballot whose results were hidden but
 /// which was not secret: with it anyone reads its votes as an open ballot's (W1). A secret
 /// ballot's key is never disclosed.

@@ -89,6 +89,40 @@ pub struct Tally {
     pub adopted: bool,
 }
 
+impl Tally {
+    /// True if `other` says the same: the same weights as fractions (whatever their common
+    /// denominator), the same heads, caps and outcome. A tally recorded by an earlier build
+    /// may be written in other units than today's count of the same votes.
+    pub fn says_the_same_as(&self, other: &Tally) -> bool {
+        let same_fraction = |a: u128, b: u128| {
+            a.checked_mul(other.denominator) == b.checked_mul(self.denominator)
+                && a.checked_mul(other.denominator).is_some()
+        };
+        same_fraction(self.yes, other.yes)
+            && same_fraction(self.no, other.no)
+            && (
+                self.yes_voters,
+                self.no_voters,
+                self.abstentions,
+                self.invalid,
+            ) == (
+                other.yes_voters,
+                other.no_voters,
+                other.abstentions,
+                other.invalid,
+            )
+            && (
+                self.investing_capped,
+                self.multiple_votes_capped,
+                self.adopted,
+            ) == (
+                other.investing_capped,
+                other.multiple_votes_capped,
+                other.adopted,
+            )
+    }
+}
+
 mod u128_text {
     use serde::{Deserialize, Deserializer, Serializer};
 
@@ -501,6 +535,40 @@ mod tests {
             sums[0][0].add(sums[1][0].mul(factor)),
             sums[0][1].add(sums[1][1].mul(factor)),
         )
+    }
+
+    proptest! {
+        /// A tally written in other units says the same (a result recorded by an earlier
+        /// build against today's recount), and one with other weights does not.
+        #[test]
+        fn a_tally_in_other_units_says_the_same(
+            yes in 0u128..1_000_000,
+            no in 0u128..1_000_000,
+            denominator in 1u128..1_000,
+            scale in 1u128..1_000,
+        ) {
+            let tally = Tally {
+                yes,
+                no,
+                denominator,
+                yes_voters: 3,
+                no_voters: 2,
+                abstentions: 1,
+                invalid: 0,
+                investing_capped: false,
+                multiple_votes_capped: false,
+                adopted: yes > no,
+            };
+            let scaled = Tally {
+                yes: yes * scale,
+                no: no * scale,
+                denominator: denominator * scale,
+                ..tally.clone()
+            };
+            prop_assert!(tally.says_the_same_as(&scaled) && scaled.says_the_same_as(&tally));
+            let other = Tally { yes: yes + 1, ..tally.clone() };
+            prop_assert!(!tally.says_the_same_as(&other));
+        }
     }
 
     proptest! {
