@@ -283,6 +283,17 @@ impl Cooperative {
             });
             return;
         }
+        if let Event::CooperativeMovedIn(e) = event {
+            self.founded = Some(Founded {
+                name: e.name.clone(),
+                begins_on: Some(e.go_live_on),
+                statute: Statute::clone(&e.statute).as_decided(&e.statute_text),
+                statute_version: 1,
+                offices: BTreeMap::new(),
+                delegates: BTreeSet::new(),
+            });
+            return;
+        }
         let Some(founded) = &mut self.founded else {
             return;
         };
@@ -318,7 +329,8 @@ impl Cooperative {
         }
     }
 
-    /// The first day of the cooperative's history in Verbund (D1): its founding day. `None`
+    /// The first day of the cooperative's history in Verbund (D1): its founding day, or the
+    /// go-live day of one that moved in. `None`
     /// before the founding (and for a state folded before it was recorded).
     pub fn history_begins(&self) -> Option<Date> {
         self.founded.as_ref().and_then(|f| f.begins_on)
@@ -661,80 +673,21 @@ impl Cooperative {
         }
 
         let is_member = |no: &MemberNo| no.get() <= member_count;
-        let small = founders.len() <= SMALL_COOPERATIVE_MEMBERS_MAX;
-        // G9-24: officers are natural persons; a natural person serves for a firm.
-        let named = board
-            .iter()
-            .enumerate()
-            .map(|(i, o)| (format!("board[{i}]"), o))
-            .chain(
-                supervisory_board
-                    .iter()
-                    .enumerate()
-                    .map(|(i, o)| (format!("supervisory_board[{i}]"), o)),
-            )
-            .chain(treasurer.iter().map(|o| ("treasurer".to_owned(), o)));
-        for (field, officer) in named {
-            if let Some(founder) = usize::try_from(officer.member.get() - 1)
-                .ok()
-                .and_then(|i| founders.get(i))
-            {
-                check_serving(
-                    &founder.kind,
-                    officer.serving.as_ref(),
-                    &format!("{field}.serving"),
-                )?;
-            }
-        }
+        check_officers(
+            &statute,
+            founders.len(),
+            &board,
+            &supervisory_board,
+            treasurer.as_ref(),
+            &is_member,
+            |member| {
+                usize::try_from(member.get() - 1)
+                    .ok()
+                    .and_then(|i| founders.get(i))
+                    .map(|f| &f.kind)
+            },
+        )?;
         let board_officers = board;
-        let board: Vec<MemberNo> = board_officers.iter().map(|o| o.member).collect();
-        let seats: Vec<MemberNo> = supervisory_board.iter().map(|o| o.member).collect();
-        // G9-24: a board of at least 2 persons, 1 with at most 20 members; the statute may ask
-        // for more.
-        let board_min = statute.organ_minimum(Office::Board, founders.len());
-        check_organ(&board, "board", board_min, &is_member)?;
-        // A supervisory board may be omitted only with at most 20 members (G9-24).
-        if statute.has_supervisory_board() || !small {
-            if !statute.has_supervisory_board() {
-                return Err(DomainError::rule(
-                    Rule::G9_24,
-                    "supervisory-board-required",
-                    format!(
-                        "with {} members the cooperative needs a supervisory board, but the statute omits it",
-                        founders.len()
-                    ),
-                )
-                .at("statute.organs.supervisory_board"));
-            }
-            let minimum = statute.organ_minimum(Office::SupervisoryBoard, founders.len());
-            check_organ(&seats, "supervisory_board", minimum, &is_member)?;
-        } else if !supervisory_board.is_empty() {
-            return Err(DomainError::invalid(
-                "supervisory-board-not-in-statute",
-                "supervisory_board",
-                "the statute provides no supervisory board",
-            ));
-        }
-        // § 37 GenG: nobody sits on the board and the supervisory board at once.
-        if let Some(both) = board.iter().find(|no| seats.contains(no)) {
-            return Err(DomainError::invalid(
-                "offices-incompatible",
-                "supervisory_board",
-                format!("member {both} cannot sit on the board and the supervisory board at once"),
-            ));
-        }
-        if let Some(treasurer) = treasurer.as_ref().map(|o| o.member)
-            && !is_member(&treasurer)
-        {
-            return Err(DomainError::rule(
-                Rule::G9_24,
-                "officer-not-a-member",
-                format!(
-                    "the treasurer {treasurer} is not one of the founders; officers must be members"
-                ),
-            )
-            .at("treasurer"));
-        }
 
         let mut changes = vec![Change::new(
             Stream::Coop,
@@ -796,6 +749,84 @@ impl Cooperative {
     }
 }
 
+/// The officers named at a founding or a moving-in (G9-24, § 36 (1), § 37 GenG): members,
+/// natural persons (a named person serves for a firm), organs of their statute's size, nobody
+/// on both boards, a treasurer who is a member. `kind_of` gives a named member's kind.
+pub(crate) fn check_officers<'a>(
+    statute: &Statute,
+    members: usize,
+    board: &[Officer],
+    supervisory_board: &[Officer],
+    treasurer: Option<&Officer>,
+    is_member: &dyn Fn(&MemberNo) -> bool,
+    kind_of: impl Fn(MemberNo) -> Option<&'a MemberKind>,
+) -> Result<(), DomainError> {
+    let small = members <= SMALL_COOPERATIVE_MEMBERS_MAX;
+    // G9-24: officers are natural persons; a natural person serves for a firm.
+    let named = board
+        .iter()
+        .enumerate()
+        .map(|(i, o)| (format!("board[{i}]"), o))
+        .chain(
+            supervisory_board
+                .iter()
+                .enumerate()
+                .map(|(i, o)| (format!("supervisory_board[{i}]"), o)),
+        )
+        .chain(treasurer.iter().map(|o| ("treasurer".to_owned(), *o)));
+    for (field, officer) in named {
+        if let Some(kind) = kind_of(officer.member) {
+            check_serving(kind, officer.serving.as_ref(), &format!("{field}.serving"))?;
+        }
+    }
+    let board: Vec<MemberNo> = board.iter().map(|o| o.member).collect();
+    let seats: Vec<MemberNo> = supervisory_board.iter().map(|o| o.member).collect();
+    // G9-24: a board of at least 2 persons, 1 with at most 20 members; the statute may ask
+    // for more.
+    let board_min = statute.organ_minimum(Office::Board, members);
+    check_organ(&board, "board", board_min, is_member)?;
+    // A supervisory board may be omitted only with at most 20 members (G9-24).
+    if statute.has_supervisory_board() || !small {
+        if !statute.has_supervisory_board() {
+            return Err(DomainError::rule(
+                Rule::G9_24,
+                "supervisory-board-required",
+                format!(
+                    "with {members} members the cooperative needs a supervisory board, but the statute omits it"
+                ),
+            )
+            .at("statute.organs.supervisory_board"));
+        }
+        let minimum = statute.organ_minimum(Office::SupervisoryBoard, members);
+        check_organ(&seats, "supervisory_board", minimum, is_member)?;
+    } else if !supervisory_board.is_empty() {
+        return Err(DomainError::invalid(
+            "supervisory-board-not-in-statute",
+            "supervisory_board",
+            "the statute provides no supervisory board",
+        ));
+    }
+    // § 37 GenG: nobody sits on the board and the supervisory board at once.
+    if let Some(both) = board.iter().find(|no| seats.contains(no)) {
+        return Err(DomainError::invalid(
+            "offices-incompatible",
+            "supervisory_board",
+            format!("member {both} cannot sit on the board and the supervisory board at once"),
+        ));
+    }
+    if let Some(treasurer) = treasurer.map(|o| o.member)
+        && !is_member(&treasurer)
+    {
+        return Err(DomainError::rule(
+            Rule::G9_24,
+            "officer-not-a-member",
+            format!("the treasurer {treasurer} is not a member; officers must be members"),
+        )
+        .at("treasurer"));
+    }
+    Ok(())
+}
+
 /// G9-24 (§ 9 (2) GenG): officers are natural persons. A natural person member serves
 /// themself; for a firm a natural person authorised to represent it serves, and is named; an
 /// investing member may name one.
@@ -848,7 +879,7 @@ fn check_organ(
             return Err(DomainError::rule(
                 Rule::G9_24,
                 "officer-not-a-member",
-                format!("{no} is not one of the founders; officers must be members"),
+                format!("{no} is not a member; officers must be members"),
             )
             .at(format!("{field}[{index}]")));
         }
@@ -1175,7 +1206,9 @@ pub(crate) mod tests_support {
                 match change.stream {
                     Stream::Coop => {
                         // The books learn the first day of the history (D1).
-                        if let Event::CooperativeFounded(_) = &change.event {
+                        if let Event::CooperativeFounded(_) | Event::CooperativeMovedIn(_) =
+                            &change.event
+                        {
                             self.books.apply(&change.event);
                         }
                         self.coop.apply(&change.event);

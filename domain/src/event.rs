@@ -23,6 +23,7 @@ use crate::membership::{
     MemberExcluded, MemberRecordErased, MembershipApplied, PaymentReceived, ResignationDeclared,
     SettlementPaid, SharesSubscribed, VotesGranted,
 };
+use crate::moving_in::{CooperativeMovedIn, MemberMovedIn, OpeningBalancesBooked};
 use crate::{ApplicationId, MemberNo, TokenId};
 
 /// The aggregate an event belongs to: one stream per aggregate in the log.
@@ -207,6 +208,12 @@ macro_rules! events {
 events! {
     /// A cooperative was founded under its first statute.
     CooperativeFounded v 1,
+    /// An existing cooperative's history in Verbund began on its go-live day (D1).
+    CooperativeMovedIn v 1,
+    /// A member of a cooperative moving in, as its member list kept so far records them.
+    MemberMovedIn v 1,
+    /// The opening balances of a cooperative moving in.
+    OpeningBalancesBooked v 1,
     /// The statute was amended.
     StatuteAmended v 1,
     /// Someone applied for membership.

@@ -35,6 +35,7 @@ pub mod governance;
 mod ids;
 mod membership;
 mod money;
+pub mod moving_in;
 mod personal;
 pub mod statute;
 

@@ -102,13 +102,15 @@ impl Ballot {
 
 impl Projection for Aggregates {
     const NAME: &'static str = "aggregates";
-    const VERSION: u32 = 9;
+    const VERSION: u32 = 10;
 
     fn apply(&mut self, envelope: &Envelope) {
         match &envelope.stream {
             Some(Stream::Coop) => {
-                // The books learn the first day of the history (D1) from the founding.
-                if let Event::CooperativeFounded(_) = &envelope.event {
+                // The books learn the first day of the history (D1) from the founding or the
+                // moving-in.
+                if let Event::CooperativeFounded(_) | Event::CooperativeMovedIn(_) = &envelope.event
+                {
                     Arc::make_mut(&mut self.books.state).apply(&envelope.event);
                 }
                 self.coop.state.apply(&envelope.event);

@@ -183,6 +183,7 @@ impl Projection for Journal {
     fn apply(&mut self, envelope: &Envelope) {
         match &envelope.event {
             Event::CooperativeFounded(e) => self.share_amount = e.statute.share_amount(),
+            Event::CooperativeMovedIn(e) => self.share_amount = e.statute.share_amount(),
             Event::StatuteAmended(e) => self.share_amount = e.statute.share_amount(),
             Event::AccountOpened(e) => self.chart.open(e.account.clone()),
             Event::LossAlarmRaised(e) => self.alarms.push_back(e.clone()),

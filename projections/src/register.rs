@@ -86,7 +86,7 @@ impl MemberRecord {
 
 impl Projection for Register {
     const NAME: &'static str = "register";
-    const VERSION: u32 = 7;
+    const VERSION: u32 = 8;
 
     fn apply(&mut self, envelope: &Envelope) {
         match &envelope.event {
@@ -96,6 +96,16 @@ impl Projection for Register {
                     name: e.name.clone(),
                     founded_on: e.founded_on,
                     statute: e.statute_as_decided(),
+                    founded_at: envelope.position,
+                    statute_at: envelope.position,
+                });
+            }
+            Event::CooperativeMovedIn(e) => {
+                self.cooperative.apply(&envelope.event);
+                self.coop = Some(CoopRecord {
+                    name: e.name.clone(),
+                    founded_on: e.founded_on,
+                    statute: verbund_domain::Statute::clone(&e.statute).as_decided(&e.statute_text),
                     founded_at: envelope.position,
                     statute_at: envelope.position,
                 });
@@ -126,7 +136,9 @@ impl Projection for Register {
                 };
                 // A member's entry starts with the admission: an event before it (which the
                 // domain never writes, but an import could) makes no entry.
-                if !self.members.contains_key(&no) && !matches!(event, Event::MemberAdmitted(_)) {
+                if !self.members.contains_key(&no)
+                    && !matches!(event, Event::MemberAdmitted(_) | Event::MemberMovedIn(_))
+                {
                     return;
                 }
                 let record = self.members.entry(no).or_insert_with(|| MemberRecord {
@@ -142,6 +154,7 @@ impl Projection for Register {
                 // capital. Payments and the settlement are the books', not the list's.
                 let (effective_on, added) = match event {
                     Event::MemberAdmitted(e) => (e.admitted_on, e.shares),
+                    Event::MemberMovedIn(e) => (e.admitted_on, e.shares),
                     Event::SharesSubscribed(e) => (e.subscribed_on, e.shares),
                     Event::ResignationDeclared(e) => (e.effective_on, 0),
                     Event::MemberExcluded(e) => (e.effective_on, 0),

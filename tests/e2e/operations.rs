@@ -14,6 +14,7 @@ use crate::{examples, verbund};
 on_both_databases!(
     a_backup_taken_during_writes_restores_to_a_log_that_verifies_and_holds_them,
     a_server_stopped_while_writing_acknowledges_nothing_it_then_loses,
+    d1_an_existing_cooperative_moves_in_and_its_history_begins_at_the_go_live,
 );
 
 #[test]
@@ -523,4 +524,145 @@ fn https_and_json_logs(db: &TestDb) {
             "not a JSON log line: {line}"
         );
     }
+}
+
+/// Issue 24, point 1 (D1): the example cooperative of 1987 moves in from its opening state
+/// (`examples/moving-in`: a TOML file and a member list in CSV) on 2026-07-01. Its member list
+/// as of 2000 holds the members admitted by then; a member's statement shows the paid-in
+/// capital and what is unpaid; the opening balance sheet balances with each member's capital;
+/// nothing is booked or closed before the go-live; and a faulty opening state writes nothing.
+fn d1_an_existing_cooperative_moves_in_and_its_history_begins_at_the_go_live(db: &TestDb) {
+    let example = |file: &str| examples(&format!("moving-in/{file}"));
+    let import = |members: &str| {
+        verbund()
+            .args([
+                "coop",
+                "import",
+                COOP,
+                "--statute",
+                &examples("statute.toml"),
+                "--opening",
+                &example("opening.toml"),
+                "--members",
+                members,
+                "--database-url",
+                &db.url,
+            ])
+            .output()
+            .expect("verbund runs")
+    };
+    // A member list whose capital does not add up to the books': refused, nothing written.
+    let dir = tempfile::tempdir().expect("a directory");
+    let wrong = dir.path().join("members.csv");
+    let list = std::fs::read_to_string(example("members.csv")).expect("the example");
+    std::fs::write(&wrong, list.replace(",4,2000.00,", ",4,1900.00,")).expect("written");
+    let refused = import(wrong.to_str().expect("a path"));
+    assert_eq!(refused.status.code(), Some(2));
+    let said = String::from_utf8_lossy(&refused.stderr);
+    assert!(said.contains("2000") && said.contains("14600.00"), "{said}");
+    let logs = cli(&["logs", "--database-url", &db.url]);
+    assert!(
+        logs.contains("dorfhandwerk-eg\t0 events"),
+        "nothing written: {logs}"
+    );
+
+    let done = import(&example("members.csv"));
+    assert!(
+        done.status.success(),
+        "{}",
+        String::from_utf8_lossy(&done.stderr)
+    );
+    let said = String::from_utf8_lossy(&done.stdout);
+    assert!(said.contains("moved dorfhandwerk-eg in"), "{said}");
+    let token = |principal: &str| {
+        cli(&["token", "issue", COOP, principal, "--database-url", &db.url])
+            .lines()
+            .last()
+            .expect("a token")
+            .to_owned()
+    };
+    let (auditor, treasurer) = (token("auditor"), token("member:3"));
+    let server = Server::start(verbund(), &db.url, "warn");
+    let http = Http::default();
+    let url = |rest: &str| server.url(&format!("/v1/coops/{COOP}{rest}"));
+    let get = |rest: &str| {
+        let reply = http.get(&url(rest), Some(&auditor));
+        assert_eq!(reply.status, 200, "GET {rest}: {}", reply.text);
+        reply.json()
+    };
+    let numbers = |list: &Value| -> Vec<u64> {
+        list["members"]
+            .as_array()
+            .expect("members")
+            .iter()
+            .map(|m| m["member"].as_u64().expect("a number"))
+            .collect()
+    };
+    assert_eq!(
+        numbers(&get("/members?as_of_date=2000-01-01")),
+        [1, 2, 3, 4]
+    );
+    assert_eq!(
+        numbers(&get("/members")),
+        [1, 2, 3, 4, 5, 6, 8, 9, 11, 14, 15, 17],
+        "the old list's numbers, gaps and all"
+    );
+    let coop = get("");
+    assert_eq!(coop["founded_on"], "1987-03-14");
+    let statement = get("/members/9/statement");
+    assert_eq!(
+        (&statement["paid_in"], &statement["outstanding"]),
+        (&json!("1200.00"), &json!("300.00")),
+        "{statement}"
+    );
+    let reiter = get("/members/8");
+    assert_eq!(reiter["exit_on"], "2026-12-31", "the open notice: {reiter}");
+    let trial = get("/books/trial-balance?as_of_date=2026-07-01");
+    let balance = |account: &str| {
+        trial["accounts"]
+            .as_array()
+            .expect("accounts")
+            .iter()
+            .find(|a| a["account"] == account)
+            .map(|a| a["balance"].clone())
+            .unwrap_or(Value::Null)
+    };
+    assert_eq!(balance("1200"), "23750.00");
+    assert_eq!(balance("2000/1"), "-2000.00");
+    assert_eq!(balance("2000/17"), "-5000.00");
+    assert_eq!(balance("1410/9"), "300.00");
+    let total: i64 = trial["accounts"]
+        .as_array()
+        .expect("accounts")
+        .iter()
+        .map(|a| {
+            let text = a["balance"].as_str().expect("a balance").replace('.', "");
+            text.parse::<i64>().expect("cents")
+        })
+        .sum();
+    assert_eq!(total, 0, "the opening balance sheet balances");
+
+    // Nothing before the go-live.
+    let payment = http.send(
+        "POST",
+        &url("/books/payments"),
+        Some(&treasurer),
+        &[],
+        Some(
+            &json!({"direction": "in", "amount": "10.00", "account": "4000",
+                    "booked_on": "2026-06-30", "text": "Late", "reference": "x"})
+            .to_string(),
+        ),
+    );
+    assert_eq!(payment.status, 422, "{}", payment.text);
+    assert_eq!(payment.json()["rule"], "D1");
+    let closing = http.send(
+        "POST",
+        &url("/books/years/2025-12-31/closing"),
+        Some(&treasurer),
+        &[],
+        Some("{}"),
+    );
+    assert_eq!(closing.status, 422, "{}", closing.text);
+    assert_eq!(get("/verify")["intact"], true);
 }

@@ -2,9 +2,11 @@
 
 use jiff::Timestamp;
 use serde::Deserialize;
+use verbund_domain::books::{AccountRef, Line};
+use verbund_domain::moving_in::{MoveIn, OpenNotice, OpeningMember};
 use verbund_domain::{
     Change, DomainError, Event, FoundCooperative, Founder, IssueToken, Member, MemberKind,
-    MemberNo, Officer, Person, PersonalRef, Principal, RecordId, Statute, Stream, TokenId,
+    MemberNo, Money, Officer, Person, PersonalRef, Principal, RecordId, Statute, Stream, TokenId,
 };
 use verbund_ledger::{LedgerError, LogId, PersonalRecord, Position};
 
@@ -152,6 +154,32 @@ impl Command for Found {
     }
 }
 
+/// The officers of a founding or opening file, the names of those serving for firms sealed
+/// into `records`.
+fn seal_officers(
+    entries: Vec<OfficerEntry>,
+    field: &str,
+    records: &mut Vec<PersonalRecord>,
+) -> Result<Vec<Officer>, ExecError> {
+    entries
+        .into_iter()
+        .enumerate()
+        .map(|(index, entry)| match entry {
+            OfficerEntry::Member(member) => Ok(Officer::from(member)),
+            OfficerEntry::Serving { member, serving } => {
+                let field = format!("{field}[{index}].serving");
+                let (record, reference) =
+                    seal_serving(Some(&serving), &field)?.expect("a name was given");
+                records.push(record);
+                Ok(Officer {
+                    member,
+                    serving: Some(reference),
+                })
+            }
+        })
+        .collect()
+}
+
 /// Founds a cooperative: creates its log (if new) and records the founding.
 pub async fn found_cooperative(
     app: &App,
@@ -178,30 +206,19 @@ pub async fn found_cooperative(
             listed: entry.listed,
         });
     }
-    let mut officers = |entries: Vec<OfficerEntry>, field: &str| {
-        entries
-            .into_iter()
-            .enumerate()
-            .map(|(index, entry)| match entry {
-                OfficerEntry::Member(member) => Ok(Officer::from(member)),
-                OfficerEntry::Serving { member, serving } => {
-                    let field = format!("{field}[{index}].serving");
-                    let (record, reference) =
-                        seal_serving(Some(&serving), &field)?.expect("a name was given");
-                    records.push(record);
-                    Ok(Officer {
-                        member,
-                        serving: Some(reference),
-                    })
-                }
-            })
-            .collect::<Result<Vec<Officer>, ExecError>>()
-    };
-    let board = officers(founding.board, "board")?;
-    let supervisory_board = officers(founding.supervisory_board, "supervisory_board")?;
-    let treasurer = officers(founding.treasurer.into_iter().collect(), "treasurer")?
-        .into_iter()
-        .next();
+    let board = seal_officers(founding.board, "board", &mut records)?;
+    let supervisory_board = seal_officers(
+        founding.supervisory_board,
+        "supervisory_board",
+        &mut records,
+    )?;
+    let treasurer = seal_officers(
+        founding.treasurer.into_iter().collect(),
+        "treasurer",
+        &mut records,
+    )?
+    .into_iter()
+    .next();
     let command = Found(
         FoundCooperative {
             statute,
@@ -314,4 +331,227 @@ pub async fn revoke_token(
 /// The log of a cooperative id as given by a user.
 pub fn parse_coop(text: &str) -> Result<LogId, DomainError> {
     LogId::parse(text).map_err(|e| DomainError::invalid("coop-id-malformed", "coop", e.to_string()))
+}
+
+/// The opening state of a cooperative that moves in (D1), as a treasurer fills it: this file
+/// (TOML) and the member list beside it (CSV, [`OpeningMemberRow`]).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OpeningFile {
+    /// The day the cooperative was founded.
+    pub founded_on: jiff::civil::Date,
+    /// The day its history in Verbund begins.
+    pub go_live_on: jiff::civil::Date,
+    /// The board in office.
+    pub board: Vec<OfficerEntry>,
+    /// The supervisory board in office.
+    #[serde(default)]
+    pub supervisory_board: Vec<OfficerEntry>,
+    /// The treasurer.
+    #[serde(default)]
+    pub treasurer: Option<OfficerEntry>,
+    /// The balance of each account on the go-live day, debit positive, credit negative
+    /// (`"1200" = "48210.55"`, `"2000" = "-24500.00"`). The members' capital may be given as
+    /// a total: the member list splits it.
+    pub balances: std::collections::BTreeMap<String, Money>,
+}
+
+impl OpeningFile {
+    /// Parses the file.
+    pub fn parse_toml(text: &str) -> Result<Self, DomainError> {
+        toml::from_str(text).map_err(|e| {
+            let line = e
+                .span()
+                .map(|span| text[..span.start].matches('\n').count() + 1);
+            let message = match line {
+                Some(line) => format!("opening file line {line}: {}", e.message()),
+                None => format!("opening file: {}", e.message()),
+            };
+            DomainError::invalid("opening-malformed", "opening", message)
+        })
+    }
+}
+
+/// One row of the member list of a cooperative moving in: its columns, by name.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OpeningMemberRow {
+    /// The member's number in the list kept so far.
+    pub member: MemberNo,
+    /// Name or firm.
+    pub name: String,
+    /// Postal address.
+    pub address: String,
+    /// `firm`, `natural-person` or `investing`.
+    pub kind: String,
+    /// A firm's trade.
+    #[serde(default)]
+    pub trade: String,
+    /// A firm's region.
+    #[serde(default)]
+    pub region: String,
+    /// A firm's employees.
+    #[serde(default)]
+    pub employees: Option<u32>,
+    /// The day of the admission.
+    pub admitted_on: jiff::civil::Date,
+    /// Shares held.
+    pub shares: u32,
+    /// Paid-in capital.
+    pub paid_in: Money,
+    /// `yes` to be listed publicly.
+    #[serde(default)]
+    pub listed: String,
+    /// The day an open notice was received.
+    #[serde(default)]
+    pub notice_received_on: Option<jiff::civil::Date>,
+    /// The last day of the membership it ends.
+    #[serde(default)]
+    pub exit_on: Option<jiff::civil::Date>,
+}
+
+/// Reads the member list (CSV with a header row), each row's errors named by its line.
+pub fn parse_opening_members(text: &str) -> Result<Vec<OpeningMemberRow>, DomainError> {
+    let mut reader = csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .from_reader(text.as_bytes());
+    reader
+        .deserialize()
+        .enumerate()
+        .map(|(index, row)| {
+            row.map_err(|e| {
+                DomainError::invalid(
+                    "members-malformed",
+                    format!("members[{index}]"),
+                    format!("member list line {}: {e}", index + 2),
+                )
+            })
+        })
+        .collect()
+}
+
+impl OpeningMemberRow {
+    fn kind(&self, field: &str) -> Result<MemberKind, DomainError> {
+        match self.kind.as_str() {
+            "firm" => Ok(MemberKind::Firm {
+                trade: self.trade.clone(),
+                region: self.region.clone(),
+                employees: self.employees.ok_or_else(|| {
+                    DomainError::invalid(
+                        "employees-missing",
+                        format!("{field}.employees"),
+                        "a firm's row gives its employees",
+                    )
+                })?,
+            }),
+            "natural-person" => Ok(MemberKind::NaturalPerson),
+            "investing" => Ok(MemberKind::Investing),
+            other => Err(DomainError::invalid(
+                "kind-unknown",
+                format!("{field}.kind"),
+                format!("{other:?} is no kind of member: firm, natural-person or investing"),
+            )),
+        }
+    }
+}
+
+struct MoveInCommand(MoveIn, Vec<PersonalRecord>);
+
+impl Command for MoveInCommand {
+    fn reads(&self) -> Vec<Stream> {
+        vec![Stream::Coop]
+    }
+    fn decide(&self, state: &State) -> Result<Vec<Change>, DomainError> {
+        state.coop.move_in(self.0.clone())
+    }
+    fn records(&self) -> Vec<PersonalRecord> {
+        self.1.clone()
+    }
+}
+
+/// Moves an existing cooperative in (D1): creates its log (if new) and records the opening
+/// state, all in one commit.
+pub async fn move_in_cooperative(
+    app: &App,
+    request: &Request,
+    statute_text: &str,
+    opening: OpeningFile,
+    members: Vec<OpeningMemberRow>,
+) -> Result<Executed, ExecError> {
+    let statute = Statute::parse_toml(statute_text)?;
+    let mut records = Vec::with_capacity(members.len());
+    let mut opening_members = Vec::with_capacity(members.len());
+    for (index, row) in members.into_iter().enumerate() {
+        let field = format!("members[{index}]");
+        let person = Person::parse(&row.name, &row.address).map_err(|e| e.within(&field))?;
+        let (record, reference) = seal(&person)?;
+        records.push(record);
+        let notice = match (row.notice_received_on, row.exit_on) {
+            (Some(declared_on), Some(effective_on)) => Some(OpenNotice {
+                declared_on,
+                effective_on,
+            }),
+            (None, None) => None,
+            _ => {
+                return Err(DomainError::invalid(
+                    "notice-incomplete",
+                    format!("{field}.exit_on"),
+                    "an open notice gives both the day it was received and the exit day",
+                )
+                .into());
+            }
+        };
+        opening_members.push(OpeningMember {
+            member: row.member,
+            person: reference,
+            kind: row.kind(&field)?,
+            listed: matches!(
+                row.listed.to_lowercase().as_str(),
+                "yes" | "ja" | "true" | "1"
+            ),
+            admitted_on: row.admitted_on,
+            shares: row.shares,
+            paid_in: row.paid_in,
+            notice,
+        });
+    }
+    let board = seal_officers(opening.board, "board", &mut records)?;
+    let supervisory_board =
+        seal_officers(opening.supervisory_board, "supervisory_board", &mut records)?;
+    let treasurer = seal_officers(
+        opening.treasurer.into_iter().collect(),
+        "treasurer",
+        &mut records,
+    )?
+    .into_iter()
+    .next();
+    let balances = opening
+        .balances
+        .iter()
+        .map(|(account, amount)| {
+            AccountRef::parse(account)
+                .map(|account| Line::debit(account, *amount))
+                .map_err(|e| e.within(&format!("balances.{account}")))
+        })
+        .collect::<Result<Vec<_>, DomainError>>()?;
+    match app.ledger().create_log(&request.coop).await {
+        Ok(()) | Err(LedgerError::LogExists(_)) => {}
+        Err(e) => return Err(e.into()),
+    }
+    let command = MoveInCommand(
+        MoveIn {
+            statute,
+            statute_text: statute_text.to_owned(),
+            founded_on: opening.founded_on,
+            go_live_on: opening.go_live_on,
+            members: opening_members,
+            board,
+            supervisory_board,
+            treasurer,
+            balances,
+            today: crate::app::today(),
+        },
+        records,
+    );
+    execute(app, request, &command).await
 }

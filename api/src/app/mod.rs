@@ -38,8 +38,9 @@ use verbund_projections::{Runtime, RuntimeOptions, SnapshotStore};
 
 pub use books::{BooksCommand, ProfitFacts, member_facts, profit_facts, run as keep_books};
 pub use commands::{
-    FoundingFile, first_event, found_cooperative, issue_token, parse_coop, revoke_token, seal,
-    seal_json, seal_serving, seal_text,
+    FoundingFile, OpeningFile, OpeningMemberRow, first_event, found_cooperative, issue_token,
+    move_in_cooperative, parse_coop, parse_opening_members, revoke_token, seal, seal_json,
+    seal_serving, seal_text,
 };
 pub use execute::{Command, ExecError, Executed, Request, State, caught_up, execute, stream_id};
 pub use governance::{

@@ -1,5 +1,6 @@
-//! `verbund coop create`: found a cooperative from its statute and founding file, and print its
-//! first administrator token, once.
+//! `verbund coop create`: found a cooperative from its statute and founding file; `verbund coop
+//! import`: move an existing one in from its opening state (D1). Each prints the first
+//! administrator token, once.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -16,6 +17,29 @@ pub enum Coop {
     /// Found a cooperative: record its statute, founders and first officers, and issue the
     /// first administrator token.
     Create(CreateArgs),
+    /// Move an existing cooperative in: record its opening state on its go-live day (its
+    /// members, officers and opening balances), and issue the first administrator token.
+    Import(ImportArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ImportArgs {
+    #[command(flatten)]
+    pub database: Database,
+    /// The cooperative's id: lowercase letters, digits and '-', e.g. dorfhandwerk-eg.
+    pub id: String,
+    /// The statute in force on the go-live day (TOML).
+    #[arg(long)]
+    pub statute: PathBuf,
+    /// The opening state: founding and go-live days, officers, opening balances (TOML).
+    #[arg(long)]
+    pub opening: PathBuf,
+    /// The member list on the go-live day (CSV with a header row; see examples/moving-in).
+    #[arg(long)]
+    pub members: PathBuf,
+    /// Days until the administrator token expires (1 to 366).
+    #[arg(long, default_value_t = 90)]
+    pub token_days: u32,
 }
 
 #[derive(Debug, clap::Args)]
@@ -38,6 +62,7 @@ pub struct CreateArgs {
 pub async fn run(command: Coop) -> anyhow::Result<ExitCode> {
     match command {
         Coop::Create(args) => create(args).await,
+        Coop::Import(args) => import(args).await,
     }
 }
 
@@ -68,6 +93,43 @@ async fn create(args: CreateArgs) -> anyhow::Result<ExitCode> {
         founded.first,
         founded.last
     );
+    say!("administrator token (shown once, keep it safe):");
+    say!(
+        "{}",
+        token
+            .secret
+            .as_ref()
+            .map(|s| s.expose())
+            .unwrap_or("(already issued)")
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn import(args: ImportArgs) -> anyhow::Result<ExitCode> {
+    let read = |path: &PathBuf, what: &str| {
+        std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read the {what} {}", path.display()))
+    };
+    let statute = read(&args.statute, "statute")?;
+    let opening = app::OpeningFile::parse_toml(&read(&args.opening, "opening file")?)?;
+    let members = app::parse_opening_members(&read(&args.members, "member list")?)?;
+    let log = app::parse_coop(&args.id)?;
+    let app = App::open(args.database.config()).await?;
+    let result = async {
+        let request = Request {
+            coop: log.clone(),
+            actor: Actor::parse("cli").expect("a valid actor"),
+            key: Some(format!("move-in-{log}")),
+            digest: *blake3::hash(statute.as_bytes()).as_bytes(),
+        };
+        let moved = app::move_in_cooperative(&app, &request, &statute, opening, members).await?;
+        let token = create_admin_token(&app, &log, args.token_days).await?;
+        anyhow::Ok((moved, token))
+    }
+    .await;
+    app.close().await;
+    let (moved, token) = result?;
+    say!("moved {log} in: events {} to {}", moved.first, moved.last);
     say!("administrator token (shown once, keep it safe):");
     say!(
         "{}",

@@ -361,6 +361,7 @@ pub fn moves_money(event: &Event) -> bool {
     matches!(
         event,
         Event::MemberAdmitted(_)
+            | Event::OpeningBalancesBooked(_)
             | Event::SharesSubscribed(_)
             | Event::PaymentReceived(_)
             | Event::CapitalTransferred(_)
@@ -587,6 +588,13 @@ pub fn bookings(event: &Event, context: &dyn Context) -> Vec<Booking> {
                 lines,
             );
         }
+        Event::OpeningBalancesBooked(e) => book(
+            e.booked_on,
+            None,
+            "Opening balances at the go-live".to_owned(),
+            "",
+            e.lines.clone(),
+        ),
         Event::LevyContinued(e) => {
             let mut lines = levy_lines(&e.parts);
             lines.push(Line::credit(e.account.clone(), parts_total(&e.parts)));

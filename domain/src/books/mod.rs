@@ -341,6 +341,7 @@ impl Books {
         };
         match event {
             Event::CooperativeFounded(e) => self.begins_on = Some(e.founded_on),
+            Event::CooperativeMovedIn(e) => self.begins_on = Some(e.go_live_on),
             Event::AccountOpened(e) => self.chart.open(e.account.clone()),
             Event::PaymentRecorded(_)
             | Event::LevyCharged(_)

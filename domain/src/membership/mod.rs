@@ -1058,6 +1058,32 @@ impl Member {
             });
             return;
         }
+        if let Event::MemberMovedIn(e) = event {
+            self.admitted = Some(Membership {
+                member: e.member,
+                person: e.person.clone(),
+                kind: e.kind.clone(),
+                admitted_on: e.admitted_on,
+                founder: false,
+                listed: e.listed,
+                shares: e.shares,
+                mandatory_shares: e.mandatory_shares,
+                paid_in: e.paid_in,
+                // What was due before the go-live was settled in the books kept so far.
+                dues: Vec::new(),
+                exit: e.notice.map(|notice| Exit {
+                    cause: ExitCause::Resignation,
+                    declared_on: notice.declared_on,
+                    effective_on: notice.effective_on,
+                }),
+                rights_lost_on: None,
+                settlement: None,
+                record_erased_on: None,
+                votes: 1,
+                hardship_statement: None,
+            });
+            return;
+        }
         let Some(m) = &mut self.admitted else {
             return;
         };
