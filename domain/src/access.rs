@@ -267,8 +267,9 @@ impl Token {
         }
     }
 
-    /// Decides issuing the token. The cooperative must be founded, a member principal must be a
-    /// member, and the expiry must lie in the future, at most [`TOKEN_LIFETIME_MAX`] ahead.
+    /// Decides issuing the token. The cooperative must be founded — only an administrator's
+    /// token may come first, to move an existing cooperative in —, a member principal must be
+    /// a member, and the expiry must lie in the future, at most [`TOKEN_LIFETIME_MAX`] ahead.
     /// `member` is the member aggregate of a member principal.
     pub fn issue(
         &self,
@@ -276,7 +277,7 @@ impl Token {
         member: &Member,
         command: IssueToken,
     ) -> Result<Vec<Change>, DomainError> {
-        if !coop.is_founded() {
+        if !coop.is_founded() && command.principal != Principal::Admin {
             return Err(DomainError::not_found(
                 "coop-not-found",
                 "the cooperative has not been founded",
@@ -441,6 +442,21 @@ mod tests {
             .issue(&coop, &Member::default(), command(Principal::Auditor, 0))
             .expect_err("past");
         assert_eq!(error.code(), "token-expiry-past");
+    }
+
+    /// D1: before a cooperative's history begins only an administrator's token is issued —
+    /// the one who moves an existing cooperative in; every other principal waits for the
+    /// founding or the moving-in.
+    #[test]
+    fn d1_before_the_history_begins_only_an_administrator_gets_a_token() {
+        let coop = Cooperative::default();
+        Token::default()
+            .issue(&coop, &Member::default(), command(Principal::Admin, 24))
+            .expect("the administrator who moves it in");
+        let error = Token::default()
+            .issue(&coop, &Member::default(), command(Principal::Auditor, 24))
+            .expect_err("nothing to audit yet");
+        assert_eq!(error.code(), "coop-not-found");
     }
 
     #[test]

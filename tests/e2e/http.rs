@@ -753,6 +753,12 @@ fn every_route_answers_every_principal_as_the_matrix_says(db: &TestDb) {
             [false, false, false, false, false, false, false, false, true],
         ),
         (
+            "POST",
+            "/v1/coops/{coop}/moving-in",
+            "/moving-in",
+            [false, false, false, false, false, false, false, false, true],
+        ),
+        (
             "GET",
             "/v1/coops/{coop}/members/{member}/tokens",
             "/members/6/tokens",

@@ -15,6 +15,7 @@ on_both_databases!(
     a_backup_taken_during_writes_restores_to_a_log_that_verifies_and_holds_them,
     a_server_stopped_while_writing_acknowledges_nothing_it_then_loses,
     d1_an_existing_cooperative_moves_in_and_its_history_begins_at_the_go_live,
+    d1_an_administrator_moves_a_prepared_cooperative_in_through_the_api,
 );
 
 #[test]
@@ -665,4 +666,75 @@ fn d1_an_existing_cooperative_moves_in_and_its_history_begins_at_the_go_live(db:
     );
     assert_eq!(closing.status, 422, "{}", closing.text);
     assert_eq!(get("/verify")["intact"], true);
+}
+
+/// Issue 24, point 1 (D1), through the API: `verbund coop prepare` creates the log and an
+/// administrator token; the administrator posts the same files the command line takes. A
+/// repeated request answers the original; a second opening state is refused; a body above
+/// the moving-in's 2 MiB is refused at once.
+fn d1_an_administrator_moves_a_prepared_cooperative_in_through_the_api(db: &TestDb) {
+    let admin = cli(&["coop", "prepare", COOP, "--database-url", &db.url])
+        .lines()
+        .last()
+        .expect("the admin's token")
+        .to_owned();
+    let server = Server::start(verbund(), &db.url, "warn");
+    let http = Http::default();
+    let url = server.url(&format!("/v1/coops/{COOP}/moving-in"));
+    let read = |file: &str| std::fs::read_to_string(examples(file)).expect("the example");
+    let body = json!({
+        "statute": read("statute.toml"),
+        "opening": read("moving-in/opening.toml"),
+        "members": read("moving-in/members.csv"),
+    })
+    .to_string();
+    let post = |key: &str, body: &str| {
+        http.send(
+            "POST",
+            &url,
+            Some(&admin),
+            &[("idempotency-key", key)],
+            Some(body),
+        )
+    };
+    let moved = post("move-in-1", &body);
+    assert_eq!(moved.status, 201, "{}", moved.text);
+    let again = post("move-in-1", &body);
+    assert_eq!(
+        (again.status, again.json()["replayed"].clone()),
+        (200, json!(true))
+    );
+    let second = post("move-in-2", &body);
+    assert_eq!(second.status, 409, "{}", second.text);
+    assert_eq!(second.json()["code"], "coop-already-founded");
+    let huge = json!({"statute": "x".repeat(2 * 1024 * 1024), "opening": "", "members": ""});
+    let refused = http.try_send("POST", &url, Some(&admin), &[], Some(&huge.to_string()));
+    assert!(
+        refused.as_ref().map_or(true, |r| r.status == 413),
+        "{refused:?}"
+    );
+
+    let auditor = cli(&["token", "issue", COOP, "auditor", "--database-url", &db.url])
+        .lines()
+        .last()
+        .expect("a token")
+        .to_owned();
+    let members = http
+        .send(
+            "GET",
+            &server.url(&format!("/v1/coops/{COOP}/members")),
+            Some(&auditor),
+            // The auditor's token, issued by another process, is the event after the moving-in.
+            &[(
+                "verbund-min-position",
+                &(moved.position.expect("a position") + 1).to_string(),
+            )],
+            None,
+        )
+        .json();
+    assert_eq!(
+        members["members"].as_array().map(Vec::len),
+        Some(12),
+        "{members}"
+    );
 }

@@ -20,6 +20,20 @@ pub enum Coop {
     /// Move an existing cooperative in: record its opening state on its go-live day (its
     /// members, officers and opening balances), and issue the first administrator token.
     Import(ImportArgs),
+    /// Prepare a cooperative to move in through the API: create its log and issue an
+    /// administrator token, who then posts the opening state (`POST …/moving-in`).
+    Prepare(PrepareArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct PrepareArgs {
+    #[command(flatten)]
+    pub database: Database,
+    /// The cooperative's id: lowercase letters, digits and '-', e.g. dorfhandwerk-eg.
+    pub id: String,
+    /// Days until the administrator token expires (1 to 366).
+    #[arg(long, default_value_t = 90)]
+    pub token_days: u32,
 }
 
 #[derive(Debug, clap::Args)]
@@ -63,6 +77,7 @@ pub async fn run(command: Coop) -> anyhow::Result<ExitCode> {
     match command {
         Coop::Create(args) => create(args).await,
         Coop::Import(args) => import(args).await,
+        Coop::Prepare(args) => prepare(args).await,
     }
 }
 
@@ -130,6 +145,33 @@ async fn import(args: ImportArgs) -> anyhow::Result<ExitCode> {
     app.close().await;
     let (moved, token) = result?;
     say!("moved {log} in: events {} to {}", moved.first, moved.last);
+    say!("administrator token (shown once, keep it safe):");
+    say!(
+        "{}",
+        token
+            .secret
+            .as_ref()
+            .map(|s| s.expose())
+            .unwrap_or("(already issued)")
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn prepare(args: PrepareArgs) -> anyhow::Result<ExitCode> {
+    let log = app::parse_coop(&args.id)?;
+    let app = App::open(args.database.config()).await?;
+    let result = async {
+        match app.ledger().create_log(&log).await {
+            Ok(()) | Err(verbund_ledger::LedgerError::LogExists(_)) => {}
+            Err(e) => return Err(e.into()),
+        }
+        app.discover().await?;
+        create_admin_token(&app, &log, args.token_days).await
+    }
+    .await;
+    app.close().await;
+    let token = result?;
+    say!("prepared {log}: post its opening state to /v1/coops/{log}/moving-in");
     say!("administrator token (shown once, keep it safe):");
     say!(
         "{}",

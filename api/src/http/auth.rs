@@ -399,6 +399,11 @@ pub const ROUTES: &[(Method, &str, Access)] = &[
         Access::Roles(OPERATE),
     ),
     (
+        Method::POST,
+        "/v1/coops/{coop}/moving-in",
+        Access::Roles(OPERATE),
+    ),
+    (
         Method::GET,
         "/v1/coops/{coop}/members/{member}/tokens",
         // A former member keeps seeing who could act in their name.

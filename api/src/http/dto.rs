@@ -243,6 +243,21 @@ pub struct TokenList {
     pub next_after: Option<String>,
 }
 
+/// The opening state of a cooperative that moves in (D1): the same three files as `verbund
+/// coop import` takes, as text.
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MoveIn {
+    /// The statute in force on the go-live day (TOML).
+    pub statute: String,
+    /// The opening file: founding and go-live days, officers, opening balances (TOML; see
+    /// `examples/moving-in/opening.toml`).
+    pub opening: String,
+    /// The member list on the go-live day (CSV with a header row; see
+    /// `examples/moving-in/members.csv`).
+    pub members: String,
+}
+
 /// Issue a token.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]

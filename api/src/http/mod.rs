@@ -37,8 +37,21 @@ use crate::metrics::HttpLabels;
 
 /// The largest request body.
 pub const BODY_BYTES_MAX: usize = 64 * 1024;
-// `observe` enforces it; the extractors' own default limit (2 MiB) must not be the smaller.
+/// The largest body of a moving-in: an opening state with a member list of a thousand and
+/// more members.
+pub const MOVING_IN_BODY_BYTES_MAX: usize = 2 * 1024 * 1024;
+// `observe` enforces them; the extractors' own default limit (2 MiB) must not be the smaller.
 const _: () = assert!(BODY_BYTES_MAX <= 2 * 1024 * 1024);
+const _: () = assert!(MOVING_IN_BODY_BYTES_MAX <= 2 * 1024 * 1024);
+
+/// The largest body a route takes: every route [`BODY_BYTES_MAX`], the moving-in more.
+fn body_limit(route: &str) -> usize {
+    if route == "/v1/coops/{coop}/moving-in" {
+        MOVING_IN_BODY_BYTES_MAX
+    } else {
+        BODY_BYTES_MAX
+    }
+}
 /// The longest a request may take until its response head.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 /// The longest a client may take to send a request's body: far more than 64 KiB need on any
@@ -140,6 +153,7 @@ pub fn api(app: &App) -> (Router<App>, utoipa::openapi::OpenApi) {
         .routes(routes!(routes::list_tokens, routes::issue_token))
         .routes(routes!(routes::revoke_token))
         .routes(routes!(routes::member_tokens))
+        .routes(routes!(routes::move_in))
         .routes(routes!(routes::rebuild))
         .split_for_parts();
     openapi.info.version = env!("CARGO_PKG_VERSION").to_owned();
@@ -252,11 +266,12 @@ async fn observe(State(observed): State<Arc<Observed>>, request: Request, next: 
             .headers()
             .get(header::CONTENT_LENGTH)
             .and_then(|length| length.to_str().ok()?.parse::<u64>().ok());
-        if declared.is_some_and(|length| length > BODY_BYTES_MAX as u64) {
+        let limit = body_limit(&route);
+        if declared.is_some_and(|length| length > limit as u64) {
             return closing(ApiError::body_too_large());
         }
         let (parts, body) = request.into_parts();
-        let read = axum::body::to_bytes(body, BODY_BYTES_MAX);
+        let read = axum::body::to_bytes(body, limit);
         let bytes = match tokio::time::timeout(body_time_limit, read).await {
             Ok(Ok(bytes)) => bytes,
             Ok(Err(_)) => return closing(ApiError::body_too_large()),

@@ -650,6 +650,56 @@ pub(crate) fn write_request(
     })
 }
 
+/// Moves an existing cooperative in (D1): records its opening state — members with their old
+/// numbers, admissions, shares and paid-in capital, officers, opening balances — in one commit,
+/// checked as a whole. For a cooperative prepared with `verbund coop prepare`, whose history
+/// has not begun; up to 2 MiB of files.
+#[utoipa::path(post, path = "/v1/coops/{coop}/moving-in", tag = "access",
+    params(("coop" = String, Path, description = "The cooperative's id"), WriteHeaders),
+    request_body = dto::MoveIn,
+    responses((status = 201, body = dto::Written),
+        (status = 200, description = "A repeated request, answered with the original result", body = dto::Written),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, body = Problem, content_type = "application/problem+json"),
+        (status = 413, body = Problem, content_type = "application/problem+json"),
+        (status = 415, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+pub async fn move_in(
+    State(app): State<App>,
+    Extension(coop): Extension<Coop>,
+    Extension(caller): Extension<Caller>,
+    headers: HeaderMap,
+    Body(body): Body<dto::MoveIn>,
+) -> Result<Response, ApiError> {
+    let opening = app::OpeningFile::parse_toml(&body.opening).map_err(|e| e.at("opening"))?;
+    let members = app::parse_opening_members(&body.members)?;
+    let statute = body.statute.clone();
+    let executed = run_write(&coop, &caller, &headers, "move-in", &body, |request| {
+        let app = app.clone();
+        async move { app::move_in_cooperative(&app, &request, &statute, opening, members).await }
+    })
+    .await?;
+    let status = if executed.replayed {
+        StatusCode::OK
+    } else {
+        StatusCode::CREATED
+    };
+    Ok(with_position(
+        executed.last,
+        (
+            status,
+            axum::Json(dto::Written {
+                position: executed.last.get(),
+                replayed: executed.replayed,
+            }),
+        ),
+    ))
+}
+
 /// Issues a token for a principal. The secret is in this answer and nowhere else.
 #[utoipa::path(post, path = "/v1/coops/{coop}/tokens", tag = "access",
     params(("coop" = String, Path, description = "The cooperative's id"), WriteHeaders),
