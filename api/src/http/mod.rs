@@ -266,7 +266,7 @@ async fn observe(State(observed): State<Arc<Observed>>, request: Request, next: 
             .headers()
             .get(header::CONTENT_LENGTH)
             .and_then(|length| length.to_str().ok()?.parse::<u64>().ok());
-        let limit = body_limit(&route);
+        let limit = body_limit(route);
         if declared.is_some_and(|length| length > limit as u64) {
             return closing(ApiError::body_too_large());
         }
