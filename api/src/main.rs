@@ -24,15 +24,16 @@ struct Cli {
 enum Command {
     /// Serve the HTTP API.
     Serve(cmd::serve::Args),
-    /// Cooperatives: create one.
+    /// Cooperatives: found one, move an existing one in, or prepare one to move in.
     #[command(subcommand)]
     Coop(cmd::coop::Coop),
     /// API tokens: issue or revoke one.
     #[command(subcommand)]
     Token(cmd::token::Token),
-    /// Erase the personal data of members who left long enough ago (G30).
+    /// Erase the personal data of members who left long enough ago (G30) and destroy the keys
+    /// of secret ballots that can no longer be contested (W1).
     Retention(cmd::retention::Args),
-    /// Create a demo cooperative's log, append to it, read it back and verify it.
+    /// Found the demo cooperative (once), issue a token per role, verify the log and serve it.
     Demo(cmd::demo::Args),
     /// Fold every projection from position 1 again and store fresh snapshots.
     Rebuild(cmd::rebuild::Args),

@@ -74,7 +74,42 @@ pub enum Rule {
 }
 
 impl Rule {
-    /// The id as `shared/domain-rules.md` spells it, e.g. `G9-24`.
+    /// Every rule the code names.
+    pub const ALL: &'static [Rule] = &[
+        Rule::D1,
+        Rule::G4,
+        Rule::G7,
+        Rule::G7a,
+        Rule::G9_24,
+        Rule::G16,
+        Rule::G65,
+        Rule::G8_2,
+        Rule::G43_3,
+        Rule::G43_5,
+        Rule::G15,
+        Rule::G15a,
+        Rule::G15b,
+        Rule::G30,
+        Rule::G68,
+        Rule::G73,
+        Rule::G76,
+        Rule::G78,
+        Rule::G22,
+        Rule::G43_2,
+        Rule::G43_6,
+        Rule::G43b,
+        Rule::G45,
+        Rule::G46,
+        Rule::G47,
+        Rule::G43a,
+        Rule::G19,
+        Rule::G21b,
+        Rule::G33,
+        Rule::A1,
+        Rule::W1,
+    ];
+
+    /// The id as `docs/rules.md` spells it, e.g. `G9-24`.
     pub fn id(self) -> &'static str {
         match self {
             Rule::D1 => "D1",

@@ -273,11 +273,13 @@ impl Commit {
         self.event_count
     }
     /// Makes this commit "the same" as another with its command id exactly when both come from
-    /// the same request: the same actor and request digest. For callers whose events depend on
+    /// the same request: the same requester (whoever the caller scopes its idempotency keys to,
+    /// e.g. a principal whichever of its tokens acted) and request digest. For callers whose
+    /// events depend on
     /// the state they were decided on (a retried request may decide differently the second
     /// time), while the request itself is what the client repeats.
-    pub fn identified_by_request(mut self, request_digest: [u8; 32]) -> Self {
-        self.fingerprint = request_fingerprint(&self.actor, &request_digest);
+    pub fn identified_by_request(mut self, requester: &str, request_digest: [u8; 32]) -> Self {
+        self.fingerprint = request_fingerprint(requester, &request_digest);
         self
     }
 
@@ -289,9 +291,9 @@ impl Commit {
     }
 }
 
-fn request_fingerprint(actor: &Actor, request_digest: &[u8; 32]) -> ChainHash {
+fn request_fingerprint(requester: &str, request_digest: &[u8; 32]) -> ChainHash {
     let mut enc = Encoder::new(b"verbund/ledger/commit-request/v1");
-    enc.text(actor.as_str()).bytes(request_digest);
+    enc.text(requester).bytes(request_digest);
     enc.finish()
 }
 
@@ -314,10 +316,10 @@ impl CommandRecord {
         }
     }
 
-    /// True if the command was committed with [`Commit::identified_by_request`] for this actor
-    /// and request digest.
-    pub fn is_request(&self, actor: &Actor, request_digest: &[u8; 32]) -> bool {
-        self.fingerprint == request_fingerprint(actor, request_digest)
+    /// True if the command was committed with [`Commit::identified_by_request`] for this
+    /// requester and request digest.
+    pub fn is_request(&self, requester: &str, request_digest: &[u8; 32]) -> bool {
+        self.fingerprint == request_fingerprint(requester, request_digest)
     }
 }
 

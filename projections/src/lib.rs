@@ -1,5 +1,5 @@
-//! Read models folded from the event log (member register, tokens; later voting rights,
-//! tallies, books, investments), kept current by a runtime per log, rebuildable from position 1
+//! Read models folded from the event log (the register, the tokens, the aggregates the commands
+//! decide on, the books' journal), kept current by a runtime per log, rebuildable from position 1
 //! beside the live ones, and computable as of any past position or moment.
 //!
 //! Architecture invariant: a projection is a pure fold of events ([`Projection::apply`]); it

@@ -22,7 +22,44 @@ on_both_databases!(
     the_member_list_as_of_a_past_position_is_the_list_then,
     concurrent_commands_on_one_stream_are_decided_again_on_the_new_state,
     an_act_under_a_token_an_admin_issued_for_a_member_names_that_token,
+    a_retry_under_another_token_of_the_same_principal_is_the_same_request,
 );
+
+/// An idempotency key belongs to the principal, whichever of its tokens acted: a request
+/// retried under another administrator token is answered as the original, never done twice;
+/// the same key with another body is still refused.
+fn a_retry_under_another_token_of_the_same_principal_is_the_same_request(db: &TestDb) {
+    let tokens = found(db);
+    let second = cli(&["token", "issue", COOP, "admin", "--database-url", &db.url])
+        .lines()
+        .last()
+        .expect("a token")
+        .to_owned();
+    let server = Server::start(verbund(), &db.url, "warn");
+    let http = Http::default();
+    let body = r#"{"principal": "auditor", "expires_in_days": 1}"#;
+    let issue = |token: &str, body: &str| {
+        http.send(
+            "POST",
+            &coop_url(&server, "/tokens"),
+            Some(token),
+            &[("idempotency-key", "auditor-for-the-audit")],
+            Some(body),
+        )
+    };
+    let first = issue(&tokens["admin"], body);
+    assert_eq!(first.status, 201, "{}", first.text);
+    let again = issue(&second, body);
+    assert_eq!(again.status, 200, "{}", again.text);
+    assert_eq!(again.json()["replayed"], true);
+    assert_eq!(again.json()["token"], first.json()["token"]);
+    let other = issue(
+        &second,
+        r#"{"principal": "regulator", "expires_in_days": 1}"#,
+    );
+    assert_eq!(other.status, 422, "{}", other.text);
+    assert_eq!(other.json()["code"], "idempotency-key-reused");
+}
 
 /// An administrator issues a token for member 6 and acts with it. The log names the token
 /// that acted, not only the member, and member 6 sees every token issued for them and who

@@ -22,7 +22,8 @@ const ATTEMPTS_MAX: u32 = 5;
 
 /// A command: which streams its decision reads, and the decision.
 pub trait Command: Send + Sync {
-    /// The streams the decision depends on; they are read in full and folded into [`State`].
+    /// The streams the decision depends on: their states come from the `Aggregates`
+    /// projection (a token's from `Tokens`), each with its version, which the append checks.
     fn reads(&self) -> Vec<Stream>;
     /// The pure decision.
     fn decide(&self, state: &State) -> Result<Vec<Change>, DomainError>;
@@ -44,7 +45,7 @@ pub trait Command: Send + Sync {
     }
 }
 
-/// The aggregates a decision may read, folded from their streams.
+/// The aggregates a decision may read, as the projections hold them when it is decided.
 #[derive(Debug, Default)]
 pub struct State {
     /// The `coop` stream.
@@ -194,7 +195,7 @@ pub async fn execute(
         None => None,
     };
     if let Some(record) = earlier {
-        return if record.is_request(&request.actor, &request.digest) {
+        return if record.is_request(requester(&request.actor), &request.digest) {
             Ok(Executed {
                 first: record.first_position,
                 last: record.last_position,
@@ -231,7 +232,7 @@ pub async fn execute(
         let erased: Vec<String> = erasures.iter().map(|e| e.id().to_owned()).collect();
         let commit = Commit::new(command_id.clone(), request.actor.clone(), None, appends)?
             .guarding(guards)?
-            .identified_by_request(request.digest)
+            .identified_by_request(requester(&request.actor), request.digest)
             .with_records(command.records())?
             .erasing(erasures)?;
         match ledger.append(&request.coop, commit).await {
@@ -257,8 +258,19 @@ pub async fn execute(
     Err(ExecError::Contention)
 }
 
+/// Who asked, as idempotency keys are scoped: the actor's principal without the token that
+/// acted (`member:7:3f2a…` → `member:7`, `admin:9c1d…` → `admin`; `cli:demo` stays whole),
+/// so that a retry under another token of the same principal is still the same request.
+fn requester(actor: &Actor) -> &str {
+    let text = actor.as_str();
+    match text.rsplit_once(':') {
+        Some((principal, _)) if verbund_domain::Principal::parse(principal).is_ok() => principal,
+        _ => text,
+    }
+}
+
 /// The ledger's command id: the client's key scoped to its principal (two principals may pick
-/// the same key), or a fresh time-ordered random id.
+/// the same key, one principal's tokens share them), or a fresh time-ordered random id.
 fn command_id(request: &Request) -> Result<CommandId, ExecError> {
     let id = match &request.key {
         Some(key) => {
@@ -270,7 +282,7 @@ fn command_id(request: &Request) -> Result<CommandId, ExecError> {
             if !valid {
                 return Err(ExecError::KeyMalformed);
             }
-            format!("{}:{key}", request.actor)
+            format!("{}:{key}", requester(&request.actor))
         }
         // Time first, so that ids of one moment sort together and the ledger's command index
         // takes them at its end instead of at a random page each; then 64 random bits drawn

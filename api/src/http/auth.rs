@@ -1,6 +1,8 @@
-//! Authentication (bearer tokens) and authorization (roles), for every route by one mechanism:
-//! a middleware that looks the matched route up in [`ROUTES`] before any handler runs. A route
-//! missing from the table is refused, so a new route cannot be open by mistake.
+//! Authentication (bearer tokens) and authorization (roles): a middleware that looks the matched
+//! route up in [`ROUTES`] before any handler runs. A route missing from the table is answered
+//! as a server error, never served, so a new route cannot be open by mistake. A few handlers
+//! refine the table's answer by what a request asks (a member's own entry, the organ that
+//! records an admission); they say so where they do.
 
 use std::collections::BTreeSet;
 use std::sync::Arc;

@@ -28,7 +28,8 @@ pub struct Problem {
     pub detail: String,
     /// The stable, machine-readable code.
     pub code: String,
-    /// The id of the rule that refused the request (e.g. `G4`).
+    /// The id of the rule that refused the request (e.g. `G4`), explained in the repository's
+    /// `docs/rules.md`: what the rule says, its source in the law, what it refuses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rule: Option<String>,
     /// The offending input, as a path into the request (e.g. `founders[2].name`).

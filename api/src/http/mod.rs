@@ -3,7 +3,7 @@
 //! at `/docs`, health, readiness and Prometheus metrics.
 //!
 //! Architecture invariant: this is the only module that knows HTTP. Handlers translate between
-//! HTTP and [`crate::app`]; they hold no rules.
+//! HTTP and [`crate::app`]; the rules are the domain's.
 
 pub mod auth;
 pub mod books;

@@ -1,5 +1,5 @@
-//! The handlers of `/v1/coops/…`. Authorization has happened before any of them runs
-//! (`auth::authorize`); each reads the [`Caller`] and [`Coop`] it was handed.
+//! The handlers of `/v1/coops/…`. The route table's authorization has happened before any of
+//! them runs (`auth::authorize`); each reads the [`Caller`] and [`Coop`] it was handed.
 
 use std::convert::Infallible;
 use std::sync::Arc;
