@@ -13,6 +13,8 @@ pub mod cmd;
 pub mod app;
 pub mod http;
 pub mod metrics;
+#[cfg(any(test, feature = "testing"))]
+pub mod testing;
 
 /// The database used when neither `--database-url` nor `VERBUND_DATABASE_URL` names one.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite:verbund.db";

@@ -51,15 +51,12 @@ enum Command {
     Restore(cmd::backup::RestoreArgs),
     /// Append commits read as JSON Lines from standard input; print one acknowledgement per line.
     Append(cmd::append::Args),
-    /// Measure throughput and latency.
-    #[command(subcommand)]
-    Bench(cmd::bench::Bench),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     if cli.command.folds_whole_logs() {
-        without_transparent_huge_pages();
+        cmd::without_transparent_huge_pages();
     }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -75,26 +72,9 @@ fn main() -> ExitCode {
 }
 
 impl Command {
-    /// The offline rebuild and its benchmark: a process that only folds whole logs.
+    /// The offline rebuild: a process that only folds whole logs.
     fn folds_whole_logs(&self) -> bool {
-        matches!(
-            self,
-            Command::Rebuild(_) | Command::Bench(cmd::bench::Bench::Rebuild(_))
-        )
-    }
-}
-
-/// Transparent huge pages off for this process, before the runtime's threads allocate; for the
-/// offline rebuild only. The allocator hands memory back to the kernel when it lies free and
-/// takes it again later; with huge pages, every such first touch makes the kernel zero 2 MiB
-/// at once. A rebuild (pages of 10,000 decoded events made on one thread and freed on another)
-/// spent 8–16% of its time there and ran 26–58% faster without, while the server's HTTP
-/// reads ran about 5% slower without (`docs/performance.md`, "Second paths kept for
-/// speed"), so `serve` keeps them. Best effort: where the kernel refuses, nothing is lost but that speed.
-fn without_transparent_huge_pages() {
-    #[cfg(target_os = "linux")]
-    if let Err(error) = rustix::thread::disable_transparent_huge_pages(true) {
-        eprintln!("note: transparent huge pages stay on: {error}");
+        matches!(self, Command::Rebuild(_))
     }
 }
 
@@ -130,7 +110,6 @@ async fn run(cli: Cli) -> ExitCode {
         Command::Backup(args) => cmd::backup::backup(args).await,
         Command::Restore(args) => cmd::backup::restore(args).await,
         Command::Append(args) => cmd::append::run(args).await,
-        Command::Bench(bench) => cmd::bench::run(bench).await,
     };
     match result {
         Ok(code) => code,
@@ -153,16 +132,9 @@ mod tests {
 
     /// Only the processes that fold whole logs give up huge pages; the server keeps them.
     #[test]
-    fn only_the_offline_rebuild_and_its_benchmark_turn_huge_pages_off() {
+    fn only_the_offline_rebuild_turns_huge_pages_off() {
         assert!(command(&["rebuild"]).folds_whole_logs());
-        assert!(command(&["bench", "rebuild"]).folds_whole_logs());
-        for other in [
-            &["serve"][..],
-            &["demo"],
-            &["verify"],
-            &["bench", "http"],
-            &["bench", "append"],
-        ] {
+        for other in [&["serve"][..], &["demo"], &["verify"]] {
             assert!(!command(other).folds_whole_logs(), "{other:?}");
         }
     }
@@ -171,7 +143,7 @@ mod tests {
     #[cfg(target_os = "linux")]
     #[test]
     fn turning_huge_pages_off_takes() {
-        without_transparent_huge_pages();
+        cmd::without_transparent_huge_pages();
         assert_eq!(
             rustix::thread::transparent_huge_pages_are_disabled().ok(),
             Some(true)

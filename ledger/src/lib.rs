@@ -47,6 +47,7 @@
 //! - [`limits`]: every limit the ledger enforces.
 
 mod append;
+#[cfg(feature = "bench")]
 pub mod ceiling;
 mod decoded;
 mod error;
@@ -376,6 +377,7 @@ impl Ledger {
         Ok(report)
     }
 
+    #[cfg_attr(not(feature = "bench"), allow(dead_code))]
     pub(crate) fn store(&self) -> &Store {
         &self.inner.store
     }
@@ -512,6 +514,7 @@ impl Ledger {
     /// Appends in a transaction of its own on a pooled connection, bypassing group commit: one
     /// commit and one fsync per append, as most event stores do. Only the benchmark's baseline
     /// uses it.
+    #[cfg(feature = "bench")]
     pub async fn append_unbatched(
         &self,
         log: &LogId,

@@ -235,7 +235,7 @@ mod tests {
     use verbund_ledger::scratch::ScratchDatabase;
 
     use super::*;
-    use crate::cmd::bench_votes::VotingCoop;
+    use crate::testing::BulkCoop;
 
     /// Issue 23, point 12: a levy over 20,000 members is charged in one commit, all or nothing:
     /// a `LevyCharged` and `LevyContinued` events of at most 1,000 parts each, whose parts sum
@@ -254,7 +254,7 @@ mod tests {
 
     async fn levy_over_twenty_thousand(url: &str) {
         const MEMBERS: u32 = 20_000;
-        let coop = VotingCoop::create(url, MEMBERS).await.expect("created");
+        let coop = BulkCoop::create(url, MEMBERS).await.expect("created");
         let runtime = crate::app::caught_up(&coop.app, &coop.log)
             .await
             .expect("caught up");

@@ -2,6 +2,7 @@
 
 /// Prints a line to standard output, like `println!`, but a closed pipe (`verbund logs | head`)
 /// ends the program quietly, as Unix tools do, instead of panicking.
+#[macro_export]
 macro_rules! say {
     ($($arg:tt)*) => {
         $crate::cmd::say_line(format_args!($($arg)*))
@@ -22,11 +23,6 @@ pub fn say_line(line: std::fmt::Arguments<'_>) {
 
 pub mod append;
 pub mod backup;
-pub mod bench;
-pub mod bench_app;
-mod bench_books;
-pub mod bench_members;
-pub(crate) mod bench_votes;
 pub mod coop;
 pub mod demo;
 pub mod export;
@@ -103,6 +99,20 @@ pub fn redact(url: &str) -> String {
             }
         }
         _ => url.to_owned(),
+    }
+}
+
+/// Transparent huge pages off for this process, before the runtime's threads allocate; for the
+/// processes that only fold whole logs (the offline rebuild and its benchmark). The allocator
+/// hands memory back to the kernel when it lies free and takes it again later; with huge pages,
+/// every such first touch makes the kernel zero 2 MiB at once, which a rebuild's pages of
+/// decoded events, made on one thread and freed on another, pay for again and again; a server's
+/// reads are a little faster with them (`docs/performance.md`, "Second paths kept for speed"),
+/// so `serve` keeps them. Best effort: where the kernel refuses, nothing is lost but that speed.
+pub fn without_transparent_huge_pages() {
+    #[cfg(target_os = "linux")]
+    if let Err(error) = rustix::thread::disable_transparent_huge_pages(true) {
+        eprintln!("note: transparent huge pages stay on: {error}");
     }
 }
 

@@ -1395,7 +1395,7 @@ mod tests {
     use verbund_tests::{Http, TestDb};
 
     use crate::app::EXPORTS_MAX;
-    use crate::cmd::bench_votes::VotingCoop;
+    use crate::testing::BulkCoop;
 
     /// At most [`EXPORTS_MAX`] exports are written at once: with that many under way (their
     /// permits held here, as a running export holds one), the next is refused with a 503 that
@@ -1404,7 +1404,7 @@ mod tests {
     fn an_export_beyond_the_cap_is_refused_until_one_ends() {
         let db = TestDb::sqlite();
         verbund_tests::runtime().block_on(async {
-            let coop = VotingCoop::create(&db.url, 6).await.expect("a cooperative");
+            let coop = BulkCoop::create(&db.url, 6).await.expect("a cooperative");
             let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
                 .await
                 .expect("a port");

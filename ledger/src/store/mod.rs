@@ -678,6 +678,7 @@ impl Store {
     }
 
     /// One append in a transaction of its own on a pooled connection (the benchmark's baseline).
+    #[cfg(feature = "bench")]
     pub(crate) async fn commit_unbatched(
         &self,
         requests: &[(LogId, Commit)],

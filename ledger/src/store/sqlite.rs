@@ -35,6 +35,7 @@ pub(crate) struct SqliteStore {
     options: SqliteConnectOptions,
     readers: std::sync::Arc<Readers>,
     index_lag_events_max: u64,
+    #[cfg(feature = "bench")]
     unbatched: std::sync::Arc<std::sync::Mutex<Option<SqliteWriter>>>,
 }
 
@@ -63,6 +64,7 @@ impl SqliteStore {
             options,
             readers: Default::default(),
             index_lag_events_max,
+            #[cfg(feature = "bench")]
             unbatched: Default::default(),
         })
     }
@@ -74,6 +76,7 @@ impl SqliteStore {
 
     /// One append in a transaction of its own (the benchmark's naive baseline), on one shared
     /// connection: more would only queue on SQLite's write lock.
+    #[cfg(feature = "bench")]
     pub(crate) async fn commit_unbatched(
         &self,
         requests: &[(LogId, Commit)],
@@ -1084,6 +1087,7 @@ impl Readers {
 /// per transaction, the stream index taken in bulk every 2,048 events as the writer does — in
 /// transactions of `rows.per_commit` events on a connection set up as the writer's, without
 /// planning, hashing, lookups or a per-commit sync. Returns the time it took.
+#[cfg(feature = "bench")]
 pub(crate) fn insert_ceiling(
     path: &std::path::Path,
     log: &str,
@@ -1197,6 +1201,7 @@ mod tests {
     /// The benchmark's ceiling writes every row it is timed for, in the layout the ledger
     /// keeps: an event and a command per position, the head at the last, the stream index up
     /// to the indexed position and no further.
+    #[cfg(feature = "bench")]
     #[tokio::test]
     async fn the_insert_ceiling_writes_the_rows_it_is_timed_for() {
         let dir = tempfile::tempdir().expect("a temporary directory");

@@ -5,6 +5,7 @@
 
 use std::process::ExitCode;
 use std::time::Instant;
+use verbund_api::say;
 
 use jiff::ToSpan;
 use verbund_domain::{
@@ -16,8 +17,8 @@ use verbund_ledger::{
 };
 use verbund_projections::Register;
 
-use super::bench::{Scratch, Target, median};
-use crate::app;
+use crate::ledger::{Scratch, Target, median};
+use verbund_api::app;
 
 #[derive(Debug, clap::Args)]
 pub struct MembersArgs {

@@ -12,6 +12,7 @@
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+use verbund_api::say;
 
 use anyhow::Context as _;
 use jiff::ToSpan as _;
@@ -19,15 +20,13 @@ use verbund_domain::governance::{
     AssemblyId, CastVote, Channel, Choice, Convene, Mark, MotionId, MotionKind, OpenBallot,
     PutMotion,
 };
-use verbund_domain::{
-    AssemblyForm, Change, MemberAdmitted, MemberKind, MemberNo, Money, PersonalRef, Principal,
-    RecordId, Stream, TokenId, TokenIssued,
-};
-use verbund_ledger::{Actor, CommandId, Commit, ExpectedVersion, LogId, NewEvent, StreamAppend};
+use verbund_domain::{AssemblyForm, MemberNo};
+use verbund_ledger::{Actor, LogId};
 
-use super::bench::{Scratch, Target, median};
-use super::bench_app::{Load, run_wrk, which};
-use crate::app::{self, App, Config, FoundingFile, GovernanceCommand, Request, TokenSecret};
+use crate::ledger::{Scratch, Target, median};
+use crate::server::{Load, run_wrk, which};
+use verbund_api::app::{self, App, GovernanceCommand, Request};
+use verbund_api::testing::BulkCoop;
 
 #[derive(Debug, clap::Args)]
 pub struct VotesArgs {
@@ -78,7 +77,7 @@ async fn votes_on(scratch: &Scratch, args: &VotesArgs, wrk: &str) -> anyhow::Res
     );
     let server = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let address = server.local_addr()?;
-    let router = crate::http::router(coop.app.clone());
+    let router = verbund_api::http::router(coop.app.clone());
     let served = tokio::spawn(async move { axum::serve(server, router).await });
 
     let (mut loads, mut closes) = (Vec::<Load>::new(), Vec::<f64>::new());
@@ -163,101 +162,17 @@ pub(crate) struct VotingCoop {
     dir: tempfile::TempDir,
 }
 
-/// Members (and their tokens) per commit: two streams each, within an append's 2,048 streams.
-const MEMBERS_PER_COMMIT: u32 = 1_000;
-
 impl VotingCoop {
-    /// Founds the demo cooperative, admits members up to `members` in all, each with a token,
-    /// and convenes an assembly held today.
+    /// The demo cooperative with members up to `members` in all, each with a token
+    /// ([`BulkCoop`]), and an assembly held today.
     pub async fn create(url: &str, members: u32) -> anyhow::Result<Self> {
-        let app = App::open(Config::new(url)).await?;
-        let log = LogId::parse("bench-eg")?;
-        let cli = Request {
-            coop: log.clone(),
-            actor: Actor::parse("cli:bench")?,
-            key: None,
-            digest: [0; 32],
-        };
-        // Founded two months ago, so that its assembly, convened 20 days ago, lies within its
-        // history (D1).
-        let mut founding = FoundingFile::parse_toml(super::demo::FOUNDING)?;
-        founding.founded_on = app::today() - 60.days();
-        let founders = u32::try_from(founding.founders.len()).context("a few founders")?;
-        anyhow::ensure!(
-            members >= founders,
-            "the demo cooperative has {founders} founders: at least that many members"
-        );
-        app::found_cooperative(&app, &cli, super::demo::STATUTE, founding).await?;
-
+        let BulkCoop {
+            app,
+            log,
+            board,
+            secrets,
+        } = BulkCoop::create(url, members).await?;
         let today = app::today();
-        let mut secrets = Vec::with_capacity(members as usize);
-        let mut first = 1;
-        while first <= members {
-            let last = (first + MEMBERS_PER_COMMIT - 1).min(members);
-            let mut streams = Vec::new();
-            for no in first..=last {
-                let member = MemberNo::new(no).expect("numbers start at 1");
-                let secret = TokenSecret::generate();
-                let token = TokenId::parse(&format!("bench{no}")).expect("a token id");
-                let mut changes = Vec::new();
-                if no > founders {
-                    changes.push(Change::new(
-                        Stream::Member(member),
-                        MemberAdmitted {
-                            member,
-                            person: PersonalRef {
-                                record: RecordId::parse(&format!("bench{no}"))
-                                    .expect("a record id"),
-                                commitment: format!("{no:064x}"),
-                            },
-                            kind: MemberKind::NaturalPerson,
-                            shares: 1,
-                            mandatory_shares: 1,
-                            admitted_on: today - 60.days(),
-                            founder: false,
-                            application: None,
-                            listed: false,
-                            paid_in_due: Money::ZERO,
-                            paid_in_due_on: today - 60.days(),
-                        },
-                    ));
-                }
-                changes.push(Change::new(
-                    Stream::Token(token.clone()),
-                    TokenIssued {
-                        token,
-                        principal: Principal::Member { member },
-                        digest: secret.digest(),
-                        expires_at: jiff::Timestamp::now() + 24.hours(),
-                    },
-                ));
-                secrets.push(secret.expose().to_owned());
-                for change in changes {
-                    let event = NewEvent::json(
-                        change.event.event_type(),
-                        change.event.schema_version(),
-                        &change.event.to_json(),
-                    )?;
-                    streams.push(StreamAppend::new(
-                        app::stream_id(&change.stream),
-                        ExpectedVersion::NoStream,
-                        vec![event],
-                    ));
-                }
-            }
-            let commit = Commit::new(
-                CommandId::parse(format!("bench-members-{first}"))?,
-                Actor::parse("cli:bench")?,
-                None,
-                streams,
-            )?;
-            app.ledger().append(&log, commit).await?;
-            first = last + 1;
-        }
-        let board = Request {
-            actor: Actor::parse("member:1")?,
-            ..cli
-        };
         let assembly = AssemblyId::parse(&app::random_hex(8))?;
         app::govern(
             &app,

@@ -12,14 +12,15 @@
 use std::net::SocketAddr;
 use std::process::{ExitCode, Stdio};
 use std::time::{Duration, Instant};
+use verbund_api::say;
 
 use anyhow::{Context as _, bail};
 use verbund_domain::{MemberNo, Principal};
 use verbund_ledger::{Actor, CommandId, Commit, ExpectedVersion, LogId, NewEvent, Position};
 use verbund_projections::{Runtime, RuntimeOptions};
 
-use super::bench::{Scratch, Target, median};
-use crate::app;
+use crate::ledger::{Scratch, Target, median};
+use verbund_api::app;
 
 #[derive(Debug, clap::Args)]
 pub struct HttpArgs {
@@ -69,7 +70,7 @@ pub(super) struct Load {
 
 impl Load {
     /// ", 3 non-2xx or failed", or nothing where every request succeeded.
-    pub(super) fn errors_text(&self) -> String {
+    pub(crate) fn errors_text(&self) -> String {
         if self.errors > 0 {
             format!(", {} non-2xx or failed", self.errors)
         } else {
@@ -78,7 +79,7 @@ impl Load {
     }
 
     /// ", 23.4 µs server CPU per request", or nothing where the system does not tell.
-    pub(super) fn cpu_text(&self) -> String {
+    pub(crate) fn cpu_text(&self) -> String {
         self.server_cpu_us.map_or(String::new(), |us| {
             format!(", {us:.1} µs server CPU per request")
         })
@@ -96,13 +97,13 @@ pub async fn http(args: HttpArgs) -> anyhow::Result<ExitCode> {
 async fn http_on(scratch: &Scratch, args: &HttpArgs, wrk: &str) -> anyhow::Result<ExitCode> {
     // The busiest write is a vote: a cooperative whose members each hold a token, and one
     // ballot per run, each member voting once (again if the load generator comes round).
-    let coop = super::bench_votes::VotingCoop::create(&scratch.url, args.members).await?;
+    let coop = crate::votes::VotingCoop::create(&scratch.url, args.members).await?;
     let app = coop.app.clone();
     let member = coop.secret(MemberNo::new(5).expect("not zero")).to_owned();
 
     let server = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let server_address = server.local_addr()?;
-    let router = crate::http::router(app.clone());
+    let router = verbund_api::http::router(app.clone());
     let served = tokio::spawn({
         let router = router.clone();
         async move { axum::serve(server, router).await }
@@ -256,7 +257,7 @@ async fn in_process_us(
     Ok(median(rounds))
 }
 
-pub(super) fn which(program: &str) -> anyhow::Result<String> {
+pub(crate) fn which(program: &str) -> anyhow::Result<String> {
     let path = std::env::var_os("PATH").unwrap_or_default();
     std::env::split_paths(&path)
         .map(|dir| dir.join(program))

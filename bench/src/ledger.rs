@@ -8,6 +8,7 @@
 
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
+use verbund_api::say;
 
 use anyhow::Context as _;
 use clap::Subcommand;
@@ -25,18 +26,18 @@ pub enum Bench {
     /// Verification speed of a large log, against a plain read of it.
     Verify(VerifyArgs),
     /// The HTTP server under wrk: a write, a read, and a bare axum endpoint as the ceiling.
-    Http(super::bench_app::HttpArgs),
+    Http(crate::server::HttpArgs),
     /// Rebuilding every projection of a large log, against a plain read of it.
-    Rebuild(super::bench_app::RebuildArgs),
+    Rebuild(crate::server::RebuildArgs),
     /// A member list of 100,000 members from 1,000,000 membership events: appended, rebuilt,
     /// and its memory per member.
-    Members(super::bench_members::MembersArgs),
+    Members(crate::members::MembersArgs),
     /// Votes cast over HTTP under wrk, each durable before it is acknowledged, against a bare
     /// axum endpoint; then the close and count of the ballot.
-    Votes(super::bench_votes::VotesArgs),
+    Votes(crate::votes::VotesArgs),
     /// The books of about 1,000,000 posting lines: rebuilt from the log, trial balance and
     /// balance sheet from the projection, exports.
-    Books(super::bench_books::BooksArgs),
+    Books(crate::books::BooksArgs),
 }
 
 /// Where a benchmark runs: a fresh SQLite file by default, or a scratch schema of a server.
@@ -130,11 +131,11 @@ pub async fn run(bench: Bench) -> anyhow::Result<ExitCode> {
     match bench {
         Bench::Append(args) => append(args).await,
         Bench::Verify(args) => verify(args).await,
-        Bench::Http(args) => super::bench_app::http(args).await,
-        Bench::Rebuild(args) => super::bench_app::rebuild(args).await,
-        Bench::Members(args) => super::bench_members::members(args).await,
-        Bench::Votes(args) => super::bench_votes::votes(args).await,
-        Bench::Books(args) => super::bench_books::books(args).await,
+        Bench::Http(args) => crate::server::http(args).await,
+        Bench::Rebuild(args) => crate::server::rebuild(args).await,
+        Bench::Members(args) => crate::members::members(args).await,
+        Bench::Votes(args) => crate::votes::votes(args).await,
+        Bench::Books(args) => crate::books::books(args).await,
     }
 }
 

@@ -10,6 +10,7 @@
 
 use std::process::ExitCode;
 use std::time::Instant;
+use verbund_api::say;
 
 use verbund_domain::books::{
     AccountRef, Direction, EntryId, LevyCharged, LevyKey, LevyPart, PaymentRecorded, allocate,
@@ -21,9 +22,9 @@ use verbund_ledger::{
 };
 use verbund_projections::Journal;
 
-use super::bench::{Scratch, Target, median};
-use crate::app;
-use crate::http::exports;
+use crate::ledger::{Scratch, Target, median};
+use verbund_api::app;
+use verbund_api::http::exports;
 
 #[derive(Debug, clap::Args)]
 pub struct BooksArgs {

@@ -1,0 +1,135 @@
+//! A real cooperative of many members, made fast: for tests and benchmarks only (compiled for
+//! the crate's tests and with the feature `testing`, never into the product).
+
+use anyhow::Context as _;
+use jiff::ToSpan as _;
+use verbund_domain::{
+    Change, MemberAdmitted, MemberKind, MemberNo, Money, PersonalRef, Principal, RecordId, Stream,
+    TokenId, TokenIssued,
+};
+use verbund_ledger::{Actor, CommandId, Commit, ExpectedVersion, LogId, NewEvent, StreamAppend};
+
+use crate::app::{self, App, Config, FoundingFile, Request, TokenSecret};
+
+/// The demo cooperative with many members, each holding a token.
+#[derive(Debug)]
+pub struct BulkCoop {
+    /// The application over its database.
+    pub app: App,
+    /// Its log.
+    pub log: LogId,
+    /// Requests of the board (member 1).
+    pub board: Request,
+    /// Each member's token secret, by member number (index 0 is member 1).
+    pub secrets: Vec<String>,
+}
+
+/// Members (and their tokens) per commit: two streams each, within an append's 2,048 streams.
+const MEMBERS_PER_COMMIT: u32 = 1_000;
+
+impl BulkCoop {
+    /// Founds the demo cooperative (two months ago) and admits members up to `members` in
+    /// all, each with a token: admissions and tokens appended straight to the log in large
+    /// commits, then folded by the projections like any events.
+    pub async fn create(url: &str, members: u32) -> anyhow::Result<Self> {
+        let app = App::open(Config::new(url)).await?;
+        let log = LogId::parse("bench-eg")?;
+        let cli = Request {
+            coop: log.clone(),
+            actor: Actor::parse("cli:bench")?,
+            key: None,
+            digest: [0; 32],
+        };
+        // Founded two months ago, so that its assembly, convened 20 days ago, lies within its
+        // history (D1).
+        let mut founding = FoundingFile::parse_toml(crate::cmd::demo::FOUNDING)?;
+        founding.founded_on = app::today() - 60.days();
+        let founders = u32::try_from(founding.founders.len()).context("a few founders")?;
+        anyhow::ensure!(
+            members >= founders,
+            "the demo cooperative has {founders} founders: at least that many members"
+        );
+        app::found_cooperative(&app, &cli, crate::cmd::demo::STATUTE, founding).await?;
+
+        let today = app::today();
+        let mut secrets = Vec::with_capacity(members as usize);
+        let mut first = 1;
+        while first <= members {
+            let last = (first + MEMBERS_PER_COMMIT - 1).min(members);
+            let mut streams = Vec::new();
+            for no in first..=last {
+                let member = MemberNo::new(no).expect("numbers start at 1");
+                let secret = TokenSecret::generate();
+                let token = TokenId::parse(&format!("bench{no}")).expect("a token id");
+                let mut changes = Vec::new();
+                if no > founders {
+                    changes.push(Change::new(
+                        Stream::Member(member),
+                        MemberAdmitted {
+                            member,
+                            person: PersonalRef {
+                                record: RecordId::parse(&format!("bench{no}"))
+                                    .expect("a record id"),
+                                commitment: format!("{no:064x}"),
+                            },
+                            kind: MemberKind::NaturalPerson,
+                            shares: 1,
+                            mandatory_shares: 1,
+                            admitted_on: today - 60.days(),
+                            founder: false,
+                            application: None,
+                            listed: false,
+                            paid_in_due: Money::ZERO,
+                            paid_in_due_on: today - 60.days(),
+                        },
+                    ));
+                }
+                changes.push(Change::new(
+                    Stream::Token(token.clone()),
+                    TokenIssued {
+                        token,
+                        principal: Principal::Member { member },
+                        digest: secret.digest(),
+                        expires_at: jiff::Timestamp::now() + 24.hours(),
+                    },
+                ));
+                secrets.push(secret.expose().to_owned());
+                for change in changes {
+                    let event = NewEvent::json(
+                        change.event.event_type(),
+                        change.event.schema_version(),
+                        &change.event.to_json(),
+                    )?;
+                    streams.push(StreamAppend::new(
+                        app::stream_id(&change.stream),
+                        ExpectedVersion::NoStream,
+                        vec![event],
+                    ));
+                }
+            }
+            let commit = Commit::new(
+                CommandId::parse(format!("bench-members-{first}"))?,
+                Actor::parse("cli:bench")?,
+                None,
+                streams,
+            )?;
+            app.ledger().append(&log, commit).await?;
+            first = last + 1;
+        }
+        let board = Request {
+            actor: Actor::parse("member:1")?,
+            ..cli
+        };
+        Ok(Self {
+            app,
+            log,
+            board,
+            secrets,
+        })
+    }
+
+    /// A member's token secret.
+    pub fn secret(&self, member: MemberNo) -> &str {
+        &self.secrets[member.get() as usize - 1]
+    }
+}
