@@ -25,7 +25,7 @@ use verbund_ledger::{Actor, LogId};
 
 use crate::ledger::{Scratch, Target, median};
 use crate::server::{Load, run_wrk, which};
-use verbund_api::app::{self, App, GovernanceCommand, Request};
+use verbund_api::app::{self, App, Request};
 use verbund_api::testing::BulkCoop;
 
 #[derive(Debug, clap::Args)]
@@ -174,10 +174,10 @@ impl VotingCoop {
         } = BulkCoop::create(url, members).await?;
         let today = app::today();
         let assembly = AssemblyId::parse(&app::random_hex(8))?;
-        app::govern(
+        app::execute(
             &app,
             &board,
-            GovernanceCommand::Convene(Convene {
+            &app::governance::Convene(Convene {
                 assembly: assembly.clone(),
                 form: AssemblyForm::Hybrid,
                 convened_on: today - 20.days(),
@@ -189,8 +189,6 @@ impl VotingCoop {
                 delegates: false,
                 participation: Some("Join online with the link in the invitation".into()),
                 discussion: None,
-                members: 0,
-                delegates_in_office: 0,
                 today,
             }),
         )
@@ -211,11 +209,11 @@ impl VotingCoop {
     pub async fn open_motion(&self, title: &str) -> anyhow::Result<MotionId> {
         let today = app::today();
         let motion = MotionId::parse(&app::random_hex(8))?;
-        app::govern(
+        app::execute(
             &self.app,
             &self.board,
-            GovernanceCommand::Put(
-                PutMotion {
+            &app::governance::PutMotion {
+                put: PutMotion {
                     motion: motion.clone(),
                     assembly: Some(self.assembly.clone()),
                     title: title.to_owned(),
@@ -228,22 +226,20 @@ impl VotingCoop {
                     announced_on: today - 20.days(),
                     today,
                 },
-                None,
-            ),
+                serving: None,
+            },
         )
         .await?;
-        app::govern(
+        app::open_ballot(
             &self.app,
             &self.board,
-            GovernanceCommand::Open(
-                motion.clone(),
-                OpenBallot {
-                    now: jiff::Timestamp::now(),
-                    today,
-                    closes_at: None,
-                    key: None,
-                },
-            ),
+            &motion,
+            OpenBallot {
+                now: jiff::Timestamp::now(),
+                today,
+                closes_at: None,
+                key: None,
+            },
         )
         .await?;
         Ok(motion)
@@ -341,12 +337,12 @@ end
                         channel: Channel::Electronic,
                         now: jiff::Timestamp::now(),
                     };
-                    app::govern(
-                        &app,
-                        &request,
-                        GovernanceCommand::Cast(motion.clone(), vote, None),
-                    )
-                    .await?;
+                    let cast = app::governance::CastVote {
+                        motion: motion.clone(),
+                        vote,
+                        sealed: None,
+                    };
+                    app::execute(&app, &request, &cast).await?;
                 }
             });
         }

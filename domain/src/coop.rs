@@ -225,8 +225,6 @@ pub struct Dismiss {
     pub effective_on: Date,
     /// Why.
     pub reason: String,
-    /// Members now: the organs keep the size G9-24 asks for them.
-    pub members: usize,
     /// The day of the decision.
     pub today: Date,
 }
@@ -515,8 +513,8 @@ impl Cooperative {
     }
 
     /// Decides ending an office. The board keeps the size the law and the statute ask for the
-    /// members now (G9-24): appoint the successor first.
-    pub fn dismiss(&self, command: Dismiss) -> Result<Vec<Change>, DomainError> {
+    /// `members` now (G9-24): appoint the successor first.
+    pub fn dismiss(&self, members: usize, command: Dismiss) -> Result<Vec<Change>, DomainError> {
         let statute = self.statute().ok_or_else(not_founded)?;
         self.check_day(command.effective_on, command.today, "effective_on")?;
         if !self
@@ -538,7 +536,7 @@ impl Cooperative {
             .staying(command.office)
             .filter(|m| *m != command.member)
             .count();
-        let minimum = statute.organ_minimum(command.office, command.members);
+        let minimum = statute.organ_minimum(command.office, members);
         if remaining < minimum {
             return Err(DomainError::rule(
                 Rule::G9_24,

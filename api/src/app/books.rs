@@ -10,118 +10,205 @@
 use std::collections::BTreeMap;
 
 use jiff::civil::Date;
-use verbund_domain::books::{
-    Account, AccountRef, ChargeLevy, CloseYear, DistributeProfit, GrantLoan, LoanId, MemberFacts,
-    PostEntry, RecordPayment, Reverse, Sub, codes,
-};
+use verbund_domain::books::{self, Account, AccountRef, LoanId, MemberFacts, Sub, codes};
 use verbund_domain::governance::{MotionId, MotionKind, Outcome};
 use verbund_domain::{Change, DomainError, MemberKind, MemberNo, Money, Stream};
 use verbund_projections::{Aggregates, Runtime};
 
-use crate::app::App;
-use crate::app::execute::{Command, ExecError, Executed, Request, State, execute};
+use crate::app::execute::{Command, ExecError, Reads, State};
 
-/// A command of the books.
+/// What a command of the books reads: the cooperative, the books, and the members whose
+/// sub-accounts it books on, which must exist.
+fn reads_booking_on(members: impl IntoIterator<Item = MemberNo>) -> Reads {
+    let mut members: Vec<MemberNo> = members.into_iter().collect();
+    members.sort_unstable();
+    members.dedup();
+    Reads::of([Stream::Coop, Stream::Books]).and_all(members.into_iter().map(Stream::Member))
+}
+
+/// The member a sub-account belongs to, if any.
+fn member_of(account: &AccountRef) -> Option<MemberNo> {
+    match account.sub {
+        Some(Sub::Member(member)) => Some(member),
+        _ => None,
+    }
+}
+
+/// Each of `members` is a member.
+fn members_exist(
+    state: &State,
+    members: impl IntoIterator<Item = MemberNo>,
+) -> Result<(), ExecError> {
+    for member in members {
+        if state.member(member)?.membership().is_none() {
+            return Err(DomainError::not_found(
+                "member-unknown",
+                format!("there is no member {member}"),
+            )
+            .into());
+        }
+    }
+    Ok(())
+}
+
+/// The statute of a founded cooperative.
+fn statute(state: &State) -> Result<&verbund_domain::Statute, ExecError> {
+    state.coop()?.statute().ok_or_else(|| {
+        DomainError::not_found("coop-not-founded", "the cooperative is not founded").into()
+    })
+}
+
+/// Open an account.
 #[derive(Clone, Debug)]
-pub enum BooksCommand {
-    /// Open an account.
-    OpenAccount(Account, Date),
-    /// Record a payment.
-    RecordPayment(RecordPayment),
-    /// Charge a levy over the members.
-    ChargeLevy(ChargeLevy, Vec<MemberFacts>),
-    /// Post a manual entry.
-    PostEntry(PostEntry),
-    /// Reverse an entry.
-    Reverse(Reverse),
-    /// Close a business year.
-    CloseYear(CloseYear),
-    /// Use a closed year's profit.
-    DistributeProfit(DistributeProfit),
-    /// Take a member loan.
-    GrantLoan(GrantLoan),
-    /// Repay a member loan.
-    RepayLoan {
-        /// The loan.
-        loan: LoanId,
-        /// The amount.
-        amount: Money,
-        /// The day.
-        paid_on: Date,
-        /// Today.
-        today: Date,
-    },
+pub struct OpenAccount {
+    /// The account.
+    pub account: Account,
+    /// Today.
+    pub today: Date,
 }
 
-impl BooksCommand {
-    /// The members whose sub-accounts the command books on: they must exist.
-    fn members(&self) -> Vec<MemberNo> {
-        let of = |account: &AccountRef| match account.sub {
-            Some(Sub::Member(member)) => Some(member),
-            _ => None,
-        };
-        match self {
-            BooksCommand::RecordPayment(c) => of(&c.account).into_iter().collect(),
-            BooksCommand::PostEntry(c) => c.lines.iter().filter_map(|l| of(&l.account)).collect(),
-            BooksCommand::GrantLoan(c) => vec![c.lender.member],
-            _ => Vec::new(),
-        }
+impl Command for OpenAccount {
+    fn reads(&self) -> Reads {
+        reads_booking_on([])
+    }
+    fn decide(&self, state: &State) -> Result<Vec<Change>, ExecError> {
+        Ok(state
+            .books()?
+            .open_account(self.account.clone(), self.today)?)
     }
 }
 
-impl Command for BooksCommand {
-    fn reads(&self) -> Vec<Stream> {
-        let mut reads = vec![Stream::Coop, Stream::Books];
-        let mut members = self.members();
-        members.sort_unstable();
-        members.dedup();
-        reads.extend(members.into_iter().map(Stream::Member));
-        reads
-    }
+/// Record a payment.
+#[derive(Clone, Debug)]
+pub struct RecordPayment(pub books::RecordPayment);
 
-    fn decide(&self, state: &State) -> Result<Vec<Change>, DomainError> {
-        for member in self.members() {
-            if state.member(member).membership().is_none() {
-                return Err(DomainError::not_found(
-                    "member-unknown",
-                    format!("there is no member {member}"),
-                ));
-            }
-        }
-        let books = &state.books;
-        let statute = || {
-            state.coop.statute().ok_or_else(|| {
-                DomainError::not_found("coop-not-founded", "the cooperative is not founded")
-            })
-        };
-        match self {
-            BooksCommand::OpenAccount(account, today) => {
-                books.open_account(account.clone(), *today)
-            }
-            BooksCommand::RecordPayment(c) => books.record_payment(c.clone()),
-            BooksCommand::ChargeLevy(c, members) => books.charge_levy(c.clone(), members),
-            BooksCommand::PostEntry(c) => books.post_entry(c.clone()),
-            BooksCommand::Reverse(c) => books.reverse(c.clone()),
-            BooksCommand::CloseYear(c) => books.close_year(statute()?, c.clone()),
-            BooksCommand::DistributeProfit(c) => books.distribute_profit(statute()?, c.clone()),
-            BooksCommand::GrantLoan(c) => books.grant_loan(statute()?, c.clone()),
-            BooksCommand::RepayLoan {
-                loan,
-                amount,
-                paid_on,
-                today,
-            } => books.repay_loan(loan, *amount, *paid_on, *today),
-        }
+impl Command for RecordPayment {
+    fn reads(&self) -> Reads {
+        reads_booking_on(member_of(&self.0.account))
+    }
+    fn decide(&self, state: &State) -> Result<Vec<Change>, ExecError> {
+        members_exist(state, member_of(&self.0.account))?;
+        Ok(state.books()?.record_payment(self.0.clone())?)
     }
 }
 
-/// Executes a books command.
-pub async fn run(
-    app: &App,
-    request: &Request,
-    command: BooksCommand,
-) -> Result<Executed, ExecError> {
-    execute(app, request, &command).await
+/// Charge a levy over the members, with each member's facts on its day.
+#[derive(Clone, Debug)]
+pub struct ChargeLevy {
+    /// The levy.
+    pub levy: books::ChargeLevy,
+    /// The members' facts on the levy's day ([`member_facts`]).
+    pub members: Vec<MemberFacts>,
+}
+
+impl Command for ChargeLevy {
+    fn reads(&self) -> Reads {
+        reads_booking_on([])
+    }
+    fn decide(&self, state: &State) -> Result<Vec<Change>, ExecError> {
+        Ok(state
+            .books()?
+            .charge_levy(self.levy.clone(), &self.members)?)
+    }
+}
+
+/// Post a manual entry.
+#[derive(Clone, Debug)]
+pub struct PostEntry(pub books::PostEntry);
+
+impl PostEntry {
+    fn members(&self) -> impl Iterator<Item = MemberNo> + '_ {
+        self.0.lines.iter().filter_map(|l| member_of(&l.account))
+    }
+}
+
+impl Command for PostEntry {
+    fn reads(&self) -> Reads {
+        reads_booking_on(self.members())
+    }
+    fn decide(&self, state: &State) -> Result<Vec<Change>, ExecError> {
+        members_exist(state, self.members())?;
+        Ok(state.books()?.post_entry(self.0.clone())?)
+    }
+}
+
+/// Reverse an entry.
+#[derive(Clone, Debug)]
+pub struct Reverse(pub books::Reverse);
+
+impl Command for Reverse {
+    fn reads(&self) -> Reads {
+        reads_booking_on([])
+    }
+    fn decide(&self, state: &State) -> Result<Vec<Change>, ExecError> {
+        Ok(state.books()?.reverse(self.0.clone())?)
+    }
+}
+
+/// Close a business year.
+#[derive(Clone, Debug)]
+pub struct CloseYear(pub books::CloseYear);
+
+impl Command for CloseYear {
+    fn reads(&self) -> Reads {
+        reads_booking_on([])
+    }
+    fn decide(&self, state: &State) -> Result<Vec<Change>, ExecError> {
+        Ok(state.books()?.close_year(statute(state)?, self.0.clone())?)
+    }
+}
+
+/// Use a closed year's profit.
+#[derive(Clone, Debug)]
+pub struct DistributeProfit(pub books::DistributeProfit);
+
+impl Command for DistributeProfit {
+    fn reads(&self) -> Reads {
+        reads_booking_on([])
+    }
+    fn decide(&self, state: &State) -> Result<Vec<Change>, ExecError> {
+        Ok(state
+            .books()?
+            .distribute_profit(statute(state)?, self.0.clone())?)
+    }
+}
+
+/// Take a member loan.
+#[derive(Clone, Debug)]
+pub struct GrantLoan(pub books::GrantLoan);
+
+impl Command for GrantLoan {
+    fn reads(&self) -> Reads {
+        reads_booking_on([self.0.lender.member])
+    }
+    fn decide(&self, state: &State) -> Result<Vec<Change>, ExecError> {
+        members_exist(state, [self.0.lender.member])?;
+        Ok(state.books()?.grant_loan(statute(state)?, self.0.clone())?)
+    }
+}
+
+/// Repay a member loan.
+#[derive(Clone, Debug)]
+pub struct RepayLoan {
+    /// The loan.
+    pub loan: LoanId,
+    /// The amount.
+    pub amount: Money,
+    /// The day.
+    pub paid_on: Date,
+    /// Today.
+    pub today: Date,
+}
+
+impl Command for RepayLoan {
+    fn reads(&self) -> Reads {
+        reads_booking_on([])
+    }
+    fn decide(&self, state: &State) -> Result<Vec<Change>, ExecError> {
+        Ok(state
+            .books()?
+            .repay_loan(&self.loan, self.amount, self.paid_on, self.today)?)
+    }
 }
 
 /// Every member's facts on `day`: rights, shares, size, whether a firm.
@@ -230,7 +317,7 @@ pub fn profit_facts(
 
 #[cfg(test)]
 mod tests {
-    use verbund_domain::books::{ChargeLevy, EntryId, LEVY_PARTS_PER_EVENT, LevyKey, codes};
+    use verbund_domain::books::{EntryId, LEVY_PARTS_PER_EVENT, LevyKey, codes};
     use verbund_domain::{Event, Money};
     use verbund_ledger::scratch::ScratchDatabase;
 
@@ -262,8 +349,8 @@ mod tests {
         let members = runtime.views().aggregates.read(|a| member_facts(a, today));
         assert_eq!(members.len(), MEMBERS as usize);
         let total = Money::parse("123456.78").expect("an amount");
-        let levy = BooksCommand::ChargeLevy(
-            ChargeLevy {
+        let levy = ChargeLevy {
+            levy: books::ChargeLevy {
                 entry: EntryId::parse("marketing2027").expect("an id"),
                 purpose: "Regional marketing".into(),
                 key: LevyKey::Equal,
@@ -275,8 +362,10 @@ mod tests {
                 today,
             },
             members,
-        );
-        let executed = run(&coop.app, &coop.board, levy).await.expect("charged");
+        };
+        let executed = crate::app::execute(&coop.app, &coop.board, &levy)
+            .await
+            .expect("charged");
         let events = coop
             .app
             .ledger()

@@ -11,7 +11,7 @@ use verbund_domain::{
 use verbund_ledger::{LedgerError, LogId, PersonalRecord, Position};
 
 use crate::app::App;
-use crate::app::execute::{Command, ExecError, Executed, Request, State, execute};
+use crate::app::execute::{Command, ExecError, Executed, Reads, Request, State, execute};
 use crate::app::tokens::{IssuedToken, TokenSecret, random_hex};
 
 /// The founders and first officers of a cooperative, as a TOML file beside its statute:
@@ -143,11 +143,11 @@ impl FoundingFile {
 struct Found(FoundCooperative, Vec<PersonalRecord>);
 
 impl Command for Found {
-    fn reads(&self) -> Vec<Stream> {
-        vec![Stream::Coop]
+    fn reads(&self) -> Reads {
+        Reads::of([Stream::Coop])
     }
-    fn decide(&self, state: &State) -> Result<Vec<Change>, DomainError> {
-        state.coop.found(self.0.clone())
+    fn decide(&self, state: &State) -> Result<Vec<Change>, ExecError> {
+        Ok(state.coop()?.found(self.0.clone())?)
     }
     fn records(&self) -> Vec<PersonalRecord> {
         self.1.clone()
@@ -236,20 +236,29 @@ pub async fn found_cooperative(
 
 struct Issue(IssueToken);
 
-impl Command for Issue {
-    fn reads(&self) -> Vec<Stream> {
-        let mut reads = vec![Stream::Coop, Stream::Token(self.0.token.clone())];
-        if let Principal::Member { member } = self.0.principal {
-            reads.push(Stream::Member(member));
+impl Issue {
+    /// The member the token is for, if any.
+    fn member(&self) -> Option<MemberNo> {
+        match self.0.principal {
+            Principal::Member { member } => Some(member),
+            _ => None,
         }
-        reads
     }
-    fn decide(&self, state: &State) -> Result<Vec<Change>, DomainError> {
-        let member = match self.0.principal {
-            Principal::Member { member } => state.member(member),
-            _ => &Member::default(),
+}
+
+impl Command for Issue {
+    fn reads(&self) -> Reads {
+        Reads::of([Stream::Coop, Stream::Token(self.0.token.clone())])
+            .and_all(self.member().map(Stream::Member))
+    }
+    fn decide(&self, state: &State) -> Result<Vec<Change>, ExecError> {
+        let member = match self.member() {
+            Some(member) => state.member(member)?,
+            None => &Member::default(),
         };
-        state.token.issue(&state.coop, member, self.0.clone())
+        Ok(state
+            .token()?
+            .issue(state.coop()?, member, self.0.clone())?)
     }
 }
 
@@ -311,11 +320,11 @@ pub async fn first_event(app: &App, log: &LogId, position: Position) -> Result<E
 struct Revoke(TokenId);
 
 impl Command for Revoke {
-    fn reads(&self) -> Vec<Stream> {
-        vec![Stream::Token(self.0.clone())]
+    fn reads(&self) -> Reads {
+        Reads::of([Stream::Token(self.0.clone())])
     }
-    fn decide(&self, state: &State) -> Result<Vec<Change>, DomainError> {
-        state.token.revoke(self.0.clone())
+    fn decide(&self, state: &State) -> Result<Vec<Change>, ExecError> {
+        Ok(state.token()?.revoke(self.0.clone())?)
     }
 }
 
@@ -458,11 +467,11 @@ impl OpeningMemberRow {
 struct MoveInCommand(MoveIn, Vec<PersonalRecord>);
 
 impl Command for MoveInCommand {
-    fn reads(&self) -> Vec<Stream> {
-        vec![Stream::Coop]
+    fn reads(&self) -> Reads {
+        Reads::of([Stream::Coop])
     }
-    fn decide(&self, state: &State) -> Result<Vec<Change>, DomainError> {
-        state.coop.move_in(self.0.clone())
+    fn decide(&self, state: &State) -> Result<Vec<Change>, ExecError> {
+        Ok(state.coop()?.move_in(self.0.clone())?)
     }
     fn records(&self) -> Vec<PersonalRecord> {
         self.1.clone()

@@ -20,106 +20,215 @@ use crate::app::App;
 /// command changed what this one read in between. Each retry reads the new state.
 const ATTEMPTS_MAX: u32 = 5;
 
-/// A command: which streams its decision reads, and the decision.
+/// A command: what its decision reads, and the decision, side by side in one type. The
+/// decision sees only what `reads` declared: asking [`State`] for anything else is an error
+/// ([`ExecError::Undeclared`]), so a wrong declaration fails loudly instead of deciding on
+/// an empty state that guards nothing.
 pub trait Command: Send + Sync {
-    /// The streams the decision depends on: their states come from the `Aggregates`
-    /// projection (a token's from `Tokens`), each with its version, which the append checks.
-    fn reads(&self) -> Vec<Stream>;
-    /// The pure decision.
-    fn decide(&self, state: &State) -> Result<Vec<Change>, DomainError>;
+    /// What the decision depends on ([`Reads`]).
+    fn reads(&self) -> Reads;
+    /// The pure decision, on the state `reads` declared.
+    fn decide(&self, state: &State) -> Result<Vec<Change>, ExecError>;
     /// Personal data the events refer to, stored with them (outside the chain).
     fn records(&self) -> Vec<PersonalRecord> {
         Vec::new()
     }
-    /// True if the decision needs the number of members today (the organ sizes of G9-24),
-    /// the regime of multiple votes (G43-3) and who attends the assemblies read (G46):
-    /// counting walks every member, so only the commands that need it pay for it.
-    fn counts_members(&self) -> bool {
-        false
+}
+
+/// What a decision reads: the streams it depends on (the append checks each at the version
+/// read, whether the command writes it or not), the members it only consults, and whether it
+/// needs today's [`Counts`].
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Reads {
+    streams: Vec<Stream>,
+    consulted: Vec<MemberNo>,
+    counts: bool,
+}
+
+impl Reads {
+    /// The streams `streams`.
+    pub fn of(streams: impl IntoIterator<Item = Stream>) -> Reads {
+        Reads::default().and_all(streams)
     }
-    /// Members the decision looks at without depending on their streams' versions (the
-    /// candidates of a delegate election, G43a: too many to guard, and checked again by
-    /// nobody's later write); they are in [`State::members`] like the members read.
-    fn consults(&self) -> Vec<MemberNo> {
-        Vec::new()
+
+    /// And `stream`.
+    #[must_use]
+    pub fn and(self, stream: Stream) -> Reads {
+        self.and_all([stream])
+    }
+
+    /// And `streams`; a stream named twice is read once.
+    #[must_use]
+    pub fn and_all(mut self, streams: impl IntoIterator<Item = Stream>) -> Reads {
+        for stream in streams {
+            if !self.streams.contains(&stream) {
+                self.streams.push(stream);
+            }
+        }
+        self
+    }
+
+    /// And the members `members`, looked at without depending on their streams' versions
+    /// (the candidates of a delegate election, G43a: too many to guard, and checked again by
+    /// nobody's later write).
+    #[must_use]
+    pub fn consulting(mut self, members: impl IntoIterator<Item = MemberNo>) -> Reads {
+        self.consulted.extend(members);
+        self
+    }
+
+    /// And today's [`Counts`]: counting walks every member, so only the decisions that need
+    /// them pay for them.
+    #[must_use]
+    pub fn counting(mut self) -> Reads {
+        self.counts = true;
+        self
+    }
+
+    /// The streams declared.
+    pub fn streams(&self) -> &[Stream] {
+        &self.streams
     }
 }
 
-/// The aggregates a decision may read, as the projections hold them when it is decided.
-#[derive(Debug, Default)]
-pub struct State {
-    /// The `coop` stream.
-    pub coop: Cooperative,
-    /// The token stream read, if any.
-    pub token: Token,
-    /// The member streams read.
-    pub members: BTreeMap<MemberNo, Member>,
-    /// The application streams read.
-    pub applications: BTreeMap<ApplicationId, Application>,
-    /// The assembly streams read.
-    pub assemblies: BTreeMap<AssemblyId, Assembly>,
-    /// The motion streams read.
-    pub motions: BTreeMap<MotionId, Arc<Motion>>,
-    /// The vote streams read: each voter's entry in the electorate, last vote and proxy.
-    pub voters: BTreeMap<(MotionId, MemberNo), VoterState>,
-    /// The proxies, if read.
-    pub proxies: Arc<Proxies>,
-    /// The books, if read.
-    pub books: Arc<verbund_domain::books::Books>,
-    /// The number the next admission takes.
-    pub next_member: Option<MemberNo>,
-    /// Members today (for the organ sizes of G9-24), if the command asked for the count.
-    pub members_today: usize,
-    /// The delegates with their rights today (G43a), if the command asked for the count.
-    pub delegates_today: usize,
-    /// The regime of multiple votes today (G43-3), if the command asked for the count.
-    pub regime_today: Option<verbund_domain::governance::Regime>,
-    /// For each assembly read, whether every member with their rights today attends it
-    /// themself (G46), if the command asked for the count.
-    pub all_present: BTreeMap<AssemblyId, bool>,
-    /// Investing members on the supervisory board, staying in office (G8-2), if the command
-    /// asked for the count.
+/// Facts about all members today that the application counts for a decision which declared
+/// [`Reads::counting`]; the decision passes them to the domain as arguments.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Counts {
+    /// Members with their rights (the organ sizes of G9-24, a minority's demand of G45).
+    pub members: usize,
+    /// Delegates with their rights (G43a).
+    pub delegates: usize,
+    /// The regime of multiple votes (G43-3).
+    pub regime: verbund_domain::governance::Regime,
+    /// Investing members on the supervisory board, staying in office (G8-2).
     pub investing_supervisors: usize,
+    /// For each assembly read, whether every member with their rights attends it themself
+    /// (G46).
+    all_present: BTreeMap<AssemblyId, bool>,
 }
 
-impl State {
-    /// A member read (the empty state if the command did not read it or it does not exist).
-    pub fn member(&self, member: MemberNo) -> &Member {
-        static NONE: std::sync::LazyLock<Member> = std::sync::LazyLock::new(Member::default);
-        self.members.get(&member).unwrap_or(&NONE)
-    }
-
-    /// What an appointment needs to know of the organs (G8-2), from the counts.
+impl Counts {
+    /// What an appointment needs to know of the organs (G8-2).
     pub fn organ_facts(&self) -> verbund_domain::OrganFacts {
         verbund_domain::OrganFacts {
             investing_supervisors: self.investing_supervisors,
         }
     }
 
-    /// An assembly read (the empty state if not read or never convened).
-    pub fn assembly(&self, id: &AssemblyId) -> Option<&Assembly> {
-        self.assemblies.get(id)
+    /// What convening or adding an item needs to know of the members (G45, G43a).
+    pub fn member_counts(&self) -> verbund_domain::governance::MemberCounts {
+        verbund_domain::governance::MemberCounts {
+            members: self.members,
+            delegates_in_office: self.delegates,
+        }
     }
 
-    /// A motion read.
-    pub fn motion(&self, id: &MotionId) -> &Motion {
-        static NONE: std::sync::LazyLock<Motion> = std::sync::LazyLock::new(Motion::default);
-        self.motions.get(id).map_or(&NONE, |m| m)
+    /// Whether every member with their rights attends `assembly` themself (G46); the
+    /// assembly must be among the streams read.
+    pub fn all_present(&self, assembly: &AssemblyId) -> Result<bool, ExecError> {
+        self.all_present
+            .get(assembly)
+            .copied()
+            .ok_or_else(|| ExecError::undeclared(format!("the attendance of assembly {assembly}")))
+    }
+}
+
+/// The state a decision reads, as the projections hold it when it is decided: exactly what
+/// its command's [`Reads`] declared, each stream's state the empty one if it does not exist
+/// yet.
+#[derive(Debug, Default)]
+pub struct State {
+    coop: Option<Cooperative>,
+    token: Option<Token>,
+    members: BTreeMap<MemberNo, Member>,
+    applications: BTreeMap<ApplicationId, Application>,
+    assemblies: BTreeMap<AssemblyId, Assembly>,
+    motions: BTreeMap<MotionId, Arc<Motion>>,
+    voters: BTreeMap<(MotionId, MemberNo), VoterState>,
+    proxies: Option<Arc<Proxies>>,
+    books: Option<Arc<verbund_domain::books::Books>>,
+    next_member: Option<MemberNo>,
+    counts: Option<Counts>,
+}
+
+impl State {
+    /// The cooperative.
+    pub fn coop(&self) -> Result<&Cooperative, ExecError> {
+        self.coop
+            .as_ref()
+            .ok_or_else(|| ExecError::undeclared("the cooperative"))
     }
 
-    /// A voter's state on a motion, read with their vote stream.
-    pub fn voter(&self, motion: &MotionId, member: MemberNo) -> VoterState {
-        self.voters
-            .get(&(motion.clone(), member))
-            .cloned()
-            .unwrap_or_default()
+    /// A member read or consulted.
+    pub fn member(&self, member: MemberNo) -> Result<&Member, ExecError> {
+        self.members
+            .get(&member)
+            .ok_or_else(|| ExecError::undeclared(format!("member {member}")))
     }
 
     /// An application read.
-    pub fn application(&self, id: &ApplicationId) -> &Application {
-        static NONE: std::sync::LazyLock<Application> =
-            std::sync::LazyLock::new(Application::default);
-        self.applications.get(id).unwrap_or(&NONE)
+    pub fn application(&self, id: &ApplicationId) -> Result<&Application, ExecError> {
+        self.applications
+            .get(id)
+            .ok_or_else(|| ExecError::undeclared(format!("application {id}")))
+    }
+
+    /// An assembly read (the empty state if never convened).
+    pub fn assembly(&self, id: &AssemblyId) -> Result<&Assembly, ExecError> {
+        self.assemblies
+            .get(id)
+            .ok_or_else(|| ExecError::undeclared(format!("assembly {id}")))
+    }
+
+    /// A motion read.
+    pub fn motion(&self, id: &MotionId) -> Result<&Motion, ExecError> {
+        self.motions
+            .get(id)
+            .map(|m| &**m)
+            .ok_or_else(|| ExecError::undeclared(format!("motion {id}")))
+    }
+
+    /// A voter's state on a motion, read with their vote stream.
+    pub fn voter(&self, motion: &MotionId, member: MemberNo) -> Result<&VoterState, ExecError> {
+        self.voters.get(&(motion.clone(), member)).ok_or_else(|| {
+            ExecError::undeclared(format!("the vote of member {member} on {motion}"))
+        })
+    }
+
+    /// The proxies.
+    pub fn proxies(&self) -> Result<&Proxies, ExecError> {
+        self.proxies
+            .as_deref()
+            .ok_or_else(|| ExecError::undeclared("the proxies"))
+    }
+
+    /// The books.
+    pub fn books(&self) -> Result<&verbund_domain::books::Books, ExecError> {
+        self.books
+            .as_deref()
+            .ok_or_else(|| ExecError::undeclared("the books"))
+    }
+
+    /// The token read.
+    pub fn token(&self) -> Result<&Token, ExecError> {
+        self.token
+            .as_ref()
+            .ok_or_else(|| ExecError::undeclared("the token"))
+    }
+
+    /// Today's counts.
+    pub fn counts(&self) -> Result<&Counts, ExecError> {
+        self.counts
+            .as_ref()
+            .ok_or_else(|| ExecError::undeclared("the counts of today"))
+    }
+
+    /// The number the next admission takes.
+    pub fn next_member(&self) -> Result<MemberNo, DomainError> {
+        self.next_member.ok_or_else(|| {
+            DomainError::conflict("member-number-unknown", "no member number is free")
+        })
     }
 }
 
@@ -177,6 +286,16 @@ pub enum ExecError {
     /// A ballot's key could not be created, read or destroyed (W1).
     #[error(transparent)]
     BallotKey(#[from] crate::app::ballot_keys::KeyError),
+    /// A decision asked for state its command did not declare in [`Command::reads`]: a
+    /// defect of the command, never of the request.
+    #[error("the decision read {0}, which its command did not declare")]
+    Undeclared(String),
+}
+
+impl ExecError {
+    fn undeclared(what: impl Into<String>) -> ExecError {
+        ExecError::Undeclared(what.into())
+    }
 }
 
 /// Executes `command` for `request`.
@@ -210,20 +329,13 @@ pub async fn execute(
     // fail each other (only one of a batch can land), so in this process they take turns,
     // each deciding on the state its predecessor left. (Another process's write still
     // surfaces as a conflict, decided again below.)
-    let _turn = if reads.contains(&Stream::Books) {
+    let _turn = if reads.streams.contains(&Stream::Books) {
         Some(app.books_turn(&request.coop).await)
     } else {
         None
     };
     for attempt in 0..ATTEMPTS_MAX {
-        let (state, versions, runtime) = load(
-            app,
-            &request.coop,
-            &reads,
-            &command.consults(),
-            command.counts_members(),
-        )
-        .await?;
+        let (state, versions, runtime) = load(app, &request.coop, &reads).await?;
         let changes = command.decide(&state)?;
         check_books_range(&runtime, &changes)?;
         let erasures = erasures(&changes)?;
@@ -314,30 +426,32 @@ const LOAD_WAIT: Duration = Duration::from_secs(10);
 async fn load(
     app: &App,
     log: &LogId,
-    streams: &[Stream],
-    consulted: &[MemberNo],
-    counts_members: bool,
+    reads: &Reads,
 ) -> Result<(State, Versions, Arc<verbund_projections::Runtime>), ExecError> {
     let runtime = caught_up(app, log).await?;
     let mut state = State::default();
     let mut versions = Versions::new();
     let today = crate::app::today();
+    let streams = &reads.streams;
     runtime.views().aggregates.read(|aggregates| {
         state.next_member = Some(aggregates.next_member());
-        if counts_members {
-            state.members_today = aggregates.members_on(today);
-            state.delegates_today = aggregates.delegates_on(today);
-            state.regime_today = Some(aggregates.regime_on(today));
-            state.investing_supervisors = aggregates.investing_supervisors();
-            for stream in streams {
-                if let Stream::Assembly(id) = stream {
-                    state
-                        .all_present
-                        .insert(id.clone(), aggregates.all_present(id, today));
-                }
-            }
+        if reads.counts {
+            let all_present = streams
+                .iter()
+                .filter_map(|stream| match stream {
+                    Stream::Assembly(id) => Some((id.clone(), aggregates.all_present(id, today))),
+                    _ => None,
+                })
+                .collect();
+            state.counts = Some(Counts {
+                members: aggregates.members_on(today),
+                delegates: aggregates.delegates_on(today),
+                regime: aggregates.regime_on(today),
+                investing_supervisors: aggregates.investing_supervisors(),
+                all_present,
+            });
         }
-        for member in consulted {
+        for member in &reads.consulted {
             state
                 .members
                 .insert(*member, aggregates.member(*member).state);
@@ -346,7 +460,7 @@ async fn load(
             let version = match stream {
                 Stream::Coop => {
                     let coop = aggregates.coop();
-                    state.coop = coop.state.clone();
+                    state.coop = Some(coop.state.clone());
                     coop.version
                 }
                 // From the tokens' projection, below, outside this lock.
@@ -384,13 +498,13 @@ async fn load(
                 }
                 Stream::Proxies => {
                     let proxies = aggregates.proxies();
-                    state.proxies = Arc::clone(&proxies.state);
+                    state.proxies = Some(Arc::clone(&proxies.state));
                     proxies.version
                 }
                 Stream::Investment(id) => aggregates.investment_version(id),
                 Stream::Books => {
                     let books = aggregates.books();
-                    state.books = books.state;
+                    state.books = Some(books.state);
                     books.version
                 }
             };
@@ -403,7 +517,7 @@ async fn load(
                 .views()
                 .tokens
                 .read(|tokens| tokens.aggregate(token));
-            state.token = token.state;
+            state.token = Some(token.state);
             versions.insert(stream.clone(), token.version);
         }
     }
@@ -525,4 +639,91 @@ fn guards(appends: &[StreamAppend], versions: &Versions) -> Vec<(StreamId, Expec
 /// The ledger's name of a domain stream.
 pub fn stream_id(stream: &Stream) -> StreamId {
     StreamId::parse(stream.to_string()).expect("domain stream names are valid stream ids")
+}
+
+#[cfg(test)]
+mod tests {
+    use verbund_domain::{MemberNo, Stream};
+    use verbund_ledger::scratch::ScratchDatabase;
+
+    use super::*;
+    use crate::testing::BulkCoop;
+
+    /// Declares the cooperative but decides on a member it never declared.
+    struct ReadsAnUndeclaredMember;
+
+    impl Command for ReadsAnUndeclaredMember {
+        fn reads(&self) -> Reads {
+            Reads::of([Stream::Coop])
+        }
+        fn decide(&self, state: &State) -> Result<Vec<Change>, ExecError> {
+            let member = MemberNo::new(2).expect("not zero");
+            let coop = state.coop()?;
+            Ok(state.member(member)?.subscribe(
+                coop,
+                verbund_domain::Subscribe {
+                    shares: 1,
+                    subscribed_on: crate::app::today(),
+                    today: crate::app::today(),
+                },
+            )?)
+        }
+    }
+
+    /// Issue 25, point 1: a decision that reads a stream its command did not declare is an
+    /// error, not a decision on an empty state that guards nothing; nothing is written.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_decision_reading_an_undeclared_stream_fails_and_writes_nothing() {
+        let db = ScratchDatabase::sqlite().expect("a scratch file");
+        let coop = BulkCoop::create(db.url(), 6).await.expect("created");
+        let before = coop.app.ledger().head(&coop.log).await.expect("head");
+        let error = execute(&coop.app, &coop.board, &ReadsAnUndeclaredMember)
+            .await
+            .expect_err("member 2 was not declared");
+        assert!(
+            matches!(&error, ExecError::Undeclared(what) if what == "member 2"),
+            "{error:?}"
+        );
+        let after = coop.app.ledger().head(&coop.log).await.expect("head");
+        assert_eq!(before.position, after.position, "nothing was written");
+        db.remove().await.expect("removed");
+    }
+
+    /// Issue 25, point 1: every part of the state answers only when declared.
+    #[test]
+    fn nothing_undeclared_is_read_from_the_state() {
+        let state = State::default();
+        let member = MemberNo::new(1).expect("not zero");
+        let motion = MotionId::parse("m1").expect("an id");
+        let assembly = AssemblyId::parse("a1").expect("an id");
+        let application = ApplicationId::parse("p1").expect("an id");
+        let undeclared = [
+            state.coop().err(),
+            state.member(member).err(),
+            state.application(&application).err(),
+            state.assembly(&assembly).err(),
+            state.motion(&motion).err(),
+            state.voter(&motion, member).err(),
+            state.proxies().err(),
+            state.books().err(),
+            state.token().err(),
+            state.counts().err(),
+        ];
+        for error in undeclared {
+            assert!(matches!(error, Some(ExecError::Undeclared(_))), "{error:?}");
+        }
+    }
+
+    /// The declaration lists each stream once, in the order named.
+    #[test]
+    fn reads_name_each_stream_once() {
+        let one = MemberNo::new(1).expect("not zero");
+        let reads = Reads::of([Stream::Coop, Stream::Member(one)])
+            .and(Stream::Coop)
+            .and_all([Stream::Books, Stream::Member(one)]);
+        assert_eq!(
+            reads.streams(),
+            [Stream::Coop, Stream::Member(one), Stream::Books]
+        );
+    }
 }

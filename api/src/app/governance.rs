@@ -11,9 +11,8 @@
 use jiff::Timestamp;
 use std::sync::Arc;
 use verbund_domain::governance::{
-    AddItem, AssemblyId, AttendanceFacts, BallotCounted, CastVote, Convene, GrantProxy, Mark,
-    MotionId, MotionKind, OpenBallot, OpeningFacts, PutMotion, RecordAttendance, Regime, Stage,
-    Voter, delegates,
+    self as g, AssemblyId, AttendanceFacts, BallotCounted, Mark, MotionId, MotionKind,
+    OpeningFacts, ProxyFacts, Stage, Voter, delegates,
 };
 
 use verbund_domain::governance::{DestroyBallotKey, Motion};
@@ -22,269 +21,295 @@ use verbund_ledger::{LedgerError, LogId, PersonalRecord, StoredRecord};
 
 use crate::app::App;
 use crate::app::ballot_keys::{BallotKey, MarkPlace, longest_mark};
-use crate::app::execute::{Command, ExecError, Executed, Request, State, caught_up, execute};
+use crate::app::execute::{
+    Command, ExecError, Executed, Reads, Request, State, caught_up, execute,
+};
 
-/// A governance command.
+/// The statute of a founded cooperative.
+fn statute(state: &State) -> Result<&verbund_domain::Statute, ExecError> {
+    state.coop()?.statute().ok_or_else(|| {
+        DomainError::not_found("coop-not-founded", "the cooperative is not founded").into()
+    })
+}
+
+/// Convene an assembly.
 #[derive(Clone, Debug)]
-pub enum GovernanceCommand {
-    /// Convene an assembly.
-    Convene(Convene),
-    /// Add an item to an assembly's agenda.
-    AddItem(AssemblyId, AddItem),
-    /// Put a motion, with the sealed name of the person serving for a firm it elects (G9-24).
-    Put(PutMotion, Option<PersonalRecord>),
-    /// Open a motion's ballot.
-    Open(MotionId, OpenBallot),
-    /// Cast a vote, with its sealed record for a secret or hidden ballot.
-    Cast(MotionId, CastVote, Option<PersonalRecord>),
-    /// Grant a proxy.
-    GrantProxy(GrantProxy),
-    /// Record a member's attendance at an assembly (G46, G47).
-    Attend(AssemblyId, RecordAttendance),
-    /// Revoke a proxy.
-    RevokeProxy {
-        /// The principal.
-        principal: MemberNo,
-        /// The day.
-        on: jiff::civil::Date,
-    },
+pub struct Convene(pub g::Convene);
+
+impl Command for Convene {
+    fn reads(&self) -> Reads {
+        Reads::of([Stream::Coop, Stream::Assembly(self.0.assembly.clone())]).counting()
+    }
+    fn decide(&self, state: &State) -> Result<Vec<Change>, ExecError> {
+        let assembly = state.assembly(&self.0.assembly)?;
+        let counts = state.counts()?.member_counts();
+        Ok(assembly.convene(state.coop()?, counts, self.0.clone())?)
+    }
 }
 
-impl Command for GovernanceCommand {
-    fn reads(&self) -> Vec<Stream> {
-        use GovernanceCommand as C;
-        match self {
-            C::Convene(c) => vec![Stream::Coop, Stream::Assembly(c.assembly.clone())],
-            C::AddItem(id, _) => vec![Stream::Coop, Stream::Assembly(id.clone())],
-            C::Put(c, _) => {
-                let mut reads = vec![Stream::Coop, Stream::Motion(c.motion.clone())];
-                reads.extend(c.assembly.clone().map(Stream::Assembly));
-                reads
-            }
-            // The assembly is read by the caller (`open_ballot`), which knows it from the motion.
-            C::Open(id, _) => vec![Stream::Coop, Stream::Motion(id.clone())],
-            C::Cast(id, c, _) => {
-                let mut reads = vec![
-                    Stream::Motion(id.clone()),
-                    Stream::Vote(id.clone(), c.voter),
-                ];
-                if c.cast_by != c.voter {
-                    // A vote by proxy stands on the proxy as granted: a revocation in between
-                    // makes it decide again.
-                    reads.push(Stream::Proxies);
-                }
-                reads
-            }
-            C::GrantProxy(g) => vec![
-                Stream::Coop,
-                Stream::Proxies,
-                Stream::Member(g.principal),
-                Stream::Member(g.proxy),
-            ],
-            C::Attend(id, a) => {
-                // The member's stream guards their rights, the proxies who represents them.
-                vec![
-                    Stream::Assembly(id.clone()),
-                    Stream::Member(a.member),
-                    Stream::Proxies,
-                ]
-            }
-            C::RevokeProxy { .. } => vec![Stream::Proxies],
+/// Add an item to an assembly's agenda.
+#[derive(Clone, Debug)]
+pub struct AddItem {
+    /// The assembly.
+    pub assembly: AssemblyId,
+    /// The item.
+    pub item: g::AddItem,
+}
+
+impl Command for AddItem {
+    fn reads(&self) -> Reads {
+        Reads::of([Stream::Coop, Stream::Assembly(self.assembly.clone())]).counting()
+    }
+    fn decide(&self, state: &State) -> Result<Vec<Change>, ExecError> {
+        let assembly = state.assembly(&self.assembly)?;
+        let counts = state.counts()?.member_counts();
+        Ok(assembly.add_item(state.coop()?, counts, self.item.clone())?)
+    }
+}
+
+/// Put a motion, with the sealed name of the person serving for a firm it elects (G9-24).
+#[derive(Clone, Debug)]
+pub struct PutMotion {
+    /// The motion.
+    pub put: g::PutMotion,
+    /// The name of the person serving for a firm the motion elects, sealed.
+    pub serving: Option<PersonalRecord>,
+}
+
+impl PutMotion {
+    /// The candidates of a delegate election.
+    fn candidates(&self) -> &[MemberNo] {
+        match &self.put.proposal {
+            MotionKind::DelegateElection { candidates, .. } => candidates,
+            _ => &[],
         }
     }
+}
 
-    fn counts_members(&self) -> bool {
-        matches!(
-            self,
-            GovernanceCommand::Convene(_)
-                | GovernanceCommand::AddItem(..)
-                | GovernanceCommand::Open(..)
-        )
+impl Command for PutMotion {
+    fn reads(&self) -> Reads {
+        Reads::of([Stream::Coop, Stream::Motion(self.put.motion.clone())])
+            .and_all(self.put.assembly.clone().map(Stream::Assembly))
+            .consulting(self.candidates().iter().copied())
     }
-
-    fn consults(&self) -> Vec<MemberNo> {
-        match self {
-            GovernanceCommand::Put(
-                PutMotion {
-                    proposal: MotionKind::DelegateElection { candidates, .. },
-                    ..
-                },
-                _,
-            ) => candidates.clone(),
-            _ => Vec::new(),
+    fn decide(&self, state: &State) -> Result<Vec<Change>, ExecError> {
+        let coop = state.coop()?;
+        if !self.candidates().is_empty() {
+            // Candidates are members without a seat on the board or the supervisory board
+            // (G43a); the list is checked on the day it is announced.
+            let members = self
+                .candidates()
+                .iter()
+                .map(|m| Ok((*m, state.member(*m)?)))
+                .collect::<Result<std::collections::BTreeMap<_, _>, ExecError>>()?;
+            delegates::check_candidates(
+                coop,
+                self.candidates(),
+                |m| members.get(&m).and_then(|member| member.membership()),
+                self.put.announced_on,
+            )?;
         }
+        let assembly = match &self.put.assembly {
+            Some(id) => Some(state.assembly(id)?),
+            None => None,
+        };
+        let motion = state.motion(&self.put.motion)?;
+        Ok(motion.put_motion(coop, assembly, self.put.clone())?)
     }
-
     fn records(&self) -> Vec<PersonalRecord> {
-        match self {
-            GovernanceCommand::Cast(_, _, Some(record))
-            | GovernanceCommand::Put(_, Some(record)) => vec![record.clone()],
-            _ => Vec::new(),
-        }
-    }
-
-    fn decide(&self, state: &State) -> Result<Vec<Change>, DomainError> {
-        use GovernanceCommand as C;
-        let statute = || {
-            state.coop.statute().ok_or_else(|| {
-                DomainError::not_found("coop-not-founded", "the cooperative is not founded")
-            })
-        };
-        match self {
-            C::Convene(c) => {
-                let mut command = c.clone();
-                command.members = state.members_today;
-                command.delegates_in_office = state.delegates_today;
-                state
-                    .assembly(&c.assembly)
-                    .cloned()
-                    .unwrap_or_default()
-                    .convene(&state.coop, command)
-            }
-            C::AddItem(id, c) => {
-                let mut command = c.clone();
-                command.members = state.members_today;
-                state
-                    .assembly(id)
-                    .cloned()
-                    .unwrap_or_default()
-                    .add_item(&state.coop, command)
-            }
-            C::Put(c, _) => {
-                if let MotionKind::DelegateElection { candidates, .. } = &c.proposal {
-                    // Candidates are members without a seat on the board or the supervisory
-                    // board (G43a); the list is checked on the day it is announced.
-                    delegates::check_candidates(
-                        &state.coop,
-                        candidates,
-                        |m| state.member(m).membership(),
-                        c.announced_on,
-                    )?;
-                }
-                let assembly = c.assembly.as_ref().and_then(|a| state.assembly(a));
-                state
-                    .motion(&c.motion)
-                    .put_motion(&state.coop, assembly, c.clone())
-            }
-            C::Open(id, c) => OpenWithAssembly {
-                motion: id.clone(),
-                open: c.clone(),
-                assembly: state.motion(id).put().and_then(|p| p.assembly.clone()),
-            }
-            .decide(state),
-            C::Cast(id, c, _) => state.motion(id).cast(&state.voter(id, c.voter), c.clone()),
-            C::GrantProxy(g) => {
-                let mut command = g.clone();
-                let rights = |m: MemberNo| {
-                    state
-                        .member(m)
-                        .membership()
-                        .is_some_and(|m| m.has_rights_on(g.granted_on))
-                };
-                command.principal_is_member = rights(g.principal);
-                command.proxy_is_member = rights(g.proxy);
-                let (revoked, granted) = state.proxies.grant(statute()?, command)?;
-                let mut changes: Vec<Change> = revoked
-                    .into_iter()
-                    .map(|r| Change::new(Stream::Proxies, r))
-                    .collect();
-                changes.push(Change::new(Stream::Proxies, granted));
-                Ok(changes)
-            }
-            C::Attend(id, a) => {
-                let assembly = state.assembly(id).cloned().unwrap_or_default();
-                let held_on = assembly.convened().map_or(a.today, |c| c.held_on);
-                let facts = AttendanceFacts {
-                    has_rights: state
-                        .member(a.member)
-                        .membership()
-                        .is_some_and(|m| m.has_rights_on(held_on)),
-                    proxy: state.proxies.proxy_of(a.member),
-                };
-                assembly.record_attendance(facts, a.clone())
-            }
-            C::RevokeProxy { principal, on } => Ok(vec![Change::new(
-                Stream::Proxies,
-                state.proxies.revoke(*principal, *on)?,
-            )]),
-        }
+        self.serving.iter().cloned().collect()
     }
 }
 
-/// Executes a governance command. Opening a ballot also reads the motion's assembly.
-pub async fn run(
-    app: &App,
-    request: &Request,
-    command: GovernanceCommand,
-) -> Result<Executed, ExecError> {
-    if let GovernanceCommand::Open(id, open) = &command {
-        let (assembly, sealed) = motion_facts(app, request, id).await?;
-        let mut open = open.clone();
-        // W1: a secret or hidden ballot opens with a key of its own, durable outside the
-        // database before the opening is recorded.
-        let created = match (sealed, &open.key) {
-            (true, None) => {
-                let (key, _) = app.ballot_keys().create()?;
-                open.key = Some(key.clone());
-                Some(key)
-            }
-            _ => None,
-        };
-        let opened = execute(
-            app,
-            request,
-            &OpenWithAssembly {
-                motion: id.clone(),
-                open,
-                assembly,
-            },
-        )
-        .await;
-        // A key no opening names is removed: the ballot was refused, or opened before by
-        // the same request with another key. (After another failure the opening may have
-        // been recorded: the key stays.)
-        if let Some(key) = created
-            && matches!(
-                &opened,
-                Ok(Executed { replayed: true, .. }) | Err(ExecError::Domain(_))
-            )
-        {
-            app.ballot_keys().destroy(&key)?;
-        }
-        return opened;
-    }
-    execute(app, request, &command).await
-}
-
-struct OpenWithAssembly {
+/// Open a motion's ballot, reading the motion's assembly ([`open_ballot`] finds it).
+#[derive(Clone, Debug)]
+struct OpenBallot {
     motion: MotionId,
-    open: OpenBallot,
+    open: g::OpenBallot,
     assembly: Option<AssemblyId>,
 }
 
-impl Command for OpenWithAssembly {
-    fn reads(&self) -> Vec<Stream> {
-        let mut reads = vec![Stream::Coop, Stream::Motion(self.motion.clone())];
-        reads.extend(self.assembly.clone().map(Stream::Assembly));
-        reads
+impl Command for OpenBallot {
+    fn reads(&self) -> Reads {
+        Reads::of([Stream::Coop, Stream::Motion(self.motion.clone())])
+            .and_all(self.assembly.clone().map(Stream::Assembly))
+            .counting()
     }
-    fn counts_members(&self) -> bool {
-        true
-    }
-    fn decide(&self, state: &State) -> Result<Vec<Change>, DomainError> {
-        let motion = state.motion(&self.motion);
-        let assembly = self.assembly.as_ref().and_then(|a| state.assembly(a));
-        let facts = OpeningFacts {
-            regime: state.regime_today.unwrap_or(Regime::Ordinary),
-            all_members_present: self
-                .assembly
-                .as_ref()
-                .and_then(|a| state.all_present.get(a))
-                .copied()
-                .unwrap_or(false),
+    fn decide(&self, state: &State) -> Result<Vec<Change>, ExecError> {
+        let counts = state.counts()?;
+        let (assembly, all_members_present) = match &self.assembly {
+            Some(id) => (Some(state.assembly(id)?), counts.all_present(id)?),
+            None => (None, false),
         };
-        motion.open(&state.coop, assembly, facts, self.open.clone())
+        let facts = OpeningFacts {
+            regime: counts.regime,
+            all_members_present,
+        };
+        let motion = state.motion(&self.motion)?;
+        Ok(motion.open(state.coop()?, assembly, facts, self.open.clone())?)
     }
+}
+
+/// Cast a vote, with its sealed record for a secret or hidden ballot.
+#[derive(Clone, Debug)]
+pub struct CastVote {
+    /// The motion.
+    pub motion: MotionId,
+    /// The vote.
+    pub vote: g::CastVote,
+    /// The sealed mark of a secret or hidden ballot ([`seal_vote`]).
+    pub sealed: Option<PersonalRecord>,
+}
+
+impl Command for CastVote {
+    fn reads(&self) -> Reads {
+        let reads = Reads::of([
+            Stream::Motion(self.motion.clone()),
+            Stream::Vote(self.motion.clone(), self.vote.voter),
+        ]);
+        if self.vote.cast_by == self.vote.voter {
+            reads
+        } else {
+            // A vote by proxy stands on the proxy as granted: a revocation in between makes
+            // it decide again.
+            reads.and(Stream::Proxies)
+        }
+    }
+    fn decide(&self, state: &State) -> Result<Vec<Change>, ExecError> {
+        let voter = state.voter(&self.motion, self.vote.voter)?;
+        Ok(state.motion(&self.motion)?.cast(voter, self.vote.clone())?)
+    }
+    fn records(&self) -> Vec<PersonalRecord> {
+        self.sealed.iter().cloned().collect()
+    }
+}
+
+/// Grant a proxy (G43-5).
+#[derive(Clone, Debug)]
+pub struct GrantProxy(pub g::GrantProxy);
+
+impl Command for GrantProxy {
+    fn reads(&self) -> Reads {
+        Reads::of([
+            Stream::Coop,
+            Stream::Proxies,
+            Stream::Member(self.0.principal),
+            Stream::Member(self.0.proxy),
+        ])
+    }
+    fn decide(&self, state: &State) -> Result<Vec<Change>, ExecError> {
+        let has_rights = |m: MemberNo| -> Result<bool, ExecError> {
+            Ok(state
+                .member(m)?
+                .membership()
+                .is_some_and(|m| m.has_rights_on(self.0.granted_on)))
+        };
+        let facts = ProxyFacts {
+            principal_has_rights: has_rights(self.0.principal)?,
+            proxy_has_rights: has_rights(self.0.proxy)?,
+        };
+        let (revoked, granted) = state
+            .proxies()?
+            .grant(statute(state)?, facts, self.0.clone())?;
+        let mut changes: Vec<Change> = revoked
+            .into_iter()
+            .map(|r| Change::new(Stream::Proxies, r))
+            .collect();
+        changes.push(Change::new(Stream::Proxies, granted));
+        Ok(changes)
+    }
+}
+
+/// Record a member's attendance at an assembly (G46, G47).
+#[derive(Clone, Debug)]
+pub struct RecordAttendance {
+    /// The assembly.
+    pub assembly: AssemblyId,
+    /// The attendance.
+    pub attendance: g::RecordAttendance,
+}
+
+impl Command for RecordAttendance {
+    fn reads(&self) -> Reads {
+        // The member's stream guards their rights, the proxies who represents them.
+        Reads::of([
+            Stream::Assembly(self.assembly.clone()),
+            Stream::Member(self.attendance.member),
+            Stream::Proxies,
+        ])
+    }
+    fn decide(&self, state: &State) -> Result<Vec<Change>, ExecError> {
+        let assembly = state.assembly(&self.assembly)?;
+        let held_on = assembly
+            .convened()
+            .map_or(self.attendance.today, |c| c.held_on);
+        let member = self.attendance.member;
+        let facts = AttendanceFacts {
+            has_rights: state
+                .member(member)?
+                .membership()
+                .is_some_and(|m| m.has_rights_on(held_on)),
+            proxy: state.proxies()?.proxy_of(member),
+        };
+        Ok(assembly.record_attendance(facts, self.attendance.clone())?)
+    }
+}
+
+/// Revoke a proxy.
+#[derive(Clone, Debug)]
+pub struct RevokeProxy {
+    /// The principal.
+    pub principal: MemberNo,
+    /// The day.
+    pub on: jiff::civil::Date,
+}
+
+impl Command for RevokeProxy {
+    fn reads(&self) -> Reads {
+        Reads::of([Stream::Proxies])
+    }
+    fn decide(&self, state: &State) -> Result<Vec<Change>, ExecError> {
+        let revoked = state.proxies()?.revoke(self.principal, self.on)?;
+        Ok(vec![Change::new(Stream::Proxies, revoked)])
+    }
+}
+
+/// Opens a motion's ballot. The decision also reads the motion's assembly; a secret or hidden
+/// ballot opens with a key of its own (W1), durable outside the database before the opening
+/// is recorded.
+pub async fn open_ballot(
+    app: &App,
+    request: &Request,
+    motion: &MotionId,
+    mut open: g::OpenBallot,
+) -> Result<Executed, ExecError> {
+    let (assembly, sealed) = motion_facts(app, request, motion).await?;
+    let created = match (sealed, &open.key) {
+        (true, None) => {
+            let (key, _) = app.ballot_keys().create()?;
+            open.key = Some(key.clone());
+            Some(key)
+        }
+        _ => None,
+    };
+    let opening = OpenBallot {
+        motion: motion.clone(),
+        open,
+        assembly,
+    };
+    let opened = execute(app, request, &opening).await;
+    // A key no opening names is removed: the ballot was refused, or opened before by the same
+    // request with another key. (After another failure the opening may have been recorded:
+    // the key stays.)
+    if let Some(key) = created
+        && matches!(
+            &opened,
+            Ok(Executed { replayed: true, .. }) | Err(ExecError::Domain(_))
+        )
+    {
+        app.ballot_keys().destroy(&key)?;
+    }
+    opened
 }
 
 /// The motion's assembly, and whether its votes are sealed.
@@ -421,11 +446,11 @@ pub async fn seal_vote(
 struct Close(MotionId, Timestamp);
 
 impl Command for Close {
-    fn reads(&self) -> Vec<Stream> {
-        vec![Stream::Motion(self.0.clone())]
+    fn reads(&self) -> Reads {
+        Reads::of([Stream::Motion(self.0.clone())])
     }
-    fn decide(&self, state: &State) -> Result<Vec<Change>, DomainError> {
-        state.motion(&self.0).close(self.1)
+    fn decide(&self, state: &State) -> Result<Vec<Change>, ExecError> {
+        Ok(state.motion(&self.0)?.close(self.1)?)
     }
 }
 
@@ -440,29 +465,27 @@ struct Count {
 }
 
 impl Command for Count {
-    fn reads(&self) -> Vec<Stream> {
-        let mut reads = vec![Stream::Coop, Stream::Motion(self.motion.clone())];
-        reads.extend(self.target.map(Stream::Member));
-        reads.extend(self.chairs.clone().map(Stream::Assembly));
-        reads
+    fn reads(&self) -> Reads {
+        Reads::of([Stream::Coop, Stream::Motion(self.motion.clone())])
+            .and_all(self.target.map(Stream::Member))
+            .and_all(self.chairs.clone().map(Stream::Assembly))
+            .counting()
     }
-    fn counts_members(&self) -> bool {
-        true
-    }
-    fn decide(&self, state: &State) -> Result<Vec<Change>, DomainError> {
-        let target = self
-            .target
-            .map(|m| state.member(m).clone())
-            .unwrap_or_default();
-        state.motion(&self.motion).count(
-            &state.coop,
+    fn decide(&self, state: &State) -> Result<Vec<Change>, ExecError> {
+        let target = match self.target {
+            Some(member) => state.member(member)?.clone(),
+            None => verbund_domain::Member::default(),
+        };
+        let counts = state.counts()?;
+        Ok(state.motion(&self.motion)?.count(
+            state.coop()?,
             &target,
-            state.members_today,
-            state.organ_facts(),
+            counts.members,
+            counts.organ_facts(),
             crate::app::today(),
             self.result.clone(),
             self.disclose.clone(),
-        )
+        )?)
     }
 }
 
@@ -764,11 +787,11 @@ pub struct KeyRetention {
 struct DestroyKey(MotionId, DestroyBallotKey);
 
 impl Command for DestroyKey {
-    fn reads(&self) -> Vec<Stream> {
-        vec![Stream::Motion(self.0.clone())]
+    fn reads(&self) -> Reads {
+        Reads::of([Stream::Motion(self.0.clone())])
     }
-    fn decide(&self, state: &State) -> Result<Vec<Change>, DomainError> {
-        state.motion(&self.0).destroy_ballot_key(self.1)
+    fn decide(&self, state: &State) -> Result<Vec<Change>, ExecError> {
+        Ok(state.motion(&self.0)?.destroy_ballot_key(self.1)?)
     }
 }
 

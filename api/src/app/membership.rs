@@ -6,227 +6,338 @@
 //! number cannot both land: the second is decided again with the next number.
 
 use verbund_domain::{
-    Admit, ApplicationId, Apply, Appoint, Change, DomainError, EraseRecord, Exclude, MemberNo,
-    Office, Organ, PaySettlement, RecordDeath, RecordPayment, Reject, Resign, Rule, Stream,
+    Admit, ApplicationId, Apply, Appoint, Change, Dismiss, EraseRecord, Exclude, GrantVotes,
+    MemberNo, Organ, PaySettlement, RecordDeath, RecordPayment, Reject, Resign, Rule, Stream,
     Subscribe, Transfer,
 };
 use verbund_ledger::{LedgerError, LogId, PersonalRecord};
 
 use crate::app::App;
-use crate::app::execute::{Command, ExecError, Request, State, execute};
+use crate::app::execute::{Command, ExecError, Reads, Request, State, execute};
 
-/// A membership command, as the HTTP edge or the CLI parsed it.
+/// What a command that moves money reads beside its own streams: the books, which must be
+/// open on its value day (A1) as they stand at the commit.
+fn moving_money(reads: Reads) -> Reads {
+    reads.and(Stream::Books)
+}
+
+/// The books are open on `day`, given as `field`.
+fn books_open_on(state: &State, day: jiff::civil::Date, field: &str) -> Result<(), ExecError> {
+    Ok(state.books()?.check_not_sealed(day, field)?)
+}
+
+/// File an application; the person's data goes into `record`.
 #[derive(Clone, Debug)]
-pub enum MembershipCommand {
-    /// File an application; the person's data goes into `record`.
-    Apply {
-        /// The declaration.
-        apply: Apply,
-        /// The applicant's name and address, sealed.
-        record: PersonalRecord,
-    },
-    /// Admit an application; the member number is the next free one.
-    Admit {
-        /// The application.
-        application: ApplicationId,
-        /// The organ that decided.
-        by: Organ,
-        /// The day the membership takes effect.
-        admitted_on: jiff::civil::Date,
-        /// For an investing member: the consent's resolution (G8-2).
-        investing_consent: Option<String>,
-        /// The day of the decision.
-        today: jiff::civil::Date,
-    },
-    /// Reject an application and erase the applicant's data (G15).
-    Reject {
-        /// The application.
-        application: ApplicationId,
-        /// The decision.
-        reject: Reject,
-    },
-    /// Subscribe further shares.
-    Subscribe(MemberNo, Subscribe),
-    /// Record a payment on the shares.
-    RecordPayment(MemberNo, RecordPayment),
-    /// Record a resignation, with the sealed statement of a hardship exit (G65).
-    Resign(MemberNo, Resign, Option<PersonalRecord>),
-    /// Exclude a member.
-    Exclude(MemberNo, Exclude),
-    /// Record a member's death.
-    RecordDeath(MemberNo, RecordDeath),
-    /// Pay out an exited member's capital.
-    PaySettlement(MemberNo, PaySettlement),
-    /// Transfer capital from one member to another.
-    Transfer {
-        /// The giver.
-        from: MemberNo,
-        /// The acquirer.
-        to: MemberNo,
-        /// The agreement.
-        transfer: Transfer,
-    },
-    /// Erase an exited member's personal data after the retention period (G30).
-    EraseRecord(MemberNo, EraseRecord),
-    /// Appoint a member to an office.
-    Appoint(MemberNo, Appoint, Option<PersonalRecord>),
-    /// Grant a member multiple votes, or end a grant (G43-3).
-    GrantVotes(MemberNo, verbund_domain::GrantVotes),
-    /// End a member's office.
-    Dismiss {
-        /// The member.
-        member: MemberNo,
-        /// The office.
-        office: Office,
-        /// The first day without it.
-        effective_on: jiff::civil::Date,
-        /// Why.
-        reason: String,
-        /// The day of the decision.
-        today: jiff::civil::Date,
-    },
+pub struct FileApplication {
+    /// The declaration.
+    pub apply: Apply,
+    /// The applicant's name and address, sealed.
+    pub record: PersonalRecord,
 }
 
-impl MembershipCommand {
-    /// For a command that moves money in the books: its value date and the field.
-    fn books_day(&self) -> Option<(jiff::civil::Date, &'static str)> {
-        use MembershipCommand as C;
-        match self {
-            C::Admit { admitted_on, .. } => Some((*admitted_on, "admitted_on")),
-            C::Subscribe(_, c) => Some((c.subscribed_on, "subscribed_on")),
-            C::RecordPayment(_, c) => Some((c.received_on, "received_on")),
-            C::PaySettlement(_, c) => Some((c.paid_on, "paid_on")),
-            C::Transfer { transfer, .. } => Some((transfer.agreed_on, "agreed_on")),
-            _ => None,
-        }
+impl Command for FileApplication {
+    fn reads(&self) -> Reads {
+        Reads::of([
+            Stream::Coop,
+            Stream::Application(self.apply.application.clone()),
+        ])
     }
-}
-
-impl Command for MembershipCommand {
-    fn reads(&self) -> Vec<Stream> {
-        use MembershipCommand as C;
-        let mut reads = vec![Stream::Coop];
-        match self {
-            C::Apply { apply, .. } => reads.push(Stream::Application(apply.application.clone())),
-            C::Admit { application, .. } | C::Reject { application, .. } => {
-                reads.push(Stream::Application(application.clone()));
-            }
-            C::Subscribe(member, _)
-            | C::RecordPayment(member, _)
-            | C::Resign(member, ..)
-            | C::Exclude(member, _)
-            | C::RecordDeath(member, _)
-            | C::PaySettlement(member, _)
-            | C::EraseRecord(member, _)
-            | C::Appoint(member, ..)
-            | C::GrantVotes(member, _) => reads.push(Stream::Member(*member)),
-            C::Transfer { from, to, .. } => {
-                reads.push(Stream::Member(*from));
-                reads.push(Stream::Member(*to));
-            }
-            C::Dismiss { .. } => {}
-        }
-        if self.books_day().is_some() {
-            // Money moves: the books must be open on its day (A1), as they stand at the commit.
-            reads.push(Stream::Books);
-        }
-        reads
+    fn decide(&self, state: &State) -> Result<Vec<Change>, ExecError> {
+        let application = state.application(&self.apply.application)?;
+        Ok(application.file(state.coop()?, self.apply.clone())?)
     }
-
-    fn decide(&self, state: &State) -> Result<Vec<Change>, DomainError> {
-        use MembershipCommand as C;
-        let coop = &state.coop;
-        if let Some((day, field)) = self.books_day() {
-            state.books.check_not_sealed(day, field)?;
-        }
-        match self {
-            C::Apply { apply, .. } => state
-                .application(&apply.application)
-                .file(coop, apply.clone()),
-            C::Admit {
-                application,
-                by,
-                admitted_on,
-                investing_consent,
-                today,
-            } => {
-                let member = state.next_member.ok_or_else(|| {
-                    DomainError::conflict("member-number-unknown", "no member number is free")
-                })?;
-                state.application(application).admit(
-                    coop,
-                    state.members_today,
-                    Admit {
-                        member,
-                        by: *by,
-                        admitted_on: *admitted_on,
-                        investing_consent: investing_consent.clone(),
-                        today: *today,
-                    },
-                )
-            }
-            C::Reject {
-                application,
-                reject,
-            } => state.application(application).reject(coop, reject.clone()),
-            C::Subscribe(member, command) => state.member(*member).subscribe(coop, command.clone()),
-            C::RecordPayment(member, command) => {
-                state.member(*member).record_payment(coop, command.clone())
-            }
-            C::Resign(member, command, _) => state.member(*member).resign(coop, command.clone()),
-            C::Exclude(member, command) => state.member(*member).exclude(coop, command.clone()),
-            C::RecordDeath(member, command) => {
-                state.member(*member).record_death(coop, command.clone())
-            }
-            C::PaySettlement(member, command) => {
-                state.member(*member).pay_settlement(command.clone())
-            }
-            C::Transfer { from, to, transfer } => verbund_domain::transfer_capital(
-                coop,
-                state.member(*from),
-                state.member(*to),
-                transfer.clone(),
-            ),
-            C::EraseRecord(member, command) => state.member(*member).erase_record(command.clone()),
-            C::Appoint(member, command, _) => {
-                coop.appoint(state.member(*member), state.organ_facts(), command.clone())
-            }
-            C::GrantVotes(member, command) => {
-                state.member(*member).grant_votes(coop, command.clone())
-            }
-            C::Dismiss {
-                member,
-                office,
-                effective_on,
-                reason,
-                today,
-            } => coop.dismiss(verbund_domain::Dismiss {
-                member: *member,
-                office: *office,
-                effective_on: *effective_on,
-                reason: reason.clone(),
-                members: state.members_today,
-                today: *today,
-            }),
-        }
-    }
-
-    fn counts_members(&self) -> bool {
-        matches!(
-            self,
-            MembershipCommand::Admit { .. }
-                | MembershipCommand::Dismiss { .. }
-                | MembershipCommand::Appoint(..)
-        )
-    }
-
     fn records(&self) -> Vec<PersonalRecord> {
-        match self {
-            MembershipCommand::Apply { record, .. }
-            | MembershipCommand::Resign(_, _, Some(record))
-            | MembershipCommand::Appoint(_, _, Some(record)) => vec![record.clone()],
-            _ => Vec::new(),
-        }
+        vec![self.record.clone()]
+    }
+}
+
+/// Admit an application; the member number is the next free one.
+#[derive(Clone, Debug)]
+pub struct AdmitApplication {
+    /// The application.
+    pub application: ApplicationId,
+    /// The organ that decided.
+    pub by: Organ,
+    /// The day the membership takes effect.
+    pub admitted_on: jiff::civil::Date,
+    /// For an investing member: the consent's resolution (G8-2).
+    pub investing_consent: Option<String>,
+    /// The day of the decision.
+    pub today: jiff::civil::Date,
+}
+
+impl Command for AdmitApplication {
+    fn reads(&self) -> Reads {
+        moving_money(Reads::of([
+            Stream::Coop,
+            Stream::Application(self.application.clone()),
+        ]))
+        .counting()
+    }
+    fn decide(&self, state: &State) -> Result<Vec<Change>, ExecError> {
+        books_open_on(state, self.admitted_on, "admitted_on")?;
+        let admit = Admit {
+            member: state.next_member()?,
+            by: self.by,
+            admitted_on: self.admitted_on,
+            investing_consent: self.investing_consent.clone(),
+            today: self.today,
+        };
+        let application = state.application(&self.application)?;
+        Ok(application.admit(state.coop()?, state.counts()?.members, admit)?)
+    }
+}
+
+/// Reject an application and erase the applicant's data (G15).
+#[derive(Clone, Debug)]
+pub struct RejectApplication {
+    /// The application.
+    pub application: ApplicationId,
+    /// The decision.
+    pub reject: Reject,
+}
+
+impl Command for RejectApplication {
+    fn reads(&self) -> Reads {
+        Reads::of([Stream::Coop, Stream::Application(self.application.clone())])
+    }
+    fn decide(&self, state: &State) -> Result<Vec<Change>, ExecError> {
+        let application = state.application(&self.application)?;
+        Ok(application.reject(state.coop()?, self.reject.clone())?)
+    }
+}
+
+/// Subscribe further shares.
+#[derive(Clone, Debug)]
+pub struct SubscribeShares {
+    /// The member.
+    pub member: MemberNo,
+    /// The subscription.
+    pub subscribe: Subscribe,
+}
+
+impl Command for SubscribeShares {
+    fn reads(&self) -> Reads {
+        moving_money(Reads::of([Stream::Coop, Stream::Member(self.member)]))
+    }
+    fn decide(&self, state: &State) -> Result<Vec<Change>, ExecError> {
+        books_open_on(state, self.subscribe.subscribed_on, "subscribed_on")?;
+        let member = state.member(self.member)?;
+        Ok(member.subscribe(state.coop()?, self.subscribe.clone())?)
+    }
+}
+
+/// Record a payment on the shares.
+#[derive(Clone, Debug)]
+pub struct RecordSharePayment {
+    /// The member.
+    pub member: MemberNo,
+    /// The payment.
+    pub payment: RecordPayment,
+}
+
+impl Command for RecordSharePayment {
+    fn reads(&self) -> Reads {
+        moving_money(Reads::of([Stream::Coop, Stream::Member(self.member)]))
+    }
+    fn decide(&self, state: &State) -> Result<Vec<Change>, ExecError> {
+        books_open_on(state, self.payment.received_on, "received_on")?;
+        let member = state.member(self.member)?;
+        Ok(member.record_payment(state.coop()?, self.payment.clone())?)
+    }
+}
+
+/// Record a resignation, with the sealed statement of a hardship exit (G65).
+#[derive(Clone, Debug)]
+pub struct RecordResignation {
+    /// The member.
+    pub member: MemberNo,
+    /// The declaration.
+    pub resign: Resign,
+    /// The member's statement of hardship, sealed.
+    pub statement: Option<PersonalRecord>,
+}
+
+impl Command for RecordResignation {
+    fn reads(&self) -> Reads {
+        Reads::of([Stream::Coop, Stream::Member(self.member)])
+    }
+    fn decide(&self, state: &State) -> Result<Vec<Change>, ExecError> {
+        let member = state.member(self.member)?;
+        Ok(member.resign(state.coop()?, self.resign.clone())?)
+    }
+    fn records(&self) -> Vec<PersonalRecord> {
+        self.statement.iter().cloned().collect()
+    }
+}
+
+/// Exclude a member.
+#[derive(Clone, Debug)]
+pub struct ExcludeMember {
+    /// The member.
+    pub member: MemberNo,
+    /// The decision.
+    pub exclude: Exclude,
+}
+
+impl Command for ExcludeMember {
+    fn reads(&self) -> Reads {
+        Reads::of([Stream::Coop, Stream::Member(self.member)])
+    }
+    fn decide(&self, state: &State) -> Result<Vec<Change>, ExecError> {
+        let member = state.member(self.member)?;
+        Ok(member.exclude(state.coop()?, self.exclude.clone())?)
+    }
+}
+
+/// Record a member's death.
+#[derive(Clone, Debug)]
+pub struct RecordMembersDeath {
+    /// The member.
+    pub member: MemberNo,
+    /// The day of death.
+    pub death: RecordDeath,
+}
+
+impl Command for RecordMembersDeath {
+    fn reads(&self) -> Reads {
+        Reads::of([Stream::Coop, Stream::Member(self.member)])
+    }
+    fn decide(&self, state: &State) -> Result<Vec<Change>, ExecError> {
+        let member = state.member(self.member)?;
+        Ok(member.record_death(state.coop()?, self.death.clone())?)
+    }
+}
+
+/// Pay out an exited member's capital.
+#[derive(Clone, Debug)]
+pub struct PayOutSettlement {
+    /// The member.
+    pub member: MemberNo,
+    /// The payment.
+    pub settlement: PaySettlement,
+}
+
+impl Command for PayOutSettlement {
+    fn reads(&self) -> Reads {
+        moving_money(Reads::of([Stream::Coop, Stream::Member(self.member)]))
+    }
+    fn decide(&self, state: &State) -> Result<Vec<Change>, ExecError> {
+        books_open_on(state, self.settlement.paid_on, "paid_on")?;
+        let member = state.member(self.member)?;
+        Ok(member.pay_settlement(self.settlement.clone())?)
+    }
+}
+
+/// Transfer capital from one member to another (G76).
+#[derive(Clone, Debug)]
+pub struct TransferCapital {
+    /// The giver.
+    pub from: MemberNo,
+    /// The acquirer.
+    pub to: MemberNo,
+    /// The agreement.
+    pub transfer: Transfer,
+}
+
+impl Command for TransferCapital {
+    fn reads(&self) -> Reads {
+        moving_money(Reads::of([
+            Stream::Coop,
+            Stream::Member(self.from),
+            Stream::Member(self.to),
+        ]))
+    }
+    fn decide(&self, state: &State) -> Result<Vec<Change>, ExecError> {
+        books_open_on(state, self.transfer.agreed_on, "agreed_on")?;
+        Ok(verbund_domain::transfer_capital(
+            state.coop()?,
+            state.member(self.from)?,
+            state.member(self.to)?,
+            self.transfer.clone(),
+        )?)
+    }
+}
+
+/// Erase an exited member's personal data after the retention period (G30).
+#[derive(Clone, Debug)]
+pub struct EraseMemberRecord {
+    /// The member.
+    pub member: MemberNo,
+    /// The erasure.
+    pub erase: EraseRecord,
+}
+
+impl Command for EraseMemberRecord {
+    fn reads(&self) -> Reads {
+        Reads::of([Stream::Coop, Stream::Member(self.member)])
+    }
+    fn decide(&self, state: &State) -> Result<Vec<Change>, ExecError> {
+        Ok(state
+            .member(self.member)?
+            .erase_record(self.erase.clone())?)
+    }
+}
+
+/// Appoint a member to an office, with the sealed name of the person serving for a firm
+/// (G9-24).
+#[derive(Clone, Debug)]
+pub struct AppointOfficer {
+    /// The member.
+    pub member: MemberNo,
+    /// The appointment.
+    pub appoint: Appoint,
+    /// The name of the natural person serving for a firm, sealed.
+    pub serving: Option<PersonalRecord>,
+}
+
+impl Command for AppointOfficer {
+    fn reads(&self) -> Reads {
+        Reads::of([Stream::Coop, Stream::Member(self.member)]).counting()
+    }
+    fn decide(&self, state: &State) -> Result<Vec<Change>, ExecError> {
+        Ok(state.coop()?.appoint(
+            state.member(self.member)?,
+            state.counts()?.organ_facts(),
+            self.appoint.clone(),
+        )?)
+    }
+    fn records(&self) -> Vec<PersonalRecord> {
+        self.serving.iter().cloned().collect()
+    }
+}
+
+/// Grant a member multiple votes, or end a grant (G43-3).
+#[derive(Clone, Debug)]
+pub struct GrantMultipleVotes {
+    /// The member.
+    pub member: MemberNo,
+    /// The grant.
+    pub grant: GrantVotes,
+}
+
+impl Command for GrantMultipleVotes {
+    fn reads(&self) -> Reads {
+        Reads::of([Stream::Coop, Stream::Member(self.member)])
+    }
+    fn decide(&self, state: &State) -> Result<Vec<Change>, ExecError> {
+        let member = state.member(self.member)?;
+        Ok(member.grant_votes(state.coop()?, self.grant.clone())?)
+    }
+}
+
+/// End a member's office; the organs keep the size G9-24 asks for the members today.
+#[derive(Clone, Debug)]
+pub struct DismissOfficer(pub Dismiss);
+
+impl Command for DismissOfficer {
+    fn reads(&self) -> Reads {
+        Reads::of([Stream::Coop]).counting()
+    }
+    fn decide(&self, state: &State) -> Result<Vec<Change>, ExecError> {
+        Ok(state
+            .coop()?
+            .dismiss(state.counts()?.members, self.0.clone())?)
     }
 }
 
@@ -273,7 +384,10 @@ pub async fn erase_expired_records(
         ..Retention::default()
     };
     for member in candidates {
-        let command = MembershipCommand::EraseRecord(member, EraseRecord { today });
+        let command = EraseMemberRecord {
+            member,
+            erase: EraseRecord { today },
+        };
         let request = Request {
             digest: *blake3::hash(format!("erase-record:{member}:{today}").as_bytes()).as_bytes(),
             ..request.clone()

@@ -5,11 +5,11 @@
 //! both call [`App`].
 
 pub mod ballot_keys;
-mod books;
+pub mod books;
 mod commands;
 mod execute;
-mod governance;
-mod membership;
+pub mod governance;
+pub mod membership;
 mod people;
 mod tokens;
 
@@ -36,18 +36,20 @@ use std::sync::Arc;
 use verbund_ledger::{BatchObserver, Ledger, LedgerOptions, LogId};
 use verbund_projections::{Runtime, RuntimeOptions, SnapshotStore};
 
-pub use books::{BooksCommand, ProfitFacts, member_facts, profit_facts, run as keep_books};
+pub use books::{ProfitFacts, member_facts, profit_facts};
 pub use commands::{
     FoundingFile, OpeningFile, OpeningMemberRow, first_event, found_cooperative, issue_token,
     move_in_cooperative, parse_coop, parse_opening_members, revoke_token, seal, seal_json,
     seal_serving, seal_text,
 };
-pub use execute::{Command, ExecError, Executed, Request, State, caught_up, execute, stream_id};
-pub use governance::{
-    Closed, GovernanceCommand, KeyRetention, Recount, close_ballot, destroy_expired_ballot_keys,
-    recount, run as govern, seal_vote, unseal_marks,
+pub use execute::{
+    Command, Counts, ExecError, Executed, Reads, Request, State, caught_up, execute, stream_id,
 };
-pub use membership::{MembershipCommand, Retention, erase_expired_records};
+pub use governance::{
+    Closed, KeyRetention, Recount, close_ballot, destroy_expired_ballot_keys, open_ballot, recount,
+    seal_vote, unseal_marks,
+};
+pub use membership::{Retention, erase_expired_records};
 pub use tokens::{IssuedToken, TokenSecret, random_hex};
 
 use crate::metrics::Metrics;

@@ -136,15 +136,15 @@ async fn set_up(app: &App, log: &LogId) -> anyhow::Result<Vec<String>> {
         (5, "300.00"),
     ] {
         let member = verbund_domain::MemberNo::new(member).expect("not zero");
-        let command = app::MembershipCommand::RecordPayment(
+        let command = app::membership::RecordSharePayment {
             member,
-            verbund_domain::RecordPayment {
+            payment: verbund_domain::RecordPayment {
                 amount: verbund_domain::Money::parse(amount)?,
                 received_on: founded_on,
                 reference: format!("Founding payment, member {member}"),
                 today: app::today(),
             },
-        );
+        };
         let keyed = Request {
             key: Some(format!("demo-payment-{member}")),
             digest: *blake3::hash(format!("demo-payment-{member}-{amount}").as_bytes()).as_bytes(),
@@ -152,7 +152,7 @@ async fn set_up(app: &App, log: &LogId) -> anyhow::Result<Vec<String>> {
         };
         money.push(app::execute(app, &keyed, &command).await?);
     }
-    let invoice = app::BooksCommand::RecordPayment(verbund_domain::books::RecordPayment {
+    let invoice = app::books::RecordPayment(verbund_domain::books::RecordPayment {
         entry: verbund_domain::books::EntryId::parse("demoinvoice1")?,
         direction: verbund_domain::books::Direction::Out,
         amount: verbund_domain::Money::parse("119.00")?,
@@ -168,7 +168,7 @@ async fn set_up(app: &App, log: &LogId) -> anyhow::Result<Vec<String>> {
         digest: *blake3::hash(b"demo-invoice-1").as_bytes(),
         ..treasurer.clone()
     };
-    money.push(app::keep_books(app, &keyed, invoice).await?);
+    money.push(app::execute(app, &keyed, &invoice).await?);
     if money.iter().any(|m| !m.replayed) {
         say!(
             "Booked the founders' first payments on their shares and the founding's first invoice."

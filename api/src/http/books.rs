@@ -26,7 +26,7 @@ use verbund_domain::governance::MotionId;
 use verbund_domain::{MemberNo, Money};
 use verbund_projections::{AccountTotal, Journal, JournalEntry};
 
-use crate::app::{self, App, BooksCommand, Executed};
+use crate::app::{self, App, Executed};
 use crate::http::auth::{Caller, Coop};
 use crate::http::dto;
 use crate::http::error::{ApiError, Problem};
@@ -605,10 +605,10 @@ async fn run(
     headers: &HeaderMap,
     route: &str,
     body: &impl Serialize,
-    command: BooksCommand,
+    command: impl app::Command,
 ) -> Result<Executed, ApiError> {
     run_write(coop, caller, headers, route, body, |request| async move {
-        app::keep_books(app, &request, command).await
+        app::execute(app, &request, &command).await
     })
     .await
 }
@@ -684,7 +684,7 @@ macro_rules! books_write {
         ) -> Result<Response, ApiError> {
             let $today = app::today();
             let $b = &body;
-            let (command, entry): (BooksCommand, String) = $command;
+            let (command, entry) = $command;
             let route = concat!("books:", stringify!($name));
             $(let route = format!("{route}:{}", $extra);)?
             let executed = run(&$app, &$coop, &caller, &headers, &route, &body, command).await?;
@@ -700,7 +700,7 @@ books_write!(
     |app, coop, body, today| {
         let entry = new_entry()?;
         (
-            BooksCommand::RecordPayment(RecordPayment {
+            app::books::RecordPayment(RecordPayment {
                 entry: entry.clone(),
                 direction: match body.direction {
                     DirectionDto::In => Direction::In,
@@ -737,8 +737,8 @@ books_write!(
             .map(|(m, w)| Ok((member_no(*m, "usage")?, *w)))
             .collect::<Result<BTreeMap<MemberNo, u64>, ApiError>>()?;
         (
-            BooksCommand::ChargeLevy(
-                ChargeLevy {
+            app::books::ChargeLevy {
+                levy: ChargeLevy {
                     entry: entry.clone(),
                     purpose: body.purpose.clone(),
                     key: match body.key {
@@ -755,7 +755,7 @@ books_write!(
                     today,
                 },
                 members,
-            ),
+            },
             entry.to_string(),
         )
     }
@@ -797,7 +797,7 @@ books_write!(
             ));
         }
         (
-            BooksCommand::PostEntry(PostEntry {
+            app::books::PostEntry(PostEntry {
                 entry: entry.clone(),
                 booked_on: body.booked_on.unwrap_or(today),
                 text: body.text.clone(),
@@ -817,7 +817,7 @@ books_write!(
     |app, coop, body, today, reversed: String| {
         let entry = new_entry()?;
         (
-            BooksCommand::Reverse(Reverse {
+            app::books::Reverse(Reverse {
                 entry: entry.clone(),
                 reverses: EntryId::parse(&reversed).map_err(|e| ApiError::from(e.at("entry")))?,
                 booked_on: body.booked_on.unwrap_or(today),
@@ -834,15 +834,15 @@ books_write!(
     open_account, "/v1/coops/{coop}/books/accounts", AccountBody, params(),
     |app, coop, body, today| {
         (
-            BooksCommand::OpenAccount(
-                Account {
+            app::books::OpenAccount {
+                account: Account {
                     code: body.code,
                     name: body.name.clone(),
                     kind: body.kind,
                     per: body.per,
                 },
                 today,
-            ),
+            },
             body.code.to_string(),
         )
     }
@@ -863,7 +863,7 @@ books_write!(
             .journal
             .read(|journal| journal.balances_on(Some(last_day)));
         (
-            BooksCommand::CloseYear(CloseYear {
+            app::books::CloseYear(CloseYear {
                 entry: entry.clone(),
                 last_day,
                 balances,
@@ -887,7 +887,7 @@ books_write!(
         let runtime = app::caught_up(&app, &coop.log).await?;
         let facts = app::profit_facts(&runtime, &motion, last_day, today)?;
         (
-            BooksCommand::DistributeProfit(DistributeProfit {
+            app::books::DistributeProfit(DistributeProfit {
                 entry: entry.clone(),
                 year_last_day: last_day,
                 motion,
@@ -944,7 +944,7 @@ books_write!(
             entrepreneur: false,
         });
         (
-            BooksCommand::GrantLoan(GrantLoan {
+            app::books::GrantLoan(GrantLoan {
                 loan: loan.clone(),
                 lender,
                 project,
@@ -967,7 +967,7 @@ books_write!(
     |app, coop, body, today, loan: String| {
         let id = LoanId::parse(&loan).map_err(|e| ApiError::from(e.at("loan")))?;
         (
-            BooksCommand::RepayLoan {
+            app::books::RepayLoan {
                 loan: id,
                 amount: body.amount,
                 paid_on: body.paid_on.unwrap_or(today),

@@ -241,6 +241,8 @@ impl From<ExecError> for ApiError {
             // logged and not sent.
             ExecError::Projection(e) => e.into(),
             ExecError::Start(why) => Self::internal(why),
+            // A defect of the command, never of the request: logged, not explained.
+            ExecError::Undeclared(_) => Self::internal(error),
             // A key the operator must restore: said in the log, where the directory may be
             // named; the caller learns that the ballot waits for it.
             ExecError::BallotKey(KeyError::Unreadable { .. }) => Self::internal(error),

@@ -24,7 +24,7 @@ use verbund_domain::{MemberNo, Money, Statute};
 use verbund_ledger::PersonalRecord;
 use verbund_projections::{Aggregates, Ballot};
 
-use crate::app::{self, App, Executed, GovernanceCommand};
+use crate::app::{self, App, Executed};
 use crate::http::auth::{Caller, Coop};
 use crate::http::dto;
 use crate::http::error::{ApiError, Problem};
@@ -859,10 +859,10 @@ async fn run(
     headers: &HeaderMap,
     route: &str,
     body: &impl Serialize,
-    command: GovernanceCommand,
+    command: impl app::Command,
 ) -> Result<Executed, ApiError> {
     run_write(coop, caller, headers, route, body, |request| async move {
-        app::govern(app, &request, command).await
+        app::execute(app, &request, &command).await
     })
     .await
 }
@@ -932,7 +932,7 @@ pub async fn convene(
 ) -> Result<Response, ApiError> {
     let today = app::today();
     let id = AssemblyId::parse(&app::random_hex(8))?;
-    let command = GovernanceCommand::Convene(Convene {
+    let command = app::governance::Convene(Convene {
         assembly: id.clone(),
         form: body.form.into(),
         convened_on: body.convened_on.unwrap_or(today),
@@ -944,8 +944,6 @@ pub async fn convene(
         delegates: body.delegates,
         participation: body.participation.clone(),
         discussion: body.discussion.map(Into::into),
-        members: 0,
-        delegates_in_office: 0,
         today,
     });
     let executed = run(&app, &coop, &caller, &headers, "convene", &body, command).await?;
@@ -998,16 +996,15 @@ pub async fn add_item(
 ) -> Result<Response, ApiError> {
     let id = parse_assembly(&assembly)?;
     let today = app::today();
-    let command = GovernanceCommand::AddItem(
-        id.clone(),
-        AddItem {
+    let command = app::governance::AddItem {
+        assembly: id.clone(),
+        item: AddItem {
             title: body.title.clone(),
             announced_on: body.announced_on.unwrap_or(today),
             demanded_by: members(&body.demanded_by, "demanded_by")?,
-            members: 0,
             today,
         },
-    );
+    };
     let route = format!("add_item:{id}");
     let executed = run(&app, &coop, &caller, &headers, &route, &body, command).await?;
     Ok(written(executed))
@@ -1039,15 +1036,15 @@ pub async fn attend(
     Body(body): Body<AttendBody>,
 ) -> Result<Response, ApiError> {
     let id = parse_assembly(&assembly)?;
-    let command = GovernanceCommand::Attend(
-        id.clone(),
-        RecordAttendance {
+    let command = app::governance::RecordAttendance {
+        assembly: id.clone(),
+        attendance: RecordAttendance {
             member: member_no(body.member, "member")?,
             presence: body.presence.into(),
             proxy: body.proxy.map(|p| member_no(p, "proxy")).transpose()?,
             today: app::today(),
         },
-    );
+    };
     let route = format!("attend:{id}");
     let executed = run(&app, &coop, &caller, &headers, &route, &body, command).await?;
     Ok(written(executed))
@@ -1083,8 +1080,8 @@ pub async fn put_motion(
         None => None,
     };
     let (proposal, record) = body.proposal.clone().into_domain()?;
-    let command = GovernanceCommand::Put(
-        PutMotion {
+    let command = app::governance::PutMotion {
+        put: PutMotion {
             motion: id.clone(),
             assembly,
             title: body.title.clone(),
@@ -1095,8 +1092,8 @@ pub async fn put_motion(
             announced_on: body.announced_on.unwrap_or(today),
             today,
         },
-        record,
-    );
+        serving: record,
+    };
     let executed = run(&app, &coop, &caller, &headers, "put_motion", &body, command).await?;
     let id = if executed.replayed {
         first_id(&app, &coop, executed).await?
@@ -1131,18 +1128,19 @@ pub async fn open_ballot(
     Body(body): Body<OpenBody>,
 ) -> Result<Response, ApiError> {
     let id = parse_motion(&motion)?;
-    let command = GovernanceCommand::Open(
-        id.clone(),
-        OpenBallot {
-            now: jiff::Timestamp::now(),
-            today: app::today(),
-            closes_at: body.closes_at,
-            // A secret or hidden ballot's key is drawn by the application (W1).
-            key: None,
-        },
-    );
+    let open = OpenBallot {
+        now: jiff::Timestamp::now(),
+        today: app::today(),
+        closes_at: body.closes_at,
+        // A secret or hidden ballot's key is drawn by the application (W1).
+        key: None,
+    };
     let route = format!("open_ballot:{id}");
-    let executed = run(&app, &coop, &caller, &headers, &route, &body, command).await?;
+    let executed = run_write(&coop, &caller, &headers, &route, &body, |request| {
+        let (app, id) = (&app, &id);
+        async move { app::open_ballot(app, &request, id, open).await }
+    })
+    .await?;
     Ok(written(executed))
 }
 
@@ -1302,9 +1300,9 @@ pub async fn vote(
         ChannelDto::Electronic => Channel::Electronic,
         ChannelDto::Written => Channel::Written,
     };
-    let command = GovernanceCommand::Cast(
-        id.clone(),
-        CastVote {
+    let command = app::governance::CastVote {
+        motion: id.clone(),
+        vote: CastVote {
             voter,
             cast_by,
             mark,
@@ -1312,8 +1310,8 @@ pub async fn vote(
             channel,
             now: jiff::Timestamp::now(),
         },
-        record,
-    );
+        sealed: record,
+    };
     let route = format!("vote:{id}");
     let executed = run(&app, &coop, &caller, &headers, &route, &body, command).await?;
     Ok(written(executed))
@@ -1353,13 +1351,11 @@ pub async fn grant_proxy(
             "an authority is recorded once it is given",
         ));
     }
-    let command = GovernanceCommand::GrantProxy(GrantProxy {
+    let command = app::governance::GrantProxy(GrantProxy {
         principal,
         proxy: member_no(body.proxy, "proxy")?,
         evidence: body.evidence.clone(),
         granted_on,
-        proxy_is_member: false,
-        principal_is_member: false,
     });
     let route = format!("grant_proxy:{principal}");
     let executed = run(&app, &coop, &caller, &headers, &route, &body, command).await?;
@@ -1386,7 +1382,7 @@ pub async fn revoke_proxy(
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let principal = super::members::parse_member(&member)?;
-    let command = GovernanceCommand::RevokeProxy {
+    let command = app::governance::RevokeProxy {
         principal,
         on: app::today(),
     };

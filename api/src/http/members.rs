@@ -19,7 +19,7 @@ use verbund_domain::{
 use verbund_ledger::{Position, StreamVersion};
 use verbund_projections::{MemberRecord, Register};
 
-use crate::app::{self, App, Executed, MembershipCommand};
+use crate::app::{self, App, Executed};
 use crate::http::auth::{Caller, Coop, READ_MEMBERS};
 use crate::http::dto;
 use crate::http::error::{ApiError, Problem};
@@ -847,7 +847,7 @@ async fn execute(
     headers: &HeaderMap,
     route: &str,
     body: &impl Serialize,
-    command: MembershipCommand,
+    command: impl app::Command,
 ) -> Result<Executed, ApiError> {
     run_write(coop, caller, headers, route, body, |request| async move {
         app::execute(app, &request, &command).await
@@ -930,7 +930,7 @@ pub async fn apply(
     let (record, reference) = app::seal(&person)?;
     let application = ApplicationId::parse(&app::random_hex(16))?;
     let today = app::today();
-    let command = MembershipCommand::Apply {
+    let command = app::membership::FileApplication {
         apply: verbund_domain::Apply {
             application: application.clone(),
             person: reference,
@@ -1001,7 +1001,7 @@ pub async fn admit(
     let application = ApplicationId::parse(&application)?;
     let by = body.by.map_or(statutes, Organ::from);
     let today = app::today();
-    let command = MembershipCommand::Admit {
+    let command = app::membership::AdmitApplication {
         application: application.clone(),
         by,
         admitted_on: body.admitted_on.unwrap_or(today),
@@ -1055,7 +1055,7 @@ pub async fn reject(
     let application = ApplicationId::parse(&application)?;
     let by = body.by.map_or(statutes, Organ::from);
     let today = app::today();
-    let command = MembershipCommand::Reject {
+    let command = app::membership::RejectApplication {
         application: application.clone(),
         reject: verbund_domain::Reject {
             by,
@@ -1141,7 +1141,7 @@ macro_rules! member_write {
             let $today = app::today();
             let $b = &body;
             let $caller = &caller;
-            let command: Result<MembershipCommand, ApiError> = $command;
+            let command: Result<_, ApiError> = $command;
             let route = format!("{}:{}", stringify!($name), $member);
             let executed = execute(&app, &coop, &caller, &headers, &route, &body, command?).await?;
             Ok(written(executed))
@@ -1152,22 +1152,22 @@ macro_rules! member_write {
 member_write!(
     /// Subscribes further shares (G7a, G15b).
     subscribe, "/v1/coops/{coop}/members/{member}/subscriptions", dto::Subscribe,
-    |caller, member, body, today| Ok(MembershipCommand::Subscribe(member, verbund_domain::Subscribe {
+    |caller, member, body, today| Ok(app::membership::SubscribeShares { member, subscribe: verbund_domain::Subscribe {
         shares: body.shares,
         subscribed_on: own_day(caller, member, body.subscribed_on, "subscribed_on", today)?,
         today,
-    }))
+    }})
 );
 
 member_write!(
     /// Records a payment on the shares; never more than the subscribed shares are worth.
     record_payment, "/v1/coops/{coop}/members/{member}/payments", dto::RecordPayment,
-    |_caller, member, body, today| Ok(MembershipCommand::RecordPayment(member, verbund_domain::RecordPayment {
+    |_caller, member, body, today| Ok(app::membership::RecordSharePayment { member, payment: verbund_domain::RecordPayment {
         amount: body.amount,
         received_on: body.received_on.unwrap_or(today),
         reference: body.reference.clone(),
         today,
-    }))
+    }})
 );
 
 member_write!(
@@ -1193,17 +1193,17 @@ member_write!(
             })
             .transpose()?;
         let (record, reference) = hardship.unzip();
-        Ok(MembershipCommand::Resign(
+        Ok(app::membership::RecordResignation {
             member,
-            verbund_domain::Resign {
+            resign: verbund_domain::Resign {
                 declared_on: own_day(caller, member, body.declared_on, "declared_on", today)?,
                 in_text_form: body.in_text_form,
                 in_writing: body.in_writing,
                 hardship: reference,
                 today,
             },
-            record,
-        ))
+            statement: record,
+        })
     }
 );
 
@@ -1211,29 +1211,29 @@ member_write!(
     /// Excludes a member on a ground of the statute (G68): the rights and offices end at the
     /// dispatch of the notice, the membership at the end of the business year.
     exclude, "/v1/coops/{coop}/members/{member}/exclusion", dto::Exclude,
-    |_caller, member, body, today| Ok(MembershipCommand::Exclude(member, verbund_domain::Exclude {
+    |_caller, member, body, today| Ok(app::membership::ExcludeMember { member, exclude: verbund_domain::Exclude {
         ground: body.ground.clone(),
         reason: body.reason.clone(),
         dispatched_on: body.dispatched_on.unwrap_or(today),
         today,
-    }))
+    }})
 );
 
 member_write!(
     /// Records a member's death: the heirs continue the membership to the end of the business
     /// year; the offices end at once.
     record_death, "/v1/coops/{coop}/members/{member}/death", dto::RecordDeath,
-    |_caller, member, body, today| Ok(MembershipCommand::RecordDeath(member, verbund_domain::RecordDeath {
+    |_caller, member, body, today| Ok(app::membership::RecordMembersDeath { member, death: verbund_domain::RecordDeath {
         died_on: body.died_on,
         today,
-    }))
+    }})
 );
 
 member_write!(
     /// Transfers paid-in capital to another member (G76); all of it makes the giver leave
     /// that day.
     transfer, "/v1/coops/{coop}/members/{member}/transfers", dto::Transfer,
-    |caller, member, body, today| Ok(MembershipCommand::Transfer {
+    |caller, member, body, today| Ok(app::membership::TransferCapital {
         from: member,
         to: MemberNo::new(body.to).ok_or_else(|| ApiError::bad_request(
             "member-malformed", "to", "member numbers start at 1"))?,
@@ -1249,11 +1249,11 @@ member_write!(
 member_write!(
     /// Pays out an exited member's capital (G22, G73), within six months of the exit.
     pay_settlement, "/v1/coops/{coop}/members/{member}/settlement", dto::PaySettlement,
-    |_caller, member, body, today| Ok(MembershipCommand::PaySettlement(member, verbund_domain::PaySettlement {
+    |_caller, member, body, today| Ok(app::membership::PayOutSettlement { member, settlement: verbund_domain::PaySettlement {
         amount: body.amount,
         paid_on: body.paid_on.unwrap_or(today),
         today,
-    }))
+    }})
 );
 
 member_write!(
@@ -1264,16 +1264,16 @@ member_write!(
     |_caller, member, body, today| {
         let serving = app::seal_serving(body.serving.as_deref(), "serving")?;
         let (record, reference) = serving.unzip();
-        Ok(MembershipCommand::Appoint(
+        Ok(app::membership::AppointOfficer {
             member,
-            verbund_domain::Appoint {
+            appoint: verbund_domain::Appoint {
                 office: body.office.into(),
                 serving: reference,
                 effective_on: body.effective_on.unwrap_or(today),
                 today,
             },
-            record,
-        ))
+            serving: record,
+        })
     }
 );
 
@@ -1281,12 +1281,12 @@ member_write!(
     /// Grants a member multiple votes in the general assembly, up to the statute's maximum, or
     /// ends a grant with 1 (G43-3).
     grant_votes, "/v1/coops/{coop}/members/{member}/voting-rights", dto::GrantVotes,
-    |_caller, member, body, today| Ok(MembershipCommand::GrantVotes(member, verbund_domain::GrantVotes {
+    |_caller, member, body, today| Ok(app::membership::GrantMultipleVotes { member, grant: verbund_domain::GrantVotes {
         votes: body.votes,
         reason: body.reason.clone(),
         granted_on: body.granted_on.unwrap_or(today),
         today,
-    }))
+    }})
 );
 
 /// Ends a member's office; the organs keep the size the law and the statute ask (G9-24).
@@ -1323,13 +1323,13 @@ pub async fn dismiss(
             )
         })?;
     let today = app::today();
-    let command = MembershipCommand::Dismiss {
+    let command = app::membership::DismissOfficer(verbund_domain::Dismiss {
         member,
         office: office.into(),
         effective_on: body.effective_on.unwrap_or(today),
         reason: body.reason.clone(),
         today,
-    };
+    });
     let route = format!(
         "dismiss:{member}:{}",
         verbund_domain::Office::from(office).as_str()

@@ -147,12 +147,18 @@ pub struct Convene {
     pub participation: Option<String>,
     /// The form of a two-phase assembly's discussion phase.
     pub discussion: Option<AssemblyForm>,
-    /// Members today (for G45, G43a).
-    pub members: usize,
-    /// Delegates with their rights today (for G43a).
-    pub delegates_in_office: usize,
     /// Today.
     pub today: Date,
+}
+
+/// What convening an assembly or adding an item needs to know of the members today (G45,
+/// G43a): facts the application counts and passes beside the command.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct MemberCounts {
+    /// Members with their rights today.
+    pub members: usize,
+    /// Delegates with their rights today.
+    pub delegates_in_office: usize,
 }
 
 /// Record a member's attendance.
@@ -186,8 +192,6 @@ pub struct AddItem {
     pub announced_on: Date,
     /// The demanding members, if a minority forced it (G45).
     pub demanded_by: Vec<MemberNo>,
-    /// Members today (for G45).
-    pub members: usize,
     /// Today.
     pub today: Date,
 }
@@ -351,6 +355,7 @@ impl Assembly {
     pub fn convene(
         &self,
         coop: &Cooperative,
+        counts: MemberCounts,
         command: Convene,
     ) -> Result<Vec<Change>, DomainError> {
         let statute = founded_statute(coop)?;
@@ -362,12 +367,12 @@ impl Assembly {
         }
         coop.check_day(command.convened_on, command.today, "convened_on")?;
         check_convening(statute, command.form, command.convened_on, command.held_on)?;
-        check_demand(&command.demanded_by, command.members, statute)?;
+        check_demand(&command.demanded_by, counts.members, statute)?;
         if command.delegates {
             crate::governance::delegates::check_convening(
                 statute,
-                command.members,
-                command.delegates_in_office,
+                counts.members,
+                counts.delegates_in_office,
             )?;
         }
         if command.agenda.is_empty() || command.agenda.len() > AGENDA_ITEMS_MAX {
@@ -412,6 +417,7 @@ impl Assembly {
     pub fn add_item(
         &self,
         coop: &Cooperative,
+        counts: MemberCounts,
         command: AddItem,
     ) -> Result<Vec<Change>, DomainError> {
         let statute = founded_statute(coop)?;
@@ -433,7 +439,7 @@ impl Assembly {
                 format!("an agenda has at most {AGENDA_ITEMS_MAX} items"),
             ));
         }
-        check_demand(&command.demanded_by, command.members, statute)?;
+        check_demand(&command.demanded_by, counts.members, statute)?;
         let title = short_text(&command.title, 500, "agenda item").map_err(|e| e.at("title"))?;
         Ok(vec![Change::new(
             Stream::Assembly(convened.assembly.clone()),

@@ -6,9 +6,11 @@ use jiff::civil::{Date, date};
 use super::*;
 use crate::Event;
 use crate::coop::tests_support::{World, world, world_of};
-use crate::governance::assembly::{AttendanceFacts, Convene, Presence, RecordAttendance};
+use crate::governance::assembly::{
+    AttendanceFacts, Convene, MemberCounts, Presence, RecordAttendance,
+};
 use crate::governance::electorate::{Regime, electorate};
-use crate::governance::proxies::GrantProxy;
+use crate::governance::proxies::{GrantProxy, ProxyFacts};
 use crate::statute::{AssemblyForm, EXAMPLE_STATUTE};
 
 const HELD_ON: Date = date(2027, 3, 15);
@@ -45,6 +47,10 @@ fn convened_with(statute: &str, members: u32, firm: impl Fn(u32) -> bool) -> Wor
     let changes = Assembly::default()
         .convene(
             &coop,
+            MemberCounts {
+                members: members as usize,
+                delegates_in_office: 0,
+            },
             Convene {
                 assembly: assembly_id(),
                 form: AssemblyForm::InPerson,
@@ -57,8 +63,6 @@ fn convened_with(statute: &str, members: u32, firm: impl Fn(u32) -> bool) -> Wor
                 delegates: false,
                 participation: None,
                 discussion: None,
-                members: members as usize,
-                delegates_in_office: 0,
                 today: date(2027, 3, 1),
             },
         )
@@ -404,13 +408,15 @@ fn g46_a_represented_member_is_not_present_for_the_one_week_rule() {
         .proxies
         .grant(
             &statute,
+            ProxyFacts {
+                principal_has_rights: true,
+                proxy_has_rights: true,
+            },
             GrantProxy {
                 principal: no(3),
                 proxy: no(1),
                 evidence: "authority in text form of 2027-03-10".into(),
                 granted_on: date(2027, 3, 10),
-                proxy_is_member: true,
-                principal_is_member: true,
             },
         )
         .expect("allowed");
@@ -444,6 +450,10 @@ fn g46_the_invitation_says_how_to_take_part() {
     let convene = |form, participation: Option<&str>, discussion| {
         Assembly::default().convene(
             &coop,
+            MemberCounts {
+                members: 5,
+                delegates_in_office: 0,
+            },
             Convene {
                 assembly: assembly_id(),
                 form,
@@ -456,8 +466,6 @@ fn g46_the_invitation_says_how_to_take_part() {
                 delegates: false,
                 participation: participation.map(str::to_owned),
                 discussion,
-                members: 5,
-                delegates_in_office: 0,
                 today: date(2027, 3, 1),
             },
         )
@@ -491,6 +499,10 @@ fn d1_no_assembly_or_motion_is_dated_before_the_founding() {
     let error = Assembly::default()
         .convene(
             &world.coop,
+            MemberCounts {
+                members: 5,
+                delegates_in_office: 0,
+            },
             Convene {
                 assembly: assembly_id(),
                 form: AssemblyForm::InPerson,
@@ -503,8 +515,6 @@ fn d1_no_assembly_or_motion_is_dated_before_the_founding() {
                 delegates: false,
                 participation: None,
                 discussion: None,
-                members: 5,
-                delegates_in_office: 0,
                 today: date(2027, 3, 1),
             },
         )
@@ -561,19 +571,21 @@ fn g45_a_demand_needs_a_tenth_of_the_members() {
         delegates: false,
         participation: None,
         discussion: None,
-        members: 20,
-        delegates_in_office: 0,
         today: date(2027, 3, 1),
     };
+    let twenty = MemberCounts {
+        members: 20,
+        delegates_in_office: 0,
+    };
     let error = Assembly::default()
-        .convene(&world.coop, convene(vec![no(4)]))
+        .convene(&world.coop, twenty, convene(vec![no(4)]))
         .expect_err("one of twenty");
     assert_eq!(
         (error.rule_id(), error.code()),
         (Some(Rule::G45), "demand-too-small")
     );
     let changes = Assembly::default()
-        .convene(&world.coop, convene(vec![no(4), no(5)]))
+        .convene(&world.coop, twenty, convene(vec![no(4), no(5)]))
         .expect("two of twenty is a tenth");
     let Event::AssemblyConvened(convened) = &changes[0].event else {
         panic!("{changes:?}")
@@ -733,13 +745,15 @@ fn g43_5_a_proxy_casts_its_principals_vote() {
         .proxies
         .grant(
             &statute,
+            ProxyFacts {
+                principal_has_rights: true,
+                proxy_has_rights: true,
+            },
             GrantProxy {
                 principal: no(4),
                 proxy: no(1),
                 evidence: "signed authority of 2027-03-10".into(),
                 granted_on: date(2027, 3, 10),
-                proxy_is_member: true,
-                principal_is_member: true,
             },
         )
         .expect("allowed");
@@ -1334,6 +1348,10 @@ fn g43a_members_elect_delegates_who_alone_vote_at_their_assembly() {
     let convene = |members: usize| {
         Assembly::default().convene(
             &coop,
+            MemberCounts {
+                members,
+                delegates_in_office: elected.len(),
+            },
             Convene {
                 assembly: delegates_assembly.clone(),
                 form: AssemblyForm::InPerson,
@@ -1346,8 +1364,6 @@ fn g43a_members_elect_delegates_who_alone_vote_at_their_assembly() {
                 delegates: true,
                 participation: None,
                 discussion: None,
-                members,
-                delegates_in_office: elected.len(),
                 today: date(2027, 3, 1),
             },
         )

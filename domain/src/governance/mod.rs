@@ -26,7 +26,7 @@ pub mod tally;
 
 pub use assembly::{
     AddItem, AgendaItemAdded, Assembly, AssemblyConvened, AssemblyId, AttendanceFacts,
-    AttendanceRecorded, ChairChosen, Convene, Presence, RecordAttendance,
+    AttendanceRecorded, ChairChosen, Convene, MemberCounts, Presence, RecordAttendance,
 };
 pub use ballot::{
     BallotClosed, BallotCounted, BallotKeyDestroyed, BallotKeyDisclosed, BallotKeyId, BallotOpened,
@@ -36,5 +36,5 @@ pub use ballot::{
 pub use delegates::DelegatesElected;
 pub use electorate::{Regime, Weighting, counting, electorate};
 pub use motions::{MotionKind, Requirement, SurveyMode, requirement};
-pub use proxies::{Delegation, GrantProxy, Proxies, ProxyGranted, ProxyRevoked};
+pub use proxies::{Delegation, GrantProxy, Proxies, ProxyFacts, ProxyGranted, ProxyRevoked};
 pub use tally::{Choice, Counting, Tally, Voter};

@@ -73,10 +73,16 @@ pub struct GrantProxy {
     pub evidence: String,
     /// The day of the authority.
     pub granted_on: Date,
-    /// Is the proxy a member with rights on that day?
-    pub proxy_is_member: bool,
-    /// Is the principal a member with rights on that day?
-    pub principal_is_member: bool,
+}
+
+/// What a grant needs to know of the two members on the day of the authority: facts the
+/// application takes from their streams and passes beside the command.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ProxyFacts {
+    /// The principal is a member with rights on that day.
+    pub principal_has_rights: bool,
+    /// The proxy is a member with rights on that day.
+    pub proxy_has_rights: bool,
 }
 
 impl Proxies {
@@ -132,6 +138,7 @@ impl Proxies {
     pub fn grant(
         &self,
         statute: &Statute,
+        facts: ProxyFacts,
         command: GrantProxy,
     ) -> Result<(Option<ProxyRevoked>, ProxyGranted), DomainError> {
         let (allowed, principals_max, _members_only) = statute.proxies();
@@ -142,7 +149,7 @@ impl Proxies {
                 "the statute does not allow voting by proxy",
             ));
         }
-        if !command.principal_is_member {
+        if !facts.principal_has_rights {
             return Err(DomainError::rule(
                 Rule::G43_5,
                 "principal-not-a-member",
@@ -152,7 +159,7 @@ impl Proxies {
         }
         // Proxies who are not members would need their personal data kept; the statute's
         // `members_only = false` is not supported yet, so every proxy is a member.
-        if !command.proxy_is_member {
+        if !facts.proxy_has_rights {
             return Err(DomainError::rule(
                 Rule::G43_5,
                 "proxy-not-a-member",
@@ -271,10 +278,13 @@ mod tests {
             proxy: no(proxy),
             evidence: "signed form".into(),
             granted_on: date(2027, 3, 1),
-            proxy_is_member: true,
-            principal_is_member: true,
         }
     }
+
+    const MEMBERS: ProxyFacts = ProxyFacts {
+        principal_has_rights: true,
+        proxy_has_rights: true,
+    };
 
     fn record(proxies: &mut Proxies, decided: (Option<ProxyRevoked>, ProxyGranted)) {
         if let Some(revoked) = &decided.0 {
@@ -289,11 +299,13 @@ mod tests {
         let mut proxies = Proxies::default();
         for principal in [1, 2] {
             let decided = proxies
-                .grant(&statute(), grant(principal, 9))
+                .grant(&statute(), MEMBERS, grant(principal, 9))
                 .expect("room");
             record(&mut proxies, decided);
         }
-        let error = proxies.grant(&statute(), grant(3, 9)).expect_err("full");
+        let error = proxies
+            .grant(&statute(), MEMBERS, grant(3, 9))
+            .expect_err("full");
         assert_eq!(
             (error.rule_id(), error.code()),
             (Some(Rule::G43_5), "proxy-full")
@@ -305,14 +317,16 @@ mod tests {
     #[test]
     fn g43_5_no_chains() {
         let mut proxies = Proxies::default();
-        let decided = proxies.grant(&statute(), grant(1, 2)).expect("valid");
+        let decided = proxies
+            .grant(&statute(), MEMBERS, grant(1, 2))
+            .expect("valid");
         record(&mut proxies, decided);
         let error = proxies
-            .grant(&statute(), grant(2, 3))
+            .grant(&statute(), MEMBERS, grant(2, 3))
             .expect_err("2 holds 1's vote");
         assert_eq!(error.code(), "proxy-chain");
         let error = proxies
-            .grant(&statute(), grant(4, 1))
+            .grant(&statute(), MEMBERS, grant(4, 1))
             .expect_err("1 gave their vote");
         assert_eq!(error.code(), "proxy-chain");
     }
@@ -321,9 +335,13 @@ mod tests {
     #[test]
     fn a_new_grant_replaces_the_old_and_the_history_keeps_both() {
         let mut proxies = Proxies::default();
-        let first = proxies.grant(&statute(), grant(1, 2)).expect("valid");
+        let first = proxies
+            .grant(&statute(), MEMBERS, grant(1, 2))
+            .expect("valid");
         record(&mut proxies, first);
-        let second = proxies.grant(&statute(), grant(1, 3)).expect("valid");
+        let second = proxies
+            .grant(&statute(), MEMBERS, grant(1, 3))
+            .expect("valid");
         assert_eq!(second.0.as_ref().map(|r| r.proxy), Some(no(2)));
         record(&mut proxies, second);
         assert_eq!(proxies.proxy_of(no(1)), Some(no(3)));
@@ -357,15 +375,15 @@ mod tests {
         )
         .expect("valid");
         let error = Proxies::default()
-            .grant(&closed, grant(1, 2))
+            .grant(&closed, MEMBERS, grant(1, 2))
             .expect_err("not allowed");
         assert_eq!(error.code(), "proxies-not-allowed");
-        let outsider = GrantProxy {
-            proxy_is_member: false,
-            ..grant(1, 2)
+        let outsider = ProxyFacts {
+            proxy_has_rights: false,
+            ..MEMBERS
         };
         let error = Proxies::default()
-            .grant(&statute(), outsider)
+            .grant(&statute(), outsider, grant(1, 2))
             .expect_err("not a member");
         assert_eq!(error.code(), "proxy-not-a-member");
     }
@@ -383,7 +401,7 @@ mod tests {
                     if let Ok(revoked) = proxies.revoke(no(principal), date(2027, 3, 1)) {
                         proxies.apply_revoked(&revoked);
                     }
-                } else if let Ok(decided) = proxies.grant(&statute(), grant(principal, proxy)) {
+                } else if let Ok(decided) = proxies.grant(&statute(), MEMBERS, grant(principal, proxy)) {
                     record(&mut proxies, decided);
                 }
                 for member in 1..=8 {

@@ -1005,14 +1005,16 @@ fn g9_24_officers_are_members_and_the_board_keeps_its_size() {
     assert_eq!(error.code(), "member-not-found");
     let error = world
         .coop
-        .dismiss(Dismiss {
-            member: no(1),
-            office: Office::Board,
-            effective_on: TODAY,
-            reason: "Resigned from the board".into(),
-            members: 5,
-            today: TODAY,
-        })
+        .dismiss(
+            5,
+            Dismiss {
+                member: no(1),
+                office: Office::Board,
+                effective_on: TODAY,
+                reason: "Resigned from the board".into(),
+                today: TODAY,
+            },
+        )
         .expect_err("the statute asks 2");
     assert_eq!(
         (error.rule_id(), error.code()),

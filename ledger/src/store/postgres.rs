@@ -613,8 +613,8 @@ async fn read_heads_and_versions(
 }
 
 /// One batch in one transaction that locks the logs' rows first and reads everything under
-/// the lock: the careful way, for when the writer's knowledge failed, and for the benchmark's
-/// baseline.
+/// the lock, on any connection: the benchmark's baseline.
+#[cfg(feature = "bench")]
 pub(crate) async fn commit_batch(
     conn: &mut PgConnection,
     requests: &[(LogId, Commit)],
