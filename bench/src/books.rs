@@ -22,7 +22,7 @@ use verbund_ledger::{
 };
 use verbund_projections::Journal;
 
-use crate::ledger::{Scratch, Target, median};
+use crate::common::{Scratch, Target, median};
 use verbund_api::app;
 use verbund_api::http::exports;
 

@@ -1,6 +1,4 @@
-//! `verbund bench`: benchmarks that print their figures. Every figure is the median of several
-//! runs, and each benchmark measures its baseline in the same run, interleaved with it, so both
-//! see the same machine state.
+//! The ledger's benchmarks:
 //!
 //! - `bench append`: durable single-event appends with N concurrent writers on distinct streams,
 //!   through group commit, against the naive baseline (one transaction per append).
@@ -10,44 +8,12 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 use verbund_api::say;
 
-use anyhow::Context as _;
-use clap::Subcommand;
+use crate::common::{Scratch, Target, median};
 use serde_json::json;
-use verbund_ledger::scratch::ScratchDatabase;
 use verbund_ledger::{
     Actor, CommandId, Commit, ExpectedVersion, Ledger, LedgerOptions, LogId, NewEvent, Position,
     StreamAppend, StreamId, StreamVersion,
 };
-
-#[derive(Debug, Subcommand)]
-pub enum Bench {
-    /// Appends per second and latency, group commit against one transaction per append.
-    Append(AppendArgs),
-    /// Verification speed of a large log, against a plain read of it.
-    Verify(VerifyArgs),
-    /// The HTTP server under wrk: a write, a read, and a bare axum endpoint as the ceiling.
-    Http(crate::server::HttpArgs),
-    /// Rebuilding every projection of a large log, against a plain read of it.
-    Rebuild(crate::server::RebuildArgs),
-    /// A member list of 100,000 members from 1,000,000 membership events: appended, rebuilt,
-    /// and its memory per member.
-    Members(crate::members::MembersArgs),
-    /// Votes cast over HTTP under wrk, each durable before it is acknowledged, against a bare
-    /// axum endpoint; then the close and count of the ballot.
-    Votes(crate::votes::VotesArgs),
-    /// The books of about 1,000,000 posting lines: rebuilt from the log, trial balance and
-    /// balance sheet from the projection, exports.
-    Books(crate::books::BooksArgs),
-}
-
-/// Where a benchmark runs: a fresh SQLite file by default, or a scratch schema of a server.
-#[derive(Debug, clap::Args)]
-pub struct Target {
-    /// `postgres://…` to benchmark PostgreSQL (in a scratch schema that is dropped afterwards)
-    /// or `sqlite:PATH`; default: a new SQLite file in a temporary directory.
-    #[arg(long)]
-    pub database_url: Option<String>,
-}
 
 /// Rows the storage ceiling of `bench append` writes per measurement.
 const CEILING_EVENTS: u64 = 200_000;
@@ -80,63 +46,6 @@ pub struct VerifyArgs {
     /// Measurements; the median is reported.
     #[arg(long, default_value_t = 3)]
     runs: usize,
-}
-
-/// Where a benchmark writes: the file named by an explicit `sqlite:` URL, or a scratch database
-/// (a new SQLite file by default, a new schema for `postgres:`) removed afterwards.
-pub(crate) struct Scratch {
-    pub url: String,
-    database: Option<ScratchDatabase>,
-}
-
-impl Scratch {
-    pub async fn create(target: &Target) -> anyhow::Result<Self> {
-        let database = match &target.database_url {
-            Some(url) if url.starts_with("postgres") => {
-                ScratchDatabase::postgres(url, "verbund_bench")
-                    .await
-                    .context("creating a scratch schema")?
-            }
-            Some(url) => {
-                return Ok(Self {
-                    url: url.clone(),
-                    database: None,
-                });
-            }
-            None => ScratchDatabase::sqlite()?,
-        };
-        Ok(Self {
-            url: database.url().to_owned(),
-            database: Some(database),
-        })
-    }
-
-    pub fn name(&self) -> &'static str {
-        if self.url.starts_with("sqlite") {
-            "SQLite"
-        } else {
-            "PostgreSQL"
-        }
-    }
-
-    pub async fn remove(self) -> anyhow::Result<()> {
-        if let Some(database) = self.database {
-            database.remove().await?;
-        }
-        Ok(())
-    }
-}
-
-pub async fn run(bench: Bench) -> anyhow::Result<ExitCode> {
-    match bench {
-        Bench::Append(args) => append(args).await,
-        Bench::Verify(args) => verify(args).await,
-        Bench::Http(args) => crate::server::http(args).await,
-        Bench::Rebuild(args) => crate::server::rebuild(args).await,
-        Bench::Members(args) => crate::members::members(args).await,
-        Bench::Votes(args) => crate::votes::votes(args).await,
-        Bench::Books(args) => crate::books::books(args).await,
-    }
 }
 
 /// One measurement.
@@ -224,11 +133,6 @@ impl Stages {
             );
         }
     }
-}
-
-pub(crate) fn median(mut values: Vec<f64>) -> f64 {
-    values.sort_by(f64::total_cmp);
-    values[values.len() / 2]
 }
 
 fn summarize(samples: &[Sample]) -> Sample {
@@ -327,7 +231,7 @@ async fn measure(
     })
 }
 
-async fn append(args: AppendArgs) -> anyhow::Result<ExitCode> {
+pub(crate) async fn append(args: AppendArgs) -> anyhow::Result<ExitCode> {
     anyhow::ensure!(
         args.writers > 0 && args.runs > 0 && args.seconds > 0,
         "writers, runs and seconds must be positive"
@@ -442,7 +346,7 @@ async fn append(args: AppendArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-async fn verify(args: VerifyArgs) -> anyhow::Result<ExitCode> {
+pub(crate) async fn verify(args: VerifyArgs) -> anyhow::Result<ExitCode> {
     anyhow::ensure!(
         args.events > 0 && args.runs > 0,
         "events and runs must be positive"

@@ -17,7 +17,7 @@ use verbund_ledger::{
 };
 use verbund_projections::Register;
 
-use crate::ledger::{Scratch, Target, median};
+use crate::common::{Scratch, Target, median};
 use verbund_api::app;
 
 #[derive(Debug, clap::Args)]

@@ -10,7 +10,7 @@
 //!   from events decoded in memory.
 
 use std::net::SocketAddr;
-use std::process::{ExitCode, Stdio};
+use std::process::ExitCode;
 use std::time::{Duration, Instant};
 use verbund_api::say;
 
@@ -19,7 +19,7 @@ use verbund_domain::{MemberNo, Principal};
 use verbund_ledger::{Actor, CommandId, Commit, ExpectedVersion, LogId, NewEvent, Position};
 use verbund_projections::{Runtime, RuntimeOptions};
 
-use crate::ledger::{Scratch, Target, median};
+use crate::common::{Load, Scratch, Target, median, process_cpu_seconds, run_wrk, which};
 use verbund_api::app;
 
 #[derive(Debug, clap::Args)]
@@ -50,40 +50,6 @@ pub struct RebuildArgs {
     /// Measurements; the median is reported.
     #[arg(long, default_value_t = 3)]
     runs: usize,
-}
-
-/// One `wrk` run.
-#[derive(Clone, Copy, Debug)]
-pub(super) struct Load {
-    pub(super) requests_per_s: f64,
-    pub(super) p50_ms: f64,
-    pub(super) p99_ms: f64,
-    pub(super) errors: u64,
-    /// Requests answered in the run.
-    pub(super) requests: u64,
-    /// CPU time of this process per request, in microseconds, where the system tells: the
-    /// server under load, and whatever else of the benchmark runs meanwhile (its idle
-    /// background tasks); wrk is a process of its own. Per answered request, refused ones
-    /// included (the runs report those).
-    pub(super) server_cpu_us: Option<f64>,
-}
-
-impl Load {
-    /// ", 3 non-2xx or failed", or nothing where every request succeeded.
-    pub(crate) fn errors_text(&self) -> String {
-        if self.errors > 0 {
-            format!(", {} non-2xx or failed", self.errors)
-        } else {
-            String::new()
-        }
-    }
-
-    /// ", 23.4 µs server CPU per request", or nothing where the system does not tell.
-    pub(crate) fn cpu_text(&self) -> String {
-        self.server_cpu_us.map_or(String::new(), |us| {
-            format!(", {us:.1} µs server CPU per request")
-        })
-    }
 }
 
 pub async fn http(args: HttpArgs) -> anyhow::Result<ExitCode> {
@@ -257,97 +223,6 @@ async fn in_process_us(
     Ok(median(rounds))
 }
 
-pub(crate) fn which(program: &str) -> anyhow::Result<String> {
-    let path = std::env::var_os("PATH").unwrap_or_default();
-    std::env::split_paths(&path)
-        .map(|dir| dir.join(program))
-        .find(|candidate| candidate.is_file())
-        .map(|found| found.display().to_string())
-        .with_context(|| format!("{program} is not on the PATH"))
-}
-
-pub(super) async fn run_wrk(
-    wrk: &str,
-    url: &str,
-    extra: &[String],
-    connections: u32,
-    seconds: u64,
-) -> anyhow::Result<Load> {
-    let mut command = std::process::Command::new(wrk);
-    command
-        .args(["-t2", "--latency"])
-        .arg(format!("-c{connections}"))
-        .arg(format!("-d{seconds}s"))
-        .args(extra)
-        .arg(url)
-        .stdin(Stdio::null());
-    // wrk runs for seconds; the server it measures runs on this runtime meanwhile.
-    let cpu = process_cpu_seconds();
-    let output = tokio::task::spawn_blocking(move || command.output())
-        .await?
-        .context("running wrk")?;
-    let cpu = process_cpu_seconds()
-        .zip(cpu)
-        .map(|(after, before)| after - before);
-    let text = String::from_utf8_lossy(&output.stdout);
-    if !output.status.success() {
-        bail!(
-            "wrk failed: {text}{}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-    }
-    let mut load =
-        parse_wrk(&text).with_context(|| format!("cannot read wrk's report:\n{text}"))?;
-    load.server_cpu_us = cpu
-        .filter(|_| load.requests > 0)
-        .map(|seconds| seconds * 1e6 / load.requests as f64);
-    Ok(load)
-}
-
-/// Reads the requests, requests/s and the 50th and 99th latency percentiles from `wrk
-/// --latency`.
-fn parse_wrk(text: &str) -> Option<Load> {
-    let mut load = Load {
-        requests_per_s: 0.0,
-        p50_ms: 0.0,
-        p99_ms: 0.0,
-        errors: 0,
-        requests: 0,
-        server_cpu_us: None,
-    };
-    for line in text.lines().map(str::trim) {
-        let words: Vec<&str> = line.split_whitespace().collect();
-        match words.as_slice() {
-            [n, "requests", "in", ..] => load.requests = n.parse().ok()?,
-            ["Requests/sec:", value] => load.requests_per_s = value.parse().ok()?,
-            ["50%", value] => load.p50_ms = duration_ms(value)?,
-            ["99%", value] => load.p99_ms = duration_ms(value)?,
-            ["Non-2xx", "or", "3xx", "responses:", n] => load.errors += n.parse::<u64>().ok()?,
-            ["Socket", "errors:", rest @ ..] => {
-                load.errors += rest
-                    .iter()
-                    .filter_map(|w| w.trim_end_matches(',').parse::<u64>().ok())
-                    .sum::<u64>();
-            }
-            _ => {}
-        }
-    }
-    (load.requests_per_s > 0.0).then_some(load)
-}
-
-fn duration_ms(text: &str) -> Option<f64> {
-    let (number, scale) = if let Some(n) = text.strip_suffix("us") {
-        (n, 0.001)
-    } else if let Some(n) = text.strip_suffix("ms") {
-        (n, 1.0)
-    } else if let Some(n) = text.strip_suffix('s') {
-        (n, 1000.0)
-    } else {
-        return None;
-    };
-    number.parse::<f64>().ok().map(|n| n * scale)
-}
-
 pub async fn rebuild(args: RebuildArgs) -> anyhow::Result<ExitCode> {
     anyhow::ensure!(
         args.events > 0 && args.runs > 0,
@@ -419,17 +294,6 @@ async fn rebuild_on(scratch: &Scratch, args: &RebuildArgs) -> anyhow::Result<Exi
     fold_only(&ledger, &log, head, args.runs).await?;
     ledger.close().await;
     Ok(ExitCode::SUCCESS)
-}
-
-/// The CPU time this process has used so far, on all its threads (where the system tells).
-fn process_cpu_seconds() -> Option<f64> {
-    #[cfg(target_os = "linux")]
-    {
-        let t = rustix::time::clock_gettime(rustix::time::ClockId::ProcessCPUTime);
-        Some(t.tv_sec as f64 + t.tv_nsec as f64 * 1e-9)
-    }
-    #[cfg(not(target_os = "linux"))]
-    None
 }
 
 /// Reads `log` up to `head` in pages of 10,000 events decoded for the projections, handing
@@ -619,28 +483,6 @@ fn fill_group(g: u64) -> Vec<verbund_domain::Change> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn wrk_reports_are_read() {
-        let report = "Running 1s test @ http://127.0.0.1:1/\n  2 threads and 64 connections\n\
-            Latency Distribution\n     50%  412.00us\n     75%    1.02ms\n     90%    2.00ms\n     99%    3.50ms\n\
-              51235 requests in 1.00s, 5.98MB read\n  Non-2xx or 3xx responses: 3\nRequests/sec:  51234.56\nTransfer/sec:      5.98MB\n";
-        let load = parse_wrk(report).expect("a report");
-        assert!((load.requests_per_s - 51234.56).abs() < 1e-6);
-        assert!((load.p50_ms - 0.412).abs() < 1e-9);
-        assert!((load.p99_ms - 3.5).abs() < 1e-9);
-        assert_eq!(load.errors, 3);
-        assert_eq!(load.requests, 51235);
-        assert_eq!(load.errors_text(), ", 3 non-2xx or failed");
-        let clean = Load {
-            errors: 0,
-            server_cpu_us: Some(12.34),
-            ..load
-        };
-        assert_eq!(clean.errors_text(), "");
-        assert_eq!(clean.cpu_text(), ", 12.3 µs server CPU per request");
-        assert!(parse_wrk("nothing").is_none());
-    }
 
     /// The rebuild benchmark folds events every projection understands, on their own streams.
     #[test]

@@ -23,8 +23,8 @@ use verbund_domain::governance::{
 use verbund_domain::{AssemblyForm, MemberNo};
 use verbund_ledger::{Actor, LogId};
 
-use crate::ledger::{Scratch, Target, median};
-use crate::server::{Load, run_wrk, which};
+use crate::common::{Load, run_wrk, which};
+use crate::common::{Scratch, Target, median};
 use verbund_api::app::{self, App, Request};
 use verbund_api::testing::BulkCoop;
 

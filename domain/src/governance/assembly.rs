@@ -8,14 +8,10 @@ use jiff::ToSpan;
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 
-use crate::ids::{short_text, text_id};
+use crate::governance::ids::AssemblyId;
+use crate::ids::short_text;
 use crate::statute::AssemblyForm;
 use crate::{Change, Cooperative, DomainError, MemberNo, Rule, Statute, Stream};
-
-text_id! {
-    /// An assembly's id, chosen at random when it is convened.
-    AssemblyId, "assembly-id-malformed", "assembly", 32
-}
 
 /// The most items an agenda has.
 pub const AGENDA_ITEMS_MAX: usize = 50;

@@ -18,27 +18,17 @@ use jiff::Timestamp;
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 
-use crate::governance::assembly::{self, Assembly, AssemblyId, ChairChosen};
+use crate::governance::assembly::{self, Assembly, ChairChosen};
 use crate::governance::delegates::{self, DelegatesElected};
 use crate::governance::electorate::{Regime, Weighting, counting};
+use crate::governance::ids::{AssemblyId, BallotKeyId, MotionId};
 use crate::governance::motions::{MotionKind, SurveyMode, requirement};
 use crate::governance::tally::{self, Choice, Counting, Tally, Voter};
-use crate::ids::{short_text, text_id};
+use crate::ids::short_text;
 use crate::{
     AmendStatute, Appoint, Change, Cooperative, DomainError, Exclude, Majority, Member, MemberNo,
     Money, OrganFacts, PersonalRef, Rule, Statute, Stream,
 };
-
-text_id! {
-    /// A motion's id, chosen at random when it is put.
-    MotionId, "motion-id-malformed", "motion", 32
-}
-
-text_id! {
-    /// The id of the key that seals a ballot's votes (W1): drawn at random when the ballot
-    /// opens, it names the key outside the database, never the key itself.
-    BallotKeyId, "ballot-key-id-malformed", "ballot key", 32
-}
 
 /// The most options a survey offers.
 pub const SURVEY_OPTIONS_MAX: usize = 20;

@@ -18,7 +18,7 @@ use std::collections::BTreeSet;
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 
-use crate::governance::ballot::MotionId;
+use crate::governance::ids::MotionId;
 use crate::statute::{DELEGATES_MIN, DelegateAssembly};
 use crate::{Cooperative, DomainError, MemberNo, Membership, Office, Rule, Statute};
 

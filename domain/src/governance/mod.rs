@@ -5,6 +5,7 @@
 //! - `ballot`: the `Motion` aggregate: put, open (the electorate fixed), votes (one stream per
 //!   voter), close, count with the result's effects; sealed votes for secret and hidden
 //!   ballots.
+//! - `ids`: `AssemblyId`, `MotionId`, `BallotKeyId`.
 //! - `delegates`: the assembly of delegates above 1,500 members and the election of its
 //!   delegates (G43a).
 //! - `motions`: what a motion decides and the majority it needs, derived (G16, G78, G43-2,
@@ -20,21 +21,23 @@ pub mod assembly;
 pub mod ballot;
 pub mod delegates;
 pub mod electorate;
+pub mod ids;
 pub mod motions;
 pub mod proxies;
 pub mod tally;
 
 pub use assembly::{
-    AddItem, AgendaItemAdded, Assembly, AssemblyConvened, AssemblyId, AttendanceFacts,
-    AttendanceRecorded, ChairChosen, Convene, MemberCounts, Presence, RecordAttendance,
+    AddItem, AgendaItemAdded, Assembly, AssemblyConvened, AttendanceFacts, AttendanceRecorded,
+    ChairChosen, Convene, MemberCounts, Presence, RecordAttendance,
 };
 pub use ballot::{
-    BallotClosed, BallotCounted, BallotKeyDestroyed, BallotKeyDisclosed, BallotKeyId, BallotOpened,
-    CastVote, Channel, DestroyBallotKey, InvestmentApproved, Mark, Motion, MotionId, MotionPut,
-    OpenBallot, OpeningFacts, Outcome, PutMotion, Stage, VoteCast, VoterState,
+    BallotClosed, BallotCounted, BallotKeyDestroyed, BallotKeyDisclosed, BallotOpened, CastVote,
+    Channel, DestroyBallotKey, InvestmentApproved, Mark, Motion, MotionPut, OpenBallot,
+    OpeningFacts, Outcome, PutMotion, Stage, VoteCast, VoterState,
 };
 pub use delegates::DelegatesElected;
 pub use electorate::{Regime, Weighting, counting, electorate};
+pub use ids::{AssemblyId, BallotKeyId, MotionId};
 pub use motions::{MotionKind, Requirement, SurveyMode, requirement};
 pub use proxies::{Delegation, GrantProxy, Proxies, ProxyFacts, ProxyGranted, ProxyRevoked};
 pub use tally::{Choice, Counting, Tally, Voter};
