@@ -29,10 +29,10 @@ use verbund_projections::{AccountTotal, Journal, JournalEntry};
 use crate::app::{self, App, Executed};
 use crate::http::auth::{Caller, Coop};
 use crate::http::dto;
-use crate::http::error::{ApiError, Problem};
+use crate::http::error::{ApiError, ReadProblems, WriteProblems};
 use crate::http::exports;
 use crate::http::extract::{Body, Params};
-use crate::http::routes::{ReadHeaders, WriteHeaders, not_founded, run_write, with_position};
+use crate::http::kit::{ReadHeaders, WriteHeaders, not_founded, run_write, with_position};
 
 // ---------------------------------------------------------------------------------------------
 // Bodies
@@ -664,15 +664,7 @@ macro_rules! books_write {
             params(("coop" = String, Path, description = "The cooperative's id"), $($param)* WriteHeaders),
             request_body = $body,
             responses((status = 201, body = EntryMade),
-                (status = 200, description = "A repeated request, answered with the original", body = EntryMade),
-                (status = 400, body = Problem, content_type = "application/problem+json"),
-                (status = 401, body = Problem, content_type = "application/problem+json"),
-                (status = 403, body = Problem, content_type = "application/problem+json"),
-                (status = 404, body = Problem, content_type = "application/problem+json"),
-                (status = 409, body = Problem, content_type = "application/problem+json"),
-                (status = 413, body = Problem, content_type = "application/problem+json"),
-                (status = 415, body = Problem, content_type = "application/problem+json"),
-                (status = 422, body = Problem, content_type = "application/problem+json")),
+                (status = 200, description = "A repeated request, answered with the original", body = EntryMade), WriteProblems),
             security(("bearer" = [])))]
         pub async fn $name(
             State($app): State<App>,
@@ -1004,12 +996,7 @@ fn json(position: verbund_ledger::Position, body: impl Serialize) -> Response {
 /// The chart of accounts.
 #[utoipa::path(get, path = "/v1/coops/{coop}/books/accounts", tag = "books",
     params(("coop" = String, Path, description = "The cooperative's id"), ReadHeaders),
-    responses((status = 200, body = ChartView),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 503, body = Problem, content_type = "application/problem+json")),
+    responses((status = 200, body = ChartView), ReadProblems),
     security(("bearer" = [])))]
 pub async fn chart(Extension(coop): Extension<Coop>) -> Result<Response, ApiError> {
     let view = coop.runtime.views().journal.read(|journal| ChartView {
@@ -1037,12 +1024,7 @@ macro_rules! report {
         $(#[$doc])*
         #[utoipa::path(get, path = $path, tag = "books",
             params(("coop" = String, Path, description = "The cooperative's id"), $query, ReadHeaders),
-            responses((status = 200, body = $answer),
-                (status = 400, body = Problem, content_type = "application/problem+json"),
-                (status = 401, body = Problem, content_type = "application/problem+json"),
-                (status = 403, body = Problem, content_type = "application/problem+json"),
-                (status = 404, body = Problem, content_type = "application/problem+json"),
-                (status = 503, body = Problem, content_type = "application/problem+json")),
+            responses((status = 200, body = $answer), ReadProblems),
             security(("bearer" = [])))]
         pub async fn $name(
             Extension(coop): Extension<Coop>,
@@ -1104,12 +1086,7 @@ report!(
 /// The income statement of a period, without closing entries.
 #[utoipa::path(get, path = "/v1/coops/{coop}/books/income-statement", tag = "books",
     params(("coop" = String, Path, description = "The cooperative's id"), Period, ReadHeaders),
-    responses((status = 200, body = IncomeStatementView),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 503, body = Problem, content_type = "application/problem+json")),
+    responses((status = 200, body = IncomeStatementView), ReadProblems),
     security(("bearer" = [])))]
 pub async fn income_statement(
     Extension(coop): Extension<Coop>,
@@ -1165,7 +1142,7 @@ fn offset_page<T>(
     offset: Option<usize>,
     limit: Option<usize>,
 ) -> Result<(Vec<T>, Option<usize>), ApiError> {
-    let limit = crate::http::routes::page_limit(limit)?;
+    let limit = crate::http::kit::page_limit(limit)?;
     let offset = offset.unwrap_or(0);
     let total = items.len();
     let page: Vec<T> = items.into_iter().skip(offset).take(limit).collect();
@@ -1209,12 +1186,7 @@ report!(
     params(("coop" = String, Path, description = "The cooperative's id"),
         ("member" = u32, Path, description = "Member number", minimum = 1), MemberAccountsQuery,
         ReadHeaders),
-    responses((status = 200, body = MemberAccountsView),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 503, body = Problem, content_type = "application/problem+json")),
+    responses((status = 200, body = MemberAccountsView), ReadProblems),
     security(("bearer" = [])))]
 pub async fn member_accounts(
     Extension(coop): Extension<Coop>,
@@ -1249,8 +1221,8 @@ report!(
     /// What the members owe on a day: unpaid shares (1410), levies and fees (1420).
     open_items, "/v1/coops/{coop}/books/open-items", OpenItemsQuery, OpenItemsView,
     |journal, q| {
-        let limit = crate::http::routes::page_limit(q.limit)?;
-        let after = crate::http::routes::after_member(q.after)?;
+        let limit = crate::http::kit::page_limit(q.limit)?;
+        let after = crate::http::kit::after_member(q.after)?;
         let open = journal.open_items(q.as_of_date);
         let owed = |accounts: &[AccountTotal]| -> i128 {
             accounts.iter().map(|t| i128::from(t.balance.cents())).sum()
@@ -1284,12 +1256,7 @@ report!(
 #[utoipa::path(get, path = "/v1/coops/{coop}/books/export", tag = "books",
     params(("coop" = String, Path, description = "The cooperative's id"), ExportQuery, ReadHeaders),
     responses((status = 200, description = "The export",
-            content((String = "text/plain"), (String = "text/csv"), (Vec<u8> = "application/zip"))),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 503, body = Problem, content_type = "application/problem+json")),
+            content((String = "text/plain"), (String = "text/csv"), (Vec<u8> = "application/zip"))), ReadProblems),
     security(("bearer" = [])))]
 pub async fn export(
     State(app): State<App>,

@@ -359,3 +359,81 @@ mod tests {
         );
     }
 }
+
+/// The problem+json answers a route may give, for its OpenAPI description: one type per set of
+/// statuses routes share, so that a handler names its set instead of repeating each status.
+/// Each status says in general what its problems mean; `code` and `detail` say it per case.
+fn problem_responses(
+    statuses: &[u16],
+) -> std::collections::BTreeMap<String, utoipa::openapi::RefOr<utoipa::openapi::Response>> {
+    use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+    statuses
+        .iter()
+        .map(|status| {
+            let description = match status {
+                400 => "The request is malformed; `field` names the input",
+                401 => "No valid bearer token was presented",
+                403 => "The token's principal may not do this",
+                404 => "The cooperative or what the path names does not exist",
+                409 => "The state does not allow it now (e.g. decided before, or changed meanwhile)",
+                413 => "The body is larger than the route accepts",
+                415 => "The body is not `application/json`",
+                422 => "The request is well-formed but a rule refuses it; `rule` names the rule",
+                503 => "The projections are not there yet (`Verbund-Min-Position` not reached); try again",
+                _ => "A problem",
+            };
+            let content = ContentBuilder::new()
+                .schema(Some(Ref::from_schema_name("Problem")))
+                .build();
+            let response = ResponseBuilder::new()
+                .description(description)
+                .content("application/problem+json", content)
+                .build();
+            (status.to_string(), response.into())
+        })
+        .collect()
+}
+
+/// The problems of a read of a cooperative: 400, 401, 403, 404, 503.
+#[derive(Debug)]
+pub struct ReadProblems;
+
+impl utoipa::IntoResponses for ReadProblems {
+    fn responses()
+    -> std::collections::BTreeMap<String, utoipa::openapi::RefOr<utoipa::openapi::Response>> {
+        problem_responses(&[400, 401, 403, 404, 503])
+    }
+}
+
+/// The problems of a write with a JSON body: 400, 401, 403, 404, 409, 413, 415, 422.
+#[derive(Debug)]
+pub struct WriteProblems;
+
+impl utoipa::IntoResponses for WriteProblems {
+    fn responses()
+    -> std::collections::BTreeMap<String, utoipa::openapi::RefOr<utoipa::openapi::Response>> {
+        problem_responses(&[400, 401, 403, 404, 409, 413, 415, 422])
+    }
+}
+
+/// The problems of a write without a body: 400, 401, 403, 404, 409, 422.
+#[derive(Debug)]
+pub struct ActionProblems;
+
+impl utoipa::IntoResponses for ActionProblems {
+    fn responses()
+    -> std::collections::BTreeMap<String, utoipa::openapi::RefOr<utoipa::openapi::Response>> {
+        problem_responses(&[400, 401, 403, 404, 409, 422])
+    }
+}
+
+/// The problems of a public read, without a token: 400, 404, 503.
+#[derive(Debug)]
+pub struct PublicReadProblems;
+
+impl utoipa::IntoResponses for PublicReadProblems {
+    fn responses()
+    -> std::collections::BTreeMap<String, utoipa::openapi::RefOr<utoipa::openapi::Response>> {
+        problem_responses(&[400, 404, 503])
+    }
+}

@@ -22,9 +22,9 @@ use verbund_projections::{MemberRecord, Register};
 use crate::app::{self, App, Executed};
 use crate::http::auth::{Caller, Coop, READ_MEMBERS};
 use crate::http::dto;
-use crate::http::error::{ApiError, Problem};
+use crate::http::error::{ApiError, Problem, PublicReadProblems, ReadProblems, WriteProblems};
 use crate::http::extract::{Body, Params};
-use crate::http::routes::{
+use crate::http::kit::{
     ReadHeaders, WriteHeaders, after_member, as_of, not_founded, page_limit, people, run_write,
     with_position,
 };
@@ -203,12 +203,7 @@ fn entry(register: &Register, record: &MemberRecord, selection: Option<&Selectio
 #[utoipa::path(get, path = "/v1/coops/{coop}/members", tag = "members",
     params(("coop" = String, Path, description = "The cooperative's id"), MemberQuery, ReadHeaders),
     responses((status = 200, body = dto::MemberPage,
-            content((dto::MemberPage = "application/json"), (String = "text/csv"))),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 503, body = Problem, content_type = "application/problem+json")),
+            content((dto::MemberPage = "application/json"), (String = "text/csv"))), ReadProblems),
     security(("bearer" = [])))]
 pub async fn list_members(
     State(app): State<App>,
@@ -364,12 +359,7 @@ pub(crate) fn csv_cell(text: &str) -> String {
 #[utoipa::path(get, path = "/v1/coops/{coop}/members/{member}", tag = "members",
     params(("coop" = String, Path, description = "The cooperative's id"),
         ("member" = u32, Path, description = "Member number", minimum = 1), ReadHeaders),
-    responses((status = 200, body = dto::Member),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 503, body = Problem, content_type = "application/problem+json")),
+    responses((status = 200, body = dto::Member), ReadProblems),
     security(("bearer" = [])))]
 pub async fn get_member(
     State(app): State<App>,
@@ -413,12 +403,7 @@ pub async fn get_member(
 #[utoipa::path(get, path = "/v1/coops/{coop}/members/{member}/statement", tag = "members",
     params(("coop" = String, Path, description = "The cooperative's id"),
         ("member" = u32, Path, description = "Member number", minimum = 1), ReadHeaders),
-    responses((status = 200, body = dto::Statement),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 503, body = Problem, content_type = "application/problem+json")),
+    responses((status = 200, body = dto::Statement), ReadProblems),
     security(("bearer" = [])))]
 pub async fn statement(
     State(app): State<App>,
@@ -595,10 +580,7 @@ pub struct DirectoryQuery {
 #[utoipa::path(get, path = "/v1/coops/{coop}/directory", tag = "cooperatives",
     params(("coop" = String, Path, description = "The cooperative's id"), DirectoryQuery, ReadHeaders),
     responses((status = 200, body = dto::Directory),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "A token was sent and is unknown, expired or revoked", body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 503, body = Problem, content_type = "application/problem+json")))]
+        (status = 401, description = "A token was sent and is unknown, expired or revoked", body = Problem, content_type = "application/problem+json"), PublicReadProblems))]
 pub async fn directory(
     State(app): State<App>,
     Extension(coop): Extension<Coop>,
@@ -729,12 +711,7 @@ async fn with_people(
 /// The applications, for the organs that decide them: pending ones by default.
 #[utoipa::path(get, path = "/v1/coops/{coop}/applications", tag = "members",
     params(("coop" = String, Path, description = "The cooperative's id"), ApplicationQuery, ReadHeaders),
-    responses((status = 200, body = dto::ApplicationList),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 503, body = Problem, content_type = "application/problem+json")),
+    responses((status = 200, body = dto::ApplicationList), ReadProblems),
     security(("bearer" = [])))]
 pub async fn list_applications(
     State(app): State<App>,
@@ -805,12 +782,7 @@ pub async fn list_applications(
 #[utoipa::path(get, path = "/v1/coops/{coop}/applications/{application}", tag = "members",
     params(("coop" = String, Path, description = "The cooperative's id"),
         ("application" = String, Path, description = "The application's id"), ReadHeaders),
-    responses((status = 200, body = dto::Application),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 503, body = Problem, content_type = "application/problem+json")),
+    responses((status = 200, body = dto::Application), ReadProblems),
     security(("bearer" = [])))]
 pub async fn get_application(
     State(app): State<App>,
@@ -976,15 +948,7 @@ pub async fn apply(
         ("application" = String, Path, description = "The application's id"), WriteHeaders),
     request_body = dto::Admit,
     responses((status = 201, body = dto::Admitted),
-        (status = 200, description = "A repeated request, answered with the original admission", body = dto::Admitted),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 409, body = Problem, content_type = "application/problem+json"),
-        (status = 413, body = Problem, content_type = "application/problem+json"),
-        (status = 415, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json")),
+        (status = 200, description = "A repeated request, answered with the original admission", body = dto::Admitted), WriteProblems),
     security(("bearer" = [])))]
 pub async fn admit(
     State(app): State<App>,
@@ -1030,15 +994,7 @@ pub async fn admit(
     params(("coop" = String, Path, description = "The cooperative's id"),
         ("application" = String, Path, description = "The application's id"), WriteHeaders),
     request_body = dto::Reject,
-    responses((status = 200, body = dto::Rejected),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 409, body = Problem, content_type = "application/problem+json"),
-        (status = 413, body = Problem, content_type = "application/problem+json"),
-        (status = 415, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json")),
+    responses((status = 200, body = dto::Rejected), WriteProblems),
     security(("bearer" = [])))]
 pub async fn reject(
     State(app): State<App>,
@@ -1119,15 +1075,7 @@ macro_rules! member_write {
             params(("coop" = String, Path, description = "The cooperative's id"),
                 ("member" = u32, Path, description = "Member number", minimum = 1), WriteHeaders),
             request_body = $body,
-            responses((status = 200, body = dto::Written),
-                (status = 400, body = Problem, content_type = "application/problem+json"),
-                (status = 401, body = Problem, content_type = "application/problem+json"),
-                (status = 403, body = Problem, content_type = "application/problem+json"),
-                (status = 404, body = Problem, content_type = "application/problem+json"),
-                (status = 409, body = Problem, content_type = "application/problem+json"),
-                (status = 413, body = Problem, content_type = "application/problem+json"),
-                (status = 415, body = Problem, content_type = "application/problem+json"),
-                (status = 422, body = Problem, content_type = "application/problem+json")),
+            responses((status = 200, body = dto::Written), WriteProblems),
             security(("bearer" = [])))]
         pub async fn $name(
             State(app): State<App>,
@@ -1295,15 +1243,7 @@ member_write!(
         ("member" = u32, Path, description = "Member number", minimum = 1),
         ("office" = dto::Office, Path, description = "The office"), WriteHeaders),
     request_body = dto::Dismiss,
-    responses((status = 200, body = dto::Written),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 409, body = Problem, content_type = "application/problem+json"),
-        (status = 413, body = Problem, content_type = "application/problem+json"),
-        (status = 415, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json")),
+    responses((status = 200, body = dto::Written), WriteProblems),
     security(("bearer" = [])))]
 pub async fn dismiss(
     State(app): State<App>,

@@ -13,6 +13,7 @@ pub mod error;
 pub mod exports;
 pub mod extract;
 pub mod governance;
+pub mod kit;
 pub mod members;
 pub mod routes;
 pub mod tls;
@@ -66,6 +67,8 @@ pub const BODY_TIMEOUT: Duration = Duration::from_secs(10);
         license(name = "AGPL-3.0-or-later")
     ),
     modifiers(&BearerScheme),
+    // The problem sets (`error::ReadProblems`, …) refer to it by name.
+    components(schemas(error::Problem)),
     tags(
         (name = "cooperatives", description = "Public facts of the cooperatives"),
         (name = "members", description = "The member register"),

@@ -12,37 +12,21 @@ use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use utoipa::IntoParams;
-use verbund_domain::{MemberNo, Person, PersonalRef, Principal, TokenId};
+use verbund_domain::{PersonalRef, Principal, TokenId};
 use verbund_ledger::Position;
 use verbund_projections::Register;
 
-use crate::app::{self, App, Request};
+use crate::app::{self, App};
 use crate::http::auth::{Caller, Coop};
 use crate::http::dto;
-use crate::http::error::{ApiError, Problem};
-use crate::http::extract::{Body, POSITION_HEADER, Params, READ_WAIT};
-
-/// The most items of one page.
-pub const PAGE_ITEMS_MAX: usize = 1_000;
-/// Items of a page when the client does not say.
-const PAGE_ITEMS_DEFAULT: usize = 100;
-
-pub(crate) fn with_position(position: Position, body: impl IntoResponse) -> Response {
-    let mut response = body.into_response();
-    response
-        .headers_mut()
-        .insert(POSITION_HEADER, HeaderValue::from(position.get()));
-    response
-}
-
-/// Lets a write take effect in this process before it is answered, so that a token works (or
-/// stops working) here as soon as the client has the answer. Bounded: if the projections lag,
-/// the write stands all the same and the answer goes out.
-pub(crate) async fn settle_write(coop: &Coop, position: Position) {
-    if let Err(e) = coop.runtime.wait_for(position, READ_WAIT).await {
-        tracing::warn!("answering a write before the projections reflect it: {e}");
-    }
-}
+use crate::http::error::{
+    ActionProblems, ApiError, Problem, PublicReadProblems, ReadProblems, WriteProblems,
+};
+use crate::http::extract::{Body, Params};
+use crate::http::kit::{
+    ReadHeaders, WriteHeaders, not_founded, page_limit, run_write, settle_write, with_position,
+    write_request,
+};
 
 /// The cooperatives this server holds.
 #[utoipa::path(get, path = "/v1/coops", tag = "cooperatives",
@@ -68,10 +52,7 @@ pub async fn list_coops(State(app): State<App>) -> Result<Response, ApiError> {
 #[utoipa::path(get, path = "/v1/coops/{coop}", tag = "cooperatives",
     params(("coop" = String, Path, description = "The cooperative's id"), ReadHeaders),
     responses((status = 200, body = dto::CoopSummary),
-        (status = 401, description = "A token was sent and is unknown, expired or revoked", body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 503, body = Problem, content_type = "application/problem+json")))]
+        (status = 401, description = "A token was sent and is unknown, expired or revoked", body = Problem, content_type = "application/problem+json"), PublicReadProblems))]
 pub async fn get_coop(
     State(app): State<App>,
     Extension(coop): Extension<Coop>,
@@ -98,7 +79,7 @@ pub async fn get_coop(
             .collect()
     });
     let present: Vec<PersonalRef> = people.iter().chain(&serving).flatten().cloned().collect();
-    let found = self::people(&app, &coop.log, &present).await?;
+    let found = crate::http::kit::people(&app, &coop.log, &present).await?;
     let name = |reference: &Option<PersonalRef>| {
         reference
             .as_ref()
@@ -161,30 +142,11 @@ fn summary(
     ))
 }
 
-/// The people behind personal-data references, by record id (see [`App::people`]).
-pub(crate) async fn people(
-    app: &App,
-    log: &verbund_ledger::LogId,
-    refs: &[PersonalRef],
-) -> Result<std::collections::HashMap<String, Person>, ApiError> {
-    Ok(app.people(log, refs).await?)
-}
-
-pub(crate) fn not_founded() -> ApiError {
-    ApiError::not_found(
-        "coop-not-founded",
-        "the cooperative's founding is not recorded yet",
-    )
-}
-
 /// The statute in force.
 #[utoipa::path(get, path = "/v1/coops/{coop}/statute", tag = "cooperatives",
     params(("coop" = String, Path, description = "The cooperative's id"), ReadHeaders),
     responses((status = 200, body = dto::StatuteDoc),
-        (status = 401, description = "A token was sent and is unknown, expired or revoked", body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 503, body = Problem, content_type = "application/problem+json")))]
+        (status = 401, description = "A token was sent and is unknown, expired or revoked", body = Problem, content_type = "application/problem+json"), PublicReadProblems))]
 pub async fn get_statute(
     State(app): State<App>,
     Extension(coop): Extension<Coop>,
@@ -269,61 +231,6 @@ pub async fn me(Extension(caller): Extension<Caller>) -> Result<Response, ApiErr
     Ok(axum::Json(me).into_response())
 }
 
-/// Headers of a read.
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Header)]
-pub struct ReadHeaders {
-    /// Answer only once the projections reached this log position (the `position` a write
-    /// answered with), waiting at most 5 seconds (then 503). A position beyond the log's
-    /// head is refused (400).
-    #[param(rename = "Verbund-Min-Position", minimum = 0, required = false)]
-    pub min_position: u64,
-}
-
-/// The position a read "as of" asks for, if it does.
-pub(crate) async fn as_of(
-    app: &App,
-    coop: &Coop,
-    at_position: Option<u64>,
-    as_of: Option<&str>,
-) -> Result<Option<Position>, ApiError> {
-    match (at_position, as_of) {
-        (Some(_), Some(_)) => Err(bad_param("as_of", "give at_position or as_of, not both")),
-        (Some(position), None) => Ok(Some(Position::new(position))),
-        (None, Some(text)) => {
-            let at: jiff::Timestamp = text.parse().map_err(|_| {
-                bad_param(
-                    "as_of",
-                    "as_of is an RFC 3339 moment, e.g. 2026-11-24T12:00:00Z",
-                )
-            })?;
-            Ok(Some(
-                verbund_projections::position_at(app.ledger(), &coop.log, at).await?,
-            ))
-        }
-        (None, None) => Ok(None),
-    }
-}
-
-pub(crate) fn bad_param(field: &str, detail: &str) -> ApiError {
-    ApiError::bad_request("query-malformed", field, detail)
-}
-
-/// The `after` of a page by member number.
-pub(crate) fn after_member(after: Option<u32>) -> Result<Option<MemberNo>, ApiError> {
-    after
-        .map(|n| MemberNo::new(n).ok_or_else(|| bad_param("after", "member numbers start at 1")))
-        .transpose()
-}
-
-pub(crate) fn page_limit(limit: Option<usize>) -> Result<usize, ApiError> {
-    match limit {
-        None => Ok(PAGE_ITEMS_DEFAULT),
-        Some(n) if (1..=PAGE_ITEMS_MAX).contains(&n) => Ok(n),
-        Some(_) => Err(bad_param("limit", "limit is 1 to 1000")),
-    }
-}
-
 /// Paging of the log.
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -374,12 +281,7 @@ pub struct StreamQuery {
 /// event's id is the log position, so a client reconnects with `Last-Event-ID`.
 #[utoipa::path(get, path = "/v1/coops/{coop}/events/stream", tag = "log",
     params(("coop" = String, Path, description = "The cooperative's id"), StreamQuery),
-    responses((status = 200, description = "`text/event-stream`: one `event` per log event, its data the envelope as JSON", content_type = "text/event-stream", body = dto::FeedEvent),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 503, body = Problem, content_type = "application/problem+json")),
+    responses((status = 200, description = "`text/event-stream`: one `event` per log event, its data the envelope as JSON", content_type = "text/event-stream", body = dto::FeedEvent), ReadProblems),
     security(("bearer" = [])))]
 pub async fn stream_events(
     State(app): State<App>,
@@ -480,12 +382,7 @@ pub async fn verify(
 /// The tokens of the cooperative (never their secrets).
 #[utoipa::path(get, path = "/v1/coops/{coop}/tokens", tag = "access",
     params(("coop" = String, Path, description = "The cooperative's id"), TokenPage, ReadHeaders),
-    responses((status = 200, body = dto::TokenList),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 503, body = Problem, content_type = "application/problem+json")),
+    responses((status = 200, body = dto::TokenList), ReadProblems),
     security(("bearer" = [])))]
 pub async fn list_tokens(
     Extension(coop): Extension<Coop>,
@@ -521,12 +418,7 @@ pub async fn list_tokens(
 #[utoipa::path(get, path = "/v1/coops/{coop}/members/{member}/tokens", tag = "access",
     params(("coop" = String, Path, description = "The cooperative's id"),
         ("member" = u32, Path, description = "Member number", minimum = 1), ReadHeaders),
-    responses((status = 200, body = dto::TokenList),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 503, body = Problem, content_type = "application/problem+json")),
+    responses((status = 200, body = dto::TokenList), ReadProblems),
     security(("bearer" = [])))]
 pub async fn member_tokens(
     Extension(coop): Extension<Coop>,
@@ -584,72 +476,6 @@ pub struct TokenPage {
     pub limit: Option<usize>,
 }
 
-/// Headers of a write.
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Header)]
-pub struct WriteHeaders {
-    /// Makes a retry safe: the same key with the same request answers the original result;
-    /// with another request it is refused (422). 1 to 64 letters, digits, `-_.:`.
-    #[param(
-        rename = "Idempotency-Key",
-        max_length = 64,
-        min_length = 1,
-        pattern = "^[A-Za-z0-9._:-]{1,64}$"
-    )]
-    pub idempotency_key: Option<String>,
-}
-
-/// Runs a command for a write request: the request identified by `route` and the canonical
-/// form of `body` (for idempotency), the command through `execute`, and the answer once this
-/// process's projections reflect it (read-your-writes).
-pub(crate) async fn run_write<F, Fut>(
-    coop: &Coop,
-    caller: &Caller,
-    headers: &HeaderMap,
-    route: &str,
-    body: &impl serde::Serialize,
-    execute: F,
-) -> Result<app::Executed, ApiError>
-where
-    F: FnOnce(Request) -> Fut,
-    Fut: Future<Output = Result<app::Executed, app::ExecError>>,
-{
-    let canonical = serde_json::to_vec(body).map_err(ApiError::internal)?;
-    let request = write_request(coop, caller, headers, route, &canonical)?;
-    let executed = execute(request).await?;
-    settle_write(coop, executed.last).await;
-    Ok(executed)
-}
-
-pub(crate) fn write_request(
-    coop: &Coop,
-    caller: &Caller,
-    headers: &HeaderMap,
-    route: &str,
-    body: &[u8],
-) -> Result<Request, ApiError> {
-    let key = headers
-        .get("idempotency-key")
-        .map(|v| {
-            v.to_str().map(str::to_owned).map_err(|_| {
-                ApiError::bad_request(
-                    "idempotency-key-malformed",
-                    "Idempotency-Key",
-                    "the key is not text",
-                )
-            })
-        })
-        .transpose()?;
-    let mut hasher = blake3::Hasher::new();
-    hasher.update(route.as_bytes()).update(&[0]).update(body);
-    Ok(Request {
-        coop: coop.log.clone(),
-        actor: caller.actor(),
-        key,
-        digest: *hasher.finalize().as_bytes(),
-    })
-}
-
 /// Moves an existing cooperative in (D1): records its opening state — members with their old
 /// numbers, admissions, shares and paid-in capital, officers, opening balances — in one commit,
 /// checked as a whole. For a cooperative prepared with `verbund coop prepare`, whose history
@@ -658,15 +484,7 @@ pub(crate) fn write_request(
     params(("coop" = String, Path, description = "The cooperative's id"), WriteHeaders),
     request_body = dto::MoveIn,
     responses((status = 201, body = dto::Written),
-        (status = 200, description = "A repeated request, answered with the original result", body = dto::Written),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 409, body = Problem, content_type = "application/problem+json"),
-        (status = 413, body = Problem, content_type = "application/problem+json"),
-        (status = 415, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json")),
+        (status = 200, description = "A repeated request, answered with the original result", body = dto::Written), WriteProblems),
     security(("bearer" = [])))]
 pub async fn move_in(
     State(app): State<App>,
@@ -705,15 +523,7 @@ pub async fn move_in(
     params(("coop" = String, Path, description = "The cooperative's id"), WriteHeaders),
     request_body = dto::IssueToken,
     responses((status = 201, body = dto::IssuedToken),
-        (status = 200, description = "A repeated request, answered with the original token (without its secret)", body = dto::IssuedToken),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 409, body = Problem, content_type = "application/problem+json"),
-        (status = 413, body = Problem, content_type = "application/problem+json"),
-        (status = 415, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json")),
+        (status = 200, description = "A repeated request, answered with the original token (without its secret)", body = dto::IssuedToken), WriteProblems),
     security(("bearer" = [])))]
 pub async fn issue_token(
     State(app): State<App>,
@@ -765,13 +575,7 @@ pub async fn issue_token(
 #[utoipa::path(delete, path = "/v1/coops/{coop}/tokens/{token}", tag = "access",
     params(("coop" = String, Path, description = "The cooperative's id"),
         ("token" = String, Path, description = "The token's id"), WriteHeaders),
-    responses((status = 200, body = dto::Written),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 409, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json")),
+    responses((status = 200, body = dto::Written), ActionProblems),
     security(("bearer" = [])))]
 pub async fn revoke_token(
     State(app): State<App>,

@@ -27,9 +27,9 @@ use verbund_projections::{Aggregates, Ballot};
 use crate::app::{self, App, Executed};
 use crate::http::auth::{Caller, Coop};
 use crate::http::dto;
-use crate::http::error::{ApiError, Problem};
+use crate::http::error::{ActionProblems, ApiError, Problem, ReadProblems, WriteProblems};
 use crate::http::extract::{Body, Params};
-use crate::http::routes::{
+use crate::http::kit::{
     ReadHeaders, WriteHeaders, run_write, settle_write, with_position, write_request,
 };
 
@@ -532,15 +532,7 @@ async fn first_id(app: &App, coop: &Coop, executed: Executed) -> Result<String, 
     params(("coop" = String, Path, description = "The cooperative's id"), WriteHeaders),
     request_body = ConveneBody,
     responses((status = 201, body = Created),
-        (status = 200, description = "A repeated request, answered with the original", body = Created),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 409, body = Problem, content_type = "application/problem+json"),
-        (status = 413, body = Problem, content_type = "application/problem+json"),
-        (status = 415, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json")),
+        (status = 200, description = "A repeated request, answered with the original", body = Created), WriteProblems),
     security(("bearer" = [])))]
 pub async fn convene(
     State(app): State<App>,
@@ -595,15 +587,7 @@ fn parse_motion(text: &str) -> Result<MotionId, ApiError> {
     params(("coop" = String, Path, description = "The cooperative's id"),
         ("assembly" = String, Path, description = "The assembly's id"), WriteHeaders),
     request_body = AddItemBody,
-    responses((status = 200, body = dto::Written),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 409, body = Problem, content_type = "application/problem+json"),
-        (status = 413, body = Problem, content_type = "application/problem+json"),
-        (status = 415, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json")),
+    responses((status = 200, body = dto::Written), WriteProblems),
     security(("bearer" = [])))]
 pub async fn add_item(
     State(app): State<App>,
@@ -636,15 +620,7 @@ pub async fn add_item(
     params(("coop" = String, Path, description = "The cooperative's id"),
         ("assembly" = String, Path, description = "The assembly's id"), WriteHeaders),
     request_body = AttendBody,
-    responses((status = 200, body = dto::Written),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 409, body = Problem, content_type = "application/problem+json"),
-        (status = 413, body = Problem, content_type = "application/problem+json"),
-        (status = 415, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json")),
+    responses((status = 200, body = dto::Written), WriteProblems),
     security(("bearer" = [])))]
 pub async fn attend(
     State(app): State<App>,
@@ -675,15 +651,7 @@ pub async fn attend(
     params(("coop" = String, Path, description = "The cooperative's id"), WriteHeaders),
     request_body = PutMotionBody,
     responses((status = 201, body = Created),
-        (status = 200, description = "A repeated request, answered with the original", body = Created),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 409, body = Problem, content_type = "application/problem+json"),
-        (status = 413, body = Problem, content_type = "application/problem+json"),
-        (status = 415, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json")),
+        (status = 200, description = "A repeated request, answered with the original", body = Created), WriteProblems),
     security(("bearer" = [])))]
 pub async fn put_motion(
     State(app): State<App>,
@@ -728,15 +696,7 @@ pub async fn put_motion(
     params(("coop" = String, Path, description = "The cooperative's id"),
         ("motion" = String, Path, description = "The motion's id"), WriteHeaders),
     request_body = OpenBody,
-    responses((status = 200, body = dto::Written),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 409, body = Problem, content_type = "application/problem+json"),
-        (status = 413, body = Problem, content_type = "application/problem+json"),
-        (status = 415, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json")),
+    responses((status = 200, body = dto::Written), WriteProblems),
     security(("bearer" = [])))]
 pub async fn open_ballot(
     State(app): State<App>,
@@ -769,13 +729,7 @@ pub async fn open_ballot(
 #[utoipa::path(post, path = "/v1/coops/{coop}/motions/{motion}/ballot/close", tag = "governance",
     params(("coop" = String, Path, description = "The cooperative's id"),
         ("motion" = String, Path, description = "The motion's id"), WriteHeaders),
-    responses((status = 200, body = ClosedBallot),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 409, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json")),
+    responses((status = 200, body = ClosedBallot), ActionProblems),
     security(("bearer" = [])))]
 pub async fn close_ballot(
     State(app): State<App>,
@@ -864,15 +818,7 @@ pub struct RecountView {
     params(("coop" = String, Path, description = "The cooperative's id"),
         ("motion" = String, Path, description = "The motion's id"), WriteHeaders),
     request_body = VoteBody,
-    responses((status = 200, body = dto::Written),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 409, body = Problem, content_type = "application/problem+json"),
-        (status = 413, body = Problem, content_type = "application/problem+json"),
-        (status = 415, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json")),
+    responses((status = 200, body = dto::Written), WriteProblems),
     security(("bearer" = [])))]
 pub async fn vote(
     State(app): State<App>,
@@ -942,15 +888,7 @@ pub async fn vote(
     params(("coop" = String, Path, description = "The cooperative's id"),
         ("member" = u32, Path, description = "The principal's member number", minimum = 1), WriteHeaders),
     request_body = GrantProxyBody,
-    responses((status = 200, body = dto::Written),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 409, body = Problem, content_type = "application/problem+json"),
-        (status = 413, body = Problem, content_type = "application/problem+json"),
-        (status = 415, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json")),
+    responses((status = 200, body = dto::Written), WriteProblems),
     security(("bearer" = [])))]
 pub async fn grant_proxy(
     State(app): State<App>,
@@ -985,13 +923,7 @@ pub async fn grant_proxy(
 #[utoipa::path(delete, path = "/v1/coops/{coop}/members/{member}/proxy", tag = "governance",
     params(("coop" = String, Path, description = "The cooperative's id"),
         ("member" = u32, Path, description = "The principal's member number", minimum = 1), WriteHeaders),
-    responses((status = 200, body = dto::Written),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 409, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json")),
+    responses((status = 200, body = dto::Written), ActionProblems),
     security(("bearer" = [])))]
 pub async fn revoke_proxy(
     State(app): State<App>,
@@ -1016,12 +948,7 @@ pub async fn revoke_proxy(
 /// The assemblies, by the day they are held.
 #[utoipa::path(get, path = "/v1/coops/{coop}/assemblies", tag = "governance",
     params(("coop" = String, Path, description = "The cooperative's id"), ReadHeaders),
-    responses((status = 200, body = AssemblyList),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 503, body = Problem, content_type = "application/problem+json")),
+    responses((status = 200, body = AssemblyList), ReadProblems),
     security(("bearer" = [])))]
 pub async fn list_assemblies(Extension(coop): Extension<Coop>) -> Result<Response, ApiError> {
     let position = coop.runtime.position();
@@ -1041,12 +968,7 @@ pub async fn list_assemblies(Extension(coop): Extension<Coop>) -> Result<Respons
 #[utoipa::path(get, path = "/v1/coops/{coop}/assemblies/{assembly}", tag = "governance",
     params(("coop" = String, Path, description = "The cooperative's id"),
         ("assembly" = String, Path, description = "The assembly's id"), ReadHeaders),
-    responses((status = 200, body = AssemblyView),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 503, body = Problem, content_type = "application/problem+json")),
+    responses((status = 200, body = AssemblyView), ReadProblems),
     security(("bearer" = [])))]
 pub async fn get_assembly(
     Extension(coop): Extension<Coop>,
@@ -1069,12 +991,7 @@ pub async fn get_assembly(
 /// the result once counted.
 #[utoipa::path(get, path = "/v1/coops/{coop}/motions", tag = "governance",
     params(("coop" = String, Path, description = "The cooperative's id"), ReadHeaders),
-    responses((status = 200, body = MotionList),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 503, body = Problem, content_type = "application/problem+json")),
+    responses((status = 200, body = MotionList), ReadProblems),
     security(("bearer" = [])))]
 pub async fn list_motions(Extension(coop): Extension<Coop>) -> Result<Response, ApiError> {
     let position = coop.runtime.position();
@@ -1091,12 +1008,7 @@ pub async fn list_motions(Extension(coop): Extension<Coop>) -> Result<Response, 
 #[utoipa::path(get, path = "/v1/coops/{coop}/motions/{motion}", tag = "governance",
     params(("coop" = String, Path, description = "The cooperative's id"),
         ("motion" = String, Path, description = "The motion's id"), ReadHeaders),
-    responses((status = 200, body = MotionView),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 503, body = Problem, content_type = "application/problem+json")),
+    responses((status = 200, body = MotionView), ReadProblems),
     security(("bearer" = [])))]
 pub async fn get_motion(
     Extension(coop): Extension<Coop>,
@@ -1121,12 +1033,7 @@ pub async fn get_motion(
 #[utoipa::path(get, path = "/v1/coops/{coop}/motions/{motion}/votes", tag = "governance",
     params(("coop" = String, Path, description = "The cooperative's id"),
         ("motion" = String, Path, description = "The motion's id"), VotePage, ReadHeaders),
-    responses((status = 200, body = VoteList),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 503, body = Problem, content_type = "application/problem+json")),
+    responses((status = 200, body = VoteList), ReadProblems),
     security(("bearer" = [])))]
 pub async fn list_votes(
     State(app): State<App>,
@@ -1135,8 +1042,8 @@ pub async fn list_votes(
     Params(page): Params<VotePage>,
 ) -> Result<Response, ApiError> {
     let id = parse_motion(&motion)?;
-    let limit = crate::http::routes::page_limit(page.limit)?;
-    let after = crate::http::routes::after_member(page.after)?;
+    let limit = crate::http::kit::page_limit(page.limit)?;
+    let after = crate::http::kit::after_member(page.after)?;
     let position = coop.runtime.position();
     let (motion, mut votes) = coop.runtime.views().aggregates.read(|a| {
         let motion = a.motion(&id).state;
@@ -1192,12 +1099,7 @@ pub struct VotePage {
 #[utoipa::path(get, path = "/v1/coops/{coop}/members/{member}/votes", tag = "governance",
     params(("coop" = String, Path, description = "The cooperative's id"),
         ("member" = u32, Path, description = "Member number", minimum = 1), ReadHeaders),
-    responses((status = 200, body = VoteList),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 503, body = Problem, content_type = "application/problem+json")),
+    responses((status = 200, body = VoteList), ReadProblems),
     security(("bearer" = [])))]
 pub async fn member_votes(
     Extension(coop): Extension<Coop>,
@@ -1225,12 +1127,7 @@ pub async fn member_votes(
 #[utoipa::path(get, path = "/v1/coops/{coop}/members/{member}/proxies", tag = "governance",
     params(("coop" = String, Path, description = "The cooperative's id"),
         ("member" = u32, Path, description = "Member number", minimum = 1), ReadHeaders),
-    responses((status = 200, body = ProxiesView),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 503, body = Problem, content_type = "application/problem+json")),
+    responses((status = 200, body = ProxiesView), ReadProblems),
     security(("bearer" = [])))]
 pub async fn member_proxies(
     Extension(coop): Extension<Coop>,
@@ -1266,12 +1163,7 @@ pub async fn member_proxies(
 /// The approved joint investments, ready for funding.
 #[utoipa::path(get, path = "/v1/coops/{coop}/investments", tag = "governance",
     params(("coop" = String, Path, description = "The cooperative's id"), ReadHeaders),
-    responses((status = 200, body = InvestmentList),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 503, body = Problem, content_type = "application/problem+json")),
+    responses((status = 200, body = InvestmentList), ReadProblems),
     security(("bearer" = [])))]
 pub async fn list_investments(Extension(coop): Extension<Coop>) -> Result<Response, ApiError> {
     let position = coop.runtime.position();
@@ -1299,12 +1191,7 @@ pub async fn list_investments(Extension(coop): Extension<Coop>) -> Result<Respon
 #[utoipa::path(get, path = "/v1/coops/{coop}/assemblies/{assembly}/minutes", tag = "governance",
     params(("coop" = String, Path, description = "The cooperative's id"),
         ("assembly" = String, Path, description = "The assembly's id"), MinutesQuery, ReadHeaders),
-    responses((status = 200, body = Minutes),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 503, body = Problem, content_type = "application/problem+json")),
+    responses((status = 200, body = Minutes), ReadProblems),
     security(("bearer" = [])))]
 pub async fn minutes(
     Extension(coop): Extension<Coop>,
@@ -1315,7 +1202,7 @@ pub async fn minutes(
         None | Some("json") => false,
         Some("text") => true,
         Some(_) => {
-            return Err(crate::http::routes::bad_param(
+            return Err(crate::http::kit::bad_param(
                 "format",
                 "the minutes come as json or text",
             ));
