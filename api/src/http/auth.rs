@@ -1,8 +1,12 @@
-//! Authentication (bearer tokens) and authorization (roles): a middleware that looks the matched
-//! route up in [`ROUTES`] before any handler runs. A route missing from the table is answered
-//! as a server error, never served, so a new route cannot be open by mistake. A few handlers
-//! refine the table's answer by what a request asks (a member's own entry, the organ that
-//! records an admission); they say so where they do.
+//! Authentication (bearer tokens) and authorization (roles), all of it here: a middleware that
+//! looks the matched route up in [`ROUTES`] before any handler runs (a route missing from the
+//! table is answered as a server error, never served, so a new route cannot be open by
+//! mistake), and the refinements that depend on what a request asks, not only on its route —
+//! methods of [`Caller`] the handlers call with that request's facts: a member's own entry
+//! ([`Caller::sees_entry_of`]), copies and past states of the member list
+//! ([`Caller::check_member_list`]), the organ that records an admission
+//! ([`Caller::check_records_for`]), the day of a member's own declaration
+//! ([`Caller::own_day`]) and who votes ([`Caller::voting_member`]).
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -12,7 +16,8 @@ use axum::extract::{MatchedPath, RawPathParams, Request, State};
 use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use verbund_domain::{MemberNo, Principal, Role, TokenId};
+use jiff::civil::Date;
+use verbund_domain::{MemberNo, Organ, Principal, Role, TokenId};
 use verbund_ledger::{Actor, LogId};
 use verbund_projections::Runtime;
 
@@ -463,6 +468,87 @@ impl Caller {
     pub fn is_member(&self, member: MemberNo) -> bool {
         self.principal == Some(Principal::Member { member })
     }
+
+    /// True if the caller sees every member's full entry, with the address: the organs and
+    /// auditors ([`READ_MEMBERS`]).
+    pub fn sees_every_member(&self) -> bool {
+        READ_MEMBERS.iter().any(|role| self.roles.contains(role))
+    }
+
+    /// True if the caller sees `member`'s full entry: the organs and auditors, and the member.
+    pub fn sees_entry_of(&self, member: MemberNo) -> bool {
+        self.sees_every_member() || self.is_member(member)
+    }
+
+    /// A member may inspect the current member list; copies (`csv`) and reconstructions of
+    /// the past (`past`) are for the organs and auditors (and a past position costs a fold of
+    /// the log).
+    pub fn check_member_list(&self, csv: bool, past: bool) -> Result<(), ApiError> {
+        if self.sees_every_member() || !(csv || past) {
+            return Ok(());
+        }
+        Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            "members inspect the current list; exports and past positions are for the organs and auditors",
+        ))
+    }
+
+    /// A decision of `organ` is recorded by its role; the board records the assembly's.
+    pub fn check_records_for(&self, organ: Organ) -> Result<(), ApiError> {
+        let role = match organ {
+            Organ::Board | Organ::Assembly => Role::Board,
+            Organ::SupervisoryBoard => Role::SupervisoryBoard,
+        };
+        if self.roles.contains(&role) {
+            return Ok(());
+        }
+        Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "organ-role-missing",
+            format!(
+                "a decision of the {} is recorded by the {}",
+                organ.as_str().replace('-', " "),
+                role.as_str().replace('-', " ")
+            ),
+        ))
+    }
+
+    /// The day of `member`'s declaration given as `field`: the board records declarations
+    /// received earlier with their day; a member declaring for themself declares `today` (a
+    /// backdated notice would shorten the notice period, G65).
+    pub fn own_day(
+        &self,
+        member: MemberNo,
+        day: Option<Date>,
+        field: &str,
+        today: Date,
+    ) -> Result<Date, ApiError> {
+        let day = day.unwrap_or(today);
+        if self.is_member(member) && !self.roles.contains(&Role::Board) && day != today {
+            return Err(ApiError::bad_request(
+                "date-not-today",
+                field,
+                format!(
+                    "a member's own declaration is dated the day it is made, {today}; the board records declarations received earlier"
+                ),
+            ));
+        }
+        Ok(day)
+    }
+
+    /// The member who casts a vote with this token: only members vote (for themself or as a
+    /// proxy); an organ's or auditor's token casts none.
+    pub fn voting_member(&self) -> Result<MemberNo, ApiError> {
+        match self.principal {
+            Some(Principal::Member { member }) => Ok(member),
+            _ => Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                "not-a-member",
+                "only members vote; an organ's or auditor's token casts no vote",
+            )),
+        }
+    }
 }
 
 /// The cooperative a request is about, as the middleware found it.
@@ -658,4 +744,68 @@ async fn resolve(coop: &Coop, secret: &TokenSecret) -> Result<Caller, ApiError> 
         token: Some(record.token),
         roles,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn member(n: u32, roles: &[Role]) -> Caller {
+        Caller {
+            principal: Some(Principal::Member {
+                member: MemberNo::new(n).expect("not zero"),
+            }),
+            token: None,
+            roles: roles.iter().copied().collect(),
+        }
+    }
+
+    fn no(n: u32) -> MemberNo {
+        MemberNo::new(n).expect("not zero")
+    }
+
+    /// The refinements by what a request asks live here, beside the route table: a member
+    /// sees their own entry and the current list, the organs everything; the organ's role
+    /// records its decisions; a member's own declaration is dated today; only members vote.
+    #[test]
+    fn what_a_request_asks_is_authorized_by_the_callers_roles() {
+        let seven = member(7, &[Role::Member]);
+        let board = member(1, &[Role::Member, Role::Board]);
+        let auditor = Caller {
+            principal: Some(Principal::Auditor),
+            token: None,
+            roles: BTreeSet::from([Role::Auditor]),
+        };
+        assert!(seven.sees_entry_of(no(7)) && !seven.sees_entry_of(no(8)));
+        assert!(board.sees_entry_of(no(8)) && auditor.sees_every_member());
+        assert!(seven.check_member_list(false, false).is_ok());
+        assert!(seven.check_member_list(true, false).is_err());
+        assert!(seven.check_member_list(false, true).is_err());
+        assert!(auditor.check_member_list(true, true).is_ok());
+
+        assert!(board.check_records_for(Organ::Assembly).is_ok());
+        assert!(board.check_records_for(Organ::SupervisoryBoard).is_err());
+        assert!(seven.check_records_for(Organ::Board).is_err());
+
+        let today = jiff::civil::date(2027, 3, 1);
+        let earlier = Some(jiff::civil::date(2027, 2, 1));
+        let refused = seven
+            .own_day(no(7), earlier, "declared_on", today)
+            .expect_err("backdated by the member");
+        assert_eq!(refused.code(), "date-not-today");
+        assert_eq!(
+            board.own_day(no(7), earlier, "declared_on", today).ok(),
+            earlier
+        );
+        assert_eq!(
+            seven.own_day(no(7), None, "declared_on", today).ok(),
+            Some(today)
+        );
+
+        assert_eq!(seven.voting_member().ok(), Some(no(7)));
+        assert_eq!(
+            auditor.voting_member().map_err(|e| e.code().to_owned()),
+            Err("not-a-member".to_owned())
+        );
+    }
 }

@@ -68,6 +68,11 @@ impl ApiError {
         }))
     }
 
+    /// The stable code of the problem.
+    pub fn code(&self) -> &str {
+        &self.0.code
+    }
+
     /// 400, naming the offending field.
     pub fn bad_request(code: &str, field: &str, detail: impl Into<String>) -> Self {
         let mut error = Self::new(StatusCode::BAD_REQUEST, code, detail);

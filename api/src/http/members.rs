@@ -14,13 +14,13 @@ use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use verbund_domain::{
-    ApplicationId, Decided, Event, MemberNo, Membership, Money, Organ, Person, PersonalRef, Role,
+    ApplicationId, Decided, Event, MemberNo, Membership, Money, Organ, Person, PersonalRef,
 };
 use verbund_ledger::{Position, StreamVersion};
 use verbund_projections::{MemberRecord, Register};
 
 use crate::app::{self, App, Executed};
-use crate::http::auth::{Caller, Coop, READ_MEMBERS};
+use crate::http::auth::{Caller, Coop};
 use crate::http::dto;
 use crate::http::error::{ApiError, Problem, PublicReadProblems, ReadProblems, WriteProblems};
 use crate::http::extract::{Body, Params};
@@ -28,11 +28,6 @@ use crate::http::kit::{
     ReadHeaders, WriteHeaders, after_member, as_of, not_founded, page_limit, people, run_write,
     with_position,
 };
-
-/// True if the caller sees every member's full entry: the organs and auditors.
-fn sees_all(caller: &Caller) -> bool {
-    READ_MEMBERS.iter().any(|role| caller.roles.contains(role))
-}
 
 /// The person behind one reference, if there is one and it is present.
 async fn person_of(
@@ -214,15 +209,7 @@ pub async fn list_members(
     let limit = page_limit(query.limit)?;
     let after = after_member(query.after)?;
     let csv = query.format == Some(Format::Csv);
-    // A member may inspect the list; copies and reconstructions of the past are for the organs
-    // and auditors (and a past position costs a fold of the log).
-    if !sees_all(&caller) && (csv || query.at_position.is_some() || query.as_of.is_some()) {
-        return Err(ApiError::new(
-            StatusCode::FORBIDDEN,
-            "forbidden",
-            "members inspect the current list; exports and past positions are for the organs and auditors",
-        ));
-    }
+    caller.check_member_list(csv, query.at_position.is_some() || query.as_of.is_some())?;
     let selection = Selection::new(&query);
     let select = |register: &Register| {
         let matching = register
@@ -265,7 +252,7 @@ pub async fn list_members(
         };
     let present: Vec<PersonalRef> = refs.iter().flatten().cloned().collect();
     let found = people(&app, &coop.log, &present).await?;
-    let with_address = sees_all(&caller);
+    let with_address = caller.sees_every_member();
     for (member, person) in entries.iter_mut().zip(&refs) {
         if let Some(p) = person.as_ref().and_then(|r| found.get(r.record.as_str())) {
             member.name = Some(p.name.to_string());
@@ -368,7 +355,7 @@ pub async fn get_member(
     Path((_, member)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
     let member = parse_member(&member)?;
-    let full = sees_all(&caller) || caller.is_member(member);
+    let full = caller.sees_entry_of(member);
     let position = coop.runtime.position();
     let found = coop.runtime.views().register.read(|register| {
         register.member(member).map(|record| {
@@ -856,27 +843,6 @@ fn deciding_organ(coop: &Coop) -> Result<Organ, ApiError> {
         .ok_or_else(not_founded)
 }
 
-/// The role that records a decision of `organ`: the board records the assembly's.
-fn check_records_for(caller: &Caller, organ: Organ) -> Result<(), ApiError> {
-    let role = match organ {
-        Organ::Board | Organ::Assembly => Role::Board,
-        Organ::SupervisoryBoard => Role::SupervisoryBoard,
-    };
-    if caller.roles.contains(&role) {
-        Ok(())
-    } else {
-        Err(ApiError::new(
-            StatusCode::FORBIDDEN,
-            "organ-role-missing",
-            format!(
-                "a decision of the {} is recorded by the {}",
-                organ.as_str().replace('-', " "),
-                role.as_str().replace('-', " ")
-            ),
-        ))
-    }
-}
-
 /// Files a declaration of membership (G15, G15a). The applicant's name and address are kept
 /// outside the chained log, so that they can be erased on rejection.
 #[utoipa::path(post, path = "/v1/coops/{coop}/applications", tag = "members",
@@ -960,7 +926,7 @@ pub async fn admit(
 ) -> Result<Response, ApiError> {
     // Who may decide comes before what the body says.
     let statutes = deciding_organ(&coop)?;
-    check_records_for(&caller, statutes)?;
+    caller.check_records_for(statutes)?;
     let Body(body) = body?;
     let application = ApplicationId::parse(&application)?;
     let by = body.by.map_or(statutes, Organ::from);
@@ -1006,7 +972,7 @@ pub async fn reject(
 ) -> Result<Response, ApiError> {
     // Who may decide comes before what the body says.
     let statutes = deciding_organ(&coop)?;
-    check_records_for(&caller, statutes)?;
+    caller.check_records_for(statutes)?;
     let Body(body) = body?;
     let application = ApplicationId::parse(&application)?;
     let by = body.by.map_or(statutes, Organ::from);
@@ -1044,29 +1010,6 @@ pub async fn reject(
     Ok(with_position(executed.last, axum::Json(body)))
 }
 
-/// The day of a member's own declaration: the board records declarations received earlier
-/// with their day; a member declaring through the API declares today (a backdated notice
-/// would shorten the notice period, G65).
-fn own_day(
-    caller: &Caller,
-    member: MemberNo,
-    day: Option<Date>,
-    field: &str,
-    today: Date,
-) -> Result<Date, ApiError> {
-    let day = day.unwrap_or(today);
-    if caller.is_member(member) && !caller.roles.contains(&Role::Board) && day != today {
-        return Err(ApiError::bad_request(
-            "date-not-today",
-            field,
-            format!(
-                "a member's own declaration is dated the day it is made, {today}; the board records declarations received earlier"
-            ),
-        ));
-    }
-    Ok(day)
-}
-
 /// Declares the responses of a write about one member.
 macro_rules! member_write {
     ($(#[$doc:meta])* $name:ident, $path:literal, $body:ty, |$caller:ident, $member:ident, $b:ident, $today:ident| $command:expr) => {
@@ -1102,7 +1045,7 @@ member_write!(
     subscribe, "/v1/coops/{coop}/members/{member}/subscriptions", dto::Subscribe,
     |caller, member, body, today| Ok(app::membership::SubscribeShares { member, subscribe: verbund_domain::Subscribe {
         shares: body.shares,
-        subscribed_on: own_day(caller, member, body.subscribed_on, "subscribed_on", today)?,
+        subscribed_on: caller.own_day(member, body.subscribed_on, "subscribed_on", today)?,
         today,
     }})
 );
@@ -1144,7 +1087,7 @@ member_write!(
         Ok(app::membership::RecordResignation {
             member,
             resign: verbund_domain::Resign {
-                declared_on: own_day(caller, member, body.declared_on, "declared_on", today)?,
+                declared_on: caller.own_day(member, body.declared_on, "declared_on", today)?,
                 in_text_form: body.in_text_form,
                 in_writing: body.in_writing,
                 hardship: reference,
@@ -1187,7 +1130,7 @@ member_write!(
             "member-malformed", "to", "member numbers start at 1"))?,
         transfer: verbund_domain::Transfer {
             amount: body.amount,
-            agreed_on: own_day(caller, member, body.agreed_on, "agreed_on", today)?,
+            agreed_on: caller.own_day(member, body.agreed_on, "agreed_on", today)?,
             in_text_form: body.in_text_form,
             today,
         },

@@ -829,13 +829,7 @@ pub async fn vote(
     Body(body): Body<VoteBody>,
 ) -> Result<Response, ApiError> {
     let id = parse_motion(&motion)?;
-    let Some(verbund_domain::Principal::Member { member: cast_by }) = caller.principal else {
-        return Err(ApiError::new(
-            StatusCode::FORBIDDEN,
-            "not-a-member",
-            "only members vote; an organ's or auditor's token casts no vote",
-        ));
-    };
+    let cast_by = caller.voting_member()?;
     let voter = match body.voter {
         Some(n) => member_no(n, "voter")?,
         None => cast_by,
