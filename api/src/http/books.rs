@@ -656,40 +656,23 @@ async fn made(
     ))
 }
 
-macro_rules! books_write {
-    ($(#[$doc:meta])* $name:ident, $path:literal, $body:ty,
-     params($($param:tt)*), |$app:ident, $coop:ident, $b:ident, $today:ident $(, $extra:ident: $extra_ty:ty)?| $command:expr) => {
-        $(#[$doc])*
-        #[utoipa::path(post, path = $path, tag = "books",
-            params(("coop" = String, Path, description = "The cooperative's id"), $($param)* WriteHeaders),
-            request_body = $body,
-            responses((status = 201, body = EntryMade),
-                (status = 200, description = "A repeated request, answered with the original", body = EntryMade), WriteProblems),
-            security(("bearer" = [])))]
-        pub async fn $name(
-            State($app): State<App>,
-            Extension($coop): Extension<Coop>,
-            Extension(caller): Extension<Caller>,
-            $(Path((_, $extra)): Path<(String, $extra_ty)>,)?
-            headers: HeaderMap,
-            Body(body): Body<$body>,
-        ) -> Result<Response, ApiError> {
-            let $today = app::today();
-            let $b = &body;
-            let (command, entry) = $command;
-            let route = concat!("books:", stringify!($name));
-            $(let route = format!("{route}:{}", $extra);)?
-            let executed = run(&$app, &$coop, &caller, &headers, &route, &body, command).await?;
-            made(&$app, &$coop, executed, entry).await
-        }
-    };
-}
-
-books_write!(
-    /// Records money that came in or went out through the bank or the cash box, against
-    /// another account (A1: never into a closed year; G22: never members' capital).
-    record_payment, "/v1/coops/{coop}/books/payments", PaymentBody, params(),
-    |app, coop, body, today| {
+/// Records money that came in or went out through the bank or the cash box, against
+/// another account (A1: never into a closed year; G22: never members' capital).
+#[utoipa::path(post, path = "/v1/coops/{coop}/books/payments", tag = "books",
+    params(("coop" = String, Path, description = "The cooperative's id"), WriteHeaders),
+    request_body = PaymentBody,
+    responses((status = 201, body = EntryMade),
+        (status = 200, description = "A repeated request, answered with the original", body = EntryMade), WriteProblems),
+    security(("bearer" = [])))]
+pub async fn record_payment(
+    State(app): State<App>,
+    Extension(coop): Extension<Coop>,
+    Extension(caller): Extension<Caller>,
+    headers: HeaderMap,
+    Body(body): Body<PaymentBody>,
+) -> Result<Response, ApiError> {
+    let today = app::today();
+    let (command, entry) = {
         let entry = new_entry()?;
         (
             app::books::RecordPayment(RecordPayment {
@@ -708,14 +691,37 @@ books_write!(
             }),
             entry.to_string(),
         )
-    }
-);
+    };
+    let executed = run(
+        &app,
+        &coop,
+        &caller,
+        &headers,
+        "books:record_payment",
+        &body,
+        command,
+    )
+    .await?;
+    made(&app, &coop, executed, entry).await
+}
 
-books_write!(
-    /// Charges a levy for joint costs to the members with rights on its day, split by the key
-    /// to the cent (largest remainder); each part is a receivable until paid.
-    charge_levy, "/v1/coops/{coop}/books/levies", LevyBody, params(),
-    |app, coop, body, today| {
+/// Charges a levy for joint costs to the members with rights on its day, split by the key
+/// to the cent (largest remainder); each part is a receivable until paid.
+#[utoipa::path(post, path = "/v1/coops/{coop}/books/levies", tag = "books",
+    params(("coop" = String, Path, description = "The cooperative's id"), WriteHeaders),
+    request_body = LevyBody,
+    responses((status = 201, body = EntryMade),
+        (status = 200, description = "A repeated request, answered with the original", body = EntryMade), WriteProblems),
+    security(("bearer" = [])))]
+pub async fn charge_levy(
+    State(app): State<App>,
+    Extension(coop): Extension<Coop>,
+    Extension(caller): Extension<Caller>,
+    headers: HeaderMap,
+    Body(body): Body<LevyBody>,
+) -> Result<Response, ApiError> {
+    let today = app::today();
+    let (command, entry) = {
         let entry = new_entry()?;
         let booked_on = body.booked_on.unwrap_or(today);
         let runtime = app::caught_up(&app, &coop.log).await?;
@@ -740,7 +746,10 @@ books_write!(
                         LevyKeyDto::Usage => LevyKey::Usage,
                     },
                     total: body.total,
-                    account: body.account.clone().unwrap_or(AccountRef::whole(codes::LEVIES)),
+                    account: body
+                        .account
+                        .clone()
+                        .unwrap_or(AccountRef::whole(codes::LEVIES)),
                     booked_on,
                     due_on: body.due_on,
                     usage,
@@ -750,13 +759,36 @@ books_write!(
             },
             entry.to_string(),
         )
-    }
-);
+    };
+    let executed = run(
+        &app,
+        &coop,
+        &caller,
+        &headers,
+        "books:charge_levy",
+        &body,
+        command,
+    )
+    .await?;
+    made(&app, &coop, executed, entry).await
+}
 
-books_write!(
-    /// Posts a manual entry with its receipt: lines that balance, on accounts of the chart (A1).
-    post_entry, "/v1/coops/{coop}/books/entries", EntryBody, params(),
-    |app, coop, body, today| {
+/// Posts a manual entry with its receipt: lines that balance, on accounts of the chart (A1).
+#[utoipa::path(post, path = "/v1/coops/{coop}/books/entries", tag = "books",
+    params(("coop" = String, Path, description = "The cooperative's id"), WriteHeaders),
+    request_body = EntryBody,
+    responses((status = 201, body = EntryMade),
+        (status = 200, description = "A repeated request, answered with the original", body = EntryMade), WriteProblems),
+    security(("bearer" = [])))]
+pub async fn post_entry(
+    State(app): State<App>,
+    Extension(coop): Extension<Coop>,
+    Extension(caller): Extension<Caller>,
+    headers: HeaderMap,
+    Body(body): Body<EntryBody>,
+) -> Result<Response, ApiError> {
+    let today = app::today();
+    let (command, entry) = {
         let entry = new_entry()?;
         let lines = body
             .lines
@@ -799,14 +831,37 @@ books_write!(
             }),
             entry.to_string(),
         )
-    }
-);
+    };
+    let executed = run(
+        &app,
+        &coop,
+        &caller,
+        &headers,
+        "books:post_entry",
+        &body,
+        command,
+    )
+    .await?;
+    made(&app, &coop, executed, entry).await
+}
 
-books_write!(
-    /// Reverses an entry (Storno): a new entry with its lines turned; both remain (A1).
-    reverse_entry, "/v1/coops/{coop}/books/entries/{entry}/reversal", ReversalBody,
-    params(("entry" = String, Path, description = "The entry to reverse"),),
-    |app, coop, body, today, reversed: String| {
+/// Reverses an entry (Storno): a new entry with its lines turned; both remain (A1).
+#[utoipa::path(post, path = "/v1/coops/{coop}/books/entries/{entry}/reversal", tag = "books",
+    params(("coop" = String, Path, description = "The cooperative's id"), ("entry" = String, Path, description = "The entry to reverse"), WriteHeaders),
+    request_body = ReversalBody,
+    responses((status = 201, body = EntryMade),
+        (status = 200, description = "A repeated request, answered with the original", body = EntryMade), WriteProblems),
+    security(("bearer" = [])))]
+pub async fn reverse_entry(
+    State(app): State<App>,
+    Extension(coop): Extension<Coop>,
+    Extension(caller): Extension<Caller>,
+    Path((_, reversed)): Path<(String, String)>,
+    headers: HeaderMap,
+    Body(body): Body<ReversalBody>,
+) -> Result<Response, ApiError> {
+    let today = app::today();
+    let (command, entry) = {
         let entry = new_entry()?;
         (
             app::books::Reverse(Reverse {
@@ -818,13 +873,28 @@ books_write!(
             }),
             entry.to_string(),
         )
-    }
-);
+    };
+    let route = format!("books:reverse_entry:{reversed}");
+    let executed = run(&app, &coop, &caller, &headers, &route, &body, command).await?;
+    made(&app, &coop, executed, entry).await
+}
 
-books_write!(
-    /// Opens an account of the chart.
-    open_account, "/v1/coops/{coop}/books/accounts", AccountBody, params(),
-    |app, coop, body, today| {
+/// Opens an account of the chart.
+#[utoipa::path(post, path = "/v1/coops/{coop}/books/accounts", tag = "books",
+    params(("coop" = String, Path, description = "The cooperative's id"), WriteHeaders),
+    request_body = AccountBody,
+    responses((status = 201, body = EntryMade),
+        (status = 200, description = "A repeated request, answered with the original", body = EntryMade), WriteProblems),
+    security(("bearer" = [])))]
+pub async fn open_account(
+    State(app): State<App>,
+    Extension(coop): Extension<Coop>,
+    Extension(caller): Extension<Caller>,
+    headers: HeaderMap,
+    Body(body): Body<AccountBody>,
+) -> Result<Response, ApiError> {
+    let today = app::today();
+    let (command, entry) = {
         (
             app::books::OpenAccount {
                 account: Account {
@@ -837,16 +907,40 @@ books_write!(
             },
             body.code.to_string(),
         )
-    }
-);
+    };
+    let executed = run(
+        &app,
+        &coop,
+        &caller,
+        &headers,
+        "books:open_account",
+        &body,
+        command,
+    )
+    .await?;
+    made(&app, &coop, executed, entry).await
+}
 
-books_write!(
-    /// Closes the business year that ends on `{year_end}`: its income and expenses into its
-    /// result, the result carried forward, the year sealed (A1), and the G33 alarm raised if
-    /// the loss exceeds half of the members' capital and reserves.
-    close_year, "/v1/coops/{coop}/books/years/{year_end}/closing", ClosingBody,
-    params(("year_end" = String, Path, description = "The year's last day, e.g. 2027-12-31"),),
-    |app, coop, _body, today, year_end: String| {
+/// Closes the business year that ends on `{year_end}`: its income and expenses into its
+/// result, the result carried forward, the year sealed (A1), and the G33 alarm raised if
+/// the loss exceeds half of the members' capital and reserves.
+#[utoipa::path(post, path = "/v1/coops/{coop}/books/years/{year_end}/closing", tag = "books",
+    params(("coop" = String, Path, description = "The cooperative's id"), ("year_end" = String, Path, description = "The year's last day, e.g. 2027-12-31"), WriteHeaders),
+    request_body = ClosingBody,
+    responses((status = 201, body = EntryMade),
+        (status = 200, description = "A repeated request, answered with the original", body = EntryMade), WriteProblems),
+    security(("bearer" = [])))]
+pub async fn close_year(
+    State(app): State<App>,
+    Extension(coop): Extension<Coop>,
+    Extension(caller): Extension<Caller>,
+    Path((_, year_end)): Path<(String, String)>,
+    headers: HeaderMap,
+    Body(body): Body<ClosingBody>,
+) -> Result<Response, ApiError> {
+    let today = app::today();
+    let _body = &body;
+    let (command, entry) = {
         let last_day = parse_day(&year_end, "year_end")?;
         let entry = new_entry()?;
         let runtime = app::caught_up(&app, &coop.log).await?;
@@ -863,16 +957,31 @@ books_write!(
             }),
             entry.to_string(),
         )
-    }
-);
+    };
+    let route = format!("books:close_year:{year_end}");
+    let executed = run(&app, &coop, &caller, &headers, &route, &body, command).await?;
+    made(&app, &coop, executed, entry).await
+}
 
-books_write!(
-    /// Books the use of a closed year's profit as the assembly decided it (G19): reserves,
-    /// the members' shares by the statute's key (credited to unpaid shares first), and the
-    /// rest carried forward; the parts sum exactly to the profit.
-    use_profit, "/v1/coops/{coop}/books/years/{year_end}/profit-use", ProfitUseBody,
-    params(("year_end" = String, Path, description = "The year's last day, e.g. 2027-12-31"),),
-    |app, coop, body, today, year_end: String| {
+/// Books the use of a closed year's profit as the assembly decided it (G19): reserves,
+/// the members' shares by the statute's key (credited to unpaid shares first), and the
+/// rest carried forward; the parts sum exactly to the profit.
+#[utoipa::path(post, path = "/v1/coops/{coop}/books/years/{year_end}/profit-use", tag = "books",
+    params(("coop" = String, Path, description = "The cooperative's id"), ("year_end" = String, Path, description = "The year's last day, e.g. 2027-12-31"), WriteHeaders),
+    request_body = ProfitUseBody,
+    responses((status = 201, body = EntryMade),
+        (status = 200, description = "A repeated request, answered with the original", body = EntryMade), WriteProblems),
+    security(("bearer" = [])))]
+pub async fn use_profit(
+    State(app): State<App>,
+    Extension(coop): Extension<Coop>,
+    Extension(caller): Extension<Caller>,
+    Path((_, year_end)): Path<(String, String)>,
+    headers: HeaderMap,
+    Body(body): Body<ProfitUseBody>,
+) -> Result<Response, ApiError> {
+    let today = app::today();
+    let (command, entry) = {
         let last_day = parse_day(&year_end, "year_end")?;
         let motion = MotionId::parse(&body.motion).map_err(|e| ApiError::from(e.at("motion")))?;
         let entry = new_entry()?;
@@ -896,18 +1005,34 @@ books_write!(
             }),
             entry.to_string(),
         )
-    }
-);
+    };
+    let route = format!("books:use_profit:{year_end}");
+    let executed = run(&app, &coop, &caller, &headers, &route, &body, command).await?;
+    made(&app, &coop, executed, entry).await
+}
 
-books_write!(
-    /// Takes a member loan (G21b): bound to an approved investment, within the statute's
-    /// interest cap, at most 25,000 euros from a lender who is not an entrepreneur and 2.5
-    /// million euros per investment.
-    grant_loan, "/v1/coops/{coop}/books/loans", LoanBody, params(),
-    |app, coop, body, today| {
+/// Takes a member loan (G21b): bound to an approved investment, within the statute's
+/// interest cap, at most 25,000 euros from a lender who is not an entrepreneur and 2.5
+/// million euros per investment.
+#[utoipa::path(post, path = "/v1/coops/{coop}/books/loans", tag = "books",
+    params(("coop" = String, Path, description = "The cooperative's id"), WriteHeaders),
+    request_body = LoanBody,
+    responses((status = 201, body = EntryMade),
+        (status = 200, description = "A repeated request, answered with the original", body = EntryMade), WriteProblems),
+    security(("bearer" = [])))]
+pub async fn grant_loan(
+    State(app): State<App>,
+    Extension(coop): Extension<Coop>,
+    Extension(caller): Extension<Caller>,
+    headers: HeaderMap,
+    Body(body): Body<LoanBody>,
+) -> Result<Response, ApiError> {
+    let today = app::today();
+    let (command, entry) = {
         let loan = LoanId::parse(&app::random_hex(8))?;
         let lender = member_no(body.lender, "lender")?;
-        let project = MotionId::parse(&body.project).map_err(|e| ApiError::from(e.at("project")))?;
+        let project =
+            MotionId::parse(&body.project).map_err(|e| ApiError::from(e.at("project")))?;
         let interest = rust_decimal::Decimal::from_str_exact(&body.interest_percent)
             .ok()
             .filter(|d| d.scale() <= 4)
@@ -949,14 +1074,37 @@ books_write!(
             }),
             loan.to_string(),
         )
-    }
-);
+    };
+    let executed = run(
+        &app,
+        &coop,
+        &caller,
+        &headers,
+        "books:grant_loan",
+        &body,
+        command,
+    )
+    .await?;
+    made(&app, &coop, executed, entry).await
+}
 
-books_write!(
-    /// Repays (part of) a member loan.
-    repay_loan, "/v1/coops/{coop}/books/loans/{loan}/repayments", RepaymentBody,
-    params(("loan" = String, Path, description = "The loan"),),
-    |app, coop, body, today, loan: String| {
+/// Repays (part of) a member loan.
+#[utoipa::path(post, path = "/v1/coops/{coop}/books/loans/{loan}/repayments", tag = "books",
+    params(("coop" = String, Path, description = "The cooperative's id"), ("loan" = String, Path, description = "The loan"), WriteHeaders),
+    request_body = RepaymentBody,
+    responses((status = 201, body = EntryMade),
+        (status = 200, description = "A repeated request, answered with the original", body = EntryMade), WriteProblems),
+    security(("bearer" = [])))]
+pub async fn repay_loan(
+    State(app): State<App>,
+    Extension(coop): Extension<Coop>,
+    Extension(caller): Extension<Caller>,
+    Path((_, loan)): Path<(String, String)>,
+    headers: HeaderMap,
+    Body(body): Body<RepaymentBody>,
+) -> Result<Response, ApiError> {
+    let today = app::today();
+    let (command, entry) = {
         let id = LoanId::parse(&loan).map_err(|e| ApiError::from(e.at("loan")))?;
         (
             app::books::RepayLoan {
@@ -967,8 +1115,11 @@ books_write!(
             },
             loan.clone(),
         )
-    }
-);
+    };
+    let route = format!("books:repay_loan:{loan}");
+    let executed = run(&app, &coop, &caller, &headers, &route, &body, command).await?;
+    made(&app, &coop, executed, entry).await
+}
 
 fn member_no(n: u32, field: &str) -> Result<MemberNo, ApiError> {
     MemberNo::new(n).ok_or_else(|| {
@@ -988,6 +1139,18 @@ fn parse_day(text: &str, field: &str) -> Result<Date, ApiError> {
 
 // ---------------------------------------------------------------------------------------------
 // Reads
+
+/// A report of the journal, computed on a copy (persistent, so cheap to take), not under the
+/// projection's lock: a report over a large journal must not hold back the events being
+/// applied.
+fn report<T: Serialize>(
+    coop: &Coop,
+    build: impl FnOnce(&Journal) -> Result<T, ApiError>,
+) -> Result<Response, ApiError> {
+    let folded = coop.runtime.views().journal.cloned();
+    let answer = build(&folded.state)?;
+    Ok(json(folded.position, answer))
+}
 
 fn json(position: verbund_ledger::Position, body: impl Serialize) -> Response {
     with_position(position, axum::Json(body))
@@ -1019,31 +1182,16 @@ pub async fn chart(Extension(coop): Extension<Coop>) -> Result<Response, ApiErro
     Ok(json(coop.runtime.position(), view))
 }
 
-macro_rules! report {
-    ($(#[$doc:meta])* $name:ident, $path:literal, $query:ty, $answer:ty, |$journal:ident, $q:ident| $build:expr) => {
-        $(#[$doc])*
-        #[utoipa::path(get, path = $path, tag = "books",
-            params(("coop" = String, Path, description = "The cooperative's id"), $query, ReadHeaders),
-            responses((status = 200, body = $answer), ReadProblems),
-            security(("bearer" = [])))]
-        pub async fn $name(
-            Extension(coop): Extension<Coop>,
-            Params($q): Params<$query>,
-        ) -> Result<Response, ApiError> {
-            // Computed on a copy (persistent, so cheap to take), not under the projection's
-            // lock: a report over a large journal must not hold back the events being applied.
-            let folded = coop.runtime.views().journal.cloned();
-            let $journal: &Journal = &folded.state;
-            let answer: Result<$answer, ApiError> = $build;
-            Ok(json(folded.position, answer?))
-        }
-    };
-}
-
-report!(
-    /// The trial balance as of a day: every account's debits, credits and balance.
-    trial_balance, "/v1/coops/{coop}/books/trial-balance", AsOf, TrialBalanceView,
-    |journal, q| {
+/// The trial balance as of a day: every account's debits, credits and balance.
+#[utoipa::path(get, path = "/v1/coops/{coop}/books/trial-balance", tag = "books",
+    params(("coop" = String, Path, description = "The cooperative's id"), AsOf, ReadHeaders),
+    responses((status = 200, body = TrialBalanceView), ReadProblems),
+    security(("bearer" = [])))]
+pub async fn trial_balance(
+    Extension(coop): Extension<Coop>,
+    Params(q): Params<AsOf>,
+) -> Result<Response, ApiError> {
+    report(&coop, |journal| -> Result<TrialBalanceView, ApiError> {
         let accounts = journal.trial_balance(q.as_of_date);
         let debit: i128 = accounts.iter().map(|t| i128::from(t.debit.cents())).sum();
         let credit: i128 = accounts.iter().map(|t| i128::from(t.credit.cents())).sum();
@@ -1053,13 +1201,19 @@ report!(
             debit: money_of(debit)?,
             credit: money_of(credit)?,
         })
-    }
-);
+    })
+}
 
-report!(
-    /// The balance sheet as of a day, with the open year's result and the G33 alarm.
-    balance_sheet, "/v1/coops/{coop}/books/balance-sheet", AsOf, BalanceSheetView,
-    |journal, q| {
+/// The balance sheet as of a day, with the open year's result and the G33 alarm.
+#[utoipa::path(get, path = "/v1/coops/{coop}/books/balance-sheet", tag = "books",
+    params(("coop" = String, Path, description = "The cooperative's id"), AsOf, ReadHeaders),
+    responses((status = 200, body = BalanceSheetView), ReadProblems),
+    security(("bearer" = [])))]
+pub async fn balance_sheet(
+    Extension(coop): Extension<Coop>,
+    Params(q): Params<AsOf>,
+) -> Result<Response, ApiError> {
+    report(&coop, |journal| -> Result<BalanceSheetView, ApiError> {
         let sheet = journal.balance_sheet(q.as_of_date);
         Ok(BalanceSheetView {
             as_of_date: q.as_of_date,
@@ -1080,8 +1234,8 @@ report!(
                 })
                 .collect(),
         })
-    }
-);
+    })
+}
 
 /// The income statement of a period, without closing entries.
 #[utoipa::path(get, path = "/v1/coops/{coop}/books/income-statement", tag = "books",
@@ -1162,22 +1316,34 @@ fn ledger_lines(lines: Vec<verbund_projections::LedgerLine>) -> Vec<LedgerLineVi
         .collect()
 }
 
-report!(
-    /// An account's ledger: every line with its entry (event position, actor, date, text,
-    /// reference) and the running balance. A code alone covers all its sub-accounts.
-    account_ledger, "/v1/coops/{coop}/books/ledger", LedgerQuery, LedgerView,
-    |journal, q| {
+/// An account's ledger: every line with its entry (event position, actor, date, text,
+/// reference) and the running balance. A code alone covers all its sub-accounts.
+#[utoipa::path(get, path = "/v1/coops/{coop}/books/ledger", tag = "books",
+    params(("coop" = String, Path, description = "The cooperative's id"), LedgerQuery, ReadHeaders),
+    responses((status = 200, body = LedgerView), ReadProblems),
+    security(("bearer" = [])))]
+pub async fn account_ledger(
+    Extension(coop): Extension<Coop>,
+    Params(q): Params<LedgerQuery>,
+) -> Result<Response, ApiError> {
+    report(&coop, |journal| -> Result<LedgerView, ApiError> {
         let lines = if q.account.contains('/') {
-            let account = AccountRef::parse(&q.account).map_err(|e| ApiError::from(e.at("account")))?;
+            let account =
+                AccountRef::parse(&q.account).map_err(|e| ApiError::from(e.at("account")))?;
             journal.ledger(|a| *a == account, q.as_of_date)
         } else {
-            let code = AccountCode::parse(&q.account).map_err(|e| ApiError::from(e.at("account")))?;
+            let code =
+                AccountCode::parse(&q.account).map_err(|e| ApiError::from(e.at("account")))?;
             journal.ledger(|a| a.code == code, q.as_of_date)
         };
         let (page, next_offset) = offset_page(lines, q.offset, q.limit)?;
-        Ok(LedgerView { account: q.account.clone(), lines: ledger_lines(page), next_offset })
-    }
-);
+        Ok(LedgerView {
+            account: q.account.clone(),
+            lines: ledger_lines(page),
+            next_offset,
+        })
+    })
+}
 
 /// A member's accounts with the cooperative, each with its totals, and a page of the lines on
 /// them (`offset`, `limit`; `next_offset` while more follow) — for the member themself, the
@@ -1217,10 +1383,16 @@ pub async fn member_accounts(
     Ok(json(folded.position, view))
 }
 
-report!(
-    /// What the members owe on a day: unpaid shares (1410), levies and fees (1420).
-    open_items, "/v1/coops/{coop}/books/open-items", OpenItemsQuery, OpenItemsView,
-    |journal, q| {
+/// What the members owe on a day: unpaid shares (1410), levies and fees (1420).
+#[utoipa::path(get, path = "/v1/coops/{coop}/books/open-items", tag = "books",
+    params(("coop" = String, Path, description = "The cooperative's id"), OpenItemsQuery, ReadHeaders),
+    responses((status = 200, body = OpenItemsView), ReadProblems),
+    security(("bearer" = [])))]
+pub async fn open_items(
+    Extension(coop): Extension<Coop>,
+    Params(q): Params<OpenItemsQuery>,
+) -> Result<Response, ApiError> {
+    report(&coop, |journal| -> Result<OpenItemsView, ApiError> {
         let limit = crate::http::kit::page_limit(q.limit)?;
         let after = crate::http::kit::after_member(q.after)?;
         let open = journal.open_items(q.as_of_date);
@@ -1229,7 +1401,10 @@ report!(
         };
         let total = open.values().map(|accounts| owed(accounts)).sum::<i128>();
         let from = after.map_or(Bound::Unbounded, Bound::Excluded);
-        let mut page: Vec<_> = open.range((from, Bound::Unbounded)).take(limit + 1).collect();
+        let mut page: Vec<_> = open
+            .range((from, Bound::Unbounded))
+            .take(limit + 1)
+            .collect();
         let next_after = (page.len() > limit).then(|| page[limit - 1].0.get());
         page.truncate(limit);
         Ok(OpenItemsView {
@@ -1248,8 +1423,8 @@ report!(
                 .collect::<Result<_, ApiError>>()?,
             next_after,
         })
-    }
-);
+    })
+}
 
 /// The books in the tools' formats: an hledger journal, a Beancount file, CSV of every
 /// posting, or the GoBD export for tax auditors (a ZIP archive).

@@ -21,6 +21,7 @@ use verbund_projections::{MemberRecord, Register};
 
 use crate::app::{self, App, Executed};
 use crate::http::auth::{Caller, Coop};
+use crate::http::commands::Asked;
 use crate::http::dto;
 use crate::http::error::{ApiError, Problem, PublicReadProblems, ReadProblems, WriteProblems};
 use crate::http::extract::{Body, Params};
@@ -1010,175 +1011,215 @@ pub async fn reject(
     Ok(with_position(executed.last, axum::Json(body)))
 }
 
-/// Declares the responses of a write about one member.
-macro_rules! member_write {
-    ($(#[$doc:meta])* $name:ident, $path:literal, $body:ty, |$caller:ident, $member:ident, $b:ident, $today:ident| $command:expr) => {
-        $(#[$doc])*
-        #[utoipa::path(post, path = $path, tag = "members",
-            params(("coop" = String, Path, description = "The cooperative's id"),
-                ("member" = u32, Path, description = "Member number", minimum = 1), WriteHeaders),
-            request_body = $body,
-            responses((status = 200, body = dto::Written), WriteProblems),
-            security(("bearer" = [])))]
-        pub async fn $name(
-            State(app): State<App>,
-            Extension(coop): Extension<Coop>,
-            Extension(caller): Extension<Caller>,
-            Path((_, member)): Path<(String, String)>,
-            headers: HeaderMap,
-            Body(body): Body<$body>,
-        ) -> Result<Response, ApiError> {
-            let $member = parse_member(&member)?;
-            let $today = app::today();
-            let $b = &body;
-            let $caller = &caller;
-            let command: Result<_, ApiError> = $command;
-            let route = format!("{}:{}", stringify!($name), $member);
-            let executed = execute(&app, &coop, &caller, &headers, &route, &body, command?).await?;
-            Ok(written(executed))
-        }
-    };
+/// Subscribes further shares (G7a, G15b).
+#[utoipa::path(post, path = "/v1/coops/{coop}/members/{member}/subscriptions", tag = "members",
+    params(("coop" = String, Path, description = "The cooperative's id"),
+        ("member" = u32, Path, description = "Member number", minimum = 1), WriteHeaders),
+    request_body = dto::Subscribe,
+    responses((status = 200, body = dto::Written), WriteProblems),
+    security(("bearer" = [])))]
+pub async fn subscribe(
+    State(app): State<App>,
+    Extension(coop): Extension<Coop>,
+    Extension(caller): Extension<Caller>,
+    Path((_, member)): Path<(String, String)>,
+    headers: HeaderMap,
+    Body(body): Body<dto::Subscribe>,
+) -> Result<Response, ApiError> {
+    let member = parse_member(&member)?;
+    let command = app::membership::SubscribeShares::try_from(Asked::new(&caller, member, &body))?;
+    let route = format!("subscribe:{member}");
+    let executed = execute(&app, &coop, &caller, &headers, &route, &body, command).await?;
+    Ok(written(executed))
 }
 
-member_write!(
-    /// Subscribes further shares (G7a, G15b).
-    subscribe, "/v1/coops/{coop}/members/{member}/subscriptions", dto::Subscribe,
-    |caller, member, body, today| Ok(app::membership::SubscribeShares { member, subscribe: verbund_domain::Subscribe {
-        shares: body.shares,
-        subscribed_on: caller.own_day(member, body.subscribed_on, "subscribed_on", today)?,
-        today,
-    }})
-);
+/// Records a payment on the shares; never more than the subscribed shares are worth.
+#[utoipa::path(post, path = "/v1/coops/{coop}/members/{member}/payments", tag = "members",
+    params(("coop" = String, Path, description = "The cooperative's id"),
+        ("member" = u32, Path, description = "Member number", minimum = 1), WriteHeaders),
+    request_body = dto::RecordPayment,
+    responses((status = 200, body = dto::Written), WriteProblems),
+    security(("bearer" = [])))]
+pub async fn record_payment(
+    State(app): State<App>,
+    Extension(coop): Extension<Coop>,
+    Extension(caller): Extension<Caller>,
+    Path((_, member)): Path<(String, String)>,
+    headers: HeaderMap,
+    Body(body): Body<dto::RecordPayment>,
+) -> Result<Response, ApiError> {
+    let member = parse_member(&member)?;
+    let command =
+        app::membership::RecordSharePayment::try_from(Asked::new(&caller, member, &body))?;
+    let route = format!("record_payment:{member}");
+    let executed = execute(&app, &coop, &caller, &headers, &route, &body, command).await?;
+    Ok(written(executed))
+}
 
-member_write!(
-    /// Records a payment on the shares; never more than the subscribed shares are worth.
-    record_payment, "/v1/coops/{coop}/members/{member}/payments", dto::RecordPayment,
-    |_caller, member, body, today| Ok(app::membership::RecordSharePayment { member, payment: verbund_domain::RecordPayment {
-        amount: body.amount,
-        received_on: body.received_on.unwrap_or(today),
-        reference: body.reference.clone(),
-        today,
-    }})
-);
+/// Records a resignation in text form, or in writing where the statute asks it (G65): it
+/// takes effect at the end of the first business year the member's notice period
+/// reaches; in hardship, where that period is above two years, at the end of the
+/// business year three months on.
+#[utoipa::path(post, path = "/v1/coops/{coop}/members/{member}/resignation", tag = "members",
+    params(("coop" = String, Path, description = "The cooperative's id"),
+        ("member" = u32, Path, description = "Member number", minimum = 1), WriteHeaders),
+    request_body = dto::Resign,
+    responses((status = 200, body = dto::Written), WriteProblems),
+    security(("bearer" = [])))]
+pub async fn resign(
+    State(app): State<App>,
+    Extension(coop): Extension<Coop>,
+    Extension(caller): Extension<Caller>,
+    Path((_, member)): Path<(String, String)>,
+    headers: HeaderMap,
+    Body(body): Body<dto::Resign>,
+) -> Result<Response, ApiError> {
+    let member = parse_member(&member)?;
+    let command = app::membership::RecordResignation::try_from(Asked::new(&caller, member, &body))?;
+    let route = format!("resign:{member}");
+    let executed = execute(&app, &coop, &caller, &headers, &route, &body, command).await?;
+    Ok(written(executed))
+}
 
-member_write!(
-    /// Records a resignation in text form, or in writing where the statute asks it (G65): it
-    /// takes effect at the end of the first business year the member's notice period
-    /// reaches; in hardship, where that period is above two years, at the end of the
-    /// business year three months on.
-    resign, "/v1/coops/{coop}/members/{member}/resignation", dto::Resign,
-    |caller, member, body, today| {
-        let hardship = body
-            .hardship
-            .as_deref()
-            .map(|statement| {
-                let chars = statement.trim().chars().count();
-                if !(1..=2000).contains(&chars) {
-                    return Err(ApiError::bad_request(
-                        "hardship-malformed",
-                        "hardship",
-                        "the statement of hardship has 1 to 2,000 characters",
-                    ));
-                }
-                Ok(app::seal_json(&statement.trim())?)
-            })
-            .transpose()?;
-        let (record, reference) = hardship.unzip();
-        Ok(app::membership::RecordResignation {
-            member,
-            resign: verbund_domain::Resign {
-                declared_on: caller.own_day(member, body.declared_on, "declared_on", today)?,
-                in_text_form: body.in_text_form,
-                in_writing: body.in_writing,
-                hardship: reference,
-                today,
-            },
-            statement: record,
-        })
-    }
-);
+/// Excludes a member on a ground of the statute (G68): the rights and offices end at the
+/// dispatch of the notice, the membership at the end of the business year.
+#[utoipa::path(post, path = "/v1/coops/{coop}/members/{member}/exclusion", tag = "members",
+    params(("coop" = String, Path, description = "The cooperative's id"),
+        ("member" = u32, Path, description = "Member number", minimum = 1), WriteHeaders),
+    request_body = dto::Exclude,
+    responses((status = 200, body = dto::Written), WriteProblems),
+    security(("bearer" = [])))]
+pub async fn exclude(
+    State(app): State<App>,
+    Extension(coop): Extension<Coop>,
+    Extension(caller): Extension<Caller>,
+    Path((_, member)): Path<(String, String)>,
+    headers: HeaderMap,
+    Body(body): Body<dto::Exclude>,
+) -> Result<Response, ApiError> {
+    let member = parse_member(&member)?;
+    let command = app::membership::ExcludeMember::try_from(Asked::new(&caller, member, &body))?;
+    let route = format!("exclude:{member}");
+    let executed = execute(&app, &coop, &caller, &headers, &route, &body, command).await?;
+    Ok(written(executed))
+}
 
-member_write!(
-    /// Excludes a member on a ground of the statute (G68): the rights and offices end at the
-    /// dispatch of the notice, the membership at the end of the business year.
-    exclude, "/v1/coops/{coop}/members/{member}/exclusion", dto::Exclude,
-    |_caller, member, body, today| Ok(app::membership::ExcludeMember { member, exclude: verbund_domain::Exclude {
-        ground: body.ground.clone(),
-        reason: body.reason.clone(),
-        dispatched_on: body.dispatched_on.unwrap_or(today),
-        today,
-    }})
-);
+/// Records a member's death: the heirs continue the membership to the end of the business
+/// year; the offices end at once.
+#[utoipa::path(post, path = "/v1/coops/{coop}/members/{member}/death", tag = "members",
+    params(("coop" = String, Path, description = "The cooperative's id"),
+        ("member" = u32, Path, description = "Member number", minimum = 1), WriteHeaders),
+    request_body = dto::RecordDeath,
+    responses((status = 200, body = dto::Written), WriteProblems),
+    security(("bearer" = [])))]
+pub async fn record_death(
+    State(app): State<App>,
+    Extension(coop): Extension<Coop>,
+    Extension(caller): Extension<Caller>,
+    Path((_, member)): Path<(String, String)>,
+    headers: HeaderMap,
+    Body(body): Body<dto::RecordDeath>,
+) -> Result<Response, ApiError> {
+    let member = parse_member(&member)?;
+    let command =
+        app::membership::RecordMembersDeath::try_from(Asked::new(&caller, member, &body))?;
+    let route = format!("record_death:{member}");
+    let executed = execute(&app, &coop, &caller, &headers, &route, &body, command).await?;
+    Ok(written(executed))
+}
 
-member_write!(
-    /// Records a member's death: the heirs continue the membership to the end of the business
-    /// year; the offices end at once.
-    record_death, "/v1/coops/{coop}/members/{member}/death", dto::RecordDeath,
-    |_caller, member, body, today| Ok(app::membership::RecordMembersDeath { member, death: verbund_domain::RecordDeath {
-        died_on: body.died_on,
-        today,
-    }})
-);
+/// Transfers paid-in capital to another member (G76); all of it makes the giver leave
+/// that day.
+#[utoipa::path(post, path = "/v1/coops/{coop}/members/{member}/transfers", tag = "members",
+    params(("coop" = String, Path, description = "The cooperative's id"),
+        ("member" = u32, Path, description = "Member number", minimum = 1), WriteHeaders),
+    request_body = dto::Transfer,
+    responses((status = 200, body = dto::Written), WriteProblems),
+    security(("bearer" = [])))]
+pub async fn transfer(
+    State(app): State<App>,
+    Extension(coop): Extension<Coop>,
+    Extension(caller): Extension<Caller>,
+    Path((_, member)): Path<(String, String)>,
+    headers: HeaderMap,
+    Body(body): Body<dto::Transfer>,
+) -> Result<Response, ApiError> {
+    let member = parse_member(&member)?;
+    let command = app::membership::TransferCapital::try_from(Asked::new(&caller, member, &body))?;
+    let route = format!("transfer:{member}");
+    let executed = execute(&app, &coop, &caller, &headers, &route, &body, command).await?;
+    Ok(written(executed))
+}
 
-member_write!(
-    /// Transfers paid-in capital to another member (G76); all of it makes the giver leave
-    /// that day.
-    transfer, "/v1/coops/{coop}/members/{member}/transfers", dto::Transfer,
-    |caller, member, body, today| Ok(app::membership::TransferCapital {
-        from: member,
-        to: MemberNo::new(body.to).ok_or_else(|| ApiError::bad_request(
-            "member-malformed", "to", "member numbers start at 1"))?,
-        transfer: verbund_domain::Transfer {
-            amount: body.amount,
-            agreed_on: caller.own_day(member, body.agreed_on, "agreed_on", today)?,
-            in_text_form: body.in_text_form,
-            today,
-        },
-    })
-);
+/// Pays out an exited member's capital (G22, G73), within six months of the exit.
+#[utoipa::path(post, path = "/v1/coops/{coop}/members/{member}/settlement", tag = "members",
+    params(("coop" = String, Path, description = "The cooperative's id"),
+        ("member" = u32, Path, description = "Member number", minimum = 1), WriteHeaders),
+    request_body = dto::PaySettlement,
+    responses((status = 200, body = dto::Written), WriteProblems),
+    security(("bearer" = [])))]
+pub async fn pay_settlement(
+    State(app): State<App>,
+    Extension(coop): Extension<Coop>,
+    Extension(caller): Extension<Caller>,
+    Path((_, member)): Path<(String, String)>,
+    headers: HeaderMap,
+    Body(body): Body<dto::PaySettlement>,
+) -> Result<Response, ApiError> {
+    let member = parse_member(&member)?;
+    let command = app::membership::PayOutSettlement::try_from(Asked::new(&caller, member, &body))?;
+    let route = format!("pay_settlement:{member}");
+    let executed = execute(&app, &coop, &caller, &headers, &route, &body, command).await?;
+    Ok(written(executed))
+}
 
-member_write!(
-    /// Pays out an exited member's capital (G22, G73), within six months of the exit.
-    pay_settlement, "/v1/coops/{coop}/members/{member}/settlement", dto::PaySettlement,
-    |_caller, member, body, today| Ok(app::membership::PayOutSettlement { member, settlement: verbund_domain::PaySettlement {
-        amount: body.amount,
-        paid_on: body.paid_on.unwrap_or(today),
-        today,
-    }})
-);
+/// Appoints a member to an office (G9-24: officers are members and natural persons; for a
+/// firm, the person who serves for it is named; G8-2: investing members hold at most a
+/// quarter of the supervisory board).
+#[utoipa::path(post, path = "/v1/coops/{coop}/members/{member}/offices", tag = "members",
+    params(("coop" = String, Path, description = "The cooperative's id"),
+        ("member" = u32, Path, description = "Member number", minimum = 1), WriteHeaders),
+    request_body = dto::Appoint,
+    responses((status = 200, body = dto::Written), WriteProblems),
+    security(("bearer" = [])))]
+pub async fn appoint(
+    State(app): State<App>,
+    Extension(coop): Extension<Coop>,
+    Extension(caller): Extension<Caller>,
+    Path((_, member)): Path<(String, String)>,
+    headers: HeaderMap,
+    Body(body): Body<dto::Appoint>,
+) -> Result<Response, ApiError> {
+    let member = parse_member(&member)?;
+    let command = app::membership::AppointOfficer::try_from(Asked::new(&caller, member, &body))?;
+    let route = format!("appoint:{member}");
+    let executed = execute(&app, &coop, &caller, &headers, &route, &body, command).await?;
+    Ok(written(executed))
+}
 
-member_write!(
-    /// Appoints a member to an office (G9-24: officers are members and natural persons; for a
-    /// firm, the person who serves for it is named; G8-2: investing members hold at most a
-    /// quarter of the supervisory board).
-    appoint, "/v1/coops/{coop}/members/{member}/offices", dto::Appoint,
-    |_caller, member, body, today| {
-        let serving = app::seal_serving(body.serving.as_deref(), "serving")?;
-        let (record, reference) = serving.unzip();
-        Ok(app::membership::AppointOfficer {
-            member,
-            appoint: verbund_domain::Appoint {
-                office: body.office.into(),
-                serving: reference,
-                effective_on: body.effective_on.unwrap_or(today),
-                today,
-            },
-            serving: record,
-        })
-    }
-);
-
-member_write!(
-    /// Grants a member multiple votes in the general assembly, up to the statute's maximum, or
-    /// ends a grant with 1 (G43-3).
-    grant_votes, "/v1/coops/{coop}/members/{member}/voting-rights", dto::GrantVotes,
-    |_caller, member, body, today| Ok(app::membership::GrantMultipleVotes { member, grant: verbund_domain::GrantVotes {
-        votes: body.votes,
-        reason: body.reason.clone(),
-        granted_on: body.granted_on.unwrap_or(today),
-        today,
-    }})
-);
+/// Grants a member multiple votes in the general assembly, up to the statute's maximum, or
+/// ends a grant with 1 (G43-3).
+#[utoipa::path(post, path = "/v1/coops/{coop}/members/{member}/voting-rights", tag = "members",
+    params(("coop" = String, Path, description = "The cooperative's id"),
+        ("member" = u32, Path, description = "Member number", minimum = 1), WriteHeaders),
+    request_body = dto::GrantVotes,
+    responses((status = 200, body = dto::Written), WriteProblems),
+    security(("bearer" = [])))]
+pub async fn grant_votes(
+    State(app): State<App>,
+    Extension(coop): Extension<Coop>,
+    Extension(caller): Extension<Caller>,
+    Path((_, member)): Path<(String, String)>,
+    headers: HeaderMap,
+    Body(body): Body<dto::GrantVotes>,
+) -> Result<Response, ApiError> {
+    let member = parse_member(&member)?;
+    let command =
+        app::membership::GrantMultipleVotes::try_from(Asked::new(&caller, member, &body))?;
+    let route = format!("grant_votes:{member}");
+    let executed = execute(&app, &coop, &caller, &headers, &route, &body, command).await?;
+    Ok(written(executed))
+}
 
 /// Ends a member's office; the organs keep the size the law and the statute ask (G9-24).
 #[utoipa::path(post, path = "/v1/coops/{coop}/members/{member}/offices/{office}/dismissal", tag = "members",

@@ -7,6 +7,7 @@
 
 pub mod auth;
 pub mod books;
+pub mod commands;
 pub mod docs;
 pub mod dto;
 pub mod error;

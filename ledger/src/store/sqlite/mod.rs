@@ -40,6 +40,8 @@ pub(crate) struct SqliteStore {
 }
 
 impl SqliteStore {
+    crate::store::queries_alike!();
+
     pub(crate) async fn connect(
         url: &str,
         pool_connections_max: u32,
@@ -124,49 +126,6 @@ impl SqliteStore {
         Ok(())
     }
 
-    pub(crate) async fn create_log(&self, log: &LogId, now_us: i64) -> Result<(), LedgerError> {
-        let result = sqlx::query(
-            "INSERT INTO ledger_logs (log_id, created_at_us, head_position, head_hash, head_recorded_at_us)
-             VALUES (?1, ?2, 0, ?3, ?2)",
-        )
-        .bind(log.as_str())
-        .bind(now_us)
-        .bind(ChainHash::GENESIS.as_bytes().as_slice())
-        .execute(&self.pool)
-        .await;
-        match result {
-            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
-                Err(LedgerError::LogExists(log.clone()))
-            }
-            other => other.map(|_| ()).map_err(Into::into),
-        }
-    }
-
-    pub(crate) async fn head(&self, log: &LogId) -> Result<Option<Head>, LedgerError> {
-        let row = sqlx::query("SELECT head_position, head_hash, head_recorded_at_us FROM ledger_logs WHERE log_id = ?1")
-            .bind(log.as_str())
-            .fetch_optional(&self.pool)
-            .await?;
-        row.map(|r| head_from_db(r.try_get(0)?, r.try_get::<&[u8], _>(1)?, r.try_get(2)?))
-            .transpose()
-    }
-
-    pub(crate) async fn find_command(
-        &self,
-        log: &LogId,
-        command: &CommandId,
-    ) -> Result<Option<StoredCommand>, LedgerError> {
-        let row = sqlx::query(
-            "SELECT fingerprint, first_position, last_position FROM ledger_commands WHERE log_id = ?1 AND command_id = ?2",
-        )
-        .bind(log.as_str())
-        .bind(command.as_str())
-        .fetch_optional(&self.pool)
-        .await?;
-        row.map(|r| super::command_from_db(r.try_get::<&[u8], _>(0)?, r.try_get(1)?, r.try_get(2)?))
-            .transpose()
-    }
-
     pub(crate) async fn records(
         &self,
         log: &LogId,
@@ -183,81 +142,6 @@ impl SqliteStore {
         .fetch_all(&self.pool)
         .await?;
         rows.iter().map(super::record_row).collect()
-    }
-
-    pub(crate) async fn records_page(
-        &self,
-        log: &LogId,
-        after: &str,
-        limit: i64,
-    ) -> Result<Vec<super::RecordRow>, LedgerError> {
-        let rows = sqlx::query(
-            "SELECT record_id, stored_at, salt, data, erased_at, erased_reason FROM ledger_personal_records
-              WHERE log_id = $1 AND record_id > $2 ORDER BY record_id LIMIT $3",
-        )
-        .bind(log.as_str())
-        .bind(after)
-        .bind(limit)
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter().map(super::record_row).collect()
-    }
-
-    pub(crate) async fn halts(&self) -> Result<Vec<(String, i64, String, String)>, LedgerError> {
-        let rows =
-            sqlx::query("SELECT log_id, position, kind, detail FROM ledger_halts ORDER BY log_id")
-                .fetch_all(&self.pool)
-                .await?;
-        rows.iter()
-            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?, r.try_get(3)?)))
-            .collect()
-    }
-
-    pub(crate) async fn set_halt(
-        &self,
-        log: &LogId,
-        position: i64,
-        kind: &str,
-        detail: &str,
-        now_us: i64,
-    ) -> Result<(), LedgerError> {
-        sqlx::query(
-            "INSERT INTO ledger_halts (log_id, position, kind, detail, halted_at_us) VALUES (?1, ?2, ?3, ?4, ?5)
-             ON CONFLICT (log_id) DO NOTHING",
-        )
-        .bind(log.as_str())
-        .bind(position)
-        .bind(kind)
-        .bind(detail)
-        .bind(now_us)
-        .execute(&self.pool)
-        .await?;
-        Ok(())
-    }
-
-    pub(crate) async fn clear_halt(&self, log: &LogId) -> Result<(), LedgerError> {
-        sqlx::query("DELETE FROM ledger_halts WHERE log_id = ?1")
-            .bind(log.as_str())
-            .execute(&self.pool)
-            .await?;
-        Ok(())
-    }
-
-    pub(crate) async fn logs(&self) -> Result<Vec<(LogId, Head)>, LedgerError> {
-        let rows = sqlx::query(
-            "SELECT log_id, head_position, head_hash, head_recorded_at_us FROM ledger_logs ORDER BY log_id",
-        )
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter()
-            .map(|r| {
-                let log = LogId::parse(r.try_get::<String, _>(0)?)?;
-                Ok((
-                    log,
-                    head_from_db(r.try_get(1)?, r.try_get::<&[u8], _>(2)?, r.try_get(3)?)?,
-                ))
-            })
-            .collect()
     }
 
     /// Events of a log in position order. Large pages (rebuilds, exports, catch-up) are read
