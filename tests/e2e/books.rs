@@ -45,59 +45,34 @@ fn founding(firms: u32) -> String {
     text
 }
 
-struct Books {
-    server: Server,
-    http: Http,
-    tokens: BTreeMap<String, String>,
+/// What these tests do in the books beyond the shared client.
+trait Bookkeeping {
+    /// Posts as the treasurer and expects a refusal with `status` and `code` (and `rule`),
+    /// and nothing written.
+    fn refused_unwritten(
+        &self,
+        rest: &str,
+        body: Value,
+        status: u16,
+        code: &str,
+        rule: Option<&str>,
+    );
+    /// Records a payment; its entry.
+    fn pay(&self, direction: &str, amount: &str, account: &str, on: &str, text: &str) -> String;
 }
 
-impl Books {
-    fn url(&self, rest: &str) -> String {
-        self.server.url(&format!("/v1/coops/{COOP}{rest}"))
-    }
-    fn post(&self, rest: &str, principal: &str, body: Value) -> Reply {
-        let body = body.to_string();
-        self.http.send(
-            "POST",
-            &self.url(rest),
-            self.tokens.get(principal).map(String::as_str),
-            &[],
-            Some(&body),
-        )
-    }
-    fn ok(&self, rest: &str, principal: &str, body: Value) -> Value {
-        let reply = self.post(rest, principal, body.clone());
-        assert!(
-            matches!(reply.status, 200 | 201),
-            "POST {rest} {body} as {principal}: {} {}",
-            reply.status,
-            reply.text
-        );
-        reply.json()
-    }
-    fn get(&self, rest: &str, principal: &str) -> Value {
-        let reply = self.http.get(
-            &self.url(rest),
-            self.tokens.get(principal).map(String::as_str),
-        );
-        assert_eq!(reply.status, 200, "GET {rest}: {}", reply.text);
-        reply.json()
-    }
-    /// Posts and expects a refusal with `status` and `code` (and `rule`), and nothing written.
-    fn refused(&self, rest: &str, body: Value, status: u16, code: &str, rule: Option<&str>) {
-        let before = self.log_head();
-        let reply = self.post(rest, TREASURER, body.clone());
-        assert_eq!(reply.status, status, "POST {rest} {body}: {}", reply.text);
-        let problem = reply.json();
-        assert_eq!(problem["code"], code, "{problem}");
-        if let Some(rule) = rule {
-            assert_eq!(problem["rule"], rule, "{problem}");
-        }
-        assert_eq!(self.log_head(), before, "nothing written for {body}");
-    }
-    fn log_head(&self) -> u64 {
-        let verified = self.get("/verify", "auditor");
-        verified["events_checked"].as_u64().expect("a count")
+impl Bookkeeping for Client {
+    fn refused_unwritten(
+        &self,
+        rest: &str,
+        body: Value,
+        status: u16,
+        code: &str,
+        rule: Option<&str>,
+    ) {
+        let before = self.head();
+        self.refused(rest, TREASURER, body.clone(), status, code, rule);
+        assert_eq!(self.head(), before, "nothing written for {body}");
     }
     fn pay(&self, direction: &str, amount: &str, account: &str, on: &str, text: &str) -> String {
         let made = self.ok(
@@ -108,24 +83,26 @@ impl Books {
         );
         made["entry"].as_str().expect("an entry").to_owned()
     }
-    fn balance(&self, sheet: &Value, side: &str, account: &str) -> String {
-        sheet[side]
-            .as_array()
-            .expect("accounts")
-            .iter()
-            .find(|a| a["account"] == account)
-            .map(|a| a["balance"].as_str().expect("a balance").to_owned())
-            .unwrap_or_else(|| "0.00".into())
-    }
 }
 
-fn start(db: &TestDb) -> Books {
+/// The balance of `account` on `side` of a balance sheet (0.00 if it is not there).
+fn balance(sheet: &Value, side: &str, account: &str) -> String {
+    sheet[side]
+        .as_array()
+        .expect("accounts")
+        .iter()
+        .find(|a| a["account"] == account)
+        .map(|a| a["balance"].as_str().expect("a balance").to_owned())
+        .unwrap_or_else(|| "0.00".into())
+}
+
+fn start(db: &TestDb) -> Client {
     start_with(db, &examples("statute.toml"), FIRMS)
 }
 
 /// Founds the cooperative of `firms` firms under the statute file `statute`, with a token for
 /// the auditor and each of the first twelve members, and starts a server.
-fn start_with(db: &TestDb, statute: &str, firms: u32) -> Books {
+fn start_with(db: &TestDb, statute: &str, firms: u32) -> Client {
     let dir = tempfile::tempdir().expect("a temporary directory");
     let founding_file = dir.path().join("founding.toml");
     std::fs::write(&founding_file, founding(firms)).expect("write the founding file");
@@ -165,11 +142,12 @@ fn start_with(db: &TestDb, statute: &str, firms: u32) -> Books {
             (principal, out.lines().last().expect("a token").to_owned())
         })
         .collect();
-    Books {
-        server: Server::start(verbund(), &db.url, "warn"),
-        http: Http::default(),
+    Client::new(
+        COOP,
+        Server::start(verbund(), &db.url, "warn"),
+        &db.url,
         tokens,
-    }
+    )
 }
 
 /// Issue 23, point 13: 64 clients of the treasurer record 4 payments each at once, to the
@@ -177,7 +155,7 @@ fn start_with(db: &TestDb, statute: &str, firms: u32) -> Books {
 /// contention error, and the log holds each once.
 fn payments_of_sixty_four_clients_at_once_never_fail_each_other(db: &TestDb) {
     let books = start(db);
-    let before = books.log_head();
+    let before = books.head();
     let today = today_plus(0);
     let answers: Vec<(u16, String)> = std::thread::scope(|scope| {
         let workers: Vec<_> = (0..64u32)
@@ -214,7 +192,7 @@ fn payments_of_sixty_four_clients_at_once_never_fail_each_other(db: &TestDb) {
         "{} of 256 failed: {failed:?}",
         failed.len()
     );
-    assert_eq!(books.log_head(), before + 256, "each payment booked once");
+    assert_eq!(books.head(), before + 256, "each payment booked once");
 }
 
 /// Issue 23, point 12: a cooperative founded by 300 founders in one commit, whose treasurer
@@ -232,7 +210,7 @@ fn three_hundred_founders_found_a_cooperative_whose_entry_of_200_lines_books_who
         )
     });
     assert_eq!(members.len(), 300);
-    let before = books.log_head();
+    let before = books.head();
     let mut lines: Vec<Value> = (1..=199)
         .map(|n| json!({"account": format!("1420/{n}"), "debit": "1.00"}))
         .collect();
@@ -243,7 +221,7 @@ fn three_hundred_founders_found_a_cooperative_whose_entry_of_200_lines_books_who
         json!({"booked_on": today_plus(0), "text": "Regional fair, stands of 199 members",
                "receipt": "Fair invoice 2026-17", "lines": lines}),
     );
-    assert_eq!(books.log_head(), before + 1, "{posted}");
+    assert_eq!(books.head(), before + 1, "{posted}");
     let income = books.get("/books/ledger?account=4000", "auditor");
     let income = income["lines"].as_array().expect("lines");
     assert_eq!(income.len(), 1, "{income:?}");
@@ -426,35 +404,35 @@ fn a_year_of_twelve_firms_ends_in_the_balance_sheet_computed_by_hand(db: &TestDb
         json!({"direction": "in", "amount": amount, "account": account, "booked_on": on,
                "text": "x", "reference": "y"})
     };
-    books.refused(
+    books.refused_unwritten(
         "/books/payments",
         payment("10.005", "4000", "2025-06-01"),
         400,
         "body-malformed",
         None,
     );
-    books.refused(
+    books.refused_unwritten(
         "/books/payments",
         payment("-10.00", "4000", "2025-06-01"),
         400,
         "amount-not-positive",
         None,
     );
-    books.refused(
+    books.refused_unwritten(
         "/books/payments",
         payment("0.00", "4000", "2025-06-01"),
         400,
         "amount-not-positive",
         None,
     );
-    books.refused(
+    books.refused_unwritten(
         "/books/payments",
         payment("10.00", "5555", "2025-06-01"),
         404,
         "account-unknown",
         None,
     );
-    books.refused(
+    books.refused_unwritten(
         "/books/payments",
         payment("10.00", "2000/3", "2025-06-01"),
         422,
@@ -464,7 +442,7 @@ fn a_year_of_twelve_firms_ends_in_the_balance_sheet_computed_by_hand(db: &TestDb
     // Issue 23, point 1 (A1): a valid amount that would carry the books' sums out of the
     // range an amount holds is refused before it is written; the books answer as before.
     for _ in 0..3 {
-        books.refused(
+        books.refused_unwritten(
             "/books/payments",
             payment("999999999999.99", "4000", "2025-06-01"),
             422,
@@ -483,14 +461,14 @@ fn a_year_of_twelve_firms_ends_in_the_balance_sheet_computed_by_hand(db: &TestDb
         200
     );
     // D1: nothing is booked before the cooperative's history begins.
-    books.refused(
+    books.refused_unwritten(
         "/books/payments",
         payment("10.00", "4000", "1900-01-01"),
         422,
         "date-before-history",
         Some("D1"),
     );
-    books.refused(
+    books.refused_unwritten(
         "/books/entries",
         json!({"text": "x", "receipt": "y", "booked_on": "2025-06-01",
                "lines": [{"account": "6300", "debit": "10.00"}, {"account": "1200", "credit": "9.99"}]}),
@@ -506,7 +484,7 @@ fn a_year_of_twelve_firms_ends_in_the_balance_sheet_computed_by_hand(db: &TestDb
     );
     assert_eq!(statement["result"], "2370.00", "{statement}");
     books.ok("/books/years/2025-12-31/closing", TREASURER, json!({}));
-    books.refused(
+    books.refused_unwritten(
         "/books/payments",
         payment("10.00", "4000", "2025-06-01"),
         422,
@@ -537,13 +515,10 @@ fn a_year_of_twelve_firms_ends_in_the_balance_sheet_computed_by_hand(db: &TestDb
     );
     assert_eq!(moment_name.status, 400, "{}", moment_name.text);
     assert_eq!(closed["total_liabilities_and_equity"], "14370.00");
-    assert_eq!(books.balance(&closed, "assets", "1200"), "5970.00");
-    assert_eq!(
-        books.balance(&closed, "assets", "0400/laser-cutter"),
-        "5400.00"
-    );
+    assert_eq!(balance(&closed, "assets", "1200"), "5970.00");
+    assert_eq!(balance(&closed, "assets", "0400/laser-cutter"), "5400.00");
     assert_eq!(closed["open_result"], "0.00");
-    assert_eq!(books.balance(&closed, "equity", "2970"), "-2370.00");
+    assert_eq!(balance(&closed, "equity", "2970"), "-2370.00");
 
     // The assembly decides the use of the profit; the treasurer books it (G19): 300 to the
     // legal reserve (at least a tenth), 70 to other reserves, 2,000 to the members by what
@@ -580,7 +555,7 @@ fn a_year_of_twelve_firms_ends_in_the_balance_sheet_computed_by_hand(db: &TestDb
         "member:1",
         json!({}),
     );
-    books.refused(
+    books.refused_unwritten(
         "/books/years/2025-12-31/profit-use",
         json!({"motion": motion, "legal_reserve": "200.00", "other_reserves": "170.00", "carried_forward": "0.00"}),
         422,
@@ -599,14 +574,14 @@ fn a_year_of_twelve_firms_ends_in_the_balance_sheet_computed_by_hand(db: &TestDb
     let sheet = books.get("/books/balance-sheet", "auditor");
     assert_eq!(sheet["total_assets"], "13703.34", "{sheet}");
     assert_eq!(sheet["total_liabilities_and_equity"], "13703.34");
-    assert_eq!(books.balance(&sheet, "assets", "1200"), "5970.00");
-    assert_eq!(books.balance(&sheet, "assets", "1410/7"), "388.89");
-    assert_eq!(books.balance(&sheet, "liabilities", "3600/1"), "-222.23");
-    assert_eq!(books.balance(&sheet, "liabilities", "3600/3"), "-222.22");
-    assert_eq!(books.balance(&sheet, "equity", "2000/7"), "-611.11");
-    assert_eq!(books.balance(&sheet, "equity", "2100"), "-300.00");
-    assert_eq!(books.balance(&sheet, "equity", "2110"), "-70.00");
-    assert_eq!(books.balance(&sheet, "equity", "2900"), "0.00");
+    assert_eq!(balance(&sheet, "assets", "1200"), "5970.00");
+    assert_eq!(balance(&sheet, "assets", "1410/7"), "388.89");
+    assert_eq!(balance(&sheet, "liabilities", "3600/1"), "-222.23");
+    assert_eq!(balance(&sheet, "liabilities", "3600/3"), "-222.22");
+    assert_eq!(balance(&sheet, "equity", "2000/7"), "-611.11");
+    assert_eq!(balance(&sheet, "equity", "2100"), "-300.00");
+    assert_eq!(balance(&sheet, "equity", "2110"), "-70.00");
+    assert_eq!(balance(&sheet, "equity", "2900"), "0.00");
     let trial = books.get("/books/trial-balance", "auditor");
     assert_eq!(trial["debit"], trial["credit"]);
 

@@ -61,100 +61,21 @@ fn founding() -> String {
     text
 }
 
-struct Coop {
-    server: Server,
-    http: Http,
-    tokens: BTreeMap<String, String>,
-    db_url: String,
+/// What these tests do in an assembly beyond the shared client.
+trait Assembly {
+    /// Files an application and has the board admit it 40 days ago; the member number.
+    fn join(&self, name: &str, kind: Value, consent: Option<&str>) -> u64;
+    /// Casts a vote on `motion` as `principal`.
+    fn vote(&self, motion: &str, principal: &str, body: Value) -> Reply;
+    /// Casts a vote and expects it counted.
+    fn vote_ok(&self, motion: &str, principal: &str, body: Value);
+    /// Convenes an assembly held today, convened 20 days ago; its id.
+    fn convene(&self, agenda: &[&str]) -> String;
+    /// Puts a motion announced with the convening; its id.
+    fn put(&self, assembly: &str, title: &str, proposal: Value, extra: Value) -> String;
 }
 
-impl Coop {
-    fn url(&self, rest: &str) -> String {
-        self.server.url(&format!("/v1/coops/{COOP}{rest}"))
-    }
-    fn send(&self, method: &str, rest: &str, principal: &str, body: Option<Value>) -> Reply {
-        let body = body.map(|b| b.to_string());
-        self.http.send(
-            method,
-            &self.url(rest),
-            self.tokens.get(principal).map(String::as_str),
-            &[],
-            body.as_deref(),
-        )
-    }
-    fn post(&self, rest: &str, principal: &str, body: Value) -> Reply {
-        self.send("POST", rest, principal, Some(body))
-    }
-    fn get(&self, rest: &str, principal: &str) -> Value {
-        let reply = self.send("GET", rest, principal, None);
-        assert_eq!(reply.status, 200, "GET {rest}: {}", reply.text);
-        reply.json()
-    }
-    fn ok(&self, rest: &str, principal: &str, body: Value) -> Value {
-        let reply = self.post(rest, principal, body.clone());
-        assert!(
-            matches!(reply.status, 200 | 201),
-            "POST {rest} {body} as {principal}: {} {}",
-            reply.status,
-            reply.text
-        );
-        reply.json()
-    }
-    /// Posts and expects a refusal with `status`, `code` and (if given) `rule`.
-    fn refused(
-        &self,
-        rest: &str,
-        principal: &str,
-        body: Value,
-        status: u16,
-        code: &str,
-        rule: Option<&str>,
-    ) {
-        let reply = self.post(rest, principal, body.clone());
-        assert_eq!(reply.status, status, "POST {rest} {body}: {}", reply.text);
-        let problem = reply.json();
-        assert_eq!(problem["code"], code, "{problem}");
-        if let Some(rule) = rule {
-            assert_eq!(problem["rule"], rule, "{problem}");
-        }
-    }
-    /// Issues a token through the CLI and waits until the server knows it.
-    fn issue(&mut self, principal: &str) {
-        let output = verbund()
-            .args([
-                "token",
-                "issue",
-                COOP,
-                principal,
-                "--database-url",
-                &self.db_url,
-            ])
-            .output()
-            .expect("verbund runs");
-        assert!(
-            output.status.success(),
-            "{}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-        let token = String::from_utf8_lossy(&output.stdout)
-            .lines()
-            .last()
-            .expect("a token")
-            .to_owned();
-        let head = self.get("/verify", "auditor")["head_position"]
-            .as_u64()
-            .expect("a head")
-            .to_string();
-        let reply = self.http.send(
-            "GET",
-            &self.url("/me"),
-            Some(&token),
-            &[("verbund-min-position", &head)],
-            None,
-        );
-        assert_eq!(reply.status, 200, "{}", reply.text);
-        self.tokens.insert(principal.to_owned(), token);
-    }
+impl Assembly for Client {
     /// Files an application and has the board admit it 40 days ago; the member number.
     fn join(&self, name: &str, kind: Value, consent: Option<&str>) -> u64 {
         let applied = self.ok(
@@ -223,7 +144,7 @@ impl Coop {
 
 /// Founds the cooperative (20 firms), admits 5 investing members, issues tokens to every
 /// member, the auditor and the admin.
-fn start(db: &TestDb) -> Coop {
+fn start(db: &TestDb) -> Client {
     let mut coop = found(db, &examples("statute.toml"));
     for n in 1..=INVESTING {
         let member = coop.join(
@@ -232,14 +153,14 @@ fn start(db: &TestDb) -> Coop {
             Some("Supervisory board resolution of 2026-09-01"),
         );
         assert_eq!(member, u64::from(FOUNDERS + n));
-        coop.issue(&format!("member:{member}"));
+        coop.issue(verbund(), &format!("member:{member}"));
     }
     coop
 }
 
 /// Founds the cooperative (20 firms) under the statute file `statute`, issues tokens to every
 /// member and the auditor, and starts a server.
-fn found(db: &TestDb, statute: &str) -> Coop {
+fn found(db: &TestDb, statute: &str) -> Client {
     let dir = tempfile::tempdir().expect("a temporary directory");
     let founding_file = dir.path().join("founding.toml");
     std::fs::write(&founding_file, founding()).expect("write the founding file");
@@ -280,12 +201,7 @@ fn found(db: &TestDb, statute: &str) -> Coop {
         })
         .collect();
     let server = Server::start(verbund(), &db.url, "warn");
-    Coop {
-        server,
-        http: Http::default(),
-        tokens,
-        db_url: db.url.clone(),
-    }
+    Client::new(COOP, server, &db.url, tokens)
 }
 
 /// G46, G43-5, G8-2, G47: a hybrid assembly is convened with how to take part, the laser
@@ -399,7 +315,7 @@ fn a_laser_cutter_is_convened_voted_with_proxies_and_investing_members_and_appro
 
     // A member admitted after the record position has no vote (G43-3).
     let late = coop.join("Spätkommer", json!({"type": "natural-person"}), None);
-    coop.issue(&format!("member:{late}"));
+    coop.issue(verbund(), &format!("member:{late}"));
 
     for n in 1..=9 {
         coop.vote_ok(
@@ -590,11 +506,9 @@ fn a_laser_cutter_is_convened_voted_with_proxies_and_investing_members_and_appro
             .as_array()
             .is_some_and(|s| s.len() == 2)
     );
-    let text = coop.send(
-        "GET",
+    let text = coop.fetch(
         &format!("/assemblies/{assembly}/minutes?format=text"),
         "auditor",
-        None,
     );
     assert_eq!(text.status, 200);
     assert!(
@@ -685,7 +599,7 @@ fn an_amendment_raising_the_share_amount_fails_at_70_and_passes_at_76_percent(db
 
 /// Convenes an assembly, puts a survey whose results stay hidden and a secret election of
 /// member 6 to the supervisory board, and opens both ballots: their ids.
-fn hidden_and_secret(coop: &Coop) -> (String, String) {
+fn hidden_and_secret(coop: &Client) -> (String, String) {
     let assembly = coop.convene(&["Survey: what should we share next?", "Election"]);
     let hidden = coop.put(
         &assembly,
@@ -1019,7 +933,7 @@ fn w1_no_table_holds_a_secret_vote_and_its_key_is_destroyed_once_the_resolution_
 }
 
 /// The id of the key that seals the votes of `motion`, as its opening names it.
-fn ballot_key_id(coop: &Coop, motion: &str) -> String {
+fn ballot_key_id(coop: &Client, motion: &str) -> String {
     let events = coop.get("/events?limit=1000", "auditor");
     events["events"]
         .as_array()
@@ -1137,7 +1051,7 @@ fn a_start_without_the_key_store_fails_and_a_destroyed_key_stays_destroyed(db: &
 /// one vote per member is accepted, and the result counts exactly the accepted votes.
 fn thousand_members_vote_through_two_servers(db: &TestDb) {
     let mut coop = start(db);
-    coop.issue("admin");
+    coop.issue(verbund(), "admin");
     // Members 26 to 1,000 join through the API. (One at a time: each admission takes the next
     // member number, so admissions are serialized by the log anyway.)
     let first = FOUNDERS + INVESTING + 1;
@@ -1335,7 +1249,7 @@ fn g43a_above_1500_members_the_members_elect_delegates_who_alone_vote_at_their_a
         .expect("append runs");
     assert!(status.success(), "the import");
     coop.server = Server::start(verbund(), &db.url, "warn");
-    coop.issue("admin");
+    coop.issue(verbund(), "admin");
     let summary = coop.get("", "auditor");
     assert_eq!(summary["members"], u64::from(last), "{summary}");
     assert_eq!(summary["delegates"], json!([]));
@@ -1444,7 +1358,7 @@ fn g43a_above_1500_members_the_members_elect_delegates_who_alone_vote_at_their_a
     assert_eq!(reply.json()["rule"], "G43a");
     for (n, choice) in [(21, "yes"), (22, "yes"), (23, "no")] {
         let principal = format!("member:{n}");
-        coop.issue(&principal);
+        coop.issue(verbund(), &principal);
         coop.vote_ok(&motion, &principal, json!({"choice": choice}));
     }
     let result = coop.ok(
@@ -1454,11 +1368,9 @@ fn g43a_above_1500_members_the_members_elect_delegates_who_alone_vote_at_their_a
     );
     assert_eq!(result["electorate"], 50, "the delegates: {result}");
     assert_eq!(result["outcome"], "adopted", "{result}");
-    let minutes = coop.send(
-        "GET",
+    let minutes = coop.fetch(
         &format!("/assemblies/{assembly}/minutes?format=text"),
         "auditor",
-        None,
     );
     assert!(
         minutes
@@ -1542,12 +1454,12 @@ fn a_cooperative_founded_under_the_old_rules_keeps_working_and_its_next_amendmen
         })
         .into_iter()
         .collect();
-    let coop = Coop {
-        server: Server::start(verbund(), &db.url, "warn"),
-        http: Http::default(),
+    let coop = Client::new(
+        COOP,
+        Server::start(verbund(), &db.url, "warn"),
+        &db.url,
         tokens,
-        db_url: db.url.clone(),
-    };
+    );
 
     // It keeps working: the officers as appointed, the statute as decided.
     let summary = coop.get("", "auditor");

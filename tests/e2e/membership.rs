@@ -87,90 +87,13 @@ impl Known {
     }
 }
 
-struct Coop {
-    db_url: String,
-    server: Server,
-    http: Http,
-    tokens: BTreeMap<String, String>,
+/// What these tests do in the register beyond the shared client.
+trait Register {
+    /// Files an application and admits it; the new member's number.
+    fn join(&self, name: &str, kind: Value, declared_on: &str, admitted_on: &str) -> u64;
 }
 
-impl Coop {
-    fn url(&self, rest: &str) -> String {
-        self.server.url(&format!("/v1/coops/{COOP}{rest}"))
-    }
-    fn token(&self, principal: &str) -> Option<&str> {
-        self.tokens.get(principal).map(String::as_str)
-    }
-    fn post(&self, rest: &str, principal: &str, body: Value) -> Reply {
-        self.http.send(
-            "POST",
-            &self.url(rest),
-            self.token(principal),
-            &[],
-            Some(&body.to_string()),
-        )
-    }
-    fn get(&self, rest: &str, principal: &str) -> Reply {
-        self.http.get(&self.url(rest), self.token(principal))
-    }
-    /// Posts and expects success; the answer's JSON.
-    fn ok(&self, rest: &str, principal: &str, body: Value) -> Value {
-        let reply = self.post(rest, principal, body.clone());
-        assert!(
-            matches!(reply.status, 200 | 201),
-            "POST {rest} {body}: {} {}",
-            reply.status,
-            reply.text
-        );
-        reply.json()
-    }
-    /// Issues a token through the CLI (another process) and waits until the server knows it.
-    fn issue(&mut self, principal: &str) {
-        let output = verbund()
-            .args([
-                "token",
-                "issue",
-                COOP,
-                principal,
-                "--database-url",
-                &self.db_url,
-            ])
-            .output()
-            .expect("verbund runs");
-        assert!(
-            output.status.success(),
-            "{}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-        let token = String::from_utf8_lossy(&output.stdout)
-            .lines()
-            .last()
-            .expect("a token")
-            .to_owned();
-        let reply = self.get_at_head("/me", Some(&token));
-        assert_eq!(reply.status, 200, "{}", reply.text);
-        self.tokens.insert(principal.to_owned(), token);
-    }
-
-    /// GET as `principal` (or a raw token) once this server reached the log's head: for
-    /// reads after another process (the CLI) wrote.
-    fn get_at_head(&self, rest: &str, token: Option<&str>) -> Reply {
-        let head = self.head().to_string();
-        self.http.send(
-            "GET",
-            &self.url(rest),
-            token,
-            &[("verbund-min-position", &head)],
-            None,
-        )
-    }
-
-    /// The head of the log, as the auditor verifies it.
-    fn head(&self) -> u64 {
-        self.get("/verify", "auditor").json()["head_position"]
-            .as_u64()
-            .expect("a head")
-    }
+impl Register for Client {
     /// Files an application and admits it; the new member's number.
     fn join(&self, name: &str, kind: Value, declared_on: &str, admitted_on: &str) -> u64 {
         let applied = self.ok(
@@ -197,7 +120,7 @@ impl Coop {
 }
 
 /// Founds the cooperative through the CLI (on `founded_on`), starts a server and issues tokens.
-fn start(db: &TestDb, extra_principals: &[String], founded_on: &str) -> Coop {
+fn start(db: &TestDb, extra_principals: &[String], founded_on: &str) -> Client {
     let dir = tempfile::tempdir().expect("a temporary directory");
     let founding = dir.path().join("founding.toml");
     std::fs::write(&founding, FOUNDING.replace("2024-01-15", founded_on))
@@ -242,12 +165,7 @@ fn start(db: &TestDb, extra_principals: &[String], founded_on: &str) -> Coop {
         .collect();
     // Started after the tokens exist, so that it knows them from the first request on.
     let server = Server::start(verbund(), &db.url, "warn");
-    Coop {
-        db_url: db.url.clone(),
-        server,
-        http: Http::default(),
-        tokens,
-    }
+    Client::new(COOP, server, &db.url, tokens)
 }
 
 fn numbers(page: &Value) -> Vec<u64> {
@@ -326,7 +244,7 @@ fn a_cooperative_of_firms_and_citizens_grows_and_shrinks_and_its_past_lists_are_
                "shares": 1, "declared_on": "2024-03-01", "acknowledged": {"pays_for_shares": true}}),
     );
     let rejected = rejected["application"].as_str().expect("an id").to_owned();
-    let pending = coop.get("/applications", "member:1").json();
+    let pending = coop.fetch("/applications", "member:1").json();
     assert_eq!(pending["applications"][0]["name"], "Abgelehnt GmbH");
     let told = coop.ok(
         &format!("/applications/{rejected}/rejection"),
@@ -339,7 +257,7 @@ fn a_cooperative_of_firms_and_citizens_grows_and_shrinks_and_its_past_lists_are_
         "whom to tell, once"
     );
     let after = coop
-        .get(&format!("/applications/{rejected}"), "member:3")
+        .fetch(&format!("/applications/{rejected}"), "member:3")
         .json();
     assert_eq!(
         (after["status"].clone(), after["name"].clone()),
@@ -347,7 +265,7 @@ fn a_cooperative_of_firms_and_citizens_grows_and_shrinks_and_its_past_lists_are_
         "{after}"
     );
     assert_eq!(
-        coop.get("/applications", "auditor").json()["applications"],
+        coop.fetch("/applications", "auditor").json()["applications"],
         json!([])
     );
     // Every application, in pages of two, each after the last id of the one before: the same
@@ -360,13 +278,13 @@ fn a_cooperative_of_firms_and_citizens_grows_and_shrinks_and_its_past_lists_are_
             .map(|a| a["application"].as_str().expect("an id").to_owned())
             .collect()
     };
-    let whole = coop.get("/applications?status=all", "auditor").json();
+    let whole = coop.fetch("/applications?status=all", "auditor").json();
     assert!(whole.get("next_after").is_none());
     let all = ids(&whole);
     assert!(all.len() > 2, "{all:?}");
     let paged = all_pages(2, "applications", "next_after", |after| {
         let after = after.map(|a| format!("&after={a}")).unwrap_or_default();
-        coop.get(
+        coop.fetch(
             &format!("/applications?status=all&limit=2{after}"),
             "auditor",
         )
@@ -375,7 +293,7 @@ fn a_cooperative_of_firms_and_citizens_grows_and_shrinks_and_its_past_lists_are_
     let paged = ids(&json!({ "applications": paged }));
     assert_eq!(paged, all);
     assert_eq!(
-        coop.get("/applications?after=nosuch", "auditor").status,
+        coop.fetch("/applications?after=nosuch", "auditor").status,
         400
     );
 
@@ -441,7 +359,7 @@ fn a_cooperative_of_firms_and_citizens_grows_and_shrinks_and_its_past_lists_are_
             .collect();
         assert_eq!(expected.len(), expected_count, "the model on {day}");
         let page = coop
-            .get(&format!("/members?as_of_date={day}&limit=1000"), "auditor")
+            .fetch(&format!("/members?as_of_date={day}&limit=1000"), "auditor")
             .json();
         assert_eq!(numbers(&page), expected, "the list as of {day}");
         for entry in page["members"].as_array().expect("members") {
@@ -452,11 +370,11 @@ fn a_cooperative_of_firms_and_citizens_grows_and_shrinks_and_its_past_lists_are_
         }
         // Paged the same, and as CSV.
         let first = coop
-            .get(&format!("/members?as_of_date={day}&limit=10"), "auditor")
+            .fetch(&format!("/members?as_of_date={day}&limit=10"), "auditor")
             .json();
         let next = first["next_after"].as_u64().expect("more than a page");
         let second = coop
-            .get(
+            .fetch(
                 &format!("/members?as_of_date={day}&limit=10&after={next}"),
                 "auditor",
             )
@@ -465,7 +383,7 @@ fn a_cooperative_of_firms_and_citizens_grows_and_shrinks_and_its_past_lists_are_
             [numbers(&first), numbers(&second)].concat(),
             expected[..expected.len().min(20)]
         );
-        let csv = coop.get(&format!("/members?as_of_date={day}&format=csv"), "auditor");
+        let csv = coop.fetch(&format!("/members?as_of_date={day}&format=csv"), "auditor");
         assert!(
             csv.content_type.starts_with("text/csv"),
             "{}",
@@ -482,11 +400,11 @@ fn a_cooperative_of_firms_and_citizens_grows_and_shrinks_and_its_past_lists_are_
     }
     // Filters: the firms of the first day, and who had left by the last.
     let firms_then = coop
-        .get("/members?as_of_date=2024-03-15&kind=firm", "auditor")
+        .fetch("/members?as_of_date=2024-03-15&kind=firm", "auditor")
         .json();
     assert_eq!(numbers(&firms_then).len(), 12);
     let exited = coop
-        .get("/members?as_of_date=2026-01-01&status=exited", "auditor")
+        .fetch("/members?as_of_date=2026-01-01&status=exited", "auditor")
         .json();
     let mut gone = vec![resigner, excluded, deceased, giver];
     gone.sort_unstable();
@@ -494,7 +412,7 @@ fn a_cooperative_of_firms_and_citizens_grows_and_shrinks_and_its_past_lists_are_
 
     // Statements: the transfer on both sides, the settlement and its deadline (G73, G76).
     let giver_statement = coop
-        .get(&format!("/members/{giver}/statement"), "auditor")
+        .fetch(&format!("/members/{giver}/statement"), "auditor")
         .json();
     assert_eq!(giver_statement["paid_in"], "0.00");
     assert_eq!(giver_statement["exit_cause"], "transfer");
@@ -509,13 +427,13 @@ fn a_cooperative_of_firms_and_citizens_grows_and_shrinks_and_its_past_lists_are_
         (json!("transfer-out"), json!("-100.00"), json!(acquirer))
     );
     let acquirer_statement = coop
-        .get(&format!("/members/{acquirer}/statement"), "auditor")
+        .fetch(&format!("/members/{acquirer}/statement"), "auditor")
         .json();
     assert_eq!(acquirer_statement["paid_in"], "100.00");
     assert_eq!(acquirer_statement["lines"][0]["kind"], "transfer-in");
     assert_eq!(acquirer_statement["lines"][0]["counterparty"], giver);
     let resigner_statement = coop
-        .get(&format!("/members/{resigner}/statement"), "member:2")
+        .fetch(&format!("/members/{resigner}/statement"), "member:2")
         .json();
     assert_eq!(resigner_statement["exit_on"], "2025-12-31");
     assert_eq!(resigner_statement["settlement_due_on"], "2026-06-30");
@@ -536,13 +454,13 @@ fn a_cooperative_of_firms_and_citizens_grows_and_shrinks_and_its_past_lists_are_
     assert_eq!(resigner_statement["retained_until"], "2028-12-31");
     // A member admitted in 2025 who never paid is in arrears with the minimum part.
     let late_statement = coop
-        .get(&format!("/members/{}/statement", late[0]), "auditor")
+        .fetch(&format!("/members/{}/statement", late[0]), "auditor")
         .json();
     assert_eq!(late_statement["arrears"], "100.00");
     assert_eq!(late_statement["dues"][0]["due_on"], "2025-03-03");
 
     // The public directory: listed firms with rights today, by name, trade and region.
-    let directory = coop.get("/directory", "public").json();
+    let directory = coop.fetch("/directory", "public").json();
     let listed: Vec<u64> = directory["firms"]
         .as_array()
         .expect("firms")
@@ -560,7 +478,7 @@ fn a_cooperative_of_firms_and_citizens_grows_and_shrinks_and_its_past_lists_are_
     // Paged, by trade ignoring case; the pages add up to the whole list.
     let mut carpenters = Vec::new();
     let mut page = coop
-        .get("/directory?trade=ZIMMEREI&limit=3", "public")
+        .fetch("/directory?trade=ZIMMEREI&limit=3", "public")
         .json();
     loop {
         let firms = page["firms"].as_array().expect("firms");
@@ -574,7 +492,7 @@ fn a_cooperative_of_firms_and_citizens_grows_and_shrinks_and_its_past_lists_are_
             break;
         };
         page = coop
-            .get(
+            .fetch(
                 &format!("/directory?trade=zimmerei&limit=3&after={next}"),
                 "public",
             )
@@ -588,7 +506,7 @@ fn a_cooperative_of_firms_and_citizens_grows_and_shrinks_and_its_past_lists_are_
     assert_eq!(carpenters, expected);
 
     // The chain is intact after all of it.
-    let verified = coop.get("/verify", "auditor").json();
+    let verified = coop.fetch("/verify", "auditor").json();
     assert_eq!(verified["intact"], true, "{verified}");
 }
 
@@ -668,7 +586,9 @@ fn bad_membership_input_is_a_clear_4xx_and_writes_nothing(db: &TestDb) {
         None,
     );
     // A double admission: the first application of the test was admitted already.
-    let decided = coop.get("/applications?status=admitted", "auditor").json();
+    let decided = coop
+        .fetch("/applications?status=admitted", "auditor")
+        .json();
     let admitted = decided["applications"][0]["application"]
         .as_str()
         .expect("an admitted application")
@@ -783,15 +703,15 @@ fn bad_membership_input_is_a_clear_4xx_and_writes_nothing(db: &TestDb) {
     // A member sees the public part of others, all of their own; no copies of the list.
     let mut coop = coop;
     let plain = format!("member:{citizen}");
-    coop.issue(&plain);
+    coop.issue(verbund(), &plain);
     let plain = plain.as_str();
-    let other = coop.get("/members/1", plain).json();
+    let other = coop.fetch("/members/1", plain).json();
     assert_eq!(other["name"], "Firma 1 Schreinerei");
     assert!(
         other["address"].is_null() && other.get("history").is_none(),
         "{other}"
     );
-    let own = coop.get(&format!("/members/{citizen}"), plain).json();
+    let own = coop.fetch(&format!("/members/{citizen}"), plain).json();
     assert_eq!(own["address"], "Bürger 2straße 1, 12345 Musterdorf");
     assert!(own["history"].is_array(), "{own}");
     for rest in [
@@ -799,10 +719,10 @@ fn bad_membership_input_is_a_clear_4xx_and_writes_nothing(db: &TestDb) {
         "/members?format=csv",
         "/members?at_position=3",
     ] {
-        let reply = coop.get(rest, plain);
+        let reply = coop.fetch(rest, plain);
         assert_eq!(reply.status, 403, "{rest}: {}", reply.text);
     }
-    let statement = coop.get(&format!("/members/{citizen}/statement"), plain);
+    let statement = coop.fetch(&format!("/members/{citizen}/statement"), plain);
     assert_eq!(statement.status, 200, "{}", statement.text);
 
     // A statute with each kind of error, checked without founding anything.
@@ -950,16 +870,16 @@ fn personal_data_is_erased_after_the_retention_period_and_the_chain_stays_intact
         String::from_utf8_lossy(&output.stdout).into_owned()
     };
     // The former member's token still shows them what is theirs, and nothing else.
-    let statement = coop.get(&format!("/members/{resigner}/statement"), "member:3");
+    let statement = coop.fetch(&format!("/members/{resigner}/statement"), "member:3");
     assert_eq!(statement.status, 200, "{}", statement.text);
-    let own = coop.get(&format!("/members/{resigner}"), "member:3");
+    let own = coop.fetch(&format!("/members/{resigner}"), "member:3");
     assert_eq!(own.status, 200, "{}", own.text);
     assert!(
         own.json()["address"].is_string(),
         "their own entry, in full"
     );
     assert_eq!(statement.json()["settlement_paid_on"], "2021-03-01");
-    assert_eq!(coop.get("/members", "member:3").status, 403);
+    assert_eq!(coop.fetch("/members", "member:3").status, 403);
     let early = retention("2023-12-31");
     assert!(
         early.contains("erased the personal data of 0 former members"),
@@ -1019,5 +939,5 @@ fn personal_data_is_erased_after_the_retention_period_and_the_chain_stays_intact
         .filter(|e| e["type"] == "MemberRecordErased")
         .count();
     assert_eq!(erased, 2);
-    assert_eq!(coop.get("/verify", "auditor").json()["intact"], true);
+    assert_eq!(coop.fetch("/verify", "auditor").json()["intact"], true);
 }

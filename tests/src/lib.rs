@@ -439,3 +439,163 @@ impl Http {
         self.send("GET", url, token, &[], None)
     }
 }
+
+/// The end-to-end tests' one client of a cooperative on a running server: a token per
+/// principal, requests as any of them, and the checks every test makes of an answer.
+#[derive(Debug)]
+pub struct Client {
+    /// The cooperative's id.
+    pub coop: String,
+    /// The server.
+    pub server: Server,
+    /// The HTTP client.
+    pub http: Http,
+    /// Each principal's token (`member:7`, `auditor`, …).
+    pub tokens: std::collections::BTreeMap<String, String>,
+    /// The database the server runs on.
+    pub db_url: String,
+}
+
+impl Client {
+    /// A client of `coop` on `server` (over `db_url`), with `tokens`.
+    pub fn new(
+        coop: &str,
+        server: Server,
+        db_url: &str,
+        tokens: std::collections::BTreeMap<String, String>,
+    ) -> Self {
+        Self {
+            coop: coop.to_owned(),
+            server,
+            http: Http::default(),
+            tokens,
+            db_url: db_url.to_owned(),
+        }
+    }
+
+    /// The URL of `rest` below the cooperative (`/members/7`).
+    pub fn url(&self, rest: &str) -> String {
+        self.server.url(&format!("/v1/coops/{}{rest}", self.coop))
+    }
+
+    /// The token of `principal`, if it has one (`public` has none).
+    pub fn token(&self, principal: &str) -> Option<&str> {
+        self.tokens.get(principal).map(String::as_str)
+    }
+
+    /// Sends `method` to `rest` as `principal`, with `body` as JSON.
+    pub fn send(
+        &self,
+        method: &str,
+        rest: &str,
+        principal: &str,
+        body: Option<&serde_json::Value>,
+    ) -> Reply {
+        let body = body.map(serde_json::Value::to_string);
+        self.http.send(
+            method,
+            &self.url(rest),
+            self.token(principal),
+            &[],
+            body.as_deref(),
+        )
+    }
+
+    /// POSTs `body` to `rest` as `principal`.
+    pub fn post(&self, rest: &str, principal: &str, body: serde_json::Value) -> Reply {
+        self.send("POST", rest, principal, Some(&body))
+    }
+
+    /// GETs `rest` as `principal`, whatever the answer.
+    pub fn fetch(&self, rest: &str, principal: &str) -> Reply {
+        self.send("GET", rest, principal, None)
+    }
+
+    /// GETs `rest` as `principal` and expects 200; the answer's JSON.
+    pub fn get(&self, rest: &str, principal: &str) -> serde_json::Value {
+        let reply = self.fetch(rest, principal);
+        assert_eq!(reply.status, 200, "GET {rest}: {}", reply.text);
+        reply.json()
+    }
+
+    /// POSTs and expects success (200 or 201); the answer's JSON.
+    pub fn ok(&self, rest: &str, principal: &str, body: serde_json::Value) -> serde_json::Value {
+        let reply = self.post(rest, principal, body.clone());
+        assert!(
+            matches!(reply.status, 200 | 201),
+            "POST {rest} {body} as {principal}: {} {}",
+            reply.status,
+            reply.text
+        );
+        reply.json()
+    }
+
+    /// POSTs and expects a refusal with `status`, `code` and (if given) `rule`; the problem.
+    pub fn refused(
+        &self,
+        rest: &str,
+        principal: &str,
+        body: serde_json::Value,
+        status: u16,
+        code: &str,
+        rule: Option<&str>,
+    ) -> serde_json::Value {
+        let reply = self.post(rest, principal, body.clone());
+        assert_eq!(reply.status, status, "POST {rest} {body}: {}", reply.text);
+        let problem = reply.json();
+        assert_eq!(problem["code"], code, "{problem}");
+        if let Some(rule) = rule {
+            assert_eq!(problem["rule"], rule, "{problem}");
+        }
+        problem
+    }
+
+    /// The head of the log, as the auditor verifies it.
+    pub fn head(&self) -> u64 {
+        self.get("/verify", "auditor")["head_position"]
+            .as_u64()
+            .expect("a head")
+    }
+
+    /// GETs `rest` with `token` once this server reached the log's head: for reads after
+    /// another process (the CLI) wrote.
+    pub fn get_at_head(&self, rest: &str, token: Option<&str>) -> Reply {
+        let head = self.head().to_string();
+        self.http.send(
+            "GET",
+            &self.url(rest),
+            token,
+            &[("verbund-min-position", &head)],
+            None,
+        )
+    }
+
+    /// Issues a token for `principal` through the CLI `verbund` (another process), and waits
+    /// until the server knows it.
+    pub fn issue(&mut self, mut verbund: Command, principal: &str) {
+        let output = verbund
+            .args([
+                "token",
+                "issue",
+                &self.coop,
+                principal,
+                "--database-url",
+                &self.db_url,
+            ])
+            .output()
+            .expect("verbund runs");
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let token = String::from_utf8_lossy(&output.stdout)
+            .lines()
+            .last()
+            .expect("a token")
+            .to_owned();
+        let reply = self.get_at_head("/me", Some(&token));
+        assert_eq!(reply.status, 200, "{}", reply.text);
+        self.tokens.insert(principal.to_owned(), token);
+    }
+}
