@@ -32,7 +32,12 @@ impl BulkCoop {
     /// all, each with a token: admissions and tokens appended straight to the log in large
     /// commits, then folded by the projections like any events.
     pub async fn create(url: &str, members: u32) -> anyhow::Result<Self> {
-        let app = App::open(Config::new(url)).await?;
+        Self::create_with(Config::new(url), members).await
+    }
+
+    /// [`BulkCoop::create`] with the application's settings `config`.
+    pub async fn create_with(config: Config, members: u32) -> anyhow::Result<Self> {
+        let app = App::open(config).await?;
         let log = LogId::parse("bench-eg")?;
         let cli = Request {
             coop: log.clone(),

@@ -15,6 +15,71 @@ pub struct Target {
     pub database_url: Option<String>,
 }
 
+/// The second paths a benchmark may turn off, to measure what each buys (`docs/performance.md`,
+/// "Second paths"): each flag sets one option of the ledger or the projections, nothing else.
+#[derive(Clone, Debug, Default, clap::Args)]
+pub struct Tuning {
+    /// SQLite: events a log may hold beyond its stream index (1: indexed with every batch,
+    /// no deferral). Default: the ledger's.
+    #[arg(long)]
+    pub index_lag_events: Option<u64>,
+    /// Events per log the writer keeps for this process's subscriptions (0: subscriptions
+    /// read everything back from the database). Default: the ledger's.
+    #[arg(long)]
+    pub recent_events: Option<usize>,
+    /// PostgreSQL: stream versions the writer remembers (0: every batch the careful way,
+    /// locking and reading first). Default: the ledger's.
+    #[arg(long)]
+    pub writer_streams_known: Option<usize>,
+    /// Threads folding a page into the projections (1: no parallel fold). Default: the
+    /// machine's cores.
+    #[arg(long)]
+    pub fold_threads: Option<usize>,
+    /// Pages read and decoded ahead of the projections (1: one). Default: the runtime's.
+    #[arg(long)]
+    pub read_ahead_pages: Option<usize>,
+}
+
+impl Tuning {
+    /// `options` with the flags given applied.
+    pub fn ledger(&self, options: verbund_ledger::LedgerOptions) -> verbund_ledger::LedgerOptions {
+        let mut options = options;
+        if let Some(lag) = self.index_lag_events {
+            options.index_lag_events_max = lag;
+        }
+        if let Some(recent) = self.recent_events {
+            options.recent_events_max = recent;
+        }
+        if let Some(known) = self.writer_streams_known {
+            options.writer_streams_known_max = known;
+        }
+        options
+    }
+
+    /// `options` with the flags given applied.
+    pub fn runtime(
+        &self,
+        options: verbund_projections::RuntimeOptions,
+    ) -> verbund_projections::RuntimeOptions {
+        let mut options = options;
+        if let Some(threads) = self.fold_threads {
+            options.fold_threads = threads;
+        }
+        if let Some(pages) = self.read_ahead_pages {
+            options.read_ahead_pages = pages;
+        }
+        options
+    }
+
+    /// The application's settings for `url` with the flags given applied.
+    pub fn config(&self, url: &str) -> verbund_api::app::Config {
+        let mut config = verbund_api::app::Config::new(url);
+        config.ledger = self.ledger(config.ledger);
+        config.runtime = self.runtime(config.runtime);
+        config
+    }
+}
+
 /// Where a benchmark writes: the file named by an explicit `sqlite:` URL, or a scratch database
 /// (a new SQLite file by default, a new schema for `postgres:`) removed afterwards.
 pub(crate) struct Scratch {

@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 use verbund_api::say;
 
-use crate::common::{Scratch, Target, median};
+use crate::common::{Scratch, Target, Tuning, median};
 use serde_json::json;
 use verbund_ledger::{
     Actor, CommandId, Commit, ExpectedVersion, Ledger, LedgerOptions, LogId, NewEvent, Position,
@@ -34,6 +34,8 @@ pub struct AppendArgs {
     /// Skip the baseline.
     #[arg(long)]
     no_baseline: bool,
+    #[command(flatten)]
+    tuning: Tuning,
 }
 
 #[derive(Debug, clap::Args)]
@@ -239,10 +241,10 @@ pub(crate) async fn append(args: AppendArgs) -> anyhow::Result<ExitCode> {
     let scratch = Scratch::create(&args.target).await?;
     let grouped = Ledger::open(
         &scratch.url,
-        LedgerOptions {
+        args.tuning.ledger(LedgerOptions {
             pool_connections_max: 2,
             ..LedgerOptions::default()
-        },
+        }),
     )
     .await?;
     // The baseline gets the connections it wants: one per writer on PostgreSQL. On SQLite one

@@ -32,7 +32,9 @@ struct Cli {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     // The rebuild's benchmark folds whole logs, as `verbund rebuild` does.
-    if matches!(cli.bench, Bench::Rebuild(_)) {
+    if let Bench::Rebuild(args) = &cli.bench
+        && !args.keep_huge_pages
+    {
         verbund_api::cmd::without_transparent_huge_pages();
     }
     let runtime = match tokio::runtime::Builder::new_multi_thread()

@@ -19,7 +19,7 @@ use verbund_domain::{MemberNo, Principal};
 use verbund_ledger::{Actor, CommandId, Commit, ExpectedVersion, LogId, NewEvent, Position};
 use verbund_projections::{Runtime, RuntimeOptions};
 
-use crate::common::{Load, Scratch, Target, median, process_cpu_seconds, run_wrk, which};
+use crate::common::{Load, Scratch, Target, Tuning, median, process_cpu_seconds, run_wrk, which};
 use verbund_api::app;
 
 #[derive(Debug, clap::Args)]
@@ -38,6 +38,8 @@ pub struct HttpArgs {
     /// Members of the cooperative, each with a token of their own (the voters).
     #[arg(long, default_value_t = 100_000)]
     members: u32,
+    #[command(flatten)]
+    tuning: Tuning,
 }
 
 #[derive(Debug, clap::Args)]
@@ -50,6 +52,12 @@ pub struct RebuildArgs {
     /// Measurements; the median is reported.
     #[arg(long, default_value_t = 3)]
     runs: usize,
+    /// Keep transparent huge pages on (as `verbund serve` does), to measure what turning them
+    /// off buys the rebuild.
+    #[arg(long)]
+    pub keep_huge_pages: bool,
+    #[command(flatten)]
+    tuning: Tuning,
 }
 
 pub async fn http(args: HttpArgs) -> anyhow::Result<ExitCode> {
@@ -63,7 +71,8 @@ pub async fn http(args: HttpArgs) -> anyhow::Result<ExitCode> {
 async fn http_on(scratch: &Scratch, args: &HttpArgs, wrk: &str) -> anyhow::Result<ExitCode> {
     // The busiest write is a vote: a cooperative whose members each hold a token, and one
     // ballot per run, each member voting once (again if the load generator comes round).
-    let coop = crate::votes::VotingCoop::create(&scratch.url, args.members).await?;
+    let coop =
+        crate::votes::VotingCoop::create(args.tuning.config(&scratch.url), args.members).await?;
     let app = coop.app.clone();
     let member = coop.secret(MemberNo::new(5).expect("not zero")).to_owned();
 
@@ -269,8 +278,13 @@ async fn rebuild_on(scratch: &Scratch, args: &RebuildArgs) -> anyhow::Result<Exi
         let started = Instant::now();
         let cpu = process_cpu_seconds();
         // As `verbund rebuild` folds.
-        let runtime =
-            Runtime::start(ledger.clone(), None, log.clone(), RuntimeOptions::offline()).await?;
+        let runtime = Runtime::start(
+            ledger.clone(),
+            None,
+            log.clone(),
+            args.tuning.runtime(RuntimeOptions::offline()),
+        )
+        .await?;
         runtime.wait_for(head, Duration::from_secs(3_600)).await?;
         let seconds = started.elapsed().as_secs_f64();
         let cores = process_cpu_seconds()

@@ -24,7 +24,7 @@ use verbund_domain::{AssemblyForm, MemberNo};
 use verbund_ledger::{Actor, LogId};
 
 use crate::common::{Load, run_wrk, which};
-use crate::common::{Scratch, Target, median};
+use crate::common::{Scratch, Target, Tuning, median};
 use verbund_api::app::{self, App, Request};
 use verbund_api::testing::BulkCoop;
 
@@ -44,6 +44,8 @@ pub struct VotesArgs {
     /// Runs, one ballot each; the medians are reported.
     #[arg(long, default_value_t = 3)]
     runs: usize,
+    #[command(flatten)]
+    tuning: Tuning,
 }
 
 pub async fn votes(args: VotesArgs) -> anyhow::Result<ExitCode> {
@@ -69,7 +71,7 @@ async fn votes_on(scratch: &Scratch, args: &VotesArgs, wrk: &str) -> anyhow::Res
         args.runs
     );
     let started = Instant::now();
-    let coop = VotingCoop::create(&scratch.url, args.members).await?;
+    let coop = VotingCoop::create(args.tuning.config(&scratch.url), args.members).await?;
     say!(
         "  {} members with a token each in {:.1} s",
         args.members,
@@ -165,13 +167,13 @@ pub(crate) struct VotingCoop {
 impl VotingCoop {
     /// The demo cooperative with members up to `members` in all, each with a token
     /// ([`BulkCoop`]), and an assembly held today.
-    pub async fn create(url: &str, members: u32) -> anyhow::Result<Self> {
+    pub async fn create(config: app::Config, members: u32) -> anyhow::Result<Self> {
         let BulkCoop {
             app,
             log,
             board,
             secrets,
-        } = BulkCoop::create(url, members).await?;
+        } = BulkCoop::create_with(config, members).await?;
         let today = app::today();
         let assembly = AssemblyId::parse(&app::random_hex(8))?;
         app::execute(
@@ -369,7 +371,7 @@ mod tests {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn the_benchmark_cooperative_votes_and_counts_every_member() {
         let scratch = verbund_ledger::scratch::ScratchDatabase::sqlite().expect("a scratch file");
-        let coop = VotingCoop::create(scratch.url(), 40)
+        let coop = VotingCoop::create(app::Config::new(scratch.url()), 40)
             .await
             .expect("created");
         let motion = coop

@@ -117,8 +117,9 @@ pub struct LedgerOptions {
     /// scanned in fewer ranges.
     pub verify_range_events_min: u64,
     /// PostgreSQL: the most stream versions the writer remembers per log. Beyond, it forgets
-    /// them all and learns them again, reading the versions it must know exactly. Unused on
-    /// SQLite.
+    /// them all and learns them again, reading the versions it must know exactly. Zero
+    /// remembers none: every batch locks its logs and reads what it must know (the careful
+    /// way). Unused on SQLite.
     pub writer_streams_known_max: usize,
     /// The latest events per log the writer keeps in memory for this process's subscriptions
     /// (a server's projections take what it just wrote from there instead of reading it back);

@@ -61,6 +61,8 @@ pub struct Config {
     pub database_url: String,
     /// Projections tuning.
     pub runtime: RuntimeOptions,
+    /// Ledger tuning (its batch observer is the application's metrics).
+    pub ledger: LedgerOptions,
     /// The key store: every secret Verbund keeps outside the database, so that the database
     /// and its backups alone reveal none (the keys of secret and hidden ballots, W1, in its
     /// `ballots` directory).
@@ -74,6 +76,7 @@ impl Config {
         Self {
             database_url: database_url.to_owned(),
             runtime: RuntimeOptions::default(),
+            ledger: LedgerOptions::default(),
             key_store: default_key_store(database_url),
         }
     }
@@ -159,7 +162,7 @@ impl App {
         };
         let options = LedgerOptions {
             batch_observer: Some(observer),
-            ..LedgerOptions::default()
+            ..config.ledger.clone()
         };
         let redacted = crate::cmd::redact(&config.database_url);
         let ledger = Ledger::open(&config.database_url, options)

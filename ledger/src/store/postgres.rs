@@ -245,7 +245,9 @@ impl PgWriter {
         requests: &[(LogId, Commit)],
         now_us: i64,
     ) -> Result<Plan, LedgerError> {
-        if let Some(plan) = self.commit_on_what_is_known(requests, now_us).await? {
+        if self.streams_known_max > 0
+            && let Some(plan) = self.commit_on_what_is_known(requests, now_us).await?
+        {
             return Ok(plan);
         }
         for (log, _) in requests {

@@ -35,6 +35,9 @@ pub struct RuntimeOptions {
     /// costliest ones instead of all of them one after the other. One folds on the runtime's
     /// own task only.
     pub fold_threads: usize,
+    /// Pages read and decoded ahead of the runtime, waiting to be folded, so that reading,
+    /// decoding and folding overlap on the machine's cores (at least 1).
+    pub read_ahead_pages: usize,
 }
 
 impl Default for RuntimeOptions {
@@ -45,6 +48,7 @@ impl Default for RuntimeOptions {
             snapshot_interval_min: Duration::from_secs(30),
             snapshot_interval_cost_factor: 50,
             fold_threads: std::thread::available_parallelism().map_or(1, usize::from),
+            read_ahead_pages: 4,
         }
     }
 }

@@ -12,20 +12,17 @@ pub(super) type Prefetched = (Vec<Envelope>, Option<ProjectionError>);
 pub(super) const READ_RETRY_FIRST: Duration = Duration::from_millis(50);
 pub(super) const READ_RETRY_MAX: Duration = Duration::from_secs(5);
 
-/// Pages read and decoded ahead of the runtime, waiting to be folded: the reads go on while
-/// the projections fold the pages before (with 2 a rebuild kept 1.61–1.68 of two cores
-/// busy, with 4 1.68–1.80).
-pub(super) const PAGES_AHEAD: usize = 4;
-
-/// Reads and decodes the log up to [`PAGES_AHEAD`] pages ahead of the runtime, on a task of
-/// its own: reading, decoding and folding overlap on the machine's cores.
+/// Reads and decodes the log up to `pages_ahead` pages ahead of the runtime
+/// ([`RuntimeOptions::read_ahead_pages`]), on a task of its own: reading, decoding and
+/// folding overlap on the machine's cores.
 pub(super) fn spawn_reader(
     ledger: Ledger,
     mut subscription: Subscription,
     page_max: usize,
+    pages_ahead: usize,
     log: LogId,
 ) -> (mpsc::Receiver<Prefetched>, JoinHandle<()>) {
-    let (pages, receiver) = mpsc::channel(PAGES_AHEAD);
+    let (pages, receiver) = mpsc::channel(pages_ahead.max(1));
     let task = tokio::spawn(async move {
         match read_ahead(
             &ledger,

@@ -33,6 +33,7 @@ impl Worker {
             self.ledger.clone(),
             subscription,
             page_max,
+            self.options.read_ahead_pages,
             self.log.clone(),
         );
         let followed = std::panic::AssertUnwindSafe(self.follow(&mut pages))
