@@ -18,9 +18,8 @@ use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use verbund_domain::books::{
-    Account, AccountCode, AccountKind, AccountRef, ChargeLevy, CloseYear, Direction,
-    DistributeProfit, EntryId, GrantLoan, LevyKey, Line, LoanId, PostEntry, RecordPayment, Reverse,
-    codes,
+    AccountCode, AccountKind, AccountRef, ChargeLevy, CloseYear, DistributeProfit, EntryId,
+    GrantLoan, LevyKey, LoanId, codes,
 };
 use verbund_domain::governance::MotionId;
 use verbund_domain::{MemberNo, Money};
@@ -28,6 +27,7 @@ use verbund_projections::{AccountTotal, Journal, JournalEntry};
 
 use crate::app::{self, App, Executed};
 use crate::http::auth::{Caller, Coop};
+use crate::http::commands::{Asked, member_no};
 use crate::http::dto;
 use crate::http::error::{ApiError, ReadProblems, WriteProblems};
 use crate::http::exports;
@@ -671,27 +671,9 @@ pub async fn record_payment(
     headers: HeaderMap,
     Body(body): Body<PaymentBody>,
 ) -> Result<Response, ApiError> {
-    let today = app::today();
-    let (command, entry) = {
-        let entry = new_entry()?;
-        (
-            app::books::RecordPayment(RecordPayment {
-                entry: entry.clone(),
-                direction: match body.direction {
-                    DirectionDto::In => Direction::In,
-                    DirectionDto::Out => Direction::Out,
-                },
-                amount: body.amount,
-                via: body.via.clone().unwrap_or(AccountRef::whole(codes::BANK)),
-                account: body.account.clone(),
-                booked_on: body.booked_on.unwrap_or(today),
-                text: body.text.clone(),
-                reference: body.reference.clone(),
-                today,
-            }),
-            entry.to_string(),
-        )
-    };
+    let entry = new_entry()?;
+    let command = app::books::RecordPayment::try_from(Asked::new(&caller, entry.clone(), &body))?;
+    let entry = entry.to_string();
     let executed = run(
         &app,
         &coop,
@@ -787,51 +769,9 @@ pub async fn post_entry(
     headers: HeaderMap,
     Body(body): Body<EntryBody>,
 ) -> Result<Response, ApiError> {
-    let today = app::today();
-    let (command, entry) = {
-        let entry = new_entry()?;
-        let lines = body
-            .lines
-            .iter()
-            .enumerate()
-            .map(|(i, line)| match (line.debit, line.credit) {
-                (Some(debit), None) => Ok(Line::debit(line.account.clone(), debit)),
-                (None, Some(credit)) => Ok(Line::credit(line.account.clone(), credit)),
-                _ => Err(ApiError::bad_request(
-                    "line-debit-or-credit",
-                    &format!("lines[{i}]"),
-                    "a line has either a debit or a credit",
-                )),
-            })
-            .collect::<Result<Vec<_>, _>>()?;
-        if let Some(i) = lines.iter().position(|l| l.amount.cents() == 0) {
-            return Err(ApiError::bad_request(
-                "line-zero",
-                &format!("lines[{i}]"),
-                "a line moves an amount above zero",
-            ));
-        }
-        if let Some(i) = body.lines.iter().position(|l| {
-            l.debit.is_some_and(|m| m.cents() < 0) || l.credit.is_some_and(|m| m.cents() < 0)
-        }) {
-            return Err(ApiError::bad_request(
-                "line-negative",
-                &format!("lines[{i}]"),
-                "debits and credits are written as positive amounts",
-            ));
-        }
-        (
-            app::books::PostEntry(PostEntry {
-                entry: entry.clone(),
-                booked_on: body.booked_on.unwrap_or(today),
-                text: body.text.clone(),
-                receipt: body.receipt.clone(),
-                lines,
-                today,
-            }),
-            entry.to_string(),
-        )
-    };
+    let entry = new_entry()?;
+    let command = app::books::PostEntry::try_from(Asked::new(&caller, entry.clone(), &body))?;
+    let entry = entry.to_string();
     let executed = run(
         &app,
         &coop,
@@ -860,20 +800,11 @@ pub async fn reverse_entry(
     headers: HeaderMap,
     Body(body): Body<ReversalBody>,
 ) -> Result<Response, ApiError> {
-    let today = app::today();
-    let (command, entry) = {
-        let entry = new_entry()?;
-        (
-            app::books::Reverse(Reverse {
-                entry: entry.clone(),
-                reverses: EntryId::parse(&reversed).map_err(|e| ApiError::from(e.at("entry")))?,
-                booked_on: body.booked_on.unwrap_or(today),
-                reason: body.reason.clone(),
-                today,
-            }),
-            entry.to_string(),
-        )
-    };
+    let reverses = EntryId::parse(&reversed).map_err(|e| ApiError::from(e.at("entry")))?;
+    let entry = new_entry()?;
+    let about = (entry.clone(), reverses);
+    let command = app::books::Reverse::try_from(Asked::new(&caller, about, &body))?;
+    let entry = entry.to_string();
     let route = format!("books:reverse_entry:{reversed}");
     let executed = run(&app, &coop, &caller, &headers, &route, &body, command).await?;
     made(&app, &coop, executed, entry).await
@@ -893,21 +824,8 @@ pub async fn open_account(
     headers: HeaderMap,
     Body(body): Body<AccountBody>,
 ) -> Result<Response, ApiError> {
-    let today = app::today();
-    let (command, entry) = {
-        (
-            app::books::OpenAccount {
-                account: Account {
-                    code: body.code,
-                    name: body.name.clone(),
-                    kind: body.kind,
-                    per: body.per,
-                },
-                today,
-            },
-            body.code.to_string(),
-        )
-    };
+    let command = app::books::OpenAccount::try_from(Asked::new(&caller, (), &body))?;
+    let entry = body.code.to_string();
     let executed = run(
         &app,
         &coop,
@@ -1103,28 +1021,12 @@ pub async fn repay_loan(
     headers: HeaderMap,
     Body(body): Body<RepaymentBody>,
 ) -> Result<Response, ApiError> {
-    let today = app::today();
-    let (command, entry) = {
-        let id = LoanId::parse(&loan).map_err(|e| ApiError::from(e.at("loan")))?;
-        (
-            app::books::RepayLoan {
-                loan: id,
-                amount: body.amount,
-                paid_on: body.paid_on.unwrap_or(today),
-                today,
-            },
-            loan.clone(),
-        )
-    };
+    let id = LoanId::parse(&loan).map_err(|e| ApiError::from(e.at("loan")))?;
+    let command = app::books::RepayLoan::try_from(Asked::new(&caller, id, &body))?;
+    let entry = loan.clone();
     let route = format!("books:repay_loan:{loan}");
     let executed = run(&app, &coop, &caller, &headers, &route, &body, command).await?;
     made(&app, &coop, executed, entry).await
-}
-
-fn member_no(n: u32, field: &str) -> Result<MemberNo, ApiError> {
-    MemberNo::new(n).ok_or_else(|| {
-        ApiError::bad_request("member-malformed", field, "member numbers start at 1")
-    })
 }
 
 fn parse_day(text: &str, field: &str) -> Result<Date, ApiError> {

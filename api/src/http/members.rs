@@ -865,28 +865,9 @@ pub async fn apply(
     headers: HeaderMap,
     Body(body): Body<dto::Apply>,
 ) -> Result<Response, ApiError> {
-    let person = Person::parse(&body.name, &body.address)?;
-    let (record, reference) = app::seal(&person)?;
     let application = ApplicationId::parse(&app::random_hex(16))?;
-    let today = app::today();
-    let command = app::membership::FileApplication {
-        apply: verbund_domain::Apply {
-            application: application.clone(),
-            person: reference,
-            kind: body.kind.clone().into(),
-            shares: body.shares,
-            declared_usage: body.declared_usage,
-            declared_on: body.declared_on.unwrap_or(today),
-            acknowledged: verbund_domain::Acknowledgements {
-                pays_for_shares: body.acknowledged.pays_for_shares,
-                additional_contributions: body.acknowledged.additional_contributions,
-                notice_period: body.acknowledged.notice_period,
-            },
-            listed: body.listed,
-            today,
-        },
-        record,
-    };
+    let about = application.clone();
+    let command = app::membership::FileApplication::try_from(Asked::new(&caller, about, &body))?;
     let executed = execute(&app, &coop, &caller, &headers, "apply", &body, command).await?;
     // A repeated request is answered with the application the first one filed.
     let application = if executed.replayed {
@@ -930,15 +911,8 @@ pub async fn admit(
     caller.check_records_for(statutes)?;
     let Body(body) = body?;
     let application = ApplicationId::parse(&application)?;
-    let by = body.by.map_or(statutes, Organ::from);
-    let today = app::today();
-    let command = app::membership::AdmitApplication {
-        application: application.clone(),
-        by,
-        admitted_on: body.admitted_on.unwrap_or(today),
-        investing_consent: body.investing_consent.clone(),
-        today,
-    };
+    let about = (application.clone(), statutes);
+    let command = app::membership::AdmitApplication::try_from(Asked::new(&caller, about, &body))?;
     let route = format!("admit:{application}");
     let executed = execute(&app, &coop, &caller, &headers, &route, &body, command).await?;
     let Event::ApplicationAccepted(accepted) =
@@ -976,17 +950,8 @@ pub async fn reject(
     caller.check_records_for(statutes)?;
     let Body(body) = body?;
     let application = ApplicationId::parse(&application)?;
-    let by = body.by.map_or(statutes, Organ::from);
-    let today = app::today();
-    let command = app::membership::RejectApplication {
-        application: application.clone(),
-        reject: verbund_domain::Reject {
-            by,
-            reason: body.reason.clone(),
-            rejected_on: body.rejected_on.unwrap_or(today),
-            today,
-        },
-    };
+    let about = (application.clone(), statutes);
+    let command = app::membership::RejectApplication::try_from(Asked::new(&caller, about, &body))?;
     // The applicant is told (G15); their data goes with the rejection, so read it first.
     let person = coop.runtime.views().aggregates.read(|aggregates| {
         aggregates
@@ -1246,14 +1211,8 @@ pub async fn dismiss(
                 "the offices are board, supervisory-board and treasurer",
             )
         })?;
-    let today = app::today();
-    let command = app::membership::DismissOfficer(verbund_domain::Dismiss {
-        member,
-        office: office.into(),
-        effective_on: body.effective_on.unwrap_or(today),
-        reason: body.reason.clone(),
-        today,
-    });
+    let command =
+        app::membership::DismissOfficer::try_from(Asked::new(&caller, (member, office), &body))?;
     let route = format!(
         "dismiss:{member}:{}",
         verbund_domain::Office::from(office).as_str()

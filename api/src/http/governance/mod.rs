@@ -16,9 +16,8 @@ use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use verbund_domain::governance::{
-    AddItem, Assembly, AssemblyId, BallotCounted, CastVote, Channel, Choice, Convene, GrantProxy,
-    Mark, Motion, MotionId, MotionKind, OpenBallot, Outcome, Presence, PutMotion, RecordAttendance,
-    Stage, SurveyMode,
+    Assembly, AssemblyId, BallotCounted, CastVote, Channel, Choice, Mark, Motion, MotionId,
+    MotionKind, OpenBallot, Outcome, Presence, Stage, SurveyMode,
 };
 use verbund_domain::{MemberNo, Money, Statute};
 use verbund_ledger::PersonalRecord;
@@ -26,6 +25,7 @@ use verbund_projections::{Aggregates, Ballot};
 
 use crate::app::{self, App, Executed};
 use crate::http::auth::{Caller, Coop};
+use crate::http::commands::{Asked, member_no, members};
 use crate::http::dto;
 use crate::http::error::{ActionProblems, ApiError, Problem, ReadProblems, WriteProblems};
 use crate::http::extract::{Body, Params};
@@ -292,19 +292,9 @@ pub enum Proposal {
     },
 }
 
-fn member_no(n: u32, field: &str) -> Result<MemberNo, ApiError> {
-    MemberNo::new(n).ok_or_else(|| {
-        ApiError::bad_request("member-malformed", field, "member numbers start at 1")
-    })
-}
-
-fn members(list: &[u32], field: &str) -> Result<Vec<MemberNo>, ApiError> {
-    list.iter().map(|n| member_no(*n, field)).collect()
-}
-
 impl Proposal {
     /// The domain's motion, with the sealed record of the person an election names (G9-24).
-    fn into_domain(self) -> Result<(MotionKind, Option<PersonalRecord>), ApiError> {
+    pub(crate) fn into_domain(self) -> Result<(MotionKind, Option<PersonalRecord>), ApiError> {
         let mut record = None;
         let kind = match self {
             Proposal::JointInvestment {
@@ -541,22 +531,8 @@ pub async fn convene(
     headers: HeaderMap,
     Body(body): Body<ConveneBody>,
 ) -> Result<Response, ApiError> {
-    let today = app::today();
     let id = AssemblyId::parse(&app::random_hex(8))?;
-    let command = app::governance::Convene(Convene {
-        assembly: id.clone(),
-        form: body.form.into(),
-        convened_on: body.convened_on.unwrap_or(today),
-        held_on: body.held_on,
-        place: body.place.clone(),
-        chair: member_no(body.chair, "chair")?,
-        agenda: body.agenda.clone(),
-        demanded_by: members(&body.demanded_by, "demanded_by")?,
-        delegates: body.delegates,
-        participation: body.participation.clone(),
-        discussion: body.discussion.map(Into::into),
-        today,
-    });
+    let command = app::governance::Convene::try_from(Asked::new(&caller, id.clone(), &body))?;
     let executed = run(&app, &coop, &caller, &headers, "convene", &body, command).await?;
     let id = if executed.replayed {
         first_id(&app, &coop, executed).await?
@@ -566,7 +542,7 @@ pub async fn convene(
     Ok(created(executed, id))
 }
 
-fn parse_assembly(text: &str) -> Result<AssemblyId, ApiError> {
+pub(crate) fn parse_assembly(text: &str) -> Result<AssemblyId, ApiError> {
     AssemblyId::parse(text).map_err(|_| {
         ApiError::not_found(
             "assembly-not-found",
@@ -598,16 +574,7 @@ pub async fn add_item(
     Body(body): Body<AddItemBody>,
 ) -> Result<Response, ApiError> {
     let id = parse_assembly(&assembly)?;
-    let today = app::today();
-    let command = app::governance::AddItem {
-        assembly: id.clone(),
-        item: AddItem {
-            title: body.title.clone(),
-            announced_on: body.announced_on.unwrap_or(today),
-            demanded_by: members(&body.demanded_by, "demanded_by")?,
-            today,
-        },
-    };
+    let command = app::governance::AddItem::try_from(Asked::new(&caller, id.clone(), &body))?;
     let route = format!("add_item:{id}");
     let executed = run(&app, &coop, &caller, &headers, &route, &body, command).await?;
     Ok(written(executed))
@@ -631,15 +598,8 @@ pub async fn attend(
     Body(body): Body<AttendBody>,
 ) -> Result<Response, ApiError> {
     let id = parse_assembly(&assembly)?;
-    let command = app::governance::RecordAttendance {
-        assembly: id.clone(),
-        attendance: RecordAttendance {
-            member: member_no(body.member, "member")?,
-            presence: body.presence.into(),
-            proxy: body.proxy.map(|p| member_no(p, "proxy")).transpose()?,
-            today: app::today(),
-        },
-    };
+    let command =
+        app::governance::RecordAttendance::try_from(Asked::new(&caller, id.clone(), &body))?;
     let route = format!("attend:{id}");
     let executed = run(&app, &coop, &caller, &headers, &route, &body, command).await?;
     Ok(written(executed))
@@ -660,27 +620,8 @@ pub async fn put_motion(
     headers: HeaderMap,
     Body(body): Body<PutMotionBody>,
 ) -> Result<Response, ApiError> {
-    let today = app::today();
     let id = MotionId::parse(&app::random_hex(8))?;
-    let assembly = match &body.assembly {
-        Some(a) => Some(parse_assembly(a)?),
-        None => None,
-    };
-    let (proposal, record) = body.proposal.clone().into_domain()?;
-    let command = app::governance::PutMotion {
-        put: PutMotion {
-            motion: id.clone(),
-            assembly,
-            title: body.title.clone(),
-            proposal,
-            secret: body.secret,
-            results_hidden: body.results_hidden,
-            votes_changeable: body.votes_changeable,
-            announced_on: body.announced_on.unwrap_or(today),
-            today,
-        },
-        serving: record,
-    };
+    let command = app::governance::PutMotion::try_from(Asked::new(&caller, id.clone(), &body))?;
     let executed = run(&app, &coop, &caller, &headers, "put_motion", &body, command).await?;
     let id = if executed.replayed {
         first_id(&app, &coop, executed).await?
@@ -707,13 +648,7 @@ pub async fn open_ballot(
     Body(body): Body<OpenBody>,
 ) -> Result<Response, ApiError> {
     let id = parse_motion(&motion)?;
-    let open = OpenBallot {
-        now: jiff::Timestamp::now(),
-        today: app::today(),
-        closes_at: body.closes_at,
-        // A secret or hidden ballot's key is drawn by the application (W1).
-        key: None,
-    };
+    let open = OpenBallot::try_from(Asked::new(&caller, id.clone(), &body))?;
     let route = format!("open_ballot:{id}");
     let executed = run_write(&coop, &caller, &headers, &route, &body, |request| {
         let (app, id) = (&app, &id);
@@ -893,21 +828,7 @@ pub async fn grant_proxy(
     Body(body): Body<GrantProxyBody>,
 ) -> Result<Response, ApiError> {
     let principal = super::members::parse_member(&member)?;
-    let today = app::today();
-    let granted_on = body.granted_on.unwrap_or(today);
-    if granted_on > today {
-        return Err(ApiError::bad_request(
-            "date-in-future",
-            "granted_on",
-            "an authority is recorded once it is given",
-        ));
-    }
-    let command = app::governance::GrantProxy(GrantProxy {
-        principal,
-        proxy: member_no(body.proxy, "proxy")?,
-        evidence: body.evidence.clone(),
-        granted_on,
-    });
+    let command = app::governance::GrantProxy::try_from(Asked::new(&caller, principal, &body))?;
     let route = format!("grant_proxy:{principal}");
     let executed = run(&app, &coop, &caller, &headers, &route, &body, command).await?;
     Ok(written(executed))
