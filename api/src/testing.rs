@@ -4,8 +4,8 @@
 use anyhow::Context as _;
 use jiff::ToSpan as _;
 use verbund_domain::{
-    Change, MemberAdmitted, MemberKind, MemberNo, Money, PersonalRef, Principal, RecordId, Stream,
-    TokenId, TokenIssued,
+    Change, MemberAdmitted, MemberKind, MemberNo, Money, Person, Principal, Stream, TokenId,
+    TokenIssued,
 };
 use verbund_ledger::{Actor, CommandId, Commit, ExpectedVersion, LogId, NewEvent, StreamAppend};
 
@@ -62,21 +62,26 @@ impl BulkCoop {
         while first <= members {
             let last = (first + MEMBERS_PER_COMMIT - 1).min(members);
             let mut streams = Vec::new();
+            let mut records = Vec::new();
             for no in first..=last {
                 let member = MemberNo::new(no).expect("numbers start at 1");
                 let secret = TokenSecret::generate();
                 let token = TokenId::parse(&format!("bench{no}")).expect("a token id");
                 let mut changes = Vec::new();
                 if no > founders {
+                    // A real record, as verification holds every referenced one to its
+                    // commitment.
+                    let person = Person::parse(
+                        &format!("Mitglied {no}"),
+                        &format!("Dorfstraße {no}, 12345 Musterdorf"),
+                    )?;
+                    let (record, person) = app::seal(&person)?;
+                    records.push(record);
                     changes.push(Change::new(
                         Stream::Member(member),
                         MemberAdmitted {
                             member,
-                            person: PersonalRef {
-                                record: RecordId::parse(&format!("bench{no}"))
-                                    .expect("a record id"),
-                                commitment: format!("{no:064x}"),
-                            },
+                            person,
                             kind: MemberKind::NaturalPerson,
                             shares: 1,
                             mandatory_shares: 1,
@@ -117,7 +122,8 @@ impl BulkCoop {
                 Actor::parse("cli:bench")?,
                 None,
                 streams,
-            )?;
+            )?
+            .with_records(records)?;
             app.ledger().append(&log, commit).await?;
             first = last + 1;
         }

@@ -23,18 +23,10 @@ pub struct Tuning {
     /// no deferral). Default: the ledger's.
     #[arg(long)]
     pub index_lag_events: Option<u64>,
-    /// Events per log the writer keeps for this process's subscriptions (0: subscriptions
-    /// read everything back from the database). Default: the ledger's.
-    #[arg(long)]
-    pub recent_events: Option<usize>,
     /// PostgreSQL: stream versions the writer remembers (0: every batch the careful way,
     /// locking and reading first). Default: the ledger's.
     #[arg(long)]
     pub writer_streams_known: Option<usize>,
-    /// Threads folding a page into the projections (1: no parallel fold). Default: the
-    /// machine's cores.
-    #[arg(long)]
-    pub fold_threads: Option<usize>,
     /// Pages read and decoded ahead of the projections (1: one). Default: the runtime's.
     #[arg(long)]
     pub read_ahead_pages: Option<usize>,
@@ -46,9 +38,6 @@ impl Tuning {
         let mut options = options;
         if let Some(lag) = self.index_lag_events {
             options.index_lag_events_max = lag;
-        }
-        if let Some(recent) = self.recent_events {
-            options.recent_events_max = recent;
         }
         if let Some(known) = self.writer_streams_known {
             options.writer_streams_known_max = known;
@@ -62,9 +51,6 @@ impl Tuning {
         options: verbund_projections::RuntimeOptions,
     ) -> verbund_projections::RuntimeOptions {
         let mut options = options;
-        if let Some(threads) = self.fold_threads {
-            options.fold_threads = threads;
-        }
         if let Some(pages) = self.read_ahead_pages {
             options.read_ahead_pages = pages;
         }

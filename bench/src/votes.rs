@@ -392,6 +392,15 @@ mod tests {
         let script = coop.vote_script(&motion).expect("a script");
         let lua = std::fs::read_to_string(script.path()).expect("readable");
         assert!(lua.contains(&format!("/motions/{motion}/votes")), "{lua}");
+        // The members appended in bulk carry real personal records: the log verifies whole,
+        // as the benchmark checks at its end.
+        let report = coop
+            .app
+            .ledger()
+            .verify(&coop.log, None, &mut |_| {})
+            .await
+            .expect("verified");
+        assert!(report.is_intact(), "{:?}", report.first_break);
         coop.app.close().await;
         scratch.remove().await.expect("removed");
     }

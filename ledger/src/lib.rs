@@ -121,14 +121,6 @@ pub struct LedgerOptions {
     /// remembers none: every batch locks its logs and reads what it must know (the careful
     /// way). Unused on SQLite.
     pub writer_streams_known_max: usize,
-    /// The latest events per log the writer keeps in memory for this process's subscriptions
-    /// (a server's projections take what it just wrote from there instead of reading it back);
-    /// 0 keeps none. Bounded by `recent_bytes_max` too.
-    pub recent_events_max: usize,
-    /// Roughly the most memory those events hold, per log (a server following many
-    /// cooperatives holds this much for each it writes to). A live subscription lags its
-    /// writer by about a batch; one further behind reads from the database.
-    pub recent_bytes_max: usize,
 }
 
 /// Called by the writer with the appends and events of every batch it is about to commit. It
@@ -167,8 +159,6 @@ impl Default for LedgerOptions {
             verify_threads_max: 0,
             verify_range_events_min: 65_536,
             writer_streams_known_max: 65_536,
-            recent_events_max: 1_024,
-            recent_bytes_max: 1024 * 1024,
         }
     }
 }
@@ -190,9 +180,6 @@ pub struct WriterCounters {
     pub syncs: u64,
     /// Microseconds those syncs took, summed.
     pub sync_us: u64,
-    /// Events this process's subscriptions took from the writer's memory of the last durable
-    /// events instead of reading them back from the database.
-    pub events_from_memory: u64,
 }
 
 /// A handle to the logs of one database. Cheap to clone; all clones share one writer.
@@ -228,7 +215,7 @@ impl Ledger {
         .await?;
         // What is in the database at open counts as durable (a later sync covers anything a
         // crashed process left unsynced); from now on only the writer raises durable heads.
-        let heads = Arc::new(Heads::new(writer::RecentLimits::from(&options)));
+        let heads = Arc::new(Heads::default());
         let logs = store.logs().await?;
         store.sync_others().await?;
         for (log, head) in logs {
@@ -395,11 +382,6 @@ impl Ledger {
         } else {
             None
         }
-    }
-
-    /// The heads of the logs and the events this process's writer made durable last.
-    pub(crate) fn heads(&self) -> &Heads {
-        &self.inner.heads
     }
 
     /// On SQLite, raises the durable head of `log` to what the database holds when every batch
@@ -750,7 +732,6 @@ impl Ledger {
             commit_us: self.inner.stats.commit_us.load(Ordering::Relaxed),
             syncs: self.inner.stats.syncs.load(Ordering::Relaxed),
             sync_us: self.inner.stats.sync_us.load(Ordering::Relaxed),
-            events_from_memory: self.inner.heads.recent_served(),
         }
     }
 

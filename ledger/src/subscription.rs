@@ -15,9 +15,6 @@ const PAGE_EVENTS: usize = 1_000;
 /// The most events [`Subscription::next_page_decoded`] reads in one round trip.
 const PAGE_EVENTS_DECODED_MAX: usize = crate::limits::READ_EVENTS_MAX;
 
-/// The most events [`Subscription::next_page_decoded`] takes from the writer's memory at once.
-const PAGE_EVENTS_FROM_MEMORY_MAX: usize = 512;
-
 /// Delivers every committed event of one log from a starting position on, exactly once and in
 /// position order: first the stored ones page by page, then new ones as they are committed.
 ///
@@ -121,20 +118,6 @@ impl Subscription {
                 continue;
             }
             let limit = max.min(PAGE_EVENTS_DECODED_MAX);
-            // Decoded on this task (a page from the database is decoded on a blocking
-            // thread): a short page.
-            let recent = self.ledger.heads().recent(
-                &self.log,
-                self.next,
-                to,
-                limit.min(PAGE_EVENTS_FROM_MEMORY_MAX),
-            );
-            if !recent.is_empty() {
-                let held = recent.iter().map(|event| &**event);
-                let page = decode_held(held, &mut self.next, &mut decode);
-                self.ledger.heads().served_from_memory(page.events.len());
-                return Ok(page);
-            }
             let decoder = self
                 .ledger
                 .store()
@@ -218,16 +201,6 @@ impl Subscription {
         // could still take back (it was not acknowledged to its writer yet either).
         let to = self.ledger.durable_head(&self.log);
         if self.caught_up(to) {
-            return Ok(());
-        }
-        let recent = self
-            .ledger
-            .heads()
-            .recent(&self.log, self.next, to, PAGE_EVENTS);
-        if !recent.is_empty() {
-            self.ledger.heads().served_from_memory(recent.len());
-            self.buffer
-                .extend(recent.iter().map(|event| RecordedEvent::clone(event)));
             return Ok(());
         }
         let raw = self

@@ -8,7 +8,7 @@
 //! batch, its appends are committed one by one, and only those the database refuses on their
 //! own fail.
 
-use std::collections::{BTreeSet, HashMap, VecDeque};
+use std::collections::{BTreeSet, HashMap};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -18,7 +18,7 @@ use tokio::time::Instant;
 
 use crate::plan::{self, Outcome};
 use crate::store::{Store, WriterConnection, into_events};
-use crate::{Commit, Committed, LedgerError, LogId, Position, RecordedEvent};
+use crate::{Commit, Committed, LedgerError, LogId, Position};
 
 /// Attempts per batch when the database reports a transient failure.
 const BATCH_ATTEMPTS_MAX: u32 = 3;
@@ -57,62 +57,6 @@ pub(crate) struct Heads {
     /// any later batch would chain on them: from then on the writer refuses every append and
     /// no head is raised, until the ledger is opened again.
     broken: std::sync::atomic::AtomicBool,
-    /// Per log, the last events this writer made durable, with consecutive positions: a live
-    /// subscription of this process takes them from here instead of reading back what was
-    /// just written. Events committed by other processes are not here; a gap starts the log's
-    /// events over, so what is here never skips one. Bounded per log by `recent_limits`; one
-    /// entry per log this process writes to (a server's cooperatives).
-    recent: Mutex<HashMap<LogId, Recent>>,
-    recent_limits: RecentLimits,
-    /// Events subscriptions took from `recent`.
-    recent_served: AtomicU64,
-}
-
-/// How much of a log's latest events [`Heads`] keeps (see `LedgerOptions::recent_events_max`).
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct RecentLimits {
-    pub events_max: usize,
-    pub bytes_max: usize,
-}
-
-impl From<&crate::LedgerOptions> for RecentLimits {
-    fn from(options: &crate::LedgerOptions) -> Self {
-        Self {
-            events_max: options.recent_events_max,
-            bytes_max: options.recent_bytes_max,
-        }
-    }
-}
-
-impl Default for RecentLimits {
-    fn default() -> Self {
-        Self::from(&crate::LedgerOptions::default())
-    }
-}
-
-/// The latest events of one log and roughly the memory they hold.
-#[derive(Debug, Default)]
-struct Recent {
-    events: VecDeque<Arc<RecordedEvent>>,
-    bytes: usize,
-}
-
-impl Recent {
-    /// Roughly what `event` holds: its envelope, the `Arc` around it, and its texts.
-    fn bytes_of(event: &RecordedEvent) -> usize {
-        let texts = [
-            event.log_id.as_str(),
-            event.stream_id.as_str(),
-            event.event_type.as_str(),
-            event.payload.as_str(),
-            event.metadata.actor.as_str(),
-            event.metadata.command_id.as_str(),
-            event.metadata.correlation_id.as_str(),
-        ];
-        std::mem::size_of::<RecordedEvent>()
-            + 2 * std::mem::size_of::<usize>()
-            + texts.iter().map(|text| text.len()).sum::<usize>()
-    }
 }
 
 impl Heads {
@@ -186,99 +130,6 @@ impl Heads {
             }
             newer
         });
-    }
-
-    /// A ledger's heads, keeping at most `limits` of each log's latest events.
-    pub(crate) fn new(limits: RecentLimits) -> Self {
-        Self {
-            recent_limits: limits,
-            ..Self::default()
-        }
-    }
-
-    /// Keeps `events`, durable now, as the most recent of their logs (before their heads are
-    /// published, so that a subscription woken by a head finds them).
-    pub(crate) fn remember(&self, events: Vec<RecordedEvent>) {
-        let limits = self.recent_limits;
-        if self.is_broken() || events.is_empty() || limits.events_max == 0 {
-            return;
-        }
-        // Made, and the forgotten ones freed, outside the lock that readers take.
-        let events: Vec<Arc<RecordedEvent>> = events.into_iter().map(Arc::new).collect();
-        let mut forgotten = Vec::new();
-        {
-            let mut recent = self.recent.lock().expect("heads lock is never poisoned");
-            for event in events {
-                if !recent.contains_key(&event.log_id) {
-                    recent.insert(event.log_id.clone(), Recent::default());
-                }
-                let kept = recent.get_mut(&event.log_id).expect("inserted above");
-                if kept
-                    .events
-                    .back()
-                    .is_some_and(|last| last.position.next() != event.position)
-                {
-                    // Another process wrote in between (or this one outside the writer).
-                    forgotten.extend(kept.events.drain(..));
-                    kept.bytes = 0;
-                }
-                kept.bytes += Recent::bytes_of(&event);
-                kept.events.push_back(event);
-                while kept.events.len() > limits.events_max
-                    || (kept.bytes > limits.bytes_max && kept.events.len() > 1)
-                {
-                    let Some(old) = kept.events.pop_front() else {
-                        break;
-                    };
-                    kept.bytes -= Recent::bytes_of(&old);
-                    forgotten.push(old);
-                }
-            }
-        }
-        drop(forgotten);
-    }
-
-    /// The remembered events of `log` from `from` on, up to `to` if given, at most `limit`:
-    /// empty unless `from` is among them.
-    pub(crate) fn recent(
-        &self,
-        log: &LogId,
-        from: Position,
-        to: Option<Position>,
-        limit: usize,
-    ) -> Vec<Arc<RecordedEvent>> {
-        let recent = self.recent.lock().expect("heads lock is never poisoned");
-        let Some(kept) = recent.get(log) else {
-            return Vec::new();
-        };
-        let Some(first) = kept.events.front().map(|event| event.position) else {
-            return Vec::new();
-        };
-        let Some(skip) = from
-            .get()
-            .checked_sub(first.get())
-            .and_then(|skip| usize::try_from(skip).ok())
-            .filter(|&skip| skip < kept.events.len())
-        else {
-            return Vec::new();
-        };
-        kept.events
-            .range(skip..)
-            .take_while(|event| to.is_none_or(|to| event.position <= to))
-            .take(limit)
-            .cloned()
-            .collect()
-    }
-
-    /// Counts `events` a subscription took from [`Heads::recent`].
-    pub(crate) fn served_from_memory(&self, events: usize) {
-        self.recent_served
-            .fetch_add(events as u64, Ordering::Relaxed);
-    }
-
-    /// Events subscriptions took from memory so far.
-    pub(crate) fn recent_served(&self) -> u64 {
-        self.recent_served.load(Ordering::Relaxed)
     }
 
     /// The durable head of `log`, if this ledger knows the log.
@@ -568,10 +419,9 @@ pub(crate) struct Settled {
 fn deliver(settled: Settled, heads: &Heads, store: &Store, app: &tokio::runtime::Handle) {
     let Settled {
         replies,
-        mut plan,
+        plan,
         logs,
     } = settled;
-    heads.remember(std::mem::take(&mut plan.events));
     for (log, head) in &plan.heads {
         heads.publish(log, head.position);
     }
@@ -716,77 +566,6 @@ mod tests {
         (db, ledger, log)
     }
 
-    /// The writer's memory of recent events holds consecutive positions only (a gap starts
-    /// it over), within its limits of events and bytes per log; it serves from a remembered
-    /// position on, up to `to` and `limit`, and remembers nothing after a failed sync.
-    #[tokio::test]
-    async fn recent_events_are_consecutive_bounded_and_served_from_a_known_position() {
-        let (_db, ledger, log) = sqlite_log().await;
-        for n in 1..=3 {
-            ledger.append(&log, commit(n)).await.expect("append");
-        }
-        let written = ledger
-            .read_log(&log, Position::FIRST, 10)
-            .await
-            .expect("read");
-        let at = |position: u64| RecordedEvent {
-            position: Position::new(position),
-            ..written[0].clone()
-        };
-        let positions = |served: Vec<Arc<RecordedEvent>>| {
-            served
-                .iter()
-                .map(|event| event.position.get())
-                .collect::<Vec<_>>()
-        };
-        let heads = Heads::default();
-        let events_max = RecentLimits::default().events_max;
-        heads.remember((1..=4).map(at).collect());
-        let from = |heads: &Heads, position: u64, to: Option<u64>, limit: usize| {
-            positions(heads.recent(&log, Position::new(position), to.map(Position::new), limit))
-        };
-        assert_eq!(from(&heads, 2, None, 100), [2, 3, 4]);
-        assert_eq!(from(&heads, 2, Some(3), 100), [2, 3]);
-        assert_eq!(from(&heads, 1, None, 2), [1, 2]);
-        assert!(from(&heads, 5, None, 100).is_empty());
-        let other = LogId::parse("other").expect("valid");
-        assert!(heads.recent(&other, Position::FIRST, None, 100).is_empty());
-        // 5 and 6 were written by another process: the memory starts over at 7.
-        heads.remember((7..=8).map(at).collect());
-        assert!(from(&heads, 4, None, 100).is_empty());
-        assert_eq!(from(&heads, 7, None, 100), [7, 8]);
-
-        let last = 8 + events_max as u64 + 10;
-        heads.remember((9..=last).map(at).collect());
-        assert!(from(&heads, 18, None, 1).is_empty());
-        let kept = from(&heads, 19, None, usize::MAX);
-        assert_eq!(kept.len(), events_max);
-        assert_eq!(kept.last(), Some(&last));
-
-        heads.mark_broken();
-        heads.remember(vec![at(last + 1)]);
-        assert!(from(&heads, last + 1, None, 1).is_empty());
-
-        // A budget of bytes keeps fewer, the newest always; no memory keeps nothing.
-        let one = Recent::bytes_of(&at(1));
-        let limited = |events_max, bytes_max| {
-            let heads = Heads::new(RecentLimits {
-                events_max,
-                bytes_max,
-            });
-            heads.remember((1..=10).map(at).collect());
-            heads
-        };
-        let small = limited(100, 3 * one);
-        assert_eq!(from(&small, 8, None, 100), [8, 9, 10]);
-        assert!(from(&small, 7, None, 100).is_empty());
-        assert_eq!(from(&limited(100, 1), 1, None, 100), Vec::<u64>::new());
-        assert_eq!(from(&limited(100, 1), 10, None, 100), [10]);
-        assert!(from(&limited(0, usize::MAX), 1, None, 100).is_empty());
-    }
-
-    /// The counters say what the writer did: every append in a batch, on SQLite every batch
-    /// covered by a sync of the write-ahead log before it was answered.
     #[tokio::test]
     async fn the_counters_count_batches_appends_and_syncs() {
         let (_db, ledger, log) = sqlite_log().await;

@@ -17,10 +17,7 @@ use axum::response::{IntoResponse, Response};
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
-use verbund_domain::books::{
-    AccountCode, AccountKind, AccountRef, ChargeLevy, CloseYear, DistributeProfit, EntryId,
-    GrantLoan, LevyKey, LoanId, codes,
-};
+use verbund_domain::books::{AccountCode, AccountKind, AccountRef, EntryId, LoanId};
 use verbund_domain::governance::MotionId;
 use verbund_domain::{MemberNo, Money};
 use verbund_projections::{AccountTotal, Journal, JournalEntry};
@@ -702,46 +699,16 @@ pub async fn charge_levy(
     headers: HeaderMap,
     Body(body): Body<LevyBody>,
 ) -> Result<Response, ApiError> {
-    let today = app::today();
-    let (command, entry) = {
-        let entry = new_entry()?;
-        let booked_on = body.booked_on.unwrap_or(today);
-        let runtime = app::caught_up(&app, &coop.log).await?;
-        let members = runtime
-            .views()
-            .aggregates
-            .read(|a| app::member_facts(a, booked_on));
-        let usage = body
-            .usage
-            .iter()
-            .map(|(m, w)| Ok((member_no(*m, "usage")?, *w)))
-            .collect::<Result<BTreeMap<MemberNo, u64>, ApiError>>()?;
-        (
-            app::books::ChargeLevy {
-                levy: ChargeLevy {
-                    entry: entry.clone(),
-                    purpose: body.purpose.clone(),
-                    key: match body.key {
-                        LevyKeyDto::Equal => LevyKey::Equal,
-                        LevyKeyDto::Shares => LevyKey::Shares,
-                        LevyKeyDto::FirmSize => LevyKey::FirmSize,
-                        LevyKeyDto::Usage => LevyKey::Usage,
-                    },
-                    total: body.total,
-                    account: body
-                        .account
-                        .clone()
-                        .unwrap_or(AccountRef::whole(codes::LEVIES)),
-                    booked_on,
-                    due_on: body.due_on,
-                    usage,
-                    today,
-                },
-                members,
-            },
-            entry.to_string(),
-        )
-    };
+    let entry = new_entry()?;
+    let booked_on = body.booked_on.unwrap_or(app::today());
+    let runtime = app::caught_up(&app, &coop.log).await?;
+    let members = runtime
+        .views()
+        .aggregates
+        .read(|a| app::member_facts(a, booked_on));
+    let about = (entry.clone(), members);
+    let command = app::books::ChargeLevy::try_from(Asked::new(&caller, about, &body))?;
+    let entry = entry.to_string();
     let executed = run(
         &app,
         &coop,
@@ -856,26 +823,16 @@ pub async fn close_year(
     headers: HeaderMap,
     Body(body): Body<ClosingBody>,
 ) -> Result<Response, ApiError> {
-    let today = app::today();
-    let _body = &body;
-    let (command, entry) = {
-        let last_day = parse_day(&year_end, "year_end")?;
-        let entry = new_entry()?;
-        let runtime = app::caught_up(&app, &coop.log).await?;
-        let balances = runtime
-            .views()
-            .journal
-            .read(|journal| journal.balances_on(Some(last_day)));
-        (
-            app::books::CloseYear(CloseYear {
-                entry: entry.clone(),
-                last_day,
-                balances,
-                today,
-            }),
-            entry.to_string(),
-        )
-    };
+    let last_day = parse_day(&year_end, "year_end")?;
+    let entry = new_entry()?;
+    let runtime = app::caught_up(&app, &coop.log).await?;
+    let balances = runtime
+        .views()
+        .journal
+        .read(|journal| journal.balances_on(Some(last_day)));
+    let about = (entry.clone(), last_day, balances);
+    let command = app::books::CloseYear::try_from(Asked::new(&caller, about, &body))?;
+    let entry = entry.to_string();
     let route = format!("books:close_year:{year_end}");
     let executed = run(&app, &coop, &caller, &headers, &route, &body, command).await?;
     made(&app, &coop, executed, entry).await
@@ -898,32 +855,14 @@ pub async fn use_profit(
     headers: HeaderMap,
     Body(body): Body<ProfitUseBody>,
 ) -> Result<Response, ApiError> {
-    let today = app::today();
-    let (command, entry) = {
-        let last_day = parse_day(&year_end, "year_end")?;
-        let motion = MotionId::parse(&body.motion).map_err(|e| ApiError::from(e.at("motion")))?;
-        let entry = new_entry()?;
-        let runtime = app::caught_up(&app, &coop.log).await?;
-        let facts = app::profit_facts(&runtime, &motion, last_day, today)?;
-        (
-            app::books::DistributeProfit(DistributeProfit {
-                entry: entry.clone(),
-                year_last_day: last_day,
-                motion,
-                motion_adopted: facts.motion_adopted,
-                legal_reserve: body.legal_reserve,
-                other_reserves: body.other_reserves,
-                carried_forward: body.carried_forward,
-                members: facts.members,
-                capital_before: facts.capital_before,
-                capital_at_end: facts.capital_at_end,
-                unpaid: facts.unpaid,
-                booked_on: body.booked_on.unwrap_or(today),
-                today,
-            }),
-            entry.to_string(),
-        )
-    };
+    let last_day = parse_day(&year_end, "year_end")?;
+    let motion = MotionId::parse(&body.motion).map_err(|e| ApiError::from(e.at("motion")))?;
+    let entry = new_entry()?;
+    let runtime = app::caught_up(&app, &coop.log).await?;
+    let facts = app::profit_facts(&runtime, &motion, last_day, app::today())?;
+    let about = (entry.clone(), last_day, motion, facts);
+    let command = app::books::DistributeProfit::try_from(Asked::new(&caller, about, &body))?;
+    let entry = entry.to_string();
     let route = format!("books:use_profit:{year_end}");
     let executed = run(&app, &coop, &caller, &headers, &route, &body, command).await?;
     made(&app, &coop, executed, entry).await
@@ -945,54 +884,29 @@ pub async fn grant_loan(
     headers: HeaderMap,
     Body(body): Body<LoanBody>,
 ) -> Result<Response, ApiError> {
-    let today = app::today();
-    let (command, entry) = {
-        let loan = LoanId::parse(&app::random_hex(8))?;
-        let lender = member_no(body.lender, "lender")?;
-        let project =
-            MotionId::parse(&body.project).map_err(|e| ApiError::from(e.at("project")))?;
-        let interest = rust_decimal::Decimal::from_str_exact(&body.interest_percent)
-            .ok()
-            .filter(|d| d.scale() <= 4)
-            .ok_or_else(|| {
-                ApiError::bad_request(
-                    "interest-malformed",
-                    "interest_percent",
-                    "the interest is a decimal percentage, e.g. \"1.50\"",
-                )
-            })?;
-        let received_on = body.received_on.unwrap_or(today);
-        let runtime = app::caught_up(&app, &coop.log).await?;
-        let (facts, approved) = runtime.views().aggregates.read(|a| {
-            (
-                app::member_facts(a, received_on)
-                    .into_iter()
-                    .find(|f| f.member == lender),
-                a.investment_version(&project).is_some(),
-            )
-        });
-        let lender = facts.unwrap_or(verbund_domain::books::MemberFacts {
-            member: lender,
-            has_rights: false,
-            shares: 0,
-            employees: 0,
-            entrepreneur: false,
-        });
+    let loan = LoanId::parse(&app::random_hex(8))?;
+    let lender = member_no(body.lender, "lender")?;
+    let project = MotionId::parse(&body.project).map_err(|e| ApiError::from(e.at("project")))?;
+    let received_on = body.received_on.unwrap_or(app::today());
+    let runtime = app::caught_up(&app, &coop.log).await?;
+    let (facts, approved) = runtime.views().aggregates.read(|a| {
         (
-            app::books::GrantLoan(GrantLoan {
-                loan: loan.clone(),
-                lender,
-                project,
-                project_approved: approved,
-                asset: body.asset.clone(),
-                amount: body.amount,
-                interest_percent: interest,
-                received_on,
-                today,
-            }),
-            loan.to_string(),
+            app::member_facts(a, received_on)
+                .into_iter()
+                .find(|f| f.member == lender),
+            a.investment_version(&project).is_some(),
         )
-    };
+    });
+    let lender = facts.unwrap_or(verbund_domain::books::MemberFacts {
+        member: lender,
+        has_rights: false,
+        shares: 0,
+        employees: 0,
+        entrepreneur: false,
+    });
+    let about = (loan.clone(), lender, project, approved);
+    let command = app::books::GrantLoan::try_from(Asked::new(&caller, about, &body))?;
+    let entry = loan.to_string();
     let executed = run(
         &app,
         &coop,

@@ -4,7 +4,8 @@
 //! `try_from`, and execute.
 
 use verbund_domain::governance::{self as g, AssemblyId, MotionId};
-use verbund_domain::{ApplicationId, MemberNo, Organ, Person};
+use verbund_domain::{ApplicationId, MemberNo, Organ, Person, PersonalRef};
+use verbund_ledger::PersonalRecord;
 
 use verbund_domain::books::{self as b, EntryId};
 
@@ -619,6 +620,195 @@ impl TryFrom<Asked<'_, dto::Dismiss, (MemberNo, dto::Office)>> for membership::D
             office: office.into(),
             effective_on: body.effective_on.unwrap_or(today),
             reason: body.reason.clone(),
+            today,
+        }))
+    }
+}
+
+impl TryFrom<&gov::VoteBody> for g::Mark {
+    type Error = ApiError;
+    fn try_from(body: &gov::VoteBody) -> Result<Self, ApiError> {
+        match (&body.choice, &body.options) {
+            (Some(choice), None) => Ok(g::Mark::Choice(match choice {
+                gov::ChoiceDto::Yes => g::Choice::Yes,
+                gov::ChoiceDto::No => g::Choice::No,
+                gov::ChoiceDto::Abstain => g::Choice::Abstain,
+                gov::ChoiceDto::Invalid => g::Choice::Invalid,
+            })),
+            (None, Some(options)) => Ok(g::Mark::Options(options.clone())),
+            _ => Err(ApiError::bad_request(
+                "vote-malformed",
+                "choice",
+                "a vote has either a choice (a decision) or options (a survey)",
+            )),
+        }
+    }
+}
+
+/// A vote's motion, its mark, and the mark sealed for a secret or hidden ballot.
+type Marked = (MotionId, g::Mark, Option<(PersonalRecord, PersonalRef)>);
+
+impl TryFrom<Asked<'_, gov::VoteBody, Marked>> for governance::CastVote {
+    type Error = ApiError;
+    fn try_from(asked: Asked<'_, gov::VoteBody, Marked>) -> Result<Self, ApiError> {
+        let Asked {
+            caller,
+            about: (motion, mark, sealed),
+            body,
+            ..
+        } = asked;
+        let cast_by = caller.voting_member()?;
+        let voter = match body.voter {
+            Some(n) => member_no(n, "voter")?,
+            None => cast_by,
+        };
+        let (record, reference) = sealed.unzip();
+        Ok(governance::CastVote {
+            motion,
+            vote: g::CastVote {
+                voter,
+                cast_by,
+                mark,
+                sealed: reference,
+                channel: match body.channel.unwrap_or(gov::ChannelDto::Electronic) {
+                    gov::ChannelDto::InPerson => g::Channel::InPerson,
+                    gov::ChannelDto::Electronic => g::Channel::Electronic,
+                    gov::ChannelDto::Written => g::Channel::Written,
+                },
+                now: jiff::Timestamp::now(),
+            },
+            sealed: record,
+        })
+    }
+}
+
+impl TryFrom<Asked<'_, bk::LevyBody, (EntryId, Vec<b::MemberFacts>)>> for books::ChargeLevy {
+    type Error = ApiError;
+    fn try_from(
+        asked: Asked<'_, bk::LevyBody, (EntryId, Vec<b::MemberFacts>)>,
+    ) -> Result<Self, ApiError> {
+        let Asked {
+            about: (entry, members),
+            body,
+            today,
+            ..
+        } = asked;
+        let usage = body
+            .usage
+            .iter()
+            .map(|(m, w)| Ok((member_no(*m, "usage")?, *w)))
+            .collect::<Result<std::collections::BTreeMap<MemberNo, u64>, ApiError>>()?;
+        Ok(books::ChargeLevy {
+            levy: b::ChargeLevy {
+                entry,
+                purpose: body.purpose.clone(),
+                key: match body.key {
+                    bk::LevyKeyDto::Equal => b::LevyKey::Equal,
+                    bk::LevyKeyDto::Shares => b::LevyKey::Shares,
+                    bk::LevyKeyDto::FirmSize => b::LevyKey::FirmSize,
+                    bk::LevyKeyDto::Usage => b::LevyKey::Usage,
+                },
+                total: body.total,
+                account: body
+                    .account
+                    .clone()
+                    .unwrap_or(b::AccountRef::whole(b::codes::LEVIES)),
+                booked_on: body.booked_on.unwrap_or(today),
+                due_on: body.due_on,
+                usage,
+                today,
+            },
+            members,
+        })
+    }
+}
+
+/// A closing's entry, the year's last day, and every account's balance on it.
+type Closing = (
+    EntryId,
+    jiff::civil::Date,
+    std::collections::BTreeMap<b::AccountRef, verbund_domain::Money>,
+);
+
+impl TryFrom<Asked<'_, bk::ClosingBody, Closing>> for books::CloseYear {
+    type Error = ApiError;
+    fn try_from(asked: Asked<'_, bk::ClosingBody, Closing>) -> Result<Self, ApiError> {
+        let Asked {
+            about: (entry, last_day, balances),
+            today,
+            ..
+        } = asked;
+        Ok(books::CloseYear(b::CloseYear {
+            entry,
+            last_day,
+            balances,
+            today,
+        }))
+    }
+}
+
+/// A profit's use: its entry, the year's last day, the motion that decided it, and the facts
+/// of the members and the books it is split by.
+type ProfitUse = (EntryId, jiff::civil::Date, MotionId, app::ProfitFacts);
+
+impl TryFrom<Asked<'_, bk::ProfitUseBody, ProfitUse>> for books::DistributeProfit {
+    type Error = ApiError;
+    fn try_from(asked: Asked<'_, bk::ProfitUseBody, ProfitUse>) -> Result<Self, ApiError> {
+        let Asked {
+            about: (entry, last_day, motion, facts),
+            body,
+            today,
+            ..
+        } = asked;
+        Ok(books::DistributeProfit(b::DistributeProfit {
+            entry,
+            year_last_day: last_day,
+            motion,
+            motion_adopted: facts.motion_adopted,
+            legal_reserve: body.legal_reserve,
+            other_reserves: body.other_reserves,
+            carried_forward: body.carried_forward,
+            members: facts.members,
+            capital_before: facts.capital_before,
+            capital_at_end: facts.capital_at_end,
+            unpaid: facts.unpaid,
+            booked_on: body.booked_on.unwrap_or(today),
+            today,
+        }))
+    }
+}
+
+/// A loan: its id, the lender's facts, the investment it finances and whether it was approved.
+type Lending = (b::LoanId, b::MemberFacts, MotionId, bool);
+
+impl TryFrom<Asked<'_, bk::LoanBody, Lending>> for books::GrantLoan {
+    type Error = ApiError;
+    fn try_from(asked: Asked<'_, bk::LoanBody, Lending>) -> Result<Self, ApiError> {
+        let Asked {
+            about: (loan, lender, project, approved),
+            body,
+            today,
+            ..
+        } = asked;
+        let interest = rust_decimal::Decimal::from_str_exact(&body.interest_percent)
+            .ok()
+            .filter(|d| d.scale() <= 4)
+            .ok_or_else(|| {
+                ApiError::bad_request(
+                    "interest-malformed",
+                    "interest_percent",
+                    "the interest is a decimal percentage, e.g. \"1.50\"",
+                )
+            })?;
+        Ok(books::GrantLoan(b::GrantLoan {
+            loan,
+            lender,
+            project,
+            project_approved: approved,
+            asset: body.asset.clone(),
+            amount: body.amount,
+            interest_percent: interest,
+            received_on: body.received_on.unwrap_or(today),
             today,
         }))
     }

@@ -1170,22 +1170,11 @@ async fn a_subscription_skipped_ahead_goes_on_from_there_and_never_back(db: &Tes
 
 /// A decoded page of a subscription first delivers what the subscription read ahead for
 /// `next`, then reads on; an event its function refuses is not delivered and is offered again;
-/// past the head it waits for the next commit. So from the writer's memory of what it just
-/// wrote, and from the database.
+/// past the head it waits for the next commit.
 async fn a_decoded_subscription_delivers_read_ahead_events_first_and_offers_a_refused_one_again(
     db: &TestDb,
 ) {
-    let (with, without) = (db.ledger().await, db.ledger_without_memory().await);
-    decoded_pages(&with, &log("memory")).await;
-    decoded_pages(&without, &log("database")).await;
-    // The 1,500 events outnumber the writer's memory: the subscription reads the first ones
-    // from the database and goes on from memory.
-    let from_memory = with.writer_counters().events_from_memory;
-    assert!(
-        (1..1_500).contains(&from_memory),
-        "{from_memory} events from memory"
-    );
-    assert_eq!(without.writer_counters().events_from_memory, 0);
+    decoded_pages(&db.ledger().await, &log("decoded")).await;
 }
 
 async fn decoded_pages(ledger: &Ledger, coop: &LogId) {

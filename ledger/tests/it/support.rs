@@ -90,13 +90,6 @@ impl TestDb {
             .expect("the test database opens")
     }
 
-    /// A ledger whose writer keeps no recent events in memory: its subscriptions read
-    /// everything from the database.
-    pub async fn ledger_without_memory(&self) -> Ledger {
-        self.ledger_with(|options| options.recent_events_max = 0)
-            .await
-    }
-
     /// Runs raw SQL, as an attacker with write access to the database would.
     pub async fn exec(&self, sql: &str) {
         self.run(sql).await.expect("raw sql");

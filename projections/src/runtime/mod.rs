@@ -29,12 +29,6 @@ pub struct RuntimeOptions {
     /// members has states of a few hundred megabytes, a snapshot of them a core for a second
     /// or two; on two cores every 30 s that slowed every request now and then.
     pub snapshot_interval_cost_factor: u32,
-    /// Threads that fold a page into the projections at once, each taking the next projection
-    /// not yet folded (default: the machine's cores). The projections are independent states,
-    /// so a page of many events (a start, a rebuild) is folded in about the time of the
-    /// costliest ones instead of all of them one after the other. One folds on the runtime's
-    /// own task only.
-    pub fold_threads: usize,
     /// Pages read and decoded ahead of the runtime, waiting to be folded, so that reading,
     /// decoding and folding overlap on the machine's cores (at least 1).
     pub read_ahead_pages: usize,
@@ -47,7 +41,6 @@ impl Default for RuntimeOptions {
             snapshot_every_events: 10_000,
             snapshot_interval_min: Duration::from_secs(30),
             snapshot_interval_cost_factor: 50,
-            fold_threads: std::thread::available_parallelism().map_or(1, usize::from),
             read_ahead_pages: 4,
         }
     }
@@ -175,7 +168,7 @@ impl Runtime {
         let worker = Worker {
             ledger,
             log: log.clone(),
-            folding: Folding::new(feeds, options.fold_threads),
+            folding: Folding::new(feeds),
             snapshots,
             options,
             position: position_tx,

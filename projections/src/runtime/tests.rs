@@ -1,4 +1,3 @@
-use super::folding::PARALLEL_FOLD_EVENTS_MIN;
 use super::*;
 use crate::View;
 use proptest::prelude::*;
@@ -193,73 +192,18 @@ fn page(positions: std::ops::RangeInclusive<u64>) -> Vec<Envelope> {
         .collect()
 }
 
-/// A large page is folded into every projection by several threads at once, each
-/// projection in the events' order; a small one on the runtime's task alone; and a
-/// projection's cost on the last large page orders the next.
+/// A page is folded into every projection, each in the events' order.
 #[test]
-fn large_pages_are_folded_by_several_threads_each_projection_in_order() {
-    type Meets = Seen<2, 0>;
-    let views: Vec<Arc<View<Meets>>> = (0..2).map(|_| Arc::default()).collect();
+fn a_page_is_folded_into_every_projection_in_order() {
+    let views: Vec<Arc<View<Seen<1, 0>>>> = (0..3).map(|_| Arc::default()).collect();
     let feeds: Vec<Arc<dyn Feed>> = views.iter().map(|v| Arc::clone(v) as _).collect();
-    assert_eq!(Folding::new(feeds.clone(), 0).threads, 1);
-    assert_eq!(
-        Folding::new(feeds.clone(), 64).threads,
-        2,
-        "one per projection"
-    );
-    let mut folding = Folding::new(feeds, 2);
-    let small = PARALLEL_FOLD_EVENTS_MIN as u64;
-    // `block_on` runs the future on this thread: the runtime's task, as the test sees it.
-    let here = format!("{:?}", std::thread::current().id());
-    verbund_tests::runtime().block_on(async {
-        folding.apply(page(1..=small)).await;
-        assert!(folding.costs.iter().all(|c| !c.is_zero()), "measured");
-        folding.apply(page(small + 1..=2 * small)).await;
-        folding.apply(page(2 * small + 1..=2 * small + 9)).await;
-    });
-    let mut threads = std::collections::BTreeSet::new();
+    let folding = Folding::new(feeds);
+    folding.apply(&page(1..=300));
+    folding.apply(&page(301..=309));
     for view in &views {
         let seen = view.cloned();
-        assert!(seen.state.met, "both projections were folding at once");
-        assert_eq!(
-            seen.state.positions,
-            (1..=2 * small + 9).collect::<Vec<_>>()
-        );
-        assert_eq!(seen.position, Position::new(2 * small + 9));
-        assert_eq!(
-            seen.state.threads.last(),
-            Some(&here),
-            "the small page folded on the runtime's task"
-        );
-        threads.extend(seen.state.threads);
-    }
-    assert!(threads.len() >= 2, "{threads:?}");
-    // Costliest first: the order the next large page hands the projections out in.
-    folding.costs = vec![Duration::from_micros(1), Duration::from_micros(9)];
-    assert_eq!(folding.order(), [1, 0]);
-}
-
-/// A projection that panics while others fold on other threads: the panic, with its own
-/// message, reaches the runtime's task once the others are done, and they folded the
-/// whole page.
-#[test]
-fn a_panic_in_a_parallel_fold_reaches_the_runtime_with_its_message() {
-    use futures_util::FutureExt as _;
-    let calm: Vec<Arc<View<Seen<1, 0>>>> = (0..3).map(|_| Arc::default()).collect();
-    let broken: Arc<View<Seen<1, 100>>> = Arc::default();
-    let mut feeds: Vec<Arc<dyn Feed>> = calm.iter().map(|v| Arc::clone(v) as _).collect();
-    feeds.insert(1, Arc::clone(&broken) as _);
-    let mut folding = Folding::new(feeds, 2);
-    let panic = verbund_tests::runtime().block_on(async {
-        std::panic::AssertUnwindSafe(folding.apply(page(1..=300)))
-            .catch_unwind()
-            .await
-            .expect_err("the fold panicked")
-    });
-    let message = panic.downcast_ref::<String>().cloned().unwrap_or_default();
-    assert!(message.contains("seen broke at 100"), "{message}");
-    for view in &calm {
-        assert_eq!(view.position(), Position::new(300));
+        assert_eq!(seen.state.positions, (1..=309).collect::<Vec<_>>());
+        assert_eq!(seen.position, Position::new(309));
     }
 }
 

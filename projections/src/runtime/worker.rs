@@ -108,7 +108,7 @@ impl Worker {
     ) -> Result<(), ProjectionError> {
         let n = u64::try_from(envelopes.len()).unwrap_or(u64::MAX);
         let last = envelopes.last().map(|e| e.position);
-        self.folding.apply(envelopes).await;
+        self.folding.apply(&envelopes);
         self.applied.fetch_add(n, Ordering::Relaxed);
         if let Some(last) = last {
             self.position.send_replace(last);

@@ -19,7 +19,7 @@ on_both_databases!(
     a_wait_for_a_position_not_reached_times_out_with_both_positions,
     the_projection_as_of_a_moment_is_the_one_at_the_last_position_before_it,
     the_next_snapshot_waits_for_a_multiple_of_the_last_ones_duration,
-    pages_folded_by_several_threads_equal_each_projection_folded_alone,
+    pages_folded_at_once_equal_each_projection_folded_alone,
 );
 
 const WAIT: Duration = Duration::from_secs(10);
@@ -323,11 +323,10 @@ async fn append_unknown(ledger: &Ledger) {
     append_new(ledger, "other", vec![unknown]).await;
 }
 
-/// A runtime that catches up in pages large enough to be folded by several threads at once
-/// (the projections of a page in no fixed order) holds the same states as each projection
+/// A runtime that catches up in large pages holds the same states as each projection
 /// folded alone from the log: tokens on their own streams and on a shared one, members
 /// admitted and paying.
-fn pages_folded_by_several_threads_equal_each_projection_folded_alone(db: &TestDb) {
+fn pages_folded_at_once_equal_each_projection_folded_alone(db: &TestDb) {
     verbund_tests::runtime().block_on(async {
         let (ledger, snapshots) = open(db).await;
         let mut head = Position::ZERO;
@@ -358,7 +357,6 @@ fn pages_folded_by_several_threads_equal_each_projection_folded_alone(db: &TestD
         assert_eq!(head, Position::new(900));
         let options = RuntimeOptions {
             page_events_max: 300,
-            fold_threads: 4,
             ..options()
         };
         let runtime = Runtime::start(ledger.clone(), None, log(), options)

@@ -16,8 +16,8 @@ use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use verbund_domain::governance::{
-    Assembly, AssemblyId, BallotCounted, CastVote, Channel, Choice, Mark, Motion, MotionId,
-    MotionKind, OpenBallot, Outcome, Presence, Stage, SurveyMode,
+    Assembly, AssemblyId, BallotCounted, Channel, Choice, Mark, Motion, MotionId, MotionKind,
+    OpenBallot, Outcome, Presence, Stage, SurveyMode,
 };
 use verbund_domain::{MemberNo, Money, Statute};
 use verbund_ledger::PersonalRecord;
@@ -764,48 +764,12 @@ pub async fn vote(
     Body(body): Body<VoteBody>,
 ) -> Result<Response, ApiError> {
     let id = parse_motion(&motion)?;
-    let cast_by = caller.voting_member()?;
-    let voter = match body.voter {
-        Some(n) => member_no(n, "voter")?,
-        None => cast_by,
-    };
-    let mark = match (&body.choice, &body.options) {
-        (Some(choice), None) => Mark::Choice(match choice {
-            ChoiceDto::Yes => Choice::Yes,
-            ChoiceDto::No => Choice::No,
-            ChoiceDto::Abstain => Choice::Abstain,
-            ChoiceDto::Invalid => Choice::Invalid,
-        }),
-        (None, Some(options)) => Mark::Options(options.clone()),
-        _ => {
-            return Err(ApiError::bad_request(
-                "vote-malformed",
-                "choice",
-                "a vote has either a choice (a decision) or options (a survey)",
-            ));
-        }
-    };
-    let (record, reference) = match app::seal_vote(&app, &coop.log, &id, &mark).await? {
-        Some((record, reference)) => (Some(record), Some(reference)),
-        None => (None, None),
-    };
-    let channel = match body.channel.unwrap_or(ChannelDto::Electronic) {
-        ChannelDto::InPerson => Channel::InPerson,
-        ChannelDto::Electronic => Channel::Electronic,
-        ChannelDto::Written => Channel::Written,
-    };
-    let command = app::governance::CastVote {
-        motion: id.clone(),
-        vote: CastVote {
-            voter,
-            cast_by,
-            mark,
-            sealed: reference,
-            channel,
-            now: jiff::Timestamp::now(),
-        },
-        sealed: record,
-    };
+    caller.voting_member()?;
+    let mark = Mark::try_from(&body)?;
+    // A secret or hidden ballot's mark is sealed under its key before the command is made.
+    let sealed = app::seal_vote(&app, &coop.log, &id, &mark).await?;
+    let about = (id.clone(), mark, sealed);
+    let command = app::governance::CastVote::try_from(Asked::new(&caller, about, &body))?;
     let route = format!("vote:{id}");
     let executed = run(&app, &coop, &caller, &headers, &route, &body, command).await?;
     Ok(written(executed))
