@@ -10,7 +10,7 @@ use jiff::ToSpan;
 use serde_json::{Value, json};
 use verbund_tests::*;
 
-use crate::{examples, verbund};
+use crate::{examples, found_and_serve};
 
 on_both_databases!(
     a_year_of_twelve_firms_ends_in_the_balance_sheet_computed_by_hand,
@@ -103,51 +103,9 @@ fn start(db: &TestDb) -> Client {
 /// Founds the cooperative of `firms` firms under the statute file `statute`, with a token for
 /// the auditor and each of the first twelve members, and starts a server.
 fn start_with(db: &TestDb, statute: &str, firms: u32) -> Client {
-    let dir = tempfile::tempdir().expect("a temporary directory");
-    let founding_file = dir.path().join("founding.toml");
-    std::fs::write(&founding_file, founding(firms)).expect("write the founding file");
-    let run = |args: &[&str]| {
-        let output = verbund().args(args).output().expect("verbund runs");
-        assert!(
-            output.status.success(),
-            "verbund {args:?}: {}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-        String::from_utf8_lossy(&output.stdout).into_owned()
-    };
-    run(&[
-        "coop",
-        "create",
-        COOP,
-        "--statute",
-        statute,
-        "--founding",
-        founding_file.to_str().expect("a path"),
-        "--database-url",
-        &db.url,
-    ]);
     let mut principals: Vec<String> = vec!["auditor".into()];
     principals.extend((1..=firms.min(FIRMS)).map(|n| format!("member:{n}")));
-    let tokens = principals
-        .into_iter()
-        .map(|principal| {
-            let out = run(&[
-                "token",
-                "issue",
-                COOP,
-                &principal,
-                "--database-url",
-                &db.url,
-            ]);
-            (principal, out.lines().last().expect("a token").to_owned())
-        })
-        .collect();
-    Client::new(
-        COOP,
-        Server::start(verbund(), &db.url, "warn"),
-        &db.url,
-        tokens,
-    )
+    found_and_serve(db, COOP, statute, &founding(firms), principals)
 }
 
 /// Issue 23, point 13: 64 clients of the treasurer record 4 payments each at once, to the

@@ -9,7 +9,7 @@ use jiff::ToSpan;
 use serde_json::{Value, json};
 use verbund_tests::*;
 
-use crate::{examples, verbund};
+use crate::{examples, found_and_serve, verbund};
 
 /// Members voting at once in the concurrency test.
 const CROWD: u32 = 1_000;
@@ -161,47 +161,9 @@ fn start(db: &TestDb) -> Client {
 /// Founds the cooperative (20 firms) under the statute file `statute`, issues tokens to every
 /// member and the auditor, and starts a server.
 fn found(db: &TestDb, statute: &str) -> Client {
-    let dir = tempfile::tempdir().expect("a temporary directory");
-    let founding_file = dir.path().join("founding.toml");
-    std::fs::write(&founding_file, founding()).expect("write the founding file");
-    let run = |args: &[&str]| {
-        let output = verbund().args(args).output().expect("verbund runs");
-        assert!(
-            output.status.success(),
-            "verbund {args:?}: {}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-        String::from_utf8_lossy(&output.stdout).into_owned()
-    };
-    run(&[
-        "coop",
-        "create",
-        COOP,
-        "--statute",
-        statute,
-        "--founding",
-        founding_file.to_str().expect("a path"),
-        "--database-url",
-        &db.url,
-    ]);
     let mut principals: Vec<String> = vec!["auditor".into()];
     principals.extend((1..=FOUNDERS).map(|n| format!("member:{n}")));
-    let tokens = principals
-        .into_iter()
-        .map(|principal| {
-            let out = run(&[
-                "token",
-                "issue",
-                COOP,
-                &principal,
-                "--database-url",
-                &db.url,
-            ]);
-            (principal, out.lines().last().expect("a token").to_owned())
-        })
-        .collect();
-    let server = Server::start(verbund(), &db.url, "warn");
-    Client::new(COOP, server, &db.url, tokens)
+    found_and_serve(db, COOP, statute, &founding(), principals)
 }
 
 /// G46, G43-5, G8-2, G47: a hybrid assembly is convened with how to take part, the laser

@@ -25,6 +25,59 @@ pub fn verbund() -> Command {
     command
 }
 
+/// Runs `verbund` with `args` and expects success; what it printed.
+pub fn run_verbund(args: &[&str]) -> String {
+    let output = verbund().args(args).output().expect("verbund runs");
+    assert!(
+        output.status.success(),
+        "verbund {args:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// Founds `coop` through the CLI under the statute file `statute` with the founding file's
+/// text `founding`, issues a token to each of `principals`, and starts a server that knows
+/// them from its first request on.
+pub fn found_and_serve(
+    db: &verbund_tests::TestDb,
+    coop: &str,
+    statute: &str,
+    founding: &str,
+    principals: Vec<String>,
+) -> verbund_tests::Client {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let founding_file = dir.path().join("founding.toml");
+    std::fs::write(&founding_file, founding).expect("write the founding file");
+    run_verbund(&[
+        "coop",
+        "create",
+        coop,
+        "--statute",
+        statute,
+        "--founding",
+        founding_file.to_str().expect("a path"),
+        "--database-url",
+        &db.url,
+    ]);
+    let tokens = principals
+        .into_iter()
+        .map(|principal| {
+            let out = run_verbund(&[
+                "token",
+                "issue",
+                coop,
+                &principal,
+                "--database-url",
+                &db.url,
+            ]);
+            (principal, out.lines().last().expect("a token").to_owned())
+        })
+        .collect();
+    let server = verbund_tests::Server::start(verbund(), &db.url, "warn");
+    verbund_tests::Client::new(coop, server, &db.url, tokens)
+}
+
 /// The path of a file in `examples/`.
 pub fn examples(file: &str) -> String {
     format!("{}/../examples/{file}", env!("CARGO_MANIFEST_DIR"))

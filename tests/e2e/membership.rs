@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use serde_json::{Value, json};
 use verbund_tests::*;
 
-use crate::{examples, verbund};
+use crate::{examples, found_and_serve, verbund};
 
 on_both_databases!(
     a_cooperative_of_firms_and_citizens_grows_and_shrinks_and_its_past_lists_are_right,
@@ -121,51 +121,12 @@ impl Register for Client {
 
 /// Founds the cooperative through the CLI (on `founded_on`), starts a server and issues tokens.
 fn start(db: &TestDb, extra_principals: &[String], founded_on: &str) -> Client {
-    let dir = tempfile::tempdir().expect("a temporary directory");
-    let founding = dir.path().join("founding.toml");
-    std::fs::write(&founding, FOUNDING.replace("2024-01-15", founded_on))
-        .expect("write the founding file");
-    let run = |args: &[&str]| {
-        let output = verbund().args(args).output().expect("verbund runs");
-        assert!(
-            output.status.success(),
-            "verbund {args:?}: {}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-        String::from_utf8_lossy(&output.stdout).into_owned()
-    };
-    run(&[
-        "coop",
-        "create",
-        COOP,
-        "--statute",
-        &examples("statute.toml"),
-        "--founding",
-        founding.to_str().expect("a path"),
-        "--database-url",
-        &db.url,
-    ]);
     let mut principals: Vec<String> = ["member:1", "member:2", "member:3", "auditor"]
         .map(str::to_owned)
         .to_vec();
     principals.extend_from_slice(extra_principals);
-    let tokens = principals
-        .into_iter()
-        .map(|principal| {
-            let out = run(&[
-                "token",
-                "issue",
-                COOP,
-                &principal,
-                "--database-url",
-                &db.url,
-            ]);
-            (principal, out.lines().last().expect("a token").to_owned())
-        })
-        .collect();
-    // Started after the tokens exist, so that it knows them from the first request on.
-    let server = Server::start(verbund(), &db.url, "warn");
-    Client::new(COOP, server, &db.url, tokens)
+    let founding = FOUNDING.replace("2024-01-15", founded_on);
+    found_and_serve(db, COOP, &examples("statute.toml"), &founding, principals)
 }
 
 fn numbers(page: &Value) -> Vec<u64> {

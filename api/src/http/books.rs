@@ -29,7 +29,7 @@ use crate::http::dto;
 use crate::http::error::{ApiError, ReadProblems, WriteProblems};
 use crate::http::exports;
 use crate::http::extract::{Body, Params};
-use crate::http::kit::{ReadHeaders, WriteHeaders, not_founded, run_write, with_position};
+use crate::http::kit::{ReadHeaders, WriteHeaders, execute, not_founded, with_position};
 
 // ---------------------------------------------------------------------------------------------
 // Bodies
@@ -595,21 +595,6 @@ fn new_entry() -> Result<EntryId, ApiError> {
     Ok(EntryId::parse(&app::random_hex(8))?)
 }
 
-async fn run(
-    app: &App,
-    coop: &Coop,
-    caller: &Caller,
-    headers: &HeaderMap,
-    route: &str,
-    body: &impl Serialize,
-    command: impl app::Command,
-) -> Result<Executed, ApiError> {
-    run_write(coop, caller, headers, route, body, |request| async move {
-        app::execute(app, &request, &command).await
-    })
-    .await
-}
-
 /// The entry a repeated request made first, read from its first event.
 async fn first_entry(app: &App, coop: &Coop, executed: Executed) -> Result<String, ApiError> {
     use verbund_domain::Event as E;
@@ -671,7 +656,7 @@ pub async fn record_payment(
     let entry = new_entry()?;
     let command = app::books::RecordPayment::try_from(Asked::new(&caller, entry.clone(), &body))?;
     let entry = entry.to_string();
-    let executed = run(
+    let executed = execute(
         &app,
         &coop,
         &caller,
@@ -709,7 +694,7 @@ pub async fn charge_levy(
     let about = (entry.clone(), members);
     let command = app::books::ChargeLevy::try_from(Asked::new(&caller, about, &body))?;
     let entry = entry.to_string();
-    let executed = run(
+    let executed = execute(
         &app,
         &coop,
         &caller,
@@ -739,7 +724,7 @@ pub async fn post_entry(
     let entry = new_entry()?;
     let command = app::books::PostEntry::try_from(Asked::new(&caller, entry.clone(), &body))?;
     let entry = entry.to_string();
-    let executed = run(
+    let executed = execute(
         &app,
         &coop,
         &caller,
@@ -773,7 +758,7 @@ pub async fn reverse_entry(
     let command = app::books::Reverse::try_from(Asked::new(&caller, about, &body))?;
     let entry = entry.to_string();
     let route = format!("books:reverse_entry:{reversed}");
-    let executed = run(&app, &coop, &caller, &headers, &route, &body, command).await?;
+    let executed = execute(&app, &coop, &caller, &headers, &route, &body, command).await?;
     made(&app, &coop, executed, entry).await
 }
 
@@ -793,7 +778,7 @@ pub async fn open_account(
 ) -> Result<Response, ApiError> {
     let command = app::books::OpenAccount::try_from(Asked::new(&caller, (), &body))?;
     let entry = body.code.to_string();
-    let executed = run(
+    let executed = execute(
         &app,
         &coop,
         &caller,
@@ -834,7 +819,7 @@ pub async fn close_year(
     let command = app::books::CloseYear::try_from(Asked::new(&caller, about, &body))?;
     let entry = entry.to_string();
     let route = format!("books:close_year:{year_end}");
-    let executed = run(&app, &coop, &caller, &headers, &route, &body, command).await?;
+    let executed = execute(&app, &coop, &caller, &headers, &route, &body, command).await?;
     made(&app, &coop, executed, entry).await
 }
 
@@ -864,7 +849,7 @@ pub async fn use_profit(
     let command = app::books::DistributeProfit::try_from(Asked::new(&caller, about, &body))?;
     let entry = entry.to_string();
     let route = format!("books:use_profit:{year_end}");
-    let executed = run(&app, &coop, &caller, &headers, &route, &body, command).await?;
+    let executed = execute(&app, &coop, &caller, &headers, &route, &body, command).await?;
     made(&app, &coop, executed, entry).await
 }
 
@@ -907,7 +892,7 @@ pub async fn grant_loan(
     let about = (loan.clone(), lender, project, approved);
     let command = app::books::GrantLoan::try_from(Asked::new(&caller, about, &body))?;
     let entry = loan.to_string();
-    let executed = run(
+    let executed = execute(
         &app,
         &coop,
         &caller,
@@ -939,7 +924,7 @@ pub async fn repay_loan(
     let command = app::books::RepayLoan::try_from(Asked::new(&caller, id, &body))?;
     let entry = loan.clone();
     let route = format!("books:repay_loan:{loan}");
-    let executed = run(&app, &coop, &caller, &headers, &route, &body, command).await?;
+    let executed = execute(&app, &coop, &caller, &headers, &route, &body, command).await?;
     made(&app, &coop, executed, entry).await
 }
 

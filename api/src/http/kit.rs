@@ -174,3 +174,32 @@ pub(crate) fn write_request(
         digest: *hasher.finalize().as_bytes(),
     })
 }
+
+/// Executes `command` for a write request whose canonical form is `route` and `body`
+/// ([`run_write`]).
+pub(crate) async fn execute(
+    app: &App,
+    coop: &Coop,
+    caller: &Caller,
+    headers: &HeaderMap,
+    route: &str,
+    body: &impl serde::Serialize,
+    command: impl app::Command,
+) -> Result<app::Executed, ApiError> {
+    run_write(coop, caller, headers, route, body, |request| async move {
+        app::execute(app, &request, &command).await
+    })
+    .await
+}
+
+/// The answer of a write that made nothing to name: its position, and whether it repeated an
+/// earlier request.
+pub(crate) fn written(executed: app::Executed) -> Response {
+    with_position(
+        executed.last,
+        axum::Json(crate::http::dto::Written {
+            position: executed.last.get(),
+            replayed: executed.replayed,
+        }),
+    )
+}

@@ -26,8 +26,8 @@ use crate::http::dto;
 use crate::http::error::{ApiError, Problem, PublicReadProblems, ReadProblems, WriteProblems};
 use crate::http::extract::{Body, Params};
 use crate::http::kit::{
-    ReadHeaders, WriteHeaders, after_member, as_of, not_founded, page_limit, people, run_write,
-    with_position,
+    ReadHeaders, WriteHeaders, after_member, as_of, execute, not_founded, page_limit, people,
+    with_position, written,
 };
 
 /// The person behind one reference, if there is one and it is present.
@@ -798,32 +798,6 @@ pub async fn get_application(
 
 // ---------------------------------------------------------------------------------------------
 // Writes
-
-/// Executes a membership command for a request whose canonical form is `route` and `body`.
-async fn execute(
-    app: &App,
-    coop: &Coop,
-    caller: &Caller,
-    headers: &HeaderMap,
-    route: &str,
-    body: &impl Serialize,
-    command: impl app::Command,
-) -> Result<Executed, ApiError> {
-    run_write(coop, caller, headers, route, body, |request| async move {
-        app::execute(app, &request, &command).await
-    })
-    .await
-}
-
-fn written(executed: Executed) -> Response {
-    with_position(
-        executed.last,
-        axum::Json(dto::Written {
-            position: executed.last.get(),
-            replayed: executed.replayed,
-        }),
-    )
-}
 
 fn created(executed: Executed, body: impl Serialize) -> Response {
     let status = if executed.replayed {

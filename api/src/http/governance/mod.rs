@@ -30,7 +30,8 @@ use crate::http::dto;
 use crate::http::error::{ActionProblems, ApiError, Problem, ReadProblems, WriteProblems};
 use crate::http::extract::{Body, Params};
 use crate::http::kit::{
-    ReadHeaders, WriteHeaders, run_write, settle_write, with_position, write_request,
+    ReadHeaders, WriteHeaders, execute, run_write, settle_write, with_position, write_request,
+    written,
 };
 
 mod minutes;
@@ -461,21 +462,6 @@ pub struct GrantProxyBody {
 // ---------------------------------------------------------------------------------------------
 // Writes
 
-async fn run(
-    app: &App,
-    coop: &Coop,
-    caller: &Caller,
-    headers: &HeaderMap,
-    route: &str,
-    body: &impl Serialize,
-    command: impl app::Command,
-) -> Result<Executed, ApiError> {
-    run_write(coop, caller, headers, route, body, |request| async move {
-        app::execute(app, &request, &command).await
-    })
-    .await
-}
-
 fn created(executed: Executed, id: String) -> Response {
     let status = if executed.replayed {
         StatusCode::OK
@@ -492,16 +478,6 @@ fn created(executed: Executed, id: String) -> Response {
                 replayed: executed.replayed,
             }),
         ),
-    )
-}
-
-fn written(executed: Executed) -> Response {
-    with_position(
-        executed.last,
-        axum::Json(dto::Written {
-            position: executed.last.get(),
-            replayed: executed.replayed,
-        }),
     )
 }
 
@@ -533,7 +509,7 @@ pub async fn convene(
 ) -> Result<Response, ApiError> {
     let id = AssemblyId::parse(&app::random_hex(8))?;
     let command = app::governance::Convene::try_from(Asked::new(&caller, id.clone(), &body))?;
-    let executed = run(&app, &coop, &caller, &headers, "convene", &body, command).await?;
+    let executed = execute(&app, &coop, &caller, &headers, "convene", &body, command).await?;
     let id = if executed.replayed {
         first_id(&app, &coop, executed).await?
     } else {
@@ -576,7 +552,7 @@ pub async fn add_item(
     let id = parse_assembly(&assembly)?;
     let command = app::governance::AddItem::try_from(Asked::new(&caller, id.clone(), &body))?;
     let route = format!("add_item:{id}");
-    let executed = run(&app, &coop, &caller, &headers, &route, &body, command).await?;
+    let executed = execute(&app, &coop, &caller, &headers, &route, &body, command).await?;
     Ok(written(executed))
 }
 
@@ -601,7 +577,7 @@ pub async fn attend(
     let command =
         app::governance::RecordAttendance::try_from(Asked::new(&caller, id.clone(), &body))?;
     let route = format!("attend:{id}");
-    let executed = run(&app, &coop, &caller, &headers, &route, &body, command).await?;
+    let executed = execute(&app, &coop, &caller, &headers, &route, &body, command).await?;
     Ok(written(executed))
 }
 
@@ -622,7 +598,7 @@ pub async fn put_motion(
 ) -> Result<Response, ApiError> {
     let id = MotionId::parse(&app::random_hex(8))?;
     let command = app::governance::PutMotion::try_from(Asked::new(&caller, id.clone(), &body))?;
-    let executed = run(&app, &coop, &caller, &headers, "put_motion", &body, command).await?;
+    let executed = execute(&app, &coop, &caller, &headers, "put_motion", &body, command).await?;
     let id = if executed.replayed {
         first_id(&app, &coop, executed).await?
     } else {
@@ -771,7 +747,7 @@ pub async fn vote(
     let about = (id.clone(), mark, sealed);
     let command = app::governance::CastVote::try_from(Asked::new(&caller, about, &body))?;
     let route = format!("vote:{id}");
-    let executed = run(&app, &coop, &caller, &headers, &route, &body, command).await?;
+    let executed = execute(&app, &coop, &caller, &headers, &route, &body, command).await?;
     Ok(written(executed))
 }
 
@@ -794,7 +770,7 @@ pub async fn grant_proxy(
     let principal = super::members::parse_member(&member)?;
     let command = app::governance::GrantProxy::try_from(Asked::new(&caller, principal, &body))?;
     let route = format!("grant_proxy:{principal}");
-    let executed = run(&app, &coop, &caller, &headers, &route, &body, command).await?;
+    let executed = execute(&app, &coop, &caller, &headers, &route, &body, command).await?;
     Ok(written(executed))
 }
 
@@ -817,7 +793,7 @@ pub async fn revoke_proxy(
         on: app::today(),
     };
     let route = format!("revoke_proxy:{principal}");
-    let executed = run(&app, &coop, &caller, &headers, &route, &(), command).await?;
+    let executed = execute(&app, &coop, &caller, &headers, &route, &(), command).await?;
     Ok(written(executed))
 }
 
