@@ -656,16 +656,8 @@ pub async fn record_payment(
     let entry = new_entry()?;
     let command = app::books::RecordPayment::try_from(Asked::new(&caller, entry.clone(), &body))?;
     let entry = entry.to_string();
-    let executed = execute(
-        &app,
-        &coop,
-        &caller,
-        &headers,
-        "books:record_payment",
-        &body,
-        command,
-    )
-    .await?;
+    let route = "books:record_payment";
+    let executed = execute(&app, &coop, &caller, &headers, route, &body, command).await?;
     made(&app, &coop, executed, entry).await
 }
 
@@ -694,16 +686,8 @@ pub async fn charge_levy(
     let about = (entry.clone(), members);
     let command = app::books::ChargeLevy::try_from(Asked::new(&caller, about, &body))?;
     let entry = entry.to_string();
-    let executed = execute(
-        &app,
-        &coop,
-        &caller,
-        &headers,
-        "books:charge_levy",
-        &body,
-        command,
-    )
-    .await?;
+    let route = "books:charge_levy";
+    let executed = execute(&app, &coop, &caller, &headers, route, &body, command).await?;
     made(&app, &coop, executed, entry).await
 }
 
@@ -724,16 +708,8 @@ pub async fn post_entry(
     let entry = new_entry()?;
     let command = app::books::PostEntry::try_from(Asked::new(&caller, entry.clone(), &body))?;
     let entry = entry.to_string();
-    let executed = execute(
-        &app,
-        &coop,
-        &caller,
-        &headers,
-        "books:post_entry",
-        &body,
-        command,
-    )
-    .await?;
+    let route = "books:post_entry";
+    let executed = execute(&app, &coop, &caller, &headers, route, &body, command).await?;
     made(&app, &coop, executed, entry).await
 }
 
@@ -778,16 +754,8 @@ pub async fn open_account(
 ) -> Result<Response, ApiError> {
     let command = app::books::OpenAccount::try_from(Asked::new(&caller, (), &body))?;
     let entry = body.code.to_string();
-    let executed = execute(
-        &app,
-        &coop,
-        &caller,
-        &headers,
-        "books:open_account",
-        &body,
-        command,
-    )
-    .await?;
+    let route = "books:open_account";
+    let executed = execute(&app, &coop, &caller, &headers, route, &body, command).await?;
     made(&app, &coop, executed, entry).await
 }
 
@@ -892,16 +860,8 @@ pub async fn grant_loan(
     let about = (loan.clone(), lender, project, approved);
     let command = app::books::GrantLoan::try_from(Asked::new(&caller, about, &body))?;
     let entry = loan.to_string();
-    let executed = execute(
-        &app,
-        &coop,
-        &caller,
-        &headers,
-        "books:grant_loan",
-        &body,
-        command,
-    )
-    .await?;
+    let route = "books:grant_loan";
+    let executed = execute(&app, &coop, &caller, &headers, route, &body, command).await?;
     made(&app, &coop, executed, entry).await
 }
 

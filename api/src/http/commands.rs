@@ -62,21 +62,19 @@ impl TryFrom<Asked<'_, dto::Subscribe>> for membership::SubscribeShares {
             body,
             today,
         } = asked;
-        {
-            Ok(membership::SubscribeShares {
-                member,
-                subscribe: verbund_domain::Subscribe {
-                    shares: body.shares,
-                    subscribed_on: caller.own_day(
-                        member,
-                        body.subscribed_on,
-                        "subscribed_on",
-                        today,
-                    )?,
+        Ok(membership::SubscribeShares {
+            member,
+            subscribe: verbund_domain::Subscribe {
+                shares: body.shares,
+                subscribed_on: caller.own_day(
+                    member,
+                    body.subscribed_on,
+                    "subscribed_on",
                     today,
-                },
-            })
-        }
+                )?,
+                today,
+            },
+        })
     }
 }
 
@@ -84,22 +82,20 @@ impl TryFrom<Asked<'_, dto::RecordPayment>> for membership::RecordSharePayment {
     type Error = ApiError;
     fn try_from(asked: Asked<'_, dto::RecordPayment>) -> Result<Self, ApiError> {
         let Asked {
-            caller: _,
             about: member,
             body,
             today,
+            ..
         } = asked;
-        {
-            Ok(membership::RecordSharePayment {
-                member,
-                payment: verbund_domain::RecordPayment {
-                    amount: body.amount,
-                    received_on: body.received_on.unwrap_or(today),
-                    reference: body.reference.clone(),
-                    today,
-                },
-            })
-        }
+        Ok(membership::RecordSharePayment {
+            member,
+            payment: verbund_domain::RecordPayment {
+                amount: body.amount,
+                received_on: body.received_on.unwrap_or(today),
+                reference: body.reference.clone(),
+                today,
+            },
+        })
     }
 }
 
@@ -112,35 +108,33 @@ impl TryFrom<Asked<'_, dto::Resign>> for membership::RecordResignation {
             body,
             today,
         } = asked;
-        {
-            let hardship = body
-                .hardship
-                .as_deref()
-                .map(|statement| {
-                    let chars = statement.trim().chars().count();
-                    if !(1..=2000).contains(&chars) {
-                        return Err(ApiError::bad_request(
-                            "hardship-malformed",
-                            "hardship",
-                            "the statement of hardship has 1 to 2,000 characters",
-                        ));
-                    }
-                    Ok(app::seal_json(&statement.trim())?)
-                })
-                .transpose()?;
-            let (record, reference) = hardship.unzip();
-            Ok(membership::RecordResignation {
-                member,
-                resign: verbund_domain::Resign {
-                    declared_on: caller.own_day(member, body.declared_on, "declared_on", today)?,
-                    in_text_form: body.in_text_form,
-                    in_writing: body.in_writing,
-                    hardship: reference,
-                    today,
-                },
-                statement: record,
+        let hardship = body
+            .hardship
+            .as_deref()
+            .map(|statement| {
+                let chars = statement.trim().chars().count();
+                if !(1..=2000).contains(&chars) {
+                    return Err(ApiError::bad_request(
+                        "hardship-malformed",
+                        "hardship",
+                        "the statement of hardship has 1 to 2,000 characters",
+                    ));
+                }
+                Ok(app::seal_json(&statement.trim())?)
             })
-        }
+            .transpose()?;
+        let (record, reference) = hardship.unzip();
+        Ok(membership::RecordResignation {
+            member,
+            resign: verbund_domain::Resign {
+                declared_on: caller.own_day(member, body.declared_on, "declared_on", today)?,
+                in_text_form: body.in_text_form,
+                in_writing: body.in_writing,
+                hardship: reference,
+                today,
+            },
+            statement: record,
+        })
     }
 }
 
@@ -148,22 +142,20 @@ impl TryFrom<Asked<'_, dto::Exclude>> for membership::ExcludeMember {
     type Error = ApiError;
     fn try_from(asked: Asked<'_, dto::Exclude>) -> Result<Self, ApiError> {
         let Asked {
-            caller: _,
             about: member,
             body,
             today,
+            ..
         } = asked;
-        {
-            Ok(membership::ExcludeMember {
-                member,
-                exclude: verbund_domain::Exclude {
-                    ground: body.ground.clone(),
-                    reason: body.reason.clone(),
-                    dispatched_on: body.dispatched_on.unwrap_or(today),
-                    today,
-                },
-            })
-        }
+        Ok(membership::ExcludeMember {
+            member,
+            exclude: verbund_domain::Exclude {
+                ground: body.ground.clone(),
+                reason: body.reason.clone(),
+                dispatched_on: body.dispatched_on.unwrap_or(today),
+                today,
+            },
+        })
     }
 }
 
@@ -171,20 +163,18 @@ impl TryFrom<Asked<'_, dto::RecordDeath>> for membership::RecordMembersDeath {
     type Error = ApiError;
     fn try_from(asked: Asked<'_, dto::RecordDeath>) -> Result<Self, ApiError> {
         let Asked {
-            caller: _,
             about: member,
             body,
             today,
+            ..
         } = asked;
-        {
-            Ok(membership::RecordMembersDeath {
-                member,
-                death: verbund_domain::RecordDeath {
-                    died_on: body.died_on,
-                    today,
-                },
-            })
-        }
+        Ok(membership::RecordMembersDeath {
+            member,
+            death: verbund_domain::RecordDeath {
+                died_on: body.died_on,
+                today,
+            },
+        })
     }
 }
 
@@ -197,20 +187,18 @@ impl TryFrom<Asked<'_, dto::Transfer>> for membership::TransferCapital {
             body,
             today,
         } = asked;
-        {
-            Ok(membership::TransferCapital {
-                from: member,
-                to: MemberNo::new(body.to).ok_or_else(|| {
-                    ApiError::bad_request("member-malformed", "to", "member numbers start at 1")
-                })?,
-                transfer: verbund_domain::Transfer {
-                    amount: body.amount,
-                    agreed_on: caller.own_day(member, body.agreed_on, "agreed_on", today)?,
-                    in_text_form: body.in_text_form,
-                    today,
-                },
-            })
-        }
+        Ok(membership::TransferCapital {
+            from: member,
+            to: MemberNo::new(body.to).ok_or_else(|| {
+                ApiError::bad_request("member-malformed", "to", "member numbers start at 1")
+            })?,
+            transfer: verbund_domain::Transfer {
+                amount: body.amount,
+                agreed_on: caller.own_day(member, body.agreed_on, "agreed_on", today)?,
+                in_text_form: body.in_text_form,
+                today,
+            },
+        })
     }
 }
 
@@ -218,21 +206,19 @@ impl TryFrom<Asked<'_, dto::PaySettlement>> for membership::PayOutSettlement {
     type Error = ApiError;
     fn try_from(asked: Asked<'_, dto::PaySettlement>) -> Result<Self, ApiError> {
         let Asked {
-            caller: _,
             about: member,
             body,
             today,
+            ..
         } = asked;
-        {
-            Ok(membership::PayOutSettlement {
-                member,
-                settlement: verbund_domain::PaySettlement {
-                    amount: body.amount,
-                    paid_on: body.paid_on.unwrap_or(today),
-                    today,
-                },
-            })
-        }
+        Ok(membership::PayOutSettlement {
+            member,
+            settlement: verbund_domain::PaySettlement {
+                amount: body.amount,
+                paid_on: body.paid_on.unwrap_or(today),
+                today,
+            },
+        })
     }
 }
 
@@ -240,25 +226,23 @@ impl TryFrom<Asked<'_, dto::Appoint>> for membership::AppointOfficer {
     type Error = ApiError;
     fn try_from(asked: Asked<'_, dto::Appoint>) -> Result<Self, ApiError> {
         let Asked {
-            caller: _,
             about: member,
             body,
             today,
+            ..
         } = asked;
-        {
-            let serving = app::seal_serving(body.serving.as_deref(), "serving")?;
-            let (record, reference) = serving.unzip();
-            Ok(membership::AppointOfficer {
-                member,
-                appoint: verbund_domain::Appoint {
-                    office: body.office.into(),
-                    serving: reference,
-                    effective_on: body.effective_on.unwrap_or(today),
-                    today,
-                },
-                serving: record,
-            })
-        }
+        let serving = app::seal_serving(body.serving.as_deref(), "serving")?;
+        let (record, reference) = serving.unzip();
+        Ok(membership::AppointOfficer {
+            member,
+            appoint: verbund_domain::Appoint {
+                office: body.office.into(),
+                serving: reference,
+                effective_on: body.effective_on.unwrap_or(today),
+                today,
+            },
+            serving: record,
+        })
     }
 }
 
@@ -266,22 +250,20 @@ impl TryFrom<Asked<'_, dto::GrantVotes>> for membership::GrantMultipleVotes {
     type Error = ApiError;
     fn try_from(asked: Asked<'_, dto::GrantVotes>) -> Result<Self, ApiError> {
         let Asked {
-            caller: _,
             about: member,
             body,
             today,
+            ..
         } = asked;
-        {
-            Ok(membership::GrantMultipleVotes {
-                member,
-                grant: verbund_domain::GrantVotes {
-                    votes: body.votes,
-                    reason: body.reason.clone(),
-                    granted_on: body.granted_on.unwrap_or(today),
-                    today,
-                },
-            })
-        }
+        Ok(membership::GrantMultipleVotes {
+            member,
+            grant: verbund_domain::GrantVotes {
+                votes: body.votes,
+                reason: body.reason.clone(),
+                granted_on: body.granted_on.unwrap_or(today),
+                today,
+            },
+        })
     }
 }
 

@@ -11,6 +11,7 @@ on_both_databases!(
     sixty_four_tasks_on_overlapping_streams_lose_nothing_and_keep_one_chain,
     two_writers_racing_on_overlapping_streams_lose_nothing_and_keep_one_chain,
     a_subscriber_started_during_heavy_appending_sees_every_event_once_in_order,
+    a_writer_with_its_second_paths_off_loses_nothing_and_keeps_one_chain,
 );
 
 const TASKS: u64 = 64;
@@ -25,6 +26,19 @@ async fn sixty_four_tasks_on_overlapping_streams_lose_nothing_and_keep_one_chain
         counters.batches < counters.appends,
         "concurrent appends share commits: {counters:?}"
     );
+}
+
+/// The switches the benchmarks measure the second paths with (`docs/performance.md`) leave a
+/// correct ledger: PostgreSQL's writer remembering no streams decides every batch the careful
+/// way, SQLite's takes every batch into the stream index at once.
+async fn a_writer_with_its_second_paths_off_loses_nothing_and_keeps_one_chain(db: &TestDb) {
+    let ledger = db
+        .ledger_with(|options| {
+            options.writer_streams_known_max = 0;
+            options.index_lag_events_max = 1;
+        })
+        .await;
+    race(db, std::slice::from_ref(&ledger), "careful").await;
 }
 
 /// Two writers on one database, as two server processes are: each with its own knowledge of
