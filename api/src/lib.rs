@@ -15,6 +15,7 @@ pub mod http;
 pub mod metrics;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
+pub mod web;
 
 /// The database used when neither `--database-url` nor `VERBUND_DATABASE_URL` names one.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite:verbund.db";

@@ -97,6 +97,7 @@ impl BulkCoop {
                 changes.push(Change::new(
                     Stream::Token(token.clone()),
                     TokenIssued {
+                        purpose: verbund_domain::TokenPurpose::Api,
                         token,
                         principal: Principal::Member { member },
                         digest: secret.digest(),

@@ -480,6 +480,7 @@ fn fill_group(g: u64) -> Vec<verbund_domain::Change> {
         changes.push(Change::new(
             stream.clone(),
             TokenIssued {
+                purpose: verbund_domain::TokenPurpose::Api,
                 token: token.clone(),
                 principal: Principal::Auditor,
                 // Digested as a real token's secret (here: its unique id).

@@ -11,7 +11,7 @@ use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
 
 use crate::ids::text_id;
-use crate::{Change, Cooperative, DomainError, Event, Member, MemberNo, Stream};
+use crate::{Change, Cooperative, DomainError, Event, Member, MemberNo, PersonId, Stream};
 
 /// Whom a token stands for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -21,6 +21,13 @@ pub enum Principal {
     Member {
         /// The member.
         member: MemberNo,
+    },
+    /// A person who acts for one or more members (their owner, managing director,
+    /// authorised signatory, attorney, or the member themself); their roles are those of the
+    /// member they act for in a request.
+    Person {
+        /// The person.
+        person: PersonId,
     },
     /// Operates the cooperative's installation: issues and revokes tokens.
     Admin,
@@ -33,22 +40,26 @@ pub enum Principal {
 }
 
 impl Principal {
-    /// Parses `member:7`, `admin`, `auditor`, `regulator` or `citizen-investor`.
+    /// Parses `member:7`, `person:` and 16 hex digits, `admin`, `auditor`, `regulator` or
+    /// `citizen-investor`.
     pub fn parse(text: &str) -> Result<Self, DomainError> {
         match text {
             "admin" => Ok(Principal::Admin),
             "auditor" => Ok(Principal::Auditor),
             "regulator" => Ok(Principal::Regulator),
             "citizen-investor" => Ok(Principal::CitizenInvestor),
-            other => match other.strip_prefix("member:") {
-                Some(no) => Ok(Principal::Member {
+            other => match (other.strip_prefix("member:"), other.strip_prefix("person:")) {
+                (Some(no), _) => Ok(Principal::Member {
                     member: MemberNo::parse(no).map_err(|e| e.at("principal"))?,
                 }),
-                None => Err(DomainError::invalid(
+                (_, Some(id)) => Ok(Principal::Person {
+                    person: PersonId::parse(id).map_err(|e| e.at("principal"))?,
+                }),
+                (None, None) => Err(DomainError::invalid(
                     "principal-malformed",
                     "principal",
                     format!(
-                        "{other:?} is not a principal: use member:NUMBER, admin, auditor, regulator or citizen-investor"
+                        "{other:?} is not a principal: use member:NUMBER, person:ID, admin, auditor, regulator or citizen-investor"
                     ),
                 )),
             },
@@ -60,6 +71,7 @@ impl fmt::Display for Principal {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Principal::Member { member } => write!(f, "member:{member}"),
+            Principal::Person { person } => write!(f, "person:{person}"),
             Principal::Admin => f.write_str("admin"),
             Principal::Auditor => f.write_str("auditor"),
             Principal::Regulator => f.write_str("regulator"),
@@ -224,7 +236,40 @@ pub struct TokenIssued {
     pub digest: TokenDigest,
     /// When it stops working.
     pub expires_at: Timestamp,
+    /// What it is for. Absent in schema version 1, whose tokens are API tokens.
+    #[serde(default)]
+    pub purpose: TokenPurpose,
 }
+
+/// What a token is for.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum TokenPurpose {
+    /// A bearer token for the API.
+    #[default]
+    Api,
+    /// A sign-in link for a person: used once, to start a session; it opens nothing else.
+    SignInLink,
+    /// A person's session on the pages, carried in a cookie; started by a sign-in link.
+    Session,
+}
+
+impl TokenPurpose {
+    /// The purpose's name on the wire.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TokenPurpose::Api => "api",
+            TokenPurpose::SignInLink => "sign-in-link",
+            TokenPurpose::Session => "session",
+        }
+    }
+}
+
+/// The longest a sign-in link lives: three days, to reach its person by letter or mail.
+pub const SIGN_IN_LINK_LIFETIME: SignedDuration = SignedDuration::from_hours(72);
+
+/// The longest a session lives: twelve hours, a working day.
+pub const SESSION_LIFETIME: SignedDuration = SignedDuration::from_hours(12);
 
 /// `TokenRevoked`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -245,6 +290,8 @@ pub struct IssueToken {
     pub digest: TokenDigest,
     /// When it stops working.
     pub expires_at: Timestamp,
+    /// What it is for.
+    pub purpose: TokenPurpose,
     /// The current time.
     pub now: Timestamp,
 }
@@ -255,22 +302,74 @@ pub struct IssueToken {
 pub struct Token {
     issued: bool,
     revoked: bool,
+    /// What the token is for, whom it stands for and until when: what a sign-in link's use
+    /// checks.
+    #[serde(default)]
+    purpose: TokenPurpose,
+    #[serde(default)]
+    principal: Option<Principal>,
+    #[serde(default)]
+    expires_at: Option<Timestamp>,
 }
 
 impl Token {
     /// Folds one event of the token's stream in.
     pub fn apply(&mut self, event: &Event) {
         match event {
-            Event::TokenIssued(_) => self.issued = true,
+            Event::TokenIssued(e) => {
+                self.issued = true;
+                self.purpose = e.purpose;
+                self.principal = Some(e.principal);
+                self.expires_at = Some(e.expires_at);
+            }
             Event::TokenRevoked(_) => self.revoked = true,
             _ => {}
         }
     }
 
+    /// Decides starting a session with this sign-in link: the link, unused and unexpired, is
+    /// used up (revoked) in the same write that issues the session (`session`, a new token of
+    /// the link's person), so a link starts one session at most.
+    pub fn start_session(
+        &self,
+        link: TokenId,
+        session: &Token,
+        coop: &Cooperative,
+        member: &Member,
+        command: IssueToken,
+    ) -> Result<Vec<Change>, DomainError> {
+        let usable = self.issued
+            && !self.revoked
+            && self.purpose == TokenPurpose::SignInLink
+            && self.expires_at.is_some_and(|at| command.now < at);
+        if !usable {
+            // One answer for unknown, used and expired links: which one it is helps only an
+            // attacker.
+            return Err(DomainError::not_found(
+                "sign-in-link-unusable",
+                "the sign-in link is unknown, used or expired; ask the board for a new one",
+            ));
+        }
+        if command.purpose != TokenPurpose::Session || self.principal != Some(command.principal) {
+            return Err(DomainError::invalid(
+                "session-mismatch",
+                "principal",
+                "a sign-in link starts a session of its own person",
+            ));
+        }
+        let mut changes = vec![Change::new(
+            Stream::Token(link.clone()),
+            TokenRevoked { token: link },
+        )];
+        changes.extend(session.issue(coop, member, command)?);
+        Ok(changes)
+    }
+
     /// Decides issuing the token. The cooperative must be founded — only an administrator's
     /// token may come first, to move an existing cooperative in —, a member principal must be
     /// a member, and the expiry must lie in the future, at most [`TOKEN_LIFETIME_MAX`] ahead.
-    /// `member` is the member aggregate of a member principal.
+    /// `member` is the member aggregate of a member principal, and for a person one member
+    /// they act for.
     pub fn issue(
         &self,
         coop: &Cooperative,
@@ -292,6 +391,18 @@ impl Token {
             )
             .at("principal"));
         }
+        if let Principal::Person { person } = command.principal
+            && member
+                .membership()
+                .and_then(|m| m.acts_for(person))
+                .is_none()
+        {
+            return Err(DomainError::not_found(
+                "person-not-found",
+                format!("person {person} acts for no member"),
+            )
+            .at("principal"));
+        }
         if command.expires_at <= command.now {
             return Err(DomainError::invalid(
                 "token-expiry-past",
@@ -306,6 +417,31 @@ impl Token {
                 "a token lives at most 366 days",
             ));
         }
+        let longest = match command.purpose {
+            TokenPurpose::Api => TOKEN_LIFETIME_MAX,
+            TokenPurpose::SignInLink => SIGN_IN_LINK_LIFETIME,
+            TokenPurpose::Session => SESSION_LIFETIME,
+        };
+        if command.purpose != TokenPurpose::Api {
+            if !matches!(command.principal, Principal::Person { .. }) {
+                return Err(DomainError::invalid(
+                    "sign-in-for-person-only",
+                    "principal",
+                    "sign-in links and sessions are for people; other principals use API tokens",
+                ));
+            }
+            if command.now.duration_until(command.expires_at) > longest {
+                return Err(DomainError::invalid(
+                    "token-lifetime-too-long",
+                    "expires_at",
+                    format!(
+                        "a {} lives at most {} hours",
+                        command.purpose.as_str().replace('-', " "),
+                        longest.as_hours()
+                    ),
+                ));
+            }
+        }
         if self.issued {
             return Err(DomainError::conflict(
                 "token-exists",
@@ -319,6 +455,7 @@ impl Token {
                 principal: command.principal,
                 digest: command.digest,
                 expires_at: command.expires_at,
+                purpose: command.purpose,
             },
         )])
     }
@@ -356,6 +493,7 @@ mod tests {
             principal,
             digest: TokenDigest::parse(&"ab".repeat(32)).expect("valid"),
             expires_at: now + SignedDuration::from_hours(lifetime_hours),
+            purpose: TokenPurpose::Api,
             now,
         }
     }

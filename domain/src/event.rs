@@ -20,8 +20,9 @@ use crate::governance::{
 };
 use crate::membership::{
     ApplicationAccepted, ApplicationRejected, CapitalTransferred, MemberAdmitted, MemberDied,
-    MemberExcluded, MemberRecordErased, MembershipApplied, PaymentReceived, ResignationDeclared,
-    SettlementPaid, SharesSubscribed, VotesGranted,
+    MemberExcluded, MemberRecordErased, MembershipApplied, PaymentReceived,
+    RepresentativeAuthorized, RepresentativeWithdrawn, ResignationDeclared, SettlementPaid,
+    SharesSubscribed, VotesGranted,
 };
 use crate::moving_in::{CooperativeMovedIn, MemberMovedIn, OpeningBalancesBooked};
 use crate::{ApplicationId, MemberNo, TokenId};
@@ -249,8 +250,13 @@ events! {
     OfficerAppointed v 2 reads 1,
     /// A member's office ended.
     OfficerRemoved v 1,
-    /// An API token was issued.
-    TokenIssued v 1,
+    /// A person may act for a member.
+    RepresentativeAuthorized v 1,
+    /// A person no longer acts for a member.
+    RepresentativeWithdrawn v 1,
+    /// A token was issued. Version 2 adds its purpose (an API token, a sign-in link, a
+    /// session); version 1 reads as an API token.
+    TokenIssued v 2 reads 1,
     /// An API token was revoked.
     TokenRevoked v 1,
     /// A general assembly was convened. Version 2 adds `delegates` (G43a); version 1 reads

@@ -40,8 +40,8 @@ mod personal;
 pub mod statute;
 
 pub use access::{
-    IssueToken, Principal, Role, TOKEN_LIFETIME_MAX, Token, TokenDigest, TokenId, TokenIssued,
-    TokenRevoked,
+    IssueToken, Principal, Role, SESSION_LIFETIME, SIGN_IN_LINK_LIFETIME, TOKEN_LIFETIME_MAX,
+    Token, TokenDigest, TokenId, TokenIssued, TokenPurpose, TokenRevoked,
 };
 pub use calendar::{BusinessYear, record_retained_until, settlement_due};
 pub use coop::{
@@ -54,11 +54,12 @@ pub use event::{Change, DecodeError, Event, Stream};
 pub use ids::{MemberNo, Name};
 pub use membership::{
     Acknowledgements, Admit, Application, ApplicationAccepted, ApplicationRejected, Apply,
-    CapitalTransferred, Decided, EraseRecord, Exclude, Exit, ExitCause, GrantVotes, Member,
-    MemberAdmitted, MemberDied, MemberExcluded, MemberKind, MemberRecordErased, Membership,
-    MembershipApplied, PaySettlement, PaymentReceived, RecordDeath, RecordPayment, Reject, Resign,
+    AuthorizeRepresentative, Capacity, CapitalTransferred, Decided, EraseRecord, Exclude, Exit,
+    ExitCause, GrantVotes, Member, MemberAdmitted, MemberDied, MemberExcluded, MemberKind,
+    MemberRecordErased, Membership, MembershipApplied, PaySettlement, PaymentReceived, PersonId,
+    RecordDeath, RecordPayment, Reject, RepresentativeAuthorized, RepresentativeWithdrawn, Resign,
     ResignationDeclared, SettlementPaid, SharesSubscribed, Subscribe, Transfer, VotesGranted,
-    mandatory_shares, transfer_capital,
+    WithdrawRepresentative, mandatory_shares, transfer_capital,
 };
 pub use money::Money;
 pub use personal::{ApplicationId, Person, PersonalRef, RecordId};

@@ -5,7 +5,8 @@ use std::collections::BTreeSet;
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 use verbund_domain::{
-    Cooperative, Event, Member, MemberNo, Membership, Name, Office, Role, Statute, Stream,
+    Capacity, Cooperative, Event, Member, MemberNo, Membership, Name, Office, PersonId, Role,
+    Statute, Stream,
 };
 use verbund_ledger::Position;
 
@@ -19,6 +20,9 @@ pub struct Register {
     members: imbl::OrdMap<MemberNo, MemberRecord>,
     /// The cooperative's stream as its aggregate folds it: the offices and their terms.
     cooperative: Cooperative,
+    /// Every member each person was ever authorized to act for; whether they still do is the
+    /// member's to say ([`verbund_domain::Membership::acts_for`]).
+    persons: imbl::HashMap<PersonId, imbl::OrdSet<MemberNo>>,
 }
 
 /// The cooperative as founded.
@@ -86,7 +90,7 @@ impl MemberRecord {
 
 impl Projection for Register {
     const NAME: &'static str = "register";
-    const VERSION: u32 = 8;
+    const VERSION: u32 = 9;
 
     fn apply(&mut self, envelope: &Envelope) {
         match &envelope.event {
@@ -134,6 +138,9 @@ impl Projection for Register {
                 let Some(Stream::Member(no)) = envelope.stream else {
                     return;
                 };
+                if let Event::RepresentativeAuthorized(e) = event {
+                    self.persons.entry(e.person).or_default().insert(no);
+                }
                 // A member's entry starts with the admission: an event before it (which the
                 // domain never writes, but an import could) makes no entry.
                 if !self.members.contains_key(&no)
@@ -229,6 +236,20 @@ impl Register {
         let mut holders: Vec<MemberNo> = self.cooperative.holders(office, day).collect();
         holders.sort_unstable();
         holders
+    }
+
+    /// The members `person` acts for, with their capacity, by member number.
+    pub fn acting_for(&self, person: PersonId) -> Vec<(MemberNo, Capacity)> {
+        let Some(members) = self.persons.get(&person) else {
+            return Vec::new();
+        };
+        members
+            .iter()
+            .filter_map(|&no| {
+                let m = self.members.get(&no)?.member.membership()?;
+                Some((no, m.acts_for(person)?))
+            })
+            .collect()
     }
 
     /// The roles a member's token carries on `day`: `Member`, plus one per office held. None

@@ -2,7 +2,7 @@
 
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
-use verbund_domain::{Event, Principal, Stream, Token, TokenDigest, TokenId};
+use verbund_domain::{Event, Principal, Stream, Token, TokenDigest, TokenId, TokenPurpose};
 use verbund_ledger::{Actor, Position};
 
 use crate::{Envelope, Projection, Versioned};
@@ -36,6 +36,8 @@ pub struct TokenRecord {
     pub token: TokenId,
     /// Whom it stands for.
     pub principal: Principal,
+    /// What it is for: the API, a sign-in link, a session.
+    pub purpose: TokenPurpose,
     /// When it stops working.
     pub expires_at: Timestamp,
     /// When it was issued.
@@ -60,7 +62,7 @@ impl TokenRecord {
 
 impl Projection for Tokens {
     const NAME: &'static str = "tokens";
-    const VERSION: u32 = 3;
+    const VERSION: u32 = 4;
 
     fn apply(&mut self, envelope: &Envelope) {
         // Whether the event is of the token's own stream, which its aggregate folds.
@@ -87,6 +89,7 @@ impl Projection for Tokens {
                     TokenRecord {
                         token: e.token.clone(),
                         principal: e.principal,
+                        purpose: e.purpose,
                         expires_at: e.expires_at,
                         issued_at: envelope.recorded_at,
                         issued_by: envelope.actor.clone(),
@@ -230,6 +233,7 @@ mod tests {
         let id = TokenId::parse("t1").expect("valid");
         let events = [
             Event::TokenIssued(TokenIssued {
+                purpose: TokenPurpose::Api,
                 token: id.clone(),
                 principal: Principal::Auditor,
                 digest: TokenDigest::parse(&"ab".repeat(32)).expect("valid"),
@@ -300,6 +304,7 @@ mod tests {
                 for (n, (kind, token, stream)) in ops.into_iter().enumerate() {
                     let event = match kind {
                         Kind::Issued => Event::TokenIssued(TokenIssued {
+                purpose: TokenPurpose::Api,
                             token: id(token),
                             principal: Principal::Auditor,
                             digest: TokenDigest::parse(&format!("{n:064x}")).expect("valid"),

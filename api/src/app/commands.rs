@@ -7,6 +7,7 @@ use verbund_domain::moving_in::{MoveIn, OpenNotice, OpeningMember};
 use verbund_domain::{
     Change, DomainError, Event, FoundCooperative, Founder, IssueToken, Member, MemberKind,
     MemberNo, Money, Officer, Person, PersonalRef, Principal, RecordId, Statute, Stream, TokenId,
+    TokenPurpose,
 };
 use verbund_ledger::{LedgerError, LogId, PersonalRecord, Position};
 
@@ -234,13 +235,16 @@ pub async fn found_cooperative(
     execute(app, request, &command).await
 }
 
-struct Issue(IssueToken);
+/// Issue a token; `acts_for` is, for a person, a member the register says they act for
+/// (their member's stream decides it).
+struct Issue(IssueToken, Option<MemberNo>);
 
 impl Issue {
-    /// The member the token is for, if any.
+    /// The member the token is for, or its person acts for, if any.
     fn member(&self) -> Option<MemberNo> {
         match self.0.principal {
             Principal::Member { member } => Some(member),
+            Principal::Person { .. } => self.1,
             _ => None,
         }
     }
@@ -257,7 +261,7 @@ impl Command for Issue {
             None => &Member::default(),
         };
         Ok(state
-            .token()?
+            .token(&self.0.token)?
             .issue(state.coop()?, member, self.0.clone())?)
     }
 }
@@ -268,17 +272,23 @@ pub async fn issue_token(
     app: &App,
     request: &Request,
     principal: Principal,
+    purpose: TokenPurpose,
     expires_at: Timestamp,
 ) -> Result<IssuedToken, ExecError> {
     let secret = TokenSecret::generate();
     let token = TokenId::parse(&random_hex(8)).expect("16 hex digits are a token id");
-    let command = Issue(IssueToken {
-        token: token.clone(),
-        principal,
-        digest: secret.digest(),
-        expires_at,
-        now: Timestamp::now(),
-    });
+    let acts_for = person_member(app, request, principal).await?;
+    let command = Issue(
+        IssueToken {
+            token: token.clone(),
+            principal,
+            digest: secret.digest(),
+            expires_at,
+            purpose,
+            now: Timestamp::now(),
+        },
+        acts_for,
+    );
     let executed = execute(app, request, &command).await?;
     if !executed.replayed {
         return Ok(IssuedToken {
@@ -303,6 +313,86 @@ pub async fn issue_token(
     }
 }
 
+/// For a person, a member the register says they act for (whose stream then decides it).
+async fn person_member(
+    app: &App,
+    request: &Request,
+    principal: Principal,
+) -> Result<Option<MemberNo>, ExecError> {
+    let Principal::Person { person } = principal else {
+        return Ok(None);
+    };
+    // Once the projections hold every write this process knows of (a representative
+    // authorized a moment ago).
+    let runtime = crate::app::caught_up(app, &request.coop).await?;
+    Ok(runtime
+        .views()
+        .register
+        .read(|register| register.acting_for(person).first().map(|(m, _)| *m)))
+}
+
+/// Start a session with a sign-in link.
+struct StartSession {
+    link: TokenId,
+    issue: Issue,
+}
+
+impl Command for StartSession {
+    fn reads(&self) -> Reads {
+        self.issue.reads().and(Stream::Token(self.link.clone()))
+    }
+    fn decide(&self, state: &State) -> Result<Vec<Change>, ExecError> {
+        let member = match self.issue.member() {
+            Some(member) => state.member(member)?,
+            None => &Member::default(),
+        };
+        Ok(state.token(&self.link)?.start_session(
+            self.link.clone(),
+            state.token(&self.issue.0.token)?,
+            state.coop()?,
+            member,
+            self.issue.0.clone(),
+        )?)
+    }
+}
+
+/// Starts a session of `person` with their sign-in link `link`, used up by it; the session's
+/// secret is in the answer and nowhere else.
+pub async fn start_session(
+    app: &App,
+    request: &Request,
+    link: TokenId,
+    person: verbund_domain::PersonId,
+) -> Result<IssuedToken, ExecError> {
+    let principal = Principal::Person { person };
+    let secret = TokenSecret::generate();
+    let token = TokenId::parse(&random_hex(8)).expect("16 hex digits are a token id");
+    let now = Timestamp::now();
+    let expires_at = now + verbund_domain::SESSION_LIFETIME;
+    let command = StartSession {
+        link,
+        issue: Issue(
+            IssueToken {
+                token: token.clone(),
+                principal,
+                digest: secret.digest(),
+                expires_at,
+                purpose: TokenPurpose::Session,
+                now,
+            },
+            person_member(app, request, principal).await?,
+        ),
+    };
+    let executed = execute(app, request, &command).await?;
+    Ok(IssuedToken {
+        token,
+        secret: Some(secret),
+        principal,
+        expires_at,
+        position: executed.last,
+    })
+}
+
 /// The event at `position`: what a command wrote, e.g. to answer a repeated request with what
 /// the first one decided.
 pub async fn first_event(app: &App, log: &LogId, position: Position) -> Result<Event, ExecError> {
@@ -324,7 +414,7 @@ impl Command for Revoke {
         Reads::of([Stream::Token(self.0.clone())])
     }
     fn decide(&self, state: &State) -> Result<Vec<Change>, ExecError> {
-        Ok(state.token()?.revoke(self.0.clone())?)
+        Ok(state.token(&self.0)?.revoke(self.0.clone())?)
     }
 }
 

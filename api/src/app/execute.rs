@@ -8,6 +8,7 @@ use std::time::Duration;
 use verbund_domain::governance::{Assembly, AssemblyId, Motion, MotionId, Proxies, VoterState};
 use verbund_domain::{
     Application, ApplicationId, Change, Cooperative, DomainError, Member, MemberNo, Stream, Token,
+    TokenId,
 };
 use verbund_ledger::{
     Actor, CommandId, Commit, Erasure, ExpectedVersion, LedgerError, LogId, NewEvent,
@@ -140,7 +141,7 @@ impl Counts {
 #[derive(Debug, Default)]
 pub struct State {
     coop: Option<Cooperative>,
-    token: Option<Token>,
+    tokens: BTreeMap<TokenId, Token>,
     members: BTreeMap<MemberNo, Member>,
     applications: BTreeMap<ApplicationId, Application>,
     assemblies: BTreeMap<AssemblyId, Assembly>,
@@ -210,11 +211,11 @@ impl State {
             .ok_or_else(|| ExecError::undeclared("the books"))
     }
 
-    /// The token read.
-    pub fn token(&self) -> Result<&Token, ExecError> {
-        self.token
-            .as_ref()
-            .ok_or_else(|| ExecError::undeclared("the token"))
+    /// A token read.
+    pub fn token(&self, token: &TokenId) -> Result<&Token, ExecError> {
+        self.tokens
+            .get(token)
+            .ok_or_else(|| ExecError::undeclared(format!("token {token}")))
     }
 
     /// Today's counts.
@@ -375,8 +376,18 @@ pub async fn execute(
 /// so that a retry under another token of the same principal is still the same request.
 fn requester(actor: &Actor) -> &str {
     let text = actor.as_str();
+    // A person acting for a member: `person:ID:member:N`, the pair scoping their requests.
+    let acting = |scope: &str| {
+        scope
+            .split_once(":member:")
+            .is_some_and(|(person, member)| {
+                verbund_domain::Principal::parse(person).is_ok() && MemberNo::parse(member).is_ok()
+            })
+    };
     match text.rsplit_once(':') {
-        Some((principal, _)) if verbund_domain::Principal::parse(principal).is_ok() => principal,
+        Some((scope, _)) if verbund_domain::Principal::parse(scope).is_ok() || acting(scope) => {
+            scope
+        }
         _ => text,
     }
 }
@@ -512,12 +523,9 @@ async fn load(
         }
     });
     for stream in streams {
-        if let Stream::Token(token) = stream {
-            let token = runtime
-                .views()
-                .tokens
-                .read(|tokens| tokens.aggregate(token));
-            state.token = Some(token.state);
+        if let Stream::Token(id) = stream {
+            let token = runtime.views().tokens.read(|tokens| tokens.aggregate(id));
+            state.tokens.insert(id.clone(), token.state);
             versions.insert(stream.clone(), token.version);
         }
     }
@@ -706,7 +714,7 @@ mod tests {
             state.voter(&motion, member).err(),
             state.proxies().err(),
             state.books().err(),
-            state.token().err(),
+            state.token(&TokenId::parse("t1").expect("valid")).err(),
             state.counts().err(),
         ];
         for error in undeclared {

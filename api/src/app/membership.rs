@@ -399,3 +399,41 @@ pub async fn erase_expired_records(
     }
     Ok(retention)
 }
+
+/// Authorize a person to act for a member.
+#[derive(Clone, Debug)]
+pub struct AuthorizeRepresentative {
+    /// The member.
+    pub member: MemberNo,
+    /// The authorization.
+    pub authorization: verbund_domain::AuthorizeRepresentative,
+}
+
+impl Command for AuthorizeRepresentative {
+    fn reads(&self) -> Reads {
+        Reads::of([Stream::Coop, Stream::Member(self.member)])
+    }
+    fn decide(&self, state: &State) -> Result<Vec<Change>, ExecError> {
+        let member = state.member(self.member)?;
+        Ok(member.authorize_representative(state.coop()?, self.authorization.clone())?)
+    }
+}
+
+/// End a person's authority to act for a member.
+#[derive(Clone, Debug)]
+pub struct WithdrawRepresentative {
+    /// The member.
+    pub member: MemberNo,
+    /// The withdrawal.
+    pub withdrawal: verbund_domain::WithdrawRepresentative,
+}
+
+impl Command for WithdrawRepresentative {
+    fn reads(&self) -> Reads {
+        Reads::of([Stream::Coop, Stream::Member(self.member)])
+    }
+    fn decide(&self, state: &State) -> Result<Vec<Change>, ExecError> {
+        let member = state.member(self.member)?;
+        Ok(member.withdraw_representative(state.coop()?, self.withdrawal.clone())?)
+    }
+}

@@ -40,7 +40,7 @@ pub use books::{ProfitFacts, member_facts, profit_facts};
 pub use commands::{
     FoundingFile, OpeningFile, OpeningMemberRow, first_event, found_cooperative, issue_token,
     move_in_cooperative, parse_coop, parse_opening_members, revoke_token, seal, seal_json,
-    seal_serving, seal_text,
+    seal_serving, seal_text, start_session,
 };
 pub use execute::{
     Command, Counts, ExecError, Executed, Reads, Request, State, caught_up, execute, stream_id,
@@ -50,7 +50,7 @@ pub use governance::{
     seal_vote, unseal_marks,
 };
 pub use membership::{Retention, erase_expired_records};
-pub use tokens::{IssuedToken, TokenSecret, random_hex};
+pub use tokens::{IssuedToken, TokenSecret, new_person, random_hex};
 
 use crate::metrics::Metrics;
 

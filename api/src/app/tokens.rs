@@ -61,3 +61,10 @@ pub fn random_hex(bytes: usize) -> String {
     getrandom::fill(&mut buffer).expect("the operating system's random generator works");
     buffer.iter().map(|b| format!("{b:02x}")).collect()
 }
+
+/// A new person's id, drawn from the operating system's generator.
+pub fn new_person() -> verbund_domain::PersonId {
+    let mut bytes = [0u8; 8];
+    getrandom::fill(&mut bytes).expect("the operating system's random generator works");
+    verbund_domain::PersonId::from_bits(u64::from_le_bytes(bytes))
+}

@@ -77,9 +77,9 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
     match tls {
         Some(config) => {
             let listener = crate::http::tls::TlsListener::new(listener, config)?;
-            serve(app, listener, metrics).await?;
+            serve(app, listener, metrics, true).await?;
         }
-        None => serve(app, listener, metrics).await?,
+        None => serve(app, listener, metrics, false).await?,
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -92,7 +92,13 @@ const STOP_GRACE: std::time::Duration = std::time::Duration::from_secs(10);
 /// finish (for at most [`STOP_GRACE`]), commits and answers what was queued for the log, takes
 /// last snapshots and closes the database. Nothing is acknowledged that is not durable: an
 /// answer is sent only after its commit, and one cut off by the stop was never given.
-pub async fn serve<L>(app: App, listener: L, metrics: tokio::net::TcpListener) -> anyhow::Result<()>
+/// `tls` says whether `listener` speaks TLS: the pages' cookies are `Secure` then.
+pub async fn serve<L>(
+    app: App,
+    listener: L,
+    metrics: tokio::net::TcpListener,
+    tls: bool,
+) -> anyhow::Result<()>
 where
     L: axum::serve::Listener<Addr = SocketAddr>,
 {
@@ -103,7 +109,8 @@ where
             app.begin_stopping();
         });
     }
-    let router = crate::http::router(app.clone());
+    let router =
+        crate::http::router(app.clone()).layer(axum::Extension(crate::web::Transport { tls }));
     let operator = axum::serve(metrics, crate::http::operator_router(app.clone()))
         .with_graceful_shutdown(app.stopping());
     let api = axum::serve(listener, router).with_graceful_shutdown(app.stopping());

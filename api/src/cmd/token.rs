@@ -4,7 +4,7 @@
 use std::process::ExitCode;
 
 use anyhow::Context as _;
-use verbund_domain::{Principal, TokenId};
+use verbund_domain::{Principal, SIGN_IN_LINK_LIFETIME, TokenId, TokenPurpose};
 use verbund_ledger::{Actor, LogId};
 
 use crate::app::{self, App, IssuedToken, Request};
@@ -24,11 +24,17 @@ pub struct IssueArgs {
     pub database: Database,
     /// The cooperative.
     pub coop: String,
-    /// `member:NUMBER`, `admin`, `auditor`, `regulator` or `citizen-investor`.
+    /// `member:NUMBER`, `person:ID`, `admin`, `auditor`, `regulator` or `citizen-investor`.
     pub principal: String,
     /// Days until it expires (1 to 366).
     #[arg(long, default_value_t = 90)]
     pub days: u32,
+    /// Issue a sign-in link for a person instead (used once, valid 72 hours) and print it.
+    #[arg(long)]
+    pub link: bool,
+    /// Where the pages are served, for the link.
+    #[arg(long, default_value = "http://127.0.0.1:8080")]
+    pub base_url: String,
 }
 
 #[derive(Debug, clap::Args)]
@@ -52,6 +58,16 @@ pub async fn run(command: Token) -> anyhow::Result<ExitCode> {
             async {
                 let log = app::parse_coop(&args.coop)?;
                 let principal = Principal::parse(&args.principal)?;
+                if args.link {
+                    let link = sign_in_link(&app, &log, principal).await?;
+                    say!(
+                        "sign-in link for {principal} until {}, to be opened once:",
+                        link.expires_at
+                    );
+                    let secret = link.secret.as_ref().map(|s| s.expose()).unwrap_or_default();
+                    say!("{}", crate::web::sign_in_url(&args.base_url, &log, secret));
+                    return anyhow::Ok(());
+                }
                 let token = issue(&app, &log, principal, args.days).await?;
                 say!(
                     "token {} for {} until {}",
@@ -110,8 +126,26 @@ pub async fn issue(
         app,
         &cli_request(log, &principal.to_string()),
         principal,
+        TokenPurpose::Api,
         expires_at,
     )
     .await
     .with_context(|| format!("cannot issue a token for {principal} in {log}"))
+}
+
+/// Issues a sign-in link for a person from the command line.
+pub async fn sign_in_link(
+    app: &App,
+    log: &LogId,
+    principal: Principal,
+) -> anyhow::Result<IssuedToken> {
+    app::issue_token(
+        app,
+        &cli_request(log, &format!("link:{principal}:{}", app::random_hex(8))),
+        principal,
+        TokenPurpose::SignInLink,
+        jiff::Timestamp::now() + SIGN_IN_LINK_LIFETIME,
+    )
+    .await
+    .with_context(|| format!("cannot issue a sign-in link for {principal} in {log}"))
 }

@@ -17,7 +17,7 @@ use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use jiff::civil::Date;
-use verbund_domain::{MemberNo, Organ, Principal, Role, TokenId};
+use verbund_domain::{Capacity, MemberNo, Organ, Principal, Role, TokenId, TokenPurpose};
 use verbund_ledger::{Actor, LogId};
 use verbund_projections::Runtime;
 
@@ -92,8 +92,57 @@ pub const READ_INVESTMENTS: &[Role] = &[
 /// Roles that run the installation: tokens, rebuilds.
 pub const OPERATE: &[Role] = &[Role::Admin];
 
-/// Every route and who may call it.
+/// Every route and who may call it: the API's, then the pages'.
 pub const ROUTES: &[(Method, &str, Access)] = &[
+    (Method::GET, "/", Access::Public),
+    (Method::GET, "/assets/{file}", Access::Public),
+    (Method::GET, "/lang/{lang}", Access::Public),
+    (Method::GET, "/rules/{rule}", Access::Public),
+    (Method::GET, "/c/{coop}", Access::Public),
+    (Method::GET, "/c/{coop}/apply", Access::Public),
+    (Method::POST, "/c/{coop}/apply", Access::Public),
+    (
+        Method::GET,
+        "/c/{coop}/applied/{application}",
+        Access::Public,
+    ),
+    (Method::GET, "/c/{coop}/sign-in/{secret}", Access::Public),
+    (Method::POST, "/c/{coop}/sign-in/{secret}", Access::Public),
+    (Method::POST, "/c/{coop}/sign-out", Access::Authenticated),
+    (Method::GET, "/c/{coop}/me", Access::Authenticated),
+    (
+        Method::POST,
+        "/c/{coop}/me/acting-for",
+        Access::Authenticated,
+    ),
+    (Method::GET, "/c/{coop}/me/notice", Access::Roles(VOTE)),
+    (Method::POST, "/c/{coop}/me/notice", Access::Roles(VOTE)),
+    (Method::GET, "/c/{coop}/me/sessions", Access::Authenticated),
+    (
+        Method::POST,
+        "/c/{coop}/me/sessions/{token}/end",
+        Access::Authenticated,
+    ),
+    (
+        Method::GET,
+        "/c/{coop}/assemblies",
+        Access::Roles(READ_REGISTER),
+    ),
+    (
+        Method::GET,
+        "/c/{coop}/motions/{motion}",
+        Access::Roles(READ_REGISTER),
+    ),
+    (
+        Method::POST,
+        "/c/{coop}/motions/{motion}/vote",
+        Access::Roles(VOTE),
+    ),
+    (
+        Method::GET,
+        "/c/{coop}/receipts/{position}",
+        Access::Authenticated,
+    ),
     (Method::GET, "/v1/coops", Access::Public),
     (Method::POST, "/v1/statutes/check", Access::Public),
     (Method::GET, "/v1/coops/{coop}", Access::Public),
@@ -185,6 +234,12 @@ pub const ROUTES: &[(Method, &str, Access)] = &[
         Method::POST,
         "/v1/coops/{coop}/members/{member}/offices/{office}/dismissal",
         Access::Roles(DECIDE_MEMBERSHIP),
+    ),
+    (
+        Method::POST,
+        "/v1/coops/{coop}/members/{member}/representatives",
+        // The member (a person acting for them as its managing director, say) or the board.
+        Access::MemberSelfOr(BOARD),
     ),
     (
         Method::POST,
@@ -438,6 +493,8 @@ pub struct Caller {
     pub principal: Option<Principal>,
     /// The token's id.
     pub token: Option<TokenId>,
+    /// For a person: the member they act for in this request, and in which capacity.
+    pub acting_for: Option<(MemberNo, Capacity)>,
     /// The roles: `{Public}` without a token.
     pub roles: BTreeSet<Role>,
 }
@@ -447,26 +504,42 @@ impl Caller {
         Self {
             principal: None,
             token: None,
+            acting_for: None,
             roles: BTreeSet::from([Role::Public]),
         }
     }
 
-    /// The actor recorded with the events this caller causes: the principal and the id of
-    /// the token that acted (`member:7:3f2a…`, `auditor:9c1d…`), never a name or a secret.
-    /// The token id is what tells a member's own act from one under a token an admin issued
-    /// for them: the member can list every token issued for them, and by whom.
+    /// The actor recorded with the events this caller causes: the principal, for a person
+    /// the member they acted for, and the id of the token that acted (`member:7:3f2a…`,
+    /// `person:0c1f…:member:7:3f2a…`, `auditor:9c1d…`), never a name or a secret. The token
+    /// id is what tells a member's own act from one under a token an admin issued for them:
+    /// the member can list every token issued for them, and by whom.
     pub fn actor(&self) -> Actor {
-        let text = match (&self.principal, &self.token) {
-            (Some(principal), Some(token)) => format!("{principal}:{token}"),
-            (Some(principal), None) => principal.to_string(),
-            (None, _) => "public".to_owned(),
+        let mut text = match &self.principal {
+            Some(principal) => principal.to_string(),
+            None => "public".to_owned(),
         };
+        if let Some((member, _)) = self.acting_for {
+            text.push_str(&format!(":member:{member}"));
+        }
+        if let (Some(_), Some(token)) = (&self.principal, &self.token) {
+            text.push_str(&format!(":{token}"));
+        }
         Actor::parse(text).expect("principals and token ids are valid actors")
     }
 
-    /// True if the caller is this member.
+    /// The member the caller is, or acts for in this request.
+    pub fn member(&self) -> Option<MemberNo> {
+        match (self.principal, self.acting_for) {
+            (Some(Principal::Member { member }), _) => Some(member),
+            (_, Some((member, _))) => Some(member),
+            _ => None,
+        }
+    }
+
+    /// True if the caller is this member, or acts for them in this request.
     pub fn is_member(&self, member: MemberNo) -> bool {
-        self.principal == Some(Principal::Member { member })
+        self.member() == Some(member)
     }
 
     /// True if the caller sees every member's full entry, with the address: the organs and
@@ -540,9 +613,9 @@ impl Caller {
     /// The member who casts a vote with this token: only members vote (for themself or as a
     /// proxy); an organ's or auditor's token casts none.
     pub fn voting_member(&self) -> Result<MemberNo, ApiError> {
-        match self.principal {
-            Some(Principal::Member { member }) => Ok(member),
-            _ => Err(ApiError::new(
+        match self.member() {
+            Some(member) => Ok(member),
+            None => Err(ApiError::new(
                 StatusCode::FORBIDDEN,
                 "not-a-member",
                 "only members vote; an organ's or auditor's token casts no vote",
@@ -639,8 +712,36 @@ async fn check(
     }
     // A token belongs to one cooperative; on a route about none (the public list of
     // cooperatives) it has no meaning, and the caller is the public.
-    let caller = match (bearer(request.headers())?, &coop) {
-        (Some(secret), Some(coop)) => resolve(coop, &secret).await?,
+    // The API takes bearer tokens; the pages take a session's cookie, and forms only from
+    // the pages themselves.
+    let page = crate::web::is_page(matched.as_str());
+    let credential = if page {
+        crate::web::check_same_origin(request.method(), request.headers())?;
+        crate::web::cookie(request.headers(), crate::web::SESSION_COOKIE)
+            .map(|secret| (TokenSecret::presented(secret), TokenPurpose::Session))
+    } else {
+        bearer(request.headers())?.map(|secret| (secret, TokenPurpose::Api))
+    };
+    let caller = match (credential, &coop) {
+        (Some((secret, purpose)), Some(coop)) => {
+            let named = if page {
+                crate::web::cookie(request.headers(), crate::web::ACTING_COOKIE)
+                    .and_then(|text| MemberNo::parse(text).ok())
+            } else {
+                acting_for(request.headers())?
+            };
+            let choice = Choice {
+                named,
+                route: param("member").and_then(|text| MemberNo::parse(text).ok()),
+            };
+            match resolve(coop, &secret, purpose, choice).await {
+                Ok(caller) => caller,
+                // An ended session leaves its cookie behind: the pages then serve the public
+                // (and ask a signed-in page's reader to sign in again).
+                Err(e) if page && e.status() == StatusCode::UNAUTHORIZED => Caller::public(),
+                Err(e) => return Err(e),
+            }
+        }
         (_, _) => Caller::public(),
     };
     let allowed = match access {
@@ -694,8 +795,73 @@ fn bearer(headers: &HeaderMap) -> Result<Option<TokenSecret>, ApiError> {
     }
 }
 
+/// The header naming the member a person acts for in a request.
+pub const ACTING_FOR: &str = "verbund-acting-for";
+
+/// The member named by the `Verbund-Acting-For` header, if there is one.
+fn acting_for(headers: &HeaderMap) -> Result<Option<MemberNo>, ApiError> {
+    let Some(value) = headers.get(ACTING_FOR) else {
+        return Ok(None);
+    };
+    value
+        .to_str()
+        .ok()
+        .and_then(|text| MemberNo::parse(text.trim()).ok())
+        .map(Some)
+        .ok_or_else(|| {
+            ApiError::bad_request(
+                "acting-for-malformed",
+                "Verbund-Acting-For",
+                "Verbund-Acting-For names a member by number",
+            )
+        })
+}
+
+/// What a request says about the member a person acts for.
+#[derive(Clone, Copy, Debug, Default)]
+struct Choice {
+    /// Named by the `Verbund-Acting-For` header (or a page's session).
+    named: Option<MemberNo>,
+    /// The route's `{member}`.
+    route: Option<MemberNo>,
+}
+
+impl Choice {
+    /// The member a person acting for `members` acts for: the one named, which must be one of
+    /// theirs; else the route's member if theirs; else their only one.
+    fn pick(self, members: &[(MemberNo, Capacity)]) -> Result<(MemberNo, Capacity), ApiError> {
+        let find = |no: MemberNo| members.iter().find(|(m, _)| *m == no).copied();
+        if let Some(named) = self.named {
+            return find(named).ok_or_else(|| {
+                ApiError::new(
+                    StatusCode::FORBIDDEN,
+                    "not-acting-for",
+                    format!("the person does not act for member {named}"),
+                )
+            });
+        }
+        if let Some(chosen) = self.route.and_then(find) {
+            return Ok(chosen);
+        }
+        match members {
+            [] => Err(unauthorized("the token's person acts for no member")),
+            [only] => Ok(*only),
+            _ => Err(ApiError::bad_request(
+                "acting-for-missing",
+                "Verbund-Acting-For",
+                "the person acts for several members: name one in Verbund-Acting-For",
+            )),
+        }
+    }
+}
+
 /// Finds the token among the cooperative's and derives the roles of its principal.
-async fn resolve(coop: &Coop, secret: &TokenSecret) -> Result<Caller, ApiError> {
+async fn resolve(
+    coop: &Coop,
+    secret: &TokenSecret,
+    purpose: TokenPurpose,
+    choice: Choice,
+) -> Result<Caller, ApiError> {
     let digest = secret.digest();
     let now = jiff::Timestamp::now();
     let record = coop
@@ -705,23 +871,24 @@ async fn resolve(coop: &Coop, secret: &TokenSecret) -> Result<Caller, ApiError> 
         .read(|tokens| tokens.by_digest(&digest).cloned());
     // One answer for unknown, revoked and expired tokens: which one it is helps only an
     // attacker; the holder learns it from the administrator.
+    // A sign-in link opens nothing but its session; a session's cookie, only the pages.
     let record = record
-        .filter(|record| record.is_valid_at(now))
+        .filter(|record| record.is_valid_at(now) && record.purpose == purpose)
         .ok_or_else(|| unauthorized("the token is unknown, expired or revoked"))?;
     // The projections of a page may be folded at once, tokens' before the register's: a
     // member's token is looked up in the register once the runtime holds the whole page.
-    if matches!(record.principal, Principal::Member { .. })
-        && coop.runtime.position() < record.issued_position
+    if matches!(
+        record.principal,
+        Principal::Member { .. } | Principal::Person { .. }
+    ) && coop.runtime.position() < record.issued_position
     {
         coop.runtime
             .wait_for(record.issued_position, READ_WAIT)
             .await?;
     }
-    let roles = match record.principal {
-        // A former member keeps their token, without roles, for what is theirs (their entry,
-        // their statement: the settlement comes after the exit), until their data is erased.
-        Principal::Member { member } => coop
-            .runtime
+    let mut acting_for = None;
+    let roles_of_member = |member: MemberNo| {
+        coop.runtime
             .views()
             .register
             .read(|register| {
@@ -733,7 +900,23 @@ async fn resolve(coop: &Coop, secret: &TokenSecret) -> Result<Caller, ApiError> 
             })
             .ok_or_else(|| {
                 unauthorized("the token's member is unknown, or left and their data was erased")
-            })?,
+            })
+    };
+    let roles = match record.principal {
+        // A former member keeps their token, without roles, for what is theirs (their entry,
+        // their statement: the settlement comes after the exit), until their data is erased.
+        Principal::Member { member } => roles_of_member(member)?,
+        // A person has the roles of the member they act for in this request.
+        Principal::Person { person } => {
+            let members = coop
+                .runtime
+                .views()
+                .register
+                .read(|register| register.acting_for(person));
+            let (member, capacity) = choice.pick(&members)?;
+            acting_for = Some((member, capacity));
+            roles_of_member(member)?
+        }
         Principal::Admin => BTreeSet::from([Role::Admin]),
         Principal::Auditor => BTreeSet::from([Role::Auditor]),
         Principal::Regulator => BTreeSet::from([Role::Regulator]),
@@ -742,6 +925,7 @@ async fn resolve(coop: &Coop, secret: &TokenSecret) -> Result<Caller, ApiError> 
     Ok(Caller {
         principal: Some(record.principal),
         token: Some(record.token),
+        acting_for,
         roles,
     })
 }
@@ -756,12 +940,61 @@ mod tests {
                 member: MemberNo::new(n).expect("not zero"),
             }),
             token: None,
+            acting_for: None,
             roles: roles.iter().copied().collect(),
         }
     }
 
     fn no(n: u32) -> MemberNo {
         MemberNo::new(n).expect("not zero")
+    }
+
+    /// A person acting for member 7 is member 7 for what a request asks, and every act they
+    /// cause records the person, the member and the token.
+    #[test]
+    fn a_person_acts_as_the_member_they_act_for_and_the_actor_names_both() {
+        let person = verbund_domain::PersonId::parse("00000000000000ab").expect("valid");
+        let caller = Caller {
+            principal: Some(Principal::Person { person }),
+            token: Some(TokenId::parse("t1").expect("valid")),
+            acting_for: Some((no(7), Capacity::ManagingDirector)),
+            roles: BTreeSet::from([Role::Member]),
+        };
+        assert!(caller.is_member(no(7)) && !caller.is_member(no(8)));
+        assert_eq!(caller.voting_member().expect("votes"), no(7));
+        assert_eq!(
+            caller.actor().as_str(),
+            "person:00000000000000ab:member:7:t1"
+        );
+    }
+
+    /// Which member a person acts for: the one named (theirs, or refused), else the route's
+    /// if theirs, else their only one; with several and none named, they must name one.
+    #[test]
+    fn a_person_acts_for_the_member_named_the_routes_or_their_only_one() {
+        let mine = [(no(3), Capacity::Themself), (no(9), Capacity::Attorney)];
+        let pick = |named: Option<u32>, route: Option<u32>, members: &[(MemberNo, Capacity)]| {
+            Choice {
+                named: named.map(no),
+                route: route.map(no),
+            }
+            .pick(members)
+        };
+        assert_eq!(pick(Some(9), Some(3), &mine).expect("named").0, no(9));
+        assert_eq!(
+            pick(Some(4), None, &mine).expect_err("not theirs").code(),
+            "not-acting-for"
+        );
+        assert_eq!(pick(None, Some(3), &mine).expect("route").0, no(3));
+        assert_eq!(
+            pick(None, Some(4), &mine).expect_err("ambiguous").code(),
+            "acting-for-missing"
+        );
+        assert_eq!(pick(None, None, &mine[..1]).expect("only").0, no(3));
+        assert_eq!(
+            pick(None, None, &[]).expect_err("none").code(),
+            "unauthorized"
+        );
     }
 
     /// The refinements by what a request asks live here, beside the route table: a member
@@ -774,6 +1007,7 @@ mod tests {
         let auditor = Caller {
             principal: Some(Principal::Auditor),
             token: None,
+            acting_for: None,
             roles: BTreeSet::from([Role::Auditor]),
         };
         assert!(seven.sees_entry_of(no(7)) && !seven.sees_entry_of(no(8)));

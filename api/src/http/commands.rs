@@ -267,6 +267,31 @@ impl TryFrom<Asked<'_, dto::GrantVotes>> for membership::GrantMultipleVotes {
     }
 }
 
+impl TryFrom<Asked<'_, dto::AuthorizeRepresentative, (MemberNo, verbund_domain::PersonId)>>
+    for membership::AuthorizeRepresentative
+{
+    type Error = ApiError;
+    fn try_from(
+        asked: Asked<'_, dto::AuthorizeRepresentative, (MemberNo, verbund_domain::PersonId)>,
+    ) -> Result<Self, ApiError> {
+        let Asked {
+            about: (member, person),
+            body,
+            today,
+            ..
+        } = asked;
+        Ok(membership::AuthorizeRepresentative {
+            member,
+            authorization: verbund_domain::AuthorizeRepresentative {
+                person,
+                capacity: body.capacity.into(),
+                effective_on: body.effective_on.unwrap_or(today),
+                today,
+            },
+        })
+    }
+}
+
 impl TryFrom<Asked<'_, gov::ConveneBody, AssemblyId>> for governance::Convene {
     type Error = ApiError;
     fn try_from(asked: Asked<'_, gov::ConveneBody, AssemblyId>) -> Result<Self, ApiError> {

@@ -262,11 +262,27 @@ pub struct MoveIn {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct IssueToken {
-    /// `member:NUMBER`, `admin`, `auditor`, `regulator` or `citizen-investor`.
+    /// `member:NUMBER`, `person:ID`, `admin`, `auditor`, `regulator` or `citizen-investor`.
     pub principal: String,
-    /// Days until it expires: 1 to 366, default 90.
+    /// Days until it expires: 1 to 366, default 90. A sign-in link lives 72 hours.
     #[schema(minimum = 1, maximum = 366)]
     pub expires_in_days: Option<u32>,
+    /// `api` (default), or `sign-in-link`: a link for a person to open once, within 72
+    /// hours, to start a session on the pages.
+    #[schema(inline)]
+    pub purpose: Option<TokenPurpose>,
+}
+
+/// What a token is for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum TokenPurpose {
+    /// A bearer token for the API.
+    Api,
+    /// A sign-in link for a person.
+    SignInLink,
+    /// A person's session on the pages (issued by opening a sign-in link, never here).
+    Session,
 }
 
 /// A token just issued.
@@ -285,6 +301,8 @@ pub struct IssuedToken {
     pub position: u64,
     /// True if this answers a repeated request.
     pub replayed: bool,
+    /// For a sign-in link with its secret: the page to open, relative to the server.
+    pub link: Option<String>,
 }
 
 /// The answer to a write.
@@ -582,6 +600,58 @@ pub struct GrantVotes {
     /// The day of the decision (default: today).
     #[schema(value_type = Option<String>, format = Date)]
     pub granted_on: Option<jiff::civil::Date>,
+}
+
+/// A person authorized to act for a member.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AuthorizeRepresentative {
+    /// The person (16 lowercase hex digits); absent for a person new to the cooperative,
+    /// who then gets an id.
+    #[schema(pattern = "^[0-9a-f]{16}$")]
+    pub person: Option<String>,
+    /// In which capacity.
+    #[schema(inline)]
+    pub capacity: Capacity,
+    /// The first day (default: today).
+    #[schema(value_type = Option<String>, format = Date)]
+    pub effective_on: Option<jiff::civil::Date>,
+}
+
+/// In which capacity a person acts for a member.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum Capacity {
+    /// The member themself, a natural person.
+    Themself,
+    /// The firm's owner, managing director or board member.
+    ManagingDirector,
+    /// An authorised signatory (Prokurist).
+    AuthorisedSignatory,
+    /// An attorney with the member's written power.
+    Attorney,
+}
+
+impl From<Capacity> for verbund_domain::Capacity {
+    fn from(capacity: Capacity) -> Self {
+        match capacity {
+            Capacity::Themself => verbund_domain::Capacity::Themself,
+            Capacity::ManagingDirector => verbund_domain::Capacity::ManagingDirector,
+            Capacity::AuthorisedSignatory => verbund_domain::Capacity::AuthorisedSignatory,
+            Capacity::Attorney => verbund_domain::Capacity::Attorney,
+        }
+    }
+}
+
+/// The answer to authorizing a representative.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RepresentativeAuthorized {
+    /// The person, to issue a sign-in link for (`person:ID`).
+    pub person: String,
+    /// The log position of the write.
+    pub position: u64,
+    /// True if this answers a repeated request.
+    pub replayed: bool,
 }
 
 /// A member's death.

@@ -129,6 +129,21 @@ impl ApiError {
         self.0.status
     }
 
+    /// The detail for people.
+    pub fn detail(&self) -> &str {
+        &self.0.detail
+    }
+
+    /// The rule refused by, if one was.
+    pub fn rule(&self) -> Option<&'static str> {
+        self.0.rule
+    }
+
+    /// The offending field, if one is named.
+    pub fn field(&self) -> Option<&str> {
+        self.0.field.as_deref()
+    }
+
     /// The problem body.
     pub fn problem(&self) -> Problem {
         let d = &self.0;
@@ -149,8 +164,11 @@ impl IntoResponse for ApiError {
         if let Some(cause) = &self.0.cause {
             tracing::error!(status = self.0.status.as_u16(), "{cause}");
         }
-        let body = serde_json::to_vec(&self.problem()).expect("a problem serializes");
+        let problem = self.problem();
+        let body = serde_json::to_vec(&problem).expect("a problem serializes");
         let mut response = (self.0.status, body).into_response();
+        // The pages show a problem as a page of their own (`web::error_pages`).
+        response.extensions_mut().insert(problem);
         response.headers_mut().insert(
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/problem+json"),

@@ -399,6 +399,20 @@ pub async fn statement(
     Path((_, member)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
     let member = parse_member(&member)?;
+    let body = statement_of(&app, &coop, member).await?;
+    Ok(with_position(
+        Position::new(body.position),
+        axum::Json(body),
+    ))
+}
+
+/// A member's statement as of today, at the projections' position: what the API answers and
+/// the member's page shows.
+pub(crate) async fn statement_of(
+    app: &App,
+    coop: &Coop,
+    member: MemberNo,
+) -> Result<dto::Statement, ApiError> {
     let today = app::today();
     let position = coop.runtime.position();
     let (m, share_amount) = coop
@@ -411,8 +425,8 @@ pub async fn statement(
             Some((record.membership().clone(), statute.share_amount()))
         })
         .ok_or_else(|| no_member(member))?;
-    let lines = capital_lines(&app, &coop, member, position).await?;
-    let person = person_of(&app, &coop, m.person_present()).await?;
+    let lines = capital_lines(app, coop, member, position).await?;
+    let person = person_of(app, coop, m.person_present()).await?;
     let subscribed = share_amount.checked_mul(m.shares()).unwrap_or(Money::ZERO);
     // After the exit nothing is to be paid in any more.
     let exited = m.exit().is_some_and(|e| e.effective_on < today)
@@ -454,7 +468,7 @@ pub async fn statement(
         as_of_date: today.to_string(),
         position: position.get(),
     };
-    Ok(with_position(position, axum::Json(body)))
+    Ok(body)
 }
 
 /// The movements of a member's capital, read from their stream up to `until`.
@@ -557,6 +571,9 @@ pub struct DirectoryQuery {
     /// At most this many (1 to 1000, default 100).
     #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<usize>,
+    /// Only firms whose name, trade or region contain every one of these words (ignoring
+    /// case).
+    pub q: Option<String>,
     /// Only firms of this trade (ignoring case).
     pub trade: Option<String>,
     /// Only firms of this region (ignoring case).
@@ -574,6 +591,19 @@ pub async fn directory(
     Extension(coop): Extension<Coop>,
     Params(query): Params<DirectoryQuery>,
 ) -> Result<Response, ApiError> {
+    let body = directory_of(&app, &coop, &query).await?;
+    Ok(with_position(
+        Position::new(body.position),
+        axum::Json(body),
+    ))
+}
+
+/// The public directory's page: what the API answers and the landing page shows.
+pub(crate) async fn directory_of(
+    app: &App,
+    coop: &Coop,
+    query: &DirectoryQuery,
+) -> Result<dto::Directory, ApiError> {
     let limit = page_limit(query.limit)?;
     let after = after_member(query.after)?;
     let today = app::today();
@@ -601,31 +631,53 @@ pub async fn directory(
                         && matches(&query.region, region))
                     .then(|| (m.member(), trade.clone(), region.clone(), person.clone()))
                 })
-                .take(limit + 1)
                 .collect()
         });
-    let next_after = (candidates.len() > limit).then(|| candidates[limit - 1].0.get());
-    let refs: Vec<PersonalRef> = candidates.iter().take(limit).map(|c| c.3.clone()).collect();
-    let found = people(&app, &coop.log, &refs).await?;
-    let firms = candidates
-        .into_iter()
-        .take(limit)
-        .filter_map(|(member, trade, region, person)| {
-            let p = found.get(person.record.as_str())?;
-            Some(dto::ListedFirm {
-                member: member.get(),
-                name: p.name.to_string(),
-                trade,
-                region,
-            })
-        })
+    let words: Vec<String> = query
+        .q
+        .as_deref()
+        .unwrap_or_default()
+        .split_whitespace()
+        .map(str::to_lowercase)
         .collect();
-    let body = dto::Directory {
+    // Names are personal records beside the log: a search by words looks every candidate's
+    // up and fills the page from those that match; a page without words looks up its own.
+    let wanted = if words.is_empty() {
+        limit + 1
+    } else {
+        candidates.len()
+    };
+    let refs: Vec<PersonalRef> = candidates
+        .iter()
+        .take(wanted)
+        .map(|c| c.3.clone())
+        .collect();
+    let found = people(app, &coop.log, &refs).await?;
+    let mut firms: Vec<dto::ListedFirm> = candidates
+        .into_iter()
+        .take(wanted)
+        .filter_map(|(member, trade, region, person)| {
+            let name = found.get(person.record.as_str())?.name.to_string();
+            let text = format!("{name} {trade} {region}").to_lowercase();
+            words
+                .iter()
+                .all(|w| text.contains(w.as_str()))
+                .then_some(dto::ListedFirm {
+                    member: member.get(),
+                    name,
+                    trade,
+                    region,
+                })
+        })
+        .take(limit + 1)
+        .collect();
+    let next_after = (firms.len() > limit).then(|| firms[limit - 1].member);
+    firms.truncate(limit);
+    Ok(dto::Directory {
         firms,
         next_after,
         position: position.get(),
-    };
-    Ok(with_position(position, axum::Json(body)))
+    })
 }
 
 /// Which applications a list holds.
@@ -839,21 +891,7 @@ pub async fn apply(
     headers: HeaderMap,
     Body(body): Body<dto::Apply>,
 ) -> Result<Response, ApiError> {
-    let application = ApplicationId::parse(&app::random_hex(16))?;
-    let about = application.clone();
-    let command = app::membership::FileApplication::try_from(Asked::new(&caller, about, &body))?;
-    let executed = execute(&app, &coop, &caller, &headers, "apply", &body, command).await?;
-    // A repeated request is answered with the application the first one filed.
-    let application = if executed.replayed {
-        let Event::MembershipApplied(applied) =
-            app::first_event(&app, &coop.log, executed.first).await?
-        else {
-            return Err(ApiError::from(app::ExecError::KeyReused));
-        };
-        applied.application
-    } else {
-        application
-    };
+    let (application, executed) = file_application(&app, &coop, &caller, &headers, &body).await?;
     Ok(created(
         executed,
         dto::Applied {
@@ -862,6 +900,30 @@ pub async fn apply(
             replayed: executed.replayed,
         },
     ))
+}
+
+/// Files a declaration of membership as the API's route and the page's form take it; a
+/// repeated request is answered with the application the first one filed.
+pub(crate) async fn file_application(
+    app: &App,
+    coop: &Coop,
+    caller: &Caller,
+    headers: &HeaderMap,
+    body: &dto::Apply,
+) -> Result<(ApplicationId, Executed), ApiError> {
+    let application = ApplicationId::parse(&app::random_hex(16))?;
+    let about = application.clone();
+    let command = app::membership::FileApplication::try_from(Asked::new(caller, about, body))?;
+    let executed = execute(app, coop, caller, headers, "apply", body, command).await?;
+    if !executed.replayed {
+        return Ok((application, executed));
+    }
+    let Event::MembershipApplied(applied) =
+        app::first_event(app, &coop.log, executed.first).await?
+    else {
+        return Err(ApiError::from(app::ExecError::KeyReused));
+    };
+    Ok((applied.application, executed))
 }
 
 /// Admits an application (G15): the applicant becomes the member with the next number.
@@ -1158,6 +1220,50 @@ pub async fn grant_votes(
     let route = format!("grant_votes:{member}");
     let executed = execute(&app, &coop, &caller, &headers, &route, &body, command).await?;
     Ok(written(executed))
+}
+
+/// Authorizes a person to act for a member: the member themself, the firm's managing
+/// director, an authorised signatory or an attorney. A person new to the cooperative gets an
+/// id, for which a sign-in link is then issued (`POST /tokens` with `person:ID`).
+#[utoipa::path(post, path = "/v1/coops/{coop}/members/{member}/representatives", tag = "members",
+    params(("coop" = String, Path, description = "The cooperative's id"),
+        ("member" = u32, Path, description = "Member number", minimum = 1), WriteHeaders),
+    request_body = dto::AuthorizeRepresentative,
+    responses((status = 200, body = dto::RepresentativeAuthorized), WriteProblems),
+    security(("bearer" = [])))]
+pub async fn authorize_representative(
+    State(app): State<App>,
+    Extension(coop): Extension<Coop>,
+    Extension(caller): Extension<Caller>,
+    Path((_, member)): Path<(String, String)>,
+    headers: HeaderMap,
+    Body(body): Body<dto::AuthorizeRepresentative>,
+) -> Result<Response, ApiError> {
+    let member = parse_member(&member)?;
+    let person = match &body.person {
+        Some(text) => verbund_domain::PersonId::parse(text)?,
+        None => app::new_person(),
+    };
+    let command = app::membership::AuthorizeRepresentative::try_from(Asked::new(
+        &caller,
+        (member, person),
+        &body,
+    ))?;
+    let route = format!("representative:{member}");
+    let executed = execute(&app, &coop, &caller, &headers, &route, &body, command).await?;
+    // A repeated request names the person the first one authorized.
+    let person = match app::first_event(&app, &coop.log, executed.first).await? {
+        verbund_domain::Event::RepresentativeAuthorized(e) => e.person,
+        _ => person,
+    };
+    Ok(with_position(
+        executed.last,
+        axum::Json(dto::RepresentativeAuthorized {
+            person: person.to_string(),
+            position: executed.last.get(),
+            replayed: executed.replayed,
+        }),
+    ))
 }
 
 /// Ends a member's office; the organs keep the size the law and the statute ask (G9-24).

@@ -120,6 +120,7 @@ pub fn api(app: &App) -> (Router<App>, utoipa::openapi::OpenApi) {
         .routes(routes!(members::appoint))
         .routes(routes!(members::grant_votes))
         .routes(routes!(members::dismiss))
+        .routes(routes!(members::authorize_representative))
         .routes(routes!(governance::list_assemblies, governance::convene))
         .routes(routes!(governance::get_assembly))
         .routes(routes!(governance::add_item))
@@ -161,7 +162,9 @@ pub fn api(app: &App) -> (Router<App>, utoipa::openapi::OpenApi) {
         .routes(routes!(routes::rebuild))
         .split_for_parts();
     openapi.info.version = env!("CARGO_PKG_VERSION").to_owned();
-    let router = router.route_layer(middleware::from_fn_with_state(app.clone(), auth::authorize));
+    let router = router
+        .merge(crate::web::pages())
+        .route_layer(middleware::from_fn_with_state(app.clone(), auth::authorize));
     (router, openapi)
 }
 

@@ -12,7 +12,7 @@ use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use utoipa::IntoParams;
-use verbund_domain::{PersonalRef, Principal, TokenId};
+use verbund_domain::{PersonalRef, Principal, TokenId, TokenPurpose};
 use verbund_ledger::Position;
 use verbund_projections::Register;
 
@@ -151,6 +151,13 @@ pub async fn get_statute(
     State(app): State<App>,
     Extension(coop): Extension<Coop>,
 ) -> Result<Response, ApiError> {
+    let doc = statute_of(&app, &coop).await?;
+    Ok(with_position(Position::new(doc.position), axum::Json(doc)))
+}
+
+/// The statute in force, with its text as adopted: what the API answers and the declaration's
+/// page shows.
+pub(crate) async fn statute_of(app: &App, coop: &Coop) -> Result<dto::StatuteDoc, ApiError> {
     let position = coop.runtime.position();
     let (statute, adopted_at) = coop
         .runtime
@@ -169,13 +176,12 @@ pub async fn get_statute(
                 .and_then(|t| t.as_str().map(str::to_owned))
         })
         .unwrap_or_default();
-    let doc = dto::StatuteDoc {
+    Ok(dto::StatuteDoc {
         text,
         clauses: serde_json::to_value(&statute).map_err(ApiError::internal)?,
         adopted_at: adopted_at.get(),
         position: position.get(),
-    };
-    Ok(with_position(position, axum::Json(doc)))
+    })
 }
 
 /// Checks a statute file against the law without recording anything: the clauses as they
@@ -541,8 +547,18 @@ pub async fn issue_token(
             "a token lives 1 to 366 days",
         ));
     }
-    let canonical =
-        serde_json::json!({"principal": principal.to_string(), "expires_in_days": days});
+    let purpose = match body.purpose.unwrap_or(dto::TokenPurpose::Api) {
+        dto::TokenPurpose::Api => TokenPurpose::Api,
+        dto::TokenPurpose::SignInLink => TokenPurpose::SignInLink,
+        dto::TokenPurpose::Session => {
+            return Err(ApiError::bad_request(
+                "session-by-link-only",
+                "purpose",
+                "a session starts when its person opens a sign-in link",
+            ));
+        }
+    };
+    let canonical = serde_json::json!({"principal": principal.to_string(), "expires_in_days": days, "purpose": purpose.as_str()});
     let request = write_request(
         &coop,
         &caller,
@@ -550,9 +566,12 @@ pub async fn issue_token(
         "issue-token",
         canonical.to_string().as_bytes(),
     )?;
-    let expires_at =
-        jiff::Timestamp::now() + jiff::SignedDuration::from_hours(i64::from(days) * 24);
-    let issued = app::issue_token(&app, &request, principal, expires_at).await?;
+    let lifetime = match purpose {
+        TokenPurpose::SignInLink => verbund_domain::SIGN_IN_LINK_LIFETIME,
+        _ => jiff::SignedDuration::from_hours(i64::from(days) * 24),
+    };
+    let expires_at = jiff::Timestamp::now() + lifetime;
+    let issued = app::issue_token(&app, &request, principal, purpose, expires_at).await?;
     settle_write(&coop, issued.position).await;
     let replayed = issued.secret.is_none();
     let status = if replayed {
@@ -562,11 +581,17 @@ pub async fn issue_token(
     };
     let body = dto::IssuedToken {
         token: issued.token.to_string(),
-        secret: issued.secret.map(|s| s.expose().to_owned()),
+        secret: issued.secret.as_ref().map(|s| s.expose().to_owned()),
         principal: issued.principal.to_string(),
         expires_at: issued.expires_at.to_string(),
         position: issued.position.get(),
         replayed,
+        link: match (&issued.secret, purpose) {
+            (Some(secret), TokenPurpose::SignInLink) => {
+                Some(crate::web::sign_in_url("", &coop.log, secret.expose()))
+            }
+            _ => None,
+        },
     };
     Ok(with_position(issued.position, (status, axum::Json(body))))
 }

@@ -24,6 +24,7 @@ impl Member {
                 record_erased_on: None,
                 votes: 1,
                 hardship_statement: None,
+                representatives: BTreeMap::new(),
             });
             return;
         }
@@ -50,6 +51,7 @@ impl Member {
                 record_erased_on: None,
                 votes: 1,
                 hardship_statement: None,
+                representatives: BTreeMap::new(),
             });
             return;
         }
@@ -65,6 +67,12 @@ impl Member {
                 m.paid_in = m.paid_in.checked_add(e.amount).unwrap_or(m.paid_in);
             }
             Event::VotesGranted(e) => m.votes = e.votes,
+            Event::RepresentativeAuthorized(e) => {
+                m.representatives.insert(e.person, e.capacity);
+            }
+            Event::RepresentativeWithdrawn(e) => {
+                m.representatives.remove(&e.person);
+            }
             Event::ResignationDeclared(e) => {
                 m.exit = Some(Exit {
                     cause: ExitCause::Resignation,
@@ -129,7 +137,7 @@ impl Member {
         self.admitted.as_ref()
     }
 
-    fn admitted(&self) -> Result<&Membership, DomainError> {
+    pub(super) fn admitted(&self) -> Result<&Membership, DomainError> {
         self.admitted
             .as_ref()
             .ok_or_else(|| DomainError::not_found("member-not-found", "there is no such member"))

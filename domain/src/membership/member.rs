@@ -34,6 +34,9 @@ pub struct Membership {
     /// The statement of a hardship exit (G65), a personal record erased with the member's.
     #[serde(default)]
     pub(super) hardship_statement: Option<PersonalRef>,
+    /// The people who act for the member, with their capacity.
+    #[serde(default)]
+    pub(super) representatives: BTreeMap<PersonId, Capacity>,
 }
 
 pub(super) fn one_vote() -> u8 {

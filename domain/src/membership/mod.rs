@@ -12,6 +12,8 @@
 //! recorded for the future. A membership lasts from the day of admission to the end of the day
 //! of exit; the exit's day is fixed when the way out is recorded.
 
+use std::collections::BTreeMap;
+
 use jiff::ToSpan;
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
@@ -101,12 +103,14 @@ mod commands;
 mod decisions;
 mod events;
 mod member;
+mod representation;
 
 pub use application::*;
 pub use commands::*;
 pub use decisions::*;
 pub use events::*;
 pub use member::*;
+pub use representation::*;
 
 /// G7a: the mandatory holding of a member of `kind`.
 pub fn mandatory_shares(statute: &Statute, kind: &MemberKind, usage: Option<Money>) -> u32 {

@@ -433,6 +433,10 @@ impl Statute {
     pub fn name(&self) -> &Name {
         &self.cooperative.name
     }
+    /// The object of the enterprise (Gegenstand des Unternehmens), as the statute words it.
+    pub fn object(&self) -> &str {
+        &self.cooperative.object
+    }
     /// The nominal amount of one share.
     /// The share of each year's profit for the legal reserve, in percent (G7).
     pub fn legal_reserve_percent(&self) -> u8 {

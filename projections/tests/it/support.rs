@@ -110,6 +110,7 @@ pub fn admitted(n: u32) -> Event {
 
 pub fn issued(n: u32) -> Event {
     Event::TokenIssued(TokenIssued {
+        purpose: verbund_domain::TokenPurpose::Api,
         token: TokenId::parse(&format!("t{n}")).expect("valid"),
         principal: Principal::Auditor,
         digest: TokenDigest::parse(&format!("{n:064x}")).expect("valid"),

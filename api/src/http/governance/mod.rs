@@ -527,7 +527,7 @@ pub(crate) fn parse_assembly(text: &str) -> Result<AssemblyId, ApiError> {
     })
 }
 
-fn parse_motion(text: &str) -> Result<MotionId, ApiError> {
+pub(crate) fn parse_motion(text: &str) -> Result<MotionId, ApiError> {
     MotionId::parse(text).map_err(|_| {
         ApiError::not_found("motion-not-found", format!("there is no motion {text:?}"))
     })
@@ -740,15 +740,27 @@ pub async fn vote(
     Body(body): Body<VoteBody>,
 ) -> Result<Response, ApiError> {
     let id = parse_motion(&motion)?;
-    caller.voting_member()?;
-    let mark = Mark::try_from(&body)?;
-    // A secret or hidden ballot's mark is sealed under its key before the command is made.
-    let sealed = app::seal_vote(&app, &coop.log, &id, &mark).await?;
-    let about = (id.clone(), mark, sealed);
-    let command = app::governance::CastVote::try_from(Asked::new(&caller, about, &body))?;
-    let route = format!("vote:{id}");
-    let executed = execute(&app, &coop, &caller, &headers, &route, &body, command).await?;
+    let executed = cast_vote(&app, &coop, &caller, &headers, id, &body).await?;
     Ok(written(executed))
+}
+
+/// Casts a vote as the API's route and the ballot's page take it.
+pub(crate) async fn cast_vote(
+    app: &App,
+    coop: &Coop,
+    caller: &Caller,
+    headers: &HeaderMap,
+    id: MotionId,
+    body: &VoteBody,
+) -> Result<Executed, ApiError> {
+    caller.voting_member()?;
+    let mark = Mark::try_from(body)?;
+    // A secret or hidden ballot's mark is sealed under its key before the command is made.
+    let sealed = app::seal_vote(app, &coop.log, &id, &mark).await?;
+    let about = (id.clone(), mark, sealed);
+    let command = app::governance::CastVote::try_from(Asked::new(caller, about, body))?;
+    let route = format!("vote:{id}");
+    execute(app, coop, caller, headers, &route, body, command).await
 }
 
 /// Grants a proxy (G43-5): with evidence of the written authority, to a member holding fewer

@@ -212,7 +212,7 @@ pub(super) fn majority_text(majority: verbund_domain::Majority) -> String {
     String::from(majority)
 }
 
-pub(super) fn motion_view(
+pub(crate) fn motion_view(
     id: &MotionId,
     motion: &Motion,
     ballot: Option<&Ballot>,
@@ -397,7 +397,7 @@ pub struct InvestmentList {
     pub investments: Vec<InvestmentView>,
 }
 
-pub(super) fn assembly_view(
+pub(crate) fn assembly_view(
     id: &AssemblyId,
     assembly: &Assembly,
     aggregates: &Aggregates,

@@ -1,0 +1,1476 @@
+//! The pages' handlers. Each reads what the API reads and writes through the same commands:
+//! a form's fields become the API's body (`dto::…`), and that body becomes the command by the
+//! same `TryFrom` (`http::commands`), decided by the same `decide`. A refusal of a form is
+//! shown on the form again, with what was typed and the rule that refused it.
+
+use askama::Template;
+use axum::Extension;
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use serde::Deserialize;
+use verbund_domain::governance::MotionId;
+use verbund_domain::{Capacity, Event, MemberNo, Principal, TokenId, TokenPurpose};
+use verbund_ledger::Position;
+
+use super::{
+    ACTING_COOKIE, LANG_COOKIE, Lang, Messages, SESSION_COOKIE, Transport, asset_url, set_cookie,
+};
+use crate::app::{self, App, TokenSecret};
+use crate::http::auth::{Caller, Coop};
+use crate::http::commands::Asked;
+use crate::http::dto;
+use crate::http::error::{ApiError, Problem};
+use crate::http::governance::{self as gov, ChoiceDto, VoteBody};
+use crate::http::kit::{not_founded, write_request};
+use crate::http::members::{DirectoryQuery, directory_of, file_application, statement_of};
+
+// ---------------------------------------------------------------------------------------------
+// What every page shows around its content
+
+/// One entry of the main navigation.
+#[derive(Debug)]
+pub struct NavItem {
+    href: String,
+    label: &'static str,
+    current: bool,
+}
+
+/// The frame of every page: language, the cooperative, the navigation, who is signed in.
+#[derive(Debug)]
+pub struct Chrome {
+    t: &'static Messages,
+    lang: Lang,
+    site: String,
+    home: String,
+    nav: Vec<NavItem>,
+    who: Option<String>,
+    path: String,
+    css: &'static str,
+    htmx: &'static str,
+    js: &'static str,
+}
+
+impl Chrome {
+    /// The frame of a page of `coop` at `path`, as `caller` sees it.
+    async fn of(app: &App, lang: Lang, coop: &Coop, caller: &Caller, path: &str) -> Self {
+        let mut chrome = Chrome::new(lang, Some((coop, caller)), path);
+        if let Some(member) = caller.member() {
+            let name = member_name(app, coop, member).await;
+            chrome.who = Some(acting_label(
+                chrome.t,
+                member,
+                name.as_deref(),
+                caller.acting_for.map(|(_, c)| c),
+            ));
+        }
+        chrome
+    }
+
+    /// The frame of a page without the names of people (which need a lookup).
+    fn new(lang: Lang, coop: Option<(&Coop, &Caller)>, path: &str) -> Self {
+        let t = lang.messages();
+        let (site, home, nav, who) = match coop {
+            Some((coop, caller)) => {
+                let site = coop
+                    .runtime
+                    .views()
+                    .register
+                    .read(|r| r.coop().map(|c| c.name.to_string()))
+                    .unwrap_or_else(|| coop.log.to_string());
+                let home = format!("/c/{}", coop.log);
+                let mut nav = vec![(home.clone(), t.nav_home)];
+                match caller.member() {
+                    Some(_) => {
+                        nav.push((format!("{home}/me"), t.nav_mine));
+                        nav.push((format!("{home}/assemblies"), t.nav_assemblies));
+                    }
+                    None => nav.push((format!("{home}/apply"), t.nav_join)),
+                }
+                let nav = nav
+                    .into_iter()
+                    .map(|(href, label)| NavItem {
+                        current: href == path,
+                        href,
+                        label,
+                    })
+                    .collect();
+                let who = caller
+                    .member()
+                    .map(|member| acting_label(t, member, None, caller.acting_for.map(|(_, c)| c)));
+                (site, home, nav, who)
+            }
+            None => ("Verbund".to_owned(), "/".to_owned(), Vec::new(), None),
+        };
+        Chrome {
+            t,
+            lang,
+            site,
+            home,
+            nav,
+            who,
+            path: path.to_owned(),
+            css: asset_url("verbund.css"),
+            htmx: asset_url("htmx-2.0.11.min.js"),
+            js: asset_url("verbund.js"),
+        }
+    }
+
+    /// An amount as the reader writes it: `1.234,50 €` in German, `€1,234.50` in English.
+    pub fn money(&self, amount: &str) -> String {
+        let (units, cents) = amount.split_once('.').unwrap_or((amount, "00"));
+        let (sign, units) = match units.strip_prefix('-') {
+            Some(rest) => ("-", rest),
+            None => ("", units),
+        };
+        let (group, decimal) = match self.lang {
+            Lang::De => ('.', ','),
+            Lang::En => (',', '.'),
+        };
+        let mut grouped = String::new();
+        for (i, digit) in units.chars().enumerate() {
+            if i > 0 && (units.len() - i) % 3 == 0 {
+                grouped.push(group);
+            }
+            grouped.push(digit);
+        }
+        match self.lang {
+            Lang::De => format!("{sign}{grouped}{decimal}{cents:0<2} €"),
+            Lang::En => format!("{sign}€{grouped}{decimal}{cents:0<2}"),
+        }
+    }
+
+    /// A day as the reader writes it: `06.12.2026` in German, `6 December 2026` in English.
+    pub fn date(&self, day: impl std::fmt::Display) -> String {
+        let text = day.to_string();
+        let Ok(date) = text.parse::<jiff::civil::Date>() else {
+            return text;
+        };
+        match self.lang {
+            Lang::De => date.strftime("%d.%m.%Y").to_string(),
+            Lang::En => date.strftime("%-d %B %Y").to_string(),
+        }
+    }
+}
+
+/// "Mitgliedsnummer 7 · Schreinerei Huber GmbH (als Geschäftsführung)".
+fn acting_label(
+    t: &Messages,
+    member: MemberNo,
+    name: Option<&str>,
+    capacity: Option<Capacity>,
+) -> String {
+    let capacity = capacity.map(|c| match c {
+        Capacity::Themself => t.capacity_themself,
+        Capacity::ManagingDirector => t.capacity_managing_director,
+        Capacity::AuthorisedSignatory => t.capacity_authorised_signatory,
+        Capacity::Attorney => t.capacity_attorney,
+    });
+    match (name, capacity) {
+        (Some(name), Some(capacity)) => format!("{} {member} · {name} ({capacity})", t.member_no),
+        (Some(name), None) => format!("{} {member} · {name}", t.member_no),
+        (None, _) => format!("{} {member}", t.member_no),
+    }
+}
+
+/// A member's name, from their personal record (none once it is erased, or if it cannot be
+/// read: the pages then show the number alone, and the failure is logged).
+async fn member_name(app: &App, coop: &Coop, member: MemberNo) -> Option<String> {
+    let person = coop
+        .runtime
+        .views()
+        .register
+        .read(|r| r.member(member)?.membership().person_present().cloned())?;
+    match app.people(&coop.log, std::slice::from_ref(&person)).await {
+        Ok(found) => found
+            .get(person.record.as_str())
+            .map(|p| p.name.to_string()),
+        Err(e) => {
+            tracing::warn!("a member's name for a page: {e}");
+            None
+        }
+    }
+}
+
+/// A page answer: the rendered template, or a server error.
+fn render(template: impl Template) -> Response {
+    match template.render() {
+        Ok(html) => Html(html).into_response(),
+        Err(e) => ApiError::internal(format!("a page failed to render: {e}")).into_response(),
+    }
+}
+
+/// A page that only shows a message.
+#[derive(Template)]
+#[template(path = "message.html")]
+struct Message {
+    c: Chrome,
+    title: String,
+    lines: Vec<String>,
+    rule: Option<String>,
+}
+
+/// A problem as a page: for a page's route whose handler or authorization refused.
+pub(super) fn problem_page(lang: Lang, problem: &Problem) -> Response {
+    let t = lang.messages();
+    let status = StatusCode::from_u16(problem.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let title = match status {
+        StatusCode::UNAUTHORIZED => t.sign_in_needed_title,
+        StatusCode::FORBIDDEN => t.forbidden_title,
+        StatusCode::NOT_FOUND => t.not_found_title,
+        _ => t.error_title,
+    };
+    let mut lines = Vec::new();
+    match status {
+        StatusCode::UNAUTHORIZED => lines.push(t.sign_in_needed_text.to_owned()),
+        StatusCode::FORBIDDEN if problem.code == "forbidden" => {
+            lines.push(t.forbidden_text.to_owned());
+        }
+        _ => {}
+    }
+    lines.push(problem_text(lang, problem));
+    let page = Message {
+        c: Chrome::new(lang, None, ""),
+        title: title.to_owned(),
+        lines,
+        rule: problem.rule.clone(),
+    };
+    (status, render(page)).into_response()
+}
+
+/// A problem's text for people: in German where the catalog has the code, else the domain's
+/// own message (in English).
+fn problem_text(lang: Lang, problem: &Problem) -> String {
+    if lang == Lang::De
+        && let Some(text) = german_problem(&problem.code)
+    {
+        return text.to_owned();
+    }
+    problem.detail.clone()
+}
+
+/// German texts of the problems the members' pages meet most.
+fn german_problem(code: &str) -> Option<&'static str> {
+    Some(match code {
+        "unauthorized" => "Ihre Anmeldung ist abgelaufen oder beendet.",
+        "cross-site-request" => "Dieses Formular darf nur von diesen Seiten aus gesendet werden.",
+        "sign-in-link-unusable" => {
+            "Der Anmeldelink ist unbekannt, schon benutzt oder abgelaufen. Bitte fragen Sie den Vorstand nach einem neuen."
+        }
+        "shares-out-of-range" => {
+            "Die Zahl der Geschäftsanteile liegt außerhalb dessen, was die Satzung erlaubt."
+        }
+        "acknowledgement-missing" => {
+            "Bitte bestätigen Sie jede Verpflichtung, die der Beitritt mit sich bringt."
+        }
+        "text-empty" | "text-too-long" => {
+            "Bitte füllen Sie dieses Feld aus (höchstens so lang wie angegeben)."
+        }
+        "vote-not-changeable" => {
+            "Ihre Stimme ist schon abgegeben und kann in dieser Abstimmung nicht geändert werden."
+        }
+        "ballot-not-open" => "Die Abstimmung ist nicht offen.",
+        "not-in-electorate" => {
+            "Sie gehören nicht zu den Stimmberechtigten dieser Abstimmung (Stichtag)."
+        }
+        "member-left" | "member-leaving" => "Die Mitgliedschaft ist schon gekündigt oder beendet.",
+        "not-acting-for" => "Sie handeln nicht für dieses Mitglied.",
+        "forbidden" => "Diese Seite ist für Ihre Rolle nicht freigegeben.",
+        "motion-not-found" => "Diesen Antrag gibt es nicht.",
+        "route-not-found" | "coop-not-found" => "Diese Seite gibt es nicht.",
+        _ => return None,
+    })
+}
+
+/// A 303 to `to`: what a form's post answers, so that reloading does not post again.
+fn see_other(to: &str) -> Response {
+    Redirect::to(to).into_response()
+}
+
+/// Parses a form's fields; a malformed form is the client's mistake.
+fn form<T: serde::de::DeserializeOwned>(body: &Bytes) -> Result<T, ApiError> {
+    serde_urlencoded::from_bytes(body).map_err(|e| {
+        ApiError::bad_request(
+            "form-malformed",
+            "form",
+            format!("the form is malformed: {e}"),
+        )
+    })
+}
+
+/// Whether pages are served over TLS, for the cookies' `Secure`.
+fn secure(transport: Option<Extension<Transport>>) -> bool {
+    transport.is_some_and(|Extension(t)| t.tls)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Public pages
+
+#[derive(Template)]
+#[template(path = "home.html")]
+struct Home {
+    c: Chrome,
+    coops: Vec<(String, String)>,
+}
+
+/// `/`: the cooperatives served here; the only one's page directly.
+pub(super) async fn home(State(app): State<App>, headers: HeaderMap) -> Response {
+    let coops: Vec<(String, String)> = app
+        .coops()
+        .await
+        .into_iter()
+        .filter_map(|(log, runtime)| {
+            let name = runtime
+                .views()
+                .register
+                .read(|r| r.coop().map(|c| c.name.to_string()))?;
+            Some((log.to_string(), name))
+        })
+        .collect();
+    if let [(only, _)] = coops.as_slice() {
+        return see_other(&format!("/c/{only}"));
+    }
+    render(Home {
+        c: Chrome::new(Lang::of(&headers), None, "/"),
+        coops,
+    })
+}
+
+/// Where the language switch returns to.
+#[derive(Debug, Deserialize)]
+pub(super) struct Back {
+    back: Option<String>,
+}
+
+/// `/lang/{lang}`: remembers the reader's language and returns to the page they were on.
+pub(super) async fn switch_language(
+    Path(lang): Path<String>,
+    Query(back): Query<Back>,
+    transport: Option<Extension<Transport>>,
+) -> Result<Response, ApiError> {
+    let lang = Lang::parse(&lang)
+        .ok_or_else(|| ApiError::not_found("language-not-found", "the pages speak de and en"))?;
+    // Only a path of this site: never a redirect elsewhere.
+    let back = back
+        .back
+        .filter(|b| b.starts_with('/') && !b.starts_with("//") && !b.contains('\\'))
+        .unwrap_or_else(|| "/".to_owned());
+    let mut response = see_other(&back);
+    response.headers_mut().append(
+        header::SET_COOKIE,
+        set_cookie(
+            LANG_COOKIE,
+            lang.tag(),
+            Some(365 * 24 * 3600),
+            secure(transport),
+        ),
+    );
+    Ok(response)
+}
+
+/// The explanation of every rule, in our words.
+const RULES: &str = include_str!("../../../docs/rules.md");
+
+/// `/rules/{rule}`: a rule's explanation, where a refusal links to it.
+pub(super) async fn rule(
+    Path(rule): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let heading = format!("### {rule} ");
+    let start = RULES
+        .find(&heading)
+        .ok_or_else(|| ApiError::not_found("rule-not-found", format!("there is no rule {rule}")))?;
+    let section = &RULES[start + 4..];
+    let section = &section[..section.find("\n#").unwrap_or(section.len())];
+    let mut lines = section.lines();
+    let title = lines.next().unwrap_or_default().to_owned();
+    // The meaning: the paragraphs before the section's list of where Verbund applies it.
+    let meaning: String = lines
+        .take_while(|line| !line.starts_with("- "))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let lang = Lang::of(&headers);
+    Ok(render(Message {
+        c: Chrome::new(lang, None, &format!("/rules/{rule}")),
+        title,
+        lines: meaning
+            .split("  ")
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+            .map(str::to_owned)
+            .collect(),
+        rule: None,
+    }))
+}
+
+#[derive(Template)]
+#[template(path = "landing.html")]
+struct Landing {
+    c: Chrome,
+    object: String,
+    seat: String,
+    founded_on: String,
+    members: u64,
+    q: String,
+    trade: String,
+    trades: Vec<String>,
+    firms: Vec<dto::ListedFirm>,
+}
+
+/// The landing page's search.
+#[derive(Debug, Default, Deserialize)]
+pub(super) struct Search {
+    q: Option<String>,
+    trade: Option<String>,
+}
+
+/// `/c/{coop}`: who the cooperative is, its member firms with a search, how to join.
+pub(super) async fn landing(
+    State(app): State<App>,
+    Extension(coop): Extension<Coop>,
+    Extension(caller): Extension<Caller>,
+    Query(search): Query<Search>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let today = app::today();
+    let (object, seat, founded_on, members, mut trades) = coop
+        .runtime
+        .views()
+        .register
+        .read(|r| {
+            let c = r.coop()?;
+            let trades: Vec<String> = r
+                .members_after(None)
+                .filter_map(|record| match record.membership().kind() {
+                    verbund_domain::MemberKind::Firm { trade, .. }
+                        if record.membership().is_listed()
+                            && record.membership().has_rights_on(today) =>
+                    {
+                        Some(trade.clone())
+                    }
+                    _ => None,
+                })
+                .collect();
+            Some((
+                c.statute.object().to_owned(),
+                c.statute.seat().to_owned(),
+                c.founded_on,
+                r.members_on(today) as u64,
+                trades,
+            ))
+        })
+        .ok_or_else(not_founded)?;
+    trades.sort_unstable();
+    trades.dedup();
+    let trade = search.trade.filter(|t| !t.trim().is_empty());
+    let q = search.q.filter(|q| !q.trim().is_empty());
+    let directory = directory_of(
+        &app,
+        &coop,
+        &DirectoryQuery {
+            after: None,
+            limit: Some(crate::http::kit::PAGE_ITEMS_MAX),
+            q: q.clone(),
+            trade: trade.clone(),
+            region: None,
+        },
+    )
+    .await?;
+    let lang = Lang::of(&headers);
+    let c = Chrome::of(&app, lang, &coop, &caller, &format!("/c/{}", coop.log)).await;
+    let founded_on = c.date(founded_on);
+    Ok(render(Landing {
+        c,
+        object,
+        seat,
+        founded_on,
+        members,
+        q: q.unwrap_or_default(),
+        trade: trade.unwrap_or_default(),
+        trades,
+        firms: directory.firms,
+    }))
+}
+
+/// The declaration's fields as the form sends them (a checkbox is `on` or absent).
+#[derive(Debug, Default, Deserialize)]
+pub(super) struct ApplyForm {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    address: String,
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    trade: String,
+    #[serde(default)]
+    region: String,
+    #[serde(default)]
+    employees: String,
+    #[serde(default)]
+    shares: String,
+    #[serde(default)]
+    declared_usage: String,
+    #[serde(default, deserialize_with = "checkbox")]
+    listed: bool,
+    #[serde(default, deserialize_with = "checkbox")]
+    pays_for_shares: bool,
+    #[serde(default, deserialize_with = "checkbox")]
+    additional_contributions: bool,
+    #[serde(default, deserialize_with = "checkbox")]
+    notice_period: bool,
+}
+
+/// A checkbox: present (`on`) or absent.
+fn checkbox<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<bool, D::Error> {
+    let value = String::deserialize(deserializer)?;
+    Ok(!value.is_empty())
+}
+
+impl ApplyForm {
+    /// The API's body, or the field that cannot be one.
+    fn body(&self) -> Result<dto::Apply, ApiError> {
+        let number = |text: &str, field: &str| {
+            text.trim().parse::<u32>().map_err(|_| {
+                ApiError::bad_request("number-malformed", field, "please enter a whole number")
+            })
+        };
+        let kind = match self.kind.as_str() {
+            "person" => dto::MemberKind::NaturalPerson,
+            "investing" => dto::MemberKind::Investing,
+            "firm" => dto::MemberKind::Firm {
+                trade: self.trade.clone(),
+                region: self.region.clone(),
+                employees: if self.employees.trim().is_empty() {
+                    0
+                } else {
+                    number(&self.employees, "employees")?
+                },
+            },
+            _ => {
+                return Err(ApiError::bad_request(
+                    "kind-missing",
+                    "kind",
+                    "please choose how you join",
+                ));
+            }
+        };
+        let declared_usage = match self.declared_usage.trim() {
+            "" => None,
+            text => Some(
+                verbund_domain::Money::parse(&text.replace(',', ".")).map_err(|_| {
+                    ApiError::bad_request(
+                        "amount-malformed",
+                        "declared_usage",
+                        "please enter an amount in euros, e.g. 1200 or 1200,50",
+                    )
+                })?,
+            ),
+        };
+        Ok(dto::Apply {
+            name: self.name.clone(),
+            address: self.address.clone(),
+            kind,
+            shares: number(&self.shares, "shares")?,
+            declared_usage,
+            declared_on: None,
+            acknowledged: dto::Acknowledgements {
+                pays_for_shares: self.pays_for_shares,
+                additional_contributions: self.additional_contributions,
+                notice_period: self.notice_period,
+            },
+            listed: self.listed && self.kind == "firm",
+        })
+    }
+}
+
+#[derive(Template)]
+#[template(path = "apply.html")]
+struct ApplyPage {
+    c: Chrome,
+    form: ApplyForm,
+    problem: Option<Problem>,
+    share_amount: String,
+    paid_in_minimum: String,
+    notice_months: u16,
+    statute_text: String,
+    usage_asked: bool,
+    additional_contributions: bool,
+    long_notice: bool,
+}
+
+impl ApplyPage {
+    /// True if the problem names `field`.
+    fn error_at(&self, field: &str) -> bool {
+        self.problem
+            .as_ref()
+            .and_then(|p| p.field.as_deref())
+            .is_some_and(|f| f == field)
+    }
+
+    /// True if the problem names a field under `prefix`.
+    fn error_at_prefix(&self, prefix: &str) -> bool {
+        self.problem
+            .as_ref()
+            .and_then(|p| p.field.as_deref())
+            .is_some_and(|f| f.starts_with(prefix))
+    }
+
+    /// The problem's text.
+    fn error_text(&self) -> String {
+        self.problem
+            .as_ref()
+            .map(|p| problem_text(self.c.lang, p))
+            .unwrap_or_default()
+    }
+}
+
+/// The form of the declaration with the statute's facts beside it.
+async fn apply_page(
+    app: &App,
+    lang: Lang,
+    coop: &Coop,
+    caller: &Caller,
+    form: ApplyForm,
+    problem: Option<Problem>,
+) -> Result<ApplyPage, ApiError> {
+    let c = Chrome::of(app, lang, coop, caller, &format!("/c/{}/apply", coop.log)).await;
+    let facts = coop.runtime.views().register.read(|r| {
+        let s = &r.coop()?.statute;
+        Some((
+            s.share_amount(),
+            s.paid_in_minimum(),
+            s.notice_period_months(),
+            s.mandatory_holding().is_some(),
+            s.has_additional_contributions(),
+        ))
+    });
+    let (share, minimum, notice_months, usage_asked, additional) = facts.ok_or_else(not_founded)?;
+    let statute_text = crate::http::routes::statute_of(app, coop).await?.text;
+    Ok(ApplyPage {
+        share_amount: c.money(&share.to_string()),
+        paid_in_minimum: c.money(&minimum.to_string()),
+        c,
+        form,
+        problem,
+        notice_months,
+        statute_text,
+        usage_asked,
+        additional_contributions: additional,
+        long_notice: notice_months > 12,
+    })
+}
+
+/// `/c/{coop}/apply`: the declaration of membership (G15, G15a).
+pub(super) async fn apply_form(
+    State(app): State<App>,
+    Extension(coop): Extension<Coop>,
+    Extension(caller): Extension<Caller>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let form = ApplyForm {
+        kind: "firm".to_owned(),
+        shares: "1".to_owned(),
+        ..ApplyForm::default()
+    };
+    Ok(render(
+        apply_page(&app, Lang::of(&headers), &coop, &caller, form, None).await?,
+    ))
+}
+
+/// `POST /c/{coop}/apply`: files the declaration as `POST /v1/coops/{coop}/applications` does;
+/// a refusal shows the form again with what was typed.
+pub(super) async fn apply(
+    State(app): State<App>,
+    Extension(coop): Extension<Coop>,
+    Extension(caller): Extension<Caller>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let form: ApplyForm = self::form(&body)?;
+    let filed = match form.body() {
+        Ok(body) => file_application(&app, &coop, &caller, &headers, &body).await,
+        Err(e) => Err(e),
+    };
+    match filed {
+        Ok((application, _)) => Ok(see_other(&format!("/c/{}/applied/{application}", coop.log))),
+        Err(e) if e.status().is_client_error() => {
+            let status = e.status();
+            let page = apply_page(
+                &app,
+                Lang::of(&headers),
+                &coop,
+                &caller,
+                form,
+                Some(e.problem()),
+            )
+            .await?;
+            Ok((status, render(page)).into_response())
+        }
+        Err(e) => Err(e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "applied.html")]
+struct Applied {
+    c: Chrome,
+    application: String,
+}
+
+/// `/c/{coop}/applied/{application}`: the confirmation of a declaration.
+pub(super) async fn applied(
+    State(app): State<App>,
+    Extension(coop): Extension<Coop>,
+    Extension(caller): Extension<Caller>,
+    Path((_, application)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let application = verbund_domain::ApplicationId::parse(&application)?;
+    Ok(render(Applied {
+        c: Chrome::of(&app, Lang::of(&headers), &coop, &caller, "").await,
+        application: application.to_string(),
+    }))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Signing in and out
+
+#[derive(Template)]
+#[template(path = "sign_in.html")]
+struct SignIn {
+    c: Chrome,
+    action: String,
+}
+
+/// `/c/{coop}/sign-in/{secret}`: the page a sign-in link opens. Opening it changes nothing
+/// (a mail program that fetches links ahead would otherwise use it up); its button does.
+pub(super) async fn sign_in_form(
+    State(app): State<App>,
+    Extension(coop): Extension<Coop>,
+    Extension(caller): Extension<Caller>,
+    Path((_, secret)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Response {
+    let mut response = render(SignIn {
+        c: Chrome::of(&app, Lang::of(&headers), &coop, &caller, "").await,
+        action: super::sign_in_url("", &coop.log, &secret),
+    });
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+/// `POST /c/{coop}/sign-in/{secret}`: uses the link up and starts the person's session.
+pub(super) async fn sign_in(
+    State(app): State<App>,
+    Extension(coop): Extension<Coop>,
+    Extension(caller): Extension<Caller>,
+    Path((_, secret)): Path<(String, String)>,
+    transport: Option<Extension<Transport>>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let unusable = || {
+        ApiError::not_found(
+            "sign-in-link-unusable",
+            "the sign-in link is unknown, used or expired; ask the board for a new one",
+        )
+    };
+    let link = TokenSecret::presented(&secret);
+    let record = coop
+        .runtime
+        .views()
+        .tokens
+        .read(|tokens| tokens.by_digest(&link.digest()).cloned())
+        .filter(|r| r.purpose == TokenPurpose::SignInLink)
+        .ok_or_else(unusable)?;
+    let Principal::Person { person } = record.principal else {
+        return Err(unusable());
+    };
+    let request = write_request(&coop, &caller, &headers, "sign-in", secret.as_bytes())?;
+    let session = app::start_session(&app, &request, record.token, person).await?;
+    crate::http::kit::settle_write(&coop, session.position).await;
+    let secret = session.secret.expect("a new session has its secret");
+    let mut response = see_other(&format!("/c/{}/me", coop.log));
+    let lifetime = verbund_domain::SESSION_LIFETIME.as_secs();
+    let tls = secure(transport);
+    response.headers_mut().append(
+        header::SET_COOKIE,
+        set_cookie(SESSION_COOKIE, secret.expose(), Some(lifetime), tls),
+    );
+    response.headers_mut().append(
+        header::SET_COOKIE,
+        set_cookie(ACTING_COOKIE, "", Some(0), tls),
+    );
+    Ok(response)
+}
+
+/// `POST /c/{coop}/sign-out`: ends this session (revoked in the log) and forgets its cookie.
+pub(super) async fn sign_out(
+    State(app): State<App>,
+    Extension(coop): Extension<Coop>,
+    Extension(caller): Extension<Caller>,
+    transport: Option<Extension<Transport>>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    if let Some(token) = &caller.token {
+        let request = write_request(
+            &coop,
+            &caller,
+            &headers,
+            "sign-out",
+            token.as_str().as_bytes(),
+        )?;
+        let executed = app::revoke_token(&app, &request, token.clone()).await?;
+        crate::http::kit::settle_write(&coop, executed.last).await;
+    }
+    let tls = secure(transport);
+    let mut response = see_other(&format!("/c/{}", coop.log));
+    for name in [SESSION_COOKIE, ACTING_COOKIE] {
+        response
+            .headers_mut()
+            .append(header::SET_COOKIE, set_cookie(name, "", Some(0), tls));
+    }
+    Ok(response)
+}
+
+// ---------------------------------------------------------------------------------------------
+// The member's pages
+
+/// The member the signed-in person acts for, or the page's refusal.
+fn member_of(caller: &Caller) -> Result<MemberNo, ApiError> {
+    caller.member().ok_or_else(|| {
+        ApiError::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            "these pages are for people who act for a member",
+        )
+    })
+}
+
+/// A page of private data: never kept by a cache.
+fn private(mut response: Response) -> Response {
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+#[derive(Template)]
+#[template(path = "overview.html")]
+struct Overview {
+    c: Chrome,
+    s: dto::Statement,
+    acting: Vec<(u32, String)>,
+}
+
+/// `/c/{coop}/me`: the member's statement (shares, capital, what is owed), printable.
+pub(super) async fn overview(
+    State(app): State<App>,
+    Extension(coop): Extension<Coop>,
+    Extension(caller): Extension<Caller>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let member = member_of(&caller)?;
+    let statement = statement_of(&app, &coop, member).await?;
+    let lang = Lang::of(&headers);
+    let t = lang.messages();
+    let mut acting = Vec::new();
+    if let Some(Principal::Person { person }) = caller.principal {
+        let members = coop.runtime.views().register.read(|r| r.acting_for(person));
+        for (no, capacity) in members {
+            let name = member_name(&app, &coop, no).await;
+            acting.push((
+                no.get(),
+                acting_label(t, no, name.as_deref(), Some(capacity)),
+            ));
+        }
+    }
+    Ok(private(render(Overview {
+        c: Chrome::of(&app, lang, &coop, &caller, &format!("/c/{}/me", coop.log)).await,
+        s: statement,
+        acting,
+    })))
+}
+
+/// The member chosen on the overview.
+#[derive(Debug, Deserialize)]
+pub(super) struct ActFor {
+    member: u32,
+}
+
+/// `POST /c/{coop}/me/acting-for`: the member a person acts for from now on.
+pub(super) async fn act_for(
+    Extension(coop): Extension<Coop>,
+    Extension(caller): Extension<Caller>,
+    transport: Option<Extension<Transport>>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let choice: ActFor = form(&body)?;
+    let member = MemberNo::new(choice.member).ok_or_else(|| {
+        ApiError::bad_request("member-malformed", "member", "member numbers start at 1")
+    })?;
+    let Some(Principal::Person { person }) = caller.principal else {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            "only a person who acts for members chooses whom they act for",
+        ));
+    };
+    let acts = coop
+        .runtime
+        .views()
+        .register
+        .read(|r| r.acting_for(person).iter().any(|(m, _)| *m == member));
+    if !acts {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "not-acting-for",
+            format!("the person does not act for member {member}"),
+        ));
+    }
+    let mut response = see_other(&format!("/c/{}/me", coop.log));
+    response.headers_mut().append(
+        header::SET_COOKIE,
+        set_cookie(ACTING_COOKIE, &member.to_string(), None, secure(transport)),
+    );
+    Ok(response)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Assemblies and voting
+
+/// A motion as the assemblies page lists it.
+#[derive(Debug)]
+struct MotionLine {
+    id: String,
+    title: String,
+    stage: &'static str,
+}
+
+/// An assembly as its page shows it.
+#[derive(Debug)]
+struct AssemblyLine {
+    id: String,
+    held_on: String,
+    place: String,
+    agenda: Vec<String>,
+    motions: Vec<MotionLine>,
+}
+
+#[derive(Template)]
+#[template(path = "assemblies.html")]
+struct Assemblies {
+    c: Chrome,
+    assemblies: Vec<AssemblyLine>,
+}
+
+/// The stage's name for people.
+fn stage_text(t: &Messages, stage: &str) -> &'static str {
+    match stage {
+        "open" => t.stage_open,
+        "closed" => t.stage_closed,
+        "counted" => t.stage_counted,
+        _ => t.stage_put,
+    }
+}
+
+/// `/c/{coop}/assemblies`: the assemblies with their agenda and motions.
+pub(super) async fn assemblies(
+    State(app): State<App>,
+    Extension(coop): Extension<Coop>,
+    Extension(caller): Extension<Caller>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let lang = Lang::of(&headers);
+    let t = lang.messages();
+    let mut assemblies = coop.runtime.views().aggregates.read(|a| {
+        a.assemblies()
+            .filter_map(|(id, assembly)| {
+                let view = gov::assembly_view(id, assembly, a)?;
+                let motions = view
+                    .motions
+                    .iter()
+                    .filter_map(|m| {
+                        let motion_id = MotionId::parse(m).ok()?;
+                        let mv = gov::motion_view(
+                            &motion_id,
+                            &a.motion(&motion_id).state,
+                            a.ballot(&motion_id),
+                        )?;
+                        Some(MotionLine {
+                            id: mv.id,
+                            title: mv.title,
+                            stage: stage_text(t, &mv.stage),
+                        })
+                    })
+                    .collect();
+                Some(AssemblyLine {
+                    id: view.id,
+                    held_on: view.held_on.to_string(),
+                    place: view.place,
+                    agenda: view.agenda,
+                    motions,
+                })
+            })
+            .collect::<Vec<_>>()
+    });
+    assemblies.sort_by(|a, b| (&a.held_on, &a.id).cmp(&(&b.held_on, &b.id)));
+    Ok(private(render(Assemblies {
+        c: Chrome::of(
+            &app,
+            lang,
+            &coop,
+            &caller,
+            &format!("/c/{}/assemblies", coop.log),
+        )
+        .await,
+        assemblies,
+    })))
+}
+
+#[derive(Template)]
+#[template(path = "ballot.html")]
+struct BallotPage {
+    c: Chrome,
+    m: gov::MotionView,
+    stage: &'static str,
+    majority: String,
+    open: bool,
+    voters: Vec<(u32, String)>,
+    problem: Option<Problem>,
+}
+
+/// The ballot's page, with a refusal of the vote if there was one.
+async fn ballot_page(
+    app: &App,
+    lang: Lang,
+    coop: &Coop,
+    caller: &Caller,
+    id: &MotionId,
+    problem: Option<Problem>,
+) -> Result<BallotPage, ApiError> {
+    let t = lang.messages();
+    let member = caller.member();
+    let (view, principals) = coop.runtime.views().aggregates.read(|a| {
+        let view = gov::motion_view(id, &a.motion(id).state, a.ballot(id));
+        // The members whose vote this member casts as proxy (G43-5).
+        let principals: Vec<MemberNo> = match member {
+            Some(member) => a.proxies().state.principals_of(member),
+            None => Vec::new(),
+        };
+        (view, principals)
+    });
+    let m = view.ok_or_else(|| {
+        ApiError::not_found("motion-not-found", format!("there is no motion {id}"))
+    })?;
+    let majority = match m.majority.as_deref() {
+        Some("simple") => t.majority_simple.to_owned(),
+        Some(other) => other.to_owned(),
+        None => "–".to_owned(),
+    };
+    let mut voters = Vec::new();
+    if let Some(member) = member {
+        voters.push((member.get(), t.vote_own.to_owned()));
+        for principal in principals {
+            voters.push((principal.get(), format!("{} {principal}", t.vote_as_proxy)));
+        }
+    }
+    Ok(BallotPage {
+        c: Chrome::of(
+            app,
+            lang,
+            coop,
+            caller,
+            &format!("/c/{}/motions/{id}", coop.log),
+        )
+        .await,
+        stage: stage_text(t, &m.stage),
+        open: m.stage == "open" && member.is_some(),
+        majority,
+        m,
+        voters,
+        problem,
+    })
+}
+
+/// `/c/{coop}/motions/{motion}`: a motion, the majority it needs and why, and the vote.
+pub(super) async fn ballot(
+    State(app): State<App>,
+    Extension(coop): Extension<Coop>,
+    Extension(caller): Extension<Caller>,
+    Path((_, motion)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let id = gov::parse_motion(&motion)?;
+    Ok(private(render(
+        ballot_page(&app, Lang::of(&headers), &coop, &caller, &id, None).await?,
+    )))
+}
+
+/// The vote as the form sends it.
+#[derive(Debug, Deserialize)]
+pub(super) struct VoteForm {
+    choice: Option<String>,
+    voter: Option<u32>,
+}
+
+/// `POST /c/{coop}/motions/{motion}/vote`: casts the vote as `POST …/votes` does, then shows
+/// its receipt.
+pub(super) async fn vote(
+    State(app): State<App>,
+    Extension(coop): Extension<Coop>,
+    Extension(caller): Extension<Caller>,
+    Path((_, motion)): Path<(String, String)>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let id = gov::parse_motion(&motion)?;
+    let vote: VoteForm = form(&body)?;
+    let choice = match vote.choice.as_deref() {
+        Some("yes") => Ok(ChoiceDto::Yes),
+        Some("no") => Ok(ChoiceDto::No),
+        Some("abstain") => Ok(ChoiceDto::Abstain),
+        _ => Err(ApiError::bad_request(
+            "choice-missing",
+            "choice",
+            "please choose yes, no or abstain",
+        )),
+    };
+    let cast = match choice {
+        Ok(choice) => {
+            let body = VoteBody {
+                voter: vote.voter,
+                choice: Some(choice),
+                options: None,
+                channel: None,
+            };
+            gov::cast_vote(&app, &coop, &caller, &headers, id.clone(), &body).await
+        }
+        Err(e) => Err(e),
+    };
+    match cast {
+        Ok(executed) => Ok(see_other(&format!(
+            "/c/{}/receipts/{}",
+            coop.log, executed.last
+        ))),
+        Err(e) if e.status().is_client_error() => {
+            let status = e.status();
+            let page = ballot_page(
+                &app,
+                Lang::of(&headers),
+                &coop,
+                &caller,
+                &id,
+                Some(e.problem()),
+            )
+            .await?;
+            Ok((status, private(render(page))).into_response())
+        }
+        Err(e) => Err(e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "receipt.html")]
+struct Receipt {
+    c: Chrome,
+    motion: String,
+    position: u64,
+    hash: String,
+    previous: String,
+    recorded_at: String,
+}
+
+/// `/c/{coop}/receipts/{position}`: the receipt of a vote the member cast: its log position,
+/// its hash and the hash it links to.
+pub(super) async fn receipt(
+    State(app): State<App>,
+    Extension(coop): Extension<Coop>,
+    Extension(caller): Extension<Caller>,
+    Path((_, position)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let member = member_of(&caller)?;
+    let not_found = || {
+        ApiError::not_found(
+            "receipt-not-found",
+            "there is no vote of yours at this position",
+        )
+    };
+    let position: u64 = position.parse().map_err(|_| not_found())?;
+    let recorded = app
+        .ledger()
+        .read_log(&coop.log, Position::new(position), 1)
+        .await
+        .map_err(ApiError::from)?;
+    let event = recorded
+        .first()
+        .filter(|e| e.position.get() == position)
+        .ok_or_else(not_found)?;
+    let decoded = Event::decode(
+        event.event_type.as_str(),
+        event.schema_version,
+        event.payload.as_str(),
+    )
+    .map_err(ApiError::internal)?;
+    // Only the member who cast it (for themself or as proxy) sees its receipt here.
+    let Event::VoteCast(cast) = decoded else {
+        return Err(not_found());
+    };
+    if cast.cast_by != member && cast.voter != member {
+        return Err(not_found());
+    }
+    let lang = Lang::of(&headers);
+    let recorded_at = event.metadata.recorded_at();
+    let recorded_at = match lang {
+        Lang::De => recorded_at.strftime("%d.%m.%Y %H:%M:%S UTC").to_string(),
+        Lang::En => recorded_at.strftime("%-d %B %Y %H:%M:%S UTC").to_string(),
+    };
+    Ok(private(render(Receipt {
+        c: Chrome::of(&app, lang, &coop, &caller, "").await,
+        motion: cast.motion.to_string(),
+        position,
+        hash: event.hash.to_string(),
+        previous: event.prev_hash.to_string(),
+        recorded_at,
+    })))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Notice
+
+#[derive(Template)]
+#[template(path = "notice.html")]
+struct Notice {
+    c: Chrome,
+    exit_on: Option<String>,
+    given: Option<String>,
+    problem: Option<Problem>,
+}
+
+/// The notice as the API takes it from the member themself: today, in text form.
+fn notice_body() -> dto::Resign {
+    dto::Resign {
+        declared_on: None,
+        in_text_form: true,
+        in_writing: false,
+        hardship: None,
+    }
+}
+
+/// The exit a notice given today would have: the command's own decision on today's state,
+/// not written — so the page shows the day the log would record (G65).
+fn exit_if_given_today(coop: &Coop, caller: &Caller, member: MemberNo) -> Result<String, ApiError> {
+    let body = notice_body();
+    let command = app::membership::RecordResignation::try_from(Asked::new(caller, member, &body))?;
+    let changes = coop.runtime.views().aggregates.read(|a| {
+        a.member(member)
+            .state
+            .resign(&a.coop().state, command.resign.clone())
+    })?;
+    changes
+        .iter()
+        .find_map(|change| match &change.event {
+            Event::ResignationDeclared(e) => Some(e.effective_on.to_string()),
+            _ => None,
+        })
+        .ok_or_else(|| ApiError::internal("a resignation decided no exit"))
+}
+
+/// The exit already declared, if the member gave notice.
+fn exit_given(coop: &Coop, member: MemberNo) -> Option<String> {
+    coop.runtime.views().register.read(|r| {
+        r.member(member)?
+            .membership()
+            .exit()
+            .map(|e| e.effective_on.to_string())
+    })
+}
+
+/// `/c/{coop}/me/notice`: giving notice, with the exit's day shown before confirming (G65).
+pub(super) async fn notice_form(
+    State(app): State<App>,
+    Extension(coop): Extension<Coop>,
+    Extension(caller): Extension<Caller>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let member = member_of(&caller)?;
+    let lang = Lang::of(&headers);
+    let c = Chrome::of(
+        &app,
+        lang,
+        &coop,
+        &caller,
+        &format!("/c/{}/me/notice", coop.log),
+    )
+    .await;
+    let page = match exit_given(&coop, member) {
+        Some(day) => Notice {
+            given: Some(day),
+            exit_on: None,
+            problem: None,
+            c,
+        },
+        None => match exit_if_given_today(&coop, &caller, member) {
+            Ok(day) => Notice {
+                exit_on: Some(day),
+                given: None,
+                problem: None,
+                c,
+            },
+            Err(e) => Notice {
+                exit_on: None,
+                given: None,
+                problem: Some(e.problem()),
+                c,
+            },
+        },
+    };
+    Ok(private(render(page)))
+}
+
+/// The confirmation of a notice.
+#[derive(Debug, Deserialize)]
+pub(super) struct NoticeForm {
+    #[serde(default, deserialize_with = "checkbox")]
+    confirm: bool,
+    exit_on: Option<String>,
+}
+
+/// `POST /c/{coop}/me/notice`: gives notice as `POST …/resignation` does, if the exit shown
+/// is still the one it would have.
+pub(super) async fn give_notice(
+    State(app): State<App>,
+    Extension(coop): Extension<Coop>,
+    Extension(caller): Extension<Caller>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let member = member_of(&caller)?;
+    let notice: NoticeForm = form(&body)?;
+    if !notice.confirm {
+        return Err(ApiError::bad_request(
+            "confirm-missing",
+            "confirm",
+            "please confirm the notice",
+        ));
+    }
+    // The day shown was decided on another day: show the new one before anything is given.
+    if notice.exit_on != Some(exit_if_given_today(&coop, &caller, member)?) {
+        return Ok(see_other(&format!("/c/{}/me/notice", coop.log)));
+    }
+    let body = notice_body();
+    let command = app::membership::RecordResignation::try_from(Asked::new(&caller, member, &body))?;
+    let route = format!("resign:{member}");
+    let executed =
+        crate::http::kit::execute(&app, &coop, &caller, &headers, &route, &body, command).await?;
+    crate::http::kit::settle_write(&coop, executed.last).await;
+    Ok(see_other(&format!("/c/{}/me/notice", coop.log)))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sessions
+
+/// One session as the list shows it.
+#[derive(Debug)]
+struct SessionLine {
+    token: String,
+    started: String,
+    expires: String,
+    current: bool,
+}
+
+#[derive(Template)]
+#[template(path = "sessions.html")]
+struct Sessions {
+    c: Chrome,
+    sessions: Vec<SessionLine>,
+}
+
+/// `/c/{coop}/me/sessions`: the person's open sessions, each to end.
+pub(super) async fn sessions(
+    State(app): State<App>,
+    Extension(coop): Extension<Coop>,
+    Extension(caller): Extension<Caller>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let lang = Lang::of(&headers);
+    let now = jiff::Timestamp::now();
+    let at = |t: jiff::Timestamp| match lang {
+        Lang::De => t.strftime("%d.%m.%Y %H:%M UTC").to_string(),
+        Lang::En => t.strftime("%-d %B %Y %H:%M UTC").to_string(),
+    };
+    let sessions = coop.runtime.views().tokens.read(|tokens| {
+        tokens
+            .all()
+            .filter(|r| {
+                Some(r.principal) == caller.principal
+                    && r.purpose == TokenPurpose::Session
+                    && r.is_valid_at(now)
+            })
+            .map(|r| SessionLine {
+                token: r.token.to_string(),
+                started: at(r.issued_at),
+                expires: at(r.expires_at),
+                current: Some(&r.token) == caller.token.as_ref(),
+            })
+            .collect()
+    });
+    Ok(private(render(Sessions {
+        c: Chrome::of(
+            &app,
+            lang,
+            &coop,
+            &caller,
+            &format!("/c/{}/me/sessions", coop.log),
+        )
+        .await,
+        sessions,
+    })))
+}
+
+/// `POST /c/{coop}/me/sessions/{token}/end`: ends one of the person's sessions.
+pub(super) async fn end_session(
+    State(app): State<App>,
+    Extension(coop): Extension<Coop>,
+    Extension(caller): Extension<Caller>,
+    Path((_, token)): Path<(String, String)>,
+    transport: Option<Extension<Transport>>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let token = TokenId::parse(&token)?;
+    let theirs = coop.runtime.views().tokens.read(|tokens| {
+        tokens.all().any(|r| {
+            r.token == token
+                && Some(r.principal) == caller.principal
+                && r.purpose == TokenPurpose::Session
+        })
+    });
+    if !theirs {
+        return Err(ApiError::not_found(
+            "session-not-found",
+            "there is no such session of yours",
+        ));
+    }
+    let request = write_request(
+        &coop,
+        &caller,
+        &headers,
+        "end-session",
+        token.as_str().as_bytes(),
+    )?;
+    let executed = app::revoke_token(&app, &request, token.clone()).await?;
+    crate::http::kit::settle_write(&coop, executed.last).await;
+    if Some(&token) == caller.token.as_ref() {
+        let mut response = see_other(&format!("/c/{}", coop.log));
+        response.headers_mut().append(
+            header::SET_COOKIE,
+            set_cookie(SESSION_COOKIE, "", Some(0), secure(transport)),
+        );
+        return Ok(response);
+    }
+    Ok(see_other(&format!("/c/{}/me/sessions", coop.log)))
+}
