@@ -198,13 +198,20 @@ mod tests {
                 digest.clone(): {
                     "token": "t1",
                     "principal": { "type": "auditor" },
+                    "purpose": "api",
                     "expires_at": "2033-05-18T03:33:20Z",
                     "issued_at": "2026-11-24T10:00:00Z",
                     "issued_by": "cli",
                     "issued_position": 7,
                     "revoked_at": null,
                     "aggregate": {
-                        "state": { "issued": true, "revoked": false },
+                        "state": {
+                            "issued": true,
+                            "revoked": false,
+                            "purpose": "api",
+                            "principal": { "type": "auditor" },
+                            "expires_at": "2033-05-18T03:33:20Z"
+                        },
                         "version": 1
                     }
                 }

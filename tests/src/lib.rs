@@ -28,6 +28,8 @@ macro_rules! on_both_databases {
 
 use verbund_ledger::scratch::ScratchDatabase;
 
+pub mod browser;
+
 /// A fresh database: a SQLite file in a temporary directory or a PostgreSQL scratch schema,
 /// removed when dropped.
 #[derive(Debug)]

@@ -196,6 +196,7 @@ pub fn router(app: App) -> Router {
             "the route does not take this method",
         )
     })
+    .layer(middleware::from_fn(crate::web::error_pages))
     // No `DefaultBodyLimit` layer: `observe` reads every body whole, at most
     // `BODY_BYTES_MAX` (below the extractors' own limit), before any route sees it.
     .layer(middleware::from_fn_with_state(

@@ -94,6 +94,7 @@ pub struct Messages {
     pub sign_out: &'static str,
     pub signed_in_for: &'static str,
     pub footer: &'static str,
+    pub scroll_table: &'static str,
     // Landing
     pub members_now: &'static str,
     pub founded_on: &'static str,
@@ -250,6 +251,7 @@ pub static DE: Messages = Messages {
     nav_sessions: "Meine Anmeldungen",
     sign_out: "Abmelden",
     signed_in_for: "Angemeldet für",
+    scroll_table: "Tabelle, seitlich verschiebbar",
     footer: "Jede Entscheidung dieser Genossenschaft steht unveränderlich in einem hash-verketteten Protokoll.",
     members_now: "Mitglieder heute",
     founded_on: "Gegründet am",
@@ -399,6 +401,7 @@ pub static EN: Messages = Messages {
     nav_sessions: "My sign-ins",
     sign_out: "Sign out",
     signed_in_for: "Signed in for",
+    scroll_table: "Table, scrolls sideways",
     footer: "Every decision of this cooperative stands unchangeable in a hash-chained log.",
     members_now: "Members today",
     founded_on: "Founded on",

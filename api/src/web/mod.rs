@@ -56,6 +56,14 @@ pub fn is_page(route: &str) -> bool {
         || route.starts_with("/rules/")
 }
 
+/// True for a request path of the pages, before any route matched it.
+fn is_page_path(path: &str) -> bool {
+    path == "/"
+        || ["/c/", "/assets/", "/lang/", "/rules/"]
+            .iter()
+            .any(|p| path.starts_with(p))
+}
+
 /// The value of cookie `name`, if the request carries it.
 pub fn cookie<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
     headers
@@ -171,12 +179,15 @@ pub fn pages() -> Router<App> {
         .route("/c/{coop}/motions/{motion}", get(pages::ballot))
         .route("/c/{coop}/motions/{motion}/vote", post(pages::vote))
         .route("/c/{coop}/receipts/{position}", get(pages::receipt))
-        .layer(axum::middleware::from_fn(error_pages))
 }
 
-/// Answers of the pages' routes that are problems (a handler's `ApiError`, the middleware's
-/// refusal) become a page in the reader's language; every page answer is hardened.
+/// Answers of the pages' paths that are problems (a handler's `ApiError`, the authorization's
+/// refusal, a path no route has) become a page in the reader's language; every page answer
+/// is hardened. A layer around the whole router: the authorization's refusals pass it too.
 pub async fn error_pages(request: Request, next: Next) -> Response {
+    if !is_page_path(request.uri().path()) {
+        return next.run(request).await;
+    }
     let lang = Lang::of(request.headers());
     let mut response = next.run(request).await;
     if let Some(problem) = response.extensions_mut().remove::<Problem>() {
