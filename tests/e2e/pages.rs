@@ -249,6 +249,11 @@ fn a_proxy_votes_for_their_principal_with_the_keyboard_alone() {
         .filter_map(|v| v["voter"].as_u64())
         .collect();
     assert!(voters.contains(&6) && voters.contains(&4), "{votes}");
+    // Who holds whose vote, as the proxy page tells it.
+    browser.goto(&demo.page("/me/proxy"));
+    assert!(browser.text("#holder").contains("Niemand"));
+    let holding = browser.text("section[aria-labelledby=holding]");
+    assert!(holding.contains("Mitgliedsnummer 4"), "{holding}");
 }
 
 /// G65: a member sees the day they would leave before giving notice, and after it.

@@ -117,6 +117,15 @@ pub const ROUTES: &[(Method, &str, Access)] = &[
     ),
     (Method::GET, "/c/{coop}/me/notice", Access::Roles(VOTE)),
     (Method::POST, "/c/{coop}/me/notice", Access::Roles(VOTE)),
+    (Method::GET, "/c/{coop}/me/proxy", Access::Roles(VOTE)),
+    (Method::POST, "/c/{coop}/me/proxy", Access::Roles(VOTE)),
+    (
+        Method::POST,
+        "/c/{coop}/me/proxy/revoke",
+        Access::Roles(VOTE),
+    ),
+    (Method::GET, "/c/{coop}/me/transfer", Access::Roles(VOTE)),
+    (Method::POST, "/c/{coop}/me/transfer", Access::Roles(VOTE)),
     (Method::GET, "/c/{coop}/me/sessions", Access::Authenticated),
     (
         Method::POST,

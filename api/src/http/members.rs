@@ -26,8 +26,8 @@ use crate::http::dto;
 use crate::http::error::{ApiError, Problem, PublicReadProblems, ReadProblems, WriteProblems};
 use crate::http::extract::{Body, Params};
 use crate::http::kit::{
-    ReadHeaders, WriteHeaders, after_member, as_of, execute, not_founded, page_limit, people,
-    with_position, written,
+    ReadHeaders, WriteHeaders, after_member, as_of, bad_param, execute, not_founded, page_limit,
+    people, with_position, written,
 };
 
 /// The person behind one reference, if there is one and it is present.
@@ -386,45 +386,79 @@ pub async fn get_member(
     Ok(with_position(position, axum::Json(body)))
 }
 
+/// The day a statement is made up to.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct StatementQuery {
+    /// The statement as the register stood at the end of this day (UTC), e.g. `2026-12-31`;
+    /// default: today, as the register stands now.
+    #[param(value_type = Option<String>, format = Date)]
+    pub on: Option<Date>,
+}
+
 /// A member's statement: shares, capital and its movements, the minimum parts due and the
-/// arrears today, the exit and the settlement's deadline (G73).
+/// arrears on the day, the exit and the settlement's deadline (G73); today's, or as the
+/// register stood at the end of a past day.
 #[utoipa::path(get, path = "/v1/coops/{coop}/members/{member}/statement", tag = "members",
     params(("coop" = String, Path, description = "The cooperative's id"),
-        ("member" = u32, Path, description = "Member number", minimum = 1), ReadHeaders),
+        ("member" = u32, Path, description = "Member number", minimum = 1), StatementQuery, ReadHeaders),
     responses((status = 200, body = dto::Statement), ReadProblems),
     security(("bearer" = [])))]
 pub async fn statement(
     State(app): State<App>,
     Extension(coop): Extension<Coop>,
     Path((_, member)): Path<(String, String)>,
+    Params(query): Params<StatementQuery>,
 ) -> Result<Response, ApiError> {
     let member = parse_member(&member)?;
-    let body = statement_of(&app, &coop, member).await?;
+    let body = statement_of(&app, &coop, member, query.on).await?;
     Ok(with_position(
         Position::new(body.position),
         axum::Json(body),
     ))
 }
 
-/// A member's statement as of today, at the projections' position: what the API answers and
-/// the member's page shows.
+/// A member's statement as of `on`: by default today, at the projections' position; for a
+/// past day, from the register folded up to that day's end. What the API answers and the
+/// member's page shows.
 pub(crate) async fn statement_of(
     app: &App,
     coop: &Coop,
     member: MemberNo,
+    on: Option<Date>,
 ) -> Result<dto::Statement, ApiError> {
-    let today = app::today();
-    let position = coop.runtime.position();
-    let (m, share_amount) = coop
-        .runtime
-        .views()
-        .register
-        .read(|register| {
-            let statute = &register.coop()?.statute;
-            let record = register.member(member)?;
-            Some((record.membership().clone(), statute.share_amount()))
-        })
-        .ok_or_else(|| no_member(member))?;
+    let now = app::today();
+    let read = |register: &Register| {
+        let statute = &register.coop()?.statute;
+        let record = register.member(member)?;
+        Some((record.membership().clone(), statute.share_amount()))
+    };
+    let (today, position, found) = match on {
+        None => (
+            now,
+            coop.runtime.position(),
+            coop.runtime.views().register.read(read),
+        ),
+        Some(day) if day > now => {
+            return Err(bad_param(
+                "on",
+                "a statement is made up to today at the latest",
+            ));
+        }
+        Some(day) => {
+            let end = day
+                .tomorrow()
+                .ok()
+                .and_then(|d| d.to_zoned_datetime(jiff::tz::TimeZone::UTC).ok())
+                .map(|z| z.timestamp())
+                .ok_or_else(|| bad_param("on", "the day is out of range"))?;
+            let until = verbund_projections::position_at(app.ledger(), &coop.log, end).await?;
+            let folded =
+                verbund_projections::fold_until::<Register>(app.ledger(), &coop.log, until).await?;
+            (day, folded.position, read(&folded.state))
+        }
+    };
+    let (m, share_amount) = found.ok_or_else(|| no_member(member))?;
     let lines = capital_lines(app, coop, member, position).await?;
     let person = person_of(app, coop, m.person_present()).await?;
     let subscribed = share_amount.checked_mul(m.shares()).unwrap_or(Money::ZERO);

@@ -170,6 +170,15 @@ pub fn pages() -> Router<App> {
             "/c/{coop}/me/notice",
             get(pages::notice_form).post(pages::give_notice),
         )
+        .route(
+            "/c/{coop}/me/proxy",
+            get(pages::proxy).post(pages::grant_proxy),
+        )
+        .route("/c/{coop}/me/proxy/revoke", post(pages::revoke_proxy))
+        .route(
+            "/c/{coop}/me/transfer",
+            get(pages::transfer_form).post(pages::transfer),
+        )
         .route("/c/{coop}/me/sessions", get(pages::sessions))
         .route(
             "/c/{coop}/me/sessions/{token}/end",

@@ -866,15 +866,29 @@ struct Overview {
     acting: Vec<(u32, String)>,
 }
 
-/// `/c/{coop}/me`: the member's statement (shares, capital, what is owed), printable.
+/// The day of the statement shown.
+#[derive(Debug, Default, Deserialize)]
+pub(super) struct StatementDay {
+    on: Option<String>,
+}
+
+/// `/c/{coop}/me`: the member's statement (shares, capital, what is owed) as of today or a
+/// day chosen, printable.
 pub(super) async fn overview(
     State(app): State<App>,
     Extension(coop): Extension<Coop>,
     Extension(caller): Extension<Caller>,
+    Query(day): Query<StatementDay>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let member = member_of(&caller)?;
-    let statement = statement_of(&app, &coop, member).await?;
+    let on = match day.on.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(text) => Some(text.parse::<jiff::civil::Date>().map_err(|_| {
+            ApiError::bad_request("query-malformed", "on", "a day is written 2026-12-31")
+        })?),
+    };
+    let statement = statement_of(&app, &coop, member, on).await?;
     let lang = Lang::of(&headers);
     let t = lang.messages();
     let mut acting = Vec::new();
@@ -1038,6 +1052,9 @@ struct BallotPage {
     m: gov::MotionView,
     stage: &'static str,
     majority: String,
+    /// Why, in the reader's language, where the catalog words the rule; the domain's reasons
+    /// (in English) follow in full.
+    why: Option<&'static str>,
     open: bool,
     voters: Vec<(u32, String)>,
     problem: Option<Problem>,
@@ -1068,8 +1085,15 @@ async fn ballot_page(
     })?;
     let majority = match m.majority.as_deref() {
         Some("simple") => t.majority_simple.to_owned(),
-        Some(other) => other.to_owned(),
+        Some(fraction) => format!("{fraction} {}", t.of_votes_cast),
         None => "–".to_owned(),
+    };
+    let why = match m.majority_rule.as_deref() {
+        Some("G43-2") => Some(t.why_g43_2),
+        Some("G16") => Some(t.why_g16),
+        Some("G78") => Some(t.why_g78),
+        Some("G43a") => Some(t.why_g43a),
+        _ => None,
     };
     let mut voters = Vec::new();
     if let Some(member) = member {
@@ -1079,6 +1103,7 @@ async fn ballot_page(
         }
     }
     Ok(BallotPage {
+        why,
         c: Chrome::of(
             app,
             lang,
@@ -1473,4 +1498,308 @@ pub(super) async fn end_session(
         return Ok(response);
     }
     Ok(see_other(&format!("/c/{}/me/sessions", coop.log)))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Proxy and transfer
+
+/// A refusal shown on a form: its text in the reader's language and the field it names.
+fn refusal_text(lang: Lang, problem: Option<&Problem>) -> String {
+    problem.map(|p| problem_text(lang, p)).unwrap_or_default()
+}
+
+/// True if `problem` names `field`.
+fn refused_at(problem: Option<&Problem>, field: &str) -> bool {
+    problem.and_then(|p| p.field.as_deref()) == Some(field)
+}
+
+#[derive(Template)]
+#[template(path = "proxy.html")]
+struct ProxyPage {
+    c: Chrome,
+    holder: Option<u32>,
+    principals: Vec<u32>,
+    proxy_typed: String,
+    problem: Option<Problem>,
+}
+
+impl ProxyPage {
+    fn problem_text(&self) -> String {
+        refusal_text(self.c.lang, self.problem.as_ref())
+    }
+}
+
+/// The proxy page of `member`.
+async fn proxy_page(
+    app: &App,
+    lang: Lang,
+    coop: &Coop,
+    caller: &Caller,
+    member: MemberNo,
+    proxy_typed: String,
+    problem: Option<Problem>,
+) -> ProxyPage {
+    let (holder, principals) = coop.runtime.views().aggregates.read(|a| {
+        let proxies = &a.proxies().state;
+        (
+            proxies.proxy_of(member).map(MemberNo::get),
+            proxies
+                .principals_of(member)
+                .into_iter()
+                .map(MemberNo::get)
+                .collect(),
+        )
+    });
+    ProxyPage {
+        c: Chrome::of(
+            app,
+            lang,
+            coop,
+            caller,
+            &format!("/c/{}/me/proxy", coop.log),
+        )
+        .await,
+        holder,
+        principals,
+        proxy_typed,
+        problem,
+    }
+}
+
+/// `/c/{coop}/me/proxy`: who holds the member's vote, for whom they vote, granting and
+/// revoking (G43-5).
+pub(super) async fn proxy(
+    State(app): State<App>,
+    Extension(coop): Extension<Coop>,
+    Extension(caller): Extension<Caller>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let member = member_of(&caller)?;
+    let page = proxy_page(
+        &app,
+        Lang::of(&headers),
+        &coop,
+        &caller,
+        member,
+        String::new(),
+        None,
+    );
+    Ok(private(render(page.await)))
+}
+
+/// The grant as the form sends it.
+#[derive(Debug, Deserialize)]
+pub(super) struct ProxyForm {
+    #[serde(default)]
+    proxy: String,
+    #[serde(default, deserialize_with = "checkbox")]
+    confirm: bool,
+}
+
+/// `POST /c/{coop}/me/proxy`: grants the proxy as `POST …/members/{member}/proxy` does, the
+/// member's own declaration in text form being its evidence.
+pub(super) async fn grant_proxy(
+    State(app): State<App>,
+    Extension(coop): Extension<Coop>,
+    Extension(caller): Extension<Caller>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let member = member_of(&caller)?;
+    let grant: ProxyForm = form(&body)?;
+    let lang = Lang::of(&headers);
+    let granted = async {
+        if !grant.confirm {
+            return Err(ApiError::bad_request(
+                "confirm-missing",
+                "confirm",
+                "please confirm the authority",
+            ));
+        }
+        let proxy = grant.proxy.trim().parse::<u32>().map_err(|_| {
+            ApiError::bad_request("member-malformed", "proxy", "a member number is 1, 2, 3, …")
+        })?;
+        let body = gov::GrantProxyBody {
+            proxy,
+            evidence: format!("{} ({})", lang.messages().proxy_evidence, caller.actor()),
+            granted_on: None,
+        };
+        let command = app::governance::GrantProxy::try_from(Asked::new(&caller, member, &body))?;
+        let route = format!("grant_proxy:{member}");
+        let executed =
+            crate::http::kit::execute(&app, &coop, &caller, &headers, &route, &body, command)
+                .await?;
+        crate::http::kit::settle_write(&coop, executed.last).await;
+        Ok(())
+    };
+    match granted.await {
+        Ok(()) => Ok(see_other(&format!("/c/{}/me/proxy", coop.log))),
+        Err(e) if e.status().is_client_error() => {
+            let status = e.status();
+            let page = proxy_page(
+                &app,
+                lang,
+                &coop,
+                &caller,
+                member,
+                grant.proxy,
+                Some(e.problem()),
+            )
+            .await;
+            Ok((status, private(render(page))).into_response())
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// `POST /c/{coop}/me/proxy/revoke`: takes the vote back, as `DELETE …/proxy` does.
+pub(super) async fn revoke_proxy(
+    State(app): State<App>,
+    Extension(coop): Extension<Coop>,
+    Extension(caller): Extension<Caller>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let principal = member_of(&caller)?;
+    let command = app::governance::RevokeProxy {
+        principal,
+        on: app::today(),
+    };
+    let route = format!("revoke_proxy:{principal}");
+    let executed =
+        crate::http::kit::execute(&app, &coop, &caller, &headers, &route, &(), command).await?;
+    crate::http::kit::settle_write(&coop, executed.last).await;
+    Ok(see_other(&format!("/c/{}/me/proxy", coop.log)))
+}
+
+#[derive(Template)]
+#[template(path = "transfer.html")]
+struct TransferPage {
+    c: Chrome,
+    paid_in: String,
+    to: String,
+    amount: String,
+    done: Option<&'static str>,
+    problem: Option<Problem>,
+}
+
+impl TransferPage {
+    fn problem_text(&self) -> String {
+        refusal_text(self.c.lang, self.problem.as_ref())
+    }
+    fn error_at(&self, field: &str) -> bool {
+        refused_at(self.problem.as_ref(), field)
+    }
+}
+
+/// The transfer as the form sends it.
+#[derive(Debug, Default, Deserialize)]
+pub(super) struct TransferForm {
+    #[serde(default)]
+    to: String,
+    #[serde(default)]
+    amount: String,
+    #[serde(default, deserialize_with = "checkbox")]
+    confirm: bool,
+}
+
+/// The transfer page of `member`.
+async fn transfer_page(
+    app: &App,
+    lang: Lang,
+    coop: &Coop,
+    caller: &Caller,
+    typed: TransferForm,
+    done: bool,
+    problem: Option<Problem>,
+) -> Result<TransferPage, ApiError> {
+    let member = member_of(caller)?;
+    let c = Chrome::of(
+        app,
+        lang,
+        coop,
+        caller,
+        &format!("/c/{}/me/transfer", coop.log),
+    )
+    .await;
+    let paid_in = coop
+        .runtime
+        .views()
+        .register
+        .read(|r| {
+            r.member(member)
+                .map(|m| m.membership().paid_in().to_string())
+        })
+        .unwrap_or_default();
+    Ok(TransferPage {
+        paid_in: c.money(&paid_in),
+        done: done.then_some(c.t.transfer_done),
+        c,
+        to: typed.to,
+        amount: typed.amount,
+        problem,
+    })
+}
+
+/// `/c/{coop}/me/transfer`: transferring paid-in capital to another member (G76).
+pub(super) async fn transfer_form(
+    State(app): State<App>,
+    Extension(coop): Extension<Coop>,
+    Extension(caller): Extension<Caller>,
+    Query(done): Query<Done>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let lang = Lang::of(&headers);
+    let fresh = TransferForm::default();
+    let page = transfer_page(&app, lang, &coop, &caller, fresh, done.done.is_some(), None);
+    Ok(private(render(page.await?)))
+}
+
+/// Whether a form's write just succeeded (`?done=1` after its redirect).
+#[derive(Debug, Default, Deserialize)]
+pub(super) struct Done {
+    done: Option<String>,
+}
+
+/// `POST /c/{coop}/me/transfer`: transfers as `POST …/members/{member}/transfers` does.
+pub(super) async fn transfer(
+    State(app): State<App>,
+    Extension(coop): Extension<Coop>,
+    Extension(caller): Extension<Caller>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let member = member_of(&caller)?;
+    let typed: TransferForm = form(&body)?;
+    let lang = Lang::of(&headers);
+    let moved = async {
+        let to = typed.to.trim().parse::<u32>().map_err(|_| {
+            ApiError::bad_request("member-malformed", "to", "a member number is 1, 2, 3, …")
+        })?;
+        let amount = verbund_domain::Money::parse(&typed.amount.trim().replace(',', "."))
+            .map_err(|e| ApiError::from(e.at("amount")))?;
+        let body = dto::Transfer {
+            to,
+            amount,
+            agreed_on: None,
+            in_text_form: typed.confirm,
+        };
+        let command =
+            app::membership::TransferCapital::try_from(Asked::new(&caller, member, &body))?;
+        let route = format!("transfer:{member}");
+        let executed =
+            crate::http::kit::execute(&app, &coop, &caller, &headers, &route, &body, command)
+                .await?;
+        crate::http::kit::settle_write(&coop, executed.last).await;
+        Ok::<(), ApiError>(())
+    };
+    match moved.await {
+        Ok(()) => Ok(see_other(&format!("/c/{}/me/transfer?done=1", coop.log))),
+        Err(e) if e.status().is_client_error() => {
+            let status = e.status();
+            let page =
+                transfer_page(&app, lang, &coop, &caller, typed, false, Some(e.problem())).await?;
+            Ok((status, private(render(page))).into_response())
+        }
+        Err(e) => Err(e),
+    }
 }
