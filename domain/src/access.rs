@@ -546,10 +546,109 @@ mod tests {
         }
     }
 
+    /// A sign-in link starts one session of its own person, unused and unexpired: used up
+    /// in the same write, so a second use finds it revoked; an API token starts none.
+    #[test]
+    fn a_sign_in_link_starts_one_session_of_its_person() {
+        let world =
+            crate::coop::tests_support::world_of(crate::statute::EXAMPLE_STATUTE, 5, |n| n == 1);
+        let person = crate::PersonId::from_bits(7);
+        let mut member = world.members[&MemberNo::FIRST].clone();
+        let authorized = member
+            .authorize_representative(
+                &world.coop,
+                crate::AuthorizeRepresentative {
+                    person,
+                    capacity: crate::Capacity::ManagingDirector,
+                    effective_on: jiff::civil::date(2026, 12, 1),
+                    today: jiff::civil::date(2026, 12, 1),
+                },
+            )
+            .expect("authorized");
+        for change in authorized {
+            member.apply(&change.event);
+        }
+        let principal = Principal::Person { person };
+        let issue = |token: &str, purpose: TokenPurpose, hours: i64| IssueToken {
+            token: TokenId::parse(token).expect("valid"),
+            purpose,
+            ..command(principal, hours)
+        };
+        let mut link = Token::default();
+        for change in link
+            .issue(
+                &world.coop,
+                &member,
+                issue("l1", TokenPurpose::SignInLink, 72),
+            )
+            .expect("a link")
+        {
+            link.apply(&change.event);
+        }
+        let too_long = Token::default()
+            .issue(
+                &world.coop,
+                &member,
+                issue("l2", TokenPurpose::SignInLink, 73),
+            )
+            .expect_err("a link lives three days");
+        assert_eq!(too_long.code(), "token-lifetime-too-long");
+        let not_a_person = Token::default()
+            .issue(
+                &world.coop,
+                &member,
+                IssueToken {
+                    purpose: TokenPurpose::SignInLink,
+                    ..command(Principal::Auditor, 24)
+                },
+            )
+            .expect_err("links are for people");
+        assert_eq!(not_a_person.code(), "sign-in-for-person-only");
+
+        let session = issue("s1", TokenPurpose::Session, 12);
+        let start = |link: &Token| {
+            link.start_session(
+                TokenId::parse("l1").expect("valid"),
+                &Token::default(),
+                &world.coop,
+                &member,
+                session.clone(),
+            )
+        };
+        let changes = start(&link).expect("a session");
+        assert!(
+            matches!(changes[0].event, Event::TokenRevoked(_)),
+            "used up"
+        );
+        assert!(
+            matches!(changes[1].event, Event::TokenIssued(ref e) if e.purpose == TokenPurpose::Session)
+        );
+        for change in &changes[..1] {
+            link.apply(&change.event);
+        }
+        assert_eq!(
+            start(&link).expect_err("used").code(),
+            "sign-in-link-unusable"
+        );
+
+        let mut api = Token::default();
+        for change in api
+            .issue(&world.coop, &member, issue("l1", TokenPurpose::Api, 24))
+            .expect("an API token")
+        {
+            api.apply(&change.event);
+        }
+        assert_eq!(
+            start(&api).expect_err("no link").code(),
+            "sign-in-link-unusable"
+        );
+    }
+
     #[test]
     fn principals_print_and_parse_alike() {
         for text in [
             "member:3",
+            "person:00000000000000ff",
             "admin",
             "auditor",
             "regulator",

@@ -379,3 +379,42 @@ fn check(browser: &Browser, lang: &str, page: &str) -> Vec<String> {
     }
     wrong
 }
+
+/// A sign-in link opens one session and nothing else: it is no bearer token, its second use
+/// is refused, the session's cookie is no bearer token either, and a signed-out session's
+/// cookie serves only the public pages. No browser needed: the requests a browser sends.
+#[test]
+fn a_sign_in_link_opens_one_session_and_nothing_else() {
+    let demo = Demo::start();
+    let http = &demo.client.http;
+    let link = &demo.links["Bernd"];
+    let secret = link.rsplit('/').next().expect("a secret").to_owned();
+    let origin = demo.client.server.base.clone();
+    let same = [("origin", origin.as_str())];
+    // Not a bearer token.
+    let me = http.get(&demo.client.url("/me"), Some(&secret));
+    assert_eq!(me.status, 401, "{}", me.text);
+    // Opening the link changes nothing; its button starts the session.
+    assert_eq!(http.get(link, None).status, 200);
+    let signed_in = http.send("POST", link, None, &same, None);
+    assert_eq!(signed_in.status, 303, "{}", signed_in.text);
+    let reply = http.send("POST", link, None, &same, None);
+    assert_eq!(reply.status, 404, "a second use: {}", reply.text);
+    assert!(reply.text.contains("Anmeldelink"), "{}", reply.text);
+    // The session, from the log: Bernd's person holds one, and its cookie works on the pages
+    // only.
+    let tokens = demo.client.get("/tokens", "admin");
+    let sessions: Vec<&serde_json::Value> = tokens["tokens"]
+        .as_array()
+        .expect("tokens")
+        .iter()
+        .filter(|t| t["purpose"] == "session")
+        .collect();
+    assert_eq!(sessions.len(), 1, "{tokens}");
+    assert!(
+        sessions[0]["principal"]
+            .as_str()
+            .is_some_and(|p| p.starts_with("person:")),
+        "{tokens}"
+    );
+}

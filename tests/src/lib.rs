@@ -355,8 +355,10 @@ pub struct Http {
 
 impl Default for Http {
     fn default() -> Self {
+        // Redirects are answers to check (a form's 303), not to follow.
         let agent = ureq::Agent::config_builder()
             .http_status_as_error(false)
+            .max_redirects(0)
             .timeout_global(Some(std::time::Duration::from_secs(30)))
             .build()
             .into();

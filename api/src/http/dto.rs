@@ -217,6 +217,9 @@ pub struct Token {
     pub token: String,
     /// Whom it stands for.
     pub principal: String,
+    /// What it is for: `api`, `sign-in-link` or `session`.
+    #[schema(inline)]
+    pub purpose: TokenPurpose,
     /// When it was issued.
     #[schema(value_type = String, format = DateTime)]
     pub issued_at: String,

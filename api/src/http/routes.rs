@@ -463,6 +463,11 @@ fn token_view(t: &verbund_projections::TokenRecord, now: jiff::Timestamp) -> dto
     dto::Token {
         token: t.token.to_string(),
         principal: t.principal.to_string(),
+        purpose: match t.purpose {
+            TokenPurpose::Api => dto::TokenPurpose::Api,
+            TokenPurpose::SignInLink => dto::TokenPurpose::SignInLink,
+            TokenPurpose::Session => dto::TokenPurpose::Session,
+        },
         issued_at: t.issued_at.to_string(),
         issued_by: t.issued_by.to_string(),
         expires_at: t.expires_at.to_string(),

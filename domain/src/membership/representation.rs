@@ -254,3 +254,118 @@ impl Member {
         )])
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use jiff::civil::date;
+
+    use super::*;
+    use crate::coop::tests_support::world_of;
+
+    fn person(bits: u64) -> PersonId {
+        PersonId::from_bits(bits)
+    }
+
+    fn authorize(p: u64, capacity: Capacity) -> AuthorizeRepresentative {
+        AuthorizeRepresentative {
+            person: person(p),
+            capacity,
+            effective_on: date(2026, 12, 1),
+            today: date(2026, 12, 1),
+        }
+    }
+
+    /// Member 1 a firm, member 2 a natural person; each with what it decided applied.
+    fn members() -> (Cooperative, Member, Member) {
+        let world = world_of(crate::statute::EXAMPLE_STATUTE, 5, |n| n == 1);
+        let firm = world.members[&MemberNo::new(1).expect("not zero")].clone();
+        let citizen = world.members[&MemberNo::new(2).expect("not zero")].clone();
+        (world.coop, firm, citizen)
+    }
+
+    fn applied(member: &Member, changes: Vec<Change>) -> Member {
+        let mut member = member.clone();
+        for change in changes {
+            member.apply(&change.event);
+        }
+        member
+    }
+
+    /// A firm acts through its managing director or signatories, never "as itself"; a
+    /// natural person acts as themself, through one person only; a capacity held already is
+    /// refused; withdrawing someone who does not act for the member is refused.
+    #[test]
+    fn people_act_for_members_in_a_capacity_their_kind_allows() {
+        let (coop, firm, citizen) = members();
+        let refused = firm
+            .authorize_representative(&coop, authorize(1, Capacity::Themself))
+            .expect_err("a firm is no person");
+        assert_eq!(refused.code(), "capacity-not-for-firm");
+        let firm = applied(
+            &firm,
+            firm.authorize_representative(&coop, authorize(1, Capacity::ManagingDirector))
+                .expect("its managing director"),
+        );
+        let firm = applied(
+            &firm,
+            firm.authorize_representative(&coop, authorize(2, Capacity::AuthorisedSignatory))
+                .expect("a signatory as well"),
+        );
+        let again = firm
+            .authorize_representative(&coop, authorize(1, Capacity::ManagingDirector))
+            .expect_err("known");
+        assert_eq!(again.code(), "representative-known");
+        let m = firm.membership().expect("a member");
+        assert_eq!(m.acts_for(person(1)), Some(Capacity::ManagingDirector));
+        assert_eq!(m.acts_for(person(2)), Some(Capacity::AuthorisedSignatory));
+
+        let citizen = applied(
+            &citizen,
+            citizen
+                .authorize_representative(&coop, authorize(3, Capacity::Themself))
+                .expect("the member themself"),
+        );
+        let second = citizen
+            .authorize_representative(&coop, authorize(4, Capacity::Themself))
+            .expect_err("one person is the member");
+        assert_eq!(second.code(), "member-themself-known");
+        citizen
+            .authorize_representative(&coop, authorize(4, Capacity::Attorney))
+            .expect("an attorney with a written power");
+
+        let withdraw = |p: u64| WithdrawRepresentative {
+            person: person(p),
+            effective_on: date(2026, 12, 2),
+            today: date(2026, 12, 2),
+        };
+        let unknown = citizen
+            .withdraw_representative(&coop, withdraw(9))
+            .expect_err("not theirs");
+        assert_eq!(unknown.code(), "representative-not-found");
+        let citizen = applied(
+            &citizen,
+            citizen
+                .withdraw_representative(&coop, withdraw(3))
+                .expect("withdrawn"),
+        );
+        assert_eq!(
+            citizen.membership().expect("a member").acts_for(person(3)),
+            None
+        );
+    }
+
+    proptest::proptest! {
+        /// A person's id reads back from its text and its JSON; no other text is one.
+        #[test]
+        fn a_person_id_reads_back_from_its_text(bits in proptest::num::u64::ANY, junk in "[0-9a-zA-Z]{0,20}") {
+            let id = PersonId::from_bits(bits);
+            let text = id.to_string();
+            proptest::prop_assert_eq!(text.len(), 16);
+            proptest::prop_assert_eq!(PersonId::parse(&text).expect("parses"), id);
+            let json = serde_json::to_string(&id).expect("serializes");
+            proptest::prop_assert_eq!(serde_json::from_str::<PersonId>(&json).expect("reads"), id);
+            let valid = junk.len() == 16 && junk.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+            proptest::prop_assert_eq!(PersonId::parse(&junk).is_ok(), valid);
+        }
+    }
+}
