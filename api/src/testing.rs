@@ -4,8 +4,8 @@
 use anyhow::Context as _;
 use jiff::ToSpan as _;
 use verbund_domain::{
-    Change, MemberAdmitted, MemberKind, MemberNo, Money, Person, Principal, Stream, TokenId,
-    TokenIssued,
+    Capacity, Change, MemberAdmitted, MemberKind, MemberNo, Money, Person, PersonId, Principal,
+    RepresentativeAuthorized, Stream, TokenId, TokenIssued,
 };
 use verbund_ledger::{Actor, CommandId, Commit, ExpectedVersion, LogId, NewEvent, StreamAppend};
 
@@ -22,10 +22,14 @@ pub struct BulkCoop {
     pub board: Request,
     /// Each member's token secret, by member number (index 0 is member 1).
     pub secrets: Vec<String>,
+    /// With people ([`BulkCoop::create_with_people`]): each admitted member's session secret,
+    /// of a person acting as the member themself (empty for the founders).
+    pub sessions: Vec<String>,
 }
 
-/// Members (and their tokens) per commit: two streams each, within an append's 2,048 streams.
-const MEMBERS_PER_COMMIT: u32 = 1_000;
+/// Members (and their tokens) per commit: up to three streams each (the member, the token, a
+/// person's session), within an append's 2,048 streams.
+const MEMBERS_PER_COMMIT: u32 = 600;
 
 impl BulkCoop {
     /// Founds the demo cooperative (two months ago) and admits members up to `members` in
@@ -37,6 +41,16 @@ impl BulkCoop {
 
     /// [`BulkCoop::create`] with the application's settings `config`.
     pub async fn create_with(config: Config, members: u32) -> anyhow::Result<Self> {
+        Self::create_inner(config, members, false).await
+    }
+
+    /// [`BulkCoop::create_with`], and each admitted member acting through a person (the
+    /// member themself) who holds a session of the pages.
+    pub async fn create_with_people(config: Config, members: u32) -> anyhow::Result<Self> {
+        Self::create_inner(config, members, true).await
+    }
+
+    async fn create_inner(config: Config, members: u32, people: bool) -> anyhow::Result<Self> {
         let app = App::open(config).await?;
         let log = LogId::parse("bench-eg")?;
         let cli = Request {
@@ -58,6 +72,7 @@ impl BulkCoop {
 
         let today = app::today();
         let mut secrets = Vec::with_capacity(members as usize);
+        let mut sessions = Vec::new();
         let mut first = 1;
         while first <= members {
             let last = (first + MEMBERS_PER_COMMIT - 1).min(members);
@@ -94,6 +109,33 @@ impl BulkCoop {
                         },
                     ));
                 }
+                if people && no > founders {
+                    let person = PersonId::from_bits(0xb000_0000_0000_0000 | u64::from(no));
+                    changes.push(Change::new(
+                        Stream::Member(member),
+                        RepresentativeAuthorized {
+                            member,
+                            person,
+                            capacity: Capacity::Themself,
+                            effective_on: today - 60.days(),
+                        },
+                    ));
+                    let session = TokenSecret::generate();
+                    let id = TokenId::parse(&format!("session{no}")).expect("a token id");
+                    changes.push(Change::new(
+                        Stream::Token(id.clone()),
+                        TokenIssued {
+                            purpose: verbund_domain::TokenPurpose::Session,
+                            token: id,
+                            principal: Principal::Person { person },
+                            digest: session.digest(),
+                            expires_at: jiff::Timestamp::now() + verbund_domain::SESSION_LIFETIME,
+                        },
+                    ));
+                    sessions.push(session.expose().to_owned());
+                } else if people {
+                    sessions.push(String::new());
+                }
                 changes.push(Change::new(
                     Stream::Token(token.clone()),
                     TokenIssued {
@@ -105,16 +147,24 @@ impl BulkCoop {
                     },
                 ));
                 secrets.push(secret.expose().to_owned());
+                // One append per stream, with its events in order.
+                let mut by_stream: Vec<(Stream, Vec<NewEvent>)> = Vec::new();
                 for change in changes {
                     let event = NewEvent::json(
                         change.event.event_type(),
                         change.event.schema_version(),
                         &change.event.to_json(),
                     )?;
+                    match by_stream.iter_mut().find(|(s, _)| *s == change.stream) {
+                        Some((_, events)) => events.push(event),
+                        None => by_stream.push((change.stream, vec![event])),
+                    }
+                }
+                for (stream, events) in by_stream {
                     streams.push(StreamAppend::new(
-                        app::stream_id(&change.stream),
+                        app::stream_id(&stream),
                         ExpectedVersion::NoStream,
-                        vec![event],
+                        events,
                     ));
                 }
             }
@@ -137,6 +187,7 @@ impl BulkCoop {
             log,
             board,
             secrets,
+            sessions,
         })
     }
 

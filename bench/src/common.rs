@@ -167,9 +167,23 @@ pub(crate) async fn run_wrk(
     connections: u32,
     seconds: u64,
 ) -> anyhow::Result<Load> {
+    run_wrk_threads(wrk, url, extra, connections, 2, seconds).await
+}
+
+/// [`run_wrk`] with `threads` threads of wrk: one per connection where a script keeps state
+/// per connection (wrk's scripts keep it per thread).
+pub(crate) async fn run_wrk_threads(
+    wrk: &str,
+    url: &str,
+    extra: &[String],
+    connections: u32,
+    threads: u32,
+    seconds: u64,
+) -> anyhow::Result<Load> {
     let mut command = std::process::Command::new(wrk);
     command
-        .args(["-t2", "--latency"])
+        .arg(format!("-t{threads}"))
+        .arg("--latency")
         .arg(format!("-c{connections}"))
         .arg(format!("-d{seconds}s"))
         .args(extra)

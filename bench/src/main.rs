@@ -11,6 +11,7 @@ mod books;
 mod common;
 mod ledger;
 mod members;
+mod pages;
 mod server;
 mod votes;
 
@@ -73,6 +74,9 @@ enum Bench {
     /// Votes cast over HTTP under wrk, each durable before it is acknowledged, against a bare
     /// axum endpoint; then the close and count of the ballot.
     Votes(votes::VotesArgs),
+    /// The pages a member uses, signed in, under wrk: the overview and the voting page, and a
+    /// vote cast through the form with its receipt; each page's size with its assets.
+    Pages(pages::PagesArgs),
     /// The books of about 1,000,000 posting lines: rebuilt from the log, trial balance and
     /// balance sheet from the projection, exports.
     Books(books::BooksArgs),
@@ -88,5 +92,6 @@ async fn run(bench: Bench) -> anyhow::Result<ExitCode> {
         Bench::Members(args) => members::members(args).await,
         Bench::Votes(args) => votes::votes(args).await,
         Bench::Books(args) => books::books(args).await,
+        Bench::Pages(args) => pages::pages(args).await,
     }
 }

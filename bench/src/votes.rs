@@ -159,6 +159,8 @@ pub(crate) struct VotingCoop {
     assembly: AssemblyId,
     /// Each member's token secret, by member number (index 0 is member 1).
     secrets: Arc<Vec<String>>,
+    /// With people: each member's session secret (empty for the founders).
+    pub sessions: Vec<String>,
     /// The members entitled to vote.
     electorate: u32,
     dir: tempfile::TempDir,
@@ -168,12 +170,27 @@ impl VotingCoop {
     /// The demo cooperative with members up to `members` in all, each with a token
     /// ([`BulkCoop`]), and an assembly held today.
     pub async fn create(config: app::Config, members: u32) -> anyhow::Result<Self> {
+        Self::from_bulk(BulkCoop::create_with(config, members).await?, members).await
+    }
+
+    /// [`VotingCoop::create`], each admitted member with a person holding a session of the
+    /// pages ([`VotingCoop::sessions`]).
+    pub async fn create_with_people(config: app::Config, members: u32) -> anyhow::Result<Self> {
+        Self::from_bulk(
+            BulkCoop::create_with_people(config, members).await?,
+            members,
+        )
+        .await
+    }
+
+    async fn from_bulk(bulk: BulkCoop, members: u32) -> anyhow::Result<Self> {
         let BulkCoop {
             app,
             log,
             board,
             secrets,
-        } = BulkCoop::create_with(config, members).await?;
+            sessions,
+        } = bulk;
         let today = app::today();
         let assembly = AssemblyId::parse(&app::random_hex(8))?;
         app::execute(
@@ -201,6 +218,7 @@ impl VotingCoop {
             board,
             assembly,
             secrets: Arc::new(secrets),
+            sessions,
             electorate: members,
             dir: tempfile::tempdir()?,
         })

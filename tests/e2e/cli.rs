@@ -44,7 +44,12 @@ fn the_demo_founds_through_commands_issues_a_token_per_role_and_founds_once() {
         text.contains("Founded the demo cooperative dorfhandwerk-eg"),
         "{text}"
     );
-    assert_eq!(text.matches("vb1_").count(), 8, "a token per role: {text}");
+    assert_eq!(
+        text.matches("vb1_").count(),
+        12,
+        "a token per role and a sign-in link per person: {text}"
+    );
+    assert!(text.contains("/c/dorfhandwerk-eg/sign-in/vb1_"), "{text}");
     assert!(text.contains("chain intact"), "{text}");
 
     let second = demo(&db.url);
@@ -54,9 +59,10 @@ fn the_demo_founds_through_commands_issues_a_token_per_role_and_founds_once() {
         "{}",
         stdout(&second)
     );
-    // The founding (13 events) and the first bookings (6) once, 8 tokens per run.
+    // The founding (13 events), the first bookings (6), the people (4) and the assembly with
+    // its motion, proxy and open ballot (4) once; 8 tokens and 4 sign-in links per run.
     let logs = stdout(&run(&["logs", "--database-url", &db.url]));
-    assert!(logs.starts_with("dorfhandwerk-eg\t35 events"), "{logs}");
+    assert!(logs.starts_with("dorfhandwerk-eg\t51 events"), "{logs}");
 }
 
 #[test]
@@ -310,8 +316,8 @@ fn export_writes_every_envelope_linked_by_its_hashes_and_rebuild_refolds_the_log
         .collect();
     assert_eq!(
         lines.len(),
-        27,
-        "the founding (13 events), the first bookings (6) and 8 tokens"
+        39,
+        "the founding (13 events), the first bookings (6), 4 people, the assembly with its motion, a proxy and the open ballot (4), 8 tokens and 4 sign-in links"
     );
     assert_eq!(lines[0]["type"], "CooperativeFounded");
     assert_eq!(lines[0]["prev_hash"], "00".repeat(32));

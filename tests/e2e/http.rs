@@ -515,6 +515,12 @@ fn every_route_answers_every_principal_as_the_matrix_says(db: &TestDb) {
         ),
         (
             "POST",
+            "/v1/coops/{coop}/members/{member}/representatives",
+            "/members/6/representatives",
+            [false, true, true, true, false, false, false, false, false],
+        ),
+        (
+            "POST",
             "/v1/coops/{coop}/members/{member}/voting-rights",
             "/members/6/voting-rights",
             [false, false, true, true, false, false, false, false, false],

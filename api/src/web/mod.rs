@@ -303,6 +303,56 @@ mod tests {
         assert!(check_same_origin(&Method::GET, &HeaderMap::new()).is_ok());
     }
 
+    /// The pages' entries of the authorization table are the pages' routes: each is served by
+    /// `pages()` (a route outside the table is refused by `authorize` before its handler).
+    #[tokio::test]
+    async fn every_page_in_the_authorization_table_is_a_route_of_the_pages() {
+        use tower_service::Service as _;
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let url = format!("sqlite:{}", dir.path().join("pages.db").display());
+        let app = crate::app::App::open(crate::app::Config::new(&url))
+            .await
+            .expect("an app");
+        let mut router = pages().with_state(app.clone());
+        let mut pages_seen = 0;
+        for (method, route, _) in crate::http::auth::ROUTES {
+            if !is_page(route) {
+                continue;
+            }
+            pages_seen += 1;
+            // Each `{param}` filled in; the handler then fails without the middleware's
+            // extensions, which is not the router's "no such route" or "no such method".
+            let path: String = route
+                .split('/')
+                .map(|part| if part.starts_with('{') { "x" } else { part })
+                .collect::<Vec<_>>()
+                .join("/");
+            let request = axum::http::Request::builder()
+                .method(method.clone())
+                .uri(if path.is_empty() {
+                    "/".to_owned()
+                } else {
+                    path
+                })
+                .body(axum::body::Body::empty())
+                .expect("a request");
+            let response = router.call(request).await.expect("an answer");
+            let status = response.status();
+            // The router's own "no such route" has no body; a handler's 404 says why.
+            let body = axum::body::to_bytes(response.into_body(), usize::MAX)
+                .await
+                .expect("a body");
+            let unrouted = status == StatusCode::METHOD_NOT_ALLOWED
+                || (status == StatusCode::NOT_FOUND && body.is_empty());
+            assert!(
+                !unrouted,
+                "{method} {route} is in the table but not a route of the pages: {status}"
+            );
+        }
+        assert!(pages_seen > 20, "{pages_seen} pages");
+        app.close().await;
+    }
+
     #[test]
     fn a_cookie_is_found_among_several() {
         let h = headers(&[("cookie", "a=1; verbund_session=vb1_x; verbund_lang=en")]);
