@@ -334,7 +334,7 @@ fn export_writes_every_envelope_linked_by_its_hashes_and_rebuild_refolds_the_log
         "export",
         "dorfhandwerk-eg",
         "--from",
-        "26",
+        "38",
         "--database-url",
         &db.url,
     ]);
@@ -347,7 +347,7 @@ fn export_writes_every_envelope_linked_by_its_hashes_and_rebuild_refolds_the_log
         String::from_utf8_lossy(&rebuilt.stderr)
     );
     assert!(
-        stdout(&rebuilt).contains("dorfhandwerk-eg: 27 events folded into 4 projections"),
+        stdout(&rebuilt).contains("dorfhandwerk-eg: 39 events folded into 4 projections"),
         "{}",
         stdout(&rebuilt)
     );

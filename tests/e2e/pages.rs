@@ -135,6 +135,8 @@ fn a_visitor_finds_a_firm_applies_is_admitted_signs_in_and_votes() {
     );
     browser.click("form.stack button[type=submit]");
     browser.wait_text("main", "eingegangen");
+    let applied = browser.accessibility_violations();
+    assert!(applied.is_empty(), "the confirmation: {applied:?}");
     let application = browser.text("main code");
 
     // The board, through the API: admits, authorizes the owner, issues a sign-in link.
@@ -249,6 +251,13 @@ fn a_proxy_votes_for_their_principal_with_the_keyboard_alone() {
         .filter_map(|v| v["voter"].as_u64())
         .collect();
     assert!(voters.contains(&6) && voters.contains(&4), "{votes}");
+    // The ballot shows what was cast, for him and for his principal.
+    browser.goto(&demo.page("/motions/lasercutter"));
+    let cast = browser.text("section[aria-labelledby=cast]");
+    assert!(
+        cast.contains("mich selbst") && cast.contains("Mitglied 4"),
+        "{cast}"
+    );
     // Who holds whose vote, as the proxy page tells it.
     browser.goto(&demo.page("/me/proxy"));
     assert!(browser.text("#holder").contains("Niemand"));

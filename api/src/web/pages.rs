@@ -728,6 +728,18 @@ pub(super) async fn applied(
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let application = verbund_domain::ApplicationId::parse(&application)?;
+    // Only a declaration filed is confirmed.
+    let filed = coop
+        .runtime
+        .views()
+        .aggregates
+        .read(|a| a.application(&application).state.applied().is_some());
+    if !filed {
+        return Err(ApiError::not_found(
+            "application-not-found",
+            format!("there is no application {application}"),
+        ));
+    }
     Ok(render(Applied {
         c: Chrome::of(&app, Lang::of(&headers), &coop, &caller, "").await,
         application: application.to_string(),
@@ -1055,6 +1067,8 @@ struct BallotPage {
     /// Why, in the reader's language, where the catalog words the rule; the domain's reasons
     /// (in English) follow in full.
     why: Option<&'static str>,
+    /// The votes cast so far for whom this member votes: (for whom, what).
+    cast: Vec<(String, String)>,
     open: bool,
     voters: Vec<(u32, String)>,
     problem: Option<Problem>,
@@ -1071,14 +1085,24 @@ async fn ballot_page(
 ) -> Result<BallotPage, ApiError> {
     let t = lang.messages();
     let member = caller.member();
-    let (view, principals) = coop.runtime.views().aggregates.read(|a| {
+    let (view, principals, cast) = coop.runtime.views().aggregates.read(|a| {
         let view = gov::motion_view(id, &a.motion(id).state, a.ballot(id));
         // The members whose vote this member casts as proxy (G43-5).
         let principals: Vec<MemberNo> = match member {
             Some(member) => a.proxies().state.principals_of(member),
             None => Vec::new(),
         };
-        (view, principals)
+        // The votes cast so far for the member and their principals: the choice where the
+        // ballot is open, that a vote was cast where it is sealed.
+        let cast: Vec<(MemberNo, Option<verbund_domain::governance::Mark>)> = member
+            .into_iter()
+            .chain(principals.iter().copied())
+            .filter_map(|voter| {
+                let vote = a.ballot(id)?.vote(voter).state?;
+                Some((voter, vote.mark))
+            })
+            .collect();
+        (view, principals, cast)
     });
     let m = view.ok_or_else(|| {
         ApiError::not_found("motion-not-found", format!("there is no motion {id}"))
@@ -1095,6 +1119,26 @@ async fn ballot_page(
         Some("G43a") => Some(t.why_g43a),
         _ => None,
     };
+    let choice_text = |mark: &Option<verbund_domain::governance::Mark>| match mark {
+        Some(verbund_domain::governance::Mark::Choice(choice)) => match choice {
+            verbund_domain::governance::Choice::Yes => t.choice_yes,
+            verbund_domain::governance::Choice::No => t.choice_no,
+            verbund_domain::governance::Choice::Abstain => t.choice_abstain,
+            verbund_domain::governance::Choice::Invalid => t.choice_invalid,
+        },
+        _ => t.vote_sealed,
+    };
+    let cast = cast
+        .iter()
+        .map(|(voter, mark)| {
+            let whose = if Some(*voter) == member {
+                t.vote_own.to_owned()
+            } else {
+                format!("{} {voter}", t.vote_as_proxy)
+            };
+            (whose, choice_text(mark).to_owned())
+        })
+        .collect();
     let mut voters = Vec::new();
     if let Some(member) = member {
         voters.push((member.get(), t.vote_own.to_owned()));
@@ -1104,6 +1148,7 @@ async fn ballot_page(
     }
     Ok(BallotPage {
         why,
+        cast,
         c: Chrome::of(
             app,
             lang,
