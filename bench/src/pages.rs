@@ -47,12 +47,17 @@ async fn pages_on(scratch: &Scratch, args: &PagesArgs, wrk: &str) -> anyhow::Res
     let coop =
         VotingCoop::create_with_people(args.tuning.config(&scratch.url), args.members).await?;
     let app = coop.app.clone();
-    // Member 6, the first admitted in bulk: a person acting as the member themself.
-    let member = MemberNo::new(6).expect("not zero");
-    let cookie = format!(
-        "verbund_session={}",
-        coop.sessions[member.get() as usize - 1]
-    );
+    // The first member admitted in bulk (after the founders): a person acting as the member
+    // themself.
+    let (index, session) = coop
+        .sessions
+        .iter()
+        .enumerate()
+        .find(|(_, s)| !s.is_empty())
+        .context("members with sessions")?;
+    let member = MemberNo::new(u32::try_from(index)? + 1).context("a member number")?;
+    let cookie = format!("verbund_session={session}");
+    say!("signed in as the person of member {member}");
     let server = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let address = server.local_addr()?;
     let router = verbund_api::http::router(app.clone());
@@ -112,7 +117,7 @@ async fn pages_on(scratch: &Scratch, args: &PagesArgs, wrk: &str) -> anyhow::Res
         let motion = coop
             .open_motion(&format!("Joint marketing, round {run}"))
             .await?;
-        let script = vote_script(&coop, &motion, &base)?;
+        let script = vote_script(&coop, &motion, &base, args.connections)?;
         let extra = vec!["-s".to_owned(), script.path().display().to_string()];
         // A thread of wrk per connection: the receipt a vote redirects to is fetched on the
         // voter's own connection, with their cookie (a script's state is its thread's).
@@ -200,12 +205,14 @@ async fn page_sizes(
 }
 
 /// A wrk script voting yes through the ballot's form, each vote as the next member's person
-/// (thread k of n takes members k, k + n, …), then fetching the receipt the answer redirects
+/// (thread k of the `connections` threads takes members k, k + n, …: each thread's state is
+/// its own, so the step is written into the script), then fetching the receipt the answer redirects
 /// to, as a browser does.
 fn vote_script(
     coop: &VotingCoop,
     motion: &verbund_domain::governance::MotionId,
     base: &str,
+    connections: u32,
 ) -> anyhow::Result<tempfile::NamedTempFile> {
     let mut sessions = tempfile::NamedTempFile::new()?;
     // The founders act through no person: their lines are empty and skipped.
@@ -241,7 +248,7 @@ function request()
   end
   if next_member == nil then next_member = offset end
   cookie = "verbund_session=" .. sessions[(next_member % #sessions) + 1]
-  next_member = next_member + threads
+  next_member = next_member + {step}
   return wrk.format("POST", path, {{["Cookie"] = cookie, ["Origin"] = origin, ["Content-Type"] = "application/x-www-form-urlencoded"}}, body)
 end
 function response(status, headers, body)
@@ -249,6 +256,7 @@ function response(status, headers, body)
 end
 "#,
         sessions = sessions_path.display(),
+        step = connections,
     );
     std::io::Write::write_all(&mut script, lua.as_bytes())?;
     Ok(script)

@@ -36,7 +36,7 @@ pub use envelope::Envelope;
 pub use error::ProjectionError;
 pub use journal::{AccountTotal, BalanceSheet, IncomeStatement, Journal, JournalEntry, LedgerLine};
 pub use projection::{Folded, Projection, View};
-pub use register::{CoopRecord, Effective, MemberRecord, Register};
+pub use register::{CapitalMove, CoopRecord, Effective, MemberRecord, Register};
 pub use replay::{fold_until, position_at};
 pub use runtime::{Runtime, RuntimeOptions, StartReport, Status};
 pub use snapshot::{Snapshot, SnapshotStore};

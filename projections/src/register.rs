@@ -51,6 +51,26 @@ pub struct MemberRecord {
     pub admitted_at: Position,
     /// Every change of the member list's entry, in log order.
     pub history: Vec<Effective>,
+    /// Every movement of the member's paid-in capital, in log order: what a statement lists.
+    #[serde(default)]
+    pub capital: Vec<CapitalMove>,
+}
+
+/// A movement of a member's paid-in capital (Geschäftsguthaben).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CapitalMove {
+    /// The position of its event.
+    pub position: Position,
+    /// The day of the fact: received, agreed, paid, booked.
+    pub on: Date,
+    /// `payment`, `transfer-in`, `transfer-out`, `settlement` or `profit-credited`.
+    pub kind: std::borrow::Cow<'static, str>,
+    /// The amount: positive in, negative out.
+    pub amount: verbund_domain::Money,
+    /// A payment's reference.
+    pub reference: Option<String>,
+    /// The other member of a transfer.
+    pub counterparty: Option<MemberNo>,
 }
 
 /// A change of a member's entry in the member list and the day it took effect (G30).
@@ -90,7 +110,7 @@ impl MemberRecord {
 
 impl Projection for Register {
     const NAME: &'static str = "register";
-    const VERSION: u32 = 9;
+    const VERSION: u32 = 10;
 
     fn apply(&mut self, envelope: &Envelope) {
         match &envelope.event {
@@ -131,6 +151,14 @@ impl Projection for Register {
                 for part in &e.parts {
                     if let Some(record) = self.members.get_mut(&part.member) {
                         record.member.apply(&envelope.event);
+                        record.capital.push(CapitalMove {
+                            position: envelope.position,
+                            on: e.booked_on,
+                            kind: "profit-credited".into(),
+                            amount: part.credited,
+                            reference: None,
+                            counterparty: None,
+                        });
                     }
                 }
             }
@@ -152,8 +180,46 @@ impl Projection for Register {
                     member: Member::default(),
                     admitted_at: envelope.position,
                     history: Vec::new(),
+                    capital: Vec::new(),
                 });
                 record.member.apply(event);
+                let moved = |on, kind: &'static str, amount, reference, counterparty| CapitalMove {
+                    position: envelope.position,
+                    on,
+                    kind: kind.into(),
+                    amount,
+                    reference,
+                    counterparty,
+                };
+                match event {
+                    Event::PaymentReceived(e) => record.capital.push(moved(
+                        e.received_on,
+                        "payment",
+                        e.amount,
+                        Some(e.reference.clone()),
+                        None,
+                    )),
+                    Event::CapitalTransferred(e) if e.to == no => record.capital.push(moved(
+                        e.agreed_on,
+                        "transfer-in",
+                        e.amount,
+                        None,
+                        Some(e.from),
+                    )),
+                    Event::CapitalTransferred(e) => record.capital.push(moved(
+                        e.agreed_on,
+                        "transfer-out",
+                        -e.amount,
+                        None,
+                        Some(e.to),
+                    )),
+                    Event::SettlementPaid(e) => {
+                        record
+                            .capital
+                            .push(moved(e.paid_on, "settlement", -e.amount, None, None))
+                    }
+                    _ => {}
+                }
                 let Some(m) = record.member.membership() else {
                     return;
                 };

@@ -16,7 +16,7 @@ use utoipa::{IntoParams, ToSchema};
 use verbund_domain::{
     ApplicationId, Decided, Event, MemberNo, Membership, Money, Organ, Person, PersonalRef,
 };
-use verbund_ledger::{Position, StreamVersion};
+use verbund_ledger::Position;
 use verbund_projections::{MemberRecord, Register};
 
 use crate::app::{self, App, Executed};
@@ -431,7 +431,11 @@ pub(crate) async fn statement_of(
     let read = |register: &Register| {
         let statute = &register.coop()?.statute;
         let record = register.member(member)?;
-        Some((record.membership().clone(), statute.share_amount()))
+        Some((
+            record.membership().clone(),
+            statute.share_amount(),
+            capital_lines(&record.capital),
+        ))
     };
     let (today, position, found) = match on {
         None => (
@@ -458,8 +462,7 @@ pub(crate) async fn statement_of(
             (day, folded.position, read(&folded.state))
         }
     };
-    let (m, share_amount) = found.ok_or_else(|| no_member(member))?;
-    let lines = capital_lines(app, coop, member, position).await?;
+    let (m, share_amount, lines) = found.ok_or_else(|| no_member(member))?;
     let person = person_of(app, coop, m.person_present()).await?;
     let subscribed = share_amount.checked_mul(m.shares()).unwrap_or(Money::ZERO);
     // After the exit nothing is to be paid in any more.
@@ -505,94 +508,19 @@ pub(crate) async fn statement_of(
     Ok(body)
 }
 
-/// The movements of a member's capital, read from their stream up to `until`.
-async fn capital_lines(
-    app: &App,
-    coop: &Coop,
-    member: MemberNo,
-    until: Position,
-) -> Result<Vec<dto::StatementLine>, ApiError> {
-    let stream = app::stream_id(&verbund_domain::Stream::Member(member));
-    let mut lines = Vec::new();
-    let mut from = StreamVersion::FIRST;
-    loop {
-        let page = app
-            .ledger()
-            .read_stream(
-                &coop.log,
-                &stream,
-                from,
-                verbund_ledger::limits::READ_EVENTS_MAX,
-            )
-            .await?;
-        let Some(last) = page.last() else { break };
-        from = last.stream_version.next();
-        let full = page.len() == verbund_ledger::limits::READ_EVENTS_MAX;
-        for recorded in page.iter().filter(|e| e.position <= until) {
-            let event = Event::decode(
-                recorded.event_type.as_str(),
-                recorded.schema_version,
-                recorded.payload.as_str(),
-            )
-            .map_err(ApiError::internal)?;
-            let line = |on: Date, kind: &str, amount: String| dto::StatementLine {
-                position: recorded.position.get(),
-                on: on.to_string(),
-                kind: kind.to_owned(),
-                amount,
-                reference: None,
-                counterparty: None,
-            };
-            match event {
-                Event::PaymentReceived(e) => lines.push(dto::StatementLine {
-                    reference: Some(e.reference),
-                    ..line(e.received_on, "payment", dto::money(e.amount))
-                }),
-                Event::CapitalTransferred(e) if e.to == member => lines.push(dto::StatementLine {
-                    counterparty: Some(e.from.get()),
-                    ..line(e.agreed_on, "transfer-in", dto::money(e.amount))
-                }),
-                Event::CapitalTransferred(e) => lines.push(dto::StatementLine {
-                    counterparty: Some(e.to.get()),
-                    ..line(
-                        e.agreed_on,
-                        "transfer-out",
-                        format!("-{}", dto::money(e.amount)),
-                    )
-                }),
-                Event::SettlementPaid(e) => lines.push(line(
-                    e.paid_on,
-                    "settlement",
-                    format!("-{}", dto::money(e.amount)),
-                )),
-                _ => {}
-            }
-        }
-        if !full {
-            break;
-        }
-    }
-    // A share of profit credited to unpaid shares (G19) is capital too; it is booked on the
-    // books' stream, so it comes from the books.
-    let capital =
-        verbund_domain::books::AccountRef::member(verbund_domain::books::codes::CAPITAL, member);
-    coop.runtime.views().journal.read(|journal| {
-        for line in journal.ledger(|a| *a == capital, None) {
-            if line.entry.event_type == "ProfitDistributed" && line.entry.position <= until {
-                lines.push(dto::StatementLine {
-                    position: line.entry.position.get(),
-                    on: line.entry.booked_on.to_string(),
-                    kind: "profit-credited".to_owned(),
-                    // Capital is a credit on the account: positive here.
-                    amount: dto::money(-line.amount),
-                    reference: None,
-                    counterparty: None,
-                });
-            }
-        }
-    });
-    lines.sort_by_key(|l| l.position);
-    Ok(lines)
+/// The movements of a member's capital as the register folded them, as a statement lists them.
+fn capital_lines(moves: &[verbund_projections::CapitalMove]) -> Vec<dto::StatementLine> {
+    moves
+        .iter()
+        .map(|m| dto::StatementLine {
+            position: m.position.get(),
+            on: m.on.to_string(),
+            kind: m.kind.to_string(),
+            amount: dto::money(m.amount),
+            reference: m.reference.clone(),
+            counterparty: m.counterparty.map(MemberNo::get),
+        })
+        .collect()
 }
 
 /// Filters and paging of the directory.
