@@ -1458,6 +1458,7 @@ struct SessionLine {
 struct Sessions {
     c: Chrome,
     sessions: Vec<SessionLine>,
+    tokens: Vec<SessionLine>,
 }
 
 /// `/c/{coop}/me/sessions`: the person's open sessions, each to end.
@@ -1473,21 +1474,31 @@ pub(super) async fn sessions(
         Lang::De => t.strftime("%d.%m.%Y %H:%M UTC").to_string(),
         Lang::En => t.strftime("%-d %B %Y %H:%M UTC").to_string(),
     };
-    let sessions = coop.runtime.views().tokens.read(|tokens| {
-        tokens
+    let member = caller.member().map(|member| Principal::Member { member });
+    let (sessions, tokens) = coop.runtime.views().tokens.read(|tokens| {
+        let line = |r: &verbund_projections::TokenRecord| SessionLine {
+            token: r.token.to_string(),
+            started: at(r.issued_at),
+            expires: at(r.expires_at),
+            current: Some(&r.token) == caller.token.as_ref(),
+        };
+        let sessions = tokens
             .all()
             .filter(|r| {
                 Some(r.principal) == caller.principal
                     && r.purpose == TokenPurpose::Session
                     && r.is_valid_at(now)
             })
-            .map(|r| SessionLine {
-                token: r.token.to_string(),
-                started: at(r.issued_at),
-                expires: at(r.expires_at),
-                current: Some(&r.token) == caller.token.as_ref(),
-            })
-            .collect()
+            .map(line)
+            .collect();
+        // The API tokens issued for the member the person acts for (the board or an
+        // administrator revokes them).
+        let api = tokens
+            .all()
+            .filter(|r| Some(r.principal) == member && r.is_valid_at(now))
+            .map(line)
+            .collect();
+        (sessions, api)
     });
     Ok(private(render(Sessions {
         c: Chrome::of(
@@ -1499,6 +1510,7 @@ pub(super) async fn sessions(
         )
         .await,
         sessions,
+        tokens,
     })))
 }
 
