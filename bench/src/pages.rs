@@ -72,8 +72,28 @@ async fn pages_on(scratch: &Scratch, args: &PagesArgs, wrk: &str) -> anyhow::Res
     let overview = "/c/bench-eg/me".to_owned();
     let ballot = format!("/c/bench-eg/motions/{motion}");
 
+    // The member's own vote, for its receipt: cast through the form, in process.
+    let receipt = {
+        use tower_service::Service as _;
+        let request = axum::http::Request::post(format!("{ballot}/vote"))
+            .header(axum::http::header::COOKIE, &cookie)
+            .header(axum::http::header::ORIGIN, format!("http://{address}"))
+            .header(axum::http::header::HOST, address.to_string())
+            .header(
+                axum::http::header::CONTENT_TYPE,
+                "application/x-www-form-urlencoded",
+            )
+            .body(axum::body::Body::from("choice=yes"))?;
+        let response = router.clone().call(request).await?;
+        response
+            .headers()
+            .get(axum::http::header::LOCATION)
+            .and_then(|l| l.to_str().ok())
+            .map(str::to_owned)
+            .with_context(|| format!("the vote answered {}", response.status()))?
+    };
     // Each page with its assets, as a first visit fetches them.
-    let sizes = page_sizes(&router, &cookie, &[&overview, &ballot]).await?;
+    let sizes = page_sizes(&router, &cookie, &[&overview, &ballot, &receipt]).await?;
     for (path, page, assets) in &sizes {
         say!(
             "  {path}: page {:.1} KB, with its assets {:.1} KB",
@@ -111,6 +131,7 @@ async fn pages_on(scratch: &Scratch, args: &PagesArgs, wrk: &str) -> anyhow::Res
     let mut reads: Vec<(&str, String, Vec<Load>)> = vec![
         ("GET the member overview", overview.clone(), Vec::new()),
         ("GET the voting page", ballot.clone(), Vec::new()),
+        ("GET a vote's receipt", receipt.clone(), Vec::new()),
     ];
     let mut votes: Vec<(f64, Load)> = Vec::new();
     for run in 1..=args.runs {

@@ -218,7 +218,6 @@ pub struct Token {
     /// Whom it stands for.
     pub principal: String,
     /// What it is for: `api`, `sign-in-link` or `session`.
-    #[schema(inline)]
     pub purpose: TokenPurpose,
     /// When it was issued.
     #[schema(value_type = String, format = DateTime)]
@@ -272,7 +271,6 @@ pub struct IssueToken {
     pub expires_in_days: Option<u32>,
     /// `api` (default), or `sign-in-link`: a link for a person to open once, within 72
     /// hours, to start a session on the pages.
-    #[schema(inline)]
     pub purpose: Option<TokenPurpose>,
 }
 
@@ -614,7 +612,6 @@ pub struct AuthorizeRepresentative {
     #[schema(pattern = "^[0-9a-f]{16}$")]
     pub person: Option<String>,
     /// In which capacity.
-    #[schema(inline)]
     pub capacity: Capacity,
     /// The first day (default: today).
     #[schema(value_type = Option<String>, format = Date)]
