@@ -24,6 +24,10 @@ pub struct Args {
     /// The PEM private key of --tls-cert.
     #[arg(long, env = "VERBUND_TLS_KEY", requires = "tls_cert")]
     pub tls_key: Option<std::path::PathBuf>,
+    /// The pages are reached over HTTPS through a proxy that ends TLS in front of this server:
+    /// their cookies are marked `Secure`, as they are when this server speaks TLS itself.
+    #[arg(long, env = "VERBUND_BEHIND_TLS")]
+    pub behind_tls: bool,
 }
 
 /// Where the operator's metrics are served: a listener of their own, on this machine only by
@@ -79,7 +83,7 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
             let listener = crate::http::tls::TlsListener::new(listener, config)?;
             serve(app, listener, metrics, true).await?;
         }
-        None => serve(app, listener, metrics, false).await?,
+        None => serve(app, listener, metrics, args.behind_tls).await?,
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -92,7 +96,8 @@ const STOP_GRACE: std::time::Duration = std::time::Duration::from_secs(10);
 /// finish (for at most [`STOP_GRACE`]), commits and answers what was queued for the log, takes
 /// last snapshots and closes the database. Nothing is acknowledged that is not durable: an
 /// answer is sent only after its commit, and one cut off by the stop was never given.
-/// `tls` says whether `listener` speaks TLS: the pages' cookies are `Secure` then.
+/// `tls` says whether the pages are reached over TLS (`listener` speaks it, or a proxy in front
+/// ends it): the pages' cookies are `Secure` then.
 pub async fn serve<L>(
     app: App,
     listener: L,

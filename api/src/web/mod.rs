@@ -353,6 +353,19 @@ mod tests {
         app.close().await;
     }
 
+    /// The session's cookie: for this site's paths, never to scripts, never sent along from
+    /// another site, and only over TLS where the pages are reached over TLS.
+    #[test]
+    fn a_cookie_is_http_only_strict_and_secure_over_tls() {
+        let plain = set_cookie(SESSION_COOKIE, "vb1_x", Some(60), false);
+        assert_eq!(
+            plain.to_str().expect("text"),
+            "verbund_session=vb1_x; Path=/; SameSite=Strict; HttpOnly; Max-Age=60"
+        );
+        let tls = set_cookie(SESSION_COOKIE, "vb1_x", None, true);
+        assert!(tls.to_str().expect("text").ends_with("; Secure"));
+    }
+
     #[test]
     fn a_cookie_is_found_among_several() {
         let h = headers(&[("cookie", "a=1; verbund_session=vb1_x; verbund_lang=en")]);
