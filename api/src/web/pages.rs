@@ -141,6 +141,11 @@ impl Chrome {
         }
     }
 
+    /// A refusal's text for the reader: in their language where the catalog has its code.
+    pub fn refusal(&self, problem: &Problem) -> String {
+        problem_text(self.lang, problem)
+    }
+
     /// A day as the reader writes it: `06.12.2026` in German, `6 December 2026` in English.
     pub fn date(&self, day: impl std::fmt::Display) -> String {
         let text = day.to_string();
@@ -603,10 +608,7 @@ struct ApplyPage {
 impl ApplyPage {
     /// True if the problem names `field`.
     fn error_at(&self, field: &str) -> bool {
-        self.problem
-            .as_ref()
-            .and_then(|p| p.field.as_deref())
-            .is_some_and(|f| f == field)
+        refused_at(self.problem.as_ref(), field)
     }
 
     /// True if the problem names a field under `prefix`.
@@ -1560,11 +1562,6 @@ pub(super) async fn end_session(
 // ---------------------------------------------------------------------------------------------
 // Proxy and transfer
 
-/// A refusal shown on a form: its text in the reader's language and the field it names.
-fn refusal_text(lang: Lang, problem: Option<&Problem>) -> String {
-    problem.map(|p| problem_text(lang, p)).unwrap_or_default()
-}
-
 /// True if `problem` names `field`.
 fn refused_at(problem: Option<&Problem>, field: &str) -> bool {
     problem.and_then(|p| p.field.as_deref()) == Some(field)
@@ -1578,12 +1575,6 @@ struct ProxyPage {
     principals: Vec<u32>,
     proxy_typed: String,
     problem: Option<Problem>,
-}
-
-impl ProxyPage {
-    fn problem_text(&self) -> String {
-        refusal_text(self.c.lang, self.problem.as_ref())
-    }
 }
 
 /// The proxy page of `member`.
@@ -1740,9 +1731,6 @@ struct TransferPage {
 }
 
 impl TransferPage {
-    fn problem_text(&self) -> String {
-        refusal_text(self.c.lang, self.problem.as_ref())
-    }
     fn error_at(&self, field: &str) -> bool {
         refused_at(self.problem.as_ref(), field)
     }
