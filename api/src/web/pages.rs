@@ -356,11 +356,7 @@ pub(super) async fn switch_language(
 ) -> Result<Response, ApiError> {
     let lang = Lang::parse(&lang)
         .ok_or_else(|| ApiError::not_found("language-not-found", "the pages speak de and en"))?;
-    // Only a path of this site: never a redirect elsewhere.
-    let back = back
-        .back
-        .filter(|b| b.starts_with('/') && !b.starts_with("//") && !b.contains('\\'))
-        .unwrap_or_else(|| "/".to_owned());
+    let back = back_to(back.back);
     let mut response = see_other(&back);
     response.headers_mut().append(
         header::SET_COOKIE,
@@ -372,6 +368,17 @@ pub(super) async fn switch_language(
         ),
     );
     Ok(response)
+}
+
+/// Where the language switch returns: a path of this site only — never a redirect elsewhere,
+/// nor anything that is not a plain path (a header value must not carry it).
+fn back_to(back: Option<String>) -> String {
+    back.filter(|b| {
+        b.starts_with('/')
+            && !b.starts_with("//")
+            && b.bytes().all(|c| c.is_ascii_graphic() && c != b'\\')
+    })
+    .unwrap_or_else(|| "/".to_owned())
 }
 
 /// The explanation of every rule, in our words.
@@ -1846,5 +1853,29 @@ pub(super) async fn transfer(
             Ok((status, private(render(page))).into_response())
         }
         Err(e) => Err(e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The switch returns to a path of this site, and to the home page for anything else: another
+    /// site, a protocol-relative address, a backslash, control characters or spaces.
+    #[test]
+    fn the_language_switch_returns_only_to_a_path_of_this_site() {
+        let back = |text: &str| back_to(Some(text.to_owned()));
+        assert_eq!(back("/c/dorfhandwerk-eg/me"), "/c/dorfhandwerk-eg/me");
+        for foreign in [
+            "https://evil.example/",
+            "//evil.example",
+            "/\\evil.example",
+            "/c/x\r\nSet-Cookie: a=b",
+            "/c/x y",
+            "",
+        ] {
+            assert_eq!(back(foreign), "/", "{foreign:?}");
+        }
+        assert_eq!(back_to(None), "/");
     }
 }
