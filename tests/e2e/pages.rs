@@ -110,6 +110,13 @@ fn a_visitor_finds_a_firm_applies_is_admitted_signs_in_and_votes() {
     let found = browser.text("#firm-list");
     assert!(found.contains("Dachdeckerei Wolf"), "{found}");
     assert!(!found.contains("Schreinerei Huber"), "{found}");
+    // By region: the painter of the next village, the only firm there.
+    browser.select("#trade", "");
+    browser.select("#region", "Nachbarort");
+    browser.click("form[role=search] button[type=submit]");
+    let found = browser.wait_text("#firm-list", "Malerbetrieb Schulz");
+    assert!(!found.contains("Dachdeckerei Wolf"), "{found}");
+    browser.goto(&demo.page("?trade=Dachdeckerei"));
     screenshot(&browser, "landing");
 
     browser.click("a.button[href$='/apply']");

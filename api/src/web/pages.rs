@@ -427,6 +427,8 @@ struct Landing {
     q: String,
     trade: String,
     trades: Vec<String>,
+    region: String,
+    regions: Vec<String>,
     firms: Vec<dto::ListedFirm>,
 }
 
@@ -435,6 +437,7 @@ struct Landing {
 pub(super) struct Search {
     q: Option<String>,
     trade: Option<String>,
+    region: Option<String>,
 }
 
 /// `/c/{coop}`: who the cooperative is, its member firms with a search, how to join.
@@ -446,36 +449,40 @@ pub(super) async fn landing(
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let today = app::today();
-    let (object, seat, founded_on, members, mut trades) = coop
+    let (object, seat, founded_on, members, mut trades, mut regions) = coop
         .runtime
         .views()
         .register
         .read(|r| {
             let c = r.coop()?;
-            let trades: Vec<String> = r
+            let (trades, regions): (Vec<String>, Vec<String>) = r
                 .members_after(None)
                 .filter_map(|record| match record.membership().kind() {
-                    verbund_domain::MemberKind::Firm { trade, .. }
+                    verbund_domain::MemberKind::Firm { trade, region, .. }
                         if record.membership().is_listed()
                             && record.membership().has_rights_on(today) =>
                     {
-                        Some(trade.clone())
+                        Some((trade.clone(), region.clone()))
                     }
                     _ => None,
                 })
-                .collect();
+                .unzip();
             Some((
                 c.statute.object().to_owned(),
                 c.statute.seat().to_owned(),
                 c.founded_on,
                 r.members_on(today) as u64,
                 trades,
+                regions,
             ))
         })
         .ok_or_else(not_founded)?;
-    trades.sort_unstable();
-    trades.dedup();
+    for list in [&mut trades, &mut regions] {
+        list.sort_unstable();
+        list.dedup();
+    }
     let trade = search.trade.filter(|t| !t.trim().is_empty());
+    let region = search.region.filter(|t| !t.trim().is_empty());
     let q = search.q.filter(|q| !q.trim().is_empty());
     let directory = directory_of(
         &app,
@@ -485,7 +492,7 @@ pub(super) async fn landing(
             limit: Some(crate::http::kit::PAGE_ITEMS_MAX),
             q: q.clone(),
             trade: trade.clone(),
-            region: None,
+            region: region.clone(),
         },
     )
     .await?;
@@ -501,6 +508,8 @@ pub(super) async fn landing(
         q: q.unwrap_or_default(),
         trade: trade.unwrap_or_default(),
         trades,
+        region: region.unwrap_or_default(),
+        regions,
         firms: directory.firms,
     }))
 }
