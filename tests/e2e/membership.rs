@@ -413,6 +413,26 @@ fn a_cooperative_of_firms_and_citizens_grows_and_shrinks_and_its_past_lists_are_
         ]
     );
     assert_eq!(resigner_statement["retained_until"], "2028-12-31");
+    // A statement as the register stood at the end of a day: today's is the one above, and
+    // yesterday, before this test recorded anything, the register had no such member; a day
+    // to come is refused.
+    let today = jiff::ZonedDateTime::now().date();
+    let day = |offset: i64| {
+        use jiff::ToSpan as _;
+        today.checked_add(offset.days()).expect("a day").to_string()
+    };
+    let on = |offset: i64| {
+        coop.fetch(
+            &format!("/members/{resigner}/statement?on={}", day(offset)),
+            "member:2",
+        )
+    };
+    assert_eq!(on(0).json()["lines"], resigner_statement["lines"]);
+    assert_eq!(on(0).json()["as_of_date"], day(0).as_str());
+    let before = on(-1);
+    assert_eq!(before.status, 404, "{}", before.text);
+    let ahead = on(1);
+    assert_eq!(ahead.status, 400, "{}", ahead.text);
     // A member admitted in 2025 who never paid is in arrears with the minimum part.
     let late_statement = coop
         .fetch(&format!("/members/{}/statement", late[0]), "auditor")

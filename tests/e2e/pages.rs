@@ -286,6 +286,19 @@ fn g65_a_member_gives_notice_and_sees_the_exit_day_before_and_after() {
     let expected = format!("31.12.{}", jiff::ZonedDateTime::now().date().year() + 1);
     assert_eq!(shown, expected);
     screenshot(&browser, "notice");
+    // Sent without the confirmation (the browser's own check set aside): refused on the
+    // page itself, the day still shown, nothing given.
+    browser.execute(
+        "document.getElementById('confirm').required = false;",
+        json!([]),
+    );
+    browser.click("form.stack button[type=submit]");
+    browser.wait_text("#problem", "Häkchen");
+    assert_eq!(browser.text("#exit-date"), expected);
+    assert_eq!(
+        demo.client.get("/members/6/statement", "member:1")["exit_on"],
+        serde_json::Value::Null
+    );
     browser.click("#confirm");
     browser.click("form.stack button[type=submit]");
     browser.wait_text("main", "Sie haben gekündigt");

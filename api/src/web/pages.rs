@@ -266,13 +266,29 @@ fn german_problem(code: &str) -> Option<&'static str> {
         "shares-out-of-range" => {
             "Die Zahl der Geschäftsanteile liegt außerhalb dessen, was die Satzung erlaubt."
         }
-        "acknowledgement-missing" => {
-            "Bitte bestätigen Sie jede Verpflichtung, die der Beitritt mit sich bringt."
+        "declaration-incomplete" => {
+            "Bitte bestätigen Sie jede Verpflichtung, die der Beitritt mit sich bringt (§ 15a GenG)."
+        }
+        "kind-missing" => "Bitte wählen Sie, als wer Sie beitreten.",
+        "number-malformed" | "member-malformed" => "Bitte geben Sie eine ganze Zahl ein.",
+        "amount-malformed" | "money-malformed" => {
+            "Bitte geben Sie einen Betrag in Euro ein, z. B. 250 oder 250,50."
+        }
+        "choice-missing" => "Bitte wählen Sie Ja, Nein oder Enthaltung.",
+        "confirm-missing" => "Bitte bestätigen Sie Ihre Erklärung mit dem Häkchen.",
+        "form-malformed" => {
+            "Das Formular kam unvollständig an. Bitte versuchen Sie es noch einmal."
+        }
+        "proxy-full" => "Dieses Mitglied vertritt schon zwei Mitglieder (§ 43 Abs. 5 GenG).",
+        "proxy-not-a-member" => "Bevollmächtigt werden kann hier nur ein Mitglied.",
+        "proxy-is-principal" => "Sie können sich nicht selbst bevollmächtigen.",
+        "proxy-chain" => {
+            "Wer selbst vertreten wird, vertritt niemanden, und eine Vollmacht wird nicht weitergegeben."
         }
         "text-empty" | "text-too-long" => {
             "Bitte füllen Sie dieses Feld aus (höchstens so lang wie angegeben)."
         }
-        "vote-not-changeable" => {
+        "already-voted" => {
             "Ihre Stimme ist schon abgegeben und kann in dieser Abstimmung nicht geändert werden."
         }
         "ballot-not-open" => "Die Abstimmung ist nicht offen.",
@@ -1378,6 +1394,33 @@ fn exit_given(coop: &Coop, member: MemberNo) -> Option<String> {
     })
 }
 
+/// The notice page of the member `caller` acts for, with a refusal of the notice if there
+/// was one.
+async fn notice_page(
+    app: &App,
+    lang: Lang,
+    coop: &Coop,
+    caller: &Caller,
+    refused: Option<Problem>,
+) -> Result<Notice, ApiError> {
+    let member = member_of(caller)?;
+    let path = format!("/c/{}/me/notice", coop.log);
+    let c = Chrome::of(app, lang, coop, caller, &path).await;
+    let (exit_on, given, problem) = match exit_given(coop, member) {
+        Some(day) => (None, Some(day), refused),
+        None => match exit_if_given_today(coop, caller, member) {
+            Ok(day) => (Some(day), None, refused),
+            Err(e) => (None, None, Some(e.problem())),
+        },
+    };
+    Ok(Notice {
+        c,
+        exit_on,
+        given,
+        problem,
+    })
+}
+
 /// `/c/{coop}/me/notice`: giving notice, with the exit's day shown before confirming (G65).
 pub(super) async fn notice_form(
     State(app): State<App>,
@@ -1385,38 +1428,7 @@ pub(super) async fn notice_form(
     Extension(caller): Extension<Caller>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let member = member_of(&caller)?;
-    let lang = Lang::of(&headers);
-    let c = Chrome::of(
-        &app,
-        lang,
-        &coop,
-        &caller,
-        &format!("/c/{}/me/notice", coop.log),
-    )
-    .await;
-    let page = match exit_given(&coop, member) {
-        Some(day) => Notice {
-            given: Some(day),
-            exit_on: None,
-            problem: None,
-            c,
-        },
-        None => match exit_if_given_today(&coop, &caller, member) {
-            Ok(day) => Notice {
-                exit_on: Some(day),
-                given: None,
-                problem: None,
-                c,
-            },
-            Err(e) => Notice {
-                exit_on: None,
-                given: None,
-                problem: Some(e.problem()),
-                c,
-            },
-        },
-    };
+    let page = notice_page(&app, Lang::of(&headers), &coop, &caller, None).await?;
     Ok(private(render(page)))
 }
 
@@ -1439,24 +1451,39 @@ pub(super) async fn give_notice(
 ) -> Result<Response, ApiError> {
     let member = member_of(&caller)?;
     let notice: NoticeForm = form(&body)?;
-    if !notice.confirm {
-        return Err(ApiError::bad_request(
-            "confirm-missing",
-            "confirm",
-            "please confirm the notice",
-        ));
+    let given = async {
+        if !notice.confirm {
+            return Err(ApiError::bad_request(
+                "confirm-missing",
+                "confirm",
+                "please confirm the notice",
+            ));
+        }
+        // The day shown was decided on another day: show the new one before anything is
+        // given.
+        if notice.exit_on != Some(exit_if_given_today(&coop, &caller, member)?) {
+            return Ok(());
+        }
+        let body = notice_body();
+        let command =
+            app::membership::RecordResignation::try_from(Asked::new(&caller, member, &body))?;
+        let route = format!("resign:{member}");
+        let executed =
+            crate::http::kit::execute(&app, &coop, &caller, &headers, &route, &body, command)
+                .await?;
+        crate::http::kit::settle_write(&coop, executed.last).await;
+        Ok(())
+    };
+    match given.await {
+        Ok(()) => Ok(see_other(&format!("/c/{}/me/notice", coop.log))),
+        Err(e) if e.status().is_client_error() => {
+            let status = e.status();
+            let page =
+                notice_page(&app, Lang::of(&headers), &coop, &caller, Some(e.problem())).await?;
+            Ok((status, private(render(page))).into_response())
+        }
+        Err(e) => Err(e),
     }
-    // The day shown was decided on another day: show the new one before anything is given.
-    if notice.exit_on != Some(exit_if_given_today(&coop, &caller, member)?) {
-        return Ok(see_other(&format!("/c/{}/me/notice", coop.log)));
-    }
-    let body = notice_body();
-    let command = app::membership::RecordResignation::try_from(Asked::new(&caller, member, &body))?;
-    let route = format!("resign:{member}");
-    let executed =
-        crate::http::kit::execute(&app, &coop, &caller, &headers, &route, &body, command).await?;
-    crate::http::kit::settle_write(&coop, executed.last).await;
-    Ok(see_other(&format!("/c/{}/me/notice", coop.log)))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1724,13 +1751,7 @@ pub(super) async fn revoke_proxy(
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let principal = member_of(&caller)?;
-    let command = app::governance::RevokeProxy {
-        principal,
-        on: app::today(),
-    };
-    let route = format!("revoke_proxy:{principal}");
-    let executed =
-        crate::http::kit::execute(&app, &coop, &caller, &headers, &route, &(), command).await?;
+    let executed = gov::take_vote_back(&app, &coop, &caller, &headers, principal).await?;
     crate::http::kit::settle_write(&coop, executed.last).await;
     Ok(see_other(&format!("/c/{}/me/proxy", coop.log)))
 }
@@ -1868,6 +1889,48 @@ pub(super) async fn transfer(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Each code the German catalog words is one some refusal gives: a code renamed elsewhere
+    /// would otherwise leave its German text behind unnoticed.
+    #[test]
+    fn every_code_with_a_german_text_is_given_by_some_refusal() {
+        let catalog = include_str!("pages.rs");
+        let start = catalog.find("fn german_problem").expect("the catalog");
+        let end = start + catalog[start..].find("_ => return None").expect("its end");
+        // Every source of the domain and the application, this file without its catalog.
+        let mut sources: String = ["../domain/src", "src"]
+            .iter()
+            .flat_map(|dir| files(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(dir)))
+            .filter(|path| !path.ends_with("web/pages.rs"))
+            .map(|path| std::fs::read_to_string(path).expect("a source file"))
+            .collect();
+        sources.push_str(&catalog[..start]);
+        sources.push_str(&catalog[end..]);
+        let codes = catalog[start..end]
+            .split('"')
+            .skip(1)
+            .step_by(2)
+            .filter(|t| !t.is_empty() && t.chars().all(|c| c.is_ascii_lowercase() || c == '-'));
+        for code in codes {
+            assert!(
+                sources.contains(&format!("\"{code}\"")),
+                "no refusal gives {code:?}"
+            );
+        }
+    }
+
+    fn files(dir: std::path::PathBuf) -> Vec<std::path::PathBuf> {
+        let mut found = Vec::new();
+        for entry in std::fs::read_dir(&dir).expect("a directory") {
+            let path = entry.expect("an entry").path();
+            if path.is_dir() {
+                found.extend(files(path));
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                found.push(path);
+            }
+        }
+        found
+    }
 
     /// The switch returns to a path of this site, and to the home page for anything else: another
     /// site, a protocol-relative address, a backslash, control characters or spaces.

@@ -800,13 +800,25 @@ pub async fn revoke_proxy(
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let principal = super::members::parse_member(&member)?;
+    let executed = take_vote_back(&app, &coop, &caller, &headers, principal).await?;
+    Ok(written(executed))
+}
+
+/// Takes `principal`'s vote back from their proxy today, as the API's route and the proxy page
+/// do it.
+pub(crate) async fn take_vote_back(
+    app: &App,
+    coop: &Coop,
+    caller: &Caller,
+    headers: &HeaderMap,
+    principal: MemberNo,
+) -> Result<Executed, ApiError> {
     let command = app::governance::RevokeProxy {
         principal,
         on: app::today(),
     };
     let route = format!("revoke_proxy:{principal}");
-    let executed = execute(&app, &coop, &caller, &headers, &route, &(), command).await?;
-    Ok(written(executed))
+    execute(app, coop, caller, headers, &route, &(), command).await
 }
 
 // ---------------------------------------------------------------------------------------------
