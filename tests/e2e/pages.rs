@@ -362,10 +362,14 @@ fn every_page_is_accessible_fits_a_phone_and_speaks_german_and_english() {
                 "Signed in"
             },
         );
+        let statement_of_today = format!("/me?on={}", jiff_day(0));
         for page in [
             "/me",
+            &statement_of_today,
             "/assemblies",
             "/motions/lasercutter",
+            "/me/proxy",
+            "/me/transfer",
             "/me/notice",
             "/me/sessions",
         ] {
@@ -385,8 +389,16 @@ fn every_page_is_accessible_fits_a_phone_and_speaks_german_and_english() {
     }
 }
 
-/// What is wrong with the page shown, if anything.
+/// What is wrong with the page shown, if anything; its screenshot at phone width goes to
+/// `target/screenshots/phone/`, to be looked at.
 fn check(browser: &Browser, lang: &str, page: &str) -> Vec<String> {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/screenshots/phone");
+    std::fs::create_dir_all(&dir).expect("a screenshot folder");
+    let name: String = format!("{lang}{page}")
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+        .collect();
+    browser.screenshot(&dir.join(format!("{name}.png")));
     let mut wrong = Vec::new();
     if browser.page_language() != lang {
         wrong.push(format!("{page}: lang {:?}", browser.page_language()));
