@@ -82,7 +82,6 @@ impl Lang {
 /// The catalog of one language.
 #[derive(Debug)]
 pub struct Messages {
-    pub lang_name: &'static str,
     pub switch_to: &'static str,
     pub skip_to_content: &'static str,
     pub nav_label: &'static str,
@@ -197,7 +196,6 @@ pub struct Messages {
     pub stage_open: &'static str,
     pub stage_closed: &'static str,
     pub stage_counted: &'static str,
-    pub to_ballot: &'static str,
     pub majority_needed: &'static str,
     pub majority_simple: &'static str,
     pub of_votes_cast: &'static str,
@@ -235,7 +233,6 @@ pub struct Messages {
     pub notice_exit_on: &'static str,
     pub notice_confirm: &'static str,
     pub notice_button: &'static str,
-    pub notice_done: &'static str,
     pub notice_given: &'static str,
     pub proxy_title: &'static str,
     pub proxy_intro: &'static str,
@@ -279,7 +276,6 @@ pub struct Messages {
 
 /// German, the default.
 pub static DE: Messages = Messages {
-    lang_name: "Deutsch",
     switch_to: "English",
     skip_to_content: "Zum Inhalt springen",
     nav_label: "Hauptnavigation",
@@ -389,7 +385,6 @@ pub static DE: Messages = Messages {
     stage_open: "Abstimmung offen",
     stage_closed: "Abstimmung geschlossen",
     stage_counted: "ausgezählt",
-    to_ballot: "Zur Abstimmung",
     majority_needed: "Erforderliche Mehrheit",
     majority_simple: "einfache Mehrheit der abgegebenen Stimmen",
     of_votes_cast: "der abgegebenen Stimmen",
@@ -426,7 +421,6 @@ pub static DE: Messages = Messages {
     notice_exit_on: "Bei Kündigung heute scheiden Sie aus zum",
     notice_confirm: "Ich kündige meine Mitgliedschaft zu diesem Tag.",
     notice_button: "Kündigung erklären",
-    notice_done: "Ihre Kündigung ist festgehalten.",
     notice_given: "Sie haben gekündigt. Sie scheiden aus zum",
     proxy_title: "Vollmacht für die Generalversammlung",
     proxy_intro: "Sie können Ihre Stimme einem anderen Mitglied übertragen (§ 43 Abs. 5 GenG). Ein Bevollmächtigter vertritt höchstens zwei Mitglieder.",
@@ -468,7 +462,6 @@ pub static DE: Messages = Messages {
 
 /// English.
 pub static EN: Messages = Messages {
-    lang_name: "English",
     switch_to: "Deutsch",
     skip_to_content: "Skip to content",
     nav_label: "Main navigation",
@@ -578,7 +571,6 @@ pub static EN: Messages = Messages {
     stage_open: "ballot open",
     stage_closed: "ballot closed",
     stage_counted: "counted",
-    to_ballot: "To the ballot",
     majority_needed: "Majority needed",
     majority_simple: "simple majority of the votes cast",
     of_votes_cast: "of the votes cast",
@@ -615,7 +607,6 @@ pub static EN: Messages = Messages {
     notice_exit_on: "Giving notice today, you leave on",
     notice_confirm: "I give notice of my membership to this day.",
     notice_button: "Give notice",
-    notice_done: "Your notice is recorded.",
     notice_given: "You gave notice. You leave on",
     proxy_title: "Proxy for the general assembly",
     proxy_intro: "You may give your vote to another member (§ 43 (5) GenG). A proxy represents at most two members.",
