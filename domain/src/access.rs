@@ -423,11 +423,17 @@ impl Token {
             TokenPurpose::Session => SESSION_LIFETIME,
         };
         if command.purpose != TokenPurpose::Api {
-            if !matches!(command.principal, Principal::Person { .. }) {
+            // People sign in to the pages, and so do the auditors and regulators, who read
+            // them as the API lets them; the administrator and citizen investors use tokens.
+            if !matches!(
+                command.principal,
+                Principal::Person { .. } | Principal::Auditor | Principal::Regulator
+            ) {
                 return Err(DomainError::invalid(
-                    "sign-in-for-person-only",
+                    "sign-in-not-for-principal",
                     "principal",
-                    "sign-in links and sessions are for people; other principals use API tokens",
+                    "sign-in links and sessions are for people, auditors and regulators; \
+                     other principals use API tokens",
                 ));
             }
             if command.now.duration_until(command.expires_at) > longest {
@@ -599,11 +605,21 @@ mod tests {
                 &member,
                 IssueToken {
                     purpose: TokenPurpose::SignInLink,
+                    ..command(Principal::Admin, 24)
+                },
+            )
+            .expect_err("the administrator uses tokens");
+        assert_eq!(not_a_person.code(), "sign-in-not-for-principal");
+        Token::default()
+            .issue(
+                &world.coop,
+                &member,
+                IssueToken {
+                    purpose: TokenPurpose::SignInLink,
                     ..command(Principal::Auditor, 24)
                 },
             )
-            .expect_err("links are for people");
-        assert_eq!(not_a_person.code(), "sign-in-for-person-only");
+            .expect("an auditor signs in to the pages");
 
         let session = issue("s1", TokenPurpose::Session, 12);
         let start = |link: &Token| {

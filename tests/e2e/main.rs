@@ -9,6 +9,7 @@ mod http;
 mod membership;
 mod operations;
 mod oracles;
+mod organ_pages;
 mod pages;
 mod processes;
 mod upgrades;

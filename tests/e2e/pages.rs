@@ -18,18 +18,18 @@ use verbund_tests::{Client, Server, TestDb};
 
 use crate::verbund;
 
-const COOP: &str = "dorfhandwerk-eg";
+pub(crate) const COOP: &str = "dorfhandwerk-eg";
 
 /// The demo cooperative on a fresh database, served; its tokens per role and sign-in links
 /// per person (by the person's first name).
-struct Demo {
-    client: Client,
-    links: BTreeMap<String, String>,
+pub(crate) struct Demo {
+    pub(crate) client: Client,
+    pub(crate) links: BTreeMap<String, String>,
     _db: TestDb,
 }
 
 impl Demo {
-    fn start() -> Demo {
+    pub(crate) fn start() -> Demo {
         let db = TestDb::sqlite();
         let output = verbund()
             .args(["demo", "--no-serve", "--database-url", &db.url])
@@ -67,20 +67,21 @@ impl Demo {
     }
 
     /// A page's URL.
-    fn page(&self, path: &str) -> String {
+    pub(crate) fn page(&self, path: &str) -> String {
         self.client.server.url(&format!("/c/{COOP}{path}"))
     }
 
     /// Signs `who` in with their link in `browser`.
-    fn sign_in(&self, browser: &Browser, who: &str) {
+    pub(crate) fn sign_in(&self, browser: &Browser, who: &str) {
         browser.goto(&self.links[who]);
         browser.click("main form button[type=submit]");
-        browser.wait_text("main", "Mitgliedsnummer");
+        // Signed in: the header names the member acted for ("… 6 · Bernd Vogel").
+        browser.wait_text("header .who", " · ");
     }
 }
 
 /// Where screenshots go.
-fn screenshot(browser: &Browser, name: &str) {
+pub(crate) fn screenshot(browser: &Browser, name: &str) {
     let mut dirs = vec![PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/screenshots")];
     if let Some(dir) = std::env::var_os("VERBUND_SCREENSHOTS") {
         dirs.push(PathBuf::from(dir));
@@ -201,7 +202,7 @@ fn a_visitor_finds_a_firm_applies_is_admitted_signs_in_and_votes() {
 }
 
 /// The day `offset` days from today.
-fn jiff_day(offset: i64) -> String {
+pub(crate) fn jiff_day(offset: i64) -> String {
     use jiff::ToSpan;
     jiff::ZonedDateTime::now()
         .date()
@@ -391,7 +392,7 @@ fn every_page_is_accessible_fits_a_phone_and_speaks_german_and_english() {
 
 /// What is wrong with the page shown, if anything; its screenshot at phone width goes to
 /// `target/screenshots/phone/`, to be looked at.
-fn check(browser: &Browser, lang: &str, page: &str) -> Vec<String> {
+pub(crate) fn check(browser: &Browser, lang: &str, page: &str) -> Vec<String> {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/screenshots/phone");
     std::fs::create_dir_all(&dir).expect("a screenshot folder");
     let name: String = format!("{lang}{page}")

@@ -289,6 +289,19 @@ impl Browser {
         )
     }
 
+    /// The page printed as the browser prints it (A4 portrait, the print stylesheet
+    /// applied): a PDF, base64-encoded as WebDriver answers it.
+    pub fn print_pdf_base64(&self) -> String {
+        self.command(
+            "POST",
+            "/print",
+            json!({"orientation": "portrait", "page": {"width": 21.0, "height": 29.7}, "background": false}),
+        )
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
+    }
+
     /// Runs `script` in the page with `args`; its result.
     pub fn execute(&self, script: &str, args: Value) -> Value {
         self.command(

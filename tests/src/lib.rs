@@ -334,6 +334,8 @@ pub struct Reply {
     pub status: u16,
     pub content_type: String,
     pub position: Option<u64>,
+    /// The cookies the answer sets, each as `name=value`.
+    pub cookies: Vec<String>,
     /// The body as text (lossy where it is not UTF-8).
     pub text: String,
     /// The body as sent.
@@ -417,6 +419,14 @@ impl Http {
         };
         let content_type = header("content-type").unwrap_or_default();
         let position = header("verbund-position").and_then(|p| p.parse().ok());
+        let cookies = response
+            .headers()
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .filter_map(|v| v.split(';').next())
+            .map(str::to_owned)
+            .collect();
         let status = response.status().as_u16();
         // An event stream never ends: its head is the answer.
         let bytes = if content_type.starts_with("text/event-stream") {
@@ -433,6 +443,7 @@ impl Http {
             status,
             content_type,
             position,
+            cookies,
             text: String::from_utf8_lossy(&bytes).into_owned(),
             bytes,
         })

@@ -356,15 +356,14 @@ impl Command for StartSession {
     }
 }
 
-/// Starts a session of `person` with their sign-in link `link`, used up by it; the session's
-/// secret is in the answer and nowhere else.
+/// Starts a session of `principal` (a person, an auditor or a regulator) with their sign-in
+/// link `link`, used up by it; the session's secret is in the answer and nowhere else.
 pub async fn start_session(
     app: &App,
     request: &Request,
     link: TokenId,
-    person: verbund_domain::PersonId,
+    principal: Principal,
 ) -> Result<IssuedToken, ExecError> {
-    let principal = Principal::Person { person };
     let secret = TokenSecret::generate();
     let token = TokenId::parse(&random_hex(8)).expect("16 hex digits are a token id");
     let now = Timestamp::now();

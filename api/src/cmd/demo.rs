@@ -304,6 +304,13 @@ async fn people_and_ballot(
             crate::web::sign_in_url(base, log, secret.expose()),
         ));
     }
+    // The auditing association reads the log and verifies it on its pages.
+    let link = super::token::sign_in_link(app, log, Principal::Auditor).await?;
+    let secret = link.secret.context("a new link has its secret")?;
+    links.push((
+        "Prüfungsverband (auditor): the log, its verification, the member list".to_owned(),
+        crate::web::sign_in_url(base, log, secret.expose()),
+    ));
     // An assembly held today, convened with three weeks' notice (G46), and its motion.
     let assembly = verbund_domain::governance::AssemblyId::parse("demoassembly")?;
     let convene: gov::ConveneBody = serde_json::from_value(serde_json::json!({

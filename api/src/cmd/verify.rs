@@ -30,7 +30,7 @@ pub struct Args {
 /// tail that was cut off with the head rewritten to match.
 const WITHOUT_ANCHOR: &str = "note: without an anchor, a log cut short with its head rewritten still verifies; compare a head you noted down before with --log ID --anchor POSITION:HASH (verbund logs prints the heads)";
 
-fn parse_anchor(text: &str) -> anyhow::Result<Anchor> {
+pub(crate) fn parse_anchor(text: &str) -> anyhow::Result<Anchor> {
     let (position, hash) = text.split_once(':').context("an anchor is POSITION:HASH")?;
     let position: u64 = position
         .parse()

@@ -152,6 +152,117 @@ pub const ROUTES: &[(Method, &str, Access)] = &[
         "/c/{coop}/receipts/{position}",
         Access::Authenticated,
     ),
+    (
+        Method::GET,
+        "/c/{coop}/assemblies/{assembly}/minutes",
+        Access::Roles(READ_REGISTER),
+    ),
+    // The organs' pages.
+    (
+        Method::GET,
+        "/c/{coop}/board",
+        Access::Roles(DECIDE_MEMBERSHIP),
+    ),
+    (
+        Method::GET,
+        "/c/{coop}/board/applications/{application}",
+        Access::Roles(DECIDE_MEMBERSHIP),
+    ),
+    (
+        Method::POST,
+        "/c/{coop}/board/applications/{application}/admit",
+        Access::Roles(DECIDE_MEMBERSHIP),
+    ),
+    (
+        Method::POST,
+        "/c/{coop}/board/applications/{application}/reject",
+        Access::Roles(DECIDE_MEMBERSHIP),
+    ),
+    (Method::GET, "/c/{coop}/board/convene", Access::Roles(BOARD)),
+    (
+        Method::POST,
+        "/c/{coop}/board/convene",
+        Access::Roles(BOARD),
+    ),
+    (
+        Method::GET,
+        "/c/{coop}/board/assemblies/{assembly}",
+        Access::Roles(BOARD),
+    ),
+    (
+        Method::POST,
+        "/c/{coop}/board/assemblies/{assembly}/motions",
+        Access::Roles(BOARD),
+    ),
+    (
+        Method::POST,
+        "/c/{coop}/board/motions/{motion}/open",
+        Access::Roles(BOARD),
+    ),
+    (
+        Method::POST,
+        "/c/{coop}/board/motions/{motion}/close",
+        Access::Roles(BOARD),
+    ),
+    (
+        Method::GET,
+        "/c/{coop}/members",
+        Access::Roles(READ_MEMBERS),
+    ),
+    (
+        Method::GET,
+        "/c/{coop}/members/export",
+        Access::Roles(READ_MEMBERS),
+    ),
+    (
+        Method::GET,
+        "/c/{coop}/members/{member}",
+        Access::Roles(READ_MEMBERS),
+    ),
+    (
+        Method::POST,
+        "/c/{coop}/members/{member}/people",
+        Access::Roles(BOARD),
+    ),
+    // The treasurer's pages.
+    (Method::GET, "/c/{coop}/books", Access::Roles(READ_BOOKS)),
+    (
+        Method::POST,
+        "/c/{coop}/books/payments",
+        Access::Roles(KEEP_ACCOUNTS),
+    ),
+    (
+        Method::POST,
+        "/c/{coop}/books/levies",
+        Access::Roles(KEEP_ACCOUNTS),
+    ),
+    (
+        Method::POST,
+        "/c/{coop}/books/closing",
+        Access::Roles(KEEP_ACCOUNTS),
+    ),
+    (
+        Method::GET,
+        "/c/{coop}/books/export",
+        Access::Roles(READ_BOOKS),
+    ),
+    // The auditors' pages.
+    (Method::GET, "/c/{coop}/audit", Access::Roles(READ_LOG)),
+    (
+        Method::GET,
+        "/c/{coop}/audit/events/{position}",
+        Access::Roles(READ_LOG),
+    ),
+    (
+        Method::GET,
+        "/c/{coop}/audit/verify",
+        Access::Roles(READ_LOG),
+    ),
+    (
+        Method::POST,
+        "/c/{coop}/audit/verify",
+        Access::Roles(READ_LOG),
+    ),
     (Method::GET, "/v1/coops", Access::Public),
     (Method::POST, "/v1/statutes/check", Access::Public),
     (Method::GET, "/v1/coops/{coop}", Access::Public),
@@ -537,6 +648,23 @@ impl Caller {
         Actor::parse(text).expect("principals and token ids are valid actors")
     }
 
+    /// True if `access` lets this caller in, on a route about `member` (its `{member}`).
+    pub fn may(&self, access: Access, member: Option<MemberNo>) -> bool {
+        let has = |roles: &[Role]| roles.iter().any(|role| self.roles.contains(role));
+        match access {
+            Access::Public => true,
+            Access::Authenticated => self.principal.is_some(),
+            Access::Roles(roles) => has(roles),
+            Access::MemberSelfOr(roles) => member.is_some_and(|m| self.is_member(m)) || has(roles),
+        }
+    }
+
+    /// True if this caller may open the page `GET route` (a route of [`ROUTES`] without a
+    /// `{member}`): what the pages' navigation offers is what the table lets in.
+    pub fn may_open(&self, route: &str) -> bool {
+        access_of(&Method::GET, route).is_some_and(|access| self.may(access, None))
+    }
+
     /// The member the caller is, or acts for in this request.
     pub fn member(&self) -> Option<MemberNo> {
         match (self.principal, self.acting_for) {
@@ -753,18 +881,8 @@ async fn check(
         }
         (_, _) => Caller::public(),
     };
-    let allowed = match access {
-        Access::Public => true,
-        Access::Authenticated => caller.principal.is_some(),
-        Access::Roles(roles) => roles.iter().any(|role| caller.roles.contains(role)),
-        Access::MemberSelfOr(roles) => {
-            let own = param("member")
-                .and_then(|text| MemberNo::parse(text).ok())
-                .is_some_and(|member| caller.is_member(member));
-            own || roles.iter().any(|role| caller.roles.contains(role))
-        }
-    };
-    if !allowed {
+    let route_member = param("member").and_then(|text| MemberNo::parse(text).ok());
+    if !caller.may(access, route_member) {
         return Err(if caller.principal.is_none() {
             unauthorized("this route needs a bearer token")
         } else {

@@ -653,12 +653,23 @@ pub async fn record_payment(
     headers: HeaderMap,
     Body(body): Body<PaymentBody>,
 ) -> Result<Response, ApiError> {
-    let entry = new_entry()?;
-    let command = app::books::RecordPayment::try_from(Asked::new(&caller, entry.clone(), &body))?;
-    let entry = entry.to_string();
-    let route = "books:record_payment";
-    let executed = execute(&app, &coop, &caller, &headers, route, &body, command).await?;
+    let (entry, executed) = record_payment_of(&app, &coop, &caller, &headers, &body).await?;
     made(&app, &coop, executed, entry).await
+}
+
+/// Records a payment as the API's route and the treasurer's page take it.
+pub(crate) async fn record_payment_of(
+    app: &App,
+    coop: &Coop,
+    caller: &Caller,
+    headers: &HeaderMap,
+    body: &PaymentBody,
+) -> Result<(String, Executed), ApiError> {
+    let entry = new_entry()?;
+    let command = app::books::RecordPayment::try_from(Asked::new(caller, entry.clone(), body))?;
+    let route = "books:record_payment";
+    let executed = execute(app, coop, caller, headers, route, body, command).await?;
+    Ok((entry.to_string(), executed))
 }
 
 /// Charges a levy for joint costs to the members with rights on its day, split by the key
@@ -676,19 +687,30 @@ pub async fn charge_levy(
     headers: HeaderMap,
     Body(body): Body<LevyBody>,
 ) -> Result<Response, ApiError> {
+    let (entry, executed) = charge_levy_of(&app, &coop, &caller, &headers, &body).await?;
+    made(&app, &coop, executed, entry).await
+}
+
+/// Charges a levy as the API's route and the treasurer's page take it.
+pub(crate) async fn charge_levy_of(
+    app: &App,
+    coop: &Coop,
+    caller: &Caller,
+    headers: &HeaderMap,
+    body: &LevyBody,
+) -> Result<(String, Executed), ApiError> {
     let entry = new_entry()?;
     let booked_on = body.booked_on.unwrap_or(app::today());
-    let runtime = app::caught_up(&app, &coop.log).await?;
+    let runtime = app::caught_up(app, &coop.log).await?;
     let members = runtime
         .views()
         .aggregates
         .read(|a| app::member_facts(a, booked_on));
     let about = (entry.clone(), members);
-    let command = app::books::ChargeLevy::try_from(Asked::new(&caller, about, &body))?;
-    let entry = entry.to_string();
+    let command = app::books::ChargeLevy::try_from(Asked::new(caller, about, body))?;
     let route = "books:charge_levy";
-    let executed = execute(&app, &coop, &caller, &headers, route, &body, command).await?;
-    made(&app, &coop, executed, entry).await
+    let executed = execute(app, coop, caller, headers, route, body, command).await?;
+    Ok((entry.to_string(), executed))
 }
 
 /// Posts a manual entry with its receipt: lines that balance, on accounts of the chart (A1).
@@ -774,21 +796,34 @@ pub async fn close_year(
     Extension(caller): Extension<Caller>,
     Path((_, year_end)): Path<(String, String)>,
     headers: HeaderMap,
-    Body(body): Body<ClosingBody>,
+    // An empty body; anything in it is refused.
+    Body(_): Body<ClosingBody>,
 ) -> Result<Response, ApiError> {
     let last_day = parse_day(&year_end, "year_end")?;
+    let (entry, executed) = close_year_of(&app, &coop, &caller, &headers, last_day).await?;
+    made(&app, &coop, executed, entry).await
+}
+
+/// Closes the year ending on `last_day` as the API's route and the treasurer's page take it.
+pub(crate) async fn close_year_of(
+    app: &App,
+    coop: &Coop,
+    caller: &Caller,
+    headers: &HeaderMap,
+    last_day: Date,
+) -> Result<(String, Executed), ApiError> {
+    let body = ClosingBody {};
     let entry = new_entry()?;
-    let runtime = app::caught_up(&app, &coop.log).await?;
+    let runtime = app::caught_up(app, &coop.log).await?;
     let balances = runtime
         .views()
         .journal
         .read(|journal| journal.balances_on(Some(last_day)));
     let about = (entry.clone(), last_day, balances);
-    let command = app::books::CloseYear::try_from(Asked::new(&caller, about, &body))?;
-    let entry = entry.to_string();
-    let route = format!("books:close_year:{year_end}");
-    let executed = execute(&app, &coop, &caller, &headers, &route, &body, command).await?;
-    made(&app, &coop, executed, entry).await
+    let command = app::books::CloseYear::try_from(Asked::new(caller, about, &body))?;
+    let route = format!("books:close_year:{last_day}");
+    let executed = execute(app, coop, caller, headers, &route, &body, command).await?;
+    Ok((entry.to_string(), executed))
 }
 
 /// Books the use of a closed year's profit as the assembly decided it (G19): reserves,
@@ -952,16 +987,22 @@ pub async fn trial_balance(
     Extension(coop): Extension<Coop>,
     Params(q): Params<AsOf>,
 ) -> Result<Response, ApiError> {
-    report(&coop, |journal| -> Result<TrialBalanceView, ApiError> {
-        let accounts = journal.trial_balance(q.as_of_date);
-        let debit: i128 = accounts.iter().map(|t| i128::from(t.debit.cents())).sum();
-        let credit: i128 = accounts.iter().map(|t| i128::from(t.credit.cents())).sum();
-        Ok(TrialBalanceView {
-            as_of_date: q.as_of_date,
-            accounts: totals(&accounts),
-            debit: money_of(debit)?,
-            credit: money_of(credit)?,
-        })
+    report(&coop, |journal| trial_balance_of(journal, q.as_of_date))
+}
+
+/// The trial balance as the API's route and the treasurer's page give it.
+pub(crate) fn trial_balance_of(
+    journal: &Journal,
+    as_of_date: Option<Date>,
+) -> Result<TrialBalanceView, ApiError> {
+    let accounts = journal.trial_balance(as_of_date);
+    let debit: i128 = accounts.iter().map(|t| i128::from(t.debit.cents())).sum();
+    let credit: i128 = accounts.iter().map(|t| i128::from(t.credit.cents())).sum();
+    Ok(TrialBalanceView {
+        as_of_date,
+        accounts: totals(&accounts),
+        debit: money_of(debit)?,
+        credit: money_of(credit)?,
     })
 }
 
@@ -974,28 +1015,31 @@ pub async fn balance_sheet(
     Extension(coop): Extension<Coop>,
     Params(q): Params<AsOf>,
 ) -> Result<Response, ApiError> {
-    report(&coop, |journal| -> Result<BalanceSheetView, ApiError> {
-        let sheet = journal.balance_sheet(q.as_of_date);
-        Ok(BalanceSheetView {
-            as_of_date: q.as_of_date,
-            assets: totals(&sheet.assets),
-            liabilities: totals(&sheet.liabilities),
-            equity: totals(&sheet.equity),
-            open_result: dto::money(sheet.open_result),
-            total_assets: dto::money(sheet.total_assets),
-            total_liabilities_and_equity: dto::money(sheet.total_liabilities_and_equity),
-            loss_alarm: sheet.loss_alarm,
-            alarms: journal
-                .alarms()
-                .map(|a| AlarmView {
-                    year_last_day: a.last_day,
-                    loss: dto::money(a.loss),
-                    capital_and_reserves: dto::money(a.capital_and_reserves),
-                    capital: a.capital.map(dto::money),
-                })
-                .collect(),
-        })
-    })
+    report(&coop, |journal| Ok(balance_sheet_of(journal, q.as_of_date)))
+}
+
+/// The balance sheet as the API's route and the treasurer's page give it.
+pub(crate) fn balance_sheet_of(journal: &Journal, as_of_date: Option<Date>) -> BalanceSheetView {
+    let sheet = journal.balance_sheet(as_of_date);
+    BalanceSheetView {
+        as_of_date,
+        assets: totals(&sheet.assets),
+        liabilities: totals(&sheet.liabilities),
+        equity: totals(&sheet.equity),
+        open_result: dto::money(sheet.open_result),
+        total_assets: dto::money(sheet.total_assets),
+        total_liabilities_and_equity: dto::money(sheet.total_liabilities_and_equity),
+        loss_alarm: sheet.loss_alarm,
+        alarms: journal
+            .alarms()
+            .map(|a| AlarmView {
+                year_last_day: a.last_day,
+                loss: dto::money(a.loss),
+                capital_and_reserves: dto::money(a.capital_and_reserves),
+                capital: a.capital.map(dto::money),
+            })
+            .collect(),
+    }
 }
 
 /// The income statement of a period, without closing entries.
@@ -1153,37 +1197,43 @@ pub async fn open_items(
     Extension(coop): Extension<Coop>,
     Params(q): Params<OpenItemsQuery>,
 ) -> Result<Response, ApiError> {
-    report(&coop, |journal| -> Result<OpenItemsView, ApiError> {
-        let limit = crate::http::kit::page_limit(q.limit)?;
-        let after = crate::http::kit::after_member(q.after)?;
-        let open = journal.open_items(q.as_of_date);
-        let owed = |accounts: &[AccountTotal]| -> i128 {
-            accounts.iter().map(|t| i128::from(t.balance.cents())).sum()
-        };
-        let total = open.values().map(|accounts| owed(accounts)).sum::<i128>();
-        let from = after.map_or(Bound::Unbounded, Bound::Excluded);
-        let mut page: Vec<_> = open
-            .range((from, Bound::Unbounded))
-            .take(limit + 1)
-            .collect();
-        let next_after = (page.len() > limit).then(|| page[limit - 1].0.get());
-        page.truncate(limit);
-        Ok(OpenItemsView {
-            as_of_date: q.as_of_date,
-            total: money_of(total)?,
-            members_owing: open.len(),
-            members: page
-                .into_iter()
-                .map(|(member, accounts)| {
-                    Ok(MemberOpenItems {
-                        member: member.get(),
-                        accounts: totals(accounts),
-                        total: money_of(owed(accounts))?,
-                    })
+    report(&coop, |journal| open_items_of(journal, &q))
+}
+
+/// A page of the open items, as the API's route and the treasurer's page give it.
+pub(crate) fn open_items_of(
+    journal: &Journal,
+    q: &OpenItemsQuery,
+) -> Result<OpenItemsView, ApiError> {
+    let limit = crate::http::kit::page_limit(q.limit)?;
+    let after = crate::http::kit::after_member(q.after)?;
+    let open = journal.open_items(q.as_of_date);
+    let owed = |accounts: &[AccountTotal]| -> i128 {
+        accounts.iter().map(|t| i128::from(t.balance.cents())).sum()
+    };
+    let total = open.values().map(|accounts| owed(accounts)).sum::<i128>();
+    let from = after.map_or(Bound::Unbounded, Bound::Excluded);
+    let mut page: Vec<_> = open
+        .range((from, Bound::Unbounded))
+        .take(limit + 1)
+        .collect();
+    let next_after = (page.len() > limit).then(|| page[limit - 1].0.get());
+    page.truncate(limit);
+    Ok(OpenItemsView {
+        as_of_date: q.as_of_date,
+        total: money_of(total)?,
+        members_owing: open.len(),
+        members: page
+            .into_iter()
+            .map(|(member, accounts)| {
+                Ok(MemberOpenItems {
+                    member: member.get(),
+                    accounts: totals(accounts),
+                    total: money_of(owed(accounts))?,
                 })
-                .collect::<Result<_, ApiError>>()?,
-            next_after,
-        })
+            })
+            .collect::<Result<_, ApiError>>()?,
+        next_after,
     })
 }
 

@@ -207,11 +207,31 @@ pub async fn list_members(
     Extension(caller): Extension<Caller>,
     Params(query): Params<MemberQuery>,
 ) -> Result<Response, ApiError> {
+    let csv = query.format == Some(Format::Csv);
+    let (position, page) = member_list_of(&app, &coop, &caller, &query).await?;
+    if csv {
+        let day = query.as_of_date.unwrap_or_else(app::today);
+        return Ok(with_position(
+            position,
+            csv_response(&coop, day, &page.members),
+        ));
+    }
+    Ok(with_position(position, axum::Json(page)))
+}
+
+/// The member list as the API's route and the organs' page select it: a page of it, or every
+/// matching entry for CSV; the names, and the addresses where the caller sees them.
+pub(crate) async fn member_list_of(
+    app: &App,
+    coop: &Coop,
+    caller: &Caller,
+    query: &MemberQuery,
+) -> Result<(Position, dto::MemberPage), ApiError> {
     let limit = page_limit(query.limit)?;
     let after = after_member(query.after)?;
     let csv = query.format == Some(Format::Csv);
     caller.check_member_list(csv, query.at_position.is_some() || query.as_of.is_some())?;
-    let selection = Selection::new(&query);
+    let selection = Selection::new(query);
     let select = |register: &Register| {
         let matching = register
             .members_after(if csv { None } else { after })
@@ -239,7 +259,7 @@ pub async fn list_members(
         (entries, refs, next_after)
     };
     let (position, (mut entries, refs, next_after)) =
-        match as_of(&app, &coop, query.at_position, query.as_of.as_deref()).await? {
+        match as_of(app, coop, query.at_position, query.as_of.as_deref()).await? {
             Some(past) => {
                 let folded =
                     verbund_projections::fold_until::<Register>(app.ledger(), &coop.log, past)
@@ -252,7 +272,7 @@ pub async fn list_members(
             }
         };
     let present: Vec<PersonalRef> = refs.iter().flatten().cloned().collect();
-    let found = people(&app, &coop.log, &present).await?;
+    let found = people(app, &coop.log, &present).await?;
     let with_address = caller.sees_every_member();
     for (member, person) in entries.iter_mut().zip(&refs) {
         if let Some(p) = person.as_ref().and_then(|r| found.get(r.record.as_str())) {
@@ -262,21 +282,17 @@ pub async fn list_members(
             }
         }
     }
-    if csv {
-        let day = selection.as_of_date.unwrap_or(selection.day);
-        return Ok(with_position(position, csv_response(&coop, day, &entries)));
-    }
     let page = dto::MemberPage {
         members: entries,
         next_after,
         position: position.get(),
     };
-    Ok(with_position(position, axum::Json(page)))
+    Ok((position, page))
 }
 
 /// The member list as CSV. A cell that a spreadsheet would take for a formula is prefixed
 /// with `'`, so that an exported name cannot run as one.
-fn csv_response(coop: &Coop, day: Date, entries: &[dto::Member]) -> Response {
+pub(crate) fn csv_response(coop: &Coop, day: Date, entries: &[dto::Member]) -> Response {
     let mut out = String::from(
         "member,name,address,kind,trade,region,employees,shares,admitted_on,founder,exit_on,exit_cause,offices\r\n",
     );
@@ -720,6 +736,17 @@ pub async fn list_applications(
     Extension(coop): Extension<Coop>,
     Params(query): Params<ApplicationQuery>,
 ) -> Result<Response, ApiError> {
+    let body = applications_of(&app, &coop, &query).await?;
+    let position = verbund_ledger::Position::new(body.position);
+    Ok(with_position(position, axum::Json(body)))
+}
+
+/// A page of the applications, as the API's route and the board's page list them.
+pub(crate) async fn applications_of(
+    app: &App,
+    coop: &Coop,
+    query: &ApplicationQuery,
+) -> Result<dto::ApplicationList, ApiError> {
     let wanted = query.status.unwrap_or(ApplicationStatus::Pending);
     let limit = page_limit(query.limit)?;
     let after = query
@@ -771,13 +798,12 @@ pub async fn list_applications(
     let mut page: Vec<_> = items.into_iter().skip(start).take(limit + 1).collect();
     let next_after = (page.len() > limit).then(|| page[limit - 1].0.application.clone());
     page.truncate(limit);
-    with_people(&app, &coop, &mut page).await?;
-    let body = dto::ApplicationList {
+    with_people(app, coop, &mut page).await?;
+    Ok(dto::ApplicationList {
         applications: page.into_iter().map(|(item, _)| item).collect(),
         position: position.get(),
         next_after,
-    };
-    Ok(with_position(position, axum::Json(body)))
+    })
 }
 
 /// One application.
@@ -793,9 +819,20 @@ pub async fn get_application(
 ) -> Result<Response, ApiError> {
     let id = ApplicationId::parse(&application)?;
     let position = coop.runtime.position();
+    let body = application_of(&app, &coop, &id).await?;
+    Ok(with_position(position, axum::Json(body)))
+}
+
+/// One application with the applicant's name and address, as the API's route and the
+/// board's page show it.
+pub(crate) async fn application_of(
+    app: &App,
+    coop: &Coop,
+    id: &ApplicationId,
+) -> Result<dto::Application, ApiError> {
     let found = coop.runtime.views().aggregates.read(|aggregates| {
-        let application = aggregates.application(&id).state;
-        let item = application_dto(&id, &application)?;
+        let application = aggregates.application(id).state;
+        let item = application_dto(id, &application)?;
         Some((item, application.person_present().cloned()))
     });
     let item = found.ok_or_else(|| {
@@ -805,9 +842,9 @@ pub async fn get_application(
         )
     })?;
     let mut items = [item];
-    with_people(&app, &coop, &mut items).await?;
+    with_people(app, coop, &mut items).await?;
     let [(body, _)] = items;
-    Ok(with_position(position, axum::Json(body)))
+    Ok(body)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -905,27 +942,43 @@ pub async fn admit(
     body: Result<Body<dto::Admit>, ApiError>,
 ) -> Result<Response, ApiError> {
     // Who may decide comes before what the body says.
-    let statutes = deciding_organ(&coop)?;
-    caller.check_records_for(statutes)?;
+    caller.check_records_for(deciding_organ(&coop)?)?;
     let Body(body) = body?;
     let application = ApplicationId::parse(&application)?;
-    let about = (application.clone(), statutes);
-    let command = app::membership::AdmitApplication::try_from(Asked::new(&caller, about, &body))?;
-    let route = format!("admit:{application}");
-    let executed = execute(&app, &coop, &caller, &headers, &route, &body, command).await?;
-    let Event::ApplicationAccepted(accepted) =
-        app::first_event(&app, &coop.log, executed.first).await?
-    else {
-        return Err(ApiError::from(app::ExecError::KeyReused));
-    };
+    let (member, executed) =
+        admit_application(&app, &coop, &caller, &headers, &application, &body).await?;
     Ok(created(
         executed,
         dto::Admitted {
-            member: accepted.member.get(),
+            member: member.get(),
             position: executed.last.get(),
             replayed: executed.replayed,
         },
     ))
+}
+
+/// Admits an application as the API's route and the board's page take it: the new member's
+/// number (the first admission's, for a repeated request).
+pub(crate) async fn admit_application(
+    app: &App,
+    coop: &Coop,
+    caller: &Caller,
+    headers: &HeaderMap,
+    application: &ApplicationId,
+    body: &dto::Admit,
+) -> Result<(MemberNo, Executed), ApiError> {
+    let statutes = deciding_organ(coop)?;
+    caller.check_records_for(statutes)?;
+    let about = (application.clone(), statutes);
+    let command = app::membership::AdmitApplication::try_from(Asked::new(caller, about, body))?;
+    let route = format!("admit:{application}");
+    let executed = execute(app, coop, caller, headers, &route, body, command).await?;
+    let Event::ApplicationAccepted(accepted) =
+        app::first_event(app, &coop.log, executed.first).await?
+    else {
+        return Err(ApiError::from(app::ExecError::KeyReused));
+    };
+    Ok((accepted.member, executed))
 }
 
 /// Rejects an application (G15) and erases the applicant's personal data with it.
@@ -944,24 +997,42 @@ pub async fn reject(
     body: Result<Body<dto::Reject>, ApiError>,
 ) -> Result<Response, ApiError> {
     // Who may decide comes before what the body says.
-    let statutes = deciding_organ(&coop)?;
-    caller.check_records_for(statutes)?;
+    caller.check_records_for(deciding_organ(&coop)?)?;
     let Body(body) = body?;
     let application = ApplicationId::parse(&application)?;
+    let body = reject_application(&app, &coop, &caller, &headers, &application, &body).await?;
+    Ok(with_position(
+        verbund_ledger::Position::new(body.position),
+        axum::Json(body),
+    ))
+}
+
+/// Rejects an application as the API's route and the board's page take it: the answer
+/// names whom to tell (G15), once.
+pub(crate) async fn reject_application(
+    app: &App,
+    coop: &Coop,
+    caller: &Caller,
+    headers: &HeaderMap,
+    application: &ApplicationId,
+    body: &dto::Reject,
+) -> Result<dto::Rejected, ApiError> {
+    let statutes = deciding_organ(coop)?;
+    caller.check_records_for(statutes)?;
     let about = (application.clone(), statutes);
-    let command = app::membership::RejectApplication::try_from(Asked::new(&caller, about, &body))?;
+    let command = app::membership::RejectApplication::try_from(Asked::new(caller, about, body))?;
     // The applicant is told (G15); their data goes with the rejection, so read it first.
     let person = coop.runtime.views().aggregates.read(|aggregates| {
         aggregates
-            .application(&application)
+            .application(application)
             .state
             .person_present()
             .cloned()
     });
-    let contact = person_of(&app, &coop, person.as_ref()).await?;
+    let contact = person_of(app, coop, person.as_ref()).await?;
     let route = format!("reject:{application}");
-    let executed = execute(&app, &coop, &caller, &headers, &route, &body, command).await?;
-    let body = dto::Rejected {
+    let executed = execute(app, coop, caller, headers, &route, body, command).await?;
+    Ok(dto::Rejected {
         position: executed.last.get(),
         replayed: executed.replayed,
         notify: contact
@@ -970,8 +1041,7 @@ pub async fn reject(
                 name: p.name.to_string(),
                 address: p.address,
             }),
-    };
-    Ok(with_position(executed.last, axum::Json(body)))
+    })
 }
 
 /// Subscribes further shares (G7a, G15b).
@@ -1202,22 +1272,8 @@ pub async fn authorize_representative(
     Body(body): Body<dto::AuthorizeRepresentative>,
 ) -> Result<Response, ApiError> {
     let member = parse_member(&member)?;
-    let person = match &body.person {
-        Some(text) => verbund_domain::PersonId::parse(text)?,
-        None => app::new_person(),
-    };
-    let command = app::membership::AuthorizeRepresentative::try_from(Asked::new(
-        &caller,
-        (member, person),
-        &body,
-    ))?;
-    let route = format!("representative:{member}");
-    let executed = execute(&app, &coop, &caller, &headers, &route, &body, command).await?;
-    // A repeated request names the person the first one authorized.
-    let person = match app::first_event(&app, &coop.log, executed.first).await? {
-        verbund_domain::Event::RepresentativeAuthorized(e) => e.person,
-        _ => person,
-    };
+    let (person, executed) =
+        authorize_person(&app, &coop, &caller, &headers, member, &body).await?;
     Ok(with_position(
         executed.last,
         axum::Json(dto::RepresentativeAuthorized {
@@ -1226,6 +1282,35 @@ pub async fn authorize_representative(
             replayed: executed.replayed,
         }),
     ))
+}
+
+/// Authorizes a person to act for `member`, as the API's route and the board's page take it:
+/// the person (the first request's, for a repeated one).
+pub(crate) async fn authorize_person(
+    app: &App,
+    coop: &Coop,
+    caller: &Caller,
+    headers: &HeaderMap,
+    member: MemberNo,
+    body: &dto::AuthorizeRepresentative,
+) -> Result<(verbund_domain::PersonId, Executed), ApiError> {
+    let person = match &body.person {
+        Some(text) => verbund_domain::PersonId::parse(text)?,
+        None => app::new_person(),
+    };
+    let command = app::membership::AuthorizeRepresentative::try_from(Asked::new(
+        caller,
+        (member, person),
+        body,
+    ))?;
+    let route = format!("representative:{member}");
+    let executed = execute(app, coop, caller, headers, &route, body, command).await?;
+    // A repeated request names the person the first one authorized.
+    let person = match app::first_event(app, &coop.log, executed.first).await? {
+        verbund_domain::Event::RepresentativeAuthorized(e) => e.person,
+        _ => person,
+    };
+    Ok((person, executed))
 }
 
 /// Ends a member's office; the organs keep the size the law and the statute ask (G9-24).

@@ -370,8 +370,18 @@ pub async fn verify(
     State(app): State<App>,
     Extension(coop): Extension<Coop>,
 ) -> Result<Response, ApiError> {
-    let report = app.ledger().verify(&coop.log, None, &mut |_| {}).await?;
-    let body = dto::Verification {
+    Ok(axum::Json(verification_of(&app, &coop, None).await?).into_response())
+}
+
+/// The chain recomputed now, as the API's route and the auditors' page report it.
+/// With an anchor noted down before, the log must still hold exactly that event.
+pub(crate) async fn verification_of(
+    app: &App,
+    coop: &Coop,
+    anchor: Option<verbund_ledger::Anchor>,
+) -> Result<dto::Verification, ApiError> {
+    let report = app.ledger().verify(&coop.log, anchor, &mut |_| {}).await?;
+    Ok(dto::Verification {
         intact: report.is_intact(),
         events_checked: report.events_checked,
         head_position: report.head.position.get(),
@@ -381,8 +391,7 @@ pub async fn verify(
             kind: b.kind.to_string(),
             detail: b.detail,
         }),
-    };
-    Ok(axum::Json(body).into_response())
+    })
 }
 
 /// The tokens of the cooperative (never their secrets).

@@ -11,6 +11,9 @@
 //! - Texts come from one catalog per language ([`i18n`]); errors a page's handler does not
 //!   handle itself are shown as a page in the reader's language ([`error_pages`]).
 
+mod audit;
+mod board;
+mod books;
 pub mod i18n;
 mod pages;
 
@@ -188,6 +191,66 @@ pub fn pages() -> Router<App> {
         .route("/c/{coop}/motions/{motion}", get(pages::ballot))
         .route("/c/{coop}/motions/{motion}/vote", post(pages::vote))
         .route("/c/{coop}/receipts/{position}", get(pages::receipt))
+        .route(
+            "/c/{coop}/assemblies/{assembly}/minutes",
+            get(board::minutes),
+        )
+        // The organs'
+        .route("/c/{coop}/board", get(board::board))
+        .route(
+            "/c/{coop}/board/applications/{application}",
+            get(board::application),
+        )
+        .route(
+            "/c/{coop}/board/applications/{application}/admit",
+            post(board::admit),
+        )
+        .route(
+            "/c/{coop}/board/applications/{application}/reject",
+            post(board::reject),
+        )
+        .route(
+            "/c/{coop}/board/convene",
+            get(board::convene_form).post(board::convene),
+        )
+        .route(
+            "/c/{coop}/board/assemblies/{assembly}",
+            get(board::assembly),
+        )
+        .route(
+            "/c/{coop}/board/assemblies/{assembly}/motions",
+            post(board::put_motion),
+        )
+        .route(
+            "/c/{coop}/board/motions/{motion}/open",
+            post(board::open_ballot),
+        )
+        .route(
+            "/c/{coop}/board/motions/{motion}/close",
+            post(board::close_ballot),
+        )
+        .route("/c/{coop}/members", get(board::member_list))
+        // The CSV download is the API's member list itself, under the pages' session.
+        .route(
+            "/c/{coop}/members/export",
+            get(crate::http::members::list_members),
+        )
+        .route("/c/{coop}/members/{member}", get(board::member))
+        .route("/c/{coop}/members/{member}/people", post(board::authorize))
+        // The treasurer's
+        .route("/c/{coop}/books", get(books::books))
+        .route("/c/{coop}/books/payments", post(books::record_payment))
+        .route("/c/{coop}/books/levies", post(books::charge_levy))
+        .route("/c/{coop}/books/closing", post(books::close_year))
+        // The exports are the API's own, under the pages' session.
+        .route("/c/{coop}/books/export", get(crate::http::books::export))
+        // The auditors'
+        .route("/c/{coop}/audit", get(audit::log))
+        .route("/c/{coop}/audit/events/{position}", get(audit::event))
+        .route(
+            "/c/{coop}/audit/verify",
+            get(audit::verify_form).post(audit::verify),
+        )
 }
 
 /// Answers of the pages' paths that are problems (a handler's `ApiError`, the authorization's

@@ -32,29 +32,35 @@ use crate::http::members::{DirectoryQuery, directory_of, file_application, state
 /// One entry of the main navigation.
 #[derive(Debug)]
 pub struct NavItem {
-    href: String,
-    label: &'static str,
-    current: bool,
+    pub(super) href: String,
+    pub(super) label: &'static str,
+    pub(super) current: bool,
 }
 
 /// The frame of every page: language, the cooperative, the navigation, who is signed in.
 #[derive(Debug)]
 pub struct Chrome {
-    t: &'static Messages,
-    lang: Lang,
-    site: String,
-    home: String,
-    nav: Vec<NavItem>,
-    who: Option<String>,
-    path: String,
-    css: &'static str,
-    htmx: &'static str,
-    js: &'static str,
+    pub(super) t: &'static Messages,
+    pub(super) lang: Lang,
+    pub(super) site: String,
+    pub(super) home: String,
+    pub(super) nav: Vec<NavItem>,
+    pub(super) who: Option<String>,
+    pub(super) path: String,
+    pub(super) css: &'static str,
+    pub(super) htmx: &'static str,
+    pub(super) js: &'static str,
 }
 
 impl Chrome {
     /// The frame of a page of `coop` at `path`, as `caller` sees it.
-    async fn of(app: &App, lang: Lang, coop: &Coop, caller: &Caller, path: &str) -> Self {
+    pub(super) async fn of(
+        app: &App,
+        lang: Lang,
+        coop: &Coop,
+        caller: &Caller,
+        path: &str,
+    ) -> Self {
         let mut chrome = Chrome::new(lang, Some((coop, caller)), path);
         if let Some(member) = caller.member() {
             let name = member_name(app, coop, member).await;
@@ -69,7 +75,7 @@ impl Chrome {
     }
 
     /// The frame of a page without the names of people (which need a lookup).
-    fn new(lang: Lang, coop: Option<(&Coop, &Caller)>, path: &str) -> Self {
+    pub(super) fn new(lang: Lang, coop: Option<(&Coop, &Caller)>, path: &str) -> Self {
         let t = lang.messages();
         let (site, home, nav, who) = match coop {
             Some((coop, caller)) => {
@@ -81,17 +87,31 @@ impl Chrome {
                     .unwrap_or_else(|| coop.log.to_string());
                 let home = format!("/c/{}", coop.log);
                 let mut nav = vec![(home.clone(), t.nav_home)];
-                match caller.member() {
-                    Some(_) => {
-                        nav.push((format!("{home}/me"), t.nav_mine));
-                        nav.push((format!("{home}/assemblies"), t.nav_assemblies));
+                match (caller.member(), caller.principal) {
+                    (Some(_), _) => nav.push((format!("{home}/me"), t.nav_mine)),
+                    (None, None) => nav.push((format!("{home}/apply"), t.nav_join)),
+                    (None, Some(_)) => {}
+                }
+                // The organs', the treasurer's and the auditors' pages, as the authorization
+                // table lets this caller in.
+                for (route, label) in [
+                    ("/c/{coop}/assemblies", t.nav_assemblies),
+                    ("/c/{coop}/board", t.nav_board),
+                    ("/c/{coop}/members", t.nav_members),
+                    ("/c/{coop}/books", t.nav_books),
+                    ("/c/{coop}/audit", t.nav_audit),
+                ] {
+                    if caller.may_open(route) {
+                        nav.push((route.replace("{coop}", coop.log.as_str()), label));
                     }
-                    None => nav.push((format!("{home}/apply"), t.nav_join)),
                 }
                 let nav = nav
                     .into_iter()
                     .map(|(href, label)| NavItem {
-                        current: href == path,
+                        // A page under a section marks the section (the board's assembly,
+                        // a member's record), the home page only itself.
+                        current: href == path
+                            || (href != home && path.starts_with(&format!("{href}/"))),
                         href,
                         label,
                     })
@@ -160,18 +180,13 @@ impl Chrome {
 }
 
 /// "Mitgliedsnummer 7 · Schreinerei Huber GmbH (als Geschäftsführung)".
-fn acting_label(
+pub(super) fn acting_label(
     t: &Messages,
     member: MemberNo,
     name: Option<&str>,
     capacity: Option<Capacity>,
 ) -> String {
-    let capacity = capacity.map(|c| match c {
-        Capacity::Themself => t.capacity_themself,
-        Capacity::ManagingDirector => t.capacity_managing_director,
-        Capacity::AuthorisedSignatory => t.capacity_authorised_signatory,
-        Capacity::Attorney => t.capacity_attorney,
-    });
+    let capacity = capacity.map(|c| capacity_text(t, c));
     match (name, capacity) {
         (Some(name), Some(capacity)) => format!("{} {member} · {name} ({capacity})", t.member_no),
         (Some(name), None) => format!("{} {member} · {name}", t.member_no),
@@ -179,9 +194,19 @@ fn acting_label(
     }
 }
 
+/// The capacity in which a person acts, for people.
+pub(super) fn capacity_text(t: &Messages, capacity: Capacity) -> &'static str {
+    match capacity {
+        Capacity::Themself => t.capacity_themself,
+        Capacity::ManagingDirector => t.capacity_managing_director,
+        Capacity::AuthorisedSignatory => t.capacity_authorised_signatory,
+        Capacity::Attorney => t.capacity_attorney,
+    }
+}
+
 /// A member's name, from their personal record (none once it is erased, or if it cannot be
 /// read: the pages then show the number alone, and the failure is logged).
-async fn member_name(app: &App, coop: &Coop, member: MemberNo) -> Option<String> {
+pub(super) async fn member_name(app: &App, coop: &Coop, member: MemberNo) -> Option<String> {
     let person = coop
         .runtime
         .views()
@@ -199,7 +224,7 @@ async fn member_name(app: &App, coop: &Coop, member: MemberNo) -> Option<String>
 }
 
 /// A page answer: the rendered template, or a server error.
-fn render(template: impl Template) -> Response {
+pub(super) fn render(template: impl Template) -> Response {
     match template.render() {
         Ok(html) => Html(html).into_response(),
         Err(e) => ApiError::internal(format!("a page failed to render: {e}")).into_response(),
@@ -209,11 +234,11 @@ fn render(template: impl Template) -> Response {
 /// A page that only shows a message.
 #[derive(Template)]
 #[template(path = "message.html")]
-struct Message {
-    c: Chrome,
-    title: String,
-    lines: Vec<String>,
-    rule: Option<String>,
+pub(super) struct Message {
+    pub(super) c: Chrome,
+    pub(super) title: String,
+    pub(super) lines: Vec<String>,
+    pub(super) rule: Option<String>,
 }
 
 /// A problem as a page: for a page's route whose handler or authorization refused.
@@ -229,12 +254,15 @@ pub(super) fn problem_page(lang: Lang, problem: &Problem) -> Response {
     let mut lines = Vec::new();
     match status {
         StatusCode::UNAUTHORIZED => lines.push(t.sign_in_needed_text.to_owned()),
+        // The role's refusal says it all; its detail is the API's.
         StatusCode::FORBIDDEN if problem.code == "forbidden" => {
             lines.push(t.forbidden_text.to_owned());
         }
         _ => {}
     }
-    lines.push(problem_text(lang, problem));
+    if problem.code != "forbidden" {
+        lines.push(problem_text(lang, problem));
+    }
     let page = Message {
         c: Chrome::new(lang, None, ""),
         title: title.to_owned(),
@@ -246,7 +274,7 @@ pub(super) fn problem_page(lang: Lang, problem: &Problem) -> Response {
 
 /// A problem's text for people: in German where the catalog has the code, else the domain's
 /// own message (in English).
-fn problem_text(lang: Lang, problem: &Problem) -> String {
+pub(super) fn problem_text(lang: Lang, problem: &Problem) -> String {
     if lang == Lang::De
         && let Some(text) = german_problem(&problem.code)
     {
@@ -299,18 +327,29 @@ fn german_problem(code: &str) -> Option<&'static str> {
         "not-acting-for" => "Sie handeln nicht für dieses Mitglied.",
         "forbidden" => "Diese Seite ist für Ihre Rolle nicht freigegeben.",
         "motion-not-found" => "Diesen Antrag gibt es nicht.",
+        "year-not-over" => {
+            "Das Geschäftsjahr ist noch nicht zu Ende; abgeschlossen werden kann es ab dem Tag danach."
+        }
+        "notice-too-short" => {
+            "Zwischen Einladung und Versammlung liegen mindestens zwei Wochen (§ 46 GenG); der früheste Tag steht oben."
+        }
+        "date-malformed" => "Bitte geben Sie einen Tag an, z. B. 31.12.2026.",
+        "capacity-missing" => "Bitte wählen Sie, in welcher Eigenschaft die Person handelt.",
+        "form-missing" => "Bitte wählen Sie die Form der Versammlung.",
+        "anchor-malformed" => "Ein Anker wird als POSITION:HASH geschrieben (64 Hex-Ziffern).",
+        "application-decided" => "Über diese Beitrittserklärung ist schon entschieden.",
         "route-not-found" | "coop-not-found" => "Diese Seite gibt es nicht.",
         _ => return None,
     })
 }
 
 /// A 303 to `to`: what a form's post answers, so that reloading does not post again.
-fn see_other(to: &str) -> Response {
+pub(super) fn see_other(to: &str) -> Response {
     Redirect::to(to).into_response()
 }
 
 /// Parses a form's fields; a malformed form is the client's mistake.
-fn form<T: serde::de::DeserializeOwned>(body: &Bytes) -> Result<T, ApiError> {
+pub(super) fn form<T: serde::de::DeserializeOwned>(body: &Bytes) -> Result<T, ApiError> {
     serde_urlencoded::from_bytes(body).map_err(|e| {
         ApiError::bad_request(
             "form-malformed",
@@ -321,7 +360,7 @@ fn form<T: serde::de::DeserializeOwned>(body: &Bytes) -> Result<T, ApiError> {
 }
 
 /// Whether pages are served over TLS, for the cookies' `Secure`.
-fn secure(transport: Option<Extension<Transport>>) -> bool {
+pub(super) fn secure(transport: Option<Extension<Transport>>) -> bool {
     transport.is_some_and(|Extension(t)| t.tls)
 }
 
@@ -560,7 +599,9 @@ pub(super) struct ApplyForm {
 }
 
 /// A checkbox: present (`on`) or absent.
-fn checkbox<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<bool, D::Error> {
+pub(super) fn checkbox<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<bool, D::Error> {
     let value = String::deserialize(deserializer)?;
     Ok(!value.is_empty())
 }
@@ -832,14 +873,16 @@ pub(super) async fn sign_in(
         .read(|tokens| tokens.by_digest(&link.digest()).cloned())
         .filter(|r| r.purpose == TokenPurpose::SignInLink)
         .ok_or_else(unusable)?;
-    let Principal::Person { person } = record.principal else {
-        return Err(unusable());
-    };
     let request = write_request(&coop, &caller, &headers, "sign-in", secret.as_bytes())?;
-    let session = app::start_session(&app, &request, record.token, person).await?;
+    let session = app::start_session(&app, &request, record.token, record.principal).await?;
     crate::http::kit::settle_write(&coop, session.position).await;
     let secret = session.secret.expect("a new session has its secret");
-    let mut response = see_other(&format!("/c/{}/me", coop.log));
+    // A person starts on their member's overview; an auditor or regulator on the log.
+    let start = match record.principal {
+        Principal::Person { .. } => "me",
+        _ => "audit",
+    };
+    let mut response = see_other(&format!("/c/{}/{start}", coop.log));
     let lifetime = verbund_domain::SESSION_LIFETIME.as_secs();
     let tls = secure(transport);
     response.headers_mut().append(
@@ -897,7 +940,7 @@ fn member_of(caller: &Caller) -> Result<MemberNo, ApiError> {
 }
 
 /// A page of private data: never kept by a cache.
-fn private(mut response: Response) -> Response {
+pub(super) fn private(mut response: Response) -> Response {
     response
         .headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
@@ -1027,8 +1070,30 @@ struct Assemblies {
     assemblies: Vec<AssemblyLine>,
 }
 
+/// A majority for people ("3/4 der abgegebenen Stimmen"), and why, where the catalog words
+/// the rule that gives it.
+pub(super) fn majority_texts(
+    t: &'static Messages,
+    majority: Option<&str>,
+    rule: Option<&str>,
+) -> (String, Option<&'static str>) {
+    let majority = match majority {
+        Some("simple") => t.majority_simple.to_owned(),
+        Some(fraction) => format!("{fraction} {}", t.of_votes_cast),
+        None => "–".to_owned(),
+    };
+    let why = match rule {
+        Some("G43-2") => Some(t.why_g43_2),
+        Some("G16") => Some(t.why_g16),
+        Some("G78") => Some(t.why_g78),
+        Some("G43a") => Some(t.why_g43a),
+        _ => None,
+    };
+    (majority, why)
+}
+
 /// The stage's name for people.
-fn stage_text(t: &Messages, stage: &str) -> &'static str {
+pub(super) fn stage_text(t: &Messages, stage: &str) -> &'static str {
     match stage {
         "open" => t.stage_open,
         "closed" => t.stage_closed,
@@ -1141,18 +1206,7 @@ async fn ballot_page(
     let m = view.ok_or_else(|| {
         ApiError::not_found("motion-not-found", format!("there is no motion {id}"))
     })?;
-    let majority = match m.majority.as_deref() {
-        Some("simple") => t.majority_simple.to_owned(),
-        Some(fraction) => format!("{fraction} {}", t.of_votes_cast),
-        None => "–".to_owned(),
-    };
-    let why = match m.majority_rule.as_deref() {
-        Some("G43-2") => Some(t.why_g43_2),
-        Some("G16") => Some(t.why_g16),
-        Some("G78") => Some(t.why_g78),
-        Some("G43a") => Some(t.why_g43a),
-        _ => None,
-    };
+    let (majority, why) = majority_texts(t, m.majority.as_deref(), m.majority_rule.as_deref());
     let choice_text = |mark: &Option<verbund_domain::governance::Mark>| match mark {
         Some(verbund_domain::governance::Mark::Choice(choice)) => match choice {
             verbund_domain::governance::Choice::Yes => t.choice_yes,
@@ -1606,7 +1660,7 @@ pub(super) async fn end_session(
 // Proxy and transfer
 
 /// True if `problem` names `field`.
-fn refused_at(problem: Option<&Problem>, field: &str) -> bool {
+pub(super) fn refused_at(problem: Option<&Problem>, field: &str) -> bool {
     problem.and_then(|p| p.field.as_deref()) == Some(field)
 }
 

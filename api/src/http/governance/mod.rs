@@ -507,15 +507,28 @@ pub async fn convene(
     headers: HeaderMap,
     Body(body): Body<ConveneBody>,
 ) -> Result<Response, ApiError> {
+    let (id, executed) = convene_assembly(&app, &coop, &caller, &headers, &body).await?;
+    Ok(created(executed, id))
+}
+
+/// Convenes an assembly as the API's route and the board's page take it: its id (the first
+/// request's, for a repeated one).
+pub(crate) async fn convene_assembly(
+    app: &App,
+    coop: &Coop,
+    caller: &Caller,
+    headers: &HeaderMap,
+    body: &ConveneBody,
+) -> Result<(String, Executed), ApiError> {
     let id = AssemblyId::parse(&app::random_hex(8))?;
-    let command = app::governance::Convene::try_from(Asked::new(&caller, id.clone(), &body))?;
-    let executed = execute(&app, &coop, &caller, &headers, "convene", &body, command).await?;
+    let command = app::governance::Convene::try_from(Asked::new(caller, id.clone(), body))?;
+    let executed = execute(app, coop, caller, headers, "convene", body, command).await?;
     let id = if executed.replayed {
-        first_id(&app, &coop, executed).await?
+        first_id(app, coop, executed).await?
     } else {
         id.to_string()
     };
-    Ok(created(executed, id))
+    Ok((id, executed))
 }
 
 pub(crate) fn parse_assembly(text: &str) -> Result<AssemblyId, ApiError> {
@@ -596,15 +609,28 @@ pub async fn put_motion(
     headers: HeaderMap,
     Body(body): Body<PutMotionBody>,
 ) -> Result<Response, ApiError> {
+    let (id, executed) = put_motion_of(&app, &coop, &caller, &headers, &body).await?;
+    Ok(created(executed, id))
+}
+
+/// Puts a motion as the API's route and the board's page take it: its id (the first
+/// request's, for a repeated one).
+pub(crate) async fn put_motion_of(
+    app: &App,
+    coop: &Coop,
+    caller: &Caller,
+    headers: &HeaderMap,
+    body: &PutMotionBody,
+) -> Result<(String, Executed), ApiError> {
     let id = MotionId::parse(&app::random_hex(8))?;
-    let command = app::governance::PutMotion::try_from(Asked::new(&caller, id.clone(), &body))?;
-    let executed = execute(&app, &coop, &caller, &headers, "put_motion", &body, command).await?;
+    let command = app::governance::PutMotion::try_from(Asked::new(caller, id.clone(), body))?;
+    let executed = execute(app, coop, caller, headers, "put_motion", body, command).await?;
     let id = if executed.replayed {
-        first_id(&app, &coop, executed).await?
+        first_id(app, coop, executed).await?
     } else {
         id.to_string()
     };
-    Ok(created(executed, id))
+    Ok((id, executed))
 }
 
 /// Opens a motion's ballot: the electorate is fixed now, at this position (G43-3, G43-6,
@@ -624,14 +650,25 @@ pub async fn open_ballot(
     Body(body): Body<OpenBody>,
 ) -> Result<Response, ApiError> {
     let id = parse_motion(&motion)?;
-    let open = OpenBallot::try_from(Asked::new(&caller, id.clone(), &body))?;
-    let route = format!("open_ballot:{id}");
-    let executed = run_write(&coop, &caller, &headers, &route, &body, |request| {
-        let (app, id) = (&app, &id);
-        async move { app::open_ballot(app, &request, id, open).await }
-    })
-    .await?;
+    let executed = open_ballot_of(&app, &coop, &caller, &headers, &id, &body).await?;
     Ok(written(executed))
+}
+
+/// Opens a ballot as the API's route and the board's page take it.
+pub(crate) async fn open_ballot_of(
+    app: &App,
+    coop: &Coop,
+    caller: &Caller,
+    headers: &HeaderMap,
+    id: &MotionId,
+    body: &OpenBody,
+) -> Result<Executed, ApiError> {
+    let open = OpenBallot::try_from(Asked::new(caller, id.clone(), body))?;
+    let route = format!("open_ballot:{id}");
+    run_write(coop, caller, headers, &route, body, |request| async move {
+        app::open_ballot(app, &request, id, open).await
+    })
+    .await
 }
 
 /// Closes a ballot and counts it: the result, with the full tally and the position of the
@@ -650,10 +687,7 @@ pub async fn close_ballot(
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let id = parse_motion(&motion)?;
-    let route = format!("close_ballot:{id}");
-    let request = write_request(&coop, &caller, &headers, &route, b"")?;
-    let closed = app::close_ballot(&app, &request, &id).await?;
-    settle_write(&coop, closed.executed.last).await;
+    let closed = close_ballot_of(&app, &coop, &caller, &headers, &id).await?;
     Ok(with_position(
         closed.executed.last,
         axum::Json(ClosedBallot {
@@ -662,6 +696,21 @@ pub async fn close_ballot(
             result: count_view(&closed.result, false),
         }),
     ))
+}
+
+/// Closes and counts a ballot as the API's route and the board's page take it.
+pub(crate) async fn close_ballot_of(
+    app: &App,
+    coop: &Coop,
+    caller: &Caller,
+    headers: &HeaderMap,
+    id: &MotionId,
+) -> Result<app::governance::Closed, ApiError> {
+    let route = format!("close_ballot:{id}");
+    let request = write_request(coop, caller, headers, &route, b"")?;
+    let closed = app::close_ballot(app, &request, id).await?;
+    settle_write(coop, closed.executed.last).await;
+    Ok(closed)
 }
 
 /// The answer of a ballot's close: the result, and like every write the position to pass to a
@@ -1088,6 +1137,20 @@ pub async fn minutes(
         }
     };
     let id = parse_assembly(&assembly)?;
+    let minutes = minutes_of(&coop, &id)?;
+    let position = verbund_ledger::Position::new(minutes.position);
+    if text {
+        let body = minutes_text(&minutes);
+        return Ok(with_position(
+            position,
+            ([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], body),
+        ));
+    }
+    Ok(with_position(position, axum::Json(minutes)))
+}
+
+/// The minutes of an assembly as the API's route and the printable page give them.
+pub(crate) fn minutes_of(coop: &Coop, id: &AssemblyId) -> Result<Minutes, ApiError> {
     let position = coop.runtime.position();
     let minutes = coop.runtime.views().aggregates.read(|a| {
         let statute = a.coop().state.statute().cloned();
@@ -1095,9 +1158,9 @@ pub async fn minutes(
             .as_ref()
             .map(|s| s.name().to_string())
             .unwrap_or_default();
-        let assembly = a.assembly(&id).state;
+        let assembly = a.assembly(id).state;
         let convened = assembly.convened()?;
-        let view = assembly_view(&id, &assembly, a)?;
+        let view = assembly_view(id, &assembly, a)?;
         let online = !matches!(view.form, AssemblyForm::InPerson);
         let mut resolutions = Vec::new();
         let mut amendment_lists = false;
@@ -1210,15 +1273,7 @@ pub async fn minutes(
             position: position.get(),
         })
     });
-    let minutes = minutes.ok_or_else(|| {
+    minutes.ok_or_else(|| {
         ApiError::not_found("assembly-not-found", format!("there is no assembly {id}"))
-    })?;
-    if text {
-        let body = minutes_text(&minutes);
-        return Ok(with_position(
-            position,
-            ([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], body),
-        ));
-    }
-    Ok(with_position(position, axum::Json(minutes)))
+    })
 }

@@ -1,0 +1,434 @@
+//! The pages of the board, the treasurer and the auditors, on the demo cooperative as
+//! `verbund demo` sets it up: the roles reach exactly the pages the authorization table lets
+//! them (a member's session gets the 403 page); in Chromium, the board admits an applicant and
+//! issues a sign-in link, convenes an assembly (G46), puts a statute amendment and sees the
+//! three quarters it needs (G16), runs its ballot and prints the minutes (G47); the treasurer
+//! records a payment, charges a levy and sees each member's part; an auditor browses the log,
+//! opens an event and verifies the chain; every page scanned by axe-core at 360 px.
+
+use serde_json::json;
+use verbund_api::http::auth::{Access, ROUTES};
+use verbund_domain::Role;
+use verbund_tests::browser::{Browser, Screen};
+
+use crate::pages::{COOP, Demo, check, jiff_day, screenshot};
+
+/// The demo's people, by the first word of their sign-in line, with the roles the founding
+/// gives them.
+const PEOPLE: &[(&str, &[Role])] = &[
+    ("Josef", &[Role::Member, Role::Board]),
+    ("Petra", &[Role::Member, Role::Board, Role::Treasurer]),
+    ("Klaus", &[Role::Member, Role::SupervisoryBoard]),
+    ("Bernd", &[Role::Member]),
+    ("Prüfungsverband", &[Role::Auditor]),
+];
+
+/// The session cookie of `who`, signed in over HTTP as a browser would.
+fn session(demo: &Demo, who: &str) -> String {
+    let origin = demo.client.server.base.clone();
+    let reply = demo.client.http.send(
+        "POST",
+        &demo.links[who],
+        None,
+        &[("origin", origin.as_str())],
+        None,
+    );
+    assert_eq!(reply.status, 303, "{who} signs in: {}", reply.text);
+    reply
+        .cookies
+        .iter()
+        .find(|c| c.starts_with("verbund_session=") && c.len() > "verbund_session=".len())
+        .unwrap_or_else(|| panic!("{who}'s session: {:?}", reply.cookies))
+        .clone()
+}
+
+/// A pending application, filed as the public files one.
+fn apply(demo: &Demo, name: &str) -> String {
+    let applied = demo.client.ok(
+        "/applications",
+        "public",
+        json!({"name": name, "address": "Am Bach 3, 12345 Musterdorf",
+               "kind": {"type": "firm", "trade": "Zimmerei", "region": "Musterdorf", "employees": 4},
+               "shares": 1,
+               "acknowledged": {"pays_for_shares": true}}),
+    );
+    applied["application"]
+        .as_str()
+        .expect("an application")
+        .to_owned()
+}
+
+/// Each role reaches exactly the pages of the organs, the treasurer and the auditors that the
+/// authorization table lets it in to — the rest answer the 403 page, never a stack trace —
+/// and the navigation offers exactly the sections it reaches.
+#[test]
+fn each_role_reaches_exactly_the_pages_the_authorization_table_lets_it() {
+    let demo = Demo::start();
+    let application = apply(&demo, "Zimmerei Probst");
+    let mut compared = 0;
+    for (who, roles) in PEOPLE {
+        let cookie = session(&demo, who);
+        let headers = [("cookie", cookie.as_str())];
+        for (method, route, access) in ROUTES {
+            let Access::Roles(allowed) = access else {
+                continue;
+            };
+            if *method != axum::http::Method::GET || !route.starts_with("/c/") {
+                continue;
+            }
+            let query = if route.ends_with("/export") {
+                "?format=csv"
+            } else {
+                ""
+            };
+            let path = route
+                .replace("{coop}", COOP)
+                .replace("{assembly}", "demoassembly")
+                .replace("{motion}", "lasercutter")
+                .replace("{member}", "1")
+                .replace("{application}", &application)
+                .replace("{position}", "1");
+            let reply = demo.client.http.send(
+                "GET",
+                &demo.client.server.url(&format!("{path}{query}")),
+                None,
+                &headers,
+                None,
+            );
+            let admitted = allowed.iter().any(|role| roles.contains(role));
+            let expected = if admitted { 200 } else { 403 };
+            assert_eq!(reply.status, expected, "{who} GET {route}: {}", reply.text);
+            if !admitted {
+                assert!(
+                    reply.text.contains("Kein Zugriff") && reply.text.contains("<html"),
+                    "{who} GET {route}: the 403 page: {}",
+                    reply.text
+                );
+            }
+            compared += 1;
+        }
+        // The navigation: the sections this role reaches, and only those.
+        let landing = demo
+            .client
+            .http
+            .send("GET", &demo.page(""), None, &headers, None);
+        let nav = landing
+            .text
+            .split("<nav class=\"main\"")
+            .nth(1)
+            .expect("a nav");
+        let nav = &nav[..nav.find("</nav>").expect("its end")];
+        for (section, access) in [
+            ("/board", "/c/{coop}/board"),
+            ("/members", "/c/{coop}/members"),
+            ("/books", "/c/{coop}/books"),
+            ("/audit", "/c/{coop}/audit"),
+        ] {
+            let reached = ROUTES.iter().any(|(m, r, a)| {
+                *m == axum::http::Method::GET
+                    && *r == access
+                    && matches!(a, Access::Roles(allowed) if allowed.iter().any(|role| roles.contains(role)))
+            });
+            let offered = nav.contains(&format!("href=\"/c/{COOP}{section}\""));
+            assert_eq!(offered, reached, "{who}: the navigation and {section}");
+        }
+    }
+    assert!(compared > 40, "{compared} pages compared");
+}
+
+/// G15: the board sees the declaration, admits the applicant, records the person who acts
+/// for the new member and hands over a sign-in link, with which the new member signs in.
+#[test]
+fn g15_the_board_admits_an_applicant_and_issues_a_sign_in_link() {
+    let Some(browser) = Browser::start("de", Screen::DESKTOP) else {
+        return;
+    };
+    let demo = Demo::start();
+    apply(&demo, "Zimmerei Probst GmbH");
+    demo.sign_in(&browser, "Josef");
+    browser.goto(&demo.page("/board"));
+    browser.click("main table a");
+    browser.wait_text("h1", "Zimmerei Probst GmbH");
+    assert!(browser.text("main").contains("Am Bach 3"));
+    screenshot(&browser, "board-application");
+    browser.click("form[action$='/admit'] button[type=submit]");
+    let record = browser.wait_text("main", "Wer für das Mitglied handelt");
+    assert!(record.contains("Zimmerei Probst GmbH"), "{record}");
+    let member = browser
+        .url()
+        .rsplit('/')
+        .next()
+        .expect("a number")
+        .to_owned();
+    browser.click("input[name=capacity][value=managing-director]");
+    browser.click("form[action$='/people'] button[type=submit]");
+    browser.wait_text("#link", "Anmeldelink");
+    let link = browser.text("#link a");
+    assert!(link.contains("/sign-in/vb1_"), "{link}");
+    screenshot(&browser, "board-sign-in-link");
+    // The new member's person signs in with it, in place of the board member.
+    browser.click("header form button[type=submit]");
+    browser.goto(&link);
+    browser.click("main form button[type=submit]");
+    let overview = browser.wait_text("header", "Zimmerei Probst GmbH");
+    assert!(overview.contains(&member), "{overview}");
+    // A second use of the link opens nothing.
+    let origin = demo.client.server.base.clone();
+    let again = demo
+        .client
+        .http
+        .send("POST", &link, None, &[("origin", origin.as_str())], None);
+    assert_eq!(again.status, 404, "{}", again.text);
+}
+
+/// G46, G16, G47: the board convenes an assembly (a day too early is refused at its field
+/// with the rule, the earliest day shown); puts a statute amendment to today's assembly and
+/// sees, before putting it, that it needs three quarters of the votes cast; opens the ballot;
+/// members vote; the board closes and counts it and prints the minutes on A4.
+#[test]
+fn g46_g16_g47_the_board_convenes_puts_an_amendment_counts_it_and_prints_the_minutes() {
+    let Some(browser) = Browser::start("de", Screen::DESKTOP) else {
+        return;
+    };
+    let demo = Demo::start();
+    demo.sign_in(&browser, "Josef");
+    browser.goto(&demo.page("/board/convene"));
+    let earliest = browser.text("#earliest");
+    browser.select("#form", "in-person");
+    browser.execute(
+        "document.querySelector('#held_on').value = arguments[0];",
+        json!([jiff_day(13)]),
+    );
+    browser.fill("#place", "Gasthaus zur Post, Musterdorf");
+    browser.fill("#agenda", "Jahresabschluss 2026\nWahlen zum Aufsichtsrat");
+    browser.execute(
+        "document.querySelector('#held_on').removeAttribute('min');",
+        json!([]),
+    );
+    browser.click("main form.stack button[type=submit]");
+    let problem = browser.wait_text("#problem", "G46");
+    assert!(
+        browser.property("#held_on", "ariaInvalid") == "true",
+        "{problem}"
+    );
+    assert_eq!(
+        browser.property("#place", "value"),
+        "Gasthaus zur Post, Musterdorf"
+    );
+    screenshot(&browser, "board-convene-refused");
+    browser.execute(
+        "document.querySelector('#held_on').value = arguments[0];",
+        json!([jiff_day(14)]),
+    );
+    browser.click("main form.stack button[type=submit]");
+    let assembly = browser.wait_text("h1", "Generalversammlung");
+    assert!(
+        browser.text("main dl.facts").contains(&earliest),
+        "{assembly}: held on the earliest day, {earliest}"
+    );
+
+    // The amendment, to today's assembly: a new object of the enterprise (§ 16 (2) no. 1
+    // GenG: three quarters).
+    browser.goto(&demo.page("/board/assemblies/demoassembly"));
+    let statute = include_str!("../../examples/statute.toml").replace(
+        "object = \"Gemeinsamer Einkauf,",
+        "object = \"Gemeinsamer Einkauf, Energie aus eigener Erzeugung,",
+    );
+    browser.fill("#title", "Neuer Gegenstand: Energie aus eigener Erzeugung");
+    browser.select("#kind", "amendment");
+    browser.execute(
+        "document.querySelector('#statute_text').value = arguments[0];",
+        json!([statute]),
+    );
+    browser.fill("#announced_on", "");
+    browser.execute(
+        "document.querySelector('#announced_on').value = arguments[0];",
+        json!([jiff_day(-21)]),
+    );
+    // Without script: the form's "show" button shows the majority on the page again.
+    browser.click("button[formmethod=get]");
+    let preview = browser.wait_text("#preview", "3/4");
+    assert!(preview.contains("Dieser Antrag braucht"), "{preview}");
+    screenshot(&browser, "board-motion-majority");
+    browser.click("form.stack button:not([formmethod])");
+    let motion = browser.wait_text("main", "Neuer Gegenstand");
+    assert!(motion.contains("3/4"), "{motion}");
+    browser.click("form[action$='/open'] button");
+    browser.wait_text("main", "Abstimmung schließen");
+    let motion_id = browser
+        .property("form[action$='/close']", "action")
+        .as_str()
+        .expect("the close form")
+        .rsplit('/')
+        .nth(1)
+        .expect("the motion")
+        .to_owned();
+    // The members vote through the API: four yes, one no — four fifths, above three quarters.
+    for (member, choice) in [
+        ("member:1", "yes"),
+        ("member:2", "yes"),
+        ("member:3", "yes"),
+        ("member:6", "yes"),
+    ] {
+        demo.client.ok(
+            &format!("/motions/{motion_id}/votes"),
+            member,
+            json!({"choice": choice}),
+        );
+    }
+    browser.goto(&demo.page("/board/assemblies/demoassembly"));
+    browser.click(&format!("form[action$='/{motion_id}/close'] button"));
+    let counted = browser.wait_text("main", "angenommen");
+    assert!(counted.contains("Ja-Stimmen"), "{counted}");
+    browser.goto(&demo.page("/assemblies/demoassembly/minutes"));
+    let minutes = browser.wait_text("main", "Niederschrift");
+    assert!(minutes.contains("Neuer Gegenstand"), "{minutes}");
+    assert!(minutes.contains("angenommen"), "{minutes}");
+    assert!(minutes.contains("3/4"), "{minutes}");
+    screenshot(&browser, "minutes");
+    let pdf = browser.print_pdf_base64();
+    // "%PDF" in base64.
+    assert!(
+        pdf.starts_with("JVBER"),
+        "a PDF: {}",
+        &pdf[..pdf.len().min(20)]
+    );
+    let axe = browser.accessibility_violations();
+    assert!(axe.is_empty(), "the minutes: {axe:?}");
+}
+
+/// The treasurer records a payment and sees the trial balance change, charges a levy and
+/// sees each member's part among the open items, and is told why the running year cannot be
+/// closed yet (A1).
+#[test]
+fn the_treasurer_records_a_payment_charges_a_levy_and_sees_each_members_part() {
+    let Some(browser) = Browser::start("de", Screen::DESKTOP) else {
+        return;
+    };
+    let demo = Demo::start();
+    demo.sign_in(&browser, "Petra");
+    browser.goto(&demo.page("/books"));
+    let before = browser.text("#trial-balance + .table-wrap tfoot");
+    browser.fill("#payment-amount", "119,00");
+    browser.fill("#payment-account", "6300");
+    browser.fill("#payment-text", "Druck der Flyer");
+    browser.fill("#payment-reference", "RE-2026-117");
+    browser.click("#direction-out");
+    browser.click("form[action$='/payments'] button[type=submit]");
+    browser.wait_text("main", "Gebucht");
+    let after = browser.text("#trial-balance + .table-wrap tfoot");
+    assert_ne!(before, after, "the trial balance changed");
+    let table = browser.text("#trial-balance + .table-wrap");
+    assert!(table.contains("6300"), "{table}");
+
+    browser.fill("#levy-text", "Regionalmarketing 2027");
+    browser.fill("#levy-amount", "600");
+    browser.execute(
+        "document.querySelector('#levy-due_on').value = arguments[0];",
+        json!([jiff_day(30)]),
+    );
+    browser.click("form[action$='/levies'] button[type=submit]");
+    browser.wait_text("main", "Gebucht");
+    let open = browser.text("#open-items + .table-wrap");
+    assert!(
+        open.contains("600,00"),
+        "the levy's total among the open items: {open}"
+    );
+    screenshot(&browser, "books");
+
+    // The running year ends on 31 December: it cannot be closed before.
+    browser.execute(
+        "document.querySelector('#year_end').value = arguments[0];",
+        json!([format!("{}-12-31", &jiff_day(0)[..4])]),
+    );
+    browser.click("form[action$='/closing'] button[type=submit]");
+    let refused = browser.wait_text("section[aria-labelledby=closing] .alert", "Tag danach");
+    assert!(refused.contains("Geschäftsjahr"), "{refused}");
+}
+
+/// An auditor browses the log by type, opens an event with its hash and the one it links
+/// to, follows the link, and verifies the chain: intact, with the head to note; verified
+/// again against that anchor, intact still.
+#[test]
+fn an_auditor_browses_the_log_opens_an_event_and_verifies_the_chain() {
+    let Some(browser) = Browser::start("en", Screen::DESKTOP) else {
+        return;
+    };
+    let demo = Demo::start();
+    browser.goto(&demo.links["Prüfungsverband"]);
+    browser.click("main form button[type=submit]");
+    browser.wait_text("h1", "Audit the log");
+    browser.select("#type", "MemberAdmitted");
+    browser.click("main form.search button[type=submit]");
+    let admitted = browser.wait_text("main table", "MemberAdmitted");
+    assert!(!admitted.contains("VoteCast"), "{admitted}");
+    screenshot(&browser, "audit-log");
+    browser.click("main table tbody tr:nth-child(2) td a");
+    let event = browser.wait_text("main", "Previous hash");
+    let hash = browser.text("#hash");
+    assert_eq!(hash.len(), 64, "{event}");
+    let previous = browser.text("#prev-hash a");
+    browser.click("#prev-hash a");
+    browser.wait_text("main", "Previous hash");
+    assert_eq!(browser.text("#hash"), previous, "the event linked to");
+    screenshot(&browser, "audit-event");
+
+    browser.goto(&demo.page("/audit/verify"));
+    browser.click("main form button[type=submit]");
+    browser.wait_text("#result", "Intact");
+    let anchor = browser.text("#head");
+    assert!(anchor.contains(':'), "{anchor}");
+    screenshot(&browser, "audit-verify");
+    browser.fill("#anchor", &anchor);
+    browser.click("main form button[type=submit]");
+    browser.wait_text("#result", "Intact");
+    // An anchor the log does not hold.
+    let (position, _) = anchor.split_once(':').expect("position:hash");
+    browser.fill("#anchor", &format!("{position}:{}", "0".repeat(64)));
+    browser.click("main form button[type=submit]");
+    browser.wait_text("#result", "BROKEN");
+}
+
+/// Every page of the organs, the treasurer and the auditors: no serious or critical axe
+/// violation, no sideways scrolling at 360 px, German with `de` and English with `en`.
+#[test]
+fn every_organ_page_is_accessible_fits_a_phone_and_speaks_german_and_english() {
+    let Some(german) = Browser::start("de", Screen::PHONE) else {
+        return;
+    };
+    let english = Browser::start("en", Screen::PHONE).expect("a second browser");
+    let demo = Demo::start();
+    let application = apply(&demo, "Zimmerei Probst");
+    let mut failures = Vec::new();
+    for (browser, lang, who) in [(&german, "de", "Petra"), (&english, "en", "Josef")] {
+        demo.sign_in(browser, who);
+        for page in [
+            "/board".to_owned(),
+            format!("/board/applications/{application}"),
+            "/board/convene".to_owned(),
+            "/board/assemblies/demoassembly".to_owned(),
+            "/assemblies/demoassembly/minutes".to_owned(),
+            "/members".to_owned(),
+            format!("/members?on={}", jiff_day(0)),
+            "/members/1".to_owned(),
+            "/books".to_owned(),
+            "/audit".to_owned(),
+            "/audit?type=VoteCast".to_owned(),
+            "/audit?stream=member:1".to_owned(),
+            "/audit/events/1".to_owned(),
+            "/audit/verify".to_owned(),
+        ] {
+            browser.goto(&demo.page(&page));
+            failures.extend(check(browser, lang, &page));
+        }
+        browser.goto(&demo.page("/audit/verify"));
+        browser.click("main form button[type=submit]");
+        failures.extend(check(browser, lang, "/audit/verify (result)"));
+    }
+    // A member's session on an organ's page: the 403 page, accessible too.
+    demo.sign_in(&german, "Bernd");
+    german.goto(&demo.page("/board"));
+    assert!(german.text("h1").contains("Kein Zugriff"));
+    failures.extend(check(&german, "de", "/board (403)"));
+    assert!(failures.is_empty(), "{failures:#?}");
+}
