@@ -46,8 +46,8 @@ fn the_demo_founds_through_commands_issues_a_token_per_role_and_founds_once() {
     );
     assert_eq!(
         text.matches("vb1_").count(),
-        12,
-        "a token per role and a sign-in link per person: {text}"
+        13,
+        "a token per role, a sign-in link per person and the auditing association's: {text}"
     );
     assert!(text.contains("/c/dorfhandwerk-eg/sign-in/vb1_"), "{text}");
     assert!(text.contains("chain intact"), "{text}");
@@ -60,9 +60,9 @@ fn the_demo_founds_through_commands_issues_a_token_per_role_and_founds_once() {
         stdout(&second)
     );
     // The founding (13 events), the first bookings (6), the people (4) and the assembly with
-    // its motion, proxy and open ballot (4) once; 8 tokens and 4 sign-in links per run.
+    // its motion, proxy and open ballot (4) once; 8 tokens and 5 sign-in links per run.
     let logs = stdout(&run(&["logs", "--database-url", &db.url]));
-    assert!(logs.starts_with("dorfhandwerk-eg\t51 events"), "{logs}");
+    assert!(logs.starts_with("dorfhandwerk-eg\t53 events"), "{logs}");
 }
 
 #[test]
@@ -316,8 +316,8 @@ fn export_writes_every_envelope_linked_by_its_hashes_and_rebuild_refolds_the_log
         .collect();
     assert_eq!(
         lines.len(),
-        39,
-        "the founding (13 events), the first bookings (6), 4 people, the assembly with its motion, a proxy and the open ballot (4), 8 tokens and 4 sign-in links"
+        40,
+        "the founding (13 events), the first bookings (6), 4 people, the assembly with its motion, a proxy and the open ballot (4), 8 tokens and 5 sign-in links"
     );
     assert_eq!(lines[0]["type"], "CooperativeFounded");
     assert_eq!(lines[0]["prev_hash"], "00".repeat(32));
@@ -334,7 +334,7 @@ fn export_writes_every_envelope_linked_by_its_hashes_and_rebuild_refolds_the_log
         "export",
         "dorfhandwerk-eg",
         "--from",
-        "38",
+        "39",
         "--database-url",
         &db.url,
     ]);
@@ -347,7 +347,7 @@ fn export_writes_every_envelope_linked_by_its_hashes_and_rebuild_refolds_the_log
         String::from_utf8_lossy(&rebuilt.stderr)
     );
     assert!(
-        stdout(&rebuilt).contains("dorfhandwerk-eg: 39 events folded into 4 projections"),
+        stdout(&rebuilt).contains("dorfhandwerk-eg: 40 events folded into 4 projections"),
         "{}",
         stdout(&rebuilt)
     );

@@ -235,11 +235,14 @@ fn g46_g16_g47_the_board_convenes_puts_an_amendment_counts_it_and_prints_the_min
         "object = \"Gemeinsamer Einkauf, Energie aus eigener Erzeugung,",
     );
     browser.fill("#title", "Neuer Gegenstand: Energie aus eigener Erzeugung");
-    browser.select("#kind", "amendment");
     browser.execute(
         "document.querySelector('#statute_text').value = arguments[0];",
         json!([statute]),
     );
+    // With script: choosing what it decides shows the majority at once (htmx).
+    browser.select("#kind", "amendment");
+    let preview = browser.wait_text("#preview", "3/4");
+    assert!(preview.contains("§ 16"), "{preview}");
     browser.fill("#announced_on", "");
     browser.execute(
         "document.querySelector('#announced_on').value = arguments[0];",
@@ -336,6 +339,33 @@ fn the_treasurer_records_a_payment_charges_a_levy_and_sees_each_members_part() {
     );
     screenshot(&browser, "books");
 
+    // A manual entry with its receipt, then its reversal from the account's ledger (A1).
+    browser.fill("#entry-text", "Porto für die Einladungen");
+    browser.fill("#entry-receipt", "Kasse 2026/41");
+    browser.fill("#account_1", "6300");
+    browser.fill("#debit_1", "12,50");
+    browser.fill("#account_2", "1000");
+    browser.fill("#credit_2", "12,50");
+    browser.click("form[action$='/entries'] button[type=submit]");
+    browser.wait_text("main", "Gebucht");
+    browser.goto(&demo.page("/books/ledger?account=6300"));
+    let ledger = browser.wait_text("main table", "Porto für die Einladungen");
+    assert!(ledger.contains("12,50"), "{ledger}");
+    let lines = browser.count("main table tbody tr");
+    browser.fill(
+        "main table tbody tr:last-child input[name=reason]",
+        "Doppelt erfasst",
+    );
+    browser.click("main table tbody tr:last-child button[type=submit]");
+    browser.wait_text("main", "Gebucht");
+    assert_eq!(
+        browser.count("main table tbody tr"),
+        lines + 1,
+        "the reversal's line"
+    );
+    screenshot(&browser, "books-ledger");
+    browser.goto(&demo.page("/books"));
+
     // The running year ends on 31 December: it cannot be closed before.
     browser.execute(
         "document.querySelector('#year_end').value = arguments[0];",
@@ -412,9 +442,10 @@ fn every_organ_page_is_accessible_fits_a_phone_and_speaks_german_and_english() {
             format!("/members?on={}", jiff_day(0)),
             "/members/1".to_owned(),
             "/books".to_owned(),
+            "/books/ledger?account=1200".to_owned(),
             "/audit".to_owned(),
             "/audit?type=VoteCast".to_owned(),
-            "/audit?stream=member:1".to_owned(),
+            "/audit?stream=member-1".to_owned(),
             "/audit/events/1".to_owned(),
             "/audit/verify".to_owned(),
         ] {
@@ -431,4 +462,40 @@ fn every_organ_page_is_accessible_fits_a_phone_and_speaks_german_and_english() {
     assert!(german.text("h1").contains("Kein Zugriff"));
     failures.extend(check(&german, "de", "/board (403)"));
     assert!(failures.is_empty(), "{failures:#?}");
+}
+
+/// The board records a member's death on the member's record: the membership ends with the
+/// business year (§ 77 GenG), shown on the record; the record offers the settlement only to
+/// the treasurer and the board once there is an exit.
+#[test]
+fn the_board_records_a_death_and_the_record_shows_the_exit() {
+    let Some(browser) = Browser::start("de", Screen::DESKTOP) else {
+        return;
+    };
+    let demo = Demo::start();
+    demo.sign_in(&browser, "Josef");
+    browser.goto(&demo.page("/members/4"));
+    // A day of death still to come is refused at its field.
+    browser.execute(
+        "document.querySelector('#death-day').value = arguments[0];",
+        json!([jiff_day(3)]),
+    );
+    browser.click("form[action$='/death'] button[type=submit]");
+    browser.wait_text("section[aria-labelledby=death] .alert", "Zukunft");
+    browser.execute(
+        "document.querySelector('#death-day').value = arguments[0];",
+        json!([jiff_day(-2)]),
+    );
+    browser.click("form[action$='/death'] button[type=submit]");
+    let record = browser.wait_text("main", "Eingetragen");
+    let year_end = format!("31.12.{}", &jiff_day(0)[..4]);
+    assert!(
+        record.contains(&year_end),
+        "the exit at the year's end: {record}"
+    );
+    assert!(
+        browser.count("form[action$='/settlement']") == 1,
+        "{record}"
+    );
+    screenshot(&browser, "board-member-death");
 }

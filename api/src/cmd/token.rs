@@ -29,7 +29,8 @@ pub struct IssueArgs {
     /// Days until it expires (1 to 366).
     #[arg(long, default_value_t = 90)]
     pub days: u32,
-    /// Issue a sign-in link for a person instead (used once, valid 72 hours) and print it.
+    /// Issue a sign-in link for the pages instead (a person, `auditor` or `regulator`; used
+    /// once, valid 72 hours) and print it.
     #[arg(long)]
     pub link: bool,
     /// Where the pages are served, for the link.
@@ -133,7 +134,7 @@ pub async fn issue(
     .with_context(|| format!("cannot issue a token for {principal} in {log}"))
 }
 
-/// Issues a sign-in link for a person from the command line.
+/// Issues a sign-in link (a person, an auditor, a regulator) from the command line.
 pub async fn sign_in_link(
     app: &App,
     log: &LogId,

@@ -224,6 +224,31 @@ pub const ROUTES: &[(Method, &str, Access)] = &[
         "/c/{coop}/members/{member}/people",
         Access::Roles(BOARD),
     ),
+    (
+        Method::POST,
+        "/c/{coop}/members/{member}/exclusion",
+        Access::Roles(BOARD),
+    ),
+    (
+        Method::POST,
+        "/c/{coop}/members/{member}/death",
+        Access::Roles(BOARD),
+    ),
+    (
+        Method::POST,
+        "/c/{coop}/members/{member}/settlement",
+        Access::Roles(KEEP_ACCOUNTS),
+    ),
+    (
+        Method::POST,
+        "/c/{coop}/members/{member}/offices",
+        Access::Roles(DECIDE_MEMBERSHIP),
+    ),
+    (
+        Method::POST,
+        "/c/{coop}/members/{member}/dismissal",
+        Access::Roles(DECIDE_MEMBERSHIP),
+    ),
     // The treasurer's pages.
     (Method::GET, "/c/{coop}/books", Access::Roles(READ_BOOKS)),
     (
@@ -245,6 +270,21 @@ pub const ROUTES: &[(Method, &str, Access)] = &[
         Method::GET,
         "/c/{coop}/books/export",
         Access::Roles(READ_BOOKS),
+    ),
+    (
+        Method::GET,
+        "/c/{coop}/books/ledger",
+        Access::Roles(READ_BOOKS),
+    ),
+    (
+        Method::POST,
+        "/c/{coop}/books/entries",
+        Access::Roles(KEEP_ACCOUNTS),
+    ),
+    (
+        Method::POST,
+        "/c/{coop}/books/entries/{entry}/reversal",
+        Access::Roles(KEEP_ACCOUNTS),
     ),
     // The auditors' pages.
     (Method::GET, "/c/{coop}/audit", Access::Roles(READ_LOG)),

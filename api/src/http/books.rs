@@ -727,12 +727,23 @@ pub async fn post_entry(
     headers: HeaderMap,
     Body(body): Body<EntryBody>,
 ) -> Result<Response, ApiError> {
-    let entry = new_entry()?;
-    let command = app::books::PostEntry::try_from(Asked::new(&caller, entry.clone(), &body))?;
-    let entry = entry.to_string();
-    let route = "books:post_entry";
-    let executed = execute(&app, &coop, &caller, &headers, route, &body, command).await?;
+    let (entry, executed) = post_entry_of(&app, &coop, &caller, &headers, &body).await?;
     made(&app, &coop, executed, entry).await
+}
+
+/// Posts a manual entry as the API's route and the treasurer's page take it.
+pub(crate) async fn post_entry_of(
+    app: &App,
+    coop: &Coop,
+    caller: &Caller,
+    headers: &HeaderMap,
+    body: &EntryBody,
+) -> Result<(String, Executed), ApiError> {
+    let entry = new_entry()?;
+    let command = app::books::PostEntry::try_from(Asked::new(caller, entry.clone(), body))?;
+    let route = "books:post_entry";
+    let executed = execute(app, coop, caller, headers, route, body, command).await?;
+    Ok((entry.to_string(), executed))
 }
 
 /// Reverses an entry (Storno): a new entry with its lines turned; both remain (A1).
@@ -751,13 +762,26 @@ pub async fn reverse_entry(
     Body(body): Body<ReversalBody>,
 ) -> Result<Response, ApiError> {
     let reverses = EntryId::parse(&reversed).map_err(|e| ApiError::from(e.at("entry")))?;
-    let entry = new_entry()?;
-    let about = (entry.clone(), reverses);
-    let command = app::books::Reverse::try_from(Asked::new(&caller, about, &body))?;
-    let entry = entry.to_string();
-    let route = format!("books:reverse_entry:{reversed}");
-    let executed = execute(&app, &coop, &caller, &headers, &route, &body, command).await?;
+    let (entry, executed) =
+        reverse_entry_of(&app, &coop, &caller, &headers, reverses, &body).await?;
     made(&app, &coop, executed, entry).await
+}
+
+/// Reverses an entry as the API's route and the treasurer's page take it.
+pub(crate) async fn reverse_entry_of(
+    app: &App,
+    coop: &Coop,
+    caller: &Caller,
+    headers: &HeaderMap,
+    reverses: EntryId,
+    body: &ReversalBody,
+) -> Result<(String, Executed), ApiError> {
+    let entry = new_entry()?;
+    let route = format!("books:reverse_entry:{reverses}");
+    let about = (entry.clone(), reverses);
+    let command = app::books::Reverse::try_from(Asked::new(caller, about, body))?;
+    let executed = execute(app, coop, caller, headers, &route, body, command).await?;
+    Ok((entry.to_string(), executed))
 }
 
 /// Opens an account of the chart.
@@ -1051,6 +1075,15 @@ pub async fn income_statement(
     Extension(coop): Extension<Coop>,
     Params(q): Params<Period>,
 ) -> Result<Response, ApiError> {
+    let view = income_statement_of(&coop, &q)?;
+    Ok(json(coop.runtime.position(), view))
+}
+
+/// The income statement of a period, as the API's route and the treasurer's page give it.
+pub(crate) fn income_statement_of(
+    coop: &Coop,
+    q: &Period,
+) -> Result<IncomeStatementView, ApiError> {
     let to = q.to.unwrap_or_else(app::today);
     let from = match q.from {
         Some(from) => from,
@@ -1074,14 +1107,13 @@ pub async fn income_statement(
         .views()
         .journal
         .read(|journal| journal.income_statement(from, to));
-    let view = IncomeStatementView {
+    Ok(IncomeStatementView {
         from,
         to,
         income: totals(&statement.income),
         expenses: totals(&statement.expenses),
         result: dto::money(statement.result),
-    };
-    Ok(json(coop.runtime.position(), view))
+    })
 }
 
 /// A sum of amounts as money: beyond what an amount may hold it is an error, never a wrong
@@ -1131,7 +1163,12 @@ pub async fn account_ledger(
     Extension(coop): Extension<Coop>,
     Params(q): Params<LedgerQuery>,
 ) -> Result<Response, ApiError> {
-    report(&coop, |journal| -> Result<LedgerView, ApiError> {
+    report(&coop, |journal| ledger_of(journal, &q))
+}
+
+/// A page of an account's ledger, as the API's route and the treasurer's page give it.
+pub(crate) fn ledger_of(journal: &Journal, q: &LedgerQuery) -> Result<LedgerView, ApiError> {
+    {
         let lines = if q.account.contains('/') {
             let account =
                 AccountRef::parse(&q.account).map_err(|e| ApiError::from(e.at("account")))?;
@@ -1147,7 +1184,7 @@ pub async fn account_ledger(
             lines: ledger_lines(page),
             next_offset,
         })
-    })
+    }
 }
 
 /// A member's accounts with the cooperative, each with its totals, and a page of the lines on

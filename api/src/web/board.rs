@@ -23,10 +23,11 @@ use super::pages::{
 };
 use crate::app::{self, App};
 use crate::http::auth::{Caller, Coop};
+use crate::http::commands::Asked;
 use crate::http::dto;
 use crate::http::error::{ApiError, Problem};
 use crate::http::governance::{self as gov, AssemblyForm, Proposal};
-use crate::http::kit::{PAGE_ITEMS_MAX, not_founded, settle_write, write_request};
+use crate::http::kit::{PAGE_ITEMS_MAX, execute, not_founded, settle_write, write_request};
 use crate::http::members;
 
 /// A day typed in a form (`2026-12-31`, as a date field sends it); empty is none.
@@ -442,12 +443,31 @@ struct MemberPage {
     s: dto::Statement,
     kind: String,
     offices: String,
+    /// The offices held, each to end: (its value in a path, its name).
+    held: Vec<(&'static str, &'static str)>,
+    grounds: Vec<(String, String)>,
     people: Vec<PersonLine>,
     may_authorize: bool,
+    may_offices: bool,
+    may_settle: bool,
     capacity: String,
     /// A link just issued: (person, the link, until when).
     link: Option<(String, String, String)>,
+    about: &'static str,
+    done: bool,
+    typed: MemberActionForm,
     problem: Option<Problem>,
+}
+
+impl MemberPage {
+    fn error_at(&self, form: &str, field: &str) -> bool {
+        self.about == form && refused_at(self.problem.as_ref(), field)
+    }
+
+    /// The refusal, shown at the form it is about (the top of the page for the rest).
+    fn problem_at(&self, form: &str) -> Option<&Problem> {
+        self.problem.as_ref().filter(|_| self.about == form)
+    }
 }
 
 /// What a member's record shows besides the record: the capacity typed, a link just issued
@@ -456,6 +476,10 @@ struct MemberPage {
 struct MemberShown {
     capacity: String,
     link: Option<(String, String, String)>,
+    /// The form a refusal or a confirmation is about.
+    about: &'static str,
+    done: bool,
+    typed: MemberActionForm,
     problem: Option<Problem>,
 }
 
@@ -470,6 +494,9 @@ async fn member_page(
     let MemberShown {
         capacity,
         link,
+        about,
+        done,
+        typed,
         problem,
     } = shown;
     let statement = members::statement_of(app, coop, member, None).await?;
@@ -482,7 +509,20 @@ async fn member_page(
     )
     .await;
     let t = c.t;
-    let (people, offices) = coop.runtime.views().register.read(|r| {
+    let grounds = coop
+        .runtime
+        .views()
+        .register
+        .read(|r| {
+            r.coop().map(|co| {
+                co.statute
+                    .exclusion_grounds()
+                    .map(|(id, text)| (id.to_owned(), text.to_owned()))
+                    .collect::<Vec<_>>()
+            })
+        })
+        .unwrap_or_default();
+    let (people, offices, held) = coop.runtime.views().register.read(|r| {
         let people = r
             .member(member)
             .map(|record| {
@@ -497,25 +537,34 @@ async fn member_page(
                     .collect()
             })
             .unwrap_or_default();
-        let offices = r
+        let held: Vec<(&'static str, &'static str)> = r
             .offices(member, app::today())
             .iter()
-            .map(|o| office_text(t, o.as_str()))
+            .map(|o| (o.as_str(), office_text(t, o.as_str())))
+            .collect();
+        let offices = held
+            .iter()
+            .map(|(_, name)| *name)
             .collect::<Vec<_>>()
             .join(", ");
-        (people, offices)
+        (people, offices, held)
     });
+    use crate::http::auth::{Access, BOARD, DECIDE_MEMBERSHIP, KEEP_ACCOUNTS};
     Ok(MemberPage {
         kind: kind_text(t, &statement.kind),
         s: statement,
         offices,
+        held,
+        grounds,
         people,
-        may_authorize: caller.may(
-            crate::http::auth::Access::Roles(crate::http::auth::BOARD),
-            None,
-        ),
+        may_authorize: caller.may(Access::Roles(BOARD), None),
+        may_offices: caller.may(Access::Roles(DECIDE_MEMBERSHIP), None),
+        may_settle: caller.may(Access::Roles(KEEP_ACCOUNTS), None),
         capacity,
         link,
+        about,
+        done,
+        typed,
         problem,
         c,
     })
@@ -528,12 +577,302 @@ pub(super) async fn member(
     Extension(coop): Extension<Coop>,
     Extension(caller): Extension<Caller>,
     Path((_, member)): Path<(String, String)>,
+    Query(done): Query<MemberDone>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let member = members::parse_member(&member)?;
     let lang = Lang::of(&headers);
-    let page = member_page(&app, lang, &coop, &caller, member, MemberShown::default());
+    let about = MEMBER_ACTIONS
+        .iter()
+        .copied()
+        .find(|a| done.done.as_deref() == Some(*a))
+        .unwrap_or_default();
+    let shown = MemberShown {
+        about,
+        done: !about.is_empty(),
+        ..MemberShown::default()
+    };
+    let page = member_page(&app, lang, &coop, &caller, member, shown);
     Ok(private(render(page.await?)))
+}
+
+/// The forms of a member's record that write (besides the people's).
+const MEMBER_ACTIONS: &[&str] = &["exclusion", "death", "settlement", "offices", "dismissal"];
+
+/// What a form of a member's record just did (`?done=…` after its redirect).
+#[derive(Debug, Default, Deserialize)]
+pub(super) struct MemberDone {
+    done: Option<String>,
+}
+
+/// The forms of a member's record as they send them (each uses some of the fields).
+#[derive(Debug, Default, Deserialize)]
+pub(super) struct MemberActionForm {
+    #[serde(default)]
+    ground: String,
+    #[serde(default)]
+    reason: String,
+    #[serde(default)]
+    day: String,
+    #[serde(default)]
+    amount: String,
+    #[serde(default)]
+    office: String,
+    #[serde(default)]
+    serving: String,
+}
+
+/// A form of a member's record answered: the record with a confirmation, or with the refusal
+/// at the form's field.
+async fn member_action(
+    app: &App,
+    headers: &HeaderMap,
+    coop: &Coop,
+    caller: &Caller,
+    member: MemberNo,
+    shown: MemberShown,
+    done: Result<app::Executed, ApiError>,
+) -> Result<Response, ApiError> {
+    let done = match done {
+        Ok(executed) => {
+            settle_write(coop, executed.last).await;
+            return Ok(see_other(&format!(
+                "/c/{}/members/{member}?done={}",
+                coop.log, shown.about
+            )));
+        }
+        Err(e) => Err(e),
+    };
+    let lang = Lang::of(headers);
+    answer(done, async |problem| {
+        let shown = MemberShown {
+            problem: Some(problem),
+            ..shown
+        };
+        member_page(app, lang, coop, caller, member, shown).await
+    })
+    .await
+}
+
+/// The day typed in a form of a member's record, or none.
+fn action_day(typed: &MemberActionForm) -> Result<Option<Date>, ApiError> {
+    day_field(&typed.day, "day")
+}
+
+/// `POST /c/{coop}/members/{member}/exclusion`: excludes on a ground of the statute, as
+/// `POST …/exclusion` does (G68).
+pub(super) async fn exclude(
+    State(app): State<App>,
+    Extension(coop): Extension<Coop>,
+    Extension(caller): Extension<Caller>,
+    Path((_, member)): Path<(String, String)>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let member = members::parse_member(&member)?;
+    let typed: MemberActionForm = form(&body)?;
+    let done = async {
+        let body = dto::Exclude {
+            ground: typed.ground.clone(),
+            reason: typed.reason.trim().to_owned(),
+            dispatched_on: action_day(&typed)?,
+        };
+        let command = app::membership::ExcludeMember::try_from(Asked::new(&caller, member, &body))?;
+        let route = format!("exclude:{member}");
+        execute(&app, &coop, &caller, &headers, &route, &body, command).await
+    }
+    .await;
+    member_action(
+        &app,
+        &headers,
+        &coop,
+        &caller,
+        member,
+        MemberShown {
+            about: "exclusion",
+            typed,
+            ..MemberShown::default()
+        },
+        done,
+    )
+    .await
+}
+
+/// `POST /c/{coop}/members/{member}/death`: records a member's death, as `POST …/death` does.
+pub(super) async fn record_death(
+    State(app): State<App>,
+    Extension(coop): Extension<Coop>,
+    Extension(caller): Extension<Caller>,
+    Path((_, member)): Path<(String, String)>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let member = members::parse_member(&member)?;
+    let typed: MemberActionForm = form(&body)?;
+    let done = async {
+        let died_on = action_day(&typed)?.ok_or_else(|| {
+            ApiError::bad_request("date-malformed", "day", "a day is written 2026-12-31")
+        })?;
+        let body = dto::RecordDeath { died_on };
+        let command =
+            app::membership::RecordMembersDeath::try_from(Asked::new(&caller, member, &body))?;
+        let route = format!("record_death:{member}");
+        execute(&app, &coop, &caller, &headers, &route, &body, command).await
+    }
+    .await;
+    member_action(
+        &app,
+        &headers,
+        &coop,
+        &caller,
+        member,
+        MemberShown {
+            about: "death",
+            typed,
+            ..MemberShown::default()
+        },
+        done,
+    )
+    .await
+}
+
+/// `POST /c/{coop}/members/{member}/settlement`: pays a former member's capital out, as
+/// `POST …/settlement` does (G73).
+pub(super) async fn pay_settlement(
+    State(app): State<App>,
+    Extension(coop): Extension<Coop>,
+    Extension(caller): Extension<Caller>,
+    Path((_, member)): Path<(String, String)>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let member = members::parse_member(&member)?;
+    let typed: MemberActionForm = form(&body)?;
+    let done = async {
+        let body = dto::PaySettlement {
+            amount: verbund_domain::Money::parse(&typed.amount.trim().replace(',', "."))
+                .map_err(|e| ApiError::from(e.at("amount")))?,
+            paid_on: action_day(&typed)?,
+        };
+        let command =
+            app::membership::PayOutSettlement::try_from(Asked::new(&caller, member, &body))?;
+        let route = format!("pay_settlement:{member}");
+        execute(&app, &coop, &caller, &headers, &route, &body, command).await
+    }
+    .await;
+    member_action(
+        &app,
+        &headers,
+        &coop,
+        &caller,
+        member,
+        MemberShown {
+            about: "settlement",
+            typed,
+            ..MemberShown::default()
+        },
+        done,
+    )
+    .await
+}
+
+fn office_of(text: &str) -> Result<dto::Office, ApiError> {
+    match text {
+        "board" => Ok(dto::Office::Board),
+        "supervisory-board" => Ok(dto::Office::SupervisoryBoard),
+        "treasurer" => Ok(dto::Office::Treasurer),
+        _ => Err(ApiError::bad_request(
+            "office-unknown",
+            "office",
+            "the offices are board, supervisory-board and treasurer",
+        )),
+    }
+}
+
+/// `POST /c/{coop}/members/{member}/offices`: appoints to an office, as `POST …/offices` does
+/// (G9-24).
+pub(super) async fn appoint(
+    State(app): State<App>,
+    Extension(coop): Extension<Coop>,
+    Extension(caller): Extension<Caller>,
+    Path((_, member)): Path<(String, String)>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let member = members::parse_member(&member)?;
+    let typed: MemberActionForm = form(&body)?;
+    let done = async {
+        let body = dto::Appoint {
+            office: office_of(&typed.office)?,
+            serving: Some(typed.serving.trim().to_owned()).filter(|s| !s.is_empty()),
+            effective_on: action_day(&typed)?,
+        };
+        let command =
+            app::membership::AppointOfficer::try_from(Asked::new(&caller, member, &body))?;
+        let route = format!("appoint:{member}");
+        execute(&app, &coop, &caller, &headers, &route, &body, command).await
+    }
+    .await;
+    member_action(
+        &app,
+        &headers,
+        &coop,
+        &caller,
+        member,
+        MemberShown {
+            about: "offices",
+            typed,
+            ..MemberShown::default()
+        },
+        done,
+    )
+    .await
+}
+
+/// `POST /c/{coop}/members/{member}/dismissal`: ends an office, as `POST
+/// …/offices/{office}/dismissal` does.
+pub(super) async fn dismiss(
+    State(app): State<App>,
+    Extension(coop): Extension<Coop>,
+    Extension(caller): Extension<Caller>,
+    Path((_, member)): Path<(String, String)>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let member = members::parse_member(&member)?;
+    let typed: MemberActionForm = form(&body)?;
+    let done = async {
+        let office = office_of(&typed.office)?;
+        let body = dto::Dismiss {
+            effective_on: action_day(&typed)?,
+            reason: typed.reason.trim().to_owned(),
+        };
+        let command = app::membership::DismissOfficer::try_from(Asked::new(
+            &caller,
+            (member, office),
+            &body,
+        ))?;
+        let route = format!(
+            "dismiss:{member}:{}",
+            verbund_domain::Office::from(office).as_str()
+        );
+        execute(&app, &coop, &caller, &headers, &route, &body, command).await
+    }
+    .await;
+    member_action(
+        &app,
+        &headers,
+        &coop,
+        &caller,
+        member,
+        MemberShown {
+            about: "dismissal",
+            typed,
+            ..MemberShown::default()
+        },
+        done,
+    )
+    .await
 }
 
 /// The person to record, as the form sends it.

@@ -237,11 +237,28 @@ pub fn pages() -> Router<App> {
         )
         .route("/c/{coop}/members/{member}", get(board::member))
         .route("/c/{coop}/members/{member}/people", post(board::authorize))
+        .route("/c/{coop}/members/{member}/exclusion", post(board::exclude))
+        .route(
+            "/c/{coop}/members/{member}/death",
+            post(board::record_death),
+        )
+        .route(
+            "/c/{coop}/members/{member}/settlement",
+            post(board::pay_settlement),
+        )
+        .route("/c/{coop}/members/{member}/offices", post(board::appoint))
+        .route("/c/{coop}/members/{member}/dismissal", post(board::dismiss))
         // The treasurer's
         .route("/c/{coop}/books", get(books::books))
         .route("/c/{coop}/books/payments", post(books::record_payment))
         .route("/c/{coop}/books/levies", post(books::charge_levy))
         .route("/c/{coop}/books/closing", post(books::close_year))
+        .route("/c/{coop}/books/entries", post(books::post_entry))
+        .route(
+            "/c/{coop}/books/entries/{entry}/reversal",
+            post(books::reverse_entry),
+        )
+        .route("/c/{coop}/books/ledger", get(books::ledger))
         // The exports are the API's own, under the pages' session.
         .route("/c/{coop}/books/export", get(crate::http::books::export))
         // The auditors'

@@ -334,6 +334,10 @@ fn german_problem(code: &str) -> Option<&'static str> {
             "Zwischen Einladung und Versammlung liegen mindestens zwei Wochen (§ 46 GenG); der früheste Tag steht oben."
         }
         "date-malformed" => "Bitte geben Sie einen Tag an, z. B. 31.12.2026.",
+        "date-in-future" => "Dieser Tag liegt in der Zukunft; eingetragen wird, was geschehen ist.",
+        "date-before-history" => {
+            "Dieser Tag liegt vor der Gründung; davor führt Verbund keine Geschichte (D1)."
+        }
         "capacity-missing" => "Bitte wählen Sie, in welcher Eigenschaft die Person handelt.",
         "form-missing" => "Bitte wählen Sie die Form der Versammlung.",
         "anchor-malformed" => "Ein Anker wird als POSITION:HASH geschrieben (64 Hex-Ziffern).",

@@ -558,6 +558,13 @@ impl Statute {
             .get(id)
             .map(String::as_str)
     }
+    /// Every exclusion ground the statute names (G68): its id and its text.
+    pub fn exclusion_grounds(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.membership
+            .exclusion_grounds
+            .iter()
+            .map(|(id, text)| (id.as_str(), text.as_str()))
+    }
     /// Whether investing members may be admitted (G8-2), and by whose consent.
     pub fn investing_consent_by(&self) -> Option<Organ> {
         self.investing_members.as_ref().map(|i| i.consent_by)
