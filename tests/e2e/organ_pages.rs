@@ -252,6 +252,10 @@ fn g46_g16_g47_the_board_convenes_puts_an_amendment_counts_it_and_prints_the_min
     browser.click("button[formmethod=get]");
     let preview = browser.wait_text("#preview", "3/4");
     assert!(preview.contains("Dieser Antrag braucht"), "{preview}");
+    browser.execute(
+        "document.querySelector('#preview').scrollIntoView({block: 'center'});",
+        json!([]),
+    );
     screenshot(&browser, "board-motion-majority");
     browser.click("form.stack button:not([formmethod])");
     let motion = browser.wait_text("main", "Neuer Gegenstand");
