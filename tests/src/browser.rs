@@ -250,6 +250,19 @@ impl Browser {
     /// The text of the element `css` selects once it holds `needle`, waiting up to 5 seconds
     /// (a form's answer arrives after its click returned).
     pub fn wait_text(&self, css: &str, needle: &str) -> String {
+        self.wait_for(css, needle, |text| text.contains(needle))
+    }
+
+    /// The text of the element `css` selects once it holds `needle` and no longer `gone` (a
+    /// list filtered in place), waiting up to 5 seconds.
+    pub fn wait_text_without(&self, css: &str, needle: &str, gone: &str) -> String {
+        let wanted = format!("{needle} without {gone}");
+        self.wait_for(css, &wanted, |text| {
+            text.contains(needle) && !text.contains(gone)
+        })
+    }
+
+    fn wait_for(&self, css: &str, needle: &str, done: impl Fn(&str) -> bool) -> String {
         let started = Instant::now();
         loop {
             // The page may be between two documents: a failed read is read again.
@@ -267,7 +280,7 @@ impl Browser {
                     .to_owned(),
                 _ => String::new(),
             };
-            if text.contains(needle) {
+            if done(&text) {
                 return text;
             }
             assert!(

@@ -126,7 +126,10 @@ async fn set_up(
         key: Some("demo-founding".into()),
         digest: *blake3::hash(STATUTE.as_bytes()).as_bytes(),
     };
-    let founding = FoundingFile::parse_toml(FOUNDING)?;
+    let mut founding = FoundingFile::parse_toml(FOUNDING)?;
+    // Founded on 1 October of last year: a business year lies behind the demo, for the
+    // treasurer to close, and the running one before it.
+    founding.founded_on = jiff::civil::date(app::today().year() - 1, 10, 1);
     let founded_on = founding.founded_on;
     let founded = app::found_cooperative(app, &request, STATUTE, founding).await?;
     if founded.replayed {

@@ -327,6 +327,10 @@ fn german_problem(code: &str) -> Option<&'static str> {
         "not-acting-for" => "Sie handeln nicht für dieses Mitglied.",
         "forbidden" => "Diese Seite ist für Ihre Rolle nicht freigegeben.",
         "motion-not-found" => "Diesen Antrag gibt es nicht.",
+        "year-sealed" => {
+            "Dieses Geschäftsjahr ist abgeschlossen; eine Korrektur wird im offenen Jahr gebucht (A1)."
+        }
+        "year-closed" => "Dieses Geschäftsjahr ist schon abgeschlossen.",
         "year-not-over" => {
             "Das Geschäftsjahr ist noch nicht zu Ende; abgeschlossen werden kann es ab dem Tag danach."
         }
