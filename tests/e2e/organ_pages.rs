@@ -168,8 +168,10 @@ fn g15_the_board_admits_an_applicant_and_issues_a_sign_in_link() {
     screenshot(&browser, "board-sign-in-link");
     // The new member's person signs in with it, in place of the board member.
     browser.click("header form button[type=submit]");
+    browser.wait_text("header", "Mitglied werden");
     browser.goto(&link);
     browser.click("main form button[type=submit]");
+    browser.wait_away_from("/sign-in/");
     let overview = browser.wait_text("header", "Zimmerei Probst GmbH");
     assert!(overview.contains(&member), "{overview}");
     // A second use of the link opens nothing.
@@ -347,6 +349,11 @@ fn the_treasurer_records_a_payment_charges_a_levy_and_sees_each_members_part() {
         "the levy's total among the open items: {open}"
     );
     screenshot(&browser, "books");
+    // Each member's part, on the member's accounts in the books.
+    browser.click("#open-items + .table-wrap tbody tr:first-child a");
+    let accounts = browser.wait_text("main", "Konten des Mitglieds");
+    assert!(accounts.contains("1420/"), "{accounts}");
+    assert!(accounts.contains("Regionalmarketing 2027"), "{accounts}");
 
     // A manual entry with its receipt, then its reversal from the account's ledger (A1).
     browser.goto(&demo.page("/books"));
@@ -421,6 +428,7 @@ fn an_auditor_browses_the_log_opens_an_event_and_verifies_the_chain() {
     let demo = Demo::start();
     browser.goto(&demo.links["Prüfungsverband"]);
     browser.click("main form button[type=submit]");
+    browser.wait_away_from("/sign-in/");
     browser.wait_text("h1", "Audit the log");
     browser.select("#type", "MemberAdmitted");
     browser.click("main form.search button[type=submit]");

@@ -75,7 +75,9 @@ impl Demo {
     pub(crate) fn sign_in(&self, browser: &Browser, who: &str) {
         browser.goto(&self.links[who]);
         browser.click("main form button[type=submit]");
-        // Signed in: the header names the member acted for ("… 6 · Bernd Vogel").
+        // Signed in: the link's page gave way to the person's first page, whose header names
+        // the member acted for ("… 6 · Bernd Vogel").
+        browser.wait_away_from("/sign-in/");
         browser.wait_text("header .who", " · ");
     }
 }
@@ -225,6 +227,7 @@ fn a_proxy_votes_for_their_principal_with_the_keyboard_alone() {
     screenshot(&browser, "overview");
     browser.tab_to("Generalversammlungen");
     browser.press("\u{E007}");
+    browser.wait_away_from("/me");
     browser.find("main section.card");
     screenshot(&browser, "assemblies");
     browser.tab_to("Ein Laserschneider");

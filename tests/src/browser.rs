@@ -182,6 +182,36 @@ impl Browser {
             .to_owned()
     }
 
+    /// Waits up to 5 seconds until the page shown is no longer one whose address holds
+    /// `part` and has loaded (a form's answer is another page than the form's).
+    pub fn wait_away_from(&self, part: &str) {
+        let started = Instant::now();
+        loop {
+            let url = format!("{}/execute/sync", self.session);
+            let body = json!({
+                "script": "return document.readyState === 'complete' ? location.href : '';",
+                "args": [],
+            })
+            .to_string();
+            let reply = self.http.send("POST", &url, None, &[], Some(&body));
+            let href = match reply.status {
+                200 => reply.json()["value"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned(),
+                _ => String::new(),
+            };
+            if !href.is_empty() && !href.contains(part) {
+                return;
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(5),
+                "still on a page of {part:?}: {href}"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
     /// The element `css` selects, waiting up to 5 seconds for it.
     pub fn find(&self, css: &str) -> String {
         let started = Instant::now();

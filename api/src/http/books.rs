@@ -1209,20 +1209,29 @@ pub async fn member_accounts(
             ApiError::bad_request("member-malformed", "member", "a member number from 1")
         })?;
     let folded = coop.runtime.views().journal.cloned();
-    let journal = &folded.state;
+    let view = member_accounts_of(&folded.state, member, &q)?;
+    Ok(json(folded.position, view))
+}
+
+/// A member's accounts and a page of their lines, as the API's route and the member's record
+/// page give them.
+pub(crate) fn member_accounts_of(
+    journal: &Journal,
+    member: MemberNo,
+    q: &MemberAccountsQuery,
+) -> Result<MemberAccountsView, ApiError> {
     let (lines, next_offset) = offset_page(
         journal.ledger(|a| a.member_no() == Some(member), q.as_of_date),
         q.offset,
         q.limit,
     )?;
-    let view = MemberAccountsView {
+    Ok(MemberAccountsView {
         member: member.get(),
         as_of_date: q.as_of_date,
         accounts: totals(&journal.member_accounts(member, q.as_of_date)),
         lines: ledger_lines(lines),
         next_offset,
-    };
-    Ok(json(folded.position, view))
+    })
 }
 
 /// What the members owe on a day: unpaid shares (1410), levies and fees (1420).

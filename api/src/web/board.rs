@@ -450,6 +450,9 @@ struct MemberPage {
     may_authorize: bool,
     may_offices: bool,
     may_settle: bool,
+    /// The member's accounts in the books, for those who read them, as of `on`.
+    accounts: Option<crate::http::books::MemberAccountsView>,
+    on: String,
     capacity: String,
     /// A link just issued: (person, the link, until when).
     link: Option<(String, String, String)>,
@@ -474,6 +477,9 @@ impl MemberPage {
 /// (the person, the link, until when), a refusal.
 #[derive(Debug, Default)]
 struct MemberShown {
+    /// The day of the member's accounts, and the page of their lines.
+    on: String,
+    offset: Option<usize>,
     capacity: String,
     link: Option<(String, String, String)>,
     /// The form a refusal or a confirmation is about.
@@ -492,6 +498,8 @@ async fn member_page(
     shown: MemberShown,
 ) -> Result<MemberPage, ApiError> {
     let MemberShown {
+        on,
+        offset,
         capacity,
         link,
         about,
@@ -549,7 +557,31 @@ async fn member_page(
             .join(", ");
         (people, offices, held)
     });
-    use crate::http::auth::{Access, BOARD, DECIDE_MEMBERSHIP, KEEP_ACCOUNTS};
+    use crate::http::auth::{Access, BOARD, DECIDE_MEMBERSHIP, KEEP_ACCOUNTS, READ_BOOKS};
+    // The member's accounts, for those who read the books; a day that is no day shows none
+    // and says why.
+    let mut problem = problem;
+    let accounts = if caller.may(Access::Roles(READ_BOOKS), None) {
+        let read = day_field(&on, "on").and_then(|day| {
+            let q = crate::http::books::MemberAccountsQuery {
+                as_of_date: day,
+                offset,
+                limit: Some(100),
+            };
+            let folded = coop.runtime.views().journal.cloned();
+            crate::http::books::member_accounts_of(&folded.state, member, &q)
+        });
+        match read {
+            Ok(view) => Some(view),
+            Err(e) if e.status().is_client_error() => {
+                problem = problem.or(Some(e.problem()));
+                None
+            }
+            Err(e) => return Err(e),
+        }
+    } else {
+        None
+    };
     Ok(MemberPage {
         kind: kind_text(t, &statement.kind),
         s: statement,
@@ -560,6 +592,8 @@ async fn member_page(
         may_authorize: caller.may(Access::Roles(BOARD), None),
         may_offices: caller.may(Access::Roles(DECIDE_MEMBERSHIP), None),
         may_settle: caller.may(Access::Roles(KEEP_ACCOUNTS), None),
+        accounts,
+        on,
         capacity,
         link,
         about,
@@ -588,6 +622,8 @@ pub(super) async fn member(
         .find(|a| done.done.as_deref() == Some(*a))
         .unwrap_or_default();
     let shown = MemberShown {
+        on: done.on.unwrap_or_default(),
+        offset: done.offset,
         about,
         done: !about.is_empty(),
         ..MemberShown::default()
@@ -599,10 +635,13 @@ pub(super) async fn member(
 /// The forms of a member's record that write (besides the people's).
 const MEMBER_ACTIONS: &[&str] = &["exclusion", "death", "settlement", "offices", "dismissal"];
 
-/// What a form of a member's record just did (`?done=…` after its redirect).
+/// What a form of a member's record just did (`?done=…` after its redirect), and the day and
+/// page of the member's accounts.
 #[derive(Debug, Default, Deserialize)]
 pub(super) struct MemberDone {
     done: Option<String>,
+    on: Option<String>,
+    offset: Option<usize>,
 }
 
 /// The forms of a member's record as they send them (each uses some of the fields).

@@ -521,6 +521,7 @@ pub struct Messages {
     pub reversal: &'static str,
     pub reversal_reason: &'static str,
     pub reverse_button: &'static str,
+    pub member_accounts: &'static str,
     pub back_home: &'static str,
 }
 
@@ -957,6 +958,7 @@ pub static DE: Messages = Messages {
     reversal: "Storno",
     reversal_reason: "Grund des Stornos",
     reverse_button: "Stornieren",
+    member_accounts: "Konten des Mitglieds in den Büchern",
     back_home: "Zur Startseite",
 };
 
@@ -1393,6 +1395,7 @@ pub static EN: Messages = Messages {
     reversal: "Reversal",
     reversal_reason: "Why it is reversed",
     reverse_button: "Reverse",
+    member_accounts: "The member's accounts in the books",
     back_home: "To the home page",
 };
 
