@@ -255,7 +255,7 @@ fn g46_g16_g47_the_board_convenes_puts_an_amendment_counts_it_and_prints_the_min
         "document.querySelector('#preview').textContent = '';",
         json!([]),
     );
-    browser.click("button[formmethod=get]");
+    browser.click("button[formaction$='/majority#put']");
     let preview = browser.wait_text("#preview", "3/4");
     assert!(preview.contains("Dieser Antrag braucht"), "{preview}");
     browser.execute(
@@ -263,7 +263,7 @@ fn g46_g16_g47_the_board_convenes_puts_an_amendment_counts_it_and_prints_the_min
         json!([]),
     );
     screenshot(&browser, "board-motion-majority");
-    browser.click("form.stack button:not([formmethod])");
+    browser.click("form.stack button:not([formaction])");
     let motion = browser.wait_text("main", "Neuer Gegenstand");
     assert!(motion.contains("3/4"), "{motion}");
     browser.click("form[action$='/open'] button");
@@ -335,8 +335,8 @@ fn the_treasurer_records_a_payment_charges_a_levy_and_sees_each_members_part() {
     assert!(table.contains("6300"), "{table}");
 
     browser.goto(&demo.page("/books"));
-    browser.fill("#levy-text", "Regionalmarketing 2027");
-    browser.fill("#levy-amount", "600");
+    browser.fill("#levy-purpose", "Regionalmarketing 2027");
+    browser.fill("#levy-total", "600");
     browser.execute(
         "document.querySelector('#levy-due_on').value = arguments[0];",
         json!([jiff_day(30)]),
@@ -359,10 +359,10 @@ fn the_treasurer_records_a_payment_charges_a_levy_and_sees_each_members_part() {
     browser.goto(&demo.page("/books"));
     browser.fill("#entry-text", "Porto für die Einladungen");
     browser.fill("#entry-receipt", "Kasse 2026/41");
-    browser.fill("#account_1", "6300");
-    browser.fill("#debit_1", "12,50");
-    browser.fill("#account_2", "1000");
-    browser.fill("#credit_2", "12,50");
+    browser.fill("#entry-account_1", "6300");
+    browser.fill("#entry-debit_1", "12,50");
+    browser.fill("#entry-account_2", "1000");
+    browser.fill("#entry-credit_2", "12,50");
     browser.click("form[action$='/entries'] button[type=submit]");
     browser.wait_text("main", "Gebucht");
     browser.goto(&demo.page("/books/ledger?account=6300"));
@@ -385,7 +385,7 @@ fn the_treasurer_records_a_payment_charges_a_levy_and_sees_each_members_part() {
 
     // The running year ends on 31 December: it cannot be closed before.
     browser.execute(
-        "document.querySelector('#year_end').value = arguments[0];",
+        "document.querySelector('#closing-year').value = arguments[0];",
         json!([format!("{}-12-31", &jiff_day(0)[..4])]),
     );
     browser.click("form[action$='/closing'] button[type=submit]");
@@ -397,7 +397,7 @@ fn the_treasurer_records_a_payment_charges_a_levy_and_sees_each_members_part() {
         jiff_day(0)[..4].parse::<i32>().expect("a year") - 1
     );
     browser.execute(
-        "document.querySelector('#year_end').value = arguments[0];",
+        "document.querySelector('#closing-year').value = arguments[0];",
         json!([last_year]),
     );
     browser.click("form[action$='/closing'] button[type=submit]");
@@ -518,13 +518,13 @@ fn the_board_records_a_death_and_the_record_shows_the_exit() {
     browser.goto(&demo.page("/members/4"));
     // A day of death still to come is refused at its field.
     browser.execute(
-        "document.querySelector('#death-day').value = arguments[0];",
+        "document.querySelector('#died_on').value = arguments[0];",
         json!([jiff_day(3)]),
     );
     browser.click("form[action$='/death'] button[type=submit]");
     browser.wait_text("section[aria-labelledby=death] .alert", "Zukunft");
     browser.execute(
-        "document.querySelector('#death-day').value = arguments[0];",
+        "document.querySelector('#died_on').value = arguments[0];",
         json!([jiff_day(-2)]),
     );
     browser.click("form[action$='/death'] button[type=submit]");
@@ -539,4 +539,156 @@ fn the_board_records_a_death_and_the_record_shows_the_exit() {
         "{record}"
     );
     screenshot(&browser, "board-member-death");
+}
+
+/// G21b, G19: the assembly approves the laser cutter and resolves how last year's profit is
+/// used; the treasurer takes a member's loan for the laser cutter, books income into last
+/// year, closes it, and books the profit's use as resolved.
+#[test]
+fn g21b_g19_the_treasurer_takes_a_member_loan_and_uses_a_profit_as_resolved() {
+    let Some(browser) = Browser::start("de", Screen::DESKTOP) else {
+        return;
+    };
+    let demo = Demo::start();
+    // The assembly, through the API: the laser cutter approved, the use of the profit resolved.
+    let profit = demo.client.ok(
+        "/motions",
+        "member:1",
+        json!({"assembly": "demoassembly", "title": "Verwendung des Jahresüberschusses",
+               "proposal": {"kind": "use-of-profit", "proposal": "100 € in die gesetzliche Rücklage, der Rest an die Mitglieder"},
+               "announced_on": jiff_day(-21)}),
+    );
+    let profit = profit["id"].as_str().expect("a motion").to_owned();
+    // The demo's statute takes no member loans: the assembly sets their interest cap.
+    let statute = format!(
+        "{}\n[books]\nmember_loan_interest_max_percent = \"3.00\"\n",
+        include_str!("../../examples/statute.toml")
+    );
+    let loans = demo.client.ok(
+        "/motions",
+        "member:1",
+        json!({"assembly": "demoassembly", "title": "Mitgliederdarlehen bis 3 % Zins",
+               "proposal": {"kind": "statute-amendment", "statute_text": statute},
+               "announced_on": jiff_day(-21)}),
+    );
+    let loans = loans["id"].as_str().expect("a motion").to_owned();
+    for motion in [&profit, &loans] {
+        demo.client
+            .ok(&format!("/motions/{motion}/ballot"), "member:1", json!({}));
+    }
+    for member in ["member:1", "member:2", "member:3", "member:6"] {
+        for motion in ["lasercutter", profit.as_str(), loans.as_str()] {
+            demo.client.ok(
+                &format!("/motions/{motion}/votes"),
+                member,
+                json!({"choice": "yes"}),
+            );
+        }
+    }
+    for motion in ["lasercutter", profit.as_str(), loans.as_str()] {
+        demo.client.ok(
+            &format!("/motions/{motion}/ballot/close"),
+            "member:1",
+            json!({}),
+        );
+    }
+
+    demo.sign_in(&browser, "Petra");
+    let last_year = jiff_day(0)[..4].parse::<i32>().expect("a year") - 1;
+    // A member's loan for the approved laser cutter (G21b).
+    browser.goto(&demo.page("/books"));
+    browser.fill("#loan-lender", "6");
+    browser.fill("#loan-amount", "5000");
+    browser.fill("#loan-interest_percent", "1,5");
+    browser.click("form[action$='/loans'] button[type=submit]");
+    browser.wait_text("main", "Gebucht");
+    let tb = browser.text("#trial-balance + .table-wrap");
+    assert!(tb.contains("3100"), "the loan's account: {tb}");
+    // Income in last year, then last year closed with a profit.
+    browser.goto(&demo.page("/books"));
+    browser.fill("#payment-amount", "1000");
+    browser.fill("#payment-account", "4000");
+    browser.fill("#payment-text", "Maschinennutzung Dezember");
+    browser.fill("#payment-reference", "RE-DEZ");
+    browser.execute(
+        "document.querySelector('#payment-booked_on').value = arguments[0];",
+        json!([format!("{last_year}-12-15")]),
+    );
+    browser.click("form[action$='/payments'] button[type=submit]");
+    browser.wait_text("main", "Gebucht");
+    browser.goto(&demo.page("/books"));
+    browser.execute(
+        "document.querySelector('#closing-year').value = arguments[0];",
+        json!([format!("{last_year}-12-31")]),
+    );
+    browser.click("form[action$='/closing'] button[type=submit]");
+    browser.wait_text("main", "Gebucht");
+    // The profit used as resolved (G19): 100 € to the legal reserve, the rest to the members.
+    browser.goto(&demo.page("/books"));
+    browser.execute(
+        "document.querySelector('#profit-year').value = arguments[0];",
+        json!([format!("{last_year}-12-31")]),
+    );
+    browser.fill("#profit-legal_reserve", "100");
+    browser.click("form[action$='/profit-use'] button[type=submit]");
+    browser.wait_text("main", "Gebucht");
+    screenshot(&browser, "books-profit");
+    let sheet = browser.text("#balance-sheet + .table-wrap");
+    assert!(sheet.contains("100,00"), "the legal reserve: {sheet}");
+}
+
+/// A people form sent again (a reload) records no second person and shows no second link;
+/// the people of a member in office get their links from the administrator, never from one
+/// board member for another organ.
+#[test]
+fn a_repeated_people_form_records_one_person_and_an_officers_people_get_no_link() {
+    let demo = Demo::start();
+    let cookie = session(&demo, "Josef");
+    let origin = demo.client.server.base.clone();
+    let headers = [("cookie", cookie.as_str()), ("origin", origin.as_str())];
+    let record = |member: u32| {
+        demo.client.http.send(
+            "GET",
+            &demo.page(&format!("/members/{member}")),
+            None,
+            &headers[..1],
+            None,
+        )
+    };
+    let people = |text: &str| text.matches("<td class=\"hash\">").count();
+    // Member 6 holds no office.
+    let page = record(6);
+    assert_eq!(page.status, 200, "{}", page.text);
+    let before = people(&page.text);
+    let key = page
+        .text
+        .split("name=\"key\" value=\"")
+        .last()
+        .and_then(|rest| rest.split('"').next())
+        .expect("the form's key")
+        .to_owned();
+    let form = format!("key={key}&capacity=attorney");
+    let url = demo.page("/members/6/people");
+    let first = demo.client.http.post_form(&url, &headers, &form);
+    assert_eq!(first.status, 200, "{}", first.text);
+    assert!(first.text.contains("/sign-in/vb1_"), "{}", first.text);
+    let again = demo.client.http.post_form(&url, &headers, &form);
+    assert_eq!(again.status, 409, "{}", again.text);
+    assert!(
+        again.text.contains("schon einmal angezeigt"),
+        "{}",
+        again.text
+    );
+    assert!(!again.text.contains("/sign-in/vb1_"), "{}", again.text);
+    assert_eq!(people(&record(6).text), before + 1, "one person recorded");
+
+    // Member 1 is on the board: no link from a board member's page.
+    let officer = demo.client.http.post_form(
+        &demo.page("/members/1/people"),
+        &headers,
+        "key=k1&capacity=attorney",
+    );
+    assert_eq!(officer.status, 403, "{}", officer.text);
+    assert!(officer.text.contains("Administration"), "{}", officer.text);
+    assert!(!officer.text.contains("/sign-in/vb1_"), "{}", officer.text);
 }

@@ -382,6 +382,36 @@ impl Http {
             .unwrap_or_else(|e| panic!("{method} {url}: {e}"))
     }
 
+    /// Posts `body` as a page's form does (`application/x-www-form-urlencoded`), with
+    /// `headers` (its cookie and origin).
+    pub fn post_form(&self, url: &str, headers: &[(&str, &str)], body: &str) -> Reply {
+        let mut request = ureq::http::Request::builder()
+            .method("POST")
+            .uri(url)
+            .header("content-type", "application/x-www-form-urlencoded");
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        let request = request.body(body.to_owned()).expect("a valid request");
+        let mut response = self
+            .agent
+            .run(request)
+            .unwrap_or_else(|e| panic!("POST {url}: {e}"));
+        let status = response.status().as_u16();
+        let text = response
+            .body_mut()
+            .read_to_string()
+            .unwrap_or_else(|e| panic!("POST {url}: {e}"));
+        Reply {
+            status,
+            content_type: String::new(),
+            position: None,
+            cookies: Vec::new(),
+            bytes: text.clone().into_bytes(),
+            text,
+        }
+    }
+
     /// Sends a request as [`Http::send`] does; a connection that fails, or an answer cut off
     /// before its body ended, is an error.
     pub fn try_send(

@@ -196,6 +196,11 @@ pub const ROUTES: &[(Method, &str, Access)] = &[
     ),
     (
         Method::POST,
+        "/c/{coop}/board/assemblies/{assembly}/majority",
+        Access::Roles(BOARD),
+    ),
+    (
+        Method::POST,
         "/c/{coop}/board/motions/{motion}/open",
         Access::Roles(BOARD),
     ),
@@ -279,6 +284,16 @@ pub const ROUTES: &[(Method, &str, Access)] = &[
     (
         Method::POST,
         "/c/{coop}/books/entries",
+        Access::Roles(KEEP_ACCOUNTS),
+    ),
+    (
+        Method::POST,
+        "/c/{coop}/books/profit-use",
+        Access::Roles(KEEP_ACCOUNTS),
+    ),
+    (
+        Method::POST,
+        "/c/{coop}/books/loans",
         Access::Roles(KEEP_ACCOUNTS),
     ),
     (

@@ -868,16 +868,29 @@ pub async fn use_profit(
     Body(body): Body<ProfitUseBody>,
 ) -> Result<Response, ApiError> {
     let last_day = parse_day(&year_end, "year_end")?;
+    let (entry, executed) = use_profit_of(&app, &coop, &caller, &headers, last_day, &body).await?;
+    made(&app, &coop, executed, entry).await
+}
+
+/// Books the use of a closed year's profit as the API's route and the treasurer's page take
+/// it (G19).
+pub(crate) async fn use_profit_of(
+    app: &App,
+    coop: &Coop,
+    caller: &Caller,
+    headers: &HeaderMap,
+    last_day: Date,
+    body: &ProfitUseBody,
+) -> Result<(String, Executed), ApiError> {
     let motion = MotionId::parse(&body.motion).map_err(|e| ApiError::from(e.at("motion")))?;
     let entry = new_entry()?;
-    let runtime = app::caught_up(&app, &coop.log).await?;
+    let runtime = app::caught_up(app, &coop.log).await?;
     let facts = app::profit_facts(&runtime, &motion, last_day, app::today())?;
     let about = (entry.clone(), last_day, motion, facts);
-    let command = app::books::DistributeProfit::try_from(Asked::new(&caller, about, &body))?;
-    let entry = entry.to_string();
-    let route = format!("books:use_profit:{year_end}");
-    let executed = execute(&app, &coop, &caller, &headers, &route, &body, command).await?;
-    made(&app, &coop, executed, entry).await
+    let command = app::books::DistributeProfit::try_from(Asked::new(caller, about, body))?;
+    let route = format!("books:use_profit:{last_day}");
+    let executed = execute(app, coop, caller, headers, &route, body, command).await?;
+    Ok((entry.to_string(), executed))
 }
 
 /// Takes a member loan (G21b): bound to an approved investment, within the statute's
@@ -896,11 +909,23 @@ pub async fn grant_loan(
     headers: HeaderMap,
     Body(body): Body<LoanBody>,
 ) -> Result<Response, ApiError> {
+    let (entry, executed) = grant_loan_of(&app, &coop, &caller, &headers, &body).await?;
+    made(&app, &coop, executed, entry).await
+}
+
+/// Takes a member loan as the API's route and the treasurer's page take it (G21b).
+pub(crate) async fn grant_loan_of(
+    app: &App,
+    coop: &Coop,
+    caller: &Caller,
+    headers: &HeaderMap,
+    body: &LoanBody,
+) -> Result<(String, Executed), ApiError> {
     let loan = LoanId::parse(&app::random_hex(8))?;
     let lender = member_no(body.lender, "lender")?;
     let project = MotionId::parse(&body.project).map_err(|e| ApiError::from(e.at("project")))?;
     let received_on = body.received_on.unwrap_or(app::today());
-    let runtime = app::caught_up(&app, &coop.log).await?;
+    let runtime = app::caught_up(app, &coop.log).await?;
     let (facts, approved) = runtime.views().aggregates.read(|a| {
         (
             app::member_facts(a, received_on)
@@ -917,11 +942,11 @@ pub async fn grant_loan(
         entrepreneur: false,
     });
     let about = (loan.clone(), lender, project, approved);
-    let command = app::books::GrantLoan::try_from(Asked::new(&caller, about, &body))?;
+    let command = app::books::GrantLoan::try_from(Asked::new(caller, about, body))?;
     let entry = loan.to_string();
     let route = "books:grant_loan";
-    let executed = execute(&app, &coop, &caller, &headers, route, &body, command).await?;
-    made(&app, &coop, executed, entry).await
+    let executed = execute(app, coop, caller, headers, route, body, command).await?;
+    Ok((entry, executed))
 }
 
 /// Repays (part of) a member loan.

@@ -1131,10 +1131,22 @@ pub async fn exclude(
     Body(body): Body<dto::Exclude>,
 ) -> Result<Response, ApiError> {
     let member = parse_member(&member)?;
-    let command = app::membership::ExcludeMember::try_from(Asked::new(&caller, member, &body))?;
-    let route = format!("exclude:{member}");
-    let executed = execute(&app, &coop, &caller, &headers, &route, &body, command).await?;
+    let executed = exclude_of(&app, &coop, &caller, &headers, member, &body).await?;
     Ok(written(executed))
+}
+
+/// Excludes a member on a ground of the statute (G68), as the API's route and the member's record page take it.
+pub(crate) async fn exclude_of(
+    app: &App,
+    coop: &Coop,
+    caller: &Caller,
+    headers: &HeaderMap,
+    member: MemberNo,
+    body: &dto::Exclude,
+) -> Result<Executed, ApiError> {
+    let command = app::membership::ExcludeMember::try_from(Asked::new(caller, member, body))?;
+    let route = format!("exclude:{member}");
+    execute(app, coop, caller, headers, &route, body, command).await
 }
 
 /// Records a member's death: the heirs continue the membership to the end of the business
@@ -1154,11 +1166,22 @@ pub async fn record_death(
     Body(body): Body<dto::RecordDeath>,
 ) -> Result<Response, ApiError> {
     let member = parse_member(&member)?;
-    let command =
-        app::membership::RecordMembersDeath::try_from(Asked::new(&caller, member, &body))?;
-    let route = format!("record_death:{member}");
-    let executed = execute(&app, &coop, &caller, &headers, &route, &body, command).await?;
+    let executed = record_death_of(&app, &coop, &caller, &headers, member, &body).await?;
     Ok(written(executed))
+}
+
+/// Records a member's death, as the API's route and the member's record page take it.
+pub(crate) async fn record_death_of(
+    app: &App,
+    coop: &Coop,
+    caller: &Caller,
+    headers: &HeaderMap,
+    member: MemberNo,
+    body: &dto::RecordDeath,
+) -> Result<Executed, ApiError> {
+    let command = app::membership::RecordMembersDeath::try_from(Asked::new(caller, member, body))?;
+    let route = format!("record_death:{member}");
+    execute(app, coop, caller, headers, &route, body, command).await
 }
 
 /// Transfers paid-in capital to another member (G76); all of it makes the giver leave
@@ -1200,10 +1223,22 @@ pub async fn pay_settlement(
     Body(body): Body<dto::PaySettlement>,
 ) -> Result<Response, ApiError> {
     let member = parse_member(&member)?;
-    let command = app::membership::PayOutSettlement::try_from(Asked::new(&caller, member, &body))?;
-    let route = format!("pay_settlement:{member}");
-    let executed = execute(&app, &coop, &caller, &headers, &route, &body, command).await?;
+    let executed = pay_settlement_of(&app, &coop, &caller, &headers, member, &body).await?;
     Ok(written(executed))
+}
+
+/// Pays a former member's capital out (G73), as the API's route and the member's record page take it.
+pub(crate) async fn pay_settlement_of(
+    app: &App,
+    coop: &Coop,
+    caller: &Caller,
+    headers: &HeaderMap,
+    member: MemberNo,
+    body: &dto::PaySettlement,
+) -> Result<Executed, ApiError> {
+    let command = app::membership::PayOutSettlement::try_from(Asked::new(caller, member, body))?;
+    let route = format!("pay_settlement:{member}");
+    execute(app, coop, caller, headers, &route, body, command).await
 }
 
 /// Appoints a member to an office (G9-24: officers are members and natural persons; for a
@@ -1224,10 +1259,22 @@ pub async fn appoint(
     Body(body): Body<dto::Appoint>,
 ) -> Result<Response, ApiError> {
     let member = parse_member(&member)?;
-    let command = app::membership::AppointOfficer::try_from(Asked::new(&caller, member, &body))?;
-    let route = format!("appoint:{member}");
-    let executed = execute(&app, &coop, &caller, &headers, &route, &body, command).await?;
+    let executed = appoint_of(&app, &coop, &caller, &headers, member, &body).await?;
     Ok(written(executed))
+}
+
+/// Appoints a member to an office (G9-24), as the API's route and the member's record page take it.
+pub(crate) async fn appoint_of(
+    app: &App,
+    coop: &Coop,
+    caller: &Caller,
+    headers: &HeaderMap,
+    member: MemberNo,
+    body: &dto::Appoint,
+) -> Result<Executed, ApiError> {
+    let command = app::membership::AppointOfficer::try_from(Asked::new(caller, member, body))?;
+    let route = format!("appoint:{member}");
+    execute(app, coop, caller, headers, &route, body, command).await
 }
 
 /// Grants a member multiple votes in the general assembly, up to the statute's maximum, or
@@ -1338,14 +1385,27 @@ pub async fn dismiss(
                 "the offices are board, supervisory-board and treasurer",
             )
         })?;
+    let executed = dismiss_of(&app, &coop, &caller, &headers, member, office, &body).await?;
+    Ok(written(executed))
+}
+
+/// Ends a member's office, as the API's route and the member's record page take it.
+pub(crate) async fn dismiss_of(
+    app: &App,
+    coop: &Coop,
+    caller: &Caller,
+    headers: &HeaderMap,
+    member: MemberNo,
+    office: dto::Office,
+    body: &dto::Dismiss,
+) -> Result<Executed, ApiError> {
     let command =
-        app::membership::DismissOfficer::try_from(Asked::new(&caller, (member, office), &body))?;
+        app::membership::DismissOfficer::try_from(Asked::new(caller, (member, office), body))?;
     let route = format!(
         "dismiss:{member}:{}",
         verbund_domain::Office::from(office).as_str()
     );
-    let executed = execute(&app, &coop, &caller, &headers, &route, &body, command).await?;
-    Ok(written(executed))
+    execute(app, coop, caller, headers, &route, body, command).await
 }
 
 #[cfg(test)]

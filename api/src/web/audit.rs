@@ -146,11 +146,13 @@ pub(super) async fn log(
         let mut at = from;
         let mut read = 0;
         loop {
+            // Without a type, a page is the next events; with one, read on in batches.
+            let batch_size = if wanted.is_some() { 1000 } else { PAGE_EVENTS };
             let batch = app
                 .ledger()
-                .read_log(&coop.log, Position::new(at), 1000)
+                .read_log(&coop.log, Position::new(at), batch_size)
                 .await?;
-            let ended = batch.len() < 1000;
+            let ended = batch.len() < batch_size;
             for event in &batch {
                 at = event.position.get() + 1;
                 read += 1;

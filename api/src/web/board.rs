@@ -9,7 +9,7 @@ use askama::Template;
 use axum::Extension;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
-use axum::http::HeaderMap;
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use jiff::civil::Date;
 use serde::Deserialize;
@@ -23,11 +23,10 @@ use super::pages::{
 };
 use crate::app::{self, App};
 use crate::http::auth::{Caller, Coop};
-use crate::http::commands::Asked;
 use crate::http::dto;
 use crate::http::error::{ApiError, Problem};
 use crate::http::governance::{self as gov, AssemblyForm, Proposal};
-use crate::http::kit::{PAGE_ITEMS_MAX, execute, not_founded, settle_write, write_request};
+use crate::http::kit::{PAGE_ITEMS_MAX, not_founded, settle_write, write_request};
 use crate::http::members;
 
 /// A day typed in a form (`2026-12-31`, as a date field sends it); empty is none.
@@ -176,6 +175,8 @@ pub(super) async fn board(
 struct ApplicationPage {
     c: Chrome,
     a: dto::Application,
+    /// Not decided yet.
+    pending: bool,
     kind: String,
     employees: Option<u32>,
     investing: bool,
@@ -213,7 +214,15 @@ async fn application_page(
     let path = format!("/c/{}/board/applications/{id}", coop.log);
     let c = Chrome::of(app, lang, coop, caller, &path).await;
     a.declared_on = c.date(&a.declared_on);
+    a.status = match a.status.as_str() {
+        "pending" => c.t.status_pending,
+        "admitted" => c.t.status_admitted,
+        _ => c.t.status_rejected,
+    }
+    .to_owned();
+    let pending = a.decided_on.is_none();
     Ok(ApplicationPage {
+        pending,
         kind: kind_text(c.t, &a.kind),
         employees: match a.kind {
             dto::MemberKind::Firm { employees, .. } => Some(employees),
@@ -350,11 +359,11 @@ struct MembersPage {
     problem: Option<Problem>,
 }
 
-/// The member list's day and page.
+/// The member list's day and page (as text: a malformed one is refused on the page).
 #[derive(Debug, Default, Deserialize)]
 pub(super) struct MembersQuery {
     on: Option<String>,
-    after: Option<u32>,
+    after: Option<String>,
 }
 
 /// `/c/{coop}/members`: the member list (G30), now or as of a day, paged as the API pages
@@ -378,8 +387,12 @@ pub(super) async fn member_list(
     let typed = query.on.clone().unwrap_or_default();
     let listed = async {
         let on = day_field(&typed, "on")?;
+        let after = match query.after.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(text) => Some(member_field(text, "after")?),
+        };
         let api = members::MemberQuery {
-            after: query.after,
+            after,
             limit: Some(100),
             as_of_date: on,
             status: None,
@@ -456,6 +469,8 @@ struct MemberPage {
     capacity: String,
     /// A link just issued: (person, the link, until when).
     link: Option<(String, String, String)>,
+    /// The one-time key of the people's forms.
+    key: String,
     about: &'static str,
     done: bool,
     typed: MemberActionForm,
@@ -596,6 +611,7 @@ async fn member_page(
         on,
         capacity,
         link,
+        key: app::random_hex(16),
         about,
         done,
         typed,
@@ -623,7 +639,7 @@ pub(super) async fn member(
         .unwrap_or_default();
     let shown = MemberShown {
         on: done.on.unwrap_or_default(),
-        offset: done.offset,
+        offset: done.offset.and_then(|o| o.trim().parse().ok()),
         about,
         done: !about.is_empty(),
         ..MemberShown::default()
@@ -636,15 +652,16 @@ pub(super) async fn member(
 const MEMBER_ACTIONS: &[&str] = &["exclusion", "death", "settlement", "offices", "dismissal"];
 
 /// What a form of a member's record just did (`?done=…` after its redirect), and the day and
-/// page of the member's accounts.
+/// page of the member's accounts (a malformed page is the first).
 #[derive(Debug, Default, Deserialize)]
 pub(super) struct MemberDone {
     done: Option<String>,
     on: Option<String>,
-    offset: Option<usize>,
+    offset: Option<String>,
 }
 
-/// The forms of a member's record as they send them (each uses some of the fields).
+/// The forms of a member's record as they send them, named as the API's bodies name them
+/// (each form uses some of the fields).
 #[derive(Debug, Default, Deserialize)]
 pub(super) struct MemberActionForm {
     #[serde(default)]
@@ -652,7 +669,13 @@ pub(super) struct MemberActionForm {
     #[serde(default)]
     reason: String,
     #[serde(default)]
-    day: String,
+    dispatched_on: String,
+    #[serde(default)]
+    died_on: String,
+    #[serde(default)]
+    paid_on: String,
+    #[serde(default)]
+    effective_on: String,
     #[serde(default)]
     amount: String,
     #[serde(default)]
@@ -693,11 +716,6 @@ async fn member_action(
     .await
 }
 
-/// The day typed in a form of a member's record, or none.
-fn action_day(typed: &MemberActionForm) -> Result<Option<Date>, ApiError> {
-    day_field(&typed.day, "day")
-}
-
 /// `POST /c/{coop}/members/{member}/exclusion`: excludes on a ground of the statute, as
 /// `POST …/exclusion` does (G68).
 pub(super) async fn exclude(
@@ -714,27 +732,17 @@ pub(super) async fn exclude(
         let body = dto::Exclude {
             ground: typed.ground.clone(),
             reason: typed.reason.trim().to_owned(),
-            dispatched_on: action_day(&typed)?,
+            dispatched_on: day_field(&typed.dispatched_on, "dispatched_on")?,
         };
-        let command = app::membership::ExcludeMember::try_from(Asked::new(&caller, member, &body))?;
-        let route = format!("exclude:{member}");
-        execute(&app, &coop, &caller, &headers, &route, &body, command).await
+        members::exclude_of(&app, &coop, &caller, &headers, member, &body).await
     }
     .await;
-    member_action(
-        &app,
-        &headers,
-        &coop,
-        &caller,
-        member,
-        MemberShown {
-            about: "exclusion",
-            typed,
-            ..MemberShown::default()
-        },
-        done,
-    )
-    .await
+    let shown = MemberShown {
+        about: "exclusion",
+        typed,
+        ..MemberShown::default()
+    };
+    member_action(&app, &headers, &coop, &caller, member, shown, done).await
 }
 
 /// `POST /c/{coop}/members/{member}/death`: records a member's death, as `POST …/death` does.
@@ -749,30 +757,19 @@ pub(super) async fn record_death(
     let member = members::parse_member(&member)?;
     let typed: MemberActionForm = form(&body)?;
     let done = async {
-        let died_on = action_day(&typed)?.ok_or_else(|| {
-            ApiError::bad_request("date-malformed", "day", "a day is written 2026-12-31")
+        let died_on = day_field(&typed.died_on, "died_on")?.ok_or_else(|| {
+            ApiError::bad_request("date-malformed", "died_on", "a day is written 2026-12-31")
         })?;
         let body = dto::RecordDeath { died_on };
-        let command =
-            app::membership::RecordMembersDeath::try_from(Asked::new(&caller, member, &body))?;
-        let route = format!("record_death:{member}");
-        execute(&app, &coop, &caller, &headers, &route, &body, command).await
+        members::record_death_of(&app, &coop, &caller, &headers, member, &body).await
     }
     .await;
-    member_action(
-        &app,
-        &headers,
-        &coop,
-        &caller,
-        member,
-        MemberShown {
-            about: "death",
-            typed,
-            ..MemberShown::default()
-        },
-        done,
-    )
-    .await
+    let shown = MemberShown {
+        about: "death",
+        typed,
+        ..MemberShown::default()
+    };
+    member_action(&app, &headers, &coop, &caller, member, shown, done).await
 }
 
 /// `POST /c/{coop}/members/{member}/settlement`: pays a former member's capital out, as
@@ -791,28 +788,17 @@ pub(super) async fn pay_settlement(
         let body = dto::PaySettlement {
             amount: verbund_domain::Money::parse(&typed.amount.trim().replace(',', "."))
                 .map_err(|e| ApiError::from(e.at("amount")))?,
-            paid_on: action_day(&typed)?,
+            paid_on: day_field(&typed.paid_on, "paid_on")?,
         };
-        let command =
-            app::membership::PayOutSettlement::try_from(Asked::new(&caller, member, &body))?;
-        let route = format!("pay_settlement:{member}");
-        execute(&app, &coop, &caller, &headers, &route, &body, command).await
+        members::pay_settlement_of(&app, &coop, &caller, &headers, member, &body).await
     }
     .await;
-    member_action(
-        &app,
-        &headers,
-        &coop,
-        &caller,
-        member,
-        MemberShown {
-            about: "settlement",
-            typed,
-            ..MemberShown::default()
-        },
-        done,
-    )
-    .await
+    let shown = MemberShown {
+        about: "settlement",
+        typed,
+        ..MemberShown::default()
+    };
+    member_action(&app, &headers, &coop, &caller, member, shown, done).await
 }
 
 fn office_of(text: &str) -> Result<dto::Office, ApiError> {
@@ -844,12 +830,9 @@ pub(super) async fn appoint(
         let body = dto::Appoint {
             office: office_of(&typed.office)?,
             serving: Some(typed.serving.trim().to_owned()).filter(|s| !s.is_empty()),
-            effective_on: action_day(&typed)?,
+            effective_on: day_field(&typed.effective_on, "effective_on")?,
         };
-        let command =
-            app::membership::AppointOfficer::try_from(Asked::new(&caller, member, &body))?;
-        let route = format!("appoint:{member}");
-        execute(&app, &coop, &caller, &headers, &route, &body, command).await
+        members::appoint_of(&app, &coop, &caller, &headers, member, &body).await
     }
     .await;
     member_action(
@@ -883,19 +866,10 @@ pub(super) async fn dismiss(
     let done = async {
         let office = office_of(&typed.office)?;
         let body = dto::Dismiss {
-            effective_on: action_day(&typed)?,
+            effective_on: None,
             reason: typed.reason.trim().to_owned(),
         };
-        let command = app::membership::DismissOfficer::try_from(Asked::new(
-            &caller,
-            (member, office),
-            &body,
-        ))?;
-        let route = format!(
-            "dismiss:{member}:{}",
-            verbund_domain::Office::from(office).as_str()
-        );
-        execute(&app, &coop, &caller, &headers, &route, &body, command).await
+        members::dismiss_of(&app, &coop, &caller, &headers, member, office, &body).await
     }
     .await;
     member_action(
@@ -921,6 +895,8 @@ pub(super) struct PersonForm {
     capacity: String,
     /// An existing person, for a new link.
     person: Option<String>,
+    /// The form's one-time key.
+    key: Option<String>,
 }
 
 /// `POST /c/{coop}/members/{member}/people`: records a person who acts for the member (as
@@ -937,7 +913,33 @@ pub(super) async fn authorize(
     let member = members::parse_member(&member)?;
     let typed: PersonForm = form(&body)?;
     let lang = Lang::of(&headers);
+    // The form's one-time key: sending the form again (a reload) records no second person
+    // and shows no second link.
+    let keyed = |purpose: &str| -> Result<HeaderMap, ApiError> {
+        let mut keyed = headers.clone();
+        if let Some(key) = typed.key.as_deref() {
+            let value = HeaderValue::from_str(&format!("{purpose}-{key}")).map_err(|_| {
+                ApiError::bad_request("form-malformed", "key", "the form's key is not text")
+            })?;
+            keyed.insert("idempotency-key", value);
+        }
+        Ok(keyed)
+    };
     let issued = async {
+        // A member in office acts for the cooperative: the people who act for them sign in
+        // with links the administrator issues, never one board member for another organ.
+        let in_office = coop
+            .runtime
+            .views()
+            .register
+            .read(|r| !r.offices(member, app::today()).is_empty());
+        if in_office {
+            return Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                "officer-link-by-admin",
+                "the sign-in links of the people of a member in office are issued by the administrator",
+            ));
+        }
         let person = match typed.person.as_deref() {
             // A new link for a person recorded for this member.
             Some(text) => {
@@ -973,9 +975,15 @@ pub(super) async fn authorize(
                     capacity,
                     effective_on: None,
                 };
-                let (person, executed) =
-                    members::authorize_person(&app, &coop, &caller, &headers, member, &body)
-                        .await?;
+                let (person, executed) = members::authorize_person(
+                    &app,
+                    &coop,
+                    &caller,
+                    &keyed("person")?,
+                    member,
+                    &body,
+                )
+                .await?;
                 settle_write(&coop, executed.last).await;
                 person
             }
@@ -984,9 +992,9 @@ pub(super) async fn authorize(
         let request = write_request(
             &coop,
             &caller,
-            &headers,
-            &format!("sign-in-link:{person}"),
-            app::random_hex(8).as_bytes(),
+            &keyed("link")?,
+            &format!("sign-in-link:{member}"),
+            person.to_string().as_bytes(),
         )?;
         let link = app::issue_token(
             &app,
@@ -997,9 +1005,14 @@ pub(super) async fn authorize(
         )
         .await?;
         settle_write(&coop, link.position).await;
-        let secret = link
-            .secret
-            .ok_or_else(|| ApiError::internal("a new link has its secret"))?;
+        // A repeated form: the link was shown once, when it was issued.
+        let secret = link.secret.ok_or_else(|| {
+            ApiError::new(
+                StatusCode::CONFLICT,
+                "sign-in-link-shown",
+                "this link was shown once, when it was issued; issue a new one",
+            )
+        })?;
         let base = page_base(&headers);
         let url = super::sign_in_url(&base, &coop.log, secret.expose());
         let until = match lang {
@@ -1073,6 +1086,14 @@ impl ConvenePage {
     fn error_at(&self, field: &str) -> bool {
         refused_at(self.problem.as_ref(), field)
     }
+
+    /// True if the problem names a field under `prefix` (an agenda's item, `agenda[2]`).
+    fn error_at_prefix(&self, prefix: &str) -> bool {
+        self.problem
+            .as_ref()
+            .and_then(|p| p.field.as_deref())
+            .is_some_and(|f| f.starts_with(prefix))
+    }
 }
 
 /// The convening as the form sends it.
@@ -1090,6 +1111,8 @@ pub(super) struct ConveneForm {
     agenda: String,
     #[serde(default)]
     participation: String,
+    #[serde(default)]
+    discussion: String,
 }
 
 impl ConveneForm {
@@ -1126,7 +1149,13 @@ impl ConveneForm {
             demanded_by: Vec::new(),
             delegates: false,
             participation: Some(self.participation.trim().to_owned()).filter(|p| !p.is_empty()),
-            discussion: None,
+            // Only a two-phase assembly has a discussion phase of its own (G46).
+            discussion: match (form, self.discussion.as_str()) {
+                (AssemblyForm::TwoPhase, "in-person") => Some(AssemblyForm::InPerson),
+                (AssemblyForm::TwoPhase, "virtual") => Some(AssemblyForm::Virtual),
+                (AssemblyForm::TwoPhase, "hybrid") => Some(AssemblyForm::Hybrid),
+                _ => None,
+            },
         })
     }
 }
@@ -1329,7 +1358,8 @@ impl MotionForm {
 }
 
 /// The majority the motion typed will need, decided as putting it would decide it.
-fn preview(coop: &Coop, t: &'static super::Messages, typed: &MotionForm) -> Preview {
+fn preview(coop: &Coop, lang: Lang, typed: &MotionForm) -> Preview {
+    let t = lang.messages();
     if typed.is_empty() {
         return Preview::default();
     }
@@ -1356,7 +1386,7 @@ fn preview(coop: &Coop, t: &'static super::Messages, typed: &MotionForm) -> Prev
             }
         }
         Err(e) => Preview {
-            problem: Some(e.detail().to_owned()),
+            problem: Some(super::pages::problem_text(lang, &e.problem())),
             ..Preview::default()
         },
     }
@@ -1416,7 +1446,7 @@ async fn assembly_page(
             }
         })
         .collect();
-    let preview = preview(coop, t, &typed);
+    let preview = preview(coop, lang, &typed);
     Ok(AssemblyPage {
         form: form_text(t, view.form.into()).1,
         convened_on: c.date(view.convened_on),
@@ -1446,14 +1476,32 @@ pub(super) async fn assembly(
     Extension(coop): Extension<Coop>,
     Extension(caller): Extension<Caller>,
     Path((_, assembly)): Path<(String, String)>,
-    Query(typed): Query<MotionForm>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let id = gov::parse_assembly(&assembly)?;
     let lang = Lang::of(&headers);
+    let page = assembly_page(&app, lang, &coop, &caller, &id, MotionForm::default(), None);
+    Ok(private(render(page.await?)))
+}
+
+/// `POST /c/{coop}/board/assemblies/{assembly}/majority`: the majority the motion being
+/// written will need, decided as putting it would decide it; writes nothing. For htmx the
+/// fragment, else the assembly's page with the form as typed (a statute amendment is a
+/// whole file: too long for a query).
+pub(super) async fn majority(
+    State(app): State<App>,
+    Extension(coop): Extension<Coop>,
+    Extension(caller): Extension<Caller>,
+    Path((_, assembly)): Path<(String, String)>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let id = gov::parse_assembly(&assembly)?;
+    let typed: MotionForm = form(&body)?;
+    let lang = Lang::of(&headers);
     if headers.contains_key("hx-request") {
         let c = Chrome::new(lang, None, "");
-        let preview = preview(&coop, c.t, &typed);
+        let preview = preview(&coop, lang, &typed);
         return Ok(private(render(MajorityFragment { c, preview })));
     }
     let page = assembly_page(&app, lang, &coop, &caller, &id, typed, None).await?;
@@ -1617,7 +1665,8 @@ pub(super) async fn minutes(
     let id = gov::parse_assembly(&assembly)?;
     let m = gov::minutes_of(&coop, &id)?;
     let lang = Lang::of(&headers);
-    let c = Chrome::of(&app, lang, &coop, &caller, "").await;
+    let path = format!("/c/{}/assemblies/{id}/minutes", coop.log);
+    let c = Chrome::of(&app, lang, &coop, &caller, &path).await;
     let t = c.t;
     let chair_no = MemberNo::new(m.assembly.chair);
     let chair_name = match chair_no {

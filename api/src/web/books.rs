@@ -50,6 +50,20 @@ pub(super) struct BooksForm {
     #[serde(default)]
     receipt: String,
     #[serde(default)]
+    motion: String,
+    #[serde(default)]
+    legal_reserve: String,
+    #[serde(default)]
+    other_reserves: String,
+    #[serde(default)]
+    carried_forward: String,
+    #[serde(default)]
+    lender: String,
+    #[serde(default)]
+    project: String,
+    #[serde(default)]
+    interest: String,
+    #[serde(default)]
     account_1: String,
     #[serde(default)]
     debit_1: String,
@@ -90,6 +104,10 @@ struct BooksPage {
     bs: Option<BalanceSheetView>,
     is: Option<IncomeStatementView>,
     open: Option<OpenItemsView>,
+    /// The assembly's adopted resolutions on the use of a profit: (motion, title).
+    profit_motions: Vec<(String, String)>,
+    /// The approved joint investments a member loan may finance: (motion, asset).
+    investments: Vec<(String, String)>,
     may_book: bool,
     /// Which form the refusal or the confirmation is about.
     about: &'static str,
@@ -99,8 +117,10 @@ struct BooksPage {
 }
 
 impl BooksPage {
-    fn error_at(&self, form: &str, field: &str) -> bool {
-        self.about == form && refused_at(self.problem.as_ref(), field)
+    /// True if the refusal names the input `id` (`payment-amount`: the form, then the API's
+    /// field).
+    fn error_at(&self, id: &str) -> bool {
+        refused_at(self.problem.as_ref(), id)
     }
 
     /// A problem shown at the form it is about.
@@ -165,9 +185,30 @@ async fn books_page(
         }
         Err(e) => (None, None, None, None, Some(e.problem())),
     };
+    let (profit_motions, investments) = coop.runtime.views().aggregates.read(|a| {
+        use verbund_domain::governance::{MotionKind, Outcome};
+        let motions = a
+            .motions()
+            .filter_map(|(id, motion)| {
+                let put = motion.put()?;
+                let adopted = matches!(put.proposal, MotionKind::UseOfProfit { .. })
+                    && motion
+                        .counted()
+                        .is_some_and(|c| c.outcome == Outcome::Adopted);
+                adopted.then(|| (id.to_string(), put.title.clone()))
+            })
+            .collect();
+        let investments = a
+            .investments()
+            .map(|i| (i.motion.to_string(), i.asset.clone()))
+            .collect();
+        (motions, investments)
+    });
     Ok(BooksPage {
         is,
         open,
+        profit_motions,
+        investments,
         may_book: caller.may(Access::Roles(KEEP_ACCOUNTS), None),
         c,
         on,
@@ -195,6 +236,8 @@ pub(super) async fn books(
         Some("levy") => "levy",
         Some("closing") => "closing",
         Some("entry") => "entry",
+        Some("profit") => "profit",
+        Some("loan") => "loan",
         _ => "",
     };
     let shown = BooksShown {
@@ -234,10 +277,14 @@ async fn booked(
         Err(e) if e.status().is_client_error() => {
             let status = e.status();
             let lang = Lang::of(headers);
+            // The refusal names the API's field; the page's input is the form's (its link
+            // and its mark land there).
+            let mut problem = e.problem();
+            problem.field = problem.field.map(|field| input_id(about, &field));
             let shown = BooksShown {
                 about,
                 typed,
-                problem: Some(e.problem()),
+                problem: Some(problem),
                 ..BooksShown::default()
             };
             let page = books_page(app, lang, coop, caller, shown).await?;
@@ -245,6 +292,21 @@ async fn booked(
         }
         Err(e) => Err(e),
     }
+}
+
+/// The input of form `about` that the API's `field` is typed in: `payment-amount`, and for a
+/// manual entry's lines `entry-account_2` for `lines[1].account`.
+fn input_id(about: &str, field: &str) -> String {
+    if let Some((index, name)) = field
+        .strip_prefix("lines[")
+        .and_then(|rest| rest.split_once("]."))
+        && let Ok(index) = index.parse::<usize>()
+    {
+        return format!("{about}-{name}_{}", index + 1);
+    }
+    // The domain names the closed year `year`; the page's own check of the day, `year_end`.
+    let field = if field == "year_end" { "year" } else { field };
+    format!("{about}-{field}")
 }
 
 /// `POST /c/{coop}/books/payments`: records a payment as `POST …/books/payments` does.
@@ -379,6 +441,7 @@ struct LedgerPage {
     c: Chrome,
     account: String,
     on: String,
+    offset: String,
     ledger: Option<LedgerView>,
     may_book: bool,
     done: bool,
@@ -391,8 +454,22 @@ pub(super) struct LedgerAsked {
     #[serde(default)]
     account: String,
     on: Option<String>,
-    offset: Option<usize>,
+    /// As text: a malformed page is the first.
+    offset: Option<String>,
     done: Option<String>,
+}
+
+impl LedgerAsked {
+    /// This ledger's page as a path, for the language switch and the way back after a form.
+    fn path(&self, log: &verbund_ledger::LogId) -> String {
+        let query = serde_urlencoded::to_string([
+            ("account", Some(self.account.as_str())),
+            ("on", self.on.as_deref().filter(|d| !d.is_empty())),
+            ("offset", self.offset.as_deref().filter(|o| !o.is_empty())),
+        ])
+        .unwrap_or_default();
+        format!("/c/{log}/books/ledger?{query}")
+    }
 }
 
 async fn ledger_page(
@@ -403,13 +480,13 @@ async fn ledger_page(
     asked: LedgerAsked,
     problem: Option<Problem>,
 ) -> Result<LedgerPage, ApiError> {
-    let c = Chrome::of(app, lang, coop, caller, &format!("/c/{}/books", coop.log)).await;
+    let c = Chrome::of(app, lang, coop, caller, &asked.path(&coop.log)).await;
     let on = asked.on.unwrap_or_default();
     let read = day_field(&on, "on").and_then(|day| {
         let q = api::LedgerQuery {
             account: asked.account.trim().to_owned(),
             as_of_date: day,
-            offset: asked.offset,
+            offset: asked.offset.as_deref().and_then(|o| o.trim().parse().ok()),
             limit: Some(100),
         };
         let folded = coop.runtime.views().journal.cloned();
@@ -425,6 +502,7 @@ async fn ledger_page(
         c,
         account: asked.account,
         on,
+        offset: asked.offset.unwrap_or_default(),
         ledger,
         done: asked.done.is_some(),
         problem,
@@ -445,13 +523,15 @@ pub(super) async fn ledger(
     Ok(private(render(page)))
 }
 
-/// The reversal as the form sends it, with the ledger to return to.
+/// The reversal as the form sends it, with the ledger's page to return to.
 #[derive(Debug, Default, Deserialize)]
 pub(super) struct ReversalForm {
     #[serde(default)]
     reason: String,
     #[serde(default)]
     account: String,
+    on: Option<String>,
+    offset: Option<String>,
 }
 
 /// `POST /c/{coop}/books/entries/{entry}/reversal`: reverses an entry (Storno), as
@@ -477,24 +557,104 @@ pub(super) async fn reverse_entry(
         settle_write(&coop, executed.last).await;
         Ok::<(), ApiError>(())
     };
+    let asked = LedgerAsked {
+        account: typed.account,
+        on: typed.on,
+        offset: typed.offset,
+        done: None,
+    };
     match done.await {
-        Ok(()) => Ok(see_other(&format!(
-            "/c/{}/books/ledger?account={}&done=1",
-            coop.log,
-            serde_urlencoded::to_string([("", typed.account.as_str())])
-                .map(|p| p.trim_start_matches('=').to_owned())
-                .unwrap_or_default()
-        ))),
+        Ok(()) => Ok(see_other(&format!("{}&done=1", asked.path(&coop.log)))),
         Err(e) if e.status().is_client_error() => {
             let status = e.status();
-            let asked = LedgerAsked {
-                account: typed.account,
-                ..LedgerAsked::default()
-            };
             let lang = Lang::of(&headers);
             let page = ledger_page(&app, lang, &coop, &caller, asked, Some(e.problem())).await?;
             Ok((status, private(render(page))).into_response())
         }
         Err(e) => Err(e),
+    }
+}
+
+/// `POST /c/{coop}/books/profit-use`: books the use of a closed year's profit as the assembly
+/// resolved it, as `POST …/years/{year_end}/profit-use` does (G19).
+pub(super) async fn use_profit(
+    State(app): State<App>,
+    Extension(coop): Extension<Coop>,
+    Extension(caller): Extension<Caller>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let typed: BooksForm = form(&body)?;
+    let done = async {
+        let last_day = day_field(&typed.year_end, "year_end")?.ok_or_else(|| {
+            ApiError::bad_request("date-malformed", "year_end", "a day is written 2026-12-31")
+        })?;
+        let money = |text: &str, field: &str| match text.trim() {
+            "" => Ok(Money::ZERO),
+            text => amount(text, field),
+        };
+        let body = api::ProfitUseBody {
+            motion: typed.motion.clone(),
+            legal_reserve: money(&typed.legal_reserve, "legal_reserve")?,
+            other_reserves: money(&typed.other_reserves, "other_reserves")?,
+            carried_forward: money(&typed.carried_forward, "carried_forward")?,
+            booked_on: day_field(&typed.booked_on, "booked_on")?,
+        };
+        let (_, executed) =
+            api::use_profit_of(&app, &coop, &caller, &headers, last_day, &body).await?;
+        Ok(executed)
+    };
+    let done = done.await;
+    booked(&app, &headers, &coop, &caller, "profit", typed, done).await
+}
+
+/// `POST /c/{coop}/books/loans`: takes a member loan bound to an approved investment, as
+/// `POST …/books/loans` does (G21b).
+pub(super) async fn grant_loan(
+    State(app): State<App>,
+    Extension(coop): Extension<Coop>,
+    Extension(caller): Extension<Caller>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let typed: BooksForm = form(&body)?;
+    let done = async {
+        let lender = typed.lender.trim().parse::<u32>().map_err(|_| {
+            ApiError::bad_request(
+                "member-malformed",
+                "lender",
+                "a member number is 1, 2, 3, …",
+            )
+        })?;
+        let body = api::LoanBody {
+            lender,
+            project: typed.project.clone(),
+            asset: None,
+            amount: amount(&typed.amount, "amount")?,
+            interest_percent: typed.interest.trim().replace(',', "."),
+            received_on: day_field(&typed.booked_on, "received_on")?,
+        };
+        let (_, executed) = api::grant_loan_of(&app, &coop, &caller, &headers, &body).await?;
+        Ok(executed)
+    };
+    let done = done.await;
+    booked(&app, &headers, &coop, &caller, "loan", typed, done).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::input_id;
+
+    /// A refusal lands at the input it is about: the form's prefix and the API's field, a
+    /// manual entry's line by its number on the page.
+    #[test]
+    fn a_refusal_names_the_input_of_its_form() {
+        assert_eq!(input_id("payment", "amount"), "payment-amount");
+        assert_eq!(input_id("levy", "total"), "levy-total");
+        assert_eq!(input_id("entry", "lines[1].account"), "entry-account_2");
+        assert_eq!(input_id("entry", "lines[0].debit"), "entry-debit_1");
+        assert_eq!(input_id("entry", "lines"), "entry-lines");
+        assert_eq!(input_id("closing", "year_end"), "closing-year");
+        assert_eq!(input_id("profit", "year"), "profit-year");
     }
 }

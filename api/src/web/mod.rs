@@ -222,6 +222,10 @@ pub fn pages() -> Router<App> {
             post(board::put_motion),
         )
         .route(
+            "/c/{coop}/board/assemblies/{assembly}/majority",
+            post(board::majority),
+        )
+        .route(
             "/c/{coop}/board/motions/{motion}/open",
             post(board::open_ballot),
         )
@@ -254,6 +258,8 @@ pub fn pages() -> Router<App> {
         .route("/c/{coop}/books/levies", post(books::charge_levy))
         .route("/c/{coop}/books/closing", post(books::close_year))
         .route("/c/{coop}/books/entries", post(books::post_entry))
+        .route("/c/{coop}/books/profit-use", post(books::use_profit))
+        .route("/c/{coop}/books/loans", post(books::grant_loan))
         .route(
             "/c/{coop}/books/entries/{entry}/reversal",
             post(books::reverse_entry),

@@ -343,6 +343,12 @@ fn german_problem(code: &str) -> Option<&'static str> {
             "Dieser Tag liegt vor der Gründung; davor führt Verbund keine Geschichte (D1)."
         }
         "capacity-missing" => "Bitte wählen Sie, in welcher Eigenschaft die Person handelt.",
+        "officer-link-by-admin" => {
+            "Die Anmeldelinks der Personen eines Mitglieds im Amt stellt die Administration aus."
+        }
+        "sign-in-link-shown" => {
+            "Dieser Link wurde schon einmal angezeigt, als er ausgestellt wurde; stellen Sie bei Bedarf einen neuen aus."
+        }
         "form-missing" => "Bitte wählen Sie die Form der Versammlung.",
         "anchor-malformed" => "Ein Anker wird als POSITION:HASH geschrieben (64 Hex-Ziffern).",
         "application-decided" => "Über diese Beitrittserklärung ist schon entschieden.",
