@@ -505,11 +505,12 @@ fn every_organ_page_is_accessible_fits_a_phone_and_speaks_german_and_english() {
     assert!(failures.is_empty(), "{failures:#?}");
 }
 
-/// The board records a member's death on the member's record: the membership ends with the
-/// business year (§ 77 GenG), shown on the record; the record offers the settlement only to
-/// the treasurer and the board once there is an exit.
+/// On members' records the board records a death (the membership ends with the business
+/// year, § 77 GenG, and the record then offers the settlement), appoints to an office, is
+/// told why a dismissal would leave an organ too small (G9-24), and excludes a member on a
+/// ground of the statute (G68).
 #[test]
-fn the_board_records_a_death_and_the_record_shows_the_exit() {
+fn g9_24_g68_the_board_records_a_death_an_office_and_an_exclusion_on_members_records() {
     let Some(browser) = Browser::start("de", Screen::DESKTOP) else {
         return;
     };
@@ -539,6 +540,58 @@ fn the_board_records_a_death_and_the_record_shows_the_exit() {
         "{record}"
     );
     screenshot(&browser, "board-member-death");
+
+    // Offices: member 6 appointed to the supervisory board, then dismissed (G9-24).
+    browser.goto(&demo.page("/members/6"));
+    browser.select("#office", "supervisory-board");
+    browser.click("form[action$='/offices'] button[type=submit]");
+    let appointed = browser.wait_text("main", "Eingetragen");
+    assert!(appointed.contains("Aufsichtsrat"), "{appointed}");
+    // A member in office gets no sign-in link from a board member's page.
+    assert_eq!(browser.count("form[action$='/people']"), 0, "{appointed}");
+    // Member 4 died: dismissing member 6 would leave the supervisory board below the law's
+    // three — refused, with the rule, at the dismissal, keeping the reason typed.
+    browser.goto(&demo.page("/members/6"));
+    browser.fill("#dismiss-supervisory-board", "Auf eigenen Wunsch");
+    browser.click("form[action$='/dismissal'] button[type=submit]");
+    let refused = browser.wait_text("section[aria-labelledby=offices] .alert", "G9-24");
+    assert!(refused.contains('3'), "{refused}");
+    assert_eq!(
+        browser.property("#dismiss-supervisory-board", "value"),
+        "Auf eigenen Wunsch",
+        "the reason kept"
+    );
+
+    // An exclusion on a ground of the statute (G68), of a member without office: without a
+    // reason it is refused at its field, keeping the ground chosen; with one, the record
+    // shows the exit.
+    let application = apply(&demo, "Zimmerei Probst GmbH");
+    let admitted = demo.client.ok(
+        &format!("/applications/{application}/admission"),
+        "member:1",
+        json!({}),
+    );
+    let member = admitted["member"].as_u64().expect("a member number");
+    browser.goto(&demo.page(&format!("/members/{member}")));
+    browser.click("input[name=ground][value=arrears]");
+    browser.execute(
+        "document.querySelector('#reason').removeAttribute('required');",
+        json!([]),
+    );
+    browser.click("form[action$='/exclusion'] button[type=submit]");
+    browser.wait_text("section[aria-labelledby=exclusion] .alert", "Bitte füllen");
+    assert_eq!(
+        browser.property("input[name=ground][value=arrears]", "checked"),
+        true,
+        "the ground kept"
+    );
+    browser.fill(
+        "#reason",
+        "Zwei Mahnungen ohne Zahlung auf die Geschäftsanteile",
+    );
+    browser.click("form[action$='/exclusion'] button[type=submit]");
+    let excluded = browser.wait_text("main", "Eingetragen");
+    assert!(excluded.contains("Ausscheiden zum"), "{excluded}");
 }
 
 /// G21b, G19: the assembly approves the laser cutter and resolves how last year's profit is
