@@ -298,6 +298,11 @@ pub const ROUTES: &[(Method, &str, Access)] = &[
     ),
     (
         Method::POST,
+        "/c/{coop}/books/loans/{loan}/repayments",
+        Access::Roles(KEEP_ACCOUNTS),
+    ),
+    (
+        Method::POST,
         "/c/{coop}/books/entries/{entry}/reversal",
         Access::Roles(KEEP_ACCOUNTS),
     ),

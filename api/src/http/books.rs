@@ -965,11 +965,22 @@ pub async fn repay_loan(
     Body(body): Body<RepaymentBody>,
 ) -> Result<Response, ApiError> {
     let id = LoanId::parse(&loan).map_err(|e| ApiError::from(e.at("loan")))?;
-    let command = app::books::RepayLoan::try_from(Asked::new(&caller, id, &body))?;
-    let entry = loan.clone();
+    let executed = repay_loan_of(&app, &coop, &caller, &headers, id, &body).await?;
+    made(&app, &coop, executed, loan).await
+}
+
+/// Repays (part of) a member loan as the API's route and the treasurer's page take it.
+pub(crate) async fn repay_loan_of(
+    app: &App,
+    coop: &Coop,
+    caller: &Caller,
+    headers: &HeaderMap,
+    loan: LoanId,
+    body: &RepaymentBody,
+) -> Result<Executed, ApiError> {
     let route = format!("books:repay_loan:{loan}");
-    let executed = execute(&app, &coop, &caller, &headers, &route, &body, command).await?;
-    made(&app, &coop, executed, entry).await
+    let command = app::books::RepayLoan::try_from(Asked::new(caller, loan, body))?;
+    execute(app, coop, caller, headers, &route, body, command).await
 }
 
 fn parse_day(text: &str, field: &str) -> Result<Date, ApiError> {

@@ -108,6 +108,8 @@ struct BooksPage {
     profit_motions: Vec<(String, String)>,
     /// The approved joint investments a member loan may finance: (motion, asset).
     investments: Vec<(String, String)>,
+    /// The member loans still owed: (loan, lender, amount, outstanding).
+    loans: Vec<(String, u32, String, String)>,
     may_book: bool,
     /// Which form the refusal or the confirmation is about.
     about: &'static str,
@@ -204,7 +206,23 @@ async fn books_page(
             .collect();
         (motions, investments)
     });
+    let loans = coop.runtime.views().aggregates.read(|a| {
+        a.books()
+            .state
+            .loans()
+            .filter(|(_, loan)| loan.outstanding() > Money::ZERO)
+            .map(|(id, loan)| {
+                (
+                    id.to_string(),
+                    loan.lender.get(),
+                    loan.amount.to_string(),
+                    loan.outstanding().to_string(),
+                )
+            })
+            .collect()
+    });
     Ok(BooksPage {
+        loans,
         is,
         open,
         profit_motions,
@@ -238,6 +256,7 @@ pub(super) async fn books(
         Some("entry") => "entry",
         Some("profit") => "profit",
         Some("loan") => "loan",
+        Some("repayment") => "repayment",
         _ => "",
     };
     let shown = BooksShown {
@@ -639,6 +658,30 @@ pub(super) async fn grant_loan(
     };
     let done = done.await;
     booked(&app, &headers, &coop, &caller, "loan", typed, done).await
+}
+
+/// `POST /c/{coop}/books/loans/{loan}/repayments`: repays (part of) a member loan, as
+/// `POST …/books/loans/{loan}/repayments` does.
+pub(super) async fn repay_loan(
+    State(app): State<App>,
+    Extension(coop): Extension<Coop>,
+    Extension(caller): Extension<Caller>,
+    axum::extract::Path((_, loan)): axum::extract::Path<(String, String)>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let typed: BooksForm = form(&body)?;
+    let done = async {
+        let loan = verbund_domain::books::LoanId::parse(&loan)
+            .map_err(|e| ApiError::from(e.at("loan")))?;
+        let body = api::RepaymentBody {
+            amount: amount(&typed.amount, "amount")?,
+            paid_on: day_field(&typed.booked_on, "paid_on")?,
+        };
+        api::repay_loan_of(&app, &coop, &caller, &headers, loan, &body).await
+    };
+    let done = done.await;
+    booked(&app, &headers, &coop, &caller, "repayment", typed, done).await
 }
 
 #[cfg(test)]

@@ -542,6 +542,9 @@ pub struct Messages {
     pub status_pending: &'static str,
     pub status_admitted: &'static str,
     pub status_rejected: &'static str,
+    pub repayment_title: &'static str,
+    pub outstanding_loan: &'static str,
+    pub repay_button: &'static str,
     pub back_home: &'static str,
 }
 
@@ -999,6 +1002,9 @@ pub static DE: Messages = Messages {
     status_pending: "offen",
     status_admitted: "zugelassen",
     status_rejected: "abgelehnt",
+    repayment_title: "Offene Mitgliederdarlehen",
+    outstanding_loan: "Noch geschuldet",
+    repay_button: "Tilgen",
     back_home: "Zur Startseite",
 };
 
@@ -1456,6 +1462,9 @@ pub static EN: Messages = Messages {
     status_pending: "open",
     status_admitted: "admitted",
     status_rejected: "rejected",
+    repayment_title: "Member loans owed",
+    outstanding_loan: "Still owed",
+    repay_button: "Repay",
     back_home: "To the home page",
 };
 

@@ -261,6 +261,10 @@ pub fn pages() -> Router<App> {
         .route("/c/{coop}/books/profit-use", post(books::use_profit))
         .route("/c/{coop}/books/loans", post(books::grant_loan))
         .route(
+            "/c/{coop}/books/loans/{loan}/repayments",
+            post(books::repay_loan),
+        )
+        .route(
             "/c/{coop}/books/entries/{entry}/reversal",
             post(books::reverse_entry),
         )

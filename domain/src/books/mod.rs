@@ -111,6 +111,13 @@ pub struct Loan {
     pub repaid: Money,
 }
 
+impl Books {
+    /// The member loans taken (G21b), each with what was lent and repaid.
+    pub fn loans(&self) -> impl Iterator<Item = (&LoanId, &Loan)> {
+        self.loans.iter()
+    }
+}
+
 impl Loan {
     /// What is still owed.
     pub fn outstanding(&self) -> Money {
