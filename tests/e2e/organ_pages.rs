@@ -369,6 +369,7 @@ fn the_treasurer_records_a_payment_charges_a_levy_and_sees_each_members_part() {
     let ledger = browser.wait_text("main table", "Porto für die Einladungen");
     assert!(ledger.contains("12,50"), "{ledger}");
     let lines = browser.count("main table tbody tr");
+    let reversible = browser.count("form[action$='/reversal']");
     browser.fill(
         "main table tbody tr:last-child input[name=reason]",
         "Doppelt erfasst",
@@ -380,6 +381,8 @@ fn the_treasurer_records_a_payment_charges_a_levy_and_sees_each_members_part() {
         lines + 1,
         "the reversal's line"
     );
+    // Neither the reversed entry nor its reversal can be reversed (again).
+    assert_eq!(browser.count("form[action$='/reversal']"), reversible - 1);
     screenshot(&browser, "books-ledger");
     browser.goto(&demo.page("/books"));
 

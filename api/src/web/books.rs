@@ -461,6 +461,8 @@ struct LedgerPage {
     account: String,
     on: String,
     offset: String,
+    /// The entries on this page that can still be reversed (A1).
+    reversible: std::collections::BTreeSet<String>,
     ledger: Option<LedgerView>,
     may_book: bool,
     done: bool,
@@ -516,7 +518,23 @@ async fn ledger_page(
         Err(e) if e.status().is_client_error() => (None, problem.or(Some(e.problem()))),
         Err(e) => return Err(e),
     };
+    let reversible = match &ledger {
+        Some(ledger) => coop.runtime.views().aggregates.read(|a| {
+            let books = a.books().state;
+            ledger
+                .lines
+                .iter()
+                .filter_map(|l| l.entry.entry.clone())
+                .filter(|id| {
+                    verbund_domain::books::EntryId::parse(id)
+                        .is_ok_and(|id| books.is_reversible(&id))
+                })
+                .collect()
+        }),
+        None => Default::default(),
+    };
     Ok(LedgerPage {
+        reversible,
         may_book: caller.may(Access::Roles(KEEP_ACCOUNTS), None),
         c,
         account: asked.account,

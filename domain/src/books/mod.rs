@@ -112,6 +112,14 @@ pub struct Loan {
 }
 
 impl Books {
+    /// True if the treasurer's entry `id` can be reversed: it exists, is no reversal itself,
+    /// and was not reversed before (A1).
+    pub fn is_reversible(&self, id: &EntryId) -> bool {
+        self.entries
+            .get(id)
+            .is_some_and(|e| !e.is_reversal && e.reversed_by.is_none())
+    }
+
     /// The member loans taken (G21b), each with what was lent and repaid.
     pub fn loans(&self) -> impl Iterator<Item = (&LoanId, &Loan)> {
         self.loans.iter()
