@@ -11,15 +11,14 @@ use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use jiff::civil::Date;
 use serde::Deserialize;
 use verbund_domain::governance::{AssemblyId, MotionId};
 use verbund_domain::{ApplicationId, MemberNo, Principal, TokenPurpose};
 
 use super::Lang;
 use super::pages::{
-    Chrome, Message, checkbox, form, majority_texts, member_name, private, refused_at, render,
-    see_other,
+    Chrome, Message, amount_field, checkbox, day_field, form, majority_texts, member_field,
+    member_name, private, refused_at, render, required_day, see_other,
 };
 use crate::app::{self, App};
 use crate::http::auth::{Caller, Coop};
@@ -28,27 +27,6 @@ use crate::http::error::{ApiError, Problem};
 use crate::http::governance::{self as gov, AssemblyForm, Proposal};
 use crate::http::kit::{PAGE_ITEMS_MAX, not_founded, settle_write, write_request};
 use crate::http::members;
-
-/// A day typed in a form (`2026-12-31`, as a date field sends it); empty is none.
-pub(super) fn day_field(text: &str, field: &str) -> Result<Option<Date>, ApiError> {
-    match text.trim() {
-        "" => Ok(None),
-        text => text.parse::<Date>().map(Some).map_err(|_| {
-            ApiError::bad_request("date-malformed", field, "a day is written 2026-12-31")
-        }),
-    }
-}
-
-/// A member number typed in a form.
-fn member_field(text: &str, field: &str) -> Result<u32, ApiError> {
-    text.trim()
-        .parse::<u32>()
-        .ok()
-        .filter(|n| *n > 0)
-        .ok_or_else(|| {
-            ApiError::bad_request("member-malformed", field, "a member number is 1, 2, 3, …")
-        })
-}
 
 /// A page's answer to a form: a redirect after a write, or the form again with its refusal
 /// (the status of the refusal, what was typed kept). A server error stays one.
@@ -757,9 +735,7 @@ pub(super) async fn record_death(
     let member = members::parse_member(&member)?;
     let typed: MemberActionForm = form(&body)?;
     let done = async {
-        let died_on = day_field(&typed.died_on, "died_on")?.ok_or_else(|| {
-            ApiError::bad_request("date-malformed", "died_on", "a day is written 2026-12-31")
-        })?;
+        let died_on = required_day(&typed.died_on, "died_on")?;
         let body = dto::RecordDeath { died_on };
         members::record_death_of(&app, &coop, &caller, &headers, member, &body).await
     }
@@ -786,8 +762,7 @@ pub(super) async fn pay_settlement(
     let typed: MemberActionForm = form(&body)?;
     let done = async {
         let body = dto::PaySettlement {
-            amount: verbund_domain::Money::parse(&typed.amount.trim().replace(',', "."))
-                .map_err(|e| ApiError::from(e.at("amount")))?,
+            amount: amount_field(&typed.amount, "amount")?,
             paid_on: day_field(&typed.paid_on, "paid_on")?,
         };
         members::pay_settlement_of(&app, &coop, &caller, &headers, member, &body).await
@@ -1130,9 +1105,7 @@ impl ConveneForm {
                 ));
             }
         };
-        let held_on = day_field(&self.held_on, "held_on")?.ok_or_else(|| {
-            ApiError::bad_request("date-malformed", "held_on", "a day is written 2026-12-31")
-        })?;
+        let held_on = required_day(&self.held_on, "held_on")?;
         Ok(gov::ConveneBody {
             form,
             convened_on: None,
@@ -1335,8 +1308,7 @@ impl MotionForm {
         Ok(match self.kind.as_str() {
             "investment" => Proposal::JointInvestment {
                 asset: self.asset.trim().to_owned(),
-                amount: verbund_domain::Money::parse(&self.amount.trim().replace(',', "."))
-                    .map_err(|e| ApiError::from(e.at("amount")))?,
+                amount: amount_field(&self.amount, "amount")?,
                 funding_plan: self.funding.trim().to_owned(),
             },
             "amendment" => Proposal::StatuteAmendment {

@@ -14,8 +14,10 @@ use verbund_domain::Money;
 use verbund_domain::books::AccountRef;
 
 use super::Lang;
-use super::board::day_field;
-use super::pages::{Chrome, form, private, refused_at, render, see_other};
+use super::pages::{
+    Chrome, amount_field, day_field, form, member_field, private, refused_at, render, required_day,
+    see_other,
+};
 use crate::app::App;
 use crate::http::auth::{Access, Caller, Coop, KEEP_ACCOUNTS};
 use crate::http::books::{
@@ -269,10 +271,6 @@ pub(super) async fn books(
     Ok(private(render(page.await?)))
 }
 
-fn amount(text: &str, field: &str) -> Result<Money, ApiError> {
-    Money::parse(&text.trim().replace(',', ".")).map_err(|e| ApiError::from(e.at(field)))
-}
-
 fn account(text: &str, field: &str) -> Result<AccountRef, ApiError> {
     AccountRef::parse(text.trim()).map_err(|e| ApiError::from(e.at(field)))
 }
@@ -343,7 +341,7 @@ pub(super) async fn record_payment(
                 "out" => api::DirectionDto::Out,
                 _ => api::DirectionDto::In,
             },
-            amount: amount(&typed.amount, "amount")?,
+            amount: amount_field(&typed.amount, "amount")?,
             account: account(&typed.account, "account")?,
             via: match typed.via.as_str() {
                 "" => None,
@@ -377,12 +375,10 @@ pub(super) async fn charge_levy(
                 "firm-size" => api::LevyKeyDto::FirmSize,
                 _ => api::LevyKeyDto::Equal,
             },
-            total: amount(&typed.amount, "total")?,
+            total: amount_field(&typed.amount, "total")?,
             account: None,
             booked_on: day_field(&typed.booked_on, "booked_on")?,
-            due_on: day_field(&typed.due_on, "due_on")?.ok_or_else(|| {
-                ApiError::bad_request("date-malformed", "due_on", "a day is written 2026-12-31")
-            })?,
+            due_on: required_day(&typed.due_on, "due_on")?,
             usage: Default::default(),
         };
         let (_, executed) = api::charge_levy_of(&app, &coop, &caller, &headers, &body).await?;
@@ -403,9 +399,7 @@ pub(super) async fn close_year(
 ) -> Result<Response, ApiError> {
     let typed: BooksForm = form(&body)?;
     let done = async {
-        let last_day = day_field(&typed.year_end, "year_end")?.ok_or_else(|| {
-            ApiError::bad_request("date-malformed", "year_end", "a day is written 2026-12-31")
-        })?;
+        let last_day = required_day(&typed.year_end, "year_end")?;
         let (_, executed) = api::close_year_of(&app, &coop, &caller, &headers, last_day).await?;
         Ok(executed)
     };
@@ -433,7 +427,7 @@ pub(super) async fn post_entry(
             let field = |name: &str| format!("lines[{i}].{name}");
             let money = |text: &str, name: &str| match text.trim() {
                 "" => Ok(None),
-                text => amount(text, &field(name)).map(Some),
+                text => amount_field(text, &field(name)).map(Some),
             };
             lines.push(api::LineBody {
                 account: account(account_text, &field("account"))?,
@@ -623,12 +617,10 @@ pub(super) async fn use_profit(
 ) -> Result<Response, ApiError> {
     let typed: BooksForm = form(&body)?;
     let done = async {
-        let last_day = day_field(&typed.year_end, "year_end")?.ok_or_else(|| {
-            ApiError::bad_request("date-malformed", "year_end", "a day is written 2026-12-31")
-        })?;
+        let last_day = required_day(&typed.year_end, "year_end")?;
         let money = |text: &str, field: &str| match text.trim() {
             "" => Ok(Money::ZERO),
-            text => amount(text, field),
+            text => amount_field(text, field),
         };
         let body = api::ProfitUseBody {
             motion: typed.motion.clone(),
@@ -656,18 +648,12 @@ pub(super) async fn grant_loan(
 ) -> Result<Response, ApiError> {
     let typed: BooksForm = form(&body)?;
     let done = async {
-        let lender = typed.lender.trim().parse::<u32>().map_err(|_| {
-            ApiError::bad_request(
-                "member-malformed",
-                "lender",
-                "a member number is 1, 2, 3, …",
-            )
-        })?;
+        let lender = member_field(&typed.lender, "lender")?;
         let body = api::LoanBody {
             lender,
             project: typed.project.clone(),
             asset: None,
-            amount: amount(&typed.amount, "amount")?,
+            amount: amount_field(&typed.amount, "amount")?,
             interest_percent: typed.interest.trim().replace(',', "."),
             received_on: day_field(&typed.booked_on, "received_on")?,
         };
@@ -693,7 +679,7 @@ pub(super) async fn repay_loan(
         let loan = verbund_domain::books::LoanId::parse(&loan)
             .map_err(|e| ApiError::from(e.at("loan")))?;
         let body = api::RepaymentBody {
-            amount: amount(&typed.amount, "amount")?,
+            amount: amount_field(&typed.amount, "amount")?,
             paid_on: day_field(&typed.booked_on, "paid_on")?,
         };
         api::repay_loan_of(&app, &coop, &caller, &headers, loan, &body).await

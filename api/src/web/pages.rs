@@ -9,6 +9,7 @@ use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
+use jiff::civil::Date;
 use serde::Deserialize;
 use verbund_domain::governance::MotionId;
 use verbund_domain::{Capacity, Event, MemberNo, Principal, TokenId, TokenPurpose};
@@ -371,6 +372,40 @@ pub(super) fn form<T: serde::de::DeserializeOwned>(body: &Bytes) -> Result<T, Ap
             format!("the form is malformed: {e}"),
         )
     })
+}
+
+/// A day typed in a form (`2026-12-31`, as a date field sends it); empty is none.
+pub(super) fn day_field(text: &str, field: &str) -> Result<Option<Date>, ApiError> {
+    match text.trim() {
+        "" => Ok(None),
+        text => text.parse::<Date>().map(Some).map_err(|_| {
+            ApiError::bad_request("date-malformed", field, "a day is written 2026-12-31")
+        }),
+    }
+}
+
+/// A member number typed in a form.
+pub(super) fn member_field(text: &str, field: &str) -> Result<u32, ApiError> {
+    text.trim()
+        .parse::<u32>()
+        .ok()
+        .filter(|n| *n > 0)
+        .ok_or_else(|| {
+            ApiError::bad_request("member-malformed", field, "a member number is 1, 2, 3, …")
+        })
+}
+
+/// A day a form requires: refused if empty or malformed.
+pub(super) fn required_day(text: &str, field: &str) -> Result<Date, ApiError> {
+    day_field(text, field)?.ok_or_else(|| {
+        ApiError::bad_request("date-malformed", field, "a day is written 2026-12-31")
+    })
+}
+
+/// An amount in euros as people type it, with a decimal comma or point (`250,50`).
+pub(super) fn amount_field(text: &str, field: &str) -> Result<verbund_domain::Money, ApiError> {
+    verbund_domain::Money::parse(&text.trim().replace(',', "."))
+        .map_err(|e| ApiError::from(e.at(field)))
 }
 
 /// Whether pages are served over TLS, for the cookies' `Secure`.
@@ -1925,8 +1960,7 @@ pub(super) async fn transfer(
         let to = typed.to.trim().parse::<u32>().map_err(|_| {
             ApiError::bad_request("member-malformed", "to", "a member number is 1, 2, 3, …")
         })?;
-        let amount = verbund_domain::Money::parse(&typed.amount.trim().replace(',', "."))
-            .map_err(|e| ApiError::from(e.at("amount")))?;
+        let amount = amount_field(&typed.amount, "amount")?;
         let body = dto::Transfer {
             to,
             amount,
