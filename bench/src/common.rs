@@ -23,6 +23,10 @@ pub struct Tuning {
     /// no deferral). Default: the ledger's.
     #[arg(long)]
     pub index_lag_events: Option<u64>,
+    /// Events per log the writer keeps in memory for reads of what was just written (0: every
+    /// read goes to the database). Default: the ledger's.
+    #[arg(long)]
+    pub recent_events: Option<usize>,
     /// PostgreSQL: stream versions the writer remembers (0: every batch the careful way,
     /// locking and reading first). Default: the ledger's.
     #[arg(long)]
@@ -38,6 +42,9 @@ impl Tuning {
         let mut options = options;
         if let Some(lag) = self.index_lag_events {
             options.index_lag_events_max = lag;
+        }
+        if let Some(recent) = self.recent_events {
+            options.recent_events_max = recent;
         }
         if let Some(known) = self.writer_streams_known {
             options.writer_streams_known_max = known;

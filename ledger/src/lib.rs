@@ -57,6 +57,7 @@ mod ids;
 pub mod limits;
 mod personal;
 mod plan;
+mod recent;
 pub mod scratch;
 pub(crate) mod store;
 mod subscription;
@@ -121,6 +122,13 @@ pub struct LedgerOptions {
     /// remembers none: every batch locks its logs and reads what it must know (the careful
     /// way). Unused on SQLite.
     pub writer_streams_known_max: usize,
+    /// The latest events per log the writer keeps in memory after they are durable, so that a
+    /// read of what was just written (a voter's receipt right after the vote) needs no round
+    /// trip to the database; 0 keeps none. Bounded by `recent_bytes_max` too.
+    pub recent_events_max: usize,
+    /// Roughly the most memory those events hold, per log (a server following many
+    /// cooperatives holds this much for each it writes to).
+    pub recent_bytes_max: usize,
 }
 
 /// Called by the writer with the appends and events of every batch it is about to commit. It
@@ -159,6 +167,8 @@ impl Default for LedgerOptions {
             verify_threads_max: 0,
             verify_range_events_min: 65_536,
             writer_streams_known_max: 65_536,
+            recent_events_max: 4_096,
+            recent_bytes_max: 4 * 1024 * 1024,
         }
     }
 }
@@ -180,6 +190,9 @@ pub struct WriterCounters {
     pub syncs: u64,
     /// Microseconds those syncs took, summed.
     pub sync_us: u64,
+    /// Events `read_log` took from the writer's memory of what it made durable last instead
+    /// of reading them from the database.
+    pub events_from_memory: u64,
 }
 
 /// A handle to the logs of one database. Cheap to clone; all clones share one writer.
@@ -215,7 +228,7 @@ impl Ledger {
         .await?;
         // What is in the database at open counts as durable (a later sync covers anything a
         // crashed process left unsynced); from now on only the writer raises durable heads.
-        let heads = Arc::new(Heads::default());
+        let heads = Arc::new(Heads::new(recent::RecentLimits::from(&options)));
         let logs = store.logs().await?;
         store.sync_others().await?;
         for (log, head) in logs {
@@ -548,16 +561,15 @@ impl Ledger {
         from: Position,
         limit: usize,
     ) -> Result<Vec<RecordedEvent>, LedgerError> {
-        let raw = self
-            .inner
-            .store
-            .read_raw(
-                log,
-                from.max(Position::FIRST),
-                self.durable_head(log),
-                limit.min(limits::READ_EVENTS_MAX),
-            )
-            .await?;
+        let (from, to, limit) = (
+            from.max(Position::FIRST),
+            self.durable_head(log),
+            limit.min(limits::READ_EVENTS_MAX),
+        );
+        if let Some(recent) = self.inner.heads.recent.read(log, from, to, limit) {
+            return Ok(recent);
+        }
+        let raw = self.inner.store.read_raw(log, from, to, limit).await?;
         if raw.is_empty() {
             // Tell an empty page of a real log from an unknown log.
             self.head(log).await?;
@@ -732,6 +744,7 @@ impl Ledger {
             commit_us: self.inner.stats.commit_us.load(Ordering::Relaxed),
             syncs: self.inner.stats.syncs.load(Ordering::Relaxed),
             sync_us: self.inner.stats.sync_us.load(Ordering::Relaxed),
+            events_from_memory: self.inner.heads.recent.served(),
         }
     }
 

@@ -57,9 +57,19 @@ pub(crate) struct Heads {
     /// any later batch would chain on them: from then on the writer refuses every append and
     /// no head is raised, until the ledger is opened again.
     broken: std::sync::atomic::AtomicBool,
+    /// The events this writer made durable last, for reads of what was just written.
+    pub(crate) recent: crate::recent::RecentEvents,
 }
 
 impl Heads {
+    /// A ledger's heads, keeping at most `limits` of each log's latest events.
+    pub(crate) fn new(limits: crate::recent::RecentLimits) -> Self {
+        Self {
+            recent: crate::recent::RecentEvents::new(limits),
+            ..Self::default()
+        }
+    }
+
     /// Counts a batch in, for each of its logs, before its transaction begins.
     pub(crate) fn begin_batch(&self, logs: &BTreeSet<LogId>) {
         let mut batches = self.batches.lock().expect("heads lock is never poisoned");
@@ -80,6 +90,7 @@ impl Heads {
     /// Marks the writer broken; see the field.
     pub(crate) fn mark_broken(&self) {
         self.broken.store(true, Ordering::SeqCst);
+        self.recent.forget_all();
     }
 
     /// True once syncing the write-ahead log failed.
@@ -419,9 +430,12 @@ pub(crate) struct Settled {
 fn deliver(settled: Settled, heads: &Heads, store: &Store, app: &tokio::runtime::Handle) {
     let Settled {
         replies,
-        plan,
+        mut plan,
         logs,
     } = settled;
+    if !heads.is_broken() {
+        heads.recent.remember(std::mem::take(&mut plan.events));
+    }
     for (log, head) in &plan.heads {
         heads.publish(log, head.position);
     }

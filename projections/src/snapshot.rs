@@ -132,6 +132,8 @@ impl SnapshotStore {
             .busy_timeout(Duration::from_secs(5));
             let pool = SqlitePoolOptions::new()
                 .max_connections(POOL_CONNECTIONS_MAX)
+                // A local file cannot have hung up (see the ledger's pool).
+                .test_before_acquire(false)
                 .connect_with(options)
                 .await?;
             sqlx::query(SQLITE_TABLE).execute(&pool).await?;

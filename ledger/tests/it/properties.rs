@@ -170,6 +170,7 @@ async fn run(db: &TestDb, ops: Vec<Op>) {
         .expect("subscribe");
     let mut delivered = Vec::new();
     let mut delivered_whole = Vec::new();
+    let mut written_here = 0;
     let mut model = Model {
         versions: HashMap::new(),
         commits: Vec::new(),
@@ -218,6 +219,12 @@ async fn run(db: &TestDb, ops: Vec<Op>) {
             Op::Repeat(_) => continue,
         };
         let result = by.append(&coop, commit.clone()).await;
+        if std::ptr::eq(by, &ledger)
+            && let Ok(committed) = &result
+            && !committed.replayed
+        {
+            written_here += 1;
+        }
         if let Some(k) = expected_replay_of {
             // A repeat answers exactly what the original got: positions, or the same refusal
             // decided anew (a refused command was never stored).
@@ -274,14 +281,31 @@ async fn run(db: &TestDb, ops: Vec<Op>) {
     // commits too (on SQLite its reads stop at the head it knows to be on disk).
     drain(&ledger, &coop, &mut live, 3, &mut delivered).await;
     drain_whole(&ledger, &coop, &mut whole, &mut delivered_whole).await;
-    let events = all_events(&ledger, &coop).await;
+    let events = all_events(&db.ledger_without_memory().await, &coop).await;
+    // Every short read through this process, from its writer's memory where it holds the
+    // events asked for, answers what the database holds: whole events, hashes included.
+    let served_before = ledger.writer_counters().events_from_memory;
+    for from in 1..=events.len() + 1 {
+        for limit in [1, 2, 6] {
+            let read = ledger
+                .read_log(&coop, Position::new(from as u64), limit)
+                .await
+                .expect("read");
+            let end = (from - 1 + limit).min(events.len());
+            assert_eq!(read, events[from - 1..end], "from {from}, limit {limit}");
+        }
+    }
+    assert_eq!(
+        ledger.writer_counters().events_from_memory > served_before,
+        written_here > 0,
+        "the last events this process wrote are read from its memory"
+    );
     assert_eq!(
         events.iter().map(|e| e.position.get()).collect::<Vec<_>>(),
         (1..=events.len() as u64).collect::<Vec<_>>()
     );
-    // The live subscriptions, taken after every append: the log exactly, what this process
-    // wrote from memory (each event once per subscription), what the other wrote from the
-    // database.
+    // The live subscriptions, taken after every append: the log exactly, what either process
+    // wrote, each event once.
     assert_eq!(
         delivered,
         events.iter().map(|e| seen(e.view())).collect::<Vec<_>>()

@@ -7,6 +7,7 @@ use crate::support::*;
 
 on_both_databases!(
     an_append_is_readable_exactly_as_written,
+    what_this_process_just_wrote_is_read_from_its_memory_exactly_as_stored,
     several_streams_in_one_append_are_written_together_or_not_at_all,
     expected_versions_any_no_stream_and_exact_are_enforced,
     expected_versions_hold_on_streams_the_writer_no_longer_remembers,
@@ -37,6 +38,96 @@ on_both_databases!(
 /// takings of the tail into the indexes (the test ledgers index every 7 events): each writer
 /// notices what the other wrote, a repeated command replays whichever process committed it,
 /// and the log verifies.
+/// A short read of the events this process's writer made durable last is answered from its
+/// memory (the suite's writers keep five), and answers exactly what the database holds; a read
+/// reaching before them, or over what another process wrote after them, goes to the database;
+/// once this process writes after the other, its memory starts over there.
+async fn what_this_process_just_wrote_is_read_from_its_memory_exactly_as_stored(db: &TestDb) {
+    let (ledger, other, stored) = (
+        db.ledger().await,
+        db.ledger().await,
+        db.ledger_without_memory().await,
+    );
+    let coop = log("memory");
+    ledger.create_log(&coop).await.expect("create");
+    let append = |by: &Ledger, n: u64| {
+        let by = by.clone();
+        let coop = coop.clone();
+        async move {
+            by.append(
+                &coop,
+                commit(
+                    &format!("c-{n}"),
+                    &format!("member:{n}"),
+                    ExpectedVersion::NoStream,
+                    vec![event("E", n)],
+                ),
+            )
+            .await
+            .expect("append")
+        }
+    };
+    for n in 1..=8 {
+        append(&ledger, n).await;
+    }
+    let read = |by: &Ledger, from: u64, limit: usize| {
+        let by = by.clone();
+        let coop = coop.clone();
+        async move {
+            by.read_log(&coop, Position::new(from), limit)
+                .await
+                .expect("read")
+        }
+    };
+    let served = |by: &Ledger| by.writer_counters().events_from_memory;
+
+    // Positions 4 to 8 are in memory: each alone, and all of them.
+    let before = served(&ledger);
+    for from in 4..=8 {
+        assert_eq!(read(&ledger, from, 1).await, read(&stored, from, 1).await);
+    }
+    assert_eq!(read(&ledger, 4, 5).await, read(&stored, 4, 5).await);
+    assert_eq!(served(&ledger) - before, 5 + 5);
+    // Up to the head and beyond (from memory on SQLite, whose reads stop at the head this
+    // process knows; on PostgreSQL only a read that the memory fills is answered from it).
+    assert_eq!(read(&ledger, 4, 10).await, read(&stored, 4, 10).await);
+    assert_eq!(read(&ledger, 4, 10).await.len(), 5);
+    // Reaching before them: from the database.
+    let before = served(&ledger);
+    assert_eq!(read(&ledger, 3, 2).await, read(&stored, 3, 2).await);
+    assert_eq!(served(&ledger), before);
+    assert_eq!(served(&stored), 0);
+
+    // Another process writes 9 and 10, and this one learns of them (on SQLite by a
+    // subscription, which adopts a head other processes wrote): a read over them comes from
+    // the database, whole.
+    append(&other, 9).await;
+    append(&other, 10).await;
+    let mut subscription = ledger
+        .subscribe(&coop, Position::new(9))
+        .await
+        .expect("subscribe");
+    for _ in 9..=10 {
+        tokio::time::timeout(std::time::Duration::from_secs(10), subscription.next())
+            .await
+            .expect("the other process's events reach this one")
+            .expect("read");
+    }
+    let before = served(&ledger);
+    let tail = read(&ledger, 7, 10).await;
+    assert_eq!(tail.len(), 4);
+    assert_eq!(tail, read(&stored, 7, 10).await);
+    assert_eq!(served(&ledger), before);
+    // This process writes 11: its memory starts over there.
+    append(&ledger, 11).await;
+    let before = served(&ledger);
+    assert_eq!(read(&ledger, 11, 1).await, read(&stored, 11, 1).await);
+    assert_eq!(served(&ledger) - before, 1);
+    assert_eq!(read(&ledger, 8, 4).await, read(&stored, 8, 4).await);
+    assert_eq!(served(&ledger) - before, 1);
+    assert_eq!(read(&ledger, 1, 100).await.len(), 11);
+}
+
 async fn two_writers_on_one_database_take_turns_on_one_stream_and_see_each_others_commands(
     db: &TestDb,
 ) {

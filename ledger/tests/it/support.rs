@@ -82,12 +82,22 @@ impl TestDb {
             // has more than three, so the suite decides batches on half-known streams (new
             // ones guessed, forgotten ones read again) all the time.
             writer_streams_known_max: 3,
+            // The writer keeps only its last five events in memory, so that reads of what was
+            // just written are answered from there, and longer or older ones from the
+            // database.
+            recent_events_max: 5,
             ..LedgerOptions::default()
         };
         change(&mut options);
         Ledger::open(&self.url, options)
             .await
             .expect("the test database opens")
+    }
+
+    /// A ledger whose writer keeps no events in memory: every read goes to the database.
+    pub async fn ledger_without_memory(&self) -> Ledger {
+        self.ledger_with(|options| options.recent_events_max = 0)
+            .await
     }
 
     /// Runs raw SQL, as an attacker with write access to the database would.

@@ -58,6 +58,9 @@ impl SqliteStore {
             .pragma("wal_autocheckpoint", WAL_AUTOCHECKPOINT_PAGES.to_string());
         let pool = SqlitePoolOptions::new()
             .max_connections(pool_connections_max.max(1))
+            // A file in this process cannot have hung up: a ping before each query would only
+            // cost a round trip to the connection's thread (sqlx pings on release anyway).
+            .test_before_acquire(false)
             .connect_with(options.clone())
             .await?;
         super::migrate(&pool, &super::SQLITE_MIGRATIONS).await?;
