@@ -333,6 +333,13 @@ fn the_treasurer_records_a_payment_charges_a_levy_and_sees_each_members_part() {
     assert_ne!(before, after, "the trial balance changed");
     let table = browser.text("#trial-balance + .table-wrap");
     assert!(table.contains("6300"), "{table}");
+    // The chart's accounts in the reader's language.
+    assert!(
+        table.contains("6300 Sonstige betriebliche Aufwendungen")
+            && table.contains("2000/1 Geschäftsguthaben der Mitglieder")
+            && !table.contains("Other operating expenses"),
+        "{table}"
+    );
 
     browser.goto(&demo.page("/books"));
     browser.fill("#levy-purpose", "Regionalmarketing 2027");

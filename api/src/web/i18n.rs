@@ -546,6 +546,8 @@ pub struct Messages {
     pub outstanding_loan: &'static str,
     pub repay_button: &'static str,
     pub back_home: &'static str,
+    /// The default chart's accounts by code (see `Chrome::account_name`).
+    pub account_names: &'static [(u16, &'static str)],
 }
 
 /// German, the default.
@@ -1006,6 +1008,32 @@ pub static DE: Messages = Messages {
     outstanding_loan: "Noch geschuldet",
     repay_button: "Tilgen",
     back_home: "Zur Startseite",
+    // The terms of the German charts (SKR 03/04) and of § 337 HGB for cooperatives.
+    account_names: &[
+        (400, "Gemeinschaftliche Anlagen"),
+        (1000, "Kasse"),
+        (1200, "Bank"),
+        (1410, "Forderungen: noch nicht eingezahlte Geschäftsanteile"),
+        (1420, "Forderungen: Umlagen und Entgelte"),
+        (2000, "Geschäftsguthaben der Mitglieder"),
+        (2050, "Gezeichnete, noch nicht eingezahlte Geschäftsanteile"),
+        (2100, "Gesetzliche Rücklage"),
+        (2110, "Andere Ergebnisrücklagen"),
+        (2900, "Gewinn- oder Verlustvortrag"),
+        (2970, "Jahresergebnis"),
+        (3100, "Mitgliederdarlehen"),
+        (3300, "Verbindlichkeiten aus Lieferungen und Leistungen"),
+        (3600, "Gewinnanteile der Mitglieder (geschuldet)"),
+        (4000, "Nutzungsentgelte"),
+        (4100, "Provisionen"),
+        (4200, "Umlagen für gemeinsame Kosten"),
+        (4900, "Sonstige Erträge"),
+        (6200, "Abschreibungen"),
+        (6300, "Sonstige betriebliche Aufwendungen"),
+        (6600, "Werbung und Marketing"),
+        (6855, "Nebenkosten des Geldverkehrs"),
+        (7300, "Zinsen für Mitgliederdarlehen"),
+    ],
 };
 
 /// English.
@@ -1466,6 +1494,32 @@ pub static EN: Messages = Messages {
     outstanding_loan: "Still owed",
     repay_button: "Repay",
     back_home: "To the home page",
+    // The names the domain's default chart gives (held equal by a test).
+    account_names: &[
+        (400, "Shared assets"),
+        (1000, "Cash"),
+        (1200, "Bank"),
+        (1410, "Receivable: shares not yet paid in"),
+        (1420, "Receivable: levies and fees"),
+        (2000, "Members' paid-in capital"),
+        (2050, "Subscribed capital not yet paid in"),
+        (2100, "Legal reserve"),
+        (2110, "Other reserves"),
+        (2900, "Profit or loss carried forward"),
+        (2970, "Result of the year"),
+        (3100, "Member loans"),
+        (3300, "Trade payables"),
+        (3600, "Profit shares owed to members"),
+        (4000, "Usage fees"),
+        (4100, "Commissions"),
+        (4200, "Levies for joint costs"),
+        (4900, "Other income"),
+        (6200, "Depreciation"),
+        (6300, "Other operating expenses"),
+        (6600, "Marketing"),
+        (6855, "Bank fees"),
+        (7300, "Interest on member loans"),
+    ],
 };
 
 #[cfg(test)]
@@ -1480,6 +1534,35 @@ mod tests {
             HeaderValue::from_str(accept).expect("valid"),
         );
         Lang::of(&headers)
+    }
+
+    /// Both catalogs name every account of the domain's default chart and no other; the
+    /// English names are the chart's own, so that `Chrome::account_name` tells a default
+    /// account from one the treasurer opened.
+    #[test]
+    fn the_catalogs_name_every_account_of_the_default_chart() {
+        let chart: Vec<(u16, String)> = verbund_domain::books::default_accounts()
+            .into_iter()
+            .map(|a| (a.code.get(), a.name))
+            .collect();
+        let mut english: Vec<(u16, String)> = EN
+            .account_names
+            .iter()
+            .map(|(code, name)| (*code, (*name).to_owned()))
+            .collect();
+        english.sort();
+        let mut chart_sorted = chart.clone();
+        chart_sorted.sort();
+        assert_eq!(english, chart_sorted);
+        let mut german: Vec<u16> = DE.account_names.iter().map(|(code, _)| *code).collect();
+        german.sort();
+        assert_eq!(
+            german,
+            chart_sorted
+                .iter()
+                .map(|(code, _)| *code)
+                .collect::<Vec<_>>()
+        );
     }
 
     #[test]

@@ -138,6 +138,30 @@ impl Chrome {
         }
     }
 
+    /// An account's name in the reader's language: an account of the default chart (`1410`,
+    /// or a member's `1410/7`) as the catalog names it, one the treasurer opened as they
+    /// named it (the chart refuses a second account with a default code, so a default code
+    /// with the chart's own name is a default account).
+    pub fn account_name(&self, account: &str, name: &str) -> String {
+        let code = account
+            .split('/')
+            .next()
+            .and_then(|c| c.parse::<u16>().ok());
+        let named = |messages: &'static Messages| {
+            code.and_then(|code| {
+                messages
+                    .account_names
+                    .iter()
+                    .find(|(c, _)| *c == code)
+                    .map(|(_, name)| *name)
+            })
+        };
+        match (named(Lang::En.messages()), named(self.t)) {
+            (Some(default), Some(translated)) if default == name => translated.to_owned(),
+            _ => name.to_owned(),
+        }
+    }
+
     /// An amount as the reader writes it: `1.234,50 €` in German, `€1,234.50` in English.
     pub fn money(&self, amount: &str) -> String {
         let (units, cents) = amount.split_once('.').unwrap_or((amount, "00"));
