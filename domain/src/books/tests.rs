@@ -212,7 +212,7 @@ fn a1_an_unbalanced_entry_and_an_entry_into_a_sealed_year_are_refused() {
 }
 
 /// A1: a correction is a reversal: the reversing entry nets the original to zero, both stay,
-/// and neither can be reversed again.
+/// and neither can be reversed again (nor is either offered for reversal).
 #[test]
 fn a1_a_reversal_nets_an_entry_to_zero_and_both_remain() {
     let mut world = world(3);
@@ -228,6 +228,7 @@ fn a1_a_reversal_nets_an_entry_to_zero_and_both_remain() {
         reason: "Paid twice by mistake".into(),
         today: TODAY,
     };
+    assert!(world.books.is_reversible(&entry("p1")));
     let reversal = world.books.reverse(reverse("r1", "p1")).expect("reversed");
     let mut all: Vec<Booking> = paid
         .iter()
@@ -244,6 +245,10 @@ fn a1_a_reversal_nets_an_entry_to_zero_and_both_remain() {
         );
     }
     world.record(reversal);
+    // The ledger's page offers a reversal exactly where `reverse` would take one.
+    for id in ["p1", "r1", "nope"] {
+        assert!(!world.books.is_reversible(&entry(id)), "{id}");
+    }
     assert_eq!(
         world
             .books
