@@ -10,12 +10,13 @@ use axum::Extension;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use serde::Deserialize;
 use verbund_domain::governance::{AssemblyId, MotionId};
 use verbund_domain::{ApplicationId, MemberNo, Principal, TokenPurpose};
 
 use super::Lang;
+use super::pages::answer;
 use super::pages::{
     Chrome, Message, amount_field, checkbox, day_field, form, majority_texts, member_field,
     member_name, private, refused_at, render, required_day, see_other,
@@ -27,24 +28,6 @@ use crate::http::error::{ApiError, Problem};
 use crate::http::governance::{self as gov, AssemblyForm, Proposal};
 use crate::http::kit::{PAGE_ITEMS_MAX, not_founded, settle_write, write_request};
 use crate::http::members;
-
-/// A page's answer to a form: a redirect after a write, or the form again with its refusal
-/// (the status of the refusal, what was typed kept). A server error stays one.
-async fn answer<P, F>(written: Result<Response, ApiError>, page: F) -> Result<Response, ApiError>
-where
-    P: Template,
-    F: AsyncFnOnce(Problem) -> Result<P, ApiError>,
-{
-    match written {
-        Ok(response) => Ok(response),
-        Err(e) if e.status().is_client_error() => {
-            let status = e.status();
-            let page = page(e.problem()).await?;
-            Ok((status, private(render(page))).into_response())
-        }
-        Err(e) => Err(e),
-    }
-}
 
 /// The kind of a member or applicant for people: "Betrieb · Dachdecker · Oberland".
 fn kind_text(t: &super::Messages, kind: &dto::MemberKind) -> String {
@@ -1578,25 +1561,24 @@ async fn motion_action(
     assembly: Option<String>,
     done: Result<Response, ApiError>,
 ) -> Result<Response, ApiError> {
-    let lang = Lang::of(headers);
-    match (done, assembly) {
-        (Err(e), Some(assembly)) if e.status().is_client_error() => {
-            let id = gov::parse_assembly(&assembly)?;
-            let status = e.status();
-            let page = assembly_page(
-                app,
-                lang,
-                coop,
-                caller,
-                &id,
-                MotionForm::default(),
-                Some(e.problem()),
-            )
-            .await?;
-            Ok((status, private(render(page))).into_response())
-        }
-        (done, _) => done,
-    }
+    let Some(assembly) = assembly else {
+        return done;
+    };
+    answer(done, async |problem| {
+        let id = gov::parse_assembly(&assembly)?;
+        let lang = Lang::of(headers);
+        assembly_page(
+            app,
+            lang,
+            coop,
+            caller,
+            &id,
+            MotionForm::default(),
+            Some(problem),
+        )
+        .await
+    })
+    .await
 }
 
 // ---------------------------------------------------------------------------------------------

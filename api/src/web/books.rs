@@ -8,15 +8,15 @@ use axum::Extension;
 use axum::body::Bytes;
 use axum::extract::{Query, State};
 use axum::http::HeaderMap;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use serde::Deserialize;
 use verbund_domain::Money;
 use verbund_domain::books::AccountRef;
 
 use super::Lang;
 use super::pages::{
-    Chrome, amount_field, day_field, form, member_field, private, refused_at, render, required_day,
-    see_other,
+    Chrome, amount_field, answer, day_field, form, member_field, private, refused_at, render,
+    required_day, see_other,
 };
 use crate::app::App;
 use crate::http::auth::{Access, Caller, Coop, KEEP_ACCOUNTS};
@@ -286,29 +286,26 @@ async fn booked(
     typed: BooksForm,
     done: Result<crate::app::Executed, ApiError>,
 ) -> Result<Response, ApiError> {
-    match done {
+    let written = match done {
         Ok(executed) => {
             settle_write(coop, executed.last).await;
             Ok(see_other(&format!("/c/{}/books?done={about}", coop.log)))
         }
-        Err(e) if e.status().is_client_error() => {
-            let status = e.status();
-            let lang = Lang::of(headers);
-            // The refusal names the API's field; the page's input is the form's (its link
-            // and its mark land there).
-            let mut problem = e.problem();
-            problem.field = problem.field.map(|field| input_id(about, &field));
-            let shown = BooksShown {
-                about,
-                typed,
-                problem: Some(problem),
-                ..BooksShown::default()
-            };
-            let page = books_page(app, lang, coop, caller, shown).await?;
-            Ok((status, private(render(page))).into_response())
-        }
         Err(e) => Err(e),
-    }
+    };
+    answer(written, async |mut problem| {
+        // The refusal names the API's field; the page's input is the form's (its link and its
+        // mark land there).
+        problem.field = problem.field.map(|field| input_id(about, &field));
+        let shown = BooksShown {
+            about,
+            typed,
+            problem: Some(problem),
+            ..BooksShown::default()
+        };
+        books_page(app, Lang::of(headers), coop, caller, shown).await
+    })
+    .await
 }
 
 /// The input of form `about` that the API's `field` is typed in: `payment-amount`, and for a
@@ -594,16 +591,21 @@ pub(super) async fn reverse_entry(
         offset: typed.offset,
         done: None,
     };
-    match done.await {
-        Ok(()) => Ok(see_other(&format!("{}&done=1", asked.path(&coop.log)))),
-        Err(e) if e.status().is_client_error() => {
-            let status = e.status();
-            let lang = Lang::of(&headers);
-            let page = ledger_page(&app, lang, &coop, &caller, asked, Some(e.problem())).await?;
-            Ok((status, private(render(page))).into_response())
-        }
-        Err(e) => Err(e),
-    }
+    let written = done
+        .await
+        .map(|()| see_other(&format!("{}&done=1", asked.path(&coop.log))));
+    answer(written, async |problem| {
+        ledger_page(
+            &app,
+            Lang::of(&headers),
+            &coop,
+            &caller,
+            asked,
+            Some(problem),
+        )
+        .await
+    })
+    .await
 }
 
 /// `POST /c/{coop}/books/profit-use`: books the use of a closed year's profit as the assembly

@@ -841,23 +841,20 @@ pub(super) async fn apply(
         Ok(body) => file_application(&app, &coop, &caller, &headers, &body).await,
         Err(e) => Err(e),
     };
-    match filed {
-        Ok((application, _)) => Ok(see_other(&format!("/c/{}/applied/{application}", coop.log))),
-        Err(e) if e.status().is_client_error() => {
-            let status = e.status();
-            let page = apply_page(
-                &app,
-                Lang::of(&headers),
-                &coop,
-                &caller,
-                form,
-                Some(e.problem()),
-            )
-            .await?;
-            Ok((status, render(page)).into_response())
-        }
-        Err(e) => Err(e),
-    }
+    let written =
+        filed.map(|(application, _)| see_other(&format!("/c/{}/applied/{application}", coop.log)));
+    answer(written, async |problem| {
+        apply_page(
+            &app,
+            Lang::of(&headers),
+            &coop,
+            &caller,
+            form,
+            Some(problem),
+        )
+        .await
+    })
+    .await
 }
 
 #[derive(Template)]
@@ -1013,6 +1010,27 @@ fn member_of(caller: &Caller) -> Result<MemberNo, ApiError> {
 }
 
 /// A page of private data: never kept by a cache.
+/// A page's answer to a form: a redirect after a write, or the form again with its refusal
+/// (the status of the refusal, what was typed kept). A server error stays one.
+pub(super) async fn answer<P, F>(
+    written: Result<Response, ApiError>,
+    page: F,
+) -> Result<Response, ApiError>
+where
+    P: Template,
+    F: AsyncFnOnce(Problem) -> Result<P, ApiError>,
+{
+    match written {
+        Ok(response) => Ok(response),
+        Err(e) if e.status().is_client_error() => {
+            let status = e.status();
+            let page = page(e.problem()).await?;
+            Ok((status, private(render(page))).into_response())
+        }
+        Err(e) => Err(e),
+    }
+}
+
 pub(super) fn private(mut response: Response) -> Response {
     response
         .headers_mut()
@@ -1382,26 +1400,12 @@ pub(super) async fn vote(
         }
         Err(e) => Err(e),
     };
-    match cast {
-        Ok(executed) => Ok(see_other(&format!(
-            "/c/{}/receipts/{}",
-            coop.log, executed.last
-        ))),
-        Err(e) if e.status().is_client_error() => {
-            let status = e.status();
-            let page = ballot_page(
-                &app,
-                Lang::of(&headers),
-                &coop,
-                &caller,
-                &id,
-                Some(e.problem()),
-            )
-            .await?;
-            Ok((status, private(render(page))).into_response())
-        }
-        Err(e) => Err(e),
-    }
+    let written =
+        cast.map(|executed| see_other(&format!("/c/{}/receipts/{}", coop.log, executed.last)));
+    answer(written, async |problem| {
+        ballot_page(&app, Lang::of(&headers), &coop, &caller, &id, Some(problem)).await
+    })
+    .await
 }
 
 #[derive(Template)]
@@ -1601,16 +1605,13 @@ pub(super) async fn give_notice(
         crate::http::kit::settle_write(&coop, executed.last).await;
         Ok(())
     };
-    match given.await {
-        Ok(()) => Ok(see_other(&format!("/c/{}/me/notice", coop.log))),
-        Err(e) if e.status().is_client_error() => {
-            let status = e.status();
-            let page =
-                notice_page(&app, Lang::of(&headers), &coop, &caller, Some(e.problem())).await?;
-            Ok((status, private(render(page))).into_response())
-        }
-        Err(e) => Err(e),
-    }
+    let written = given
+        .await
+        .map(|()| see_other(&format!("/c/{}/me/notice", coop.log)));
+    answer(written, async |problem| {
+        notice_page(&app, Lang::of(&headers), &coop, &caller, Some(problem)).await
+    })
+    .await
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1850,24 +1851,22 @@ pub(super) async fn grant_proxy(
         crate::http::kit::settle_write(&coop, executed.last).await;
         Ok(())
     };
-    match granted.await {
-        Ok(()) => Ok(see_other(&format!("/c/{}/me/proxy", coop.log))),
-        Err(e) if e.status().is_client_error() => {
-            let status = e.status();
-            let page = proxy_page(
-                &app,
-                lang,
-                &coop,
-                &caller,
-                member,
-                grant.proxy,
-                Some(e.problem()),
-            )
-            .await;
-            Ok((status, private(render(page))).into_response())
-        }
-        Err(e) => Err(e),
-    }
+    let written = granted
+        .await
+        .map(|()| see_other(&format!("/c/{}/me/proxy", coop.log)));
+    answer(written, async |problem| {
+        Ok(proxy_page(
+            &app,
+            lang,
+            &coop,
+            &caller,
+            member,
+            grant.proxy,
+            Some(problem),
+        )
+        .await)
+    })
+    .await
 }
 
 /// `POST /c/{coop}/me/proxy/revoke`: takes the vote back, as `DELETE …/proxy` does.
@@ -2000,16 +1999,13 @@ pub(super) async fn transfer(
         crate::http::kit::settle_write(&coop, executed.last).await;
         Ok::<(), ApiError>(())
     };
-    match moved.await {
-        Ok(()) => Ok(see_other(&format!("/c/{}/me/transfer?done=1", coop.log))),
-        Err(e) if e.status().is_client_error() => {
-            let status = e.status();
-            let page =
-                transfer_page(&app, lang, &coop, &caller, typed, false, Some(e.problem())).await?;
-            Ok((status, private(render(page))).into_response())
-        }
-        Err(e) => Err(e),
-    }
+    let written = moved
+        .await
+        .map(|()| see_other(&format!("/c/{}/me/transfer?done=1", coop.log)));
+    answer(written, async |problem| {
+        transfer_page(&app, lang, &coop, &caller, typed, false, Some(problem)).await
+    })
+    .await
 }
 
 #[cfg(test)]
