@@ -12,6 +12,7 @@ use verbund_domain::Role;
 use verbund_tests::browser::{Browser, Screen};
 
 use crate::pages::{COOP, Demo, check, jiff_day, screenshot};
+use crate::verbund;
 
 /// The demo's people, by the first word of their sign-in line, with the roles the founding
 /// gives them.
@@ -721,6 +722,70 @@ fn g21b_g19_the_treasurer_takes_a_member_loan_and_uses_a_profit_as_resolved() {
     screenshot(&browser, "books-profit");
     let sheet = browser.text("#balance-sheet + .table-wrap");
     assert!(sheet.contains("100,00"), "the legal reserve: {sheet}");
+}
+
+/// Behind a proxy the request's address is the proxy's own: the link the board hands over
+/// points to the address the operator gave (`--public-url`), as the command line's does.
+#[test]
+fn a_sign_in_link_points_to_the_public_address() {
+    let public = "https://verbund.example.org";
+    let mut serve = verbund();
+    serve.env("VERBUND_PUBLIC_URL", public);
+    let demo = Demo::start_with(serve);
+    let cookie = session(&demo, "Josef");
+    let origin = demo.client.server.base.clone();
+    let headers = [("cookie", cookie.as_str()), ("origin", origin.as_str())];
+    let linked = demo.client.http.post_form(
+        &demo.page("/members/6/people"),
+        &headers,
+        "key=k6&capacity=attorney",
+    );
+    assert_eq!(linked.status, 200, "{}", linked.text);
+    assert!(
+        linked
+            .text
+            .contains(&format!("{public}/c/{COOP}/sign-in/vb1_")),
+        "{}",
+        linked.text
+    );
+    assert!(
+        !linked.text.contains(&format!("{origin}/c/")),
+        "{}",
+        linked.text
+    );
+
+    let printed = verbund()
+        .args([
+            "token",
+            "issue",
+            COOP,
+            "auditor",
+            "--link",
+            "--database-url",
+        ])
+        .arg(demo.database_url())
+        .env("VERBUND_PUBLIC_URL", format!("{public}/"))
+        .output()
+        .expect("verbund token issue runs");
+    let text = String::from_utf8_lossy(&printed.stdout);
+    assert!(printed.status.success(), "{text}");
+    assert!(
+        text.contains(&format!("{public}/c/{COOP}/sign-in/vb1_")),
+        "{text}"
+    );
+    let refused = verbund()
+        .args([
+            "serve",
+            "--public-url",
+            "verbund.example.org",
+            "--database-url",
+        ])
+        .arg(demo.database_url())
+        .output()
+        .expect("verbund serve runs");
+    assert!(!refused.status.success());
+    let said = String::from_utf8_lossy(&refused.stderr);
+    assert!(said.contains("names no scheme"), "{said}");
 }
 
 /// A people form sent again (a reload) records no second person and shows no second link;

@@ -30,6 +30,11 @@ pub(crate) struct Demo {
 
 impl Demo {
     pub(crate) fn start() -> Demo {
+        Self::start_with(verbund())
+    }
+
+    /// The demo served by `serve` (`verbund` with the environment a test gives it).
+    pub(crate) fn start_with(serve: std::process::Command) -> Demo {
         let db = TestDb::sqlite();
         let output = verbund()
             .args(["demo", "--no-serve", "--database-url", &db.url])
@@ -37,7 +42,7 @@ impl Demo {
             .expect("verbund demo runs");
         let text = String::from_utf8_lossy(&output.stdout).into_owned();
         assert!(output.status.success(), "verbund demo: {text}");
-        let server = Server::start(verbund(), &db.url, "warn");
+        let server = Server::start(serve, &db.url, "warn");
         let mut tokens = BTreeMap::new();
         let mut links = BTreeMap::new();
         let mut previous = "";
@@ -64,6 +69,11 @@ impl Demo {
             links,
             _db: db,
         }
+    }
+
+    /// The demo's database.
+    pub(crate) fn database_url(&self) -> &str {
+        &self._db.url
     }
 
     /// A page's URL.

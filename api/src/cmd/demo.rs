@@ -108,7 +108,7 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
         "Metrics for the operator, on this machine only: http://{}/metrics",
         metrics.local_addr()?
     );
-    super::serve::serve(app, listener, metrics, false).await?;
+    super::serve::serve(app, listener, metrics, crate::web::Transport::default()).await?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -36,6 +36,16 @@ pub mod verify;
 
 use clap::Args;
 
+/// The address people reach the pages at, shared by the server and `token issue --link`.
+#[derive(Debug, Clone, Args)]
+pub struct PublicUrl {
+    /// The address people reach the pages at (`https://verbund.example.org`), for the sign-in
+    /// links handed over to them. Without it the server builds a link from the request's
+    /// address, which a proxy in front may have replaced with its own.
+    #[arg(long, env = "VERBUND_PUBLIC_URL", value_parser = crate::web::public_url)]
+    pub public_url: Option<String>,
+}
+
 /// The database option shared by the subcommands.
 #[derive(Debug, Clone, Args)]
 pub struct Database {

@@ -28,6 +28,8 @@ pub struct Args {
     /// their cookies are marked `Secure`, as they are when this server speaks TLS itself.
     #[arg(long, env = "VERBUND_BEHIND_TLS")]
     pub behind_tls: bool,
+    #[command(flatten)]
+    pub public: super::PublicUrl,
 }
 
 /// Where the operator's metrics are served: a listener of their own, on this machine only by
@@ -78,12 +80,20 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
         "metrics for the operator on http://{}/metrics",
         metrics.local_addr()?
     );
+    let public_url = args.public.public_url;
+    if let Some(url) = &public_url {
+        say!("the pages' links point to {url}");
+    }
     match tls {
         Some(config) => {
             let listener = crate::http::tls::TlsListener::new(listener, config)?;
-            serve(app, listener, metrics, true).await?;
+            let transport = crate::web::Transport::new(true, public_url);
+            serve(app, listener, metrics, transport).await?;
         }
-        None => serve(app, listener, metrics, args.behind_tls).await?,
+        None => {
+            let transport = crate::web::Transport::new(args.behind_tls, public_url);
+            serve(app, listener, metrics, transport).await?;
+        }
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -96,13 +106,13 @@ const STOP_GRACE: std::time::Duration = std::time::Duration::from_secs(10);
 /// finish (for at most [`STOP_GRACE`]), commits and answers what was queued for the log, takes
 /// last snapshots and closes the database. Nothing is acknowledged that is not durable: an
 /// answer is sent only after its commit, and one cut off by the stop was never given.
-/// `tls` says whether the pages are reached over TLS (`listener` speaks it, or a proxy in front
-/// ends it): the pages' cookies are `Secure` then.
+/// `transport` says whether the pages are reached over TLS (`listener` speaks it, or a proxy in
+/// front ends it; the pages' cookies are `Secure` then) and at which address.
 pub async fn serve<L>(
     app: App,
     listener: L,
     metrics: tokio::net::TcpListener,
-    tls: bool,
+    transport: crate::web::Transport,
 ) -> anyhow::Result<()>
 where
     L: axum::serve::Listener<Addr = SocketAddr>,
@@ -114,8 +124,7 @@ where
             app.begin_stopping();
         });
     }
-    let router =
-        crate::http::router(app.clone()).layer(axum::Extension(crate::web::Transport { tls }));
+    let router = crate::http::router(app.clone()).layer(axum::Extension(transport));
     let operator = axum::serve(metrics, crate::http::operator_router(app.clone()))
         .with_graceful_shutdown(app.stopping());
     let api = axum::serve(listener, router).with_graceful_shutdown(app.stopping());

@@ -33,9 +33,10 @@ pub struct IssueArgs {
     /// once, valid 72 hours) and print it.
     #[arg(long)]
     pub link: bool,
-    /// Where the pages are served, for the link.
-    #[arg(long, default_value = "http://127.0.0.1:8080")]
-    pub base_url: String,
+    /// Where the pages are reached, for the link (`--base-url` is its older name). Default:
+    /// the server's default address, `http://127.0.0.1:8080`.
+    #[arg(long, alias = "base-url", env = "VERBUND_PUBLIC_URL", value_parser = crate::web::public_url)]
+    pub public_url: Option<String>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -66,7 +67,11 @@ pub async fn run(command: Token) -> anyhow::Result<ExitCode> {
                         link.expires_at
                     );
                     let secret = link.secret.as_ref().map(|s| s.expose()).unwrap_or_default();
-                    say!("{}", crate::web::sign_in_url(&args.base_url, &log, secret));
+                    let base = args
+                        .public_url
+                        .as_deref()
+                        .unwrap_or("http://127.0.0.1:8080");
+                    say!("{}", crate::web::sign_in_url(base, &log, secret));
                     return anyhow::Ok(());
                 }
                 let token = issue(&app, &log, principal, args.days).await?;

@@ -865,6 +865,7 @@ pub(super) async fn authorize(
     Extension(coop): Extension<Coop>,
     Extension(caller): Extension<Caller>,
     Path((_, member)): Path<(String, String)>,
+    transport: Option<Extension<super::Transport>>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, ApiError> {
@@ -971,7 +972,7 @@ pub(super) async fn authorize(
                 "this link was shown once, when it was issued; issue a new one",
             )
         })?;
-        let base = page_base(&headers);
+        let base = page_base(transport.map(|Extension(t)| t), &headers);
         let url = super::sign_in_url(&base, &coop.log, secret.expose());
         let until = match lang {
             Lang::De => link.expires_at.strftime("%d.%m.%Y %H:%M UTC").to_string(),
@@ -1009,8 +1010,12 @@ pub(super) async fn authorize(
     .await
 }
 
-/// The address the pages are reached at, from the request (for a link to hand over).
-fn page_base(headers: &HeaderMap) -> String {
+/// The address the pages are reached at, for a link to hand over: the operator's public
+/// address, else the request's.
+fn page_base(transport: Option<super::Transport>, headers: &HeaderMap) -> String {
+    if let Some(url) = transport.and_then(|t| t.public_url) {
+        return url;
+    }
     let host = headers
         .get(axum::http::header::HOST)
         .and_then(|v| v.to_str().ok())

@@ -36,12 +36,57 @@ pub const ACTING_COOKIE: &str = "verbund_for";
 /// The cookie of the language switch.
 pub const LANG_COOKIE: &str = "verbund_lang";
 
-/// How the pages are served: over TLS or not (the cookies are `Secure` over TLS). Absent, as
-/// in tests, it is plain HTTP.
-#[derive(Clone, Copy, Debug, Default)]
+/// How the pages are served: over TLS or not (the cookies are `Secure` over TLS), and the
+/// address people reach them at, if the operator gave it. Absent, as in tests, it is plain
+/// HTTP at the address each request names.
+#[derive(Clone, Debug, Default)]
 pub struct Transport {
     /// Over TLS.
     pub tls: bool,
+    /// The address people reach the pages at (`https://verbund.example.org`), for the links
+    /// handed over to them; checked by [`public_url`]. Without it, a link is built from the
+    /// request's `Host`, which a proxy in front may have replaced with its own.
+    pub public_url: Option<String>,
+}
+
+impl Transport {
+    /// Served over TLS (`tls`: this server speaks it, or a proxy in front ends it) or not, and
+    /// reached at `public_url` if given; reached at an `https` address, the pages are behind
+    /// TLS whatever this server speaks.
+    pub fn new(tls: bool, public_url: Option<String>) -> Self {
+        let tls = tls
+            || public_url
+                .as_ref()
+                .is_some_and(|u| u.starts_with("https://"));
+        Self { tls, public_url }
+    }
+}
+
+/// Checks the address people reach the pages at: `http` or `https`, a host (and port), no
+/// path, query or fragment (the pages live at the root). Returned without a trailing `/`.
+pub fn public_url(text: &str) -> Result<String, String> {
+    let text = text.trim().trim_end_matches('/');
+    let refused = |why: &str| {
+        Err(format!(
+            "{text:?} is not an address the pages are reached at: {why} (e.g. https://verbund.example.org)"
+        ))
+    };
+    let Some((scheme, authority)) = text.split_once("://") else {
+        return refused("it names no scheme");
+    };
+    if scheme != "https" && scheme != "http" {
+        return refused("the scheme is http or https");
+    }
+    if authority.is_empty() {
+        return refused("it names no host");
+    }
+    if authority
+        .bytes()
+        .any(|b| !b.is_ascii_graphic() || matches!(b, b'/' | b'?' | b'#' | b'@' | b'\\'))
+    {
+        return refused("only a host and a port follow the scheme");
+    }
+    Ok(text.to_owned())
 }
 
 /// The page that opens a sign-in link, under `base` (e.g. `http://127.0.0.1:8080`).
@@ -358,6 +403,40 @@ async fn asset(Path(file): Path<String>) -> Response {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The operator's public address: a scheme and a host (and port), nothing after it; an
+    /// `https` address puts the pages behind TLS (their cookies `Secure`).
+    #[test]
+    fn the_public_address_is_a_scheme_and_a_host_and_https_means_tls() {
+        for (given, kept) in [
+            ("https://verbund.example.org", "https://verbund.example.org"),
+            (
+                "https://verbund.example.org/",
+                "https://verbund.example.org",
+            ),
+            (" http://127.0.0.1:8080 ", "http://127.0.0.1:8080"),
+            ("https://[::1]:8443", "https://[::1]:8443"),
+        ] {
+            assert_eq!(public_url(given).as_deref(), Ok(kept), "{given}");
+        }
+        for refused in [
+            "",
+            "verbund.example.org",
+            "ftp://verbund.example.org",
+            "https://",
+            "https://verbund.example.org/eg",
+            "https://verbund.example.org?x=1",
+            "https://user@verbund.example.org",
+            "https://verbund example.org",
+        ] {
+            let error = public_url(refused).expect_err(refused);
+            assert!(error.contains("e.g. https://"), "{error}");
+        }
+        assert!(Transport::new(false, Some("https://verbund.example.org".into())).tls);
+        assert!(!Transport::new(false, Some("http://127.0.0.1:8080".into())).tls);
+        assert!(!Transport::new(false, None).tls);
+        assert!(Transport::new(true, None).tls);
+    }
 
     fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
         let mut headers = HeaderMap::new();
