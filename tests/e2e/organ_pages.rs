@@ -724,6 +724,58 @@ fn g21b_g19_the_treasurer_takes_a_member_loan_and_uses_a_profit_as_resolved() {
     assert!(sheet.contains("100,00"), "the legal reserve: {sheet}");
 }
 
+/// The board's page lists the pending applications a hundred at a time, oldest first, with a
+/// link to the next hundred and one back to the start; every pending application is on one
+/// page, none on two.
+#[test]
+fn the_board_pages_through_the_pending_applications() {
+    let demo = Demo::start();
+    for n in 0..101 {
+        apply(&demo, &format!("Zimmerei Nummer {n}"));
+    }
+    let pending = demo.client.get("/applications?limit=1000", "member:1")["applications"]
+        .as_array()
+        .expect("applications")
+        .len();
+    assert!(pending > 100, "{pending}");
+    let cookie = session(&demo, "Josef");
+    let get = |path: &str| {
+        let reply = demo.client.http.send(
+            "GET",
+            &demo.page(path),
+            None,
+            &[("cookie", cookie.as_str())],
+            None,
+        );
+        assert_eq!(reply.status, 200, "{path}: {}", reply.text);
+        reply.text
+    };
+    let listed = |text: &str| -> Vec<String> {
+        text.split("/board/applications/")
+            .skip(1)
+            .filter_map(|rest| rest.split('"').next())
+            .map(str::to_owned)
+            .collect()
+    };
+    let first = get("/board");
+    assert_eq!(listed(&first).len(), 100);
+    assert!(!first.contains("Zum Anfang der Liste"), "{first}");
+    let after = first
+        .split("/board?after=")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("a link to the next page");
+    let second = get(&format!("/board?after={after}"));
+    assert_eq!(listed(&second).len(), pending - 100);
+    assert!(second.contains("Zum Anfang der Liste"), "{second}");
+    assert!(!second.contains("/board?after="), "the last page: {second}");
+    let mut all = listed(&first);
+    all.extend(listed(&second));
+    all.sort();
+    all.dedup();
+    assert_eq!(all.len(), pending, "each pending application once");
+}
+
 /// Behind a proxy the request's address is the proxy's own: the link the board hands over
 /// points to the address the operator gave (`--public-url`), as the command line's does.
 #[test]

@@ -26,7 +26,7 @@ use crate::http::auth::{Caller, Coop};
 use crate::http::dto;
 use crate::http::error::{ApiError, Problem};
 use crate::http::governance::{self as gov, AssemblyForm, Proposal};
-use crate::http::kit::{PAGE_ITEMS_MAX, not_founded, settle_write, write_request};
+use crate::http::kit::{not_founded, settle_write, write_request};
 use crate::http::members;
 
 /// The kind of a member or applicant for people: "Betrieb · Dachdecker · Oberland".
@@ -64,16 +64,31 @@ struct AssemblyItem {
 struct Board {
     c: Chrome,
     applications: Vec<(dto::Application, String)>,
+    /// The next page of pending applications starts after this one.
+    next_after: Option<String>,
+    /// This is a later page (a link leads back to the first).
+    later: bool,
     assemblies: Vec<AssemblyItem>,
     may_convene: bool,
     may_run: bool,
 }
 
-/// `/c/{coop}/board`: the open applications and the assemblies.
+/// Which page of the pending applications the board's page shows.
+#[derive(Debug, Default, Deserialize)]
+pub(super) struct BoardAsked {
+    /// The applications after this one (as the API pages them).
+    after: Option<String>,
+}
+
+/// Pending applications a page of the board's lists.
+const APPLICATIONS_PER_PAGE: usize = 100;
+
+/// `/c/{coop}/board`: the open applications, a page at a time, and the assemblies.
 pub(super) async fn board(
     State(app): State<App>,
     Extension(coop): Extension<Coop>,
     Extension(caller): Extension<Caller>,
+    Query(asked): Query<BoardAsked>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let lang = Lang::of(&headers);
@@ -85,13 +100,16 @@ pub(super) async fn board(
         &format!("/c/{}/board", coop.log),
     )
     .await;
+    let after = asked.after.filter(|a| !a.trim().is_empty());
+    let later = after.is_some();
     let query = members::ApplicationQuery {
         status: None,
-        after: None,
-        limit: Some(PAGE_ITEMS_MAX),
+        after,
+        limit: Some(APPLICATIONS_PER_PAGE),
     };
-    let applications = members::applications_of(&app, &coop, &query)
-        .await?
+    let listed = members::applications_of(&app, &coop, &query).await?;
+    let next_after = listed.next_after;
+    let applications = listed
         .applications
         .into_iter()
         .map(|a| {
@@ -124,6 +142,8 @@ pub(super) async fn board(
         may_run: caller.may_open("/c/{coop}/board/assemblies/{assembly}"),
         c,
         applications,
+        next_after,
+        later,
         assemblies,
     })))
 }
