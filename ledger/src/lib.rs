@@ -123,8 +123,8 @@ pub struct LedgerOptions {
     /// way). Unused on SQLite.
     pub writer_streams_known_max: usize,
     /// The latest events per log the writer keeps in memory after they are durable, so that a
-    /// read of what was just written (a voter's receipt right after the vote) needs no round
-    /// trip to the database; 0 keeps none. Bounded by `recent_bytes_max` too.
+    /// read of one just written (`read_event`: a voter's receipt right after the vote) needs no
+    /// round trip to the database; 0 keeps none. Bounded by `recent_bytes_max` too.
     pub recent_events_max: usize,
     /// Roughly the most memory those events hold, per log (a server following many
     /// cooperatives holds this much for each it writes to).
@@ -190,7 +190,7 @@ pub struct WriterCounters {
     pub syncs: u64,
     /// Microseconds those syncs took, summed.
     pub sync_us: u64,
-    /// Events `read_log` took from the writer's memory of what it made durable last instead
+    /// Events `read_event` took from the writer's memory of what it made durable last instead
     /// of reading them from the database.
     pub events_from_memory: u64,
 }
@@ -561,20 +561,38 @@ impl Ledger {
         from: Position,
         limit: usize,
     ) -> Result<Vec<RecordedEvent>, LedgerError> {
-        let (from, to, limit) = (
-            from.max(Position::FIRST),
-            self.durable_head(log),
-            limit.min(limits::READ_EVENTS_MAX),
-        );
-        if let Some(recent) = self.inner.heads.recent.read(log, from, to, limit) {
-            return Ok(recent);
-        }
-        let raw = self.inner.store.read_raw(log, from, to, limit).await?;
+        let raw = self
+            .inner
+            .store
+            .read_raw(
+                log,
+                from.max(Position::FIRST),
+                self.durable_head(log),
+                limit.min(limits::READ_EVENTS_MAX),
+            )
+            .await?;
         if raw.is_empty() {
             // Tell an empty page of a real log from an unknown log.
             self.head(log).await?;
         }
         into_events(log, raw)
+    }
+
+    /// The durable event at `position`, if the log holds one there: from this process's
+    /// memory of the events its writer made durable last when it is among them (a voter's
+    /// receipt right after the vote), else from the database. That memory is what the writer
+    /// wrote; a reader that checks the stored record itself (an auditor's pages, the API's
+    /// pages of events) reads with [`Ledger::read_log`], and [`Ledger::verify`] checks it.
+    pub async fn read_event(
+        &self,
+        log: &LogId,
+        position: Position,
+    ) -> Result<Option<RecordedEvent>, LedgerError> {
+        if let Some(event) = self.inner.heads.recent.get(log, position) {
+            return Ok(Some(event));
+        }
+        let read = self.read_log(log, position, 1).await?;
+        Ok(read.into_iter().find(|event| event.position == position))
     }
 
     /// Up to `limit` events of the log from position `from` on, each handed to `decode` as a

@@ -1,6 +1,6 @@
-//! The last events this process's writer made durable, per log, so that a read of what was
+//! The last events this process's writer made durable, per log, so that a read of one event
 //! just written — a voter's receipt right after the vote, the event a snapshot names — is
-//! answered from memory instead of a round trip to the database. What is here is exactly what
+//! answered from memory instead of a round trip to the database (`Ledger::read_event`). What is here is exactly what
 //! the writer committed and synced; events committed by other processes are not here, and a
 //! gap starts a log's memory over, so what is here never skips a position.
 
@@ -120,63 +120,24 @@ impl RecentEvents {
         drop(forgotten);
     }
 
-    /// Forgets every log's events: after a failed sync nothing kept may be trusted to be on
-    /// disk.
-    pub(crate) fn forget_all(&self) {
-        let forgotten = std::mem::take(
-            &mut *self
-                .logs
-                .lock()
-                .expect("the recent events' lock is never poisoned"),
-        );
-        drop(forgotten);
-    }
-
-    /// The events of `log` from `from` on, at most `limit`, up to `to` if given, if every one
-    /// of them is here; `None` otherwise (the reader goes to the database). Without `to` (a
-    /// store whose reads are not capped at a durable head) only `limit` events answer: fewer
-    /// would claim that the log ends there, and another process may have written on.
-    pub(crate) fn read(
-        &self,
-        log: &LogId,
-        from: Position,
-        to: Option<Position>,
-        limit: usize,
-    ) -> Option<Vec<RecordedEvent>> {
-        let wanted = match to {
-            Some(to) if from > to => return None,
-            Some(to) => usize::try_from(to.get() - from.get())
-                .unwrap_or(usize::MAX)
-                .saturating_add(1)
-                .min(limit),
-            None => limit,
-        };
-        if wanted == 0 {
-            return None;
-        }
-        let held: Vec<Arc<RecordedEvent>> = {
+    /// The event of `log` at `position`, if it is here.
+    pub(crate) fn get(&self, log: &LogId, position: Position) -> Option<RecordedEvent> {
+        let held = {
             let logs = self
                 .logs
                 .lock()
                 .expect("the recent events' lock is never poisoned");
             let kept = logs.get(log)?;
             let first = kept.events.front()?.position;
-            let skip = usize::try_from(from.get().checked_sub(first.get())?).ok()?;
-            if kept.events.len().saturating_sub(skip) < wanted {
-                return None;
-            }
-            kept.events.range(skip..skip + wanted).cloned().collect()
+            let index = usize::try_from(position.get().checked_sub(first.get())?).ok()?;
+            Arc::clone(kept.events.get(index)?)
         };
-        self.served.fetch_add(held.len() as u64, Ordering::Relaxed);
+        self.served.fetch_add(1, Ordering::Relaxed);
         // Copied outside the lock.
-        Some(
-            held.iter()
-                .map(|event| RecordedEvent::clone(event))
-                .collect(),
-        )
+        Some(RecordedEvent::clone(&held))
     }
 
-    /// Events reads took from here so far.
+    /// Events read from here so far.
     pub(crate) fn served(&self) -> u64 {
         self.served.load(Ordering::Relaxed)
     }
@@ -214,61 +175,41 @@ mod tests {
         }
     }
 
-    fn positions(events: Option<Vec<RecordedEvent>>) -> Option<Vec<u64>> {
-        events.map(|events| events.iter().map(|e| e.position.get()).collect())
+    /// The positions `recent` answers for `log` among 1 to 200.
+    fn held(recent: &RecentEvents, log: &LogId) -> Vec<u64> {
+        (1..=200)
+            .filter(|&p| {
+                recent
+                    .get(log, Position::new(p))
+                    .is_some_and(|e| e.position.get() == p && e.log_id == *log)
+            })
+            .collect()
     }
 
-    /// What is kept has consecutive positions only (a gap starts it over) within its limits
-    /// of events and bytes per log; a read is answered only when every event it asks for is
-    /// kept, and nothing is kept after `forget_all` or with no room.
+    /// What is kept has consecutive positions only (a gap starts it over), within its limits
+    /// of events and bytes per log, the newest always; nothing with no room.
     #[test]
-    fn recent_events_are_consecutive_bounded_and_read_only_whole() {
+    fn recent_events_are_consecutive_and_bounded() {
         let coop = log("coop");
         let recent = RecentEvents::new(RecentLimits {
             events_max: 100,
             bytes_max: usize::MAX,
         });
         recent.remember((1..=4).map(|p| at(&coop, p)).collect());
-        let read = |recent: &RecentEvents, from: u64, to: u64, limit: usize| {
-            positions(recent.read(&coop, Position::new(from), Some(Position::new(to)), limit))
-        };
-        let uncapped = |recent: &RecentEvents, from: u64, limit: usize| {
-            positions(recent.read(&coop, Position::new(from), None, limit))
-        };
-        assert_eq!(read(&recent, 2, 4, 100), Some(vec![2, 3, 4]));
-        assert_eq!(read(&recent, 2, 3, 100), Some(vec![2, 3]));
-        assert_eq!(read(&recent, 1, 4, 2), Some(vec![1, 2]));
-        assert_eq!(read(&recent, 4, 4, 1), Some(vec![4]));
-        // Beyond what is kept, before it, or empty: to the database.
-        assert_eq!(read(&recent, 3, 5, 100), None);
-        assert_eq!(read(&recent, 5, 5, 1), None);
-        assert_eq!(read(&recent, 3, 2, 100), None);
-        assert_eq!(read(&recent, 1, 4, 0), None);
-        assert!(
-            recent
-                .read(&log("other"), Position::FIRST, Some(Position::FIRST), 1)
-                .is_none()
-        );
-        // Uncapped (PostgreSQL): only a read that `limit` events fill.
-        assert_eq!(uncapped(&recent, 2, 3), Some(vec![2, 3, 4]));
-        assert_eq!(uncapped(&recent, 2, 4), None);
-        assert_eq!(recent.served(), 3 + 2 + 2 + 1 + 3);
+        assert_eq!(held(&recent, &coop), [1, 2, 3, 4]);
+        assert!(held(&recent, &log("other")).is_empty());
+        let served = recent.served();
+        assert_eq!(recent.get(&coop, Position::new(3)), Some(at(&coop, 3)));
+        assert_eq!(recent.get(&coop, Position::new(5)), None);
+        assert_eq!(recent.served() - served, 1, "only what was found counts");
 
         // 5 and 6 were written by another process: the memory starts over at 7.
         recent.remember((7..=8).map(|p| at(&coop, p)).collect());
-        assert_eq!(read(&recent, 4, 4, 1), None);
-        assert_eq!(read(&recent, 7, 8, 100), Some(vec![7, 8]));
+        assert_eq!(held(&recent, &coop), [7, 8]);
 
         // At most 100 kept: the oldest go.
         recent.remember((9..=120).map(|p| at(&coop, p)).collect());
-        assert_eq!(read(&recent, 20, 20, 1), None);
-        assert_eq!(
-            read(&recent, 21, 120, usize::MAX).map(|p| p.len()),
-            Some(100)
-        );
-
-        recent.forget_all();
-        assert_eq!(read(&recent, 120, 120, 1), None);
+        assert_eq!(held(&recent, &coop), (21..=120).collect::<Vec<_>>());
 
         // A budget of bytes keeps fewer, the newest always; no room keeps nothing.
         // The events' sizes differ by their numbers' digits; 10's is the largest.
@@ -279,15 +220,10 @@ mod tests {
                 bytes_max,
             });
             recent.remember((1..=10).map(|p| at(&coop, p)).collect());
-            recent
+            held(&recent, &coop)
         };
-        assert_eq!(
-            read(&limited(100, 3 * one), 8, 10, 100),
-            Some(vec![8, 9, 10])
-        );
-        assert_eq!(read(&limited(100, 3 * one), 7, 10, 100), None);
-        assert_eq!(read(&limited(100, 1), 10, 10, 1), Some(vec![10]));
-        assert_eq!(read(&limited(100, 1), 9, 9, 1), None);
-        assert_eq!(read(&limited(0, usize::MAX), 10, 10, 1), None);
+        assert_eq!(limited(100, 3 * one), [8, 9, 10]);
+        assert_eq!(limited(100, 1), [10]);
+        assert!(limited(0, usize::MAX).is_empty());
     }
 }

@@ -57,7 +57,8 @@ pub(crate) struct Heads {
     /// any later batch would chain on them: from then on the writer refuses every append and
     /// no head is raised, until the ledger is opened again.
     broken: std::sync::atomic::AtomicBool,
-    /// The events this writer made durable last, for reads of what was just written.
+    /// The events this writer made durable last, for reads of one just written (the batches a
+    /// failed sync covered are never among them).
     pub(crate) recent: crate::recent::RecentEvents,
 }
 
@@ -90,7 +91,6 @@ impl Heads {
     /// Marks the writer broken; see the field.
     pub(crate) fn mark_broken(&self) {
         self.broken.store(true, Ordering::SeqCst);
-        self.recent.forget_all();
     }
 
     /// True once syncing the write-ahead log failed.
@@ -606,6 +606,16 @@ mod tests {
         let (db, ledger, log) = sqlite_log().await;
         let first = ledger.append(&log, commit(1)).await.expect("append");
         let heads = &ledger.inner.heads;
+        // The batch whose sync fails holds an event at position 2.
+        let written = ledger
+            .read_log(&log, Position::FIRST, 1)
+            .await
+            .expect("read")
+            .remove(0);
+        let unsynced = crate::RecordedEvent {
+            position: Position::new(2),
+            ..written.clone()
+        };
 
         let (reply, answer) = oneshot::channel();
         let logs = BTreeSet::from([log.clone()]);
@@ -613,7 +623,10 @@ mod tests {
         sync_and_deliver(
             vec![Settled {
                 replies: vec![reply],
-                plan: plan::Plan::default(),
+                plan: plan::Plan {
+                    events: vec![unsynced],
+                    ..plan::Plan::default()
+                },
                 logs,
             }],
             Some(
@@ -644,6 +657,24 @@ mod tests {
             .await
             .expect("read");
         assert_eq!(read.len(), 1, "what was durable stays readable");
+        // The writer's memory holds what was synced, never the batch whose sync failed.
+        let served = ledger.writer_counters().events_from_memory;
+        assert_eq!(
+            ledger
+                .read_event(&log, Position::FIRST)
+                .await
+                .expect("read"),
+            Some(written)
+        );
+        assert_eq!(ledger.writer_counters().events_from_memory, served + 1);
+        assert_eq!(
+            ledger
+                .read_event(&log, Position::new(2))
+                .await
+                .expect("read"),
+            None
+        );
+        assert_eq!(ledger.writer_counters().events_from_memory, served + 1);
         ledger.close().await;
     }
 

@@ -1436,14 +1436,12 @@ pub(super) async fn receipt(
         )
     };
     let position: u64 = position.parse().map_err(|_| not_found())?;
-    let recorded = app
+    // Right after the vote, from the writer's memory of what it wrote.
+    let event = app
         .ledger()
-        .read_log(&coop.log, Position::new(position), 1)
+        .read_event(&coop.log, Position::new(position))
         .await
-        .map_err(ApiError::from)?;
-    let event = recorded
-        .first()
-        .filter(|e| e.position.get() == position)
+        .map_err(ApiError::from)?
         .ok_or_else(not_found)?;
     let decoded = Event::decode(
         event.event_type.as_str(),

@@ -106,13 +106,9 @@ pub(super) async fn store_snapshots(
         let bytes = tokio::task::spawn_blocking(move || state.to_bytes())
             .await
             .map_err(|e| ProjectionError::Snapshot(e.to_string()))??;
-        let events = ledger.read_log(log, position, 1).await?;
-        let event = events
-            .first()
-            .filter(|e| e.position == position)
-            .ok_or_else(|| {
-                ProjectionError::Snapshot(format!("the log has no event at position {position}"))
-            })?;
+        let event = ledger.read_event(log, position).await?.ok_or_else(|| {
+            ProjectionError::Snapshot(format!("the log has no event at position {position}"))
+        })?;
         let snapshot = Snapshot {
             position,
             event_hash: event.hash,
