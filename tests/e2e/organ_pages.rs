@@ -341,6 +341,18 @@ fn the_treasurer_records_a_payment_charges_a_levy_and_sees_each_members_part() {
             && !table.contains("Other operating expenses"),
         "{table}"
     );
+    // A balance names its side (Soll, Haben) instead of a sign: the members' capital stands
+    // on the credit side.
+    assert!(
+        table.contains("Geschäftsguthaben der Mitglieder 0,00 € 200,00 € 200,00 € H"),
+        "{table}"
+    );
+    assert!(
+        !table.split_whitespace().any(
+            |word| word.starts_with('-') && word[1..].starts_with(|c: char| c.is_ascii_digit())
+        ),
+        "no signed balance: {table}"
+    );
 
     browser.goto(&demo.page("/books"));
     browser.fill("#levy-purpose", "Regionalmarketing 2027");

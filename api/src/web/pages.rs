@@ -162,6 +162,18 @@ impl Chrome {
         }
     }
 
+    /// A balance beside its debit and credit columns, as a treasurer reads one: the amount and
+    /// the side it stands on (`1.200,00 € H` in German, `€1,200.00 Cr` in English) instead of
+    /// a sign; zero stands on neither side. `amount` is signed, debit positive, as the API
+    /// gives it.
+    pub fn balance(&self, amount: &str) -> String {
+        match amount.strip_prefix('-') {
+            Some(credit) => format!("{} {}", self.money(credit), self.t.side_credit),
+            None if amount.trim_start_matches(['0', '.']).is_empty() => self.money(amount),
+            None => format!("{} {}", self.money(amount), self.t.side_debit),
+        }
+    }
+
     /// An amount as the reader writes it: `1.234,50 €` in German, `€1,234.50` in English.
     pub fn money(&self, amount: &str) -> String {
         let (units, cents) = amount.split_once('.').unwrap_or((amount, "00"));
@@ -2009,6 +2021,19 @@ pub(super) async fn transfer(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A balance shows its side, not a sign: debit (`S`, `Dr`), credit (`H`, `Cr`), zero
+    /// neither.
+    #[test]
+    fn a_balance_names_its_side() {
+        let de = Chrome::new(Lang::De, None, "/");
+        assert_eq!(de.balance("562.00"), "562,00 € S");
+        assert_eq!(de.balance("-1200.00"), "1.200,00 € H");
+        assert_eq!(de.balance("0.00"), "0,00 €");
+        let en = Chrome::new(Lang::En, None, "/");
+        assert_eq!(en.balance("-1200.00"), "€1,200.00 Cr");
+        assert_eq!(en.balance("562.00"), "€562.00 Dr");
+    }
 
     /// Each code the German catalog words is one some refusal gives: a code renamed elsewhere
     /// would otherwise leave its German text behind unnoticed.
