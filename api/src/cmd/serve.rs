@@ -82,7 +82,8 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
     );
     let public_url = args.public.public_url;
     if let Some(url) = &public_url {
-        say!("the pages' links point to {url}");
+        // Logged, not printed: what a server prints is its two addresses, which scripts read.
+        tracing::info!(public_url = %url, "the pages' links point to the public address");
     }
     match tls {
         Some(config) => {
