@@ -148,11 +148,11 @@ fn g15_the_board_admits_an_applicant_and_issues_a_sign_in_link() {
     apply(&demo, "Zimmerei Probst GmbH");
     demo.sign_in(&browser, "Josef");
     browser.goto(&demo.page("/board"));
-    browser.click("main table a");
+    browser.click_to_load("main table a");
     browser.wait_text("h1", "Zimmerei Probst GmbH");
     assert!(browser.text("main").contains("Am Bach 3"));
     screenshot(&browser, "board-application");
-    browser.click("form[action$='/admit'] button[type=submit]");
+    browser.click_to_load("form[action$='/admit'] button[type=submit]");
     let record = browser.wait_text("main", "Wer für das Mitglied handelt");
     assert!(record.contains("Zimmerei Probst GmbH"), "{record}");
     let member = browser
@@ -162,17 +162,16 @@ fn g15_the_board_admits_an_applicant_and_issues_a_sign_in_link() {
         .expect("a number")
         .to_owned();
     browser.click("input[name=capacity][value=managing-director]");
-    browser.click("form[action$='/people'] button[type=submit]");
+    browser.click_to_load("form[action$='/people'] button[type=submit]");
     browser.wait_text("#link", "Anmeldelink");
     let link = browser.text("#link a");
     assert!(link.contains("/sign-in/vb1_"), "{link}");
     screenshot(&browser, "board-sign-in-link");
     // The new member's person signs in with it, in place of the board member.
-    browser.click("header form button[type=submit]");
+    browser.click_to_load("header form button[type=submit]");
     browser.wait_text("header", "Mitglied werden");
     browser.goto(&link);
-    browser.click("main form button[type=submit]");
-    browser.wait_away_from("/sign-in/");
+    browser.click_to_load("main form button[type=submit]");
     let overview = browser.wait_text("header", "Zimmerei Probst GmbH");
     assert!(overview.contains(&member), "{overview}");
     // A second use of the link opens nothing.
@@ -208,7 +207,7 @@ fn g46_g16_g47_the_board_convenes_puts_an_amendment_counts_it_and_prints_the_min
         "document.querySelector('#held_on').removeAttribute('min');",
         json!([]),
     );
-    browser.click("main form.stack button[type=submit]");
+    browser.click_to_load("main form.stack button[type=submit]");
     let problem = browser.wait_text("#problem", "G46");
     assert!(
         browser.property("#held_on", "ariaInvalid") == "true",
@@ -223,7 +222,7 @@ fn g46_g16_g47_the_board_convenes_puts_an_amendment_counts_it_and_prints_the_min
         "document.querySelector('#held_on').value = arguments[0];",
         json!([jiff_day(14)]),
     );
-    browser.click("main form.stack button[type=submit]");
+    browser.click_to_load("main form.stack button[type=submit]");
     let assembly = browser.wait_text("h1", "Generalversammlung");
     assert!(
         browser.text("main dl.facts").contains(&earliest),
@@ -256,7 +255,7 @@ fn g46_g16_g47_the_board_convenes_puts_an_amendment_counts_it_and_prints_the_min
         "document.querySelector('#preview').textContent = '';",
         json!([]),
     );
-    browser.click("button[formaction$='/majority#put']");
+    browser.click_to_load("button[formaction$='/majority#put']");
     let preview = browser.wait_text("#preview", "3/4");
     assert!(preview.contains("Dieser Antrag braucht"), "{preview}");
     browser.execute(
@@ -264,10 +263,10 @@ fn g46_g16_g47_the_board_convenes_puts_an_amendment_counts_it_and_prints_the_min
         json!([]),
     );
     screenshot(&browser, "board-motion-majority");
-    browser.click("form.stack button:not([formaction])");
+    browser.click_to_load("form.stack button:not([formaction])");
     let motion = browser.wait_text("main", "Neuer Gegenstand");
     assert!(motion.contains("3/4"), "{motion}");
-    browser.click("form[action$='/open'] button");
+    browser.click_to_load("form[action$='/open'] button");
     browser.wait_text("main", "Abstimmung schließen");
     let motion_id = browser
         .property("form[action$='/close']", "action")
@@ -291,7 +290,7 @@ fn g46_g16_g47_the_board_convenes_puts_an_amendment_counts_it_and_prints_the_min
         );
     }
     browser.goto(&demo.page("/board/assemblies/demoassembly"));
-    browser.click(&format!("form[action$='/{motion_id}/close'] button"));
+    browser.click_to_load(&format!("form[action$='/{motion_id}/close'] button"));
     let counted = browser.wait_text("main", "angenommen");
     assert!(counted.contains("Ja-Stimmen"), "{counted}");
     browser.goto(&demo.page("/assemblies/demoassembly/minutes"));
@@ -328,7 +327,7 @@ fn the_treasurer_records_a_payment_charges_a_levy_and_sees_each_members_part() {
     browser.fill("#payment-text", "Druck der Flyer");
     browser.fill("#payment-reference", "RE-2026-117");
     browser.click("#direction-out");
-    browser.click("form[action$='/payments'] button[type=submit]");
+    browser.click_to_load("form[action$='/payments'] button[type=submit]");
     browser.wait_text("main", "Gebucht");
     let after = browser.text("#trial-balance + .table-wrap tfoot");
     assert_ne!(before, after, "the trial balance changed");
@@ -361,7 +360,7 @@ fn the_treasurer_records_a_payment_charges_a_levy_and_sees_each_members_part() {
         "document.querySelector('#levy-due_on').value = arguments[0];",
         json!([jiff_day(30)]),
     );
-    browser.click("form[action$='/levies'] button[type=submit]");
+    browser.click_to_load("form[action$='/levies'] button[type=submit]");
     browser.wait_text("main", "Gebucht");
     let open = browser.text("#open-items + .table-wrap");
     assert!(
@@ -370,7 +369,7 @@ fn the_treasurer_records_a_payment_charges_a_levy_and_sees_each_members_part() {
     );
     screenshot(&browser, "books");
     // Each member's part, on the member's accounts in the books.
-    browser.click("#open-items + .table-wrap tbody tr:first-child a");
+    browser.click_to_load("#open-items + .table-wrap tbody tr:first-child a");
     let accounts = browser.wait_text("main", "Konten des Mitglieds");
     assert!(accounts.contains("1420/"), "{accounts}");
     assert!(accounts.contains("Regionalmarketing 2027"), "{accounts}");
@@ -383,7 +382,7 @@ fn the_treasurer_records_a_payment_charges_a_levy_and_sees_each_members_part() {
     browser.fill("#entry-debit_1", "12,50");
     browser.fill("#entry-account_2", "1000");
     browser.fill("#entry-credit_2", "12,50");
-    browser.click("form[action$='/entries'] button[type=submit]");
+    browser.click_to_load("form[action$='/entries'] button[type=submit]");
     browser.wait_text("main", "Gebucht");
     browser.goto(&demo.page("/books/ledger?account=6300"));
     let ledger = browser.wait_text("main table", "Porto für die Einladungen");
@@ -394,7 +393,7 @@ fn the_treasurer_records_a_payment_charges_a_levy_and_sees_each_members_part() {
         "main table tbody tr:last-child input[name=reason]",
         "Doppelt erfasst",
     );
-    browser.click("main table tbody tr:last-child button[type=submit]");
+    browser.click_to_load("main table tbody tr:last-child button[type=submit]");
     browser.wait_text("main", "Gebucht");
     assert_eq!(
         browser.count("main table tbody tr"),
@@ -411,7 +410,7 @@ fn the_treasurer_records_a_payment_charges_a_levy_and_sees_each_members_part() {
         "document.querySelector('#closing-year').value = arguments[0];",
         json!([format!("{}-12-31", &jiff_day(0)[..4])]),
     );
-    browser.click("form[action$='/closing'] button[type=submit]");
+    browser.click_to_load("form[action$='/closing'] button[type=submit]");
     let refused = browser.wait_text("section[aria-labelledby=closing] .alert", "Tag danach");
     assert!(refused.contains("Geschäftsjahr"), "{refused}");
     // Last year, the demo's first, is over. A costly repair booked into it leaves a loss above
@@ -431,13 +430,13 @@ fn the_treasurer_records_a_payment_charges_a_levy_and_sees_each_members_part() {
         "document.querySelector('#payment-booked_on').value = arguments[0];",
         json!([last_year.replace("-31", "-20")]),
     );
-    browser.click("form[action$='/payments'] button[type=submit]");
+    browser.click_to_load("form[action$='/payments'] button[type=submit]");
     browser.wait_text("main", "Gebucht");
     browser.execute(
         "document.querySelector('#closing-year').value = arguments[0];",
         json!([last_year]),
     );
-    browser.click("form[action$='/closing'] button[type=submit]");
+    browser.click_to_load("form[action$='/closing'] button[type=submit]");
     browser.wait_text("main", "Gebucht");
     let alarm = browser.wait_text("main", "§ 33");
     assert!(alarm.contains("Generalversammlung"), "{alarm}");
@@ -451,7 +450,7 @@ fn the_treasurer_records_a_payment_charges_a_levy_and_sees_each_members_part() {
         "document.querySelector('#payment-booked_on').value = arguments[0];",
         json!([last_year]),
     );
-    browser.click("form[action$='/payments'] button[type=submit]");
+    browser.click_to_load("form[action$='/payments'] button[type=submit]");
     let sealed = browser.wait_text("section[aria-labelledby=payment] .alert", "A1");
     assert!(sealed.contains("abgeschlossen"), "{sealed}");
     assert_eq!(browser.property("#payment-text", "value"), "Nachzügler");
@@ -467,36 +466,35 @@ fn an_auditor_browses_the_log_opens_an_event_and_verifies_the_chain() {
     };
     let demo = Demo::start();
     browser.goto(&demo.links["Prüfungsverband"]);
-    browser.click("main form button[type=submit]");
-    browser.wait_away_from("/sign-in/");
+    browser.click_to_load("main form button[type=submit]");
     browser.wait_text("h1", "Audit the log");
     browser.select("#type", "MemberAdmitted");
-    browser.click("main form.search button[type=submit]");
+    browser.click_to_load("main form.search button[type=submit]");
     browser.wait_text_without("main table", "MemberAdmitted", "TokenIssued");
     screenshot(&browser, "audit-log");
-    browser.click("main table tbody tr:nth-child(2) td a");
+    browser.click_to_load("main table tbody tr:nth-child(2) td a");
     let event = browser.wait_text("main", "Previous hash");
     let hash = browser.text("#hash");
     assert_eq!(hash.len(), 64, "{event}");
     let previous = browser.text("#prev-hash a");
-    browser.click("#prev-hash a");
+    browser.click_to_load("#prev-hash a");
     browser.wait_text("main", "Previous hash");
     assert_eq!(browser.text("#hash"), previous, "the event linked to");
     screenshot(&browser, "audit-event");
 
     browser.goto(&demo.page("/audit/verify"));
-    browser.click("main form button[type=submit]");
+    browser.click_to_load("main form button[type=submit]");
     browser.wait_text("#result", "Intact");
     let anchor = browser.text("#head");
     assert!(anchor.contains(':'), "{anchor}");
     screenshot(&browser, "audit-verify");
     browser.fill("#anchor", &anchor);
-    browser.click("main form button[type=submit]");
+    browser.click_to_load("main form button[type=submit]");
     browser.wait_text("#result", "Intact");
     // An anchor the log does not hold.
     let (position, _) = anchor.split_once(':').expect("position:hash");
     browser.fill("#anchor", &format!("{position}:{}", "0".repeat(64)));
-    browser.click("main form button[type=submit]");
+    browser.click_to_load("main form button[type=submit]");
     browser.wait_text("#result", "BROKEN");
 }
 
@@ -534,7 +532,7 @@ fn every_organ_page_is_accessible_fits_a_phone_and_speaks_german_and_english() {
             failures.extend(check(browser, lang, &page));
         }
         browser.goto(&demo.page("/audit/verify"));
-        browser.click("main form button[type=submit]");
+        browser.click_to_load("main form button[type=submit]");
         failures.extend(check(browser, lang, "/audit/verify (result)"));
     }
     // A member's session on an organ's page: the 403 page, accessible too.
@@ -562,13 +560,13 @@ fn g9_24_g68_the_board_records_a_death_an_office_and_an_exclusion_on_members_rec
         "document.querySelector('#died_on').value = arguments[0];",
         json!([jiff_day(3)]),
     );
-    browser.click("form[action$='/death'] button[type=submit]");
+    browser.click_to_load("form[action$='/death'] button[type=submit]");
     browser.wait_text("section[aria-labelledby=death] .alert", "Zukunft");
     browser.execute(
         "document.querySelector('#died_on').value = arguments[0];",
         json!([jiff_day(-2)]),
     );
-    browser.click("form[action$='/death'] button[type=submit]");
+    browser.click_to_load("form[action$='/death'] button[type=submit]");
     let record = browser.wait_text("main", "Eingetragen");
     let year_end = format!("31.12.{}", &jiff_day(0)[..4]);
     assert!(
@@ -584,7 +582,7 @@ fn g9_24_g68_the_board_records_a_death_an_office_and_an_exclusion_on_members_rec
     // Offices: member 6 appointed to the supervisory board, then dismissed (G9-24).
     browser.goto(&demo.page("/members/6"));
     browser.select("#office", "supervisory-board");
-    browser.click("form[action$='/offices'] button[type=submit]");
+    browser.click_to_load("form[action$='/offices'] button[type=submit]");
     let appointed = browser.wait_text("main", "Eingetragen");
     assert!(appointed.contains("Aufsichtsrat"), "{appointed}");
     // A member in office gets no sign-in link from a board member's page.
@@ -593,7 +591,7 @@ fn g9_24_g68_the_board_records_a_death_an_office_and_an_exclusion_on_members_rec
     // three — refused, with the rule, at the dismissal, keeping the reason typed.
     browser.goto(&demo.page("/members/6"));
     browser.fill("#dismiss-supervisory-board", "Auf eigenen Wunsch");
-    browser.click("form[action$='/dismissal'] button[type=submit]");
+    browser.click_to_load("form[action$='/dismissal'] button[type=submit]");
     let refused = browser.wait_text("section[aria-labelledby=offices] .alert", "G9-24");
     assert!(refused.contains('3'), "{refused}");
     assert_eq!(
@@ -618,7 +616,7 @@ fn g9_24_g68_the_board_records_a_death_an_office_and_an_exclusion_on_members_rec
         "document.querySelector('#reason').removeAttribute('required');",
         json!([]),
     );
-    browser.click("form[action$='/exclusion'] button[type=submit]");
+    browser.click_to_load("form[action$='/exclusion'] button[type=submit]");
     browser.wait_text("section[aria-labelledby=exclusion] .alert", "Bitte füllen");
     assert_eq!(
         browser.property("input[name=ground][value=arrears]", "checked"),
@@ -629,7 +627,7 @@ fn g9_24_g68_the_board_records_a_death_an_office_and_an_exclusion_on_members_rec
         "#reason",
         "Zwei Mahnungen ohne Zahlung auf die Geschäftsanteile",
     );
-    browser.click("form[action$='/exclusion'] button[type=submit]");
+    browser.click_to_load("form[action$='/exclusion'] button[type=submit]");
     let excluded = browser.wait_text("main", "Eingetragen");
     assert!(excluded.contains("Ausscheiden zum"), "{excluded}");
 }
@@ -693,13 +691,13 @@ fn g21b_g19_the_treasurer_takes_a_member_loan_and_uses_a_profit_as_resolved() {
     browser.fill("#loan-lender", "6");
     browser.fill("#loan-amount", "5000");
     browser.fill("#loan-interest_percent", "1,5");
-    browser.click("form[action$='/loans'] button[type=submit]");
+    browser.click_to_load("form[action$='/loans'] button[type=submit]");
     browser.wait_text("main", "Gebucht");
     let tb = browser.text("#trial-balance + .table-wrap");
     assert!(tb.contains("3100"), "the loan's account: {tb}");
     // A part repaid; the rest still owed.
     browser.fill("#repayment-amount-1", "1000");
-    browser.click("form[action$='/repayments'] button[type=submit]");
+    browser.click_to_load("form[action$='/repayments'] button[type=submit]");
     browser.wait_text("main", "Gebucht");
     let owed = browser.text("section[aria-labelledby=repayment] table");
     assert!(owed.contains("4.000,00"), "{owed}");
@@ -713,14 +711,14 @@ fn g21b_g19_the_treasurer_takes_a_member_loan_and_uses_a_profit_as_resolved() {
         "document.querySelector('#payment-booked_on').value = arguments[0];",
         json!([format!("{last_year}-12-15")]),
     );
-    browser.click("form[action$='/payments'] button[type=submit]");
+    browser.click_to_load("form[action$='/payments'] button[type=submit]");
     browser.wait_text("main", "Gebucht");
     browser.goto(&demo.page("/books"));
     browser.execute(
         "document.querySelector('#closing-year').value = arguments[0];",
         json!([format!("{last_year}-12-31")]),
     );
-    browser.click("form[action$='/closing'] button[type=submit]");
+    browser.click_to_load("form[action$='/closing'] button[type=submit]");
     browser.wait_text("main", "Gebucht");
     // The profit used as resolved (G19): 100 € to the legal reserve, the rest to the members.
     browser.goto(&demo.page("/books"));
@@ -729,7 +727,7 @@ fn g21b_g19_the_treasurer_takes_a_member_loan_and_uses_a_profit_as_resolved() {
         json!([format!("{last_year}-12-31")]),
     );
     browser.fill("#profit-legal_reserve", "100");
-    browser.click("form[action$='/profit-use'] button[type=submit]");
+    browser.click_to_load("form[action$='/profit-use'] button[type=submit]");
     browser.wait_text("main", "Gebucht");
     screenshot(&browser, "books-profit");
     let sheet = browser.text("#balance-sheet + .table-wrap");

@@ -84,10 +84,9 @@ impl Demo {
     /// Signs `who` in with their link in `browser`.
     pub(crate) fn sign_in(&self, browser: &Browser, who: &str) {
         browser.goto(&self.links[who]);
-        browser.click("main form button[type=submit]");
-        // Signed in: the link's page gave way to the person's first page, whose header names
-        // the member acted for ("… 6 · Bernd Vogel").
-        browser.wait_away_from("/sign-in/");
+        browser.click_to_load("main form button[type=submit]");
+        // Signed in: the person's first page names in its header the member acted for
+        // ("… 6 · Bernd Vogel").
         browser.wait_text("header .who", " · ");
     }
 }
@@ -131,7 +130,7 @@ fn a_visitor_finds_a_firm_applies_is_admitted_signs_in_and_votes() {
     browser.goto(&demo.page("?trade=Dachdeckerei"));
     screenshot(&browser, "landing");
 
-    browser.click("a.button[href$='/apply']");
+    browser.click_to_load("a.button[href$='/apply']");
     browser.fill("#name", "Zimmerei Lang GmbH");
     browser.fill("#address", "Waldweg 9, 12345 Musterdorf");
     browser.fill("#trade", "Zimmerei");
@@ -139,7 +138,7 @@ fn a_visitor_finds_a_firm_applies_is_admitted_signs_in_and_votes() {
     browser.fill("#employees", "5");
     browser.fill("#shares", "2");
     browser.click("input[name=listed]");
-    browser.click("form.stack button[type=submit]");
+    browser.click_to_load("form.stack button[type=submit]");
     // G15a: without the duty to pay acknowledged the declaration is refused, at its field,
     // with the rule, and what was typed is still there.
     let problem = browser.text("#problem");
@@ -152,7 +151,7 @@ fn a_visitor_finds_a_firm_applies_is_admitted_signs_in_and_votes() {
         true,
         "the acknowledgement is ticked"
     );
-    browser.click("form.stack button[type=submit]");
+    browser.click_to_load("form.stack button[type=submit]");
     browser.wait_text("main", "eingegangen");
     let applied = browser.accessibility_violations();
     assert!(applied.is_empty(), "the confirmation: {applied:?}");
@@ -193,12 +192,12 @@ fn a_visitor_finds_a_firm_applies_is_admitted_signs_in_and_votes() {
         .ok(&format!("/motions/{motion}/ballot"), "member:1", json!({}));
 
     browser.goto(&link);
-    browser.click("main form button[type=submit]");
+    browser.click_to_load("main form button[type=submit]");
     browser.wait_text("header", "Zimmerei Lang GmbH");
     browser.goto(&demo.page(&format!("/motions/{motion}")));
     assert!(browser.text("#majority").contains("einfache Mehrheit"));
     browser.click("input[name=choice][value=yes]");
-    browser.click("form.stack button[type=submit]");
+    browser.click_to_load("form.stack button[type=submit]");
     browser.wait_text("main", "Ihre Stimme ist gezählt");
     let position: u64 = browser
         .text("dl.facts dd")
@@ -232,16 +231,15 @@ fn a_proxy_votes_for_their_principal_with_the_keyboard_alone() {
     let demo = Demo::start();
     browser.goto(&demo.links["Bernd"]);
     browser.tab_to("Jetzt anmelden");
-    browser.press("\u{E007}");
+    browser.press_to_load("\u{E007}");
     browser.wait_text("main", "Mitgliedsnummer");
     screenshot(&browser, "overview");
     browser.tab_to("Generalversammlungen");
-    browser.press("\u{E007}");
-    browser.wait_away_from("/me");
+    browser.press_to_load("\u{E007}");
     browser.find("main section.card");
     screenshot(&browser, "assemblies");
     browser.tab_to("Ein Laserschneider");
-    browser.press("\u{E007}");
+    browser.press_to_load("\u{E007}");
     browser.find("#majority");
     screenshot(&browser, "ballot");
     for voter in ["mich selbst", "Mitglied 4"] {
@@ -256,9 +254,7 @@ fn a_proxy_votes_for_their_principal_with_the_keyboard_alone() {
         browser.tab_to("Ja");
         browser.press("\u{E00D}");
         browser.tab_to("Stimme abgeben");
-        browser.press("\u{E007}");
-        // The receipt the vote redirects to, once it is there.
-        browser.wait_away_from("/motions/");
+        browser.press_to_load("\u{E007}");
         browser.wait_text("main", "Ihre Stimme ist gezählt");
     }
     let votes = demo.client.get("/motions/lasercutter/votes", "auditor");
@@ -303,7 +299,7 @@ fn g65_a_member_gives_notice_and_sees_the_exit_day_before_and_after() {
         "document.getElementById('confirm').required = false;",
         json!([]),
     );
-    browser.click("form.stack button[type=submit]");
+    browser.click_to_load("form.stack button[type=submit]");
     browser.wait_text("#problem", "Häkchen");
     assert_eq!(browser.text("#exit-date"), expected);
     assert_eq!(
@@ -311,7 +307,7 @@ fn g65_a_member_gives_notice_and_sees_the_exit_day_before_and_after() {
         serde_json::Value::Null
     );
     browser.click("#confirm");
-    browser.click("form.stack button[type=submit]");
+    browser.click_to_load("form.stack button[type=submit]");
     browser.wait_text("main", "Sie haben gekündigt");
     assert_eq!(browser.text("#exit-date"), expected);
     let statement = demo.client.get("/members/6/statement", "member:1");
@@ -364,7 +360,7 @@ fn every_page_is_accessible_fits_a_phone_and_speaks_german_and_english() {
         }
         browser.goto(&demo.links[who]);
         visited.push(check(browser, lang, "sign-in"));
-        browser.click("main form button[type=submit]");
+        browser.click_to_load("main form button[type=submit]");
         browser.wait_text(
             "header",
             if lang == "de" {

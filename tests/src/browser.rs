@@ -154,19 +154,22 @@ impl Browser {
         })
     }
 
-    /// One WebDriver command; its `value`.
-    fn command(&self, method: &str, path: &str, body: Value) -> Value {
+    /// One WebDriver command; its `value`, or the status and `value` of its error.
+    fn try_command(&self, method: &str, path: &str, body: Value) -> Result<Value, (u16, Value)> {
         let url = format!("{}{path}", self.session);
         let body = (method == "POST").then(|| body.to_string());
         let reply = self.http.send(method, &url, None, &[], body.as_deref());
         let value = reply.json()["value"].clone();
-        assert!(
-            reply.status == 200,
-            "WebDriver {method} {path}: {} {}",
-            reply.status,
-            value
-        );
-        value
+        match reply.status {
+            200 => Ok(value),
+            status => Err((status, value)),
+        }
+    }
+
+    /// One WebDriver command; its `value`.
+    fn command(&self, method: &str, path: &str, body: Value) -> Value {
+        self.try_command(method, path, body)
+            .unwrap_or_else(|(status, value)| panic!("WebDriver {method} {path}: {status} {value}"))
     }
 
     /// Opens `url`.
@@ -182,47 +185,61 @@ impl Browser {
             .to_owned()
     }
 
-    /// Waits up to 5 seconds until the page shown is no longer one whose address holds
-    /// `part` and has loaded (a form's answer is another page than the form's).
-    pub fn wait_away_from(&self, part: &str) {
+    /// Does `act` — a click or a key that loads another page: a link, a form's post and the
+    /// page it answers with or redirects to — and waits up to 5 seconds until that new page
+    /// has loaded. Whatever is read next is read from it, never from the page acted on (whose
+    /// heading or message may hold the same words).
+    fn loads(&self, act: impl FnOnce()) {
+        // The page acted on is marked; the page that replaces it is a new document, unmarked.
+        self.execute("window.verbundLeft = true;", json!([]));
+        act();
         let started = Instant::now();
         loop {
             let url = format!("{}/execute/sync", self.session);
             let body = json!({
-                "script": "return document.readyState === 'complete' ? location.href : '';",
+                "script": "return document.readyState === 'complete' && !window.verbundLeft;",
                 "args": [],
             })
             .to_string();
+            // Between two documents the script may fail: that is not loaded yet.
             let reply = self.http.send("POST", &url, None, &[], Some(&body));
-            let href = match reply.status {
-                200 => reply.json()["value"]
-                    .as_str()
-                    .unwrap_or_default()
-                    .to_owned(),
-                _ => String::new(),
-            };
-            if !href.is_empty() && !href.contains(part) {
+            if reply.status == 200 && reply.json()["value"] == json!(true) {
                 return;
             }
             assert!(
                 started.elapsed() < Duration::from_secs(5),
-                "still on a page of {part:?}: {href}"
+                "no new page loaded; still on {}",
+                self.url()
             );
             std::thread::sleep(Duration::from_millis(50));
         }
+    }
+
+    /// Clicks the element `css` selects — a link, a form's button — and waits until the page
+    /// it leads to has loaded.
+    pub fn click_to_load(&self, css: &str) {
+        self.loads(|| self.click(css));
+    }
+
+    /// Presses `keys` (as [`Browser::press`]) on a link or button that leads to another page,
+    /// and waits until that page has loaded.
+    pub fn press_to_load(&self, keys: &str) {
+        self.loads(|| self.press(keys));
     }
 
     /// The element `css` selects, waiting up to 5 seconds for it.
     pub fn find(&self, css: &str) -> String {
         let started = Instant::now();
         loop {
-            let url = format!("{}/element", self.session);
-            let body = json!({"using": "css selector", "value": css}).to_string();
-            let reply = self.http.send("POST", &url, None, &[], Some(&body));
-            if reply.status == 200 {
-                return reply.json()["value"][ELEMENT]
+            let found = self.try_command(
+                "POST",
+                "/element",
+                json!({"using": "css selector", "value": css}),
+            );
+            if let Ok(found) = found {
+                return found[ELEMENT]
                     .as_str()
-                    .unwrap_or_else(|| panic!("an element id: {}", reply.text))
+                    .unwrap_or_else(|| panic!("an element id: {found}"))
                     .to_owned();
             }
             assert!(
@@ -246,21 +263,41 @@ impl Browser {
         .map_or(0, Vec::len)
     }
 
-    /// Clicks the element `css` selects.
+    /// Does `act` on the element `css` selects, and answers its value; if a script replaced that element between
+    /// finding it and acting on it (htmx swaps parts of a page), finds it again, for up to 5
+    /// seconds.
+    fn on_element(&self, css: &str, act: impl Fn(&str) -> Result<Value, (u16, Value)>) -> Value {
+        let started = Instant::now();
+        loop {
+            let element = self.find(css);
+            match act(&element) {
+                Ok(value) => return value,
+                Err((_, value))
+                    if value["error"] == "stale element reference"
+                        && started.elapsed() < Duration::from_secs(5) => {}
+                Err((status, value)) => panic!("WebDriver on {css:?}: {status} {value}"),
+            }
+        }
+    }
+
+    /// Clicks the element `css` selects (one that changes the page in place; for one that
+    /// loads another page, [`Browser::click_to_load`]).
     pub fn click(&self, css: &str) {
-        let element = self.find(css);
-        self.command("POST", &format!("/element/{element}/click"), json!({}));
+        self.on_element(css, |element| {
+            self.try_command("POST", &format!("/element/{element}/click"), json!({}))
+        });
     }
 
     /// Types `text` into the element `css` selects, after clearing it.
     pub fn fill(&self, css: &str, text: &str) {
-        let element = self.find(css);
-        self.command("POST", &format!("/element/{element}/clear"), json!({}));
-        self.command(
-            "POST",
-            &format!("/element/{element}/value"),
-            json!({ "text": text }),
-        );
+        self.on_element(css, |element| {
+            self.try_command("POST", &format!("/element/{element}/clear"), json!({}))?;
+            self.try_command(
+                "POST",
+                &format!("/element/{element}/value"),
+                json!({ "text": text }),
+            )
+        });
     }
 
     /// Chooses the option of the `select` element `css` whose value is `value`.
@@ -268,13 +305,15 @@ impl Browser {
         self.click(&format!("{css} option[value=\"{value}\"]"));
     }
 
-    /// The visible text of the element `css` selects.
+    /// The visible text of the element `css` selects, as WebDriver renders it (a table's
+    /// cells apart by spaces), waiting up to 5 seconds for it.
     pub fn text(&self, css: &str) -> String {
-        let element = self.find(css);
-        self.command("GET", &format!("/element/{element}/text"), json!({}))
-            .as_str()
-            .unwrap_or_default()
-            .to_owned()
+        self.on_element(css, |element| {
+            self.try_command("GET", &format!("/element/{element}/text"), json!({}))
+        })
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
     }
 
     /// The text of the element `css` selects once it holds `needle`, waiting up to 5 seconds
@@ -322,14 +361,15 @@ impl Browser {
         }
     }
 
-    /// The value of the element's `name` property.
+    /// The value of the element's `name` property, waiting up to 5 seconds for the element.
     pub fn property(&self, css: &str, name: &str) -> Value {
-        let element = self.find(css);
-        self.command(
-            "GET",
-            &format!("/element/{element}/property/{name}"),
-            json!({}),
-        )
+        self.on_element(css, |element| {
+            self.try_command(
+                "GET",
+                &format!("/element/{element}/property/{name}"),
+                json!({}),
+            )
+        })
     }
 
     /// The page printed as the browser prints it (A4 portrait, the print stylesheet
