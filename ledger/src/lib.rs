@@ -126,8 +126,8 @@ pub struct LedgerOptions {
     /// read of one just written (`read_event`: a voter's receipt right after the vote) needs no
     /// round trip to the database; 0 keeps none. Bounded by `recent_bytes_max` too.
     pub recent_events_max: usize,
-    /// Roughly the most memory those events hold, per log (a server following many
-    /// cooperatives holds this much for each it writes to).
+    /// Roughly the most memory those events hold, all logs together: a server following many
+    /// cooperatives forgets first the logs it wrote to least recently.
     pub recent_bytes_max: usize,
 }
 
@@ -168,7 +168,7 @@ impl Default for LedgerOptions {
             verify_range_events_min: 65_536,
             writer_streams_known_max: 65_536,
             recent_events_max: 4_096,
-            recent_bytes_max: 4 * 1024 * 1024,
+            recent_bytes_max: 16 * 1024 * 1024,
         }
     }
 }

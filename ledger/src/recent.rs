@@ -1,8 +1,11 @@
 //! The last events this process's writer made durable, per log, so that a read of one event
 //! just written — a voter's receipt right after the vote, the event a snapshot names — is
-//! answered from memory instead of a round trip to the database (`Ledger::read_event`). What is here is exactly what
-//! the writer committed and synced; events committed by other processes are not here, and a
-//! gap starts a log's memory over, so what is here never skips a position.
+//! answered from memory instead of a round trip to the database (`Ledger::read_event`). What
+//! is here is exactly what the writer committed and synced; events committed by other
+//! processes are not here, and a gap starts a log's memory over, so what is here never skips
+//! a position. One budget of memory holds for all logs together: a server following many
+//! cooperatives forgets first the logs it wrote to least recently, and a log it no longer
+//! writes to is forgotten whole.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -33,21 +36,44 @@ impl Default for RecentLimits {
     }
 }
 
-/// Per log, its latest durable events with consecutive positions; one entry per log this
-/// process writes to (a server's cooperatives), each within the limits.
+/// Per log, its latest durable events with consecutive positions, at most
+/// `limits.events_max` each, and roughly `limits.bytes_max` for all logs together.
 #[derive(Debug, Default)]
 pub(crate) struct RecentEvents {
-    logs: Mutex<HashMap<LogId, Kept>>,
+    state: Mutex<State>,
     limits: RecentLimits,
     /// Events reads took from here.
     served: AtomicU64,
 }
 
-/// The latest events of one log and roughly the memory they hold.
+#[derive(Debug, Default)]
+struct State {
+    /// Only logs with an event kept.
+    logs: HashMap<LogId, Kept>,
+    /// Roughly the memory of every event kept.
+    bytes: usize,
+    /// Batches remembered so far: the clock of `Kept::written`.
+    batches: u64,
+}
+
+/// The latest events of one log, roughly the memory they hold, and when it was last written.
 #[derive(Debug, Default)]
 struct Kept {
     events: VecDeque<Arc<RecordedEvent>>,
     bytes: usize,
+    /// The batch that last wrote to it.
+    written: u64,
+}
+
+impl Kept {
+    /// Forgets the oldest event kept, into `forgotten`; its size.
+    fn forget_oldest(&mut self, forgotten: &mut Vec<Arc<RecordedEvent>>) -> Option<usize> {
+        let old = self.events.pop_front()?;
+        let size = bytes_of(&old);
+        self.bytes -= size;
+        forgotten.push(old);
+        Some(size)
+    }
 }
 
 /// Roughly what `event` holds: its envelope, the `Arc` around it, and its texts.
@@ -86,15 +112,23 @@ impl RecentEvents {
         let events: Vec<Arc<RecordedEvent>> = events.into_iter().map(Arc::new).collect();
         let mut forgotten = Vec::new();
         {
-            let mut logs = self
-                .logs
+            let mut state = self
+                .state
                 .lock()
                 .expect("the recent events' lock is never poisoned");
+            let State {
+                logs,
+                bytes,
+                batches,
+            } = &mut *state;
+            *batches += 1;
+            let now = *batches;
             for event in events {
                 if !logs.contains_key(&event.log_id) {
                     logs.insert(event.log_id.clone(), Kept::default());
                 }
                 let kept = logs.get_mut(&event.log_id).expect("inserted above");
+                kept.written = now;
                 if kept
                     .events
                     .back()
@@ -102,18 +136,44 @@ impl RecentEvents {
                 {
                     // Another process wrote in between.
                     forgotten.extend(kept.events.drain(..));
+                    *bytes -= kept.bytes;
                     kept.bytes = 0;
                 }
-                kept.bytes += bytes_of(&event);
+                let size = bytes_of(&event);
+                kept.bytes += size;
+                *bytes += size;
                 kept.events.push_back(event);
-                while kept.events.len() > limits.events_max
-                    || (kept.bytes > limits.bytes_max && kept.events.len() > 1)
+                while kept.events.len() > limits.events_max {
+                    *bytes -= kept.forget_oldest(&mut forgotten).unwrap_or_default();
+                }
+            }
+            // Over the budget: the log written to least recently gives way first, its oldest
+            // events first, and is forgotten once empty; the logs this batch wrote to keep at
+            // least their newest event.
+            while *bytes > limits.bytes_max {
+                let Some((log, written)) = logs
+                    .iter()
+                    .min_by_key(|(_, kept)| kept.written)
+                    .map(|(log, kept)| (log.clone(), kept.written))
+                else {
+                    break;
+                };
+                if written == now {
+                    for kept in logs.values_mut() {
+                        while *bytes > limits.bytes_max && kept.events.len() > 1 {
+                            *bytes -= kept.forget_oldest(&mut forgotten).unwrap_or_default();
+                        }
+                    }
+                    break;
+                }
+                let kept = logs.get_mut(&log).expect("found above");
+                while *bytes > limits.bytes_max
+                    && let Some(size) = kept.forget_oldest(&mut forgotten)
                 {
-                    let Some(old) = kept.events.pop_front() else {
-                        break;
-                    };
-                    kept.bytes -= bytes_of(&old);
-                    forgotten.push(old);
+                    *bytes -= size;
+                }
+                if kept.events.is_empty() {
+                    logs.remove(&log);
                 }
             }
         }
@@ -123,11 +183,11 @@ impl RecentEvents {
     /// The event of `log` at `position`, if it is here.
     pub(crate) fn get(&self, log: &LogId, position: Position) -> Option<RecordedEvent> {
         let held = {
-            let logs = self
-                .logs
+            let state = self
+                .state
                 .lock()
                 .expect("the recent events' lock is never poisoned");
-            let kept = logs.get(log)?;
+            let kept = state.logs.get(log)?;
             let first = kept.events.front()?.position;
             let index = usize::try_from(position.get().checked_sub(first.get())?).ok()?;
             Arc::clone(kept.events.get(index)?)
@@ -187,7 +247,7 @@ mod tests {
     }
 
     /// What is kept has consecutive positions only (a gap starts it over), within its limits
-    /// of events and bytes per log, the newest always; nothing with no room.
+    /// of events per log and of bytes, the newest always; nothing with no room.
     #[test]
     fn recent_events_are_consecutive_and_bounded() {
         let coop = log("coop");
@@ -225,5 +285,96 @@ mod tests {
         assert_eq!(limited(100, 3 * one), [8, 9, 10]);
         assert_eq!(limited(100, 1), [10]);
         assert!(limited(0, usize::MAX).is_empty());
+    }
+
+    /// One budget for all logs: a server following many cooperatives forgets first the log
+    /// it wrote to least recently — whole, entry and all, once nothing of it is left — and
+    /// keeps what it wrote last.
+    #[test]
+    fn the_log_written_least_recently_is_forgotten_first() {
+        let (a, b, c) = (log("a"), log("b"), log("c"));
+        let one = bytes_of(&at(&a, 10));
+        let recent = RecentEvents::new(RecentLimits {
+            events_max: 100,
+            bytes_max: 10 * one,
+        });
+        recent.remember((1..=5).map(|p| at(&a, p)).collect());
+        recent.remember((1..=5).map(|p| at(&b, p)).collect());
+        assert_eq!(held(&recent, &a), [1, 2, 3, 4, 5]);
+        recent.remember((1..=3).map(|p| at(&c, p)).collect());
+        // a gave way first, its oldest events first.
+        assert_eq!(held(&recent, &a), [4, 5]);
+        assert_eq!(held(&recent, &b), [1, 2, 3, 4, 5]);
+        recent.remember((6..=8).map(|p| at(&b, p)).collect());
+        // a is gone, and with it its entry; then c, the next least recent.
+        assert!(held(&recent, &a).is_empty());
+        assert_eq!(held(&recent, &b), [1, 2, 3, 4, 5, 6, 7, 8]);
+        assert_eq!(held(&recent, &c), [2, 3]);
+        assert_eq!(recent.logs(), 2);
+    }
+
+    /// Remembered in any batches over any logs: every event kept is the one written at its
+    /// position, each log's kept positions are consecutive and end at the last it was written,
+    /// the memory stays within the budget — unless the last batch alone is larger, when each
+    /// of its logs keeps its newest event — and the count of bytes is the sum of its events'.
+    #[test]
+    fn the_memory_stays_within_its_budget_over_any_batches() {
+        use proptest::prelude::*;
+        let logs = ["a", "b", "c", "d"].map(log);
+        let one = bytes_of(&at(&logs[0], 10));
+        let batch =
+            proptest::collection::vec((0..4usize, 1..6u64, proptest::bool::weighted(0.1)), 1..4);
+        proptest!(|(batches in proptest::collection::vec(batch, 1..40), events_max in 1..20usize, budget in 0..30usize)| {
+            let limits = RecentLimits { events_max, bytes_max: budget * one };
+            let recent = RecentEvents::new(limits);
+            let mut heads = [0u64; 4];
+            let mut last = Vec::new();
+            for batch in &batches {
+                let mut events = Vec::new();
+                last.clear();
+                for &(which, count, gap) in batch {
+                    if gap {
+                        // Another process wrote one.
+                        heads[which] += 1;
+                    }
+                    for _ in 0..count {
+                        heads[which] += 1;
+                        events.push(at(&logs[which], heads[which]));
+                    }
+                    last.push(which);
+                }
+                recent.remember(events);
+            }
+            let state = recent.state.lock().expect("not poisoned");
+            let mut total = 0;
+            for (which, log) in logs.iter().enumerate() {
+                let Some(kept) = state.logs.get(log) else { continue };
+                prop_assert!(!kept.events.is_empty(), "an entry holds an event");
+                prop_assert!(kept.events.len() <= events_max);
+                prop_assert_eq!(kept.events.back().map(|e| e.position.get()), Some(heads[which]));
+                for (event, next) in kept.events.iter().zip(kept.events.iter().skip(1)) {
+                    prop_assert_eq!(event.position.next(), next.position);
+                }
+                for event in &kept.events {
+                    prop_assert_eq!(&**event, &at(log, event.position.get()));
+                }
+                prop_assert_eq!(kept.bytes, kept.events.iter().map(|e| bytes_of(e)).sum::<usize>());
+                total += kept.bytes;
+            }
+            prop_assert_eq!(state.bytes, total);
+            if state.bytes > limits.bytes_max {
+                for (which, log) in logs.iter().enumerate() {
+                    let kept = state.logs.get(log).map_or(0, |k| k.events.len());
+                    prop_assert!(kept == usize::from(last.contains(&which)), "over the budget only the last batch's newest stay");
+                }
+            }
+        });
+    }
+
+    impl RecentEvents {
+        /// How many logs have an entry.
+        fn logs(&self) -> usize {
+            self.state.lock().expect("not poisoned").logs.len()
+        }
     }
 }
