@@ -25,6 +25,7 @@ use verbund_projections::Journal;
 use crate::common::{Scratch, Target, median};
 use verbund_api::app;
 use verbund_api::http::exports;
+use verbund_api::web::Lang;
 
 #[derive(Debug, clap::Args)]
 pub struct BooksArgs {
@@ -277,12 +278,13 @@ async fn books_on(scratch: &Scratch, args: &BooksArgs) -> anyhow::Result<ExitCod
     for (name, export) in [
         (
             "hledger",
-            (|j: &Journal| exports::hledger(j, "Bench eG").into_bytes()) as fn(&Journal) -> Vec<u8>,
+            (|j: &Journal| exports::hledger(j, "Bench eG", Lang::De).into_bytes())
+                as fn(&Journal) -> Vec<u8>,
         ),
         ("beancount", |j: &Journal| {
-            exports::beancount(j, "Bench eG").into_bytes()
+            exports::beancount(j, "Bench eG", Lang::De).into_bytes()
         }),
-        ("csv", |j: &Journal| exports::csv(j).into_bytes()),
+        ("csv", |j: &Journal| exports::csv(j, Lang::De).into_bytes()),
         ("gobd", |j: &Journal| {
             let files = exports::gobd(
                 j,
@@ -290,6 +292,7 @@ async fn books_on(scratch: &Scratch, args: &BooksArgs) -> anyhow::Result<ExitCod
                 "Musterdorf",
                 jiff::civil::date(2027, 1, 1),
                 jiff::civil::date(2027, 12, 31),
+                Lang::De,
             );
             exports::zip(&files)
         }),

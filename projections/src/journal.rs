@@ -12,8 +12,8 @@ use jiff::Timestamp;
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 use verbund_domain::books::{
-    Account, AccountKind, AccountRef, Booking, Chart, Context, EntryId, LossAlarmRaised, Per,
-    bookings, codes,
+    Account, AccountKind, AccountRef, Booking, Chart, Context, EntryId, LossAlarmRaised, Narration,
+    Per, bookings, codes,
 };
 use verbund_domain::{Event, MemberNo, Money};
 use verbund_ledger::{Actor, Position};
@@ -38,7 +38,7 @@ pub struct JournalEntry {
     /// The value date.
     pub booked_on: Date,
     /// What it records.
-    pub text: String,
+    pub narration: Narration,
     /// Bank reference or receipt.
     pub reference: String,
     /// True for the closing of a year (left out of income statements).
@@ -178,7 +178,7 @@ fn money(cents: i64) -> Money {
 
 impl Projection for Journal {
     const NAME: &'static str = "journal";
-    const VERSION: u32 = 2;
+    const VERSION: u32 = 3;
 
     fn apply(&mut self, envelope: &Envelope) {
         match &envelope.event {
@@ -227,7 +227,7 @@ impl Journal {
             recorded_at: envelope.recorded_at,
             entry: booking.entry,
             booked_on: booking.booked_on,
-            text: booking.text,
+            narration: booking.narration,
             reference: booking.reference,
             closing,
             first_line,

@@ -670,6 +670,46 @@ fn a_year_of_twelve_firms_ends_in_the_balance_sheet_computed_by_hand(db: &TestDb
         "{}",
         csv.text
     );
+    // The exports' words are the reader's, as on the pages: German unless English is asked,
+    // by `lang` or by `Accept-Language` — the chart's names and what each booking records.
+    for (german, english) in [
+        (
+            "Geschäftsguthaben der Mitglieder",
+            "Members' paid-in capital",
+        ),
+        ("Einzahlung auf Geschäftsanteile", "payment on shares"),
+        ("bei der Aufnahme gezeichnet", "subscribed at admission"),
+    ] {
+        assert!(
+            csv.text.contains(german) && !csv.text.contains(english),
+            "{german}: {}",
+            csv.text
+        );
+        for english_asked in [
+            books.http.get(
+                &books.url("/books/export?format=csv&lang=en"),
+                Some(&books.tokens["auditor"]),
+            ),
+            books.http.send(
+                "GET",
+                &books.url("/books/export?format=hledger"),
+                Some(&books.tokens["auditor"]),
+                &[("Accept-Language", "en-GB,en;q=0.9,de;q=0.5")],
+                None,
+            ),
+        ] {
+            assert!(
+                english_asked.text.contains(english) && !english_asked.text.contains(german),
+                "{english}: {}",
+                english_asked.text
+            );
+        }
+    }
+    let refused = books.http.get(
+        &books.url("/books/export?format=csv&lang=fr"),
+        Some(&books.tokens["auditor"]),
+    );
+    assert_eq!(refused.status, 400, "{}", refused.text);
     assert_eq!(books.get("/verify", "auditor")["intact"], true);
 }
 

@@ -13,6 +13,7 @@ use jiff::Timestamp;
 use jiff::civil::{Date, date};
 use serde_json::Value;
 use verbund_api::http::exports;
+use verbund_api::web::Lang;
 use verbund_domain::books::{
     AccountRef, Direction, EntryId, EntryReversed, JournalEntryPosted, LevyCharged, LevyKey,
     LevyPart, Line, PaymentRecorded, allocate, codes,
@@ -376,11 +377,11 @@ fn hledger_and_beancount_agree_with_the_trial_balance_of_a_year_of_ten_thousand_
         0,
         "the trial balance balances"
     );
-    let ledger = exports::hledger(&journal, "Synthetic \"Test\" eG; 2025");
+    let ledger = exports::hledger(&journal, "Synthetic \"Test\" eG; 2025", Lang::De);
     if let Some(found) = balances(&ledger, Tool::Hledger) {
         compare(&found, &expected, Tool::Hledger);
     }
-    let beancount = exports::beancount(&journal, "Synthetic \"Test\" eG; 2025");
+    let beancount = exports::beancount(&journal, "Synthetic \"Test\" eG; 2025", Lang::De);
     if let Some(found) = balances(&beancount, Tool::Beancount) {
         compare(&found, &expected, Tool::Beancount);
     }

@@ -372,7 +372,14 @@ fn the_treasurer_records_a_payment_charges_a_levy_and_sees_each_members_part() {
     browser.click_to_load("#open-items + .table-wrap tbody tr:first-child a");
     let accounts = browser.wait_text("main", "Konten des Mitglieds");
     assert!(accounts.contains("1420/"), "{accounts}");
-    assert!(accounts.contains("Regionalmarketing 2027"), "{accounts}");
+    // What each line records, in German: the levy, and the shares the demo's members
+    // subscribed when they were admitted.
+    assert!(
+        accounts.contains("Umlage: Regionalmarketing 2027")
+            && accounts.contains("bei der Aufnahme gezeichnet")
+            && !accounts.contains("subscribed"),
+        "{accounts}"
+    );
 
     // A manual entry with its receipt, then its reversal from the account's ledger (A1).
     browser.goto(&demo.page("/books"));

@@ -30,6 +30,7 @@ use crate::http::error::{ApiError, ReadProblems, WriteProblems};
 use crate::http::exports;
 use crate::http::extract::{Body, Params};
 use crate::http::kit::{ReadHeaders, WriteHeaders, execute, not_founded, with_position};
+use crate::web::Lang;
 
 // ---------------------------------------------------------------------------------------------
 // Bodies
@@ -445,14 +446,16 @@ pub struct EntryView {
     /// The value date.
     #[schema(value_type = String, format = Date)]
     pub booked_on: Date,
-    /// What it records.
+    /// What it records: the treasurer's text, or what its event booked (in English here;
+    /// the pages and the exports give it in the reader's language).
     pub text: String,
     /// The reference.
     pub reference: String,
 }
 
-impl From<&JournalEntry> for EntryView {
-    fn from(e: &JournalEntry) -> Self {
+impl EntryView {
+    /// `e` with its text in `lang`.
+    pub(crate) fn of(e: &JournalEntry, lang: Lang) -> Self {
         Self {
             number: e.number,
             position: e.position.get(),
@@ -461,7 +464,7 @@ impl From<&JournalEntry> for EntryView {
             recorded_at: e.recorded_at.to_string(),
             entry: e.entry.as_ref().map(ToString::to_string),
             booked_on: e.booked_on,
-            text: e.text.clone(),
+            text: lang.narration(&e.narration),
             reference: e.reference.clone(),
         }
     }
@@ -586,6 +589,10 @@ pub struct ExportQuery {
     /// GoBD: the last day (default: the last entry).
     #[param(value_type = Option<String>, format = Date)]
     pub to: Option<Date>,
+    /// The language of the texts and the chart's account names (default: the one
+    /// `Accept-Language` asks, else German).
+    #[param(inline)]
+    pub lang: Option<Lang>,
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1177,11 +1184,11 @@ fn offset_page<T>(
     Ok((page, (next < total).then_some(next)))
 }
 
-fn ledger_lines(lines: Vec<verbund_projections::LedgerLine>) -> Vec<LedgerLineView> {
+fn ledger_lines(lines: Vec<verbund_projections::LedgerLine>, lang: Lang) -> Vec<LedgerLineView> {
     lines
         .into_iter()
         .map(|l| LedgerLineView {
-            entry: EntryView::from(&l.entry),
+            entry: EntryView::of(&l.entry, lang),
             account: l.account.to_string(),
             amount: dto::money(l.amount),
             balance: dto::money(l.balance),
@@ -1199,11 +1206,16 @@ pub async fn account_ledger(
     Extension(coop): Extension<Coop>,
     Params(q): Params<LedgerQuery>,
 ) -> Result<Response, ApiError> {
-    report(&coop, |journal| ledger_of(journal, &q))
+    report(&coop, |journal| ledger_of(journal, &q, Lang::En))
 }
 
-/// A page of an account's ledger, as the API's route and the treasurer's page give it.
-pub(crate) fn ledger_of(journal: &Journal, q: &LedgerQuery) -> Result<LedgerView, ApiError> {
+/// A page of an account's ledger, as the API's route and the treasurer's page give it, its
+/// texts in `lang`.
+pub(crate) fn ledger_of(
+    journal: &Journal,
+    q: &LedgerQuery,
+    lang: Lang,
+) -> Result<LedgerView, ApiError> {
     {
         let lines = if q.account.contains('/') {
             let account =
@@ -1217,7 +1229,7 @@ pub(crate) fn ledger_of(journal: &Journal, q: &LedgerQuery) -> Result<LedgerView
         let (page, next_offset) = offset_page(lines, q.offset, q.limit)?;
         Ok(LedgerView {
             account: q.account.clone(),
-            lines: ledger_lines(page),
+            lines: ledger_lines(page, lang),
             next_offset,
         })
     }
@@ -1245,16 +1257,17 @@ pub async fn member_accounts(
             ApiError::bad_request("member-malformed", "member", "a member number from 1")
         })?;
     let folded = coop.runtime.views().journal.cloned();
-    let view = member_accounts_of(&folded.state, member, &q)?;
+    let view = member_accounts_of(&folded.state, member, &q, Lang::En)?;
     Ok(json(folded.position, view))
 }
 
 /// A member's accounts and a page of their lines, as the API's route and the member's record
-/// page give them.
+/// page give them, the lines' texts in `lang`.
 pub(crate) fn member_accounts_of(
     journal: &Journal,
     member: MemberNo,
     q: &MemberAccountsQuery,
+    lang: Lang,
 ) -> Result<MemberAccountsView, ApiError> {
     let (lines, next_offset) = offset_page(
         journal.ledger(|a| a.member_no() == Some(member), q.as_of_date),
@@ -1265,7 +1278,7 @@ pub(crate) fn member_accounts_of(
         member: member.get(),
         as_of_date: q.as_of_date,
         accounts: totals(&journal.member_accounts(member, q.as_of_date)),
-        lines: ledger_lines(lines),
+        lines: ledger_lines(lines, lang),
         next_offset,
     })
 }
@@ -1329,8 +1342,10 @@ pub(crate) fn open_items_of(
 pub async fn export(
     State(app): State<App>,
     Extension(coop): Extension<Coop>,
+    headers: HeaderMap,
     Params(q): Params<ExportQuery>,
 ) -> Result<Response, ApiError> {
+    let lang = q.lang.unwrap_or_else(|| Lang::of(&headers));
     if let ExportFormat::Gobd = q.format {
         // The GoBD index writes days as DD.MM.YYYY: four-digit years only.
         for (field, day) in [("from", q.from), ("to", q.to)] {
@@ -1377,17 +1392,17 @@ pub async fn export(
         let journal = &journal;
         match q.format {
             ExportFormat::Hledger => (
-                exports::hledger(journal, &title).into_bytes(),
+                exports::hledger(journal, &title, lang).into_bytes(),
                 "text/plain; charset=utf-8",
                 "journal",
             ),
             ExportFormat::Beancount => (
-                exports::beancount(journal, &title).into_bytes(),
+                exports::beancount(journal, &title, lang).into_bytes(),
                 "text/plain; charset=utf-8",
                 "beancount",
             ),
             ExportFormat::Csv => (
-                exports::csv(journal).into_bytes(),
+                exports::csv(journal, lang).into_bytes(),
                 "text/csv; charset=utf-8",
                 "csv",
             ),
@@ -1403,7 +1418,7 @@ pub async fn export(
                 let today = app::today();
                 let from = q.from.or(first).unwrap_or(today);
                 let to = q.to.or(last).unwrap_or(today);
-                let files = exports::gobd(journal, &title, &seat, from, to);
+                let files = exports::gobd(journal, &title, &seat, from, to, lang);
                 (exports::zip(&files), "application/zip", "zip")
             }
         }

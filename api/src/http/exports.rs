@@ -6,6 +6,11 @@
 //! its code and, for a sub-ledger, the member or asset (`Equity:2000-17`,
 //! `Assets:0400-laser-cutter`), which both tools accept; the chart's name goes along as a
 //! comment (hledger) or metadata (Beancount).
+//!
+//! The words a person reads — the chart's names, what each entry records — are in the
+//! language asked ([`Lang`]), as on the pages: a German treasurer's or tax auditor's export
+//! reads "Geschäftsguthaben der Mitglieder" and "Mitglied 7: Einzahlung auf
+//! Geschäftsanteile".
 
 use std::fmt::Write as _;
 
@@ -16,6 +21,7 @@ use verbund_projections::Journal;
 
 use crate::http::docs::escape;
 use crate::http::dto;
+use crate::web::Lang;
 
 /// The account's name in hledger and Beancount.
 pub fn ledger_account(account: &AccountRef, kind: AccountKind) -> String {
@@ -40,8 +46,8 @@ fn description(text: &str) -> String {
         .collect()
 }
 
-/// The books as an hledger journal (which ledger reads too).
-pub fn hledger(journal: &Journal, title: &str) -> String {
+/// The books as an hledger journal (which ledger reads too), its words in `lang`.
+pub fn hledger(journal: &Journal, title: &str, lang: Lang) -> String {
     let mut out = String::with_capacity(journal.line_count() * 48 + 4096);
     let _ = writeln!(
         out,
@@ -54,7 +60,7 @@ pub fn hledger(journal: &Journal, title: &str) -> String {
             out,
             "account {}  ; {}",
             ledger_account(&account, found.kind),
-            description(&found.name)
+            description(&lang.account_name(&account.to_string(), &found.name))
         );
     }
     let kinds = kinds(journal);
@@ -63,7 +69,7 @@ pub fn hledger(journal: &Journal, title: &str) -> String {
             out,
             "\n{} * {}  ; entry:{} position:{}{}",
             entry.booked_on,
-            description(&entry.text),
+            description(&lang.narration(&entry.narration)),
             entry.number,
             entry.position,
             if entry.reference.is_empty() {
@@ -113,8 +119,8 @@ fn quoted(text: &str) -> String {
     format!("\"{escaped}\"")
 }
 
-/// The books as a Beancount file.
-pub fn beancount(journal: &Journal, title: &str) -> String {
+/// The books as a Beancount file, its words in `lang`.
+pub fn beancount(journal: &Journal, title: &str, lang: Lang) -> String {
     let mut out = String::with_capacity(journal.line_count() * 48 + 4096);
     let _ = writeln!(out, "option \"title\" {}", quoted(title));
     let _ = writeln!(out, "option \"operating_currency\" \"EUR\"\n");
@@ -128,7 +134,7 @@ pub fn beancount(journal: &Journal, title: &str) -> String {
             out,
             "{opened} open {} EUR\n  name: {}",
             ledger_account(&account, found.kind),
-            quoted(&found.name)
+            quoted(&lang.account_name(&account.to_string(), &found.name))
         );
     }
     let kinds = kinds(journal);
@@ -137,7 +143,7 @@ pub fn beancount(journal: &Journal, title: &str) -> String {
             out,
             "\n{} * {}\n  entry: \"{}\"\n  position: \"{}\"",
             entry.booked_on,
-            quoted(&entry.text),
+            quoted(&lang.narration(&entry.narration)),
             entry.number,
             entry.position
         );
@@ -156,12 +162,13 @@ pub fn beancount(journal: &Journal, title: &str) -> String {
     out
 }
 
-/// Every posting as CSV: one row per line, debit and credit in columns of their own.
-pub fn csv(journal: &Journal) -> String {
+/// Every posting as CSV: one row per line, debit and credit in columns of their own; the
+/// account names and texts in `lang`.
+pub fn csv(journal: &Journal, lang: Lang) -> String {
     let cell = crate::http::members::csv_cell;
     let mut out = String::with_capacity(journal.line_count() * 96 + 256);
     out.push_str("entry,position,booked_on,account,account_name,debit,credit,text,reference,actor,event_type,recorded_at\r\n");
-    let names = names(journal);
+    let names = names(journal, lang);
     for (entry, lines) in journal.entries() {
         for (account, money) in lines {
             let (debit, credit) = sides(money);
@@ -175,7 +182,7 @@ pub fn csv(journal: &Journal) -> String {
                 cell(names.get(account).map_or("", String::as_str)),
                 debit,
                 credit,
-                cell(&entry.text),
+                cell(&lang.narration(&entry.narration)),
                 cell(&entry.reference),
                 cell(entry.actor.as_str()),
                 entry.event_type,
@@ -186,11 +193,15 @@ pub fn csv(journal: &Journal) -> String {
     out
 }
 
-fn names(journal: &Journal) -> std::collections::HashMap<AccountRef, String> {
+/// The used accounts' names in `lang`.
+fn names(journal: &Journal, lang: Lang) -> std::collections::HashMap<AccountRef, String> {
     journal
         .used_accounts()
         .into_iter()
-        .map(|(account, found)| (account, found.name))
+        .map(|(account, found)| {
+            let name = lang.account_name(&account.to_string(), &found.name);
+            (account, name)
+        })
         .collect()
 }
 
@@ -280,13 +291,15 @@ fn gobd_date(day: Date) -> String {
 
 /// The GoBD export of the entries booked from `from` to `to`: the files of the archive,
 /// `index.xml`, its DTD, the chart (`kontenplan.csv`) and the journal (`buchungen.csv`), one
-/// row per line with debit and credit in columns of their own.
+/// row per line with debit and credit in columns of their own; the data's words (account
+/// names and kinds, texts) in `lang`, German by default for the tax auditor.
 pub fn gobd(
     journal: &Journal,
     supplier: &str,
     location: &str,
     from: Date,
     to: Date,
+    lang: Lang,
 ) -> Vec<(String, Vec<u8>)> {
     let mut chart = String::from("Konto;Kontobezeichnung;Kontoart\r\n");
     for (account, found) in journal.used_accounts() {
@@ -294,11 +307,11 @@ pub fn gobd(
             chart,
             "{};{};{}\r\n",
             gobd_text(&account.to_string()),
-            gobd_text(&found.name),
-            gobd_text(found.kind.as_str())
+            gobd_text(&lang.account_name(&account.to_string(), &found.name)),
+            gobd_text(lang.account_kind(found.kind))
         );
     }
-    let names = names(journal);
+    let names = names(journal, lang);
     let mut lines = String::from(
         "Buchungsnummer;Zeile;Buchungsdatum;Konto;Kontobezeichnung;Soll;Haben;Buchungstext;Belegnummer;Logposition;Erfasst\r\n",
     );
@@ -318,7 +331,7 @@ pub fn gobd(
                 gobd_text(names.get(account).map_or("", String::as_str)),
                 gobd_amount(cents.max(0)),
                 gobd_amount((-cents).max(0)),
-                gobd_text(&entry.text),
+                gobd_text(&lang.narration(&entry.narration)),
                 gobd_text(&entry.reference),
                 entry.position,
                 gobd_text(&entry.recorded_at.to_string()),

@@ -565,7 +565,7 @@ async fn member_page(
                 limit: Some(100),
             };
             let folded = coop.runtime.views().journal.cloned();
-            crate::http::books::member_accounts_of(&folded.state, member, &q)
+            crate::http::books::member_accounts_of(&folded.state, member, &q, c.lang)
         });
         match read {
             Ok(view) => Some(view),

@@ -502,7 +502,7 @@ async fn ledger_page(
             limit: Some(100),
         };
         let folded = coop.runtime.views().journal.cloned();
-        api::ledger_of(&folded.state, &q)
+        api::ledger_of(&folded.state, &q, c.lang)
     });
     let (ledger, problem) = match read {
         Ok(ledger) => (Some(ledger), problem),

@@ -4,9 +4,11 @@
 //! Generalversammlung, Vollmacht, Kündigung, Stichtag).
 
 use axum::http::HeaderMap;
+use verbund_domain::books::Narration;
 
-/// A language of the pages.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// A language of the pages and of the books' exports.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
 pub enum Lang {
     /// German, the default.
     De,
@@ -75,6 +77,162 @@ impl Lang {
         match self {
             Lang::De => &DE,
             Lang::En => &EN,
+        }
+    }
+
+    /// A day as this language writes it: `31.12.2026`, `31 December 2026`.
+    pub fn date(self, day: jiff::civil::Date) -> String {
+        match self {
+            Lang::De => day.strftime("%d.%m.%Y").to_string(),
+            Lang::En => day.strftime("%-d %B %Y").to_string(),
+        }
+    }
+
+    /// An account's name in this language: an account of the default chart (`1410`, or a
+    /// member's `1410/7`) as the catalog names it, one the treasurer opened as they named it
+    /// (the chart refuses a second account with a default code, so a default code with the
+    /// chart's own name is a default account).
+    pub fn account_name(self, account: &str, name: &str) -> String {
+        let code = account
+            .split('/')
+            .next()
+            .and_then(|c| c.parse::<u16>().ok());
+        let named = |messages: &'static Messages| {
+            code.and_then(|code| {
+                messages
+                    .account_names
+                    .iter()
+                    .find(|(c, _)| *c == code)
+                    .map(|(_, name)| *name)
+            })
+        };
+        match (named(Lang::En.messages()), named(self.messages())) {
+            (Some(default), Some(translated)) if default == name => translated.to_owned(),
+            _ => name.to_owned(),
+        }
+    }
+
+    /// An account's kind in this language, as a bookkeeper names it.
+    pub fn account_kind(self, kind: verbund_domain::books::AccountKind) -> &'static str {
+        use verbund_domain::books::AccountKind as K;
+        match (self, kind) {
+            (Lang::De, K::Asset) => "Aktivkonto",
+            (Lang::De, K::Liability) => "Passivkonto (Schulden)",
+            (Lang::De, K::Equity) => "Passivkonto (Eigenkapital)",
+            (Lang::De, K::Income) => "Ertragskonto",
+            (Lang::De, K::Expense) => "Aufwandskonto",
+            (Lang::En, kind) => kind.as_str(),
+        }
+    }
+
+    /// What a booking records, in this language: the treasurer's own text as they gave it,
+    /// what an event booked in the words of the law (the section of the GenG it follows).
+    pub fn narration(self, narration: &Narration) -> String {
+        use Narration as N;
+        let day = |d: &jiff::civil::Date| self.date(*d);
+        match (self, narration) {
+            (_, N::Given { text }) => text.clone(),
+            (Lang::De, N::SharesAtAdmission { member, shares: 1 }) => {
+                format!("Mitglied {member}: 1 Geschäftsanteil bei der Aufnahme gezeichnet")
+            }
+            (Lang::De, N::SharesAtAdmission { member, shares }) => {
+                format!("Mitglied {member}: {shares} Geschäftsanteile bei der Aufnahme gezeichnet")
+            }
+            (Lang::En, N::SharesAtAdmission { member, shares: 1 }) => {
+                format!("Member {member}: 1 share subscribed at admission")
+            }
+            (Lang::En, N::SharesAtAdmission { member, shares }) => {
+                format!("Member {member}: {shares} shares subscribed at admission")
+            }
+            (Lang::De, N::FurtherShares { member, shares: 1 }) => {
+                format!("Mitglied {member}: 1 weiterer Geschäftsanteil gezeichnet")
+            }
+            (Lang::De, N::FurtherShares { member, shares }) => {
+                format!("Mitglied {member}: {shares} weitere Geschäftsanteile gezeichnet")
+            }
+            (Lang::En, N::FurtherShares { member, shares: 1 }) => {
+                format!("Member {member}: 1 further share subscribed")
+            }
+            (Lang::En, N::FurtherShares { member, shares }) => {
+                format!("Member {member}: {shares} further shares subscribed")
+            }
+            (Lang::De, N::PaymentOnShares { member }) => {
+                format!("Mitglied {member}: Einzahlung auf Geschäftsanteile")
+            }
+            (Lang::En, N::PaymentOnShares { member }) => {
+                format!("Member {member}: payment on shares")
+            }
+            (Lang::De, N::CapitalTransferred { from, to }) => format!(
+                "Übertragung des Geschäftsguthabens von Mitglied {from} auf Mitglied {to} (§ 76 GenG)"
+            ),
+            (Lang::En, N::CapitalTransferred { from, to }) => {
+                format!("Capital transferred from member {from} to member {to} (§ 76 GenG)")
+            }
+            (Lang::De, N::CapitalPaidOut { member }) => format!(
+                "Ausgeschiedenes Mitglied {member}: Auseinandersetzungsguthaben ausgezahlt (§ 73 GenG)"
+            ),
+            (Lang::En, N::CapitalPaidOut { member }) => {
+                format!("Former member {member}: capital paid out (§ 73 GenG)")
+            }
+            (Lang::De, N::Levy { purpose }) => format!("Umlage: {purpose}"),
+            (Lang::En, N::Levy { purpose }) => format!("Levy: {purpose}"),
+            (Lang::De, N::OpeningBalances) => "Eröffnungsbuchung: Bestände bei Einführung".into(),
+            (Lang::En, N::OpeningBalances) => "Opening balances at the go-live".into(),
+            (Lang::De, N::Reversal { entry, reason }) => {
+                format!("Storno der Buchung {entry}: {reason}")
+            }
+            (Lang::En, N::Reversal { entry, reason }) => {
+                format!("Reversal of entry {entry}: {reason}")
+            }
+            (
+                Lang::De,
+                N::YearClosed {
+                    first_day,
+                    last_day,
+                },
+            ) => format!(
+                "Abschluss des Geschäftsjahres {} bis {}",
+                day(first_day),
+                day(last_day)
+            ),
+            (
+                Lang::En,
+                N::YearClosed {
+                    first_day,
+                    last_day,
+                },
+            ) => format!(
+                "Closing of the year {} to {}",
+                day(first_day),
+                day(last_day)
+            ),
+            (Lang::De, N::ResultCarriedForward { last_day }) => format!(
+                "Vortrag des Ergebnisses des Geschäftsjahres bis {}",
+                day(last_day)
+            ),
+            (Lang::En, N::ResultCarriedForward { last_day }) => {
+                format!("Result of the year to {} carried forward", day(last_day))
+            }
+            (Lang::De, N::ProfitUsed { year_last_day }) => format!(
+                "Verwendung des Jahresüberschusses des Geschäftsjahres bis {} (§ 19 GenG)",
+                day(year_last_day)
+            ),
+            (Lang::En, N::ProfitUsed { year_last_day }) => format!(
+                "Use of the profit of the year to {} (§ 19 GenG)",
+                day(year_last_day)
+            ),
+            (Lang::De, N::LoanReceived { loan, lender }) => {
+                format!("Mitgliederdarlehen {loan} von Mitglied {lender} (§ 21b GenG)")
+            }
+            (Lang::En, N::LoanReceived { loan, lender }) => {
+                format!("Member loan {loan} from member {lender} (§ 21b GenG)")
+            }
+            (Lang::De, N::LoanRepaid { loan, lender }) => {
+                format!("Mitgliederdarlehen {loan} an Mitglied {lender} zurückgezahlt")
+            }
+            (Lang::En, N::LoanRepaid { loan, lender }) => {
+                format!("Member loan {loan} repaid to member {lender}")
+            }
         }
     }
 }
@@ -1571,6 +1729,129 @@ mod tests {
                 .iter()
                 .map(|(code, _)| *code)
                 .collect::<Vec<_>>()
+        );
+    }
+
+    /// Every kind of booking is told in both languages, each in its own words: a German
+    /// reader meets no English, and the facts that name it (member, shares, days) are there.
+    #[test]
+    fn every_booking_is_told_in_german_and_in_english() {
+        use jiff::civil::date;
+        use verbund_domain::MemberNo;
+        use verbund_domain::books::{EntryId, LoanId, Narration as N};
+        let seven = MemberNo::new(7).expect("a member number");
+        let nine = MemberNo::new(9).expect("a member number");
+        let loan = LoanId::parse("roof2026").expect("a loan id");
+        let (first, last) = (date(2026, 1, 1), date(2026, 12, 31));
+        let all = [
+            N::Given {
+                text: "Druck der Flyer".into(),
+            },
+            N::SharesAtAdmission {
+                member: seven,
+                shares: 1,
+            },
+            N::SharesAtAdmission {
+                member: seven,
+                shares: 3,
+            },
+            N::FurtherShares {
+                member: seven,
+                shares: 1,
+            },
+            N::FurtherShares {
+                member: seven,
+                shares: 2,
+            },
+            N::PaymentOnShares { member: seven },
+            N::CapitalTransferred {
+                from: seven,
+                to: nine,
+            },
+            N::CapitalPaidOut { member: seven },
+            N::Levy {
+                purpose: "Regionalmarketing".into(),
+            },
+            N::OpeningBalances,
+            N::Reversal {
+                entry: EntryId::parse("e7").expect("an entry id"),
+                reason: "doppelt".into(),
+            },
+            N::YearClosed {
+                first_day: first,
+                last_day: last,
+            },
+            N::ResultCarriedForward { last_day: last },
+            N::ProfitUsed {
+                year_last_day: last,
+            },
+            N::LoanReceived {
+                loan: loan.clone(),
+                lender: seven,
+            },
+            N::LoanRepaid {
+                loan,
+                lender: seven,
+            },
+        ];
+        for narration in &all {
+            // A new kind must be told here too.
+            let facts: Vec<String> = match narration {
+                N::Given { text } => vec![text.clone()],
+                N::SharesAtAdmission { member, shares } | N::FurtherShares { member, shares } => {
+                    vec![format!("{member}:"), format!(" {shares} ")]
+                }
+                N::PaymentOnShares { member } | N::CapitalPaidOut { member } => {
+                    vec![format!(" {member}")]
+                }
+                N::CapitalTransferred { from, to } => vec![format!(" {from} "), format!(" {to} ")],
+                N::Levy { purpose } => vec![purpose.clone()],
+                N::OpeningBalances => vec![],
+                N::Reversal { entry, reason } => vec![entry.to_string(), reason.clone()],
+                N::YearClosed { .. } | N::ResultCarriedForward { .. } | N::ProfitUsed { .. } => {
+                    vec!["2026".into()]
+                }
+                N::LoanReceived { loan, lender } | N::LoanRepaid { loan, lender } => {
+                    vec![loan.to_string(), format!(" {lender}")]
+                }
+            };
+            let german = Lang::De.narration(narration);
+            let english = Lang::En.narration(narration);
+            for fact in &facts {
+                assert!(german.contains(fact.as_str()), "{german}: {fact}");
+                assert!(english.contains(fact.as_str()), "{english}: {fact}");
+            }
+            if let N::Given { text } = narration {
+                assert_eq!(
+                    (&german, &english),
+                    (text, text),
+                    "the treasurer's own words"
+                );
+                continue;
+            }
+            assert_ne!(german, english);
+            for word in ["Member", "member", "share", "Levy", "year", "loan", "to "] {
+                assert!(!german.contains(word), "{german}: {word}");
+            }
+            for word in ["Mitglied", "Geschäfts", "Umlage", "Darlehen"] {
+                assert!(!english.contains(word), "{english}: {word}");
+            }
+        }
+        assert!(
+            Lang::De
+                .narration(&all[1])
+                .contains("1 Geschäftsanteil bei")
+        );
+        assert!(
+            Lang::De
+                .narration(&all[2])
+                .contains("3 Geschäftsanteile bei")
+        );
+        assert!(Lang::En.narration(&all[1]).contains("1 share subscribed"));
+        assert!(
+            Lang::De
+                .narration(&all[11])
+                .contains("01.01.2026 bis 31.12.2026")
         );
     }
 

@@ -138,28 +138,9 @@ impl Chrome {
         }
     }
 
-    /// An account's name in the reader's language: an account of the default chart (`1410`,
-    /// or a member's `1410/7`) as the catalog names it, one the treasurer opened as they
-    /// named it (the chart refuses a second account with a default code, so a default code
-    /// with the chart's own name is a default account).
+    /// An account's name in the reader's language ([`Lang::account_name`]).
     pub fn account_name(&self, account: &str, name: &str) -> String {
-        let code = account
-            .split('/')
-            .next()
-            .and_then(|c| c.parse::<u16>().ok());
-        let named = |messages: &'static Messages| {
-            code.and_then(|code| {
-                messages
-                    .account_names
-                    .iter()
-                    .find(|(c, _)| *c == code)
-                    .map(|(_, name)| *name)
-            })
-        };
-        match (named(Lang::En.messages()), named(self.t)) {
-            (Some(default), Some(translated)) if default == name => translated.to_owned(),
-            _ => name.to_owned(),
-        }
+        self.lang.account_name(account, name)
     }
 
     /// A balance beside its debit and credit columns, as a treasurer reads one: the amount and
@@ -206,12 +187,9 @@ impl Chrome {
     /// A day as the reader writes it: `06.12.2026` in German, `6 December 2026` in English.
     pub fn date(&self, day: impl std::fmt::Display) -> String {
         let text = day.to_string();
-        let Ok(date) = text.parse::<jiff::civil::Date>() else {
-            return text;
-        };
-        match self.lang {
-            Lang::De => date.strftime("%d.%m.%Y").to_string(),
-            Lang::En => date.strftime("%-d %B %Y").to_string(),
+        match text.parse::<jiff::civil::Date>() {
+            Ok(date) => self.lang.date(date),
+            Err(_) => text,
         }
     }
 }

@@ -335,11 +335,48 @@ pub struct Booking {
     /// The entry id, for entries the treasurer made.
     pub entry: Option<EntryId>,
     /// What it records.
-    pub text: String,
+    pub narration: Narration,
     /// A reference: bank reference, receipt.
     pub reference: String,
     /// The lines, summing to zero.
     pub lines: Vec<Line>,
+}
+
+/// What a booking records: the text a person gave it, or what the event it comes from did,
+/// with the facts that name it. The words are the reader's: the pages and the exports give
+/// each kind in German or English from their catalogs, so a German treasurer and a tax
+/// auditor read "Mitglied 7: 2 Geschäftsanteile bei der Aufnahme gezeichnet".
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum Narration {
+    /// The text the treasurer gave a payment or an entry.
+    Given { text: String },
+    /// Shares subscribed at admission.
+    SharesAtAdmission { member: MemberNo, shares: u32 },
+    /// Further shares subscribed.
+    FurtherShares { member: MemberNo, shares: u32 },
+    /// A member's payment on their shares.
+    PaymentOnShares { member: MemberNo },
+    /// Capital transferred from one member to another (G76).
+    CapitalTransferred { from: MemberNo, to: MemberNo },
+    /// A former member's capital paid out (G73).
+    CapitalPaidOut { member: MemberNo },
+    /// A levy, by its purpose.
+    Levy { purpose: String },
+    /// The opening balances at the go-live.
+    OpeningBalances,
+    /// The reversal of an entry, and why.
+    Reversal { entry: EntryId, reason: String },
+    /// The closing of a fiscal year.
+    YearClosed { first_day: Date, last_day: Date },
+    /// A year's result carried forward into the next.
+    ResultCarriedForward { last_day: Date },
+    /// The use of a year's profit as the assembly resolved (G19).
+    ProfitUsed { year_last_day: Date },
+    /// A member loan received (G21b).
+    LoanReceived { loan: LoanId, lender: MemberNo },
+    /// A member loan repaid.
+    LoanRepaid { loan: LoanId, lender: MemberNo },
 }
 
 /// What the booking of a membership event depends on: the share amount in force, and what a
@@ -450,7 +487,7 @@ pub fn bookings(event: &Event, context: &dyn Context) -> Vec<Booking> {
     let mut out = Vec::new();
     let mut book = |booked_on: Date,
                     entry: Option<&EntryId>,
-                    text: String,
+                    narration: Narration,
                     reference: &str,
                     lines: Vec<Line>| {
         let lines: Vec<Line> = lines
@@ -461,7 +498,7 @@ pub fn bookings(event: &Event, context: &dyn Context) -> Vec<Booking> {
             out.push(Booking {
                 booked_on,
                 entry: entry.cloned(),
-                text,
+                narration,
                 reference: reference.to_owned(),
                 lines,
             });
@@ -480,10 +517,10 @@ pub fn bookings(event: &Event, context: &dyn Context) -> Vec<Booking> {
             book(
                 e.admitted_on,
                 None,
-                format!(
-                    "Member {}: {} shares subscribed at admission",
-                    e.member, e.shares
-                ),
+                Narration::SharesAtAdmission {
+                    member: e.member,
+                    shares: e.shares,
+                },
                 "",
                 vec![
                     Line::debit(member(UNPAID_SHARES, e.member), subscribed),
@@ -496,10 +533,10 @@ pub fn bookings(event: &Event, context: &dyn Context) -> Vec<Booking> {
             book(
                 e.subscribed_on,
                 None,
-                format!(
-                    "Member {}: {} further shares subscribed",
-                    e.member, e.shares
-                ),
+                Narration::FurtherShares {
+                    member: e.member,
+                    shares: e.shares,
+                },
                 "",
                 vec![
                     Line::debit(member(UNPAID_SHARES, e.member), subscribed),
@@ -517,7 +554,7 @@ pub fn bookings(event: &Event, context: &dyn Context) -> Vec<Booking> {
             book(
                 e.received_on,
                 None,
-                format!("Member {}: payment on shares", e.member),
+                Narration::PaymentOnShares { member: e.member },
                 &e.reference,
                 lines,
             );
@@ -540,10 +577,10 @@ pub fn bookings(event: &Event, context: &dyn Context) -> Vec<Booking> {
             book(
                 e.agreed_on,
                 None,
-                format!(
-                    "Capital transferred from member {} to member {} (G76)",
-                    e.from, e.to
-                ),
+                Narration::CapitalTransferred {
+                    from: e.from,
+                    to: e.to,
+                },
                 "",
                 lines,
             );
@@ -557,7 +594,7 @@ pub fn bookings(event: &Event, context: &dyn Context) -> Vec<Booking> {
             book(
                 e.paid_on,
                 None,
-                format!("Former member {}: capital paid out (G73)", e.member),
+                Narration::CapitalPaidOut { member: e.member },
                 "",
                 lines,
             );
@@ -570,7 +607,9 @@ pub fn bookings(event: &Event, context: &dyn Context) -> Vec<Booking> {
             book(
                 e.booked_on,
                 Some(&e.entry),
-                e.text.clone(),
+                Narration::Given {
+                    text: e.text.clone(),
+                },
                 &e.reference,
                 vec![Line::debit(debit, e.amount), Line::credit(credit, e.amount)],
             );
@@ -583,7 +622,9 @@ pub fn bookings(event: &Event, context: &dyn Context) -> Vec<Booking> {
             book(
                 e.booked_on,
                 Some(&e.entry),
-                format!("Levy: {}", e.purpose),
+                Narration::Levy {
+                    purpose: e.purpose.clone(),
+                },
                 "",
                 lines,
             );
@@ -591,7 +632,7 @@ pub fn bookings(event: &Event, context: &dyn Context) -> Vec<Booking> {
         Event::OpeningBalancesBooked(e) => book(
             e.booked_on,
             None,
-            "Opening balances at the go-live".to_owned(),
+            Narration::OpeningBalances,
             "",
             e.lines.clone(),
         ),
@@ -601,7 +642,9 @@ pub fn bookings(event: &Event, context: &dyn Context) -> Vec<Booking> {
             book(
                 e.booked_on,
                 Some(&e.entry),
-                format!("Levy: {}", e.purpose),
+                Narration::Levy {
+                    purpose: e.purpose.clone(),
+                },
                 "",
                 lines,
             );
@@ -609,14 +652,19 @@ pub fn bookings(event: &Event, context: &dyn Context) -> Vec<Booking> {
         Event::JournalEntryPosted(e) => book(
             e.booked_on,
             Some(&e.entry),
-            e.text.clone(),
+            Narration::Given {
+                text: e.text.clone(),
+            },
             &e.receipt,
             e.lines.clone(),
         ),
         Event::EntryReversed(e) => book(
             e.booked_on,
             Some(&e.entry),
-            format!("Reversal of entry {}: {}", e.reverses, e.reason),
+            Narration::Reversal {
+                entry: e.reverses.clone(),
+                reason: e.reason.clone(),
+            },
             e.reverses.as_str(),
             e.lines.clone(),
         ),
@@ -624,14 +672,19 @@ pub fn bookings(event: &Event, context: &dyn Context) -> Vec<Booking> {
             book(
                 e.last_day,
                 Some(&e.entry),
-                format!("Closing of the year {} to {}", e.first_day, e.last_day),
+                Narration::YearClosed {
+                    first_day: e.first_day,
+                    last_day: e.last_day,
+                },
                 "",
                 e.closing.clone(),
             );
             book(
                 e.last_day.tomorrow().unwrap_or(e.last_day),
                 Some(&e.entry),
-                format!("Result of the year to {} carried forward", e.last_day),
+                Narration::ResultCarriedForward {
+                    last_day: e.last_day,
+                },
                 "",
                 e.opening.clone(),
             );
@@ -658,7 +711,9 @@ pub fn bookings(event: &Event, context: &dyn Context) -> Vec<Booking> {
             book(
                 e.booked_on,
                 Some(&e.entry),
-                format!("Use of the profit of the year to {} (G19)", e.year_last_day),
+                Narration::ProfitUsed {
+                    year_last_day: e.year_last_day,
+                },
                 e.motion.as_str(),
                 lines,
             );
@@ -666,7 +721,10 @@ pub fn bookings(event: &Event, context: &dyn Context) -> Vec<Booking> {
         Event::MemberLoanGranted(e) => book(
             e.received_on,
             None,
-            format!("Member loan {} from member {} (G21b)", e.loan, e.lender),
+            Narration::LoanReceived {
+                loan: e.loan.clone(),
+                lender: e.lender,
+            },
             e.loan.as_str(),
             vec![
                 Line::debit(bank.clone(), e.amount),
@@ -676,7 +734,10 @@ pub fn bookings(event: &Event, context: &dyn Context) -> Vec<Booking> {
         Event::MemberLoanRepaid(e) => book(
             e.paid_on,
             None,
-            format!("Member loan {} repaid to member {}", e.loan, e.lender),
+            Narration::LoanRepaid {
+                loan: e.loan.clone(),
+                lender: e.lender,
+            },
             e.loan.as_str(),
             vec![
                 Line::debit(member(MEMBER_LOANS, e.lender), e.amount),

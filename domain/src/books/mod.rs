@@ -31,7 +31,7 @@ pub use allocation::allocate;
 pub use events::{
     AccountOpened, BOOKS_VOLUME_MAX_CENTS, Booking, Context, Direction, EntryId, EntryReversed,
     FiscalYearClosed, JournalEntryPosted, LevyCharged, LevyContinued, LevyKey, LevyPart, Line,
-    LoanId, LossAlarmRaised, MemberLoanGranted, MemberLoanRepaid, PaymentRecorded,
+    LoanId, LossAlarmRaised, MemberLoanGranted, MemberLoanRepaid, Narration, PaymentRecorded,
     ProfitDistributed, ProfitKey, ProfitPart, bookings, check_volume, debits, moves_money,
 };
 
