@@ -803,6 +803,18 @@ fn a_sign_in_link_points_to_the_public_address() {
     let demo = Demo::start_with(serve);
     let cookie = session(&demo, "Josef");
     let origin = demo.client.server.base.clone();
+    // Reached by HTTPS (a proxy ends TLS), the session's cookie goes over HTTPS only.
+    let signed_in = demo.client.http.send(
+        "POST",
+        &demo.links["Bernd"],
+        None,
+        &[("origin", origin.as_str())],
+        None,
+    );
+    let secure = crate::pages::session_cookie(&signed_in);
+    for attribute in ["Secure", "HttpOnly", "SameSite=Strict"] {
+        assert!(secure.contains(attribute), "{attribute}: {secure}");
+    }
     let headers = [("cookie", cookie.as_str()), ("origin", origin.as_str())];
     let linked = demo.client.http.post_form(
         &demo.page("/members/6/people"),

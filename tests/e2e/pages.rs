@@ -14,7 +14,7 @@ use std::path::PathBuf;
 
 use serde_json::json;
 use verbund_tests::browser::{Browser, Screen};
-use verbund_tests::{Client, Server, TestDb};
+use verbund_tests::{Client, Reply, Server, TestDb};
 
 use crate::verbund;
 
@@ -89,6 +89,16 @@ impl Demo {
         // ("… 6 · Bernd Vogel").
         browser.wait_text("header .who", " · ");
     }
+}
+
+/// The `Set-Cookie` header of the session a sign-in started, with its attributes.
+pub(crate) fn session_cookie(reply: &Reply) -> String {
+    reply
+        .set_cookies
+        .iter()
+        .find(|c| c.starts_with("verbund_session=") && !c.starts_with("verbund_session=;"))
+        .unwrap_or_else(|| panic!("a session cookie: {:?}", reply.set_cookies))
+        .clone()
 }
 
 /// Where screenshots go.
@@ -446,6 +456,13 @@ fn a_sign_in_link_opens_one_session_and_nothing_else() {
     assert_eq!(http.get(link, None).status, 200);
     let signed_in = http.send("POST", link, None, &same, None);
     assert_eq!(signed_in.status, 303, "{}", signed_in.text);
+    // The session's cookie: out of the page's scripts' reach, never sent along from another
+    // site, and — served over plain HTTP here — not marked for HTTPS only.
+    let cookie = session_cookie(&signed_in);
+    for attribute in ["HttpOnly", "SameSite=Strict", "Path=/"] {
+        assert!(cookie.contains(attribute), "{attribute}: {cookie}");
+    }
+    assert!(!cookie.contains("Secure"), "{cookie}");
     let reply = http.send("POST", link, None, &same, None);
     assert_eq!(reply.status, 404, "a second use: {}", reply.text);
     assert!(reply.text.contains("Anmeldelink"), "{}", reply.text);

@@ -336,6 +336,8 @@ pub struct Reply {
     pub position: Option<u64>,
     /// The cookies the answer sets, each as `name=value`.
     pub cookies: Vec<String>,
+    /// The answer's `Set-Cookie` headers whole, with their attributes (`HttpOnly`, …).
+    pub set_cookies: Vec<String>,
     /// The body as text (lossy where it is not UTF-8).
     pub text: String,
     /// The body as sent.
@@ -407,6 +409,7 @@ impl Http {
             content_type: String::new(),
             position: None,
             cookies: Vec::new(),
+            set_cookies: Vec::new(),
             bytes: text.clone().into_bytes(),
             text,
         }
@@ -449,13 +452,17 @@ impl Http {
         };
         let content_type = header("content-type").unwrap_or_default();
         let position = header("verbund-position").and_then(|p| p.parse().ok());
-        let cookies = response
+        let set_cookies: Vec<String> = response
             .headers()
             .get_all("set-cookie")
             .iter()
             .filter_map(|v| v.to_str().ok())
-            .filter_map(|v| v.split(';').next())
             .map(str::to_owned)
+            .collect();
+        let cookies = set_cookies
+            .iter()
+            .filter_map(|v| v.split(';').next())
+            .map(|v| v.trim().to_owned())
             .collect();
         let status = response.status().as_u16();
         // An event stream never ends: its head is the answer.
@@ -474,6 +481,7 @@ impl Http {
             content_type,
             position,
             cookies,
+            set_cookies,
             text: String::from_utf8_lossy(&bytes).into_owned(),
             bytes,
         })

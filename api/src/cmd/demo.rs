@@ -165,7 +165,7 @@ async fn set_up(
             payment: verbund_domain::RecordPayment {
                 amount: verbund_domain::Money::parse(amount)?,
                 received_on: founded_on,
-                reference: format!("Founding payment, member {member}"),
+                reference: format!("Einzahlung zur Gründung, Mitglied {member}"),
                 today: app::today(),
             },
         };
@@ -183,8 +183,8 @@ async fn set_up(
         via: verbund_domain::books::AccountRef::whole(verbund_domain::books::codes::BANK),
         account: verbund_domain::books::AccountRef::whole(verbund_domain::books::codes::OPERATING),
         booked_on: founded_on,
-        text: "Notary's invoice for the founding".into(),
-        reference: "Invoice 2026-117".into(),
+        text: "Notarrechnung zur Gründung".into(),
+        reference: "Rechnung 2026-117".into(),
         today: app::today(),
     });
     let keyed = Request {
