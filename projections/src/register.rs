@@ -63,7 +63,7 @@ pub struct CapitalMove {
     pub position: Position,
     /// The day of the fact: received, agreed, paid, booked.
     pub on: Date,
-    /// `payment`, `transfer-in`, `transfer-out`, `settlement` or `profit-credited`.
+    /// One of [`CapitalMove::KINDS`].
     pub kind: std::borrow::Cow<'static, str>,
     /// The amount: positive in, negative out.
     pub amount: verbund_domain::Money,
@@ -71,6 +71,18 @@ pub struct CapitalMove {
     pub reference: Option<String>,
     /// The other member of a transfer.
     pub counterparty: Option<MemberNo>,
+}
+
+impl CapitalMove {
+    /// Every kind of movement: a payment on shares, capital transferred in or out (G76), the
+    /// settlement paid out (G73), a share of the profit credited (G19).
+    pub const KINDS: [&'static str; 5] = [
+        "payment",
+        "transfer-in",
+        "transfer-out",
+        "settlement",
+        "profit-credited",
+    ];
 }
 
 /// A change of a member's entry in the member list and the day it took effect (G30).
@@ -154,7 +166,7 @@ impl Projection for Register {
                         record.capital.push(CapitalMove {
                             position: envelope.position,
                             on: e.booked_on,
-                            kind: "profit-credited".into(),
+                            kind: CapitalMove::KINDS[4].into(),
                             amount: part.credited,
                             reference: None,
                             counterparty: None,
@@ -183,13 +195,16 @@ impl Projection for Register {
                     capital: Vec::new(),
                 });
                 record.member.apply(event);
-                let moved = |on, kind: &'static str, amount, reference, counterparty| CapitalMove {
-                    position: envelope.position,
-                    on,
-                    kind: kind.into(),
-                    amount,
-                    reference,
-                    counterparty,
+                let moved = |on, kind: &'static str, amount, reference, counterparty| {
+                    debug_assert!(CapitalMove::KINDS.contains(&kind), "{kind}");
+                    CapitalMove {
+                        position: envelope.position,
+                        on,
+                        kind: kind.into(),
+                        amount,
+                        reference,
+                        counterparty,
+                    }
                 };
                 match event {
                     Event::PaymentReceived(e) => record.capital.push(moved(

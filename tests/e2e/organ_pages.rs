@@ -320,6 +320,13 @@ fn the_treasurer_records_a_payment_charges_a_levy_and_sees_each_members_part() {
     };
     let demo = Demo::start();
     demo.sign_in(&browser, "Petra");
+    // Her own capital's movements, in words: her founding payment and its bank reference.
+    browser.goto(&demo.page("/me"));
+    let mine = browser.text("main");
+    assert!(
+        mine.contains("Einzahlung · Überweisung, Mitglied 2") && !mine.contains("payment"),
+        "{mine}"
+    );
     browser.goto(&demo.page("/books"));
     let before = browser.text("#trial-balance + .table-wrap tfoot");
     browser.fill("#payment-amount", "119,00");

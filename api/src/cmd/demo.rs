@@ -165,7 +165,7 @@ async fn set_up(
             payment: verbund_domain::RecordPayment {
                 amount: verbund_domain::Money::parse(amount)?,
                 received_on: founded_on,
-                reference: format!("Einzahlung zur Gründung, Mitglied {member}"),
+                reference: format!("Überweisung, Mitglied {member}"),
                 today: app::today(),
             },
         };

@@ -752,7 +752,7 @@ pub struct StatementLine {
     /// The day.
     #[schema(value_type = String, format = Date)]
     pub on: String,
-    /// `payment`, `transfer-in`, `transfer-out` or `settlement`.
+    /// `payment`, `transfer-in`, `transfer-out`, `settlement` or `profit-credited`.
     pub kind: String,
     /// The amount, signed: what it added to the capital.
     pub amount: String,

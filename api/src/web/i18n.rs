@@ -339,6 +339,16 @@ pub struct Messages {
     pub statement_on: &'static str,
     pub show: &'static str,
     pub no_movements: &'static str,
+    /// A movement of the capital: a payment on shares.
+    pub movement_payment: &'static str,
+    /// Capital received from another member: "… from member 4" follows.
+    pub movement_transfer_in: &'static str,
+    /// Capital transferred to another member: "… to member 4" follows.
+    pub movement_transfer_out: &'static str,
+    /// The capital paid out after leaving (G73).
+    pub movement_settlement: &'static str,
+    /// A share of the profit credited to the capital (G19).
+    pub movement_profit: &'static str,
     pub capacity_themself: &'static str,
     pub capacity_managing_director: &'static str,
     pub capacity_authorised_signatory: &'static str,
@@ -808,6 +818,11 @@ pub static DE: Messages = Messages {
     statement_on: "Stand an einem anderen Tag (Stichtag)",
     show: "Anzeigen",
     no_movements: "Noch keine Bewegungen.",
+    movement_payment: "Einzahlung",
+    movement_transfer_in: "Übertragung von Mitglied",
+    movement_transfer_out: "Übertragung an Mitglied",
+    movement_settlement: "Auszahlung des Auseinandersetzungsguthabens",
+    movement_profit: "Gewinnanteil gutgeschrieben",
     capacity_themself: "selbst",
     capacity_managing_director: "als Geschäftsführung",
     capacity_authorised_signatory: "als Prokurist/in",
@@ -1297,6 +1312,11 @@ pub static EN: Messages = Messages {
     statement_on: "As of another day",
     show: "Show",
     no_movements: "No movements yet.",
+    movement_payment: "Payment",
+    movement_transfer_in: "Transferred from member",
+    movement_transfer_out: "Transferred to member",
+    movement_settlement: "Capital paid out after leaving",
+    movement_profit: "Share of the profit credited",
     capacity_themself: "in person",
     capacity_managing_director: "as managing director",
     capacity_authorised_signatory: "as authorised signatory",

@@ -138,6 +138,27 @@ impl Chrome {
         }
     }
 
+    /// A movement of a member's capital as the member reads it: what it was, the other member
+    /// of a transfer, the bank reference of a payment.
+    pub fn movement(&self, line: &dto::StatementLine) -> String {
+        let t = self.t;
+        let mut text = match line.kind.as_str() {
+            "payment" => t.movement_payment.to_owned(),
+            "transfer-in" => t.movement_transfer_in.to_owned(),
+            "transfer-out" => t.movement_transfer_out.to_owned(),
+            "settlement" => t.movement_settlement.to_owned(),
+            "profit-credited" => t.movement_profit.to_owned(),
+            other => other.to_owned(),
+        };
+        if let Some(other) = line.counterparty {
+            text = format!("{text} {other}");
+        }
+        if let Some(reference) = &line.reference {
+            text = format!("{text} · {reference}");
+        }
+        text
+    }
+
     /// An account's name in the reader's language ([`Lang::account_name`]).
     pub fn account_name(&self, account: &str, name: &str) -> String {
         self.lang.account_name(account, name)
@@ -2011,6 +2032,39 @@ mod tests {
         let en = Chrome::new(Lang::En, None, "/");
         assert_eq!(en.balance("-1200.00"), "€1,200.00 Cr");
         assert_eq!(en.balance("562.00"), "€562.00 Dr");
+    }
+
+    /// Every kind of movement of a member's capital reads as words in both languages, never as
+    /// the API's code, with the other member of a transfer and a payment's reference.
+    #[test]
+    fn a_movement_of_the_capital_is_told_in_words() {
+        let line = |kind: &str, counterparty, reference: Option<&str>| dto::StatementLine {
+            position: 1,
+            on: "2026-12-07".into(),
+            kind: kind.into(),
+            amount: "100.00".into(),
+            reference: reference.map(str::to_owned),
+            counterparty,
+        };
+        for lang in [Lang::De, Lang::En] {
+            let c = Chrome::new(lang, None, "/");
+            for kind in verbund_projections::CapitalMove::KINDS {
+                let told = c.movement(&line(kind, None, None));
+                assert!(
+                    !told.is_empty() && !told.contains(kind),
+                    "{lang:?} {kind}: {told}"
+                );
+            }
+        }
+        let de = Chrome::new(Lang::De, None, "/");
+        assert_eq!(
+            de.movement(&line("transfer-out", Some(4), None)),
+            "Übertragung an Mitglied 4"
+        );
+        assert_eq!(
+            de.movement(&line("payment", None, Some("Überweisung 17"))),
+            "Einzahlung · Überweisung 17"
+        );
     }
 
     /// Each code the German catalog words is one some refusal gives: a code renamed elsewhere
