@@ -931,3 +931,49 @@ fn a_repeated_people_form_records_one_person_and_an_officers_people_get_no_link(
     assert!(officer.text.contains("Administration"), "{}", officer.text);
     assert!(!officer.text.contains("/sign-in/vb1_"), "{}", officer.text);
 }
+
+/// A refusal on a form reads in German: a member transferring capital to themself (G76) and
+/// the treasurer's entry whose debits and credits differ are told what the rule asks, not the
+/// domain's English message; nothing is written.
+#[test]
+fn a_refusal_on_a_form_reads_in_german() {
+    let demo = Demo::start();
+    let origin = demo.client.server.base.clone();
+    let (bernd, petra) = (session(&demo, "Bernd"), session(&demo, "Petra"));
+    let head = demo.client.head();
+    for (cookie, page, form, german, english) in [
+        (
+            &bernd,
+            "/me/transfer",
+            "to=6&amount=10&confirm=on",
+            "nicht an sich selbst übertragen",
+            "cannot transfer",
+        ),
+        (
+            &petra,
+            "/books/entries",
+            "key=k1&text=Porto&receipt=K1&booked_on=&account_1=6300&debit_1=10%2C00&credit_1=&account_2=1000&debit_2=&credit_2=9%2C00",
+            "Soll und Haben sind nicht gleich",
+            "do not sum to zero",
+        ),
+    ] {
+        let headers = [
+            ("cookie", cookie.as_str()),
+            ("origin", origin.as_str()),
+            ("accept-language", "de"),
+        ];
+        let refused = demo.client.http.post_form(&demo.page(page), &headers, form);
+        assert!(
+            (400..500).contains(&refused.status),
+            "{page}: {} {}",
+            refused.status,
+            refused.text
+        );
+        assert!(
+            refused.text.contains(german) && !refused.text.contains(english),
+            "{page}: {}",
+            refused.text
+        );
+    }
+    assert_eq!(demo.client.head(), head, "nothing was written");
+}

@@ -395,6 +395,16 @@ fn every_page_is_accessible_fits_a_phone_and_speaks_german_and_english() {
         }
         browser.goto(&demo.client.server.url("/rules/G65"));
         visited.push(check(browser, lang, "rule"));
+        // The rule's explanation itself is in the reader's language.
+        let explained = browser.text("main");
+        let words = if lang == "de" {
+            "Geschäftsjahres"
+        } else {
+            "business year"
+        };
+        if !explained.contains(words) {
+            visited.push(vec![format!("rule: not in {lang}: {explained}")]);
+        }
         browser.goto(&demo.page("/motions/nosuchmotion"));
         visited.push(check(browser, lang, "not found"));
         let failures: Vec<String> = visited.into_iter().flatten().collect();

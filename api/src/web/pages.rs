@@ -319,7 +319,10 @@ pub(super) fn problem_text(lang: Lang, problem: &Problem) -> String {
     problem.detail.clone()
 }
 
-/// German texts of the problems the members' pages meet most.
+/// German texts of the problems the pages can meet: the members', the board's and the
+/// treasurer's forms, and the pages' own. A text says what the rule asks in general; the
+/// specifics of the case (the amounts, the days) stay in the domain's English message, which
+/// the API gives.
 fn german_problem(code: &str) -> Option<&'static str> {
     Some(match code {
         "unauthorized" => "Ihre Anmeldung ist abgelaufen oder beendet.",
@@ -389,6 +392,209 @@ fn german_problem(code: &str) -> Option<&'static str> {
         "anchor-malformed" => "Ein Anker wird als POSITION:HASH geschrieben (64 Hex-Ziffern).",
         "application-decided" => "Über diese Beitrittserklärung ist schon entschieden.",
         "route-not-found" | "coop-not-found" => "Diese Seite gibt es nicht.",
+        "shares-zero" => "Bitte zeichnen Sie mindestens einen Geschäftsanteil.",
+        "shares-above-maximum" => {
+            "So viele Geschäftsanteile erlaubt die Satzung einem Mitglied nicht."
+        }
+        "shares-below-mandatory-holding" => {
+            "Die Satzung verlangt von diesem Mitglied mehr Pflichtanteile."
+        }
+        "declared-usage-missing" => {
+            "Die Satzung bemisst die Pflichtanteile nach der Nutzung der Einrichtungen: Bitte geben Sie die erwartete Nutzung an."
+        }
+        "application-exists" => "Diese Beitrittserklärung liegt schon vor.",
+        "application-not-found" => "Diese Beitrittserklärung gibt es nicht.",
+        "date-before-declaration" => "Die Aufnahme kann nicht vor der Beitrittserklärung liegen.",
+        "investing-consent-missing" => {
+            "Ein investierendes Mitglied wird nur mit Zustimmung des zuständigen Organs aufgenommen: Bitte nennen Sie dessen Beschluss."
+        }
+        "organs-too-small-for-members" => {
+            "Mit dieser Zahl von Mitgliedern braucht das Organ mehr Personen: Bitte bestellen Sie zuerst weitere."
+        }
+        "admission-by-wrong-organ" => {
+            "Über die Aufnahme entscheidet nach der Satzung ein anderes Organ."
+        }
+        "earlier-shares-not-paid" => {
+            "Weitere Geschäftsanteile erst, wenn die früheren voll eingezahlt sind."
+        }
+        "payment-exceeds-subscribed" => {
+            "Diese Zahlung ginge über die gezeichneten Geschäftsanteile hinaus."
+        }
+        "not-a-member-on-that-day" => "An diesem Tag war das Mitglied kein Mitglied.",
+        "person-id-malformed" => "Das ist keine gültige Personennummer.",
+        "capacity-not-for-firm" => {
+            "Für ein Unternehmen handelt eine Person als Geschäftsführung, Prokura oder Bevollmächtigte."
+        }
+        "member-themself-known" => {
+            "Eine andere Person ist schon als das Mitglied selbst eingetragen."
+        }
+        "representative-known" => {
+            "Diese Person handelt schon in dieser Eigenschaft für das Mitglied."
+        }
+        "representative-not-found" => "Diese Person handelt nicht für dieses Mitglied.",
+        "resignation-not-in-text-form" => {
+            "Die Kündigung muss in Textform erklärt werden (Brief, E-Mail)."
+        }
+        "resignation-not-in-writing" => {
+            "Die Satzung verlangt die Kündigung in Schriftform: ein eigenhändig unterschriebener Brief."
+        }
+        "hardship-exit-not-available" => {
+            "Ein vorzeitiges Ausscheiden in einer Notlage gibt es nur, wo die Kündigungsfrist der Satzung über zwei Jahre liegt."
+        }
+        "hardship-exit-too-early" => {
+            "Ein vorzeitiges Ausscheiden in einer Notlage setzt mindestens ein volles Geschäftsjahr Mitgliedschaft voraus."
+        }
+        "hardship-exit-not-earlier" => {
+            "Das Mitglied scheidet ohnehin früher aus; eine Kündigung in der Notlage brächte nichts."
+        }
+        "transfer-to-self" => {
+            "Ein Mitglied kann sein Geschäftsguthaben nicht an sich selbst übertragen."
+        }
+        "transfer-not-in-text-form" => {
+            "Die Übertragung des Geschäftsguthabens braucht eine Vereinbarung in Textform."
+        }
+        "transfer-amount-out-of-range" => {
+            "Übertragen werden kann mehr als nichts und höchstens das eingezahlte Geschäftsguthaben."
+        }
+        "transfer-exceeds-acquirer-shares" => {
+            "Die Geschäftsanteile des Erwerbers fassen so viel nicht: Er muss zuerst weitere Anteile zeichnen."
+        }
+        "transfer-breaks-mandatory-holding" => {
+            "Nach der Übertragung wären die Pflichtanteile nicht mehr eingezahlt."
+        }
+        "capital-locked-during-membership" => {
+            "Während der Mitgliedschaft wird das Geschäftsguthaben nicht ausgezahlt."
+        }
+        "settlement-paid" => "Das Auseinandersetzungsguthaben ist schon ausgezahlt.",
+        "nothing-to-settle" => "Es gibt kein Geschäftsguthaben auszuzahlen.",
+        "settlement-amount-wrong" => {
+            "Ausgezahlt wird genau das Geschäftsguthaben des ausgeschiedenen Mitglieds."
+        }
+        "exclusion-ground-not-in-statute" => {
+            "Ausgeschlossen wird nur aus einem Grund, den die Satzung nennt."
+        }
+        "office-unknown" => "Die Ämter sind Vorstand, Aufsichtsrat und Kassenführung.",
+        "proxies-not-allowed" => "Die Satzung lässt keine Vertretung durch Bevollmächtigte zu.",
+        "principal-not-a-member" => "Dieses Mitglied hat keine Stimme zu vergeben.",
+        "proxy-granted" => "Diese Vollmacht besteht schon.",
+        "proxy-not-granted" => "Es gibt keine Vollmacht, die widerrufen werden könnte.",
+        "ballot-closed" => "Die Abstimmung ist geschlossen; keine Stimme zählt mehr.",
+        "own-discharge" => "Über die eigene Entlastung stimmt niemand mit ab.",
+        "not-a-delegate" => "In der Vertreterversammlung stimmen nur die Vertreter.",
+        "receipt-not-found" => "An dieser Stelle des Protokolls steht keine Stimme von Ihnen.",
+        "session-not-found" => "Diese Sitzung gibt es nicht (mehr).",
+        "assembly-not-found" => "Diese Generalversammlung gibt es nicht.",
+        "assembly-exists" => "Diese Generalversammlung ist schon einberufen.",
+        "agenda-size" => "Bitte nennen Sie die Tagesordnung: einen Punkt je Zeile.",
+        "participation-missing" => {
+            "Die Einladung zu einer virtuellen, hybriden oder zweistufigen Versammlung sagt, wie die Mitglieder teilnehmen und abstimmen."
+        }
+        "participation-unexpected" => {
+            "Eine Präsenzversammlung findet im Saal statt; eine Online-Teilnahme ist nicht zu beschreiben."
+        }
+        "discussion-form-missing" => {
+            "Die Einladung zu einer zweistufigen Versammlung nennt die Form der Erörterung."
+        }
+        "discussion-form" => "Die Erörterung findet in Präsenz, virtuell oder hybrid statt.",
+        "assembly-form-not-in-statute" => "Diese Form der Versammlung sieht die Satzung nicht vor.",
+        "motion-exists" => "Diesen Antrag gibt es schon.",
+        "item-announced-too-late" => {
+            "Der Gegenstand wurde weniger als eine Woche vor der Versammlung angekündigt; darüber kann sie nicht beschließen (§ 46 Abs. 2 GenG)."
+        }
+        "announced-after-assembly" => "Die Ankündigung kann nicht nach der Versammlung liegen.",
+        "written-resolutions-not-in-statute" => {
+            "Beschlüsse außerhalb einer Versammlung sieht die Satzung nicht vor: Bitte stellen Sie den Antrag einer Versammlung."
+        }
+        "delegate-election-not-secret" => {
+            "Vertreter werden geheim gewählt: Bitte stellen Sie die Wahl als geheime Abstimmung."
+        }
+        "amount-not-positive" => "Bitte geben Sie einen Betrag über null an.",
+        "exclusion-ground-unknown" => "Diesen Ausschließungsgrund nennt die Satzung nicht.",
+        "discharge-without-officers" => {
+            "Eine Entlastung nennt die Organmitglieder, die entlastet werden."
+        }
+        "survey-options" => "Eine Umfrage bietet mindestens zwei Möglichkeiten.",
+        "ballot-opened" => "Die Abstimmung ist schon eröffnet.",
+        "voting-window-missing" => "Eine schriftliche Abstimmung braucht das Ende ihrer Frist.",
+        "voting-window-ended" => "Das Ende der Abstimmungsfrist muss in der Zukunft liegen.",
+        "voting-window-open" => "Die Abstimmungsfrist läuft noch.",
+        "ballot-not-closed" => "Die Abstimmung ist noch nicht geschlossen.",
+        "ballot-counted" => "Die Abstimmung ist schon ausgezählt.",
+        "contest-period-running" => {
+            "Der Beschluss kann noch angefochten werden (ein Monat, § 51 GenG)."
+        }
+        "account-code-malformed" => {
+            "Ein Konto hat vier Ziffern, z. B. 1200; ein Unterkonto dahinter die Mitgliedsnummer, z. B. 1410/7."
+        }
+        "account-unknown" => "Dieses Konto steht nicht im Kontenplan.",
+        "account-exists" => "Dieses Konto gibt es schon.",
+        "capital-account-managed" => {
+            "Geschäftsguthaben bewegen sich nur über die Mitgliedschaft (Einzahlung, Übertragung, Auszahlung)."
+        }
+        "member-loans-managed" => {
+            "Mitgliederdarlehen werden über ihr eigenes Formular gewährt und getilgt."
+        }
+        "payment-via" => "Eine Zahlung geht über die Bank (1200) oder die Kasse (1000).",
+        "payment-to-itself" => {
+            "Eine Zahlung bewegt Geld zwischen Bank oder Kasse und einem anderen Konto."
+        }
+        "due-before-charged" => "Eine Umlage wird frühestens am Tag ihrer Erhebung fällig.",
+        "levy-account-not-income" => {
+            "Eine Umlage ist ein Ertrag: Bitte wählen Sie ein Ertragskonto."
+        }
+        "levy-too-many-members" => {
+            "Auf so viele Mitglieder auf einmal kann keine Umlage verteilt werden."
+        }
+        "allocation-without-weights" => {
+            "Der Betrag hat niemanden, auf den er verteilt werden könnte."
+        }
+        "entry-lines" => "Eine Buchung hat mindestens zwei Zeilen.",
+        "line-zero" => "Eine Zeile ohne Betrag bucht nichts.",
+        "entry-unbalanced" => "Soll und Haben sind nicht gleich.",
+        "entry-unknown" => "Diese Buchung gibt es nicht unter den Buchungen der Kassenführung.",
+        "entry-reversed" => "Diese Buchung ist schon storniert.",
+        "reversal-of-reversal" => "Ein Storno wird nicht storniert; buchen Sie den Vorgang neu.",
+        "reversal-before-entry" => "Das Storno kann nicht vor der Buchung liegen.",
+        "not-a-year-end" => "An diesem Tag endet kein Geschäftsjahr.",
+        "later-year-closed" => "Ein späteres Geschäftsjahr ist schon abgeschlossen.",
+        "earlier-year-open" => {
+            "Ein früheres Geschäftsjahr ist noch offen: Schließen Sie die Jahre der Reihe nach ab."
+        }
+        "year-not-closed" => "Dieses Geschäftsjahr ist noch nicht abgeschlossen.",
+        "profit-distributed" => "Der Gewinn dieses Jahres ist schon verwendet.",
+        "use-of-profit-not-decided" => {
+            "Über die Verwendung des Gewinns beschließt zuerst die Generalversammlung (§ 48 GenG)."
+        }
+        "no-profit" => "Das Jahr schloss ohne Gewinn; es gibt keinen zu verwenden.",
+        "legal-reserve-too-small" => {
+            "Die Satzung verlangt einen größeren Teil für die gesetzliche Rücklage."
+        }
+        "profit-overused" => "Rücklagen und Vortrag sind zusammen mehr als der Gewinn.",
+        "no-basis" => {
+            "Kein Mitglied hat ein Geschäftsguthaben, nach dem verteilt werden könnte: Tragen Sie den Gewinn vor oder stellen Sie ihn in die Rücklagen."
+        }
+        "loan-exists" => "Dieses Darlehen gibt es schon.",
+        "member-loans-not-in-statute" => "Die Satzung sieht keine Mitgliederdarlehen vor.",
+        "loan-interest-negative" => "Der Zins eines Mitgliederdarlehens ist null oder mehr.",
+        "loan-interest-above-cap" => "Der Zins liegt über der Grenze der Satzung.",
+        "loan-without-investment" => {
+            "Ein Mitgliederdarlehen gehört zu einer beschlossenen Investition."
+        }
+        "lender-not-member" => "Darlehen geben hier nur Mitglieder mit Rechten.",
+        "loan-above-person-cap" => {
+            "Ein Mitglied, das kein Unternehmer ist, leiht höchstens 25.000 € (§ 21b GenG)."
+        }
+        "loan-above-project-cap" => {
+            "Mitgliederdarlehen für eine Investition betragen höchstens 2.500.000 € (§ 21b GenG)."
+        }
+        "loan-unknown" => "Dieses Darlehen gibt es nicht.",
+        "repayment-above-loan" => "Die Tilgung ist höher als das, was noch offen ist.",
+        "books-range-exceeded" => "Beträge dieser Größe kann Verbund nicht buchen.",
+        "query-malformed" => "Bitte geben Sie einen Tag an, z. B. 31.12.2026.",
+        "rule-not-found" => "Diese Regel gibt es nicht.",
+        "language-not-found" => "Die Seiten gibt es auf Deutsch und Englisch.",
+        "position-malformed" => "Positionen im Protokoll sind 1, 2, 3, …",
+        "event-not-found" => "An dieser Stelle steht nichts im Protokoll.",
         _ => return None,
     })
 }
@@ -520,37 +726,53 @@ fn back_to(back: Option<String>) -> String {
     .unwrap_or_else(|| "/".to_owned())
 }
 
-/// The explanation of every rule, in our words.
+/// The explanation of every rule, in our words: in English, and in German for German readers.
 const RULES: &str = include_str!("../../../docs/rules.md");
+const REGELN: &str = include_str!("../../../docs/regeln.md");
 
-/// `/rules/{rule}`: a rule's explanation, where a refusal links to it.
-pub(super) async fn rule(
-    Path(rule): Path<String>,
-    headers: HeaderMap,
-) -> Result<Response, ApiError> {
+/// The explanations in `lang`.
+fn rules_in(lang: Lang) -> &'static str {
+    match lang {
+        Lang::De => REGELN,
+        Lang::En => RULES,
+    }
+}
+
+/// The title and the meaning of `rule` in `explanations` (the paragraphs before the section's
+/// list of where Verbund applies it), if it is there.
+fn explanation(explanations: &str, rule: &str) -> Option<(String, Vec<String>)> {
     let heading = format!("### {rule} ");
-    let start = RULES
-        .find(&heading)
-        .ok_or_else(|| ApiError::not_found("rule-not-found", format!("there is no rule {rule}")))?;
-    let section = &RULES[start + 4..];
+    let start = explanations.find(&heading)?;
+    let section = &explanations[start + 4..];
     let section = &section[..section.find("\n#").unwrap_or(section.len())];
     let mut lines = section.lines();
     let title = lines.next().unwrap_or_default().to_owned();
-    // The meaning: the paragraphs before the section's list of where Verbund applies it.
     let meaning: String = lines
         .take_while(|line| !line.starts_with("- "))
         .collect::<Vec<_>>()
         .join(" ");
+    let paragraphs = meaning
+        .split("  ")
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(str::to_owned)
+        .collect();
+    Some((title, paragraphs))
+}
+
+/// `/rules/{rule}`: a rule's explanation, where a refusal links to it, in the reader's
+/// language.
+pub(super) async fn rule(
+    Path(rule): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
     let lang = Lang::of(&headers);
+    let (title, lines) = explanation(rules_in(lang), &rule)
+        .ok_or_else(|| ApiError::not_found("rule-not-found", format!("there is no rule {rule}")))?;
     Ok(render(Message {
         c: Chrome::new(lang, None, &format!("/rules/{rule}")),
         title,
-        lines: meaning
-            .split("  ")
-            .map(str::trim)
-            .filter(|p| !p.is_empty())
-            .map(str::to_owned)
-            .collect(),
+        lines,
         rule: None,
     }))
 }
@@ -2032,6 +2254,31 @@ mod tests {
         let en = Chrome::new(Lang::En, None, "/");
         assert_eq!(en.balance("-1200.00"), "€1,200.00 Cr");
         assert_eq!(en.balance("562.00"), "€562.00 Dr");
+    }
+
+    /// Every rule is explained in both languages: the German explanations hold the same rules
+    /// as the English ones, each with a title and a meaning of its own words.
+    #[test]
+    fn every_rule_is_explained_in_german_and_in_english() {
+        let ids = |text: &str| -> Vec<String> {
+            text.lines()
+                .filter_map(|l| l.strip_prefix("### "))
+                .filter_map(|l| l.split(' ').next())
+                .map(str::to_owned)
+                .collect()
+        };
+        assert_eq!(ids(REGELN), ids(RULES));
+        assert!(ids(RULES).len() > 40);
+        for id in ids(RULES) {
+            let (title_en, meaning_en) = explanation(RULES, &id).expect("in English");
+            let (title_de, meaning_de) = explanation(REGELN, &id).expect("in German");
+            assert!(!meaning_en.is_empty() && !meaning_de.is_empty(), "{id}");
+            assert_ne!(title_de, title_en, "{id}");
+            assert_ne!(meaning_de, meaning_en, "{id}");
+        }
+        let (title, meaning) = explanation(REGELN, "G76").expect("G76");
+        assert_eq!(title, "G76 — Geschäftsguthaben übertragen");
+        assert!(meaning[0].contains("Textform"), "{meaning:?}");
     }
 
     /// Every kind of movement of a member's capital reads as words in both languages, never as
