@@ -1413,9 +1413,10 @@ async fn assembly_page(
                 may_open: m.stage == "put",
                 may_close: m.stage == "open",
                 result: m.result.as_ref().map(|r| {
+                    let denominator = r.denominator.as_deref();
                     (
-                        r.yes.clone().unwrap_or_default(),
-                        r.no.clone().unwrap_or_default(),
+                        votes_of(lang, r.yes.as_deref(), denominator),
+                        votes_of(lang, r.no.as_deref(), denominator),
                         r.abstentions.unwrap_or(0),
                         outcome_text(t, &r.outcome),
                     )
@@ -1444,7 +1445,33 @@ pub(super) fn outcome_text(t: &super::Messages, outcome: &str) -> &'static str {
     match outcome {
         "adopted" => t.outcome_adopted,
         "rejected" => t.outcome_rejected,
+        "surveyed" => t.outcome_surveyed,
         _ => t.outcome_no_quorum,
+    }
+}
+
+/// Votes counted in units of `1 / denominator` (where investing members' weight or multiple
+/// votes were capped, G8-2, G43-3) as the number of votes they are: whole where they are
+/// whole, else to two places, in the reader's way of writing numbers (`6`, `5,33`).
+pub(super) fn votes_of(lang: Lang, units: Option<&str>, denominator: Option<&str>) -> String {
+    use rust_decimal::Decimal;
+    let Some(units) = units else {
+        return String::new();
+    };
+    let parse = |text: &str| text.parse::<Decimal>().ok();
+    let votes = match (parse(units), denominator.and_then(parse)) {
+        (Some(units), Some(denominator)) if !denominator.is_zero() => units
+            .checked_div(denominator)
+            .map(|v| v.round_dp(2).normalize()),
+        (Some(units), None) => Some(units),
+        _ => None,
+    };
+    let Some(votes) = votes else {
+        return units.to_owned();
+    };
+    match lang {
+        Lang::De => votes.to_string().replace('.', ","),
+        Lang::En => votes.to_string(),
     }
 }
 
@@ -1681,9 +1708,10 @@ pub(super) async fn minutes(
                 },
                 majority,
                 result: r.result.as_ref().map(|c| {
+                    let denominator = c.denominator.as_deref();
                     (
-                        c.yes.clone().unwrap_or_default(),
-                        c.no.clone().unwrap_or_default(),
+                        votes_of(lang, c.yes.as_deref(), denominator),
+                        votes_of(lang, c.no.as_deref(), denominator),
                         c.abstentions.unwrap_or(0),
                         c.participants,
                         outcome_text(t, &c.outcome),
@@ -1736,4 +1764,46 @@ pub(super) async fn minutes(
         c,
         m,
     })))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// G8-2, G43-3: where weights were capped, the votes are counted in units of a common
+    /// denominator; the pages show them as votes, not as units.
+    #[test]
+    fn g8_2_g43_3_capped_votes_read_as_votes() {
+        assert_eq!(votes_of(Lang::De, Some("60"), Some("10")), "6");
+        assert_eq!(votes_of(Lang::De, Some("16"), Some("3")), "5,33");
+        assert_eq!(votes_of(Lang::En, Some("16"), Some("3")), "5.33");
+        assert_eq!(votes_of(Lang::De, Some("7"), Some("1")), "7");
+        assert_eq!(votes_of(Lang::De, Some("7"), None), "7");
+        assert_eq!(votes_of(Lang::De, None, Some("3")), "");
+    }
+
+    /// Every outcome has words of its own: a survey is no quorum missed.
+    #[test]
+    fn every_outcome_reads_as_itself() {
+        let t = Lang::De.messages();
+        let told: std::collections::BTreeSet<&str> =
+            ["adopted", "rejected", "no-quorum", "surveyed"]
+                .into_iter()
+                .map(|o| outcome_text(t, o))
+                .collect();
+        assert_eq!(told.len(), 4);
+    }
+
+    proptest! {
+        /// Any count in any units reads as the votes it is, to the hundredth.
+        #[test]
+        fn votes_read_back_within_a_hundredth(units in 0u64..10_000_000, denominator in 1u64..10_000) {
+            use rust_decimal::Decimal;
+            let shown = votes_of(Lang::De, Some(&units.to_string()), Some(&denominator.to_string()));
+            let read: Decimal = shown.replace(',', ".").parse().expect("a number");
+            let exact = Decimal::from(units) / Decimal::from(denominator);
+            prop_assert!((read - exact).abs() <= Decimal::new(5, 3), "{shown} for {units}/{denominator}");
+        }
+    }
 }
