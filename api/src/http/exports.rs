@@ -10,7 +10,8 @@
 //! The words a person reads — the chart's names, what each entry records — are in the
 //! language asked ([`Lang`]), as on the pages: a German treasurer's or tax auditor's export
 //! reads "Geschäftsguthaben der Mitglieder" and "Mitglied 7: Einzahlung auf
-//! Geschäftsanteile".
+//! Geschäftsanteile". The CSV's column names are keys for programs and stay as they are; the
+//! GoBD's are German by its standard.
 
 use std::fmt::Write as _;
 
@@ -49,11 +50,11 @@ fn description(text: &str) -> String {
 /// The books as an hledger journal (which ledger reads too), its words in `lang`.
 pub fn hledger(journal: &Journal, title: &str, lang: Lang) -> String {
     let mut out = String::with_capacity(journal.line_count() * 48 + 4096);
-    let _ = writeln!(
-        out,
-        "; The books of {}, exported by Verbund",
-        description(title)
-    );
+    let title = description(title);
+    let _ = match lang {
+        Lang::De => writeln!(out, "; Die Bücher von {title}, exportiert von Verbund"),
+        Lang::En => writeln!(out, "; The books of {title}, exported by Verbund"),
+    };
     let _ = writeln!(out, "commodity 1000.00 EUR\n");
     for (account, found) in journal.used_accounts() {
         let _ = writeln!(

@@ -1460,9 +1460,12 @@ pub(super) fn votes_of(lang: Lang, units: Option<&str>, denominator: Option<&str
     };
     let parse = |text: &str| text.parse::<Decimal>().ok();
     let votes = match (parse(units), denominator.and_then(parse)) {
-        (Some(units), Some(denominator)) if !denominator.is_zero() => units
-            .checked_div(denominator)
-            .map(|v| v.round_dp(2).normalize()),
+        (Some(units), Some(denominator)) if !denominator.is_zero() => {
+            units.checked_div(denominator).map(|v| {
+                v.round_dp_with_strategy(2, rust_decimal::RoundingStrategy::MidpointAwayFromZero)
+                    .normalize()
+            })
+        }
         (Some(units), None) => Some(units),
         _ => None,
     };
@@ -1778,6 +1781,8 @@ mod tests {
         assert_eq!(votes_of(Lang::De, Some("60"), Some("10")), "6");
         assert_eq!(votes_of(Lang::De, Some("16"), Some("3")), "5,33");
         assert_eq!(votes_of(Lang::En, Some("16"), Some("3")), "5.33");
+        // Half a hundredth rounds up, as people round.
+        assert_eq!(votes_of(Lang::De, Some("1"), Some("8")), "0,13");
         assert_eq!(votes_of(Lang::De, Some("7"), Some("1")), "7");
         assert_eq!(votes_of(Lang::De, Some("7"), None), "7");
         assert_eq!(votes_of(Lang::De, None, Some("3")), "");

@@ -117,7 +117,7 @@ impl Lang {
         use verbund_domain::books::AccountKind as K;
         match (self, kind) {
             (Lang::De, K::Asset) => "Aktivkonto",
-            (Lang::De, K::Liability) => "Passivkonto (Schulden)",
+            (Lang::De, K::Liability) => "Passivkonto (Fremdkapital)",
             (Lang::De, K::Equity) => "Passivkonto (Eigenkapital)",
             (Lang::De, K::Income) => "Ertragskonto",
             (Lang::De, K::Expense) => "Aufwandskonto",
@@ -176,7 +176,9 @@ impl Lang {
             }
             (Lang::De, N::Levy { purpose }) => format!("Umlage: {purpose}"),
             (Lang::En, N::Levy { purpose }) => format!("Levy: {purpose}"),
-            (Lang::De, N::OpeningBalances) => "Eröffnungsbuchung: Bestände bei Einführung".into(),
+            (Lang::De, N::OpeningBalances) => {
+                "Eröffnungsbuchung: Anfangsbestände beim Start mit Verbund".into()
+            }
             (Lang::En, N::OpeningBalances) => "Opening balances at the go-live".into(),
             (Lang::De, N::Reversal { entry, reason }) => {
                 format!("Storno der Buchung {entry}: {reason}")

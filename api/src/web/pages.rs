@@ -420,10 +420,12 @@ fn german_problem(code: &str) -> Option<&'static str> {
         "payment-exceeds-subscribed" => {
             "Diese Zahlung ginge über die gezeichneten Geschäftsanteile hinaus."
         }
-        "not-a-member-on-that-day" => "An diesem Tag war das Mitglied kein Mitglied.",
+        "not-a-member-on-that-day" => {
+            "An diesem Tag war die genannte Person (noch) kein Mitglied der Genossenschaft."
+        }
         "person-id-malformed" => "Das ist keine gültige Personennummer.",
         "capacity-not-for-firm" => {
-            "Für ein Unternehmen handelt eine Person als Geschäftsführung, Prokura oder Bevollmächtigte."
+            "Für ein Unternehmen handelt eine Person als Geschäftsführer/in, Prokurist/in oder Bevollmächtigte/r."
         }
         "member-themself-known" => {
             "Eine andere Person ist schon als das Mitglied selbst eingetragen."
@@ -439,13 +441,13 @@ fn german_problem(code: &str) -> Option<&'static str> {
             "Die Satzung verlangt die Kündigung in Schriftform: ein eigenhändig unterschriebener Brief."
         }
         "hardship-exit-not-available" => {
-            "Ein vorzeitiges Ausscheiden in einer Notlage gibt es nur, wo die Kündigungsfrist der Satzung über zwei Jahre liegt."
+            "Ein vorzeitiges Ausscheiden, weil das Bleiben unzumutbar ist (§ 65 Abs. 3 GenG), gibt es nur, wo die Kündigungsfrist der Satzung über zwei Jahre liegt."
         }
         "hardship-exit-too-early" => {
-            "Ein vorzeitiges Ausscheiden in einer Notlage setzt mindestens ein volles Geschäftsjahr Mitgliedschaft voraus."
+            "Ein vorzeitiges Ausscheiden wegen Unzumutbarkeit (§ 65 Abs. 3 GenG) setzt mindestens ein volles Geschäftsjahr Mitgliedschaft voraus."
         }
         "hardship-exit-not-earlier" => {
-            "Das Mitglied scheidet ohnehin früher aus; eine Kündigung in der Notlage brächte nichts."
+            "Das Mitglied scheidet ohnehin früher aus; eine Kündigung wegen Unzumutbarkeit brächte es nicht früher hinaus."
         }
         "transfer-to-self" => {
             "Ein Mitglied kann sein Geschäftsguthaben nicht an sich selbst übertragen."
@@ -454,7 +456,7 @@ fn german_problem(code: &str) -> Option<&'static str> {
             "Die Übertragung des Geschäftsguthabens braucht eine Vereinbarung in Textform."
         }
         "transfer-amount-out-of-range" => {
-            "Übertragen werden kann mehr als nichts und höchstens das eingezahlte Geschäftsguthaben."
+            "Der Betrag muss über 0 € liegen und darf das eingezahlte Geschäftsguthaben nicht übersteigen."
         }
         "transfer-exceeds-acquirer-shares" => {
             "Die Geschäftsanteile des Erwerbers fassen so viel nicht: Er muss zuerst weitere Anteile zeichnen."
@@ -490,7 +492,7 @@ fn german_problem(code: &str) -> Option<&'static str> {
             "Die Einladung zu einer virtuellen, hybriden oder zweistufigen Versammlung sagt, wie die Mitglieder teilnehmen und abstimmen."
         }
         "participation-unexpected" => {
-            "Eine Präsenzversammlung findet im Saal statt; eine Online-Teilnahme ist nicht zu beschreiben."
+            "Eine Präsenzversammlung findet im Saal statt: Bitte geben Sie keine Online-Teilnahme an."
         }
         "discussion-form-missing" => {
             "Die Einladung zu einer zweistufigen Versammlung nennt die Form der Erörterung."
@@ -580,9 +582,11 @@ fn german_problem(code: &str) -> Option<&'static str> {
         "loan-without-investment" => {
             "Ein Mitgliederdarlehen gehört zu einer beschlossenen Investition."
         }
-        "lender-not-member" => "Darlehen geben hier nur Mitglieder mit Rechten.",
+        "lender-not-member" => {
+            "Ein Mitgliederdarlehen kann nur ein Mitglied gewähren (§ 21b GenG)."
+        }
         "loan-above-person-cap" => {
-            "Ein Mitglied, das kein Unternehmer ist, leiht höchstens 25.000 € (§ 21b GenG)."
+            "Ein Mitglied, das kein Unternehmer ist, darf höchstens 25.000 € als Darlehen geben (§ 21b Abs. 1 Nr. 2 GenG)."
         }
         "loan-above-project-cap" => {
             "Mitgliederdarlehen für eine Investition betragen höchstens 2.500.000 € (§ 21b GenG)."
@@ -590,7 +594,9 @@ fn german_problem(code: &str) -> Option<&'static str> {
         "loan-unknown" => "Dieses Darlehen gibt es nicht.",
         "repayment-above-loan" => "Die Tilgung ist höher als das, was noch offen ist.",
         "books-range-exceeded" => "Beträge dieser Größe kann Verbund nicht buchen.",
-        "query-malformed" => "Bitte geben Sie einen Tag an, z. B. 31.12.2026.",
+        "query-malformed" => {
+            "Die Adresse enthält eine ungültige Angabe, etwa einen Tag, der keiner ist (so geschrieben: 31.12.2026)."
+        }
         "rule-not-found" => "Diese Regel gibt es nicht.",
         "language-not-found" => "Die Seiten gibt es auf Deutsch und Englisch.",
         "position-malformed" => "Positionen im Protokoll sind 1, 2, 3, …",
