@@ -314,9 +314,15 @@ pub(super) fn problem_text(lang: Lang, problem: &Problem) -> String {
     if lang == Lang::De
         && let Some(text) = german_problem(&problem.code)
     {
-        return text.to_owned();
+        return citations_kept_whole(text);
     }
     problem.detail.clone()
+}
+
+/// A text whose citations of the law (`§ 65 Abs. 3 GenG`) a narrow screen does not break
+/// between the sign and its number: the spaces after `§` and `Abs.` become non-breaking.
+pub(super) fn citations_kept_whole(text: &str) -> String {
+    text.replace("§ ", "§\u{a0}").replace("Abs. ", "Abs.\u{a0}")
 }
 
 /// German texts of the problems the pages can meet: the members', the board's and the
@@ -761,7 +767,7 @@ fn explanation(explanations: &str, rule: &str) -> Option<(String, Vec<String>)> 
         .split("  ")
         .map(str::trim)
         .filter(|p| !p.is_empty())
-        .map(str::to_owned)
+        .map(citations_kept_whole)
         .collect();
     Some((title, paragraphs))
 }
@@ -2285,6 +2291,13 @@ mod tests {
         let (title, meaning) = explanation(REGELN, "G76").expect("G76");
         assert_eq!(title, "G76 — Geschäftsguthaben übertragen");
         assert!(meaning[0].contains("Textform"), "{meaning:?}");
+        // A citation stays on one line at 360 px.
+        let (_, meaning) = explanation(REGELN, "G65").expect("G65");
+        assert!(
+            meaning[0].contains("(§\u{a0}65 Abs.\u{a0}3)"),
+            "{meaning:?}"
+        );
+        assert!(!meaning[0].contains("§ "), "{meaning:?}");
     }
 
     /// Every kind of movement of a member's capital reads as words in both languages, never as
